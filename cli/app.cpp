@@ -1,0 +1,55 @@
+#include "cli/app.hpp"
+
+#include <iostream>
+
+#include <CLI/CLI.hpp>
+#include <caf/config.hpp>
+
+#include "cli/commands.hpp"
+#include "config/logging.hpp"
+
+namespace tfarm::cli {
+
+bool apply_logging(const global_options& globals) {
+  config::logging_options opts;
+  opts.level = globals.log_level;
+  if (!config::parse_log_format(globals.log_format, opts.format)) {
+    std::cerr << "tfarm: error: unknown log format '" << globals.log_format
+              << "' (valid: text, json)\n";
+    return false;
+  }
+  std::string why;
+  if (!config::setup_logging(opts, why)) {
+    std::cerr << "tfarm: error: " << why << '\n';
+    return false;
+  }
+  return true;
+}
+
+int main(int argc, char** argv) {
+  CLI::App app{"Trading Farm: an actor runtime for automated trading", "tfarm"};
+  app.set_version_flag("--version",
+                       std::string{"tfarm "} + TFARM_VERSION + " (CAF " +
+                         std::to_string(CAF_MAJOR_VERSION) + "." +
+                         std::to_string(CAF_MINOR_VERSION) + "." +
+                         std::to_string(CAF_PATCH_VERSION) + ")");
+  app.require_subcommand(1);
+  global_options globals;
+  app.add_option("--log-level", globals.log_level,
+                 "trace, debug, info, warn, error, critical or off")
+    ->capture_default_str();
+  app.add_option("--log-format", globals.log_format, "text or json (one JSON object per line)")
+    ->capture_default_str();
+  int result = exit_ok;
+  add_run_command(app, globals, result);
+  add_config_command(app, globals, result);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    auto code = app.exit(e);
+    return code == 0 ? exit_ok : exit_usage;
+  }
+  return result;
+}
+
+} // namespace tfarm::cli

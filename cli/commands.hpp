@@ -1,0 +1,31 @@
+// Subcommand entry points, registered on the CLI11 app by app.cpp.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "config/logging.hpp"
+
+namespace CLI {
+class App;
+} // namespace CLI
+
+namespace tfarm::cli {
+
+/// Options every subcommand shares.
+struct global_options {
+  std::string log_level = "info";
+  std::string log_format = "text";
+};
+
+/// `tfarm run`: one node with its supervision tree until Ctrl-C or --for.
+void add_run_command(CLI::App& app, const global_options& globals, int& result);
+
+/// `tfarm config check FILE...`.
+void add_config_command(CLI::App& app, const global_options& globals, int& result);
+
+/// Applies the global logging options; prints the problem and returns false
+/// on a bad value.
+bool apply_logging(const global_options& globals);
+
+} // namespace tfarm::cli

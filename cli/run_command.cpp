@@ -1,0 +1,155 @@
+#include <chrono>
+#include <cstdlib>
+#include <iostream>
+#include <thread>
+
+#include <CLI/CLI.hpp>
+#include <spdlog/logger.h>
+
+#include "cli/app.hpp"
+#include "cli/commands.hpp"
+#include "cli/logger.hpp"
+#include "cli/signals.hpp"
+#include "config/duration.hpp"
+#include "config/env_overrides.hpp"
+#include "config/loader.hpp"
+#include "runtime/builtin_kinds.hpp"
+#include "runtime/error_text.hpp"
+#include "runtime/node.hpp"
+#include "runtime/tree_view.hpp"
+
+namespace tfarm::cli {
+
+namespace {
+
+/// Slack beyond the node's shutdown timeout before the watchdog ends the
+/// process regardless (covers destroying the actor system).
+constexpr int64_t shutdown_watchdog_slack_ms = 2'000;
+
+/// How often the main loop looks at signals, the clock and the root.
+constexpr int64_t run_poll_interval_ms = 100;
+
+struct run_options {
+  std::string config_file = "examples/single_node/farm.toml";
+  std::string duration;
+  uint64_t seed = 0;
+};
+
+void print_problems(const std::vector<config::diagnostic>& xs) {
+  for (auto& x : xs)
+    std::cerr << to_string(x) << '\n';
+}
+
+// Ends the process if shutdown outlives its budget, whatever is stuck.
+void arm_shutdown_watchdog(std::chrono::milliseconds budget) {
+  std::thread{[budget] {
+    std::this_thread::sleep_for(budget);
+    log().critical("shutdown did not finish within {} ms; exiting now", budget.count());
+    log().flush();
+    std::cerr.flush();
+    std::_Exit(exit_shutdown_timeout);
+  }}.detach();
+}
+
+int run(const run_options& opts) {
+  std::optional<std::chrono::milliseconds> run_for;
+  if (!opts.duration.empty()) {
+    std::string why;
+    run_for = config::parse_duration(opts.duration, why);
+    if (!run_for) {
+      std::cerr << "tfarm run: error: --for \"" << opts.duration << "\": " << why << '\n';
+      return exit_usage;
+    }
+  }
+  config::check_options check;
+  check.known_kinds = runtime::builtin_kinds().names();
+  auto loaded = config::load_farm_file(opts.config_file, check);
+  if (!loaded.ok()) {
+    print_problems(loaded.diagnostics);
+    std::cerr << "tfarm run: error: " << opts.config_file
+              << " is not valid (see above); nothing was started\n";
+    return exit_usage;
+  }
+  auto farm = std::move(*loaded.value);
+  if (auto problems = config::apply_env_overrides(farm.limits, config::process_environment());
+      !problems.empty()) {
+    print_problems(problems);
+    std::cerr << "tfarm run: error: bad environment override (see above); nothing was started\n";
+    return exit_usage;
+  }
+  block_stop_signals();
+  runtime::node_options node_opts;
+  node_opts.farm = farm;
+  node_opts.seed = opts.seed;
+  auto started = runtime::node::start(std::move(node_opts));
+  if (!started) {
+    std::cerr << "tfarm run: error: the node did not start: " << runtime::to_text(started.error())
+              << '\n';
+    return exit_failure;
+  }
+  auto& node = **started;
+  std::cout << "Trading Farm node '" << farm.node.name << "' is up with "
+            << node.context().registry().size() << " actors:\n"
+            << runtime::render_tree(node.context().registry().query("/"));
+  if (run_for)
+    std::cout << "Running for " << config::format_duration(*run_for) << " (Ctrl-C stops earlier).\n";
+  else
+    std::cout << "Running until Ctrl-C.\n";
+  std::cout.flush();
+  auto deadline = run_for ? std::chrono::steady_clock::now() + *run_for
+                          : std::chrono::steady_clock::time_point::max();
+  int code = exit_ok;
+  for (;;) {
+    if (auto sig = wait_stop_signal(std::chrono::milliseconds{run_poll_interval_ms})) {
+      log().info("received signal {}; stopping", sig);
+      break;
+    }
+    if (!node.running()) {
+      std::cerr << "tfarm run: error: the root supervisor stopped: "
+                << runtime::to_text(node.exit_reason()) << '\n';
+      code = exit_failure;
+      break;
+    }
+    if (std::chrono::steady_clock::now() >= deadline)
+      break;
+  }
+  arm_shutdown_watchdog(farm.node.shutdown_timeout +
+                        std::chrono::milliseconds{shutdown_watchdog_slack_ms});
+  auto report = node.stop();
+  if (!report.clean) {
+    std::cerr << "tfarm run: error: " << report.stuck.size()
+              << " actors did not stop within the shutdown timeout of "
+              << config::format_duration(farm.node.shutdown_timeout) << ":";
+    for (auto& p : report.stuck)
+      std::cerr << ' ' << p;
+    std::cerr << '\n';
+    log().flush();
+    std::cerr.flush();
+    std::cout.flush();
+    std::_Exit(exit_shutdown_timeout);
+  }
+  std::cout << "Stopped cleanly in " << report.took.count() << " ms.\n";
+  started->reset();
+  return code;
+}
+
+} // namespace
+
+void add_run_command(CLI::App& app, const global_options& globals, int& result) {
+  auto opts = std::make_shared<run_options>();
+  auto cmd = app.add_subcommand(
+    "run", "Run a single-node farm: its supervision tree from a farm file, until Ctrl-C "
+           "(SIGINT/SIGTERM) or --for elapses, then stop cleanly");
+  cmd->add_option("-c,--config", opts->config_file, "farm file (TOML)")->capture_default_str();
+  cmd->add_option("--for", opts->duration, "stop after this long, e.g. 30s, 5m");
+  cmd->add_option("--seed", opts->seed, "seed for restart jitter (0: from the clock)");
+  cmd->callback([opts, &globals, &result] {
+    if (!apply_logging(globals)) {
+      result = exit_usage;
+      return;
+    }
+    result = run(*opts);
+  });
+}
+
+} // namespace tfarm::cli

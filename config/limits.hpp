@@ -1,0 +1,87 @@
+// Named limits and defaults of Trading Farm, in one place.
+//
+// Every queue, batch, retry count, timeout and size in the project has a name
+// here, with its unit last (`restart_backoff_ms_max`). Defaults that come from
+// the operations runbook say so. Config validation rejects values outside the
+// `_min`/`_max` bounds below, so the runtime may rely on them.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+namespace tfarm::config {
+
+// -- runbook limits (overridable by environment variables of the same name) ---
+
+/// MAX_AGENTS_PER_USER: trading agents one user may run (runbook default 10).
+constexpr int32_t max_agents_per_user_default = 10;
+constexpr int32_t max_agents_per_user_max = 10'000;
+
+/// ORDER_RATE_LIMIT: orders per agent per minute (runbook default 20/min).
+constexpr int64_t order_rate_limit_count_default = 20;
+constexpr int64_t order_rate_limit_window_ms_default = 60'000;
+constexpr int64_t order_rate_limit_count_max = 1'000'000'000;
+
+/// CONNECTION_POOL_SIZE: store connections per node (runbook default 10).
+constexpr int32_t connection_pool_size_default = 10;
+constexpr int32_t connection_pool_size_max = 1'024;
+
+/// CACHE_DURATION: how long API answers may be served from cache (runbook 60 s).
+constexpr int64_t cache_duration_ms_default = 60'000;
+constexpr int64_t cache_duration_ms_max = 86'400'000;
+
+// -- supervision ---------------------------------------------------------------
+
+/// Restarts allowed within `period` before a supervisor gives up (OTP: MaxR).
+constexpr int32_t restart_intensity_default = 3;
+constexpr int32_t restart_intensity_max = 1'000'000;
+
+/// The window over which restarts are counted (OTP: MaxT).
+constexpr int64_t restart_period_ms_default = 5'000;
+constexpr int64_t restart_period_ms_max = 86'400'000;
+
+/// Delay before a restart: exponential from min to max, minus up to `jitter`.
+constexpr int64_t restart_backoff_min_ms_default = 10;
+constexpr int64_t restart_backoff_max_ms_default = 1'000;
+constexpr int64_t restart_backoff_ms_max = 3'600'000;
+constexpr uint32_t restart_jitter_ppm_default = 200'000; // 0.2
+constexpr uint32_t restart_jitter_ppm_max = 1'000'000;   // 1.0
+
+/// Time a child gets to stop after an exit request before it is killed.
+constexpr int64_t shutdown_timeout_ms_default = 5'000;
+constexpr int64_t shutdown_timeout_ms_max = 3'600'000;
+
+/// Time a killed actor gets to vanish before its supervisor stops waiting.
+constexpr int64_t kill_grace_ms = 1'000;
+
+/// Children one supervisor may hold (a policy may set a lower `max_children`).
+constexpr int32_t children_per_supervisor_max = 1'000'000;
+
+/// Time allowed to fetch a child's last checkpoint before a (re)start fails.
+constexpr int64_t checkpoint_load_timeout_ms = 5'000;
+
+// -- node ----------------------------------------------------------------------
+
+/// Time a whole node gets to stop before the process exits regardless.
+constexpr int64_t node_shutdown_timeout_ms_default = 10'000;
+constexpr int64_t node_shutdown_timeout_ms_max = 3'600'000;
+
+/// Scheduler worker threads (0 means one per core).
+constexpr int32_t scheduler_threads_max = 1'024;
+
+/// Interval of the node monitor's registry summary.
+constexpr int64_t monitor_interval_ms_default = 10'000;
+
+// -- configuration files --------------------------------------------------------
+
+/// Larger files are refused before parsing (a config file is never this big).
+constexpr std::size_t config_file_bytes_max = 4 * 1024 * 1024;
+
+/// Problems reported per file before the checker stops listing them.
+constexpr std::size_t diagnostics_per_file_max = 200;
+
+/// Length of an actor path and of one path segment.
+constexpr std::size_t actor_path_chars_max = 512;
+constexpr std::size_t path_segment_chars_max = 64;
+
+} // namespace tfarm::config

@@ -1,0 +1,380 @@
+#include "config/loader.hpp"
+
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <sstream>
+
+#include "config/detail/table_reader.hpp"
+#include "config/path_syntax.hpp"
+#include "config/suggest.hpp"
+
+namespace tfarm::config {
+
+namespace {
+
+using detail::load_context;
+using detail::table_reader;
+
+constexpr milliseconds zero_ms{0};
+constexpr milliseconds one_ms{1};
+
+// Reads a whole file, refusing anything larger than config_file_bytes_max.
+std::optional<std::string> read_file(const std::string& path, load_context& ctx) {
+  std::error_code ec;
+  if (std::filesystem::is_directory(path, ec)) {
+    ctx.error("cannot read file: is a directory");
+    return std::nullopt;
+  }
+  std::ifstream in{path, std::ios::binary};
+  if (!in) {
+    ctx.error(std::string{"cannot read file: "} + std::strerror(errno));
+    return std::nullopt;
+  }
+  auto size = std::filesystem::file_size(path, ec);
+  if (!ec && size > config_file_bytes_max) {
+    ctx.error("file is larger than " + std::to_string(config_file_bytes_max) + " bytes");
+    return std::nullopt;
+  }
+  std::ostringstream buf;
+  buf << in.rdbuf();
+  return buf.str();
+}
+
+std::optional<toml::table> parse_toml(std::string_view text, load_context& ctx) {
+  try {
+    return toml::parse(text, std::string_view{ctx.file()});
+  } catch (const toml::parse_error& e) {
+    ctx.error(e.source(), "invalid TOML: " + std::string{e.description()});
+    return std::nullopt;
+  }
+}
+
+void check_path(table_reader& r, const std::optional<std::string>& path) {
+  if (!path)
+    return;
+  std::string why;
+  if (!valid_actor_path(*path, true, why))
+    r.context().error(r.raw().get("path")->source(), "supervisor path '" + *path + "' " + why);
+}
+
+// Reads one [[supervisor]] table; returns nullopt if it has errors.
+std::optional<supervisor_policy> read_supervisor(load_context& ctx, const toml::table& tbl) {
+  auto errors_before = ctx.diagnostics().size();
+  supervisor_policy p;
+  table_reader r{ctx, tbl, "[[supervisor]]"};
+  auto path = r.string("path", true);
+  check_path(r, path);
+  if (path)
+    p.path = *path;
+  if (auto s = r.choice("strategy", restart_strategy_names(), "strategy"))
+    p.strategy = *parse_restart_strategy(*s);
+  if (auto i = r.integer("intensity", 0, restart_intensity_max))
+    p.intensity = static_cast<int32_t>(*i);
+  if (auto d = r.duration("period", one_ms, milliseconds{restart_period_ms_max}))
+    p.period = *d;
+  if (auto i = r.integer("max_children", 0, children_per_supervisor_max))
+    p.max_children = static_cast<int32_t>(*i);
+  if (auto b = r.table("backoff")) {
+    table_reader br{ctx, *b, "[supervisor.backoff]"};
+    auto min = br.duration("min", zero_ms, milliseconds{restart_backoff_ms_max});
+    auto max = br.duration("max", zero_ms, milliseconds{restart_backoff_ms_max});
+    auto jitter = br.number("jitter", 0.0, 1.0);
+    if (min)
+      p.backoff.min = *min;
+    if (max)
+      p.backoff.max = *max;
+    if (jitter)
+      p.backoff.jitter_ppm = static_cast<uint32_t>(*jitter * 1'000'000.0 + 0.5);
+    if ((min || max) && p.backoff.min > p.backoff.max) {
+      auto where = min ? br.raw().get("min")->source() : br.raw().get("max")->source();
+      ctx.error(where, "backoff 'min' (" + format_duration(p.backoff.min) +
+                         ") must not exceed 'max' (" + format_duration(p.backoff.max) + ")");
+    }
+    br.finish();
+  }
+  if (auto d = r.table("child_defaults")) {
+    table_reader dr{ctx, *d, "[supervisor.child_defaults]"};
+    if (auto s = dr.choice("restart", restart_type_names(), "restart type"))
+      p.child_restart = *parse_restart_type(*s);
+    if (auto t = dr.duration("shutdown_timeout", zero_ms, milliseconds{shutdown_timeout_ms_max}))
+      p.child_shutdown_timeout = *t;
+    dr.finish();
+  }
+  std::map<std::string, uint32_t> seen_ids;
+  for (auto child : r.tables("child")) {
+    table_reader cr{ctx, *child, "[[supervisor.child]]"};
+    child_policy c;
+    auto id = cr.string("id", true);
+    if (id) {
+      auto where = cr.raw().get("id")->source();
+      if (!valid_path_segment(*id)) {
+        ctx.error(where, "child id '" + *id +
+                           "' is not a valid path segment (1 to 64 characters of A-Z a-z 0-9 _ . -)");
+      } else if (auto [i, added] = seen_ids.emplace(*id, where.begin.line); !added) {
+        ctx.error(where, "duplicate child id '" + *id + "' in supervisor '" + p.path +
+                           "' (first defined at line " + std::to_string(i->second) + ")");
+      }
+      c.id = *id;
+    }
+    if (auto s = cr.choice("restart", restart_type_names(), "restart type"))
+      c.restart = *parse_restart_type(*s);
+    c.shutdown_timeout =
+      cr.duration("shutdown_timeout", zero_ms, milliseconds{shutdown_timeout_ms_max});
+    cr.finish();
+    p.children.push_back(std::move(c));
+  }
+  r.finish();
+  if (ctx.diagnostics().size() != errors_before)
+    return std::nullopt;
+  return p;
+}
+
+// Reads every [[supervisor]] of a top-level reader into `out`, reporting
+// duplicate paths (also across files, through `seen`).
+void read_supervisors(table_reader& top, policy_set& out,
+                      std::map<std::string, std::string>& seen) {
+  auto& ctx = top.context();
+  for (auto tbl : top.tables("supervisor")) {
+    auto p = read_supervisor(ctx, *tbl);
+    if (!p)
+      continue;
+    auto where = tbl->get("path")->source();
+    auto here = ctx.file() + ":" + std::to_string(where.begin.line);
+    if (auto [i, added] = seen.emplace(p->path, here); !added) {
+      auto first = i->second;
+      auto same_file = first.compare(0, ctx.file().size() + 1, ctx.file() + ":") == 0;
+      ctx.error(where, "duplicate supervisor path '" + p->path + "' (first defined at " +
+                         (same_file ? "line " + first.substr(ctx.file().size() + 1) : first) +
+                         ")");
+      continue;
+    }
+    out.add(std::move(*p));
+  }
+}
+
+std::optional<std::string> param_text(const toml::node& x) {
+  if (auto s = x.as_string())
+    return s->get();
+  if (auto i = x.as_integer())
+    return std::to_string(i->get());
+  if (auto b = x.as_boolean())
+    return b->get() ? "true" : "false";
+  if (auto f = x.as_floating_point()) {
+    std::ostringstream out;
+    out << f->get();
+    return out.str();
+  }
+  return std::nullopt;
+}
+
+void read_users(load_context& ctx, table_reader& top, const check_options& opts,
+                farm_config& cfg) {
+  std::map<std::string, uint32_t> seen_users;
+  for (auto tbl : top.tables("user")) {
+    table_reader ur{ctx, *tbl, "[[user]]"};
+    user_spec user;
+    if (auto name = ur.string("name", true)) {
+      auto where = tbl->get("name")->source();
+      if (!valid_path_segment(*name))
+        ctx.error(where, "user name '" + *name +
+                           "' is not a valid path segment (1 to 64 characters of A-Z a-z 0-9 _ . -)");
+      else if (auto [i, added] = seen_users.emplace(*name, where.begin.line); !added)
+        ctx.error(where, "duplicate user '" + *name + "' (first defined at line " +
+                           std::to_string(i->second) + ")");
+      user.name = *name;
+    }
+    std::map<std::string, uint32_t> seen_agents;
+    auto agent_tables = ur.tables("agent");
+    for (auto atbl : agent_tables) {
+      table_reader ar{ctx, *atbl, "[[user.agent]]"};
+      agent_spec agent;
+      if (auto id = ar.string("id", true)) {
+        auto where = atbl->get("id")->source();
+        if (!valid_path_segment(*id))
+          ctx.error(where, "agent id '" + *id +
+                             "' is not a valid path segment (1 to 64 characters of A-Z a-z 0-9 _ . -)");
+        else if (auto [i, added] = seen_agents.emplace(*id, where.begin.line); !added)
+          ctx.error(where, "duplicate agent id '" + *id + "' for user '" + user.name +
+                             "' (first defined at line " + std::to_string(i->second) + ")");
+        agent.id = *id;
+      }
+      if (opts.known_kinds.empty()) {
+        if (auto kind = ar.string("kind", true))
+          agent.kind = *kind;
+      } else if (auto kind = ar.choice("kind", opts.known_kinds, "actor kind")) {
+        agent.kind = *kind;
+      } else if (!atbl->get("kind")) {
+        ctx.error(atbl->source(), "missing required key 'kind' in [[user.agent]]");
+      }
+      if (auto params = ar.table("params")) {
+        for (const auto& [key, value] : *params) {
+          if (auto text = param_text(value))
+            agent.params.emplace(std::string{key.str()}, *text);
+          else
+            ctx.error(value.source(), "parameter '" + std::string{key.str()} +
+                                        "' must be a string, integer, float or boolean, got " +
+                                        detail::describe_type(value));
+        }
+      }
+      ar.finish();
+      user.agents.push_back(std::move(agent));
+    }
+    if (static_cast<int64_t>(user.agents.size()) > cfg.limits.max_agents_per_user) {
+      auto extra = agent_tables.at(static_cast<size_t>(cfg.limits.max_agents_per_user));
+      ctx.error(extra->source(), "user '" + user.name + "' lists " +
+                                   std::to_string(user.agents.size()) +
+                                   " agents, more than max_agents_per_user (" +
+                                   std::to_string(cfg.limits.max_agents_per_user) + ")");
+    }
+    ur.finish();
+    cfg.users.push_back(std::move(user));
+  }
+}
+
+void read_limits(load_context& ctx, const toml::table& tbl, runbook_limits& limits) {
+  table_reader r{ctx, tbl, "[limits]"};
+  if (auto i = r.integer("max_agents_per_user", 1, max_agents_per_user_max))
+    limits.max_agents_per_user = static_cast<int32_t>(*i);
+  if (auto x = r.rate_value("order_rate_limit", order_rate_limit_count_max))
+    limits.order_rate_limit = *x;
+  if (auto i = r.integer("connection_pool_size", 1, connection_pool_size_max))
+    limits.connection_pool_size = static_cast<int32_t>(*i);
+  if (auto d = r.duration("cache_duration", zero_ms, milliseconds{cache_duration_ms_max}))
+    limits.cache_duration = *d;
+  r.finish();
+}
+
+void read_node(load_context& ctx, const toml::table& tbl, node_settings& node) {
+  table_reader r{ctx, tbl, "[node]"};
+  if (auto name = r.string("name")) {
+    if (valid_path_segment(*name))
+      node.name = *name;
+    else
+      ctx.error(tbl.get("name")->source(),
+                "node name '" + *name +
+                  "' must be 1 to 64 characters of A-Z a-z 0-9 _ . -");
+  }
+  if (auto d = r.duration("shutdown_timeout", milliseconds{100},
+                          milliseconds{node_shutdown_timeout_ms_max}))
+    node.shutdown_timeout = *d;
+  if (auto i = r.integer("scheduler_threads", 0, scheduler_threads_max))
+    node.scheduler_threads = static_cast<int32_t>(*i);
+  if (auto d = r.duration("monitor_interval", milliseconds{100}, milliseconds{3'600'000}))
+    node.monitor_interval = *d;
+  for (auto& [file, where] : r.strings("policies"))
+    node.policy_files.push_back(file);
+  r.finish();
+}
+
+std::string resolve(const std::string& base_dir, const std::string& file) {
+  std::filesystem::path p{file};
+  if (p.is_absolute() || base_dir.empty() || base_dir == ".")
+    return p.lexically_normal().string();
+  return (std::filesystem::path{base_dir} / p).lexically_normal().string();
+}
+
+// Loads one referenced policy file into `out`; appends its diagnostics.
+void load_referenced_policies(const std::string& path, policy_set& out,
+                              std::map<std::string, std::string>& seen,
+                              std::vector<diagnostic>& diagnostics) {
+  load_context ctx{path};
+  if (auto text = read_file(path, ctx)) {
+    if (auto doc = parse_toml(*text, ctx)) {
+      table_reader top{ctx, *doc, "a policy file"};
+      read_supervisors(top, out, seen);
+      top.finish();
+    }
+  }
+  diagnostics.insert(diagnostics.end(), ctx.diagnostics().begin(), ctx.diagnostics().end());
+}
+
+load_result<farm_config> load_farm(load_context& ctx, std::string_view text,
+                                   const std::string& base_dir, const check_options& opts) {
+  load_result<farm_config> result;
+  farm_config cfg;
+  cfg.file = ctx.file();
+  std::vector<diagnostic> other_files;
+  if (auto doc = parse_toml(text, ctx)) {
+    table_reader top{ctx, *doc, "the top level"};
+    if (auto node = top.table("node"))
+      read_node(ctx, *node, cfg.node);
+    if (auto limits = top.table("limits"))
+      read_limits(ctx, *limits, cfg.limits);
+    read_users(ctx, top, opts, cfg);
+    std::map<std::string, std::string> seen;
+    read_supervisors(top, cfg.policies, seen);
+    top.finish();
+    if (auto node = doc->get_as<toml::table>("node")) {
+      if (auto files = node->get_as<toml::array>("policies")) {
+        for (const auto& element : *files) {
+          auto s = element.as_string();
+          if (!s)
+            continue;
+          auto path = resolve(base_dir, s->get());
+          std::error_code ec;
+          if (!std::filesystem::exists(path, ec)) {
+            ctx.error(element.source(), "policy file '" + s->get() + "' not found (looked for " +
+                                          path + ")");
+            continue;
+          }
+          load_referenced_policies(path, cfg.policies, seen, other_files);
+        }
+      }
+    }
+  }
+  result.diagnostics = std::move(ctx.diagnostics());
+  result.diagnostics.insert(result.diagnostics.end(), other_files.begin(), other_files.end());
+  sort_diagnostics(result.diagnostics);
+  if (result.diagnostics.empty())
+    result.value = std::move(cfg);
+  return result;
+}
+
+} // namespace
+
+load_result<farm_config> load_farm_text(std::string_view text, const std::string& name,
+                                        const std::string& base_dir, const check_options& opts) {
+  load_context ctx{name};
+  return load_farm(ctx, text, base_dir, opts);
+}
+
+load_result<farm_config> load_farm_file(const std::string& path, const check_options& opts) {
+  load_context ctx{path};
+  auto text = read_file(path, ctx);
+  if (!text) {
+    load_result<farm_config> result;
+    result.diagnostics = std::move(ctx.diagnostics());
+    return result;
+  }
+  auto base_dir = std::filesystem::path{path}.parent_path().string();
+  return load_farm(ctx, *text, base_dir, opts);
+}
+
+load_result<policy_set> load_policy_file(const std::string& path) {
+  load_result<policy_set> result;
+  policy_set policies;
+  std::map<std::string, std::string> seen;
+  load_referenced_policies(path, policies, seen, result.diagnostics);
+  sort_diagnostics(result.diagnostics);
+  if (result.diagnostics.empty())
+    result.value = std::move(policies);
+  return result;
+}
+
+std::vector<diagnostic> check_file(const std::string& path, const check_options& opts) {
+  auto result = load_farm_file(path, opts);
+  if (result.diagnostics.size() > diagnostics_per_file_max) {
+    auto total = result.diagnostics.size();
+    result.diagnostics.resize(diagnostics_per_file_max);
+    result.diagnostics.push_back(
+      diagnostic{path, 0, 0,
+                 "too many problems; " + std::to_string(total - diagnostics_per_file_max) +
+                   " more not shown"});
+  }
+  return std::move(result.diagnostics);
+}
+
+} // namespace tfarm::config

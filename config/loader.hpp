@@ -1,0 +1,50 @@
+// Loads and validates Trading Farm's TOML files, reporting every problem.
+//
+// One schema covers all files: a farm file may hold [node], [limits],
+// [[user]] and inline [[supervisor]] tables; the policy files it lists in
+// node.policies may hold only [[supervisor]] tables. Problems come back as
+// diagnostics (file, line, column, message), all of them, sorted by position;
+// a value is returned only when there are none. Thread-safe: no shared state.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "config/diagnostic.hpp"
+#include "config/farm_config.hpp"
+#include "config/supervision_policy.hpp"
+
+namespace tfarm::config {
+
+/// What the caller knows that the config module does not.
+struct check_options {
+  /// Actor kinds that agents may name; empty means "do not check kinds".
+  std::vector<std::string> known_kinds;
+};
+
+template <class T>
+struct load_result {
+  std::optional<T> value;
+  std::vector<diagnostic> diagnostics;
+
+  bool ok() const noexcept { return value.has_value() && diagnostics.empty(); }
+};
+
+/// Loads a farm file and the policy files it references.
+load_result<farm_config> load_farm_file(const std::string& path, const check_options& opts = {});
+
+/// Loads farm configuration from text; `name` stands for the file in messages
+/// and policy files are resolved relative to `base_dir`.
+load_result<farm_config> load_farm_text(std::string_view text, const std::string& name,
+                                        const std::string& base_dir = ".",
+                                        const check_options& opts = {});
+
+/// Loads a policy file (only [[supervisor]] tables).
+load_result<policy_set> load_policy_file(const std::string& path);
+
+/// Validates one file of any Trading Farm kind, as `tfarm config check` does.
+std::vector<diagnostic> check_file(const std::string& path, const check_options& opts = {});
+
+} // namespace tfarm::config

@@ -1,0 +1,54 @@
+#include "runtime/error_text.hpp"
+
+#include <caf/atom.hpp>
+#include <caf/exit_reason.hpp>
+#include <caf/message.hpp>
+#include <caf/sec.hpp>
+
+#include "config/error.hpp"
+#include "runtime/error.hpp"
+
+namespace tfarm::runtime {
+
+namespace {
+
+std::string context_text(const caf::message& ctx) {
+  if (ctx.empty())
+    return {};
+  if (ctx.size() == 1 && ctx.match_element<std::string>(0))
+    return ctx.get_as<std::string>(0);
+  return to_string(ctx);
+}
+
+std::string render(uint8_t code, caf::atom_value category, const caf::message& ctx) {
+  std::string result;
+  if (category == caf::atom("tfruntime"))
+    result = to_string(static_cast<runtime_errc>(code));
+  else if (category == caf::atom("tfconfig"))
+    result = config::to_string(static_cast<config::config_errc>(code));
+  else if (category == caf::atom("system"))
+    result = to_string(static_cast<caf::sec>(code));
+  else if (category == caf::atom("exit"))
+    result = to_string(static_cast<caf::exit_reason>(code));
+  else
+    result = to_string(category) + ":" + std::to_string(code);
+  auto text = context_text(ctx);
+  if (!text.empty())
+    result += ": " + text;
+  return result;
+}
+
+} // namespace
+
+std::string to_text(const caf::error& x) {
+  if (!x)
+    return "no error";
+  return render(x.code(), x.category(), x.context());
+}
+
+void add_error_renderers(caf::actor_system_config& cfg) {
+  cfg.add_error_category(caf::atom("tfruntime"), render);
+  cfg.add_error_category(caf::atom("tfconfig"), render);
+}
+
+} // namespace tfarm::runtime

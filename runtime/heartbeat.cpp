@@ -1,0 +1,85 @@
+#include "runtime/heartbeat.hpp"
+
+#include <caf/event_based_actor.hpp>
+#include <cereal/cereal.hpp>
+#include <nlohmann/json.hpp>
+#include <spdlog/logger.h>
+
+#include "config/duration.hpp"
+#include "runtime/logger.hpp"
+#include "runtime/state_codec.hpp"
+
+CEREAL_CLASS_VERSION(tfarm::runtime::heartbeat::state, 1)
+
+namespace tfarm::runtime {
+
+heartbeat::heartbeat(caf::actor_config& cfg, spawn_context ctx) : managed_actor(cfg, std::move(ctx)) {
+  auto& params = spec().params;
+  if (auto i = params.find("interval"); i != params.end()) {
+    std::string why;
+    if (auto d = config::parse_duration(i->second, why); d && d->count() > 0)
+      interval_ = *d;
+    else
+      log().error("{}: bad interval '{}' ({}); using {}", path(), i->second, why,
+                  config::format_duration(interval_));
+  }
+  if (auto i = params.find("checkpoint_every"); i != params.end()) {
+    std::string why;
+    if (auto n = config::parse_integer(i->second, 1, 1'000'000, why))
+      checkpoint_every_ = static_cast<uint64_t>(*n);
+    else
+      log().error("{}: bad checkpoint_every '{}' ({})", path(), i->second, why);
+  }
+  if (auto i = params.find("fail_every"); i != params.end()) {
+    std::string why;
+    if (auto n = config::parse_integer(i->second, 0, 1'000'000'000, why))
+      fail_every_ = static_cast<uint64_t>(*n);
+    else
+      log().error("{}: bad fail_every '{}' ({})", path(), i->second, why);
+  }
+}
+
+kind_info heartbeat::kind() {
+  return make_kind<heartbeat>("heartbeat",
+                              "beats at an interval and checkpoints its count (demo agent)", true);
+}
+
+caf::behavior heartbeat::make_behavior() {
+  delayed_send(this, interval_, caf::tick_atom_v);
+  return {
+    [this](caf::tick_atom) {
+      ++state_.beats;
+      state_.last_beat_ms = unix_now_ms();
+      if (state_.beats % checkpoint_every_ == 0)
+        save_checkpoint();
+      if (fail_every_ > 0 && state_.beats % fail_every_ == 0) {
+        quit(caf::error{runtime_errc::crash_injected,
+                        "fail_every: beat " + std::to_string(state_.beats)});
+        return;
+      }
+      delayed_send(this, interval_, caf::tick_atom_v);
+    },
+    [this](caf::get_atom) { return state_.beats; },
+  };
+}
+
+std::string heartbeat::save_state() {
+  return encode_state(state_);
+}
+
+caf::error heartbeat::restore_state(const std::string& blob, uint32_t version) {
+  if (version != 1)
+    return caf::error{runtime_errc::restore_failed,
+                      "unknown heartbeat state version " + std::to_string(version)};
+  return decode_state(blob, state_);
+}
+
+std::string heartbeat::describe() const {
+  nlohmann::json j;
+  j["beats"] = state_.beats;
+  j["interval_ms"] = interval_.count();
+  j["last_beat_ms"] = state_.last_beat_ms;
+  return j.dump();
+}
+
+} // namespace tfarm::runtime

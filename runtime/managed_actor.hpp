@@ -1,0 +1,239 @@
+// Base of every actor that lives in a supervision tree.
+//
+// It gives each actor, without code in the actor itself:
+//  - registry accounting: messages handled and mailbox size, counted in
+//    enqueue()/consume() with relaxed atomics (no lock on the hot path);
+//  - the crash hook: a crash_request makes the actor fail with
+//    runtime_errc::crash_injected, whatever its interface;
+//  - checkpoints: a kind that overrides save_state()/restore_state() gets its
+//    last saved state restored before its first message, can save with
+//    save_checkpoint(), and saves once more (acknowledged) on a clean stop;
+//  - a JSON description of its state in the registry (describe()).
+//
+// Works for dynamically typed and typed actors alike:
+//   class my_actor : public basic_managed_actor<caf::event_based_actor> {...};
+//   class my_typed : public basic_managed_actor<my_interface::base> {...};
+// The constructor of a kind takes (caf::actor_config&, spawn_context).
+// Runs on CAF's scheduler like any actor: members are touched only by the
+// actor itself.
+#pragma once
+
+#include <chrono>
+#include <memory>
+#include <string>
+#include <utility>
+
+#include <caf/event_based_actor.hpp>
+#include <caf/exit_reason.hpp>
+#include <caf/mailbox_element.hpp>
+#include <caf/scheduled_actor.hpp>
+#include <caf/typed_event_based_actor.hpp>
+
+#include "config/limits.hpp"
+#include "runtime/actor_registry.hpp"
+#include "runtime/error.hpp"
+#include "runtime/interfaces.hpp"
+#include "runtime/node_context.hpp"
+#include "runtime/spawn_context.hpp"
+
+namespace tfarm::runtime {
+
+/// Time a clean stop waits for the final checkpoint's acknowledgement.
+constexpr int64_t final_checkpoint_timeout_ms = 2'000;
+
+/// Time a regular checkpoint save waits for its acknowledgement.
+constexpr int64_t checkpoint_save_timeout_ms = 5'000;
+
+namespace detail {
+
+// Out of line so that this header stays free of spdlog.
+void log_restore_problem(const std::string& path, const std::string& what);
+void log_checkpoint_problem(const std::string& path, const std::string& what);
+bool is_clean_exit(const caf::error& reason);
+
+} // namespace detail
+
+template <class Base>
+class basic_managed_actor : public Base {
+public:
+  using super = Base;
+
+  basic_managed_actor(caf::actor_config& cfg, spawn_context ctx)
+    : super(cfg),
+      ctx_(std::move(ctx)),
+      counters_(ctx_.entry ? ctx_.entry->attach(this->address())
+                           : std::make_shared<actor_counters>()) {
+    // nop
+  }
+
+  // -- CAF hooks -------------------------------------------------------------
+
+  void enqueue(caf::mailbox_element_ptr ptr, caf::execution_unit* eu) override {
+    counters_->enqueued.fetch_add(1, std::memory_order_relaxed);
+    super::enqueue(std::move(ptr), eu);
+  }
+
+  caf::invoke_message_result consume(caf::mailbox_element& x) override {
+    auto& content = x.content();
+    if (content.size() == 1 && content.template match_elements<crash_request>()) {
+      bump_handled();
+      auto reason = content.template get_as<crash_request>(0).reason;
+      this->quit(caf::error{runtime_errc::crash_injected, std::move(reason)});
+      return caf::invoke_message_result::consumed;
+    }
+    auto result = super::consume(x);
+    if (result != caf::invoke_message_result::skipped)
+      bump_handled();
+    return result;
+  }
+
+  void initialize() override {
+    restore_checkpoint();
+    if (this->has_state()) {
+      // A clean stop saves the state one last time before the actor goes.
+      this->set_exit_handler([this](caf::exit_msg& msg) { stop_with_checkpoint(msg.reason); });
+    }
+    super::initialize();
+    publish_description();
+  }
+
+  void on_exit() override {
+    if (ctx_.entry)
+      ctx_.entry->detach(counters_);
+    super::on_exit();
+  }
+
+  // -- accessors ---------------------------------------------------------------
+
+  const std::string& path() const noexcept { return ctx_.path; }
+  const child_spec& spec() const noexcept { return ctx_.spec; }
+  const std::shared_ptr<node_context>& node() const noexcept { return ctx_.node; }
+  const std::shared_ptr<registry_entry>& entry() const noexcept { return ctx_.entry; }
+
+  /// Sequence number of the newest acknowledged checkpoint (0 if none).
+  uint64_t checkpoint_seq() const noexcept { return checkpoint_seq_; }
+
+protected:
+  // -- for kinds to override ---------------------------------------------------
+
+  /// True if this kind keeps state across restarts.
+  virtual bool has_state() const { return false; }
+
+  /// Serializes the state (cereal, see state_codec.hpp).
+  virtual std::string save_state() { return {}; }
+
+  /// Version of the format save_state() writes.
+  virtual uint32_t state_version() const { return 1; }
+
+  /// Restores a blob written by save_state() of format `version`.
+  virtual caf::error restore_state(const std::string& blob, uint32_t version) {
+    static_cast<void>(blob);
+    static_cast<void>(version);
+    return {};
+  }
+
+  /// The state as a JSON object, for the registry.
+  virtual std::string describe() const { return "{}"; }
+
+  // -- for kinds to call --------------------------------------------------------
+
+  /// Publishes describe() to the registry.
+  void publish_description() {
+    if (ctx_.entry)
+      ctx_.entry->set_description(this->describe());
+  }
+
+  /// Saves the state through the node's checkpoint store; the registry and
+  /// checkpoint_seq() follow once the store acknowledges.
+  void save_checkpoint() {
+    auto store = ctx_.node ? ctx_.node->store() : checkpoint_store_actor{};
+    if (!store)
+      return;
+    this->request(store, std::chrono::milliseconds{checkpoint_save_timeout_ms},
+                  save_checkpoint_atom_v, make_checkpoint())
+      .then([this](uint64_t seq) { on_checkpoint_saved(seq); },
+            [this](caf::error& err) {
+              detail::log_checkpoint_problem(ctx_.path, this->system().render(err));
+            });
+  }
+
+private:
+  void bump_handled() noexcept {
+    // Single writer (this actor), so no read-modify-write instruction needed.
+    auto& h = counters_->handled;
+    h.store(h.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
+  }
+
+  checkpoint make_checkpoint() {
+    checkpoint cp;
+    cp.path = ctx_.path;
+    cp.kind = ctx_.spec.kind;
+    cp.format_version = this->state_version();
+    cp.blob = this->save_state();
+    cp.crc32 = crc32(cp.blob);
+    cp.updated_at_ms = unix_now_ms();
+    return cp;
+  }
+
+  void on_checkpoint_saved(uint64_t seq) {
+    if (seq > checkpoint_seq_)
+      checkpoint_seq_ = seq;
+    if (ctx_.entry)
+      ctx_.entry->set_checkpoint(seq, unix_now_ms());
+    publish_description();
+  }
+
+  void restore_checkpoint() {
+    auto& cp = ctx_.restored;
+    if (cp.empty())
+      return;
+    if (!cp.intact()) {
+      detail::log_restore_problem(ctx_.path, "checkpoint " + std::to_string(cp.seq) +
+                                               " fails its checksum; starting from a fresh state");
+      return;
+    }
+    if (auto err = this->restore_state(cp.blob, cp.format_version)) {
+      detail::log_restore_problem(ctx_.path, "checkpoint " + std::to_string(cp.seq) +
+                                               " could not be restored (" +
+                                               this->system().render(err) +
+                                               "); starting from a fresh state");
+      return;
+    }
+    checkpoint_seq_ = cp.seq;
+    if (ctx_.entry)
+      ctx_.entry->set_checkpoint(cp.seq, cp.updated_at_ms);
+  }
+
+  void stop_with_checkpoint(caf::error reason) {
+    auto store = ctx_.node ? ctx_.node->store() : checkpoint_store_actor{};
+    if (!store || stopping_) {
+      this->quit(std::move(reason));
+      return;
+    }
+    stopping_ = true;
+    // await: nothing else is handled until the store answers, so the saved
+    // state is the final one.
+    this->request(store, std::chrono::milliseconds{final_checkpoint_timeout_ms},
+                  save_checkpoint_atom_v, make_checkpoint())
+      .await(
+        [this, reason](uint64_t seq) {
+          on_checkpoint_saved(seq);
+          this->quit(reason);
+        },
+        [this, reason](caf::error& err) {
+          detail::log_checkpoint_problem(ctx_.path, "final checkpoint failed: " +
+                                                      this->system().render(err));
+          this->quit(reason);
+        });
+  }
+
+  spawn_context ctx_;
+  std::shared_ptr<actor_counters> counters_;
+  uint64_t checkpoint_seq_ = 0;
+  bool stopping_ = false;
+};
+
+/// The common case: a dynamically typed managed actor.
+using managed_actor = basic_managed_actor<caf::event_based_actor>;
+
+} // namespace tfarm::runtime

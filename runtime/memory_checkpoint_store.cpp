@@ -1,0 +1,58 @@
+#include "runtime/memory_checkpoint_store.hpp"
+
+#include <nlohmann/json.hpp>
+
+namespace tfarm::runtime {
+
+uint64_t memory_checkpoint_backend::save(checkpoint x) {
+  std::lock_guard<std::mutex> guard{mtx_};
+  x.seq = ++last_seq_;
+  auto seq = x.seq;
+  by_path_[x.path] = std::move(x);
+  return seq;
+}
+
+checkpoint memory_checkpoint_backend::load(const std::string& path) const {
+  std::lock_guard<std::mutex> guard{mtx_};
+  auto i = by_path_.find(path);
+  return i != by_path_.end() ? i->second : checkpoint{};
+}
+
+std::size_t memory_checkpoint_backend::size() const {
+  std::lock_guard<std::mutex> guard{mtx_};
+  return by_path_.size();
+}
+
+memory_checkpoint_store::memory_checkpoint_store(caf::actor_config& cfg, spawn_context ctx)
+  : super(cfg, std::move(ctx)) {
+  backend_ = node() ? node()->memory_backend() : std::make_shared<memory_checkpoint_backend>();
+  if (node())
+    node()->set_store(caf::actor_cast<checkpoint_store_actor>(this));
+}
+
+memory_checkpoint_store::behavior_type memory_checkpoint_store::make_behavior() {
+  return {
+    [this](load_checkpoint_atom, const std::string& path) -> checkpoint {
+      ++loads_;
+      return backend_->load(path);
+    },
+    [this](save_checkpoint_atom, checkpoint& cp) -> caf::result<uint64_t> {
+      if (!cp.intact())
+        return caf::error{runtime_errc::checkpoint_corrupt,
+                          "checkpoint of " + cp.path + " does not match its CRC-32"};
+      ++saves_;
+      return backend_->save(std::move(cp));
+    },
+  };
+}
+
+std::string memory_checkpoint_store::describe() const {
+  nlohmann::json j;
+  j["backend"] = "memory";
+  j["checkpoints"] = backend_->size();
+  j["saves"] = saves_;
+  j["loads"] = loads_;
+  return j.dump();
+}
+
+} // namespace tfarm::runtime

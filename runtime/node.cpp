@@ -1,0 +1,199 @@
+#include "runtime/node.hpp"
+
+#include <chrono>
+#include <thread>
+
+#include <caf/exit_reason.hpp>
+#include <spdlog/logger.h>
+
+#include "config/suggest.hpp"
+#include "runtime/actor_registry.hpp"
+#include "runtime/builtin_kinds.hpp"
+#include "runtime/error.hpp"
+#include "runtime/error_text.hpp"
+#include "runtime/logger.hpp"
+#include "runtime/supervisor.hpp"
+#include "runtime/type_ids.hpp"
+
+namespace tfarm::runtime {
+
+namespace {
+
+/// Time start() waits for the whole static tree to start.
+constexpr int64_t node_start_timeout_ms = 60'000;
+
+child_spec make_supervisor(std::string id) {
+  child_spec x;
+  x.id = std::move(id);
+  x.kind = "supervisor";
+  return x;
+}
+
+// Refuses a tree naming a kind the node cannot spawn, before anything starts.
+caf::error check_kinds(const child_spec& x, const std::string& parent, const kind_registry& kinds) {
+  auto path = x.id.empty() ? std::string{"/"} : child_path(parent, x.id);
+  if (!kinds.find(x.kind))
+    return caf::error{runtime_errc::unknown_kind, path + ": unknown actor kind '" + x.kind +
+                                                    "' (known: " + config::join(kinds.names()) +
+                                                    ")"};
+  for (auto& c : x.children)
+    if (auto err = check_kinds(c, path, kinds))
+      return err;
+  return {};
+}
+
+} // namespace
+
+child_spec default_tree(const config::farm_config& farm, const std::string& store_kind) {
+  auto root = make_supervisor("");
+  child_spec store;
+  store.id = "store";
+  store.kind = store_kind;
+  root.children.push_back(std::move(store));
+  child_spec monitor;
+  monitor.id = "monitor";
+  monitor.kind = "monitor";
+  monitor.params["interval"] = std::to_string(farm.node.monitor_interval.count()) + "ms";
+  root.children.push_back(std::move(monitor));
+  root.children.push_back(make_supervisor("exchanges"));
+  root.children.push_back(make_supervisor("vault"));
+  auto users = make_supervisor("user");
+  for (auto& u : farm.users) {
+    auto user = make_supervisor(u.name);
+    user.params["max_children"] = std::to_string(farm.limits.max_agents_per_user);
+    for (auto& a : u.agents) {
+      child_spec agent;
+      agent.id = a.id;
+      agent.kind = a.kind;
+      agent.params = a.params;
+      user.children.push_back(std::move(agent));
+    }
+    users.children.push_back(std::move(user));
+  }
+  root.children.push_back(std::move(users));
+  return root;
+}
+
+caf::expected<std::unique_ptr<node>> node::start(node_options opts) {
+  std::unique_ptr<node> self{new node};
+  auto& farm = opts.farm;
+  if (opts.kinds.names().empty())
+    opts.kinds = builtin_kinds();
+  for (auto& u : farm.users) {
+    if (u.agents.size() > static_cast<size_t>(farm.limits.max_agents_per_user))
+      return caf::error{runtime_errc::too_many_children,
+                        "user '" + u.name + "' lists " + std::to_string(u.agents.size()) +
+                          " agents; MAX_AGENTS_PER_USER is " +
+                          std::to_string(farm.limits.max_agents_per_user)};
+  }
+  auto policies = farm.policies;
+  if (!policies.find("/")) {
+    config::supervisor_policy root_policy;
+    root_policy.path = "/";
+    root_policy.strategy = config::restart_strategy::rest_for_one;
+    policies.add(root_policy);
+  }
+  auto seed = opts.seed != 0 ? opts.seed
+                             : static_cast<uint64_t>(
+                                 std::chrono::steady_clock::now().time_since_epoch().count());
+  self->cfg_ = std::make_unique<caf::actor_system_config>();
+  auto& cfg = *self->cfg_;
+  cfg.add_message_types<caf::id_block::tfarm_runtime>();
+  add_error_renderers(cfg);
+  if (farm.node.scheduler_threads > 0)
+    cfg.set("scheduler.max-threads", static_cast<size_t>(farm.node.scheduler_threads));
+  self->system_ = std::make_unique<caf::actor_system>(cfg);
+  self->context_ = std::make_shared<node_context>(farm.node.name, std::move(opts.kinds),
+                                                  std::move(policies), farm.limits, seed);
+  self->shutdown_timeout_ = farm.node.shutdown_timeout;
+  self->self_ = std::make_unique<caf::scoped_actor>(*self->system_);
+  auto tree = default_tree(farm, opts.store_kind);
+  if (auto err = check_kinds(tree, "", self->context_->kinds()))
+    return err;
+  auto root_kind = self->context_->kinds().find("supervisor");
+  auto entry = self->context_->registry().add("/", "supervisor");
+  auto spawned =
+    root_kind->spawn(*self->system_, nullptr, spawn_context{"/", tree, self->context_, entry, {}});
+  if (!spawned)
+    return spawned.error();
+  self->root_ = caf::actor_cast<supervisor_actor>(*spawned);
+  auto& scoped = *self->self_;
+  scoped->monitor(self->root_);
+  caf::error failure;
+  scoped->request(self->root_, std::chrono::milliseconds{node_start_timeout_ms}, wait_started_atom_v)
+    .receive([](bool) {}, [&](caf::error& err) { failure = std::move(err); });
+  if (failure) {
+    log().error("node {}: start-up failed: {}", farm.node.name, to_text(failure));
+    self->stop();
+    return failure;
+  }
+  log().info("node {}: started ({} actors)", farm.node.name, self->context_->registry().size());
+  return self;
+}
+
+bool node::wait_for_exit(std::chrono::milliseconds timeout) {
+  if (root_down_)
+    return true;
+  (*self_)->receive(
+    [this](caf::down_msg& msg) {
+      if (msg.source == root_.address()) {
+        root_down_ = true;
+        exit_reason_ = std::move(msg.reason);
+      }
+    },
+    caf::after(timeout) >> [] {});
+  return root_down_;
+}
+
+bool node::running() {
+  return !wait_for_exit(std::chrono::milliseconds{0});
+}
+
+stop_report node::stop() {
+  stop_report report;
+  if (stopped_) {
+    report.clean = true;
+    return report;
+  }
+  stopped_ = true;
+  if (!root_)
+    root_down_ = true; // start-up failed before the root existed
+  auto started = std::chrono::steady_clock::now();
+  auto deadline = started + shutdown_timeout_;
+  if (!root_down_)
+    (*self_)->send_exit(root_, caf::exit_reason::user_shutdown);
+  while (!root_down_) {
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+      deadline - std::chrono::steady_clock::now());
+    if (left.count() <= 0 || wait_for_exit(left))
+      break;
+  }
+  report.took = std::chrono::duration_cast<std::chrono::milliseconds>(
+    std::chrono::steady_clock::now() - started);
+  context_->set_store({});
+  if (root_down_) {
+    report.clean = true;
+    return report;
+  }
+  for (auto& a : context_->registry().query("/"))
+    if (a.alive)
+      report.stuck.push_back(a.path);
+  log().error("node {}: {} actors still alive after the shutdown timeout of {} ms",
+              context_->node_name(), report.stuck.size(), shutdown_timeout_.count());
+  return report;
+}
+
+node::~node() {
+  if (!system_)
+    return;
+  auto report = stop();
+  self_.reset();
+  root_ = nullptr;
+  if (!report.clean) {
+    // The actor system's destructor would wait for the stuck actors forever.
+    static_cast<void>(system_.release());
+    static_cast<void>(cfg_.release());
+  }
+}
+
+} // namespace tfarm::runtime

@@ -1,0 +1,104 @@
+// One Trading Farm node: an actor system plus its supervision tree.
+//
+// start() builds the tree from a farm configuration (DESIGN section 3):
+//
+//   /            rest_for_one (default)  if the store dies, all after it restart
+//   ├── store    the checkpoint store
+//   ├── monitor  registry summaries
+//   ├── exchanges, vault   one_for_one, empty until those issues land
+//   └── user     one supervisor per user, holding that user's agents
+//
+// and returns once every static child has started. stop() is bounded: it asks
+// the root to stop (children in reverse order, each killed after its shutdown
+// timeout) and gives up waiting after the node's shutdown timeout, reporting
+// which actors were still alive; the caller must then end the process
+// without destroying the actor system, whose destructor would wait for them.
+//
+// Thread-safety: call a node's member functions from one thread.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <caf/actor_system.hpp>
+#include <caf/actor_system_config.hpp>
+#include <caf/expected.hpp>
+#include <caf/scoped_actor.hpp>
+
+#include "config/farm_config.hpp"
+#include "runtime/interfaces.hpp"
+#include "runtime/kind_registry.hpp"
+#include "runtime/node_context.hpp"
+
+namespace tfarm::runtime {
+
+struct node_options {
+  config::farm_config farm;
+  /// Kinds the node can spawn; the built-in ones when left empty.
+  kind_registry kinds;
+  /// Kind of the /store child.
+  std::string store_kind = "memory_store";
+  /// Seed for restart jitter; 0 picks one from the clock.
+  uint64_t seed = 0;
+};
+
+/// Outcome of node::stop().
+struct stop_report {
+  /// True if the whole tree stopped within the shutdown timeout.
+  bool clean = false;
+  std::chrono::milliseconds took{0};
+  /// Paths still alive when the deadline passed.
+  std::vector<std::string> stuck;
+};
+
+/// The static tree of a farm (without the root's own id).
+child_spec default_tree(const config::farm_config& farm, const std::string& store_kind);
+
+class node {
+public:
+  /// Starts the node; fails with the error that stopped start-up.
+  static caf::expected<std::unique_ptr<node>> start(node_options opts);
+
+  node(const node&) = delete;
+  node& operator=(const node&) = delete;
+
+  /// Stops the node (bounded) if stop() was not called. If actors were stuck,
+  /// the actor system is deliberately leaked so that this returns.
+  ~node();
+
+  caf::actor_system& system() noexcept { return *system_; }
+  node_context& context() noexcept { return *context_; }
+  const std::shared_ptr<node_context>& context_ptr() const noexcept { return context_; }
+  const supervisor_actor& root() const noexcept { return root_; }
+
+  /// Waits up to `timeout` for the root to stop by itself (e.g. after an
+  /// escalation); returns true if it has stopped.
+  bool wait_for_exit(std::chrono::milliseconds timeout);
+
+  /// True while the root supervisor runs.
+  bool running();
+
+  /// Why the root stopped (valid once running() is false).
+  const caf::error& exit_reason() const noexcept { return exit_reason_; }
+
+  /// Stops the tree within the node's shutdown timeout.
+  stop_report stop();
+
+private:
+  node() = default;
+
+  std::unique_ptr<caf::actor_system_config> cfg_;
+  std::unique_ptr<caf::actor_system> system_;
+  std::shared_ptr<node_context> context_;
+  std::unique_ptr<caf::scoped_actor> self_;
+  supervisor_actor root_;
+  std::chrono::milliseconds shutdown_timeout_{0};
+  bool root_down_ = false;
+  bool stopped_ = false;
+  caf::error exit_reason_;
+};
+
+} // namespace tfarm::runtime

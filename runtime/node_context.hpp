@@ -1,0 +1,63 @@
+// What every actor of a node shares: its registry, kinds, policies, limits
+// and the handle of the checkpoint store.
+//
+// Thread-safety: registry and store handle are internally synchronized;
+// kinds, limits and the seed are immutable after construction; policies are
+// read under a lock and may be replaced at run time (policy reload).
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <string>
+
+#include "config/farm_config.hpp"
+#include "config/supervision_policy.hpp"
+#include "runtime/actor_registry.hpp"
+#include "runtime/interfaces.hpp"
+#include "runtime/kind_registry.hpp"
+
+namespace tfarm::runtime {
+
+class memory_checkpoint_backend;
+
+class node_context {
+public:
+  node_context(std::string node_name, kind_registry kinds, config::policy_set policies,
+               config::runbook_limits limits, uint64_t seed);
+
+  const std::string& node_name() const noexcept { return registry_.node_name(); }
+  actor_registry& registry() noexcept { return registry_; }
+  const kind_registry& kinds() const noexcept { return kinds_; }
+  const config::runbook_limits& limits() const noexcept { return limits_; }
+
+  /// Seed for everything random on this node (restart jitter), so that runs
+  /// and tests can be repeated.
+  uint64_t seed() const noexcept { return seed_; }
+
+  /// The policy for the supervisor at `path` (a default one if none matches).
+  config::supervisor_policy policy_for(const std::string& path) const;
+
+  void set_policies(config::policy_set x);
+
+  /// The current checkpoint store, or an invalid handle before it started.
+  checkpoint_store_actor store() const;
+  void set_store(checkpoint_store_actor x);
+
+  /// The in-memory checkpoint data; it outlives store restarts.
+  std::shared_ptr<memory_checkpoint_backend> memory_backend() const noexcept {
+    return memory_backend_;
+  }
+
+private:
+  actor_registry registry_;
+  const kind_registry kinds_;
+  const config::runbook_limits limits_;
+  const uint64_t seed_;
+  mutable std::mutex mtx_;
+  config::policy_set policies_;
+  checkpoint_store_actor store_;
+  std::shared_ptr<memory_checkpoint_backend> memory_backend_;
+};
+
+} // namespace tfarm::runtime

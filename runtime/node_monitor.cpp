@@ -1,0 +1,78 @@
+#include "runtime/node_monitor.hpp"
+
+#include <nlohmann/json.hpp>
+#include <spdlog/logger.h>
+
+#include "config/duration.hpp"
+#include "runtime/logger.hpp"
+
+namespace tfarm::runtime {
+
+node_monitor::node_monitor(caf::actor_config& cfg, spawn_context ctx)
+  : managed_actor(cfg, std::move(ctx)) {
+  if (auto i = spec().params.find("interval"); i != spec().params.end()) {
+    std::string why;
+    if (auto d = config::parse_duration(i->second, why); d && d->count() > 0)
+      interval_ = *d;
+    else
+      log().error("{}: bad interval '{}' ({})", path(), i->second, why);
+  }
+}
+
+kind_info node_monitor::kind() {
+  return make_kind<node_monitor>("monitor", "samples the actor registry and logs a summary");
+}
+
+caf::behavior node_monitor::make_behavior() {
+  last_sample_ms_ = unix_now_ms();
+  delayed_send(this, interval_, caf::tick_atom_v);
+  return {
+    [this](caf::tick_atom) {
+      sample();
+      delayed_send(this, interval_, caf::tick_atom_v);
+    },
+  };
+}
+
+void node_monitor::sample() {
+  if (!node())
+    return;
+  auto actors = node()->registry().query("/");
+  uint64_t alive = 0;
+  uint64_t restarts = 0;
+  uint64_t handled = 0;
+  uint64_t mailbox_max = 0;
+  std::string mailbox_max_path;
+  for (auto& a : actors) {
+    alive += a.alive ? 1 : 0;
+    restarts += a.restarts;
+    handled += a.messages_handled;
+    if (a.mailbox_size > mailbox_max) {
+      mailbox_max = a.mailbox_size;
+      mailbox_max_path = a.path;
+    }
+  }
+  auto now = unix_now_ms();
+  auto elapsed_ms = std::max<int64_t>(1, now - last_sample_ms_);
+  auto rate = (handled - std::min(handled, last_handled_)) * 1000 / static_cast<uint64_t>(elapsed_ms);
+  last_handled_ = handled;
+  last_sample_ms_ = now;
+  nlohmann::json j;
+  j["actors"] = actors.size();
+  j["alive"] = alive;
+  j["restarts"] = restarts;
+  j["messages_per_s"] = rate;
+  j["mailbox_max"] = mailbox_max;
+  j["mailbox_max_path"] = mailbox_max_path;
+  summary_json_ = j.dump();
+  publish_description();
+  log().info("node {}: {} actors ({} alive), {} restarts, {} msg/s, largest mailbox {} ({})",
+             node()->node_name(), actors.size(), alive, restarts, rate, mailbox_max,
+             mailbox_max_path.empty() ? "-" : mailbox_max_path);
+}
+
+std::string node_monitor::describe() const {
+  return summary_json_;
+}
+
+} // namespace tfarm::runtime

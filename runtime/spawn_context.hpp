@@ -1,0 +1,27 @@
+// Everything a kind's factory needs to create one incarnation of a child.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "runtime/checkpoint.hpp"
+#include "runtime/child_spec.hpp"
+
+namespace tfarm::runtime {
+
+class node_context;
+class registry_entry;
+
+struct spawn_context {
+  /// Absolute actor path ("/user/alice/hb-1").
+  std::string path;
+  child_spec spec;
+  std::shared_ptr<node_context> node;
+  /// The registry entry shared by every incarnation of this path.
+  std::shared_ptr<registry_entry> entry;
+  /// The newest checkpoint of this path; empty() when there is none (or when
+  /// the kind is not persistent).
+  checkpoint restored;
+};
+
+} // namespace tfarm::runtime

@@ -1,0 +1,681 @@
+#include "runtime/supervisor.hpp"
+
+#include <algorithm>
+#include <functional>
+
+#include <caf/actor_system.hpp>
+#include <caf/exit_reason.hpp>
+#include <nlohmann/json.hpp>
+#include <spdlog/logger.h>
+
+#include "config/duration.hpp"
+#include "config/path_syntax.hpp"
+#include "config/suggest.hpp"
+#include "runtime/logger.hpp"
+
+namespace tfarm::runtime {
+
+namespace {
+
+config::supervisor_policy make_policy(const std::string& path, const child_spec& spec,
+                                      const std::shared_ptr<node_context>& node) {
+  auto policy = node ? node->policy_for(path) : config::supervisor_policy{};
+  policy.path = path;
+  if (policy.max_children == 0) {
+    auto i = spec.params.find("max_children");
+    if (i != spec.params.end()) {
+      try {
+        policy.max_children = std::max(0, std::stoi(i->second));
+      } catch (const std::exception&) {
+        log().error("{}: ignoring max_children={} (not an integer)", path, i->second);
+      }
+    }
+  }
+  return policy;
+}
+
+uint64_t seed_for(const std::string& path, const std::shared_ptr<node_context>& node) {
+  auto base = node ? node->seed() : uint64_t{0x5eed};
+  return base ^ std::hash<std::string>{}(path);
+}
+
+} // namespace
+
+supervisor::supervisor(caf::actor_config& cfg, spawn_context ctx)
+  : super(cfg, std::move(ctx)),
+    policy_(make_policy(path(), spec(), node())),
+    jitter_(seed_for(path(), node())) {
+  for (auto& c : spec().children)
+    add_child(c);
+}
+
+kind_info supervisor::kind() {
+  return make_kind<supervisor>("supervisor",
+                               "supervises children by its policy (strategy, intensity, backoff)",
+                               false, true);
+}
+
+supervisor_actor supervisor::self_handle() {
+  return caf::actor_cast<supervisor_actor>(this);
+}
+
+supervisor::behavior_type supervisor::make_behavior() {
+  set_down_handler([this](caf::down_msg& msg) { on_down(msg); });
+  set_exit_handler([this](caf::exit_msg& msg) {
+    // Children are monitored, not linked: any exit message is a request from
+    // the parent (or the node) to stop the subtree.
+    begin_shutdown(std::move(msg.reason));
+  });
+  for (auto& c : children_) {
+    op x;
+    x.type = op_type::start;
+    x.id = c->spec.id;
+    ops_.push_back(std::move(x));
+  }
+  pump();
+  return {
+    [this](start_child_atom, child_spec& spec) -> caf::result<caf::actor> {
+      if (auto err = validate_new_child(spec))
+        return err;
+      auto& c = add_child(std::move(spec));
+      op x;
+      x.type = op_type::start;
+      x.id = c.spec.id;
+      auto promise = make_response_promise<caf::actor>();
+      x.started = promise;
+      enqueue_op(std::move(x));
+      return promise;
+    },
+    [this](stop_child_atom, const std::string& id) -> caf::result<bool> {
+      if (phase_ == phase::stopping)
+        return caf::error{runtime_errc::shutting_down, path() + " is stopping"};
+      if (!find(id)) {
+        std::vector<std::string> ids;
+        for (auto& c : children_)
+          ids.push_back(c->spec.id);
+        std::string hint;
+        if (auto near = config::nearest(id, ids))
+          hint = "; did you mean '" + *near + "'?";
+        return caf::error{runtime_errc::unknown_child,
+                          path() + " has no child '" + id + "'" + hint};
+      }
+      op stop;
+      stop.type = op_type::stop;
+      stop.id = id;
+      enqueue_op(std::move(stop));
+      op remove;
+      remove.type = op_type::remove;
+      remove.id = id;
+      enqueue_op(std::move(remove));
+      op reply;
+      reply.type = op_type::reply;
+      auto promise = make_response_promise<bool>();
+      reply.done = promise;
+      enqueue_op(std::move(reply));
+      return promise;
+    },
+    [this](restart_child_atom, const std::string& id) -> caf::result<caf::actor> {
+      if (phase_ == phase::stopping)
+        return caf::error{runtime_errc::shutting_down, path() + " is stopping"};
+      if (!find(id))
+        return caf::error{runtime_errc::unknown_child, path() + " has no child '" + id + "'"};
+      op stop;
+      stop.type = op_type::stop;
+      stop.id = id;
+      enqueue_op(std::move(stop));
+      op start;
+      start.type = op_type::start;
+      start.id = id;
+      auto promise = make_response_promise<caf::actor>();
+      start.started = promise;
+      enqueue_op(std::move(start));
+      return promise;
+    },
+    [this](which_children_atom) -> std::vector<child_info> {
+      std::vector<child_info> result;
+      for (auto& c : children_) {
+        child_info info;
+        info.id = c->spec.id;
+        info.kind = c->spec.kind;
+        info.path = c->path;
+        info.restart = c->restart;
+        info.shutdown_timeout_ms = c->shutdown_timeout.count();
+        info.running = c->running;
+        info.restarts = c->entry ? c->entry->restarts() : 0;
+        info.handle = c->handle;
+        result.push_back(std::move(info));
+      }
+      return result;
+    },
+    [this](wait_started_atom) -> caf::result<bool> {
+      if (phase_ == phase::running)
+        return true;
+      if (phase_ == phase::stopping)
+        return caf::error{runtime_errc::shutting_down, path() + " is stopping"};
+      auto promise = make_response_promise<bool>();
+      started_waiters_.push_back(promise);
+      return promise;
+    },
+    [this](supervisor_timer_atom, uint64_t token) { on_timer(token); },
+  };
+}
+
+void supervisor::on_exit() {
+  // Abrupt end (crash, kill): take the subtree down with us, so that no
+  // child outlives its supervisor and runs beside its replacement.
+  for (auto& c : children_)
+    if (c->running && c->handle)
+      caf::anon_send_exit(c->handle, caf::exit_reason::kill);
+  caf::error gone{runtime_errc::shutting_down, path() + " stopped"};
+  for (auto& x : ops_) {
+    if (x.started.pending())
+      x.started.deliver(gone);
+    if (x.done.pending())
+      x.done.deliver(gone);
+  }
+  for (auto& w : started_waiters_)
+    if (w.pending())
+      w.deliver(stop_reason_ ? stop_reason_ : gone);
+  ops_.clear();
+  started_waiters_.clear();
+  super::on_exit();
+}
+
+std::string supervisor::describe() const {
+  nlohmann::json j;
+  j["strategy"] = config::to_string(policy_.strategy);
+  j["intensity"] = policy_.intensity;
+  j["period_ms"] = policy_.period.count();
+  j["max_children"] = policy_.max_children;
+  j["children"] = children_.size();
+  j["running"] = std::count_if(children_.begin(), children_.end(),
+                               [](const std::unique_ptr<child>& c) { return c->running; });
+  j["phase"] = phase_ == phase::starting  ? "starting"
+               : phase_ == phase::running ? "running"
+                                          : "stopping";
+  return j.dump();
+}
+
+// -- children -----------------------------------------------------------------
+
+supervisor::child* supervisor::find(const std::string& id) {
+  for (auto& c : children_)
+    if (c->spec.id == id)
+      return c.get();
+  return nullptr;
+}
+
+supervisor::child* supervisor::find(const caf::actor_addr& addr) {
+  for (auto& c : children_)
+    if (c->addr == addr)
+      return c.get();
+  return nullptr;
+}
+
+caf::error supervisor::validate_new_child(const child_spec& spec) const {
+  if (phase_ == phase::stopping)
+    return caf::error{runtime_errc::shutting_down, path() + " is stopping"};
+  if (!config::valid_path_segment(spec.id))
+    return caf::error{runtime_errc::invalid_path,
+                      "child id '" + spec.id +
+                        "' is not a valid path segment (1 to 64 characters of A-Z a-z 0-9 _ . -)"};
+  for (auto& c : children_)
+    if (c->spec.id == spec.id)
+      return caf::error{runtime_errc::duplicate_child,
+                        path() + " already has a child '" + spec.id + "'"};
+  if (!node() || !node()->kinds().find(spec.kind)) {
+    auto names = node() ? node()->kinds().names() : std::vector<std::string>{};
+    std::string hint;
+    if (auto near = config::nearest(spec.kind, names))
+      hint = "; did you mean '" + *near + "'?";
+    return caf::error{runtime_errc::unknown_kind, "unknown actor kind '" + spec.kind + "'" + hint +
+                                                    " (known: " + config::join(names) + ")"};
+  }
+  auto limit = static_cast<std::size_t>(policy_.max_children);
+  if (limit > 0 && children_.size() >= limit)
+    return caf::error{runtime_errc::too_many_children,
+                      path() + " already runs " + std::to_string(children_.size()) +
+                        " children, the limit (max_children) is " + std::to_string(limit)};
+  if (children_.size() >= static_cast<std::size_t>(config::children_per_supervisor_max))
+    return caf::error{runtime_errc::too_many_children,
+                      path() + " holds the most children a supervisor may hold (" +
+                        std::to_string(config::children_per_supervisor_max) + ")"};
+  return {};
+}
+
+supervisor::child& supervisor::add_child(child_spec spec) {
+  auto c = std::make_unique<child>();
+  c->path = child_path(path(), spec.id);
+  c->kind = node() ? node()->kinds().find(spec.kind) : nullptr;
+  c->restart = policy_.restart_for(spec.id);
+  c->shutdown_timeout = policy_.shutdown_timeout_for(spec.id);
+  if (node())
+    c->entry = node()->registry().add(c->path, spec.kind);
+  c->spec = std::move(spec);
+  children_.push_back(std::move(c));
+  return *children_.back();
+}
+
+void supervisor::remove_child(const std::string& id) {
+  auto i = std::find_if(children_.begin(), children_.end(),
+                        [&](const std::unique_ptr<child>& c) { return c->spec.id == id; });
+  if (i == children_.end())
+    return;
+  if (node()) {
+    // The child's subtree goes with it.
+    for (auto& p : node()->registry().paths((*i)->path))
+      node()->registry().remove(p);
+  }
+  children_.erase(i);
+  publish_description();
+}
+
+// -- operation queue ----------------------------------------------------------
+
+void supervisor::enqueue_op(op x) {
+  ops_.push_back(std::move(x));
+  pump();
+}
+
+void supervisor::pump() {
+  if (in_pump_)
+    return;
+  in_pump_ = true;
+  while (!busy_ && !ops_.empty()) {
+    auto epoch = queue_epoch_;
+    auto waiting = run_head();
+    if (epoch != queue_epoch_)
+      continue; // the queue was replaced (shutdown began); start over
+    if (waiting) {
+      busy_ = true;
+      break;
+    }
+    ops_.pop_front();
+  }
+  in_pump_ = false;
+  if (!busy_ && ops_.empty())
+    on_idle();
+}
+
+void supervisor::resume_after_wait() {
+  busy_ = false;
+  wait_ = wait_state{};
+  if (!ops_.empty())
+    ops_.pop_front();
+  pump();
+}
+
+uint64_t supervisor::begin_wait(wait_kind what, const std::string& id) {
+  wait_.what = what;
+  wait_.token = ++next_token_;
+  wait_.id = id;
+  return wait_.token;
+}
+
+void supervisor::arm_timer(std::chrono::milliseconds delay, uint64_t token) {
+  delayed_send(self_handle(), delay, supervisor_timer_atom_v, token);
+}
+
+bool supervisor::run_head() {
+  auto& x = ops_.front();
+  switch (x.type) {
+    case op_type::start:
+      return run_start(x);
+    case op_type::stop:
+      return run_stop(x);
+    case op_type::remove:
+      remove_child(x.id);
+      return false;
+    case op_type::delay:
+      if (x.delay.count() <= 0)
+        return false;
+      arm_timer(x.delay, begin_wait(wait_kind::delay, {}));
+      return true;
+    case op_type::reply:
+      if (x.done.pending())
+        x.done.deliver(true);
+      return false;
+    case op_type::finish:
+      quit(stop_reason_);
+      return false;
+  }
+  return false;
+}
+
+bool supervisor::run_start(op& x) {
+  auto c = find(x.id);
+  if (!c || c->running)
+    return false;
+  if (!c->kind) {
+    start_failed(x, *c,
+                 caf::error{runtime_errc::unknown_kind, "unknown actor kind '" + c->spec.kind + "'"});
+    return false;
+  }
+  auto store = node() ? node()->store() : checkpoint_store_actor{};
+  if (!c->kind->persistent || !store)
+    return spawn_and_wait(x, *c, checkpoint{});
+  auto token = begin_wait(wait_kind::checkpoint, c->spec.id);
+  request(store, std::chrono::milliseconds{config::checkpoint_load_timeout_ms},
+          load_checkpoint_atom_v, c->path)
+    .then(
+      [this, token](checkpoint& cp) {
+        if (!busy_ || wait_.token != token)
+          return;
+        auto w = find(wait_.id);
+        if (!w) {
+          resume_after_wait();
+          return;
+        }
+        auto epoch = queue_epoch_;
+        if (!spawn_and_wait(ops_.front(), *w, std::move(cp)) && epoch == queue_epoch_)
+          resume_after_wait();
+      },
+      [this, token](caf::error& err) {
+        if (!busy_ || wait_.token != token)
+          return;
+        auto w = find(wait_.id);
+        auto epoch = queue_epoch_;
+        if (w)
+          start_failed(ops_.front(), *w,
+                       caf::error{runtime_errc::checkpoint_unavailable,
+                                  "cannot load the checkpoint of " + w->path + ": " +
+                                    system().render(err)});
+        if (epoch == queue_epoch_)
+          resume_after_wait();
+      });
+  return true;
+}
+
+bool supervisor::spawn_and_wait(op& x, child& c, checkpoint cp) {
+  caf::expected<caf::actor> spawned{caf::error{}};
+  try {
+    spawned = c.kind->spawn(system(), this,
+                            spawn_context{c.path, c.spec, node(), c.entry, std::move(cp)});
+  } catch (const std::exception& e) {
+    spawned = caf::error{runtime_errc::spawn_failed, c.path + ": " + e.what()};
+  }
+  if (!spawned || !*spawned) {
+    auto err = spawned ? caf::error{runtime_errc::spawn_failed, c.path + ": no actor"}
+                       : spawned.error();
+    start_failed(x, c, err);
+    return false;
+  }
+  c.handle = std::move(*spawned);
+  c.addr = c.handle.address();
+  c.running = true;
+  c.stopping = false;
+  monitor(c.handle);
+  if (++c.starts > 1 && c.entry)
+    c.entry->record_restart();
+  if (!c.kind->supervisor) {
+    if (x.started.pending())
+      x.started.deliver(c.handle);
+    return false;
+  }
+  // A supervisor child has started once its own children have.
+  auto token = begin_wait(wait_kind::started, c.spec.id);
+  request(caf::actor_cast<supervisor_actor>(c.handle),
+          std::chrono::milliseconds{supervisor_start_timeout_ms}, wait_started_atom_v)
+    .then(
+      [this, token](bool) {
+        if (!busy_ || wait_.token != token)
+          return;
+        auto w = find(wait_.id);
+        if (w && ops_.front().started.pending())
+          ops_.front().started.deliver(w->handle);
+        resume_after_wait();
+      },
+      [this, token](caf::error& err) {
+        if (!busy_ || wait_.token != token)
+          return;
+        // A child that failed during start-up answers with this error before
+        // its down message (with the real reason) arrives: wait for that.
+        if (err == caf::sec::request_receiver_down)
+          return;
+        // Otherwise the child hangs in start-up past the timeout.
+        auto w = find(wait_.id);
+        auto epoch = queue_epoch_;
+        if (w) {
+          if (w->running)
+            caf::anon_send_exit(w->handle, caf::exit_reason::kill);
+          start_failed(ops_.front(), *w, err);
+        }
+        if (epoch == queue_epoch_)
+          resume_after_wait();
+      });
+  return true;
+}
+
+void supervisor::start_failed(op& x, child& c, const caf::error& reason) {
+  auto text = system().render(reason);
+  if (x.started.pending()) {
+    // A start somebody asked for: tell them; a child that never ran is not
+    // kept (restart_child of a child that fails to start is the exception:
+    // it stays and is retried like any failed child).
+    x.started.deliver(reason);
+    if (c.starts == 0) {
+      log().warn("{}: dynamic child failed to start: {}", c.path, text);
+      remove_child(c.spec.id);
+      return;
+    }
+  }
+  if (phase_ == phase::starting) {
+    log().error("{}: child failed to start: {}", c.path, text);
+    begin_shutdown(caf::error{runtime_errc::spawn_failed,
+                              path() + ": child " + c.spec.id + " failed to start: " + text});
+    return;
+  }
+  if (c.entry)
+    c.entry->record_failure(text, unix_now_ms());
+  on_child_failure(c, reason);
+}
+
+bool supervisor::run_stop(op& x) {
+  auto c = find(x.id);
+  if (!c || !c->running)
+    return false;
+  c->stopping = true;
+  if (c->shutdown_timeout.count() == 0) {
+    send_exit(c->handle, caf::exit_reason::kill);
+    arm_timer(std::chrono::milliseconds{config::kill_grace_ms},
+              begin_wait(wait_kind::stop_kill, c->spec.id));
+  } else {
+    send_exit(c->handle, caf::exit_reason::user_shutdown);
+    arm_timer(c->shutdown_timeout, begin_wait(wait_kind::stop_exit, c->spec.id));
+  }
+  return true;
+}
+
+// -- events -------------------------------------------------------------------
+
+void supervisor::on_down(caf::down_msg& msg) {
+  auto c = find(msg.source);
+  if (!c)
+    return;
+  c->running = false;
+  c->handle = nullptr;
+  c->addr = nullptr;
+  auto was_stopping = c->stopping;
+  c->stopping = false;
+  if (busy_ && wait_.id == c->spec.id) {
+    switch (wait_.what) {
+      case wait_kind::stop_exit:
+      case wait_kind::stop_kill:
+        resume_after_wait();
+        return;
+      case wait_kind::started: {
+        auto epoch = queue_epoch_;
+        start_failed(ops_.front(), *c, msg.reason);
+        if (epoch == queue_epoch_)
+          resume_after_wait();
+        return;
+      }
+      default:
+        break;
+    }
+  }
+  if (was_stopping || phase_ == phase::stopping)
+    return;
+  on_child_exit(*c, msg.reason);
+}
+
+void supervisor::on_timer(uint64_t token) {
+  if (!busy_ || token != wait_.token)
+    return;
+  switch (wait_.what) {
+    case wait_kind::delay:
+      resume_after_wait();
+      return;
+    case wait_kind::stop_exit: {
+      auto c = find(wait_.id);
+      if (!c || !c->running) {
+        resume_after_wait();
+        return;
+      }
+      log().warn("{}: did not stop within {}; killing it", c->path,
+                 config::format_duration(c->shutdown_timeout));
+      send_exit(c->handle, caf::exit_reason::kill);
+      arm_timer(std::chrono::milliseconds{config::kill_grace_ms},
+                begin_wait(wait_kind::stop_kill, c->spec.id));
+      return;
+    }
+    case wait_kind::stop_kill: {
+      if (auto c = find(wait_.id); c && c->running) {
+        log().error("{}: still running {} ms after kill; no longer waiting for it", c->path,
+                    config::kill_grace_ms);
+        demonitor(c->handle);
+        c->running = false;
+        c->stopping = false;
+        c->handle = nullptr;
+        c->addr = nullptr;
+      }
+      resume_after_wait();
+      return;
+    }
+    default:
+      return;
+  }
+}
+
+void supervisor::on_child_exit(child& c, const caf::error& reason) {
+  auto clean = detail::is_clean_exit(reason);
+  auto text = clean ? std::string{"normal"} : system().render(reason);
+  if (!clean && c.entry)
+    c.entry->record_failure(text, unix_now_ms());
+  auto restart = c.restart == config::restart_type::permanent ||
+                 (c.restart == config::restart_type::transient && !clean);
+  if (!restart) {
+    log().info("{}: exited ({}); {} child not restarted", c.path, text, config::to_string(c.restart));
+    op x;
+    x.type = op_type::remove;
+    x.id = c.spec.id;
+    enqueue_op(std::move(x));
+    return;
+  }
+  on_child_failure(c, reason);
+}
+
+void supervisor::on_child_failure(child& c, const caf::error& reason) {
+  auto now = clock().now();
+  auto recent = window_.record(now, policy_.period);
+  if (recent > static_cast<std::size_t>(policy_.intensity)) {
+    auto text = path() + ": " + std::to_string(recent) + " restarts within " +
+                config::format_duration(policy_.period) + " exceed intensity " +
+                std::to_string(policy_.intensity) + " (last: " + c.path + " " +
+                system().render(reason) + ")";
+    log().error("{}; giving up", text);
+    begin_shutdown(caf::error{runtime_errc::restart_intensity_exceeded, text});
+    return;
+  }
+  auto attempt = static_cast<uint32_t>(c.window.record(now, policy_.period));
+  auto delay = restart_delay(policy_.backoff, attempt, jitter_.next_unit());
+  // Which children go down and come back with it.
+  std::vector<child*> affected;
+  auto pos = std::find_if(children_.begin(), children_.end(),
+                          [&](const std::unique_ptr<child>& x) { return x.get() == &c; });
+  switch (policy_.strategy) {
+    case config::restart_strategy::one_for_one:
+      affected.push_back(&c);
+      break;
+    case config::restart_strategy::one_for_all:
+      for (auto& x : children_)
+        affected.push_back(x.get());
+      break;
+    case config::restart_strategy::rest_for_one:
+      for (auto i = pos; i != children_.end(); ++i)
+        affected.push_back(i->get());
+      break;
+  }
+  log().warn("{}: failed ({}); {} restart {} of {} within {}, in {}", c.path,
+             system().render(reason), config::to_string(policy_.strategy), recent,
+             policy_.intensity, config::format_duration(policy_.period),
+             config::format_duration(delay));
+  for (auto i = affected.rbegin(); i != affected.rend(); ++i) {
+    if (*i == &c)
+      continue;
+    op x;
+    x.type = op_type::stop;
+    x.id = (*i)->spec.id;
+    ops_.push_back(std::move(x));
+  }
+  if (delay.count() > 0) {
+    op x;
+    x.type = op_type::delay;
+    x.delay = delay;
+    ops_.push_back(std::move(x));
+  }
+  for (auto* a : affected) {
+    op x;
+    x.id = a->spec.id;
+    // A temporary sibling taken down by the strategy is not brought back.
+    x.type = a != &c && a->restart == config::restart_type::temporary ? op_type::remove
+                                                                      : op_type::start;
+    ops_.push_back(std::move(x));
+  }
+  pump();
+}
+
+void supervisor::on_idle() {
+  if (phase_ == phase::starting) {
+    phase_ = phase::running;
+    for (auto& w : started_waiters_)
+      if (w.pending())
+        w.deliver(true);
+    started_waiters_.clear();
+  }
+  publish_description();
+}
+
+void supervisor::begin_shutdown(caf::error reason) {
+  if (phase_ == phase::stopping)
+    return;
+  phase_ = phase::stopping;
+  stop_reason_ = std::move(reason);
+  ++queue_epoch_;
+  caf::error refused{runtime_errc::shutting_down, path() + " is stopping"};
+  for (auto& x : ops_) {
+    if (x.started.pending())
+      x.started.deliver(refused);
+    if (x.done.pending())
+      x.done.deliver(refused);
+  }
+  for (auto& w : started_waiters_)
+    if (w.pending())
+      w.deliver(stop_reason_ ? stop_reason_ : refused);
+  started_waiters_.clear();
+  ops_.clear();
+  busy_ = false;
+  wait_ = wait_state{};
+  for (auto i = children_.rbegin(); i != children_.rend(); ++i) {
+    op x;
+    x.type = op_type::stop;
+    x.id = (*i)->spec.id;
+    ops_.push_back(std::move(x));
+  }
+  op fin;
+  fin.type = op_type::finish;
+  ops_.push_back(std::move(fin));
+  pump();
+}
+
+} // namespace tfarm::runtime

@@ -1,0 +1,151 @@
+// An OTP-style supervisor actor.
+//
+// Strategies one_for_one, one_for_all and rest_for_one; restart types
+// permanent, transient and temporary; restart intensity (more than
+// `intensity` restarts within `period` make the supervisor stop its children
+// and fail with restart_intensity_exceeded, which its own parent then
+// handles: escalation); restart backoff with jitter; children started in
+// order (a supervisor child counts as started once its own children have)
+// and stopped in reverse order, each killed when it outlives its shutdown
+// timeout; dynamic children through start_child / stop_child.
+//
+// The supervisor holds strong handles to its children (an unreferenced CAF
+// actor dies silently) and monitors them. If it dies abruptly itself, it
+// kills whatever children are still running so that no orphan keeps trading
+// beside the replacement tree.
+//
+// All work that has to wait (a checkpoint load, a child's exit, a backoff
+// delay) is an operation in one FIFO queue, run one at a time; requests that
+// change children are answered when their operations complete. Its policy
+// comes from the node context (policy files), looked up by its own path.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <caf/actor_clock.hpp>
+#include <caf/typed_response_promise.hpp>
+
+#include "config/supervision_policy.hpp"
+#include "runtime/interfaces.hpp"
+#include "runtime/kind_registry.hpp"
+#include "runtime/managed_actor.hpp"
+#include "runtime/restart_backoff.hpp"
+
+namespace tfarm::runtime {
+
+/// Time a supervisor child gets to start all of its own children.
+constexpr int64_t supervisor_start_timeout_ms = 60'000;
+
+class supervisor : public basic_managed_actor<supervisor_actor::base> {
+public:
+  using super = basic_managed_actor<supervisor_actor::base>;
+
+  supervisor(caf::actor_config& cfg, spawn_context ctx);
+
+  behavior_type make_behavior() override;
+
+  void on_exit() override;
+
+  /// The "supervisor" kind. Parameter `max_children` applies when the policy
+  /// sets none (the node uses it for MAX_AGENTS_PER_USER).
+  static kind_info kind();
+
+  const config::supervisor_policy& policy() const noexcept { return policy_; }
+
+protected:
+  std::string describe() const override;
+
+private:
+  using time_point = caf::actor_clock::time_point;
+
+  struct child {
+    child_spec spec;
+    std::string path;
+    const kind_info* kind = nullptr;
+    config::restart_type restart = config::restart_type::permanent;
+    std::chrono::milliseconds shutdown_timeout{0};
+    std::shared_ptr<registry_entry> entry;
+    caf::actor handle;
+    caf::actor_addr addr;
+    bool running = false;
+    bool stopping = false;
+    uint64_t starts = 0;
+    restart_window<time_point> window;
+  };
+
+  enum class op_type { start, stop, remove, delay, reply, finish };
+
+  struct op {
+    op_type type = op_type::start;
+    std::string id;
+    std::chrono::milliseconds delay{0};
+    /// start: answered with the child's handle (dynamic start, restart_child).
+    caf::typed_response_promise<caf::actor> started;
+    /// reply: answered with true (stop_child).
+    caf::typed_response_promise<bool> done;
+  };
+
+  enum class wait_kind { none, checkpoint, started, stop_exit, stop_kill, delay };
+
+  struct wait_state {
+    wait_kind what = wait_kind::none;
+    uint64_t token = 0;
+    std::string id;
+  };
+
+  enum class phase { starting, running, stopping };
+
+  // -- children --------------------------------------------------------------
+  child* find(const std::string& id);
+  child* find(const caf::actor_addr& addr);
+  child& add_child(child_spec spec);
+  void remove_child(const std::string& id);
+  caf::error validate_new_child(const child_spec& spec) const;
+
+  // -- operation queue ---------------------------------------------------------
+  void enqueue_op(op x);
+  void pump();
+  /// Runs the head operation; returns true if it now waits for an event.
+  bool run_head();
+  /// Ends the current wait and moves past the head operation.
+  void resume_after_wait();
+  uint64_t begin_wait(wait_kind what, const std::string& id);
+  void arm_timer(std::chrono::milliseconds delay, uint64_t token);
+
+  bool run_start(op& x);
+  /// Spawns `c`; returns true if the start now waits for the child's children.
+  bool spawn_and_wait(op& x, child& c, checkpoint cp);
+  void start_failed(op& x, child& c, const caf::error& reason);
+  bool run_stop(op& x);
+
+  // -- events ----------------------------------------------------------------
+  void on_down(caf::down_msg& msg);
+  void on_timer(uint64_t token);
+  void on_child_exit(child& c, const caf::error& reason);
+  void on_child_failure(child& c, const caf::error& reason);
+  void on_idle();
+  void begin_shutdown(caf::error reason);
+
+  supervisor_actor self_handle();
+
+  config::supervisor_policy policy_;
+  std::vector<std::unique_ptr<child>> children_;
+  std::deque<op> ops_;
+  std::vector<caf::typed_response_promise<bool>> started_waiters_;
+  wait_state wait_;
+  uint64_t next_token_ = 0;
+  uint64_t queue_epoch_ = 0;
+  bool busy_ = false;
+  bool in_pump_ = false;
+  phase phase_ = phase::starting;
+  caf::error stop_reason_;
+  restart_window<time_point> window_;
+  jitter_source jitter_;
+};
+
+} // namespace tfarm::runtime

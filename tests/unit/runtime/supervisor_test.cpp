@@ -1,0 +1,410 @@
+// Supervision semantics, deterministic under CAF's test coordinator.
+#include "runtime_fixture.hpp"
+
+using namespace std::chrono_literals;
+using namespace tfarm;
+using namespace tfarm::runtime;
+using config::restart_strategy;
+using config::restart_type;
+using test::probe_paths;
+
+namespace {
+
+class supervisor_test : public test::runtime_fixture {
+protected:
+  // A supervisor at /t with probes a, b, c under `strategy`.
+  supervisor_actor abc(restart_strategy strategy, int32_t intensity = 10) {
+    config::policy_set ps;
+    ps.add(policy("/t", strategy, intensity));
+    make_context(ps);
+    return start_supervisor("/t", {spec("a", "probe"), spec("b", "probe"), spec("c", "probe")});
+  }
+
+  std::vector<std::string> starts() { return probe_paths("start"); }
+
+  /// Advances simulated time millisecond by millisecond until the actor at
+  /// `path` runs again; returns how long that took.
+  caf::timespan time_until_alive(const std::string& path, caf::timespan limit = 10s) {
+    caf::timespan waited{0};
+    while (!info(path).alive && waited < limit) {
+      advance_time(1ms);
+      settle();
+      waited += 1ms;
+    }
+    EXPECT_TRUE(info(path).alive) << path << " not back within " << limit.count() << " ns";
+    return waited;
+  }
+  std::vector<std::string> stops() { return probe_paths("stop"); }
+};
+
+using paths = std::vector<std::string>;
+
+} // namespace
+
+TEST_F(supervisor_test, starts_children_in_order) {
+  abc(restart_strategy::one_for_one);
+  EXPECT_EQ(starts(), (paths{"/t/a", "/t/b", "/t/c"}));
+  for (auto p : {"/t/a", "/t/b", "/t/c"})
+    EXPECT_TRUE(info(p).alive) << p;
+}
+
+TEST_F(supervisor_test, stops_children_in_reverse_order_then_itself) {
+  auto sup = abc(restart_strategy::one_for_one);
+  self->send_exit(sup, caf::exit_reason::user_shutdown);
+  settle();
+  EXPECT_EQ(stops(), (paths{"/t/c", "/t/b", "/t/a"}));
+  EXPECT_EQ(down_reason_of(sup.address()), caf::exit_reason::user_shutdown);
+}
+
+TEST_F(supervisor_test, one_for_one_restarts_only_the_failed_child) {
+  abc(restart_strategy::one_for_one);
+  auto a = handle_of("/t/a");
+  auto c = handle_of("/t/c");
+  test::probe_events().clear();
+  crash("/t/b");
+  EXPECT_EQ(starts(), (paths{"/t/b"}));
+  EXPECT_EQ(stops(), (paths{"/t/b"}));
+  EXPECT_EQ(handle_of("/t/a"), a);
+  EXPECT_EQ(handle_of("/t/c"), c);
+  auto b = info("/t/b");
+  EXPECT_TRUE(b.alive);
+  EXPECT_EQ(b.restarts, 1u);
+  ASSERT_EQ(b.failures.size(), 1u);
+  EXPECT_NE(b.failures[0].reason.find("crash_injected: test"), std::string::npos)
+    << b.failures[0].reason;
+}
+
+TEST_F(supervisor_test, one_for_all_restarts_every_child_stopping_the_others_in_reverse) {
+  abc(restart_strategy::one_for_all);
+  test::probe_events().clear();
+  crash("/t/b");
+  // b died first; then the others in reverse order; then all start in order.
+  EXPECT_EQ(stops(), (paths{"/t/b", "/t/c", "/t/a"}));
+  EXPECT_EQ(starts(), (paths{"/t/a", "/t/b", "/t/c"}));
+  for (auto p : {"/t/a", "/t/b", "/t/c"}) {
+    EXPECT_TRUE(info(p).alive) << p;
+    EXPECT_EQ(info(p).restarts, 1u) << p;
+  }
+  EXPECT_EQ(info("/t/a").failures.size(), 0u) << "a was stopped, it did not fail";
+}
+
+TEST_F(supervisor_test, rest_for_one_restarts_the_failed_child_and_those_after_it) {
+  abc(restart_strategy::rest_for_one);
+  auto a = handle_of("/t/a");
+  test::probe_events().clear();
+  crash("/t/b");
+  EXPECT_EQ(stops(), (paths{"/t/b", "/t/c"}));
+  EXPECT_EQ(starts(), (paths{"/t/b", "/t/c"}));
+  EXPECT_EQ(handle_of("/t/a"), a);
+  EXPECT_EQ(info("/t/a").restarts, 0u);
+  EXPECT_EQ(info("/t/c").restarts, 1u);
+}
+
+TEST_F(supervisor_test, restart_types_decide_what_comes_back) {
+  auto p = policy("/t", restart_strategy::one_for_one);
+  p.children = {{"perm", restart_type::permanent, {}},
+                {"trans", restart_type::transient, {}},
+                {"temp", restart_type::temporary, {}}};
+  config::policy_set ps;
+  ps.add(p);
+  make_context(ps);
+  auto sup = start_supervisor(
+    "/t", {spec("perm", "probe"), spec("trans", "probe"), spec("temp", "probe"),
+           spec("trans2", "probe")});
+  // permanent: back even after a normal exit.
+  self->send(handle_of("/t/perm"), caf::close_atom_v);
+  settle();
+  EXPECT_TRUE(info("/t/perm").alive);
+  EXPECT_EQ(info("/t/perm").restarts, 1u);
+  // transient: back after a failure ...
+  crash("/t/trans");
+  EXPECT_TRUE(info("/t/trans").alive);
+  EXPECT_EQ(info("/t/trans").restarts, 1u);
+  // ... but not after a normal exit: it is removed.
+  self->send(handle_of("/t/trans"), caf::close_atom_v);
+  settle();
+  EXPECT_EQ(ctx_->registry().find("/t/trans"), nullptr);
+  // temporary: never back, removed even after a failure.
+  crash("/t/temp");
+  EXPECT_EQ(ctx_->registry().find("/t/temp"), nullptr);
+  auto children = ask<std::vector<child_info>>(sup, which_children_atom_v);
+  ASSERT_TRUE(children);
+  std::vector<std::string> ids;
+  for (auto& c : *children)
+    ids.push_back(c.id);
+  EXPECT_EQ(ids, (paths{"perm", "trans2"}));
+  // "trans2" got the policy's default restart type.
+  EXPECT_EQ(children->at(1).restart, restart_type::permanent);
+}
+
+TEST_F(supervisor_test, one_for_all_does_not_bring_back_temporary_siblings) {
+  auto p = policy("/t", restart_strategy::one_for_all);
+  p.children = {{"tmp", restart_type::temporary, {}}};
+  config::policy_set ps;
+  ps.add(p);
+  make_context(ps);
+  start_supervisor("/t", {spec("tmp", "probe"), spec("x", "probe")});
+  crash("/t/x");
+  EXPECT_EQ(ctx_->registry().find("/t/tmp"), nullptr);
+  EXPECT_TRUE(info("/t/x").alive);
+}
+
+TEST_F(supervisor_test, exceeding_intensity_escalates_up_two_levels) {
+  // /top (intensity 0) -> /top/mid (intensity 1) -> /top/mid/leaf
+  config::policy_set ps;
+  ps.add(policy("/top", restart_strategy::one_for_one, 0));
+  ps.add(policy("/top/mid", restart_strategy::one_for_one, 1));
+  make_context(ps);
+  auto top = start_supervisor("/top", {spec("mid", "supervisor", {spec("leaf", "probe")})});
+  EXPECT_TRUE(info("/top/mid/leaf").alive);
+  crash("/top/mid/leaf"); // restart 1 of 1: fine
+  EXPECT_TRUE(info("/top/mid/leaf").alive);
+  EXPECT_EQ(info("/top/mid/leaf").restarts, 1u);
+  crash("/top/mid/leaf"); // restart 2 > 1: mid gives up; top may not restart it
+  auto reason = down_reason_of(top.address());
+  EXPECT_EQ(reason.category(), caf::atom("tfruntime"));
+  EXPECT_EQ(reason.code(), static_cast<uint8_t>(runtime_errc::restart_intensity_exceeded));
+  EXPECT_NE(render(reason).find("/top: 1 restarts within 5s exceed intensity 0"), std::string::npos)
+    << render(reason);
+  auto mid = info("/top/mid");
+  ASSERT_EQ(mid.failures.size(), 1u);
+  EXPECT_NE(mid.failures[0].reason.find("/top/mid: 2 restarts within 5s exceed intensity 1"),
+            std::string::npos)
+    << mid.failures[0].reason;
+  EXPECT_FALSE(info("/top").alive);
+  EXPECT_FALSE(info("/top/mid").alive);
+  EXPECT_FALSE(info("/top/mid/leaf").alive);
+}
+
+TEST_F(supervisor_test, restarts_outside_the_period_do_not_count) {
+  abc(restart_strategy::one_for_one, 1);
+  crash("/t/a");
+  advance_time(6s);
+  crash("/t/a");
+  advance_time(6s);
+  crash("/t/a");
+  EXPECT_TRUE(info("/t/a").alive);
+  EXPECT_EQ(info("/t/a").restarts, 3u);
+}
+
+TEST_F(supervisor_test, restart_waits_for_its_backoff_and_the_delay_grows) {
+  auto p = policy("/t", restart_strategy::one_for_one);
+  p.backoff.min = 100ms;
+  p.backoff.max = 350ms;
+  p.backoff.jitter_ppm = 0;
+  config::policy_set ps;
+  ps.add(p);
+  make_context(ps);
+  start_supervisor("/t", {spec("a", "probe")});
+  std::vector<caf::timespan> delays;
+  for (int i = 0; i < 4; ++i) {
+    self->send(handle_of("/t/a"), crash_request{"again"});
+    settle(); // no timers fire: the restart must wait
+    EXPECT_FALSE(info("/t/a").alive);
+    delays.push_back(time_until_alive("/t/a"));
+  }
+  EXPECT_EQ(delays, (std::vector<caf::timespan>{100ms, 200ms, 350ms, 350ms}));
+}
+
+TEST_F(supervisor_test, jittered_backoff_stays_within_its_bounds) {
+  auto p = policy("/t", restart_strategy::one_for_one, 1000);
+  p.backoff.min = 50ms;
+  p.backoff.max = 400ms;
+  p.backoff.jitter_ppm = 500'000;
+  config::policy_set ps;
+  ps.add(p);
+  make_context(ps);
+  start_supervisor("/t", {spec("a", "probe")});
+  std::set<caf::timespan> seen;
+  for (int i = 0; i < 40; ++i) {
+    self->send(handle_of("/t/a"), crash_request{"again"});
+    settle();
+    auto delay = time_until_alive("/t/a");
+    EXPECT_GE(delay, caf::timespan{50ms});
+    EXPECT_LE(delay, caf::timespan{400ms});
+    seen.insert(delay);
+  }
+  EXPECT_GT(seen.size(), 5u) << "jitter should vary the delay";
+}
+
+TEST_F(supervisor_test, a_child_that_ignores_exit_is_killed_after_its_shutdown_timeout) {
+  auto p = policy("/t", restart_strategy::one_for_one);
+  p.child_shutdown_timeout = 2s;
+  config::policy_set ps;
+  ps.add(p);
+  make_context(ps);
+  auto stubborn = spec("s", "probe");
+  stubborn.params["stubborn"] = "true";
+  auto sup = start_supervisor("/t", {spec("a", "probe"), stubborn});
+  auto before = sched.clock().now();
+  self->send_exit(sup, caf::exit_reason::user_shutdown);
+  settle();
+  EXPECT_TRUE(info("/t/s").alive) << "it ignores the exit request";
+  advance_time(2s - 1ms);
+  settle();
+  EXPECT_TRUE(info("/t/s").alive) << "killed before its shutdown timeout";
+  advance_time(1ms); // the shutdown timeout: kill
+  settle();
+  EXPECT_FALSE(info("/t/s").alive);
+  EXPECT_EQ(sched.clock().now() - before, caf::timespan{2s});
+  EXPECT_EQ(stops(), (paths{"/t/s", "/t/a"}));
+  EXPECT_EQ(down_reason_of(sup.address()), caf::exit_reason::user_shutdown);
+}
+
+TEST_F(supervisor_test, a_zero_shutdown_timeout_kills_at_once) {
+  auto p = policy("/t", restart_strategy::one_for_one);
+  p.child_shutdown_timeout = 0ms;
+  config::policy_set ps;
+  ps.add(p);
+  make_context(ps);
+  auto stubborn = spec("s", "probe");
+  stubborn.params["stubborn"] = "true";
+  auto sup = start_supervisor("/t", {stubborn});
+  self->send_exit(sup, caf::exit_reason::user_shutdown);
+  settle();
+  EXPECT_FALSE(info("/t/s").alive);
+}
+
+TEST_F(supervisor_test, a_crashed_supervisor_takes_its_children_down) {
+  abc(restart_strategy::one_for_one);
+  crash("/t");
+  for (auto p : {"/t/a", "/t/b", "/t/c"})
+    EXPECT_FALSE(info(p).alive) << p << " must not outlive its supervisor";
+}
+
+TEST_F(supervisor_test, a_nested_supervisor_restarts_with_its_children_from_checkpoints) {
+  config::policy_set ps;
+  ps.add(policy("/top", restart_strategy::one_for_one));
+  make_context(ps);
+  start_supervisor("/top", {spec("mid", "supervisor", {spec("x", "probe"), spec("y", "probe")})});
+  ASSERT_EQ(ask<int32_t>(handle_of("/top/mid/x"), caf::add_atom_v, int32_t{7}), 7);
+  crash("/top/mid");
+  EXPECT_TRUE(info("/top/mid").alive);
+  EXPECT_EQ(info("/top/mid").restarts, 1u);
+  EXPECT_EQ(ask<int32_t>(handle_of("/top/mid/x"), caf::get_atom_v), 7);
+  EXPECT_TRUE(info("/top/mid/y").alive);
+}
+
+TEST_F(supervisor_test, state_is_restored_before_the_first_message) {
+  abc(restart_strategy::one_for_one);
+  ASSERT_EQ(ask<int32_t>(handle_of("/t/b"), caf::add_atom_v, int32_t{5}), 5);
+  ASSERT_EQ(ask<int32_t>(handle_of("/t/b"), caf::add_atom_v, int32_t{3}), 8);
+  auto seq = info("/t/b").checkpoint_seq;
+  EXPECT_GT(seq, 0u);
+  auto old = handle_of("/t/b");
+  crash("/t/b");
+  auto now = handle_of("/t/b");
+  ASSERT_TRUE(now);
+  EXPECT_NE(now, old);
+  EXPECT_EQ(ask<int32_t>(now, caf::get_atom_v), 8);
+  EXPECT_EQ(info("/t/b").checkpoint_seq, seq);
+  EXPECT_EQ(test::probe_events().back(), "start:/t/b:8");
+}
+
+TEST_F(supervisor_test, a_clean_stop_saves_a_final_checkpoint) {
+  abc(restart_strategy::one_for_one);
+  auto sup_children = std::vector<std::string>{};
+  ASSERT_EQ(ask<int32_t>(handle_of("/t/a"), caf::add_atom_v, int32_t{2}), 2);
+  auto seq = info("/t/a").checkpoint_seq;
+  auto sup = caf::actor_cast<supervisor_actor>(ctx_->registry().find("/t")->handle());
+  ASSERT_EQ(ask<bool>(sup, stop_child_atom_v, std::string{"a"}), true);
+  auto cp = ctx_->memory_backend()->load("/t/a");
+  EXPECT_GT(cp.seq, seq) << "a final checkpoint was written on the clean stop";
+}
+
+TEST_F(supervisor_test, a_corrupt_checkpoint_falls_back_to_a_fresh_state) {
+  abc(restart_strategy::one_for_one);
+  ASSERT_EQ(ask<int32_t>(handle_of("/t/a"), caf::add_atom_v, int32_t{4}), 4);
+  auto cp = ctx_->memory_backend()->load("/t/a");
+  cp.blob[0] = static_cast<char>(cp.blob[0] ^ 0x5a); // the CRC no longer matches
+  ctx_->memory_backend()->save(cp);
+  crash("/t/a");
+  EXPECT_TRUE(info("/t/a").alive) << "a bad checkpoint must not keep the actor down";
+  EXPECT_EQ(ask<int32_t>(handle_of("/t/a"), caf::get_atom_v), 0);
+}
+
+TEST_F(supervisor_test, dynamic_children_start_stop_and_respect_limits) {
+  auto p = policy("/u", restart_strategy::one_for_one);
+  p.max_children = 2;
+  config::policy_set ps;
+  ps.add(p);
+  make_context(ps);
+  auto sup = start_supervisor("/u", {});
+  auto first = ask<caf::actor>(sup, start_child_atom_v, spec("one", "probe"));
+  ASSERT_TRUE(first) << render(first.error());
+  EXPECT_EQ(*first, handle_of("/u/one"));
+  EXPECT_TRUE(ask<caf::actor>(sup, start_child_atom_v, spec("two", "probe")));
+  auto dup = ask<caf::actor>(sup, start_child_atom_v, spec("one", "probe"));
+  ASSERT_FALSE(dup);
+  EXPECT_EQ(render(dup.error()), "duplicate_child: /u already has a child 'one'");
+  auto third = ask<caf::actor>(sup, start_child_atom_v, spec("three", "probe"));
+  ASSERT_FALSE(third);
+  EXPECT_EQ(render(third.error()),
+            "too_many_children: /u already runs 2 children, the limit (max_children) is 2");
+  EXPECT_EQ(ask<bool>(sup, stop_child_atom_v, std::string{"one"}), true);
+  EXPECT_EQ(ctx_->registry().find("/u/one"), nullptr);
+  EXPECT_TRUE(ask<caf::actor>(sup, start_child_atom_v, spec("three", "probe")));
+  auto unknown = ask<bool>(sup, stop_child_atom_v, std::string{"thre"});
+  ASSERT_FALSE(unknown);
+  EXPECT_EQ(render(unknown.error()), "unknown_child: /u has no child 'thre'; did you mean 'three'?");
+}
+
+TEST_F(supervisor_test, bad_dynamic_children_are_refused_with_a_reason) {
+  config::policy_set ps;
+  make_context(ps);
+  auto sup = start_supervisor("/u", {});
+  auto kind = ask<caf::actor>(sup, start_child_atom_v, spec("x", "prob"));
+  ASSERT_FALSE(kind);
+  EXPECT_NE(render(kind.error()).find("unknown actor kind 'prob'; did you mean 'probe'?"),
+            std::string::npos)
+    << render(kind.error());
+  auto id = ask<caf::actor>(sup, start_child_atom_v, spec("a/b", "probe"));
+  ASSERT_FALSE(id);
+  EXPECT_EQ(id.error().code(), static_cast<uint8_t>(runtime_errc::invalid_path));
+  EXPECT_TRUE(info("/u").alive) << "refusals do not hurt the supervisor";
+}
+
+TEST_F(supervisor_test, a_dynamic_child_in_a_crash_loop_escalates_like_any_child) {
+  config::policy_set ps;
+  ps.add(policy("/u", restart_strategy::one_for_one, 2));
+  make_context(ps);
+  auto sup = start_supervisor("/u", {});
+  auto fails = spec("f", "probe");
+  fails.params["fail_start"] = "true";
+  ask<caf::actor>(sup, start_child_atom_v, fails);
+  auto reason = down_reason_of(sup.address());
+  EXPECT_EQ(reason.code(), static_cast<uint8_t>(runtime_errc::restart_intensity_exceeded))
+    << render(reason);
+  EXPECT_EQ(probe_paths("start").size(), 3u) << "first start plus two restarts";
+}
+
+TEST_F(supervisor_test, restart_child_restarts_on_request) {
+  abc(restart_strategy::one_for_one);
+  auto sup = caf::actor_cast<supervisor_actor>(ctx_->registry().find("/t")->handle());
+  auto old = handle_of("/t/c");
+  auto fresh = ask<caf::actor>(sup, restart_child_atom_v, std::string{"c"});
+  ASSERT_TRUE(fresh);
+  EXPECT_NE(*fresh, old);
+  EXPECT_EQ(*fresh, handle_of("/t/c"));
+  EXPECT_EQ(info("/t/c").restarts, 1u);
+}
+
+TEST_F(supervisor_test, a_child_failing_to_start_fails_the_supervisor_start) {
+  config::policy_set ps;
+  ps.add(policy("/top", restart_strategy::one_for_one, 0));
+  make_context(ps);
+  auto top = start_supervisor(
+    "/top", {spec("mid", "supervisor", {spec("ok", "probe"), spec("bad", "broken")})});
+  auto reason = down_reason_of(top.address());
+  EXPECT_EQ(render(reason), "spawn_failed: /top: child mid failed to start: spawn_failed: "
+                            "/top/mid: child bad failed to start: spawn_failed: broken by design");
+  EXPECT_EQ(stops(), (paths{"/top/mid/ok"})) << "what had started is stopped again";
+  EXPECT_FALSE(info("/top/mid/ok").alive);
+}
+
+TEST_F(supervisor_test, wait_started_answers_once_the_tree_is_up) {
+  config::policy_set ps;
+  make_context(ps);
+  auto top = start_supervisor("/top", {spec("mid", "supervisor", {spec("x", "probe")})});
+  EXPECT_EQ(ask<bool>(top, wait_started_atom_v), true);
+}
