@@ -25,6 +25,9 @@ struct node_settings {
   milliseconds shutdown_timeout{node_shutdown_timeout_ms_default};
   /// Scheduler worker threads; 0 means one per core.
   int32_t scheduler_threads = 0;
+  /// CAF scheduler policy: "stealing" (work stealing, CAF's default: best
+  /// throughput) or "sharing" (one shared queue, condition-variable wakeups).
+  std::string scheduler = "stealing";
   /// Interval of the monitor's registry summary in the log.
   milliseconds monitor_interval{monitor_interval_ms_default};
   /// Policy files, resolved relative to the farm file's folder.

@@ -262,6 +262,8 @@ void read_node(load_context& ctx, const toml::table& tbl, node_settings& node) {
     node.shutdown_timeout = *d;
   if (auto i = r.integer("scheduler_threads", 0, scheduler_threads_max))
     node.scheduler_threads = static_cast<int32_t>(*i);
+  if (auto x = r.choice("scheduler", {"stealing", "sharing"}, "scheduler policy"))
+    node.scheduler = *x;
   if (auto d = r.duration("monitor_interval", milliseconds{100}, milliseconds{3'600'000}))
     node.monitor_interval = *d;
   for (auto& [file, where] : r.strings("policies"))

@@ -47,6 +47,11 @@ std::shared_ptr<actor_counters> registry_entry::attach(caf::actor_addr addr) {
   auto counters = std::make_shared<actor_counters>();
   std::lock_guard<std::mutex> guard{mtx_};
   addr_ = std::move(addr);
+  // Saves the previous instance left unacknowledged may still land in the
+  // store: the cache cannot be trusted until this instance saves again.
+  if (saves_in_flight_ > 0)
+    cached_.reset();
+  saves_in_flight_ = 0;
   if (current_)
     handled_before_ += current_->handled.load(std::memory_order_relaxed);
   current_ = counters;
@@ -75,6 +80,28 @@ void registry_entry::set_checkpoint(uint64_t seq, int64_t at_ms) {
     checkpoint_seq_ = seq;
     checkpoint_at_ms_ = at_ms;
   }
+}
+
+void registry_entry::begin_save() {
+  std::lock_guard<std::mutex> guard{mtx_};
+  ++saves_in_flight_;
+}
+
+void registry_entry::end_save(std::shared_ptr<const checkpoint> saved) {
+  std::lock_guard<std::mutex> guard{mtx_};
+  if (saves_in_flight_ > 0)
+    --saves_in_flight_;
+  if (!saved) {
+    cached_.reset(); // the store's state is unknown now
+    return;
+  }
+  if (!cached_ || saved->seq > cached_->seq)
+    cached_ = std::move(saved);
+}
+
+std::shared_ptr<const checkpoint> registry_entry::cached_checkpoint() const {
+  std::lock_guard<std::mutex> guard{mtx_};
+  return saves_in_flight_ == 0 ? cached_ : nullptr;
 }
 
 void registry_entry::record_failure(std::string reason, int64_t at_ms) {

@@ -27,6 +27,7 @@
 #include <caf/actor_addr.hpp>
 
 #include "runtime/actor_info.hpp"
+#include "runtime/checkpoint.hpp"
 
 namespace tfarm::runtime {
 
@@ -34,10 +35,12 @@ namespace tfarm::runtime {
 constexpr std::size_t failure_history_max = 8;
 
 /// Message counters of one actor instance. Written by the actor (handled) and
-/// by its senders (enqueued); read by anyone.
+/// by its senders (enqueued); read by anyone. Each counter has a cache line of
+/// its own: senders and the actor write them concurrently, and sharing a
+/// line would make every message pay for the other side's writes.
 struct actor_counters {
-  std::atomic<uint64_t> enqueued{0};
-  std::atomic<uint64_t> handled{0};
+  alignas(64) std::atomic<uint64_t> enqueued{0};
+  alignas(64) std::atomic<uint64_t> handled{0};
 };
 
 class registry_entry {
@@ -64,6 +67,12 @@ public:
   void set_description(std::string json);
   void set_checkpoint(uint64_t seq, int64_t at_ms);
 
+  /// A checkpoint save was sent to the store.
+  void begin_save();
+
+  /// The store acknowledged `saved` (with its seq), or failed (nullptr).
+  void end_save(std::shared_ptr<const checkpoint> saved);
+
   // -- called by the supervisor ------------------------------------------------
 
   void record_failure(std::string reason, int64_t at_ms);
@@ -75,6 +84,13 @@ public:
   bool alive() const;
   uint64_t restarts() const;
   uint64_t checkpoint_seq() const;
+
+  /// The newest acknowledged checkpoint, if it is certainly the newest one
+  /// the store holds: no save was in flight when the last instance ended.
+  /// Lets a supervisor restart a child without a round trip to the store;
+  /// otherwise (nullptr) the store must be asked, which orders the load
+  /// after any save still in flight.
+  std::shared_ptr<const checkpoint> cached_checkpoint() const;
 
   /// The running instance, or an invalid handle (a weak reference is kept,
   /// so the registry never keeps an actor alive).
@@ -94,6 +110,8 @@ private:
   std::deque<failure_record> failures_;
   uint64_t checkpoint_seq_ = 0;
   int64_t checkpoint_at_ms_ = 0;
+  std::shared_ptr<const checkpoint> cached_;
+  uint32_t saves_in_flight_ = 0;
   int64_t started_at_ms_ = 0;
   std::string state_json_ = "{}";
 };

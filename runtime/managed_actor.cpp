@@ -14,6 +14,10 @@ void log_checkpoint_problem(const std::string& path, const std::string& what) {
   log().warn("{}: checkpoint not saved: {}", path, what);
 }
 
+void log_unexpected_message(const std::string& path, const std::string& what) {
+  log().warn("{}: dropped an unexpected message: {}", path, what);
+}
+
 bool is_clean_exit(const caf::error& reason) {
   return !reason || reason == caf::exit_reason::normal ||
          reason == caf::exit_reason::user_shutdown;

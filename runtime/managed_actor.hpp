@@ -4,7 +4,8 @@
 //  - registry accounting: messages handled and mailbox size, counted in
 //    enqueue()/consume() with relaxed atomics (no lock on the hot path);
 //  - the crash hook: a crash_request makes the actor fail with
-//    runtime_errc::crash_injected, whatever its interface;
+//    runtime_errc::crash_injected, whatever its interface (it is handled in
+//    the default handler, so ordinary messages pay nothing for it);
 //  - checkpoints: a kind that overrides save_state()/restore_state() gets its
 //    last saved state restored before its first message, can save with
 //    save_checkpoint(), and saves once more (acknowledged) on a clean stop;
@@ -26,6 +27,8 @@
 #include <caf/event_based_actor.hpp>
 #include <caf/exit_reason.hpp>
 #include <caf/mailbox_element.hpp>
+#include <caf/message_view.hpp>
+#include <caf/sec.hpp>
 #include <caf/scheduled_actor.hpp>
 #include <caf/typed_event_based_actor.hpp>
 
@@ -49,6 +52,7 @@ namespace detail {
 // Out of line so that this header stays free of spdlog.
 void log_restore_problem(const std::string& path, const std::string& what);
 void log_checkpoint_problem(const std::string& path, const std::string& what);
+void log_unexpected_message(const std::string& path, const std::string& what);
 bool is_clean_exit(const caf::error& reason);
 
 } // namespace detail
@@ -74,13 +78,6 @@ public:
   }
 
   caf::invoke_message_result consume(caf::mailbox_element& x) override {
-    auto& content = x.content();
-    if (content.size() == 1 && content.template match_elements<crash_request>()) {
-      bump_handled();
-      auto reason = content.template get_as<crash_request>(0).reason;
-      this->quit(caf::error{runtime_errc::crash_injected, std::move(reason)});
-      return caf::invoke_message_result::consumed;
-    }
     auto result = super::consume(x);
     if (result != caf::invoke_message_result::skipped)
       bump_handled();
@@ -88,6 +85,12 @@ public:
   }
 
   void initialize() override {
+    // The crash hook lives in the default handler (messages no behavior
+    // matched), so that ordinary messages pay nothing for it. A kind that
+    // sets its own default handler must forward to unexpected_message().
+    this->set_default_handler([this](caf::scheduled_actor*, caf::message_view& x) {
+      return unexpected_message(x);
+    });
     restore_checkpoint();
     if (this->has_state()) {
       // A clean stop saves the state one last time before the actor goes.
@@ -135,7 +138,23 @@ protected:
   /// The state as a JSON object, for the registry.
   virtual std::string describe() const { return "{}"; }
 
+  /// Called when the store has acknowledged a checkpoint (durable seq).
+  virtual void checkpoint_saved(uint64_t seq) { static_cast<void>(seq); }
+
   // -- for kinds to call --------------------------------------------------------
+
+  /// Handles what no behavior matched: the crash hook, else drops the
+  /// message (a request gets sec::unexpected_message back).
+  caf::result<caf::message> unexpected_message(caf::message_view& x) {
+    auto& content = x.content();
+    if (content.size() == 1 && content.template match_elements<crash_request>()) {
+      auto reason = content.template get_as<crash_request>(0).reason;
+      this->quit(caf::error{runtime_errc::crash_injected, std::move(reason)});
+      return caf::message{};
+    }
+    detail::log_unexpected_message(ctx_.path, to_string(content));
+    return caf::sec::unexpected_message;
+  }
 
   /// Publishes describe() to the registry.
   void publish_description() {
@@ -149,10 +168,14 @@ protected:
     auto store = ctx_.node ? ctx_.node->store() : checkpoint_store_actor{};
     if (!store)
       return;
+    auto cp = make_checkpoint();
+    if (ctx_.entry)
+      ctx_.entry->begin_save();
     this->request(store, std::chrono::milliseconds{checkpoint_save_timeout_ms},
-                  save_checkpoint_atom_v, make_checkpoint())
-      .then([this](uint64_t seq) { on_checkpoint_saved(seq); },
+                  save_checkpoint_atom_v, cp)
+      .then([this, cp](uint64_t seq) mutable { on_checkpoint_saved(std::move(cp), seq); },
             [this](caf::error& err) {
+              on_checkpoint_failed();
               detail::log_checkpoint_problem(ctx_.path, this->system().render(err));
             });
   }
@@ -175,12 +198,21 @@ private:
     return cp;
   }
 
-  void on_checkpoint_saved(uint64_t seq) {
+  void on_checkpoint_saved(checkpoint cp, uint64_t seq) {
     if (seq > checkpoint_seq_)
       checkpoint_seq_ = seq;
-    if (ctx_.entry)
+    if (ctx_.entry) {
       ctx_.entry->set_checkpoint(seq, unix_now_ms());
+      cp.seq = seq;
+      ctx_.entry->end_save(std::make_shared<const checkpoint>(std::move(cp)));
+    }
     publish_description();
+    this->checkpoint_saved(seq);
+  }
+
+  void on_checkpoint_failed() {
+    if (ctx_.entry)
+      ctx_.entry->end_save(nullptr);
   }
 
   void restore_checkpoint() {
@@ -211,16 +243,20 @@ private:
       return;
     }
     stopping_ = true;
+    auto cp = make_checkpoint();
+    if (ctx_.entry)
+      ctx_.entry->begin_save();
     // await: nothing else is handled until the store answers, so the saved
     // state is the final one.
     this->request(store, std::chrono::milliseconds{final_checkpoint_timeout_ms},
-                  save_checkpoint_atom_v, make_checkpoint())
+                  save_checkpoint_atom_v, cp)
       .await(
-        [this, reason](uint64_t seq) {
-          on_checkpoint_saved(seq);
+        [this, reason, cp](uint64_t seq) mutable {
+          on_checkpoint_saved(std::move(cp), seq);
           this->quit(reason);
         },
         [this, reason](caf::error& err) {
+          on_checkpoint_failed();
           detail::log_checkpoint_problem(ctx_.path, "final checkpoint failed: " +
                                                       this->system().render(err));
           this->quit(reason);

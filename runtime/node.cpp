@@ -102,6 +102,8 @@ caf::expected<std::unique_ptr<node>> node::start(node_options opts) {
   add_error_renderers(cfg);
   if (farm.node.scheduler_threads > 0)
     cfg.set("scheduler.max-threads", static_cast<size_t>(farm.node.scheduler_threads));
+  cfg.set("scheduler.policy",
+          farm.node.scheduler == "sharing" ? caf::atom("sharing") : caf::atom("stealing"));
   self->system_ = std::make_unique<caf::actor_system>(cfg);
   self->context_ = std::make_shared<node_context>(farm.node.name, std::move(opts.kinds),
                                                   std::move(policies), farm.limits, seed);

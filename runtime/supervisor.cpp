@@ -188,8 +188,6 @@ std::string supervisor::describe() const {
   j["period_ms"] = policy_.period.count();
   j["max_children"] = policy_.max_children;
   j["children"] = children_.size();
-  j["running"] = std::count_if(children_.begin(), children_.end(),
-                               [](const std::unique_ptr<child>& c) { return c->running; });
   j["phase"] = phase_ == phase::starting  ? "starting"
                : phase_ == phase::running ? "running"
                                           : "stopping";
@@ -253,6 +251,8 @@ supervisor::child& supervisor::add_child(child_spec spec) {
     c->entry = node()->registry().add(c->path, spec.kind);
   c->spec = std::move(spec);
   children_.push_back(std::move(c));
+  if (phase_ != phase::starting)
+    publish_description();
   return *children_.back();
 }
 
@@ -351,8 +351,14 @@ bool supervisor::run_start(op& x) {
                  caf::error{runtime_errc::unknown_kind, "unknown actor kind '" + c->spec.kind + "'"});
     return false;
   }
+  if (!c->kind->persistent)
+    return spawn_and_wait(x, *c, checkpoint{});
+  // Fast path: the last acknowledged checkpoint, when nothing newer can be
+  // in flight (see registry_entry::cached_checkpoint).
+  if (auto cached = c->entry ? c->entry->cached_checkpoint() : nullptr)
+    return spawn_and_wait(x, *c, *cached);
   auto store = node() ? node()->store() : checkpoint_store_actor{};
-  if (!c->kind->persistent || !store)
+  if (!store)
     return spawn_and_wait(x, *c, checkpoint{});
   auto token = begin_wait(wait_kind::checkpoint, c->spec.id);
   request(store, std::chrono::milliseconds{config::checkpoint_load_timeout_ms},
@@ -606,10 +612,11 @@ void supervisor::on_child_failure(child& c, const caf::error& reason) {
         affected.push_back(i->get());
       break;
   }
-  log().warn("{}: failed ({}); {} restart {} of {} within {}, in {}", c.path,
-             system().render(reason), config::to_string(policy_.strategy), recent,
-             policy_.intensity, config::format_duration(policy_.period),
-             config::format_duration(delay));
+  if (log().should_log(spdlog::level::warn))
+    log().warn("{}: failed ({}); {} restart {} of {} within {}, in {}", c.path,
+               system().render(reason), config::to_string(policy_.strategy), recent,
+               policy_.intensity, config::format_duration(policy_.period),
+               config::format_duration(delay));
   for (auto i = affected.rbegin(); i != affected.rend(); ++i) {
     if (*i == &c)
       continue;
@@ -642,14 +649,15 @@ void supervisor::on_idle() {
       if (w.pending())
         w.deliver(true);
     started_waiters_.clear();
+    publish_description();
   }
-  publish_description();
 }
 
 void supervisor::begin_shutdown(caf::error reason) {
   if (phase_ == phase::stopping)
     return;
   phase_ = phase::stopping;
+  publish_description();
   stop_reason_ = std::move(reason);
   ++queue_epoch_;
   caf::error refused{runtime_errc::shutting_down, path() + " is stopping"};

@@ -91,6 +91,7 @@ TEST(loader, reads_every_key_of_a_farm_file) {
   EXPECT_EQ(cfg.node.name, "node-a");
   EXPECT_EQ(cfg.node.shutdown_timeout, 30s);
   EXPECT_EQ(cfg.node.scheduler_threads, 2);
+  EXPECT_EQ(cfg.node.scheduler, "sharing");
   EXPECT_EQ(cfg.node.monitor_interval, 5s);
   EXPECT_EQ(cfg.limits.max_agents_per_user, 3);
   EXPECT_EQ(cfg.limits.order_rate_limit, (rate{5, 1s}));

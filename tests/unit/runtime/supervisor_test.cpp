@@ -313,12 +313,14 @@ TEST_F(supervisor_test, a_clean_stop_saves_a_final_checkpoint) {
 }
 
 TEST_F(supervisor_test, a_corrupt_checkpoint_falls_back_to_a_fresh_state) {
-  abc(restart_strategy::one_for_one);
+  auto sup = abc(restart_strategy::one_for_one);
   ASSERT_EQ(ask<int32_t>(handle_of("/t/a"), caf::add_atom_v, int32_t{4}), 4);
+  ASSERT_EQ(ask<bool>(sup, stop_child_atom_v, std::string{"a"}), true);
   auto cp = ctx_->memory_backend()->load("/t/a");
   cp.blob[0] = static_cast<char>(cp.blob[0] ^ 0x5a); // the CRC no longer matches
   ctx_->memory_backend()->save(cp);
-  crash("/t/a");
+  // Started again (as after a node restart): the store's copy is loaded.
+  ASSERT_TRUE(ask<caf::actor>(sup, start_child_atom_v, spec("a", "probe")));
   EXPECT_TRUE(info("/t/a").alive) << "a bad checkpoint must not keep the actor down";
   EXPECT_EQ(ask<int32_t>(handle_of("/t/a"), caf::get_atom_v), 0);
 }
@@ -407,4 +409,31 @@ TEST_F(supervisor_test, wait_started_answers_once_the_tree_is_up) {
   make_context(ps);
   auto top = start_supervisor("/top", {spec("mid", "supervisor", {spec("x", "probe")})});
   EXPECT_EQ(ask<bool>(top, wait_started_atom_v), true);
+}
+
+TEST_F(supervisor_test, a_restart_uses_the_acknowledged_checkpoint_without_asking_the_store) {
+  abc(restart_strategy::one_for_one);
+  ASSERT_EQ(ask<int32_t>(handle_of("/t/a"), caf::add_atom_v, int32_t{6}), 6);
+  auto store_before = info("/store").messages_handled;
+  crash("/t/a");
+  EXPECT_EQ(ask<int32_t>(handle_of("/t/a"), caf::get_atom_v), 6);
+  EXPECT_EQ(info("/store").messages_handled, store_before) << "no load from the store";
+}
+
+TEST_F(supervisor_test, a_save_in_flight_at_the_crash_is_not_lost_to_a_stale_cache) {
+  abc(restart_strategy::one_for_one);
+  ASSERT_EQ(ask<int32_t>(handle_of("/t/a"), caf::add_atom_v, int32_t{1}), 1);
+  // The probe handles "add 10" and sends its save to the store, but dies
+  // before the store has even seen the save.
+  auto a = handle_of("/t/a");
+  self->send(a, caf::add_atom_v, int32_t{10});
+  ASSERT_TRUE(sched.prioritize(a));
+  sched.run_once(); // the probe handles "add 10": its save is in the store's mailbox
+  self->send(a, crash_request{"mid-save"});
+  ASSERT_TRUE(sched.prioritize(a));
+  sched.run_once(); // ... and it dies before the store acknowledges
+  EXPECT_FALSE(info("/t/a").alive);
+  settle();
+  // The restart went through the store, which applied the save first.
+  EXPECT_EQ(ask<int32_t>(handle_of("/t/a"), caf::get_atom_v), 11);
 }

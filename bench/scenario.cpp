@@ -1,0 +1,35 @@
+#include "bench/scenario.hpp"
+
+#include <algorithm>
+#include <cmath>
+
+namespace tfarm::bench {
+
+const std::vector<scenario>& scenarios() {
+  static const std::vector<scenario> all{
+    {"message_overhead",
+     "4 senders -> 1 receiver, 2,000,000 messages each: supervised actors with registry "
+     "accounting vs raw CAF actors",
+     message_overhead},
+    {"restart_latency",
+     "10,000 crashes of a child with a saved state: crash to the replacement's first message, vs "
+     "a raw CAF monitor-and-respawn cycle",
+     restart_latency},
+  };
+  return all;
+}
+
+uint64_t scaled(uint64_t count, const scenario_options& opts) {
+  return std::max<uint64_t>(1, static_cast<uint64_t>(std::llround(static_cast<double>(count) * opts.scale)));
+}
+
+double percentile(std::vector<double>& xs, double p) {
+  if (xs.empty())
+    return 0;
+  std::sort(xs.begin(), xs.end());
+  auto rank = static_cast<std::size_t>(std::ceil(p / 100.0 * static_cast<double>(xs.size())));
+  rank = std::clamp<std::size_t>(rank, 1, xs.size());
+  return xs[rank - 1];
+}
+
+} // namespace tfarm::bench

@@ -1,0 +1,45 @@
+// Benchmark scenarios: a name, a one-line description and a function that
+// measures the project's figure and its raw baseline in the same run and
+// returns one JSON object (printed as one line).
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+namespace tfarm::bench {
+
+struct scenario_options {
+  /// Scale factor for iteration counts (1.0 = the sizes); CI smoke
+  /// runs use a small one.
+  double scale = 1.0;
+  /// Worker threads for CAF's scheduler (0: one per core).
+  std::size_t threads = 0;
+  /// CAF scheduler policy: "stealing" or "sharing".
+  std::string scheduler = "stealing";
+  /// Work-stealing: how long an idle worker sleeps between polls (us).
+  int64_t poll_sleep_us = 0;
+};
+
+struct scenario {
+  std::string name;
+  std::string description;
+  std::function<nlohmann::json(const scenario_options&)> run;
+};
+
+/// Every scenario, in --list order.
+const std::vector<scenario>& scenarios();
+
+/// Scales a count by opts.scale, at least 1.
+uint64_t scaled(uint64_t count, const scenario_options& opts);
+
+/// Percentile (0..100) of `xs` (sorted in place), nearest-rank.
+double percentile(std::vector<double>& xs, double p);
+
+nlohmann::json message_overhead(const scenario_options& opts);
+nlohmann::json restart_latency(const scenario_options& opts);
+
+} // namespace tfarm::bench

@@ -1,0 +1,14 @@
+# tfarm_bench lists its scenarios and prints one well-formed JSON line per
+# scenario (tiny sizes: this checks the harness, it measures nothing).
+source "$(dirname "$0")/lib.sh"
+bench=$2
+expect_exit 0 "$bench" --list
+expect_grep "^message_overhead " "$tmp/out"
+expect_grep "^restart_latency " "$tmp/out"
+expect_exit 0 "$bench" --scale 0.002 all
+[[ $(wc -l <"$tmp/out") -eq 2 ]] || fail "expected 2 JSON lines"
+expect_grep '^\{"baseline":[0-9]+,.*"ratio":[0-9.]+,.*"scenario":"message_overhead","value":[0-9]+\}$' "$tmp/out"
+expect_grep '^\{"baseline_p50_us":[0-9.]+,"baseline_p99_us":[0-9.]+,.*"p50_us":[0-9.]+,"p99_us":[0-9.]+,"scenario":"restart_latency".*\}$' "$tmp/out"
+expect_exit 2 "$bench" no_such_scenario
+expect_grep "unknown scenario 'no_such_scenario'" "$tmp/err"
+echo ok
