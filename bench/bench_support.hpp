@@ -26,7 +26,8 @@ inline std::unique_ptr<caf::actor_system_config> make_config(const scenario_opti
   runtime::add_error_renderers(*cfg);
   if (opts.threads > 0)
     cfg->set("scheduler.max-threads", opts.threads);
-  cfg->set("scheduler.policy", opts.scheduler == "sharing" ? caf::atom("sharing") : caf::atom("stealing"));
+  cfg->set("scheduler.policy",
+           opts.scheduler == "sharing" ? caf::atom("sharing") : caf::atom("stealing"));
   if (opts.poll_sleep_us > 0)
     cfg->set("work-stealing.moderate-sleep-duration",
              caf::timespan{std::chrono::microseconds{opts.poll_sleep_us}});
@@ -35,8 +36,8 @@ inline std::unique_ptr<caf::actor_system_config> make_config(const scenario_opti
 
 inline int64_t now_ns() {
   return std::chrono::duration_cast<std::chrono::nanoseconds>(
-           std::chrono::steady_clock::now().time_since_epoch())
-    .count();
+             std::chrono::steady_clock::now().time_since_epoch())
+      .count();
 }
 
 /// A supervised tree in an existing actor system: an in-memory store at
@@ -45,7 +46,7 @@ class managed_tree {
 public:
   managed_tree(caf::actor_system& sys, runtime::kind_registry kinds,
                config::supervisor_policy policy, std::vector<runtime::child_spec> children)
-    : sys_(sys) {
+      : sys_(sys) {
     config::policy_set ps;
     auto path = policy.path;
     ps.add(std::move(policy));
@@ -54,18 +55,18 @@ public:
     runtime::child_spec store;
     store.id = "store";
     store.kind = "memory_store";
-    store_ = caf::actor_cast<caf::actor>(sys.spawn<runtime::memory_checkpoint_store>(
-      runtime::spawn_context{"/store", store, ctx_, ctx_->registry().add("/store", "memory_store"),
-                             {}}));
+    store_ = caf::actor_cast<caf::actor>(
+        sys.spawn<runtime::memory_checkpoint_store>(runtime::spawn_context{
+            "/store", store, ctx_, ctx_->registry().add("/store", "memory_store"), {}}));
     runtime::child_spec root;
     root.id = path.substr(1);
     root.kind = "supervisor";
     root.children = std::move(children);
     root_ = sys.spawn<runtime::supervisor>(
-      runtime::spawn_context{path, root, ctx_, ctx_->registry().add(path, "supervisor"), {}});
+        runtime::spawn_context{path, root, ctx_, ctx_->registry().add(path, "supervisor"), {}});
     caf::scoped_actor self{sys};
     self->request(root_, std::chrono::seconds{30}, runtime::wait_started_atom_v)
-      .receive([](bool) {}, [](caf::error&) {});
+        .receive([](bool) {}, [](caf::error&) {});
   }
 
   ~managed_tree() {

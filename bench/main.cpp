@@ -17,10 +17,10 @@ int main(int argc, char** argv) {
   std::string log_level = "error";
   app.add_flag("--list", list, "list the scenarios");
   app.add_option("--scale", opts.scale, "multiply iteration counts (smoke runs: 0.01)")
-    ->check(CLI::Range(0.0001, 1000.0));
+      ->check(CLI::Range(0.0001, 1000.0));
   app.add_option("--threads", opts.threads, "scheduler threads (0: one per core)");
   app.add_option("--scheduler", opts.scheduler, "CAF scheduler: stealing or sharing")
-    ->check(CLI::IsMember({"stealing", "sharing"}));
+      ->check(CLI::IsMember({"stealing", "sharing"}));
   app.add_option("--poll-sleep-us", opts.poll_sleep_us, "work-stealing idle poll sleep (us)");
   app.add_option("--log-level", log_level, "log level while measuring")->capture_default_str();
   app.add_option("NAME", names, "scenarios to run, or 'all'");

@@ -30,8 +30,8 @@ public:
 
   caf::behavior make_behavior() override {
     return {
-      [this](int64_t x) { sum_ += x; },
-      [](caf::ping_atom) { return caf::pong_atom_v; },
+        [this](int64_t x) { sum_ += x; },
+        [](caf::ping_atom) { return caf::pong_atom_v; },
     };
   }
 
@@ -47,13 +47,13 @@ public:
 
   caf::behavior make_behavior() override {
     return {
-      [this](caf::tick_atom, caf::actor target, uint64_t count, caf::actor done) {
-        target_ = std::move(target);
-        left_ = count;
-        done_ = std::move(done);
-        send_batch();
-        send_batch();
-      },
+        [this](caf::tick_atom, caf::actor target, uint64_t count, caf::actor done) {
+          target_ = std::move(target);
+          left_ = count;
+          done_ = std::move(done);
+          send_batch();
+          send_batch();
+        },
     };
   }
 

@@ -7,8 +7,8 @@
 //
 // Baseline: a raw CAF actor that monitors a child and spawns a new one when
 // it goes down, with the same "first message" probe.
-#include <functional>
 #include <cstdint>
+#include <functional>
 #include <stdexcept>
 
 #include <cereal/cereal.hpp>
@@ -46,16 +46,16 @@ struct restartee_state {
 class managed_restartee : public runtime::managed_actor {
 public:
   managed_restartee(caf::actor_config& cfg, runtime::spawn_context ctx)
-    : runtime::managed_actor(cfg, std::move(ctx)) {}
+      : runtime::managed_actor(cfg, std::move(ctx)) {}
 
   caf::behavior make_behavior() override {
     send(this, caf::ok_atom_v);
     return {
-      [this](caf::ok_atom) {
-        first_message_ns_ = now_ns();
-        ++state_.incarnations;
-        save_checkpoint();
-      },
+        [this](caf::ok_atom) {
+          first_message_ns_ = now_ns();
+          ++state_.incarnations;
+          save_checkpoint();
+        },
     };
   }
 
@@ -84,13 +84,13 @@ public:
   caf::behavior make_behavior() override {
     send(this, caf::ok_atom_v);
     return {
-      [this](caf::ok_atom) {
-        anon_send(driver(), caf::ok_atom_v, now_ns(), uint64_t{0},
-                  caf::actor_cast<caf::actor>(this));
-      },
-      [this](runtime::crash_request& x) {
-        quit(caf::error{runtime::runtime_errc::crash_injected, std::move(x.reason)});
-      },
+        [this](caf::ok_atom) {
+          anon_send(driver(), caf::ok_atom_v, now_ns(), uint64_t{0},
+                    caf::actor_cast<caf::actor>(this));
+        },
+        [this](runtime::crash_request& x) {
+          quit(caf::error{runtime::runtime_errc::crash_injected, std::move(x.reason)});
+        },
     };
   }
 };
@@ -129,16 +129,16 @@ latencies drive(caf::actor_system& sys, uint64_t n, bool check_incarnations,
   auto await_report = [&](int64_t since) -> double {
     double result = -1;
     self->receive(
-      [&](caf::ok_atom, int64_t t, uint64_t incarnation, caf::actor& who) {
-        if (check_incarnations && incarnation != last_incarnation + 1)
-          throw std::runtime_error("state not restored: incarnation " +
-                                   std::to_string(incarnation) + " after " +
-                                   std::to_string(last_incarnation));
-        last_incarnation = incarnation;
-        current = std::move(who);
-        result = static_cast<double>(t - since) / 1000.0;
-      },
-      caf::after(report_timeout) >> [] { throw std::runtime_error("no replacement started"); });
+        [&](caf::ok_atom, int64_t t, uint64_t incarnation, caf::actor& who) {
+          if (check_incarnations && incarnation != last_incarnation + 1)
+            throw std::runtime_error("state not restored: incarnation " +
+                                     std::to_string(incarnation) + " after " +
+                                     std::to_string(last_incarnation));
+          last_incarnation = incarnation;
+          current = std::move(who);
+          result = static_cast<double>(t - since) / 1000.0;
+        },
+        caf::after(report_timeout) >> [] { throw std::runtime_error("no replacement started"); });
     return result;
   };
   await_report(now_ns()); // the first incarnation
@@ -177,13 +177,13 @@ nlohmann::json restart_latency(const scenario_options& opts) {
     policy.path = "/bench";
     policy.intensity = config::restart_intensity_max;
     policy.period = std::chrono::milliseconds{1};
-    policy.backoff = config::restart_backoff{std::chrono::milliseconds{0},
-                                             std::chrono::milliseconds{0}, 0};
+    policy.backoff =
+        config::restart_backoff{std::chrono::milliseconds{0}, std::chrono::milliseconds{0}, 0};
     std::unique_ptr<managed_tree> tree;
     managed = drive(sys, n, true, [&] {
       tree = std::make_unique<managed_tree>(
-        sys, std::move(kinds), policy,
-        std::vector<runtime::child_spec>{runtime::child_spec{"child", "restartee", {}, {}}});
+          sys, std::move(kinds), policy,
+          std::vector<runtime::child_spec>{runtime::child_spec{"child", "restartee", {}, {}}});
     });
   }
   nlohmann::json j;

@@ -7,20 +7,21 @@ namespace tfarm::bench {
 
 const std::vector<scenario>& scenarios() {
   static const std::vector<scenario> all{
-    {"message_overhead",
-     "4 senders -> 1 receiver, 2,000,000 messages each: supervised actors with registry "
-     "accounting vs raw CAF actors",
-     message_overhead},
-    {"restart_latency",
-     "10,000 crashes of a child with a saved state: crash to the replacement's first message, vs "
-     "a raw CAF monitor-and-respawn cycle",
-     restart_latency},
+      {"message_overhead",
+       "4 senders -> 1 receiver, 2,000,000 messages each: supervised actors with registry "
+       "accounting vs raw CAF actors",
+       message_overhead},
+      {"restart_latency",
+       "10,000 crashes of a child with a saved state: crash to the replacement's first message, vs "
+       "a raw CAF monitor-and-respawn cycle",
+       restart_latency},
   };
   return all;
 }
 
 uint64_t scaled(uint64_t count, const scenario_options& opts) {
-  return std::max<uint64_t>(1, static_cast<uint64_t>(std::llround(static_cast<double>(count) * opts.scale)));
+  return std::max<uint64_t>(
+      1, static_cast<uint64_t>(std::llround(static_cast<double>(count) * opts.scale)));
 }
 
 double percentile(std::vector<double>& xs, double p) {

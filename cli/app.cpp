@@ -28,18 +28,17 @@ bool apply_logging(const global_options& globals) {
 
 int main(int argc, char** argv) {
   CLI::App app{"Trading Farm: an actor runtime for automated trading", "tfarm"};
-  app.set_version_flag("--version",
-                       std::string{"tfarm "} + TFARM_VERSION + " (CAF " +
-                         std::to_string(CAF_MAJOR_VERSION) + "." +
-                         std::to_string(CAF_MINOR_VERSION) + "." +
-                         std::to_string(CAF_PATCH_VERSION) + ")");
+  app.set_version_flag("--version", std::string{"tfarm "} + TFARM_VERSION + " (CAF " +
+                                        std::to_string(CAF_MAJOR_VERSION) + "." +
+                                        std::to_string(CAF_MINOR_VERSION) + "." +
+                                        std::to_string(CAF_PATCH_VERSION) + ")");
   app.require_subcommand(1);
   global_options globals;
   app.add_option("--log-level", globals.log_level,
                  "trace, debug, info, warn, error, critical or off")
-    ->capture_default_str();
+      ->capture_default_str();
   app.add_option("--log-format", globals.log_format, "text or json (one JSON object per line)")
-    ->capture_default_str();
+      ->capture_default_str();
   int result = exit_ok;
   add_run_command(app, globals, result);
   add_config_command(app, globals, result);

@@ -13,8 +13,8 @@ void add_config_command(CLI::App& app, const global_options& globals, int& resul
   auto cmd = app.add_subcommand("config", "Work with Trading Farm configuration files");
   cmd->require_subcommand(1);
   auto check = cmd->add_subcommand(
-    "check", "Validate farm and supervision-policy files: prints 'FILE: ok' or one "
-             "'FILE:LINE:COLUMN: error: MESSAGE' line per problem; exit 1 if any");
+      "check", "Validate farm and supervision-policy files: prints 'FILE: ok' or one "
+               "'FILE:LINE:COLUMN: error: MESSAGE' line per problem; exit 1 if any");
   auto files = std::make_shared<std::vector<std::string>>();
   check->add_option("FILE", *files, "files to check")->required();
   check->callback([files, &globals, &result] {

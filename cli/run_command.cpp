@@ -92,7 +92,8 @@ int run(const run_options& opts) {
             << node.context().registry().size() << " actors:\n"
             << runtime::render_tree(node.context().registry().query("/"));
   if (run_for)
-    std::cout << "Running for " << config::format_duration(*run_for) << " (Ctrl-C stops earlier).\n";
+    std::cout << "Running for " << config::format_duration(*run_for)
+              << " (Ctrl-C stops earlier).\n";
   else
     std::cout << "Running until Ctrl-C.\n";
   std::cout.flush();
@@ -138,8 +139,8 @@ int run(const run_options& opts) {
 void add_run_command(CLI::App& app, const global_options& globals, int& result) {
   auto opts = std::make_shared<run_options>();
   auto cmd = app.add_subcommand(
-    "run", "Run a single-node farm: its supervision tree from a farm file, until Ctrl-C "
-           "(SIGINT/SIGTERM) or --for elapses, then stop cleanly");
+      "run", "Run a single-node farm: its supervision tree from a farm file, until Ctrl-C "
+             "(SIGINT/SIGTERM) or --for elapses, then stop cleanly");
   cmd->add_option("-c,--config", opts->config_file, "farm file (TOML)")->capture_default_str();
   cmd->add_option("--for", opts->duration, "stop after this long, e.g. 30s, 5m");
   cmd->add_option("--seed", opts->seed, "seed for restart jitter (0: from the clock)");

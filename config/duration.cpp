@@ -53,7 +53,8 @@ std::optional<milliseconds> parse_duration(std::string_view text, std::string& w
   else if (unit == "h")
     factor = 3'600'000;
   if (factor == 0) {
-    why = "unknown duration unit '" + std::string{unit} + "'; expected " + std::string{duration_hint};
+    why =
+        "unknown duration unit '" + std::string{unit} + "'; expected " + std::string{duration_hint};
     return std::nullopt;
   }
   if (*count > std::numeric_limits<int64_t>::max() / factor) {

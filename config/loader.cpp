@@ -91,7 +91,7 @@ std::optional<supervisor_policy> read_supervisor(load_context& ctx, const toml::
     if ((min || max) && p.backoff.min > p.backoff.max) {
       auto where = min ? br.raw().get("min")->source() : br.raw().get("max")->source();
       ctx.error(where, "backoff 'min' (" + format_duration(p.backoff.min) +
-                         ") must not exceed 'max' (" + format_duration(p.backoff.max) + ")");
+                           ") must not exceed 'max' (" + format_duration(p.backoff.max) + ")");
     }
     br.finish();
   }
@@ -111,18 +111,19 @@ std::optional<supervisor_policy> read_supervisor(load_context& ctx, const toml::
     if (id) {
       auto where = cr.raw().get("id")->source();
       if (!valid_path_segment(*id)) {
-        ctx.error(where, "child id '" + *id +
-                           "' is not a valid path segment (1 to 64 characters of A-Z a-z 0-9 _ . -)");
+        ctx.error(where,
+                  "child id '" + *id +
+                      "' is not a valid path segment (1 to 64 characters of A-Z a-z 0-9 _ . -)");
       } else if (auto [i, added] = seen_ids.emplace(*id, where.begin.line); !added) {
         ctx.error(where, "duplicate child id '" + *id + "' in supervisor '" + p.path +
-                           "' (first defined at line " + std::to_string(i->second) + ")");
+                             "' (first defined at line " + std::to_string(i->second) + ")");
       }
       c.id = *id;
     }
     if (auto s = cr.choice("restart", restart_type_names(), "restart type"))
       c.restart = *parse_restart_type(*s);
     c.shutdown_timeout =
-      cr.duration("shutdown_timeout", zero_ms, milliseconds{shutdown_timeout_ms_max});
+        cr.duration("shutdown_timeout", zero_ms, milliseconds{shutdown_timeout_ms_max});
     cr.finish();
     p.children.push_back(std::move(c));
   }
@@ -147,8 +148,8 @@ void read_supervisors(table_reader& top, policy_set& out,
       auto first = i->second;
       auto same_file = first.compare(0, ctx.file().size() + 1, ctx.file() + ":") == 0;
       ctx.error(where, "duplicate supervisor path '" + p->path + "' (first defined at " +
-                         (same_file ? "line " + first.substr(ctx.file().size() + 1) : first) +
-                         ")");
+                           (same_file ? "line " + first.substr(ctx.file().size() + 1) : first) +
+                           ")");
       continue;
     }
     out.add(std::move(*p));
@@ -170,8 +171,7 @@ std::optional<std::string> param_text(const toml::node& x) {
   return std::nullopt;
 }
 
-void read_users(load_context& ctx, table_reader& top, const check_options& opts,
-                farm_config& cfg) {
+void read_users(load_context& ctx, table_reader& top, const check_options& opts, farm_config& cfg) {
   std::map<std::string, uint32_t> seen_users;
   for (auto tbl : top.tables("user")) {
     table_reader ur{ctx, *tbl, "[[user]]"};
@@ -179,11 +179,12 @@ void read_users(load_context& ctx, table_reader& top, const check_options& opts,
     if (auto name = ur.string("name", true)) {
       auto where = tbl->get("name")->source();
       if (!valid_path_segment(*name))
-        ctx.error(where, "user name '" + *name +
-                           "' is not a valid path segment (1 to 64 characters of A-Z a-z 0-9 _ . -)");
+        ctx.error(where,
+                  "user name '" + *name +
+                      "' is not a valid path segment (1 to 64 characters of A-Z a-z 0-9 _ . -)");
       else if (auto [i, added] = seen_users.emplace(*name, where.begin.line); !added)
         ctx.error(where, "duplicate user '" + *name + "' (first defined at line " +
-                           std::to_string(i->second) + ")");
+                             std::to_string(i->second) + ")");
       user.name = *name;
     }
     std::map<std::string, uint32_t> seen_agents;
@@ -194,11 +195,12 @@ void read_users(load_context& ctx, table_reader& top, const check_options& opts,
       if (auto id = ar.string("id", true)) {
         auto where = atbl->get("id")->source();
         if (!valid_path_segment(*id))
-          ctx.error(where, "agent id '" + *id +
-                             "' is not a valid path segment (1 to 64 characters of A-Z a-z 0-9 _ . -)");
+          ctx.error(where,
+                    "agent id '" + *id +
+                        "' is not a valid path segment (1 to 64 characters of A-Z a-z 0-9 _ . -)");
         else if (auto [i, added] = seen_agents.emplace(*id, where.begin.line); !added)
           ctx.error(where, "duplicate agent id '" + *id + "' for user '" + user.name +
-                             "' (first defined at line " + std::to_string(i->second) + ")");
+                               "' (first defined at line " + std::to_string(i->second) + ")");
         agent.id = *id;
       }
       if (opts.known_kinds.empty()) {
@@ -215,8 +217,8 @@ void read_users(load_context& ctx, table_reader& top, const check_options& opts,
             agent.params.emplace(std::string{key.str()}, *text);
           else
             ctx.error(value.source(), "parameter '" + std::string{key.str()} +
-                                        "' must be a string, integer, float or boolean, got " +
-                                        detail::describe_type(value));
+                                          "' must be a string, integer, float or boolean, got " +
+                                          detail::describe_type(value));
         }
       }
       ar.finish();
@@ -225,9 +227,9 @@ void read_users(load_context& ctx, table_reader& top, const check_options& opts,
     if (static_cast<int64_t>(user.agents.size()) > cfg.limits.max_agents_per_user) {
       auto extra = agent_tables.at(static_cast<size_t>(cfg.limits.max_agents_per_user));
       ctx.error(extra->source(), "user '" + user.name + "' lists " +
-                                   std::to_string(user.agents.size()) +
-                                   " agents, more than max_agents_per_user (" +
-                                   std::to_string(cfg.limits.max_agents_per_user) + ")");
+                                     std::to_string(user.agents.size()) +
+                                     " agents, more than max_agents_per_user (" +
+                                     std::to_string(cfg.limits.max_agents_per_user) + ")");
     }
     ur.finish();
     cfg.users.push_back(std::move(user));
@@ -254,8 +256,7 @@ void read_node(load_context& ctx, const toml::table& tbl, node_settings& node) {
       node.name = *name;
     else
       ctx.error(tbl.get("name")->source(),
-                "node name '" + *name +
-                  "' must be 1 to 64 characters of A-Z a-z 0-9 _ . -");
+                "node name '" + *name + "' must be 1 to 64 characters of A-Z a-z 0-9 _ . -");
   }
   if (auto d = r.duration("shutdown_timeout", milliseconds{100},
                           milliseconds{node_shutdown_timeout_ms_max}))
@@ -318,8 +319,8 @@ load_result<farm_config> load_farm(load_context& ctx, std::string_view text,
           auto path = resolve(base_dir, s->get());
           std::error_code ec;
           if (!std::filesystem::exists(path, ec)) {
-            ctx.error(element.source(), "policy file '" + s->get() + "' not found (looked for " +
-                                          path + ")");
+            ctx.error(element.source(),
+                      "policy file '" + s->get() + "' not found (looked for " + path + ")");
             continue;
           }
           load_referenced_policies(path, cfg.policies, seen, other_files);
@@ -371,10 +372,10 @@ std::vector<diagnostic> check_file(const std::string& path, const check_options&
   if (result.diagnostics.size() > diagnostics_per_file_max) {
     auto total = result.diagnostics.size();
     result.diagnostics.resize(diagnostics_per_file_max);
-    result.diagnostics.push_back(
-      diagnostic{path, 0, 0,
-                 "too many problems; " + std::to_string(total - diagnostics_per_file_max) +
-                   " more not shown"});
+    result.diagnostics.push_back(diagnostic{path, 0, 0,
+                                            "too many problems; " +
+                                                std::to_string(total - diagnostics_per_file_max) +
+                                                " more not shown"});
   }
   return std::move(result.diagnostics);
 }

@@ -19,29 +19,29 @@ public:
               spdlog::memory_buf_t& dest) override {
     for (auto c : msg.payload) {
       switch (c) {
-        case '"':
-          dest.append(std::string_view{"\\\""});
-          break;
-        case '\\':
-          dest.append(std::string_view{"\\\\"});
-          break;
-        case '\n':
-          dest.append(std::string_view{"\\n"});
-          break;
-        case '\r':
-          dest.append(std::string_view{"\\r"});
-          break;
-        case '\t':
-          dest.append(std::string_view{"\\t"});
-          break;
-        default:
-          if (static_cast<unsigned char>(c) < 0x20) {
-            char buf[8];
-            std::snprintf(buf, sizeof(buf), "\\u%04x", static_cast<unsigned>(c));
-            dest.append(std::string_view{buf});
-          } else {
-            dest.push_back(c);
-          }
+      case '"':
+        dest.append(std::string_view{"\\\""});
+        break;
+      case '\\':
+        dest.append(std::string_view{"\\\\"});
+        break;
+      case '\n':
+        dest.append(std::string_view{"\\n"});
+        break;
+      case '\r':
+        dest.append(std::string_view{"\\r"});
+        break;
+      case '\t':
+        dest.append(std::string_view{"\\t"});
+        break;
+      default:
+        if (static_cast<unsigned char>(c) < 0x20) {
+          char buf[8];
+          std::snprintf(buf, sizeof(buf), "\\u%04x", static_cast<unsigned>(c));
+          dest.append(std::string_view{buf});
+        } else {
+          dest.push_back(c);
+        }
       }
     }
   }
@@ -67,7 +67,7 @@ std::unique_ptr<spdlog::formatter> make_formatter(log_format format) {
   auto f = std::make_unique<spdlog::pattern_formatter>();
   if (format == log_format::json) {
     f->add_flag<json_message_flag>('*').set_pattern(
-      R"({"ts":"%Y-%m-%dT%H:%M:%S.%f%z","level":"%l","logger":"%n","thread":%t,"msg":"%*"})");
+        R"({"ts":"%Y-%m-%dT%H:%M:%S.%f%z","level":"%l","logger":"%n","thread":%t,"msg":"%*"})");
   } else {
     f->set_pattern("%Y-%m-%d %H:%M:%S.%e %^%-5l%$ [%n] %v");
   }

@@ -28,24 +28,24 @@ std::vector<std::string_view> split_path(std::string_view path) {
 
 std::string to_string(restart_strategy x) {
   switch (x) {
-    case restart_strategy::one_for_one:
-      return "one_for_one";
-    case restart_strategy::one_for_all:
-      return "one_for_all";
-    case restart_strategy::rest_for_one:
-      return "rest_for_one";
+  case restart_strategy::one_for_one:
+    return "one_for_one";
+  case restart_strategy::one_for_all:
+    return "one_for_all";
+  case restart_strategy::rest_for_one:
+    return "rest_for_one";
   }
   return "unknown";
 }
 
 std::string to_string(restart_type x) {
   switch (x) {
-    case restart_type::permanent:
-      return "permanent";
-    case restart_type::transient:
-      return "transient";
-    case restart_type::temporary:
-      return "temporary";
+  case restart_type::permanent:
+    return "permanent";
+  case restart_type::transient:
+    return "transient";
+  case restart_type::temporary:
+    return "temporary";
   }
   return "unknown";
 }

@@ -37,9 +37,8 @@ std::string child_path(std::string_view parent, std::string_view id) {
 
 // -- registry_entry -----------------------------------------------------------
 
-registry_entry::registry_entry(std::string path, std::string kind, std::string node,
-                               uint64_t order)
-  : path_(std::move(path)), kind_(std::move(kind)), node_(std::move(node)), order_(order) {
+registry_entry::registry_entry(std::string path, std::string kind, std::string node, uint64_t order)
+    : path_(std::move(path)), kind_(std::move(kind)), node_(std::move(node)), order_(order) {
   // nop
 }
 

@@ -13,7 +13,8 @@ CEREAL_CLASS_VERSION(tfarm::runtime::heartbeat::state, 1)
 
 namespace tfarm::runtime {
 
-heartbeat::heartbeat(caf::actor_config& cfg, spawn_context ctx) : managed_actor(cfg, std::move(ctx)) {
+heartbeat::heartbeat(caf::actor_config& cfg, spawn_context ctx)
+    : managed_actor(cfg, std::move(ctx)) {
   auto& params = spec().params;
   if (auto i = params.find("interval"); i != params.end()) {
     std::string why;
@@ -47,19 +48,19 @@ kind_info heartbeat::kind() {
 caf::behavior heartbeat::make_behavior() {
   delayed_send(this, interval_, caf::tick_atom_v);
   return {
-    [this](caf::tick_atom) {
-      ++state_.beats;
-      state_.last_beat_ms = unix_now_ms();
-      if (state_.beats % checkpoint_every_ == 0)
-        save_checkpoint();
-      if (fail_every_ > 0 && state_.beats % fail_every_ == 0) {
-        quit(caf::error{runtime_errc::crash_injected,
-                        "fail_every: beat " + std::to_string(state_.beats)});
-        return;
-      }
-      delayed_send(this, interval_, caf::tick_atom_v);
-    },
-    [this](caf::get_atom) { return state_.beats; },
+      [this](caf::tick_atom) {
+        ++state_.beats;
+        state_.last_beat_ms = unix_now_ms();
+        if (state_.beats % checkpoint_every_ == 0)
+          save_checkpoint();
+        if (fail_every_ > 0 && state_.beats % fail_every_ == 0) {
+          quit(caf::error{runtime_errc::crash_injected,
+                          "fail_every: beat " + std::to_string(state_.beats)});
+          return;
+        }
+        delayed_send(this, interval_, caf::tick_atom_v);
+      },
+      [this](caf::get_atom) { return state_.beats; },
   };
 }
 

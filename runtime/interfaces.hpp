@@ -17,26 +17,26 @@ namespace tfarm::runtime {
 /// children and to exit messages (an exit from anyone but a child means "stop
 /// your children in reverse order, then stop").
 using supervisor_actor = caf::typed_actor<
-  // Adds and starts a dynamic child; replies with its handle, or with
-  // duplicate_child, unknown_kind, too_many_children, shutting_down.
-  caf::replies_to<start_child_atom, child_spec>::with<caf::actor>,
-  // Stops a child (shutdown timeout, then kill) and removes it.
-  caf::replies_to<stop_child_atom, std::string>::with<bool>,
-  // Stops and starts a child again (from its last checkpoint).
-  caf::replies_to<restart_child_atom, std::string>::with<caf::actor>,
-  // Lists the children in start order.
-  caf::replies_to<which_children_atom>::with<std::vector<child_info>>,
-  // Replies true once every static child has started (nested supervisors
-  // included), or with an error if the supervisor fails first.
-  caf::replies_to<wait_started_atom>::with<bool>,
-  // Internal: backoff delays and shutdown timeouts (token identifies the wait).
-  caf::reacts_to<supervisor_timer_atom, uint64_t>>;
+    // Adds and starts a dynamic child; replies with its handle, or with
+    // duplicate_child, unknown_kind, too_many_children, shutting_down.
+    caf::replies_to<start_child_atom, child_spec>::with<caf::actor>,
+    // Stops a child (shutdown timeout, then kill) and removes it.
+    caf::replies_to<stop_child_atom, std::string>::with<bool>,
+    // Stops and starts a child again (from its last checkpoint).
+    caf::replies_to<restart_child_atom, std::string>::with<caf::actor>,
+    // Lists the children in start order.
+    caf::replies_to<which_children_atom>::with<std::vector<child_info>>,
+    // Replies true once every static child has started (nested supervisors
+    // included), or with an error if the supervisor fails first.
+    caf::replies_to<wait_started_atom>::with<bool>,
+    // Internal: backoff delays and shutdown timeouts (token identifies the wait).
+    caf::reacts_to<supervisor_timer_atom, uint64_t>>;
 
 /// Where actor checkpoints live: in memory here, in SQLite in persistence/.
 using checkpoint_store_actor = caf::typed_actor<
-  // Replies with the newest checkpoint of a path (seq == 0 when none).
-  caf::replies_to<load_checkpoint_atom, std::string>::with<checkpoint>,
-  // Stores a checkpoint; replies with its durable sequence number.
-  caf::replies_to<save_checkpoint_atom, checkpoint>::with<uint64_t>>;
+    // Replies with the newest checkpoint of a path (seq == 0 when none).
+    caf::replies_to<load_checkpoint_atom, std::string>::with<checkpoint>,
+    // Stores a checkpoint; replies with its durable sequence number.
+    caf::replies_to<save_checkpoint_atom, checkpoint>::with<uint64_t>>;
 
 } // namespace tfarm::runtime

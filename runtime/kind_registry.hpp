@@ -21,7 +21,7 @@ namespace tfarm::runtime {
 
 /// Creates one incarnation. `parent` is the supervisor (nullptr for the root).
 using kind_factory = std::function<caf::expected<caf::actor>(
-  caf::actor_system& sys, caf::local_actor* parent, spawn_context ctx)>;
+    caf::actor_system& sys, caf::local_actor* parent, spawn_context ctx)>;
 
 struct kind_info {
   std::string name;

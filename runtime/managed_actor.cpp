@@ -19,8 +19,7 @@ void log_unexpected_message(const std::string& path, const std::string& what) {
 }
 
 bool is_clean_exit(const caf::error& reason) {
-  return !reason || reason == caf::exit_reason::normal ||
-         reason == caf::exit_reason::user_shutdown;
+  return !reason || reason == caf::exit_reason::normal || reason == caf::exit_reason::user_shutdown;
 }
 
 } // namespace tfarm::runtime::detail

@@ -28,8 +28,8 @@
 #include <caf/exit_reason.hpp>
 #include <caf/mailbox_element.hpp>
 #include <caf/message_view.hpp>
-#include <caf/sec.hpp>
 #include <caf/scheduled_actor.hpp>
+#include <caf/sec.hpp>
 #include <caf/typed_event_based_actor.hpp>
 
 #include "config/limits.hpp"
@@ -63,10 +63,9 @@ public:
   using super = Base;
 
   basic_managed_actor(caf::actor_config& cfg, spawn_context ctx)
-    : super(cfg),
-      ctx_(std::move(ctx)),
-      counters_(ctx_.entry ? ctx_.entry->attach(this->address())
-                           : std::make_shared<actor_counters>()) {
+      : super(cfg), ctx_(std::move(ctx)),
+        counters_(ctx_.entry ? ctx_.entry->attach(this->address())
+                             : std::make_shared<actor_counters>()) {
     // nop
   }
 
@@ -88,9 +87,8 @@ public:
     // The crash hook lives in the default handler (messages no behavior
     // matched), so that ordinary messages pay nothing for it. A kind that
     // sets its own default handler must forward to unexpected_message().
-    this->set_default_handler([this](caf::scheduled_actor*, caf::message_view& x) {
-      return unexpected_message(x);
-    });
+    this->set_default_handler(
+        [this](caf::scheduled_actor*, caf::message_view& x) { return unexpected_message(x); });
     restore_checkpoint();
     if (this->has_state()) {
       // A clean stop saves the state one last time before the actor goes.
@@ -173,11 +171,11 @@ protected:
       ctx_.entry->begin_save();
     this->request(store, std::chrono::milliseconds{checkpoint_save_timeout_ms},
                   save_checkpoint_atom_v, cp)
-      .then([this, cp](uint64_t seq) mutable { on_checkpoint_saved(std::move(cp), seq); },
-            [this](caf::error& err) {
-              on_checkpoint_failed();
-              detail::log_checkpoint_problem(ctx_.path, this->system().render(err));
-            });
+        .then([this, cp](uint64_t seq) mutable { on_checkpoint_saved(std::move(cp), seq); },
+              [this](caf::error& err) {
+                on_checkpoint_failed();
+                detail::log_checkpoint_problem(ctx_.path, this->system().render(err));
+              });
   }
 
 private:
@@ -220,15 +218,15 @@ private:
     if (cp.empty())
       return;
     if (!cp.intact()) {
-      detail::log_restore_problem(ctx_.path, "checkpoint " + std::to_string(cp.seq) +
-                                               " fails its checksum; starting from a fresh state");
+      detail::log_restore_problem(ctx_.path,
+                                  "checkpoint " + std::to_string(cp.seq) +
+                                      " fails its checksum; starting from a fresh state");
       return;
     }
     if (auto err = this->restore_state(cp.blob, cp.format_version)) {
-      detail::log_restore_problem(ctx_.path, "checkpoint " + std::to_string(cp.seq) +
-                                               " could not be restored (" +
-                                               this->system().render(err) +
-                                               "); starting from a fresh state");
+      detail::log_restore_problem(
+          ctx_.path, "checkpoint " + std::to_string(cp.seq) + " could not be restored (" +
+                         this->system().render(err) + "); starting from a fresh state");
       return;
     }
     checkpoint_seq_ = cp.seq;
@@ -250,17 +248,17 @@ private:
     // state is the final one.
     this->request(store, std::chrono::milliseconds{final_checkpoint_timeout_ms},
                   save_checkpoint_atom_v, cp)
-      .await(
-        [this, reason, cp](uint64_t seq) mutable {
-          on_checkpoint_saved(std::move(cp), seq);
-          this->quit(reason);
-        },
-        [this, reason](caf::error& err) {
-          on_checkpoint_failed();
-          detail::log_checkpoint_problem(ctx_.path, "final checkpoint failed: " +
-                                                      this->system().render(err));
-          this->quit(reason);
-        });
+        .await(
+            [this, reason, cp](uint64_t seq) mutable {
+              on_checkpoint_saved(std::move(cp), seq);
+              this->quit(reason);
+            },
+            [this, reason](caf::error& err) {
+              on_checkpoint_failed();
+              detail::log_checkpoint_problem(ctx_.path, "final checkpoint failed: " +
+                                                            this->system().render(err));
+              this->quit(reason);
+            });
   }
 
   spawn_context ctx_;

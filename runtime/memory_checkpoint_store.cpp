@@ -24,7 +24,7 @@ std::size_t memory_checkpoint_backend::size() const {
 }
 
 memory_checkpoint_store::memory_checkpoint_store(caf::actor_config& cfg, spawn_context ctx)
-  : super(cfg, std::move(ctx)) {
+    : super(cfg, std::move(ctx)) {
   backend_ = node() ? node()->memory_backend() : std::make_shared<memory_checkpoint_backend>();
   if (node())
     node()->set_store(caf::actor_cast<checkpoint_store_actor>(this));
@@ -32,17 +32,17 @@ memory_checkpoint_store::memory_checkpoint_store(caf::actor_config& cfg, spawn_c
 
 memory_checkpoint_store::behavior_type memory_checkpoint_store::make_behavior() {
   return {
-    [this](load_checkpoint_atom, const std::string& path) -> checkpoint {
-      ++loads_;
-      return backend_->load(path);
-    },
-    [this](save_checkpoint_atom, checkpoint& cp) -> caf::result<uint64_t> {
-      if (!cp.intact())
-        return caf::error{runtime_errc::checkpoint_corrupt,
-                          "checkpoint of " + cp.path + " does not match its CRC-32"};
-      ++saves_;
-      return backend_->save(std::move(cp));
-    },
+      [this](load_checkpoint_atom, const std::string& path) -> checkpoint {
+        ++loads_;
+        return backend_->load(path);
+      },
+      [this](save_checkpoint_atom, checkpoint& cp) -> caf::result<uint64_t> {
+        if (!cp.intact())
+          return caf::error{runtime_errc::checkpoint_corrupt,
+                            "checkpoint of " + cp.path + " does not match its CRC-32"};
+        ++saves_;
+        return backend_->save(std::move(cp));
+      },
   };
 }
 

@@ -34,8 +34,8 @@ caf::error check_kinds(const child_spec& x, const std::string& parent, const kin
   auto path = x.id.empty() ? std::string{"/"} : child_path(parent, x.id);
   if (!kinds.find(x.kind))
     return caf::error{runtime_errc::unknown_kind, path + ": unknown actor kind '" + x.kind +
-                                                    "' (known: " + config::join(kinds.names()) +
-                                                    ")"};
+                                                      "' (known: " + config::join(kinds.names()) +
+                                                      ")"};
   for (auto& c : x.children)
     if (auto err = check_kinds(c, path, kinds))
       return err;
@@ -83,8 +83,8 @@ caf::expected<std::unique_ptr<node>> node::start(node_options opts) {
     if (u.agents.size() > static_cast<size_t>(farm.limits.max_agents_per_user))
       return caf::error{runtime_errc::too_many_children,
                         "user '" + u.name + "' lists " + std::to_string(u.agents.size()) +
-                          " agents; MAX_AGENTS_PER_USER is " +
-                          std::to_string(farm.limits.max_agents_per_user)};
+                            " agents; MAX_AGENTS_PER_USER is " +
+                            std::to_string(farm.limits.max_agents_per_user)};
   }
   auto policies = farm.policies;
   if (!policies.find("/")) {
@@ -93,9 +93,10 @@ caf::expected<std::unique_ptr<node>> node::start(node_options opts) {
     root_policy.strategy = config::restart_strategy::rest_for_one;
     policies.add(root_policy);
   }
-  auto seed = opts.seed != 0 ? opts.seed
-                             : static_cast<uint64_t>(
-                                 std::chrono::steady_clock::now().time_since_epoch().count());
+  auto seed =
+      opts.seed != 0
+          ? opts.seed
+          : static_cast<uint64_t>(std::chrono::steady_clock::now().time_since_epoch().count());
   self->cfg_ = std::make_unique<caf::actor_system_config>();
   auto& cfg = *self->cfg_;
   cfg.add_message_types<caf::id_block::tfarm_runtime>();
@@ -114,16 +115,17 @@ caf::expected<std::unique_ptr<node>> node::start(node_options opts) {
     return err;
   auto root_kind = self->context_->kinds().find("supervisor");
   auto entry = self->context_->registry().add("/", "supervisor");
-  auto spawned =
-    root_kind->spawn(*self->system_, nullptr, spawn_context{"/", tree, self->context_, entry, {}});
+  auto spawned = root_kind->spawn(*self->system_, nullptr,
+                                  spawn_context{"/", tree, self->context_, entry, {}});
   if (!spawned)
     return spawned.error();
   self->root_ = caf::actor_cast<supervisor_actor>(*spawned);
   auto& scoped = *self->self_;
   scoped->monitor(self->root_);
   caf::error failure;
-  scoped->request(self->root_, std::chrono::milliseconds{node_start_timeout_ms}, wait_started_atom_v)
-    .receive([](bool) {}, [&](caf::error& err) { failure = std::move(err); });
+  scoped
+      ->request(self->root_, std::chrono::milliseconds{node_start_timeout_ms}, wait_started_atom_v)
+      .receive([](bool) {}, [&](caf::error& err) { failure = std::move(err); });
   if (failure) {
     log().error("node {}: start-up failed: {}", farm.node.name, to_text(failure));
     self->stop();
@@ -137,13 +139,13 @@ bool node::wait_for_exit(std::chrono::milliseconds timeout) {
   if (root_down_)
     return true;
   (*self_)->receive(
-    [this](caf::down_msg& msg) {
-      if (msg.source == root_.address()) {
-        root_down_ = true;
-        exit_reason_ = std::move(msg.reason);
-      }
-    },
-    caf::after(timeout) >> [] {});
+      [this](caf::down_msg& msg) {
+        if (msg.source == root_.address()) {
+          root_down_ = true;
+          exit_reason_ = std::move(msg.reason);
+        }
+      },
+      caf::after(timeout) >> [] {});
   return root_down_;
 }
 
@@ -166,12 +168,12 @@ stop_report node::stop() {
     (*self_)->send_exit(root_, caf::exit_reason::user_shutdown);
   while (!root_down_) {
     auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
-      deadline - std::chrono::steady_clock::now());
+        deadline - std::chrono::steady_clock::now());
     if (left.count() <= 0 || wait_for_exit(left))
       break;
   }
   report.took = std::chrono::duration_cast<std::chrono::milliseconds>(
-    std::chrono::steady_clock::now() - started);
+      std::chrono::steady_clock::now() - started);
   context_->set_store({});
   if (root_down_) {
     report.clean = true;

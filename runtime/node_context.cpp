@@ -4,15 +4,11 @@
 
 namespace tfarm::runtime {
 
-node_context::node_context(std::string node_name, kind_registry kinds,
-                           config::policy_set policies, config::runbook_limits limits,
-                           uint64_t seed)
-  : registry_(std::move(node_name)),
-    kinds_(std::move(kinds)),
-    limits_(limits),
-    seed_(seed),
-    policies_(std::move(policies)),
-    memory_backend_(std::make_shared<memory_checkpoint_backend>()) {
+node_context::node_context(std::string node_name, kind_registry kinds, config::policy_set policies,
+                           config::runbook_limits limits, uint64_t seed)
+    : registry_(std::move(node_name)), kinds_(std::move(kinds)), limits_(limits), seed_(seed),
+      policies_(std::move(policies)),
+      memory_backend_(std::make_shared<memory_checkpoint_backend>()) {
   // nop
 }
 

@@ -9,7 +9,7 @@
 namespace tfarm::runtime {
 
 node_monitor::node_monitor(caf::actor_config& cfg, spawn_context ctx)
-  : managed_actor(cfg, std::move(ctx)) {
+    : managed_actor(cfg, std::move(ctx)) {
   if (auto i = spec().params.find("interval"); i != spec().params.end()) {
     std::string why;
     if (auto d = config::parse_duration(i->second, why); d && d->count() > 0)
@@ -27,10 +27,10 @@ caf::behavior node_monitor::make_behavior() {
   last_sample_ms_ = unix_now_ms();
   delayed_send(this, interval_, caf::tick_atom_v);
   return {
-    [this](caf::tick_atom) {
-      sample();
-      delayed_send(this, interval_, caf::tick_atom_v);
-    },
+      [this](caf::tick_atom) {
+        sample();
+        delayed_send(this, interval_, caf::tick_atom_v);
+      },
   };
 }
 
@@ -54,7 +54,8 @@ void node_monitor::sample() {
   }
   auto now = unix_now_ms();
   auto elapsed_ms = std::max<int64_t>(1, now - last_sample_ms_);
-  auto rate = (handled - std::min(handled, last_handled_)) * 1000 / static_cast<uint64_t>(elapsed_ms);
+  auto rate =
+      (handled - std::min(handled, last_handled_)) * 1000 / static_cast<uint64_t>(elapsed_ms);
   last_handled_ = handled;
   last_sample_ms_ = now;
   nlohmann::json j;

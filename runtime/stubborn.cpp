@@ -21,7 +21,7 @@ caf::behavior stubborn::make_behavior() {
     publish_description();
   });
   return {
-    [](caf::ping_atom) { return caf::pong_atom_v; },
+      [](caf::ping_atom) { return caf::pong_atom_v; },
   };
 }
 

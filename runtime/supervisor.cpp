@@ -42,9 +42,8 @@ uint64_t seed_for(const std::string& path, const std::shared_ptr<node_context>& 
 } // namespace
 
 supervisor::supervisor(caf::actor_config& cfg, spawn_context ctx)
-  : super(cfg, std::move(ctx)),
-    policy_(make_policy(path(), spec(), node())),
-    jitter_(seed_for(path(), node())) {
+    : super(cfg, std::move(ctx)), policy_(make_policy(path(), spec(), node())),
+      jitter_(seed_for(path(), node())) {
   for (auto& c : spec().children)
     add_child(c);
 }
@@ -74,89 +73,89 @@ supervisor::behavior_type supervisor::make_behavior() {
   }
   pump();
   return {
-    [this](start_child_atom, child_spec& spec) -> caf::result<caf::actor> {
-      if (auto err = validate_new_child(spec))
-        return err;
-      auto& c = add_child(std::move(spec));
-      op x;
-      x.type = op_type::start;
-      x.id = c.spec.id;
-      auto promise = make_response_promise<caf::actor>();
-      x.started = promise;
-      enqueue_op(std::move(x));
-      return promise;
-    },
-    [this](stop_child_atom, const std::string& id) -> caf::result<bool> {
-      if (phase_ == phase::stopping)
-        return caf::error{runtime_errc::shutting_down, path() + " is stopping"};
-      if (!find(id)) {
-        std::vector<std::string> ids;
-        for (auto& c : children_)
-          ids.push_back(c->spec.id);
-        std::string hint;
-        if (auto near = config::nearest(id, ids))
-          hint = "; did you mean '" + *near + "'?";
-        return caf::error{runtime_errc::unknown_child,
-                          path() + " has no child '" + id + "'" + hint};
-      }
-      op stop;
-      stop.type = op_type::stop;
-      stop.id = id;
-      enqueue_op(std::move(stop));
-      op remove;
-      remove.type = op_type::remove;
-      remove.id = id;
-      enqueue_op(std::move(remove));
-      op reply;
-      reply.type = op_type::reply;
-      auto promise = make_response_promise<bool>();
-      reply.done = promise;
-      enqueue_op(std::move(reply));
-      return promise;
-    },
-    [this](restart_child_atom, const std::string& id) -> caf::result<caf::actor> {
-      if (phase_ == phase::stopping)
-        return caf::error{runtime_errc::shutting_down, path() + " is stopping"};
-      if (!find(id))
-        return caf::error{runtime_errc::unknown_child, path() + " has no child '" + id + "'"};
-      op stop;
-      stop.type = op_type::stop;
-      stop.id = id;
-      enqueue_op(std::move(stop));
-      op start;
-      start.type = op_type::start;
-      start.id = id;
-      auto promise = make_response_promise<caf::actor>();
-      start.started = promise;
-      enqueue_op(std::move(start));
-      return promise;
-    },
-    [this](which_children_atom) -> std::vector<child_info> {
-      std::vector<child_info> result;
-      for (auto& c : children_) {
-        child_info info;
-        info.id = c->spec.id;
-        info.kind = c->spec.kind;
-        info.path = c->path;
-        info.restart = c->restart;
-        info.shutdown_timeout_ms = c->shutdown_timeout.count();
-        info.running = c->running;
-        info.restarts = c->entry ? c->entry->restarts() : 0;
-        info.handle = c->handle;
-        result.push_back(std::move(info));
-      }
-      return result;
-    },
-    [this](wait_started_atom) -> caf::result<bool> {
-      if (phase_ == phase::running)
-        return true;
-      if (phase_ == phase::stopping)
-        return caf::error{runtime_errc::shutting_down, path() + " is stopping"};
-      auto promise = make_response_promise<bool>();
-      started_waiters_.push_back(promise);
-      return promise;
-    },
-    [this](supervisor_timer_atom, uint64_t token) { on_timer(token); },
+      [this](start_child_atom, child_spec& spec) -> caf::result<caf::actor> {
+        if (auto err = validate_new_child(spec))
+          return err;
+        auto& c = add_child(std::move(spec));
+        op x;
+        x.type = op_type::start;
+        x.id = c.spec.id;
+        auto promise = make_response_promise<caf::actor>();
+        x.started = promise;
+        enqueue_op(std::move(x));
+        return promise;
+      },
+      [this](stop_child_atom, const std::string& id) -> caf::result<bool> {
+        if (phase_ == phase::stopping)
+          return caf::error{runtime_errc::shutting_down, path() + " is stopping"};
+        if (!find(id)) {
+          std::vector<std::string> ids;
+          for (auto& c : children_)
+            ids.push_back(c->spec.id);
+          std::string hint;
+          if (auto near = config::nearest(id, ids))
+            hint = "; did you mean '" + *near + "'?";
+          return caf::error{runtime_errc::unknown_child,
+                            path() + " has no child '" + id + "'" + hint};
+        }
+        op stop;
+        stop.type = op_type::stop;
+        stop.id = id;
+        enqueue_op(std::move(stop));
+        op remove;
+        remove.type = op_type::remove;
+        remove.id = id;
+        enqueue_op(std::move(remove));
+        op reply;
+        reply.type = op_type::reply;
+        auto promise = make_response_promise<bool>();
+        reply.done = promise;
+        enqueue_op(std::move(reply));
+        return promise;
+      },
+      [this](restart_child_atom, const std::string& id) -> caf::result<caf::actor> {
+        if (phase_ == phase::stopping)
+          return caf::error{runtime_errc::shutting_down, path() + " is stopping"};
+        if (!find(id))
+          return caf::error{runtime_errc::unknown_child, path() + " has no child '" + id + "'"};
+        op stop;
+        stop.type = op_type::stop;
+        stop.id = id;
+        enqueue_op(std::move(stop));
+        op start;
+        start.type = op_type::start;
+        start.id = id;
+        auto promise = make_response_promise<caf::actor>();
+        start.started = promise;
+        enqueue_op(std::move(start));
+        return promise;
+      },
+      [this](which_children_atom) -> std::vector<child_info> {
+        std::vector<child_info> result;
+        for (auto& c : children_) {
+          child_info info;
+          info.id = c->spec.id;
+          info.kind = c->spec.kind;
+          info.path = c->path;
+          info.restart = c->restart;
+          info.shutdown_timeout_ms = c->shutdown_timeout.count();
+          info.running = c->running;
+          info.restarts = c->entry ? c->entry->restarts() : 0;
+          info.handle = c->handle;
+          result.push_back(std::move(info));
+        }
+        return result;
+      },
+      [this](wait_started_atom) -> caf::result<bool> {
+        if (phase_ == phase::running)
+          return true;
+        if (phase_ == phase::stopping)
+          return caf::error{runtime_errc::shutting_down, path() + " is stopping"};
+        auto promise = make_response_promise<bool>();
+        started_waiters_.push_back(promise);
+        return promise;
+      },
+      [this](supervisor_timer_atom, uint64_t token) { on_timer(token); },
   };
 }
 
@@ -214,9 +213,10 @@ caf::error supervisor::validate_new_child(const child_spec& spec) const {
   if (phase_ == phase::stopping)
     return caf::error{runtime_errc::shutting_down, path() + " is stopping"};
   if (!config::valid_path_segment(spec.id))
-    return caf::error{runtime_errc::invalid_path,
-                      "child id '" + spec.id +
-                        "' is not a valid path segment (1 to 64 characters of A-Z a-z 0-9 _ . -)"};
+    return caf::error{
+        runtime_errc::invalid_path,
+        "child id '" + spec.id +
+            "' is not a valid path segment (1 to 64 characters of A-Z a-z 0-9 _ . -)"};
   for (auto& c : children_)
     if (c->spec.id == spec.id)
       return caf::error{runtime_errc::duplicate_child,
@@ -227,17 +227,17 @@ caf::error supervisor::validate_new_child(const child_spec& spec) const {
     if (auto near = config::nearest(spec.kind, names))
       hint = "; did you mean '" + *near + "'?";
     return caf::error{runtime_errc::unknown_kind, "unknown actor kind '" + spec.kind + "'" + hint +
-                                                    " (known: " + config::join(names) + ")"};
+                                                      " (known: " + config::join(names) + ")"};
   }
   auto limit = static_cast<std::size_t>(policy_.max_children);
   if (limit > 0 && children_.size() >= limit)
     return caf::error{runtime_errc::too_many_children,
                       path() + " already runs " + std::to_string(children_.size()) +
-                        " children, the limit (max_children) is " + std::to_string(limit)};
+                          " children, the limit (max_children) is " + std::to_string(limit)};
   if (children_.size() >= static_cast<std::size_t>(config::children_per_supervisor_max))
     return caf::error{runtime_errc::too_many_children,
                       path() + " holds the most children a supervisor may hold (" +
-                        std::to_string(config::children_per_supervisor_max) + ")"};
+                          std::to_string(config::children_per_supervisor_max) + ")"};
   return {};
 }
 
@@ -319,25 +319,25 @@ void supervisor::arm_timer(std::chrono::milliseconds delay, uint64_t token) {
 bool supervisor::run_head() {
   auto& x = ops_.front();
   switch (x.type) {
-    case op_type::start:
-      return run_start(x);
-    case op_type::stop:
-      return run_stop(x);
-    case op_type::remove:
-      remove_child(x.id);
+  case op_type::start:
+    return run_start(x);
+  case op_type::stop:
+    return run_stop(x);
+  case op_type::remove:
+    remove_child(x.id);
+    return false;
+  case op_type::delay:
+    if (x.delay.count() <= 0)
       return false;
-    case op_type::delay:
-      if (x.delay.count() <= 0)
-        return false;
-      arm_timer(x.delay, begin_wait(wait_kind::delay, {}));
-      return true;
-    case op_type::reply:
-      if (x.done.pending())
-        x.done.deliver(true);
-      return false;
-    case op_type::finish:
-      quit(stop_reason_);
-      return false;
+    arm_timer(x.delay, begin_wait(wait_kind::delay, {}));
+    return true;
+  case op_type::reply:
+    if (x.done.pending())
+      x.done.deliver(true);
+    return false;
+  case op_type::finish:
+    quit(stop_reason_);
+    return false;
   }
   return false;
 }
@@ -347,8 +347,8 @@ bool supervisor::run_start(op& x) {
   if (!c || c->running)
     return false;
   if (!c->kind) {
-    start_failed(x, *c,
-                 caf::error{runtime_errc::unknown_kind, "unknown actor kind '" + c->spec.kind + "'"});
+    start_failed(
+        x, *c, caf::error{runtime_errc::unknown_kind, "unknown actor kind '" + c->spec.kind + "'"});
     return false;
   }
   if (!c->kind->persistent)
@@ -363,32 +363,32 @@ bool supervisor::run_start(op& x) {
   auto token = begin_wait(wait_kind::checkpoint, c->spec.id);
   request(store, std::chrono::milliseconds{config::checkpoint_load_timeout_ms},
           load_checkpoint_atom_v, c->path)
-    .then(
-      [this, token](checkpoint& cp) {
-        if (!busy_ || wait_.token != token)
-          return;
-        auto w = find(wait_.id);
-        if (!w) {
-          resume_after_wait();
-          return;
-        }
-        auto epoch = queue_epoch_;
-        if (!spawn_and_wait(ops_.front(), *w, std::move(cp)) && epoch == queue_epoch_)
-          resume_after_wait();
-      },
-      [this, token](caf::error& err) {
-        if (!busy_ || wait_.token != token)
-          return;
-        auto w = find(wait_.id);
-        auto epoch = queue_epoch_;
-        if (w)
-          start_failed(ops_.front(), *w,
-                       caf::error{runtime_errc::checkpoint_unavailable,
-                                  "cannot load the checkpoint of " + w->path + ": " +
-                                    system().render(err)});
-        if (epoch == queue_epoch_)
-          resume_after_wait();
-      });
+      .then(
+          [this, token](checkpoint& cp) {
+            if (!busy_ || wait_.token != token)
+              return;
+            auto w = find(wait_.id);
+            if (!w) {
+              resume_after_wait();
+              return;
+            }
+            auto epoch = queue_epoch_;
+            if (!spawn_and_wait(ops_.front(), *w, std::move(cp)) && epoch == queue_epoch_)
+              resume_after_wait();
+          },
+          [this, token](caf::error& err) {
+            if (!busy_ || wait_.token != token)
+              return;
+            auto w = find(wait_.id);
+            auto epoch = queue_epoch_;
+            if (w)
+              start_failed(ops_.front(), *w,
+                           caf::error{runtime_errc::checkpoint_unavailable,
+                                      "cannot load the checkpoint of " + w->path + ": " +
+                                          system().render(err)});
+            if (epoch == queue_epoch_)
+              resume_after_wait();
+          });
   return true;
 }
 
@@ -401,8 +401,8 @@ bool supervisor::spawn_and_wait(op& x, child& c, checkpoint cp) {
     spawned = caf::error{runtime_errc::spawn_failed, c.path + ": " + e.what()};
   }
   if (!spawned || !*spawned) {
-    auto err = spawned ? caf::error{runtime_errc::spawn_failed, c.path + ": no actor"}
-                       : spawned.error();
+    auto err =
+        spawned ? caf::error{runtime_errc::spawn_failed, c.path + ": no actor"} : spawned.error();
     start_failed(x, c, err);
     return false;
   }
@@ -422,33 +422,33 @@ bool supervisor::spawn_and_wait(op& x, child& c, checkpoint cp) {
   auto token = begin_wait(wait_kind::started, c.spec.id);
   request(caf::actor_cast<supervisor_actor>(c.handle),
           std::chrono::milliseconds{supervisor_start_timeout_ms}, wait_started_atom_v)
-    .then(
-      [this, token](bool) {
-        if (!busy_ || wait_.token != token)
-          return;
-        auto w = find(wait_.id);
-        if (w && ops_.front().started.pending())
-          ops_.front().started.deliver(w->handle);
-        resume_after_wait();
-      },
-      [this, token](caf::error& err) {
-        if (!busy_ || wait_.token != token)
-          return;
-        // A child that failed during start-up answers with this error before
-        // its down message (with the real reason) arrives: wait for that.
-        if (err == caf::sec::request_receiver_down)
-          return;
-        // Otherwise the child hangs in start-up past the timeout.
-        auto w = find(wait_.id);
-        auto epoch = queue_epoch_;
-        if (w) {
-          if (w->running)
-            caf::anon_send_exit(w->handle, caf::exit_reason::kill);
-          start_failed(ops_.front(), *w, err);
-        }
-        if (epoch == queue_epoch_)
-          resume_after_wait();
-      });
+      .then(
+          [this, token](bool) {
+            if (!busy_ || wait_.token != token)
+              return;
+            auto w = find(wait_.id);
+            if (w && ops_.front().started.pending())
+              ops_.front().started.deliver(w->handle);
+            resume_after_wait();
+          },
+          [this, token](caf::error& err) {
+            if (!busy_ || wait_.token != token)
+              return;
+            // A child that failed during start-up answers with this error before
+            // its down message (with the real reason) arrives: wait for that.
+            if (err == caf::sec::request_receiver_down)
+              return;
+            // Otherwise the child hangs in start-up past the timeout.
+            auto w = find(wait_.id);
+            auto epoch = queue_epoch_;
+            if (w) {
+              if (w->running)
+                caf::anon_send_exit(w->handle, caf::exit_reason::kill);
+              start_failed(ops_.front(), *w, err);
+            }
+            if (epoch == queue_epoch_)
+              resume_after_wait();
+          });
   return true;
 }
 
@@ -505,19 +505,19 @@ void supervisor::on_down(caf::down_msg& msg) {
   c->stopping = false;
   if (busy_ && wait_.id == c->spec.id) {
     switch (wait_.what) {
-      case wait_kind::stop_exit:
-      case wait_kind::stop_kill:
+    case wait_kind::stop_exit:
+    case wait_kind::stop_kill:
+      resume_after_wait();
+      return;
+    case wait_kind::started: {
+      auto epoch = queue_epoch_;
+      start_failed(ops_.front(), *c, msg.reason);
+      if (epoch == queue_epoch_)
         resume_after_wait();
-        return;
-      case wait_kind::started: {
-        auto epoch = queue_epoch_;
-        start_failed(ops_.front(), *c, msg.reason);
-        if (epoch == queue_epoch_)
-          resume_after_wait();
-        return;
-      }
-      default:
-        break;
+      return;
+    }
+    default:
+      break;
     }
   }
   if (was_stopping || phase_ == phase::stopping)
@@ -529,37 +529,37 @@ void supervisor::on_timer(uint64_t token) {
   if (!busy_ || token != wait_.token)
     return;
   switch (wait_.what) {
-    case wait_kind::delay:
-      resume_after_wait();
-      return;
-    case wait_kind::stop_exit: {
-      auto c = find(wait_.id);
-      if (!c || !c->running) {
-        resume_after_wait();
-        return;
-      }
-      log().warn("{}: did not stop within {}; killing it", c->path,
-                 config::format_duration(c->shutdown_timeout));
-      send_exit(c->handle, caf::exit_reason::kill);
-      arm_timer(std::chrono::milliseconds{config::kill_grace_ms},
-                begin_wait(wait_kind::stop_kill, c->spec.id));
-      return;
-    }
-    case wait_kind::stop_kill: {
-      if (auto c = find(wait_.id); c && c->running) {
-        log().error("{}: still running {} ms after kill; no longer waiting for it", c->path,
-                    config::kill_grace_ms);
-        demonitor(c->handle);
-        c->running = false;
-        c->stopping = false;
-        c->handle = nullptr;
-        c->addr = nullptr;
-      }
+  case wait_kind::delay:
+    resume_after_wait();
+    return;
+  case wait_kind::stop_exit: {
+    auto c = find(wait_.id);
+    if (!c || !c->running) {
       resume_after_wait();
       return;
     }
-    default:
-      return;
+    log().warn("{}: did not stop within {}; killing it", c->path,
+               config::format_duration(c->shutdown_timeout));
+    send_exit(c->handle, caf::exit_reason::kill);
+    arm_timer(std::chrono::milliseconds{config::kill_grace_ms},
+              begin_wait(wait_kind::stop_kill, c->spec.id));
+    return;
+  }
+  case wait_kind::stop_kill: {
+    if (auto c = find(wait_.id); c && c->running) {
+      log().error("{}: still running {} ms after kill; no longer waiting for it", c->path,
+                  config::kill_grace_ms);
+      demonitor(c->handle);
+      c->running = false;
+      c->stopping = false;
+      c->handle = nullptr;
+      c->addr = nullptr;
+    }
+    resume_after_wait();
+    return;
+  }
+  default:
+    return;
   }
 }
 
@@ -571,7 +571,8 @@ void supervisor::on_child_exit(child& c, const caf::error& reason) {
   auto restart = c.restart == config::restart_type::permanent ||
                  (c.restart == config::restart_type::transient && !clean);
   if (!restart) {
-    log().info("{}: exited ({}); {} child not restarted", c.path, text, config::to_string(c.restart));
+    log().info("{}: exited ({}); {} child not restarted", c.path, text,
+               config::to_string(c.restart));
     op x;
     x.type = op_type::remove;
     x.id = c.spec.id;
@@ -600,17 +601,17 @@ void supervisor::on_child_failure(child& c, const caf::error& reason) {
   auto pos = std::find_if(children_.begin(), children_.end(),
                           [&](const std::unique_ptr<child>& x) { return x.get() == &c; });
   switch (policy_.strategy) {
-    case config::restart_strategy::one_for_one:
-      affected.push_back(&c);
-      break;
-    case config::restart_strategy::one_for_all:
-      for (auto& x : children_)
-        affected.push_back(x.get());
-      break;
-    case config::restart_strategy::rest_for_one:
-      for (auto i = pos; i != children_.end(); ++i)
-        affected.push_back(i->get());
-      break;
+  case config::restart_strategy::one_for_one:
+    affected.push_back(&c);
+    break;
+  case config::restart_strategy::one_for_all:
+    for (auto& x : children_)
+      affected.push_back(x.get());
+    break;
+  case config::restart_strategy::rest_for_one:
+    for (auto i = pos; i != children_.end(); ++i)
+      affected.push_back(i->get());
+    break;
   }
   if (log().should_log(spdlog::level::warn))
     log().warn("{}: failed ({}); {} restart {} of {} within {}, in {}", c.path,
@@ -635,8 +636,8 @@ void supervisor::on_child_failure(child& c, const caf::error& reason) {
     op x;
     x.id = a->spec.id;
     // A temporary sibling taken down by the strategy is not brought back.
-    x.type = a != &c && a->restart == config::restart_type::temporary ? op_type::remove
-                                                                      : op_type::start;
+    x.type =
+        a != &c && a->restart == config::restart_type::temporary ? op_type::remove : op_type::start;
     ops_.push_back(std::move(x));
   }
   pump();

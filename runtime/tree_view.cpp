@@ -26,8 +26,8 @@ std::string strategy_of(const actor_info& x) {
 
 // Display width of a UTF-8 string (box-drawing characters count as one).
 std::size_t width(const std::string& x) {
-  return static_cast<std::size_t>(
-    std::count_if(x.begin(), x.end(), [](char c) { return (static_cast<unsigned char>(c) & 0xC0) != 0x80; }));
+  return static_cast<std::size_t>(std::count_if(
+      x.begin(), x.end(), [](char c) { return (static_cast<unsigned char>(c) & 0xC0) != 0x80; }));
 }
 
 } // namespace

@@ -9,7 +9,7 @@ namespace tfarm::config::detail {
 
 void load_context::error(const toml::source_region& where, std::string message) {
   diagnostics_.push_back(
-    diagnostic{file_, where.begin.line, where.begin.column, std::move(message)});
+      diagnostic{file_, where.begin.line, where.begin.column, std::move(message)});
 }
 
 void load_context::error(uint32_t line, uint32_t column, std::string message) {
@@ -22,31 +22,31 @@ void load_context::error(std::string message) {
 
 std::string describe_type(const toml::node& x) {
   switch (x.type()) {
-    case toml::node_type::table:
-      return "a table";
-    case toml::node_type::array:
-      return "an array";
-    case toml::node_type::string:
-      return "a string";
-    case toml::node_type::integer:
-      return "an integer";
-    case toml::node_type::floating_point:
-      return "a float";
-    case toml::node_type::boolean:
-      return "a boolean";
-    case toml::node_type::date:
-      return "a date";
-    case toml::node_type::time:
-      return "a time";
-    case toml::node_type::date_time:
-      return "a date-time";
-    default:
-      return "nothing";
+  case toml::node_type::table:
+    return "a table";
+  case toml::node_type::array:
+    return "an array";
+  case toml::node_type::string:
+    return "a string";
+  case toml::node_type::integer:
+    return "an integer";
+  case toml::node_type::floating_point:
+    return "a float";
+  case toml::node_type::boolean:
+    return "a boolean";
+  case toml::node_type::date:
+    return "a date";
+  case toml::node_type::time:
+    return "a time";
+  case toml::node_type::date_time:
+    return "a date-time";
+  default:
+    return "nothing";
   }
 }
 
 table_reader::table_reader(load_context& ctx, const toml::table& tbl, std::string name)
-  : ctx_(ctx), tbl_(tbl), name_(std::move(name)) {
+    : ctx_(ctx), tbl_(tbl), name_(std::move(name)) {
   // nop
 }
 
@@ -60,8 +60,8 @@ const toml::node* table_reader::get(std::string_view key, bool required) {
 
 void table_reader::wrong_type(std::string_view key, const toml::node& x,
                               std::string_view expected) {
-  ctx_.error(x.source(), "'" + std::string{key} + "' must be " + std::string{expected} +
-                           ", got " + describe_type(x));
+  ctx_.error(x.source(), "'" + std::string{key} + "' must be " + std::string{expected} + ", got " +
+                             describe_type(x));
 }
 
 std::optional<std::string> table_reader::string(std::string_view key, bool required) {
@@ -87,7 +87,7 @@ std::optional<int64_t> table_reader::integer(std::string_view key, int64_t min, 
   auto value = i->get();
   if (value < min || value > max) {
     ctx_.error(x->source(), "'" + std::string{key} + "' must be between " + std::to_string(min) +
-                              " and " + std::to_string(max) + ", got " + std::to_string(value));
+                                " and " + std::to_string(max) + ", got " + std::to_string(value));
     return std::nullopt;
   }
   return value;
@@ -119,7 +119,7 @@ std::optional<double> table_reader::number(std::string_view key, double min, dou
       return s;
     };
     ctx_.error(x->source(), "'" + std::string{key} + "' must be between " + fmt(min) + " and " +
-                              fmt(max) + ", got " + fmt(value));
+                                fmt(max) + ", got " + fmt(value));
     return std::nullopt;
   }
   return value;
@@ -143,7 +143,7 @@ std::optional<milliseconds> table_reader::duration(std::string_view key, millise
   }
   if (*value < min || *value > max) {
     ctx_.error(x->source(), "'" + std::string{key} + "' must be between " + format_duration(min) +
-                              " and " + format_duration(max) + ", got " + s->get());
+                                " and " + format_duration(max) + ", got " + s->get());
     return std::nullopt;
   }
   return value;
@@ -172,7 +172,7 @@ std::optional<rate> table_reader::rate_value(std::string_view key, int64_t count
   }
   if (value->count < 1 || value->count > count_max) {
     ctx_.error(x->source(), "'" + std::string{key} + "' must allow between 1 and " +
-                              std::to_string(count_max) + " events per window, got " + text);
+                                std::to_string(count_max) + " events per window, got " + text);
     return std::nullopt;
   }
   return value;
@@ -224,13 +224,12 @@ std::vector<const toml::table*> table_reader::tables(std::string_view key) {
       result.push_back(t);
     else
       ctx_.error(element.source(), "elements of '" + std::string{key} + "' must be tables, got " +
-                                     describe_type(element));
+                                       describe_type(element));
   }
   return result;
 }
 
-std::vector<std::pair<std::string, const toml::node*>>
-table_reader::strings(std::string_view key) {
+std::vector<std::pair<std::string, const toml::node*>> table_reader::strings(std::string_view key) {
   std::vector<std::pair<std::string, const toml::node*>> result;
   auto x = get(key);
   if (!x)
@@ -245,7 +244,7 @@ table_reader::strings(std::string_view key) {
       result.emplace_back(s->get(), &element);
     else
       ctx_.error(element.source(), "elements of '" + std::string{key} + "' must be strings, got " +
-                                     describe_type(element));
+                                       describe_type(element));
   }
   return result;
 }

@@ -55,8 +55,9 @@ TEST(env_overrides, bad_values_are_reported_each_and_change_nothing) {
                                                         {"CONNECTION_POOL_SIZE", "0"},
                                                         {"CACHE_DURATION", "60"}}));
   ASSERT_EQ(problems.size(), 4u);
-  EXPECT_EQ(to_string(problems[0]),
-            "environment: error: MAX_AGENTS_PER_USER=\"ten\": expected an integer between 1 and 10000");
+  EXPECT_EQ(
+      to_string(problems[0]),
+      "environment: error: MAX_AGENTS_PER_USER=\"ten\": expected an integer between 1 and 10000");
   EXPECT_EQ(to_string(problems[1]),
             "environment: error: ORDER_RATE_LIMIT=\"0/min\": must allow between 1 and 1000000000 "
             "orders per window");

@@ -40,7 +40,8 @@ std::vector<std::string> read_lines(const fs::path& file) {
 // with the exact lines `tfarm config check` must print for it.
 std::vector<std::string> corpus() {
   std::vector<std::string> result;
-  for (auto& entry : fs::directory_iterator{fs::path{TFARM_SOURCE_DIR} / "tests/data/config/invalid"})
+  for (auto& entry :
+       fs::directory_iterator{fs::path{TFARM_SOURCE_DIR} / "tests/data/config/invalid"})
     if (entry.path().extension() == ".toml")
       result.push_back(entry.path().stem().string());
   std::sort(result.begin(), result.end());
@@ -76,7 +77,8 @@ TEST(loader, the_corpus_has_at_least_twenty_files) {
 
 TEST(loader, shipped_examples_are_valid) {
   fs::current_path(TFARM_SOURCE_DIR);
-  std::vector<std::string> files{"examples/single_node/farm.toml", "tests/data/config/valid/full.toml"};
+  std::vector<std::string> files{"examples/single_node/farm.toml",
+                                 "tests/data/config/valid/full.toml"};
   for (auto& entry : fs::directory_iterator{"examples/policies"})
     files.push_back(entry.path().string());
   for (auto& f : files)
@@ -153,8 +155,8 @@ TEST(loader, kinds_are_not_checked_without_a_kind_list) {
 }
 
 TEST(loader, jitter_is_stored_in_parts_per_million) {
-  auto result = load_farm_text("[[supervisor]]\npath = \"/\"\n[supervisor.backoff]\njitter = 0.125\n",
-                               "t.toml");
+  auto result = load_farm_text(
+      "[[supervisor]]\npath = \"/\"\n[supervisor.backoff]\njitter = 0.125\n", "t.toml");
   ASSERT_TRUE(result.ok());
   EXPECT_EQ(result.value->policies.find("/")->backoff.jitter_ppm, 125'000u);
 }

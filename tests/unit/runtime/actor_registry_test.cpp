@@ -33,8 +33,8 @@ TEST(path_helpers, parent_child_and_within) {
 
 TEST(actor_registry, queries_by_prefix_in_tree_and_start_order) {
   actor_registry r{"n1"};
-  for (auto p : {"/", "/store", "/user", "/user/zed", "/user/zed/a", "/user/amy", "/users",
-                 "/user-x"})
+  for (auto p :
+       {"/", "/store", "/user", "/user/zed", "/user/zed/a", "/user/amy", "/users", "/user-x"})
     r.add(p, "k");
   EXPECT_EQ(paths_of(r.query("/user")),
             (std::vector<std::string>{"/user", "/user/zed", "/user/zed/a", "/user/amy"}));

@@ -71,5 +71,5 @@ TEST_F(managed_actor_test, a_restart_without_a_store_fails_and_is_retried_by_pol
   auto failures = info("/t/p").failures;
   ASSERT_FALSE(failures.empty());
   EXPECT_NE(failures.back().reason.find("checkpoint_unavailable"), std::string::npos)
-    << failures.back().reason;
+      << failures.back().reason;
 }

@@ -44,7 +44,7 @@ std::vector<std::string> probe_paths(const std::string& type) {
 }
 
 probe::probe(caf::actor_config& cfg, runtime::spawn_context ctx)
-  : runtime::managed_actor(cfg, std::move(ctx)) {
+    : runtime::managed_actor(cfg, std::move(ctx)) {
   record("construct:" + path());
 }
 
@@ -59,14 +59,14 @@ caf::behavior probe::make_behavior() {
   if (param_is(spec(), "fail_start"))
     quit(caf::error{runtime::runtime_errc::spawn_failed, "probe told to fail at start"});
   return {
-    [this](caf::add_atom, int32_t n) {
-      value_ += n;
-      save_checkpoint();
-      publish_description();
-      return value_;
-    },
-    [this](caf::get_atom) { return value_; },
-    [this](caf::close_atom) { quit(); },
+      [this](caf::add_atom, int32_t n) {
+        value_ += n;
+        save_checkpoint();
+        publish_description();
+        return value_;
+      },
+      [this](caf::get_atom) { return value_; },
+      [this](caf::close_atom) { quit(); },
   };
 }
 

@@ -29,8 +29,7 @@ struct runtime_test_config : caf::actor_system_config {
   }
 };
 
-class runtime_fixture : public testing::Test,
-                        public test_coordinator_fixture<runtime_test_config> {
+class runtime_fixture : public testing::Test, public test_coordinator_fixture<runtime_test_config> {
 public:
   runtime_fixture() { probe_events().clear(); }
 
@@ -45,9 +44,13 @@ public:
   void make_context(config::policy_set policies = {}) {
     ctx_ = std::make_shared<runtime::node_context>("test", test_kinds(), std::move(policies),
                                                    config::runbook_limits{}, 42);
-    runtime::spawn_context sc{"/store", spec("store", "memory_store"), ctx_,
-                              ctx_->registry().add("/store", "memory_store"), {}};
-    store_ = caf::actor_cast<caf::actor>(sys.spawn<runtime::memory_checkpoint_store>(std::move(sc)));
+    runtime::spawn_context sc{"/store",
+                              spec("store", "memory_store"),
+                              ctx_,
+                              ctx_->registry().add("/store", "memory_store"),
+                              {}};
+    store_ =
+        caf::actor_cast<caf::actor>(sys.spawn<runtime::memory_checkpoint_store>(std::move(sc)));
     roots_.push_back(store_);
     settle();
   }

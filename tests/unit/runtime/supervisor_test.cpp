@@ -71,7 +71,7 @@ TEST_F(supervisor_test, one_for_one_restarts_only_the_failed_child) {
   EXPECT_EQ(b.restarts, 1u);
   ASSERT_EQ(b.failures.size(), 1u);
   EXPECT_NE(b.failures[0].reason.find("crash_injected: test"), std::string::npos)
-    << b.failures[0].reason;
+      << b.failures[0].reason;
 }
 
 TEST_F(supervisor_test, one_for_all_restarts_every_child_stopping_the_others_in_reverse) {
@@ -108,9 +108,8 @@ TEST_F(supervisor_test, restart_types_decide_what_comes_back) {
   config::policy_set ps;
   ps.add(p);
   make_context(ps);
-  auto sup = start_supervisor(
-    "/t", {spec("perm", "probe"), spec("trans", "probe"), spec("temp", "probe"),
-           spec("trans2", "probe")});
+  auto sup = start_supervisor("/t", {spec("perm", "probe"), spec("trans", "probe"),
+                                     spec("temp", "probe"), spec("trans2", "probe")});
   // permanent: back even after a normal exit.
   self->send(handle_of("/t/perm"), caf::close_atom_v);
   settle();
@@ -165,12 +164,12 @@ TEST_F(supervisor_test, exceeding_intensity_escalates_up_two_levels) {
   EXPECT_EQ(reason.category(), caf::atom("tfruntime"));
   EXPECT_EQ(reason.code(), static_cast<uint8_t>(runtime_errc::restart_intensity_exceeded));
   EXPECT_NE(render(reason).find("/top: 1 restarts within 5s exceed intensity 0"), std::string::npos)
-    << render(reason);
+      << render(reason);
   auto mid = info("/top/mid");
   ASSERT_EQ(mid.failures.size(), 1u);
   EXPECT_NE(mid.failures[0].reason.find("/top/mid: 2 restarts within 5s exceed intensity 1"),
             std::string::npos)
-    << mid.failures[0].reason;
+      << mid.failures[0].reason;
   EXPECT_FALSE(info("/top").alive);
   EXPECT_FALSE(info("/top/mid").alive);
   EXPECT_FALSE(info("/top/mid/leaf").alive);
@@ -348,7 +347,8 @@ TEST_F(supervisor_test, dynamic_children_start_stop_and_respect_limits) {
   EXPECT_TRUE(ask<caf::actor>(sup, start_child_atom_v, spec("three", "probe")));
   auto unknown = ask<bool>(sup, stop_child_atom_v, std::string{"thre"});
   ASSERT_FALSE(unknown);
-  EXPECT_EQ(render(unknown.error()), "unknown_child: /u has no child 'thre'; did you mean 'three'?");
+  EXPECT_EQ(render(unknown.error()),
+            "unknown_child: /u has no child 'thre'; did you mean 'three'?");
 }
 
 TEST_F(supervisor_test, bad_dynamic_children_are_refused_with_a_reason) {
@@ -359,7 +359,7 @@ TEST_F(supervisor_test, bad_dynamic_children_are_refused_with_a_reason) {
   ASSERT_FALSE(kind);
   EXPECT_NE(render(kind.error()).find("unknown actor kind 'prob'; did you mean 'probe'?"),
             std::string::npos)
-    << render(kind.error());
+      << render(kind.error());
   auto id = ask<caf::actor>(sup, start_child_atom_v, spec("a/b", "probe"));
   ASSERT_FALSE(id);
   EXPECT_EQ(id.error().code(), static_cast<uint8_t>(runtime_errc::invalid_path));
@@ -376,7 +376,7 @@ TEST_F(supervisor_test, a_dynamic_child_in_a_crash_loop_escalates_like_any_child
   ask<caf::actor>(sup, start_child_atom_v, fails);
   auto reason = down_reason_of(sup.address());
   EXPECT_EQ(reason.code(), static_cast<uint8_t>(runtime_errc::restart_intensity_exceeded))
-    << render(reason);
+      << render(reason);
   EXPECT_EQ(probe_paths("start").size(), 3u) << "first start plus two restarts";
 }
 
@@ -396,7 +396,7 @@ TEST_F(supervisor_test, a_child_failing_to_start_fails_the_supervisor_start) {
   ps.add(policy("/top", restart_strategy::one_for_one, 0));
   make_context(ps);
   auto top = start_supervisor(
-    "/top", {spec("mid", "supervisor", {spec("ok", "probe"), spec("bad", "broken")})});
+      "/top", {spec("mid", "supervisor", {spec("ok", "probe"), spec("bad", "broken")})});
   auto reason = down_reason_of(top.address());
   EXPECT_EQ(render(reason), "spawn_failed: /top: child mid failed to start: spawn_failed: "
                             "/top/mid: child bad failed to start: spawn_failed: broken by design");
