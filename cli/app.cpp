@@ -33,6 +33,7 @@ int main(int argc, char** argv) {
                                         std::to_string(CAF_MINOR_VERSION) + "." +
                                         std::to_string(CAF_PATCH_VERSION) + ")");
   app.require_subcommand(1);
+  app.fallthrough(); // global options may also follow the subcommand
   global_options globals;
   app.add_option("--log-level", globals.log_level,
                  "trace, debug, info, warn, error, critical or off")

@@ -16,4 +16,7 @@ expect_exit 2 "$tfarm" run --for 3parsecs
 expect_grep "expected a duration" "$tmp/err"
 expect_exit 2 "$tfarm" --log-level loud run --for 1s
 expect_grep "unknown log level 'loud'" "$tmp/err"
+expect_exit 0 "$tfarm" run --for 200ms --log-level warn
+expect_exit 0 "$tfarm" run --for 200ms --log-format json --log-level info
+expect_grep '^\{"ts":"[^"]+","level":"info","logger":"runtime",.*"msg":"node local: started' "$tmp/err"
 echo ok

@@ -166,6 +166,7 @@ TEST(loader, a_standalone_policy_file_loads_as_a_policy_set) {
   auto result = load_policy_file("examples/policies/default.toml");
   ASSERT_TRUE(result.ok());
   EXPECT_EQ(result.value->all().size(), 3u);
+  EXPECT_EQ(result.value->find("/user/x")->backoff.max, 10s);
   auto bad = load_policy_file("tests/data/config/policy_with_node.toml");
   EXPECT_FALSE(bad.ok());
   ASSERT_EQ(bad.diagnostics.size(), 1u);
