@@ -51,8 +51,17 @@ constexpr uint32_t restart_jitter_ppm_max = 1'000'000;   // 1.0
 constexpr int64_t shutdown_timeout_ms_default = 5'000;
 constexpr int64_t shutdown_timeout_ms_max = 3'600'000;
 
+/// Time a clean stop waits for the actor's final checkpoint acknowledgement.
+/// The actor handles nothing else meanwhile (CAF 0.17 holds even a kill back
+/// behind an awaited response), so kill_grace_ms must be longer.
+constexpr int64_t final_checkpoint_timeout_ms = 2'000;
+
 /// Time a killed actor gets to vanish before its supervisor stops waiting.
-constexpr int64_t kill_grace_ms = 1'000;
+constexpr int64_t kill_grace_ms = final_checkpoint_timeout_ms + 1'000;
+
+/// Shutdown timeout of a supervisor child: it stops when its own children
+/// have (OTP's "infinity"), bounded in practice by the node's shutdown timeout.
+constexpr int64_t supervisor_shutdown_timeout_ms = 3'600'000;
 
 /// Children one supervisor may hold (a policy may set a lower `max_children`).
 constexpr int32_t children_per_supervisor_max = 1'000'000;

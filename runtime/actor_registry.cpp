@@ -47,9 +47,12 @@ std::shared_ptr<actor_counters> registry_entry::attach(caf::actor_addr addr) {
   std::lock_guard<std::mutex> guard{mtx_};
   addr_ = std::move(addr);
   // Saves the previous instance left unacknowledged may still land in the
-  // store: the cache cannot be trusted until this instance saves again.
+  // store, and a previous instance still attached may still write: the
+  // cache cannot be trusted until this instance saves again.
   if (saves_in_flight_ > 0)
     cached_.reset();
+  if (current_)
+    stale_writer_ = true; // the previous instance is still alive
   saves_in_flight_ = 0;
   if (current_)
     handled_before_ += current_->handled.load(std::memory_order_relaxed);
@@ -81,13 +84,21 @@ void registry_entry::set_checkpoint(uint64_t seq, int64_t at_ms) {
   }
 }
 
-void registry_entry::begin_save() {
+void registry_entry::begin_save(const actor_counters* counters) {
   std::lock_guard<std::mutex> guard{mtx_};
-  ++saves_in_flight_;
+  if (current_.get() == counters)
+    ++saves_in_flight_;
+  else
+    stale_writer_ = true;
 }
 
-void registry_entry::end_save(std::shared_ptr<const checkpoint> saved) {
+void registry_entry::end_save(const actor_counters* counters,
+                              std::shared_ptr<const checkpoint> saved) {
   std::lock_guard<std::mutex> guard{mtx_};
+  if (current_.get() != counters) {
+    stale_writer_ = true;
+    return;
+  }
   if (saves_in_flight_ > 0)
     --saves_in_flight_;
   if (!saved) {
@@ -100,7 +111,7 @@ void registry_entry::end_save(std::shared_ptr<const checkpoint> saved) {
 
 std::shared_ptr<const checkpoint> registry_entry::cached_checkpoint() const {
   std::lock_guard<std::mutex> guard{mtx_};
-  return saves_in_flight_ == 0 ? cached_ : nullptr;
+  return current_ == nullptr && saves_in_flight_ == 0 && !stale_writer_ ? cached_ : nullptr;
 }
 
 void registry_entry::record_failure(std::string reason, int64_t at_ms) {

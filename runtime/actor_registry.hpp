@@ -67,11 +67,12 @@ public:
   void set_description(std::string json);
   void set_checkpoint(uint64_t seq, int64_t at_ms);
 
-  /// A checkpoint save was sent to the store.
-  void begin_save();
+  /// The instance owning `counters` sent a checkpoint save to the store.
+  void begin_save(const actor_counters* counters);
 
-  /// The store acknowledged `saved` (with its seq), or failed (nullptr).
-  void end_save(std::shared_ptr<const checkpoint> saved);
+  /// The store acknowledged `saved` (with its seq), or the save failed
+  /// (nullptr), for the instance owning `counters`.
+  void end_save(const actor_counters* counters, std::shared_ptr<const checkpoint> saved);
 
   // -- called by the supervisor ------------------------------------------------
 
@@ -86,7 +87,8 @@ public:
   uint64_t checkpoint_seq() const;
 
   /// The newest acknowledged checkpoint, if it is certainly the newest one
-  /// the store holds: no save was in flight when the last instance ended.
+  /// the store holds: no instance is attached (alive) and none of the last
+  /// instance's saves was in flight when it ended.
   /// Lets a supervisor restart a child without a round trip to the store;
   /// otherwise (nullptr) the store must be asked, which orders the load
   /// after any save still in flight.
@@ -112,6 +114,9 @@ private:
   int64_t checkpoint_at_ms_ = 0;
   std::shared_ptr<const checkpoint> cached_;
   uint32_t saves_in_flight_ = 0;
+  /// An instance outlived its replacement (stuck past its kill) and wrote:
+  /// only the store can order such writes, so the cache stays off for good.
+  bool stale_writer_ = false;
   int64_t started_at_ms_ = 0;
   std::string state_json_ = "{}";
 };

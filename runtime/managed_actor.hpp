@@ -41,9 +41,6 @@
 
 namespace tfarm::runtime {
 
-/// Time a clean stop waits for the final checkpoint's acknowledgement.
-constexpr int64_t final_checkpoint_timeout_ms = 2'000;
-
 /// Time a regular checkpoint save waits for its acknowledgement.
 constexpr int64_t checkpoint_save_timeout_ms = 5'000;
 
@@ -168,7 +165,7 @@ protected:
       return;
     auto cp = make_checkpoint();
     if (ctx_.entry)
-      ctx_.entry->begin_save();
+      ctx_.entry->begin_save(counters_.get());
     this->request(store, std::chrono::milliseconds{checkpoint_save_timeout_ms},
                   save_checkpoint_atom_v, cp)
         .then([this, cp](uint64_t seq) mutable { on_checkpoint_saved(std::move(cp), seq); },
@@ -202,7 +199,7 @@ private:
     if (ctx_.entry) {
       ctx_.entry->set_checkpoint(seq, unix_now_ms());
       cp.seq = seq;
-      ctx_.entry->end_save(std::make_shared<const checkpoint>(std::move(cp)));
+      ctx_.entry->end_save(counters_.get(), std::make_shared<const checkpoint>(std::move(cp)));
     }
     publish_description();
     this->checkpoint_saved(seq);
@@ -210,7 +207,7 @@ private:
 
   void on_checkpoint_failed() {
     if (ctx_.entry)
-      ctx_.entry->end_save(nullptr);
+      ctx_.entry->end_save(counters_.get(), nullptr);
   }
 
   void restore_checkpoint() {
@@ -243,10 +240,10 @@ private:
     stopping_ = true;
     auto cp = make_checkpoint();
     if (ctx_.entry)
-      ctx_.entry->begin_save();
+      ctx_.entry->begin_save(counters_.get());
     // await: nothing else is handled until the store answers, so the saved
     // state is the final one.
-    this->request(store, std::chrono::milliseconds{final_checkpoint_timeout_ms},
+    this->request(store, std::chrono::milliseconds{config::final_checkpoint_timeout_ms},
                   save_checkpoint_atom_v, cp)
         .await(
             [this, reason, cp](uint64_t seq) mutable {

@@ -22,6 +22,9 @@ namespace {
 /// Time start() waits for the whole static tree to start.
 constexpr int64_t node_start_timeout_ms = 60'000;
 
+/// How often stop() looks for actors still alive once the root is down.
+constexpr int64_t node_stop_poll_ms = 5;
+
 child_spec make_supervisor(std::string id) {
   child_spec x;
   x.id = std::move(id);
@@ -154,43 +157,51 @@ bool node::running() {
 }
 
 stop_report node::stop() {
-  stop_report report;
-  if (stopped_) {
-    report.clean = true;
-    return report;
-  }
+  if (stopped_)
+    return report_;
   stopped_ = true;
   if (!root_)
     root_down_ = true; // start-up failed before the root existed
   auto started = std::chrono::steady_clock::now();
   auto deadline = started + shutdown_timeout_;
+  auto left = [&] {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(deadline -
+                                                                 std::chrono::steady_clock::now());
+  };
   if (!root_down_)
     (*self_)->send_exit(root_, caf::exit_reason::user_shutdown);
-  while (!root_down_) {
-    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
-        deadline - std::chrono::steady_clock::now());
-    if (left.count() <= 0 || wait_for_exit(left))
-      break;
+  while (!root_down_ && left().count() > 0)
+    wait_for_exit(left());
+  // The root going down is not enough: a child its supervisor gave up on
+  // (killed, but stuck in a handler) may still run. Wait for the registry.
+  auto alive = [&] {
+    std::vector<std::string> result;
+    for (auto& a : context_->registry().query("/"))
+      if (a.alive)
+        result.push_back(a.path);
+    return result;
+  };
+  auto stuck = alive();
+  while (!stuck.empty() && left().count() > 0) {
+    std::this_thread::sleep_for(std::chrono::milliseconds{node_stop_poll_ms});
+    stuck = alive();
   }
-  report.took = std::chrono::duration_cast<std::chrono::milliseconds>(
+  report_.took = std::chrono::duration_cast<std::chrono::milliseconds>(
       std::chrono::steady_clock::now() - started);
   context_->set_store({});
-  if (root_down_) {
-    report.clean = true;
-    return report;
+  report_.clean = root_down_ && stuck.empty();
+  if (!report_.clean) {
+    report_.stuck = stuck.empty() ? std::vector<std::string>{"/"} : stuck;
+    log().error("node {}: {} actors still alive after the shutdown timeout of {} ms",
+                context_->node_name(), report_.stuck.size(), shutdown_timeout_.count());
   }
-  for (auto& a : context_->registry().query("/"))
-    if (a.alive)
-      report.stuck.push_back(a.path);
-  log().error("node {}: {} actors still alive after the shutdown timeout of {} ms",
-              context_->node_name(), report.stuck.size(), shutdown_timeout_.count());
-  return report;
+  return report_;
 }
 
 node::~node() {
   if (!system_)
     return;
-  auto report = stop();
+  auto report = stop(); // the first report, if stop() already ran
   self_.reset();
   root_ = nullptr;
   if (!report.clean) {

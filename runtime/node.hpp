@@ -84,7 +84,8 @@ public:
   /// Why the root stopped (valid once running() is false).
   const caf::error& exit_reason() const noexcept { return exit_reason_; }
 
-  /// Stops the tree within the node's shutdown timeout.
+  /// Stops the tree within the node's shutdown timeout: the root and every
+  /// actor in the registry must be gone. Later calls return the first report.
   stop_report stop();
 
 private:
@@ -98,6 +99,7 @@ private:
   std::chrono::milliseconds shutdown_timeout_{0};
   bool root_down_ = false;
   bool stopped_ = false;
+  stop_report report_;
   caf::error exit_reason_;
 };
 

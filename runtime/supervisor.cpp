@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <functional>
+#include <set>
 
 #include <caf/actor_system.hpp>
 #include <caf/exit_reason.hpp>
@@ -45,7 +46,7 @@ supervisor::supervisor(caf::actor_config& cfg, spawn_context ctx)
     : super(cfg, std::move(ctx)), policy_(make_policy(path(), spec(), node())),
       jitter_(seed_for(path(), node())) {
   for (auto& c : spec().children)
-    add_child(c);
+    add_child(c, true);
 }
 
 kind_info supervisor::kind() {
@@ -76,7 +77,7 @@ supervisor::behavior_type supervisor::make_behavior() {
       [this](start_child_atom, child_spec& spec) -> caf::result<caf::actor> {
         if (auto err = validate_new_child(spec))
           return err;
-        auto& c = add_child(std::move(spec));
+        auto& c = add_child(std::move(spec), false);
         op x;
         x.type = op_type::start;
         x.id = c.spec.id;
@@ -165,6 +166,13 @@ void supervisor::on_exit() {
   for (auto& c : children_)
     if (c->running && c->handle)
       caf::anon_send_exit(c->handle, caf::exit_reason::kill);
+  // Dynamic children do not come back with a restarted supervisor: their
+  // registry entries (and subtrees) go now. Static ones keep their history.
+  if (node())
+    for (auto& c : children_)
+      if (!c->is_static)
+        for (auto& p : node()->registry().paths(c->path))
+          node()->registry().remove(p);
   caf::error gone{runtime_errc::shutting_down, path() + " stopped"};
   for (auto& x : ops_) {
     if (x.started.pending())
@@ -229,6 +237,24 @@ caf::error supervisor::validate_new_child(const child_spec& spec) const {
     return caf::error{runtime_errc::unknown_kind, "unknown actor kind '" + spec.kind + "'" + hint +
                                                       " (known: " + config::join(names) + ")"};
   }
+  // A dynamic supervisor brings its own static children: check them too.
+  std::function<caf::error(const child_spec&)> check_nested = [&](const child_spec& x) {
+    std::set<std::string> ids;
+    for (auto& n : x.children) {
+      if (!config::valid_path_segment(n.id) || !ids.insert(n.id).second)
+        return caf::error{runtime_errc::invalid_path,
+                          "child '" + x.id + "' lists an invalid or duplicate child id '" + n.id +
+                              "'"};
+      if (!node()->kinds().find(n.kind))
+        return caf::error{runtime_errc::unknown_kind,
+                          "child '" + x.id + "' lists unknown actor kind '" + n.kind + "'"};
+      if (auto err = check_nested(n))
+        return err;
+    }
+    return caf::error{};
+  };
+  if (auto err = check_nested(spec))
+    return err;
   auto limit = static_cast<std::size_t>(policy_.max_children);
   if (limit > 0 && children_.size() >= limit)
     return caf::error{runtime_errc::too_many_children,
@@ -241,12 +267,19 @@ caf::error supervisor::validate_new_child(const child_spec& spec) const {
   return {};
 }
 
-supervisor::child& supervisor::add_child(child_spec spec) {
+supervisor::child& supervisor::add_child(child_spec spec, bool is_static) {
   auto c = std::make_unique<child>();
   c->path = child_path(path(), spec.id);
   c->kind = node() ? node()->kinds().find(spec.kind) : nullptr;
+  c->is_static = is_static;
   c->restart = policy_.restart_for(spec.id);
-  c->shutdown_timeout = policy_.shutdown_timeout_for(spec.id);
+  // A supervisor child stops when its subtree has (OTP: infinity), unless a
+  // per-child override says otherwise; workers get the policy's timeout.
+  auto override = policy_.child(spec.id);
+  if (c->kind && c->kind->supervisor && !(override && override->shutdown_timeout))
+    c->shutdown_timeout = std::chrono::milliseconds{config::supervisor_shutdown_timeout_ms};
+  else
+    c->shutdown_timeout = policy_.shutdown_timeout_for(spec.id);
   if (node())
     c->entry = node()->registry().add(c->path, spec.kind);
   c->spec = std::move(spec);
@@ -268,6 +301,21 @@ void supervisor::remove_child(const std::string& id) {
   }
   children_.erase(i);
   publish_description();
+}
+
+void supervisor::drop_queued_starts(const std::string& id) {
+  auto first = ops_.begin() + (busy_ && !ops_.empty() ? 1 : 0);
+  for (auto i = first; i != ops_.end();) {
+    if (i->type == op_type::start && i->id == id && !i->started.pending())
+      i = ops_.erase(i);
+    else
+      ++i;
+  }
+  for (auto& [token, starts] : delayed_)
+    starts.erase(
+        std::remove_if(starts.begin(), starts.end(),
+                       [&](const op& x) { return x.type == op_type::start && x.id == id; }),
+        starts.end());
 }
 
 // -- operation queue ----------------------------------------------------------
@@ -300,8 +348,12 @@ void supervisor::pump() {
 void supervisor::resume_after_wait() {
   busy_ = false;
   wait_ = wait_state{};
-  if (!ops_.empty())
+  if (!ops_.empty()) {
+    // A remove that had to stop its child first finishes here.
+    if (ops_.front().type == op_type::remove)
+      remove_child(ops_.front().id);
     ops_.pop_front();
+  }
   pump();
 }
 
@@ -324,13 +376,11 @@ bool supervisor::run_head() {
   case op_type::stop:
     return run_stop(x);
   case op_type::remove:
+    if (auto c = find(x.id); c && c->running)
+      return run_stop(x); // removed once stopped, in resume_after_wait()
     remove_child(x.id);
     return false;
-  case op_type::delay:
-    if (x.delay.count() <= 0)
-      return false;
-    arm_timer(x.delay, begin_wait(wait_kind::delay, {}));
-    return true;
+
   case op_type::reply:
     if (x.done.pending())
       x.done.deliver(true);
@@ -344,8 +394,17 @@ bool supervisor::run_head() {
 
 bool supervisor::run_start(op& x) {
   auto c = find(x.id);
-  if (!c || c->running)
+  if (!c) {
+    if (x.started.pending())
+      x.started.deliver(caf::error{runtime_errc::unknown_child,
+                                   path() + " no longer has a child '" + x.id + "'"});
     return false;
+  }
+  if (c->running) {
+    if (x.started.pending())
+      x.started.deliver(c->handle);
+    return false;
+  }
   if (!c->kind) {
     start_failed(
         x, *c, caf::error{runtime_errc::unknown_kind, "unknown actor kind '" + c->spec.kind + "'"});
@@ -410,6 +469,7 @@ bool supervisor::spawn_and_wait(op& x, child& c, checkpoint cp) {
   c.addr = c.handle.address();
   c.running = true;
   c.stopping = false;
+  c.restart_pending = false;
   monitor(c.handle);
   if (++c.starts > 1 && c.entry)
     c.entry->record_restart();
@@ -434,11 +494,12 @@ bool supervisor::spawn_and_wait(op& x, child& c, checkpoint cp) {
           [this, token](caf::error& err) {
             if (!busy_ || wait_.token != token)
               return;
-            // A child that failed during start-up answers with this error before
-            // its down message (with the real reason) arrives: wait for that.
-            if (err == caf::sec::request_receiver_down)
+            // A child that fails during start-up answers (or its mailbox
+            // bounces the request) before its down message, which carries
+            // the real reason and ends this wait. Only a timeout means it
+            // hangs.
+            if (err != caf::sec::request_timeout)
               return;
-            // Otherwise the child hangs in start-up past the timeout.
             auto w = find(wait_.id);
             auto epoch = queue_epoch_;
             if (w) {
@@ -522,16 +583,31 @@ void supervisor::on_down(caf::down_msg& msg) {
   }
   if (was_stopping || phase_ == phase::stopping)
     return;
+  if (c->restart_pending) {
+    // An earlier failure already scheduled this child's restart: one
+    // incident, counted once (as OTP does).
+    if (!detail::is_clean_exit(msg.reason) && c->entry)
+      c->entry->record_failure(system().render(msg.reason), unix_now_ms());
+    return;
+  }
   on_child_exit(*c, msg.reason);
 }
 
 void supervisor::on_timer(uint64_t token) {
+  if (auto i = delayed_.find(token); i != delayed_.end()) {
+    auto starts = std::move(i->second);
+    delayed_.erase(i);
+    if (phase_ == phase::stopping)
+      return;
+    for (auto& x : starts)
+      ops_.push_back(std::move(x));
+    pump();
+    return;
+  }
   if (!busy_ || token != wait_.token)
     return;
   switch (wait_.what) {
-  case wait_kind::delay:
-    resume_after_wait();
-    return;
+
   case wait_kind::stop_exit: {
     auto c = find(wait_.id);
     if (!c || !c->running) {
@@ -573,6 +649,7 @@ void supervisor::on_child_exit(child& c, const caf::error& reason) {
   if (!restart) {
     log().info("{}: exited ({}); {} child not restarted", c.path, text,
                config::to_string(c.restart));
+    drop_queued_starts(c.spec.id);
     op x;
     x.type = op_type::remove;
     x.id = c.spec.id;
@@ -618,6 +695,8 @@ void supervisor::on_child_failure(child& c, const caf::error& reason) {
                system().render(reason), config::to_string(policy_.strategy), recent,
                policy_.intensity, config::format_duration(policy_.period),
                config::format_duration(delay));
+  for (auto* a : affected)
+    a->restart_pending = true;
   for (auto i = affected.rbegin(); i != affected.rend(); ++i) {
     if (*i == &c)
       continue;
@@ -626,19 +705,22 @@ void supervisor::on_child_failure(child& c, const caf::error& reason) {
     x.id = (*i)->spec.id;
     ops_.push_back(std::move(x));
   }
-  if (delay.count() > 0) {
-    op x;
-    x.type = op_type::delay;
-    x.delay = delay;
-    ops_.push_back(std::move(x));
-  }
+  std::vector<op> starts;
   for (auto* a : affected) {
     op x;
     x.id = a->spec.id;
     // A temporary sibling taken down by the strategy is not brought back.
     x.type =
         a != &c && a->restart == config::restart_type::temporary ? op_type::remove : op_type::start;
-    ops_.push_back(std::move(x));
+    starts.push_back(std::move(x));
+  }
+  if (delay.count() > 0) {
+    auto token = ++next_token_;
+    delayed_.emplace(token, std::move(starts));
+    arm_timer(delay, token);
+  } else {
+    for (auto& x : starts)
+      ops_.push_back(std::move(x));
   }
   pump();
 }
@@ -673,6 +755,7 @@ void supervisor::begin_shutdown(caf::error reason) {
       w.deliver(stop_reason_ ? stop_reason_ : refused);
   started_waiters_.clear();
   ops_.clear();
+  delayed_.clear();
   busy_ = false;
   wait_ = wait_state{};
   for (auto i = children_.rbegin(); i != children_.rend(); ++i) {

@@ -14,15 +14,18 @@
 // kills whatever children are still running so that no orphan keeps trading
 // beside the replacement tree.
 //
-// All work that has to wait (a checkpoint load, a child's exit, a backoff
-// delay) is an operation in one FIFO queue, run one at a time; requests that
-// change children are answered when their operations complete. Its policy
+// All work that has to wait (a checkpoint load, a child's exit, a nested
+// start) is an operation in one FIFO queue, run one at a time; requests that
+// change children are answered when their operations complete. Restarts
+// waiting out their backoff sit outside the queue (on a timer), so one
+// child's backoff never delays work for the others. Its policy
 // comes from the node context (policy files), looked up by its own path.
 #pragma once
 
 #include <chrono>
 #include <cstdint>
 #include <deque>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -74,23 +77,27 @@ private:
     caf::actor_addr addr;
     bool running = false;
     bool stopping = false;
+    /// Listed in the supervisor's own spec (comes back when it restarts).
+    bool is_static = false;
+    /// An earlier failure already scheduled this child's stop and restart.
+    bool restart_pending = false;
     uint64_t starts = 0;
     restart_window<time_point> window;
   };
 
-  enum class op_type { start, stop, remove, delay, reply, finish };
+  enum class op_type { start, stop, remove, reply, finish };
 
   struct op {
     op_type type = op_type::start;
     std::string id;
-    std::chrono::milliseconds delay{0};
+
     /// start: answered with the child's handle (dynamic start, restart_child).
     caf::typed_response_promise<caf::actor> started;
     /// reply: answered with true (stop_child).
     caf::typed_response_promise<bool> done;
   };
 
-  enum class wait_kind { none, checkpoint, started, stop_exit, stop_kill, delay };
+  enum class wait_kind { none, checkpoint, started, stop_exit, stop_kill };
 
   struct wait_state {
     wait_kind what = wait_kind::none;
@@ -103,9 +110,11 @@ private:
   // -- children --------------------------------------------------------------
   child* find(const std::string& id);
   child* find(const caf::actor_addr& addr);
-  child& add_child(child_spec spec);
+  child& add_child(child_spec spec, bool is_static);
   void remove_child(const std::string& id);
   caf::error validate_new_child(const child_spec& spec) const;
+  /// Drops queued (and delayed) starts of a child that is leaving for good.
+  void drop_queued_starts(const std::string& id);
 
   // -- operation queue ---------------------------------------------------------
   void enqueue_op(op x);
@@ -136,6 +145,9 @@ private:
   config::supervisor_policy policy_;
   std::vector<std::unique_ptr<child>> children_;
   std::deque<op> ops_;
+  /// Restart operations waiting out their backoff, by timer token. Backoff
+  /// does not block the queue: other children keep being served meanwhile.
+  std::map<uint64_t, std::vector<op>> delayed_;
   std::vector<caf::typed_response_promise<bool>> started_waiters_;
   wait_state wait_;
   uint64_t next_token_ = 0;

@@ -138,3 +138,40 @@ TEST(tree_view, draws_the_tree_with_kinds_and_state) {
                              "└── user   supervisor    one_for_one   up\n"
                              "    └── a  heartbeat                   down  restarts=2\n");
 }
+
+TEST(registry_entry, caches_the_last_acknowledged_checkpoint_only_when_certain) {
+  registry_entry e{"/a", "probe", "n1", 0};
+  auto first = e.attach({});
+  auto saved = [](uint64_t seq) {
+    auto cp = std::make_shared<checkpoint>();
+    cp->seq = seq;
+    return std::shared_ptr<const checkpoint>{cp};
+  };
+  e.begin_save(first.get());
+  e.end_save(first.get(), saved(1));
+  EXPECT_EQ(e.cached_checkpoint(), nullptr) << "not while the instance is alive";
+  e.detach(first);
+  ASSERT_NE(e.cached_checkpoint(), nullptr);
+  EXPECT_EQ(e.cached_checkpoint()->seq, 1u);
+  // A save in flight when the instance ends: the store must be asked.
+  auto second = e.attach({});
+  e.begin_save(second.get());
+  e.detach(second);
+  EXPECT_EQ(e.cached_checkpoint(), nullptr);
+  // A stale instance acknowledging late never revives the cache.
+  auto third = e.attach({});
+  e.begin_save(third.get());
+  e.end_save(second.get(), saved(9));
+  e.end_save(third.get(), saved(3));
+  e.detach(third);
+  EXPECT_EQ(e.cached_checkpoint(), nullptr);
+  // A failed save leaves nothing certain either.
+  registry_entry f{"/f", "probe", "n1", 1};
+  auto only = f.attach({});
+  f.begin_save(only.get());
+  f.end_save(only.get(), saved(1));
+  f.begin_save(only.get());
+  f.end_save(only.get(), nullptr);
+  f.detach(only);
+  EXPECT_EQ(f.cached_checkpoint(), nullptr);
+}

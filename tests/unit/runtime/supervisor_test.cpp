@@ -437,3 +437,136 @@ TEST_F(supervisor_test, a_save_in_flight_at_the_crash_is_not_lost_to_a_stale_cac
   // The restart went through the store, which applied the save first.
   EXPECT_EQ(ask<int32_t>(handle_of("/t/a"), caf::get_atom_v), 11);
 }
+
+// -- regressions from review ----------------------------------------------------
+
+TEST_F(supervisor_test, a_nested_supervisor_gets_the_time_its_children_need_to_stop) {
+  // mid holds a child that ignores exit (killed after 3s) and one that
+  // saves a final checkpoint; top must not kill mid after a worker timeout.
+  auto mid_policy = policy("/top/mid", restart_strategy::one_for_one);
+  mid_policy.child_shutdown_timeout = 3s;
+  config::policy_set ps;
+  ps.add(policy("/top", restart_strategy::one_for_one)); // workers: 1s
+  ps.add(mid_policy);
+  make_context(ps);
+  auto stubborn = spec("s", "probe");
+  stubborn.params["stubborn"] = "true";
+  auto top = start_supervisor("/top", {spec("mid", "supervisor", {spec("a", "probe"), stubborn})});
+  ASSERT_EQ(ask<int32_t>(handle_of("/top/mid/a"), caf::add_atom_v, int32_t{5}), 5);
+  auto seq = info("/top/mid/a").checkpoint_seq;
+  self->send_exit(top, caf::exit_reason::user_shutdown);
+  settle();
+  advance_time(3s); // mid kills s, then stops a cleanly
+  settle();
+  EXPECT_EQ(stops(), (paths{"/top/mid/s", "/top/mid/a"}));
+  EXPECT_GT(info("/top/mid/a").checkpoint_seq, seq) << "a saved its final checkpoint";
+  EXPECT_EQ(info("/top/mid").failures.size(), 0u) << "mid was not killed";
+  EXPECT_EQ(down_reason_of(top.address()), caf::exit_reason::user_shutdown);
+}
+
+TEST_F(supervisor_test, simultaneous_failures_under_one_for_all_count_as_one_restart) {
+  abc(restart_strategy::one_for_all, 1);
+  auto a = handle_of("/t/a");
+  auto b = handle_of("/t/b");
+  test::probe_events().clear();
+  // Both die before the supervisor hears of either.
+  self->send(a, crash_request{"a"});
+  self->send(b, crash_request{"b"});
+  ASSERT_TRUE(sched.prioritize(a));
+  sched.run_once();
+  ASSERT_TRUE(sched.prioritize(b));
+  sched.run_once();
+  settle();
+  EXPECT_TRUE(info("/t").alive) << "intensity 1 must not be exceeded by one incident";
+  EXPECT_EQ(starts(), (paths{"/t/a", "/t/b", "/t/c"}));
+  for (auto p : {"/t/a", "/t/b", "/t/c"})
+    EXPECT_EQ(info(p).restarts, 1u) << p;
+  EXPECT_EQ(info("/t/b").failures.size(), 1u) << "b's failure is still recorded";
+}
+
+TEST_F(supervisor_test, a_backoff_does_not_hold_up_other_children) {
+  auto p = policy("/t", restart_strategy::one_for_one);
+  p.backoff.min = 1h;
+  p.backoff.max = 1h;
+  config::policy_set ps;
+  ps.add(p);
+  make_context(ps);
+  auto sup = start_supervisor("/t", {spec("a", "probe")});
+  crash("/t/a"); // a waits an hour
+  auto other = ask<caf::actor>(sup, start_child_atom_v, spec("b", "probe"));
+  EXPECT_TRUE(other) << "start_child answered at once";
+  EXPECT_TRUE(info("/t/b").alive);
+  EXPECT_FALSE(info("/t/a").alive);
+  advance_time(1h);
+  settle();
+  EXPECT_TRUE(info("/t/a").alive);
+}
+
+TEST_F(supervisor_test, restart_child_of_a_removed_child_answers_instead_of_hanging) {
+  auto sup = abc(restart_strategy::one_for_one);
+  auto stopped = self->request(sup, caf::infinite, stop_child_atom_v, std::string{"b"});
+  auto restarted = self->request(sup, caf::infinite, restart_child_atom_v, std::string{"b"});
+  settle();
+  bool stop_ok = false;
+  stopped.receive([&](bool x) { stop_ok = x; }, [](caf::error&) {});
+  EXPECT_TRUE(stop_ok);
+  ASSERT_FALSE(self->mailbox().empty()) << "restart_child was never answered";
+  caf::error err;
+  restarted.receive([](caf::actor&) {}, [&](caf::error& e) { err = std::move(e); });
+  EXPECT_EQ(render(err), "unknown_child: /t no longer has a child 'b'");
+}
+
+TEST_F(supervisor_test, a_child_that_leaves_for_good_is_never_left_running_unsupervised) {
+  // Keep the queue busy with a slow stop, then let a temporary child die
+  // while a restart of it is queued behind that stop.
+  auto p = policy("/t", restart_strategy::one_for_one);
+  p.child_shutdown_timeout = 2s;
+  p.children = {{"tmp", restart_type::temporary, {}}};
+  config::policy_set ps;
+  ps.add(p);
+  make_context(ps);
+  auto slow = spec("slow", "probe");
+  slow.params["stubborn"] = "true";
+  auto sup = start_supervisor("/t", {slow, spec("tmp", "probe")});
+  self->send(sup, restart_child_atom_v, std::string{"slow"}); // waits 2s for slow
+  self->send(sup, restart_child_atom_v, std::string{"tmp"});  // queued behind it
+  settle();
+  self->send(handle_of("/t/tmp"), crash_request{"gone"});
+  settle();
+  advance_time(2s); // slow is killed; the queue moves on
+  settle();
+  EXPECT_EQ(ctx_->registry().find("/t/tmp"), nullptr);
+  auto started = starts();
+  auto stopped = stops();
+  auto starts_of_tmp = std::count(started.begin(), started.end(), "/t/tmp");
+  auto stops_of_tmp = std::count(stopped.begin(), stopped.end(), "/t/tmp");
+  EXPECT_GE(starts_of_tmp, 2) << "the queued restart_child did run";
+  EXPECT_EQ(starts_of_tmp, stops_of_tmp) << "every instance of tmp was stopped";
+  EXPECT_TRUE(info("/t/slow").alive);
+}
+
+TEST_F(supervisor_test, dynamic_children_leave_the_registry_when_their_supervisor_restarts) {
+  config::policy_set ps;
+  ps.add(policy("/top", restart_strategy::one_for_one));
+  make_context(ps);
+  start_supervisor("/top", {spec("mid", "supervisor", {spec("static", "probe")})});
+  auto mid = caf::actor_cast<supervisor_actor>(handle_of("/top/mid"));
+  ASSERT_TRUE(ask<caf::actor>(mid, start_child_atom_v, spec("dyn", "probe")));
+  crash("/top/mid");
+  EXPECT_EQ(ctx_->registry().find("/top/mid/dyn"), nullptr);
+  EXPECT_TRUE(info("/top/mid/static").alive);
+}
+
+TEST_F(supervisor_test, a_dynamic_supervisor_spec_is_checked_all_the_way_down) {
+  config::policy_set ps;
+  make_context(ps);
+  auto sup = start_supervisor("/u", {});
+  auto twice = ask<caf::actor>(sup, start_child_atom_v,
+                               spec("sub", "supervisor", {spec("x", "probe"), spec("x", "probe")}));
+  ASSERT_FALSE(twice);
+  EXPECT_EQ(twice.error().code(), static_cast<uint8_t>(runtime_errc::invalid_path));
+  auto unknown =
+      ask<caf::actor>(sup, start_child_atom_v, spec("sub", "supervisor", {spec("x", "nope")}));
+  ASSERT_FALSE(unknown);
+  EXPECT_EQ(unknown.error().code(), static_cast<uint8_t>(runtime_errc::unknown_kind));
+}
