@@ -52,6 +52,25 @@ std::optional<toml::table> parse_toml(std::string_view text, load_context& ctx) 
   }
 }
 
+// Reads required key `key`, a name that must be a valid path segment and
+// unique among `seen` (name -> line); `what` and `scope` word the messages.
+std::optional<std::string> read_name(table_reader& r, const char* key, const std::string& what,
+                                     std::map<std::string, uint32_t>& seen,
+                                     const std::string& scope = {}) {
+  auto name = r.string(key, true);
+  if (!name)
+    return std::nullopt;
+  auto where = r.raw().get(key)->source();
+  if (!valid_path_segment(*name))
+    r.context().error(where, what + " '" + *name +
+                                 "' is not a valid path segment (1 to 64 characters of "
+                                 "A-Z a-z 0-9 _ . -)");
+  else if (auto [i, added] = seen.emplace(*name, where.begin.line); !added)
+    r.context().error(where, "duplicate " + what + " '" + *name + "'" + scope +
+                                 " (first defined at line " + std::to_string(i->second) + ")");
+  return name;
+}
+
 void check_path(table_reader& r, const std::optional<std::string>& path) {
   if (!path)
     return;
@@ -107,19 +126,8 @@ std::optional<supervisor_policy> read_supervisor(load_context& ctx, const toml::
   for (auto child : r.tables("child")) {
     table_reader cr{ctx, *child, "[[supervisor.child]]"};
     child_policy c;
-    auto id = cr.string("id", true);
-    if (id) {
-      auto where = cr.raw().get("id")->source();
-      if (!valid_path_segment(*id)) {
-        ctx.error(where,
-                  "child id '" + *id +
-                      "' is not a valid path segment (1 to 64 characters of A-Z a-z 0-9 _ . -)");
-      } else if (auto [i, added] = seen_ids.emplace(*id, where.begin.line); !added) {
-        ctx.error(where, "duplicate child id '" + *id + "' in supervisor '" + p.path +
-                             "' (first defined at line " + std::to_string(i->second) + ")");
-      }
+    if (auto id = read_name(cr, "id", "child id", seen_ids, " in supervisor '" + p.path + "'"))
       c.id = *id;
-    }
     if (auto s = cr.choice("restart", restart_type_names(), "restart type"))
       c.restart = *parse_restart_type(*s);
     c.shutdown_timeout =
@@ -176,33 +184,15 @@ void read_users(load_context& ctx, table_reader& top, const check_options& opts,
   for (auto tbl : top.tables("user")) {
     table_reader ur{ctx, *tbl, "[[user]]"};
     user_spec user;
-    if (auto name = ur.string("name", true)) {
-      auto where = tbl->get("name")->source();
-      if (!valid_path_segment(*name))
-        ctx.error(where,
-                  "user name '" + *name +
-                      "' is not a valid path segment (1 to 64 characters of A-Z a-z 0-9 _ . -)");
-      else if (auto [i, added] = seen_users.emplace(*name, where.begin.line); !added)
-        ctx.error(where, "duplicate user '" + *name + "' (first defined at line " +
-                             std::to_string(i->second) + ")");
+    if (auto name = read_name(ur, "name", "user name", seen_users))
       user.name = *name;
-    }
     std::map<std::string, uint32_t> seen_agents;
     auto agent_tables = ur.tables("agent");
     for (auto atbl : agent_tables) {
       table_reader ar{ctx, *atbl, "[[user.agent]]"};
       agent_spec agent;
-      if (auto id = ar.string("id", true)) {
-        auto where = atbl->get("id")->source();
-        if (!valid_path_segment(*id))
-          ctx.error(where,
-                    "agent id '" + *id +
-                        "' is not a valid path segment (1 to 64 characters of A-Z a-z 0-9 _ . -)");
-        else if (auto [i, added] = seen_agents.emplace(*id, where.begin.line); !added)
-          ctx.error(where, "duplicate agent id '" + *id + "' for user '" + user.name +
-                               "' (first defined at line " + std::to_string(i->second) + ")");
+      if (auto id = read_name(ar, "id", "agent id", seen_agents, " for user '" + user.name + "'"))
         agent.id = *id;
-      }
       if (opts.known_kinds.empty()) {
         if (auto kind = ar.string("kind", true))
           agent.kind = *kind;

@@ -173,19 +173,22 @@ void supervisor::on_exit() {
       if (!c->is_static)
         for (auto& p : node()->registry().paths(c->path))
           node()->registry().remove(p);
-  caf::error gone{runtime_errc::shutting_down, path() + " stopped"};
+  refuse_pending(caf::error{runtime_errc::shutting_down, path() + " stopped"});
+  super::on_exit();
+}
+
+void supervisor::refuse_pending(const caf::error& why) {
   for (auto& x : ops_) {
     if (x.started.pending())
-      x.started.deliver(gone);
+      x.started.deliver(why);
     if (x.done.pending())
-      x.done.deliver(gone);
+      x.done.deliver(why);
   }
   for (auto& w : started_waiters_)
     if (w.pending())
-      w.deliver(stop_reason_ ? stop_reason_ : gone);
+      w.deliver(stop_reason_ ? stop_reason_ : why);
   ops_.clear();
   started_waiters_.clear();
-  super::on_exit();
 }
 
 std::string supervisor::describe() const {
@@ -743,18 +746,7 @@ void supervisor::begin_shutdown(caf::error reason) {
   publish_description();
   stop_reason_ = std::move(reason);
   ++queue_epoch_;
-  caf::error refused{runtime_errc::shutting_down, path() + " is stopping"};
-  for (auto& x : ops_) {
-    if (x.started.pending())
-      x.started.deliver(refused);
-    if (x.done.pending())
-      x.done.deliver(refused);
-  }
-  for (auto& w : started_waiters_)
-    if (w.pending())
-      w.deliver(stop_reason_ ? stop_reason_ : refused);
-  started_waiters_.clear();
-  ops_.clear();
+  refuse_pending(caf::error{runtime_errc::shutting_down, path() + " is stopping"});
   delayed_.clear();
   busy_ = false;
   wait_ = wait_state{};

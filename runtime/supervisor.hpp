@@ -139,6 +139,8 @@ private:
   void on_child_failure(child& c, const caf::error& reason);
   void on_idle();
   void begin_shutdown(caf::error reason);
+  /// Answers every pending request (and start waiter) with `why`; clears them.
+  void refuse_pending(const caf::error& why);
 
   supervisor_actor self_handle();
 
