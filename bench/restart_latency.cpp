@@ -172,7 +172,8 @@ nlohmann::json restart_latency(const scenario_options& opts) {
     runtime::kind_registry kinds;
     kinds.add(runtime::supervisor::kind());
     kinds.add(runtime::make_kind<runtime::memory_checkpoint_store>("memory_store", "store"));
-    kinds.add(runtime::make_kind<managed_restartee>("restartee", "bench child", true));
+    kinds.add(runtime::make_kind<managed_restartee>("restartee", "bench child",
+                                                    runtime::kind_persistent));
     config::supervisor_policy policy;
     policy.path = "/bench";
     policy.intensity = config::restart_intensity_max;

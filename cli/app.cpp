@@ -43,6 +43,8 @@ int main(int argc, char** argv) {
   int result = exit_ok;
   add_run_command(app, globals, result);
   add_config_command(app, globals, result);
+  add_db_command(app, globals, result);
+  add_audit_command(app, globals, result);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

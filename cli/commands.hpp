@@ -24,6 +24,12 @@ void add_run_command(CLI::App& app, const global_options& globals, int& result);
 /// `tfarm config check FILE...`.
 void add_config_command(CLI::App& app, const global_options& globals, int& result);
 
+/// `tfarm db backup|restore|check`.
+void add_db_command(CLI::App& app, const global_options& globals, int& result);
+
+/// `tfarm audit --days N [--json]`.
+void add_audit_command(CLI::App& app, const global_options& globals, int& result);
+
 /// Applies the global logging options; prints the problem and returns false
 /// on a bad value.
 bool apply_logging(const global_options& globals);

@@ -5,6 +5,7 @@
 #include "cli/app.hpp"
 #include "cli/commands.hpp"
 #include "config/loader.hpp"
+#include "persistence/kinds.hpp"
 #include "runtime/builtin_kinds.hpp"
 
 namespace tfarm::cli {
@@ -23,7 +24,9 @@ void add_config_command(CLI::App& app, const global_options& globals, int& resul
       return;
     }
     config::check_options opts;
-    opts.known_kinds = runtime::builtin_kinds().names();
+    auto kinds = runtime::builtin_kinds();
+    persistence::add_kinds(kinds);
+    opts.known_kinds = kinds.agent_names();
     auto failed = false;
     for (auto& file : *files) {
       auto problems = config::check_file(file, opts);

@@ -4,6 +4,7 @@
 #include <thread>
 
 #include <CLI/CLI.hpp>
+#include <caf/scoped_actor.hpp>
 #include <spdlog/logger.h>
 
 #include "cli/app.hpp"
@@ -13,6 +14,13 @@
 #include "config/duration.hpp"
 #include "config/env_overrides.hpp"
 #include "config/loader.hpp"
+#include "persistence/database.hpp"
+#include "persistence/error.hpp"
+#include "persistence/kinds.hpp"
+#include "persistence/maintenance.hpp"
+#include "persistence/node_lock.hpp"
+#include "persistence/store_actor.hpp"
+
 #include "runtime/builtin_kinds.hpp"
 #include "runtime/error_text.hpp"
 #include "runtime/node.hpp"
@@ -32,8 +40,31 @@ constexpr int64_t run_poll_interval_ms = 100;
 struct run_options {
   std::string config_file = "examples/single_node/farm.toml";
   std::string duration;
+  std::string db;
   uint64_t seed = 0;
 };
+
+/// Time an audit record written at start or stop may take.
+constexpr int64_t lifecycle_audit_timeout_ms = 5'000;
+
+// Writes an audit record through the node's store (durable when it returns).
+void audit(runtime::node& node, const std::string& action, const std::string& detail) {
+  auto store = caf::actor_cast<persistence::store_actor>(node.context().store());
+  if (!store)
+    return;
+  persistence::audit_record x;
+  x.actor = "/";
+  x.user = persistence::operator_name();
+  x.action = action;
+  x.detail = detail;
+  caf::scoped_actor self{node.system()};
+  self->request(store, std::chrono::milliseconds{lifecycle_audit_timeout_ms},
+                persistence::append_audit_atom_v, std::move(x))
+      .receive([](uint64_t) {},
+               [&](caf::error& err) {
+                 log().warn("could not audit {}: {}", action, runtime::to_text(err));
+               });
+}
 
 void print_problems(const std::vector<config::diagnostic>& xs) {
   for (auto& x : xs)
@@ -62,7 +93,9 @@ int run(const run_options& opts) {
     }
   }
   config::check_options check;
-  check.known_kinds = runtime::builtin_kinds().names();
+  auto kinds = runtime::builtin_kinds();
+  persistence::add_kinds(kinds);
+  check.known_kinds = kinds.agent_names();
   auto loaded = config::load_farm_file(opts.config_file, check);
   if (!loaded.ok()) {
     print_problems(loaded.diagnostics);
@@ -77,10 +110,36 @@ int run(const run_options& opts) {
     std::cerr << "tfarm run: error: bad environment override (see above); nothing was started\n";
     return exit_usage;
   }
+  if (!opts.db.empty())
+    farm.store.path = opts.db;
+  persistence::register_error_names();
+  // One node per database: the lock lives as long as this process.
+  auto lock = persistence::node_lock::acquire(farm.store.path);
+  if (!lock) {
+    std::cerr << "tfarm run: error: " << runtime::to_text(lock.error()) << '\n';
+    return exit_failure;
+  }
+  // Open (and migrate) up front for a clear error before anything starts,
+  // and read every checkpoint so that the whole tree restores at once.
+  persistence::open_options open;
+  open.synchronous = farm.store.synchronous;
+  open.busy_timeout = farm.store.busy_timeout;
+  auto preload = persistence::prepare_database(farm.store.path, open);
+  if (!preload) {
+    std::cerr << "tfarm run: error: " << runtime::to_text(preload.error()) << '\n';
+    return exit_failure;
+  }
   block_stop_signals();
   runtime::node_options node_opts;
   node_opts.farm = farm;
   node_opts.seed = opts.seed;
+  node_opts.kinds = runtime::builtin_kinds();
+  persistence::add_kinds(node_opts.kinds);
+  node_opts.store_kind = "sqlite_store";
+  node_opts.preload = std::move(*preload);
+  node_opts.configure = persistence::configure;
+  node_opts.prepare = persistence::audit_incidents;
+  auto restored = node_opts.preload.size();
   auto started = runtime::node::start(std::move(node_opts));
   if (!started) {
     std::cerr << "tfarm run: error: the node did not start: " << runtime::to_text(started.error())
@@ -88,8 +147,10 @@ int run(const run_options& opts) {
     return exit_failure;
   }
   auto& node = **started;
+  audit(node, "node.start", "node " + farm.node.name + " on " + farm.store.path);
   std::cout << "Trading Farm node '" << farm.node.name << "' is up with "
-            << node.context().registry().size() << " actors:\n"
+            << node.context().registry().size() << " actors (database " << farm.store.path << ", "
+            << restored << " checkpoints loaded):\n"
             << runtime::render_tree(node.context().registry().query("/"));
   if (run_for)
     std::cout << "Running for " << config::format_duration(*run_for)
@@ -116,6 +177,8 @@ int run(const run_options& opts) {
   }
   arm_shutdown_watchdog(farm.node.shutdown_timeout +
                         std::chrono::milliseconds{shutdown_watchdog_slack_ms});
+  if (node.running())
+    audit(node, "node.stop", code == exit_ok ? "requested" : "after a failure");
   auto report = node.stop();
   if (!report.clean) {
     std::cerr << "tfarm run: error: " << report.stuck.size()
@@ -142,6 +205,8 @@ void add_run_command(CLI::App& app, const global_options& globals, int& result) 
       "run", "Run a single-node farm: its supervision tree from a farm file, until Ctrl-C "
              "(SIGINT/SIGTERM) or --for elapses, then stop cleanly");
   cmd->add_option("-c,--config", opts->config_file, "farm file (TOML)")->capture_default_str();
+  cmd->add_option("--db", opts->db,
+                  "SQLite database (default: the farm file's [store] path, else ./tfarm.db)");
   cmd->add_option("--for", opts->duration, "stop after this long, e.g. 30s, 5m");
   cmd->add_option("--seed", opts->seed, "seed for restart jitter (0: from the clock)");
   cmd->callback([opts, &globals, &result] {

@@ -8,7 +8,8 @@ namespace tfarm::config {
 
 namespace {
 
-constexpr std::string_view duration_hint = "a duration such as \"250ms\", \"5s\", \"2m\" or \"1h\"";
+constexpr std::string_view duration_hint =
+    "a duration such as \"250ms\", \"5s\", \"2m\", \"1h\" or \"7d\"";
 
 std::string_view trim(std::string_view x) {
   while (!x.empty() && std::isspace(static_cast<unsigned char>(x.front())))
@@ -52,6 +53,8 @@ std::optional<milliseconds> parse_duration(std::string_view text, std::string& w
     factor = 60'000;
   else if (unit == "h")
     factor = 3'600'000;
+  else if (unit == "d")
+    factor = 86'400'000;
   if (factor == 0) {
     why =
         "unknown duration unit '" + std::string{unit} + "'; expected " + std::string{duration_hint};
@@ -66,6 +69,8 @@ std::optional<milliseconds> parse_duration(std::string_view text, std::string& w
 
 std::string format_duration(milliseconds x) {
   auto ms = x.count();
+  if (ms != 0 && ms % 86'400'000 == 0)
+    return std::to_string(ms / 86'400'000) + "d";
   if (ms != 0 && ms % 3'600'000 == 0)
     return std::to_string(ms / 3'600'000) + "h";
   if (ms != 0 && ms % 60'000 == 0)

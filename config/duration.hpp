@@ -25,10 +25,10 @@ struct rate {
 
 bool operator==(const rate& x, const rate& y);
 
-/// Parses `<integer><unit>` with unit ms, s, m or min, h (e.g. "250ms", "5s").
+/// Parses `<integer><unit>` with unit ms, s, m or min, h, d (e.g. "250ms", "5s").
 std::optional<milliseconds> parse_duration(std::string_view text, std::string& why);
 
-/// Renders the shortest exact form: "250ms", "5s", "2m", "1h".
+/// Renders the shortest exact form: "250ms", "5s", "2m", "1h", "7d".
 std::string format_duration(milliseconds x);
 
 /// Parses "N/s", "N/min" (also "N/m"), "N/h", or a bare "N" meaning per minute.

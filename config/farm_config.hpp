@@ -43,6 +43,57 @@ struct runbook_limits {
   milliseconds cache_duration{cache_duration_ms_default};
 };
 
+/// The node's database (tfarm::persistence).
+struct store_settings {
+  /// SQLite file; `tfarm run --db` overrides it. Relative to the working
+  /// directory.
+  std::string path = "tfarm.db";
+  /// SQLite `synchronous`: off, normal, full or extra. full makes every
+  /// acknowledged write survive power loss.
+  std::string synchronous = "full";
+  /// Writes per transaction at most (group commit).
+  int32_t batch_rows_max = store_batch_rows_default;
+  /// Longest a transaction waits for more writers before it commits.
+  milliseconds commit_wait{0};
+  /// How long SQLite waits on a locked database.
+  milliseconds busy_timeout{store_busy_timeout_ms_default};
+};
+
+/// When a kind's actors save their state, besides when they ask to.
+struct checkpoint_cadence {
+  /// Save after this many handled messages (0: not by count).
+  int64_t every_messages = 0;
+  /// Save this long after the first unsaved change (0: not by time).
+  milliseconds every{0};
+};
+
+struct checkpoint_settings {
+  /// What a restart does with a checkpoint that fails its checksum or cannot
+  /// be decoded: "previous" (the version before it) or "fresh" (no state).
+  std::string on_corrupt = "previous";
+  /// Cadence of kinds without their own entry.
+  checkpoint_cadence defaults;
+  /// Cadence by kind name.
+  std::map<std::string, checkpoint_cadence> by_kind;
+
+  const checkpoint_cadence& cadence_for(const std::string& kind) const {
+    auto i = by_kind.find(kind);
+    return i != by_kind.end() ? i->second : defaults;
+  }
+};
+
+/// Scheduled online backups of the database.
+struct backup_settings {
+  /// Interval between backups; 0 disables them.
+  milliseconds every{0};
+  /// Folder for backup files (created if missing).
+  std::string dir = "backups";
+  /// Backups kept at most (the oldest go first) ...
+  int32_t keep = backup_keep_default;
+  /// ... and none older than this.
+  milliseconds max_age{backup_max_age_ms_default};
+};
+
 /// One agent to start under a user's supervisor.
 struct agent_spec {
   /// Unique among the user's agents; the last segment of the agent's path.
@@ -64,6 +115,9 @@ struct farm_config {
   std::string file;
   node_settings node;
   runbook_limits limits;
+  store_settings store;
+  checkpoint_settings checkpoints;
+  backup_settings backup;
   std::vector<user_spec> users;
   /// Inline [[supervisor]] tables plus those of node.policy_files.
   policy_set policies;

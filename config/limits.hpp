@@ -81,6 +81,43 @@ constexpr int32_t scheduler_threads_max = 1'024;
 /// Interval of the node monitor's registry summary.
 constexpr int64_t monitor_interval_ms_default = 10'000;
 
+// -- store (persistence) ---------------------------------------------------------
+
+/// Writes that join one transaction at most (group commit).
+constexpr int32_t store_batch_rows_default = 1'000;
+constexpr int32_t store_batch_rows_max = 100'000;
+
+/// Longest a transaction stays open waiting for more writers (0: commit as
+/// soon as no write is waiting).
+constexpr int64_t store_commit_wait_ms_max = 1'000;
+
+/// How long SQLite retries a locked database before reporting it.
+constexpr int64_t store_busy_timeout_ms_default = 5'000;
+constexpr int64_t store_busy_timeout_ms_max = 600'000;
+
+/// Time a store request may take before the requester gives up. Generous:
+/// a commit with synchronous=FULL on a slow disk takes tens of ms.
+constexpr int64_t store_request_timeout_ms = 10'000;
+
+/// Versions of a checkpoint kept per actor path (the newest and one fallback).
+constexpr int32_t checkpoint_versions_kept = 2;
+
+/// Audit records one query returns at most.
+constexpr uint32_t audit_query_rows_max = 100'000;
+
+/// Legs of one ledger transaction at most.
+constexpr std::size_t ledger_legs_max = 64;
+
+/// Bytes of one checkpoint blob at most.
+constexpr std::size_t checkpoint_blob_bytes_max = 16 * 1024 * 1024;
+
+// -- automatic backups -----------------------------------------------------------
+
+constexpr int32_t backup_keep_default = 24;
+constexpr int32_t backup_keep_max = 10'000;
+constexpr int64_t backup_max_age_ms_default = 7LL * 86'400'000;
+constexpr int64_t backup_interval_ms_min = 1'000;
+
 // -- configuration files --------------------------------------------------------
 
 /// Larger files are refused before parsing (a config file is never this big).

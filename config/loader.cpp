@@ -1,5 +1,6 @@
 #include "config/loader.hpp"
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
@@ -239,6 +240,88 @@ void read_limits(load_context& ctx, const toml::table& tbl, runbook_limits& limi
   r.finish();
 }
 
+void read_store(load_context& ctx, const toml::table& tbl, store_settings& store) {
+  table_reader r{ctx, tbl, "[store]"};
+  if (auto x = r.string("path")) {
+    if (x->empty())
+      ctx.error(tbl.get("path")->source(), "'path' must not be empty");
+    else
+      store.path = *x;
+  }
+  if (auto x = r.choice("synchronous", {"off", "normal", "full", "extra"}, "synchronous mode"))
+    store.synchronous = *x;
+  if (auto i = r.integer("batch_rows_max", 1, store_batch_rows_max))
+    store.batch_rows_max = static_cast<int32_t>(*i);
+  if (auto d = r.duration("commit_wait", zero_ms, milliseconds{store_commit_wait_ms_max}))
+    store.commit_wait = *d;
+  if (auto d = r.duration("busy_timeout", zero_ms, milliseconds{store_busy_timeout_ms_max}))
+    store.busy_timeout = *d;
+  r.finish();
+}
+
+void read_cadence(table_reader& r, checkpoint_cadence& x) {
+  if (auto i = r.integer("every_messages", 0, 1'000'000'000))
+    x.every_messages = *i;
+  if (auto d = r.duration("every", zero_ms, milliseconds{86'400'000}))
+    x.every = *d;
+}
+
+void read_checkpoints(load_context& ctx, const toml::table& tbl, const check_options& opts,
+                      checkpoint_settings& cps) {
+  table_reader r{ctx, tbl, "[checkpoints]"};
+  if (auto x = r.choice("on_corrupt", {"previous", "fresh"}, "on_corrupt policy"))
+    cps.on_corrupt = *x;
+  read_cadence(r, cps.defaults);
+  if (auto kinds = r.table("kind")) {
+    for (const auto& [key, value] : *kinds) {
+      auto name = std::string{key.str()};
+      auto t = value.as_table();
+      if (!t) {
+        ctx.error(value.source(), "'checkpoints.kind." + name + "' must be a table, got " +
+                                      detail::describe_type(value));
+        continue;
+      }
+      if (!opts.known_kinds.empty() && std::find(opts.known_kinds.begin(), opts.known_kinds.end(),
+                                                 name) == opts.known_kinds.end()) {
+        std::string message = "unknown actor kind '" + name + "' in [checkpoints.kind]";
+        if (auto near = nearest(name, opts.known_kinds))
+          message += "; did you mean '" + *near + "'?";
+        ctx.error(key.source(), message);
+        continue;
+      }
+      table_reader kr{ctx, *t, "[checkpoints.kind." + name + "]"};
+      auto cadence = cps.defaults;
+      read_cadence(kr, cadence);
+      kr.finish();
+      cps.by_kind[name] = cadence;
+    }
+  }
+  r.finish();
+}
+
+void read_backup(load_context& ctx, const toml::table& tbl, backup_settings& backup) {
+  table_reader r{ctx, tbl, "[backup]"};
+  if (auto d = r.duration("every", zero_ms, milliseconds{366LL * 86'400'000})) {
+    if (d->count() > 0 && d->count() < backup_interval_ms_min)
+      ctx.error(tbl.get("every")->source(),
+                "'every' must be 0 (off) or at least " +
+                    format_duration(milliseconds{backup_interval_ms_min}));
+    else
+      backup.every = *d;
+  }
+  if (auto x = r.string("dir")) {
+    if (x->empty())
+      ctx.error(tbl.get("dir")->source(), "'dir' must not be empty");
+    else
+      backup.dir = *x;
+  }
+  if (auto i = r.integer("keep", 1, backup_keep_max))
+    backup.keep = static_cast<int32_t>(*i);
+  if (auto d = r.duration("max_age", milliseconds{60'000}, milliseconds{3660LL * 86'400'000}))
+    backup.max_age = *d;
+  r.finish();
+}
+
 void read_node(load_context& ctx, const toml::table& tbl, node_settings& node) {
   table_reader r{ctx, tbl, "[node]"};
   if (auto name = r.string("name")) {
@@ -296,6 +379,12 @@ load_result<farm_config> load_farm(load_context& ctx, std::string_view text,
       read_node(ctx, *node, cfg.node);
     if (auto limits = top.table("limits"))
       read_limits(ctx, *limits, cfg.limits);
+    if (auto store = top.table("store"))
+      read_store(ctx, *store, cfg.store);
+    if (auto cps = top.table("checkpoints"))
+      read_checkpoints(ctx, *cps, opts, cfg.checkpoints);
+    if (auto backup = top.table("backup"))
+      read_backup(ctx, *backup, cfg.backup);
     read_users(ctx, top, opts, cfg);
     std::map<std::string, std::string> seen;
     read_supervisors(top, cfg.policies, seen);

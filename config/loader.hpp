@@ -20,7 +20,8 @@ namespace tfarm::config {
 
 /// What the caller knows that the config module does not.
 struct check_options {
-  /// Actor kinds that agents may name; empty means "do not check kinds".
+  /// Actor kinds that agents may name (and [checkpoints.kind] may
+  /// configure); empty means "do not check kinds".
   std::vector<std::string> known_kinds;
 };
 

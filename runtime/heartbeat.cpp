@@ -42,7 +42,8 @@ heartbeat::heartbeat(caf::actor_config& cfg, spawn_context ctx)
 
 kind_info heartbeat::kind() {
   return make_kind<heartbeat>("heartbeat",
-                              "beats at an interval and checkpoints its count (demo agent)", true);
+                              "beats at an interval and checkpoints its count (demo agent)",
+                              kind_persistent | kind_agent);
 }
 
 caf::behavior heartbeat::make_behavior() {

@@ -34,8 +34,9 @@ using supervisor_actor = caf::typed_actor<
 
 /// Where actor checkpoints live: in memory here, in SQLite in persistence/.
 using checkpoint_store_actor = caf::typed_actor<
-    // Replies with the newest checkpoint of a path (seq == 0 when none).
-    caf::replies_to<load_checkpoint_atom, std::string>::with<checkpoint>,
+    // Replies with the newest intact checkpoints of a path, newest first
+    // (at most checkpoint_versions_kept; empty when there is none).
+    caf::replies_to<load_checkpoint_atom, std::string>::with<std::vector<checkpoint>>,
     // Stores a checkpoint; replies with its durable sequence number.
     caf::replies_to<save_checkpoint_atom, checkpoint>::with<uint64_t>>;
 

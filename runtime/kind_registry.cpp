@@ -19,4 +19,12 @@ std::vector<std::string> kind_registry::names() const {
   return result;
 }
 
+std::vector<std::string> kind_registry::agent_names() const {
+  std::vector<std::string> result;
+  for (const auto& [name, info] : kinds_)
+    if (info.agent)
+      result.push_back(name);
+  return result;
+}
+
 } // namespace tfarm::runtime

@@ -14,6 +14,7 @@
 #include <caf/actor_system.hpp>
 #include <caf/expected.hpp>
 #include <caf/local_actor.hpp>
+#include <caf/spawn_options.hpp>
 
 #include "runtime/spawn_context.hpp"
 
@@ -22,6 +23,17 @@ namespace tfarm::runtime {
 /// Creates one incarnation. `parent` is the supervisor (nullptr for the root).
 using kind_factory = std::function<caf::expected<caf::actor>(
     caf::actor_system& sys, caf::local_actor* parent, spawn_context ctx)>;
+
+/// Properties of a kind, combined with |.
+enum kind_flags : unsigned {
+  kind_none = 0,
+  /// The supervisor loads the newest checkpoint before every start.
+  kind_persistent = 1,
+  /// The child is a supervisor (its start waits for its own children).
+  kind_supervisor = 2,
+  /// A user may run it as an agent (farm files list it under [[user.agent]]).
+  kind_agent = 4,
+};
 
 struct kind_info {
   std::string name;
@@ -32,6 +44,8 @@ struct kind_info {
   /// The child is a supervisor: its start completes when its own children
   /// have started (OTP's synchronous start), so trees start strictly in order.
   bool supervisor = false;
+  /// Users may run it as an agent.
+  bool agent = false;
   kind_factory spawn;
 };
 
@@ -44,31 +58,35 @@ public:
 
   std::vector<std::string> names() const;
 
+  /// Names of the kinds users may run as agents.
+  std::vector<std::string> agent_names() const;
+
 private:
   std::map<std::string, kind_info> kinds_;
 };
 
 /// Spawns `T` (constructor `T(caf::actor_config&, spawn_context)`) as a child
-/// of `parent`, or directly in `sys` when there is no parent.
-template <class T>
+/// of `parent`, or directly in `sys` when there is no parent. `Os` may ask
+/// for caf::detached (an actor that blocks on I/O gets its own thread).
+template <class T, caf::spawn_options Os = caf::no_spawn_options>
 caf::actor spawn_managed(caf::actor_system& sys, caf::local_actor* parent, spawn_context ctx) {
   if (parent != nullptr)
-    return caf::actor_cast<caf::actor>(parent->spawn<T>(std::move(ctx)));
-  return caf::actor_cast<caf::actor>(sys.spawn<T>(std::move(ctx)));
+    return caf::actor_cast<caf::actor>(parent->spawn<T, Os>(std::move(ctx)));
+  return caf::actor_cast<caf::actor>(sys.spawn<T, Os>(std::move(ctx)));
 }
 
-/// A kind_info whose factory is spawn_managed<T>.
-template <class T>
-kind_info make_kind(std::string name, std::string description, bool persistent = false,
-                    bool supervisor = false) {
+/// A kind_info whose factory is spawn_managed<T, Os>.
+template <class T, caf::spawn_options Os = caf::no_spawn_options>
+kind_info make_kind(std::string name, std::string description, unsigned flags = kind_none) {
   kind_info result;
   result.name = std::move(name);
   result.description = std::move(description);
-  result.persistent = persistent;
-  result.supervisor = supervisor;
+  result.persistent = (flags & kind_persistent) != 0;
+  result.supervisor = (flags & kind_supervisor) != 0;
+  result.agent = (flags & kind_agent) != 0;
   result.spawn = [](caf::actor_system& sys, caf::local_actor* parent,
                     spawn_context ctx) -> caf::expected<caf::actor> {
-    return spawn_managed<T>(sys, parent, std::move(ctx));
+    return spawn_managed<T, Os>(sys, parent, std::move(ctx));
   };
   return result;
 }

@@ -7,8 +7,11 @@
 //    runtime_errc::crash_injected, whatever its interface (it is handled in
 //    the default handler, so ordinary messages pay nothing for it);
 //  - checkpoints: a kind that overrides save_state()/restore_state() gets its
-//    last saved state restored before its first message, can save with
-//    save_checkpoint(), and saves once more (acknowledged) on a clean stop;
+//    last saved state restored before its first message (falling back to
+//    the previous version if the newest is corrupt), saves with
+//    save_checkpoint() and by its kind's cadence (checkpoints.kind.<name>:
+//    every N messages or T after the first unsaved change), and saves once
+//    more (acknowledged) on a clean stop;
 //  - a JSON description of its state in the registry (describe()).
 //
 // Works for dynamically typed and typed actors alike:
@@ -30,8 +33,10 @@
 #include <caf/message_view.hpp>
 #include <caf/scheduled_actor.hpp>
 #include <caf/sec.hpp>
+#include <caf/send.hpp>
 #include <caf/typed_event_based_actor.hpp>
 
+#include "config/farm_config.hpp"
 #include "config/limits.hpp"
 #include "runtime/actor_registry.hpp"
 #include "runtime/error.hpp"
@@ -75,8 +80,11 @@ public:
 
   caf::invoke_message_result consume(caf::mailbox_element& x) override {
     auto result = super::consume(x);
-    if (result != caf::invoke_message_result::skipped)
+    if (result != caf::invoke_message_result::skipped) {
       bump_handled();
+      if (cadence_active_ && !x.mid.is_response())
+        note_change();
+    }
     return result;
   }
 
@@ -87,6 +95,10 @@ public:
     this->set_default_handler(
         [this](caf::scheduled_actor*, caf::message_view& x) { return unexpected_message(x); });
     restore_checkpoint();
+    if (this->has_state() && ctx_.node) {
+      cadence_ = ctx_.node->checkpoints().cadence_for(ctx_.spec.kind);
+      cadence_active_ = cadence_.every_messages > 0 || cadence_.every.count() > 0;
+    }
     if (this->has_state()) {
       // A clean stop saves the state one last time before the actor goes.
       this->set_exit_handler([this](caf::exit_msg& msg) { stop_with_checkpoint(msg.reason); });
@@ -123,7 +135,8 @@ protected:
   /// Version of the format save_state() writes.
   virtual uint32_t state_version() const { return 1; }
 
-  /// Restores a blob written by save_state() of format `version`.
+  /// Restores a blob written by save_state() of format `version`. On error
+  /// the state must be left as it was (decode_state() does so).
   virtual caf::error restore_state(const std::string& blob, uint32_t version) {
     static_cast<void>(blob);
     static_cast<void>(version);
@@ -147,6 +160,13 @@ protected:
       this->quit(caf::error{runtime_errc::crash_injected, std::move(reason)});
       return caf::message{};
     }
+    if (content.size() == 1 && content.template match_elements<checkpoint_tick_atom>()) {
+      tick_armed_ = false;
+      tick_handled_ = true; // not a change of state itself
+      if (unsaved_ > 0)
+        save_checkpoint();
+      return caf::message{};
+    }
     detail::log_unexpected_message(ctx_.path, to_string(content));
     return caf::sec::unexpected_message;
   }
@@ -160,6 +180,7 @@ protected:
   /// Saves the state through the node's checkpoint store; the registry and
   /// checkpoint_seq() follow once the store acknowledges.
   void save_checkpoint() {
+    unsaved_ = 0;
     auto store = ctx_.node ? ctx_.node->store() : checkpoint_store_actor{};
     if (!store)
       return;
@@ -176,6 +197,26 @@ protected:
   }
 
 private:
+  // Counts a handled message towards the kind's checkpoint cadence.
+  void note_change() {
+    if (tick_handled_) {
+      tick_handled_ = false;
+      return;
+    }
+    ++unsaved_;
+    if (cadence_.every_messages > 0 && unsaved_ >= cadence_.every_messages) {
+      save_checkpoint();
+      return;
+    }
+    if (cadence_.every.count() > 0 && !tick_armed_) {
+      tick_armed_ = true;
+      // Untyped handle: the tick is not part of any typed interface; the
+      // default handler takes it.
+      caf::delayed_anon_send(caf::actor_cast<caf::actor>(this), cadence_.every,
+                             checkpoint_tick_atom_v);
+    }
+  }
+
   void bump_handled() noexcept {
     // Single writer (this actor), so no read-modify-write instruction needed.
     auto& h = counters_->handled;
@@ -210,25 +251,42 @@ private:
       ctx_.entry->end_save(counters_.get(), nullptr);
   }
 
+  // Restores the first usable checkpoint, newest first. A corrupt or
+  // undecodable one is reported; then the previous version is tried (policy
+  // checkpoints.on_corrupt = "previous") or the actor starts fresh.
   void restore_checkpoint() {
-    auto& cp = ctx_.restored;
-    if (cp.empty())
-      return;
-    if (!cp.intact()) {
-      detail::log_restore_problem(ctx_.path,
-                                  "checkpoint " + std::to_string(cp.seq) +
-                                      " fails its checksum; starting from a fresh state");
-      return;
+    auto& candidates = ctx_.restored;
+    auto use_previous = !ctx_.node || ctx_.node->checkpoints().on_corrupt == "previous";
+    for (size_t i = 0; i < candidates.size(); ++i) {
+      auto& cp = candidates[i];
+      std::string problem;
+      if (!cp.intact()) {
+        problem = "checkpoint " + std::to_string(cp.seq) + " fails its CRC-32 check";
+      } else if (auto err = this->restore_state(cp.blob, cp.format_version)) {
+        problem = "checkpoint " + std::to_string(cp.seq) + " cannot be restored (" +
+                  this->system().render(err) + ")";
+      } else {
+        checkpoint_seq_ = cp.seq;
+        if (ctx_.entry)
+          ctx_.entry->set_checkpoint(cp.seq, cp.updated_at_ms);
+        if (i > 0)
+          report("checkpoint.fallback",
+                 "restored the previous checkpoint " + std::to_string(cp.seq));
+        return;
+      }
+      auto next = use_previous && i + 1 < candidates.size();
+      report("checkpoint.corrupt",
+             problem + (next ? "; trying the previous one" : "; starting from a fresh state"));
+      if (!next)
+        return;
     }
-    if (auto err = this->restore_state(cp.blob, cp.format_version)) {
-      detail::log_restore_problem(
-          ctx_.path, "checkpoint " + std::to_string(cp.seq) + " could not be restored (" +
-                         this->system().render(err) + "); starting from a fresh state");
-      return;
-    }
-    checkpoint_seq_ = cp.seq;
-    if (ctx_.entry)
-      ctx_.entry->set_checkpoint(cp.seq, cp.updated_at_ms);
+  }
+
+  void report(std::string action, std::string detail) {
+    if (ctx_.node)
+      ctx_.node->report(incident{ctx_.path, std::move(action), std::move(detail)});
+    else
+      detail::log_restore_problem(ctx_.path, detail);
   }
 
   void stop_with_checkpoint(caf::error reason) {
@@ -262,6 +320,12 @@ private:
   std::shared_ptr<actor_counters> counters_;
   uint64_t checkpoint_seq_ = 0;
   bool stopping_ = false;
+  config::checkpoint_cadence cadence_;
+  bool cadence_active_ = false;
+  /// Handled messages since the last save.
+  int64_t unsaved_ = 0;
+  bool tick_armed_ = false;
+  bool tick_handled_ = false;
 };
 
 /// The common case: a dynamically typed managed actor.

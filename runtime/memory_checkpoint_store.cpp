@@ -8,14 +8,23 @@ uint64_t memory_checkpoint_backend::save(checkpoint x) {
   std::lock_guard<std::mutex> guard{mtx_};
   x.seq = ++last_seq_;
   auto seq = x.seq;
-  by_path_[x.path] = std::move(x);
+  auto& versions = by_path_[x.path];
+  versions.insert(versions.begin(), std::move(x));
+  if (versions.size() > static_cast<size_t>(config::checkpoint_versions_kept))
+    versions.resize(static_cast<size_t>(config::checkpoint_versions_kept));
   return seq;
 }
 
 checkpoint memory_checkpoint_backend::load(const std::string& path) const {
   std::lock_guard<std::mutex> guard{mtx_};
   auto i = by_path_.find(path);
-  return i != by_path_.end() ? i->second : checkpoint{};
+  return i != by_path_.end() ? i->second.front() : checkpoint{};
+}
+
+std::vector<checkpoint> memory_checkpoint_backend::load_versions(const std::string& path) const {
+  std::lock_guard<std::mutex> guard{mtx_};
+  auto i = by_path_.find(path);
+  return i != by_path_.end() ? i->second : std::vector<checkpoint>{};
 }
 
 std::size_t memory_checkpoint_backend::size() const {
@@ -32,9 +41,9 @@ memory_checkpoint_store::memory_checkpoint_store(caf::actor_config& cfg, spawn_c
 
 memory_checkpoint_store::behavior_type memory_checkpoint_store::make_behavior() {
   return {
-      [this](load_checkpoint_atom, const std::string& path) -> checkpoint {
+      [this](load_checkpoint_atom, const std::string& path) -> std::vector<checkpoint> {
         ++loads_;
-        return backend_->load(path);
+        return backend_->load_versions(path);
       },
       [this](save_checkpoint_atom, checkpoint& cp) -> caf::result<uint64_t> {
         if (!cp.intact())

@@ -27,12 +27,17 @@ public:
   /// The newest checkpoint of `path` (empty() if none).
   checkpoint load(const std::string& path) const;
 
+  /// The newest checkpoints of `path`, newest first (at most
+  /// checkpoint_versions_kept).
+  std::vector<checkpoint> load_versions(const std::string& path) const;
+
   std::size_t size() const;
 
 private:
   mutable std::mutex mtx_;
   uint64_t last_seq_ = 0;
-  std::map<std::string, checkpoint> by_path_;
+  /// Newest first.
+  std::map<std::string, std::vector<checkpoint>> by_path_;
 };
 
 class memory_checkpoint_store : public basic_managed_actor<checkpoint_store_actor::base> {

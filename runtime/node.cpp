@@ -52,7 +52,23 @@ child_spec default_tree(const config::farm_config& farm, const std::string& stor
   child_spec store;
   store.id = "store";
   store.kind = store_kind;
+  store.params["db"] = farm.store.path;
+  store.params["synchronous"] = farm.store.synchronous;
+  store.params["batch_rows_max"] = std::to_string(farm.store.batch_rows_max);
+  store.params["commit_wait_ms"] = std::to_string(farm.store.commit_wait.count());
+  store.params["busy_timeout_ms"] = std::to_string(farm.store.busy_timeout.count());
   root.children.push_back(std::move(store));
+  if (farm.backup.every.count() > 0) {
+    child_spec backup;
+    backup.id = "backup";
+    backup.kind = "backup_scheduler";
+    backup.params["db"] = farm.store.path;
+    backup.params["dir"] = farm.backup.dir;
+    backup.params["every_ms"] = std::to_string(farm.backup.every.count());
+    backup.params["keep"] = std::to_string(farm.backup.keep);
+    backup.params["max_age_ms"] = std::to_string(farm.backup.max_age.count());
+    root.children.push_back(std::move(backup));
+  }
   child_spec monitor;
   monitor.id = "monitor";
   monitor.kind = "monitor";
@@ -103,14 +119,20 @@ caf::expected<std::unique_ptr<node>> node::start(node_options opts) {
   self->cfg_ = std::make_unique<caf::actor_system_config>();
   auto& cfg = *self->cfg_;
   cfg.add_message_types<caf::id_block::tfarm_runtime>();
+  if (opts.configure)
+    opts.configure(cfg);
   add_error_renderers(cfg);
   if (farm.node.scheduler_threads > 0)
     cfg.set("scheduler.max-threads", static_cast<size_t>(farm.node.scheduler_threads));
   cfg.set("scheduler.policy",
           farm.node.scheduler == "sharing" ? caf::atom("sharing") : caf::atom("stealing"));
   self->system_ = std::make_unique<caf::actor_system>(cfg);
-  self->context_ = std::make_shared<node_context>(farm.node.name, std::move(opts.kinds),
-                                                  std::move(policies), farm.limits, seed);
+  self->context_ =
+      std::make_shared<node_context>(farm.node.name, std::move(opts.kinds), std::move(policies),
+                                     farm.limits, seed, farm.checkpoints);
+  self->context_->preload(std::move(opts.preload));
+  if (opts.prepare)
+    opts.prepare(*self->context_);
   self->shutdown_timeout_ = farm.node.shutdown_timeout;
   self->self_ = std::make_unique<caf::scoped_actor>(*self->system_);
   auto tree = default_tree(farm, opts.store_kind);

@@ -19,6 +19,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -43,6 +44,15 @@ struct node_options {
   std::string store_kind = "memory_store";
   /// Seed for restart jitter; 0 picks one from the clock.
   uint64_t seed = 0;
+  /// Checkpoints read from the database before start (every persistent
+  /// actor's first start uses them instead of asking the store).
+  std::vector<checkpoint> preload;
+  /// Adds message types, error renderers, ... of other modules to the actor
+  /// system's configuration before the system starts.
+  std::function<void(caf::actor_system_config&)> configure;
+  /// Runs once the node context exists, before the tree starts (e.g. to
+  /// route incidents into the audit log).
+  std::function<void(node_context&)> prepare;
 };
 
 /// Outcome of node::stop().
@@ -54,7 +64,9 @@ struct stop_report {
   std::vector<std::string> stuck;
 };
 
-/// The static tree of a farm (without the root's own id).
+/// The static tree of a farm (without the root's own id). The store child
+/// gets the farm's [store] settings as parameters; a "backup" child
+/// (backup_scheduler) follows it when [backup] every is set.
 child_spec default_tree(const config::farm_config& farm, const std::string& store_kind);
 
 class node {

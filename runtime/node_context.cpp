@@ -1,13 +1,19 @@
 #include "runtime/node_context.hpp"
 
+#include <algorithm>
+
+#include <spdlog/logger.h>
+
+#include "runtime/logger.hpp"
 #include "runtime/memory_checkpoint_store.hpp"
 
 namespace tfarm::runtime {
 
 node_context::node_context(std::string node_name, kind_registry kinds, config::policy_set policies,
-                           config::runbook_limits limits, uint64_t seed)
+                           config::runbook_limits limits, uint64_t seed,
+                           config::checkpoint_settings checkpoints)
     : registry_(std::move(node_name)), kinds_(std::move(kinds)), limits_(limits), seed_(seed),
-      policies_(std::move(policies)),
+      checkpoints_(std::move(checkpoints)), policies_(std::move(policies)),
       memory_backend_(std::make_shared<memory_checkpoint_backend>()) {
   // nop
 }
@@ -20,6 +26,41 @@ config::supervisor_policy node_context::policy_for(const std::string& path) cons
 void node_context::set_policies(config::policy_set x) {
   std::lock_guard<std::mutex> guard{mtx_};
   policies_ = std::move(x);
+}
+
+void node_context::preload(std::vector<checkpoint> xs) {
+  std::lock_guard<std::mutex> guard{mtx_};
+  for (auto& x : xs)
+    preloaded_[x.path].push_back(std::move(x));
+  for (auto& [path, versions] : preloaded_)
+    std::sort(versions.begin(), versions.end(),
+              [](const checkpoint& a, const checkpoint& b) { return a.seq > b.seq; });
+}
+
+std::vector<checkpoint> node_context::take_preloaded(const std::string& path) {
+  std::lock_guard<std::mutex> guard{mtx_};
+  auto i = preloaded_.find(path);
+  if (i == preloaded_.end())
+    return {};
+  auto result = std::move(i->second);
+  preloaded_.erase(i);
+  return result;
+}
+
+void node_context::report(const incident& x) const {
+  log().error("{}: {}: {}", x.path, x.action, x.detail);
+  incident_sink sink;
+  {
+    std::lock_guard<std::mutex> guard{mtx_};
+    sink = incident_sink_;
+  }
+  if (sink)
+    sink(x);
+}
+
+void node_context::set_incident_sink(incident_sink f) {
+  std::lock_guard<std::mutex> guard{mtx_};
+  incident_sink_ = std::move(f);
 }
 
 checkpoint_store_actor node_context::store() const {

@@ -7,13 +7,17 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <string>
+#include <vector>
 
 #include "config/farm_config.hpp"
 #include "config/supervision_policy.hpp"
 #include "runtime/actor_registry.hpp"
+#include "runtime/checkpoint.hpp"
 #include "runtime/interfaces.hpp"
 #include "runtime/kind_registry.hpp"
 
@@ -21,10 +25,25 @@ namespace tfarm::runtime {
 
 class memory_checkpoint_backend;
 
+/// Something operators must hear about that is not a failure of the actor
+/// itself: a corrupt checkpoint, a fallback to an older state. Written to the
+/// audit log (when the node has a database) and logged; the monitoring issue
+/// routes them as alerts.
+struct incident {
+  /// Actor path it concerns.
+  std::string path;
+  /// Dotted action name, e.g. "checkpoint.corrupt".
+  std::string action;
+  std::string detail;
+};
+
 class node_context {
 public:
+  using incident_sink = std::function<void(const incident&)>;
+
   node_context(std::string node_name, kind_registry kinds, config::policy_set policies,
-               config::runbook_limits limits, uint64_t seed);
+               config::runbook_limits limits, uint64_t seed,
+               config::checkpoint_settings checkpoints = {});
 
   const std::string& node_name() const noexcept { return registry_.node_name(); }
   actor_registry& registry() noexcept { return registry_; }
@@ -44,6 +63,21 @@ public:
   checkpoint_store_actor store() const;
   void set_store(checkpoint_store_actor x);
 
+  /// When actors of `kind` save their state, and what a corrupt one means.
+  const config::checkpoint_settings& checkpoints() const noexcept { return checkpoints_; }
+
+  /// Checkpoints read in bulk before the tree starts (a node started on an
+  /// existing database), newest first per path.
+  void preload(std::vector<checkpoint> xs);
+
+  /// Hands out (once) the preloaded checkpoints of `path`.
+  std::vector<checkpoint> take_preloaded(const std::string& path);
+
+  /// Reports an incident: logs it and passes it to the sink, if any.
+  void report(const incident& x) const;
+
+  void set_incident_sink(incident_sink f);
+
   /// The in-memory checkpoint data; it outlives store restarts.
   std::shared_ptr<memory_checkpoint_backend> memory_backend() const noexcept {
     return memory_backend_;
@@ -54,7 +88,10 @@ private:
   const kind_registry kinds_;
   const config::runbook_limits limits_;
   const uint64_t seed_;
+  const config::checkpoint_settings checkpoints_;
   mutable std::mutex mtx_;
+  std::map<std::string, std::vector<checkpoint>> preloaded_;
+  incident_sink incident_sink_;
   config::policy_set policies_;
   checkpoint_store_actor store_;
   std::shared_ptr<memory_checkpoint_backend> memory_backend_;

@@ -3,6 +3,7 @@
 
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "runtime/checkpoint.hpp"
 #include "runtime/child_spec.hpp"
@@ -19,9 +20,10 @@ struct spawn_context {
   std::shared_ptr<node_context> node;
   /// The registry entry shared by every incarnation of this path.
   std::shared_ptr<registry_entry> entry;
-  /// The newest checkpoint of this path; empty() when there is none (or when
-  /// the kind is not persistent).
-  checkpoint restored;
+  /// Checkpoints to restore from, newest first: the actor uses the first one
+  /// it can decode (the next ones are fallbacks, per checkpoints.on_corrupt).
+  /// Empty when there is none or the kind is not persistent.
+  std::vector<checkpoint> restored;
 };
 
 } // namespace tfarm::runtime

@@ -11,7 +11,8 @@ stubborn::stubborn(caf::actor_config& cfg, spawn_context ctx) : managed_actor(cf
 }
 
 kind_info stubborn::kind() {
-  return make_kind<stubborn>("stubborn", "ignores exit requests (diagnostic: bounded shutdown)");
+  return make_kind<stubborn>("stubborn", "ignores exit requests (diagnostic: bounded shutdown)",
+                             kind_agent);
 }
 
 caf::behavior stubborn::make_behavior() {

@@ -52,7 +52,7 @@ supervisor::supervisor(caf::actor_config& cfg, spawn_context ctx)
 kind_info supervisor::kind() {
   return make_kind<supervisor>("supervisor",
                                "supervises children by its policy (strategy, intensity, backoff)",
-                               false, true);
+                               kind_supervisor);
 }
 
 supervisor_actor supervisor::self_handle() {
@@ -414,19 +414,24 @@ bool supervisor::run_start(op& x) {
     return false;
   }
   if (!c->kind->persistent)
-    return spawn_and_wait(x, *c, checkpoint{});
+    return spawn_and_wait(x, *c, {});
+  // A node started on an existing database loaded every checkpoint up
+  // front: nothing can be in flight before an actor's first start.
+  if (node())
+    if (auto preloaded = node()->take_preloaded(c->path); !preloaded.empty())
+      return spawn_and_wait(x, *c, std::move(preloaded));
   // Fast path: the last acknowledged checkpoint, when nothing newer can be
   // in flight (see registry_entry::cached_checkpoint).
   if (auto cached = c->entry ? c->entry->cached_checkpoint() : nullptr)
-    return spawn_and_wait(x, *c, *cached);
+    return spawn_and_wait(x, *c, {*cached});
   auto store = node() ? node()->store() : checkpoint_store_actor{};
   if (!store)
-    return spawn_and_wait(x, *c, checkpoint{});
+    return spawn_and_wait(x, *c, {});
   auto token = begin_wait(wait_kind::checkpoint, c->spec.id);
   request(store, std::chrono::milliseconds{config::checkpoint_load_timeout_ms},
           load_checkpoint_atom_v, c->path)
       .then(
-          [this, token](checkpoint& cp) {
+          [this, token](std::vector<checkpoint>& cps) {
             if (!busy_ || wait_.token != token)
               return;
             auto w = find(wait_.id);
@@ -435,7 +440,7 @@ bool supervisor::run_start(op& x) {
               return;
             }
             auto epoch = queue_epoch_;
-            if (!spawn_and_wait(ops_.front(), *w, std::move(cp)) && epoch == queue_epoch_)
+            if (!spawn_and_wait(ops_.front(), *w, std::move(cps)) && epoch == queue_epoch_)
               resume_after_wait();
           },
           [this, token](caf::error& err) {
@@ -454,11 +459,11 @@ bool supervisor::run_start(op& x) {
   return true;
 }
 
-bool supervisor::spawn_and_wait(op& x, child& c, checkpoint cp) {
+bool supervisor::spawn_and_wait(op& x, child& c, std::vector<checkpoint> restored) {
   caf::expected<caf::actor> spawned{caf::error{}};
   try {
     spawned = c.kind->spawn(system(), this,
-                            spawn_context{c.path, c.spec, node(), c.entry, std::move(cp)});
+                            spawn_context{c.path, c.spec, node(), c.entry, std::move(restored)});
   } catch (const std::exception& e) {
     spawned = caf::error{runtime_errc::spawn_failed, c.path + ": " + e.what()};
   }

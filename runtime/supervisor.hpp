@@ -128,7 +128,7 @@ private:
 
   bool run_start(op& x);
   /// Spawns `c`; returns true if the start now waits for the child's children.
-  bool spawn_and_wait(op& x, child& c, checkpoint cp);
+  bool spawn_and_wait(op& x, child& c, std::vector<checkpoint> restored);
   void start_failed(op& x, child& c, const caf::error& reason);
   bool run_stop(op& x);
 

@@ -20,7 +20,7 @@ path = "/user/*"
   shutdown_timeout = "1s"
 TOML
 start=$(date +%s%N)
-expect_exit 0 "$tfarm" run --config "$tmp/farm.toml" --for 1s
+expect_exit 0 "$tfarm" run --db "$tmp/farm.db" --config "$tmp/farm.toml" --for 1s
 elapsed_ms=$((($(date +%s%N) - start) / 1000000))
 expect_grep "^Stopped cleanly in [0-9]+ ms\.$" "$tmp/out"
 expect_grep "stubborn: did not stop within 1s; killing it" "$tmp/err"

@@ -21,7 +21,7 @@ intensity = 1
   min = "0ms"
   max = "0ms"
 TOML
-expect_exit 1 "$tfarm" run --config "$tmp/farm.toml" --for 20s
+expect_exit 1 "$tfarm" run --db "$tmp/farm.db" --config "$tmp/farm.toml" --for 20s
 expect_grep "^tfarm run: error: the root supervisor stopped: restart_intensity_exceeded: /: 1 restarts within 5s exceed intensity 0" "$tmp/err"
 expect_grep "/user/u/flaky: failed \(crash_injected: fail_every: beat 3\)" "$tmp/err"
 echo ok

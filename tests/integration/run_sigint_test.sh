@@ -1,7 +1,7 @@
 # Ctrl-C (SIGINT) and SIGTERM stop `tfarm run` cleanly with exit code 0.
 source "$(dirname "$0")/lib.sh"
 for sig in INT TERM; do
-  "$tfarm" run --config examples/single_node/farm.toml >"$tmp/out" 2>"$tmp/err" &
+  "$tfarm" run --db "$tmp/farm.db" --config examples/single_node/farm.toml >"$tmp/out" 2>"$tmp/err" &
   pid=$!
   wait_for_line "^Running until Ctrl-C" "$tmp/out" 20
   expect_grep "^/ +supervisor +rest_for_one +up" "$tmp/out"

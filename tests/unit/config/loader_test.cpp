@@ -17,7 +17,7 @@ namespace {
 
 check_options builtin_kinds_only() {
   check_options opts;
-  opts.known_kinds = tfarm::runtime::builtin_kinds().names();
+  opts.known_kinds = tfarm::runtime::builtin_kinds().agent_names();
   return opts;
 }
 

@@ -49,7 +49,8 @@ probe::probe(caf::actor_config& cfg, runtime::spawn_context ctx)
 }
 
 runtime::kind_info probe::kind() {
-  return runtime::make_kind<probe>("probe", "test actor with an integer state", true);
+  return runtime::make_kind<probe>("probe", "test actor with an integer state",
+                                   runtime::kind_persistent | runtime::kind_agent);
 }
 
 caf::behavior probe::make_behavior() {

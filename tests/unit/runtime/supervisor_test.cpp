@@ -311,17 +311,78 @@ TEST_F(supervisor_test, a_clean_stop_saves_a_final_checkpoint) {
   EXPECT_GT(cp.seq, seq) << "a final checkpoint was written on the clean stop";
 }
 
-TEST_F(supervisor_test, a_corrupt_checkpoint_falls_back_to_a_fresh_state) {
+TEST_F(supervisor_test, a_corrupt_checkpoint_falls_back_to_the_previous_one) {
   auto sup = abc(restart_strategy::one_for_one);
   ASSERT_EQ(ask<int32_t>(handle_of("/t/a"), caf::add_atom_v, int32_t{4}), 4);
+  ASSERT_EQ(ask<int32_t>(handle_of("/t/a"), caf::add_atom_v, int32_t{3}), 7);
   ASSERT_EQ(ask<bool>(sup, stop_child_atom_v, std::string{"a"}), true);
-  auto cp = ctx_->memory_backend()->load("/t/a");
-  cp.blob[0] = static_cast<char>(cp.blob[0] ^ 0x5a); // the CRC no longer matches
-  ctx_->memory_backend()->save(cp);
-  // Started again (as after a node restart): the store's copy is loaded.
+  // Two versions are kept: the final checkpoint of the clean stop and the
+  // one the last add saved (both 7). The final one gets corrupted.
+  auto versions = ctx_->memory_backend()->load_versions("/t/a");
+  ASSERT_EQ(versions.size(), 2u);
+  auto bad = versions.front();
+  bad.blob[0] = static_cast<char>(bad.blob[0] ^ 0x5a); // the CRC no longer matches
+  ctx_->memory_backend()->save(bad);
+  // Started again (as after a node restart): the store's copies are loaded.
   ASSERT_TRUE(ask<caf::actor>(sup, start_child_atom_v, spec("a", "probe")));
   EXPECT_TRUE(info("/t/a").alive) << "a bad checkpoint must not keep the actor down";
+  EXPECT_EQ(ask<int32_t>(handle_of("/t/a"), caf::get_atom_v), 7);
+  ASSERT_EQ(incidents_.size(), 2u);
+  EXPECT_EQ(incidents_[0].action, "checkpoint.corrupt");
+  EXPECT_EQ(incidents_[0].path, "/t/a");
+  EXPECT_NE(incidents_[0].detail.find("fails its CRC-32 check; trying the previous one"),
+            std::string::npos)
+      << incidents_[0].detail;
+  EXPECT_EQ(incidents_[1].action, "checkpoint.fallback");
+}
+
+TEST_F(supervisor_test, with_on_corrupt_fresh_a_corrupt_checkpoint_means_a_fresh_state) {
+  config::policy_set ps;
+  ps.add(policy("/t", restart_strategy::one_for_one));
+  config::checkpoint_settings cps;
+  cps.on_corrupt = "fresh";
+  make_context(ps, cps);
+  auto sup = start_supervisor("/t", {spec("a", "probe")});
+  ASSERT_EQ(ask<int32_t>(handle_of("/t/a"), caf::add_atom_v, int32_t{4}), 4);
+  ASSERT_EQ(ask<bool>(sup, stop_child_atom_v, std::string{"a"}), true);
+  auto bad = ctx_->memory_backend()->load("/t/a");
+  bad.blob[0] = static_cast<char>(bad.blob[0] ^ 0x5a);
+  ctx_->memory_backend()->save(bad);
+  ASSERT_TRUE(ask<caf::actor>(sup, start_child_atom_v, spec("a", "probe")));
   EXPECT_EQ(ask<int32_t>(handle_of("/t/a"), caf::get_atom_v), 0);
+  ASSERT_EQ(incidents_.size(), 1u);
+  EXPECT_NE(incidents_[0].detail.find("; starting from a fresh state"), std::string::npos);
+}
+
+TEST_F(supervisor_test, checkpoints_follow_the_kinds_cadence) {
+  config::policy_set ps;
+  ps.add(policy("/t", restart_strategy::one_for_one));
+  config::checkpoint_settings cps;
+  cps.by_kind["probe"].every_messages = 3;
+  cps.by_kind["probe"].every = 2s;
+  make_context(ps, cps);
+  start_supervisor("/t", {spec("a", "probe")});
+  auto a = handle_of("/t/a");
+  auto saves = [&] { return ctx_->memory_backend()->load("/t/a").seq; };
+  // get does not save by itself: only the cadence does.
+  self->send(a, caf::get_atom_v);
+  self->send(a, caf::get_atom_v);
+  settle();
+  EXPECT_EQ(saves(), 0u);
+  self->send(a, caf::get_atom_v); // the third message
+  settle();
+  auto after_three = saves();
+  EXPECT_GT(after_three, 0u);
+  self->send(a, caf::get_atom_v); // one unsaved change: saved 2s later
+  settle();
+  EXPECT_EQ(saves(), after_three);
+  advance_time(2s);
+  settle();
+  EXPECT_GT(saves(), after_three);
+  auto after_timer = saves();
+  advance_time(10s); // nothing changed: no more saves, no more timers
+  settle();
+  EXPECT_EQ(saves(), after_timer);
 }
 
 TEST_F(supervisor_test, dynamic_children_start_stop_and_respect_limits) {

@@ -1,0 +1,147 @@
+#include <iostream>
+
+#include <CLI/CLI.hpp>
+#include <nlohmann/json.hpp>
+
+#include "cli/app.hpp"
+#include "cli/commands.hpp"
+#include "config/limits.hpp"
+#include "persistence/error.hpp"
+#include "persistence/maintenance.hpp"
+#include "runtime/error_text.hpp"
+
+namespace tfarm::cli {
+
+namespace {
+
+constexpr int64_t day_ms = 86'400'000;
+
+int fail(const std::string& command, const caf::error& err) {
+  std::cerr << "tfarm " << command << ": error: " << runtime::to_text(err) << '\n';
+  return exit_failure;
+}
+
+} // namespace
+
+void add_db_command(CLI::App& app, const global_options& globals, int& result) {
+  auto db = app.add_subcommand("db", "Back up, restore and check a node's SQLite database");
+  db->require_subcommand(1);
+  auto file = std::make_shared<std::string>("tfarm.db");
+
+  auto backup = db->add_subcommand(
+      "backup", "Write a consistent copy (SQLite online backup, safe while a node writes), then "
+                "verify it with PRAGMA integrity_check");
+  auto out = std::make_shared<std::string>();
+  backup->add_option("--db", *file, "database file")->capture_default_str();
+  backup->add_option("--out", *out, "backup file to write")->required();
+  backup->callback([file, out, &globals, &result] {
+    if (!apply_logging(globals)) {
+      result = exit_usage;
+      return;
+    }
+    persistence::register_error_names();
+    if (auto err = persistence::backup_database(*file, *out)) {
+      result = fail("db backup", err);
+      return;
+    }
+    std::cout << "backup of " << *file << " written to " << *out << " (integrity check: ok)\n";
+    result = exit_ok;
+  });
+
+  auto restore = db->add_subcommand(
+      "restore", "Replace the database with a backup: refused while a node uses it or when the "
+                 "backup fails its integrity check; the replaced file is kept aside");
+  auto from = std::make_shared<std::string>();
+  restore->add_option("--db", *file, "database file to replace")->capture_default_str();
+  restore->add_option("--from", *from, "backup file")->required();
+  restore->callback([file, from, &globals, &result] {
+    if (!apply_logging(globals)) {
+      result = exit_usage;
+      return;
+    }
+    persistence::register_error_names();
+    auto report = persistence::restore_database(*file, *from, persistence::operator_name());
+    if (!report) {
+      result = fail("db restore", report.error());
+      return;
+    }
+    std::cout << "restored " << *file << " from " << *from;
+    if (!report->kept_aside.empty())
+      std::cout << "; the replaced database is kept at " << report->kept_aside;
+    std::cout << '\n';
+    result = exit_ok;
+  });
+
+  auto check = db->add_subcommand(
+      "check", "PRAGMA integrity_check plus the ledger invariants; prints each finding, exit 0 "
+               "when clean, 1 otherwise");
+  check->add_option("--db", *file, "database file")->capture_default_str();
+  check->callback([file, &globals, &result] {
+    if (!apply_logging(globals)) {
+      result = exit_usage;
+      return;
+    }
+    persistence::register_error_names();
+    auto findings = persistence::check_database(*file);
+    if (!findings) {
+      result = fail("db check", findings.error());
+      return;
+    }
+    for (auto& f : *findings)
+      std::cout << *file << ": " << f << '\n';
+    if (findings->empty()) {
+      std::cout << *file << ": clean\n";
+      result = exit_ok;
+    } else {
+      std::cout << *file << ": " << findings->size() << " problem"
+                << (findings->size() == 1 ? "" : "s") << '\n';
+      result = exit_failure;
+    }
+  });
+}
+
+void add_audit_command(CLI::App& app, const global_options& globals, int& result) {
+  auto cmd = app.add_subcommand("audit", "Show the audit log of the last N days");
+  auto file = std::make_shared<std::string>("tfarm.db");
+  auto days = std::make_shared<int>(7);
+  auto json = std::make_shared<bool>(false);
+  cmd->add_option("--db", *file, "database file")->capture_default_str();
+  cmd->add_option("--days", *days, "how many days back")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 36'600));
+  cmd->add_flag("--json", *json, "one JSON array instead of a table");
+  cmd->callback([file, days, json, &globals, &result] {
+    if (!apply_logging(globals)) {
+      result = exit_usage;
+      return;
+    }
+    persistence::register_error_names();
+    auto since = runtime::unix_now_ms() - static_cast<int64_t>(*days) * day_ms;
+    auto records = persistence::read_audit(*file, since, config::audit_query_rows_max);
+    if (!records) {
+      result = fail("audit", records.error());
+      return;
+    }
+    if (*json) {
+      auto arr = nlohmann::json::array();
+      for (auto& r : *records)
+        arr.push_back({{"id", r.id},
+                       {"ts", persistence::format_utc(r.ts_ms)},
+                       {"ts_ms", r.ts_ms},
+                       {"actor", r.actor},
+                       {"user", r.user},
+                       {"action", r.action},
+                       {"detail", r.detail}});
+      std::cout << arr.dump(2) << '\n';
+    } else {
+      for (auto& r : *records)
+        std::cout << persistence::format_utc(r.ts_ms) << "  " << r.actor << "  " << r.user << "  "
+                  << r.action << (r.detail.empty() ? "" : "  " + r.detail) << '\n';
+      std::cout << records->size() << " audit record" << (records->size() == 1 ? "" : "s")
+                << " in the last " << *days << " day" << (*days == 1 ? "" : "s") << '\n';
+    }
+    result = exit_ok;
+  });
+}
+
+} // namespace tfarm::cli

@@ -1,0 +1,146 @@
+#include "persistence/backup_scheduler.hpp"
+
+#include <algorithm>
+#include <ctime>
+#include <filesystem>
+
+#include <nlohmann/json.hpp>
+#include <spdlog/logger.h>
+
+#include "config/duration.hpp"
+#include "config/limits.hpp"
+#include "persistence/logger.hpp"
+#include "persistence/maintenance.hpp"
+#include "persistence/store_actor.hpp"
+#include "runtime/error_text.hpp"
+
+namespace tfarm::persistence {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+int64_t param_ms(const runtime::child_spec& spec, const std::string& key, int64_t fallback) {
+  auto i = spec.params.find(key);
+  if (i == spec.params.end())
+    return fallback;
+  std::string why;
+  auto x = config::parse_integer(i->second, 0, INT64_MAX, why);
+  return x ? *x : fallback;
+}
+
+std::string stem_of(const std::string& db) {
+  return fs::path{db}.stem().string();
+}
+
+std::string utc_stamp() {
+  auto t = std::time(nullptr);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof(buf), "%Y%m%dT%H%M%SZ", &tm);
+  return buf;
+}
+
+} // namespace
+
+backup_scheduler::backup_scheduler(caf::actor_config& cfg, runtime::spawn_context ctx)
+    : runtime::managed_actor(cfg, std::move(ctx)) {
+  auto& params = spec().params;
+  auto i = params.find("db");
+  db_ = i != params.end() ? i->second : "tfarm.db";
+  i = params.find("dir");
+  dir_ = i != params.end() ? i->second : "backups";
+  every_ = std::chrono::milliseconds{
+      std::max<int64_t>(config::backup_interval_ms_min, param_ms(spec(), "every_ms", 3'600'000))};
+  keep_ = static_cast<int32_t>(param_ms(spec(), "keep", config::backup_keep_default));
+  max_age_ =
+      std::chrono::milliseconds{param_ms(spec(), "max_age_ms", config::backup_max_age_ms_default)};
+}
+
+runtime::kind_info backup_scheduler::kind() {
+  return runtime::make_kind<backup_scheduler, caf::detached>(
+      "backup_scheduler", "online database backups on a schedule, with retention");
+}
+
+caf::behavior backup_scheduler::make_behavior() {
+  delayed_send(this, every_, caf::tick_atom_v);
+  return {
+      [this](caf::tick_atom) {
+        run_backup();
+        delayed_send(this, every_, caf::tick_atom_v);
+      },
+  };
+}
+
+void backup_scheduler::run_backup() {
+  std::error_code ec;
+  fs::create_directories(dir_, ec);
+  auto out = (fs::path{dir_} / (stem_of(db_) + "-" + utc_stamp() + ".db")).string();
+  audit_record x;
+  x.actor = path();
+  x.user = "system";
+  if (auto err = backup_database(db_, out)) {
+    ++failures_;
+    last_error_ = runtime::to_text(err);
+    log().error("scheduled backup failed: {}", last_error_);
+    x.action = "db.backup.failed";
+    x.detail = last_error_;
+  } else {
+    ++backups_;
+    last_backup_ = out;
+    last_error_.clear();
+    auto pruned = prune(dir_, stem_of(db_), keep_, max_age_);
+    log().info("scheduled backup written to {} ({} old backups removed)", out, pruned.size());
+    x.action = "db.backup";
+    x.detail =
+        out + (pruned.empty() ? "" : "; removed " + std::to_string(pruned.size()) + " old backups");
+  }
+  if (node())
+    if (auto store = caf::actor_cast<store_actor>(node()->store()))
+      caf::anon_send(store, append_audit_atom_v, std::move(x));
+  publish_description();
+}
+
+std::vector<std::string> backup_scheduler::prune(const std::string& dir, const std::string& db_stem,
+                                                 int32_t keep, std::chrono::milliseconds max_age) {
+  std::vector<fs::path> backups;
+  std::error_code ec;
+  for (auto& entry : fs::directory_iterator{dir, ec}) {
+    auto name = entry.path().filename().string();
+    // "<stem>-YYYYmmddTHHMMSSZ.db"
+    if (name.size() == db_stem.size() + 20 &&
+        name.compare(0, db_stem.size() + 1, db_stem + "-") == 0 &&
+        name.compare(name.size() - 3, 3, ".db") == 0 && name[name.size() - 4] == 'Z')
+      backups.push_back(entry.path());
+  }
+  std::sort(backups.begin(), backups.end()); // the name sorts by time
+  std::vector<std::string> removed;
+  auto now = fs::file_time_type::clock::now();
+  for (size_t i = 0; i < backups.size(); ++i) {
+    auto too_many = backups.size() - i > static_cast<size_t>(keep);
+    auto age = now - fs::last_write_time(backups[i], ec);
+    auto too_old = !ec && age > max_age;
+    if (too_many || too_old) {
+      if (fs::remove(backups[i], ec))
+        removed.push_back(backups[i].string());
+    }
+  }
+  return removed;
+}
+
+std::string backup_scheduler::describe() const {
+  nlohmann::json j;
+  j["db"] = db_;
+  j["dir"] = dir_;
+  j["every_ms"] = every_.count();
+  j["keep"] = keep_;
+  j["backups"] = backups_;
+  j["failures"] = failures_;
+  j["last_backup"] = last_backup_;
+  if (!last_error_.empty())
+    j["last_error"] = last_error_;
+  return j.dump();
+}
+
+} // namespace tfarm::persistence

@@ -1,0 +1,50 @@
+// The "backup_scheduler" kind: takes an online backup of the node's database
+// every `every_ms` into `dir`, keeps at most `keep` of them and none older
+// than `max_age_ms`, and audits each backup. Runs detached: a backup is
+// blocking I/O and must not hold a scheduler thread.
+//
+// Backups are named "<db stem>-<UTC time>.db"; only files of that shape in
+// `dir` are ever deleted.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "runtime/kind_registry.hpp"
+#include "runtime/managed_actor.hpp"
+
+namespace tfarm::persistence {
+
+class backup_scheduler : public runtime::managed_actor {
+public:
+  backup_scheduler(caf::actor_config& cfg, runtime::spawn_context ctx);
+
+  caf::behavior make_behavior() override;
+
+  static runtime::kind_info kind();
+
+  /// Deletes backups of `db_stem` in `dir` beyond `keep` (oldest first) or
+  /// older than `max_age`; returns the deleted paths.
+  static std::vector<std::string> prune(const std::string& dir, const std::string& db_stem,
+                                        int32_t keep, std::chrono::milliseconds max_age);
+
+protected:
+  std::string describe() const override;
+
+private:
+  void run_backup();
+
+  std::string db_;
+  std::string dir_;
+  std::chrono::milliseconds every_;
+  int32_t keep_;
+  std::chrono::milliseconds max_age_;
+  uint64_t backups_ = 0;
+  uint64_t failures_ = 0;
+  std::string last_backup_;
+  std::string last_error_;
+};
+
+} // namespace tfarm::persistence

@@ -1,0 +1,44 @@
+#include "persistence/error.hpp"
+
+#include "runtime/error_text.hpp"
+
+namespace tfarm::persistence {
+
+std::string to_string(store_errc x) {
+  switch (x) {
+  case store_errc::none:
+    return "none";
+  case store_errc::open_failed:
+    return "open_failed";
+  case store_errc::corrupt:
+    return "corrupt";
+  case store_errc::locked:
+    return "locked";
+  case store_errc::read_only:
+    return "read_only";
+  case store_errc::disk_full:
+    return "disk_full";
+  case store_errc::io_error:
+    return "io_error";
+  case store_errc::migration_failed:
+    return "migration_failed";
+  case store_errc::unbalanced_transaction:
+    return "unbalanced_transaction";
+  case store_errc::invalid_record:
+    return "invalid_record";
+  case store_errc::unknown_order:
+    return "unknown_order";
+  case store_errc::backup_failed:
+    return "backup_failed";
+  case store_errc::restore_refused:
+    return "restore_refused";
+  }
+  return "unknown";
+}
+
+void register_error_names() {
+  runtime::add_error_category_names(
+      caf::atom("tfstore"), [](uint8_t code) { return to_string(static_cast<store_errc>(code)); });
+}
+
+} // namespace tfarm::persistence

@@ -1,0 +1,51 @@
+// Error codes of the persistence module (category "tfstore").
+//
+// Messages that accompany them name the database file and, where there is
+// one, the way out (e.g. `tfarm db restore`).
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include <caf/error.hpp>
+#include <caf/make_message.hpp>
+#include <caf/message.hpp>
+
+namespace tfarm::persistence {
+
+enum class store_errc : uint8_t {
+  none = 0,
+  /// The file cannot be opened or created.
+  open_failed,
+  /// The file is not a database or fails its integrity check.
+  corrupt,
+  /// Another process holds the database (or SQLite's lock) too long.
+  locked,
+  /// The file or its folder is read-only.
+  read_only,
+  /// No space left (or the database hit its size limit).
+  disk_full,
+  /// Any other I/O or SQLite failure.
+  io_error,
+  /// The schema is from a newer tfarm, or a migration failed.
+  migration_failed,
+  /// A ledger transaction whose legs do not sum to zero per asset.
+  unbalanced_transaction,
+  /// A record with a missing or invalid field (names the field).
+  invalid_record,
+  /// A fill for an order that was never recorded.
+  unknown_order,
+  /// A backup could not be written or verified.
+  backup_failed,
+  /// A restore was refused (integrity, a node holding the database).
+  restore_refused,
+};
+
+std::string to_string(store_errc x);
+
+/// Registers the "tfstore" category with runtime::to_text() (idempotent).
+void register_error_names();
+
+} // namespace tfarm::persistence
+
+CAF_ERROR_CODE_ENUM(tfarm::persistence::store_errc, "tfstore")

@@ -1,0 +1,64 @@
+// Operator procedures on a database file, for `tfarm db ...` and `tfarm
+// audit`, usable while a node runs (backup, check, audit) or only while none
+// does (restore). Synchronous; each opens its own connections.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include <caf/error.hpp>
+#include <caf/expected.hpp>
+
+#include "persistence/audit_record.hpp"
+#include "persistence/database.hpp"
+#include "runtime/checkpoint.hpp"
+
+namespace tfarm::persistence {
+
+/// Opens (creating and migrating) the database a node is about to run on,
+/// so that problems surface before anything starts, and returns every kept
+/// checkpoint for preloading.
+caf::expected<std::vector<runtime::checkpoint>> prepare_database(const std::string& db,
+                                                                 const open_options& opts);
+
+/// Copies `db` to `out` with SQLite's online backup API (a consistent
+/// snapshot even while a node writes), then verifies the copy with
+/// `PRAGMA integrity_check`. Writes to `out.partial` and renames at the end,
+/// so `out` is never a half-written file.
+caf::error backup_database(const std::string& db, const std::string& out);
+
+/// `PRAGMA integrity_check` and foreign keys, then the ledger invariants:
+/// every transaction has two or more legs summing to zero per asset; every
+/// balance equals its ledger sum; no fill without its order; every
+/// checkpoint matches its CRC-32. Returns the findings (empty: clean).
+caf::expected<std::vector<std::string>> check_database(const std::string& db);
+
+/// What restore_database did.
+struct restore_report {
+  /// Where the replaced database (and its -wal/-shm) went; empty if there
+  /// was none.
+  std::string kept_aside;
+};
+
+/// Replaces `db` with the backup `from`: refuses while a node holds `db` or
+/// when the backup fails its integrity check; keeps the replaced file aside
+/// (`db.replaced-<UTC time>`); audits the restore in the restored database.
+caf::expected<restore_report> restore_database(const std::string& db, const std::string& from,
+                                               const std::string& operator_name);
+
+/// Audit records of `db` since `since_ms`, oldest first.
+caf::expected<std::vector<audit_record>> read_audit(const std::string& db, int64_t since_ms,
+                                                    uint32_t limit);
+
+/// Appends one audit record to `db` directly (operator commands that run
+/// without a node).
+caf::error write_audit(const std::string& db, audit_record x);
+
+/// The login name of the operator running this process.
+std::string operator_name();
+
+/// "2026-11-28T21:03:05.123Z".
+std::string format_utc(int64_t unix_ms);
+
+} // namespace tfarm::persistence

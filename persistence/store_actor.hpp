@@ -1,0 +1,32 @@
+// The store's typed interface: the runtime's checkpoint store plus the
+// ledger, orders, fills and the audit log. Every write is answered only
+// once it is durable (after its group commit).
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include <caf/replies_to.hpp>
+#include <caf/typed_actor.hpp>
+
+#include "persistence/type_ids.hpp"
+#include "runtime/interfaces.hpp"
+
+namespace tfarm::persistence {
+
+using store_actor = runtime::checkpoint_store_actor::extend<
+    // Appends a transaction; unbalanced legs are refused; a known key replays.
+    caf::replies_to<append_ledger_atom, ledger_txn>::with<ledger_receipt>,
+    // Records an order; true if new, false if its client order id was known.
+    caf::replies_to<record_order_atom, order_record>::with<bool>,
+    // Records a fill of a recorded order; true if new, false if known.
+    caf::replies_to<record_fill_atom, fill_record>::with<bool>,
+    // Appends an audit record; replies with its id.
+    caf::replies_to<append_audit_atom, audit_record>::with<uint64_t>,
+    // Audit records since (ms since epoch), oldest first, at most `limit`.
+    caf::replies_to<query_audit_atom, int64_t, uint32_t>::with<std::vector<audit_record>>,
+    // Commits whatever is pending now (answers once it is durable).
+    caf::replies_to<flush_atom>::with<bool>>;
+
+} // namespace tfarm::persistence

@@ -1,0 +1,382 @@
+#include "persistence/store_core.hpp"
+
+#include <map>
+#include <tuple>
+
+#include <SQLiteCpp/Database.h>
+#include <SQLiteCpp/Statement.h>
+
+#include "config/limits.hpp"
+#include "persistence/error.hpp"
+#include "runtime/error.hpp"
+
+namespace tfarm::persistence {
+
+namespace {
+
+// Keeps a cached statement reusable whatever happens while it is used.
+struct statement_reset {
+  SQLite::Statement& s;
+  ~statement_reset() {
+    try {
+      s.reset();
+      s.clearBindings();
+    } catch (...) {
+      // reset() reports the last step's error again; it was handled already.
+    }
+  }
+};
+
+runtime::checkpoint read_checkpoint(SQLite::Statement& q) {
+  runtime::checkpoint cp;
+  cp.path = q.getColumn(0).getString();
+  cp.kind = q.getColumn(1).getString();
+  cp.seq = static_cast<uint64_t>(q.getColumn(2).getInt64());
+  cp.format_version = static_cast<uint32_t>(q.getColumn(3).getInt64());
+  auto blob = q.getColumn(4);
+  cp.blob.assign(static_cast<const char*>(blob.getBlob()), static_cast<size_t>(blob.getBytes()));
+  cp.crc32 = static_cast<uint32_t>(q.getColumn(5).getInt64());
+  cp.updated_at_ms = q.getColumn(6).getInt64();
+  return cp;
+}
+
+caf::error invalid(const std::string& what) {
+  return caf::error{store_errc::invalid_record, what};
+}
+
+} // namespace
+
+store_core::store_core(std::unique_ptr<SQLite::Database> db, std::string file)
+    : db_(std::move(db)), file_(std::move(file)) {
+  SQLite::Statement q{*db_, "SELECT COALESCE(MAX(seq), 0) FROM checkpoints"};
+  q.executeStep();
+  last_seq_ = static_cast<uint64_t>(q.getColumn(0).getInt64());
+}
+
+store_core::~store_core() {
+  rollback();
+}
+
+SQLite::Statement& store_core::stmt(std::unique_ptr<SQLite::Statement>& slot, const char* sql) {
+  if (!slot)
+    slot = std::make_unique<SQLite::Statement>(*db_, sql);
+  return *slot;
+}
+
+// -- transactions ----------------------------------------------------------------
+
+void store_core::begin() {
+  // IMMEDIATE: take the write lock now, so a competing writer shows up here
+  // and not in the middle of a batch.
+  db_->exec("BEGIN IMMEDIATE");
+  in_txn_ = true;
+  seq_at_begin_ = last_seq_;
+}
+
+void store_core::commit() {
+  db_->exec("COMMIT");
+  in_txn_ = false;
+}
+
+void store_core::rollback() noexcept {
+  if (!in_txn_)
+    return;
+  in_txn_ = false;
+  last_seq_ = seq_at_begin_;
+  next_slot_.clear();
+  try {
+    db_->exec("ROLLBACK");
+  } catch (...) {
+    // SQLite may have rolled back already (e.g. after SQLITE_FULL).
+  }
+}
+
+// -- validation -----------------------------------------------------------------------
+
+caf::error store_core::validate(const runtime::checkpoint& x) {
+  if (x.path.empty() || x.path.front() != '/')
+    return invalid("checkpoint path '" + x.path + "' must start with '/'");
+  if (x.kind.empty())
+    return invalid("checkpoint of " + x.path + " has no kind");
+  if (x.blob.size() > config::checkpoint_blob_bytes_max)
+    return invalid("checkpoint of " + x.path + " is " + std::to_string(x.blob.size()) +
+                   " bytes, more than checkpoint_blob_bytes_max (" +
+                   std::to_string(config::checkpoint_blob_bytes_max) + ")");
+  if (!x.intact())
+    return caf::error{runtime::runtime_errc::checkpoint_corrupt,
+                      "checkpoint of " + x.path + " does not match its CRC-32"};
+  return {};
+}
+
+caf::error store_core::validate(const ledger_txn& x) {
+  if (x.idempotency_key.empty())
+    return invalid("ledger transaction without an idempotency key");
+  if (x.kind.empty())
+    return invalid("ledger transaction " + x.idempotency_key + " has no kind");
+  if (x.legs.size() < 2 || x.legs.size() > config::ledger_legs_max)
+    return invalid("ledger transaction " + x.idempotency_key + " has " +
+                   std::to_string(x.legs.size()) + " legs; it needs 2 to " +
+                   std::to_string(config::ledger_legs_max));
+  std::map<std::string, int64_t> sums;
+  for (auto& leg : x.legs) {
+    if (leg.account.empty() || leg.asset.empty())
+      return invalid("ledger transaction " + x.idempotency_key + ": a leg lacks account or asset");
+    if (leg.bucket != "available" && leg.bucket != "reserved")
+      return invalid("ledger transaction " + x.idempotency_key + ": bucket '" + leg.bucket +
+                     "' is neither 'available' nor 'reserved'");
+    if (leg.amount == 0)
+      return invalid("ledger transaction " + x.idempotency_key + ": a leg of amount 0");
+    auto& sum = sums[leg.asset];
+    if (__builtin_add_overflow(sum, leg.amount, &sum))
+      return invalid("ledger transaction " + x.idempotency_key + ": amounts in " + leg.asset +
+                     " overflow");
+  }
+  for (auto& [asset, sum] : sums)
+    if (sum != 0)
+      return caf::error{store_errc::unbalanced_transaction,
+                        "ledger transaction " + x.idempotency_key + ": legs in " + asset +
+                            " sum to " + std::to_string(sum) + ", not 0"};
+  return {};
+}
+
+caf::error store_core::validate(const order_record& x) {
+  if (x.client_order_id.empty())
+    return invalid("order without a client order id");
+  if (x.side != "buy" && x.side != "sell")
+    return invalid("order " + x.client_order_id + ": side '" + x.side +
+                   "' is neither 'buy' nor 'sell'");
+  if (x.type != "limit" && x.type != "market")
+    return invalid("order " + x.client_order_id + ": type '" + x.type +
+                   "' is neither 'limit' nor 'market'");
+  if (x.qty <= 0)
+    return invalid("order " + x.client_order_id + ": quantity " + std::to_string(x.qty) +
+                   " is not positive");
+  if (x.type == "limit" && x.price <= 0)
+    return invalid("order " + x.client_order_id + ": limit price " + std::to_string(x.price) +
+                   " is not positive");
+  return {};
+}
+
+caf::error store_core::validate(const fill_record& x) {
+  if (x.venue_fill_id.empty())
+    return invalid("fill without a venue fill id");
+  if (x.client_order_id.empty())
+    return invalid("fill " + x.venue_fill_id + " names no order");
+  if (x.qty <= 0)
+    return invalid("fill " + x.venue_fill_id + ": quantity " + std::to_string(x.qty) +
+                   " is not positive");
+  return {};
+}
+
+// -- writes -------------------------------------------------------------------------
+
+uint64_t store_core::save_checkpoint(const runtime::checkpoint& cp) {
+  auto i = next_slot_.find(cp.path);
+  if (i == next_slot_.end()) {
+    auto& q = stmt(newest_slot_, "SELECT slot FROM checkpoints WHERE path = ? "
+                                 "ORDER BY seq DESC LIMIT 1");
+    statement_reset guard{q};
+    q.bind(1, cp.path);
+    auto slot = q.executeStep() ? 1 - q.getColumn(0).getInt() : 0;
+    i = next_slot_.emplace(cp.path, slot).first;
+  }
+  auto seq = last_seq_ + 1;
+  auto& s = stmt(save_cp_, "INSERT OR REPLACE INTO checkpoints "
+                           "(path, slot, kind, seq, format_version, blob, crc32, updated_at) "
+                           "VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
+  statement_reset guard{s};
+  s.bind(1, cp.path);
+  s.bind(2, i->second);
+  s.bind(3, cp.kind);
+  s.bind(4, static_cast<int64_t>(seq));
+  s.bind(5, static_cast<int64_t>(cp.format_version));
+  s.bind(6, cp.blob.data(), static_cast<int>(cp.blob.size()));
+  s.bind(7, static_cast<int64_t>(cp.crc32));
+  s.bind(8, cp.updated_at_ms != 0 ? cp.updated_at_ms : runtime::unix_now_ms());
+  s.exec();
+  last_seq_ = seq;
+  i->second = 1 - i->second;
+  return seq;
+}
+
+caf::expected<ledger_receipt> store_core::append_ledger(const ledger_txn& txn) {
+  if (auto err = validate(txn))
+    return err;
+  {
+    auto& q = stmt(find_txn_, "SELECT id, created_at FROM ledger_transactions "
+                              "WHERE idempotency_key = ?");
+    statement_reset guard{q};
+    q.bind(1, txn.idempotency_key);
+    if (q.executeStep())
+      return ledger_receipt{static_cast<uint64_t>(q.getColumn(0).getInt64()),
+                            q.getColumn(1).getInt64(), true};
+  }
+  // New balances first, with overflow checks, before anything is written.
+  std::map<std::tuple<std::string, std::string, std::string>, int64_t> deltas;
+  for (auto& leg : txn.legs) {
+    auto& d = deltas[{leg.account, leg.asset, leg.bucket}];
+    if (__builtin_add_overflow(d, leg.amount, &d))
+      return invalid("ledger transaction " + txn.idempotency_key + ": amounts overflow");
+  }
+  std::map<std::tuple<std::string, std::string, std::string>, int64_t> next;
+  for (auto& [key, delta] : deltas) {
+    auto current = balance(std::get<0>(key), std::get<1>(key), std::get<2>(key));
+    int64_t result = 0;
+    if (__builtin_add_overflow(current, delta, &result))
+      return invalid("ledger transaction " + txn.idempotency_key + ": the balance of " +
+                     std::get<0>(key) + " " + std::get<1>(key) + " would overflow");
+    next[key] = result;
+  }
+  auto now = runtime::unix_now_ms();
+  auto& ins = stmt(insert_txn_, "INSERT INTO ledger_transactions "
+                                "(idempotency_key, kind, memo, created_at) VALUES (?, ?, ?, ?)");
+  {
+    statement_reset guard{ins};
+    ins.bind(1, txn.idempotency_key);
+    ins.bind(2, txn.kind);
+    ins.bind(3, txn.memo);
+    ins.bind(4, now);
+    ins.exec();
+  }
+  auto txn_id = db_->getLastInsertRowid();
+  auto& leg_stmt = stmt(insert_leg_, "INSERT INTO ledger_entries "
+                                     "(txn_id, account, asset, bucket, amount) "
+                                     "VALUES (?, ?, ?, ?, ?)");
+  for (auto& leg : txn.legs) {
+    statement_reset guard{leg_stmt};
+    leg_stmt.bind(1, txn_id);
+    leg_stmt.bind(2, leg.account);
+    leg_stmt.bind(3, leg.asset);
+    leg_stmt.bind(4, leg.bucket);
+    leg_stmt.bind(5, leg.amount);
+    leg_stmt.exec();
+  }
+  auto& put = stmt(put_balance_, "INSERT OR REPLACE INTO balances "
+                                 "(account, asset, bucket, amount) VALUES (?, ?, ?, ?)");
+  for (auto& [key, amount] : next) {
+    statement_reset guard{put};
+    put.bind(1, std::get<0>(key));
+    put.bind(2, std::get<1>(key));
+    put.bind(3, std::get<2>(key));
+    put.bind(4, amount);
+    put.exec();
+  }
+  return ledger_receipt{static_cast<uint64_t>(txn_id), now, false};
+}
+
+caf::expected<bool> store_core::record_order(const order_record& x) {
+  if (auto err = validate(x))
+    return err;
+  auto& s = stmt(insert_order_,
+                 "INSERT INTO orders (client_order_id, agent, account, venue, symbol, side, type, "
+                 "price, qty, status, created_at, updated_at) "
+                 "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+                 "ON CONFLICT (client_order_id) DO NOTHING");
+  statement_reset guard{s};
+  auto ts = x.created_at_ms != 0 ? x.created_at_ms : runtime::unix_now_ms();
+  s.bind(1, x.client_order_id);
+  s.bind(2, x.agent);
+  s.bind(3, x.account);
+  s.bind(4, x.venue);
+  s.bind(5, x.symbol);
+  s.bind(6, x.side);
+  s.bind(7, x.type);
+  s.bind(8, x.price);
+  s.bind(9, x.qty);
+  s.bind(10, x.status.empty() ? std::string{"new"} : x.status);
+  s.bind(11, ts);
+  s.bind(12, ts);
+  return s.exec() == 1;
+}
+
+caf::expected<bool> store_core::record_fill(const fill_record& x) {
+  if (auto err = validate(x))
+    return err;
+  {
+    auto& q = stmt(order_exists_, "SELECT 1 FROM orders WHERE client_order_id = ?");
+    statement_reset guard{q};
+    q.bind(1, x.client_order_id);
+    if (!q.executeStep())
+      return caf::error{store_errc::unknown_order, "fill " + x.venue_fill_id + " is for order " +
+                                                       x.client_order_id +
+                                                       ", which was never recorded"};
+  }
+  auto& s = stmt(insert_fill_, "INSERT INTO fills "
+                               "(venue_fill_id, client_order_id, price, qty, fee, ts) "
+                               "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (venue_fill_id) DO NOTHING");
+  statement_reset guard{s};
+  s.bind(1, x.venue_fill_id);
+  s.bind(2, x.client_order_id);
+  s.bind(3, x.price);
+  s.bind(4, x.qty);
+  s.bind(5, x.fee);
+  s.bind(6, x.ts_ms != 0 ? x.ts_ms : runtime::unix_now_ms());
+  return s.exec() == 1;
+}
+
+uint64_t store_core::append_audit(audit_record x) {
+  auto& s = stmt(insert_audit_, "INSERT INTO audit_logs (ts, actor, user, action, detail) "
+                                "VALUES (?, ?, ?, ?, ?)");
+  statement_reset guard{s};
+  s.bind(1, x.ts_ms != 0 ? x.ts_ms : runtime::unix_now_ms());
+  s.bind(2, x.actor);
+  s.bind(3, x.user);
+  s.bind(4, x.action);
+  s.bind(5, x.detail);
+  s.exec();
+  return static_cast<uint64_t>(db_->getLastInsertRowid());
+}
+
+// -- reads ----------------------------------------------------------------------------
+
+std::vector<runtime::checkpoint> store_core::load_checkpoints(const std::string& path) {
+  auto& q = stmt(load_cp_, "SELECT path, kind, seq, format_version, blob, crc32, updated_at "
+                           "FROM checkpoints WHERE path = ? ORDER BY seq DESC");
+  statement_reset guard{q};
+  q.bind(1, path);
+  std::vector<runtime::checkpoint> result;
+  while (q.executeStep())
+    result.push_back(read_checkpoint(q));
+  return result;
+}
+
+std::vector<runtime::checkpoint> store_core::load_all_checkpoints() {
+  SQLite::Statement q{*db_, "SELECT path, kind, seq, format_version, blob, crc32, updated_at "
+                            "FROM checkpoints ORDER BY path, seq DESC"};
+  std::vector<runtime::checkpoint> result;
+  while (q.executeStep())
+    result.push_back(read_checkpoint(q));
+  return result;
+}
+
+std::vector<audit_record> store_core::query_audit(int64_t since_ms, uint32_t limit) {
+  SQLite::Statement q{*db_, "SELECT id, ts, actor, user, action, detail FROM audit_logs "
+                            "WHERE ts >= ? ORDER BY ts, id LIMIT ?"};
+  q.bind(1, since_ms);
+  q.bind(2, static_cast<int64_t>(std::min(limit, config::audit_query_rows_max)));
+  std::vector<audit_record> result;
+  while (q.executeStep()) {
+    audit_record x;
+    x.id = static_cast<uint64_t>(q.getColumn(0).getInt64());
+    x.ts_ms = q.getColumn(1).getInt64();
+    x.actor = q.getColumn(2).getString();
+    x.user = q.getColumn(3).getString();
+    x.action = q.getColumn(4).getString();
+    x.detail = q.getColumn(5).getString();
+    result.push_back(std::move(x));
+  }
+  return result;
+}
+
+int64_t store_core::balance(const std::string& account, const std::string& asset,
+                            const std::string& bucket) {
+  auto& q = stmt(get_balance_, "SELECT amount FROM balances "
+                               "WHERE account = ? AND asset = ? AND bucket = ?");
+  statement_reset guard{q};
+  q.bind(1, account);
+  q.bind(2, asset);
+  q.bind(3, bucket);
+  return q.executeStep() ? q.getColumn(0).getInt64() : 0;
+}
+
+} // namespace tfarm::persistence

@@ -1,0 +1,117 @@
+// The store's SQL, synchronous, on one connection: what the store actor runs
+// on its own thread, and what tests and tools call directly.
+//
+// Writes happen inside a transaction the caller opens and commits (the
+// actor groups many writers into one). Invalid input comes back as an error
+// value before any SQL runs; SQLite failures throw (the caller rolls back,
+// classifies with persistence::classify and fails the whole batch).
+// Not thread-safe: one thread owns a store_core.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include <caf/error.hpp>
+#include <caf/expected.hpp>
+
+#include "persistence/audit_record.hpp"
+#include "persistence/ledger_txn.hpp"
+#include "persistence/trade_records.hpp"
+#include "runtime/checkpoint.hpp"
+
+namespace SQLite {
+class Database;
+class Statement;
+} // namespace SQLite
+
+namespace tfarm::persistence {
+
+class store_core {
+public:
+  /// Takes an open, migrated connection; `file` names it in messages.
+  store_core(std::unique_ptr<SQLite::Database> db, std::string file);
+  ~store_core();
+
+  store_core(const store_core&) = delete;
+  store_core& operator=(const store_core&) = delete;
+
+  const std::string& file() const noexcept { return file_; }
+  SQLite::Database& db() noexcept { return *db_; }
+
+  // -- transactions ------------------------------------------------------------
+
+  void begin();
+  bool in_transaction() const noexcept { return in_txn_; }
+  void commit();
+  /// Rolls back and forgets what the transaction assigned (sequence numbers).
+  void rollback() noexcept;
+
+  // -- writes (inside a transaction) -----------------------------------------------
+
+  /// Stores a checkpoint as the newest of its path (the previous newest stays
+  /// as the fallback); returns its sequence number.
+  uint64_t save_checkpoint(const runtime::checkpoint& cp);
+
+  /// Appends a balanced transaction and updates balances, or replays a known
+  /// idempotency key.
+  caf::expected<ledger_receipt> append_ledger(const ledger_txn& txn);
+
+  /// True if recorded now, false if the client order id was known.
+  caf::expected<bool> record_order(const order_record& x);
+
+  /// True if recorded now, false if the venue fill id was known; an error if
+  /// its order was never recorded.
+  caf::expected<bool> record_fill(const fill_record& x);
+
+  /// Appends an audit record (ts 0 means now); returns its id.
+  uint64_t append_audit(audit_record x);
+
+  // -- reads -------------------------------------------------------------------
+
+  /// The kept checkpoints of `path`, newest first.
+  std::vector<runtime::checkpoint> load_checkpoints(const std::string& path);
+
+  /// Every kept checkpoint (for restoring a whole node at start-up).
+  std::vector<runtime::checkpoint> load_all_checkpoints();
+
+  std::vector<audit_record> query_audit(int64_t since_ms, uint32_t limit);
+
+  int64_t balance(const std::string& account, const std::string& asset, const std::string& bucket);
+
+  uint64_t last_seq() const noexcept { return last_seq_; }
+
+  // -- validation (pure) ----------------------------------------------------------
+
+  static caf::error validate(const runtime::checkpoint& x);
+  static caf::error validate(const ledger_txn& x);
+  static caf::error validate(const order_record& x);
+  static caf::error validate(const fill_record& x);
+
+private:
+  SQLite::Statement& stmt(std::unique_ptr<SQLite::Statement>& slot, const char* sql);
+
+  std::unique_ptr<SQLite::Database> db_;
+  std::string file_;
+  bool in_txn_ = false;
+  uint64_t last_seq_ = 0;
+  uint64_t seq_at_begin_ = 0;
+  /// Slot (0/1) the next save of a path goes to; filled lazily.
+  std::unordered_map<std::string, int> next_slot_;
+  std::unique_ptr<SQLite::Statement> save_cp_;
+  std::unique_ptr<SQLite::Statement> newest_slot_;
+  std::unique_ptr<SQLite::Statement> load_cp_;
+  std::unique_ptr<SQLite::Statement> find_txn_;
+  std::unique_ptr<SQLite::Statement> insert_txn_;
+  std::unique_ptr<SQLite::Statement> insert_leg_;
+  std::unique_ptr<SQLite::Statement> get_balance_;
+  std::unique_ptr<SQLite::Statement> put_balance_;
+  std::unique_ptr<SQLite::Statement> insert_order_;
+  std::unique_ptr<SQLite::Statement> order_exists_;
+  std::unique_ptr<SQLite::Statement> insert_fill_;
+  std::unique_ptr<SQLite::Statement> insert_audit_;
+};
+
+} // namespace tfarm::persistence

@@ -1,0 +1,31 @@
+// The persistence module's CAF type-ID block, following the runtime's.
+#pragma once
+
+#include <vector>
+
+#include <caf/atom.hpp>
+#include <caf/type_id.hpp>
+
+#include "persistence/audit_record.hpp"
+#include "persistence/ledger_txn.hpp"
+#include "persistence/trade_records.hpp"
+#include "runtime/type_ids.hpp"
+
+CAF_BEGIN_TYPE_ID_BLOCK(tfarm_persistence, caf::id_block::tfarm_runtime::end)
+
+CAF_ADD_TYPE_ID(tfarm_persistence, (tfarm::persistence::ledger_leg))
+CAF_ADD_TYPE_ID(tfarm_persistence, (tfarm::persistence::ledger_txn))
+CAF_ADD_TYPE_ID(tfarm_persistence, (tfarm::persistence::ledger_receipt))
+CAF_ADD_TYPE_ID(tfarm_persistence, (tfarm::persistence::order_record))
+CAF_ADD_TYPE_ID(tfarm_persistence, (tfarm::persistence::fill_record))
+CAF_ADD_TYPE_ID(tfarm_persistence, (tfarm::persistence::audit_record))
+CAF_ADD_TYPE_ID(tfarm_persistence, (std::vector<tfarm::persistence::audit_record>))
+
+CAF_ADD_ATOM(tfarm_persistence, tfarm::persistence, append_ledger_atom, "ledger")
+CAF_ADD_ATOM(tfarm_persistence, tfarm::persistence, record_order_atom, "order")
+CAF_ADD_ATOM(tfarm_persistence, tfarm::persistence, record_fill_atom, "fill")
+CAF_ADD_ATOM(tfarm_persistence, tfarm::persistence, append_audit_atom, "audit")
+CAF_ADD_ATOM(tfarm_persistence, tfarm::persistence, query_audit_atom, "auditq")
+CAF_ADD_ATOM(tfarm_persistence, tfarm::persistence, flush_atom, "flush")
+
+CAF_END_TYPE_ID_BLOCK(tfarm_persistence)
