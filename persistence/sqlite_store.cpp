@@ -175,10 +175,11 @@ void sqlite_store::commit_now() {
   ++commits_;
   rows_committed_ += pending_.size();
   largest_batch_ = std::max<uint64_t>(largest_batch_, pending_.size());
-  auto replies = std::move(pending_);
+    auto replies = std::move(pending_);
   pending_.clear();
   for (auto& r : replies)
     r.ok();
+  publish_description();
 }
 
 void sqlite_store::fail_batch(const caf::error& err) {
@@ -187,10 +188,11 @@ void sqlite_store::fail_batch(const caf::error& err) {
   ++failed_batches_;
   last_error_ = system().render(err);
   log().error("{} ({} writes refused)", last_error_, pending_.size());
-  auto replies = std::move(pending_);
+    auto replies = std::move(pending_);
   pending_.clear();
   for (auto& r : replies)
     r.fail(err);
+  publish_description();
 }
 
 caf::error sqlite_store::flush_for_read() {

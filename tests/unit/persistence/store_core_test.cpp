@@ -1,0 +1,199 @@
+#include "persistence/store_core.hpp"
+
+#include <SQLiteCpp/Database.h>
+#include <gtest/gtest.h>
+
+#include "persistence/database.hpp"
+#include "persistence/error.hpp"
+#include "runtime/error.hpp"
+#include "runtime/error_text.hpp"
+#include "temp_dir.hpp"
+
+using namespace tfarm;
+using namespace tfarm::persistence;
+
+namespace {
+
+runtime::checkpoint make_cp(const std::string& path, const std::string& blob) {
+  runtime::checkpoint cp;
+  cp.path = path;
+  cp.kind = "probe";
+  cp.format_version = 1;
+  cp.blob = blob;
+  cp.crc32 = runtime::crc32(blob);
+  return cp;
+}
+
+ledger_leg leg(std::string account, std::string asset, int64_t amount,
+               std::string bucket = "available") {
+  return ledger_leg{std::move(account), std::move(asset), std::move(bucket), amount};
+}
+
+ledger_txn deposit(std::string key, std::string account, int64_t amount) {
+  return ledger_txn{std::move(key),
+                    "deposit",
+                    {leg(account, "USD", amount), leg("external", "USD", -amount)},
+                    ""};
+}
+
+class store_core_test : public testing::Test {
+protected:
+  void SetUp() override {
+    auto db = open_database(dir_.file("s.db"));
+    ASSERT_TRUE(db) << runtime::to_text(db.error());
+    core_ = std::make_unique<store_core>(std::move(*db), dir_.file("s.db"));
+    core_->begin();
+  }
+
+  void TearDown() override {
+    if (core_ && core_->in_transaction())
+      core_->commit();
+  }
+
+  test::temp_dir dir_;
+  std::unique_ptr<store_core> core_;
+};
+
+} // namespace
+
+TEST_F(store_core_test, keeps_the_newest_two_checkpoints_per_path) {
+  auto s1 = core_->save_checkpoint(make_cp("/a", "one"));
+  auto s2 = core_->save_checkpoint(make_cp("/a", "two"));
+  auto s3 = core_->save_checkpoint(make_cp("/b", "bee"));
+  auto s4 = core_->save_checkpoint(make_cp("/a", "three"));
+  EXPECT_LT(s1, s2);
+  EXPECT_LT(s2, s3);
+  EXPECT_LT(s3, s4);
+  auto a = core_->load_checkpoints("/a");
+  ASSERT_EQ(a.size(), 2u);
+  EXPECT_EQ(a[0].blob, "three");
+  EXPECT_EQ(a[0].seq, s4);
+  EXPECT_EQ(a[1].blob, "two");
+  EXPECT_TRUE(a[0].intact());
+  EXPECT_EQ(core_->load_checkpoints("/b").size(), 1u);
+  EXPECT_TRUE(core_->load_checkpoints("/none").empty());
+  EXPECT_EQ(core_->load_all_checkpoints().size(), 3u);
+}
+
+TEST_F(store_core_test, sequence_numbers_survive_reopening) {
+  auto last = core_->save_checkpoint(make_cp("/a", "x"));
+  core_->commit();
+  core_.reset();
+  auto db = open_database(dir_.file("s.db"));
+  ASSERT_TRUE(db);
+  store_core again{std::move(*db), dir_.file("s.db")};
+  again.begin();
+  EXPECT_GT(again.save_checkpoint(make_cp("/a", "y")), last);
+  again.commit();
+}
+
+TEST_F(store_core_test, a_rolled_back_transaction_leaves_no_trace) {
+  core_->commit();
+  core_->begin();
+  auto before = core_->last_seq();
+  core_->save_checkpoint(make_cp("/a", "gone"));
+  ASSERT_TRUE(core_->append_ledger(deposit("k", "alice", 5)));
+  core_->rollback();
+  EXPECT_EQ(core_->last_seq(), before);
+  EXPECT_TRUE(core_->load_checkpoints("/a").empty());
+  EXPECT_EQ(core_->balance("alice", "USD", "available"), 0);
+  core_->begin();
+  EXPECT_EQ(core_->save_checkpoint(make_cp("/a", "again")), before + 1);
+}
+
+TEST_F(store_core_test, checkpoints_are_validated) {
+  auto bad = make_cp("/a", "x");
+  bad.crc32 ^= 1;
+  EXPECT_EQ(store_core::validate(bad).code(),
+            static_cast<uint8_t>(runtime::runtime_errc::checkpoint_corrupt));
+  EXPECT_EQ(runtime::to_text(store_core::validate(make_cp("a", "x"))),
+            "invalid_record: checkpoint path 'a' must start with '/'");
+  EXPECT_FALSE(store_core::validate(make_cp("/a", "x")));
+}
+
+TEST_F(store_core_test, ledger_appends_update_balances_and_replay_by_key) {
+  auto r1 = core_->append_ledger(deposit("dep-1", "alice", 1'000));
+  ASSERT_TRUE(r1) << runtime::to_text(r1.error());
+  EXPECT_FALSE(r1->replayed);
+  ledger_txn reserve{"res-1",
+                     "reserve",
+                     {leg("alice", "USD", -300), leg("alice", "USD", 300, "reserved")},
+                     "order 7"};
+  ASSERT_TRUE(core_->append_ledger(reserve));
+  EXPECT_EQ(core_->balance("alice", "USD", "available"), 700);
+  EXPECT_EQ(core_->balance("alice", "USD", "reserved"), 300);
+  EXPECT_EQ(core_->balance("external", "USD", "available"), -1'000);
+  auto again = core_->append_ledger(deposit("dep-1", "alice", 999'999));
+  ASSERT_TRUE(again);
+  EXPECT_TRUE(again->replayed);
+  EXPECT_EQ(again->txn_id, r1->txn_id);
+  EXPECT_EQ(core_->balance("alice", "USD", "available"), 700) << "a replay changes nothing";
+}
+
+TEST_F(store_core_test, unbalanced_or_invalid_transactions_are_refused_with_reasons) {
+  auto unbalanced = ledger_txn{"k1", "deposit", {leg("a", "USD", 5), leg("b", "USD", -4)}, ""};
+  EXPECT_EQ(runtime::to_text(core_->append_ledger(unbalanced).error()),
+            "unbalanced_transaction: ledger transaction k1: legs in USD sum to 1, not 0");
+  auto mixed =
+      ledger_txn{"k2",
+                 "swap",
+                 {leg("a", "USD", 5), leg("b", "USD", -5), leg("a", "BTC", 1), leg("b", "BTC", -2)},
+                 ""};
+  EXPECT_EQ(runtime::to_text(core_->append_ledger(mixed).error()),
+            "unbalanced_transaction: ledger transaction k2: legs in BTC sum to -1, not 0");
+  auto one_leg = ledger_txn{"k3", "x", {leg("a", "USD", 5)}, ""};
+  EXPECT_EQ(runtime::to_text(core_->append_ledger(one_leg).error()),
+            "invalid_record: ledger transaction k3 has 1 legs; it needs 2 to 64");
+  auto bucket = ledger_txn{"k4", "x", {leg("a", "USD", 5, "pocket"), leg("b", "USD", -5)}, ""};
+  EXPECT_EQ(runtime::to_text(core_->append_ledger(bucket).error()),
+            "invalid_record: ledger transaction k4: bucket 'pocket' is neither 'available' nor "
+            "'reserved'");
+  auto overflow = ledger_txn{
+      "k5", "x", {leg("a", "USD", INT64_MAX), leg("a", "USD", 1), leg("b", "USD", INT64_MIN)}, ""};
+  EXPECT_EQ(runtime::to_text(core_->append_ledger(overflow).error()),
+            "invalid_record: ledger transaction k5: amounts in USD overflow");
+  ASSERT_TRUE(core_->append_ledger(deposit("k6", "rich", INT64_MAX)));
+  auto more = core_->append_ledger(deposit("k7", "rich", 1));
+  EXPECT_EQ(runtime::to_text(more.error()),
+            "invalid_record: ledger transaction k7: the balance of rich USD would overflow");
+  EXPECT_EQ(runtime::to_text(core_->append_ledger(ledger_txn{"", "x", {}, ""}).error()),
+            "invalid_record: ledger transaction without an idempotency key");
+  EXPECT_EQ(core_->balance("a", "USD", "available"), 0) << "nothing of the refused ones landed";
+}
+
+TEST_F(store_core_test, orders_and_fills_are_idempotent_and_fills_need_their_order) {
+  order_record o{"c-1", "/user/a/mm", "acct", "sim", "BTC-USD", "buy", "limit", 100, 3, "", 0};
+  EXPECT_EQ(core_->record_order(o), true);
+  EXPECT_EQ(core_->record_order(o), false);
+  fill_record f{"v-1", "c-1", 100, 2, 1, 0};
+  EXPECT_EQ(core_->record_fill(f), true);
+  EXPECT_EQ(core_->record_fill(f), false);
+  auto orphan = core_->record_fill(fill_record{"v-2", "nope", 1, 1, 0, 0});
+  ASSERT_FALSE(orphan);
+  EXPECT_EQ(runtime::to_text(orphan.error()),
+            "unknown_order: fill v-2 is for order nope, which was never recorded");
+  o.client_order_id = "c-2";
+  o.side = "hold";
+  EXPECT_EQ(runtime::to_text(core_->record_order(o).error()),
+            "invalid_record: order c-2: side 'hold' is neither 'buy' nor 'sell'");
+  o.side = "sell";
+  o.qty = 0;
+  EXPECT_EQ(runtime::to_text(core_->record_order(o).error()),
+            "invalid_record: order c-2: quantity 0 is not positive");
+}
+
+TEST_F(store_core_test, audit_records_come_back_in_time_order_from_a_point_in_time) {
+  core_->append_audit(audit_record{0, 1'000, "/a", "u", "one", ""});
+  core_->append_audit(audit_record{0, 3'000, "/a", "u", "three", "d"});
+  core_->append_audit(audit_record{0, 2'000, "/b", "v", "two", ""});
+  auto all = core_->query_audit(0, 10);
+  ASSERT_EQ(all.size(), 3u);
+  EXPECT_EQ(all[0].action, "one");
+  EXPECT_EQ(all[1].action, "two");
+  EXPECT_EQ(all[2].detail, "d");
+  EXPECT_EQ(core_->query_audit(2'000, 10).size(), 2u);
+  EXPECT_EQ(core_->query_audit(0, 1).size(), 1u);
+  auto now = core_->append_audit(audit_record{0, 0, "/c", "u", "now", ""});
+  EXPECT_GT(core_->query_audit(runtime::unix_now_ms() - 60'000, 10).back().ts_ms, 3'000);
+  EXPECT_GT(now, 0u);
+}
