@@ -3,7 +3,10 @@
 #pragma once
 
 #include <chrono>
+#include <cstdlib>
+#include <filesystem>
 #include <memory>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -33,6 +36,30 @@ inline std::unique_ptr<caf::actor_system_config> make_config(const scenario_opti
              caf::timespan{std::chrono::microseconds{opts.poll_sleep_us}});
   return cfg;
 }
+
+/// A fresh folder inside `parent` (the system's temp folder when empty),
+/// removed on destruction.
+class temp_dir {
+public:
+  explicit temp_dir(const std::string& parent) {
+    auto base =
+        parent.empty() ? std::filesystem::temp_directory_path() : std::filesystem::path{parent};
+    std::string pattern = (base / "tfarm-bench-XXXXXX").string();
+    if (mkdtemp(pattern.data()) == nullptr)
+      throw std::runtime_error("cannot create a folder in " + base.string());
+    path_ = pattern;
+  }
+  ~temp_dir() {
+    std::error_code ec;
+    std::filesystem::remove_all(path_, ec);
+  }
+  temp_dir(const temp_dir&) = delete;
+  temp_dir& operator=(const temp_dir&) = delete;
+  std::string file(const std::string& name) const { return (path_ / name).string(); }
+
+private:
+  std::filesystem::path path_;
+};
 
 inline int64_t now_ns() {
   return std::chrono::duration_cast<std::chrono::nanoseconds>(

@@ -22,6 +22,7 @@ int main(int argc, char** argv) {
   app.add_option("--scheduler", opts.scheduler, "CAF scheduler: stealing or sharing")
       ->check(CLI::IsMember({"stealing", "sharing"}));
   app.add_option("--poll-sleep-us", opts.poll_sleep_us, "work-stealing idle poll sleep (us)");
+  app.add_option("--dir", opts.dir, "folder for database files (default: the temp folder)");
   app.add_option("--log-level", log_level, "log level while measuring")->capture_default_str();
   app.add_option("NAME", names, "scenarios to run, or 'all'");
   CLI11_PARSE(app, argc, argv);

@@ -15,6 +15,13 @@ const std::vector<scenario>& scenarios() {
        "10,000 crashes of a child with a saved state: crash to the replacement's first message, vs "
        "a raw CAF monitor-and-respawn cycle",
        restart_latency},
+      {"checkpoint_durable",
+       "1,000 actors saving 200-byte states through the store actor (synchronous=FULL) vs raw "
+       "SQLiteCpp batched inserts of the same rows",
+       checkpoint_durable},
+      {"cold_restore",
+       "a node starting on a database of 100,000 actors' checkpoints until every one is restored",
+       cold_restore},
   };
   return all;
 }

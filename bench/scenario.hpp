@@ -22,6 +22,9 @@ struct scenario_options {
   std::string scheduler = "stealing";
   /// Work-stealing: how long an idle worker sleeps between polls (us).
   int64_t poll_sleep_us = 0;
+  /// Where database scenarios put their files (a temporary folder is made
+  /// inside and removed afterwards); the disk under test.
+  std::string dir;
 };
 
 struct scenario {
@@ -41,5 +44,7 @@ double percentile(std::vector<double>& xs, double p);
 
 nlohmann::json message_overhead(const scenario_options& opts);
 nlohmann::json restart_latency(const scenario_options& opts);
+nlohmann::json checkpoint_durable(const scenario_options& opts);
+nlohmann::json cold_restore(const scenario_options& opts);
 
 } // namespace tfarm::bench

@@ -97,6 +97,8 @@ std::optional<supervisor_policy> read_supervisor(load_context& ctx, const toml::
     p.period = *d;
   if (auto i = r.integer("max_children", 0, children_per_supervisor_max))
     p.max_children = static_cast<int32_t>(*i);
+  if (auto x = r.choice("shutdown", {"sequential", "parallel"}, "shutdown order"))
+    p.parallel_shutdown = *x == "parallel";
   if (auto b = r.table("backoff")) {
     table_reader br{ctx, *b, "[supervisor.backoff]"};
     auto min = br.duration("min", zero_ms, milliseconds{restart_backoff_ms_max});

@@ -81,6 +81,10 @@ struct supervisor_policy {
   milliseconds child_shutdown_timeout{shutdown_timeout_ms_default};
   /// Dynamic children allowed at once; 0 means no limit of its own.
   int32_t max_children = 0;
+  /// Stop all children at once instead of one by one in reverse order (for
+  /// supervisors of independent children, e.g. per-user agents: their final
+  /// checkpoints then share commits instead of waiting for each other).
+  bool parallel_shutdown = false;
   /// Overrides by child id; ids are unique within one policy.
   std::vector<child_policy> children;
 

@@ -106,7 +106,7 @@ caf::error backup_database(const std::string& db, const std::string& out) {
   try {
     SQLite::Database src{db, SQLite::OPEN_READWRITE,
                          static_cast<int>(config::store_busy_timeout_ms_default)};
-        SQLite::Database dst{partial, SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE};
+    SQLite::Database dst{partial, SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE};
     {
       SQLite::Backup backup{dst, src};
       // One step copies every page under one read transaction: a consistent
@@ -257,7 +257,7 @@ caf::expected<restore_report> restore_database(const std::string& db, const std:
   auto restoring = db + ".restoring";
   fs::remove(restoring, ec);
   try {
-        SQLite::Database src{from, SQLite::OPEN_READONLY};
+    SQLite::Database src{from, SQLite::OPEN_READONLY};
     SQLite::Database dst{restoring, SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE};
     {
       SQLite::Backup backup{dst, src};

@@ -1,19 +1,21 @@
 #include "persistence/sqlite_store.hpp"
 
-#include <SQLiteCpp/Database.h>
 #include <nlohmann/json.hpp>
 #include <spdlog/logger.h>
 
 #include "config/duration.hpp"
 #include "config/limits.hpp"
-#include "persistence/database.hpp"
 #include "persistence/error.hpp"
 #include "persistence/logger.hpp"
 #include "persistence/store_core.hpp"
+#include "persistence/store_writer.hpp"
 
 namespace tfarm::persistence {
 
 namespace {
+
+/// Batches handed to the writer before further writes wait in the open one.
+constexpr size_t writer_batches_queued_max = 2;
 
 int64_t param_int(const runtime::child_spec& spec, const std::string& key, int64_t fallback) {
   auto i = spec.params.find(key);
@@ -30,10 +32,15 @@ std::string param_str(const runtime::child_spec& spec, const std::string& key,
   return i != spec.params.end() ? i->second : fallback;
 }
 
-int64_t micros_since(std::chrono::steady_clock::time_point t0) {
-  return std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() -
-                                                               t0)
-      .count();
+// Answers a typed promise with the T held by a result (or its error).
+template <class T>
+std::function<void(store_result&)> answer_with(caf::typed_response_promise<T> rp) {
+  return [rp](store_result& r) mutable {
+    if (r.error)
+      rp.deliver(r.error);
+    else
+      rp.deliver(std::move(std::get<T>(r.value)));
+  };
 }
 
 } // namespace
@@ -55,7 +62,7 @@ sqlite_store::sqlite_store(caf::actor_config& cfg, runtime::spawn_context ctx)
 sqlite_store::~sqlite_store() = default;
 
 runtime::kind_info sqlite_store::kind() {
-  return runtime::make_kind<sqlite_store, caf::detached>(
+  return runtime::make_kind<sqlite_store>(
       "sqlite_store", "SQLite store: checkpoints, ledger, orders, fills, audit (group commit)");
 }
 
@@ -64,88 +71,62 @@ sqlite_store::behavior_type sqlite_store::make_behavior() {
   opts.synchronous = synchronous_;
   opts.busy_timeout = busy_timeout_;
   opts.max_page_count = max_page_count_;
-  auto db = open_database(file_, opts);
-  if (!db) {
-    log().error("{}", system().render(db.error()));
-    quit(db.error());
-    return behavior_type::make_empty_behavior();
-  }
-  core_ = std::make_unique<store_core>(std::move(*db), file_);
-  log().info("{}: open (synchronous={}, batch_rows_max={}, commit_wait={})", file_, synchronous_,
+  writer_ = std::make_unique<store_writer>(file_, opts, caf::actor_cast<caf::actor>(this));
+  log().info("{}: opening (synchronous={}, batch_rows_max={}, commit_wait={})", file_, synchronous_,
              batch_rows_max_, config::format_duration(commit_wait_));
   return {
       [this](runtime::load_checkpoint_atom,
-             const std::string& path) -> caf::result<std::vector<runtime::checkpoint>> {
-        if (auto err = flush_for_read())
-          return err;
-        try {
-          return core_->load_checkpoints(path);
-        } catch (const std::exception& e) {
-          return classify(e, file_, "loading the checkpoint of " + path);
-        }
+             std::string& path) -> caf::result<std::vector<runtime::checkpoint>> {
+        auto rp = make_response_promise<std::vector<runtime::checkpoint>>();
+        submit_read(store_job{load_checkpoints_op{std::move(path)}}, answer_with(rp));
+        return rp;
       },
       [this](runtime::save_checkpoint_atom, runtime::checkpoint& cp) -> caf::result<uint64_t> {
-        return write<uint64_t>([&]() -> caf::expected<uint64_t> {
-          if (auto err = store_core::validate(cp))
-            return err;
-          return core_->save_checkpoint(cp);
-        });
+        auto rp = make_response_promise<uint64_t>();
+        add_write(store_job{std::move(cp)}, answer_with(rp));
+        return rp;
       },
       [this](append_ledger_atom, ledger_txn& txn) -> caf::result<ledger_receipt> {
-        return write<ledger_receipt>([&] { return core_->append_ledger(txn); });
+        auto rp = make_response_promise<ledger_receipt>();
+        add_write(store_job{std::move(txn)}, answer_with(rp));
+        return rp;
       },
       [this](record_order_atom, order_record& x) -> caf::result<bool> {
-        return write<bool>([&] { return core_->record_order(x); });
+        auto rp = make_response_promise<bool>();
+        add_write(store_job{std::move(x)}, answer_with(rp));
+        return rp;
       },
       [this](record_fill_atom, fill_record& x) -> caf::result<bool> {
-        return write<bool>([&] { return core_->record_fill(x); });
+        auto rp = make_response_promise<bool>();
+        add_write(store_job{std::move(x)}, answer_with(rp));
+        return rp;
       },
       [this](append_audit_atom, audit_record& x) -> caf::result<uint64_t> {
-        return write<uint64_t>(
-            [&]() -> caf::expected<uint64_t> { return core_->append_audit(std::move(x)); });
+        auto rp = make_response_promise<uint64_t>();
+        add_write(store_job{std::move(x)}, answer_with(rp));
+        return rp;
       },
       [this](query_audit_atom, int64_t since_ms,
              uint32_t limit) -> caf::result<std::vector<audit_record>> {
-        if (auto err = flush_for_read())
-          return err;
-        try {
-          return core_->query_audit(since_ms, limit);
-        } catch (const std::exception& e) {
-          return classify(e, file_, "reading the audit log");
-        }
+        auto rp = make_response_promise<std::vector<audit_record>>();
+        submit_read(store_job{query_audit_op{since_ms, limit}}, answer_with(rp));
+        return rp;
       },
       [this](flush_atom) -> caf::result<bool> {
         flush_armed_ = false;
-        if (auto err = flush_for_read())
-          return err;
-        return true;
+        auto rp = make_response_promise<bool>();
+        submit_read(store_job{barrier_op{}}, answer_with(rp));
+        return rp;
       },
+      [this](writer_done_atom) { collect(); },
   };
 }
 
-template <class T, class F>
-caf::result<T> sqlite_store::write(F op) {
-  try {
-    if (!core_->in_transaction())
-      core_->begin();
-    caf::expected<T> res = op();
-    if (!res)
-      return std::move(res.error()); // refused before anything was written
-    auto rp = make_response_promise<T>();
-    pending_.push_back(pending_reply{[rp, value = std::move(*res)]() mutable { rp.deliver(value); },
-                                     [rp](const caf::error& err) mutable { rp.deliver(err); }});
-    after_write();
-    return rp;
-  } catch (const std::exception& e) {
-    auto err = classify(e, file_, "write");
-    fail_batch(err);
-    return err;
-  }
-}
-
-void sqlite_store::after_write() {
-  if (pending_.size() >= static_cast<size_t>(batch_rows_max_)) {
-    commit_now();
+void sqlite_store::add_write(store_job job, reply answer) {
+  open_jobs_.push_back(std::move(job));
+  open_replies_.push_back(std::move(answer));
+  if (open_jobs_.size() >= static_cast<size_t>(batch_rows_max_)) {
+    maybe_submit(false);
   } else if (commit_wait_.count() > 0 && !flush_armed_) {
     flush_armed_ = true;
     caf::delayed_anon_send(caf::actor_cast<store_actor>(this), commit_wait_, flush_atom_v);
@@ -154,60 +135,92 @@ void sqlite_store::after_write() {
 
 caf::invoke_message_result sqlite_store::consume(caf::mailbox_element& x) {
   auto result = super::consume(x);
-  // Group commit: the transaction stays open while more messages wait (their
-  // writes join it) and commits once the mailbox is empty.
-  if (core_ && core_->in_transaction() && commit_wait_.count() == 0 && mailbox().empty())
-    commit_now();
+  // No further message waiting: whatever is open may go to the writer.
+  if (!open_jobs_.empty() && mailbox().empty())
+    maybe_submit(true);
   return result;
 }
 
-void sqlite_store::commit_now() {
-  if (!core_ || !core_->in_transaction())
+void sqlite_store::maybe_submit(bool idle) {
+  if (open_jobs_.empty() || !writer_)
     return;
-  auto t0 = std::chrono::steady_clock::now();
-  try {
-    core_->commit();
-  } catch (const std::exception& e) {
-    fail_batch(classify(e, file_, "commit"));
+  auto full = open_jobs_.size() >= static_cast<size_t>(batch_rows_max_);
+  // Group commit: while the writer commits, new writes join the open batch;
+  // it goes to the writer once the writer is free (or the batch is full).
+  if (jobs_in_flight_ == 0 && (commit_wait_.count() == 0 || !idle || full))
+    submit_open_batch();
+  else if (full && jobs_in_flight_ < writer_batches_queued_max)
+    submit_open_batch();
+}
+
+void sqlite_store::submit_open_batch() {
+  auto id = ++next_job_id_;
+  submitted_.emplace_back(id, std::move(open_replies_));
+  writer_->submit(id, std::move(open_jobs_), true);
+  open_jobs_.clear();
+  open_replies_.clear();
+  ++jobs_in_flight_;
+}
+
+void sqlite_store::submit_read(store_job job, reply answer) {
+  // Everything that arrived before the read is written before it.
+  if (!open_jobs_.empty())
+    submit_open_batch();
+  auto id = ++next_job_id_;
+  std::vector<reply> replies;
+  replies.push_back(std::move(answer));
+  submitted_.emplace_back(id, std::move(replies));
+  std::vector<store_job> jobs;
+  jobs.push_back(std::move(job));
+  writer_->submit(id, std::move(jobs), false);
+  ++jobs_in_flight_;
+}
+
+void sqlite_store::collect() {
+  if (!writer_)
     return;
+  for (auto& done : writer_->take_completed()) {
+    if (done.id == 0) {
+      // The database could not be opened: this store cannot work.
+      last_error_ = system().render(done.failure);
+      log().error("{}", last_error_);
+      quit(done.failure);
+      return;
+    }
+    auto i = std::find_if(submitted_.begin(), submitted_.end(),
+                          [&](const auto& s) { return s.first == done.id; });
+    if (i == submitted_.end())
+      continue;
+    auto replies = std::move(i->second);
+    submitted_.erase(i);
+    --jobs_in_flight_;
+    if (done.committed) {
+      ++commits_;
+      rows_committed_ += replies.size();
+      largest_batch_ = std::max<uint64_t>(largest_batch_, replies.size());
+      last_commit_us_ = done.commit_us;
+    } else if (done.failure) {
+      ++failed_batches_;
+      last_error_ = system().render(done.failure);
+    }
+    for (size_t k = 0; k < replies.size() && k < done.results.size(); ++k)
+      replies[k](done.results[k]);
   }
-  last_commit_us_ = micros_since(t0);
-  ++commits_;
-  rows_committed_ += pending_.size();
-  largest_batch_ = std::max<uint64_t>(largest_batch_, pending_.size());
-    auto replies = std::move(pending_);
-  pending_.clear();
-  for (auto& r : replies)
-    r.ok();
+  maybe_submit(mailbox().empty());
   publish_description();
-}
-
-void sqlite_store::fail_batch(const caf::error& err) {
-  if (core_)
-    core_->rollback();
-  ++failed_batches_;
-  last_error_ = system().render(err);
-  log().error("{} ({} writes refused)", last_error_, pending_.size());
-    auto replies = std::move(pending_);
-  pending_.clear();
-  for (auto& r : replies)
-    r.fail(err);
-  publish_description();
-}
-
-caf::error sqlite_store::flush_for_read() {
-  // A failed commit rolls back (its writers got the error); either way the
-  // read then sees only durable data.
-  commit_now();
-  return {};
 }
 
 void sqlite_store::on_exit() {
-  // Whatever arrived before the stop is committed and answered.
-  commit_now();
+  // Whatever arrived before the stop is written and answered.
+  if (writer_) {
+    if (!open_jobs_.empty())
+      submit_open_batch();
+    writer_->stop();
+    collect();
+    writer_.reset();
+  }
   if (node() && node()->store() == caf::actor_cast<runtime::checkpoint_store_actor>(this))
     node()->set_store({});
-  core_.reset();
   super::on_exit();
 }
 
@@ -222,6 +235,8 @@ std::string sqlite_store::describe() const {
   j["avg_batch"] = commits_ > 0 ? rows_committed_ / commits_ : 0;
   j["last_commit_us"] = last_commit_us_;
   j["failed_batches"] = failed_batches_;
+  j["queued_jobs"] = jobs_in_flight_;
+  j["open_writes"] = open_jobs_.size();
   if (!last_error_.empty())
     j["last_error"] = last_error_;
   return j.dump();

@@ -1,14 +1,19 @@
 // The store actor: one per store node, owning one SQLite database.
 //
-// It runs detached (on its own thread), so blocking I/O never stalls CAF's
-// scheduler. Writes are group-committed: a write opens a transaction if none
-// is open and joins it; the transaction commits when no further message is
-// waiting (or after `commit_wait`, or at `batch_rows_max` writes), and only
-// then is every writer in it answered. If a commit or any statement in it
-// fails (disk full, read-only, corruption), the transaction rolls back and
-// every writer in it gets the error: a write is refused, never acknowledged
-// and lost. Reads first commit what is pending, so they only ever see
-// durable data.
+// Pipelined group commit. The actor runs on CAF's scheduler and never blocks:
+// it collects writes into an open batch, and a writer thread it owns runs
+// each batch as one SQLite transaction (and the fsync of its COMMIT). While
+// the writer commits batch N, writes that arrive join batch N+1. A batch is
+// handed to the writer when the writer is idle, or when it holds
+// `batch_rows_max` writes (or after `commit_wait`, when set). Each writer is
+// answered only when its batch has committed; if any statement or the
+// commit fails (disk full, read-only, corruption), the batch rolls back and
+// every write in it gets the error: a write is refused, never acknowledged
+// and lost. Reads go through the same FIFO after the writes that arrived
+// before them, so they only ever see durable data.
+//
+// On stop or crash, on_exit hands over what is open, waits for the writer to
+// finish (bounded by its fsyncs) and answers everything.
 //
 // Parameters (child_spec params, from the farm file's [store] table): db,
 // synchronous, batch_rows_max, commit_wait_ms, busy_timeout_ms, and
@@ -28,7 +33,9 @@
 
 namespace tfarm::persistence {
 
-class store_core;
+class store_writer;
+struct store_job;
+struct store_result;
 
 class sqlite_store : public runtime::basic_managed_actor<store_actor::base> {
 public:
@@ -43,28 +50,24 @@ public:
 
   void on_exit() override;
 
-  /// The "sqlite_store" kind (detached).
+  /// The "sqlite_store" kind.
   static runtime::kind_info kind();
 
 protected:
   std::string describe() const override;
 
 private:
-  struct pending_reply {
-    std::function<void()> ok;
-    std::function<void(const caf::error&)> fail;
-  };
+  using reply = std::function<void(store_result&)>;
 
-  /// Runs `op` (returning caf::expected<T>) inside the open transaction and
-  /// answers once it commits.
-  template <class T, class F>
-  caf::result<T> write(F op);
-
-  void after_write();
-  void commit_now();
-  void fail_batch(const caf::error& err);
-  /// Commits what is pending so that a read sees only durable data.
-  caf::error flush_for_read();
+  /// Adds a write to the open batch; `answer` runs once it committed.
+  void add_write(store_job job, reply answer);
+  /// Hands the open batch to the writer if the rules above allow.
+  void maybe_submit(bool idle);
+  void submit_open_batch();
+  /// Queues a read behind everything submitted so far.
+  void submit_read(store_job job, reply answer);
+  /// Answers the writers of finished jobs.
+  void collect();
 
   std::string file_;
   std::string synchronous_ = "full";
@@ -72,8 +75,14 @@ private:
   std::chrono::milliseconds commit_wait_{0};
   std::chrono::milliseconds busy_timeout_;
   int64_t max_page_count_ = 0;
-  std::unique_ptr<store_core> core_;
-  std::vector<pending_reply> pending_;
+  std::unique_ptr<store_writer> writer_;
+  /// The open batch: jobs and their answers, in arrival order.
+  std::vector<store_job> open_jobs_;
+  std::vector<reply> open_replies_;
+  /// Answers of submitted jobs, by job id.
+  std::vector<std::pair<uint64_t, std::vector<reply>>> submitted_;
+  uint64_t next_job_id_ = 0;
+  size_t jobs_in_flight_ = 0;
   bool flush_armed_ = false;
   // Statistics for describe() and benchmarks.
   uint64_t commits_ = 0;

@@ -27,6 +27,8 @@ using store_actor = runtime::checkpoint_store_actor::extend<
     // Audit records since (ms since epoch), oldest first, at most `limit`.
     caf::replies_to<query_audit_atom, int64_t, uint32_t>::with<std::vector<audit_record>>,
     // Commits whatever is pending now (answers once it is durable).
-    caf::replies_to<flush_atom>::with<bool>>;
+    caf::replies_to<flush_atom>::with<bool>,
+    // Internal: the store's writer thread finished jobs.
+    caf::reacts_to<writer_done_atom>>;
 
 } // namespace tfarm::persistence

@@ -27,5 +27,6 @@ CAF_ADD_ATOM(tfarm_persistence, tfarm::persistence, record_fill_atom, "fill")
 CAF_ADD_ATOM(tfarm_persistence, tfarm::persistence, append_audit_atom, "audit")
 CAF_ADD_ATOM(tfarm_persistence, tfarm::persistence, query_audit_atom, "auditq")
 CAF_ADD_ATOM(tfarm_persistence, tfarm::persistence, flush_atom, "flush")
+CAF_ADD_ATOM(tfarm_persistence, tfarm::persistence, writer_done_atom, "writerdone")
 
 CAF_END_TYPE_ID_BLOCK(tfarm_persistence)

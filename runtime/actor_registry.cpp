@@ -117,8 +117,10 @@ std::shared_ptr<const checkpoint> registry_entry::cached_checkpoint() const {
 void registry_entry::record_failure(std::string reason, int64_t at_ms) {
   std::lock_guard<std::mutex> guard{mtx_};
   failures_.push_back(failure_record{at_ms, std::move(reason)});
-  while (failures_.size() > failure_history_max)
-    failures_.pop_front();
+  if (failures_.size() > failure_history_max)
+    failures_.erase(failures_.begin(),
+                    failures_.begin() +
+                        static_cast<std::ptrdiff_t>(failures_.size() - failure_history_max));
 }
 
 void registry_entry::record_restart() {
@@ -135,7 +137,7 @@ actor_info registry_entry::snapshot() const {
   x.alive = current_ != nullptr;
   x.incarnations = incarnations_;
   x.restarts = restarts_;
-  x.failures.assign(failures_.begin(), failures_.end());
+  x.failures = failures_;
   x.messages_handled = handled_before_;
   if (current_) {
     auto handled = current_->handled.load(std::memory_order_relaxed);
@@ -255,6 +257,12 @@ std::vector<std::string> actor_registry::paths(std::string_view prefix) const {
 std::size_t actor_registry::size() const {
   std::shared_lock<std::shared_mutex> guard{mtx_};
   return entries_.size();
+}
+
+void actor_registry::for_each(const std::function<void(const registry_entry&)>& f) const {
+  std::shared_lock<std::shared_mutex> guard{mtx_};
+  for (auto& [path, entry] : entries_)
+    f(*entry);
 }
 
 } // namespace tfarm::runtime

@@ -15,6 +15,7 @@
 #include <atomic>
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -109,7 +110,9 @@ private:
   uint64_t handled_before_ = 0;
   uint64_t incarnations_ = 0;
   uint64_t restarts_ = 0;
-  std::deque<failure_record> failures_;
+  /// Oldest first; a vector because most entries never fail (an empty
+  /// std::deque still allocates).
+  std::vector<failure_record> failures_;
   uint64_t checkpoint_seq_ = 0;
   int64_t checkpoint_at_ms_ = 0;
   std::shared_ptr<const checkpoint> cached_;
@@ -144,6 +147,11 @@ public:
   std::vector<std::string> paths(std::string_view prefix = "/") const;
 
   std::size_t size() const;
+
+  /// Calls `f` with every entry, in no particular order (cheaper than
+  /// query() for counting over large trees). `f` must not call back into
+  /// the registry's add() or remove().
+  void for_each(const std::function<void(const registry_entry&)>& f) const;
 
 private:
   std::vector<std::shared_ptr<registry_entry>> matching(std::string_view prefix) const;

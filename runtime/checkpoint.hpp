@@ -39,7 +39,7 @@ typename Inspector::result_type inspect(Inspector& f, checkpoint& x) {
            x.blob, x.crc32, x.updated_at_ms);
 }
 
-/// CRC-32 (IEEE 802.3, as zlib computes it) of `data`.
+/// CRC-32 (IEEE 802.3; zlib computes it) of `data`.
 uint32_t crc32(std::string_view data) noexcept;
 
 /// Wall-clock milliseconds since the Unix epoch.

@@ -198,9 +198,10 @@ stop_report node::stop() {
   // (killed, but stuck in a handler) may still run. Wait for the registry.
   auto alive = [&] {
     std::vector<std::string> result;
-    for (auto& a : context_->registry().query("/"))
-      if (a.alive)
-        result.push_back(a.path);
+    context_->registry().for_each([&](const registry_entry& e) {
+      if (e.alive())
+        result.push_back(e.path());
+    });
     return result;
   };
   auto stuck = alive();

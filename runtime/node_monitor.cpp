@@ -37,13 +37,15 @@ caf::behavior node_monitor::make_behavior() {
 void node_monitor::sample() {
   if (!node())
     return;
-  auto actors = node()->registry().query("/");
+  uint64_t actors = 0;
   uint64_t alive = 0;
   uint64_t restarts = 0;
   uint64_t handled = 0;
   uint64_t mailbox_max = 0;
   std::string mailbox_max_path;
-  for (auto& a : actors) {
+  node()->registry().for_each([&](const registry_entry& e) {
+    auto a = e.snapshot();
+    ++actors;
     alive += a.alive ? 1 : 0;
     restarts += a.restarts;
     handled += a.messages_handled;
@@ -51,7 +53,7 @@ void node_monitor::sample() {
       mailbox_max = a.mailbox_size;
       mailbox_max_path = a.path;
     }
-  }
+  });
   auto now = unix_now_ms();
   auto elapsed_ms = std::max<int64_t>(1, now - last_sample_ms_);
   auto rate =
@@ -59,7 +61,7 @@ void node_monitor::sample() {
   last_handled_ = handled;
   last_sample_ms_ = now;
   nlohmann::json j;
-  j["actors"] = actors.size();
+  j["actors"] = actors;
   j["alive"] = alive;
   j["restarts"] = restarts;
   j["messages_per_s"] = rate;
@@ -68,7 +70,7 @@ void node_monitor::sample() {
   summary_json_ = j.dump();
   publish_description();
   log().info("node {}: {} actors ({} alive), {} restarts, {} msg/s, largest mailbox {} ({})",
-             node()->node_name(), actors.size(), alive, restarts, rate, mailbox_max,
+             node()->node_name(), actors, alive, restarts, rate, mailbox_max,
              mailbox_max_path.empty() ? "-" : mailbox_max_path);
 }
 

@@ -2,9 +2,10 @@
 // that their bounds can be tested exhaustively.
 #pragma once
 
+#include <algorithm>
 #include <chrono>
 #include <cstdint>
-#include <deque>
+#include <vector>
 
 #include "config/supervision_policy.hpp"
 
@@ -41,15 +42,18 @@ public:
   /// included, fall within the last `period`.
   std::size_t record(TimePoint now, duration period) {
     times_.push_back(now);
-    while (!times_.empty() && now - times_.front() >= period)
-      times_.pop_front();
+    auto first_recent = std::find_if(times_.begin(), times_.end(),
+                                     [&](const TimePoint& t) { return now - t < period; });
+    times_.erase(times_.begin(), first_recent);
     return times_.size();
   }
 
   std::size_t size() const noexcept { return times_.size(); }
 
 private:
-  std::deque<TimePoint> times_;
+  // A vector, not a deque: a window exists per child, often empty, and an
+  // empty std::deque still allocates its first block.
+  std::vector<TimePoint> times_;
 };
 
 } // namespace tfarm::runtime

@@ -197,6 +197,7 @@ std::string supervisor::describe() const {
   j["intensity"] = policy_.intensity;
   j["period_ms"] = policy_.period.count();
   j["max_children"] = policy_.max_children;
+  j["shutdown"] = policy_.parallel_shutdown ? "parallel" : "sequential";
   j["children"] = children_.size();
   j["phase"] = phase_ == phase::starting  ? "starting"
                : phase_ == phase::running ? "running"
@@ -207,17 +208,23 @@ std::string supervisor::describe() const {
 // -- children -----------------------------------------------------------------
 
 supervisor::child* supervisor::find(const std::string& id) {
-  for (auto& c : children_)
-    if (c->spec.id == id)
-      return c.get();
-  return nullptr;
+  auto i = by_id_.find(id);
+  return i != by_id_.end() ? i->second : nullptr;
 }
 
 supervisor::child* supervisor::find(const caf::actor_addr& addr) {
-  for (auto& c : children_)
-    if (c->addr == addr)
-      return c.get();
-  return nullptr;
+  if (!addr)
+    return nullptr;
+  auto i = by_actor_.find(addr.id());
+  return i != by_actor_.end() && i->second->addr == addr ? i->second : nullptr;
+}
+
+void supervisor::set_addr(child& c, caf::actor_addr addr) {
+  if (c.addr)
+    by_actor_.erase(c.addr.id());
+  c.addr = std::move(addr);
+  if (c.addr)
+    by_actor_[c.addr.id()] = &c;
 }
 
 caf::error supervisor::validate_new_child(const child_spec& spec) const {
@@ -228,10 +235,9 @@ caf::error supervisor::validate_new_child(const child_spec& spec) const {
         runtime_errc::invalid_path,
         "child id '" + spec.id +
             "' is not a valid path segment (1 to 64 characters of A-Z a-z 0-9 _ . -)"};
-  for (auto& c : children_)
-    if (c->spec.id == spec.id)
-      return caf::error{runtime_errc::duplicate_child,
-                        path() + " already has a child '" + spec.id + "'"};
+  if (by_id_.count(spec.id) > 0)
+    return caf::error{runtime_errc::duplicate_child,
+                      path() + " already has a child '" + spec.id + "'"};
   if (!node() || !node()->kinds().find(spec.kind)) {
     auto names = node() ? node()->kinds().names() : std::vector<std::string>{};
     std::string hint;
@@ -286,6 +292,7 @@ supervisor::child& supervisor::add_child(child_spec spec, bool is_static) {
   if (node())
     c->entry = node()->registry().add(c->path, spec.kind);
   c->spec = std::move(spec);
+  by_id_[c->spec.id] = c.get();
   children_.push_back(std::move(c));
   if (phase_ != phase::starting)
     publish_description();
@@ -297,6 +304,8 @@ void supervisor::remove_child(const std::string& id) {
                         [&](const std::unique_ptr<child>& c) { return c->spec.id == id; });
   if (i == children_.end())
     return;
+  set_addr(**i, nullptr);
+  by_id_.erase(id);
   if (node()) {
     // The child's subtree goes with it.
     for (auto& p : node()->registry().paths((*i)->path))
@@ -378,6 +387,8 @@ bool supervisor::run_head() {
     return run_start(x);
   case op_type::stop:
     return run_stop(x);
+  case op_type::stop_group:
+    return run_stop_group(x);
   case op_type::remove:
     if (auto c = find(x.id); c && c->running)
       return run_stop(x); // removed once stopped, in resume_after_wait()
@@ -474,7 +485,7 @@ bool supervisor::spawn_and_wait(op& x, child& c, std::vector<checkpoint> restore
     return false;
   }
   c.handle = std::move(*spawned);
-  c.addr = c.handle.address();
+  set_addr(c, c.handle.address());
   c.running = true;
   c.stopping = false;
   c.restart_pending = false;
@@ -561,6 +572,53 @@ bool supervisor::run_stop(op& x) {
   return true;
 }
 
+bool supervisor::run_stop_group(op& x) {
+  auto token = begin_wait(wait_kind::stop_group, {});
+  static_cast<void>(token);
+  for (auto& id : x.ids) {
+    auto c = find(id);
+    if (!c || !c->running)
+      continue;
+    c->stopping = true;
+    wait_.pending.insert(id);
+    auto killed = c->shutdown_timeout.count() == 0;
+    send_exit(c->handle, killed ? caf::exit_reason::kill : caf::exit_reason::user_shutdown);
+    auto timer = ++next_token_;
+    wait_.timers.emplace(timer, std::make_pair(id, killed));
+    arm_timer(killed ? std::chrono::milliseconds{config::kill_grace_ms} : c->shutdown_timeout,
+              timer);
+  }
+  return !wait_.pending.empty();
+}
+
+void supervisor::on_group_timer(uint64_t token) {
+  auto i = wait_.timers.find(token);
+  auto [id, killed] = i->second;
+  wait_.timers.erase(i);
+  auto c = find(id);
+  if (!c || !c->running || wait_.pending.count(id) == 0)
+    return;
+  if (!killed) {
+    log().warn("{}: did not stop within {}; killing it", c->path,
+               config::format_duration(c->shutdown_timeout));
+    send_exit(c->handle, caf::exit_reason::kill);
+    auto timer = ++next_token_;
+    wait_.timers.emplace(timer, std::make_pair(id, true));
+    arm_timer(std::chrono::milliseconds{config::kill_grace_ms}, timer);
+    return;
+  }
+  log().error("{}: still running {} ms after kill; no longer waiting for it", c->path,
+              config::kill_grace_ms);
+  demonitor(c->handle);
+  c->running = false;
+  c->stopping = false;
+  c->handle = nullptr;
+  set_addr(*c, nullptr);
+  wait_.pending.erase(id);
+  if (wait_.pending.empty())
+    resume_after_wait();
+}
+
 // -- events -------------------------------------------------------------------
 
 void supervisor::on_down(caf::down_msg& msg) {
@@ -569,9 +627,14 @@ void supervisor::on_down(caf::down_msg& msg) {
     return;
   c->running = false;
   c->handle = nullptr;
-  c->addr = nullptr;
+  set_addr(*c, nullptr);
   auto was_stopping = c->stopping;
   c->stopping = false;
+  if (busy_ && wait_.what == wait_kind::stop_group && wait_.pending.erase(c->spec.id) > 0) {
+    if (wait_.pending.empty())
+      resume_after_wait();
+    return;
+  }
   if (busy_ && wait_.id == c->spec.id) {
     switch (wait_.what) {
     case wait_kind::stop_exit:
@@ -612,6 +675,10 @@ void supervisor::on_timer(uint64_t token) {
     pump();
     return;
   }
+  if (busy_ && wait_.what == wait_kind::stop_group && wait_.timers.count(token) > 0) {
+    on_group_timer(token);
+    return;
+  }
   if (!busy_ || token != wait_.token)
     return;
   switch (wait_.what) {
@@ -637,7 +704,7 @@ void supervisor::on_timer(uint64_t token) {
       c->running = false;
       c->stopping = false;
       c->handle = nullptr;
-      c->addr = nullptr;
+      set_addr(*c, nullptr);
     }
     resume_after_wait();
     return;
@@ -755,11 +822,19 @@ void supervisor::begin_shutdown(caf::error reason) {
   delayed_.clear();
   busy_ = false;
   wait_ = wait_state{};
-  for (auto i = children_.rbegin(); i != children_.rend(); ++i) {
+  if (policy_.parallel_shutdown) {
     op x;
-    x.type = op_type::stop;
-    x.id = (*i)->spec.id;
+    x.type = op_type::stop_group;
+    for (auto i = children_.rbegin(); i != children_.rend(); ++i)
+      x.ids.push_back((*i)->spec.id);
     ops_.push_back(std::move(x));
+  } else {
+    for (auto i = children_.rbegin(); i != children_.rend(); ++i) {
+      op x;
+      x.type = op_type::stop;
+      x.id = (*i)->spec.id;
+      ops_.push_back(std::move(x));
+    }
   }
   op fin;
   fin.type = op_type::finish;

@@ -27,7 +27,9 @@
 #include <deque>
 #include <map>
 #include <memory>
+#include <set>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include <caf/actor_clock.hpp>
@@ -85,24 +87,29 @@ private:
     restart_window<time_point> window;
   };
 
-  enum class op_type { start, stop, remove, reply, finish };
+  enum class op_type { start, stop, stop_group, remove, reply, finish };
 
   struct op {
     op_type type = op_type::start;
     std::string id;
-
+    /// stop_group: the children to stop at once.
+    std::vector<std::string> ids;
     /// start: answered with the child's handle (dynamic start, restart_child).
     caf::typed_response_promise<caf::actor> started;
     /// reply: answered with true (stop_child).
     caf::typed_response_promise<bool> done;
   };
 
-  enum class wait_kind { none, checkpoint, started, stop_exit, stop_kill };
+  enum class wait_kind { none, checkpoint, started, stop_exit, stop_kill, stop_group };
 
   struct wait_state {
     wait_kind what = wait_kind::none;
     uint64_t token = 0;
     std::string id;
+    /// stop_group: children not down yet.
+    std::set<std::string> pending;
+    /// stop_group: timer token -> (child, killed already).
+    std::map<uint64_t, std::pair<std::string, bool>> timers;
   };
 
   enum class phase { starting, running, stopping };
@@ -110,6 +117,9 @@ private:
   // -- children --------------------------------------------------------------
   child* find(const std::string& id);
   child* find(const caf::actor_addr& addr);
+  /// Sets (or clears, with nullptr) the running instance's address, keeping
+  /// the lookup index in step.
+  void set_addr(child& c, caf::actor_addr addr);
   child& add_child(child_spec spec, bool is_static);
   void remove_child(const std::string& id);
   caf::error validate_new_child(const child_spec& spec) const;
@@ -131,6 +141,8 @@ private:
   bool spawn_and_wait(op& x, child& c, std::vector<checkpoint> restored);
   void start_failed(op& x, child& c, const caf::error& reason);
   bool run_stop(op& x);
+  bool run_stop_group(op& x);
+  void on_group_timer(uint64_t token);
 
   // -- events ----------------------------------------------------------------
   void on_down(caf::down_msg& msg);
@@ -146,6 +158,10 @@ private:
 
   config::supervisor_policy policy_;
   std::vector<std::unique_ptr<child>> children_;
+  /// Indexes into children_: a supervisor may hold many thousands of
+  /// children (/user, /vault), and every event looks one up.
+  std::unordered_map<std::string, child*> by_id_;
+  std::unordered_map<caf::actor_id, child*> by_actor_;
   std::deque<op> ops_;
   /// Restart operations waiting out their backoff, by timer token. Backoff
   /// does not block the queue: other children keep being served meanwhile.

@@ -5,10 +5,15 @@ bench=$2
 expect_exit 0 "$bench" --list
 expect_grep "^message_overhead " "$tmp/out"
 expect_grep "^restart_latency " "$tmp/out"
-expect_exit 0 "$bench" --scale 0.002 all
-[[ $(wc -l <"$tmp/out") -eq 2 ]] || fail "expected 2 JSON lines"
+expect_grep "^checkpoint_durable " "$tmp/out"
+expect_grep "^cold_restore " "$tmp/out"
+expect_exit 0 "$bench" --scale 0.002 --dir "$tmp" all
+[[ $(wc -l <"$tmp/out") -eq 4 ]] || fail "expected 4 JSON lines"
 expect_grep '^\{"baseline":[0-9]+,.*"ratio":[0-9.]+,.*"scenario":"message_overhead","value":[0-9]+\}$' "$tmp/out"
 expect_grep '^\{"baseline_p50_us":[0-9.]+,"baseline_p99_us":[0-9.]+,.*"p50_us":[0-9.]+,"p99_us":[0-9.]+,"scenario":"restart_latency".*\}$' "$tmp/out"
+expect_grep '^\{"avg_batch":[0-9]+,"baseline":[0-9]+,.*"p99_ack_us":[0-9.]+,"ratio":[0-9.]+,"scenario":"checkpoint_durable".*\}$' "$tmp/out"
+expect_grep '^\{"actors":[0-9]+,"rss_mb":[0-9.]+,"scenario":"cold_restore","seconds":[0-9.]+,.*"stopped_cleanly":true\}$' "$tmp/out"
+[[ -z $(ls "$tmp" | grep tfarm-bench) ]] || fail "the bench left its files behind"
 expect_exit 2 "$bench" no_such_scenario
 expect_grep "unknown scenario 'no_such_scenario'" "$tmp/err"
 echo ok

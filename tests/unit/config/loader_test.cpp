@@ -115,6 +115,7 @@ TEST(loader, reads_every_key_of_a_farm_file) {
   EXPECT_EQ(vault->intensity, 0);
   EXPECT_EQ(vault->period, 60s);
   EXPECT_EQ(vault->max_children, 100);
+  EXPECT_TRUE(vault->parallel_shutdown);
   EXPECT_EQ(vault->backoff.min, 0ms);
   EXPECT_EQ(vault->backoff.max, 0ms);
   EXPECT_EQ(vault->backoff.jitter_ppm, 0u);

@@ -631,3 +631,31 @@ TEST_F(supervisor_test, a_dynamic_supervisor_spec_is_checked_all_the_way_down) {
   ASSERT_FALSE(unknown);
   EXPECT_EQ(unknown.error().code(), static_cast<uint8_t>(runtime_errc::unknown_kind));
 }
+
+TEST_F(supervisor_test, parallel_shutdown_stops_every_child_at_once) {
+  auto p = policy("/t", restart_strategy::one_for_one);
+  p.parallel_shutdown = true;
+  p.child_shutdown_timeout = 2s;
+  config::policy_set ps;
+  ps.add(p);
+  make_context(ps);
+  auto stubborn = spec("s", "probe");
+  stubborn.params["stubborn"] = "true";
+  auto sup = start_supervisor("/t", {spec("a", "probe"), stubborn, spec("c", "probe")});
+  ASSERT_EQ(ask<int32_t>(handle_of("/t/a"), caf::add_atom_v, int32_t{1}), 1);
+  ASSERT_EQ(ask<int32_t>(handle_of("/t/c"), caf::add_atom_v, int32_t{1}), 1);
+  auto seq_a = info("/t/a").checkpoint_seq;
+  self->send_exit(sup, caf::exit_reason::user_shutdown);
+  settle();
+  // No waiting on each other: a and c are gone (with final checkpoints)
+  // while s still ignores its request.
+  EXPECT_FALSE(info("/t/a").alive);
+  EXPECT_FALSE(info("/t/c").alive);
+  EXPECT_TRUE(info("/t/s").alive);
+  EXPECT_GT(info("/t/a").checkpoint_seq, seq_a);
+  advance_time(2s);
+  settle();
+  EXPECT_FALSE(info("/t/s").alive);
+  EXPECT_EQ(down_reason_of(sup.address()), caf::exit_reason::user_shutdown);
+  EXPECT_NE(info("/t").state_json.find(R"("shutdown":"parallel")"), std::string::npos);
+}

@@ -1,0 +1,139 @@
+// cold_restore: a node starts on a database holding 100,000 actors'
+// checkpoints (10,000 users with 10 heartbeat agents each) and restores every
+// one of them. `seconds` runs from opening the database to the last actor
+// holding its restored state; `rss_mb` is the process's resident memory then.
+#include <fstream>
+
+#include <SQLiteCpp/Database.h>
+#include <SQLiteCpp/Statement.h>
+
+#include "bench/bench_support.hpp"
+#include "persistence/database.hpp"
+#include "persistence/kinds.hpp"
+#include "persistence/maintenance.hpp"
+#include "runtime/builtin_kinds.hpp"
+#include "runtime/heartbeat.hpp"
+#include "runtime/node.hpp"
+#include "runtime/state_codec.hpp"
+
+namespace tfarm::bench {
+
+namespace {
+
+constexpr uint64_t actor_count = 100'000;
+constexpr uint64_t agents_per_user = 10;
+constexpr auto restore_deadline = std::chrono::seconds{120};
+
+double rss_mb() {
+  std::ifstream in{"/proc/self/status"};
+  for (std::string line; std::getline(in, line);)
+    if (line.compare(0, 6, "VmRSS:") == 0)
+      return std::stod(line.substr(6)) / 1024.0; // kB
+  return 0;
+}
+
+std::string agent_path(uint64_t i) {
+  return "/user/u" + std::to_string(i / agents_per_user) + "/a" +
+         std::to_string(i % agents_per_user);
+}
+
+void fill_database(const std::string& file, uint64_t actors) {
+  auto db = persistence::open_database(file);
+  if (!db)
+    throw std::runtime_error(runtime::to_text(db.error()));
+  auto& d = **db;
+  SQLite::Statement ins{d, "INSERT INTO checkpoints "
+                           "(path, slot, kind, seq, format_version, blob, crc32, updated_at) "
+                           "VALUES (?, 0, 'heartbeat', ?, 1, ?, ?, 0)"};
+  d.exec("BEGIN");
+  for (uint64_t i = 0; i < actors; ++i) {
+    runtime::heartbeat::state st;
+    st.beats = i + 1;
+    auto blob = runtime::encode_state(st);
+    ins.bind(1, agent_path(i));
+    ins.bind(2, static_cast<int64_t>(i + 1));
+    ins.bind(3, blob.data(), static_cast<int>(blob.size()));
+    ins.bind(4, static_cast<int64_t>(runtime::crc32(blob)));
+    ins.exec();
+    ins.reset();
+  }
+  d.exec("COMMIT");
+}
+
+config::farm_config make_farm(const std::string& file, uint64_t actors) {
+  config::farm_config farm;
+  farm.node.name = "cold";
+  farm.node.shutdown_timeout = std::chrono::minutes{5};
+  farm.store.path = file;
+  for (uint64_t u = 0; u * agents_per_user < actors; ++u) {
+    config::user_spec user;
+    user.name = "u" + std::to_string(u);
+    for (uint64_t a = 0; a < agents_per_user && u * agents_per_user + a < actors; ++a)
+      user.agents.push_back(
+          config::agent_spec{"a" + std::to_string(a), "heartbeat", {{"interval", "1h"}}});
+    farm.users.push_back(std::move(user));
+  }
+  for (auto path : {"/user", "/user/*"}) {
+    config::supervisor_policy p;
+    p.path = path;
+    p.parallel_shutdown = true;
+    farm.policies.add(p);
+  }
+  return farm;
+}
+
+} // namespace
+
+nlohmann::json cold_restore(const scenario_options& opts) {
+  temp_dir dir{opts.dir};
+  auto actors = scaled(actor_count, opts);
+  auto file = dir.file("cold.db");
+  fill_database(file, actors);
+  auto start = now_ns();
+  auto preload = persistence::prepare_database(file, persistence::open_options{});
+  if (!preload)
+    throw std::runtime_error(runtime::to_text(preload.error()));
+  runtime::node_options node_opts;
+  node_opts.farm = make_farm(file, actors);
+  node_opts.kinds = runtime::builtin_kinds();
+  persistence::add_kinds(node_opts.kinds);
+  node_opts.store_kind = "sqlite_store";
+  node_opts.preload = std::move(*preload);
+  node_opts.configure = persistence::configure;
+  if (opts.threads > 0)
+    node_opts.farm.node.scheduler_threads = static_cast<int32_t>(opts.threads);
+  auto node = runtime::node::start(std::move(node_opts));
+  if (!node)
+    throw std::runtime_error(runtime::to_text(node.error()));
+  // Every agent restored: its registry entry carries the restored sequence.
+  auto deadline = std::chrono::steady_clock::now() + restore_deadline;
+  uint64_t restored = 0;
+  while (std::chrono::steady_clock::now() < deadline) {
+    restored = 0;
+    (*node)->context().registry().for_each([&](const runtime::registry_entry& e) {
+      if (e.kind() == "heartbeat" && e.checkpoint_seq() > 0)
+        ++restored;
+    });
+    if (restored == actors)
+      break;
+    std::this_thread::sleep_for(std::chrono::milliseconds{50});
+  }
+  auto seconds = static_cast<double>(now_ns() - start) / 1e9;
+  auto rss = rss_mb();
+  if (restored != actors)
+    throw std::runtime_error("only " + std::to_string(restored) + " of " + std::to_string(actors) +
+                             " actors restored");
+  auto stop_start = now_ns();
+  auto report = (*node)->stop();
+  auto stop_seconds = static_cast<double>(now_ns() - stop_start) / 1e9;
+  nlohmann::json j;
+  j["scenario"] = "cold_restore";
+  j["actors"] = actors;
+  j["seconds"] = std::round(seconds * 100) / 100;
+  j["rss_mb"] = std::round(rss);
+  j["stop_seconds"] = std::round(stop_seconds * 100) / 100;
+  j["stopped_cleanly"] = report.clean;
+  return j;
+}
+
+} // namespace tfarm::bench

@@ -1,0 +1,209 @@
+#include "persistence/store_writer.hpp"
+
+#include <chrono>
+
+#include <SQLiteCpp/Database.h>
+#include <caf/send.hpp>
+#include <spdlog/logger.h>
+
+#include "persistence/error.hpp"
+#include "persistence/logger.hpp"
+#include "persistence/store_core.hpp"
+#include "persistence/type_ids.hpp"
+#include "runtime/error_text.hpp"
+
+namespace tfarm::persistence {
+
+namespace {
+
+template <class... Fs>
+struct overloaded : Fs... {
+  using Fs::operator()...;
+};
+template <class... Fs>
+overloaded(Fs...) -> overloaded<Fs...>;
+
+template <class T>
+store_result from_expected(caf::expected<T> x) {
+  store_result r;
+  if (x)
+    r.value = std::move(*x);
+  else
+    r.error = std::move(x.error());
+  return r;
+}
+
+} // namespace
+
+store_writer::store_writer(std::string file, open_options opts, caf::actor owner)
+    : file_(std::move(file)), opts_(std::move(opts)), owner_(std::move(owner)) {
+  thread_ = std::thread{[this] { run(); }};
+}
+
+store_writer::~store_writer() {
+  stop();
+}
+
+void store_writer::submit(uint64_t id, std::vector<store_job> jobs, bool batch) {
+  {
+    std::lock_guard<std::mutex> guard{mtx_};
+    queue_.push_back(submission{id, std::move(jobs), batch});
+  }
+  cv_.notify_one();
+}
+
+std::vector<store_completion> store_writer::take_completed() {
+  std::lock_guard<std::mutex> guard{mtx_};
+  auto result = std::move(completed_);
+  completed_.clear();
+  return result;
+}
+
+void store_writer::stop() {
+  {
+    std::lock_guard<std::mutex> guard{mtx_};
+    stopping_ = true;
+  }
+  cv_.notify_one();
+  if (thread_.joinable())
+    thread_.join();
+  owner_ = nullptr;
+}
+
+caf::error store_writer::open_error() const {
+  std::lock_guard<std::mutex> guard{mtx_};
+  return open_error_;
+}
+
+void store_writer::run() {
+  auto db = open_database(file_, opts_);
+  caf::actor owner;
+  {
+    std::lock_guard<std::mutex> guard{mtx_};
+    owner = owner_;
+    if (db) {
+      core_ = std::make_unique<store_core>(std::move(*db), file_);
+    } else {
+      open_error_ = db.error();
+      // Tell the owner at once: it cannot work without its database.
+      completed_.push_back(store_completion{0, {}, false, 0, open_error_});
+    }
+  }
+  if (!db && owner)
+    caf::anon_send(owner, writer_done_atom_v);
+  for (;;) {
+    submission s;
+    {
+      std::unique_lock<std::mutex> lock{mtx_};
+      cv_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
+      if (queue_.empty())
+        break; // stopping, and everything submitted is done
+      s = std::move(queue_.front());
+      queue_.pop_front();
+    }
+    auto done = execute(s);
+    {
+      std::lock_guard<std::mutex> guard{mtx_};
+      completed_.push_back(std::move(done));
+      owner = owner_;
+    }
+    if (owner)
+      caf::anon_send(owner, writer_done_atom_v);
+  }
+  core_.reset();
+}
+
+store_completion store_writer::execute(submission& s) {
+  store_completion done;
+  done.id = s.id;
+  if (!core_) {
+    done.failure = open_error_;
+    done.results.resize(s.jobs.size());
+    for (auto& r : done.results)
+      r.error = open_error_;
+    return done;
+  }
+  if (!s.batch) {
+    for (auto& job : s.jobs)
+      done.results.push_back(execute_one(job));
+    return done;
+  }
+  auto fail_all = [&](caf::error err) {
+    core_->rollback();
+    done.failure = err;
+    done.results.assign(s.jobs.size(), store_result{});
+    for (auto& r : done.results)
+      r.error = err;
+  };
+  try {
+    core_->begin();
+    for (auto& job : s.jobs)
+      done.results.push_back(execute_one(job));
+    auto t0 = std::chrono::steady_clock::now();
+    core_->commit();
+    done.commit_us =
+        std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - t0)
+            .count();
+    done.committed = true;
+  } catch (const std::exception& e) {
+    auto err = classify(e, file_, done.results.size() < s.jobs.size() ? "write" : "commit");
+    log().error("{} ({} writes refused)", runtime::to_text(err), s.jobs.size());
+    fail_all(std::move(err));
+  }
+  return done;
+}
+
+store_result store_writer::execute_one(store_job& job) {
+  // Validation problems come back as values; SQLite failures throw (and fail
+  // the whole batch in execute()).
+  return std::visit(overloaded{
+                        [&](runtime::checkpoint& cp) -> store_result {
+                          if (auto err = store_core::validate(cp)) {
+                            store_result r;
+                            r.error = std::move(err);
+                            return r;
+                          }
+                          store_result r;
+                          r.value = core_->save_checkpoint(cp);
+                          return r;
+                        },
+                        [&](ledger_txn& x) { return from_expected(core_->append_ledger(x)); },
+                        [&](order_record& x) { return from_expected(core_->record_order(x)); },
+                        [&](fill_record& x) { return from_expected(core_->record_fill(x)); },
+                        [&](audit_record& x) {
+                          store_result r;
+                          r.value = core_->append_audit(std::move(x));
+                          return r;
+                        },
+                        [&](load_checkpoints_op& x) {
+                          try {
+                            store_result r;
+                            r.value = core_->load_checkpoints(x.path);
+                            return r;
+                          } catch (const std::exception& e) {
+                            store_result r;
+                            r.error = classify(e, file_, "loading the checkpoint of " + x.path);
+                            return r;
+                          }
+                        },
+                        [&](query_audit_op& x) {
+                          try {
+                            store_result r;
+                            r.value = core_->query_audit(x.since_ms, x.limit);
+                            return r;
+                          } catch (const std::exception& e) {
+                            store_result r;
+                            r.error = classify(e, file_, "reading the audit log");
+                            return r;
+                          }
+                        },
+                        [&](barrier_op&) {
+                          store_result r;
+                          r.value = true;
+                          return r;
+                        },
+                    },
+                    job.op);
+}
+
+} // namespace tfarm::persistence

@@ -1,0 +1,119 @@
+// Private to tfarm::persistence: the thread that runs the store actor's SQL.
+//
+// It owns the database connection (a store_core). The actor submits jobs
+// (a batch of writes, run as one transaction, or a read); the thread runs
+// them in submission order, parks the results, and pokes the actor with
+// writer_done_atom. Thread-safety: submit(), take_completed() and stop() may
+// be called from any thread; everything else runs on the writer thread.
+#pragma once
+
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <variant>
+#include <vector>
+
+#include <caf/actor.hpp>
+#include <caf/error.hpp>
+
+#include "persistence/audit_record.hpp"
+#include "persistence/database.hpp"
+#include "persistence/ledger_txn.hpp"
+#include "persistence/trade_records.hpp"
+#include "runtime/checkpoint.hpp"
+
+namespace tfarm::persistence {
+
+class store_core;
+
+struct load_checkpoints_op {
+  std::string path;
+};
+
+struct query_audit_op {
+  int64_t since_ms = 0;
+  uint32_t limit = 0;
+};
+
+/// Does nothing; answered once everything before it is done (flush).
+struct barrier_op {};
+
+struct store_job {
+  std::variant<runtime::checkpoint, ledger_txn, order_record, fill_record, audit_record,
+               load_checkpoints_op, query_audit_op, barrier_op>
+      op;
+
+  bool is_write() const noexcept { return op.index() <= 4; }
+};
+
+struct store_result {
+  caf::error error;
+  std::variant<std::monostate, uint64_t, ledger_receipt, bool, std::vector<runtime::checkpoint>,
+               std::vector<audit_record>>
+      value;
+};
+
+/// What the writer finished: one submission's results, in job order.
+struct store_completion {
+  uint64_t id = 0;
+  std::vector<store_result> results;
+  /// Set for a batch that committed.
+  bool committed = false;
+  int64_t commit_us = 0;
+  /// Why the batch (or the whole store) failed, if it did.
+  caf::error failure;
+};
+
+class store_writer {
+public:
+  /// Starts the thread, which opens `file` with `opts` and then pokes
+  /// `owner` with writer_done_atom whenever it completes work.
+  store_writer(std::string file, open_options opts, caf::actor owner);
+
+  /// Stops after the submitted work is done, then joins the thread.
+  ~store_writer();
+
+  store_writer(const store_writer&) = delete;
+  store_writer& operator=(const store_writer&) = delete;
+
+  /// Queues jobs; a batch of writes runs in one transaction.
+  void submit(uint64_t id, std::vector<store_job> jobs, bool batch);
+
+  /// Finished submissions, oldest first.
+  std::vector<store_completion> take_completed();
+
+  /// Finishes the queued work, joins the thread, drops the owner handle.
+  void stop();
+
+  /// Set once opening the database failed (the store cannot work).
+  caf::error open_error() const;
+
+private:
+  struct submission {
+    uint64_t id;
+    std::vector<store_job> jobs;
+    bool batch;
+  };
+
+  void run();
+  store_completion execute(submission& s);
+  store_result execute_one(store_job& job);
+
+  std::string file_;
+  open_options opts_;
+  caf::actor owner_;
+  std::unique_ptr<store_core> core_;
+  mutable std::mutex mtx_;
+  std::condition_variable cv_;
+  std::deque<submission> queue_;
+  std::vector<store_completion> completed_;
+  caf::error open_error_;
+  bool stopping_ = false;
+  std::thread thread_;
+};
+
+} // namespace tfarm::persistence
