@@ -8,6 +8,7 @@
 #include <SQLiteCpp/Database.h>
 #include <SQLiteCpp/Statement.h>
 
+#include "persistence/backup_scheduler.hpp"
 #include "persistence/database.hpp"
 #include "persistence/error.hpp"
 #include "persistence/node_lock.hpp"
@@ -172,4 +173,28 @@ TEST_F(maintenance_test, check_reports_a_damaged_file_instead_of_crashing) {
     EXPECT_FALSE(result->empty()) << "a damaged page must be found";
   else
     EXPECT_EQ(result.error().code(), static_cast<uint8_t>(store_errc::corrupt));
+}
+
+TEST(backup_retention, keeps_the_newest_and_nothing_too_old_and_touches_nothing_else) {
+  test::temp_dir dir;
+  auto touch = [&](const std::string& name, std::chrono::hours age) {
+    auto path = dir.file(name);
+    std::ofstream{path} << "x";
+    std::filesystem::last_write_time(path, std::filesystem::file_time_type::clock::now() - age);
+    return path;
+  };
+  touch("farm-20260101T000000Z.db", std::chrono::hours{24 * 30}); // too old
+  touch("farm-20261101T000000Z.db", std::chrono::hours{3});
+  touch("farm-20261102T000000Z.db", std::chrono::hours{2});
+  touch("farm-20261103T000000Z.db", std::chrono::hours{1});
+  touch("farm-notes.db", std::chrono::hours{24 * 30});             // not a backup name
+  touch("other-20260101T000000Z.db", std::chrono::hours{24 * 30}); // another database
+  auto removed =
+      backup_scheduler::prune(dir.path().string(), "farm", 2, std::chrono::hours{24 * 7});
+  std::sort(removed.begin(), removed.end());
+  EXPECT_EQ(removed, (std::vector<std::string>{dir.file("farm-20260101T000000Z.db"),
+                                               dir.file("farm-20261101T000000Z.db")}));
+  for (auto name : {"farm-20261102T000000Z.db", "farm-20261103T000000Z.db", "farm-notes.db",
+                    "other-20260101T000000Z.db"})
+    EXPECT_TRUE(std::filesystem::exists(dir.file(name))) << name;
 }
