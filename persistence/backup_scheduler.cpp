@@ -20,42 +20,21 @@ namespace fs = std::filesystem;
 
 namespace {
 
-int64_t param_ms(const runtime::child_spec& spec, const std::string& key, int64_t fallback) {
-  auto i = spec.params.find(key);
-  if (i == spec.params.end())
-    return fallback;
-  std::string why;
-  auto x = config::parse_integer(i->second, 0, INT64_MAX, why);
-  return x ? *x : fallback;
-}
-
 std::string stem_of(const std::string& db) {
   return fs::path{db}.stem().string();
-}
-
-std::string utc_stamp() {
-  auto t = std::time(nullptr);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof(buf), "%Y%m%dT%H%M%SZ", &tm);
-  return buf;
 }
 
 } // namespace
 
 backup_scheduler::backup_scheduler(caf::actor_config& cfg, runtime::spawn_context ctx)
     : runtime::managed_actor(cfg, std::move(ctx)) {
-  auto& params = spec().params;
-  auto i = params.find("db");
-  db_ = i != params.end() ? i->second : "tfarm.db";
-  i = params.find("dir");
-  dir_ = i != params.end() ? i->second : "backups";
-  every_ = std::chrono::milliseconds{
-      std::max<int64_t>(config::backup_interval_ms_min, param_ms(spec(), "every_ms", 3'600'000))};
-  keep_ = static_cast<int32_t>(param_ms(spec(), "keep", config::backup_keep_default));
-  max_age_ =
-      std::chrono::milliseconds{param_ms(spec(), "max_age_ms", config::backup_max_age_ms_default)};
+  db_ = runtime::param(spec(), "db", "tfarm.db");
+  dir_ = runtime::param(spec(), "dir", "backups");
+  every_ = std::chrono::milliseconds{std::max<int64_t>(
+      config::backup_interval_ms_min, runtime::param_int(spec(), "every_ms", 3'600'000))};
+  keep_ = static_cast<int32_t>(runtime::param_int(spec(), "keep", config::backup_keep_default));
+  max_age_ = std::chrono::milliseconds{
+      runtime::param_int(spec(), "max_age_ms", config::backup_max_age_ms_default)};
 }
 
 runtime::kind_info backup_scheduler::kind() {
@@ -76,7 +55,7 @@ caf::behavior backup_scheduler::make_behavior() {
 void backup_scheduler::run_backup() {
   std::error_code ec;
   fs::create_directories(dir_, ec);
-  auto out = (fs::path{dir_} / (stem_of(db_) + "-" + utc_stamp() + ".db")).string();
+  auto out = (fs::path{dir_} / (stem_of(db_) + "-" + utc_stamp_compact() + ".db")).string();
   audit_record x;
   x.actor = path();
   x.user = "system";

@@ -54,7 +54,18 @@ void collect(SQLite::Database& db, const char* sql, F describe, std::vector<std:
     out.push_back("... and " + std::to_string(n - findings_per_check_max) + " more like the above");
 }
 
-std::string utc_stamp() {
+// A connection to an existing database, without migrating it (tools read
+// files of any schema version this tfarm knows).
+caf::expected<std::unique_ptr<SQLite::Database>> open_existing(const std::string& db) {
+  open_options opts;
+  opts.create = false;
+  opts.migrate = false;
+  return open_database(db, opts);
+}
+
+} // namespace
+
+std::string utc_stamp_compact() {
   auto t = std::time(nullptr);
   std::tm tm{};
   gmtime_r(&t, &tm);
@@ -62,8 +73,6 @@ std::string utc_stamp() {
   std::strftime(buf, sizeof(buf), "%Y%m%dT%H%M%SZ", &tm);
   return buf;
 }
-
-} // namespace
 
 std::string operator_name() {
   if (auto user = std::getenv("USER"); user && *user)
@@ -133,10 +142,7 @@ caf::error backup_database(const std::string& db, const std::string& out) {
 }
 
 caf::expected<std::vector<std::string>> check_database(const std::string& db) {
-  open_options opts;
-  opts.create = false;
-  opts.migrate = false;
-  auto conn = open_database(db, opts);
+  auto conn = open_existing(db);
   if (!conn)
     return conn.error();
   auto& d = **conn;
@@ -269,7 +275,7 @@ caf::expected<restore_report> restore_database(const std::string& db, const std:
     return classify(e, restoring, "copying the backup");
   }
   if (fs::exists(db, ec)) {
-    report.kept_aside = db + ".replaced-" + utc_stamp();
+    report.kept_aside = db + ".replaced-" + utc_stamp_compact();
     for (auto suffix : {"", "-wal", "-shm"}) {
       if (fs::exists(db + suffix, ec)) {
         fs::rename(db + suffix, report.kept_aside + suffix, ec);
@@ -299,10 +305,7 @@ caf::expected<restore_report> restore_database(const std::string& db, const std:
 
 caf::expected<std::vector<audit_record>> read_audit(const std::string& db, int64_t since_ms,
                                                     uint32_t limit) {
-  open_options opts;
-  opts.create = false;
-  opts.migrate = false;
-  auto conn = open_database(db, opts);
+  auto conn = open_existing(db);
   if (!conn)
     return conn.error();
   try {

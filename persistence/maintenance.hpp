@@ -61,4 +61,7 @@ std::string operator_name();
 /// "2026-11-28T21:03:05.123Z".
 std::string format_utc(int64_t unix_ms);
 
+/// The current UTC time as "20261128T210305Z" (for file names).
+std::string utc_stamp_compact();
+
 } // namespace tfarm::persistence

@@ -17,21 +17,6 @@ namespace {
 /// Batches handed to the writer before further writes wait in the open one.
 constexpr size_t writer_batches_queued_max = 2;
 
-int64_t param_int(const runtime::child_spec& spec, const std::string& key, int64_t fallback) {
-  auto i = spec.params.find(key);
-  if (i == spec.params.end())
-    return fallback;
-  std::string why;
-  auto x = config::parse_integer(i->second, 0, INT64_MAX, why);
-  return x ? *x : fallback;
-}
-
-std::string param_str(const runtime::child_spec& spec, const std::string& key,
-                      std::string fallback) {
-  auto i = spec.params.find(key);
-  return i != spec.params.end() ? i->second : fallback;
-}
-
 // Answers a typed promise with the T held by a result (or its error).
 template <class T>
 std::function<void(store_result&)> answer_with(caf::typed_response_promise<T> rp) {
@@ -46,13 +31,14 @@ std::function<void(store_result&)> answer_with(caf::typed_response_promise<T> rp
 } // namespace
 
 sqlite_store::sqlite_store(caf::actor_config& cfg, runtime::spawn_context ctx)
-    : super(cfg, std::move(ctx)), file_(param_str(spec(), "db", "tfarm.db")),
-      synchronous_(param_str(spec(), "synchronous", "full")),
+    : super(cfg, std::move(ctx)), file_(runtime::param(spec(), "db", "tfarm.db")),
+      synchronous_(runtime::param(spec(), "synchronous", "full")),
       batch_rows_max_(static_cast<int32_t>(
-          param_int(spec(), "batch_rows_max", config::store_batch_rows_default))),
-      commit_wait_(param_int(spec(), "commit_wait_ms", 0)),
-      busy_timeout_(param_int(spec(), "busy_timeout_ms", config::store_busy_timeout_ms_default)),
-      max_page_count_(param_int(spec(), "max_page_count", 0)) {
+          runtime::param_int(spec(), "batch_rows_max", config::store_batch_rows_default))),
+      commit_wait_(runtime::param_int(spec(), "commit_wait_ms", 0)),
+      busy_timeout_(
+          runtime::param_int(spec(), "busy_timeout_ms", config::store_busy_timeout_ms_default)),
+      max_page_count_(runtime::param_int(spec(), "max_page_count", 0)) {
   if (batch_rows_max_ < 1)
     batch_rows_max_ = 1;
   if (node())

@@ -37,6 +37,13 @@ typename Inspector::result_type inspect(Inspector& f, child_spec& x) {
 
 bool operator==(const child_spec& x, const child_spec& y);
 
+/// Parameter `key` of `spec`, or `fallback` when absent.
+std::string param(const child_spec& spec, const std::string& key, std::string fallback);
+
+/// Parameter `key` as a non-negative integer; `fallback` when absent or
+/// not a number (kinds validate and log their own parameters).
+int64_t param_int(const child_spec& spec, const std::string& key, int64_t fallback);
+
 /// A supervisor's view of one child.
 struct child_info {
   std::string id;

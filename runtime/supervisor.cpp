@@ -67,10 +67,7 @@ supervisor::behavior_type supervisor::make_behavior() {
     begin_shutdown(std::move(msg.reason));
   });
   for (auto& c : children_) {
-    op x;
-    x.type = op_type::start;
-    x.id = c->spec.id;
-    ops_.push_back(std::move(x));
+    ops_.push_back(make_op(op_type::start, c->spec.id));
   }
   pump();
   return {
@@ -78,54 +75,28 @@ supervisor::behavior_type supervisor::make_behavior() {
         if (auto err = validate_new_child(spec))
           return err;
         auto& c = add_child(std::move(spec), false);
-        op x;
-        x.type = op_type::start;
-        x.id = c.spec.id;
+        auto x = make_op(op_type::start, c.spec.id);
         auto promise = make_response_promise<caf::actor>();
         x.started = promise;
         enqueue_op(std::move(x));
         return promise;
       },
       [this](stop_child_atom, const std::string& id) -> caf::result<bool> {
-        if (phase_ == phase::stopping)
-          return caf::error{runtime_errc::shutting_down, path() + " is stopping"};
-        if (!find(id)) {
-          std::vector<std::string> ids;
-          for (auto& c : children_)
-            ids.push_back(c->spec.id);
-          std::string hint;
-          if (auto near = config::nearest(id, ids))
-            hint = "; did you mean '" + *near + "'?";
-          return caf::error{runtime_errc::unknown_child,
-                            path() + " has no child '" + id + "'" + hint};
-        }
-        op stop;
-        stop.type = op_type::stop;
-        stop.id = id;
-        enqueue_op(std::move(stop));
-        op remove;
-        remove.type = op_type::remove;
-        remove.id = id;
-        enqueue_op(std::move(remove));
-        op reply;
-        reply.type = op_type::reply;
+        if (auto err = check_existing_child(id))
+          return err;
+        enqueue_op(make_op(op_type::stop, id));
+        enqueue_op(make_op(op_type::remove, id));
+        auto reply = make_op(op_type::reply, {});
         auto promise = make_response_promise<bool>();
         reply.done = promise;
         enqueue_op(std::move(reply));
         return promise;
       },
       [this](restart_child_atom, const std::string& id) -> caf::result<caf::actor> {
-        if (phase_ == phase::stopping)
-          return caf::error{runtime_errc::shutting_down, path() + " is stopping"};
-        if (!find(id))
-          return caf::error{runtime_errc::unknown_child, path() + " has no child '" + id + "'"};
-        op stop;
-        stop.type = op_type::stop;
-        stop.id = id;
-        enqueue_op(std::move(stop));
-        op start;
-        start.type = op_type::start;
-        start.id = id;
+        if (auto err = check_existing_child(id))
+          return err;
+        enqueue_op(make_op(op_type::stop, id));
+        auto start = make_op(op_type::start, id);
         auto promise = make_response_promise<caf::actor>();
         start.started = promise;
         enqueue_op(std::move(start));
@@ -225,6 +196,27 @@ void supervisor::set_addr(child& c, caf::actor_addr addr) {
   c.addr = std::move(addr);
   if (c.addr)
     by_actor_[c.addr.id()] = &c;
+}
+
+supervisor::op supervisor::make_op(op_type type, std::string id) {
+  op x;
+  x.type = type;
+  x.id = std::move(id);
+  return x;
+}
+
+caf::error supervisor::check_existing_child(const std::string& id) const {
+  if (phase_ == phase::stopping)
+    return caf::error{runtime_errc::shutting_down, path() + " is stopping"};
+  if (by_id_.count(id) > 0)
+    return {};
+  std::vector<std::string> ids;
+  for (auto& c : children_)
+    ids.push_back(c->spec.id);
+  std::string hint;
+  if (auto near = config::nearest(id, ids))
+    hint = "; did you mean '" + *near + "'?";
+  return caf::error{runtime_errc::unknown_child, path() + " has no child '" + id + "'" + hint};
 }
 
 caf::error supervisor::validate_new_child(const child_spec& spec) const {
@@ -725,10 +717,7 @@ void supervisor::on_child_exit(child& c, const caf::error& reason) {
     log().info("{}: exited ({}); {} child not restarted", c.path, text,
                config::to_string(c.restart));
     drop_queued_starts(c.spec.id);
-    op x;
-    x.type = op_type::remove;
-    x.id = c.spec.id;
-    enqueue_op(std::move(x));
+    enqueue_op(make_op(op_type::remove, c.spec.id));
     return;
   }
   on_child_failure(c, reason);
@@ -775,19 +764,14 @@ void supervisor::on_child_failure(child& c, const caf::error& reason) {
   for (auto i = affected.rbegin(); i != affected.rend(); ++i) {
     if (*i == &c)
       continue;
-    op x;
-    x.type = op_type::stop;
-    x.id = (*i)->spec.id;
-    ops_.push_back(std::move(x));
+    ops_.push_back(make_op(op_type::stop, (*i)->spec.id));
   }
   std::vector<op> starts;
   for (auto* a : affected) {
-    op x;
-    x.id = a->spec.id;
     // A temporary sibling taken down by the strategy is not brought back.
-    x.type =
+    auto type =
         a != &c && a->restart == config::restart_type::temporary ? op_type::remove : op_type::start;
-    starts.push_back(std::move(x));
+    starts.push_back(make_op(type, a->spec.id));
   }
   if (delay.count() > 0) {
     auto token = ++next_token_;
@@ -823,18 +807,13 @@ void supervisor::begin_shutdown(caf::error reason) {
   busy_ = false;
   wait_ = wait_state{};
   if (policy_.parallel_shutdown) {
-    op x;
-    x.type = op_type::stop_group;
+    auto x = make_op(op_type::stop_group, {});
     for (auto i = children_.rbegin(); i != children_.rend(); ++i)
       x.ids.push_back((*i)->spec.id);
     ops_.push_back(std::move(x));
   } else {
-    for (auto i = children_.rbegin(); i != children_.rend(); ++i) {
-      op x;
-      x.type = op_type::stop;
-      x.id = (*i)->spec.id;
-      ops_.push_back(std::move(x));
-    }
+    for (auto i = children_.rbegin(); i != children_.rend(); ++i)
+      ops_.push_back(make_op(op_type::stop, (*i)->spec.id));
   }
   op fin;
   fin.type = op_type::finish;

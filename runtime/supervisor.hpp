@@ -123,6 +123,9 @@ private:
   child& add_child(child_spec spec, bool is_static);
   void remove_child(const std::string& id);
   caf::error validate_new_child(const child_spec& spec) const;
+  /// shutting_down, or unknown_child with the nearest id, or none.
+  caf::error check_existing_child(const std::string& id) const;
+  static op make_op(op_type type, std::string id);
   /// Drops queued (and delayed) starts of a child that is leaving for good.
   void drop_queued_starts(const std::string& id);
 

@@ -11,7 +11,7 @@ TEST(duration, parses_every_unit) {
   EXPECT_EQ(parse_duration("5s", why), 5s);
   EXPECT_EQ(parse_duration("2m", why), 2min);
   EXPECT_EQ(parse_duration("2min", why), 2min);
-    EXPECT_EQ(parse_duration("1h", why), 1h);
+  EXPECT_EQ(parse_duration("1h", why), 1h);
   EXPECT_EQ(parse_duration("7d", why), 168h);
   EXPECT_EQ(parse_duration(" 10 s ", why), 10s);
   EXPECT_EQ(parse_duration("0s", why), 0ms);
@@ -36,7 +36,7 @@ TEST(duration, formats_the_shortest_exact_form) {
   EXPECT_EQ(format_duration(5s), "5s");
   EXPECT_EQ(format_duration(1500ms), "1500ms");
   EXPECT_EQ(format_duration(2min), "2m");
-    EXPECT_EQ(format_duration(1h), "1h");
+  EXPECT_EQ(format_duration(1h), "1h");
   EXPECT_EQ(format_duration(48h), "2d");
   EXPECT_EQ(format_duration(0ms), "0s");
 }

@@ -64,7 +64,7 @@ TEST(env_overrides, bad_values_are_reported_each_and_change_nothing) {
   EXPECT_EQ(to_string(problems[2]),
             "environment: error: CONNECTION_POOL_SIZE=\"0\": must be between 1 and 1024, got 0");
   EXPECT_EQ(to_string(problems[3]),
-                        "environment: error: CACHE_DURATION=\"60\": expected a duration such as \"250ms\", "
+            "environment: error: CACHE_DURATION=\"60\": expected a duration such as \"250ms\", "
             "\"5s\", \"2m\", \"1h\" or \"7d\"");
   runbook_limits defaults;
   EXPECT_EQ(limits.max_agents_per_user, defaults.max_agents_per_user);

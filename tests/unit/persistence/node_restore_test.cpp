@@ -7,6 +7,8 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include "tests/unit/wait.hpp"
+
 #include "config/loader.hpp"
 #include "persistence/kinds.hpp"
 #include "persistence/maintenance.hpp"
@@ -17,18 +19,9 @@
 
 using namespace std::chrono_literals;
 using namespace tfarm;
+using tfarm::test::eventually;
 
 namespace {
-
-bool eventually(const std::function<bool()>& pred, std::chrono::milliseconds timeout = 15s) {
-  auto deadline = std::chrono::steady_clock::now() + timeout;
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (pred())
-      return true;
-    std::this_thread::sleep_for(5ms);
-  }
-  return pred();
-}
 
 uint64_t beats(runtime::node& n, const std::string& path) {
   auto entry = n.context().registry().find(path);

@@ -8,21 +8,14 @@
 #include "runtime/error.hpp"
 #include "runtime/error_text.hpp"
 #include "temp_dir.hpp"
+#include "test_data.hpp"
 
 using namespace tfarm;
 using namespace tfarm::persistence;
 
 namespace {
 
-runtime::checkpoint make_cp(const std::string& path, const std::string& blob) {
-  runtime::checkpoint cp;
-  cp.path = path;
-  cp.kind = "probe";
-  cp.format_version = 1;
-  cp.blob = blob;
-  cp.crc32 = runtime::crc32(blob);
-  return cp;
-}
+using test::make_checkpoint;
 
 ledger_leg leg(std::string account, std::string asset, int64_t amount,
                std::string bucket = "available") {
@@ -57,10 +50,10 @@ protected:
 } // namespace
 
 TEST_F(store_core_test, keeps_the_newest_two_checkpoints_per_path) {
-  auto s1 = core_->save_checkpoint(make_cp("/a", "one"));
-  auto s2 = core_->save_checkpoint(make_cp("/a", "two"));
-  auto s3 = core_->save_checkpoint(make_cp("/b", "bee"));
-  auto s4 = core_->save_checkpoint(make_cp("/a", "three"));
+  auto s1 = core_->save_checkpoint(make_checkpoint("/a", "one"));
+  auto s2 = core_->save_checkpoint(make_checkpoint("/a", "two"));
+  auto s3 = core_->save_checkpoint(make_checkpoint("/b", "bee"));
+  auto s4 = core_->save_checkpoint(make_checkpoint("/a", "three"));
   EXPECT_LT(s1, s2);
   EXPECT_LT(s2, s3);
   EXPECT_LT(s3, s4);
@@ -76,14 +69,14 @@ TEST_F(store_core_test, keeps_the_newest_two_checkpoints_per_path) {
 }
 
 TEST_F(store_core_test, sequence_numbers_survive_reopening) {
-  auto last = core_->save_checkpoint(make_cp("/a", "x"));
+  auto last = core_->save_checkpoint(make_checkpoint("/a", "x"));
   core_->commit();
   core_.reset();
   auto db = open_database(dir_.file("s.db"));
   ASSERT_TRUE(db);
   store_core again{std::move(*db), dir_.file("s.db")};
   again.begin();
-  EXPECT_GT(again.save_checkpoint(make_cp("/a", "y")), last);
+  EXPECT_GT(again.save_checkpoint(make_checkpoint("/a", "y")), last);
   again.commit();
 }
 
@@ -91,24 +84,24 @@ TEST_F(store_core_test, a_rolled_back_transaction_leaves_no_trace) {
   core_->commit();
   core_->begin();
   auto before = core_->last_seq();
-  core_->save_checkpoint(make_cp("/a", "gone"));
+  core_->save_checkpoint(make_checkpoint("/a", "gone"));
   ASSERT_TRUE(core_->append_ledger(deposit("k", "alice", 5)));
   core_->rollback();
   EXPECT_EQ(core_->last_seq(), before);
   EXPECT_TRUE(core_->load_checkpoints("/a").empty());
   EXPECT_EQ(core_->balance("alice", "USD", "available"), 0);
   core_->begin();
-  EXPECT_EQ(core_->save_checkpoint(make_cp("/a", "again")), before + 1);
+  EXPECT_EQ(core_->save_checkpoint(make_checkpoint("/a", "again")), before + 1);
 }
 
 TEST_F(store_core_test, checkpoints_are_validated) {
-  auto bad = make_cp("/a", "x");
+  auto bad = make_checkpoint("/a", "x");
   bad.crc32 ^= 1;
   EXPECT_EQ(store_core::validate(bad).code(),
             static_cast<uint8_t>(runtime::runtime_errc::checkpoint_corrupt));
-  EXPECT_EQ(runtime::to_text(store_core::validate(make_cp("a", "x"))),
+  EXPECT_EQ(runtime::to_text(store_core::validate(make_checkpoint("a", "x"))),
             "invalid_record: checkpoint path 'a' must start with '/'");
-  EXPECT_FALSE(store_core::validate(make_cp("/a", "x")));
+  EXPECT_FALSE(store_core::validate(make_checkpoint("/a", "x")));
 }
 
 TEST_F(store_core_test, ledger_appends_update_balances_and_replay_by_key) {

@@ -19,6 +19,7 @@
 #include "runtime/error_text.hpp"
 #include "runtime/node_context.hpp"
 #include "temp_dir.hpp"
+#include "test_data.hpp"
 
 namespace tfarm::test {
 
@@ -29,16 +30,6 @@ inline std::unique_ptr<caf::actor_system_config> store_test_config() {
   persistence::configure(*cfg);
   cfg->set("scheduler.max-threads", size_t{2});
   return cfg;
-}
-
-inline runtime::checkpoint make_checkpoint(const std::string& path, const std::string& blob) {
-  runtime::checkpoint cp;
-  cp.path = path;
-  cp.kind = "probe";
-  cp.format_version = 1;
-  cp.blob = blob;
-  cp.crc32 = runtime::crc32(blob);
-  return cp;
 }
 
 class store_fixture : public testing::Test {

@@ -10,26 +10,18 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include "tests/unit/wait.hpp"
+
 #include "config/loader.hpp"
 #include "runtime/error_text.hpp"
 #include "runtime/memory_checkpoint_store.hpp"
 
 using namespace std::chrono_literals;
 using namespace tfarm;
+using tfarm::test::eventually;
 using namespace tfarm::runtime;
 
 namespace {
-
-/// Polls `pred` until it holds or `timeout` passes.
-bool eventually(const std::function<bool()>& pred, std::chrono::milliseconds timeout = 10s) {
-  auto deadline = std::chrono::steady_clock::now() + timeout;
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (pred())
-      return true;
-    std::this_thread::sleep_for(5ms);
-  }
-  return pred();
-}
 
 config::farm_config farm_from(const std::string& text) {
   auto result = config::load_farm_text(text, "test.toml");

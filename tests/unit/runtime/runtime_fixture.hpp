@@ -41,7 +41,7 @@ public:
   }
 
   /// A node context with `policies`; also starts an in-memory store.
-    void make_context(config::policy_set policies = {}, config::checkpoint_settings cps = {}) {
+  void make_context(config::policy_set policies = {}, config::checkpoint_settings cps = {}) {
     ctx_ = std::make_shared<runtime::node_context>("test", test_kinds(), std::move(policies),
                                                    config::runbook_limits{}, 42, std::move(cps));
     ctx_->set_incident_sink([this](const runtime::incident& x) { incidents_.push_back(x); });
@@ -142,7 +142,7 @@ public:
 
   std::string render(const caf::error& err) { return runtime::to_text(err); }
 
-    std::shared_ptr<runtime::node_context> ctx_;
+  std::shared_ptr<runtime::node_context> ctx_;
   std::vector<runtime::incident> incidents_;
   caf::actor store_;
   std::vector<caf::actor> roots_;
