@@ -3,7 +3,8 @@
 set -euo pipefail
 tfarm=$1
 tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
+# Background processes of a failed test must not outlive it.
+trap 'kill $(jobs -p) 2>/dev/null; wait 2>/dev/null; rm -rf "$tmp"' EXIT
 
 fail() {
   echo "FAIL: $*" >&2
