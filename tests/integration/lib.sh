@@ -4,7 +4,7 @@ set -euo pipefail
 tfarm=$1
 tmp=$(mktemp -d)
 # Background processes of a failed test must not outlive it.
-trap 'kill $(jobs -p) 2>/dev/null; wait 2>/dev/null; rm -rf "$tmp"' EXIT
+trap 'kill $(jobs -p) 2>/dev/null || true; wait 2>/dev/null || true; rm -rf "$tmp"' EXIT
 
 fail() {
   echo "FAIL: $*" >&2
