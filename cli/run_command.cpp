@@ -7,6 +7,8 @@
 #include <caf/scoped_actor.hpp>
 #include <spdlog/logger.h>
 
+#include "actors/kinds.hpp"
+#include "actors/vault/vault_setup.hpp"
 #include "cli/app.hpp"
 #include "cli/commands.hpp"
 #include "cli/logger.hpp"
@@ -95,6 +97,7 @@ int run(const run_options& opts) {
   config::check_options check;
   auto kinds = runtime::builtin_kinds();
   persistence::add_kinds(kinds);
+  actors::add_kinds(kinds);
   check.known_kinds = kinds.agent_names();
   auto loaded = config::load_farm_file(opts.config_file, check);
   if (!loaded.ok()) {
@@ -135,9 +138,14 @@ int run(const run_options& opts) {
   node_opts.seed = opts.seed;
   node_opts.kinds = runtime::builtin_kinds();
   persistence::add_kinds(node_opts.kinds);
+  actors::add_kinds(node_opts.kinds);
   node_opts.store_kind = "sqlite_store";
   node_opts.preload = std::move(*preload);
-  node_opts.configure = persistence::configure;
+  node_opts.configure = [](caf::actor_system_config& cfg) {
+    persistence::configure(cfg);
+    actors::configure(cfg);
+  };
+  node_opts.extend_tree = actors::extend_tree;
   node_opts.prepare = persistence::audit_incidents;
   auto restored = node_opts.preload.size();
   auto started = runtime::node::start(std::move(node_opts));
@@ -148,6 +156,12 @@ int run(const run_options& opts) {
   }
   auto& node = **started;
   audit(node, "node.start", "node " + farm.node.name + " on " + farm.store.path);
+  if (auto err = actors::open_configured_accounts(
+          node.system(), actors::find_gateway(node.context()), farm, farm.vault.request_timeout)) {
+    std::cerr << "tfarm run: error: " << runtime::to_text(err) << '\n';
+    node.stop();
+    return exit_failure;
+  }
   std::cout << "Trading Farm node '" << farm.node.name << "' is up with "
             << node.context().registry().size() << " actors (database " << farm.store.path << ", "
             << restored << " checkpoints loaded):\n"

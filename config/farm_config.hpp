@@ -94,6 +94,27 @@ struct backup_settings {
   milliseconds max_age{backup_max_age_ms_default};
 };
 
+/// The vault (tfarm::actors vault).
+struct vault_settings {
+  /// Assets accounts may hold; anything else is refused as unknown.
+  std::vector<std::string> assets{"USD", "EUR", "BTC", "ETH"};
+  /// How long an idempotency key's result is kept in an account's memory
+  /// (and reloaded after a restart). Replays within it answer from memory;
+  /// an older key is still never applied twice (the journal's key is
+  /// unique), it only costs the account a rebuild from the ledger.
+  milliseconds idempotency_window{vault_idempotency_window_ms_default};
+  /// Longest the vault waits for an account to answer a request.
+  milliseconds request_timeout{vault_request_timeout_ms_default};
+};
+
+/// A vault account a user holds from the start.
+struct account_spec {
+  /// Unique in the farm; the account's path segment under /vault/accounts.
+  std::string id;
+  /// Deposited once, when the account is first opened (asset -> minor units).
+  std::map<std::string, int64_t> opening_balance;
+};
+
 /// One agent to start under a user's supervisor.
 struct agent_spec {
   /// Unique among the user's agents; the last segment of the agent's path.
@@ -108,6 +129,7 @@ struct user_spec {
   /// Unique; the path segment under /user.
   std::string name;
   std::vector<agent_spec> agents;
+  std::vector<account_spec> accounts;
 };
 
 struct farm_config {
@@ -118,6 +140,7 @@ struct farm_config {
   store_settings store;
   checkpoint_settings checkpoints;
   backup_settings backup;
+  vault_settings vault;
   std::vector<user_spec> users;
   /// Inline [[supervisor]] tables plus those of node.policy_files.
   policy_set policies;

@@ -130,4 +130,24 @@ constexpr std::size_t diagnostics_per_file_max = 200;
 constexpr std::size_t actor_path_chars_max = 512;
 constexpr std::size_t path_segment_chars_max = 64;
 
+// -- vault (tfarm::actors) ----------------------------------------------------
+
+/// How long an account remembers an idempotency key's result.
+constexpr int64_t vault_idempotency_window_ms_default = 86'400'000;
+constexpr int64_t vault_idempotency_window_ms_max = 90LL * 86'400'000;
+
+/// Longest the vault waits for an account's answer.
+constexpr int64_t vault_request_timeout_ms_default = 10'000;
+constexpr int64_t vault_request_timeout_ms_max = 600'000;
+
+/// Assets the vault knows at most; characters of an asset name at most.
+constexpr std::size_t vault_assets_max = 256;
+constexpr std::size_t asset_chars_max = 16;
+
+/// Characters of an idempotency key or reservation id at most.
+constexpr std::size_t vault_key_chars_max = 128;
+
+/// Vault accounts a farm file may list.
+constexpr std::size_t vault_config_accounts_max = 100'000;
+
 } // namespace tfarm::config

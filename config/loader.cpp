@@ -182,8 +182,13 @@ std::optional<std::string> param_text(const toml::node& x) {
   return std::nullopt;
 }
 
-void read_users(load_context& ctx, table_reader& top, const check_options& opts, farm_config& cfg) {
+// Opening balances name assets; they are checked once [vault] is read.
+using asset_refs = std::vector<std::pair<std::string, const toml::node*>>;
+
+void read_users(load_context& ctx, table_reader& top, const check_options& opts, farm_config& cfg,
+                asset_refs& pending_assets) {
   std::map<std::string, uint32_t> seen_users;
+  std::map<std::string, uint32_t> seen_accounts;
   for (auto tbl : top.tables("user")) {
     table_reader ur{ctx, *tbl, "[[user]]"};
     user_spec user;
@@ -216,6 +221,30 @@ void read_users(load_context& ctx, table_reader& top, const check_options& opts,
       }
       ar.finish();
       user.agents.push_back(std::move(agent));
+    }
+    for (auto atbl : ur.tables("account")) {
+      table_reader ar{ctx, *atbl, "[[user.account]]"};
+      account_spec account;
+      if (auto id = read_name(ar, "id", "account id", seen_accounts))
+        account.id = *id;
+      if (auto opening = ar.table("opening_balance")) {
+        for (const auto& [key, value] : *opening) {
+          std::string asset{key.str()};
+          auto amount = value.as_integer();
+          if (!amount)
+            ctx.error(value.source(), "opening balance of " + asset +
+                                          " must be an integer amount in minor units, got " +
+                                          detail::describe_type(value));
+          else if (amount->get() <= 0)
+            ctx.error(value.source(), "opening balance of " + asset + " must be positive, got " +
+                                          std::to_string(amount->get()));
+          else
+            account.opening_balance[asset] = amount->get();
+          pending_assets.emplace_back(asset, &value);
+        }
+      }
+      ar.finish();
+      user.accounts.push_back(std::move(account));
     }
     if (static_cast<int64_t>(user.agents.size()) > cfg.limits.max_agents_per_user) {
       auto extra = agent_tables.at(static_cast<size_t>(cfg.limits.max_agents_per_user));
@@ -324,6 +353,45 @@ void read_backup(load_context& ctx, const toml::table& tbl, backup_settings& bac
   r.finish();
 }
 
+bool valid_asset(const std::string& x) {
+  if (x.empty() || x.size() > asset_chars_max)
+    return false;
+  for (auto c : x)
+    if (!((c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')))
+      return false;
+  return true;
+}
+
+void read_vault(load_context& ctx, const toml::table& tbl, vault_settings& vault) {
+  table_reader r{ctx, tbl, "[vault]"};
+  if (tbl.get("assets")) {
+    std::vector<std::string> assets;
+    for (auto& [name, where] : r.strings("assets")) {
+      if (!valid_asset(name))
+        ctx.error(where->source(), "asset '" + name + "' must be 1 to " +
+                                       std::to_string(asset_chars_max) + " characters of A-Z 0-9");
+      else if (std::find(assets.begin(), assets.end(), name) != assets.end())
+        ctx.error(where->source(), "asset '" + name + "' is listed twice");
+      else
+        assets.push_back(name);
+    }
+    if (assets.empty() && !ctx.failed())
+      ctx.error(tbl.get("assets")->source(), "'assets' must list at least one asset");
+    else if (assets.size() > vault_assets_max)
+      ctx.error(tbl.get("assets")->source(),
+                "'assets' lists more than " + std::to_string(vault_assets_max) + " assets");
+    else
+      vault.assets = std::move(assets);
+  }
+  if (auto d = r.duration("idempotency_window", milliseconds{1'000},
+                          milliseconds{vault_idempotency_window_ms_max}))
+    vault.idempotency_window = *d;
+  if (auto d = r.duration("request_timeout", milliseconds{100},
+                          milliseconds{vault_request_timeout_ms_max}))
+    vault.request_timeout = *d;
+  r.finish();
+}
+
 void read_node(load_context& ctx, const toml::table& tbl, node_settings& node) {
   table_reader r{ctx, tbl, "[node]"};
   if (auto name = r.string("name")) {
@@ -387,7 +455,18 @@ load_result<farm_config> load_farm(load_context& ctx, std::string_view text,
       read_checkpoints(ctx, *cps, opts, cfg.checkpoints);
     if (auto backup = top.table("backup"))
       read_backup(ctx, *backup, cfg.backup);
-    read_users(ctx, top, opts, cfg);
+    if (auto vault = top.table("vault"))
+      read_vault(ctx, *vault, cfg.vault);
+    asset_refs assets;
+    read_users(ctx, top, opts, cfg, assets);
+    for (auto& [asset, where] : assets)
+      if (std::find(cfg.vault.assets.begin(), cfg.vault.assets.end(), asset) ==
+          cfg.vault.assets.end()) {
+        auto near = nearest(asset, cfg.vault.assets);
+        ctx.error(where->source(), "unknown asset '" + asset + "'" +
+                                       (near ? "; did you mean '" + *near + "'?" : "") +
+                                       " (known: " + join(cfg.vault.assets) + ")");
+      }
     std::map<std::string, std::string> seen;
     read_supervisors(top, cfg.policies, seen);
     top.finish();

@@ -32,6 +32,12 @@ std::string to_string(store_errc x) {
     return "backup_failed";
   case store_errc::restore_refused:
     return "restore_refused";
+  case store_errc::negative_balance:
+    return "negative_balance";
+  case store_errc::account_conflict:
+    return "account_conflict";
+  case store_errc::amount_overflow:
+    return "amount_overflow";
   }
   return "unknown";
 }

@@ -39,6 +39,12 @@ enum class store_errc : uint8_t {
   backup_failed,
   /// A restore was refused (integrity, a node holding the database).
   restore_refused,
+  /// A ledger transaction would leave a user account's balance below zero.
+  negative_balance,
+  /// A vault account id already belongs to another user.
+  account_conflict,
+  /// A balance would pass 64 bits.
+  amount_overflow,
 };
 
 std::string to_string(store_errc x);

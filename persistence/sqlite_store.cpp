@@ -98,6 +98,33 @@ sqlite_store::behavior_type sqlite_store::make_behavior() {
         submit_read(store_job{query_audit_op{since_ms, limit}}, answer_with(rp));
         return rp;
       },
+      [this](open_account_atom, account_record& x) -> caf::result<account_record> {
+        auto rp = make_response_promise<account_record>();
+        add_write(store_job{std::move(x)}, answer_with(rp));
+        return rp;
+      },
+      [this](vault_write_atom, vault_write& x) -> caf::result<vault_write_result> {
+        auto rp = make_response_promise<vault_write_result>();
+        add_write(store_job{std::move(x)}, answer_with(rp));
+        return rp;
+      },
+      [this](load_vault_account_atom, std::string& account,
+             int64_t since_ms) -> caf::result<vault_account_data> {
+        auto rp = make_response_promise<vault_account_data>();
+        submit_read(store_job{load_vault_account_op{std::move(account), since_ms}},
+                    answer_with(rp));
+        return rp;
+      },
+      [this](load_accounts_atom) -> caf::result<std::vector<account_record>> {
+        auto rp = make_response_promise<std::vector<account_record>>();
+        submit_read(store_job{load_accounts_op{}}, answer_with(rp));
+        return rp;
+      },
+      [this](ledger_totals_atom) -> caf::result<ledger_totals> {
+        auto rp = make_response_promise<ledger_totals>();
+        submit_read(store_job{ledger_totals_op{}}, answer_with(rp));
+        return rp;
+      },
       [this](flush_atom) -> caf::result<bool> {
         flush_armed_ = false;
         auto rp = make_response_promise<bool>();

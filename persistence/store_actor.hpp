@@ -26,6 +26,16 @@ using store_actor = runtime::checkpoint_store_actor::extend<
     caf::replies_to<append_audit_atom, audit_record>::with<uint64_t>,
     // Audit records since (ms since epoch), oldest first, at most `limit`.
     caf::replies_to<query_audit_atom, int64_t, uint32_t>::with<std::vector<audit_record>>,
+    // Records a vault account (idempotent; another user's id is refused).
+    caf::replies_to<open_account_atom, account_record>::with<account_record>,
+    // Writes one vault operation atomically; a known key replays.
+    caf::replies_to<vault_write_atom, vault_write>::with<vault_write_result>,
+    // An account's balances, open reservations and journal since (ms).
+    caf::replies_to<load_vault_account_atom, std::string, int64_t>::with<vault_account_data>,
+    // Every vault account.
+    caf::replies_to<load_accounts_atom>::with<std::vector<account_record>>,
+    // Ledger sums, balances table and unbalanced transactions.
+    caf::replies_to<ledger_totals_atom>::with<ledger_totals>,
     // Commits whatever is pending now (answers once it is durable).
     caf::replies_to<flush_atom>::with<bool>,
     // Internal: the store's writer thread finished jobs.

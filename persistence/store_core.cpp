@@ -8,6 +8,7 @@
 
 #include "config/limits.hpp"
 #include "persistence/error.hpp"
+#include "persistence/vault_records.hpp"
 #include "runtime/error.hpp"
 
 namespace tfarm::persistence {
@@ -38,6 +39,46 @@ runtime::checkpoint read_checkpoint(SQLite::Statement& q) {
   cp.crc32 = static_cast<uint32_t>(q.getColumn(5).getInt64());
   cp.updated_at_ms = q.getColumn(6).getInt64();
   return cp;
+}
+
+constexpr const char* op_columns =
+    "key, account, user, op, ref, asset, amount, outcome, detail, available_after, "
+    "reserved_after, COALESCE(txn_id, 0), created_at";
+
+vault_op_record read_op(SQLite::Statement& q) {
+  vault_op_record x;
+  x.key = q.getColumn(0).getString();
+  x.account = q.getColumn(1).getString();
+  x.user = q.getColumn(2).getString();
+  x.op = q.getColumn(3).getString();
+  x.ref = q.getColumn(4).getString();
+  x.asset = q.getColumn(5).getString();
+  x.amount = q.getColumn(6).getInt64();
+  x.outcome = q.getColumn(7).getString();
+  x.detail = q.getColumn(8).getString();
+  x.available_after = q.getColumn(9).getInt64();
+  x.reserved_after = q.getColumn(10).getInt64();
+  x.txn_id = static_cast<uint64_t>(q.getColumn(11).getInt64());
+  x.created_at_ms = q.getColumn(12).getInt64();
+  return x;
+}
+
+// Folds (account, asset, bucket, amount) rows into one balance_row per
+// account and asset; rows must come ordered by account and asset.
+std::vector<balance_row> read_balances(SQLite::Statement& q) {
+  std::vector<balance_row> result;
+  while (q.executeStep()) {
+    auto account = q.getColumn(0).getString();
+    auto asset = q.getColumn(1).getString();
+    if (result.empty() || result.back().account != account || result.back().asset != asset)
+      result.push_back(balance_row{account, asset, 0, 0});
+    auto amount = q.getColumn(3).getInt64();
+    if (q.getColumn(2).getString() == "reserved")
+      result.back().reserved = amount;
+    else
+      result.back().available = amount;
+  }
+  return result;
 }
 
 caf::error invalid(const std::string& what) {
@@ -168,6 +209,23 @@ caf::error store_core::validate(const fill_record& x) {
   return {};
 }
 
+caf::error store_core::validate(const vault_write& x) {
+  auto& op = x.op;
+  if (op.key.empty() || op.account.empty() || op.op.empty() || op.outcome.empty())
+    return invalid("vault operation without key, account, op or outcome");
+  if (x.update && op.outcome == "pending")
+    return invalid("vault operation " + op.key + ": an update must give the final outcome");
+  if (x.has_txn)
+    if (auto err = validate(x.txn))
+      return err;
+  for (auto& r : x.reservations)
+    if (r.id.empty() || r.account != op.account || r.amount <= 0 || r.remaining < 0 ||
+        r.remaining > r.amount ||
+        (r.state != "open" && r.state != "settled" && r.state != "released"))
+      return invalid("vault operation " + op.key + ": reservation '" + r.id + "' is malformed");
+  return {};
+}
+
 // -- writes -------------------------------------------------------------------------
 
 uint64_t store_core::save_checkpoint(const runtime::checkpoint& cp) {
@@ -223,8 +281,16 @@ caf::expected<ledger_receipt> store_core::append_ledger(const ledger_txn& txn) {
     auto current = balance(std::get<0>(key), std::get<1>(key), std::get<2>(key));
     int64_t result = 0;
     if (__builtin_add_overflow(current, delta, &result))
-      return invalid("ledger transaction " + txn.idempotency_key + ": the balance of " +
-                     std::get<0>(key) + " " + std::get<1>(key) + " would overflow");
+      return caf::error{store_errc::amount_overflow,
+                        "ledger transaction " + txn.idempotency_key + ": the balance of " +
+                            std::get<0>(key) + " " + std::get<1>(key) + " would overflow"};
+    // The last line of defence for user money: whatever an actor believed,
+    // a user account's bucket never goes below zero.
+    if (result < 0 && !is_system_account(std::get<0>(key)))
+      return caf::error{store_errc::negative_balance,
+                        "ledger transaction " + txn.idempotency_key + ": " + std::get<0>(key) +
+                            " " + std::get<1>(key) + " " + std::get<2>(key) + " would be " +
+                            std::to_string(result) + " (now " + std::to_string(current) + ")"};
     next[key] = result;
   }
   auto now = runtime::unix_now_ms();
@@ -377,6 +443,219 @@ int64_t store_core::balance(const std::string& account, const std::string& asset
   q.bind(2, asset);
   q.bind(3, bucket);
   return q.executeStep() ? q.getColumn(0).getInt64() : 0;
+}
+
+} // namespace tfarm::persistence
+
+namespace tfarm::persistence {
+
+// -- vault ----------------------------------------------------------------------------
+
+caf::expected<account_record> store_core::open_account(const account_record& x) {
+  if (x.id.empty() || x.user.empty() || is_system_account(x.id))
+    return invalid("account '" + x.id + "' of user '" + x.user + "' is not a valid account");
+  {
+    auto& q = stmt(find_account_, "SELECT id, user, created_at FROM accounts WHERE id = ?");
+    statement_reset guard{q};
+    q.bind(1, x.id);
+    if (q.executeStep()) {
+      account_record known{q.getColumn(0).getString(), q.getColumn(1).getString(),
+                           q.getColumn(2).getInt64()};
+      if (known.user != x.user)
+        return caf::error{store_errc::account_conflict,
+                          "account " + x.id + " belongs to user " + known.user};
+      return known;
+    }
+  }
+  auto& s = stmt(insert_account_, "INSERT INTO accounts (id, user, created_at) VALUES (?, ?, ?)");
+  statement_reset guard{s};
+  auto result = x;
+  if (result.created_at_ms == 0)
+    result.created_at_ms = runtime::unix_now_ms();
+  s.bind(1, result.id);
+  s.bind(2, result.user);
+  s.bind(3, result.created_at_ms);
+  s.exec();
+  return result;
+}
+
+caf::expected<vault_write_result> store_core::apply_vault_write(const vault_write& x) {
+  if (auto err = validate(x))
+    return err;
+  vault_write_result result;
+  result.op = x.op;
+  {
+    auto& q = stmt(
+        find_op_,
+        (std::string{"SELECT "} + op_columns + " FROM vault_operations WHERE key = ?").c_str());
+    statement_reset guard{q};
+    q.bind(1, x.op.key);
+    auto known = q.executeStep();
+    if (known && !x.update) {
+      result.op = read_op(q);
+      result.replayed = true;
+      return result;
+    }
+    if (!known && x.update)
+      return invalid("vault operation " + x.op.key + ": no pending row to update");
+    if (known && read_op(q).outcome != "pending") {
+      // Post or void of a transfer whose outcome is already final: the first
+      // final outcome stands.
+      result.op = read_op(q);
+      result.replayed = true;
+      return result;
+    }
+  }
+  if (x.op.op == "reserve") {
+    SQLite::Statement q{*db_, "SELECT 1 FROM vault_reservations WHERE account = ? AND id = ?"};
+    for (auto& r : x.reservations) {
+      q.bind(1, r.account);
+      q.bind(2, r.id);
+      if (q.executeStep())
+        return invalid("vault operation " + x.op.key + ": reservation " + r.id + " of " +
+                       r.account + " exists already");
+      q.reset();
+    }
+  }
+  // The ledger next: it is the only part that can still be refused, and it
+  // refuses before writing anything.
+  if (x.has_txn) {
+    auto receipt = append_ledger(x.txn);
+    if (!receipt)
+      return std::move(receipt.error());
+    result.op.txn_id = receipt->txn_id;
+  }
+  auto now = runtime::unix_now_ms();
+  if (result.op.created_at_ms == 0)
+    result.op.created_at_ms = now;
+  auto& op = result.op;
+  if (x.update) {
+    auto& s = stmt(update_op_, "UPDATE vault_operations SET outcome = ?, detail = ?, "
+                               "available_after = ?, reserved_after = ?, "
+                               "txn_id = COALESCE(NULLIF(?, 0), txn_id), updated_at = ? "
+                               "WHERE key = ?");
+    statement_reset guard{s};
+    s.bind(1, op.outcome);
+    s.bind(2, op.detail);
+    s.bind(3, op.available_after);
+    s.bind(4, op.reserved_after);
+    s.bind(5, static_cast<int64_t>(op.txn_id));
+    s.bind(6, now);
+    s.bind(7, op.key);
+    s.exec();
+  } else {
+    auto& s = stmt(insert_op_,
+                   "INSERT INTO vault_operations (key, account, user, op, ref, asset, amount, "
+                   "outcome, detail, available_after, reserved_after, txn_id, created_at, "
+                   "updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULLIF(?, 0), ?, ?)");
+    statement_reset guard{s};
+    s.bind(1, op.key);
+    s.bind(2, op.account);
+    s.bind(3, op.user);
+    s.bind(4, op.op);
+    s.bind(5, op.ref);
+    s.bind(6, op.asset);
+    s.bind(7, op.amount);
+    s.bind(8, op.outcome);
+    s.bind(9, op.detail);
+    s.bind(10, op.available_after);
+    s.bind(11, op.reserved_after);
+    s.bind(12, static_cast<int64_t>(op.txn_id));
+    s.bind(13, op.created_at_ms);
+    s.bind(14, now);
+    s.exec();
+  }
+  for (auto& r : x.reservations) {
+    auto& s = stmt(put_reservation_,
+                   "INSERT INTO vault_reservations (account, id, asset, amount, remaining, state, "
+                   "created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?) "
+                   "ON CONFLICT (account, id) DO UPDATE SET remaining = excluded.remaining, "
+                   "state = excluded.state, updated_at = excluded.updated_at");
+    statement_reset guard{s};
+    s.bind(1, r.account);
+    s.bind(2, r.id);
+    s.bind(3, r.asset);
+    s.bind(4, r.amount);
+    s.bind(5, r.remaining);
+    s.bind(6, r.state);
+    s.bind(7, r.created_at_ms != 0 ? r.created_at_ms : now);
+    s.bind(8, now);
+    s.exec();
+  }
+  return result;
+}
+
+vault_account_data store_core::load_vault_account(const std::string& account, int64_t since_ms) {
+  vault_account_data result;
+  {
+    SQLite::Statement q{*db_, "SELECT id, user, created_at FROM accounts WHERE id = ?"};
+    q.bind(1, account);
+    if (!q.executeStep())
+      return result;
+    result.found = true;
+    result.account = account_record{q.getColumn(0).getString(), q.getColumn(1).getString(),
+                                    q.getColumn(2).getInt64()};
+  }
+  {
+    SQLite::Statement q{*db_, "SELECT account, asset, bucket, amount FROM balances "
+                              "WHERE account = ? ORDER BY account, asset"};
+    q.bind(1, account);
+    result.balances = read_balances(q);
+  }
+  {
+    SQLite::Statement q{*db_, "SELECT account, id, asset, amount, remaining, state, created_at "
+                              "FROM vault_reservations WHERE account = ? AND "
+                              "(state = 'open' OR updated_at >= ?)"};
+    q.bind(1, account);
+    q.bind(2, since_ms);
+    while (q.executeStep())
+      result.reservations.push_back(reservation_record{
+          q.getColumn(0).getString(), q.getColumn(1).getString(), q.getColumn(2).getString(),
+          q.getColumn(3).getInt64(), q.getColumn(4).getInt64(), q.getColumn(5).getString(),
+          q.getColumn(6).getInt64()});
+  }
+  {
+    SQLite::Statement q{*db_, std::string{"SELECT "} + op_columns +
+                                  " FROM vault_operations WHERE account = ? AND "
+                                  "(created_at >= ? OR outcome = 'pending') ORDER BY created_at"};
+    q.bind(1, account);
+    q.bind(2, since_ms);
+    while (q.executeStep())
+      result.ops.push_back(read_op(q));
+  }
+  return result;
+}
+
+std::vector<account_record> store_core::load_accounts() {
+  SQLite::Statement q{*db_, "SELECT id, user, created_at FROM accounts ORDER BY id"};
+  std::vector<account_record> result;
+  while (q.executeStep())
+    result.push_back(account_record{q.getColumn(0).getString(), q.getColumn(1).getString(),
+                                    q.getColumn(2).getInt64()});
+  return result;
+}
+
+ledger_totals store_core::load_ledger_totals() {
+  ledger_totals result;
+  {
+    SQLite::Statement q{*db_, "SELECT account, asset, bucket, SUM(amount) FROM ledger_entries "
+                              "GROUP BY account, asset, bucket ORDER BY account, asset"};
+    result.ledger = read_balances(q);
+  }
+  {
+    SQLite::Statement q{*db_, "SELECT account, asset, bucket, amount FROM balances "
+                              "ORDER BY account, asset"};
+    result.balances = read_balances(q);
+  }
+  {
+    SQLite::Statement q{*db_, "SELECT txn_id, asset, SUM(amount) FROM ledger_entries "
+                              "GROUP BY txn_id, asset HAVING SUM(amount) <> 0 ORDER BY txn_id"};
+    while (q.executeStep())
+      result.unbalanced.push_back("txn " + std::to_string(q.getColumn(0).getInt64()) + " " +
+                                  q.getColumn(1).getString() + " " +
+                                  std::to_string(q.getColumn(2).getInt64()));
+  }
+  return result;
 }
 
 } // namespace tfarm::persistence

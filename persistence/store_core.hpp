@@ -20,6 +20,7 @@
 #include "persistence/audit_record.hpp"
 #include "persistence/ledger_txn.hpp"
 #include "persistence/trade_records.hpp"
+#include "persistence/vault_records.hpp"
 #include "runtime/checkpoint.hpp"
 
 namespace SQLite {
@@ -69,6 +70,15 @@ public:
   /// Appends an audit record (ts 0 means now); returns its id.
   uint64_t append_audit(audit_record x);
 
+  /// Records a vault account; returns the stored record (an account id is
+  /// never reassigned: another user's id is an account_conflict error).
+  caf::expected<account_record> open_account(const account_record& x);
+
+  /// Writes one vault operation atomically (journal row, ledger transaction,
+  /// reservations); a known key replays its first row and writes nothing.
+  /// Refusals (unbalanced, negative balance, ...) write nothing either.
+  caf::expected<vault_write_result> apply_vault_write(const vault_write& x);
+
   // -- reads -------------------------------------------------------------------
 
   /// The kept checkpoints of `path`, newest first.
@@ -81,6 +91,17 @@ public:
 
   int64_t balance(const std::string& account, const std::string& asset, const std::string& bucket);
 
+  /// What an account actor restores itself from: balances, open
+  /// reservations and those closed at or after `since_ms`, journal rows
+  /// created at or after `since_ms` and every pending one.
+  vault_account_data load_vault_account(const std::string& account, int64_t since_ms);
+
+  /// Every vault account, in id order.
+  std::vector<account_record> load_accounts();
+
+  /// Ledger sums, the balances table and unbalanced transactions.
+  ledger_totals load_ledger_totals();
+
   uint64_t last_seq() const noexcept { return last_seq_; }
 
   // -- validation (pure) ----------------------------------------------------------
@@ -89,6 +110,7 @@ public:
   static caf::error validate(const ledger_txn& x);
   static caf::error validate(const order_record& x);
   static caf::error validate(const fill_record& x);
+  static caf::error validate(const vault_write& x);
 
 private:
   SQLite::Statement& stmt(std::unique_ptr<SQLite::Statement>& slot, const char* sql);
@@ -112,6 +134,12 @@ private:
   std::unique_ptr<SQLite::Statement> order_exists_;
   std::unique_ptr<SQLite::Statement> insert_fill_;
   std::unique_ptr<SQLite::Statement> insert_audit_;
+  std::unique_ptr<SQLite::Statement> find_account_;
+  std::unique_ptr<SQLite::Statement> insert_account_;
+  std::unique_ptr<SQLite::Statement> find_op_;
+  std::unique_ptr<SQLite::Statement> insert_op_;
+  std::unique_ptr<SQLite::Statement> update_op_;
+  std::unique_ptr<SQLite::Statement> put_reservation_;
 };
 
 } // namespace tfarm::persistence

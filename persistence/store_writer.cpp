@@ -24,6 +24,13 @@ template <class... Fs>
 overloaded(Fs...) -> overloaded<Fs...>;
 
 template <class T>
+store_result from_value(T x) {
+  store_result r;
+  r.value = std::move(x);
+  return r;
+}
+
+template <class T>
 store_result from_expected(caf::expected<T> x) {
   store_result r;
   if (x)
@@ -154,56 +161,72 @@ store_completion store_writer::execute(submission& s) {
 }
 
 store_result store_writer::execute_one(store_job& job) {
+  // A failed read answers its own request; it never fails a batch.
+  auto read = [&](auto f, const std::string& what) -> store_result {
+    try {
+      return from_value(f());
+    } catch (const std::exception& e) {
+      store_result r;
+      r.error = classify(e, file_, what);
+      return r;
+    }
+  };
   // Validation problems come back as values; SQLite failures throw (and fail
   // the whole batch in execute()).
-  return std::visit(overloaded{
-                        [&](runtime::checkpoint& cp) -> store_result {
-                          if (auto err = store_core::validate(cp)) {
-                            store_result r;
-                            r.error = std::move(err);
-                            return r;
-                          }
-                          store_result r;
-                          r.value = core_->save_checkpoint(cp);
-                          return r;
-                        },
-                        [&](ledger_txn& x) { return from_expected(core_->append_ledger(x)); },
-                        [&](order_record& x) { return from_expected(core_->record_order(x)); },
-                        [&](fill_record& x) { return from_expected(core_->record_fill(x)); },
-                        [&](audit_record& x) {
-                          store_result r;
-                          r.value = core_->append_audit(std::move(x));
-                          return r;
-                        },
-                        [&](load_checkpoints_op& x) {
-                          try {
-                            store_result r;
-                            r.value = core_->load_checkpoints(x.path);
-                            return r;
-                          } catch (const std::exception& e) {
-                            store_result r;
-                            r.error = classify(e, file_, "loading the checkpoint of " + x.path);
-                            return r;
-                          }
-                        },
-                        [&](query_audit_op& x) {
-                          try {
-                            store_result r;
-                            r.value = core_->query_audit(x.since_ms, x.limit);
-                            return r;
-                          } catch (const std::exception& e) {
-                            store_result r;
-                            r.error = classify(e, file_, "reading the audit log");
-                            return r;
-                          }
-                        },
-                        [&](barrier_op&) {
-                          store_result r;
-                          r.value = true;
-                          return r;
-                        },
-                    },
-                    job.op);
+  return std::visit(
+      overloaded{
+          [&](runtime::checkpoint& cp) -> store_result {
+            if (auto err = store_core::validate(cp)) {
+              store_result r;
+              r.error = std::move(err);
+              return r;
+            }
+            store_result r;
+            r.value = core_->save_checkpoint(cp);
+            return r;
+          },
+          [&](ledger_txn& x) { return from_expected(core_->append_ledger(x)); },
+          [&](order_record& x) { return from_expected(core_->record_order(x)); },
+          [&](fill_record& x) { return from_expected(core_->record_fill(x)); },
+          [&](audit_record& x) {
+            store_result r;
+            r.value = core_->append_audit(std::move(x));
+            return r;
+          },
+          [&](load_checkpoints_op& x) {
+            try {
+              store_result r;
+              r.value = core_->load_checkpoints(x.path);
+              return r;
+            } catch (const std::exception& e) {
+              store_result r;
+              r.error = classify(e, file_, "loading the checkpoint of " + x.path);
+              return r;
+            }
+          },
+          [&](query_audit_op& x) {
+            return read([&] { return core_->query_audit(x.since_ms, x.limit); },
+                        "reading the audit log");
+          },
+          [&](account_record& x) { return from_expected(core_->open_account(x)); },
+          [&](vault_write& x) { return from_expected(core_->apply_vault_write(x)); },
+          [&](load_vault_account_op& x) {
+            return read([&] { return core_->load_vault_account(x.account, x.since_ms); },
+                        "loading vault account " + x.account);
+          },
+          [&](load_accounts_op&) {
+            return read([&] { return core_->load_accounts(); }, "loading the vault's accounts");
+          },
+          [&](ledger_totals_op&) {
+            return read([&] { return core_->load_ledger_totals(); }, "summing the ledger");
+          },
+          [&](barrier_op&) {
+            store_result r;
+            r.value = true;
+            return r;
+          },
+      },
+      job.op);
 }
 
 } // namespace tfarm::persistence

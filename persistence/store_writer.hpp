@@ -24,6 +24,7 @@
 #include "persistence/database.hpp"
 #include "persistence/ledger_txn.hpp"
 #include "persistence/trade_records.hpp"
+#include "persistence/vault_records.hpp"
 #include "runtime/checkpoint.hpp"
 
 namespace tfarm::persistence {
@@ -42,18 +43,30 @@ struct query_audit_op {
 /// Does nothing; answered once everything before it is done (flush).
 struct barrier_op {};
 
+struct load_vault_account_op {
+  std::string account;
+  int64_t since_ms = 0;
+};
+
+struct load_accounts_op {};
+
+struct ledger_totals_op {};
+
 struct store_job {
+  // Writes first: is_write() relies on the order.
   std::variant<runtime::checkpoint, ledger_txn, order_record, fill_record, audit_record,
-               load_checkpoints_op, query_audit_op, barrier_op>
+               account_record, vault_write, load_checkpoints_op, query_audit_op, barrier_op,
+               load_vault_account_op, load_accounts_op, ledger_totals_op>
       op;
 
-  bool is_write() const noexcept { return op.index() <= 4; }
+  bool is_write() const noexcept { return op.index() <= 6; }
 };
 
 struct store_result {
   caf::error error;
   std::variant<std::monostate, uint64_t, ledger_receipt, bool, std::vector<runtime::checkpoint>,
-               std::vector<audit_record>>
+               std::vector<audit_record>, account_record, vault_write_result, vault_account_data,
+               std::vector<account_record>, ledger_totals>
       value;
 };
 

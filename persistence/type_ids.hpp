@@ -9,6 +9,7 @@
 #include "persistence/audit_record.hpp"
 #include "persistence/ledger_txn.hpp"
 #include "persistence/trade_records.hpp"
+#include "persistence/vault_records.hpp"
 #include "runtime/type_ids.hpp"
 
 CAF_BEGIN_TYPE_ID_BLOCK(tfarm_persistence, caf::id_block::tfarm_runtime::end)
@@ -20,12 +21,29 @@ CAF_ADD_TYPE_ID(tfarm_persistence, (tfarm::persistence::order_record))
 CAF_ADD_TYPE_ID(tfarm_persistence, (tfarm::persistence::fill_record))
 CAF_ADD_TYPE_ID(tfarm_persistence, (tfarm::persistence::audit_record))
 CAF_ADD_TYPE_ID(tfarm_persistence, (std::vector<tfarm::persistence::audit_record>))
+CAF_ADD_TYPE_ID(tfarm_persistence, (tfarm::persistence::account_record))
+CAF_ADD_TYPE_ID(tfarm_persistence, (std::vector<tfarm::persistence::account_record>))
+CAF_ADD_TYPE_ID(tfarm_persistence, (tfarm::persistence::vault_op_record))
+CAF_ADD_TYPE_ID(tfarm_persistence, (std::vector<tfarm::persistence::vault_op_record>))
+CAF_ADD_TYPE_ID(tfarm_persistence, (tfarm::persistence::reservation_record))
+CAF_ADD_TYPE_ID(tfarm_persistence, (std::vector<tfarm::persistence::reservation_record>))
+CAF_ADD_TYPE_ID(tfarm_persistence, (tfarm::persistence::balance_row))
+CAF_ADD_TYPE_ID(tfarm_persistence, (std::vector<tfarm::persistence::balance_row>))
+CAF_ADD_TYPE_ID(tfarm_persistence, (tfarm::persistence::vault_write))
+CAF_ADD_TYPE_ID(tfarm_persistence, (tfarm::persistence::vault_write_result))
+CAF_ADD_TYPE_ID(tfarm_persistence, (tfarm::persistence::vault_account_data))
+CAF_ADD_TYPE_ID(tfarm_persistence, (tfarm::persistence::ledger_totals))
 
 CAF_ADD_ATOM(tfarm_persistence, tfarm::persistence, append_ledger_atom, "ledger")
 CAF_ADD_ATOM(tfarm_persistence, tfarm::persistence, record_order_atom, "order")
 CAF_ADD_ATOM(tfarm_persistence, tfarm::persistence, record_fill_atom, "fill")
 CAF_ADD_ATOM(tfarm_persistence, tfarm::persistence, append_audit_atom, "audit")
 CAF_ADD_ATOM(tfarm_persistence, tfarm::persistence, query_audit_atom, "auditq")
+CAF_ADD_ATOM(tfarm_persistence, tfarm::persistence, open_account_atom, "openacct")
+CAF_ADD_ATOM(tfarm_persistence, tfarm::persistence, vault_write_atom, "vaultw")
+CAF_ADD_ATOM(tfarm_persistence, tfarm::persistence, load_vault_account_atom, "loadacct")
+CAF_ADD_ATOM(tfarm_persistence, tfarm::persistence, load_accounts_atom, "loadaccts")
+CAF_ADD_ATOM(tfarm_persistence, tfarm::persistence, ledger_totals_atom, "ledgersum")
 CAF_ADD_ATOM(tfarm_persistence, tfarm::persistence, flush_atom, "flush")
 CAF_ADD_ATOM(tfarm_persistence, tfarm::persistence, writer_done_atom, "writerdone")
 

@@ -136,6 +136,8 @@ caf::expected<std::unique_ptr<node>> node::start(node_options opts) {
   self->shutdown_timeout_ = farm.node.shutdown_timeout;
   self->self_ = std::make_unique<caf::scoped_actor>(*self->system_);
   auto tree = default_tree(farm, opts.store_kind);
+  if (opts.extend_tree)
+    opts.extend_tree(farm, tree);
   if (auto err = check_kinds(tree, "", self->context_->kinds()))
     return err;
   auto root_kind = self->context_->kinds().find("supervisor");

@@ -53,6 +53,9 @@ struct node_options {
   /// Runs once the node context exists, before the tree starts (e.g. to
   /// route incidents into the audit log).
   std::function<void(node_context&)> prepare;
+  /// Adds the children of later modules to the default tree before it
+  /// starts (e.g. the vault's accounts supervisor and gateway).
+  std::function<void(const config::farm_config&, child_spec& root)> extend_tree;
 };
 
 /// Outcome of node::stop().

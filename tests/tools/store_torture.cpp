@@ -69,7 +69,7 @@ int main(int argc, char** argv) {
         persistence::ledger_txn txn{"t" + id,
                                     "deposit",
                                     {{"acct-" + std::to_string(w), "USD", "available", 100 + i},
-                                     {"external", "USD", "available", -(100 + i)}},
+                                     {"@external", "USD", "available", -(100 + i)}},
                                     ""};
         self->request(store, std::chrono::seconds{30}, persistence::append_ledger_atom_v, txn)
             .receive(

@@ -109,7 +109,14 @@ TEST(loader, reads_every_key_of_a_farm_file) {
   EXPECT_EQ(agent.params.at("checkpoint_every"), "3");
   EXPECT_EQ(agent.params.at("verbose"), "true");
   EXPECT_EQ(agent.params.at("weight"), "0.5");
-  auto vault = cfg.policies.find("/vault");
+  EXPECT_EQ(cfg.vault.assets, (std::vector<std::string>{"USD", "SAT"}));
+  EXPECT_EQ(cfg.vault.idempotency_window, 2h);
+  EXPECT_EQ(cfg.vault.request_timeout, 3s);
+  ASSERT_EQ(cfg.users[0].accounts.size(), 1u);
+  EXPECT_EQ(cfg.users[0].accounts[0].id, "zoe-main");
+  EXPECT_EQ(cfg.users[0].accounts[0].opening_balance,
+            (std::map<std::string, int64_t>{{"SAT", 7}, {"USD", 1'000}}));
+  auto vault = cfg.policies.find("/exchanges");
   ASSERT_NE(vault, nullptr);
   EXPECT_EQ(vault->strategy, restart_strategy::one_for_all);
   EXPECT_EQ(vault->intensity, 0);
@@ -166,7 +173,7 @@ TEST(loader, a_standalone_policy_file_loads_as_a_policy_set) {
   fs::current_path(TFARM_SOURCE_DIR);
   auto result = load_policy_file("examples/policies/default.toml");
   ASSERT_TRUE(result.ok());
-  EXPECT_EQ(result.value->all().size(), 3u);
+  EXPECT_EQ(result.value->all().size(), 5u);
   EXPECT_EQ(result.value->find("/user/x")->backoff.max, 10s);
   auto bad = load_policy_file("tests/data/config/policy_with_node.toml");
   EXPECT_FALSE(bad.ok());

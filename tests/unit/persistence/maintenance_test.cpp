@@ -25,7 +25,7 @@ ledger_txn deposit(const std::string& key, int64_t amount) {
   return ledger_txn{
       key,
       "deposit",
-      {{"alice", "USD", "available", amount}, {"external", "USD", "available", -amount}},
+      {{"alice", "USD", "available", amount}, {"@external", "USD", "available", -amount}},
       ""};
 }
 

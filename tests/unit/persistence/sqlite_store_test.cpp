@@ -61,11 +61,11 @@ TEST_F(sqlite_store_test, a_refused_write_does_not_disturb_the_others_in_its_bat
   start_store(dir_.file("s.db"));
   caf::scoped_actor self{sys_};
   auto ok1 = ledger_txn{
-      "a", "deposit", {{"x", "USD", "available", 5}, {"ext", "USD", "available", -5}}, ""};
+      "a", "deposit", {{"x", "USD", "available", 5}, {"@ext", "USD", "available", -5}}, ""};
   auto bad = ledger_txn{
-      "b", "deposit", {{"x", "USD", "available", 5}, {"ext", "USD", "available", -4}}, ""};
+      "b", "deposit", {{"x", "USD", "available", 5}, {"@ext", "USD", "available", -4}}, ""};
   auto ok2 = ledger_txn{
-      "c", "deposit", {{"x", "USD", "available", 1}, {"ext", "USD", "available", -1}}, ""};
+      "c", "deposit", {{"x", "USD", "available", 1}, {"@ext", "USD", "available", -1}}, ""};
   int good = 0;
   std::string refusal;
   using handle =

@@ -25,7 +25,7 @@ ledger_leg leg(std::string account, std::string asset, int64_t amount,
 ledger_txn deposit(std::string key, std::string account, int64_t amount) {
   return ledger_txn{std::move(key),
                     "deposit",
-                    {leg(account, "USD", amount), leg("external", "USD", -amount)},
+                    {leg(account, "USD", amount), leg("@external", "USD", -amount)},
                     ""};
 }
 
@@ -115,7 +115,7 @@ TEST_F(store_core_test, ledger_appends_update_balances_and_replay_by_key) {
   ASSERT_TRUE(core_->append_ledger(reserve));
   EXPECT_EQ(core_->balance("alice", "USD", "available"), 700);
   EXPECT_EQ(core_->balance("alice", "USD", "reserved"), 300);
-  EXPECT_EQ(core_->balance("external", "USD", "available"), -1'000);
+  EXPECT_EQ(core_->balance("@external", "USD", "available"), -1'000);
   auto again = core_->append_ledger(deposit("dep-1", "alice", 999'999));
   ASSERT_TRUE(again);
   EXPECT_TRUE(again->replayed);
@@ -148,7 +148,7 @@ TEST_F(store_core_test, unbalanced_or_invalid_transactions_are_refused_with_reas
   ASSERT_TRUE(core_->append_ledger(deposit("k6", "rich", INT64_MAX)));
   auto more = core_->append_ledger(deposit("k7", "rich", 1));
   EXPECT_EQ(runtime::to_text(more.error()),
-            "invalid_record: ledger transaction k7: the balance of rich USD would overflow");
+            "amount_overflow: ledger transaction k7: the balance of rich USD would overflow");
   EXPECT_EQ(runtime::to_text(core_->append_ledger(ledger_txn{"", "x", {}, ""}).error()),
             "invalid_record: ledger transaction without an idempotency key");
   EXPECT_EQ(core_->balance("a", "USD", "available"), 0) << "nothing of the refused ones landed";
@@ -189,4 +189,52 @@ TEST_F(store_core_test, audit_records_come_back_in_time_order_from_a_point_in_ti
   auto now = core_->append_audit(audit_record{0, 0, "/c", "u", "now", ""});
   EXPECT_GT(core_->query_audit(runtime::unix_now_ms() - 60'000, 10).back().ts_ms, 3'000);
   EXPECT_GT(now, 0u);
+}
+
+TEST_F(store_core_test, a_user_account_never_goes_negative_whatever_a_writer_believes) {
+  ASSERT_TRUE(core_->append_ledger(deposit("k1", "alice", 10)));
+  auto overdraw =
+      ledger_txn{"k2", "withdraw", {leg("alice", "USD", -11), leg("@external", "USD", 11)}, ""};
+  EXPECT_EQ(runtime::to_text(core_->append_ledger(overdraw).error()),
+            "negative_balance: ledger transaction k2: alice USD available would be -1 (now 10)");
+  EXPECT_EQ(core_->balance("alice", "USD", "available"), 10);
+  EXPECT_EQ(core_->balance("@external", "USD", "available"), -10) << "system accounts may";
+}
+
+TEST_F(store_core_test, a_vault_write_is_atomic_replays_by_key_and_keeps_reservations_unique) {
+  ASSERT_TRUE(core_->open_account(account_record{"a1", "alice", 0}));
+  EXPECT_EQ(runtime::to_text(core_->open_account(account_record{"a1", "bob", 0}).error()),
+            "account_conflict: account a1 belongs to user alice");
+  vault_write w;
+  w.op = vault_op_record{"a1:r1",   "a1", "alice", "reserve", "ord-1", "USD", 5,
+                         "applied", "",   5,       5,         0,       0};
+  w.has_txn = true;
+  w.txn =
+      ledger_txn{"a1:r1", "reserve", {leg("a1", "USD", -5), leg("a1", "USD", 5, "reserved")}, ""};
+  w.reservations.push_back(reservation_record{"a1", "ord-1", "USD", 5, 5, "open", 0});
+  // Refused as a whole: the ledger would take a1 below zero.
+  EXPECT_EQ(core_->apply_vault_write(w).error().code(),
+            static_cast<uint8_t>(store_errc::negative_balance));
+  EXPECT_EQ(core_->load_vault_account("a1", 0).ops.size(), 0u) << "no journal row either";
+  ASSERT_TRUE(core_->append_ledger(deposit("dep", "a1", 10)));
+  auto first = core_->apply_vault_write(w);
+  ASSERT_TRUE(first);
+  EXPECT_FALSE(first->replayed);
+  auto again = core_->apply_vault_write(w);
+  ASSERT_TRUE(again);
+  EXPECT_TRUE(again->replayed);
+  EXPECT_EQ(again->op.txn_id, first->op.txn_id);
+  EXPECT_EQ(core_->balance("a1", "USD", "reserved"), 5);
+  w.op.key = w.txn.idempotency_key = "a1:r2";
+  EXPECT_EQ(runtime::to_text(core_->apply_vault_write(w).error()),
+            "invalid_record: vault operation a1:r2: reservation ord-1 of a1 exists already");
+  auto data = core_->load_vault_account("a1", 0);
+  ASSERT_TRUE(data.found);
+  EXPECT_EQ(data.account.user, "alice");
+  ASSERT_EQ(data.reservations.size(), 1u);
+  EXPECT_EQ(data.reservations[0].remaining, 5);
+  ASSERT_EQ(data.balances.size(), 1u);
+  EXPECT_EQ(data.balances[0].available, 5);
+  EXPECT_EQ(data.balances[0].reserved, 5);
+  EXPECT_FALSE(core_->load_vault_account("nobody", 0).found);
 }

@@ -1,0 +1,4 @@
+// Error codes of the actors module, one enum per domain.
+#pragma once
+
+#include "actors/vault/error.hpp"

@@ -1,0 +1,44 @@
+#include "actors/kinds.hpp"
+
+#include "actors/type_ids.hpp"
+#include "actors/vault/error.hpp"
+#include "actors/vault/vault_account.hpp"
+#include "actors/vault/vault_gateway.hpp"
+#include "runtime/error_text.hpp"
+
+namespace tfarm::actors {
+
+void add_kinds(runtime::kind_registry& x) {
+  x.add(vault_account::kind());
+  x.add(vault_gateway::kind());
+}
+
+void configure(caf::actor_system_config& cfg) {
+  register_vault_error_names();
+  cfg.add_message_types<caf::id_block::tfarm_actors>();
+  runtime::add_error_renderers(cfg);
+}
+
+void extend_tree(const config::farm_config& farm, runtime::child_spec& root) {
+  for (auto& child : root.children) {
+    if (child.id != "vault")
+      continue;
+    runtime::child_spec accounts;
+    accounts.id = "accounts";
+    accounts.kind = "supervisor";
+    accounts.params["max_children"] = std::to_string(config::children_per_supervisor_max);
+    runtime::child_spec gateway;
+    gateway.id = "gateway";
+    gateway.kind = "vault_gateway";
+    std::string assets;
+    for (auto& a : farm.vault.assets)
+      assets += (assets.empty() ? "" : ",") + a;
+    gateway.params["assets"] = assets;
+    gateway.params["window_ms"] = std::to_string(farm.vault.idempotency_window.count());
+    gateway.params["request_timeout_ms"] = std::to_string(farm.vault.request_timeout.count());
+    child.children.push_back(std::move(accounts));
+    child.children.push_back(std::move(gateway));
+  }
+}
+
+} // namespace tfarm::actors

@@ -1,0 +1,760 @@
+#include "actors/vault/vault_account.hpp"
+
+#include <algorithm>
+#include <chrono>
+
+#include <nlohmann/json.hpp>
+#include <spdlog/logger.h>
+
+#include "actors/logger.hpp"
+#include "actors/vault/error.hpp"
+#include "actors/vault/vault_names.hpp"
+#include "config/limits.hpp"
+#include "persistence/error.hpp"
+#include "runtime/error.hpp"
+#include "runtime/error_text.hpp"
+
+namespace tfarm::actors {
+
+namespace {
+
+using persistence::ledger_leg;
+using persistence::ledger_txn;
+using persistence::reservation_record;
+using persistence::vault_op_record;
+using persistence::vault_write;
+using persistence::vault_write_result;
+
+/// Backoff of the credit phase of a transfer while the receiver cannot answer.
+constexpr int64_t transfer_retry_ms_min = 10;
+constexpr int64_t transfer_retry_ms_max = 2'000;
+
+int64_t now_ms() {
+  return runtime::unix_now_ms();
+}
+
+caf::error refusal(vault_errc code, std::string message) {
+  return caf::error{code, std::move(message)};
+}
+
+std::string amount_text(int64_t amount, const std::string& asset) {
+  return std::to_string(amount) + " " + asset;
+}
+
+// The words of an error without its code name (journal rows keep the code
+// in `outcome` already).
+std::string message_of(const caf::error& err) {
+  auto& ctx = err.context();
+  if (ctx.size() == 1 && ctx.match_elements<std::string>())
+    return ctx.get_as<std::string>(0);
+  return runtime::to_text(err);
+}
+
+bool add_overflows(int64_t a, int64_t b) {
+  int64_t ignored = 0;
+  return __builtin_add_overflow(a, b, &ignored);
+}
+
+} // namespace
+
+vault_account::vault_account(caf::actor_config& cfg, runtime::spawn_context ctx)
+    : super(cfg, std::move(ctx)), id_(spec().id),
+      window_ms_(
+          runtime::param_int(spec(), "window_ms", config::vault_idempotency_window_ms_default)),
+      request_timeout_ms_(runtime::param_int(spec(), "request_timeout_ms",
+                                             config::vault_request_timeout_ms_default)) {
+  for (auto& asset : split_list(runtime::param(spec(), "assets", "")))
+    assets_.insert(asset);
+}
+
+runtime::kind_info vault_account::kind() {
+  return runtime::make_kind<vault_account>(
+      "vault_account", "vault account: balances per asset on the durable ledger");
+}
+
+persistence::store_actor vault_account::store() const {
+  return node() ? caf::actor_cast<persistence::store_actor>(node()->store())
+                : persistence::store_actor{};
+}
+
+caf::duration vault_account::store_timeout() const {
+  // A local store answers every request (see managed_actor.hpp); a remote
+  // one might never.
+  auto st = store();
+  if (st && st.node() == system().node())
+    return caf::infinite;
+  return caf::duration{std::chrono::milliseconds{request_timeout_ms_}};
+}
+
+vault_account::behavior_type vault_account::make_behavior() {
+  auto st = store();
+  if (!st) {
+    quit(refusal(vault_errc::unavailable, "account " + id_ + ": no store on this node"));
+  } else {
+    // await: nothing is handled before the account is rebuilt from the store.
+    request(st, std::chrono::milliseconds{request_timeout_ms_},
+            persistence::load_vault_account_atom_v, id_, now_ms() - window_ms_)
+        .await(
+            [this](persistence::vault_account_data& data) {
+              if (!data.found) {
+                quit(refusal(vault_errc::unknown_account, "account " + id_ + " was never opened"));
+                return;
+              }
+              restore(data);
+            },
+            [this](caf::error& err) {
+              log().error("account {}: cannot load from the store: {}", id_, runtime::to_text(err));
+              quit(err);
+            });
+  }
+  return {
+      [this](vault_request& r) -> caf::result<vault_reply> { return handle(r, false); },
+      [this](transfer_credit_atom, vault_request& r) -> caf::result<vault_reply> {
+        return handle(r, true);
+      },
+      [this](balances_atom) -> std::vector<balance_row> { return balances(""); },
+      [this](verify_atom) -> caf::result<std::vector<discrepancy>> {
+        auto rp = make_response_promise<std::vector<discrepancy>>();
+        auto snapshot = holdings_;
+        request(store(), store_timeout(), persistence::load_vault_account_atom_v, id_, now_ms())
+            .then(
+                [this, rp, snapshot](persistence::vault_account_data& data) mutable {
+                  std::map<std::string, holding> durable;
+                  for (auto& b : data.balances)
+                    durable[b.asset] = holding{b.available, b.reserved};
+                  std::set<std::string> all;
+                  for (auto& [asset, h] : snapshot)
+                    all.insert(asset);
+                  for (auto& [asset, h] : durable)
+                    all.insert(asset);
+                  std::vector<discrepancy> found;
+                  for (auto& asset : all) {
+                    auto mem = snapshot[asset];
+                    auto led = durable[asset];
+                    auto check = [&](const char* bucket, int64_t expected, int64_t actual) {
+                      if (expected != actual)
+                        found.push_back(discrepancy{"actor_vs_ledger", id_, asset, expected, actual,
+                                                    std::string{bucket} + ": account actor holds " +
+                                                        std::to_string(actual) + ", the ledger " +
+                                                        std::to_string(expected)});
+                    };
+                    check("available", led.available, mem.available);
+                    check("reserved", led.reserved, mem.reserved);
+                  }
+                  rp.deliver(std::move(found));
+                },
+                [rp](caf::error& err) mutable { rp.deliver(err); });
+        return rp;
+      },
+      [this](vault_fault_atom, std::string& phase) {
+        log().warn("account {}: fault armed at {}", id_, phase);
+        fault_ = std::move(phase);
+      },
+      [this](transfer_retry_atom, std::string& key) {
+        auto i = transfers_.find(key);
+        if (i == transfers_.end())
+          return;
+        i->second.resolving = false;
+        send_credit(key);
+      },
+  };
+}
+
+void vault_account::restore(persistence::vault_account_data& data) {
+  user_ = data.account.user;
+  for (auto& b : data.balances)
+    holdings_[b.asset] = holding{b.available, b.reserved};
+  for (auto& r : data.reservations)
+    reservations_[r.id] = reservation{r.asset, r.amount, r.remaining, r.state, r.created_at_ms};
+  std::vector<std::string> pending;
+  for (auto& row : data.ops) {
+    if (row.outcome == "pending") {
+      pending.push_back(row.key);
+      transfers_[row.key].row = std::move(row);
+    } else {
+      remember(std::move(row));
+    }
+  }
+  log().debug("account {}: restored {} assets, {} reservations, {} keys, {} pending transfers", id_,
+              holdings_.size(), reservations_.size(), results_.size(), pending.size());
+  for (auto& key : pending)
+    send_credit(key);
+  publish_description();
+}
+
+// -- operations -------------------------------------------------------------------------
+
+bool vault_account::known_asset(const std::string& asset) const {
+  return assets_.count(asset) > 0;
+}
+
+caf::error vault_account::validate(const vault_request& r, bool credit) const {
+  if (r.key.empty())
+    return refusal(vault_errc::invalid_request,
+                   to_string(r.op) + " on " + id_ + " needs an idempotency key");
+  if (r.key.size() > config::vault_key_chars_max)
+    return refusal(vault_errc::invalid_request,
+                   "idempotency key of " + std::to_string(r.key.size()) +
+                       " characters; the limit is " + std::to_string(config::vault_key_chars_max));
+  if (!credit && r.user != user_)
+    return refusal(vault_errc::wrong_user,
+                   "account " + id_ + " does not belong to user '" + r.user + "'");
+  auto unknown_asset = [&](const std::string& asset) {
+    return refusal(vault_errc::unknown_asset,
+                   "unknown asset '" + asset + "' (the vault holds: " + join_list(assets_) + ")");
+  };
+  auto needs_reservation =
+      r.op == vault_op::reserve || r.op == vault_op::settle || r.op == vault_op::release;
+  if (needs_reservation) {
+    if (r.reservation.empty() || r.reservation.size() > config::vault_key_chars_max)
+      return refusal(vault_errc::invalid_request,
+                     to_string(r.op) + " needs a reservation id of 1 to " +
+                         std::to_string(config::vault_key_chars_max) + " characters");
+  }
+  switch (r.op) {
+  case vault_op::deposit:
+  case vault_op::withdraw:
+  case vault_op::transfer:
+  case vault_op::reserve:
+    if (!known_asset(r.asset))
+      return unknown_asset(r.asset);
+    if (r.amount <= 0)
+      return refusal(vault_errc::invalid_amount,
+                     to_string(r.op) + " amount must be positive, got " + std::to_string(r.amount));
+    if (r.op == vault_op::transfer && !credit) {
+      if (r.to_account.empty())
+        return refusal(vault_errc::invalid_request, "transfer needs a receiving account");
+      if (r.to_account == id_)
+        return refusal(vault_errc::invalid_request, "transfer from " + id_ + " to itself");
+    }
+    return {};
+  case vault_op::settle:
+    if (r.amount < 0 || r.credit_amount < 0 || r.fee < 0)
+      return refusal(vault_errc::invalid_amount, "settle amounts must not be negative");
+    if (r.amount == 0 && r.credit_amount == 0)
+      return refusal(vault_errc::invalid_amount, "settle moves nothing (amount and "
+                                                 "credit_amount are 0)");
+    if (r.fee > r.credit_amount)
+      return refusal(vault_errc::invalid_amount, "settle fee " + std::to_string(r.fee) +
+                                                     " exceeds credit_amount " +
+                                                     std::to_string(r.credit_amount));
+    if (r.credit_amount > 0 && !known_asset(r.credit_asset))
+      return unknown_asset(r.credit_asset);
+    if (!r.asset.empty() && !known_asset(r.asset))
+      return unknown_asset(r.asset);
+    if (!valid_venue_name(r.venue))
+      return refusal(vault_errc::invalid_request,
+                     "venue '" + r.venue + "' must be 1 to 64 characters of A-Z a-z 0-9 _ . -");
+    return {};
+  case vault_op::release:
+    return {};
+  default:
+    return refusal(vault_errc::invalid_request,
+                   to_string(r.op) + " is not an operation of an account");
+  }
+}
+
+vault_op_record vault_account::make_row(const vault_request& r, const std::string& key,
+                                        const std::string& op) const {
+  vault_op_record row;
+  row.key = key;
+  row.account = id_;
+  row.user = user_;
+  row.op = op;
+  row.asset = r.asset;
+  row.amount = r.amount;
+  if (r.op == vault_op::transfer)
+    row.ref = r.to_account;
+  else if (!r.reservation.empty())
+    row.ref = r.reservation;
+  return row;
+}
+
+void vault_account::stamp_after(vault_op_record& row) const {
+  auto i = holdings_.find(row.asset);
+  row.available_after = i != holdings_.end() ? i->second.available : 0;
+  row.reserved_after = i != holdings_.end() ? i->second.reserved : 0;
+}
+
+caf::result<vault_reply> vault_account::handle(vault_request& r, bool credit) {
+  if (failed_)
+    return refusal(vault_errc::unavailable, "account " + id_ + " is restarting; retry");
+  if (r.op == vault_op::balance) {
+    if (!r.user.empty() && r.user != user_)
+      return refusal(vault_errc::wrong_user,
+                     "account " + id_ + " does not belong to user '" + r.user + "'");
+    return vault_reply{0, balances(r.asset), false};
+  }
+  if (auto err = validate(r, credit))
+    return err;
+  if (credit && fault_ == "refuse_credit") {
+    fault_.clear();
+    return refusal(vault_errc::invalid_request, "fault injected: " + id_ + " refuses the credit");
+  }
+  auto key = credit ? r.key : id_ + ":" + r.key;
+  if (auto i = results_.find(key); i != results_.end())
+    return answer_known(i->second, r, credit);
+  if (auto i = in_flight_.find(key); i != in_flight_.end()) {
+    auto rp = make_response_promise<vault_reply>();
+    i->second.push_back(rp);
+    return rp;
+  }
+  if (auto i = transfers_.find(key); i != transfers_.end()) {
+    auto rp = make_response_promise<vault_reply>();
+    i->second.waiters.push_back(rp);
+    return rp;
+  }
+  vault_write w;
+  w.has_txn = true;
+  w.txn.idempotency_key = key;
+  auto leg = [](std::string account, const std::string& asset, const char* bucket, int64_t amount) {
+    return ledger_leg{std::move(account), asset, bucket, amount};
+  };
+  auto opname = credit ? std::string{"transfer_in"} : to_string(r.op);
+  switch (r.op) {
+  case vault_op::deposit:
+  case vault_op::transfer: {
+    if (r.op == vault_op::transfer && !credit) {
+      auto& h = hold(r.asset);
+      if (h.available < r.amount)
+        return refuse(r, key, opname, vault_errc::insufficient_funds,
+                      "insufficient funds in " + id_ + ": available " +
+                          amount_text(h.available, r.asset) + ", needed " +
+                          amount_text(r.amount, r.asset));
+      h.available -= r.amount;
+      w.op = make_row(r, key, opname);
+      w.op.outcome = "pending";
+      w.txn.kind = "transfer_debit";
+      w.txn.legs = {leg(id_, r.asset, "available", -r.amount),
+                    leg(transit_account, r.asset, "available", r.amount)};
+      break;
+    }
+    auto& h = hold(r.asset);
+    if (add_overflows(h.available, r.amount) || add_overflows(h.available + r.amount, h.reserved))
+      return refuse(r, key, opname, vault_errc::amount_overflow,
+                    "crediting " + amount_text(r.amount, r.asset) + " to " + id_ +
+                        " would overflow its balance of " + amount_text(h.available, r.asset));
+    h.available += r.amount;
+    w.op = make_row(r, key, opname);
+    w.op.outcome = "applied";
+    if (credit) {
+      w.op.ref = r.to_account;
+      w.txn.kind = "transfer_credit";
+      w.txn.legs = {leg(transit_account, r.asset, "available", -r.amount),
+                    leg(id_, r.asset, "available", r.amount)};
+    } else {
+      w.txn.kind = "deposit";
+      w.txn.legs = {leg(external_account, r.asset, "available", -r.amount),
+                    leg(id_, r.asset, "available", r.amount)};
+    }
+    break;
+  }
+  case vault_op::withdraw: {
+    auto& h = hold(r.asset);
+    if (h.available < r.amount)
+      return refuse(r, key, opname, vault_errc::insufficient_funds,
+                    "insufficient funds in " + id_ + ": available " +
+                        amount_text(h.available, r.asset) + ", needed " +
+                        amount_text(r.amount, r.asset));
+    h.available -= r.amount;
+    w.op = make_row(r, key, opname);
+    w.op.outcome = "applied";
+    w.txn.kind = "withdraw";
+    w.txn.legs = {leg(id_, r.asset, "available", -r.amount),
+                  leg(external_account, r.asset, "available", r.amount)};
+    break;
+  }
+  case vault_op::reserve: {
+    if (reservations_.count(r.reservation) > 0)
+      return refuse(r, key, opname, vault_errc::invalid_request,
+                    "reservation " + r.reservation + " exists already in " + id_);
+    auto& h = hold(r.asset);
+    if (h.available < r.amount)
+      return refuse(r, key, opname, vault_errc::insufficient_funds,
+                    "insufficient funds in " + id_ + ": available " +
+                        amount_text(h.available, r.asset) + ", needed " +
+                        amount_text(r.amount, r.asset) + " for reservation " + r.reservation);
+    h.available -= r.amount;
+    h.reserved += r.amount;
+    auto created = now_ms();
+    reservations_[r.reservation] = reservation{r.asset, r.amount, r.amount, "open", created};
+    w.op = make_row(r, key, opname);
+    w.op.outcome = "applied";
+    w.txn.kind = "reserve";
+    w.txn.legs = {leg(id_, r.asset, "available", -r.amount),
+                  leg(id_, r.asset, "reserved", r.amount)};
+    w.reservations.push_back(
+        reservation_record{id_, r.reservation, r.asset, r.amount, r.amount, "open", created});
+    break;
+  }
+  case vault_op::settle:
+  case vault_op::release: {
+    auto i = reservations_.find(r.reservation);
+    if (i == reservations_.end())
+      return refuse(r, key, opname, vault_errc::unknown_reservation,
+                    "no reservation " + r.reservation + " in " + id_);
+    auto& res = i->second;
+    if (res.state != "open")
+      return refuse(r, key, opname, vault_errc::reservation_closed,
+                    "reservation " + r.reservation + " was " +
+                        (res.state == "released" ? "released" : "fully settled") + " already");
+    if (!r.asset.empty() && r.asset != res.asset)
+      return refuse(r, key, opname, vault_errc::invalid_request,
+                    "reservation " + r.reservation + " holds " + res.asset + ", not " + r.asset);
+    auto asset = res.asset;
+    if (r.op == vault_op::release) {
+      auto rest = res.remaining;
+      auto& h = hold(asset);
+      h.reserved -= rest;
+      h.available += rest;
+      res.remaining = 0;
+      res.state = "released";
+      w.op = make_row(r, key, opname);
+      w.op.asset = asset;
+      w.op.amount = rest;
+      w.op.outcome = "applied";
+      w.txn.kind = "release";
+      w.txn.legs = {leg(id_, asset, "reserved", -rest), leg(id_, asset, "available", rest)};
+    } else {
+      if (r.amount > res.remaining)
+        return refuse(r, key, opname, vault_errc::insufficient_funds,
+                      "reservation " + r.reservation + " has " + amount_text(res.remaining, asset) +
+                          " left; the fill needs " + amount_text(r.amount, asset));
+      auto net = r.credit_amount - r.fee;
+      if (r.credit_amount > 0) {
+        auto& c = hold(r.credit_asset);
+        if (add_overflows(c.available, net) || add_overflows(c.available + net, c.reserved))
+          return refuse(r, key, opname, vault_errc::amount_overflow,
+                        "crediting " + amount_text(net, r.credit_asset) + " to " + id_ +
+                            " would overflow its balance");
+      }
+      auto venue = venue_account(r.venue);
+      hold(asset).reserved -= r.amount;
+      if (net > 0)
+        hold(r.credit_asset).available += net;
+      res.remaining -= r.amount;
+      if (res.remaining == 0)
+        res.state = "settled";
+      w.op = make_row(r, key, opname);
+      w.op.asset = asset;
+      w.op.outcome = "applied";
+      w.txn.kind = "settle";
+      if (r.amount > 0) {
+        w.txn.legs.push_back(leg(id_, asset, "reserved", -r.amount));
+        w.txn.legs.push_back(leg(venue, asset, "available", r.amount));
+      }
+      if (r.credit_amount > 0) {
+        w.txn.legs.push_back(leg(venue, r.credit_asset, "available", -r.credit_amount));
+        if (net > 0)
+          w.txn.legs.push_back(leg(id_, r.credit_asset, "available", net));
+        if (r.fee > 0)
+          w.txn.legs.push_back(leg(fees_account, r.credit_asset, "available", r.fee));
+      }
+    }
+    w.reservations.push_back(reservation_record{id_, r.reservation, res.asset, res.amount,
+                                                res.remaining, res.state, res.created_at_ms});
+    break;
+  }
+  default:
+    return refusal(vault_errc::invalid_request, to_string(r.op) + " is not an account operation");
+  }
+  stamp_after(w.op);
+  auto rp = make_response_promise<vault_reply>();
+  write(std::move(w), rp);
+  return rp;
+}
+
+caf::result<vault_reply> vault_account::refuse(const vault_request& r, const std::string& key,
+                                               const std::string& op, vault_errc code,
+                                               std::string message) {
+  // The refusal is final for its key: recorded first, so that a replay, even
+  // after a restart, gets the same answer.
+  vault_write w;
+  w.op = make_row(r, key, op);
+  w.op.outcome = to_string(code);
+  w.op.detail = std::move(message);
+  stamp_after(w.op);
+  auto rp = make_response_promise<vault_reply>();
+  write(std::move(w), rp);
+  return rp;
+}
+
+caf::result<vault_reply> vault_account::answer_known(const vault_op_record& row,
+                                                     const vault_request& r, bool credit) {
+  auto op = credit ? std::string{"transfer_in"} : to_string(r.op);
+  auto ref = r.op == vault_op::transfer && !credit ? r.to_account : r.reservation;
+  if (credit)
+    ref = r.to_account;
+  auto same = row.op == op && row.ref == ref &&
+              (r.op == vault_op::release || row.amount == r.amount) &&
+              (r.asset.empty() || row.asset == r.asset);
+  if (!same)
+    return refusal(vault_errc::key_reused,
+                   "idempotency key '" + r.key + "' was used for " + row.op + " of " +
+                       amount_text(row.amount, row.asset) +
+                       (row.ref.empty() ? "" : " (" + row.ref + ")") + "; use a new key");
+  if (row.outcome == "applied")
+    return reply_of(row, true);
+  return error_of(row);
+}
+
+vault_reply vault_account::reply_of(const vault_op_record& row, bool replayed) const {
+  vault_reply x;
+  x.txn_id = row.txn_id;
+  x.balances.push_back(balance_row{id_, row.asset, row.available_after, row.reserved_after});
+  x.replayed = replayed;
+  return x;
+}
+
+caf::error vault_account::error_of(const vault_op_record& row) const {
+  return refusal(vault_errc_from_string(row.outcome), row.detail);
+}
+
+void vault_account::write(vault_write w, reply_promise rp) {
+  auto key = w.op.key;
+  in_flight_[key].push_back(std::move(rp));
+  request(store(), store_timeout(), persistence::vault_write_atom_v, std::move(w))
+      .then(
+          [this, key](vault_write_result& res) {
+            if (!failed_)
+              written(key, res);
+          },
+          [this, key](caf::error& err) { write_failed(key, err); });
+}
+
+void vault_account::written(const std::string& key, vault_write_result& res) {
+  auto waiters = std::move(in_flight_[key]);
+  in_flight_.erase(key);
+  if (res.replayed) {
+    // The key was decided before the idempotency window this account keeps
+    // in memory: answer with the first result, then rebuild from the store
+    // (memory applied the operation a second time).
+    for (auto& rp : waiters)
+      if (res.op.outcome == "applied")
+        rp.deliver(reply_of(res.op, true));
+      else
+        rp.deliver(error_of(res.op));
+    write_failed(
+        key, refusal(vault_errc::unavailable, "key " + key +
+                                                  " replayed from before the idempotency window; "
+                                                  "rebuilding the account from the ledger"));
+    return;
+  }
+  if (res.op.outcome == "pending") {
+    auto& t = transfers_[key];
+    t.row = res.op;
+    for (auto& rp : waiters)
+      t.waiters.push_back(std::move(rp));
+    if (fault("after_debit"))
+      return;
+    send_credit(key);
+    publish_description();
+    return;
+  }
+  if (res.op.op == "transfer_in" && fault("after_credit"))
+    return;
+  remember(res.op);
+  for (auto& rp : waiters)
+    if (res.op.outcome == "applied")
+      rp.deliver(reply_of(res.op, false));
+    else
+      rp.deliver(error_of(res.op));
+  publish_description();
+}
+
+void vault_account::write_failed(const std::string& key, const caf::error& err) {
+  if (failed_)
+    return;
+  failed_ = true;
+  log().error("account {}: write {} failed ({}); restarting from the ledger", id_, key,
+              runtime::to_text(err));
+  // Memory may be ahead of the ledger now: everyone waiting learns that the
+  // outcome must be asked again (same key), and the account restarts.
+  auto why = refusal(vault_errc::unavailable,
+                     "account " + id_ + ": " + runtime::to_text(err) + "; retry with the same key");
+  // A vault-wide total past 64 bits is the one refusal only the store can
+  // see (the other side is a system account): it answers its own write.
+  auto overflow =
+      err.category() == caf::atom("tfstore") &&
+      static_cast<persistence::store_errc>(err.code()) == persistence::store_errc::amount_overflow;
+  for (auto& [k, waiters] : in_flight_)
+    for (auto& rp : waiters)
+      rp.deliver(overflow && k == key ? refusal(vault_errc::amount_overflow, message_of(err))
+                                      : why);
+  in_flight_.clear();
+  for (auto& [k, t] : transfers_)
+    for (auto& rp : t.waiters)
+      rp.deliver(why);
+  transfers_.clear();
+  quit(err);
+}
+
+bool vault_account::fault(const char* phase) {
+  if (fault_ != phase)
+    return false;
+  fault_.clear();
+  failed_ = true;
+  quit(caf::error{runtime::runtime_errc::crash_injected,
+                  "fault injected in account " + id_ + " at " + phase});
+  return true;
+}
+
+// -- transfers ----------------------------------------------------------------------------
+
+void vault_account::send_credit(const std::string& key) {
+  auto i = transfers_.find(key);
+  if (i == transfers_.end() || i->second.resolving)
+    return;
+  auto& t = i->second;
+  t.resolving = true;
+  vault_actor gateway;
+  if (auto entry = node() ? node()->registry().find(gateway_path) : nullptr)
+    gateway = caf::actor_cast<vault_actor>(entry->handle());
+  auto retry = [this, key] {
+    auto j = transfers_.find(key);
+    if (j == transfers_.end())
+      return;
+    auto attempts = j->second.attempts++;
+    auto delay = transfer_retry_ms_min << std::min<uint32_t>(attempts, 16);
+    delayed_send(this, std::chrono::milliseconds{std::min(delay, transfer_retry_ms_max)},
+                 transfer_retry_atom_v, key);
+  };
+  if (!gateway) {
+    retry();
+    return;
+  }
+  vault_request c;
+  c.op = vault_op::transfer;
+  c.key = key + "/credit";
+  c.user = user_;
+  c.account = t.row.ref;
+  c.asset = t.row.asset;
+  c.amount = t.row.amount;
+  c.to_account = id_; // the sender, recorded as the credit's ref
+  request(gateway, std::chrono::milliseconds{request_timeout_ms_}, transfer_credit_atom_v,
+          std::move(c))
+      .then([this, key](vault_reply& rep) { post(key, rep.txn_id); },
+            [this, key, retry](caf::error& err) {
+              if (err.category() == caf::atom("tfvault") &&
+                  static_cast<vault_errc>(err.code()) != vault_errc::unavailable) {
+                void_transfer(key, err);
+                return;
+              }
+              log().debug("account {}: credit of {} not answered ({}); retrying", id_, key,
+                          runtime::to_text(err));
+              retry();
+            });
+}
+
+void vault_account::post(const std::string& key, uint64_t credit_txn) {
+  auto i = transfers_.find(key);
+  if (i == transfers_.end() || fault("before_post"))
+    return;
+  auto t = std::move(i->second);
+  transfers_.erase(i);
+  t.row.outcome = "applied";
+  t.row.detail =
+      "credited to " + t.row.ref + " in ledger transaction " + std::to_string(credit_txn);
+  remember(t.row);
+  for (auto& rp : t.waiters)
+    rp.deliver(reply_of(t.row, false));
+  // The outcome is decided (the credit is durable); the post only finalizes
+  // the journal row. Should it be lost, recovery finds the transfer pending,
+  // the credit answers as a replay, and the post is written again.
+  vault_write w;
+  w.op = t.row;
+  w.update = true;
+  auto k = key;
+  request(store(), store_timeout(), persistence::vault_write_atom_v, std::move(w))
+      .then([](vault_write_result&) {}, [this, k](caf::error& err) { write_failed(k, err); });
+  publish_description();
+}
+
+void vault_account::void_transfer(const std::string& key, const caf::error& why) {
+  auto i = transfers_.find(key);
+  if (i == transfers_.end())
+    return;
+  auto& t = i->second;
+  auto& h = hold(t.row.asset);
+  if (add_overflows(h.available, t.row.amount)) {
+    log().critical("account {}: cannot void transfer {}: the balance would overflow", id_, key);
+    return;
+  }
+  h.available += t.row.amount;
+  vault_write w;
+  w.op = t.row;
+  w.update = true;
+  w.op.outcome = to_string(static_cast<vault_errc>(why.code()));
+  w.op.detail = "transfer voided: " + message_of(why);
+  stamp_after(w.op);
+  w.has_txn = true;
+  w.txn.idempotency_key = key + "/void";
+  w.txn.kind = "transfer_void";
+  w.txn.legs = {ledger_leg{transit_account, t.row.asset, "available", -t.row.amount},
+                ledger_leg{id_, t.row.asset, "available", t.row.amount}};
+  auto row = w.op;
+  request(store(), store_timeout(), persistence::vault_write_atom_v, std::move(w))
+      .then(
+          [this, key, row](vault_write_result&) {
+            auto j = transfers_.find(key);
+            if (j == transfers_.end() || failed_)
+              return;
+            auto waiters = std::move(j->second.waiters);
+            transfers_.erase(j);
+            remember(row);
+            for (auto& rp : waiters)
+              rp.deliver(error_of(row));
+            publish_description();
+          },
+          [this, key](caf::error& err) { write_failed(key, err); });
+}
+
+// -- helpers ------------------------------------------------------------------------------
+
+void vault_account::remember(vault_op_record row) {
+  auto at = row.created_at_ms != 0 ? row.created_at_ms : now_ms();
+  result_order_.emplace_back(at, row.key);
+  results_[row.key] = std::move(row);
+  expire_results();
+}
+
+void vault_account::expire_results() {
+  auto horizon = now_ms() - window_ms_;
+  while (!result_order_.empty() && result_order_.front().first < horizon) {
+    auto i = results_.find(result_order_.front().second);
+    if (i != results_.end() && i->second.created_at_ms < horizon)
+      results_.erase(i);
+    result_order_.pop_front();
+  }
+}
+
+std::vector<balance_row> vault_account::balances(const std::string& asset) const {
+  std::vector<balance_row> result;
+  if (!asset.empty()) {
+    auto i = holdings_.find(asset);
+    auto h = i != holdings_.end() ? i->second : holding{};
+    result.push_back(balance_row{id_, asset, h.available, h.reserved});
+    return result;
+  }
+  for (auto& [name, h] : holdings_)
+    result.push_back(balance_row{id_, name, h.available, h.reserved});
+  return result;
+}
+
+std::string vault_account::describe() const {
+  nlohmann::json j;
+  j["user"] = user_;
+  auto& holdings = j["holdings"] = nlohmann::json::object();
+  for (auto& [asset, h] : holdings_)
+    holdings[asset] = {{"available", h.available}, {"reserved", h.reserved}};
+  size_t open = 0;
+  for (auto& [id, r] : reservations_)
+    open += r.state == "open" ? 1 : 0;
+  j["open_reservations"] = open;
+  j["pending_transfers"] = transfers_.size();
+  j["writes_in_flight"] = in_flight_.size();
+  j["remembered_keys"] = results_.size();
+  return j.dump();
+}
+
+} // namespace tfarm::actors

@@ -1,0 +1,134 @@
+// One vault account as an actor: its holdings per asset (available and
+// reserved), its reservations, and its idempotency journal.
+//
+// Durability: every operation is decided here, applied to memory, and
+// answered only once its journal row and ledger transaction are durable in
+// the store (one atomic vault_write; the store group-commits them). The
+// actor keeps no checkpoint of its own: on every start it rebuilds itself
+// from the store (balances, open reservations, journal rows of the
+// idempotency window, pending transfers) before it handles any message, so
+// its balances always equal its ledger. If a write fails or the store
+// refuses it, memory may be ahead of the ledger: the actor answers
+// `unavailable` and fails, and its supervisor restarts it from the store.
+//
+// Transfers are two-phase: the debit (available -> @transit) is written
+// with a 'pending' journal row; then the receiving account credits itself
+// (@transit -> available) under the key "<debit key>/credit"; then the
+// debit is posted (journal row 'applied'), or, if the receiver refused,
+// voided (@transit -> available back, journal row gets the reason). A
+// restarted account resumes every pending transfer (the credit is
+// idempotent), so none is left half-done.
+//
+// Runs on CAF's scheduler; members are touched only by the actor.
+#pragma once
+
+#include <cstdint>
+#include <deque>
+#include <map>
+#include <set>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "actors/vault/error.hpp"
+#include "actors/vault/vault_interfaces.hpp"
+#include "persistence/store_actor.hpp"
+#include "runtime/managed_actor.hpp"
+
+namespace tfarm::actors {
+
+class vault_account : public runtime::basic_managed_actor<vault_account_actor::base> {
+public:
+  using super = runtime::basic_managed_actor<vault_account_actor::base>;
+  using reply_promise = caf::typed_response_promise<vault_reply>;
+
+  vault_account(caf::actor_config& cfg, runtime::spawn_context ctx);
+
+  static runtime::kind_info kind();
+
+  behavior_type make_behavior() override;
+
+protected:
+  std::string describe() const override;
+
+private:
+  struct holding {
+    int64_t available = 0;
+    int64_t reserved = 0;
+  };
+
+  struct reservation {
+    std::string asset;
+    int64_t amount = 0;
+    int64_t remaining = 0;
+    /// "open", "settled" or "released".
+    std::string state;
+    int64_t created_at_ms = 0;
+  };
+
+  /// A transfer whose debit is durable and whose outcome is not.
+  struct pending_transfer {
+    persistence::vault_op_record row;
+    std::vector<reply_promise> waiters;
+    uint32_t attempts = 0;
+    bool resolving = false;
+  };
+
+  // -- operations ---------------------------------------------------------------
+
+  caf::result<vault_reply> handle(vault_request& r, bool credit);
+  caf::error validate(const vault_request& r, bool credit) const;
+  caf::result<vault_reply> answer_known(const persistence::vault_op_record& row,
+                                        const vault_request& r, bool credit);
+
+  /// Writes `w` (already applied to memory) and answers `rp` once durable.
+  void write(persistence::vault_write w, reply_promise rp);
+  void written(const std::string& key, persistence::vault_write_result& res);
+  void write_failed(const std::string& key, const caf::error& err);
+
+  /// Records a refusal in the journal, then answers it.
+  caf::result<vault_reply> refuse(const vault_request& r, const std::string& key,
+                                  const std::string& op, vault_errc code, std::string message);
+
+  // -- transfers ------------------------------------------------------------------
+
+  void send_credit(const std::string& key);
+  void post(const std::string& key, uint64_t credit_txn);
+  void void_transfer(const std::string& key, const caf::error& why);
+
+  // -- helpers ----------------------------------------------------------------------
+
+  bool known_asset(const std::string& asset) const;
+  holding& hold(const std::string& asset) { return holdings_[asset]; }
+  persistence::vault_op_record make_row(const vault_request& r, const std::string& key,
+                                        const std::string& op) const;
+  void stamp_after(persistence::vault_op_record& row) const;
+  void remember(persistence::vault_op_record row);
+  void expire_results();
+  vault_reply reply_of(const persistence::vault_op_record& row, bool replayed) const;
+  caf::error error_of(const persistence::vault_op_record& row) const;
+  std::vector<balance_row> balances(const std::string& asset) const;
+  bool fault(const char* phase);
+  caf::duration store_timeout() const;
+  persistence::store_actor store() const;
+  void restore(persistence::vault_account_data& data);
+
+  std::string id_;
+  std::string user_;
+  std::set<std::string> assets_;
+  int64_t window_ms_;
+  int64_t request_timeout_ms_;
+  std::map<std::string, holding> holdings_;
+  std::unordered_map<std::string, reservation> reservations_;
+  /// Final results by scoped key, within the idempotency window.
+  std::unordered_map<std::string, persistence::vault_op_record> results_;
+  /// (created_at, key) of results_, oldest first, for expiry.
+  std::deque<std::pair<int64_t, std::string>> result_order_;
+  /// Writes sent and not yet durable: who waits for each key.
+  std::unordered_map<std::string, std::vector<reply_promise>> in_flight_;
+  std::unordered_map<std::string, pending_transfer> transfers_;
+  std::string fault_;
+  bool failed_ = false;
+};
+
+} // namespace tfarm::actors

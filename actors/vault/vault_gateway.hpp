@@ -1,0 +1,115 @@
+// The vault's front door (/vault/gateway): every operation enters here.
+//
+// It knows which accounts exist (the store's accounts table, loaded before
+// its first message), opens new ones, enforces the vault-wide modes
+// (emergency: only releases pass; transfers frozen: no withdrawals or
+// transfers), routes each operation to its account actor under
+// /vault/accounts (starting it on first use, waiting while it restarts),
+// reconciles, and keeps the vault's metrics.
+//
+// Why a gateway beside the supervisor rather than a supervisor that routes:
+// supervision stays generic and policy-driven, and a gateway crash restarts
+// the gateway alone, never the accounts that hold money.
+//
+// Modes are checkpointed (durable before a change is acknowledged) and
+// audited. A request the account had not started when it failed goes to its
+// next incarnation; one it had started is answered `unavailable` at once
+// (the gateway monitors accounts): the client retries with the same key and
+// learns the outcome.
+//
+// Runs on CAF's scheduler; members are touched only by the actor.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "actors/vault/vault_interfaces.hpp"
+#include "persistence/store_actor.hpp"
+#include "runtime/latency_histogram.hpp"
+#include "runtime/managed_actor.hpp"
+
+namespace tfarm::actors {
+
+class vault_gateway : public runtime::basic_managed_actor<vault_actor::base> {
+public:
+  using super = runtime::basic_managed_actor<vault_actor::base>;
+  using reply_promise = caf::typed_response_promise<vault_reply>;
+
+  vault_gateway(caf::actor_config& cfg, runtime::spawn_context ctx);
+
+  static runtime::kind_info kind();
+
+  behavior_type make_behavior() override;
+
+  /// The modes, checkpointed.
+  struct modes {
+    bool emergency = false;
+    bool transfers_frozen = false;
+
+    template <class Archive>
+    void serialize(Archive& ar, std::uint32_t) {
+      ar(emergency, transfers_frozen);
+    }
+  };
+
+protected:
+  bool has_state() const override { return true; }
+  std::string save_state() override;
+  caf::error restore_state(const std::string& blob, uint32_t version) override;
+  std::string describe() const override;
+
+private:
+  struct queued {
+    vault_request req;
+    bool credit = false;
+    reply_promise rp;
+    int64_t t0_ns = 0;
+  };
+
+  void handle(vault_request& r, bool credit, reply_promise rp);
+  void open(vault_request& r, reply_promise rp, int64_t t0);
+  void forward(queued q);
+  vault_account_actor resolve(const std::string& account);
+  void start_or_wait(const std::string& account);
+  void flush(const std::string& account);
+  void fail_waiting(const std::string& account, const caf::error& why);
+  void send_to(const std::string& account, const vault_account_actor& h, queued q);
+  void finish(const std::string& account, uint64_t id, caf::expected<vault_reply> result);
+  void account_down(const caf::down_msg& msg);
+  void check_orphans(const std::string& account);
+
+  void count(const vault_request& r, bool credit, int64_t t0_ns, const caf::error* err);
+  vault_status status() const;
+  void reconcile(reconcile_request& req, caf::typed_response_promise<reconcile_report> rp);
+  std::map<std::string, std::string> account_params() const;
+
+  persistence::store_actor store() const;
+
+  modes modes_;
+  std::string params_assets_;
+  int64_t window_ms_;
+  int64_t request_timeout_ms_;
+  /// account -> user.
+  std::unordered_map<std::string, std::string> directory_;
+  std::unordered_map<std::string, vault_account_actor> handles_;
+  std::unordered_map<caf::actor_addr, std::string> by_addr_;
+  /// Operations for accounts being started or restarted, with deadlines.
+  std::unordered_map<std::string, std::vector<queued>> waiting_;
+  std::unordered_map<std::string, int64_t> waiting_since_ms_;
+  /// Forwarded and unanswered, per account.
+  std::unordered_map<std::string, std::unordered_map<uint64_t, queued>> in_flight_;
+  uint64_t next_id_ = 0;
+  /// Requests in flight when their account failed, by account.
+  std::unordered_map<std::string, std::vector<uint64_t>> orphans_;
+  std::unordered_map<std::string, std::string> orphan_reason_;
+  // Metrics.
+  uint64_t transactions_ = 0;
+  uint64_t succeeded_ = 0;
+  std::map<std::string, uint64_t> rejections_;
+  runtime::latency_histogram latency_us_;
+};
+
+} // namespace tfarm::actors

@@ -1,0 +1,190 @@
+// The vault's messages (type IDs in actors/type_ids.hpp). Amounts are
+// integer minor units of their asset; no floating point anywhere.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+#include <caf/meta/type_name.hpp>
+
+#include "persistence/vault_records.hpp"
+
+namespace tfarm::actors {
+
+using persistence::balance_row;
+
+enum class vault_op : uint8_t {
+  /// Opens `account` for `user` (idempotent; no key needed).
+  open,
+  /// Credits `amount` of `asset` from outside the vault.
+  deposit,
+  /// Debits `amount` of `asset` to outside the vault.
+  withdraw,
+  /// Moves `amount` of `asset` to `to_account` (two-phase).
+  transfer,
+  /// Sets `amount` of `asset` aside as reservation `reservation`.
+  reserve,
+  /// Settles a fill against `reservation`: `amount` leaves the reservation
+  /// for `venue`, `credit_amount` of `credit_asset` arrives from it, of which
+  /// `fee` goes to the vault's fee account.
+  settle,
+  /// Returns what is left of `reservation` to available.
+  release,
+  /// Reads the balance of `asset` (all assets when empty); no key needed.
+  balance,
+};
+
+std::string to_string(vault_op x);
+
+/// One operation on one account. Every operation but open and balance
+/// carries an idempotency key: a replay returns the first result and
+/// changes nothing. Keys are scoped to the account.
+struct vault_request {
+  vault_op op = vault_op::balance;
+  std::string key;
+  /// The user acting; must own `account`.
+  std::string user;
+  std::string account;
+  std::string asset;
+  int64_t amount = 0;
+  /// transfer: the receiving account.
+  std::string to_account;
+  /// reserve, settle, release: the reservation's id (unique per account).
+  std::string reservation;
+  /// settle: what arrives, and the fee taken from it.
+  std::string credit_asset;
+  int64_t credit_amount = 0;
+  int64_t fee = 0;
+  /// settle: the venue on the other side ("@venue:<name>" in the ledger).
+  std::string venue;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, vault_request& x) {
+  return f(caf::meta::type_name("tfarm.vault_request"), x.op, x.key, x.user, x.account, x.asset,
+           x.amount, x.to_account, x.reservation, x.credit_asset, x.credit_amount, x.fee, x.venue);
+}
+
+/// The answer to an operation that was applied (refusals are caf::error
+/// values of category tfvault).
+struct vault_reply {
+  /// Ledger transaction written (0 for none, e.g. open or balance).
+  uint64_t txn_id = 0;
+  /// The account's balances after the operation: of `asset` (and, for a
+  /// settle, also of `credit_asset`); all assets for balance without one.
+  std::vector<balance_row> balances;
+  /// True if this answers a replayed key.
+  bool replayed = false;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, vault_reply& x) {
+  return f(caf::meta::type_name("tfarm.vault_reply"), x.txn_id, x.balances, x.replayed);
+}
+
+/// A vault-wide mode switch (runbook "Vault Banking Emergency Procedures").
+struct vault_mode_change {
+  /// "emergency" or "transfers_frozen".
+  std::string mode;
+  bool on = false;
+  /// Who asks (for the audit log) and why.
+  std::string user;
+  std::string reason;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, vault_mode_change& x) {
+  return f(caf::meta::type_name("tfarm.vault_mode_change"), x.mode, x.on, x.user, x.reason);
+}
+
+/// Modes and metrics of the vault.
+struct vault_status {
+  bool emergency = false;
+  bool transfers_frozen = false;
+  uint64_t accounts = 0;
+  /// Operations answered (replays and balance reads excluded).
+  uint64_t transactions = 0;
+  uint64_t succeeded = 0;
+  /// Refusals by reason name.
+  std::map<std::string, uint64_t> rejections;
+  /// Success rate in parts per million (1'000'000 when nothing happened).
+  uint32_t success_ppm = 1'000'000;
+  /// Latency from request to answer, microseconds.
+  int64_t p50_us = 0;
+  int64_t p95_us = 0;
+  int64_t p99_us = 0;
+  int64_t max_us = 0;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, vault_status& x) {
+  return f(caf::meta::type_name("tfarm.vault_status"), x.emergency, x.transfers_frozen, x.accounts,
+           x.transactions, x.succeeded, x.rejections, x.success_ppm, x.p50_us, x.p95_us, x.p99_us,
+           x.max_us);
+}
+
+/// What a venue says an account holds (for reconciliation).
+struct venue_balance {
+  std::string venue;
+  std::string account;
+  std::string asset;
+  /// Total held (available + reserved), minor units.
+  int64_t amount = 0;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, venue_balance& x) {
+  return f(caf::meta::type_name("tfarm.venue_balance"), x.venue, x.account, x.asset, x.amount);
+}
+
+struct reconcile_request {
+  /// Who asks (for the audit log).
+  std::string user;
+  /// Balances reported by venues; accounts a venue does not mention are not
+  /// compared with it.
+  std::vector<venue_balance> venue_balances;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, reconcile_request& x) {
+  return f(caf::meta::type_name("tfarm.reconcile_request"), x.user, x.venue_balances);
+}
+
+/// One difference found by reconciliation.
+struct discrepancy {
+  /// "ledger_vs_balances", "actor_vs_ledger", "venue_vs_ledger",
+  /// "unbalanced_transaction", "asset_total", "negative_balance".
+  std::string kind;
+  std::string account;
+  std::string asset;
+  int64_t expected = 0;
+  int64_t actual = 0;
+  std::string detail;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, discrepancy& x) {
+  return f(caf::meta::type_name("tfarm.discrepancy"), x.kind, x.account, x.asset, x.expected,
+           x.actual, x.detail);
+}
+
+struct reconcile_report {
+  bool clean = true;
+  uint64_t accounts_checked = 0;
+  /// Running account actors whose in-memory balances were compared.
+  uint64_t actors_checked = 0;
+  uint64_t venue_balances_checked = 0;
+  std::vector<discrepancy> discrepancies;
+  /// Id of the audit record written for it.
+  uint64_t audit_id = 0;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, reconcile_report& x) {
+  return f(caf::meta::type_name("tfarm.reconcile_report"), x.clean, x.accounts_checked,
+           x.actors_checked, x.venue_balances_checked, x.discrepancies, x.audit_id);
+}
+
+} // namespace tfarm::actors

@@ -1,0 +1,160 @@
+// The vault's rows as the store records them: accounts, the operation
+// journal (idempotency), reservations, and balances. Messages (type IDs in
+// persistence/type_ids.hpp); amounts are integer minor units.
+//
+// Accounts whose id starts with '@' are the vault's own system accounts
+// (the outside world, transfers in flight, venues, fees): they are the other
+// side of every movement and may go negative; user accounts never may.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include <caf/meta/type_name.hpp>
+
+#include "persistence/ledger_txn.hpp"
+
+namespace tfarm::persistence {
+
+/// True for the vault's system accounts ("@external", "@transit", ...).
+inline bool is_system_account(const std::string& id) {
+  return !id.empty() && id.front() == '@';
+}
+
+struct account_record {
+  std::string id;
+  std::string user;
+  int64_t created_at_ms = 0;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, account_record& x) {
+  return f(caf::meta::type_name("tfarm.account_record"), x.id, x.user, x.created_at_ms);
+}
+
+/// One row of the operation journal (table vault_operations).
+struct vault_op_record {
+  /// Idempotency key, scoped to the account ("<account>:<client key>").
+  std::string key;
+  std::string account;
+  std::string user;
+  /// deposit, withdraw, transfer, transfer_in, reserve, settle, release.
+  std::string op;
+  /// Reservation id, or the other account of a transfer.
+  std::string ref;
+  std::string asset;
+  int64_t amount = 0;
+  /// "applied", "pending" (a transfer between phases) or a rejection reason.
+  std::string outcome;
+  /// What happened, in words with the numbers (the rejection message).
+  std::string detail;
+  /// The account's balance of `asset` right after the operation.
+  int64_t available_after = 0;
+  int64_t reserved_after = 0;
+  /// The ledger transaction it wrote (0 if none).
+  uint64_t txn_id = 0;
+  int64_t created_at_ms = 0;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, vault_op_record& x) {
+  return f(caf::meta::type_name("tfarm.vault_op_record"), x.key, x.account, x.user, x.op, x.ref,
+           x.asset, x.amount, x.outcome, x.detail, x.available_after, x.reserved_after, x.txn_id,
+           x.created_at_ms);
+}
+
+/// One row of vault_reservations.
+struct reservation_record {
+  std::string account;
+  std::string id;
+  std::string asset;
+  int64_t amount = 0;
+  int64_t remaining = 0;
+  /// "open", "settled" or "released".
+  std::string state;
+  int64_t created_at_ms = 0;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, reservation_record& x) {
+  return f(caf::meta::type_name("tfarm.reservation_record"), x.account, x.id, x.asset, x.amount,
+           x.remaining, x.state, x.created_at_ms);
+}
+
+/// An account's holding of one asset.
+struct balance_row {
+  std::string account;
+  std::string asset;
+  int64_t available = 0;
+  int64_t reserved = 0;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, balance_row& x) {
+  return f(caf::meta::type_name("tfarm.balance_row"), x.account, x.asset, x.available, x.reserved);
+}
+
+/// What one vault operation writes, atomically: its journal row (inserted,
+/// or updated from 'pending' when `update` is set), its ledger transaction
+/// if it moves money, and the reservations it changes.
+struct vault_write {
+  vault_op_record op;
+  bool update = false;
+  bool has_txn = false;
+  ledger_txn txn;
+  std::vector<reservation_record> reservations;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, vault_write& x) {
+  return f(caf::meta::type_name("tfarm.vault_write"), x.op, x.update, x.has_txn, x.txn,
+           x.reservations);
+}
+
+/// The store's answer to a vault_write, once durable.
+struct vault_write_result {
+  /// The journal row as stored: for a replayed key, the first one.
+  vault_op_record op;
+  /// True if the key was known (nothing was written).
+  bool replayed = false;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, vault_write_result& x) {
+  return f(caf::meta::type_name("tfarm.vault_write_result"), x.op, x.replayed);
+}
+
+/// Everything an account actor rebuilds itself from.
+struct vault_account_data {
+  bool found = false;
+  account_record account;
+  std::vector<balance_row> balances;
+  /// Open reservations, and those closed since the requested time.
+  std::vector<reservation_record> reservations;
+  /// Journal rows created since the requested time, plus every pending one.
+  std::vector<vault_op_record> ops;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, vault_account_data& x) {
+  return f(caf::meta::type_name("tfarm.vault_account_data"), x.found, x.account, x.balances,
+           x.reservations, x.ops);
+}
+
+/// The ledger seen two ways, for reconciliation.
+struct ledger_totals {
+  /// Sums of ledger entries per account and asset.
+  std::vector<balance_row> ledger;
+  /// The balances table.
+  std::vector<balance_row> balances;
+  /// Transactions whose legs do not sum to zero ("txn <id> <asset> <sum>").
+  std::vector<std::string> unbalanced;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, ledger_totals& x) {
+  return f(caf::meta::type_name("tfarm.ledger_totals"), x.ledger, x.balances, x.unbalanced);
+}
+
+} // namespace tfarm::persistence

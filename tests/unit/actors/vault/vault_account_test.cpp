@@ -1,0 +1,197 @@
+// The vault's operations through its gateway: what each does to balances
+// and the ledger, every refusal with its reason and numbers, idempotent
+// replays, and key reuse.
+#include <chrono>
+#include <thread>
+
+#include <gtest/gtest.h>
+
+#include "tests/unit/actors/vault/vault_fixture.hpp"
+
+using namespace tfarm;
+using actors::vault_op;
+
+namespace {
+
+class vault_account_test : public test::vault_fixture {
+protected:
+  void SetUp() override {
+    vault_fixture::SetUp();
+    ok(open("alice", "a1"));
+    ok(open("bob", "b1"));
+    ok(op(vault_op::deposit, "alice", "a1", "d1", "USD", 1'000));
+  }
+};
+
+TEST_F(vault_account_test, deposit_and_withdraw_are_durable_double_entries) {
+  auto r = ok(op(vault_op::withdraw, "alice", "a1", "w1", "USD", 300));
+  ASSERT_EQ(r.balances.size(), 1u);
+  EXPECT_EQ(r.balances[0].available, 700);
+  EXPECT_GT(r.txn_id, 0u);
+  // Acknowledged means in the ledger already.
+  EXPECT_EQ(ledger_sum("a1", "USD"), 700);
+  EXPECT_EQ(ledger_sum("@external", "USD"), -700);
+  EXPECT_EQ(unbalanced_transactions(), 0);
+  EXPECT_EQ(balance("alice", "a1", "USD"), std::make_pair(int64_t{700}, int64_t{0}));
+}
+
+TEST_F(vault_account_test, a_replayed_key_returns_the_first_result_and_changes_nothing) {
+  auto first = ok(op(vault_op::deposit, "alice", "a1", "d2", "USD", 50));
+  auto again = ok(op(vault_op::deposit, "alice", "a1", "d2", "USD", 50));
+  EXPECT_TRUE(again.replayed);
+  EXPECT_FALSE(first.replayed);
+  EXPECT_EQ(again.txn_id, first.txn_id);
+  EXPECT_EQ(again.balances[0].available, 1'050);
+  EXPECT_EQ(ledger_sum("a1", "USD"), 1'050);
+  // A refusal is final for its key too: funds arriving later do not turn
+  // a replay into a withdrawal.
+  auto no = refused(op(vault_op::withdraw, "alice", "a1", "w-big", "USD", 5'000));
+  EXPECT_EQ(no,
+            "insufficient_funds: insufficient funds in a1: available 1050 USD, needed 5000 USD");
+  ok(op(vault_op::deposit, "alice", "a1", "d3", "USD", 10'000));
+  EXPECT_EQ(refused(op(vault_op::withdraw, "alice", "a1", "w-big", "USD", 5'000)), no);
+  EXPECT_EQ(ledger_sum("a1", "USD"), 11'050);
+}
+
+TEST_F(vault_account_test, a_key_reused_for_another_operation_is_refused) {
+  ok(op(vault_op::deposit, "alice", "a1", "k", "USD", 10));
+  EXPECT_EQ(refused(op(vault_op::deposit, "alice", "a1", "k", "USD", 11)),
+            "key_reused: idempotency key 'k' was used for deposit of 10 USD; use a new key");
+  EXPECT_EQ(ledger_sum("a1", "USD"), 1'010);
+}
+
+TEST_F(vault_account_test, every_refusal_names_its_reason_and_numbers) {
+  EXPECT_EQ(refused(op(vault_op::deposit, "alice", "nope", "x", "USD", 1)),
+            "unknown_account: no account 'nope'");
+  EXPECT_EQ(refused(op(vault_op::deposit, "alice", "a1", "x", "DOGE", 1)),
+            "unknown_asset: unknown asset 'DOGE' (the vault holds: BTC, ETH, USD)");
+  EXPECT_EQ(refused(op(vault_op::deposit, "alice", "a1", "x", "USD", 0)),
+            "invalid_amount: deposit amount must be positive, got 0");
+  EXPECT_EQ(refused(op(vault_op::withdraw, "alice", "a1", "x", "USD", -5)),
+            "invalid_amount: withdraw amount must be positive, got -5");
+  EXPECT_EQ(refused(op(vault_op::withdraw, "bob", "a1", "x", "USD", 5)),
+            "wrong_user: account a1 does not belong to user 'bob'");
+  EXPECT_EQ(refused(op(vault_op::deposit, "alice", "a1", "", "USD", 5)),
+            "invalid_request: deposit on a1 needs an idempotency key");
+  ok(op(vault_op::deposit, "alice", "a1", "big", "USD", INT64_MAX - 1'000));
+  EXPECT_EQ(refused(op(vault_op::deposit, "alice", "a1", "more", "USD", 1)),
+            "amount_overflow: crediting 1 USD to a1 would overflow its balance of "
+            "9223372036854775807 USD");
+  EXPECT_EQ(refused(transfer("alice", "a1", "ghost", "t", "USD", 1)),
+            "unknown_account: no account 'ghost' to transfer to");
+  EXPECT_EQ(refused(transfer("alice", "a1", "a1", "t", "USD", 1)),
+            "invalid_request: transfer from a1 to itself");
+  EXPECT_EQ(refused(release("alice", "a1", "r", "res-x")),
+            "unknown_reservation: no reservation res-x in a1");
+  EXPECT_EQ(refused(open("bob", "a1")), "account_exists: account a1 belongs to another user");
+  EXPECT_EQ(refused(open("bob", "bad/id")),
+            "invalid_request: account id and user must be 1 to 64 characters of A-Z a-z 0-9 _ . - "
+            "(got account 'bad/id', user 'bob')");
+  EXPECT_EQ(unbalanced_transactions(), 0);
+}
+
+TEST_F(vault_account_test, reservations_settle_in_parts_and_release_the_rest) {
+  ok(reserve("alice", "a1", "r1", "order-1", "USD", 600));
+  EXPECT_EQ(balance("alice", "a1", "USD"), std::make_pair(int64_t{400}, int64_t{600}));
+  EXPECT_EQ(refused(reserve("alice", "a1", "r2", "order-2", "USD", 401)),
+            "insufficient_funds: insufficient funds in a1: available 400 USD, needed 401 USD for "
+            "reservation order-2");
+  // A fill: 250 USD leave for the venue, 3 BTC arrive, 1 of which is the fee.
+  ok(settle("alice", "a1", "fill-1", "order-1", 250, "BTC", 3, 1));
+  EXPECT_EQ(balance("alice", "a1", "USD"), std::make_pair(int64_t{400}, int64_t{350}));
+  EXPECT_EQ(balance("alice", "a1", "BTC"), std::make_pair(int64_t{2}, int64_t{0}));
+  EXPECT_EQ(ledger_sum("@venue:sim", "USD"), 250);
+  EXPECT_EQ(ledger_sum("@venue:sim", "BTC"), -3);
+  EXPECT_EQ(ledger_sum("@fees", "BTC"), 1);
+  EXPECT_EQ(refused(settle("alice", "a1", "fill-2", "order-1", 351, "BTC", 1, 0)),
+            "insufficient_funds: reservation order-1 has 350 USD left; the fill needs 351 USD");
+  ok(release("alice", "a1", "rel-1", "order-1"));
+  EXPECT_EQ(balance("alice", "a1", "USD"), std::make_pair(int64_t{750}, int64_t{0}));
+  EXPECT_EQ(refused(release("alice", "a1", "rel-2", "order-1")),
+            "reservation_closed: reservation order-1 was released already");
+  // Fully settled closes a reservation too.
+  ok(reserve("alice", "a1", "r3", "order-3", "USD", 100));
+  ok(settle("alice", "a1", "fill-3", "order-3", 100, "ETH", 7, 0));
+  EXPECT_EQ(refused(release("alice", "a1", "rel-3", "order-3")),
+            "reservation_closed: reservation order-3 was fully settled already");
+  EXPECT_EQ(refused(reserve("alice", "a1", "r4", "order-3", "USD", 1)),
+            "invalid_request: reservation order-3 exists already in a1");
+  EXPECT_EQ(unbalanced_transactions(), 0);
+  EXPECT_EQ(ledger_sum("a1", "USD", "reserved"), 0);
+}
+
+TEST_F(vault_account_test, a_transfer_moves_money_between_accounts_of_different_users) {
+  auto r = ok(transfer("alice", "a1", "b1", "t1", "USD", 400));
+  EXPECT_EQ(r.balances[0].available, 600);
+  EXPECT_EQ(balance("bob", "b1", "USD"), std::make_pair(int64_t{400}, int64_t{0}));
+  EXPECT_EQ(ledger_sum("@transit", "USD"), 0);
+  EXPECT_TRUE(test::eventually([&] {
+    return count_rows("SELECT COUNT(*) FROM vault_operations WHERE outcome = 'pending'") == 0;
+  }));
+  auto again = ok(transfer("alice", "a1", "b1", "t1", "USD", 400));
+  EXPECT_TRUE(again.replayed);
+  EXPECT_EQ(balance("bob", "b1", "USD").first, 400);
+  EXPECT_EQ(refused(transfer("alice", "a1", "b1", "t2", "USD", 601)),
+            "insufficient_funds: insufficient funds in a1: available 600 USD, needed 601 USD");
+}
+
+TEST_F(vault_account_test, a_transfer_the_receiver_refuses_is_voided_and_nothing_is_lost) {
+  // A receiver refuses a credit only if it cannot hold it (an asset it
+  // does not know after a configuration change, a balance at its limit);
+  // the fault makes it refuse the next one.
+  ok(op(vault_op::balance, "bob", "b1", "", "USD", 0));
+  caf::anon_send(account_actor("b1"), actors::vault_fault_atom_v, std::string{"refuse_credit"});
+  auto voided = "invalid_request: transfer voided: fault injected: b1 refuses the credit";
+  EXPECT_EQ(refused(transfer("alice", "a1", "b1", "t1", "USD", 100)), voided);
+  EXPECT_EQ(balance("alice", "a1", "USD").first, 1'000);
+  EXPECT_EQ(balance("bob", "b1", "USD").first, 0);
+  EXPECT_EQ(ledger_sum("@transit", "USD"), 0);
+  EXPECT_EQ(ledger_sum("a1", "USD"), 1'000);
+  EXPECT_EQ(count_rows("SELECT COUNT(*) FROM ledger_transactions WHERE kind = 'transfer_void'"), 1);
+  // The replay gets the same refusal, and a new key goes through.
+  EXPECT_EQ(refused(transfer("alice", "a1", "b1", "t1", "USD", 100)), voided);
+  ok(transfer("alice", "a1", "b1", "t2", "USD", 100));
+  EXPECT_EQ(balance("bob", "b1", "USD").first, 100);
+}
+
+TEST_F(vault_account_test, a_vault_wide_total_that_would_overflow_is_refused_with_its_reason) {
+  // Each account is within its limits, but the outside world's side of the
+  // ledger (@external) would pass 64 bits: the store refuses, the account
+  // says why and rebuilds itself from the ledger.
+  ok(op(vault_op::deposit, "bob", "b1", "big", "USD", INT64_MAX - 2'000));
+  auto why = refused(op(vault_op::deposit, "alice", "a1", "d2", "USD", 5'000));
+  EXPECT_EQ(why.substr(0, 16), "amount_overflow:") << why;
+  EXPECT_TRUE(test::eventually([&] { return balance("alice", "a1", "USD").first == 1'000; }));
+  EXPECT_EQ(ledger_sum("a1", "USD"), 1'000);
+}
+
+TEST_F(vault_account_test, replays_and_balances_survive_a_node_restart) {
+  auto first = ok(op(vault_op::withdraw, "alice", "a1", "w1", "USD", 100));
+  ok(reserve("alice", "a1", "r1", "order-1", "USD", 200));
+  auto refusal = refused(op(vault_op::withdraw, "alice", "a1", "w2", "USD", 10'000));
+  restart();
+  auto again = ok(op(vault_op::withdraw, "alice", "a1", "w1", "USD", 100));
+  EXPECT_TRUE(again.replayed);
+  EXPECT_EQ(again.txn_id, first.txn_id);
+  EXPECT_EQ(refused(op(vault_op::withdraw, "alice", "a1", "w2", "USD", 10'000)), refusal);
+  EXPECT_EQ(balance("alice", "a1", "USD"), std::make_pair(int64_t{700}, int64_t{200}));
+  ok(release("alice", "a1", "rel", "order-1"));
+  EXPECT_EQ(balance("alice", "a1", "USD"), std::make_pair(int64_t{900}, int64_t{0}));
+}
+
+TEST_F(vault_account_test, a_key_older_than_the_window_is_still_never_applied_twice) {
+  window_ = "1s";
+  restart();
+  auto first = ok(op(vault_op::deposit, "alice", "a1", "old", "USD", 5));
+  // The window is a time: let it pass, then restart so that the account
+  // does not reload the key.
+  std::this_thread::sleep_for(std::chrono::milliseconds{1'100});
+  restart();
+  auto again = ok(op(vault_op::deposit, "alice", "a1", "old", "USD", 5));
+  EXPECT_TRUE(again.replayed);
+  EXPECT_EQ(again.txn_id, first.txn_id);
+  EXPECT_TRUE(test::eventually([&] { return balance("alice", "a1", "USD").first == 1'005; }));
+  EXPECT_EQ(ledger_sum("a1", "USD"), 1'005);
+}
+
+} // namespace

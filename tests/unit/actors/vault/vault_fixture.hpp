@@ -1,0 +1,278 @@
+// A node with a SQLite store and the vault, for the vault's tests: requests
+// go through the gateway like any client's, with finite timeouts; the
+// ledger is read back with a separate SQLite connection.
+#pragma once
+
+#include <chrono>
+#include <map>
+#include <memory>
+#include <string>
+
+#include <SQLiteCpp/Database.h>
+#include <caf/event_based_actor.hpp>
+#include <caf/scoped_actor.hpp>
+#include <gtest/gtest.h>
+
+#include "actors/kinds.hpp"
+#include "actors/vault/error.hpp"
+#include "actors/vault/vault_interfaces.hpp"
+#include "actors/vault/vault_names.hpp"
+#include "actors/vault/vault_setup.hpp"
+#include "config/loader.hpp"
+#include "persistence/kinds.hpp"
+#include "persistence/maintenance.hpp"
+#include "runtime/builtin_kinds.hpp"
+#include "runtime/error_text.hpp"
+#include "runtime/node.hpp"
+#include "tests/unit/persistence/temp_dir.hpp"
+#include "tests/unit/wait.hpp"
+
+namespace tfarm::test {
+
+/// Time any one vault request may take in a test.
+constexpr auto vault_test_timeout = std::chrono::seconds{10};
+
+/// Policies that let accounts fail often (tests inject many faults).
+inline const char* vault_test_policies = R"(
+[vault]
+assets = ["USD", "BTC", "ETH"]
+request_timeout = "5s"
+idempotency_window = "WINDOW"
+[[supervisor]]
+path = "/vault/accounts"
+strategy = "one_for_one"
+intensity = 1000
+period = "1s"
+shutdown = "parallel"
+  [supervisor.backoff]
+  min = "1ms"
+  max = "5ms"
+  jitter = 0.0
+[[supervisor]]
+path = "/vault"
+strategy = "rest_for_one"
+intensity = 100
+period = "1s"
+)";
+
+class vault_fixture : public testing::Test {
+protected:
+  void SetUp() override { start(); }
+
+  void TearDown() override { stop(); }
+
+  /// Starts a node on the fixture's database (synchronous=off: the same
+  /// commits, without waiting for the disk; durability has its own tests).
+  void start(const std::string& extra = {}) {
+    auto text = std::string{vault_test_policies} + extra;
+    text.replace(text.find("WINDOW"), 6, window_);
+    auto farm = config::load_farm_text(text, "vault.toml");
+    ASSERT_TRUE(farm.ok()) << (farm.diagnostics.empty() ? "" : to_string(farm.diagnostics[0]));
+    farm.value->store.path = db_;
+    farm.value->store.synchronous = "off";
+    farm_ = *farm.value;
+    persistence::open_options open;
+    open.synchronous = "off";
+    auto preload = persistence::prepare_database(db_, open);
+    ASSERT_TRUE(preload) << runtime::to_text(preload.error());
+    runtime::node_options opts;
+    opts.farm = farm_;
+    opts.kinds = runtime::builtin_kinds();
+    persistence::add_kinds(opts.kinds);
+    actors::add_kinds(opts.kinds);
+    opts.store_kind = "sqlite_store";
+    opts.preload = std::move(*preload);
+    opts.configure = [](caf::actor_system_config& cfg) {
+      persistence::configure(cfg);
+      actors::configure(cfg);
+    };
+    opts.prepare = persistence::audit_incidents;
+    opts.extend_tree = actors::extend_tree;
+    auto n = runtime::node::start(std::move(opts));
+    ASSERT_TRUE(n) << runtime::to_text(n.error());
+    node_ = std::move(*n);
+    self_ = std::make_unique<caf::scoped_actor>(node_->system());
+    ASSERT_TRUE(eventually([&] { return static_cast<bool>(gateway()); }));
+  }
+
+  void stop() {
+    self_.reset();
+    if (node_) {
+      auto report = node_->stop();
+      EXPECT_TRUE(report.clean);
+      node_.reset();
+    }
+  }
+
+  void restart(const std::string& extra = {}) {
+    stop();
+    start(extra);
+  }
+
+  actors::vault_actor gateway() { return actors::find_gateway(node_->context()); }
+
+  /// The running instance of an account, or an invalid handle.
+  actors::vault_account_actor account_actor(const std::string& id) {
+    auto entry = node_->context().registry().find(runtime::child_path(actors::accounts_path, id));
+    return entry ? caf::actor_cast<actors::vault_account_actor>(entry->handle())
+                 : actors::vault_account_actor{};
+  }
+
+  uint64_t restarts(const std::string& id) {
+    auto entry = node_->context().registry().find(runtime::child_path(actors::accounts_path, id));
+    return entry ? entry->restarts() : 0;
+  }
+
+  // A scoped actor per request: CAF 0.17 delivers each request's timeout
+  // message even after the answer came, and a blocking actor keeps every
+  // such message in its mailbox, scanning them all on each receive; a
+  // long-lived one gets slower with every request.
+  caf::expected<actors::vault_reply> ask(actors::vault_request r) {
+    caf::expected<actors::vault_reply> result{caf::error{}};
+    caf::scoped_actor self{node_->system()};
+    self->request(gateway(), vault_test_timeout, std::move(r))
+        .receive([&](actors::vault_reply& x) { result = std::move(x); },
+                 [&](caf::error& err) { result = std::move(err); });
+    return result;
+  }
+
+  /// Asks and expects success.
+  actors::vault_reply ok(actors::vault_request r) {
+    auto what = actors::to_string(r.op) + " " + r.key;
+    auto x = ask(std::move(r));
+    EXPECT_TRUE(x) << what << ": " << runtime::to_text(x.error());
+    return x ? *x : actors::vault_reply{};
+  }
+
+  /// Asks and expects a refusal; returns it as "reason: message".
+  std::string refused(actors::vault_request r) {
+    auto x = ask(std::move(r));
+    EXPECT_FALSE(x) << "expected a refusal";
+    return x ? std::string{} : runtime::to_text(x.error());
+  }
+
+  template <class T, class... Ts>
+  T call(Ts&&... xs) {
+    T result{};
+    caf::scoped_actor self{node_->system()};
+    self->request(gateway(), vault_test_timeout, std::forward<Ts>(xs)...)
+        .receive([&](T& x) { result = std::move(x); },
+                 [&](caf::error& err) { ADD_FAILURE() << runtime::to_text(err); });
+    return result;
+  }
+
+  // -- request builders ----------------------------------------------------------
+
+  static actors::vault_request open(const std::string& user, const std::string& account) {
+    actors::vault_request r;
+    r.op = actors::vault_op::open;
+    r.user = user;
+    r.account = account;
+    return r;
+  }
+
+  static actors::vault_request op(actors::vault_op kind, const std::string& user,
+                                  const std::string& account, const std::string& key,
+                                  const std::string& asset, int64_t amount) {
+    actors::vault_request r;
+    r.op = kind;
+    r.user = user;
+    r.account = account;
+    r.key = key;
+    r.asset = asset;
+    r.amount = amount;
+    return r;
+  }
+
+  static actors::vault_request transfer(const std::string& user, const std::string& from,
+                                        const std::string& to, const std::string& key,
+                                        const std::string& asset, int64_t amount) {
+    auto r = op(actors::vault_op::transfer, user, from, key, asset, amount);
+    r.to_account = to;
+    return r;
+  }
+
+  static actors::vault_request reserve(const std::string& user, const std::string& account,
+                                       const std::string& key, const std::string& id,
+                                       const std::string& asset, int64_t amount) {
+    auto r = op(actors::vault_op::reserve, user, account, key, asset, amount);
+    r.reservation = id;
+    return r;
+  }
+
+  static actors::vault_request settle(const std::string& user, const std::string& account,
+                                      const std::string& key, const std::string& id, int64_t debit,
+                                      const std::string& credit_asset, int64_t credit,
+                                      int64_t fee) {
+    auto r = op(actors::vault_op::settle, user, account, key, "", debit);
+    r.reservation = id;
+    r.credit_asset = credit_asset;
+    r.credit_amount = credit;
+    r.fee = fee;
+    r.venue = "sim";
+    return r;
+  }
+
+  static actors::vault_request release(const std::string& user, const std::string& account,
+                                       const std::string& key, const std::string& id) {
+    auto r = op(actors::vault_op::release, user, account, key, "", 0);
+    r.reservation = id;
+    return r;
+  }
+
+  /// Available and reserved of an account's asset, as its actor holds them.
+  std::pair<int64_t, int64_t> balance(const std::string& user, const std::string& account,
+                                      const std::string& asset) {
+    auto r = op(actors::vault_op::balance, user, account, "", asset, 0);
+    auto x = ok(r);
+    if (x.balances.size() != 1)
+      return {-1, -1};
+    return {x.balances[0].available, x.balances[0].reserved};
+  }
+
+  // -- the ledger as SQLite has it --------------------------------------------------------
+
+  SQLite::Database& reader() {
+    if (!reader_)
+      reader_ = std::make_unique<SQLite::Database>(db_, SQLite::OPEN_READONLY);
+    return *reader_;
+  }
+
+  /// Sum of ledger entries of an account's asset (both buckets when empty).
+  int64_t ledger_sum(const std::string& account, const std::string& asset,
+                     const std::string& bucket = {}) {
+    SQLite::Statement q{reader(), "SELECT COALESCE(SUM(amount), 0) FROM ledger_entries WHERE "
+                                  "account = ? AND asset = ? AND (? = '' OR bucket = ?)"};
+    q.bind(1, account);
+    q.bind(2, asset);
+    q.bind(3, bucket);
+    q.bind(4, bucket);
+    q.executeStep();
+    return q.getColumn(0).getInt64();
+  }
+
+  /// Transactions whose legs do not sum to zero per asset.
+  int64_t unbalanced_transactions() {
+    SQLite::Statement q{reader(), "SELECT COUNT(*) FROM (SELECT txn_id FROM ledger_entries "
+                                  "GROUP BY txn_id, asset HAVING SUM(amount) <> 0)"};
+    q.executeStep();
+    return q.getColumn(0).getInt64();
+  }
+
+  int64_t count_rows(const std::string& sql) {
+    SQLite::Statement q{reader(), sql};
+    q.executeStep();
+    return q.getColumn(0).getInt64();
+  }
+
+  temp_dir dir_;
+  /// The vault's idempotency window for the next start().
+  std::string window_ = "24h";
+  std::string db_ = dir_.file("vault.db");
+  config::farm_config farm_;
+  std::unique_ptr<runtime::node> node_;
+  std::unique_ptr<caf::scoped_actor> self_;
+  std::unique_ptr<SQLite::Database> reader_;
+};
+
+} // namespace tfarm::test

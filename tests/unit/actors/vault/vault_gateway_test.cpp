@@ -1,0 +1,161 @@
+// Vault-wide behaviour: emergency mode and transfer freeze (durable and
+// audited), reconciliation, accounts started on demand, and the metrics.
+#include <gtest/gtest.h>
+
+#include "persistence/store_actor.hpp"
+#include "runtime/crash_request.hpp"
+#include "tests/unit/actors/vault/vault_fixture.hpp"
+
+using namespace tfarm;
+using actors::vault_op;
+
+namespace {
+
+class vault_gateway_test : public test::vault_fixture {
+protected:
+  void SetUp() override {
+    vault_fixture::SetUp();
+    ok(open("alice", "a1"));
+    ok(open("bob", "b1"));
+    ok(op(vault_op::deposit, "alice", "a1", "d1", "USD", 1'000));
+    ok(reserve("alice", "a1", "r1", "order-1", "USD", 100));
+  }
+
+  actors::vault_status set_mode(const std::string& mode, bool on) {
+    return call<actors::vault_status>(actors::vault_mode_change{mode, on, "ops-1", "drill"});
+  }
+
+  int64_t audited(const std::string& action) {
+    return count_rows("SELECT COUNT(*) FROM audit_logs WHERE action = '" + action +
+                      "' AND user = 'ops-1'");
+  }
+};
+
+TEST_F(vault_gateway_test, emergency_mode_lets_only_releases_through) {
+  auto s = set_mode("emergency", true);
+  EXPECT_TRUE(s.emergency);
+  EXPECT_EQ(audited("vault.emergency.on"), 1);
+  EXPECT_EQ(refused(op(vault_op::deposit, "alice", "a1", "d2", "USD", 1)),
+            "emergency_mode: the vault is in emergency mode: only releases of reservations pass "
+            "(deposit refused)");
+  EXPECT_EQ(refused(reserve("alice", "a1", "r2", "order-2", "USD", 1)).substr(0, 15),
+            "emergency_mode:");
+  EXPECT_EQ(refused(open("carol", "c1")).substr(0, 15), "emergency_mode:");
+  ok(release("alice", "a1", "rel-1", "order-1"));
+  EXPECT_EQ(balance("alice", "a1", "USD").first, 1'000) << "balance reads pass as well";
+  set_mode("emergency", false);
+  EXPECT_EQ(audited("vault.emergency.off"), 1);
+  ok(op(vault_op::deposit, "alice", "a1", "d2", "USD", 1));
+}
+
+TEST_F(vault_gateway_test, a_transfer_freeze_stops_withdrawals_and_transfers_only) {
+  set_mode("transfers_frozen", true);
+  EXPECT_EQ(audited("vault.transfers_frozen.on"), 1);
+  EXPECT_EQ(refused(op(vault_op::withdraw, "alice", "a1", "w1", "USD", 1)),
+            "transfers_frozen: transfers are frozen: no withdrawals or transfers (withdraw "
+            "refused)");
+  EXPECT_EQ(refused(transfer("alice", "a1", "b1", "t1", "USD", 1)).substr(0, 17),
+            "transfers_frozen:");
+  ok(op(vault_op::deposit, "alice", "a1", "d2", "USD", 5));
+  ok(reserve("alice", "a1", "r2", "order-2", "USD", 10));
+  ok(settle("alice", "a1", "f1", "order-1", 100, "BTC", 2, 0));
+  ok(release("alice", "a1", "rel-2", "order-2"));
+  // A key refused by a mode is not spent: it goes through once unfrozen.
+  set_mode("transfers_frozen", false);
+  ok(op(vault_op::withdraw, "alice", "a1", "w1", "USD", 1));
+}
+
+TEST_F(vault_gateway_test, modes_survive_a_gateway_crash_and_a_node_restart) {
+  set_mode("transfers_frozen", true);
+  auto before = gateway();
+  caf::anon_send(caf::actor_cast<caf::actor>(before), runtime::crash_request{"test"});
+  ASSERT_TRUE(test::eventually([&] { return gateway() && gateway() != before; }));
+  EXPECT_EQ(refused(op(vault_op::withdraw, "alice", "a1", "w1", "USD", 1)).substr(0, 17),
+            "transfers_frozen:");
+  restart();
+  auto s = call<actors::vault_status>(actors::vault_status_atom_v);
+  EXPECT_TRUE(s.transfers_frozen);
+  EXPECT_FALSE(s.emergency);
+  EXPECT_EQ(s.accounts, 2u);
+}
+
+TEST_F(vault_gateway_test, an_unknown_mode_is_refused) {
+  caf::error err;
+  (*self_)
+      ->request(gateway(), test::vault_test_timeout,
+                actors::vault_mode_change{"panic", true, "ops-1", ""})
+      .receive([](actors::vault_status&) {}, [&](caf::error& e) { err = e; });
+  EXPECT_EQ(runtime::to_text(err),
+            "invalid_request: unknown vault mode 'panic' (known: emergency, transfers_frozen)");
+}
+
+TEST_F(vault_gateway_test, reconciliation_is_clean_and_audited_then_finds_differences) {
+  ok(transfer("alice", "a1", "b1", "t1", "USD", 300));
+  actors::reconcile_request req;
+  req.user = "ops-1";
+  auto report = call<actors::reconcile_report>(req);
+  EXPECT_TRUE(report.clean);
+  EXPECT_EQ(report.accounts_checked, 2u);
+  EXPECT_EQ(report.actors_checked, 2u);
+  EXPECT_GT(report.audit_id, 0u);
+  EXPECT_EQ(audited("vault.reconcile"), 1);
+  // A venue that disagrees with the ledger.
+  req.venue_balances.push_back(actors::venue_balance{"sim", "b1", "USD", 250});
+  req.venue_balances.push_back(actors::venue_balance{"sim", "a1", "USD", 700});
+  report = call<actors::reconcile_report>(req);
+  EXPECT_FALSE(report.clean);
+  ASSERT_EQ(report.discrepancies.size(), 1u);
+  auto& d = report.discrepancies[0];
+  EXPECT_EQ(d.kind, "venue_vs_ledger");
+  EXPECT_EQ(d.account, "b1");
+  EXPECT_EQ(d.expected, 300);
+  EXPECT_EQ(d.actual, 250);
+  EXPECT_EQ(report.venue_balances_checked, 2u);
+}
+
+TEST_F(vault_gateway_test, reconciliation_finds_a_balance_that_left_its_ledger) {
+  stop();
+  {
+    SQLite::Database db{db_, SQLite::OPEN_READWRITE};
+    db.exec("UPDATE balances SET amount = amount + 7 WHERE account = 'a1' AND asset = 'USD' "
+            "AND bucket = 'available'");
+  }
+  start();
+  actors::reconcile_request req;
+  req.user = "ops-1";
+  ok(op(vault_op::balance, "alice", "a1", "", "USD", 0)); // starts the account
+  auto report = call<actors::reconcile_report>(req);
+  EXPECT_FALSE(report.clean);
+  std::set<std::string> kinds;
+  for (auto& d : report.discrepancies)
+    kinds.insert(d.kind + " " + d.account + " " + std::to_string(d.expected) + "->" +
+                 std::to_string(d.actual));
+  EXPECT_EQ(kinds.count("ledger_vs_balances a1 900->907"), 1u);
+}
+
+TEST_F(vault_gateway_test, metrics_count_transactions_refusals_and_latency) {
+  refused(op(vault_op::withdraw, "alice", "a1", "w", "USD", 1'000'000));
+  refused(op(vault_op::deposit, "alice", "zz", "x", "USD", 1));
+  auto s = call<actors::vault_status>(actors::vault_status_atom_v);
+  // open x2, deposit, reserve, withdraw (refused), deposit (refused).
+  EXPECT_EQ(s.transactions, 6u);
+  EXPECT_EQ(s.succeeded, 4u);
+  EXPECT_EQ(s.rejections["insufficient_funds"], 1u);
+  EXPECT_EQ(s.rejections["unknown_account"], 1u);
+  EXPECT_EQ(s.success_ppm, 666'666u);
+  EXPECT_GT(s.p99_us, 0);
+  EXPECT_GE(s.max_us, s.p99_us);
+}
+
+TEST_F(vault_gateway_test, accounts_start_on_demand_and_come_back_after_a_crash) {
+  ok(open("carol", "c1"));
+  EXPECT_FALSE(account_actor("c1")) << "not started before its first operation";
+  ok(op(vault_op::deposit, "carol", "c1", "d", "ETH", 9));
+  auto first = account_actor("c1");
+  ASSERT_TRUE(first);
+  caf::anon_send(caf::actor_cast<caf::actor>(first), runtime::crash_request{"test"});
+  ASSERT_TRUE(test::eventually([&] { return restarts("c1") == 1 && account_actor("c1"); }));
+  EXPECT_EQ(balance("carol", "c1", "ETH"), std::make_pair(int64_t{9}, int64_t{0}));
+}
+
+} // namespace
