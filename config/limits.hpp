@@ -102,6 +102,9 @@ constexpr int64_t store_request_timeout_ms = 10'000;
 /// Versions of a checkpoint kept per actor path (the newest and one fallback).
 constexpr int32_t checkpoint_versions_kept = 2;
 
+/// Page cache of each store connection to SQLite (KiB).
+constexpr int64_t store_page_cache_kib = 64 * 1024;
+
 /// Audit records one query returns at most.
 constexpr uint32_t audit_query_rows_max = 100'000;
 

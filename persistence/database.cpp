@@ -7,6 +7,7 @@
 #include <SQLiteCpp/Statement.h>
 #include <sqlite3.h>
 
+#include "config/limits.hpp"
 #include "persistence/error.hpp"
 #include "persistence/migrations.hpp"
 
@@ -72,6 +73,9 @@ caf::expected<std::unique_ptr<SQLite::Database>> open_database(const std::string
     }
     db->exec("PRAGMA synchronous = " + opts.synchronous);
     db->exec("PRAGMA foreign_keys = ON");
+    // SQLite's default page cache (2 MiB) makes a busy store read its own
+    // index pages back from the OS on every statement.
+    db->exec("PRAGMA cache_size = -" + std::to_string(config::store_page_cache_kib));
     if (opts.max_page_count > 0)
       db->exec("PRAGMA max_page_count = " + std::to_string(opts.max_page_count));
   } catch (const std::exception& e) {

@@ -1,0 +1,232 @@
+// vault_transfers: durable two-phase transfers between random pairs of 1,000
+// accounts through the vault (synchronous=FULL), with many in flight (as
+// many clients would have), against raw SQLiteCpp batched inserts of the
+// same number of rows (ledger_entries, the ledger's widest table) in
+// transactions of the store's average group-commit size, in the same run,
+// on the same disk.
+//
+// rows_per_transfer counts every row a transfer writes: 2 ledger
+// transactions, 4 ledger entries, 4 balance rows, 2 journal rows and the
+// journal's post update.
+#include <atomic>
+#include <memory>
+#include <random>
+
+#include <SQLiteCpp/Database.h>
+#include <SQLiteCpp/Statement.h>
+#include <caf/event_based_actor.hpp>
+#include <caf/scoped_actor.hpp>
+#include <nlohmann/json.hpp>
+
+#include "actors/kinds.hpp"
+#include "actors/vault/vault_interfaces.hpp"
+#include "actors/vault/vault_setup.hpp"
+#include "bench/bench_support.hpp"
+#include "persistence/database.hpp"
+#include "persistence/kinds.hpp"
+#include "persistence/maintenance.hpp"
+#include "runtime/builtin_kinds.hpp"
+#include "runtime/node.hpp"
+
+namespace tfarm::bench {
+
+namespace {
+
+constexpr uint64_t accounts_n = 1'000;
+/// Accounts at the smallest --scale (transfers need distinct pairs).
+constexpr uint64_t accounts_min = 10;
+constexpr uint64_t transfers_n = 40'000;
+constexpr uint64_t in_flight_max = 1'000;
+constexpr int64_t rows_per_transfer = 13;
+/// Store writes per transfer (debit, credit, post).
+constexpr int64_t writes_per_transfer = 3;
+constexpr auto request_timeout = std::chrono::seconds{60};
+
+struct load_result {
+  double seconds = 0;
+  uint64_t ok = 0;
+  uint64_t failed = 0;
+  std::vector<double> latencies_us;
+};
+
+double raw_rows_per_s(const std::string& file, uint64_t rows, uint64_t batch) {
+  if (!persistence::prepare_database(file, persistence::open_options{}))
+    throw std::runtime_error("cannot create " + file);
+  auto db = persistence::open_database(file);
+  if (!db)
+    throw std::runtime_error(runtime::to_text(db.error()));
+  auto& d = **db;
+  d.exec("INSERT INTO ledger_transactions (id, idempotency_key, kind, created_at) "
+         "VALUES (1, 'bench', 'bench', 0)");
+  SQLite::Statement ins{d, "INSERT INTO ledger_entries (txn_id, account, asset, bucket, amount) "
+                           "VALUES (1, ?, 'USD', 'available', ?)"};
+  auto start = now_ns();
+  for (uint64_t i = 0; i < rows;) {
+    d.exec("BEGIN IMMEDIATE");
+    for (uint64_t j = 0; j < batch && i < rows; ++j, ++i) {
+      ins.bind(1, "acct-" + std::to_string(i % accounts_n));
+      ins.bind(2, static_cast<int64_t>(i % 2 == 0 ? 1 : -1));
+      ins.exec();
+      ins.reset();
+    }
+    d.exec("COMMIT");
+  }
+  return static_cast<double>(rows) / (static_cast<double>(now_ns() - start) / 1e9);
+}
+
+std::unique_ptr<runtime::node> start_node(const std::string& file, const scenario_options& opts) {
+  config::farm_config farm;
+  farm.node.name = "bench";
+  farm.node.scheduler_threads = static_cast<int32_t>(opts.threads);
+  farm.node.scheduler = opts.scheduler;
+  farm.store.path = file;
+  farm.store.synchronous = "full";
+  farm.vault.request_timeout = std::chrono::milliseconds{60'000};
+  config::supervisor_policy accounts;
+  accounts.path = "/vault/accounts";
+  accounts.intensity = 1'000;
+  accounts.parallel_shutdown = true;
+  farm.policies.add(accounts);
+  auto preload = persistence::prepare_database(file, persistence::open_options{});
+  if (!preload)
+    throw std::runtime_error(runtime::to_text(preload.error()));
+  runtime::node_options nopts;
+  nopts.farm = farm;
+  nopts.kinds = runtime::builtin_kinds();
+  persistence::add_kinds(nopts.kinds);
+  actors::add_kinds(nopts.kinds);
+  nopts.store_kind = "sqlite_store";
+  nopts.configure = [](caf::actor_system_config& cfg) {
+    persistence::configure(cfg);
+    actors::configure(cfg);
+  };
+  nopts.extend_tree = actors::extend_tree;
+  auto n = runtime::node::start(std::move(nopts));
+  if (!n)
+    throw std::runtime_error(runtime::to_text(n.error()));
+  return std::move(*n);
+}
+
+// Opens and funds the accounts (all requests of a kind in flight at once);
+// funding starts every account's actor.
+void prepare_accounts(runtime::node& n, const actors::vault_actor& gw, uint64_t accounts) {
+  caf::scoped_actor self{n.system()};
+  auto all = [&](actors::vault_op op) {
+    std::vector<decltype(self->request(gw, request_timeout, actors::vault_request{}))> pending;
+    for (uint64_t i = 0; i < accounts; ++i) {
+      actors::vault_request r;
+      r.op = op;
+      r.user = "u" + std::to_string(i);
+      r.account = "acct-" + std::to_string(i);
+      r.key = "fund";
+      r.asset = "USD";
+      r.amount = 1'000'000'000;
+      pending.push_back(self->request(gw, request_timeout, std::move(r)));
+    }
+    for (auto& p : pending)
+      p.receive([](actors::vault_reply&) {},
+                [](caf::error& err) { throw std::runtime_error(runtime::to_text(err)); });
+  };
+  all(actors::vault_op::open);
+  all(actors::vault_op::deposit);
+}
+
+load_result run_load(runtime::node& n, const actors::vault_actor& gw, uint64_t count,
+                     uint64_t accounts) {
+  struct shared {
+    std::atomic<bool> done{false};
+    load_result result;
+  };
+  auto st = std::make_shared<shared>();
+  auto t0 = now_ns();
+  n.system().spawn([st, gw, count, t0, accounts](caf::event_based_actor* self) {
+    struct state {
+      std::mt19937_64 rng{7};
+      uint64_t sent = 0;
+      uint64_t answered = 0;
+    };
+    auto s = std::make_shared<state>();
+    auto send_one = std::make_shared<std::function<void()>>();
+    *send_one = [self, s, st, gw, count, t0, send_one, accounts] {
+      if (s->sent >= count)
+        return;
+      auto i = s->sent++;
+      auto from = s->rng() % accounts;
+      auto to = (from + 1 + s->rng() % (accounts - 1)) % accounts;
+      actors::vault_request r;
+      r.op = actors::vault_op::transfer;
+      r.user = "u" + std::to_string(from);
+      r.account = "acct-" + std::to_string(from);
+      r.to_account = "acct-" + std::to_string(to);
+      r.key = "t" + std::to_string(i);
+      r.asset = "USD";
+      r.amount = 1;
+      auto start = now_ns();
+      auto finish = [s, st, count, t0, send_one, start](bool ok) {
+        st->result.latencies_us.push_back(static_cast<double>(now_ns() - start) / 1e3);
+        (ok ? st->result.ok : st->result.failed)++;
+        if (++s->answered == count) {
+          st->result.seconds = static_cast<double>(now_ns() - t0) / 1e9;
+          st->done = true;
+          return;
+        }
+        (*send_one)();
+      };
+      self->request(gw, request_timeout, std::move(r))
+          .then([finish](actors::vault_reply&) { finish(true); },
+                [finish](caf::error&) { finish(false); });
+    };
+    for (uint64_t i = 0; i < in_flight_max; ++i)
+      (*send_one)();
+    // The closure refers to itself; break the cycle once everything is sent.
+    self->attach_functor([send_one] { *send_one = nullptr; });
+  });
+  while (!st->done)
+    std::this_thread::sleep_for(std::chrono::milliseconds{5});
+  return std::move(st->result);
+}
+
+} // namespace
+
+nlohmann::json vault_transfers(const scenario_options& opts) {
+  temp_dir dir{opts.dir};
+  auto file = dir.file("vault.db");
+  auto count = scaled(transfers_n, opts);
+  auto accounts = std::max<uint64_t>(accounts_min, scaled(accounts_n, opts));
+  load_result load;
+  uint64_t batch_jobs = 1;
+  {
+    auto n = start_node(file, opts);
+    auto gw = actors::find_gateway(n->context());
+    prepare_accounts(*n, gw, accounts);
+    auto before =
+        nlohmann::json::parse(n->context().registry().find("/store")->snapshot().state_json);
+    load = run_load(*n, gw, count, accounts);
+    auto after =
+        nlohmann::json::parse(n->context().registry().find("/store")->snapshot().state_json);
+    auto commits = after["commits"].get<uint64_t>() - before["commits"].get<uint64_t>();
+    auto rows = after["rows"].get<uint64_t>() - before["rows"].get<uint64_t>();
+    batch_jobs = std::max<uint64_t>(1, commits > 0 ? rows / commits : 1);
+    n->stop();
+  }
+  auto batch_rows = std::max<uint64_t>(1, batch_jobs * rows_per_transfer / writes_per_transfer);
+  auto baseline = raw_rows_per_s(dir.file("raw.db"), count * rows_per_transfer, batch_rows);
+  auto value = static_cast<double>(load.ok) / load.seconds;
+  nlohmann::json j;
+  j["scenario"] = "vault_transfers";
+  j["value"] = std::llround(value);
+  j["baseline"] = std::llround(baseline);
+  j["rows_per_transfer"] = rows_per_transfer;
+  j["ratio"] = std::round(value * rows_per_transfer / baseline * 1000) / 1000;
+  j["p99_us"] = std::round(percentile(load.latencies_us, 99));
+  j["p50_us"] = std::round(percentile(load.latencies_us, 50));
+  j["transfers"] = load.ok;
+  j["failed"] = load.failed;
+  j["accounts"] = accounts;
+  j["in_flight"] = in_flight_max;
+  j["avg_batch_writes"] = batch_jobs;
+  j["synchronous"] = "full";
+  return j;
+}
+
+} // namespace tfarm::bench
