@@ -213,6 +213,36 @@ caf::expected<std::vector<std::string>> check_database(const std::string& db) {
                    q.getColumn(1).getString() + ", which does not exist";
           },
           findings);
+    collect(
+        d,
+        "SELECT account, asset, bucket, amount FROM balances "
+        "WHERE amount < 0 AND account NOT LIKE '@%'",
+        [](SQLite::Statement& q) {
+          return "balance: " + q.getColumn(0).getString() + " " + q.getColumn(1).getString() + " " +
+                 q.getColumn(2).getString() + " is " + q.getColumn(3).getString() +
+                 ", below zero (only system accounts, @..., may be)";
+        },
+        findings);
+    if (version >= 5)
+      collect(
+          d,
+          "WITH open AS (SELECT account, asset, SUM(remaining) AS total FROM vault_reservations "
+          "  WHERE state = 'open' GROUP BY account, asset) "
+          "SELECT b.account, b.asset, b.amount, COALESCE(o.total, 0) FROM balances b "
+          "  LEFT JOIN open o USING (account, asset) "
+          "  WHERE b.bucket = 'reserved' AND b.account NOT LIKE '@%' "
+          "    AND b.amount <> COALESCE(o.total, 0) "
+          "UNION ALL "
+          "SELECT o.account, o.asset, 0, o.total FROM open o "
+          "  LEFT JOIN balances b ON b.account = o.account AND b.asset = o.asset "
+          "    AND b.bucket = 'reserved' "
+          "  WHERE b.account IS NULL AND o.total <> 0",
+          [](SQLite::Statement& q) {
+            return "reservations: " + q.getColumn(0).getString() + " " +
+                   q.getColumn(1).getString() + " has " + q.getColumn(2).getString() +
+                   " reserved but its open reservations hold " + q.getColumn(3).getString();
+          },
+          findings);
     SQLite::Statement cps{d, "SELECT path, seq, blob, crc32 FROM checkpoints"};
     size_t bad = 0;
     while (cps.executeStep()) {

@@ -68,6 +68,13 @@ std::string to_text(const caf::error& x) {
   return render(x.code(), x.category(), x.context());
 }
 
+std::string message_of(const caf::error& x) {
+  auto& ctx = x.context();
+  if (ctx.size() == 1 && ctx.match_elements<std::string>())
+    return ctx.get_as<std::string>(0);
+  return to_text(x);
+}
+
 void add_error_renderers(caf::actor_system_config& cfg) {
   cfg.add_error_category(caf::atom("tfruntime"), render);
   cfg.add_error_category(caf::atom("tfconfig"), render);

@@ -13,6 +13,11 @@ namespace tfarm::runtime {
 /// "restart_intensity_exceeded: /user: 4 restarts within 5s exceed ...".
 std::string to_text(const caf::error& x);
 
+/// Only the words of an error, without its code name ("4 restarts within
+/// 5s exceed ..."), for messages that name the code already; to_text() when
+/// the error carries no message.
+std::string message_of(const caf::error& x);
+
 /// Makes actor_system::render() use to_text() for tfarm's error categories
 /// (those registered with add_error_category_names, plus runtime and config).
 void add_error_renderers(caf::actor_system_config& cfg);

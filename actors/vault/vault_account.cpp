@@ -41,14 +41,7 @@ std::string amount_text(int64_t amount, const std::string& asset) {
   return std::to_string(amount) + " " + asset;
 }
 
-// The words of an error without its code name (journal rows keep the code
-// in `outcome` already).
-std::string message_of(const caf::error& err) {
-  auto& ctx = err.context();
-  if (ctx.size() == 1 && ctx.match_elements<std::string>())
-    return ctx.get_as<std::string>(0);
-  return runtime::to_text(err);
-}
+using runtime::message_of;
 
 bool add_overflows(int64_t a, int64_t b) {
   int64_t ignored = 0;

@@ -8,6 +8,17 @@
 
 namespace tfarm::actors {
 
+namespace {
+
+// The vault's reason for a failure (unavailable for timeouts and the like).
+vault_errc reason(const caf::error& err) {
+  if (err.category() == caf::atom("tfvault"))
+    return static_cast<vault_errc>(err.code());
+  return vault_errc::unavailable;
+}
+
+} // namespace
+
 vault_actor find_gateway(runtime::node_context& ctx) {
   auto entry = ctx.registry().find(gateway_path);
   return entry ? caf::actor_cast<vault_actor>(entry->handle()) : vault_actor{};
@@ -32,9 +43,8 @@ caf::error open_configured_accounts(caf::actor_system& sys, const vault_actor& g
       open.user = user.name;
       open.account = account.id;
       if (!ask(open))
-        return caf::error{vault_errc::account_exists, "account " + account.id + " of user " +
-                                                          user.name + ": " +
-                                                          runtime::to_text(failure)};
+        return caf::error{reason(failure), "cannot open account " + account.id + " for user " +
+                                               user.name + ": " + runtime::message_of(failure)};
       for (auto& [asset, amount] : account.opening_balance) {
         vault_request deposit;
         deposit.op = vault_op::deposit;
@@ -44,8 +54,8 @@ caf::error open_configured_accounts(caf::actor_system& sys, const vault_actor& g
         deposit.asset = asset;
         deposit.amount = amount;
         if (!ask(deposit))
-          return caf::error{vault_errc::unavailable,
-                            "opening balance of " + account.id + ": " + runtime::to_text(failure)};
+          return caf::error{reason(failure), "cannot credit the opening balance of " + account.id +
+                                                 ": " + runtime::message_of(failure)};
       }
     }
   }

@@ -137,6 +137,12 @@ TEST_F(maintenance_test, check_finds_every_kind_of_ledger_problem) {
     d.exec("INSERT INTO balances VALUES ('b', 'USD', 'available', -4)");
     d.exec("INSERT INTO fills VALUES ('f1', 'ghost', 1, 1, 0, 1)");
     d.exec("INSERT INTO checkpoints VALUES ('/x', 0, 'k', 1, 1, x'0102', 12345, 1)");
+    // A reserved bucket its open reservations do not explain.
+    d.exec("INSERT INTO ledger_transactions VALUES (2, 'reserve', 'reserve', '', 1)");
+    d.exec("INSERT INTO ledger_entries VALUES (3, 2, 'a', 'USD', 'available', -3)");
+    d.exec("INSERT INTO ledger_entries VALUES (4, 2, 'a', 'USD', 'reserved', 3)");
+    d.exec("INSERT INTO balances VALUES ('a', 'USD', 'reserved', 3)");
+    d.exec("INSERT INTO vault_reservations VALUES ('a', 'r1', 'USD', 5, 2, 'open', 1, 1)");
   }
   auto found = findings(file);
   auto has = [&](const std::string& text) {
@@ -144,7 +150,9 @@ TEST_F(maintenance_test, check_finds_every_kind_of_ledger_problem) {
                        [&](const std::string& f) { return f.find(text) != std::string::npos; });
   };
   EXPECT_TRUE(has("ledger: transaction unbalanced sums to 1 in USD, not 0"));
-  EXPECT_TRUE(has("balance: a USD available is 7 but its ledger entries sum to 5"));
+  EXPECT_TRUE(has("balance: a USD available is 7 but its ledger entries sum to 2"));
+  EXPECT_TRUE(has("balance: b USD available is -4, below zero (only system accounts, @..., may be)"));
+  EXPECT_TRUE(has("reservations: a USD has 3 reserved but its open reservations hold 2"));
   EXPECT_TRUE(has("fill: f1 belongs to order ghost, which does not exist"));
   EXPECT_TRUE(has("checkpoint: /x seq 1 fails its CRC-32 check"));
   EXPECT_TRUE(has("foreign key: a row of fills"));

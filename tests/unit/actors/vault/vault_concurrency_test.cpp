@@ -61,6 +61,9 @@ TEST_F(vault_concurrency_test, transfers_in_a_cycle_neither_deadlock_nor_lose_mo
     return count_rows("SELECT COUNT(*) FROM vault_operations WHERE outcome = 'pending'") == 0;
   }));
   EXPECT_EQ(unbalanced_transactions(), 0);
+  auto findings = persistence::check_database(db_);
+  ASSERT_TRUE(findings);
+  EXPECT_EQ(*findings, std::vector<std::string>{});
 }
 
 } // namespace

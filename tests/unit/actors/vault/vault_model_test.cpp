@@ -356,6 +356,10 @@ TEST_F(vault_model_test, a_hundred_thousand_random_operations_agree_with_the_mod
                                                                  : report.discrepancies[0].detail);
     }
   }
+  // What an operator's `tfarm db check` says of the database.
+  auto findings = persistence::check_database(db_);
+  ASSERT_TRUE(findings);
+  EXPECT_EQ(*findings, std::vector<std::string>{});
   // Every kind of answer happened, or the test did not test much.
   for (auto reason : {"ok", "insufficient_funds", "unknown_account", "unknown_asset",
                       "invalid_amount", "wrong_user", "key_reused", "unknown_reservation",
