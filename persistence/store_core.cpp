@@ -454,28 +454,70 @@ namespace tfarm::persistence {
 caf::expected<account_record> store_core::open_account(const account_record& x) {
   if (x.id.empty() || x.user.empty() || is_system_account(x.id))
     return invalid("account '" + x.id + "' of user '" + x.user + "' is not a valid account");
+  for (auto& [asset, amount] : x.opening_balance)
+    if (asset.empty() || amount <= 0)
+      return invalid("account " + x.id + ": opening balance of '" + asset + "' must be positive");
   {
     auto& q = stmt(find_account_, "SELECT id, user, created_at FROM accounts WHERE id = ?");
     statement_reset guard{q};
     q.bind(1, x.id);
     if (q.executeStep()) {
-      account_record known{q.getColumn(0).getString(), q.getColumn(1).getString(),
-                           q.getColumn(2).getInt64()};
+      account_record known{
+          q.getColumn(0).getString(), q.getColumn(1).getString(), q.getColumn(2).getInt64(), {}};
       if (known.user != x.user)
         return caf::error{store_errc::account_conflict,
                           "account " + x.id + " belongs to user " + known.user};
       return known;
     }
   }
-  auto& s = stmt(insert_account_, "INSERT INTO accounts (id, user, created_at) VALUES (?, ?, ?)");
-  statement_reset guard{s};
   auto result = x;
   if (result.created_at_ms == 0)
     result.created_at_ms = runtime::unix_now_ms();
-  s.bind(1, result.id);
-  s.bind(2, result.user);
-  s.bind(3, result.created_at_ms);
-  s.exec();
+  // The account and its opening deposits land together or not at all.
+  db_->exec("SAVEPOINT open_account");
+  auto undo = [&] {
+    db_->exec("ROLLBACK TO open_account");
+    db_->exec("RELEASE open_account");
+  };
+  try {
+    {
+      auto& s =
+          stmt(insert_account_, "INSERT INTO accounts (id, user, created_at) VALUES (?, ?, ?)");
+      statement_reset guard{s};
+      s.bind(1, result.id);
+      s.bind(2, result.user);
+      s.bind(3, result.created_at_ms);
+      s.exec();
+    }
+    for (auto& [asset, amount] : x.opening_balance) {
+      vault_write w;
+      w.op.key = x.id + ":opening-balance:" + asset;
+      w.op.account = x.id;
+      w.op.user = x.user;
+      w.op.op = "deposit";
+      w.op.asset = asset;
+      w.op.amount = amount;
+      w.op.outcome = "applied";
+      w.op.available_after = amount;
+      w.has_txn = true;
+      w.txn = ledger_txn{w.op.key,
+                         "deposit",
+                         {ledger_leg{"@external", asset, "available", -amount},
+                          ledger_leg{x.id, asset, "available", amount}},
+                         "opening balance"};
+      auto written = apply_vault_write(w);
+      if (!written || written->op.outcome != "applied") {
+        undo();
+        return written ? caf::error{store_errc::amount_overflow,
+                                    "opening balance of " + x.id + ": " + written->op.detail}
+                       : std::move(written.error());
+      }
+    }
+  } catch (...) {
+    undo();
+    throw;
+  }
+  db_->exec("RELEASE open_account");
   return result;
 }
 
@@ -506,24 +548,71 @@ caf::expected<vault_write_result> store_core::apply_vault_write(const vault_writ
       return result;
     }
   }
+  // Some refusals only the store can see; they are journaled like the
+  // account's own, so the key keeps its answer.
+  auto journal_refusal = [&](const char* reason, std::string detail) {
+    result.op.outcome = reason;
+    result.op.detail = std::move(detail);
+  };
+  auto refused = false;
   if (x.op.op == "reserve") {
+    // Reservation ids are unique per account for ever; the account only
+    // remembers those of its idempotency window.
     SQLite::Statement q{*db_, "SELECT 1 FROM vault_reservations WHERE account = ? AND id = ?"};
     for (auto& r : x.reservations) {
       q.bind(1, r.account);
       q.bind(2, r.id);
-      if (q.executeStep())
-        return invalid("vault operation " + x.op.key + ": reservation " + r.id + " of " +
-                       r.account + " exists already");
+      if (q.executeStep()) {
+        journal_refusal("invalid_request",
+                        "reservation " + r.id + " exists already in " + r.account);
+        refused = true;
+        break;
+      }
       q.reset();
     }
   }
+  if (x.op.op == "transfer_in" && !x.update && !refused) {
+    // A credit needs its debit: the sender's journal row, pending, for the
+    // same receiver, asset and amount. Nothing else may draw on @transit.
+    static const std::string suffix = "/credit";
+    auto& key = x.op.key;
+    auto ok = key.size() > suffix.size() &&
+              key.compare(key.size() - suffix.size(), suffix.size(), suffix) == 0;
+    if (ok) {
+      SQLite::Statement q{*db_, std::string{"SELECT "} + op_columns +
+                                    " FROM vault_operations WHERE key = ?"};
+      q.bind(1, key.substr(0, key.size() - suffix.size()));
+      ok = q.executeStep();
+      if (ok) {
+        auto debit = read_op(q);
+        ok = debit.op == "transfer" && debit.outcome == "pending" && debit.account == x.op.ref &&
+             debit.ref == x.op.account && debit.asset == x.op.asset && debit.amount == x.op.amount;
+      }
+    }
+    if (!ok)
+      return invalid("vault operation " + key + ": no pending transfer of " +
+                     std::to_string(x.op.amount) + " " + x.op.asset + " from " + x.op.ref + " to " +
+                     x.op.account + " to credit");
+  }
   // The ledger next: it is the only part that can still be refused, and it
   // refuses before writing anything.
-  if (x.has_txn) {
+  if (x.has_txn && !refused) {
     auto receipt = append_ledger(x.txn);
-    if (!receipt)
-      return std::move(receipt.error());
-    result.op.txn_id = receipt->txn_id;
+    if (!receipt) {
+      if (receipt.error() != store_errc::amount_overflow || x.update)
+        return std::move(receipt.error());
+      // A vault-wide total past 64 bits (a system account's side).
+      auto& ctx = receipt.error().context();
+      journal_refusal("amount_overflow", ctx.size() == 1 && ctx.match_elements<std::string>()
+                                             ? ctx.get_as<std::string>(0)
+                                             : std::string{"a balance would overflow"});
+      refused = true;
+    } else if (receipt->replayed) {
+      return invalid("vault operation " + x.op.key +
+                     ": its ledger transaction exists without its journal row");
+    } else {
+      result.op.txn_id = receipt->txn_id;
+    }
   }
   auto now = runtime::unix_now_ms();
   if (result.op.created_at_ms == 0)
@@ -566,6 +655,8 @@ caf::expected<vault_write_result> store_core::apply_vault_write(const vault_writ
     s.exec();
   }
   for (auto& r : x.reservations) {
+    if (refused)
+      break;
     auto& s = stmt(put_reservation_,
                    "INSERT INTO vault_reservations (account, id, asset, amount, remaining, state, "
                    "created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?) "
@@ -593,8 +684,8 @@ vault_account_data store_core::load_vault_account(const std::string& account, in
     if (!q.executeStep())
       return result;
     result.found = true;
-    result.account = account_record{q.getColumn(0).getString(), q.getColumn(1).getString(),
-                                    q.getColumn(2).getInt64()};
+    result.account = account_record{
+        q.getColumn(0).getString(), q.getColumn(1).getString(), q.getColumn(2).getInt64(), {}};
   }
   {
     SQLite::Statement q{*db_, "SELECT account, asset, bucket, amount FROM balances "
@@ -630,8 +721,8 @@ std::vector<account_record> store_core::load_accounts() {
   SQLite::Statement q{*db_, "SELECT id, user, created_at FROM accounts ORDER BY id"};
   std::vector<account_record> result;
   while (q.executeStep())
-    result.push_back(account_record{q.getColumn(0).getString(), q.getColumn(1).getString(),
-                                    q.getColumn(2).getInt64()});
+    result.push_back(account_record{
+        q.getColumn(0).getString(), q.getColumn(1).getString(), q.getColumn(2).getInt64(), {}});
   return result;
 }
 

@@ -8,6 +8,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -26,11 +27,16 @@ struct account_record {
   std::string id;
   std::string user;
   int64_t created_at_ms = 0;
+  /// Deposited (asset -> minor units) in the same transaction that opens
+  /// the account, under the keys "<id>:opening-balance:<ASSET>"; ignored
+  /// when the account exists already.
+  std::map<std::string, int64_t> opening_balance;
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, account_record& x) {
-  return f(caf::meta::type_name("tfarm.account_record"), x.id, x.user, x.created_at_ms);
+  return f(caf::meta::type_name("tfarm.account_record"), x.id, x.user, x.created_at_ms,
+           x.opening_balance);
 }
 
 /// One row of the operation journal (table vault_operations).

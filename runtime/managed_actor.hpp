@@ -195,6 +195,32 @@ protected:
               });
   }
 
+  /// Like save_checkpoint(), then calls `done` with the outcome (no error
+  /// once the store acknowledged): for changes that must be durable before
+  /// they are acknowledged themselves.
+  template <class F>
+  void save_checkpoint_then(F done) {
+    unsaved_ = 0;
+    auto store = ctx_.node ? ctx_.node->store() : checkpoint_store_actor{};
+    if (!store) {
+      done(caf::error{runtime_errc::checkpoint_unavailable, ctx_.path + ": no checkpoint store"});
+      return;
+    }
+    auto cp = make_checkpoint();
+    if (ctx_.entry)
+      ctx_.entry->begin_save(counters_.get());
+    this->request(store, save_timeout(store), save_checkpoint_atom_v, cp)
+        .then(
+            [this, cp, done](uint64_t seq) mutable {
+              on_checkpoint_saved(std::move(cp), seq);
+              done(caf::error{});
+            },
+            [this, done](caf::error& err) mutable {
+              on_checkpoint_failed();
+              done(err);
+            });
+  }
+
 private:
   // A store on this node answers every request, even when it fails: CAF
   // bounces requests left in a dead actor's mailbox, and the store answers

@@ -185,10 +185,13 @@ caf::error vault_account::validate(const vault_request& r, bool credit) const {
   if (r.key.empty())
     return refusal(vault_errc::invalid_request,
                    to_string(r.op) + " on " + id_ + " needs an idempotency key");
-  if (r.key.size() > config::vault_key_chars_max)
+  // Client keys cannot contain '/': the vault's own keys ("<key>/credit",
+  // "<key>/void") live in the same journal and must never collide.
+  if (!credit && !valid_client_key(r.key))
     return refusal(vault_errc::invalid_request,
-                   "idempotency key of " + std::to_string(r.key.size()) +
-                       " characters; the limit is " + std::to_string(config::vault_key_chars_max));
+                   "idempotency key '" + r.key.substr(0, config::vault_key_chars_max) +
+                       "' must be 1 to " + std::to_string(config::vault_key_chars_max) +
+                       " printable characters without '/'");
   if (!credit && r.user != user_)
     return refusal(vault_errc::wrong_user,
                    "account " + id_ + " does not belong to user '" + r.user + "'");
@@ -288,11 +291,15 @@ caf::result<vault_reply> vault_account::handle(vault_request& r, bool credit) {
   if (auto i = results_.find(key); i != results_.end())
     return answer_known(i->second, r, credit);
   if (auto i = in_flight_.find(key); i != in_flight_.end()) {
+    if (!same_operation(i->second.row, r, credit))
+      return key_reused(i->second.row, r.key);
     auto rp = make_response_promise<vault_reply>();
-    i->second.push_back(rp);
+    i->second.waiters.push_back(rp);
     return rp;
   }
   if (auto i = transfers_.find(key); i != transfers_.end()) {
+    if (!same_operation(i->second.row, r, credit))
+      return key_reused(i->second.row, r.key);
     auto rp = make_response_promise<vault_reply>();
     i->second.waiters.push_back(rp);
     return rp;
@@ -472,23 +479,42 @@ caf::result<vault_reply> vault_account::refuse(const vault_request& r, const std
   return rp;
 }
 
+bool vault_account::same_operation(const vault_op_record& row, const vault_request& r,
+                                   bool credit) const {
+  auto op = credit ? std::string{"transfer_in"} : to_string(r.op);
+  auto ref = credit || r.op == vault_op::transfer ? r.to_account : r.reservation;
+  return row.op == op && row.ref == ref && (r.op == vault_op::release || row.amount == r.amount) &&
+         (r.asset.empty() || row.asset == r.asset);
+}
+
+bool vault_account::same_operation(const vault_op_record& x, const vault_op_record& y) {
+  return x.op == y.op && x.ref == y.ref && (x.op == "release" || x.amount == y.amount) &&
+         (x.asset.empty() || y.asset.empty() || x.asset == y.asset);
+}
+
+caf::error vault_account::key_reused(const vault_op_record& row, const std::string& key) const {
+  return refusal(vault_errc::key_reused, "idempotency key '" + key + "' was used for " + row.op +
+                                             " of " + amount_text(row.amount, row.asset) +
+                                             (row.ref.empty() ? "" : " (" + row.ref + ")") +
+                                             "; use a new key");
+}
+
 caf::result<vault_reply> vault_account::answer_known(const vault_op_record& row,
                                                      const vault_request& r, bool credit) {
-  auto op = credit ? std::string{"transfer_in"} : to_string(r.op);
-  auto ref = r.op == vault_op::transfer && !credit ? r.to_account : r.reservation;
-  if (credit)
-    ref = r.to_account;
-  auto same = row.op == op && row.ref == ref &&
-              (r.op == vault_op::release || row.amount == r.amount) &&
-              (r.asset.empty() || row.asset == r.asset);
-  if (!same)
-    return refusal(vault_errc::key_reused,
-                   "idempotency key '" + r.key + "' was used for " + row.op + " of " +
-                       amount_text(row.amount, row.asset) +
-                       (row.ref.empty() ? "" : " (" + row.ref + ")") + "; use a new key");
+  if (!same_operation(row, r, credit))
+    return key_reused(row, r.key);
   if (row.outcome == "applied")
     return reply_of(row, true);
   return error_of(row);
+}
+
+void vault_account::answer(std::vector<reply_promise>& waiters, const vault_op_record& row,
+                           bool replayed) {
+  for (auto& rp : waiters)
+    if (row.outcome == "applied")
+      rp.deliver(reply_of(row, replayed));
+    else
+      rp.deliver(error_of(row));
 }
 
 vault_reply vault_account::reply_of(const vault_op_record& row, bool replayed) const {
@@ -504,33 +530,37 @@ caf::error vault_account::error_of(const vault_op_record& row) const {
 }
 
 void vault_account::write(vault_write w, reply_promise rp) {
-  auto key = w.op.key;
-  in_flight_[key].push_back(std::move(rp));
+  auto sent = w.op;
+  auto& entry = in_flight_[sent.key];
+  entry.row = sent;
+  entry.waiters.push_back(std::move(rp));
   request(store(), store_timeout(), persistence::vault_write_atom_v, std::move(w))
       .then(
-          [this, key](vault_write_result& res) {
+          [this, sent](vault_write_result& res) {
             if (!failed_)
-              written(key, res);
+              written(sent, res);
           },
-          [this, key](caf::error& err) { write_failed(key, err); });
+          [this, key = sent.key](caf::error& err) { write_failed(key, err); });
 }
 
-void vault_account::written(const std::string& key, vault_write_result& res) {
-  auto waiters = std::move(in_flight_[key]);
+void vault_account::written(const vault_op_record& sent, vault_write_result& res) {
+  auto& key = sent.key;
+  auto waiters = std::move(in_flight_[key].waiters);
   in_flight_.erase(key);
-  if (res.replayed) {
-    // The key was decided before the idempotency window this account keeps
-    // in memory: answer with the first result, then rebuild from the store
-    // (memory applied the operation a second time).
-    for (auto& rp : waiters)
-      if (res.op.outcome == "applied")
-        rp.deliver(reply_of(res.op, true));
-      else
-        rp.deliver(error_of(res.op));
-    write_failed(
-        key, refusal(vault_errc::unavailable, "key " + key +
-                                                  " replayed from before the idempotency window; "
-                                                  "rebuilding the account from the ledger"));
+  if (res.replayed || res.op.outcome != sent.outcome) {
+    // The store knew better than memory: the key was decided before the
+    // idempotency window this account keeps, or the store refused what
+    // memory allowed (a reservation id used long ago, a vault-wide total
+    // past 64 bits) and journaled the refusal. Answer with what is stored,
+    // then rebuild from the store: memory applied the operation.
+    if (res.replayed && !same_operation(res.op, sent))
+      for (auto& rp : waiters)
+        rp.deliver(key_reused(res.op, key.substr(id_.size() + 1)));
+    else
+      answer(waiters, res.op, res.replayed);
+    write_failed(key, refusal(vault_errc::unavailable,
+                              "the store decided " + key + " differently (" + res.op.outcome +
+                                  "); rebuilding the account from the ledger"));
     return;
   }
   if (res.op.outcome == "pending") {
@@ -547,11 +577,7 @@ void vault_account::written(const std::string& key, vault_write_result& res) {
   if (res.op.op == "transfer_in" && fault("after_credit"))
     return;
   remember(res.op);
-  for (auto& rp : waiters)
-    if (res.op.outcome == "applied")
-      rp.deliver(reply_of(res.op, false));
-    else
-      rp.deliver(error_of(res.op));
+  answer(waiters, res.op, false);
   publish_description();
 }
 
@@ -567,13 +593,9 @@ void vault_account::write_failed(const std::string& key, const caf::error& err) 
                      "account " + id_ + ": " + runtime::to_text(err) + "; retry with the same key");
   // A vault-wide total past 64 bits is the one refusal only the store can
   // see (the other side is a system account): it answers its own write.
-  auto overflow =
-      err.category() == caf::atom("tfstore") &&
-      static_cast<persistence::store_errc>(err.code()) == persistence::store_errc::amount_overflow;
-  for (auto& [k, waiters] : in_flight_)
-    for (auto& rp : waiters)
-      rp.deliver(overflow && k == key ? refusal(vault_errc::amount_overflow, message_of(err))
-                                      : why);
+  for (auto& [k, w] : in_flight_)
+    for (auto& rp : w.waiters)
+      rp.deliver(why);
   in_flight_.clear();
   for (auto& [k, t] : transfers_)
     for (auto& rp : t.waiters)
@@ -670,7 +692,12 @@ void vault_account::void_transfer(const std::string& key, const caf::error& why)
   auto& t = i->second;
   auto& h = hold(t.row.asset);
   if (add_overflows(h.available, t.row.amount)) {
-    log().critical("account {}: cannot void transfer {}: the balance would overflow", id_, key);
+    // Only deposits since the debit can have filled the balance this far;
+    // the transfer stays pending (nothing is lost) and is tried again.
+    log().critical("account {}: cannot void transfer {} yet: the balance would overflow", id_, key);
+    t.resolving = false;
+    delayed_send(this, std::chrono::milliseconds{transfer_retry_ms_max}, transfer_retry_atom_v,
+                 key);
     return;
   }
   h.available += t.row.amount;

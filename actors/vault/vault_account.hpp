@@ -80,10 +80,21 @@ private:
   caf::error validate(const vault_request& r, bool credit) const;
   caf::result<vault_reply> answer_known(const persistence::vault_op_record& row,
                                         const vault_request& r, bool credit);
+  /// True if `row` records the operation `r` asks for (same op, reference,
+  /// amount and asset): a replay rather than a key reused for another.
+  bool same_operation(const persistence::vault_op_record& row, const vault_request& r,
+                      bool credit) const;
+  caf::error key_reused(const persistence::vault_op_record& row, const std::string& key) const;
+  /// True if two journal rows record the same operation.
+  static bool same_operation(const persistence::vault_op_record& x,
+                             const persistence::vault_op_record& y);
 
   /// Writes `w` (already applied to memory) and answers `rp` once durable.
   void write(persistence::vault_write w, reply_promise rp);
-  void written(const std::string& key, persistence::vault_write_result& res);
+  void written(const persistence::vault_op_record& sent, persistence::vault_write_result& res);
+  /// Answers `waiters` with what `row` records.
+  void answer(std::vector<reply_promise>& waiters, const persistence::vault_op_record& row,
+              bool replayed);
   void write_failed(const std::string& key, const caf::error& err);
 
   /// Records a refusal in the journal, then answers it.
@@ -124,8 +135,12 @@ private:
   std::unordered_map<std::string, persistence::vault_op_record> results_;
   /// (created_at, key) of results_, oldest first, for expiry.
   std::deque<std::pair<int64_t, std::string>> result_order_;
-  /// Writes sent and not yet durable: who waits for each key.
-  std::unordered_map<std::string, std::vector<reply_promise>> in_flight_;
+  /// A write sent and not yet durable: what it asked and who waits.
+  struct in_flight_write {
+    persistence::vault_op_record row;
+    std::vector<reply_promise> waiters;
+  };
+  std::unordered_map<std::string, in_flight_write> in_flight_;
   std::unordered_map<std::string, pending_transfer> transfers_;
   std::string fault_;
   bool failed_ = false;

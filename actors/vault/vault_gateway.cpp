@@ -1,5 +1,6 @@
 #include "actors/vault/vault_gateway.hpp"
 
+#include <algorithm>
 #include <chrono>
 #include <set>
 
@@ -12,6 +13,7 @@
 #include "actors/vault/vault_names.hpp"
 #include "config/limits.hpp"
 #include "config/path_syntax.hpp"
+#include "persistence/error.hpp"
 #include "runtime/error.hpp"
 #include "runtime/error_text.hpp"
 #include "runtime/state_codec.hpp"
@@ -125,10 +127,7 @@ vault_gateway::behavior_type vault_gateway::make_behavior() {
           return refusal(vault_errc::invalid_request, "unknown vault mode '" + m.mode +
                                                           "' (known: emergency, transfers_frozen)");
         auto before = *flag;
-        *flag = m.on;
-        // The checkpoint goes to the store before the audit record; both
-        // are answered in order, so the acknowledged change is durable.
-        save_checkpoint();
+        *flag = m.on; // takes effect now; undone if it cannot be made durable
         persistence::audit_record a;
         a.actor = path();
         a.user = m.user;
@@ -138,10 +137,23 @@ vault_gateway::behavior_type vault_gateway::make_behavior() {
         log().warn("vault: {} {} by {} ({})", m.mode, m.on ? "ON" : "off", m.user, a.detail);
         publish_description();
         auto rp = make_response_promise<vault_status>();
-        request(store(), std::chrono::milliseconds{request_timeout_ms_},
-                persistence::append_audit_atom_v, std::move(a))
-            .then([this, rp](uint64_t) mutable { rp.deliver(status()); },
-                  [rp](caf::error& err) mutable { rp.deliver(err); });
+        auto undo = [this, flag, before, rp](const caf::error& err) mutable {
+          *flag = before;
+          log().error("vault: mode change undone: {}", runtime::to_text(err));
+          publish_description();
+          rp.deliver(err);
+        };
+        // Durable (checkpoint) and audited before it is acknowledged.
+        save_checkpoint_then([this, a, rp, undo](const caf::error& err) mutable {
+          if (err) {
+            undo(err);
+            return;
+          }
+          request(store(), std::chrono::milliseconds{request_timeout_ms_},
+                  persistence::append_audit_atom_v, std::move(a))
+              .then([this, rp](uint64_t) mutable { rp.deliver(status()); },
+                    [undo](caf::error& e) mutable { undo(e); });
+        });
         return rp;
       },
       [this](vault_status_atom) -> vault_status { return status(); },
@@ -234,11 +246,25 @@ void vault_gateway::open(vault_request& r, reply_promise rp, int64_t t0) {
           refusal(vault_errc::account_exists, "account " + r.account + " belongs to another user"));
       return;
     }
-    count(r, false, t0, nullptr);
+    count(r, false, t0, nullptr, true);
     rp.deliver(vault_reply{0, {}, true});
     return;
   }
-  persistence::account_record rec{r.account, r.user, 0};
+  for (auto& [asset, amount] : r.opening_balance) {
+    auto known = split_list(params_assets_);
+    if (std::find(known.begin(), known.end(), asset) == known.end()) {
+      refuse(refusal(vault_errc::unknown_asset, "opening balance in unknown asset '" + asset +
+                                                    "' (the vault holds: " + params_assets_ + ")"));
+      return;
+    }
+    if (amount <= 0) {
+      refuse(refusal(vault_errc::invalid_amount, "opening balance of " + asset +
+                                                     " must be positive, got " +
+                                                     std::to_string(amount)));
+      return;
+    }
+  }
+  persistence::account_record rec{r.account, r.user, 0, r.opening_balance};
   request(store(), std::chrono::milliseconds{request_timeout_ms_}, persistence::open_account_atom_v,
           std::move(rec))
       .then(
@@ -253,13 +279,20 @@ void vault_gateway::open(vault_request& r, reply_promise rp, int64_t t0) {
             auto added = directory_.emplace(stored.id, stored.user).second;
             if (added)
               log().info("vault: opened account {} for {}", stored.id, stored.user);
-            count(r, false, t0, nullptr);
+            count(r, false, t0, nullptr, !added);
             rp.deliver(vault_reply{0, {}, !added});
             publish_description();
           },
           [this, r, rp, t0](caf::error& err) mutable {
-            auto why = refusal(vault_errc::unavailable,
-                               "account " + r.account + " not opened: " + runtime::to_text(err));
+            auto conflict = err.category() == caf::atom("tfstore") &&
+                            static_cast<persistence::store_errc>(err.code()) ==
+                                persistence::store_errc::account_conflict;
+            auto why =
+                conflict
+                    ? refusal(vault_errc::account_exists,
+                              "account " + r.account + " belongs to another user")
+                    : refusal(vault_errc::unavailable,
+                              "account " + r.account + " not opened: " + runtime::to_text(err));
             count(r, false, t0, &why);
             rp.deliver(why);
           });
@@ -385,7 +418,7 @@ void vault_gateway::finish(const std::string& account, uint64_t id,
   auto q = std::move(j->second);
   i->second.erase(j);
   if (result) {
-    count(q.req, q.credit, q.t0_ns, nullptr);
+    count(q.req, q.credit, q.t0_ns, nullptr, result->replayed);
     q.rp.deliver(std::move(*result));
     return;
   }
@@ -395,10 +428,9 @@ void vault_gateway::finish(const std::string& account, uint64_t id,
     // The account died before it took the request out of its mailbox (CAF
     // bounces those before the down message): nothing happened, so the
     // request goes to the next incarnation.
-    if (auto h = handles_.find(account); h != handles_.end()) {
-      by_addr_.erase(h->second.address());
-      handles_.erase(h);
-    }
+    // (by_addr_ stays: the down message that follows still finds the
+    // requests the dead account had taken.)
+    handles_.erase(account);
     forward(std::move(q));
     return;
   }
@@ -416,7 +448,8 @@ void vault_gateway::account_down(const caf::down_msg& msg) {
     return;
   auto account = i->second;
   by_addr_.erase(i);
-  handles_.erase(account);
+  if (auto h = handles_.find(account); h != handles_.end() && h->second.address() == msg.source)
+    handles_.erase(h);
   auto j = in_flight_.find(account);
   if (j == in_flight_.end() || j->second.empty())
     return;
@@ -454,11 +487,16 @@ void vault_gateway::check_orphans(const std::string& account) {
 
 // -- metrics -------------------------------------------------------------------------------
 
-void vault_gateway::count(const vault_request& r, bool credit, int64_t t0_ns,
-                          const caf::error* err) {
-  // Reads and the internal credit phase are not transactions of their own.
+void vault_gateway::count(const vault_request& r, bool credit, int64_t t0_ns, const caf::error* err,
+                          bool replayed) {
+  // Reads and the internal credit phase are not transactions of their own;
+  // replays answer an earlier one.
   if (r.op == vault_op::balance || credit)
     return;
+  if (replayed) {
+    ++replays_;
+    return;
+  }
   ++transactions_;
   if (err == nullptr || !*err)
     ++succeeded_;
@@ -474,6 +512,7 @@ vault_status vault_gateway::status() const {
   x.transfers_frozen = modes_.transfers_frozen;
   x.accounts = directory_.size();
   x.transactions = transactions_;
+  x.replays = replays_;
   x.succeeded = succeeded_;
   x.rejections = rejections_;
   x.success_ppm = transactions_ == 0
@@ -610,8 +649,9 @@ void vault_gateway::reconcile(reconcile_request& req,
             }
             // Every running account's memory against the store.
             std::vector<vault_account_actor> running;
-            for (auto& [account, h] : handles_)
-              running.push_back(h);
+            for (auto& [account, user] : directory_)
+              if (auto h = resolve(account))
+                running.push_back(h);
             if (running.empty()) {
               done();
               return;

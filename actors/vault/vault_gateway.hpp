@@ -81,7 +81,8 @@ private:
   void account_down(const caf::down_msg& msg);
   void check_orphans(const std::string& account);
 
-  void count(const vault_request& r, bool credit, int64_t t0_ns, const caf::error* err);
+  void count(const vault_request& r, bool credit, int64_t t0_ns, const caf::error* err,
+             bool replayed = false);
   vault_status status() const;
   void reconcile(reconcile_request& req, caf::typed_response_promise<reconcile_report> rp);
   std::map<std::string, std::string> account_params() const;
@@ -107,6 +108,7 @@ private:
   std::unordered_map<std::string, std::string> orphan_reason_;
   // Metrics.
   uint64_t transactions_ = 0;
+  uint64_t replays_ = 0;
   uint64_t succeeded_ = 0;
   std::map<std::string, uint64_t> rejections_;
   runtime::latency_histogram latency_us_;

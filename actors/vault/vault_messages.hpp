@@ -59,12 +59,16 @@ struct vault_request {
   int64_t fee = 0;
   /// settle: the venue on the other side ("@venue:<name>" in the ledger).
   std::string venue;
+  /// open: deposited together with opening the account (asset -> amount);
+  /// nothing when the account exists already.
+  std::map<std::string, int64_t> opening_balance;
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, vault_request& x) {
   return f(caf::meta::type_name("tfarm.vault_request"), x.op, x.key, x.user, x.account, x.asset,
-           x.amount, x.to_account, x.reservation, x.credit_asset, x.credit_amount, x.fee, x.venue);
+           x.amount, x.to_account, x.reservation, x.credit_asset, x.credit_amount, x.fee, x.venue,
+           x.opening_balance);
 }
 
 /// The answer to an operation that was applied (refusals are caf::error
@@ -106,6 +110,8 @@ struct vault_status {
   uint64_t accounts = 0;
   /// Operations answered (replays and balance reads excluded).
   uint64_t transactions = 0;
+  /// Replayed keys answered with their first result.
+  uint64_t replays = 0;
   uint64_t succeeded = 0;
   /// Refusals by reason name.
   std::map<std::string, uint64_t> rejections;
@@ -121,8 +127,8 @@ struct vault_status {
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, vault_status& x) {
   return f(caf::meta::type_name("tfarm.vault_status"), x.emergency, x.transfers_frozen, x.accounts,
-           x.transactions, x.succeeded, x.rejections, x.success_ppm, x.p50_us, x.p95_us, x.p99_us,
-           x.max_us);
+           x.transactions, x.replays, x.succeeded, x.rejections, x.success_ppm, x.p50_us, x.p95_us,
+           x.p99_us, x.max_us);
 }
 
 /// What a venue says an account holds (for reconciliation).

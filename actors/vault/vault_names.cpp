@@ -2,6 +2,7 @@
 
 #include <sstream>
 
+#include "config/limits.hpp"
 #include "config/path_syntax.hpp"
 
 namespace tfarm::actors {
@@ -34,6 +35,15 @@ std::string to_string(vault_op x) {
     return "balance";
   }
   return "unknown";
+}
+
+bool valid_client_key(const std::string& key) {
+  if (key.empty() || key.size() > config::vault_key_chars_max)
+    return false;
+  for (auto c : key)
+    if (c < 0x20 || c > 0x7e || c == '/')
+      return false;
+  return true;
 }
 
 std::vector<std::string> split_list(const std::string& x) {

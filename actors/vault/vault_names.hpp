@@ -28,6 +28,10 @@ inline const std::string vault_path = "/vault";
 inline const std::string accounts_path = "/vault/accounts";
 inline const std::string gateway_path = "/vault/gateway";
 
+/// 1 to vault_key_chars_max printable ASCII characters, none of them '/'
+/// (the vault's own keys use '/').
+bool valid_client_key(const std::string& key);
+
 /// Splits "a,b,c" (empty items dropped).
 std::vector<std::string> split_list(const std::string& x);
 

@@ -42,21 +42,10 @@ caf::error open_configured_accounts(caf::actor_system& sys, const vault_actor& g
       open.op = vault_op::open;
       open.user = user.name;
       open.account = account.id;
+      open.opening_balance = account.opening_balance;
       if (!ask(open))
         return caf::error{reason(failure), "cannot open account " + account.id + " for user " +
                                                user.name + ": " + runtime::message_of(failure)};
-      for (auto& [asset, amount] : account.opening_balance) {
-        vault_request deposit;
-        deposit.op = vault_op::deposit;
-        deposit.key = "opening-balance:" + asset;
-        deposit.user = user.name;
-        deposit.account = account.id;
-        deposit.asset = asset;
-        deposit.amount = amount;
-        if (!ask(deposit))
-          return caf::error{reason(failure), "cannot credit the opening balance of " + account.id +
-                                                 ": " + runtime::message_of(failure)};
-      }
     }
   }
   return {};

@@ -1,8 +1,8 @@
 // Opening the accounts a farm file lists ([[user.account]]), for `tfarm run`
-// and tests. Idempotent: an account opened before is left as it is, and
-// each opening balance is deposited under the key "opening-balance:<ASSET>",
-// so it is credited once in the account's life, however often the farm
-// starts.
+// and tests. Idempotent: an account opened before is left as it is; an
+// opening balance is deposited in the same store transaction that opens the
+// account (keys "opening-balance:<ASSET>"), so it is credited exactly once
+// in the account's life, however often the farm starts or crashes.
 #pragma once
 
 #include <chrono>

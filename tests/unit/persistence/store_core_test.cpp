@@ -202,8 +202,8 @@ TEST_F(store_core_test, a_user_account_never_goes_negative_whatever_a_writer_bel
 }
 
 TEST_F(store_core_test, a_vault_write_is_atomic_replays_by_key_and_keeps_reservations_unique) {
-  ASSERT_TRUE(core_->open_account(account_record{"a1", "alice", 0}));
-  EXPECT_EQ(runtime::to_text(core_->open_account(account_record{"a1", "bob", 0}).error()),
+  ASSERT_TRUE(core_->open_account(account_record{"a1", "alice", 0, {}}));
+  EXPECT_EQ(runtime::to_text(core_->open_account(account_record{"a1", "bob", 0, {}}).error()),
             "account_conflict: account a1 belongs to user alice");
   vault_write w;
   w.op = vault_op_record{"a1:r1",   "a1", "alice", "reserve", "ord-1", "USD", 5,
@@ -225,9 +225,24 @@ TEST_F(store_core_test, a_vault_write_is_atomic_replays_by_key_and_keeps_reserva
   EXPECT_TRUE(again->replayed);
   EXPECT_EQ(again->op.txn_id, first->op.txn_id);
   EXPECT_EQ(core_->balance("a1", "USD", "reserved"), 5);
+  // A reservation id is unique for ever: the store journals the refusal
+  // (the account may not remember the id any more).
   w.op.key = w.txn.idempotency_key = "a1:r2";
-  EXPECT_EQ(runtime::to_text(core_->apply_vault_write(w).error()),
-            "invalid_record: vault operation a1:r2: reservation ord-1 of a1 exists already");
+  auto taken = core_->apply_vault_write(w);
+  ASSERT_TRUE(taken);
+  EXPECT_EQ(taken->op.outcome, "invalid_request");
+  EXPECT_EQ(taken->op.detail, "reservation ord-1 exists already in a1");
+  EXPECT_EQ(core_->balance("a1", "USD", "reserved"), 5) << "nothing moved";
+  // A credit without its pending debit is refused: nothing draws on @transit.
+  vault_write credit;
+  credit.op = vault_op_record{
+      "a9:t1/credit", "a1", "alice", "transfer_in", "a9", "USD", 5, "applied", "", 0, 0, 0, 0};
+  credit.has_txn = true;
+  credit.txn = ledger_txn{
+      "a9:t1/credit", "transfer_credit", {leg("@transit", "USD", -5), leg("a1", "USD", 5)}, ""};
+  EXPECT_EQ(runtime::to_text(core_->apply_vault_write(credit).error()),
+            "invalid_record: vault operation a9:t1/credit: no pending transfer of 5 USD from a9 "
+            "to a1 to credit");
   auto data = core_->load_vault_account("a1", 0);
   ASSERT_TRUE(data.found);
   EXPECT_EQ(data.account.user, "alice");

@@ -53,6 +53,18 @@ TEST_F(vault_account_test, a_replayed_key_returns_the_first_result_and_changes_n
   EXPECT_EQ(ledger_sum("a1", "USD"), 11'050);
 }
 
+TEST_F(vault_account_test, an_opening_balance_lands_with_its_account_once) {
+  auto r = open("carol", "c1");
+  r.opening_balance = {{"USD", 70}, {"BTC", 2}};
+  EXPECT_FALSE(ok(r).replayed);
+  EXPECT_TRUE(ok(r).replayed) << "opening again changes nothing";
+  EXPECT_EQ(balance("carol", "c1", "USD"), std::make_pair(int64_t{70}, int64_t{0}));
+  EXPECT_EQ(ledger_sum("c1", "BTC"), 2);
+  // Its keys are the account's own: a client replaying one gets its result.
+  EXPECT_TRUE(ok(op(vault_op::deposit, "carol", "c1", "opening-balance:USD", "USD", 70)).replayed);
+  EXPECT_EQ(ledger_sum("c1", "USD"), 70);
+}
+
 TEST_F(vault_account_test, a_key_reused_for_another_operation_is_refused) {
   ok(op(vault_op::deposit, "alice", "a1", "k", "USD", 10));
   EXPECT_EQ(refused(op(vault_op::deposit, "alice", "a1", "k", "USD", 11)),
@@ -73,6 +85,10 @@ TEST_F(vault_account_test, every_refusal_names_its_reason_and_numbers) {
             "wrong_user: account a1 does not belong to user 'bob'");
   EXPECT_EQ(refused(op(vault_op::deposit, "alice", "a1", "", "USD", 5)),
             "invalid_request: deposit on a1 needs an idempotency key");
+  // The vault's own keys end in "/credit" and "/void": clients cannot collide.
+  EXPECT_EQ(refused(op(vault_op::deposit, "alice", "a1", "t1/credit", "USD", 5)),
+            "invalid_request: idempotency key 't1/credit' must be 1 to 128 printable characters "
+            "without '/'");
   ok(op(vault_op::deposit, "alice", "a1", "big", "USD", INT64_MAX - 1'000));
   EXPECT_EQ(refused(op(vault_op::deposit, "alice", "a1", "more", "USD", 1)),
             "amount_overflow: crediting 1 USD to a1 would overflow its balance of "
@@ -84,6 +100,13 @@ TEST_F(vault_account_test, every_refusal_names_its_reason_and_numbers) {
   EXPECT_EQ(refused(release("alice", "a1", "r", "res-x")),
             "unknown_reservation: no reservation res-x in a1");
   EXPECT_EQ(refused(open("bob", "a1")), "account_exists: account a1 belongs to another user");
+  auto rich = open("carol", "c1");
+  rich.opening_balance = {{"USD", 5}, {"GOLD", 1}};
+  EXPECT_EQ(
+      refused(rich),
+      "unknown_asset: opening balance in unknown asset 'GOLD' (the vault holds: USD,BTC,ETH)");
+  rich.opening_balance = {{"USD", 0}};
+  EXPECT_EQ(refused(rich), "invalid_amount: opening balance of USD must be positive, got 0");
   EXPECT_EQ(refused(open("bob", "bad/id")),
             "invalid_request: account id and user must be 1 to 64 characters of A-Z a-z 0-9 _ . - "
             "(got account 'bad/id', user 'bob')");
@@ -131,6 +154,17 @@ TEST_F(vault_account_test, a_transfer_moves_money_between_accounts_of_different_
   auto again = ok(transfer("alice", "a1", "b1", "t1", "USD", 400));
   EXPECT_TRUE(again.replayed);
   EXPECT_EQ(balance("bob", "b1", "USD").first, 400);
+  // A credit nobody debited is refused by the store: nothing draws on
+  // @transit without its pending debit.
+  auto forged = transfer("alice", "b1", "a1", "a1:t9/credit", "USD", 1'000);
+  forged.to_account = "b1";
+  forged.account = "b1";
+  caf::scoped_actor self{node_->system()};
+  self->request(gateway(), test::vault_test_timeout, actors::transfer_credit_atom_v, forged)
+      .receive([](actors::vault_reply&) { ADD_FAILURE() << "a forged credit was applied"; },
+               [](caf::error&) {});
+  EXPECT_EQ(ledger_sum("b1", "USD"), 400);
+  EXPECT_EQ(ledger_sum("@transit", "USD"), 0);
   EXPECT_EQ(refused(transfer("alice", "a1", "b1", "t2", "USD", 601)),
             "insufficient_funds: insufficient funds in a1: available 600 USD, needed 601 USD");
 }
@@ -190,8 +224,37 @@ TEST_F(vault_account_test, a_key_older_than_the_window_is_still_never_applied_tw
   auto again = ok(op(vault_op::deposit, "alice", "a1", "old", "USD", 5));
   EXPECT_TRUE(again.replayed);
   EXPECT_EQ(again.txn_id, first.txn_id);
-  EXPECT_TRUE(test::eventually([&] { return balance("alice", "a1", "USD").first == 1'005; }));
+  EXPECT_TRUE(test::eventually([&] {
+    auto b = ask(op(vault_op::balance, "alice", "a1", "", "USD", 0));
+    return b && b->balances[0].available == 1'005;
+  }));
   EXPECT_EQ(ledger_sum("a1", "USD"), 1'005);
+  // The same old key for something else is a reused key, not a replay.
+  restart();
+  EXPECT_EQ(refused(op(vault_op::deposit, "alice", "a1", "old", "USD", 6)),
+            "key_reused: idempotency key 'old' was used for deposit of 5 USD; use a new key");
+  EXPECT_EQ(ledger_sum("a1", "USD"), 1'005);
+}
+
+TEST_F(vault_account_test, a_reservation_id_is_unique_for_ever_not_only_within_the_window) {
+  window_ = "1s";
+  restart();
+  ok(reserve("alice", "a1", "r1", "order-1", "USD", 10));
+  ok(release("alice", "a1", "rel-1", "order-1"));
+  std::this_thread::sleep_for(std::chrono::milliseconds{1'100});
+  restart(); // the account forgets order-1; the store does not
+  auto taken = "invalid_request: reservation order-1 exists already in a1";
+  EXPECT_EQ(refused(reserve("alice", "a1", "r2", "order-1", "USD", 10)), taken);
+  // Journaled: the retry gets the same answer instead of failing again.
+  EXPECT_TRUE(test::eventually([&] {
+    auto x = ask(reserve("alice", "a1", "r2", "order-1", "USD", 10));
+    return !x && runtime::to_text(x.error()) == taken;
+  }));
+  EXPECT_EQ(ledger_sum("a1", "USD", "reserved"), 0);
+  EXPECT_TRUE(test::eventually([&] {
+    auto b = ask(op(vault_op::balance, "alice", "a1", "", "USD", 0));
+    return b && b->balances[0].available == 1'000 && b->balances[0].reserved == 0;
+  }));
 }
 
 } // namespace

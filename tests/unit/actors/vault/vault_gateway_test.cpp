@@ -136,7 +136,9 @@ TEST_F(vault_gateway_test, reconciliation_finds_a_balance_that_left_its_ledger) 
 TEST_F(vault_gateway_test, metrics_count_transactions_refusals_and_latency) {
   refused(op(vault_op::withdraw, "alice", "a1", "w", "USD", 1'000'000));
   refused(op(vault_op::deposit, "alice", "zz", "x", "USD", 1));
+  EXPECT_TRUE(ok(op(vault_op::deposit, "alice", "a1", "d1", "USD", 1'000)).replayed);
   auto s = call<actors::vault_status>(actors::vault_status_atom_v);
+  EXPECT_EQ(s.replays, 1u) << "a replay is not a transaction of its own";
   // open x2, deposit, reserve, withdraw (refused), deposit (refused).
   EXPECT_EQ(s.transactions, 6u);
   EXPECT_EQ(s.succeeded, 4u);
