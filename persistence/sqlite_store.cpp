@@ -192,11 +192,17 @@ void sqlite_store::submit_read(store_job job, reply answer) {
 void sqlite_store::collect() {
   if (!writer_)
     return;
+  // Answers go out after the next batch went to the writer: the writer
+  // should never wait while this actor sends hundreds of replies.
+  std::vector<std::pair<std::vector<reply>, std::vector<store_result>>> answers;
   for (auto& done : writer_->take_completed()) {
     if (done.id == 0) {
       // The database could not be opened: this store cannot work.
       last_error_ = system().render(done.failure);
       log().error("{}", last_error_);
+      for (auto& [replies, results] : answers)
+        for (size_t k = 0; k < replies.size() && k < results.size(); ++k)
+          replies[k](results[k]);
       quit(done.failure);
       return;
     }
@@ -216,10 +222,12 @@ void sqlite_store::collect() {
       ++failed_batches_;
       last_error_ = system().render(done.failure);
     }
-    for (size_t k = 0; k < replies.size() && k < done.results.size(); ++k)
-      replies[k](done.results[k]);
+        answers.emplace_back(std::move(replies), std::move(done.results));
   }
   maybe_submit(mailbox().empty());
+  for (auto& [replies, results] : answers)
+    for (size_t k = 0; k < replies.size() && k < results.size(); ++k)
+      replies[k](results[k]);
   publish_description();
 }
 
