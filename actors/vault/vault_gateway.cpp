@@ -139,6 +139,8 @@ vault_gateway::behavior_type vault_gateway::make_behavior() {
         auto rp = make_response_promise<vault_status>();
         auto undo = [this, flag, before, rp](const caf::error& err) mutable {
           *flag = before;
+          // The checkpoint may have landed before the audit failed.
+          save_checkpoint();
           log().error("vault: mode change undone: {}", runtime::to_text(err));
           publish_description();
           rp.deliver(err);
