@@ -30,6 +30,9 @@ void add_db_command(CLI::App& app, const global_options& globals, int& result);
 /// `tfarm audit --days N [--json]`.
 void add_audit_command(CLI::App& app, const global_options& globals, int& result);
 
+/// `tfarm exchange-sim replay --orders IN.csv --out FILLS.csv`.
+void add_exchange_command(CLI::App& app, const global_options& globals, int& result);
+
 /// Applies the global logging options; prints the problem and returns false
 /// on a bad value.
 bool apply_logging(const global_options& globals);

@@ -1,0 +1,144 @@
+#include "actors/exchange/order_replay.hpp"
+
+#include <charconv>
+#include <istream>
+#include <ostream>
+#include <vector>
+
+#include "actors/exchange/matching_engine.hpp"
+
+namespace tfarm::actors {
+
+namespace {
+
+constexpr const char* input_header = "seq,action,order_id,account,symbol,side,type,price,qty";
+constexpr const char* output_header = "fill_seq,symbol,price,qty,taker_order_id,maker_order_id";
+constexpr size_t input_columns = 9;
+/// Columns a cancel row must have (the rest are not read).
+constexpr size_t cancel_columns = 4;
+
+std::vector<std::string> split(const std::string& line) {
+  std::vector<std::string> fields;
+  std::string field;
+  for (auto c : line) {
+    if (c == ',') {
+      fields.push_back(field);
+      field.clear();
+    } else {
+      field += c;
+    }
+  }
+  fields.push_back(field);
+  return fields;
+}
+
+// A whole-field decimal integer, or false.
+bool parse_int(const std::string& x, int64_t& out) {
+  if (x.empty())
+    return false;
+  auto [ptr, ec] = std::from_chars(x.data(), x.data() + x.size(), out);
+  return ec == std::errc{} && ptr == x.data() + x.size();
+}
+
+} // namespace
+
+replay_report replay_orders(std::istream& in, const std::string& in_name, std::ostream& out,
+                            std::ostream& diag) {
+  replay_report report;
+  matching_engine engine;
+  out << output_header << '\n';
+  std::string line;
+  uint64_t row = 0;
+  auto where = [&] { return in_name + ":" + std::to_string(row) + ": "; };
+  auto fail = [&](const std::string& what) {
+    report.error = where() + "error: " + what;
+    return report;
+  };
+  while (std::getline(in, line)) {
+    ++row;
+    if (!line.empty() && line.back() == '\r')
+      line.pop_back();
+    if (line.find_first_not_of(" \t") == std::string::npos)
+      continue;
+    if (row == 1 && line.rfind("seq,", 0) == 0) {
+      if (line != input_header)
+        return fail("header must be exactly '" + std::string{input_header} + "'");
+      continue;
+    }
+    ++report.rows;
+    auto f = split(line);
+    if (f.size() < cancel_columns || f.size() > input_columns)
+      return fail("expected " + std::to_string(input_columns) + " comma-separated fields (" +
+                  input_header + "), got " + std::to_string(f.size()));
+    int64_t seq = 0;
+    if (!parse_int(f[0], seq) || seq < 0)
+      return fail("seq '" + f[0] + "' is not a non-negative integer");
+    auto& action = f[1];
+    auto& id = f[2];
+    if (action != "new" && action != "cancel")
+      return fail("action '" + action + "' is neither 'new' nor 'cancel'");
+    if (id.empty())
+      return fail("order_id is empty");
+    if (action == "cancel") {
+      auto& symbol = f[3];
+      if (symbol.empty())
+        return fail("symbol is empty");
+      // A cancel row may be short: seq,cancel,order_id,symbol.
+      ++report.cancels;
+      auto r = engine.cancel(symbol, id);
+      if (!r.rejection.empty()) {
+        ++report.rejections;
+        diag << where() << "rejected: " << r.rejection << ": " << r.detail << '\n';
+      }
+      continue;
+    }
+    if (f.size() != input_columns)
+      return fail("expected " + std::to_string(input_columns) + " comma-separated fields (" +
+                  input_header + "), got " + std::to_string(f.size()));
+    book_order o;
+    o.id = id;
+    o.account = f[3];
+    auto& symbol = f[4];
+    if (o.account.empty())
+      return fail("account is empty");
+    if (symbol.empty())
+      return fail("symbol is empty");
+    if (f[5] == "buy")
+      o.s = side::buy;
+    else if (f[5] == "sell")
+      o.s = side::sell;
+    else
+      return fail("side '" + f[5] + "' is neither 'buy' nor 'sell'");
+    if (f[6] == "limit")
+      o.type = order_type::limit;
+    else if (f[6] == "market")
+      o.type = order_type::market;
+    else
+      return fail("type '" + f[6] + "' is neither 'limit' nor 'market'");
+    if (o.type == order_type::limit) {
+      if (!parse_int(f[7], o.price) || o.price <= 0)
+        return fail("limit price '" + f[7] + "' is not a positive integer (ticks)");
+    } else if (!f[7].empty()) {
+      return fail("a market order takes no price, got '" + f[7] + "'");
+    }
+    if (!parse_int(f[8], o.qty) || o.qty <= 0)
+      return fail("qty '" + f[8] + "' is not a positive integer");
+    ++report.orders;
+    auto r = engine.submit(symbol, o);
+    for (auto& ef : r.fills)
+      out << ef.seq << ',' << ef.symbol << ',' << ef.fill.price << ',' << ef.fill.qty << ','
+          << ef.fill.taker_order_id << ',' << ef.fill.maker_order_id << '\n';
+    report.fills += r.fills.size();
+    if (!r.rejection.empty()) {
+      ++report.rejections;
+      diag << where() << "rejected: " << r.rejection << ": " << r.detail << '\n';
+    } else if (r.cancelled > 0) {
+      diag << where() << "note: " << r.detail << '\n';
+    }
+  }
+  if (in.bad())
+    report.error = in_name + ": error: read failed";
+  return report;
+}
+
+} // namespace tfarm::actors
