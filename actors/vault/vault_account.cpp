@@ -312,24 +312,29 @@ caf::result<vault_reply> vault_account::handle(vault_request& r, bool credit) {
   };
   auto opname = credit ? std::string{"transfer_in"} : to_string(r.op);
   switch (r.op) {
+  case vault_op::withdraw:
   case vault_op::deposit:
   case vault_op::transfer: {
-    if (r.op == vault_op::transfer && !credit) {
-      auto& h = hold(r.asset);
+    auto& h = hold(r.asset);
+    if (r.op == vault_op::withdraw || (r.op == vault_op::transfer && !credit)) {
+      // Money leaves: to the outside world, or into @transit until the
+      // receiver has credited it.
       if (h.available < r.amount)
         return refuse(r, key, opname, vault_errc::insufficient_funds,
                       "insufficient funds in " + id_ + ": available " +
                           amount_text(h.available, r.asset) + ", needed " +
                           amount_text(r.amount, r.asset));
+      auto withdraw = r.op == vault_op::withdraw;
       h.available -= r.amount;
       w.op = make_row(r, key, opname);
-      w.op.outcome = "pending";
-      w.txn.kind = "transfer_debit";
-      w.txn.legs = {leg(id_, r.asset, "available", -r.amount),
-                    leg(transit_account, r.asset, "available", r.amount)};
+      w.op.outcome = withdraw ? "applied" : "pending";
+      w.txn.kind = withdraw ? "withdraw" : "transfer_debit";
+      w.txn.legs = {
+          leg(id_, r.asset, "available", -r.amount),
+          leg(withdraw ? external_account : transit_account, r.asset, "available", r.amount)};
       break;
     }
-    auto& h = hold(r.asset);
+    // Money arrives: from the outside world, or from @transit.
     if (add_overflows(h.available, r.amount) || add_overflows(h.available + r.amount, h.reserved))
       return refuse(r, key, opname, vault_errc::amount_overflow,
                     "crediting " + amount_text(r.amount, r.asset) + " to " + id_ +
@@ -337,31 +342,11 @@ caf::result<vault_reply> vault_account::handle(vault_request& r, bool credit) {
     h.available += r.amount;
     w.op = make_row(r, key, opname);
     w.op.outcome = "applied";
-    if (credit) {
+    if (credit)
       w.op.ref = r.to_account;
-      w.txn.kind = "transfer_credit";
-      w.txn.legs = {leg(transit_account, r.asset, "available", -r.amount),
-                    leg(id_, r.asset, "available", r.amount)};
-    } else {
-      w.txn.kind = "deposit";
-      w.txn.legs = {leg(external_account, r.asset, "available", -r.amount),
-                    leg(id_, r.asset, "available", r.amount)};
-    }
-    break;
-  }
-  case vault_op::withdraw: {
-    auto& h = hold(r.asset);
-    if (h.available < r.amount)
-      return refuse(r, key, opname, vault_errc::insufficient_funds,
-                    "insufficient funds in " + id_ + ": available " +
-                        amount_text(h.available, r.asset) + ", needed " +
-                        amount_text(r.amount, r.asset));
-    h.available -= r.amount;
-    w.op = make_row(r, key, opname);
-    w.op.outcome = "applied";
-    w.txn.kind = "withdraw";
-    w.txn.legs = {leg(id_, r.asset, "available", -r.amount),
-                  leg(external_account, r.asset, "available", r.amount)};
+    w.txn.kind = credit ? "transfer_credit" : "deposit";
+    w.txn.legs = {leg(credit ? transit_account : external_account, r.asset, "available", -r.amount),
+                  leg(id_, r.asset, "available", r.amount)};
     break;
   }
   case vault_op::reserve: {
