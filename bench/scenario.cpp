@@ -22,6 +22,10 @@ const std::vector<scenario>& scenarios() {
       {"cold_restore",
        "a node starting on a database of 100,000 actors' checkpoints until every one is restored",
        cold_restore},
+      {"matching_engine",
+       "orders per second through one order book alone on a seeded stream (limits, crossing "
+       "limits, market orders, cancels)",
+       matching_engine},
       {"vault_transfers",
        "durable two-phase transfers between random pairs of 1,000 vault accounts "
        "(synchronous=FULL) vs raw SQLiteCpp batched inserts of the same number of rows",

@@ -47,5 +47,6 @@ nlohmann::json restart_latency(const scenario_options& opts);
 nlohmann::json checkpoint_durable(const scenario_options& opts);
 nlohmann::json cold_restore(const scenario_options& opts);
 nlohmann::json vault_transfers(const scenario_options& opts);
+nlohmann::json matching_engine(const scenario_options& opts);
 
 } // namespace tfarm::bench

@@ -1,6 +1,11 @@
-// The simulated venue's matching engine: one order book per symbol, order
-// ids unique across the venue for ever, fills numbered in the order they
-// happen, fees in integer minor units.
+// The simulated venue's matching engine: one order book per symbol, fills
+// numbered in the order they happen, fees in integer minor units.
+//
+// An order id must not be one of a resting order (like real venues, which
+// check client order ids among open orders); uniqueness for ever is the
+// exchange session's job, which records every client order id durably
+// before submitting it. Keeping every id ever seen would cost the book a
+// hash-set entry per order for ever.
 //
 // Deterministic and single-threaded: the replay tool drives it directly;
 // the simulated venue actor (next step of the exchange issue) owns one.
@@ -10,7 +15,6 @@
 #include <map>
 #include <string>
 #include <unordered_map>
-#include <unordered_set>
 #include <vector>
 
 #include "actors/exchange/order_book.hpp"
@@ -57,7 +61,6 @@ public:
 
 private:
   std::map<std::string, order_book> books_;
-  std::unordered_set<std::string> seen_ids_;
   uint64_t next_fill_seq_ = 1;
   int64_t taker_fee_bps_;
   int64_t maker_fee_bps_;

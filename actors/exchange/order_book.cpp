@@ -4,6 +4,14 @@
 
 namespace tfarm::actors {
 
+namespace {
+
+/// Buckets reserved for the id index up front: growing a large hash table
+/// step by step costs more than the memory.
+constexpr size_t index_buckets_initial = 4'096;
+
+} // namespace
+
 std::string to_string(side x) {
   return x == side::buy ? "buy" : "sell";
 }
@@ -13,7 +21,7 @@ std::string to_string(order_type x) {
 }
 
 order_book::order_book(std::string symbol) : symbol_(std::move(symbol)) {
-  // nop
+  index_.reserve(index_buckets_initial);
 }
 
 template <class Levels>

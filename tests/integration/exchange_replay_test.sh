@@ -8,7 +8,7 @@ diff -u $data/orders.fills.csv "$tmp/fills.csv" || fail "fills differ from $data
 expect_grep "^$data/orders.csv:9: rejected: unknown_order: order e1 does not rest in the ETH-USD book" "$tmp/err"
 expect_grep "^$data/orders.csv:10: note: market order m1: 2 of 5 found no liquidity; cancelled$" "$tmp/err"
 expect_grep "^$data/orders.csv:12: rejected: self_trade: order b2 would trade with s4 of the same account dave; 1 cancelled$" "$tmp/err"
-expect_grep "^$data/orders.csv:13: rejected: duplicate_order_id: order id b1 was used before$" "$tmp/err"
+expect_grep "^$data/orders.csv:13: rejected: duplicate_order_id: order id s4 rests in the book already$" "$tmp/err"
 expect_grep "^$data/orders.csv: 12 rows, 10 orders, 2 cancels, 5 fills, 3 rejected$" "$tmp/err"
 # Deterministic: a second run writes the same bytes.
 expect_exit 0 "$tfarm" exchange-sim replay --orders $data/orders.csv --out "$tmp/again.csv"

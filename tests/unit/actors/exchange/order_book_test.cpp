@@ -84,14 +84,16 @@ TEST(matching_engine, self_trade_prevention_rejects_the_incoming_order) {
   EXPECT_FALSE(e.book("X")->resting("b1"));
 }
 
-TEST(matching_engine, order_ids_are_unique_for_ever_and_bad_orders_are_refused) {
+TEST(matching_engine, an_id_of_a_resting_order_is_refused_and_bad_orders_too) {
   matching_engine e;
-  e.submit("X", limit("o1", "a", side::sell, 100, 1));
-  e.submit("X", limit("o2", "b", side::buy, 100, 1)); // fills o1
-  EXPECT_EQ(e.submit("X", limit("o1", "a", side::sell, 100, 1)).rejection, "duplicate_order_id");
-  EXPECT_EQ(e.submit("Y", limit("o2", "a", side::sell, 100, 1)).rejection, "duplicate_order_id");
+  e.submit("X", limit("o1", "a", side::sell, 100, 2));
+  EXPECT_EQ(e.submit("X", limit("o1", "b", side::buy, 90, 1)).rejection, "duplicate_order_id");
+  e.submit("X", limit("o2", "b", side::buy, 100, 2)); // fills o1
+  EXPECT_EQ(e.submit("X", limit("o1", "a", side::sell, 100, 1)).rejection, "")
+      << "a filled order's id is free again at the venue (sessions keep ids unique)";
   EXPECT_EQ(e.submit("X", limit("o3", "a", side::sell, 0, 1)).rejection, "invalid_order");
   EXPECT_EQ(e.submit("X", limit("o4", "a", side::sell, 10, 0)).rejection, "invalid_order");
+  EXPECT_EQ(e.submit("", limit("o5", "a", side::sell, 10, 1)).rejection, "invalid_order");
 }
 
 TEST(matching_engine, fees_are_integer_and_round_up) {
