@@ -1,4 +1,5 @@
 // Error codes of the actors module, one enum per domain.
 #pragma once
 
+#include "actors/exchange/error.hpp"
 #include "actors/vault/error.hpp"

@@ -1,5 +1,6 @@
 #include "actors/kinds.hpp"
 
+#include "actors/exchange/error.hpp"
 #include "actors/type_ids.hpp"
 #include "actors/vault/error.hpp"
 #include "actors/vault/vault_account.hpp"
@@ -15,6 +16,7 @@ void add_kinds(runtime::kind_registry& x) {
 
 void configure(caf::actor_system_config& cfg) {
   register_vault_error_names();
+  register_exchange_error_names();
   cfg.add_message_types<caf::id_block::tfarm_actors>();
   runtime::add_error_renderers(cfg);
 }

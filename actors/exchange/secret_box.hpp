@@ -1,0 +1,51 @@
+// Sealing exchange credentials at rest: AES-256-GCM (OpenSSL) under a
+// master key that never touches the database.
+//
+// A sealed secret is: format byte (1) | master-key fingerprint (8) |
+// nonce (12, random per seal) | ciphertext | tag (16). The fingerprint
+// (first bytes of SHA-256 of the key) tells "wrong master key" apart from
+// "altered data"; the associated data (e.g. "venue/account/key_id") binds a
+// secret to its row, so a sealed secret copied onto another row does not
+// open. Thread-safe: immutable after construction. Plaintext never goes to
+// logs: errors name rows and fingerprints only.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <string>
+
+#include <caf/expected.hpp>
+
+namespace tfarm::actors {
+
+class secret_box {
+public:
+  static constexpr size_t key_bytes = 32;
+  static constexpr size_t nonce_bytes = 12;
+  static constexpr size_t tag_bytes = 16;
+  static constexpr size_t fingerprint_bytes = 8;
+  static constexpr uint8_t format_version = 1;
+
+  /// From 64 hex digits (surrounding whitespace ignored).
+  static caf::expected<secret_box> from_hex(const std::string& hex);
+
+  /// From a file holding 64 hex digits (errors name the file).
+  static caf::expected<secret_box> from_file(const std::string& path);
+
+  /// Seals `plaintext` bound to `context` (any later open must name it).
+  caf::expected<std::string> seal(const std::string& plaintext, const std::string& context) const;
+
+  /// Opens what seal() made with the same key and context.
+  caf::expected<std::string> open(const std::string& sealed, const std::string& context) const;
+
+  /// Hex of the key's fingerprint (safe to log).
+  std::string fingerprint() const;
+
+private:
+  secret_box() = default;
+
+  std::array<uint8_t, key_bytes> key_{};
+  std::array<uint8_t, fingerprint_bytes> fingerprint_{};
+};
+
+} // namespace tfarm::actors
