@@ -33,6 +33,9 @@ void add_audit_command(CLI::App& app, const global_options& globals, int& result
 /// `tfarm exchange-sim replay --orders IN.csv --out FILLS.csv`.
 void add_exchange_command(CLI::App& app, const global_options& globals, int& result);
 
+/// `tfarm credentials set|check|revoke|list`.
+void add_credentials_command(CLI::App& app, const global_options& globals, int& result);
+
 /// Applies the global logging options; prints the problem and returns false
 /// on a bad value.
 bool apply_logging(const global_options& globals);

@@ -225,10 +225,11 @@ void sqlite_store::collect() {
         answers.emplace_back(std::move(replies), std::move(done.results));
   }
   maybe_submit(mailbox().empty());
+  // The registry shows a commit before anyone hears of it.
+  publish_description();
   for (auto& [replies, results] : answers)
     for (size_t k = 0; k < replies.size() && k < results.size(); ++k)
       replies[k](results[k]);
-  publish_description();
 }
 
 void sqlite_store::on_exit() {

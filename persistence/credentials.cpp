@@ -1,0 +1,153 @@
+#include "persistence/credentials.hpp"
+
+#include <SQLiteCpp/Database.h>
+#include <SQLiteCpp/Statement.h>
+#include <SQLiteCpp/Transaction.h>
+#include <sqlite3.h>
+
+#include "persistence/audit_record.hpp"
+#include "persistence/database.hpp"
+#include "persistence/error.hpp"
+#include "persistence/store_core.hpp"
+#include "runtime/checkpoint.hpp"
+
+namespace tfarm::persistence {
+
+namespace {
+
+caf::expected<std::unique_ptr<SQLite::Database>> open_db(const std::string& db) {
+  return open_database(db, open_options{});
+}
+
+void audit(SQLite::Database& d, const std::string& user, const std::string& action,
+           const std::string& detail) {
+  SQLite::Statement s{d, "INSERT INTO audit_logs (ts, actor, user, action, detail) "
+                         "VALUES (?, 'credentials', ?, ?, ?)"};
+  s.bind(1, runtime::unix_now_ms());
+  s.bind(2, user);
+  s.bind(3, action);
+  s.bind(4, detail);
+  s.exec();
+}
+
+} // namespace
+
+caf::error put_credential(const std::string& db, const credential_record& x,
+                          const std::string& user, uint64_t& rotated) {
+  if (x.venue.empty() || x.account.empty() || x.key_id.empty() || x.sealed.empty())
+    return caf::error{store_errc::invalid_record,
+                      "a credential needs venue, account, key id and a sealed secret"};
+  auto conn = open_db(db);
+  if (!conn)
+    return conn.error();
+  auto& d = **conn;
+  try {
+    SQLite::Transaction txn{d};
+    auto now = runtime::unix_now_ms();
+    SQLite::Statement revoke{d, "UPDATE credentials SET revoked_at = ? WHERE venue = ? AND "
+                                "account = ? AND revoked_at IS NULL"};
+    revoke.bind(1, now);
+    revoke.bind(2, x.venue);
+    revoke.bind(3, x.account);
+    rotated = static_cast<uint64_t>(revoke.exec());
+    SQLite::Statement ins{d, "INSERT INTO credentials (venue, account, key_id, ciphertext, nonce, "
+                             "created_at, revoked_at) VALUES (?, ?, ?, ?, ?, ?, NULL)"};
+    ins.bind(1, x.venue);
+    ins.bind(2, x.account);
+    ins.bind(3, x.key_id);
+    ins.bind(4, x.sealed.data(), static_cast<int>(x.sealed.size()));
+    ins.bind(5, x.nonce.data(), static_cast<int>(x.nonce.size()));
+    ins.bind(6, now);
+    ins.exec();
+    audit(d, user, rotated > 0 ? "credentials.rotate" : "credentials.set",
+          x.venue + "/" + x.account + " key " + x.key_id +
+              (rotated > 0 ? " (" + std::to_string(rotated) + " revoked)" : ""));
+    txn.commit();
+    return {};
+  } catch (const SQLite::Exception& e) {
+    if (e.getExtendedErrorCode() == SQLITE_CONSTRAINT_PRIMARYKEY)
+      return caf::error{store_errc::invalid_record, "credential " + x.venue + "/" + x.account +
+                                                        " key " + x.key_id +
+                                                        " exists already; use a new key id"};
+    return classify(e, db, "storing a credential");
+  } catch (const std::exception& e) {
+    return classify(e, db, "storing a credential");
+  }
+}
+
+caf::expected<uint64_t> revoke_credentials(const std::string& db, const std::string& venue,
+                                           const std::string& account, const std::string& user) {
+  auto conn = open_db(db);
+  if (!conn)
+    return conn.error();
+  auto& d = **conn;
+  try {
+    SQLite::Transaction txn{d};
+    SQLite::Statement revoke{d, "UPDATE credentials SET revoked_at = ? WHERE venue = ? AND "
+                                "account = ? AND revoked_at IS NULL"};
+    revoke.bind(1, runtime::unix_now_ms());
+    revoke.bind(2, venue);
+    revoke.bind(3, account);
+    auto n = static_cast<uint64_t>(revoke.exec());
+    audit(d, user, "credentials.revoke", venue + "/" + account + ": " + std::to_string(n));
+    txn.commit();
+    return n;
+  } catch (const std::exception& e) {
+    return classify(e, db, "revoking credentials");
+  }
+}
+
+caf::expected<credential_record> active_credential(const std::string& db, const std::string& venue,
+                                                   const std::string& account) {
+  auto conn = open_db(db);
+  if (!conn)
+    return conn.error();
+  try {
+    SQLite::Statement q{**conn, "SELECT key_id, ciphertext, nonce, created_at FROM credentials "
+                                "WHERE venue = ? AND account = ? AND revoked_at IS NULL"};
+    q.bind(1, venue);
+    q.bind(2, account);
+    if (!q.executeStep())
+      return caf::error{store_errc::invalid_record,
+                        "no active credential for " + venue + "/" + account};
+    credential_record x;
+    x.venue = venue;
+    x.account = account;
+    x.key_id = q.getColumn(0).getString();
+    auto blob = q.getColumn(1);
+    x.sealed.assign(static_cast<const char*>(blob.getBlob()), static_cast<size_t>(blob.getBytes()));
+    auto nonce = q.getColumn(2);
+    x.nonce.assign(static_cast<const char*>(nonce.getBlob()),
+                   static_cast<size_t>(nonce.getBytes()));
+    x.created_at_ms = q.getColumn(3).getInt64();
+    return x;
+  } catch (const std::exception& e) {
+    return classify(e, db, "reading a credential");
+  }
+}
+
+caf::expected<std::vector<credential_record>> list_credentials(const std::string& db) {
+  auto conn = open_db(db);
+  if (!conn)
+    return conn.error();
+  try {
+    SQLite::Statement q{**conn, "SELECT venue, account, key_id, created_at, "
+                                "COALESCE(revoked_at, 0) FROM credentials "
+                                "ORDER BY venue, account, created_at"};
+    std::vector<credential_record> result;
+    while (q.executeStep()) {
+      credential_record x;
+      x.venue = q.getColumn(0).getString();
+      x.account = q.getColumn(1).getString();
+      x.key_id = q.getColumn(2).getString();
+      x.created_at_ms = q.getColumn(3).getInt64();
+      x.revoked_at_ms = q.getColumn(4).getInt64();
+      result.push_back(std::move(x));
+    }
+    return result;
+  } catch (const std::exception& e) {
+    return classify(e, db, "listing credentials");
+  }
+}
+
+} // namespace tfarm::persistence

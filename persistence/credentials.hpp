@@ -1,0 +1,51 @@
+// Exchange credentials at rest (table credentials, schema 004): sealed
+// blobs only; sealing and opening happen above, in tfarm::actors
+// (exchange/secret_box.hpp), so that no plaintext secret ever reaches the
+// store, its logs or its audit records.
+//
+// One active credential per (venue, account): storing a new one revokes the
+// previous active ones in the same transaction (rotation). Every change is
+// audited with the operator and the key id, never the secret.
+// Thread-safety: each call opens its own connection.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include <caf/error.hpp>
+#include <caf/expected.hpp>
+
+namespace tfarm::persistence {
+
+struct credential_record {
+  std::string venue;
+  std::string account;
+  /// Which credential (operators name them: "k1", "2026-11", ...).
+  std::string key_id;
+  /// The sealed secret (secret_box format); empty in listings.
+  std::string sealed;
+  /// The seal's nonce (also inside `sealed`), for audits.
+  std::string nonce;
+  int64_t created_at_ms = 0;
+  /// 0 while active.
+  int64_t revoked_at_ms = 0;
+};
+
+/// Stores `x` as the active credential of its venue and account, revoking
+/// the previous active ones; `rotated` tells how many were revoked.
+caf::error put_credential(const std::string& db, const credential_record& x,
+                          const std::string& user, uint64_t& rotated);
+
+/// Revokes every active credential of a venue and account; returns how many.
+caf::expected<uint64_t> revoke_credentials(const std::string& db, const std::string& venue,
+                                           const std::string& account, const std::string& user);
+
+/// The active credential of a venue and account (an error if none).
+caf::expected<credential_record> active_credential(const std::string& db, const std::string& venue,
+                                                   const std::string& account);
+
+/// Every credential, active and revoked, without the sealed secrets.
+caf::expected<std::vector<credential_record>> list_credentials(const std::string& db);
+
+} // namespace tfarm::persistence

@@ -1,0 +1,42 @@
+# `tfarm credentials`: a secret from stdin is stored sealed (never in the
+# database, output or audit log in clear), checks against the master key,
+# rotates, revokes, and a wrong master key is named as such.
+source "$(dirname "$0")/lib.sh"
+key_a=00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff
+key_b=ffeeddccbbaa99887766554433221100ffeeddccbbaa99887766554433221100
+db="$tmp/farm.db"
+echo "$key_a" >"$tmp/master.key"
+expect_exit 0 "$tfarm" run --db "$db" --config examples/single_node/farm.toml --for 100ms
+printf 'api-key-1:TOPSECRET-1\n' >"$tmp/secret"
+expect_exit 0 "$tfarm" credentials set --db "$db" --venue sim --account alice-main --key-id k1 \
+  --master-key-file "$tmp/master.key" <"$tmp/secret"
+expect_grep '^stored sim/alice-main key k1 \(master key [0-9a-f]{16}\)$' "$tmp/out"
+TFARM_MASTER_KEY=$key_a expect_exit 0 "$tfarm" credentials check --db "$db" --venue sim --account alice-main
+expect_grep '^sim/alice-main key k1: opens with master key [0-9a-f]{16}$' "$tmp/out"
+TFARM_MASTER_KEY=$key_b expect_exit 1 "$tfarm" credentials check --db "$db" --venue sim --account alice-main
+expect_grep 'wrong_master_key: the secret of sim/alice-main/k1 was sealed under master key [0-9a-f]{16}, not the configured [0-9a-f]{16} \(wrong master key\)' "$tmp/err"
+# Rotation: the new key is active, the old one revoked.
+printf 'api-key-2:TOPSECRET-2' | TFARM_MASTER_KEY=$key_a expect_exit 0 "$tfarm" credentials set \
+  --db "$db" --venue sim --account alice-main --key-id k2
+expect_grep '; 1 earlier key revoked$' "$tmp/out"
+expect_exit 0 "$tfarm" credentials list --db "$db"
+expect_grep $'^sim\talice-main\tk1\t.*\trevoked ' "$tmp/out"
+expect_grep $'^sim\talice-main\tk2\t.*\tactive$' "$tmp/out"
+expect_exit 0 "$tfarm" credentials revoke --db "$db" --venue sim --account alice-main
+expect_grep '^revoked 1 credential of sim/alice-main$' "$tmp/out"
+TFARM_MASTER_KEY=$key_a expect_exit 1 "$tfarm" credentials check --db "$db" --venue sim --account alice-main
+expect_grep 'no active credential for sim/alice-main' "$tmp/err"
+# Bad or missing master keys and an empty secret are usage problems.
+echo x | TFARM_MASTER_KEY=abc expect_exit 1 "$tfarm" credentials set --db "$db" --venue sim --account a --key-id k
+expect_grep 'bad_master_key: the master key must be 64 hex digits \(256 bits\), got 3 characters' "$tmp/err"
+echo x | env -u TFARM_MASTER_KEY "$tfarm" credentials set --db "$db" --venue sim --account a --key-id k \
+  >"$tmp/out" 2>"$tmp/err" && fail "set without a master key succeeded"
+expect_grep 'no master key: give --master-key-file FILE or set TFARM_MASTER_KEY' "$tmp/err"
+TFARM_MASTER_KEY=$key_a expect_exit 2 "$tfarm" credentials set --db "$db" --venue sim --account a --key-id k </dev/null
+# The secrets are nowhere in clear: not in the database, not in the audit log.
+! grep -q TOPSECRET "$db" "$db-wal" 2>/dev/null || fail "a secret is in the database in clear"
+expect_exit 0 "$tfarm" audit --db "$db" --days 1
+expect_grep 'credentials.rotate' "$tmp/out"
+! grep -q TOPSECRET "$tmp/out" || fail "a secret is in the audit log"
+expect_exit 0 "$tfarm" db check --db "$db"
+echo ok
