@@ -222,7 +222,7 @@ void sqlite_store::collect() {
       ++failed_batches_;
       last_error_ = system().render(done.failure);
     }
-        answers.emplace_back(std::move(replies), std::move(done.results));
+    answers.emplace_back(std::move(replies), std::move(done.results));
   }
   maybe_submit(mailbox().empty());
   // The registry shows a commit before anyone hears of it.

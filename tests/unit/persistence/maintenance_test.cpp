@@ -151,7 +151,8 @@ TEST_F(maintenance_test, check_finds_every_kind_of_ledger_problem) {
   };
   EXPECT_TRUE(has("ledger: transaction unbalanced sums to 1 in USD, not 0"));
   EXPECT_TRUE(has("balance: a USD available is 7 but its ledger entries sum to 2"));
-  EXPECT_TRUE(has("balance: b USD available is -4, below zero (only system accounts, @..., may be)"));
+  EXPECT_TRUE(
+      has("balance: b USD available is -4, below zero (only system accounts, @..., may be)"));
   EXPECT_TRUE(has("reservations: a USD has 3 reserved but its open reservations hold 2"));
   EXPECT_TRUE(has("fill: f1 belongs to order ghost, which does not exist"));
   EXPECT_TRUE(has("checkpoint: /x seq 1 fails its CRC-32 check"));
