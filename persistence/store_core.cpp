@@ -1,6 +1,7 @@
 #include "persistence/store_core.hpp"
 
 #include <map>
+#include <optional>
 #include <tuple>
 
 #include <SQLiteCpp/Database.h>
@@ -10,6 +11,7 @@
 #include "persistence/error.hpp"
 #include "persistence/vault_records.hpp"
 #include "runtime/error.hpp"
+#include "runtime/error_text.hpp"
 
 namespace tfarm::persistence {
 
@@ -521,32 +523,36 @@ caf::expected<account_record> store_core::open_account(const account_record& x) 
   return result;
 }
 
+std::optional<vault_op_record> store_core::find_op(const std::string& key) {
+  static const auto sql =
+      std::string{"SELECT "} + op_columns + " FROM vault_operations WHERE key = ?";
+  auto& q = stmt(find_op_, sql.c_str());
+  statement_reset guard{q};
+  q.bind(1, key);
+  if (!q.executeStep())
+    return std::nullopt;
+  return read_op(q);
+}
+
 caf::expected<vault_write_result> store_core::apply_vault_write(const vault_write& x) {
   if (auto err = validate(x))
     return err;
   vault_write_result result;
   result.op = x.op;
-  {
-    auto& q = stmt(
-        find_op_,
-        (std::string{"SELECT "} + op_columns + " FROM vault_operations WHERE key = ?").c_str());
-    statement_reset guard{q};
-    q.bind(1, x.op.key);
-    auto known = q.executeStep();
-    if (known && !x.update) {
-      result.op = read_op(q);
-      result.replayed = true;
-      return result;
-    }
-    if (!known && x.update)
-      return invalid("vault operation " + x.op.key + ": no pending row to update");
-    if (known && read_op(q).outcome != "pending") {
-      // Post or void of a transfer whose outcome is already final: the first
-      // final outcome stands.
-      result.op = read_op(q);
-      result.replayed = true;
-      return result;
-    }
+  auto known = find_op(x.op.key);
+  if (known && !x.update) {
+    result.op = std::move(*known);
+    result.replayed = true;
+    return result;
+  }
+  if (!known && x.update)
+    return invalid("vault operation " + x.op.key + ": no pending row to update");
+  if (known && known->outcome != "pending") {
+    // Post or void of a transfer whose outcome is already final: the first
+    // final outcome stands.
+    result.op = std::move(*known);
+    result.replayed = true;
+    return result;
   }
   // Some refusals only the store can see; they are journaled like the
   // account's own, so the key keeps its answer.
@@ -558,8 +564,10 @@ caf::expected<vault_write_result> store_core::apply_vault_write(const vault_writ
   if (x.op.op == "reserve") {
     // Reservation ids are unique per account for ever; the account only
     // remembers those of its idempotency window.
-    SQLite::Statement q{*db_, "SELECT 1 FROM vault_reservations WHERE account = ? AND id = ?"};
+    auto& q =
+        stmt(reservation_exists_, "SELECT 1 FROM vault_reservations WHERE account = ? AND id = ?");
     for (auto& r : x.reservations) {
+      statement_reset guard{q};
       q.bind(1, r.account);
       q.bind(2, r.id);
       if (q.executeStep()) {
@@ -568,7 +576,6 @@ caf::expected<vault_write_result> store_core::apply_vault_write(const vault_writ
         refused = true;
         break;
       }
-      q.reset();
     }
   }
   if (x.op.op == "transfer_in" && !x.update && !refused) {
@@ -579,15 +586,10 @@ caf::expected<vault_write_result> store_core::apply_vault_write(const vault_writ
     auto ok = key.size() > suffix.size() &&
               key.compare(key.size() - suffix.size(), suffix.size(), suffix) == 0;
     if (ok) {
-      SQLite::Statement q{*db_, std::string{"SELECT "} + op_columns +
-                                    " FROM vault_operations WHERE key = ?"};
-      q.bind(1, key.substr(0, key.size() - suffix.size()));
-      ok = q.executeStep();
-      if (ok) {
-        auto debit = read_op(q);
-        ok = debit.op == "transfer" && debit.outcome == "pending" && debit.account == x.op.ref &&
-             debit.ref == x.op.account && debit.asset == x.op.asset && debit.amount == x.op.amount;
-      }
+      auto debit = find_op(key.substr(0, key.size() - suffix.size()));
+      ok = debit && debit->op == "transfer" && debit->outcome == "pending" &&
+           debit->account == x.op.ref && debit->ref == x.op.account && debit->asset == x.op.asset &&
+           debit->amount == x.op.amount;
     }
     if (!ok)
       return invalid("vault operation " + key + ": no pending transfer of " +
@@ -602,10 +604,7 @@ caf::expected<vault_write_result> store_core::apply_vault_write(const vault_writ
       if (receipt.error() != store_errc::amount_overflow || x.update)
         return std::move(receipt.error());
       // A vault-wide total past 64 bits (a system account's side).
-      auto& ctx = receipt.error().context();
-      journal_refusal("amount_overflow", ctx.size() == 1 && ctx.match_elements<std::string>()
-                                             ? ctx.get_as<std::string>(0)
-                                             : std::string{"a balance would overflow"});
+      journal_refusal("amount_overflow", runtime::message_of(receipt.error()));
       refused = true;
     } else if (receipt->replayed) {
       return invalid("vault operation " + x.op.key +

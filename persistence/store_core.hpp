@@ -10,6 +10,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -113,6 +114,9 @@ public:
   static caf::error validate(const vault_write& x);
 
 private:
+  /// The journal row of `key`, if any.
+  std::optional<vault_op_record> find_op(const std::string& key);
+
   SQLite::Statement& stmt(std::unique_ptr<SQLite::Statement>& slot, const char* sql);
 
   std::unique_ptr<SQLite::Database> db_;
@@ -140,6 +144,7 @@ private:
   std::unique_ptr<SQLite::Statement> insert_op_;
   std::unique_ptr<SQLite::Statement> update_op_;
   std::unique_ptr<SQLite::Statement> put_reservation_;
+  std::unique_ptr<SQLite::Statement> reservation_exists_;
 };
 
 } // namespace tfarm::persistence
