@@ -30,6 +30,17 @@ void audit(SQLite::Database& d, const std::string& user, const std::string& acti
   s.exec();
 }
 
+// Revokes the active credentials of a venue and account; returns how many.
+uint64_t revoke_active(SQLite::Database& d, const std::string& venue, const std::string& account,
+                       int64_t now) {
+  SQLite::Statement revoke{d, "UPDATE credentials SET revoked_at = ? WHERE venue = ? AND "
+                              "account = ? AND revoked_at IS NULL"};
+  revoke.bind(1, now);
+  revoke.bind(2, venue);
+  revoke.bind(3, account);
+  return static_cast<uint64_t>(revoke.exec());
+}
+
 } // namespace
 
 caf::error put_credential(const std::string& db, const credential_record& x,
@@ -44,12 +55,7 @@ caf::error put_credential(const std::string& db, const credential_record& x,
   try {
     SQLite::Transaction txn{d};
     auto now = runtime::unix_now_ms();
-    SQLite::Statement revoke{d, "UPDATE credentials SET revoked_at = ? WHERE venue = ? AND "
-                                "account = ? AND revoked_at IS NULL"};
-    revoke.bind(1, now);
-    revoke.bind(2, x.venue);
-    revoke.bind(3, x.account);
-    rotated = static_cast<uint64_t>(revoke.exec());
+    rotated = revoke_active(d, x.venue, x.account, now);
     SQLite::Statement ins{d, "INSERT INTO credentials (venue, account, key_id, ciphertext, nonce, "
                              "created_at, revoked_at) VALUES (?, ?, ?, ?, ?, ?, NULL)"};
     ins.bind(1, x.venue);
@@ -83,12 +89,7 @@ caf::expected<uint64_t> revoke_credentials(const std::string& db, const std::str
   auto& d = **conn;
   try {
     SQLite::Transaction txn{d};
-    SQLite::Statement revoke{d, "UPDATE credentials SET revoked_at = ? WHERE venue = ? AND "
-                                "account = ? AND revoked_at IS NULL"};
-    revoke.bind(1, runtime::unix_now_ms());
-    revoke.bind(2, venue);
-    revoke.bind(3, account);
-    auto n = static_cast<uint64_t>(revoke.exec());
+    auto n = revoke_active(d, venue, account, runtime::unix_now_ms());
     audit(d, user, "credentials.revoke", venue + "/" + account + ": " + std::to_string(n));
     txn.commit();
     return n;

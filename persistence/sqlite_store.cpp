@@ -195,14 +195,17 @@ void sqlite_store::collect() {
   // Answers go out after the next batch went to the writer: the writer
   // should never wait while this actor sends hundreds of replies.
   std::vector<std::pair<std::vector<reply>, std::vector<store_result>>> answers;
+  auto answer_all = [&answers] {
+    for (auto& [replies, results] : answers)
+      for (size_t k = 0; k < replies.size() && k < results.size(); ++k)
+        replies[k](results[k]);
+  };
   for (auto& done : writer_->take_completed()) {
     if (done.id == 0) {
       // The database could not be opened: this store cannot work.
       last_error_ = system().render(done.failure);
       log().error("{}", last_error_);
-      for (auto& [replies, results] : answers)
-        for (size_t k = 0; k < replies.size() && k < results.size(); ++k)
-          replies[k](results[k]);
+      answer_all();
       quit(done.failure);
       return;
     }
@@ -227,9 +230,7 @@ void sqlite_store::collect() {
   maybe_submit(mailbox().empty());
   // The registry shows a commit before anyone hears of it.
   publish_description();
-  for (auto& [replies, results] : answers)
-    for (size_t k = 0; k < replies.size() && k < results.size(); ++k)
-      replies[k](results[k]);
+  answer_all();
 }
 
 void sqlite_store::on_exit() {
