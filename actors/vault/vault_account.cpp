@@ -52,12 +52,12 @@ bool add_overflows(int64_t a, int64_t b) {
 
 vault_account::vault_account(caf::actor_config& cfg, runtime::spawn_context ctx)
     : super(cfg, std::move(ctx)), id_(spec().id),
+      assets_(split_set(runtime::param(spec(), "assets", ""))),
       window_ms_(
           runtime::param_int(spec(), "window_ms", config::vault_idempotency_window_ms_default)),
       request_timeout_ms_(runtime::param_int(spec(), "request_timeout_ms",
                                              config::vault_request_timeout_ms_default)) {
-  for (auto& asset : split_list(runtime::param(spec(), "assets", "")))
-    assets_.insert(asset);
+  // nop
 }
 
 runtime::kind_info vault_account::kind() {

@@ -56,6 +56,7 @@ bool is_vault_error(const caf::error& err) {
 
 vault_gateway::vault_gateway(caf::actor_config& cfg, runtime::spawn_context ctx)
     : super(cfg, std::move(ctx)), params_assets_(runtime::param(spec(), "assets", "")),
+      assets_(split_set(params_assets_)),
       window_ms_(
           runtime::param_int(spec(), "window_ms", config::vault_idempotency_window_ms_default)),
       request_timeout_ms_(runtime::param_int(spec(), "request_timeout_ms",
@@ -253,8 +254,7 @@ void vault_gateway::open(vault_request& r, reply_promise rp, int64_t t0) {
     return;
   }
   for (auto& [asset, amount] : r.opening_balance) {
-    auto known = split_list(params_assets_);
-    if (std::find(known.begin(), known.end(), asset) == known.end()) {
+    if (assets_.count(asset) == 0) {
       refuse(refusal(vault_errc::unknown_asset, "opening balance in unknown asset '" + asset +
                                                     "' (the vault holds: " + params_assets_ + ")"));
       return;
@@ -371,25 +371,23 @@ void vault_gateway::start_or_wait(const std::string& account) {
           });
 }
 
-void vault_gateway::flush(const std::string& account) {
-  auto i = waiting_.find(account);
-  if (i == waiting_.end())
-    return;
-  auto qs = std::move(i->second);
-  waiting_.erase(i);
+std::vector<vault_gateway::queued> vault_gateway::take_waiting(const std::string& account) {
+  std::vector<queued> result;
+  if (auto i = waiting_.find(account); i != waiting_.end()) {
+    result = std::move(i->second);
+    waiting_.erase(i);
+  }
   waiting_since_ms_.erase(account);
-  for (auto& q : qs)
+  return result;
+}
+
+void vault_gateway::flush(const std::string& account) {
+  for (auto& q : take_waiting(account))
     forward(std::move(q));
 }
 
 void vault_gateway::fail_waiting(const std::string& account, const caf::error& why) {
-  auto i = waiting_.find(account);
-  if (i == waiting_.end())
-    return;
-  auto qs = std::move(i->second);
-  waiting_.erase(i);
-  waiting_since_ms_.erase(account);
-  for (auto& q : qs) {
+  for (auto& q : take_waiting(account)) {
     count(q.req, q.credit, q.t0_ns, &why);
     q.rp.deliver(why);
   }

@@ -22,6 +22,7 @@
 
 #include <cstdint>
 #include <map>
+#include <set>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -74,6 +75,8 @@ private:
   void forward(queued q);
   vault_account_actor resolve(const std::string& account);
   void start_or_wait(const std::string& account);
+  /// Removes and returns the operations waiting for `account`.
+  std::vector<queued> take_waiting(const std::string& account);
   void flush(const std::string& account);
   void fail_waiting(const std::string& account, const caf::error& why);
   void send_to(const std::string& account, const vault_account_actor& h, queued q);
@@ -91,6 +94,7 @@ private:
 
   modes modes_;
   std::string params_assets_;
+  std::set<std::string> assets_;
   int64_t window_ms_;
   int64_t request_timeout_ms_;
   /// account -> user.

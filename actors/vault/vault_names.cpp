@@ -56,6 +56,11 @@ std::vector<std::string> split_list(const std::string& x) {
   return result;
 }
 
+std::set<std::string> split_set(const std::string& x) {
+  auto xs = split_list(x);
+  return {xs.begin(), xs.end()};
+}
+
 std::string join_list(const std::set<std::string>& xs) {
   std::string result;
   for (auto& x : xs) {

@@ -35,6 +35,9 @@ bool valid_client_key(const std::string& key);
 /// Splits "a,b,c" (empty items dropped).
 std::vector<std::string> split_list(const std::string& x);
 
+/// The items of "a,b,c" as a set.
+std::set<std::string> split_set(const std::string& x);
+
 std::string join_list(const std::set<std::string>& xs);
 
 } // namespace tfarm::actors
