@@ -5,6 +5,8 @@
 #include "actors/vault/error.hpp"
 #include "actors/vault/vault_account.hpp"
 #include "actors/vault/vault_gateway.hpp"
+#include "persistence/kinds.hpp"
+#include "runtime/builtin_kinds.hpp"
 #include "runtime/error_text.hpp"
 
 namespace tfarm::actors {
@@ -41,6 +43,24 @@ void extend_tree(const config::farm_config& farm, runtime::child_spec& root) {
     child.children.push_back(std::move(accounts));
     child.children.push_back(std::move(gateway));
   }
+}
+
+runtime::node_options sqlite_node_options(config::farm_config farm,
+                                          std::vector<runtime::checkpoint> preload) {
+  runtime::node_options opts;
+  opts.farm = std::move(farm);
+  opts.kinds = runtime::builtin_kinds();
+  persistence::add_kinds(opts.kinds);
+  add_kinds(opts.kinds);
+  opts.store_kind = "sqlite_store";
+  opts.preload = std::move(preload);
+  opts.configure = [](caf::actor_system_config& cfg) {
+    persistence::configure(cfg);
+    configure(cfg);
+  };
+  opts.prepare = persistence::audit_incidents;
+  opts.extend_tree = extend_tree;
+  return opts;
 }
 
 } // namespace tfarm::actors

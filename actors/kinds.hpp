@@ -6,6 +6,7 @@
 #include "config/farm_config.hpp"
 #include "runtime/child_spec.hpp"
 #include "runtime/kind_registry.hpp"
+#include "runtime/node.hpp"
 
 namespace tfarm::actors {
 
@@ -20,5 +21,12 @@ void configure(caf::actor_system_config& cfg);
 /// an actor per account, started on demand) and "gateway" (after it, so
 /// that it finds the accounts supervisor running).
 void extend_tree(const config::farm_config& farm, runtime::child_spec& root);
+
+/// Everything a node on a SQLite database needs: the built-in, persistence
+/// and actors kinds, the sqlite_store at /store, their messages, the vault's
+/// part of the tree, and incidents written to the audit log. `preload` holds
+/// the checkpoints read at start (persistence::prepare_database).
+runtime::node_options sqlite_node_options(config::farm_config farm,
+                                          std::vector<runtime::checkpoint> preload);
 
 } // namespace tfarm::actors

@@ -90,17 +90,7 @@ std::unique_ptr<runtime::node> start_node(const std::string& file, const scenari
   auto preload = persistence::prepare_database(file, persistence::open_options{});
   if (!preload)
     throw std::runtime_error(runtime::to_text(preload.error()));
-  runtime::node_options nopts;
-  nopts.farm = farm;
-  nopts.kinds = runtime::builtin_kinds();
-  persistence::add_kinds(nopts.kinds);
-  actors::add_kinds(nopts.kinds);
-  nopts.store_kind = "sqlite_store";
-  nopts.configure = [](caf::actor_system_config& cfg) {
-    persistence::configure(cfg);
-    actors::configure(cfg);
-  };
-  nopts.extend_tree = actors::extend_tree;
+  auto nopts = actors::sqlite_node_options(farm, std::move(*preload));
   auto n = runtime::node::start(std::move(nopts));
   if (!n)
     throw std::runtime_error(runtime::to_text(n.error()));

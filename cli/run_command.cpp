@@ -133,20 +133,8 @@ int run(const run_options& opts) {
     return exit_failure;
   }
   block_stop_signals();
-  runtime::node_options node_opts;
-  node_opts.farm = farm;
+  auto node_opts = actors::sqlite_node_options(farm, std::move(*preload));
   node_opts.seed = opts.seed;
-  node_opts.kinds = runtime::builtin_kinds();
-  persistence::add_kinds(node_opts.kinds);
-  actors::add_kinds(node_opts.kinds);
-  node_opts.store_kind = "sqlite_store";
-  node_opts.preload = std::move(*preload);
-  node_opts.configure = [](caf::actor_system_config& cfg) {
-    persistence::configure(cfg);
-    actors::configure(cfg);
-  };
-  node_opts.extend_tree = actors::extend_tree;
-  node_opts.prepare = persistence::audit_incidents;
   auto restored = node_opts.preload.size();
   auto started = runtime::node::start(std::move(node_opts));
   if (!started) {

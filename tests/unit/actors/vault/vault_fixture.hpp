@@ -75,19 +75,7 @@ protected:
     open.synchronous = "off";
     auto preload = persistence::prepare_database(db_, open);
     ASSERT_TRUE(preload) << runtime::to_text(preload.error());
-    runtime::node_options opts;
-    opts.farm = farm_;
-    opts.kinds = runtime::builtin_kinds();
-    persistence::add_kinds(opts.kinds);
-    actors::add_kinds(opts.kinds);
-    opts.store_kind = "sqlite_store";
-    opts.preload = std::move(*preload);
-    opts.configure = [](caf::actor_system_config& cfg) {
-      persistence::configure(cfg);
-      actors::configure(cfg);
-    };
-    opts.prepare = persistence::audit_incidents;
-    opts.extend_tree = actors::extend_tree;
+    auto opts = actors::sqlite_node_options(farm_, std::move(*preload));
     auto n = runtime::node::start(std::move(opts));
     ASSERT_TRUE(n) << runtime::to_text(n.error());
     node_ = std::move(*n);
