@@ -17,9 +17,7 @@ class vault_account_test : public test::vault_fixture {
 protected:
   void SetUp() override {
     vault_fixture::SetUp();
-    ok(open("alice", "a1"));
-    ok(open("bob", "b1"));
-    ok(op(vault_op::deposit, "alice", "a1", "d1", "USD", 1'000));
+    open_alice_and_bob();
   }
 };
 

@@ -149,6 +149,14 @@ protected:
     return result;
   }
 
+  /// The accounts most tests start from: alice's a1 holding 1,000 USD
+  /// (deposited under key "d1") and bob's empty b1.
+  void open_alice_and_bob() {
+    ok(open("alice", "a1"));
+    ok(open("bob", "b1"));
+    ok(op(actors::vault_op::deposit, "alice", "a1", "d1", "USD", 1'000));
+  }
+
   // -- request builders ----------------------------------------------------------
 
   static actors::vault_request open(const std::string& user, const std::string& account) {

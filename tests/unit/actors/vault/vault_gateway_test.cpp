@@ -15,9 +15,7 @@ class vault_gateway_test : public test::vault_fixture {
 protected:
   void SetUp() override {
     vault_fixture::SetUp();
-    ok(open("alice", "a1"));
-    ok(open("bob", "b1"));
-    ok(op(vault_op::deposit, "alice", "a1", "d1", "USD", 1'000));
+    open_alice_and_bob();
     ok(reserve("alice", "a1", "r1", "order-1", "USD", 100));
   }
 

@@ -20,9 +20,7 @@ class vault_recovery_test : public test::vault_fixture {
 protected:
   void SetUp() override {
     vault_fixture::SetUp();
-    ok(open("alice", "a1"));
-    ok(open("bob", "b1"));
-    ok(op(vault_op::deposit, "alice", "a1", "d1", "USD", 1'000));
+    open_alice_and_bob();
     ok(op(vault_op::deposit, "bob", "b1", "d1", "USD", 1)); // starts b1
   }
 
