@@ -29,6 +29,14 @@ vault_errc vault_errc_from_string(const std::string& x) {
   return vault_errc::invalid_request;
 }
 
+bool is_vault_error(const caf::error& err) {
+  return err.category() == caf::atom("tfvault");
+}
+
+vault_errc vault_reason(const caf::error& err) {
+  return is_vault_error(err) ? static_cast<vault_errc>(err.code()) : vault_errc::unavailable;
+}
+
 void register_vault_error_names() {
   runtime::add_error_category_names(
       caf::atom("tfvault"), [](uint8_t code) { return to_string(static_cast<vault_errc>(code)); });

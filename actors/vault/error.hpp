@@ -49,6 +49,13 @@ std::string to_string(vault_errc x);
 /// Parses a name written by to_string (journal rows store reasons by name).
 vault_errc vault_errc_from_string(const std::string& x);
 
+/// True if `err` is one of the vault's refusals.
+bool is_vault_error(const caf::error& err);
+
+/// The vault's reason for `err`: its code, or `unavailable` for anything
+/// else (timeouts, a receiver that went away): the client retries.
+vault_errc vault_reason(const caf::error& err);
+
 /// Registers the "tfvault" category with runtime::to_text() (idempotent).
 void register_vault_error_names();
 

@@ -635,8 +635,7 @@ void vault_account::send_credit(const std::string& key) {
           std::move(c))
       .then([this, key](vault_reply& rep) { post(key, rep.txn_id); },
             [this, key, retry](caf::error& err) {
-              if (err.category() == caf::atom("tfvault") &&
-                  static_cast<vault_errc>(err.code()) != vault_errc::unavailable) {
+              if (vault_reason(err) != vault_errc::unavailable) {
                 void_transfer(key, err);
                 return;
               }

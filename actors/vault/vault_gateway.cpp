@@ -48,10 +48,6 @@ caf::error refusal(vault_errc code, std::string message) {
   return caf::error{code, std::move(message)};
 }
 
-bool is_vault_error(const caf::error& err) {
-  return err.category() == caf::atom("tfvault");
-}
-
 } // namespace
 
 vault_gateway::vault_gateway(caf::actor_config& cfg, runtime::spawn_context ctx)
@@ -501,8 +497,7 @@ void vault_gateway::count(const vault_request& r, bool credit, int64_t t0_ns, co
   if (err == nullptr || !*err)
     ++succeeded_;
   else
-    ++rejections_[is_vault_error(*err) ? to_string(static_cast<vault_errc>(err->code()))
-                                       : std::string{"unavailable"}];
+    ++rejections_[to_string(vault_reason(*err))];
   latency_us_.record((now_ns() - t0_ns) / 1'000);
 }
 

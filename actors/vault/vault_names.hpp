@@ -24,7 +24,6 @@ std::string venue_account(const std::string& venue);
 bool valid_venue_name(const std::string& venue);
 
 /// Paths of the vault's actors.
-inline const std::string vault_path = "/vault";
 inline const std::string accounts_path = "/vault/accounts";
 inline const std::string gateway_path = "/vault/gateway";
 

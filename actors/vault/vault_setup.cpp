@@ -8,17 +8,6 @@
 
 namespace tfarm::actors {
 
-namespace {
-
-// The vault's reason for a failure (unavailable for timeouts and the like).
-vault_errc reason(const caf::error& err) {
-  if (err.category() == caf::atom("tfvault"))
-    return static_cast<vault_errc>(err.code());
-  return vault_errc::unavailable;
-}
-
-} // namespace
-
 vault_actor find_gateway(runtime::node_context& ctx) {
   auto entry = ctx.registry().find(gateway_path);
   return entry ? caf::actor_cast<vault_actor>(entry->handle()) : vault_actor{};
@@ -44,8 +33,9 @@ caf::error open_configured_accounts(caf::actor_system& sys, const vault_actor& g
       open.account = account.id;
       open.opening_balance = account.opening_balance;
       if (!ask(open))
-        return caf::error{reason(failure), "cannot open account " + account.id + " for user " +
-                                               user.name + ": " + runtime::message_of(failure)};
+        return caf::error{vault_reason(failure), "cannot open account " + account.id +
+                                                     " for user " + user.name + ": " +
+                                                     runtime::message_of(failure)};
     }
   }
   return {};
