@@ -1,6 +1,8 @@
 #include "actors/kinds.hpp"
 
 #include "actors/exchange/error.hpp"
+#include "actors/exchange/exchange_session.hpp"
+#include "actors/exchange/sim_venue.hpp"
 #include "actors/type_ids.hpp"
 #include "actors/vault/error.hpp"
 #include "actors/vault/vault_account.hpp"
@@ -14,6 +16,8 @@ namespace tfarm::actors {
 void add_kinds(runtime::kind_registry& x) {
   x.add(vault_account::kind());
   x.add(vault_gateway::kind());
+  x.add(sim_venue::kind());
+  x.add(exchange_session::kind());
 }
 
 void configure(caf::actor_system_config& cfg) {
@@ -23,8 +27,53 @@ void configure(caf::actor_system_config& cfg) {
   runtime::add_error_renderers(cfg);
 }
 
+namespace {
+
+runtime::child_spec supervisor_spec(std::string id) {
+  runtime::child_spec x;
+  x.id = std::move(id);
+  x.kind = "supervisor";
+  x.params["max_children"] = std::to_string(config::children_per_supervisor_max);
+  return x;
+}
+
+// /exchanges/venues/<venue> (simulated venues first: sessions look them up
+// when they start) and /exchanges/sessions/<venue>/<account>.
+void extend_exchanges(const config::exchange_settings& ex, runtime::child_spec& exchanges) {
+  if (ex.venues.empty())
+    return;
+  auto venues = supervisor_spec("venues");
+  for (auto& v : ex.venues) {
+    runtime::child_spec c;
+    c.id = v.name;
+    c.kind = "sim_venue";
+    c.params = sim_venue_params(v);
+    venues.children.push_back(std::move(c));
+  }
+  auto sessions = supervisor_spec("sessions");
+  for (auto& s : ex.sessions) {
+    auto by_venue = std::find_if(sessions.children.begin(), sessions.children.end(),
+                                 [&](const runtime::child_spec& c) { return c.id == s.venue; });
+    if (by_venue == sessions.children.end()) {
+      sessions.children.push_back(supervisor_spec(s.venue));
+      by_venue = sessions.children.end() - 1;
+    }
+    runtime::child_spec c;
+    c.id = s.account;
+    c.kind = "exchange_session";
+    c.params = session_params(ex, s);
+    by_venue->children.push_back(std::move(c));
+  }
+  exchanges.children.push_back(std::move(venues));
+  exchanges.children.push_back(std::move(sessions));
+}
+
+} // namespace
+
 void extend_tree(const config::farm_config& farm, runtime::child_spec& root) {
   for (auto& child : root.children) {
+    if (child.id == "exchanges")
+      extend_exchanges(farm.exchange, child);
     if (child.id != "vault")
       continue;
     runtime::child_spec accounts;

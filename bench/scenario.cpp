@@ -30,6 +30,11 @@ const std::vector<scenario>& scenarios() {
        "durable two-phase transfers between random pairs of 1,000 vault accounts "
        "(synchronous=FULL) vs raw SQLiteCpp batched inserts of the same number of rows",
        vault_transfers},
+      {"session_roundtrip",
+       "submit -> acknowledgement through an exchange session (client order id durable first, "
+       "synchronous=FULL) to the in-process simulated venue, vs the same orders sent straight to "
+       "the venue",
+       session_roundtrip},
   };
   return all;
 }

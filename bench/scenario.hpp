@@ -47,6 +47,7 @@ nlohmann::json restart_latency(const scenario_options& opts);
 nlohmann::json checkpoint_durable(const scenario_options& opts);
 nlohmann::json cold_restore(const scenario_options& opts);
 nlohmann::json vault_transfers(const scenario_options& opts);
+nlohmann::json session_roundtrip(const scenario_options& opts);
 nlohmann::json matching_engine(const scenario_options& opts);
 
 } // namespace tfarm::bench

@@ -107,6 +107,93 @@ struct vault_settings {
   milliseconds request_timeout{vault_request_timeout_ms_default};
 };
 
+/// The simulated venue's market: a seeded random walk with simulated
+/// participants quoting around it and taking liquidity, or a replay of
+/// recorded trades.
+struct market_data_settings {
+  /// One generator step (or replayed trade) per interval.
+  milliseconds interval{market_data_interval_ms_default};
+  /// First mid price of every symbol, in ticks.
+  int64_t start_price = market_data_start_price_default;
+  /// Largest step of the mid per interval, basis points of the price.
+  int64_t volatility_bps = market_data_volatility_bps_default;
+  /// Price levels the simulated participants quote on each side ...
+  int64_t depth = market_data_depth_default;
+  /// ... with this quantity each.
+  int64_t level_qty = market_data_level_qty_default;
+  /// Chance per interval that a participant takes liquidity (a market order).
+  double taker_rate = 0.3;
+  /// CSV of trades to replay instead (`symbol,price,qty,side`); relative
+  /// to the farm file's folder.
+  std::string replay;
+};
+
+/// Fault injection of a simulated venue (also settable at run time).
+struct venue_fault_settings {
+  /// Added to every answer, uniform in latency +- latency_jitter.
+  milliseconds latency{0};
+  milliseconds latency_jitter{0};
+  /// Chance per request of: an error (venue_unavailable), a rate-limit
+  /// reply, a lost answer (after the order was processed).
+  double error_rate = 0.0;
+  double rate_limit_rate = 0.0;
+  double drop_rate = 0.0;
+  /// Starts disconnected.
+  bool disconnected = false;
+};
+
+/// One venue ([[exchange.venue]]).
+struct venue_settings {
+  /// Unique; the path segment under /exchanges/venues.
+  std::string name;
+  /// "simulated": a matching engine on this node.
+  std::string kind = "simulated";
+  /// Another venue's name: where sessions fail over to (empty: none).
+  std::string backup;
+  /// Symbols "BASE-QUOTE" of vault assets (e.g. "BTC-USD").
+  std::vector<std::string> symbols{"BTC-USD"};
+  /// Seed of the market-data generator and of fault draws.
+  uint64_t seed = 1;
+  int64_t taker_fee_bps = 0;
+  int64_t maker_fee_bps = 0;
+  /// The token bucket of each session on this venue.
+  int64_t rate_per_s = exchange_rate_per_s_default;
+  int64_t burst = exchange_burst_default;
+  /// Sessions must log on with a stored credential before trading.
+  bool credentials = false;
+  market_data_settings market_data;
+  venue_fault_settings faults;
+};
+
+/// One session ([[exchange.session]]): an account trading on a venue.
+struct session_settings {
+  std::string venue;
+  std::string account;
+};
+
+/// Exchange sessions and venues (tfarm::actors exchange).
+struct exchange_settings {
+  /// Longest a session waits for a venue's answer.
+  milliseconds request_timeout{exchange_request_timeout_ms_default};
+  /// Retries of a retryable error, exponential backoff with jitter.
+  int64_t retry_max = exchange_retry_max_default;
+  milliseconds backoff_min{exchange_backoff_min_ms_default};
+  milliseconds backoff_max{exchange_backoff_max_ms_default};
+  double backoff_jitter = 0.2;
+  /// Consecutive failures before failing over to the backup venue.
+  int64_t failover_after = exchange_failover_after_default;
+  /// "auto": back to the primary after failback_probes healthy pings in a
+  /// row; "manual": only by the recover operation.
+  std::string failback = "auto";
+  milliseconds probe_interval{exchange_probe_interval_ms_default};
+  int64_t failback_probes = exchange_failback_probes_default;
+  /// File with the 64-hex-digit master key that seals credentials
+  /// (TFARM_MASTER_KEY overrides it); relative to the working directory.
+  std::string master_key_file;
+  std::vector<venue_settings> venues;
+  std::vector<session_settings> sessions;
+};
+
 /// A vault account a user holds from the start.
 struct account_spec {
   /// Unique in the farm; the account's path segment under /vault/accounts.
@@ -141,6 +228,7 @@ struct farm_config {
   checkpoint_settings checkpoints;
   backup_settings backup;
   vault_settings vault;
+  exchange_settings exchange;
   std::vector<user_spec> users;
   /// Inline [[supervisor]] tables plus those of node.policy_files.
   policy_set policies;

@@ -153,4 +153,53 @@ constexpr std::size_t vault_key_chars_max = 128;
 /// Vault accounts a farm file may list.
 constexpr std::size_t vault_config_accounts_max = 100'000;
 
+// -- exchanges (tfarm::actors exchange) -------------------------------------------
+
+/// A session's token bucket: requests per second and saved-up burst.
+constexpr int64_t exchange_rate_per_s_default = 50;
+constexpr int64_t exchange_rate_per_s_max = 1'000'000;
+constexpr int64_t exchange_burst_default = 100;
+constexpr int64_t exchange_burst_max = 1'000'000;
+
+/// Longest a session waits for a venue's answer before the order is
+/// "unknown" (its status is read before anything else happens to it).
+constexpr int64_t exchange_request_timeout_ms_default = 2'000;
+constexpr int64_t exchange_request_timeout_ms_max = 60'000;
+
+/// Attempts after the first for a retryable error, and their backoff.
+constexpr int64_t exchange_retry_max_default = 5;
+constexpr int64_t exchange_retry_max = 100;
+constexpr int64_t exchange_backoff_min_ms_default = 10;
+constexpr int64_t exchange_backoff_max_ms_default = 2'000;
+constexpr int64_t exchange_backoff_ms_max = 60'000;
+
+/// Consecutive failures that make a session fail over to its backup.
+constexpr int64_t exchange_failover_after_default = 3;
+constexpr int64_t exchange_failover_after_max = 1'000;
+
+/// While on its backup a session pings the primary this often; after this
+/// many healthy pings in a row it fails back (policy "auto").
+constexpr int64_t exchange_probe_interval_ms_default = 1'000;
+constexpr int64_t exchange_failback_probes_default = 3;
+constexpr int64_t exchange_failback_probes_max = 1'000;
+
+/// Orders a session holds waiting for rate budget; more are refused.
+constexpr std::size_t exchange_queue_orders_max = 10'000;
+
+/// Venues, sessions and symbols a farm file may list.
+constexpr std::size_t exchange_venues_max = 64;
+constexpr std::size_t exchange_sessions_max = 10'000;
+constexpr std::size_t exchange_symbols_max = 256;
+
+/// Characters of a client order id at most.
+constexpr std::size_t client_order_id_chars_max = 64;
+
+/// Simulated market data: the generator's clock and the book it keeps.
+constexpr int64_t market_data_interval_ms_default = 100;
+constexpr int64_t market_data_start_price_default = 1'000'000;
+constexpr int64_t market_data_volatility_bps_default = 5;
+constexpr int64_t market_data_depth_default = 5;
+constexpr int64_t market_data_depth_max = 100;
+constexpr int64_t market_data_level_qty_default = 10;
+
 } // namespace tfarm::config

@@ -5,7 +5,9 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <limits>
 #include <map>
+#include <set>
 #include <sstream>
 
 #include "config/detail/table_reader.hpp"
@@ -392,6 +394,195 @@ void read_vault(load_context& ctx, const toml::table& tbl, vault_settings& vault
   r.finish();
 }
 
+std::string resolve(const std::string& base_dir, const std::string& file);
+
+// A symbol is "BASE-QUOTE" of two assets the vault knows.
+void check_symbol(load_context& ctx, const std::string& symbol, const toml::node& where,
+                  const vault_settings& vault) {
+  auto dash = symbol.find('-');
+  auto base = symbol.substr(0, dash);
+  auto quote = dash == std::string::npos ? std::string{} : symbol.substr(dash + 1);
+  if (dash == std::string::npos || !valid_asset(base) || !valid_asset(quote)) {
+    ctx.error(where.source(),
+              "symbol '" + symbol + "' must be BASE-QUOTE, two assets of A-Z 0-9 (e.g. BTC-USD)");
+    return;
+  }
+  for (auto& asset : {base, quote})
+    if (std::find(vault.assets.begin(), vault.assets.end(), asset) == vault.assets.end())
+      ctx.error(where.source(),
+                "symbol '" + symbol + "' names asset '" + asset +
+                    "', which [vault] assets do not list (known: " + join(vault.assets) + ")");
+}
+
+double read_rate(table_reader& r, std::string_view key, double fallback) {
+  auto x = r.number(key, 0.0, 1.0);
+  return x ? *x : fallback;
+}
+
+void read_venue(load_context& ctx, const toml::table& tbl, const std::string& base_dir,
+                const vault_settings& vault, std::map<std::string, uint32_t>& seen,
+                venue_settings& v) {
+  table_reader r{ctx, tbl, "[[exchange.venue]]"};
+  if (auto name = read_name(r, "name", "venue name", seen))
+    v.name = *name;
+  if (auto kind = r.choice("kind", {"simulated"}, "venue kind"))
+    v.kind = *kind;
+  if (auto backup = r.string("backup"))
+    v.backup = *backup;
+  if (tbl.get("symbols")) {
+    std::vector<std::string> symbols;
+    for (auto& [symbol, where] : r.strings("symbols")) {
+      if (std::find(symbols.begin(), symbols.end(), symbol) != symbols.end()) {
+        ctx.error(where->source(), "symbol '" + symbol + "' is listed twice");
+        continue;
+      }
+      check_symbol(ctx, symbol, *where, vault);
+      symbols.push_back(symbol);
+    }
+    if (symbols.empty() && !ctx.failed())
+      ctx.error(tbl.get("symbols")->source(), "'symbols' must list at least one symbol");
+    else if (symbols.size() > exchange_symbols_max)
+      ctx.error(tbl.get("symbols")->source(),
+                "'symbols' lists more than " + std::to_string(exchange_symbols_max));
+    v.symbols = std::move(symbols);
+  }
+  if (auto i = r.integer("seed", 0, std::numeric_limits<int64_t>::max()))
+    v.seed = static_cast<uint64_t>(*i);
+  if (auto i = r.integer("taker_fee_bps", 0, 10'000))
+    v.taker_fee_bps = *i;
+  if (auto i = r.integer("maker_fee_bps", 0, 10'000))
+    v.maker_fee_bps = *i;
+  if (auto i = r.integer("rate_per_s", 1, exchange_rate_per_s_max))
+    v.rate_per_s = *i;
+  if (auto i = r.integer("burst", 1, exchange_burst_max))
+    v.burst = *i;
+  if (auto b = r.boolean("credentials"))
+    v.credentials = *b;
+  if (auto md = r.table("market_data")) {
+    table_reader mr{ctx, *md, "[exchange.venue.market_data]"};
+    auto& m = v.market_data;
+    if (auto d = mr.duration("interval", one_ms, milliseconds{3'600'000}))
+      m.interval = *d;
+    if (auto i = mr.integer("start_price", 1, 1'000'000'000'000))
+      m.start_price = *i;
+    if (auto i = mr.integer("volatility_bps", 0, 1'000))
+      m.volatility_bps = *i;
+    if (auto i = mr.integer("depth", 0, market_data_depth_max))
+      m.depth = *i;
+    if (auto i = mr.integer("level_qty", 1, 1'000'000'000))
+      m.level_qty = *i;
+    m.taker_rate = read_rate(mr, "taker_rate", m.taker_rate);
+    if (auto f = mr.string("replay"))
+      m.replay = resolve(base_dir, *f);
+    mr.finish();
+  }
+  if (auto faults = r.table("faults")) {
+    table_reader fr{ctx, *faults, "[exchange.venue.faults]"};
+    auto& f = v.faults;
+    if (auto d = fr.duration("latency", zero_ms, milliseconds{60'000}))
+      f.latency = *d;
+    if (auto d = fr.duration("latency_jitter", zero_ms, milliseconds{60'000}))
+      f.latency_jitter = *d;
+    f.error_rate = read_rate(fr, "error_rate", f.error_rate);
+    f.rate_limit_rate = read_rate(fr, "rate_limit_rate", f.rate_limit_rate);
+    f.drop_rate = read_rate(fr, "drop_rate", f.drop_rate);
+    if (auto b = fr.boolean("disconnected"))
+      f.disconnected = *b;
+    fr.finish();
+  }
+  r.finish();
+}
+
+void read_exchange(load_context& ctx, const toml::table& tbl, const std::string& base_dir,
+                   const vault_settings& vault, exchange_settings& ex) {
+  table_reader r{ctx, tbl, "[exchange]"};
+  if (auto d = r.duration("request_timeout", milliseconds{10},
+                          milliseconds{exchange_request_timeout_ms_max}))
+    ex.request_timeout = *d;
+  if (auto i = r.integer("retry_max", 0, exchange_retry_max))
+    ex.retry_max = *i;
+  auto min = r.duration("backoff_min", one_ms, milliseconds{exchange_backoff_ms_max});
+  auto max = r.duration("backoff_max", one_ms, milliseconds{exchange_backoff_ms_max});
+  if (min)
+    ex.backoff_min = *min;
+  if (max)
+    ex.backoff_max = *max;
+  if ((min || max) && ex.backoff_min > ex.backoff_max)
+    ctx.error(r.key_source(min ? "backoff_min" : "backoff_max"),
+              "'backoff_min' (" + format_duration(ex.backoff_min) + ") must not exceed " +
+                  "'backoff_max' (" + format_duration(ex.backoff_max) + ")");
+  if (auto x = r.number("backoff_jitter", 0.0, 1.0))
+    ex.backoff_jitter = *x;
+  if (auto i = r.integer("failover_after", 1, exchange_failover_after_max))
+    ex.failover_after = *i;
+  if (auto x = r.choice("failback", {"auto", "manual"}, "failback policy"))
+    ex.failback = *x;
+  if (auto d = r.duration("probe_interval", milliseconds{10}, milliseconds{3'600'000}))
+    ex.probe_interval = *d;
+  if (auto i = r.integer("failback_probes", 1, exchange_failback_probes_max))
+    ex.failback_probes = *i;
+  if (auto f = r.string("master_key_file"))
+    ex.master_key_file = *f;
+  std::map<std::string, uint32_t> seen;
+  std::vector<const toml::table*> venue_tables = r.tables("venue");
+  for (auto vt : venue_tables) {
+    venue_settings v;
+    read_venue(ctx, *vt, base_dir, vault, seen, v);
+    ex.venues.push_back(std::move(v));
+  }
+  if (ex.venues.size() > exchange_venues_max)
+    ctx.error(tbl.source(), "[exchange] lists " + std::to_string(ex.venues.size()) +
+                                " venues, more than " + std::to_string(exchange_venues_max));
+  std::vector<std::string> names;
+  for (auto& v : ex.venues)
+    names.push_back(v.name);
+  auto check_venue = [&](const std::string& name, const toml::node& where, const char* what) {
+    if (std::find(names.begin(), names.end(), name) != names.end())
+      return true;
+    auto near = nearest(name, names);
+    ctx.error(where.source(), std::string{what} + " '" + name + "' is not a configured venue" +
+                                  (near ? "; did you mean '" + *near + "'?" : "") +
+                                  (names.empty() ? " (no [[exchange.venue]] is configured)"
+                                                 : " (known: " + join(names) + ")"));
+    return false;
+  };
+  for (size_t k = 0; k < ex.venues.size() && k < venue_tables.size(); ++k) {
+    auto& v = ex.venues[k];
+    if (v.backup.empty())
+      continue;
+    auto where = venue_tables[k]->get("backup");
+    if (v.backup == v.name)
+      ctx.error(where->source(), "venue '" + v.name + "' cannot be its own backup");
+    else
+      check_venue(v.backup, *where, "backup venue");
+  }
+  std::set<std::pair<std::string, std::string>> seen_sessions;
+  for (auto st : r.tables("session")) {
+    table_reader sr{ctx, *st, "[[exchange.session]]"};
+    session_settings x;
+    auto venue = sr.string("venue", true);
+    auto account = sr.string("account", true);
+    if (venue && check_venue(*venue, *st->get("venue"), "venue"))
+      x.venue = *venue;
+    if (account) {
+      if (!valid_path_segment(*account))
+        ctx.error(st->get("account")->source(),
+                  "account '" + *account +
+                      "' is not a valid path segment (1 to 64 characters of A-Z a-z 0-9 _ . -)");
+      x.account = *account;
+    }
+    if (venue && account && !seen_sessions.emplace(*venue, *account).second)
+      ctx.error(st->source(),
+                "duplicate session for account '" + *account + "' on venue '" + *venue + "'");
+    sr.finish();
+    ex.sessions.push_back(std::move(x));
+  }
+  if (ex.sessions.size() > exchange_sessions_max)
+    ctx.error(tbl.source(),
+              "[exchange] lists more than " + std::to_string(exchange_sessions_max) + " sessions");
+  r.finish();
+}
+
 void read_node(load_context& ctx, const toml::table& tbl, node_settings& node) {
   table_reader r{ctx, tbl, "[node]"};
   if (auto name = r.string("name")) {
@@ -457,6 +648,8 @@ load_result<farm_config> load_farm(load_context& ctx, std::string_view text,
       read_backup(ctx, *backup, cfg.backup);
     if (auto vault = top.table("vault"))
       read_vault(ctx, *vault, cfg.vault);
+    if (auto exchange = top.table("exchange"))
+      read_exchange(ctx, *exchange, base_dir, cfg.vault, cfg.exchange);
     asset_refs assets;
     read_users(ctx, top, opts, cfg, assets);
     for (auto& [asset, where] : assets)

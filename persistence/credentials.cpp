@@ -98,30 +98,34 @@ caf::expected<uint64_t> revoke_credentials(const std::string& db, const std::str
   }
 }
 
+caf::expected<credential_record> active_credential(SQLite::Database& db, const std::string& venue,
+                                                   const std::string& account) {
+  SQLite::Statement q{db, "SELECT key_id, ciphertext, nonce, created_at FROM credentials "
+                          "WHERE venue = ? AND account = ? AND revoked_at IS NULL"};
+  q.bind(1, venue);
+  q.bind(2, account);
+  if (!q.executeStep())
+    return caf::error{store_errc::invalid_record,
+                      "no active credential for " + venue + "/" + account};
+  credential_record x;
+  x.venue = venue;
+  x.account = account;
+  x.key_id = q.getColumn(0).getString();
+  auto blob = q.getColumn(1);
+  x.sealed.assign(static_cast<const char*>(blob.getBlob()), static_cast<size_t>(blob.getBytes()));
+  auto nonce = q.getColumn(2);
+  x.nonce.assign(static_cast<const char*>(nonce.getBlob()), static_cast<size_t>(nonce.getBytes()));
+  x.created_at_ms = q.getColumn(3).getInt64();
+  return x;
+}
+
 caf::expected<credential_record> active_credential(const std::string& db, const std::string& venue,
                                                    const std::string& account) {
   auto conn = open_db(db);
   if (!conn)
     return conn.error();
   try {
-    SQLite::Statement q{**conn, "SELECT key_id, ciphertext, nonce, created_at FROM credentials "
-                                "WHERE venue = ? AND account = ? AND revoked_at IS NULL"};
-    q.bind(1, venue);
-    q.bind(2, account);
-    if (!q.executeStep())
-      return caf::error{store_errc::invalid_record,
-                        "no active credential for " + venue + "/" + account};
-    credential_record x;
-    x.venue = venue;
-    x.account = account;
-    x.key_id = q.getColumn(0).getString();
-    auto blob = q.getColumn(1);
-    x.sealed.assign(static_cast<const char*>(blob.getBlob()), static_cast<size_t>(blob.getBytes()));
-    auto nonce = q.getColumn(2);
-    x.nonce.assign(static_cast<const char*>(nonce.getBlob()),
-                   static_cast<size_t>(nonce.getBytes()));
-    x.created_at_ms = q.getColumn(3).getInt64();
-    return x;
+    return active_credential(**conn, venue, account);
   } catch (const std::exception& e) {
     return classify(e, db, "reading a credential");
   }

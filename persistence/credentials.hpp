@@ -15,6 +15,11 @@
 
 #include <caf/error.hpp>
 #include <caf/expected.hpp>
+#include <caf/meta/type_name.hpp>
+
+namespace SQLite {
+class Database;
+} // namespace SQLite
 
 namespace tfarm::persistence {
 
@@ -32,6 +37,12 @@ struct credential_record {
   int64_t revoked_at_ms = 0;
 };
 
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, credential_record& x) {
+  return f(caf::meta::type_name("tfarm.credential_record"), x.venue, x.account, x.key_id, x.sealed,
+           x.nonce, x.created_at_ms, x.revoked_at_ms);
+}
+
 /// Stores `x` as the active credential of its venue and account, revoking
 /// the previous active ones; `rotated` tells how many were revoked.
 caf::error put_credential(const std::string& db, const credential_record& x,
@@ -43,6 +54,10 @@ caf::expected<uint64_t> revoke_credentials(const std::string& db, const std::str
 
 /// The active credential of a venue and account (an error if none).
 caf::expected<credential_record> active_credential(const std::string& db, const std::string& venue,
+                                                   const std::string& account);
+
+/// The same on an open connection (the store's; throws SQLite errors).
+caf::expected<credential_record> active_credential(SQLite::Database& db, const std::string& venue,
                                                    const std::string& account);
 
 /// Every credential, active and revoked, without the sealed secrets.

@@ -82,6 +82,18 @@ sqlite_store::behavior_type sqlite_store::make_behavior() {
         add_write(store_job{std::move(x)}, answer_with(rp));
         return rp;
       },
+      [this](update_order_atom, order_update& x) -> caf::result<bool> {
+        auto rp = make_response_promise<bool>();
+        add_write(store_job{std::move(x)}, answer_with(rp));
+        return rp;
+      },
+      [this](load_credential_atom, std::string& venue,
+             std::string& account) -> caf::result<credential_record> {
+        auto rp = make_response_promise<credential_record>();
+        submit_read(store_job{load_credential_op{std::move(venue), std::move(account)}},
+                    answer_with(rp));
+        return rp;
+      },
       [this](record_fill_atom, fill_record& x) -> caf::result<bool> {
         auto rp = make_response_promise<bool>();
         add_write(store_job{std::move(x)}, answer_with(rp));

@@ -20,6 +20,10 @@ using store_actor = runtime::checkpoint_store_actor::extend<
     caf::replies_to<append_ledger_atom, ledger_txn>::with<ledger_receipt>,
     // Records an order; true if new, false if its client order id was known.
     caf::replies_to<record_order_atom, order_record>::with<bool>,
+    // Sets a recorded order's status; an error if it was never recorded.
+    caf::replies_to<update_order_atom, order_update>::with<bool>,
+    // The active credential (sealed) of a venue and account.
+    caf::replies_to<load_credential_atom, std::string, std::string>::with<credential_record>,
     // Records a fill of a recorded order; true if new, false if known.
     caf::replies_to<record_fill_atom, fill_record>::with<bool>,
     // Appends an audit record; replies with its id.

@@ -357,6 +357,26 @@ caf::expected<bool> store_core::record_order(const order_record& x) {
   return s.exec() == 1;
 }
 
+caf::expected<bool> store_core::update_order(const order_update& x) {
+  if (x.client_order_id.empty() || x.status.empty())
+    return invalid("an order update needs a client order id and a status");
+  auto& s = stmt(update_order_, "UPDATE orders SET status = ?, updated_at = ? "
+                                "WHERE client_order_id = ?");
+  statement_reset guard{s};
+  s.bind(1, x.status);
+  s.bind(2, x.updated_at_ms != 0 ? x.updated_at_ms : runtime::unix_now_ms());
+  s.bind(3, x.client_order_id);
+  if (s.exec() == 0)
+    return caf::error{store_errc::unknown_order,
+                      "order " + x.client_order_id + " was never recorded"};
+  return true;
+}
+
+caf::expected<credential_record> store_core::load_credential(const std::string& venue,
+                                                             const std::string& account) {
+  return active_credential(*db_, venue, account);
+}
+
 caf::expected<bool> store_core::record_fill(const fill_record& x) {
   if (auto err = validate(x))
     return err;

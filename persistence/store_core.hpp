@@ -19,6 +19,7 @@
 #include <caf/expected.hpp>
 
 #include "persistence/audit_record.hpp"
+#include "persistence/credentials.hpp"
 #include "persistence/ledger_txn.hpp"
 #include "persistence/trade_records.hpp"
 #include "persistence/vault_records.hpp"
@@ -63,6 +64,13 @@ public:
 
   /// True if recorded now, false if the client order id was known.
   caf::expected<bool> record_order(const order_record& x);
+
+  /// True if the order's status changed; an error if it was never recorded.
+  caf::expected<bool> update_order(const order_update& x);
+
+  /// The active credential of a venue and account (sealed).
+  caf::expected<credential_record> load_credential(const std::string& venue,
+                                                   const std::string& account);
 
   /// True if recorded now, false if the venue fill id was known; an error if
   /// its order was never recorded.
@@ -136,6 +144,7 @@ private:
   std::unique_ptr<SQLite::Statement> put_balance_;
   std::unique_ptr<SQLite::Statement> insert_order_;
   std::unique_ptr<SQLite::Statement> order_exists_;
+  std::unique_ptr<SQLite::Statement> update_order_;
   std::unique_ptr<SQLite::Statement> insert_fill_;
   std::unique_ptr<SQLite::Statement> insert_audit_;
   std::unique_ptr<SQLite::Statement> find_account_;

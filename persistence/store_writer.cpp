@@ -188,6 +188,16 @@ store_result store_writer::execute_one(store_job& job) {
           [&](ledger_txn& x) { return from_expected(core_->append_ledger(x)); },
           [&](order_record& x) { return from_expected(core_->record_order(x)); },
           [&](fill_record& x) { return from_expected(core_->record_fill(x)); },
+          [&](order_update& x) { return from_expected(core_->update_order(x)); },
+          [&](load_credential_op& x) {
+            try {
+              return from_expected(core_->load_credential(x.venue, x.account));
+            } catch (const std::exception& e) {
+              store_result r;
+              r.error = classify(e, file_, "reading a credential");
+              return r;
+            }
+          },
           [&](audit_record& x) {
             store_result r;
             r.value = core_->append_audit(std::move(x));

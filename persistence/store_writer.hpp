@@ -21,6 +21,7 @@
 #include <caf/error.hpp>
 
 #include "persistence/audit_record.hpp"
+#include "persistence/credentials.hpp"
 #include "persistence/database.hpp"
 #include "persistence/ledger_txn.hpp"
 #include "persistence/trade_records.hpp"
@@ -52,21 +53,27 @@ struct load_accounts_op {};
 
 struct ledger_totals_op {};
 
+struct load_credential_op {
+  std::string venue;
+  std::string account;
+};
+
 struct store_job {
   // Writes first: is_write() relies on the order.
   std::variant<runtime::checkpoint, ledger_txn, order_record, fill_record, audit_record,
-               account_record, vault_write, load_checkpoints_op, query_audit_op, barrier_op,
-               load_vault_account_op, load_accounts_op, ledger_totals_op>
+               account_record, vault_write, order_update, load_checkpoints_op, query_audit_op,
+               barrier_op, load_vault_account_op, load_accounts_op, ledger_totals_op,
+               load_credential_op>
       op;
 
-  bool is_write() const noexcept { return op.index() <= 6; }
+  bool is_write() const noexcept { return op.index() <= 7; }
 };
 
 struct store_result {
   caf::error error;
   std::variant<std::monostate, uint64_t, ledger_receipt, bool, std::vector<runtime::checkpoint>,
                std::vector<audit_record>, account_record, vault_write_result, vault_account_data,
-               std::vector<account_record>, ledger_totals>
+               std::vector<account_record>, ledger_totals, credential_record>
       value;
 };
 

@@ -32,6 +32,19 @@ typename Inspector::result_type inspect(Inspector& f, order_record& x) {
            x.venue, x.symbol, x.side, x.type, x.price, x.qty, x.status, x.created_at_ms);
 }
 
+/// A new status of a recorded order ("open", "filled", "rejected", ...).
+struct order_update {
+  std::string client_order_id;
+  std::string status;
+  int64_t updated_at_ms = 0;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, order_update& x) {
+  return f(caf::meta::type_name("tfarm.order_update"), x.client_order_id, x.status,
+           x.updated_at_ms);
+}
+
 struct fill_record {
   std::string venue_fill_id;
   std::string client_order_id;

@@ -7,6 +7,7 @@
 #include <caf/type_id.hpp>
 
 #include "persistence/audit_record.hpp"
+#include "persistence/credentials.hpp"
 #include "persistence/ledger_txn.hpp"
 #include "persistence/trade_records.hpp"
 #include "persistence/vault_records.hpp"
@@ -33,6 +34,8 @@ CAF_ADD_TYPE_ID(tfarm_persistence, (tfarm::persistence::vault_write))
 CAF_ADD_TYPE_ID(tfarm_persistence, (tfarm::persistence::vault_write_result))
 CAF_ADD_TYPE_ID(tfarm_persistence, (tfarm::persistence::vault_account_data))
 CAF_ADD_TYPE_ID(tfarm_persistence, (tfarm::persistence::ledger_totals))
+CAF_ADD_TYPE_ID(tfarm_persistence, (tfarm::persistence::order_update))
+CAF_ADD_TYPE_ID(tfarm_persistence, (tfarm::persistence::credential_record))
 
 CAF_ADD_ATOM(tfarm_persistence, tfarm::persistence, append_ledger_atom, "ledger")
 CAF_ADD_ATOM(tfarm_persistence, tfarm::persistence, record_order_atom, "order")
@@ -45,6 +48,8 @@ CAF_ADD_ATOM(tfarm_persistence, tfarm::persistence, load_vault_account_atom, "lo
 CAF_ADD_ATOM(tfarm_persistence, tfarm::persistence, load_accounts_atom, "loadaccts")
 CAF_ADD_ATOM(tfarm_persistence, tfarm::persistence, ledger_totals_atom, "ledgersum")
 CAF_ADD_ATOM(tfarm_persistence, tfarm::persistence, flush_atom, "flush")
+CAF_ADD_ATOM(tfarm_persistence, tfarm::persistence, update_order_atom, "orderupd")
+CAF_ADD_ATOM(tfarm_persistence, tfarm::persistence, load_credential_atom, "loadcred")
 CAF_ADD_ATOM(tfarm_persistence, tfarm::persistence, writer_done_atom, "writerdone")
 
 CAF_END_TYPE_ID_BLOCK(tfarm_persistence)

@@ -1,5 +1,7 @@
 #include "actors/exchange/error.hpp"
 
+#include <caf/sec.hpp>
+
 #include "runtime/error_text.hpp"
 
 namespace tfarm::actors {
@@ -16,8 +18,52 @@ std::string to_string(exchange_errc x) {
     return "corrupt_secret";
   case exchange_errc::crypto_failed:
     return "crypto_failed";
+  case exchange_errc::rate_limited:
+    return "rate_limited";
+  case exchange_errc::venue_unavailable:
+    return "venue_unavailable";
+  case exchange_errc::disconnected:
+    return "disconnected";
+  case exchange_errc::timeout:
+    return "timeout";
+  case exchange_errc::invalid_order:
+    return "invalid_order";
+  case exchange_errc::insufficient_funds:
+    return "insufficient_funds";
+  case exchange_errc::authentication_failed:
+    return "authentication_failed";
+  case exchange_errc::duplicate_order:
+    return "duplicate_order";
+  case exchange_errc::unknown_order:
+    return "unknown_order";
+  case exchange_errc::unknown_venue:
+    return "unknown_venue";
+  case exchange_errc::order_unknown:
+    return "order_unknown";
   }
   return "unknown";
+}
+
+exchange_errc exchange_reason(const caf::error& x) {
+  if (x.category() == caf::atom("tfexch"))
+    return static_cast<exchange_errc>(x.code());
+  if (x == caf::sec::request_timeout)
+    return exchange_errc::timeout;
+  if (x == caf::sec::request_receiver_down)
+    return exchange_errc::disconnected;
+  return exchange_errc::none;
+}
+
+bool is_retryable(const caf::error& x) {
+  switch (exchange_reason(x)) {
+  case exchange_errc::rate_limited:
+  case exchange_errc::venue_unavailable:
+  case exchange_errc::disconnected:
+  case exchange_errc::timeout:
+    return true;
+  default:
+    return false;
+  }
 }
 
 void register_exchange_error_names() {

@@ -20,7 +20,42 @@ enum class exchange_errc : uint8_t {
   corrupt_secret,
   /// The crypto library failed.
   crypto_failed,
+  // -- venues and sessions: retryable (the order was not placed, or its fate
+  //    is resolved by a status query before any resubmission) ------------------
+  /// The venue (or the session's token bucket) refused for its rate limit.
+  rate_limited,
+  /// The venue is up but cannot take requests now.
+  venue_unavailable,
+  /// The venue is not reachable (disconnect window, lost connection).
+  disconnected,
+  /// No answer in time: the order's fate is unknown until its status is read.
+  timeout,
+  // -- fatal: retrying cannot help -------------------------------------------
+  /// The order is malformed or breaks the venue's rules.
+  invalid_order,
+  /// The venue's account cannot pay for the order.
+  insufficient_funds,
+  /// The session has no valid credential, or the venue refused it.
+  authentication_failed,
+  /// A client order id used before for another order.
+  duplicate_order,
+  /// The venue knows no order by that client order id.
+  unknown_order,
+  /// No venue by that name is configured.
+  unknown_venue,
+  /// The order's fate stays unknown after every status query: not resubmitted.
+  order_unknown,
 };
+
+/// Retryable errors (network, timeout, rate limit, venue unavailable) are
+/// worth another attempt after a backoff; everything else is final. CAF's
+/// own request_timeout and request_receiver_down count as timeout and
+/// disconnected.
+bool is_retryable(const caf::error& x);
+
+/// The exchange code of `x` (timeout for CAF's request_timeout,
+/// disconnected for request_receiver_down), or none.
+exchange_errc exchange_reason(const caf::error& x);
 
 std::string to_string(exchange_errc x);
 

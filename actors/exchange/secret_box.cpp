@@ -6,6 +6,7 @@
 
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
+#include <openssl/hmac.h>
 #include <openssl/rand.h>
 #include <openssl/sha.h>
 
@@ -83,6 +84,14 @@ caf::expected<secret_box> secret_box::from_file(const std::string& path) {
     return caf::error{exchange_errc::bad_master_key,
                       path + ": " + runtime::message_of(box.error())};
   return box;
+}
+
+std::string secret_box::sign(const std::string& secret, const std::string& message) {
+  unsigned char out[EVP_MAX_MD_SIZE];
+  unsigned int len = 0;
+  HMAC(EVP_sha256(), secret.data(), static_cast<int>(secret.size()),
+       reinterpret_cast<const unsigned char*>(message.data()), message.size(), out, &len);
+  return to_hex(out, len);
 }
 
 std::string secret_box::fingerprint() const {

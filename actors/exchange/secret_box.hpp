@@ -38,6 +38,10 @@ public:
   /// Opens what seal() made with the same key and context.
   caf::expected<std::string> open(const std::string& sealed, const std::string& context) const;
 
+  /// HMAC-SHA256 of `message` under `secret`, in hex: how a session proves
+  /// to a venue that it holds an API secret without sending it.
+  static std::string sign(const std::string& secret, const std::string& message);
+
   /// Hex of the key's fingerprint (safe to log).
   std::string fingerprint() const;
 

@@ -93,6 +93,18 @@ std::optional<int64_t> table_reader::integer(std::string_view key, int64_t min, 
   return value;
 }
 
+std::optional<bool> table_reader::boolean(std::string_view key) {
+  auto x = get(key);
+  if (!x)
+    return std::nullopt;
+  auto b = x->as_boolean();
+  if (!b) {
+    wrong_type(key, *x, "true or false");
+    return std::nullopt;
+  }
+  return b->get();
+}
+
 std::optional<double> table_reader::number(std::string_view key, double min, double max) {
   auto x = get(key);
   if (!x)

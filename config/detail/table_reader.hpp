@@ -62,6 +62,8 @@ public:
   /// Integer or float in [min, max]; NaN and infinities are refused.
   std::optional<double> number(std::string_view key, double min, double max);
 
+  std::optional<bool> boolean(std::string_view key);
+
   std::optional<milliseconds> duration(std::string_view key, milliseconds min, milliseconds max);
 
   /// A rate string ("20/min") or an integer count per minute.

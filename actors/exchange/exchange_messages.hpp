@@ -1,0 +1,222 @@
+// Messages between agents, exchange sessions and venues (type IDs in
+// actors/type_ids.hpp). Prices are integer ticks, quantities integer units,
+// fees integer minor units of the quote asset: no floating point crosses a
+// node (CAF 0.17 garbles NaN and infinities on the wire).
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include <caf/meta/type_name.hpp>
+
+#include "actors/exchange/order_book.hpp"
+
+namespace tfarm::actors {
+
+/// Where an order stands, as its venue (or its session) knows it.
+enum class order_state : uint8_t {
+  /// Recorded by the session, not yet answered by the venue.
+  pending,
+  /// Resting in the book, nothing filled.
+  open,
+  /// Resting, partly filled.
+  partially_filled,
+  filled,
+  /// Cancelled (by its owner, or the unfilled rest of a market order or of
+  /// an order stopped by self-trade prevention); fills made stand.
+  cancelled,
+  /// Refused by the venue; nothing filled.
+  rejected,
+  /// Sent, no answer: the session reads its status before anything else.
+  unknown,
+};
+
+std::string to_string(order_state x);
+
+/// True for filled, cancelled and rejected: nothing will change any more.
+bool is_final(order_state x);
+
+/// A new order. An agent sends it to its session (which fills in `account`
+/// and `venue`); the session sends it to the venue.
+struct order_request {
+  /// Unique for ever: the session records it durably before the order
+  /// leaves, so that no order is ever placed twice.
+  std::string client_order_id;
+  /// Who places it (an agent's path, or an operator), for the orders table.
+  std::string agent;
+  std::string account;
+  std::string venue;
+  std::string symbol;
+  side s = side::buy;
+  order_type type = order_type::limit;
+  /// Limit price in ticks (0 for market orders).
+  int64_t price = 0;
+  int64_t qty = 0;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, order_request& x) {
+  return f(caf::meta::type_name("tfarm.order_request"), x.client_order_id, x.agent, x.account,
+           x.venue, x.symbol, x.s, x.type, x.price, x.qty);
+}
+
+struct venue_fill {
+  /// Unique per venue and side ("<venue>:<trade seq>:t" for the taker,
+  /// ":m" for the maker): the store's and the vault's idempotency key.
+  std::string fill_id;
+  std::string client_order_id;
+  std::string symbol;
+  side s = side::buy;
+  int64_t price = 0;
+  int64_t qty = 0;
+  /// Charged to this order's account, minor units of the quote.
+  int64_t fee = 0;
+  /// True if this order was resting (the maker).
+  bool maker = false;
+  int64_t ts_ms = 0;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, venue_fill& x) {
+  return f(caf::meta::type_name("tfarm.venue_fill"), x.fill_id, x.client_order_id, x.symbol, x.s,
+           x.price, x.qty, x.fee, x.maker, x.ts_ms);
+}
+
+/// What a venue says about one order: the answer to a submission, a cancel
+/// or a status query, and the update it pushes when a resting order fills.
+struct order_report {
+  std::string client_order_id;
+  std::string venue;
+  std::string account;
+  std::string symbol;
+  side s = side::buy;
+  order_state state = order_state::pending;
+  int64_t qty = 0;
+  int64_t filled = 0;
+  /// Sum of price x qty over the fills (average price = notional / filled).
+  int64_t notional = 0;
+  /// Fills: the new ones in an answer or update, all of them in a status.
+  std::vector<venue_fill> fills;
+  /// Why the order was rejected or cancelled by the venue ("self_trade",
+  /// "invalid_order: ...", "market order: no liquidity for 3 of 5").
+  std::string reason;
+  int64_t ts_ms = 0;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, order_report& x) {
+  return f(caf::meta::type_name("tfarm.order_report"), x.client_order_id, x.venue, x.account,
+           x.symbol, x.s, x.state, x.qty, x.filled, x.notional, x.fills, x.reason, x.ts_ms);
+}
+
+/// Best bid and ask of a symbol (0 price and qty for an empty side).
+struct book_top {
+  std::string venue;
+  std::string symbol;
+  int64_t bid = 0;
+  int64_t bid_qty = 0;
+  int64_t ask = 0;
+  int64_t ask_qty = 0;
+  /// Price of the last trade (0 before the first).
+  int64_t last = 0;
+  /// Per symbol and venue, 1, 2, 3, ... (tops and trades share it).
+  uint64_t seq = 0;
+  int64_t ts_ms = 0;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, book_top& x) {
+  return f(caf::meta::type_name("tfarm.book_top"), x.venue, x.symbol, x.bid, x.bid_qty, x.ask,
+           x.ask_qty, x.last, x.seq, x.ts_ms);
+}
+
+struct trade_tick {
+  std::string venue;
+  std::string symbol;
+  int64_t price = 0;
+  int64_t qty = 0;
+  /// The taker's side.
+  side aggressor = side::buy;
+  uint64_t seq = 0;
+  int64_t ts_ms = 0;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, trade_tick& x) {
+  return f(caf::meta::type_name("tfarm.trade_tick"), x.venue, x.symbol, x.price, x.qty, x.aggressor,
+           x.seq, x.ts_ms);
+}
+
+/// Fault injection of a simulated venue, from config and at run time.
+/// Probabilities are in parts per million (integers cross nodes intact).
+struct venue_faults {
+  /// Added to every answer: mean and spread (uniform in mean +- jitter).
+  int64_t latency_us = 0;
+  int64_t latency_jitter_us = 0;
+  /// Requests refused with venue_unavailable / rate_limited, unprocessed.
+  uint32_t error_ppm = 0;
+  uint32_t rate_limit_ppm = 0;
+  /// Submissions processed whose answer is lost (the session times out).
+  uint32_t drop_reply_ppm = 0;
+  /// Deterministic variants for tests: the next N requests are refused
+  /// (venue_unavailable), the next N submissions' answers are lost.
+  uint32_t fail_next = 0;
+  uint32_t drop_next = 0;
+  /// While true every request is refused as disconnected and no market
+  /// data goes out.
+  bool disconnected = false;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, venue_faults& x) {
+  return f(caf::meta::type_name("tfarm.venue_faults"), x.latency_us, x.latency_jitter_us,
+           x.error_ppm, x.rate_limit_ppm, x.drop_reply_ppm, x.fail_next, x.drop_next,
+           x.disconnected);
+}
+
+/// A session's health, for `/api/exchanges/status` and the console.
+struct exchange_status {
+  std::string account;
+  std::string primary;
+  std::string backup;
+  /// The venue orders go to now.
+  std::string active;
+  bool on_backup = false;
+  bool connected = false;
+  /// "connected", "degraded" (failures, no failover yet), "failed_over",
+  /// "disconnected" (no venue reachable), "auth_failed".
+  std::string state;
+  /// Round trips to the active venue, microseconds.
+  int64_t latency_ewma_us = 0;
+  int64_t latency_p99_us = 0;
+  /// The last `test` round trip (0 before the first).
+  int64_t last_test_us = 0;
+  std::string last_error;
+  int64_t last_error_at_ms = 0;
+  /// Requests the token bucket allows right now; queued orders waiting.
+  int64_t rate_budget = 0;
+  int64_t queued = 0;
+  uint32_t consecutive_failures = 0;
+  uint64_t orders = 0;
+  uint64_t acknowledged = 0;
+  uint64_t rejected = 0;
+  uint64_t retries = 0;
+  uint64_t timeouts = 0;
+  /// Orders whose fate a status query settled after a timeout.
+  uint64_t unknown_resolved = 0;
+  uint64_t fills = 0;
+  uint64_t failovers = 0;
+  uint64_t failbacks = 0;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, exchange_status& x) {
+  return f(caf::meta::type_name("tfarm.exchange_status"), x.account, x.primary, x.backup, x.active,
+           x.on_backup, x.connected, x.state, x.latency_ewma_us, x.latency_p99_us, x.last_test_us,
+           x.last_error, x.last_error_at_ms, x.rate_budget, x.queued, x.consecutive_failures,
+           x.orders, x.acknowledged, x.rejected, x.retries, x.timeouts, x.unknown_resolved, x.fills,
+           x.failovers, x.failbacks);
+}
+
+} // namespace tfarm::actors

@@ -1,0 +1,1051 @@
+#include "actors/exchange/exchange_session.hpp"
+
+#include <algorithm>
+#include <chrono>
+#include <cstdlib>
+
+#include <nlohmann/json.hpp>
+#include <spdlog/logger.h>
+
+#include "actors/exchange/error.hpp"
+#include "actors/exchange/secret_box.hpp"
+#include "actors/logger.hpp"
+#include "config/limits.hpp"
+#include "runtime/actor_registry.hpp"
+#include "runtime/checkpoint.hpp"
+#include "runtime/error_text.hpp"
+
+namespace tfarm::actors {
+
+namespace {
+
+/// Where the session's venues live in the tree.
+const std::string venues_path = "/exchanges/venues";
+const std::string sessions_path = "/exchanges/sessions";
+
+/// Environment variable with the master key (overrides the key file).
+constexpr const char* master_key_env = "TFARM_MASTER_KEY";
+
+/// Orders between two publications of the registry description.
+constexpr uint64_t describe_every_orders = 1'000;
+
+int64_t now_us() {
+  return std::chrono::duration_cast<std::chrono::microseconds>(
+             std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+
+int64_t now_ns() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(
+             std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+
+caf::error fail(exchange_errc code, std::string message) {
+  return caf::error{code, std::move(message)};
+}
+
+std::string text_of(const caf::error& err) {
+  auto reason = exchange_reason(err);
+  auto message = runtime::message_of(err);
+  if (reason == exchange_errc::timeout && message.empty())
+    return "timeout: no answer in time";
+  if (reason == exchange_errc::disconnected && message.empty())
+    return "disconnected: the venue's actor is gone";
+  return runtime::to_text(err);
+}
+
+} // namespace
+
+std::string venue_path(const std::string& venue) {
+  return runtime::child_path(venues_path, venue);
+}
+
+std::string session_path(const std::string& venue, const std::string& account) {
+  return runtime::child_path(runtime::child_path(sessions_path, venue), account);
+}
+
+std::map<std::string, std::string> session_params(const config::exchange_settings& ex,
+                                                  const config::session_settings& s) {
+  std::map<std::string, std::string> p;
+  p["account"] = s.account;
+  p["primary"] = s.venue;
+  for (auto& v : ex.venues) {
+    if (v.name != s.venue)
+      continue;
+    p["backup"] = v.backup;
+    p["rate_per_s"] = std::to_string(v.rate_per_s);
+    p["burst"] = std::to_string(v.burst);
+    p["credentials." + v.name] = v.credentials ? "1" : "0";
+    for (auto& b : ex.venues)
+      if (b.name == v.backup)
+        p["credentials." + b.name] = b.credentials ? "1" : "0";
+  }
+  p["timeout_ms"] = std::to_string(ex.request_timeout.count());
+  p["retry_max"] = std::to_string(ex.retry_max);
+  p["backoff_min_ms"] = std::to_string(ex.backoff_min.count());
+  p["backoff_max_ms"] = std::to_string(ex.backoff_max.count());
+  p["backoff_jitter_ppm"] = std::to_string(static_cast<int64_t>(ex.backoff_jitter * 1e6 + 0.5));
+  p["failover_after"] = std::to_string(ex.failover_after);
+  p["failback"] = ex.failback;
+  p["probe_interval_ms"] = std::to_string(ex.probe_interval.count());
+  p["failback_probes"] = std::to_string(ex.failback_probes);
+  p["master_key_file"] = ex.master_key_file;
+  return p;
+}
+
+exchange_session::exchange_session(caf::actor_config& cfg, runtime::spawn_context ctx)
+    : super(cfg, std::move(ctx)), account_(runtime::param(spec(), "account", spec().id)),
+      primary_(runtime::param(spec(), "primary", "")),
+      backup_(runtime::param(spec(), "backup", "")), active_(primary_),
+      master_key_file_(runtime::param(spec(), "master_key_file", "")),
+      timeout_ms_(
+          runtime::param_int(spec(), "timeout_ms", config::exchange_request_timeout_ms_default)),
+      retry_max_(static_cast<uint32_t>(
+          runtime::param_int(spec(), "retry_max", config::exchange_retry_max_default))),
+      failover_after_(static_cast<uint32_t>(std::max<int64_t>(
+          runtime::param_int(spec(), "failover_after", config::exchange_failover_after_default),
+          1))),
+      auto_failback_(runtime::param(spec(), "failback", "auto") == "auto"),
+      probe_interval_ms_(
+          std::max<int64_t>(runtime::param_int(spec(), "probe_interval_ms",
+                                               config::exchange_probe_interval_ms_default),
+                            1)),
+      failback_probes_(static_cast<uint32_t>(std::max<int64_t>(
+          runtime::param_int(spec(), "failback_probes", config::exchange_failback_probes_default),
+          1))),
+      bucket_(runtime::param_int(spec(), "rate_per_s", config::exchange_rate_per_s_default),
+              runtime::param_int(spec(), "burst", config::exchange_burst_default), now_us()),
+      jitter_(static_cast<uint64_t>(now_ns())) {
+  backoff_.min = config::milliseconds{
+      runtime::param_int(spec(), "backoff_min_ms", config::exchange_backoff_min_ms_default)};
+  backoff_.max = config::milliseconds{
+      runtime::param_int(spec(), "backoff_max_ms", config::exchange_backoff_max_ms_default)};
+  backoff_.jitter_ppm =
+      static_cast<uint32_t>(runtime::param_int(spec(), "backoff_jitter_ppm", 200'000));
+  for (auto& name : {primary_, backup_}) {
+    if (name.empty())
+      continue;
+    venue_link v;
+    v.name = name;
+    v.credentials = runtime::param(spec(), "credentials." + name, "0") == "1";
+    v.ready = !v.credentials;
+    venues_.emplace(name, std::move(v));
+  }
+  set_down_handler([this](caf::down_msg& msg) {
+    for (auto& [name, v] : venues_) {
+      if (v.handle && v.handle.address() == msg.source) {
+        v.handle = venue_actor{};
+        v.ready = !v.credentials;
+        if (name == active_)
+          note_failure(name, fail(exchange_errc::disconnected,
+                                  "venue " + name + " went down: " + runtime::to_text(msg.reason)));
+      }
+    }
+    for (auto& [symbol, subs] : subscribers_)
+      subs.erase(std::remove_if(subs.begin(), subs.end(),
+                                [&](const caf::actor& a) { return a.address() == msg.source; }),
+                 subs.end());
+  });
+}
+
+runtime::kind_info exchange_session::kind() {
+  return runtime::make_kind<exchange_session>(
+      "exchange_session",
+      "exchange session: rate limit, retries, unknown-order resolution, failover, market data");
+}
+
+exchange_session::behavior_type exchange_session::make_behavior() {
+  for (auto& [name, v] : venues_)
+    if (v.credentials)
+      logon(v);
+  log().info("session {}: {} on {}{}", path(), account_, primary_,
+             backup_.empty() ? "" : " (backup " + backup_ + ")");
+  return {
+      [this](order_request& r) -> caf::result<order_report> {
+        // Before the promise: making it takes the sender out of the message.
+        auto owner = caf::actor_cast<caf::actor>(current_sender());
+        auto rp = make_response_promise<order_report>();
+        submit(r, std::move(owner), rp);
+        return rp;
+      },
+      [this](cancel_order_atom, std::string& id) -> caf::result<order_report> {
+        auto i = orders_.find(id);
+        auto venue = i != orders_.end() ? i->second.req.venue : active_;
+        auto h = handle(venue);
+        if (!h)
+          return fail(exchange_errc::disconnected, "venue " + venue + " is not reachable");
+        auto rp = make_response_promise<order_report>();
+        request(h, std::chrono::milliseconds{timeout_ms_}, cancel_order_atom_v, account_, id)
+            .then(
+                [this, rp](order_report& rep) mutable {
+                  update(rep);
+                  rp.deliver(rep);
+                },
+                [this, rp, venue](caf::error& err) mutable {
+                  if (is_retryable(err))
+                    note_failure(venue, err);
+                  rp.deliver(err);
+                });
+        return rp;
+      },
+      [this](order_status_atom, std::string& id) -> caf::result<order_report> {
+        auto i = orders_.find(id);
+        std::vector<std::string> where;
+        if (i != orders_.end() && !i->second.req.venue.empty())
+          where.push_back(i->second.req.venue);
+        for (auto& name : {active_, primary_, backup_})
+          if (!name.empty() && std::find(where.begin(), where.end(), name) == where.end())
+            where.push_back(name);
+        auto rp = make_response_promise<order_report>();
+        query_venues(id, std::move(where), 0, rp);
+        return rp;
+      },
+      [this](session_status_atom) -> caf::result<exchange_status> {
+        publish_description();
+        return status_now();
+      },
+      [this](session_test_atom) -> caf::result<exchange_status> {
+        auto h = handle(active_);
+        if (!h)
+          return fail(exchange_errc::disconnected, "venue " + active_ + " is not reachable");
+        auto rp = make_response_promise<exchange_status>();
+        auto t0 = now_ns();
+        auto venue = active_;
+        request(h, std::chrono::milliseconds{timeout_ms_}, ping_atom_v)
+            .then(
+                [this, rp, t0](int64_t) mutable {
+                  auto ns = now_ns() - t0;
+                  last_test_us_ = std::max<int64_t>(ns / 1000, 1);
+                  note_success(ns);
+                  rp.deliver(status_now());
+                },
+                [this, rp, venue](caf::error& err) mutable {
+                  note_failure(venue, err);
+                  rp.deliver(
+                      caf::error{exchange_reason(err),
+                                 "venue " + venue + " did not answer the test: " + text_of(err)});
+                });
+        return rp;
+      },
+      [this](session_recover_atom) -> caf::result<exchange_status> {
+        log().warn("session {}: recovering connections", path());
+        consecutive_failures_ = 0;
+        for (auto& [name, v] : venues_) {
+          if (v.handle)
+            demonitor(v.handle.address());
+          v.handle = venue_actor{};
+          v.ready = !v.credentials;
+          v.auth_error.clear();
+          if (v.credentials)
+            logon(v);
+        }
+        auto rp = make_response_promise<exchange_status>();
+        auto h = handle(primary_);
+        if (!h) {
+          rp.deliver(status_now());
+          return rp;
+        }
+        request(h, std::chrono::milliseconds{timeout_ms_}, ping_atom_v)
+            .then(
+                [this, rp](int64_t) mutable {
+                  if (active_ != primary_)
+                    failback("recover: the primary answers");
+                  subscribe_all(active_);
+                  for (auto& [id, e] : orders_)
+                    if (e.at == phase::waiting)
+                      resolve(id);
+                  drain();
+                  rp.deliver(status_now());
+                },
+                [this, rp](caf::error& err) mutable {
+                  note_failure(primary_, err);
+                  rp.deliver(status_now());
+                });
+        return rp;
+      },
+      [this](md_subscribe_atom, std::vector<std::string>& symbols,
+             caf::actor& who) -> caf::result<std::vector<book_top>> {
+        for (auto& symbol : symbols) {
+          auto& subs = subscribers_[symbol];
+          if (who && std::find(subs.begin(), subs.end(), who) == subs.end()) {
+            subs.push_back(who);
+            monitor(who);
+          }
+        }
+        auto h = handle(active_);
+        if (!h)
+          return fail(exchange_errc::disconnected, "venue " + active_ + " is not reachable");
+        auto rp = make_response_promise<std::vector<book_top>>();
+        request(h, std::chrono::milliseconds{timeout_ms_}, md_subscribe_atom_v, symbols,
+                caf::actor_cast<caf::actor>(this))
+            .then([rp](std::vector<book_top>& tops) mutable { rp.deliver(tops); },
+                  [rp](caf::error& err) mutable { rp.deliver(err); });
+        return rp;
+      },
+      [this](order_update_atom, order_report& rep) {
+        update(rep);
+        auto i = orders_.find(rep.client_order_id);
+        if (i != orders_.end() && i->second.owner)
+          caf::anon_send(i->second.owner, order_update_atom_v, rep);
+        if (i != orders_.end() && is_final(rep.state) && i->second.waiters.empty())
+          orders_.erase(i);
+      },
+      [this](book_top& top) {
+        if (top.venue != active_)
+          return;
+        if (auto i = subscribers_.find(top.symbol); i != subscribers_.end())
+          for (auto& s : i->second)
+            caf::anon_send(s, top);
+      },
+      [this](trade_tick& t) {
+        if (t.venue != active_)
+          return;
+        if (auto i = subscribers_.find(t.symbol); i != subscribers_.end())
+          for (auto& s : i->second)
+            caf::anon_send(s, t);
+      },
+      [this](session_timer_atom, std::string& what, uint64_t gen) { on_timer(what, gen); },
+  };
+}
+
+// -- orders ----------------------------------------------------------------------------
+
+caf::error exchange_session::validate(const order_request& r) const {
+  auto bad = [&](const std::string& why) {
+    return fail(exchange_errc::invalid_order, "order " + r.client_order_id + ": " + why);
+  };
+  if (r.client_order_id.empty() || r.client_order_id.size() > config::client_order_id_chars_max)
+    return fail(exchange_errc::invalid_order,
+                "client order id must be 1 to " +
+                    std::to_string(config::client_order_id_chars_max) + " characters");
+  for (auto c : r.client_order_id)
+    if (c < 0x21 || c > 0x7e)
+      return bad("client order id must be printable ASCII without spaces");
+  if (r.symbol.empty())
+    return bad("no symbol");
+  if (r.qty <= 0)
+    return bad("quantity must be positive, got " + std::to_string(r.qty));
+  if (r.type == order_type::limit && r.price <= 0)
+    return bad("limit price must be positive, got " + std::to_string(r.price));
+  if (r.type == order_type::market && r.price != 0)
+    return bad("a market order has no price (got " + std::to_string(r.price) + ")");
+  return {};
+}
+
+void exchange_session::submit(order_request& r, caf::actor owner, report_promise rp) {
+  if (auto err = validate(r)) {
+    ++rejected_;
+    rp.deliver(err);
+    return;
+  }
+  r.account = account_;
+  if (auto i = orders_.find(r.client_order_id); i != orders_.end()) {
+    auto& e = i->second;
+    if (e.req.symbol != r.symbol || e.req.s != r.s || e.req.type != r.type ||
+        e.req.price != r.price || e.req.qty != r.qty) {
+      rp.deliver(fail(exchange_errc::duplicate_order, "client order id " + r.client_order_id +
+                                                          " is in use by another order of " +
+                                                          account_));
+      return;
+    }
+    // The same order again (a caller's retry): answered like the first.
+    if (e.at == phase::done)
+      rp.deliver(e.last);
+    else
+      e.waiters.push_back(std::move(rp));
+    return;
+  }
+  if (queue_.size() >= config::exchange_queue_orders_max) {
+    rp.deliver(fail(exchange_errc::rate_limited,
+                    "session " + account_ + "@" + active_ + ": " + std::to_string(queue_.size()) +
+                        " orders wait for rate budget already (" +
+                        std::to_string(bucket_.rate_per_s()) + "/s, queue limit " +
+                        std::to_string(config::exchange_queue_orders_max) + ")"));
+    return;
+  }
+  auto st = node() ? caf::actor_cast<persistence::store_actor>(node()->store())
+                   : persistence::store_actor{};
+  if (!st) {
+    rp.deliver(fail(exchange_errc::venue_unavailable,
+                    "no store on this node: orders cannot be recorded before they leave"));
+    return;
+  }
+  auto id = r.client_order_id;
+  auto& e = orders_[id];
+  e.req = r;
+  e.req.venue = active_;
+  e.owner = std::move(owner);
+  e.waiters.push_back(std::move(rp));
+  ++orders_sent_;
+  persistence::order_record rec;
+  rec.client_order_id = id;
+  rec.agent = r.agent.empty() ? account_ : r.agent;
+  rec.account = account_;
+  rec.venue = active_;
+  rec.symbol = r.symbol;
+  rec.side = to_string(r.s);
+  rec.type = to_string(r.type);
+  rec.price = r.price;
+  rec.qty = r.qty;
+  rec.status = to_string(order_state::pending);
+  request(st, std::chrono::milliseconds{config::store_request_timeout_ms},
+          persistence::record_order_atom_v, std::move(rec))
+      .then([this, id](bool fresh) { recorded(id, fresh); },
+            [this, id](caf::error& err) {
+              auto i = orders_.find(id);
+              if (i == orders_.end())
+                return;
+              // Not recorded (or not known to be): nothing left; the caller
+              // may retry with the same id, which the store then settles.
+              auto waiters = std::move(i->second.waiters);
+              orders_.erase(i);
+              auto why = caf::error{exchange_errc::venue_unavailable,
+                                    "order " + id +
+                                        " not sent: recording it failed: " + runtime::to_text(err)};
+              for (auto& w : waiters)
+                w.deliver(why);
+            });
+  if (orders_sent_ % describe_every_orders == 0)
+    publish_description();
+}
+
+void exchange_session::recorded(const std::string& id, bool fresh) {
+  auto i = orders_.find(id);
+  if (i == orders_.end())
+    return;
+  auto& e = i->second;
+  if (fresh) {
+    enqueue(id);
+    return;
+  }
+  // The store knew the id: the order may have left before (a restart, a
+  // caller's retry). Ask every venue it may be on before sending it.
+  log().info("session {}: order {} was recorded before; asking the venues first", path(), id);
+  e.candidates.clear();
+  for (auto& name : {primary_, backup_})
+    if (!name.empty())
+      e.candidates.push_back(name);
+  e.candidate = 0;
+  e.attempts = 0;
+  resolve(id);
+}
+
+void exchange_session::enqueue(const std::string& id) {
+  auto& e = orders_[id];
+  e.at = phase::queued;
+  if (queue_.empty() && venues_[active_].ready && bucket_.try_take(now_us())) {
+    send_order(id);
+    return;
+  }
+  queue_.push_back(id);
+  drain();
+}
+
+void exchange_session::drain() {
+  auto& v = venues_[active_];
+  if (!v.auth_error.empty()) {
+    auto err = fail(exchange_errc::authentication_failed, v.auth_error);
+    while (!queue_.empty()) {
+      auto id = queue_.front();
+      queue_.pop_front();
+      give_up(id, err);
+    }
+    return;
+  }
+  if (!v.ready) // a logon is on its way; it drains when done
+    return;
+  while (!queue_.empty()) {
+    if (!bucket_.try_take(now_us()))
+      break;
+    auto id = queue_.front();
+    queue_.pop_front();
+    if (orders_.count(id) > 0)
+      send_order(id);
+  }
+  if (!queue_.empty() && !drain_armed_) {
+    drain_armed_ = true;
+    auto wait = std::max<int64_t>(bucket_.wait_us(now_us()), 1);
+    delayed_send(this, std::chrono::microseconds{wait}, session_timer_atom_v, std::string{"drain"},
+                 uint64_t{0});
+  }
+}
+
+void exchange_session::send_order(const std::string& id) {
+  auto& e = orders_[id];
+  e.at = phase::sent;
+  e.req.venue = active_;
+  e.candidates = {active_};
+  e.candidate = 0;
+  e.sent_ns = now_ns();
+  auto gen = ++e.timer_gen;
+  auto h = handle(active_);
+  if (!h) {
+    send_failed(id, fail(exchange_errc::disconnected, "venue " + active_ + " is not running"));
+    return;
+  }
+  request(h, std::chrono::milliseconds{timeout_ms_}, e.req)
+      .then(
+          [this, id, gen](order_report& rep) {
+            auto i = orders_.find(id);
+            if (i != orders_.end() && i->second.timer_gen == gen)
+              acknowledged(id, rep);
+            else
+              update(rep);
+          },
+          [this, id, gen](caf::error& err) {
+            auto i = orders_.find(id);
+            if (i != orders_.end() && i->second.timer_gen == gen)
+              send_failed(id, err);
+          });
+}
+
+void exchange_session::acknowledged(const std::string& id, order_report& rep) {
+  auto& e = orders_[id];
+  note_success(now_ns() - e.sent_ns);
+  ++acknowledged_;
+  if (rep.state == order_state::rejected)
+    ++rejected_;
+  finish(id, rep);
+}
+
+void exchange_session::send_failed(const std::string& id, const caf::error& err) {
+  auto& e = orders_[id];
+  auto reason = exchange_reason(err);
+  note_failure(e.req.venue, err);
+  bool maybe_taken = err == caf::sec::request_timeout || err == caf::sec::request_receiver_down ||
+                     reason == exchange_errc::timeout || reason == exchange_errc::duplicate_order;
+  if (maybe_taken) {
+    // The venue may have the order: its status decides, never a resend.
+    ++timeouts_;
+    log().warn("session {}: order {} is unknown after '{}'; reading its status", path(), id,
+               text_of(err));
+    e.state = order_state::unknown;
+    e.candidates = {e.req.venue};
+    e.candidate = 0;
+    e.attempts = 0;
+    e.at = phase::resolving;
+    arm(id, e, backoff_us(1));
+    return;
+  }
+  if (is_retryable(err) && e.attempts < retry_max_) {
+    // Refused before processing: safe to send again (the venue may change
+    // if the session failed over meanwhile).
+    ++e.attempts;
+    ++retries_;
+    e.at = phase::queued;
+    arm(id, e, backoff_us(e.attempts));
+    return;
+  }
+  if (is_retryable(err))
+    give_up(id,
+            caf::error{reason, "order " + id + " not placed after " +
+                                   std::to_string(e.attempts + 1) + " attempts: " + text_of(err)});
+  else
+    give_up(id, err);
+}
+
+void exchange_session::query_venues(std::string id, std::vector<std::string> where, size_t k,
+                                    report_promise rp) {
+  while (k < where.size() && !handle(where[k]))
+    ++k;
+  if (k >= where.size()) {
+    rp.deliver(fail(exchange_errc::unknown_order,
+                    "no reachable venue of " + account_ + " knows order " + id));
+    return;
+  }
+  auto h = handle(where[k]);
+  request(h, std::chrono::milliseconds{timeout_ms_}, order_status_atom_v, account_, id)
+      .then(
+          [this, rp](order_report& rep) mutable {
+            update(rep);
+            rp.deliver(rep);
+          },
+          [this, id, where, k, rp](caf::error& err) mutable {
+            if (exchange_reason(err) == exchange_errc::unknown_order)
+              query_venues(std::move(id), std::move(where), k + 1, std::move(rp));
+            else
+              rp.deliver(err);
+          });
+}
+
+void exchange_session::resolve(const std::string& id) {
+  auto i = orders_.find(id);
+  if (i == orders_.end())
+    return;
+  auto& e = i->second;
+  e.at = phase::resolving;
+  if (e.candidate >= e.candidates.size()) {
+    // Every venue that could hold it says it never saw it: send it now.
+    log().info("session {}: no venue has order {}; sending it", path(), id);
+    enqueue(id);
+    return;
+  }
+  auto venue = e.candidates[e.candidate];
+  auto gen = ++e.timer_gen;
+  auto h = handle(venue);
+  auto retry = [this, id](const caf::error& err) {
+    auto& x = orders_[id];
+    if (++x.attempts > retry_max_) {
+      x.at = phase::waiting;
+      give_up(id, caf::error{exchange_errc::order_unknown,
+                             "order " + id + ": no answer from venue " + x.candidates[x.candidate] +
+                                 " after " + std::to_string(x.attempts) + " status queries (" +
+                                 text_of(err) + "); not resubmitted, ask for its status later"});
+      return;
+    }
+    arm(id, x, backoff_us(x.attempts));
+  };
+  if (!h) {
+    retry(fail(exchange_errc::disconnected, "venue " + venue + " is not running"));
+    return;
+  }
+  request(h, std::chrono::milliseconds{timeout_ms_}, order_status_atom_v, account_, id)
+      .then(
+          [this, id, gen](order_report& rep) {
+            auto j = orders_.find(id);
+            if (j == orders_.end() || j->second.timer_gen != gen)
+              return update(rep);
+            ++unknown_resolved_;
+            log().info("session {}: order {} found on {}: {}", path(), id, rep.venue,
+                       to_string(rep.state));
+            j->second.req.venue = rep.venue;
+            finish(id, rep);
+          },
+          [this, id, gen, retry](caf::error& err) {
+            auto j = orders_.find(id);
+            if (j == orders_.end() || j->second.timer_gen != gen)
+              return;
+            if (exchange_reason(err) == exchange_errc::unknown_order) {
+              ++j->second.candidate;
+              j->second.attempts = 0;
+              resolve(id);
+              return;
+            }
+            retry(err);
+          });
+}
+
+void exchange_session::give_up(const std::string& id, const caf::error& err) {
+  auto i = orders_.find(id);
+  if (i == orders_.end())
+    return;
+  auto& e = i->second;
+  auto waiters = std::move(e.waiters);
+  e.waiters.clear();
+  if (e.at == phase::waiting) {
+    // Unknown: kept, so that a later status query or recovery settles it.
+    record_status(id, order_state::unknown);
+  } else {
+    ++rejected_;
+    record_status(id, order_state::rejected);
+    orders_.erase(i);
+  }
+  log().warn("session {}: {}", path(), runtime::to_text(err));
+  for (auto& w : waiters)
+    w.deliver(err);
+}
+
+void exchange_session::finish(const std::string& id, order_report& rep) {
+  auto i = orders_.find(id);
+  if (i == orders_.end())
+    return;
+  auto& e = i->second;
+  e.state = rep.state;
+  e.at = phase::done;
+  e.last = rep;
+  record_status(id, rep.state);
+  record_fills(rep);
+  auto waiters = std::move(e.waiters);
+  e.waiters.clear();
+  if (is_final(rep.state))
+    orders_.erase(i);
+  for (auto& w : waiters)
+    w.deliver(rep);
+}
+
+void exchange_session::update(order_report& rep) {
+  record_fills(rep);
+  auto i = orders_.find(rep.client_order_id);
+  if (i == orders_.end())
+    return;
+  auto& e = i->second;
+  if (e.at == phase::done) {
+    e.last.state = rep.state;
+    e.last.filled = rep.filled;
+    e.last.notional = rep.notional;
+    e.last.reason = rep.reason;
+  }
+  if (e.state != rep.state) {
+    e.state = rep.state;
+    record_status(rep.client_order_id, rep.state);
+  }
+}
+
+void exchange_session::record_fills(const order_report& rep) {
+  auto st = node() ? caf::actor_cast<persistence::store_actor>(node()->store())
+                   : persistence::store_actor{};
+  for (auto& f : rep.fills) {
+    ++fills_;
+    if (!st)
+      continue;
+    persistence::fill_record x;
+    x.venue_fill_id = f.fill_id;
+    x.client_order_id = f.client_order_id;
+    x.price = f.price;
+    x.qty = f.qty;
+    x.fee = f.fee;
+    x.ts_ms = f.ts_ms;
+    request(st, std::chrono::milliseconds{config::store_request_timeout_ms},
+            persistence::record_fill_atom_v, std::move(x))
+        .then([](bool) {},
+              [this, fid = f.fill_id](caf::error& err) {
+                log().error("session {}: fill {} not recorded: {}", path(), fid,
+                            runtime::to_text(err));
+              });
+  }
+}
+
+void exchange_session::record_status(const std::string& id, order_state s) {
+  auto st = node() ? caf::actor_cast<persistence::store_actor>(node()->store())
+                   : persistence::store_actor{};
+  if (!st)
+    return;
+  persistence::order_update u;
+  u.client_order_id = id;
+  u.status = to_string(s);
+  request(st, std::chrono::milliseconds{config::store_request_timeout_ms},
+          persistence::update_order_atom_v, std::move(u))
+      .then([](bool) {},
+            [this, id](caf::error& err) {
+              log().error("session {}: status of order {} not recorded: {}", path(), id,
+                          runtime::to_text(err));
+            });
+}
+
+void exchange_session::arm(const std::string& id, order_entry& e, int64_t delay_us) {
+  auto gen = ++e.timer_gen;
+  delayed_send(this, std::chrono::microseconds{std::max<int64_t>(delay_us, 1)},
+               session_timer_atom_v, "o:" + id, gen);
+}
+
+void exchange_session::on_timer(const std::string& what, uint64_t gen) {
+  if (what == "drain") {
+    drain_armed_ = false;
+    drain();
+    return;
+  }
+  if (what == "probe") {
+    probe_armed_ = false;
+    probe();
+    return;
+  }
+  if (what.rfind("o:", 0) != 0)
+    return;
+  auto id = what.substr(2);
+  auto i = orders_.find(id);
+  if (i == orders_.end() || i->second.timer_gen != gen)
+    return;
+  if (i->second.at == phase::resolving)
+    resolve(id);
+  else if (i->second.at == phase::queued)
+    enqueue(id);
+}
+
+// -- venues ---------------------------------------------------------------------------------
+
+exchange_session::venue_link* exchange_session::link(const std::string& venue) {
+  auto i = venues_.find(venue);
+  return i != venues_.end() ? &i->second : nullptr;
+}
+
+venue_actor exchange_session::handle(const std::string& venue) {
+  auto v = link(venue);
+  if (v == nullptr)
+    return {};
+  if (v->handle)
+    return v->handle;
+  if (!node())
+    return {};
+  auto entry = node()->registry().find(venue_path(venue));
+  if (!entry || !entry->handle())
+    return {};
+  v->handle = caf::actor_cast<venue_actor>(entry->handle());
+  monitor(v->handle);
+  return v->handle;
+}
+
+void exchange_session::logon(venue_link& v) {
+  if (v.logging_on)
+    return;
+  auto st = node() ? caf::actor_cast<persistence::store_actor>(node()->store())
+                   : persistence::store_actor{};
+  auto name = v.name;
+  auto failed = [this, name](const std::string& why) {
+    auto l = link(name);
+    if (l == nullptr)
+      return;
+    l->logging_on = false;
+    l->auth_error = "session " + account_ + "@" + name + ": " + why;
+    last_error_ = l->auth_error;
+    last_error_at_ms_ = runtime::unix_now_ms();
+    alert("error", "exchange.auth_failed", l->auth_error);
+    if (name == active_)
+      drain();
+  };
+  if (!st)
+    return failed("no store on this node to load the credential from");
+  std::string hex;
+  if (auto env = std::getenv(master_key_env); env != nullptr && *env != '\0') {
+    hex = env;
+  } else if (master_key_file_.empty()) {
+    return failed(std::string{"venue "} + name +
+                  " needs credentials, but no master key is given (" + master_key_env +
+                  " or [exchange] master_key_file)");
+  }
+  auto box = hex.empty() ? secret_box::from_file(master_key_file_) : secret_box::from_hex(hex);
+  if (!box)
+    return failed(runtime::message_of(box.error()));
+  v.logging_on = true;
+  v.auth_error.clear();
+  request(st, std::chrono::milliseconds{config::store_request_timeout_ms},
+          persistence::load_credential_atom_v, name, account_)
+      .then(
+          [this, name, box = *box, failed](persistence::credential_record& c) {
+            auto secret = box.open(c.sealed, c.venue + "/" + c.account + "/" + c.key_id);
+            if (!secret)
+              return failed("cannot open credential " + c.key_id + ": " +
+                            runtime::message_of(secret.error()));
+            auto proof = secret_box::sign(*secret, account_ + "/" + c.key_id);
+            auto h = handle(name);
+            if (!h)
+              return failed("venue " + name + " is not running");
+            auto key_id = c.key_id;
+            request(h, std::chrono::milliseconds{timeout_ms_}, logon_atom_v, account_, key_id,
+                    proof)
+                .then(
+                    [this, name, key_id](bool) {
+                      auto l = link(name);
+                      if (l == nullptr)
+                        return;
+                      l->logging_on = false;
+                      l->ready = true;
+                      log().info("session {}: logged on to {} with key {}", path(), name, key_id);
+                      if (name == active_)
+                        drain();
+                    },
+                    [failed](caf::error& err) { failed("logon refused: " + text_of(err)); });
+          },
+          [failed](caf::error& err) { failed(runtime::message_of(err)); });
+}
+
+void exchange_session::note_success(int64_t latency_ns) {
+  consecutive_failures_ = 0;
+  auto us = std::max<int64_t>(latency_ns / 1000, 0);
+  latency_us_.record(us);
+  latency_ewma_us_ = latency_ewma_us_ == 0 ? us : latency_ewma_us_ + (us - latency_ewma_us_) / 8;
+}
+
+void exchange_session::note_failure(const std::string& venue, const caf::error& err) {
+  last_error_ = text_of(err);
+  last_error_at_ms_ = runtime::unix_now_ms();
+  if (venue != active_)
+    return;
+  ++consecutive_failures_;
+  auto reason = exchange_reason(err);
+  if (reason == exchange_errc::disconnected)
+    failover("venue " + venue + " disconnected: " + last_error_);
+  else if (consecutive_failures_ >= failover_after_)
+    failover(std::to_string(consecutive_failures_) + " consecutive failures on " + venue +
+             ", the last: " + last_error_);
+}
+
+void exchange_session::failover(const std::string& why) {
+  if (backup_.empty() || active_ == backup_)
+    return;
+  active_ = backup_;
+  ++failovers_;
+  consecutive_failures_ = 0;
+  healthy_probes_ = 0;
+  alert("error", "exchange.failover",
+        account_ + ": " + primary_ + " -> " + backup_ + " (" + why + ")");
+  subscribe_all(active_);
+  if (!probe_armed_) {
+    probe_armed_ = true;
+    delayed_send(this, std::chrono::milliseconds{probe_interval_ms_}, session_timer_atom_v,
+                 std::string{"probe"}, uint64_t{0});
+  }
+  publish_description();
+  drain();
+}
+
+void exchange_session::failback(const std::string& why) {
+  if (active_ == primary_)
+    return;
+  active_ = primary_;
+  ++failbacks_;
+  consecutive_failures_ = 0;
+  alert("warning", "exchange.failback",
+        account_ + ": " + backup_ + " -> " + primary_ + " (" + why + ")");
+  subscribe_all(active_);
+  // Orders left unknown on the primary can be settled now.
+  for (auto& [id, e] : orders_)
+    if (e.at == phase::waiting) {
+      e.attempts = 0;
+      resolve(id);
+    }
+  publish_description();
+  drain();
+}
+
+void exchange_session::probe() {
+  if (active_ == primary_)
+    return;
+  auto rearm = [this] {
+    if (probe_armed_ || active_ == primary_)
+      return;
+    probe_armed_ = true;
+    delayed_send(this, std::chrono::milliseconds{probe_interval_ms_}, session_timer_atom_v,
+                 std::string{"probe"}, uint64_t{0});
+  };
+  auto h = handle(primary_);
+  if (!h) {
+    healthy_probes_ = 0;
+    rearm();
+    return;
+  }
+  request(h, std::chrono::milliseconds{timeout_ms_}, ping_atom_v)
+      .then(
+          [this, rearm](int64_t) {
+            ++healthy_probes_;
+            if (auto_failback_ && healthy_probes_ >= failback_probes_)
+              failback(std::to_string(healthy_probes_) + " healthy probes of " + primary_);
+            else
+              rearm();
+          },
+          [this, rearm](caf::error&) {
+            healthy_probes_ = 0;
+            rearm();
+          });
+}
+
+void exchange_session::subscribe_all(const std::string& venue) {
+  std::vector<std::string> symbols;
+  for (auto& [symbol, subs] : subscribers_)
+    if (!subs.empty())
+      symbols.push_back(symbol);
+  auto h = handle(venue);
+  if (symbols.empty() || !h)
+    return;
+  request(h, std::chrono::milliseconds{timeout_ms_}, md_subscribe_atom_v, symbols,
+          caf::actor_cast<caf::actor>(this))
+      .then(
+          [this](std::vector<book_top>& tops) {
+            for (auto& top : tops)
+              if (auto i = subscribers_.find(top.symbol); i != subscribers_.end())
+                for (auto& s : i->second)
+                  caf::anon_send(s, top);
+          },
+          [this, venue](caf::error& err) {
+            log().warn("session {}: market data from {} not subscribed: {}", path(), venue,
+                       text_of(err));
+          });
+}
+
+void exchange_session::alert(const std::string& level, const std::string& action,
+                             const std::string& detail) {
+  if (level == "error")
+    log().error("ALERT {} {}: {}", action, path(), detail);
+  else
+    log().warn("ALERT {} {}: {}", action, path(), detail);
+  auto st = node() ? caf::actor_cast<persistence::store_actor>(node()->store())
+                   : persistence::store_actor{};
+  if (!st)
+    return;
+  persistence::audit_record a;
+  a.actor = path();
+  a.user = "system";
+  a.action = action;
+  a.detail = detail;
+  request(st, std::chrono::milliseconds{config::store_request_timeout_ms},
+          persistence::append_audit_atom_v, std::move(a))
+      .then([](uint64_t) {},
+            [this, action](caf::error& err) {
+              log().error("session {}: audit of {} failed: {}", path(), action,
+                          runtime::to_text(err));
+            });
+}
+
+int64_t exchange_session::backoff_us(uint32_t attempt) {
+  return runtime::restart_delay(backoff_, std::max<uint32_t>(attempt, 1), jitter_.next_unit())
+             .count() *
+         1000;
+}
+
+exchange_status exchange_session::status_now() const {
+  exchange_status s;
+  s.account = account_;
+  s.primary = primary_;
+  s.backup = backup_;
+  s.active = active_;
+  s.on_backup = active_ != primary_;
+  auto i = venues_.find(active_);
+  auto v = i != venues_.end() ? &i->second : nullptr;
+  auto running = v != nullptr &&
+                 (v->handle || (node() && node()->registry().find(venue_path(active_)) != nullptr));
+  s.connected = running && v->ready && v->auth_error.empty();
+  if (v != nullptr && !v->auth_error.empty())
+    s.state = "auth_failed";
+  else if (!s.connected)
+    s.state = "disconnected";
+  else if (s.on_backup)
+    s.state = "failed_over";
+  else if (consecutive_failures_ > 0)
+    s.state = "degraded";
+  else
+    s.state = "connected";
+  s.latency_ewma_us = latency_ewma_us_;
+  s.latency_p99_us = latency_us_.quantile(0.99);
+  s.last_test_us = last_test_us_;
+  s.last_error = last_error_;
+  s.last_error_at_ms = last_error_at_ms_;
+  s.rate_budget = bucket_.available(now_us());
+  s.queued = static_cast<int64_t>(queue_.size());
+  s.consecutive_failures = consecutive_failures_;
+  s.orders = orders_sent_;
+  s.acknowledged = acknowledged_;
+  s.rejected = rejected_;
+  s.retries = retries_;
+  s.timeouts = timeouts_;
+  s.unknown_resolved = unknown_resolved_;
+  s.fills = fills_;
+  s.failovers = failovers_;
+  s.failbacks = failbacks_;
+  return s;
+}
+
+std::string exchange_session::describe() const {
+  auto s = status_now();
+  nlohmann::json j = {{"account", s.account},
+                      {"primary", s.primary},
+                      {"backup", s.backup},
+                      {"active", s.active},
+                      {"state", s.state},
+                      {"latency_ewma_us", s.latency_ewma_us},
+                      {"latency_p99_us", s.latency_p99_us},
+                      {"last_error", s.last_error},
+                      {"rate_budget", s.rate_budget},
+                      {"queued", s.queued},
+                      {"orders", s.orders},
+                      {"acknowledged", s.acknowledged},
+                      {"rejected", s.rejected},
+                      {"retries", s.retries},
+                      {"timeouts", s.timeouts},
+                      {"unknown_resolved", s.unknown_resolved},
+                      {"fills", s.fills},
+                      {"failovers", s.failovers},
+                      {"failbacks", s.failbacks}};
+  return j.dump();
+}
+
+} // namespace tfarm::actors

@@ -1,0 +1,187 @@
+// One account's connection to a venue (and its backup): the only way an
+// order reaches an exchange.
+//
+// Contract, per order:
+//  - its client order id is recorded durably in the store (orders table)
+//    before it leaves; an id the store knows already is never simply sent
+//    again: the session first asks the venues whether they have it;
+//  - it waits for rate budget (token bucket per session, the venue's
+//    rate_per_s and burst) in a bounded queue;
+//  - a retryable refusal (rate_limited, venue_unavailable, disconnected:
+//    the venue did not take it) is retried with exponential backoff and
+//    jitter, up to retry_max; a fatal one (invalid order, insufficient
+//    funds, authentication) is answered at once;
+//  - no answer in time (or the venue died) makes it "unknown": its status
+//    is read from the venue it went to, with backoff, before anything else;
+//    only a venue that says it never saw the order gets it again (same
+//    client order id, so a venue that did see it refuses the duplicate).
+//    An unknown order never goes to another venue.
+// Failover: after failover_after consecutive failures, or a disconnect of
+// the active venue, new orders go to the backup venue, with an alert (log)
+// and an audit record; the primary is pinged every probe_interval and,
+// per the failback policy, taken back after failback_probes healthy pings.
+// Market data from the active venue is fanned out to subscribers by symbol.
+// Credentials (when the venue asks for them) are loaded through the store,
+// opened with the master key (secret_box) and never logged.
+//
+// The session keeps no checkpoint: everything durable is in the orders and
+// fills tables. Runs on CAF's scheduler; members are touched only by the
+// actor.
+#pragma once
+
+#include <cstdint>
+#include <deque>
+#include <map>
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "actors/exchange/exchange_interfaces.hpp"
+#include "actors/exchange/token_bucket.hpp"
+#include "config/farm_config.hpp"
+#include "config/supervision_policy.hpp"
+#include "persistence/store_actor.hpp"
+#include "runtime/latency_histogram.hpp"
+#include "runtime/managed_actor.hpp"
+#include "runtime/restart_backoff.hpp"
+
+namespace tfarm::actors {
+
+/// Path of a venue's actor and of a session's.
+std::string venue_path(const std::string& venue);
+std::string session_path(const std::string& venue, const std::string& account);
+
+/// The child parameters of a session from the farm's exchange settings.
+std::map<std::string, std::string> session_params(const config::exchange_settings& ex,
+                                                  const config::session_settings& s);
+
+class exchange_session : public runtime::basic_managed_actor<exchange_session_actor::base> {
+public:
+  using super = runtime::basic_managed_actor<exchange_session_actor::base>;
+  using report_promise = caf::typed_response_promise<order_report>;
+  using status_promise = caf::typed_response_promise<exchange_status>;
+
+  exchange_session(caf::actor_config& cfg, runtime::spawn_context ctx);
+
+  static runtime::kind_info kind();
+
+  behavior_type make_behavior() override;
+
+protected:
+  std::string describe() const override;
+
+private:
+  enum class phase : uint8_t { recording, queued, sent, resolving, waiting, done };
+
+  struct order_entry {
+    order_request req;
+    phase at = phase::recording;
+    order_state state = order_state::pending;
+    /// Gets (order_update_atom, order_report) for every later fill.
+    caf::actor owner;
+    std::vector<report_promise> waiters;
+    /// Attempts in the current phase (sends, or status queries).
+    uint32_t attempts = 0;
+    /// Venues that may hold the order, asked in turn before a resend.
+    std::vector<std::string> candidates;
+    size_t candidate = 0;
+    /// Ignores timers of an earlier phase.
+    uint64_t timer_gen = 0;
+    int64_t sent_ns = 0;
+    /// The venue's answer, kept current by updates (once phase is done).
+    order_report last;
+  };
+
+  struct venue_link {
+    std::string name;
+    venue_actor handle;
+    bool credentials = false;
+    /// Logged on (or no credentials needed).
+    bool ready = false;
+    bool logging_on = false;
+    /// Why it cannot trade (authentication), empty if it can.
+    std::string auth_error;
+  };
+
+  // -- orders -----------------------------------------------------------------------
+
+  void submit(order_request& r, caf::actor owner, report_promise rp);
+  caf::error validate(const order_request& r) const;
+  void recorded(const std::string& id, bool fresh);
+  void enqueue(const std::string& id);
+  void drain();
+  void send_order(const std::string& id);
+  void acknowledged(const std::string& id, order_report& rep);
+  void send_failed(const std::string& id, const caf::error& err);
+  void resolve(const std::string& id);
+  /// Answers `rp` with the status from the first of `where` (from `k` on)
+  /// that knows the order.
+  void query_venues(std::string id, std::vector<std::string> where, size_t k, report_promise rp);
+  void give_up(const std::string& id, const caf::error& err);
+  /// Answers every waiter of `e` and the store; drops a final order.
+  void finish(const std::string& id, order_report& rep);
+  void arm(const std::string& id, order_entry& e, int64_t delay_us);
+  void on_timer(const std::string& what, uint64_t gen);
+  void update(order_report& rep);
+  void record_fills(const order_report& rep);
+  void record_status(const std::string& id, order_state s);
+
+  // -- venues -------------------------------------------------------------------------
+
+  venue_link* link(const std::string& venue);
+  venue_actor handle(const std::string& venue);
+  void logon(venue_link& v);
+  void note_success(int64_t latency_ns);
+  void note_failure(const std::string& venue, const caf::error& err);
+  void failover(const std::string& why);
+  void failback(const std::string& why);
+  void probe();
+  void subscribe_all(const std::string& venue);
+  void alert(const std::string& level, const std::string& action, const std::string& detail);
+  exchange_status status_now() const;
+  int64_t backoff_us(uint32_t attempt);
+
+  std::string account_;
+  std::string primary_;
+  std::string backup_;
+  std::string active_;
+  std::string master_key_file_;
+  int64_t timeout_ms_;
+  uint32_t retry_max_;
+  config::restart_backoff backoff_;
+  uint32_t failover_after_;
+  bool auto_failback_;
+  int64_t probe_interval_ms_;
+  uint32_t failback_probes_;
+  /// Mutable: reading the budget refills it first.
+  mutable token_bucket bucket_;
+  runtime::jitter_source jitter_;
+
+  std::map<std::string, venue_link> venues_;
+  std::unordered_map<std::string, order_entry> orders_;
+  std::deque<std::string> queue_;
+  bool drain_armed_ = false;
+  bool probe_armed_ = false;
+  uint32_t healthy_probes_ = 0;
+  uint32_t consecutive_failures_ = 0;
+  /// symbol -> subscribers.
+  std::map<std::string, std::vector<caf::actor>> subscribers_;
+
+  runtime::latency_histogram latency_us_;
+  int64_t latency_ewma_us_ = 0;
+  int64_t last_test_us_ = 0;
+  std::string last_error_;
+  int64_t last_error_at_ms_ = 0;
+  uint64_t orders_sent_ = 0;
+  uint64_t acknowledged_ = 0;
+  uint64_t rejected_ = 0;
+  uint64_t retries_ = 0;
+  uint64_t timeouts_ = 0;
+  uint64_t unknown_resolved_ = 0;
+  uint64_t fills_ = 0;
+  uint64_t failovers_ = 0;
+  uint64_t failbacks_ = 0;
+};
+
+} // namespace tfarm::actors

@@ -1,0 +1,700 @@
+#include "actors/exchange/sim_venue.hpp"
+
+#include <algorithm>
+#include <fstream>
+#include <sstream>
+
+#include <nlohmann/json.hpp>
+#include <spdlog/logger.h>
+
+#include "actors/exchange/error.hpp"
+#include "actors/logger.hpp"
+#include "actors/vault/vault_names.hpp"
+#include "config/limits.hpp"
+#include "runtime/checkpoint.hpp"
+#include "runtime/error_text.hpp"
+
+namespace tfarm::actors {
+
+namespace {
+
+constexpr uint32_t ppm_one = 1'000'000;
+
+uint32_t to_ppm(double rate) {
+  return static_cast<uint32_t>(std::clamp(rate, 0.0, 1.0) * ppm_one + 0.5);
+}
+
+caf::error fail(exchange_errc code, std::string message) {
+  return caf::error{code, std::move(message)};
+}
+
+bool parse_side(const std::string& x, side& out) {
+  if (x == "buy")
+    out = side::buy;
+  else if (x == "sell")
+    out = side::sell;
+  else
+    return false;
+  return true;
+}
+
+bool parse_int(const std::string& x, int64_t& out) {
+  try {
+    size_t used = 0;
+    out = std::stoll(x, &used);
+    return used == x.size();
+  } catch (const std::exception&) {
+    return false;
+  }
+}
+
+} // namespace
+
+std::string to_string(order_state x) {
+  switch (x) {
+  case order_state::pending:
+    return "pending";
+  case order_state::open:
+    return "open";
+  case order_state::partially_filled:
+    return "partially_filled";
+  case order_state::filled:
+    return "filled";
+  case order_state::cancelled:
+    return "cancelled";
+  case order_state::rejected:
+    return "rejected";
+  case order_state::unknown:
+    return "unknown";
+  }
+  return "?";
+}
+
+bool is_final(order_state x) {
+  return x == order_state::filled || x == order_state::cancelled || x == order_state::rejected;
+}
+
+venue_faults to_faults(const config::venue_fault_settings& f) {
+  venue_faults x;
+  x.latency_us = f.latency.count() * 1000;
+  x.latency_jitter_us = f.latency_jitter.count() * 1000;
+  x.error_ppm = to_ppm(f.error_rate);
+  x.rate_limit_ppm = to_ppm(f.rate_limit_rate);
+  x.drop_reply_ppm = to_ppm(f.drop_rate);
+  x.disconnected = f.disconnected;
+  return x;
+}
+
+std::map<std::string, std::string> sim_venue_params(const config::venue_settings& v) {
+  std::string symbols;
+  for (auto& s : v.symbols)
+    symbols += (symbols.empty() ? "" : ",") + s;
+  auto f = to_faults(v.faults);
+  auto& m = v.market_data;
+  return {{"name", v.name},
+          {"symbols", symbols},
+          {"seed", std::to_string(v.seed)},
+          {"taker_fee_bps", std::to_string(v.taker_fee_bps)},
+          {"maker_fee_bps", std::to_string(v.maker_fee_bps)},
+          {"require_logon", v.credentials ? "1" : "0"},
+          {"interval_ms", std::to_string(m.interval.count())},
+          {"start_price", std::to_string(m.start_price)},
+          {"volatility_bps", std::to_string(m.volatility_bps)},
+          {"depth", std::to_string(m.depth)},
+          {"level_qty", std::to_string(m.level_qty)},
+          {"taker_ppm", std::to_string(to_ppm(m.taker_rate))},
+          {"replay", m.replay},
+          {"latency_us", std::to_string(f.latency_us)},
+          {"latency_jitter_us", std::to_string(f.latency_jitter_us)},
+          {"error_ppm", std::to_string(f.error_ppm)},
+          {"rate_limit_ppm", std::to_string(f.rate_limit_ppm)},
+          {"drop_ppm", std::to_string(f.drop_reply_ppm)},
+          {"disconnected", f.disconnected ? "1" : "0"}};
+}
+
+sim_venue::sim_venue(caf::actor_config& cfg, runtime::spawn_context ctx)
+    : super(cfg, std::move(ctx)), name_(runtime::param(spec(), "name", spec().id)),
+      require_logon_(runtime::param(spec(), "require_logon", "0") == "1"),
+      interval_ms_(
+          runtime::param_int(spec(), "interval_ms", config::market_data_interval_ms_default)),
+      volatility_bps_(
+          runtime::param_int(spec(), "volatility_bps", config::market_data_volatility_bps_default)),
+      depth_(runtime::param_int(spec(), "depth", config::market_data_depth_default)),
+      level_qty_(runtime::param_int(spec(), "level_qty", config::market_data_level_qty_default)),
+      taker_ppm_(static_cast<uint32_t>(runtime::param_int(spec(), "taker_ppm", 300'000))),
+      engine_(runtime::param_int(spec(), "taker_fee_bps", 0),
+              runtime::param_int(spec(), "maker_fee_bps", 0)),
+      market_rng_(static_cast<uint64_t>(runtime::param_int(spec(), "seed", 1))),
+      fault_rng_(static_cast<uint64_t>(runtime::param_int(spec(), "seed", 1)) ^
+                 0x9e3779b97f4a7c15ULL) {
+  auto start_price = std::max<int64_t>(
+      runtime::param_int(spec(), "start_price", config::market_data_start_price_default), 1);
+  for (auto& symbol : split_list(runtime::param(spec(), "symbols", "BTC-USD"))) {
+    symbol_state s;
+    auto dash = symbol.find('-');
+    s.base = symbol.substr(0, dash);
+    s.quote = dash == std::string::npos ? std::string{} : symbol.substr(dash + 1);
+    s.mid = start_price;
+    s.top.venue = name_;
+    s.top.symbol = symbol;
+    symbols_.emplace(symbol, std::move(s));
+  }
+  faults_.latency_us = runtime::param_int(spec(), "latency_us", 0);
+  faults_.latency_jitter_us = runtime::param_int(spec(), "latency_jitter_us", 0);
+  faults_.error_ppm = static_cast<uint32_t>(runtime::param_int(spec(), "error_ppm", 0));
+  faults_.rate_limit_ppm = static_cast<uint32_t>(runtime::param_int(spec(), "rate_limit_ppm", 0));
+  faults_.drop_reply_ppm = static_cast<uint32_t>(runtime::param_int(spec(), "drop_ppm", 0));
+  faults_.disconnected = runtime::param(spec(), "disconnected", "0") == "1";
+  set_down_handler([this](caf::down_msg& msg) {
+    for (auto& [symbol, s] : symbols_)
+      s.subscribers.erase(std::remove_if(s.subscribers.begin(), s.subscribers.end(),
+                                         [&](const caf::actor& a) { return a == msg.source; }),
+                          s.subscribers.end());
+  });
+}
+
+runtime::kind_info sim_venue::kind() {
+  return runtime::make_kind<sim_venue>(
+      "sim_venue", "simulated venue: matching engine, market data, fault injection");
+}
+
+caf::error sim_venue::load_replay(const std::string& path) {
+  std::ifstream in{path};
+  if (!in)
+    return fail(exchange_errc::invalid_order, path + ": cannot read the market-data replay file");
+  std::string line;
+  size_t row = 0;
+  while (std::getline(in, line)) {
+    ++row;
+    if (!line.empty() && line.back() == '\r')
+      line.pop_back();
+    if (line.empty() || (row == 1 && line.rfind("symbol,", 0) == 0))
+      continue;
+    std::vector<std::string> cols;
+    std::stringstream ss{line};
+    for (std::string col; std::getline(ss, col, ',');)
+      cols.push_back(col);
+    replay_row r;
+    auto bad = [&](const std::string& why) {
+      return fail(exchange_errc::invalid_order,
+                  path + ":" + std::to_string(row) + ": error: " + why);
+    };
+    if (cols.size() != 4)
+      return bad("expected 4 columns symbol,price,qty,side, got " + std::to_string(cols.size()));
+    r.symbol = cols[0];
+    if (symbols_.count(r.symbol) == 0)
+      return bad("symbol '" + r.symbol + "' is not traded on venue " + name_);
+    if (!parse_int(cols[1], r.price) || r.price <= 0)
+      return bad("price must be a positive integer number of ticks, got '" + cols[1] + "'");
+    if (!parse_int(cols[2], r.qty) || r.qty <= 0)
+      return bad("qty must be a positive integer, got '" + cols[2] + "'");
+    if (!parse_side(cols[3], r.aggressor))
+      return bad("side must be buy or sell, got '" + cols[3] + "'");
+    replay_.push_back(std::move(r));
+  }
+  return {};
+}
+
+sim_venue::behavior_type sim_venue::make_behavior() {
+  auto replay = runtime::param(spec(), "replay", "");
+  if (!replay.empty()) {
+    if (auto err = load_replay(replay)) {
+      log().error("venue {}: {}", name_, runtime::message_of(err));
+      quit(err);
+    }
+  }
+  for (auto& [symbol, s] : symbols_) {
+    if (replay_.empty())
+      requote(symbol, s);
+    publish(symbol, s);
+  }
+  if (interval_ms_ > 0)
+    delayed_send(this, std::chrono::milliseconds{interval_ms_}, md_tick_atom_v);
+  log().info("venue {}: simulated, {} symbols{}", name_, symbols_.size(),
+             replay_.empty() ? "" : ", replaying " + std::to_string(replay_.size()) + " trades");
+  return {
+      [this](order_request& r) -> caf::result<order_report> {
+        // Before the promise: making it takes the sender out of the message.
+        auto owner = caf::actor_cast<caf::actor>(current_sender());
+        auto rp = make_response_promise<order_report>();
+        if (auto err = gate(true)) {
+          answer(rp, caf::expected<order_report>{std::move(err)});
+          return rp;
+        }
+        auto result = submit(r, owner);
+        auto dropped = faults_.drop_next > 0 || draw(faults_.drop_reply_ppm);
+        if (faults_.drop_next > 0)
+          --faults_.drop_next;
+        if (!dropped)
+          answer(rp, std::move(result));
+        return rp;
+      },
+      [this](cancel_order_atom, std::string& account,
+             std::string& id) -> caf::result<order_report> {
+        auto rp = make_response_promise<order_report>();
+        if (auto err = gate(false))
+          answer(rp, caf::expected<order_report>{std::move(err)});
+        else
+          answer(rp, cancel(account, id));
+        return rp;
+      },
+      [this](order_status_atom, std::string& account,
+             std::string& id) -> caf::result<order_report> {
+        auto rp = make_response_promise<order_report>();
+        if (auto err = gate(false))
+          answer(rp, caf::expected<order_report>{std::move(err)});
+        else
+          answer(rp, status(account, id));
+        return rp;
+      },
+      [this](venue_balances_atom, std::string& account) -> caf::result<std::vector<venue_balance>> {
+        auto rp = make_response_promise<std::vector<venue_balance>>();
+        if (auto err = gate(false)) {
+          answer(rp, caf::expected<std::vector<venue_balance>>{std::move(err)});
+          return rp;
+        }
+        std::vector<venue_balance> out;
+        if (auto i = balances_.find(account); i != balances_.end())
+          for (auto& [asset, amount] : i->second)
+            out.push_back(venue_balance{name_, account, asset, amount});
+        answer(rp, caf::expected<std::vector<venue_balance>>{std::move(out)});
+        return rp;
+      },
+      [this](ping_atom) -> caf::result<int64_t> {
+        auto rp = make_response_promise<int64_t>();
+        if (auto err = gate(false))
+          answer(rp, caf::expected<int64_t>{std::move(err)});
+        else
+          answer(rp, caf::expected<int64_t>{runtime::unix_now_ms()});
+        return rp;
+      },
+      [this](logon_atom, std::string& account, std::string& key_id,
+             std::string& proof) -> caf::result<bool> {
+        auto rp = make_response_promise<bool>();
+        if (auto err = gate(false)) {
+          answer(rp, caf::expected<bool>{std::move(err)});
+        } else if (key_id.empty() || proof.empty()) {
+          answer(rp, caf::expected<bool>{fail(exchange_errc::authentication_failed,
+                                              "venue " + name_ + " refused the logon of " +
+                                                  account + ": no API key presented")});
+        } else {
+          logged_on_.insert(account);
+          log().info("venue {}: {} logged on with key {}", name_, account, key_id);
+          answer(rp, caf::expected<bool>{true});
+        }
+        return rp;
+      },
+      [this](md_subscribe_atom, std::vector<std::string>& symbols,
+             caf::actor& who) -> caf::result<std::vector<book_top>> {
+        if (faults_.disconnected)
+          return fail(exchange_errc::disconnected, "venue " + name_ + " is disconnected");
+        std::vector<book_top> tops;
+        for (auto& symbol : symbols) {
+          auto i = symbols_.find(symbol);
+          if (i == symbols_.end())
+            return fail(exchange_errc::invalid_order,
+                        "venue " + name_ + " does not trade symbol '" + symbol + "'");
+        }
+        for (auto& symbol : symbols) {
+          auto& s = symbols_[symbol];
+          if (who &&
+              std::find(s.subscribers.begin(), s.subscribers.end(), who) == s.subscribers.end()) {
+            s.subscribers.push_back(who);
+            monitor(who);
+          }
+          tops.push_back(s.top);
+        }
+        return tops;
+      },
+      [this](venue_faults& f) -> caf::result<venue_faults> {
+        auto before = faults_;
+        faults_ = f;
+        log().warn("venue {}: faults set: latency {}us +- {}us, errors {}ppm, rate limits {}ppm, "
+                   "lost answers {}ppm, fail next {}, drop next {}{}",
+                   name_, f.latency_us, f.latency_jitter_us, f.error_ppm, f.rate_limit_ppm,
+                   f.drop_reply_ppm, f.fail_next, f.drop_next,
+                   f.disconnected ? ", DISCONNECTED" : "");
+        publish_description();
+        return before;
+      },
+      [this](md_tick_atom) {
+        step();
+        delayed_send(this, std::chrono::milliseconds{interval_ms_}, md_tick_atom_v);
+      },
+      [this](deliver_atom, uint64_t id) {
+        auto i = deliveries_.find(id);
+        if (i == deliveries_.end())
+          return;
+        auto f = std::move(i->second);
+        deliveries_.erase(i);
+        f();
+      },
+  };
+}
+
+// -- requests ---------------------------------------------------------------------
+
+bool sim_venue::draw(uint32_t ppm) {
+  if (ppm == 0)
+    return false;
+  return std::uniform_int_distribution<uint32_t>{0, ppm_one - 1}(fault_rng_) < ppm;
+}
+
+int64_t sim_venue::draw_latency_us() {
+  auto mean = std::max<int64_t>(faults_.latency_us, 0);
+  auto jitter = std::max<int64_t>(faults_.latency_jitter_us, 0);
+  if (jitter == 0)
+    return mean;
+  auto x = std::uniform_int_distribution<int64_t>{-jitter, jitter}(fault_rng_);
+  return std::max<int64_t>(mean + x, 0);
+}
+
+caf::error sim_venue::gate(bool submission) {
+  if (faults_.disconnected)
+    return fail(exchange_errc::disconnected, "venue " + name_ + " is disconnected");
+  if (faults_.fail_next > 0) {
+    --faults_.fail_next;
+    return fail(exchange_errc::venue_unavailable, "venue " + name_ + " is unavailable (injected)");
+  }
+  if (draw(faults_.error_ppm))
+    return fail(exchange_errc::venue_unavailable, "venue " + name_ + " is unavailable (injected)");
+  if (submission && draw(faults_.rate_limit_ppm))
+    return fail(exchange_errc::rate_limited, "venue " + name_ + " rate limit exceeded (injected)");
+  return {};
+}
+
+template <class Promise, class T>
+void sim_venue::answer(Promise rp, T value) {
+  auto latency = draw_latency_us();
+  if (latency <= 0) {
+    if (value)
+      rp.deliver(std::move(*value));
+    else
+      rp.deliver(value.error());
+    return;
+  }
+  auto id = next_delivery_++;
+  deliveries_.emplace(id, [rp, v = std::move(value)]() mutable {
+    if (v)
+      rp.deliver(std::move(*v));
+    else
+      rp.deliver(v.error());
+  });
+  delayed_send(this, std::chrono::microseconds{latency}, deliver_atom_v, id);
+}
+
+caf::expected<order_report> sim_venue::submit(order_request& r, const caf::actor& owner) {
+  auto sym = symbols_.find(r.symbol);
+  if (sym == symbols_.end())
+    return fail(exchange_errc::invalid_order,
+                "venue " + name_ + " does not trade symbol '" + r.symbol + "'");
+  if (r.client_order_id.empty() || r.client_order_id.size() > config::client_order_id_chars_max)
+    return fail(exchange_errc::invalid_order,
+                "client order id must be 1 to " +
+                    std::to_string(config::client_order_id_chars_max) + " characters");
+  if (r.account.empty() || r.account.rfind(participant_prefix, 0) == 0)
+    return fail(exchange_errc::invalid_order, "order " + r.client_order_id + " names no account");
+  if (r.qty <= 0)
+    return fail(exchange_errc::invalid_order, "order " + r.client_order_id +
+                                                  ": quantity must be positive, got " +
+                                                  std::to_string(r.qty));
+  if (r.type == order_type::limit && r.price <= 0)
+    return fail(exchange_errc::invalid_order, "order " + r.client_order_id +
+                                                  ": limit price must be positive, got " +
+                                                  std::to_string(r.price));
+  if (require_logon_ && logged_on_.count(r.account) == 0)
+    return fail(exchange_errc::authentication_failed,
+                "venue " + name_ + ": account " + r.account + " has not logged on");
+  auto id = book_id(r.account, r.client_order_id);
+  if (orders_.count(id) > 0)
+    return fail(exchange_errc::duplicate_order, "venue " + name_ + ": client order id " +
+                                                    r.client_order_id + " was used before by " +
+                                                    r.account);
+  ++submitted_;
+  r.venue = name_;
+  if (r.type == order_type::market)
+    r.price = 0;
+  auto& o = orders_[id];
+  o.req = r;
+  o.owner = owner;
+  book_order b;
+  b.id = id;
+  b.account = r.account;
+  b.s = r.s;
+  b.type = r.type;
+  b.price = r.price;
+  b.qty = r.qty;
+  auto res = engine_.submit(r.symbol, b);
+  std::vector<venue_fill> fills;
+  apply_fills(r.symbol, res, &o, &fills);
+  if (!res.rejection.empty() && o.filled == 0 && res.rested == 0) {
+    o.state = order_state::rejected;
+    o.reason = res.rejection + (res.detail.empty() ? "" : ": " + res.detail);
+  } else {
+    if (res.cancelled > 0 && res.rested == 0) {
+      o.reason = !res.rejection.empty()
+                     ? res.rejection
+                     : "market order: no liquidity for " + std::to_string(res.cancelled) + " of " +
+                           std::to_string(r.qty);
+      o.state = o.filled == r.qty ? order_state::filled : order_state::cancelled;
+    } else {
+      settle_state(o);
+    }
+  }
+  auto rep = report_of(o, false);
+  rep.fills = std::move(fills);
+  publish_trades(r.symbol, sym->second, res);
+  publish(r.symbol, sym->second);
+  return rep;
+}
+
+caf::expected<order_report> sim_venue::cancel(const std::string& account, const std::string& id) {
+  auto i = orders_.find(book_id(account, id));
+  if (i == orders_.end())
+    return fail(exchange_errc::unknown_order,
+                "venue " + name_ + " knows no order " + id + " of " + account);
+  auto& o = i->second;
+  if (is_final(o.state))
+    return fail(exchange_errc::invalid_order,
+                "order " + id + " is " + to_string(o.state) + " already; nothing to cancel");
+  auto res = engine_.cancel(o.req.symbol, i->first);
+  if (!res.rejection.empty())
+    return fail(exchange_errc::invalid_order, "order " + id + ": " + res.detail);
+  o.state = order_state::cancelled;
+  o.reason = "cancelled";
+  publish(o.req.symbol, symbols_[o.req.symbol]);
+  return report_of(o, false);
+}
+
+caf::expected<order_report> sim_venue::status(const std::string& account,
+                                              const std::string& id) const {
+  auto i = orders_.find(book_id(account, id));
+  if (i == orders_.end())
+    return fail(exchange_errc::unknown_order,
+                "venue " + name_ + " knows no order " + id + " of " + account);
+  return report_of(i->second, true);
+}
+
+// -- matching -------------------------------------------------------------------------
+
+void sim_venue::settle_state(order_info& o) {
+  if (o.filled >= o.req.qty)
+    o.state = order_state::filled;
+  else if (o.filled > 0)
+    o.state = order_state::partially_filled;
+  else
+    o.state = order_state::open;
+}
+
+order_report sim_venue::report_of(const order_info& o, bool all_fills) const {
+  order_report r;
+  r.client_order_id = o.req.client_order_id;
+  r.venue = name_;
+  r.account = o.req.account;
+  r.symbol = o.req.symbol;
+  r.s = o.req.s;
+  r.state = o.state;
+  r.qty = o.req.qty;
+  r.filled = o.filled;
+  r.notional = o.notional;
+  if (all_fills)
+    r.fills = o.fills;
+  r.reason = o.reason;
+  r.ts_ms = runtime::unix_now_ms();
+  return r;
+}
+
+void sim_venue::apply_fills(const std::string& symbol, const engine_result& res,
+                            const order_info* taker, std::vector<venue_fill>* taker_fills) {
+  auto& sym = symbols_[symbol];
+  auto now = runtime::unix_now_ms();
+  for (auto& f : res.fills) {
+    ++fills_;
+    sym.last = f.fill.price;
+    auto one = [&](const std::string& order_id, const std::string& account, side s, int64_t fee,
+                   bool maker) {
+      if (account.rfind(participant_prefix, 0) == 0)
+        return;
+      auto i = orders_.find(order_id);
+      if (i == orders_.end())
+        return;
+      auto& o = i->second;
+      venue_fill vf;
+      // One execution per side of a trade: both are recorded.
+      vf.fill_id = name_ + ":" + std::to_string(f.seq) + (maker ? ":m" : ":t");
+      vf.client_order_id = o.req.client_order_id;
+      vf.symbol = symbol;
+      vf.s = s;
+      vf.price = f.fill.price;
+      vf.qty = f.fill.qty;
+      vf.fee = fee;
+      vf.maker = maker;
+      vf.ts_ms = now;
+      o.filled += f.fill.qty;
+      o.notional += f.fill.price * f.fill.qty;
+      o.fills.push_back(vf);
+      auto& held = balances_[account];
+      auto value = f.fill.price * f.fill.qty;
+      held[sym.base] += s == side::buy ? f.fill.qty : -f.fill.qty;
+      held[sym.quote] += (s == side::buy ? -value : value) - fee;
+      if (taker == &o) {
+        if (taker_fills)
+          taker_fills->push_back(vf);
+        return;
+      }
+      settle_state(o);
+      if (o.owner) {
+        auto rep = report_of(o, false);
+        rep.fills.push_back(std::move(vf));
+        caf::anon_send(o.owner, order_update_atom_v, rep);
+      }
+    };
+    auto taker_side = f.fill.taker_side;
+    auto maker_side = taker_side == side::buy ? side::sell : side::buy;
+    one(f.fill.taker_order_id, f.fill.taker_account, taker_side, f.taker_fee, false);
+    one(f.fill.maker_order_id, f.fill.maker_account, maker_side, f.maker_fee, true);
+  }
+}
+
+// -- market data -------------------------------------------------------------------------
+
+void sim_venue::requote(const std::string& symbol, symbol_state& s) {
+  for (auto& id : s.quotes)
+    engine_.cancel(symbol, id);
+  s.quotes.clear();
+  auto spacing = std::max<int64_t>(s.mid / 10'000, 1);
+  for (int64_t level = 1; level <= depth_; ++level) {
+    for (auto sd : {side::buy, side::sell}) {
+      book_order b;
+      b.id = participant_prefix + ":q" + std::to_string(next_participant_id_++);
+      b.account = participant_prefix;
+      b.s = sd;
+      b.price = sd == side::buy ? s.mid - level * spacing : s.mid + level * spacing;
+      if (b.price <= 0)
+        continue;
+      b.qty = level_qty_;
+      auto res = engine_.submit(symbol, b);
+      apply_fills(symbol, res, nullptr, nullptr);
+      publish_trades(symbol, s, res);
+      if (res.rested > 0)
+        s.quotes.push_back(b.id);
+    }
+  }
+}
+
+void sim_venue::step() {
+  for (auto& [symbol, s] : symbols_) {
+    if (!replay_.empty()) {
+      // Replay: the next recorded trade per step, the quotes follow it.
+      while (replay_next_ < replay_.size() && replay_[replay_next_].symbol != symbol)
+        ++replay_next_;
+      if (replay_next_ >= replay_.size())
+        continue;
+      auto& row = replay_[replay_next_++];
+      s.mid = row.price;
+      s.last = row.price;
+      requote(symbol, s);
+      trade_tick t;
+      t.venue = name_;
+      t.symbol = symbol;
+      t.price = row.price;
+      t.qty = row.qty;
+      t.aggressor = row.aggressor;
+      t.seq = ++s.seq;
+      t.ts_ms = runtime::unix_now_ms();
+      if (!faults_.disconnected)
+        for (auto& sub : s.subscribers)
+          caf::anon_send(sub, t);
+      publish(symbol, s);
+      continue;
+    }
+    auto step_max = s.mid * volatility_bps_ / 10'000;
+    if (step_max > 0)
+      s.mid = std::max<int64_t>(
+          s.mid + std::uniform_int_distribution<int64_t>{-step_max, step_max}(market_rng_), 1);
+    requote(symbol, s);
+    if (std::uniform_int_distribution<uint32_t>{0, ppm_one - 1}(market_rng_) < taker_ppm_) {
+      book_order b;
+      b.id = participant_prefix + ":t" + std::to_string(next_participant_id_++);
+      b.account = participant_prefix + "-taker";
+      b.s = std::uniform_int_distribution<int>{0, 1}(market_rng_) == 0 ? side::buy : side::sell;
+      b.type = order_type::market;
+      b.qty = std::uniform_int_distribution<int64_t>{1, level_qty_}(market_rng_);
+      auto res = engine_.submit(symbol, b);
+      apply_fills(symbol, res, nullptr, nullptr);
+      publish_trades(symbol, s, res);
+    }
+    publish(symbol, s);
+  }
+  publish_description();
+}
+
+void sim_venue::publish_trades(const std::string& symbol, symbol_state& s,
+                               const engine_result& res) {
+  for (auto& f : res.fills) {
+    s.last = f.fill.price;
+    trade_tick t;
+    t.venue = name_;
+    t.symbol = symbol;
+    t.price = f.fill.price;
+    t.qty = f.fill.qty;
+    t.aggressor = f.fill.taker_side;
+    t.seq = ++s.seq;
+    t.ts_ms = runtime::unix_now_ms();
+    if (!faults_.disconnected)
+      for (auto& sub : s.subscribers)
+        caf::anon_send(sub, t);
+  }
+}
+
+void sim_venue::publish(const std::string& symbol, symbol_state& s) {
+  book_top top;
+  top.venue = name_;
+  top.symbol = symbol;
+  if (auto book = engine_.book(symbol)) {
+    auto bids = book->bids(1);
+    auto asks = book->asks(1);
+    if (!bids.empty()) {
+      top.bid = bids[0].price;
+      top.bid_qty = bids[0].qty;
+    }
+    if (!asks.empty()) {
+      top.ask = asks[0].price;
+      top.ask_qty = asks[0].qty;
+    }
+  }
+  top.last = s.last;
+  if (top.bid == s.top.bid && top.bid_qty == s.top.bid_qty && top.ask == s.top.ask &&
+      top.ask_qty == s.top.ask_qty && top.last == s.top.last && s.top.seq != 0)
+    return;
+  top.seq = ++s.seq;
+  top.ts_ms = runtime::unix_now_ms();
+  s.top = top;
+  if (!faults_.disconnected)
+    for (auto& sub : s.subscribers)
+      caf::anon_send(sub, top);
+}
+
+std::string sim_venue::describe() const {
+  nlohmann::json j;
+  j["venue"] = name_;
+  j["orders"] = orders_.size();
+  j["submitted"] = submitted_;
+  j["fills"] = fills_;
+  j["disconnected"] = faults_.disconnected;
+  auto& syms = j["symbols"];
+  syms = nlohmann::json::object();
+  for (auto& [symbol, s] : symbols_)
+    syms[symbol] = {{"bid", s.top.bid},
+                    {"ask", s.top.ask},
+                    {"last", s.last},
+                    {"subscribers", s.subscribers.size()}};
+  j["faults"] = {{"latency_us", faults_.latency_us},
+                 {"latency_jitter_us", faults_.latency_jitter_us},
+                 {"error_ppm", faults_.error_ppm},
+                 {"rate_limit_ppm", faults_.rate_limit_ppm},
+                 {"drop_reply_ppm", faults_.drop_reply_ppm}};
+  return j.dump();
+}
+
+} // namespace tfarm::actors

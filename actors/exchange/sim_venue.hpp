@@ -1,0 +1,151 @@
+// The simulated venue: a real matching engine (price-time priority, partial
+// fills, cancels, market orders, self-trade prevention, fees) behind the
+// `venue` interface a live adapter would implement, with a seeded market
+// (simulated participants quoting around a random walk and taking
+// liquidity, or recorded trades replayed) and fault injection (latency,
+// errors, rate-limit replies, lost answers, disconnects).
+//
+// Orders are keyed by (account, client order id); a client order id the
+// venue has seen for an account is refused as duplicate_order for ever, so
+// a session that resubmits after a timeout can never place an order twice
+// even if its status query raced the original. Resting orders that fill
+// later are reported to the actor that submitted them.
+//
+// The book lives in memory only: a restarted simulated venue starts empty
+// (as after a venue-side reset). Deterministic for a given seed and
+// message order. Runs on CAF's scheduler; members are touched only by the
+// actor.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <random>
+#include <set>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "actors/exchange/exchange_interfaces.hpp"
+#include "actors/exchange/matching_engine.hpp"
+#include "config/farm_config.hpp"
+#include "runtime/managed_actor.hpp"
+
+namespace tfarm::actors {
+
+/// Prefix of the simulated participants' accounts (never a user's: user
+/// account names are path segments, which cannot start with '@').
+inline const std::string participant_prefix = "@sim";
+
+/// The child parameters of a simulated venue from its settings.
+std::map<std::string, std::string> sim_venue_params(const config::venue_settings& v);
+
+/// Fault settings in message form (probabilities in parts per million).
+venue_faults to_faults(const config::venue_fault_settings& f);
+
+class sim_venue : public runtime::basic_managed_actor<venue_actor::base> {
+public:
+  using super = runtime::basic_managed_actor<venue_actor::base>;
+
+  sim_venue(caf::actor_config& cfg, runtime::spawn_context ctx);
+
+  static runtime::kind_info kind();
+
+  behavior_type make_behavior() override;
+
+protected:
+  std::string describe() const override;
+
+private:
+  struct order_info {
+    order_request req;
+    order_state state = order_state::pending;
+    int64_t filled = 0;
+    int64_t notional = 0;
+    std::vector<venue_fill> fills;
+    std::string reason;
+    /// Gets (order_update_atom, order_report) when a resting order fills.
+    caf::actor owner;
+  };
+
+  struct symbol_state {
+    std::string base;
+    std::string quote;
+    int64_t mid = 0;
+    int64_t last = 0;
+    uint64_t seq = 0;
+    book_top top;
+    std::vector<caf::actor> subscribers;
+    /// The participants' resting quotes (replaced every step).
+    std::vector<std::string> quotes;
+  };
+
+  struct replay_row {
+    std::string symbol;
+    int64_t price = 0;
+    int64_t qty = 0;
+    side aggressor = side::buy;
+  };
+
+  // -- requests ------------------------------------------------------------------
+
+  /// Refuses a request the faults say to refuse (before processing).
+  caf::error gate(bool submission);
+  caf::expected<order_report> submit(order_request& r, const caf::actor& owner);
+  caf::expected<order_report> cancel(const std::string& account, const std::string& id);
+  caf::expected<order_report> status(const std::string& account, const std::string& id) const;
+
+  /// Answers `rp` with `value` after the injected latency.
+  template <class Promise, class T>
+  void answer(Promise rp, T value);
+  int64_t draw_latency_us();
+  bool draw(uint32_t ppm);
+
+  // -- matching --------------------------------------------------------------------
+
+  /// Applies an engine result's fills to the orders and balances; pushes
+  /// updates to the owners of resting orders (not to `taker`).
+  void apply_fills(const std::string& symbol, const engine_result& res, const order_info* taker,
+                   std::vector<venue_fill>* taker_fills);
+  static void settle_state(order_info& o);
+  order_report report_of(const order_info& o, bool all_fills) const;
+
+  // -- market data -------------------------------------------------------------------
+
+  void step();
+  void requote(const std::string& symbol, symbol_state& s);
+  void publish(const std::string& symbol, symbol_state& s);
+  void publish_trades(const std::string& symbol, symbol_state& s, const engine_result& res);
+  caf::error load_replay(const std::string& path);
+
+  static std::string book_id(const std::string& account, const std::string& client_id) {
+    return account + '/' + client_id;
+  }
+
+  std::string name_;
+  bool require_logon_;
+  int64_t interval_ms_;
+  int64_t volatility_bps_;
+  int64_t depth_;
+  int64_t level_qty_;
+  uint32_t taker_ppm_;
+  matching_engine engine_;
+  std::map<std::string, symbol_state> symbols_;
+  std::unordered_map<std::string, order_info> orders_;
+  std::set<std::string> logged_on_;
+  /// account -> asset -> net holdings from fills (minor units).
+  std::map<std::string, std::map<std::string, int64_t>> balances_;
+  venue_faults faults_;
+  /// Separate generators: faults drawn never shift the market's path.
+  std::mt19937_64 market_rng_;
+  std::mt19937_64 fault_rng_;
+  std::vector<replay_row> replay_;
+  size_t replay_next_ = 0;
+  uint64_t next_participant_id_ = 1;
+  uint64_t next_delivery_ = 1;
+  std::unordered_map<uint64_t, std::function<void()>> deliveries_;
+  uint64_t submitted_ = 0;
+  uint64_t fills_ = 0;
+};
+
+} // namespace tfarm::actors

@@ -1,0 +1,151 @@
+// session_roundtrip: submit -> acknowledgement through an exchange session
+// to the in-process simulated venue, with the client order id recorded
+// durably (synchronous=FULL) before each order leaves, many orders in
+// flight; against the same orders sent straight to the venue (raw CAF
+// request/response, no session, no store) in the same run.
+#include <atomic>
+#include <functional>
+#include <memory>
+
+#include <caf/event_based_actor.hpp>
+#include <nlohmann/json.hpp>
+
+#include "actors/exchange/exchange_interfaces.hpp"
+#include "actors/exchange/exchange_session.hpp"
+#include "actors/kinds.hpp"
+#include "bench/bench_support.hpp"
+#include "persistence/maintenance.hpp"
+#include "runtime/node.hpp"
+
+namespace tfarm::bench {
+
+namespace {
+
+constexpr uint64_t orders_n = 40'000;
+constexpr uint64_t in_flight_max = 256;
+constexpr auto request_timeout = std::chrono::seconds{60};
+
+struct load_result {
+  double seconds = 0;
+  uint64_t ok = 0;
+  uint64_t failed = 0;
+  std::vector<double> latencies_us;
+};
+
+std::unique_ptr<runtime::node> start_node(const std::string& file, const scenario_options& opts) {
+  config::farm_config farm;
+  farm.node.name = "bench";
+  farm.node.scheduler_threads = static_cast<int32_t>(opts.threads);
+  farm.node.scheduler = opts.scheduler;
+  farm.store.path = file;
+  farm.store.synchronous = "full";
+  config::venue_settings v;
+  v.name = "sim";
+  v.symbols = {"BTC-USD"};
+  v.rate_per_s = config::exchange_rate_per_s_max;
+  v.burst = config::exchange_burst_max;
+  v.market_data.interval = std::chrono::hours{1};
+  v.market_data.depth = 0;
+  farm.exchange.venues.push_back(v);
+  farm.exchange.request_timeout = std::chrono::milliseconds{30'000};
+  farm.exchange.sessions.push_back(config::session_settings{"sim", "bench"});
+  auto preload = persistence::prepare_database(file, persistence::open_options{});
+  if (!preload)
+    throw std::runtime_error(runtime::to_text(preload.error()));
+  auto n = runtime::node::start(actors::sqlite_node_options(farm, std::move(*preload)));
+  if (!n)
+    throw std::runtime_error(runtime::to_text(n.error()));
+  return std::move(*n);
+}
+
+caf::actor find(runtime::node& n, const std::string& path) {
+  auto entry = n.context().registry().find(path);
+  if (!entry || !entry->handle())
+    throw std::runtime_error(path + " is not running");
+  return caf::actor_cast<caf::actor>(entry->handle());
+}
+
+// Resting buy orders over 50 price levels: every one is acknowledged as
+// open, none fills (fills are the matching_engine scenario's business).
+load_result run_load(runtime::node& n, const caf::actor& dest, const std::string& account,
+                     const std::string& prefix, uint64_t count) {
+  struct shared {
+    std::atomic<bool> done{false};
+    load_result result;
+  };
+  auto st = std::make_shared<shared>();
+  st->result.latencies_us.reserve(count);
+  auto t0 = now_ns();
+  n.system().spawn([st, dest, count, t0, account, prefix](caf::event_based_actor* self) {
+    auto sent = std::make_shared<uint64_t>(0);
+    auto answered = std::make_shared<uint64_t>(0);
+    auto send_one = std::make_shared<std::function<void()>>();
+    *send_one = [self, st, dest, count, t0, account, prefix, sent, answered, send_one] {
+      if (*sent >= count)
+        return;
+      auto i = (*sent)++;
+      actors::order_request r;
+      r.client_order_id = prefix + std::to_string(i);
+      r.agent = "bench";
+      r.account = account;
+      r.symbol = "BTC-USD";
+      r.s = actors::side::buy;
+      r.price = 1'000 + static_cast<int64_t>(i % 50);
+      r.qty = 1;
+      auto start = now_ns();
+      auto finish = [st, count, t0, send_one, start, answered](bool ok) {
+        st->result.latencies_us.push_back(static_cast<double>(now_ns() - start) / 1e3);
+        (ok ? st->result.ok : st->result.failed)++;
+        if (++*answered == count) {
+          st->result.seconds = static_cast<double>(now_ns() - t0) / 1e9;
+          st->done = true;
+          return;
+        }
+        (*send_one)();
+      };
+      self->request(dest, request_timeout, std::move(r))
+          .then([finish](actors::order_report&) { finish(true); },
+                [finish](caf::error&) { finish(false); });
+    };
+    for (uint64_t i = 0; i < in_flight_max; ++i)
+      (*send_one)();
+    self->attach_functor([send_one] { *send_one = nullptr; });
+  });
+  while (!st->done)
+    std::this_thread::sleep_for(std::chrono::milliseconds{5});
+  return std::move(st->result);
+}
+
+} // namespace
+
+nlohmann::json session_roundtrip(const scenario_options& opts) {
+  temp_dir dir{opts.dir};
+  auto count = scaled(orders_n, opts);
+  auto n = start_node(dir.file("session.db"), opts);
+  auto session = find(*n, actors::session_path("sim", "bench"));
+  auto venue = find(*n, actors::venue_path("sim"));
+  // Warm-up, then the measured runs; the baseline uses another account so
+  // that both books stay the same size.
+  run_load(*n, session, "bench", "w", std::min<uint64_t>(count, 1'000));
+  auto raw = run_load(*n, venue, "raw", "r", count);
+  auto load = run_load(*n, session, "bench", "o", count);
+  n->stop();
+  auto value = static_cast<double>(load.ok) / load.seconds;
+  auto baseline = static_cast<double>(raw.ok) / raw.seconds;
+  nlohmann::json j;
+  j["scenario"] = "session_roundtrip";
+  j["value"] = std::llround(value);
+  j["p50_us"] = std::round(percentile(load.latencies_us, 50));
+  j["p99_us"] = std::round(percentile(load.latencies_us, 99));
+  j["baseline"] = std::llround(baseline);
+  j["baseline_p50_us"] = std::round(percentile(raw.latencies_us, 50));
+  j["baseline_p99_us"] = std::round(percentile(raw.latencies_us, 99));
+  j["ratio"] = std::round(value / baseline * 1000) / 1000;
+  j["orders"] = load.ok;
+  j["failed"] = load.failed + raw.failed;
+  j["in_flight"] = in_flight_max;
+  j["synchronous"] = "full";
+  return j;
+}
+
+} // namespace tfarm::bench

@@ -1,0 +1,422 @@
+// The exchange session against simulated venues on a real node: order
+// flow and durability of client order ids, the error taxonomy, retries,
+// the timeout path, failover and failback, rate limiting, market data and
+// credentials.
+#include <chrono>
+#include <cstdlib>
+#include <fstream>
+
+#include <caf/scoped_actor.hpp>
+#include <gtest/gtest.h>
+
+#include "actors/exchange/secret_box.hpp"
+#include "persistence/credentials.hpp"
+#include "runtime/crash_request.hpp"
+#include "tests/unit/actors/exchange/exchange_fixture.hpp"
+
+namespace tfarm::test {
+namespace {
+
+using actors::exchange_errc;
+using actors::order_state;
+using actors::side;
+
+class exchange_session_test : public exchange_fixture {};
+
+TEST_F(exchange_session_test, orders_rest_cross_and_fill_with_fees_and_durable_records) {
+  auto maker = place("acct1", limit("m1", side::sell, 1'000, 5));
+  ASSERT_TRUE(maker) << runtime::to_text(maker.error());
+  EXPECT_EQ(maker->state, order_state::open);
+  EXPECT_EQ(maker->venue, "sim-a");
+  EXPECT_EQ(maker->account, "acct1");
+  // The maker's session forwards later fills to whoever placed the order.
+  caf::scoped_actor owner{node_->system()};
+  {
+    // Re-place through `owner` so that it is the order's owner.
+    owner->request(session("acct1"), std::chrono::seconds{10}, limit("m2", side::sell, 1'001, 5))
+        .receive([](actors::order_report&) {}, [](caf::error& err) { FAIL() << to_string(err); });
+  }
+  auto taker = place("acct2", limit("t1", side::buy, 1'001, 8));
+  ASSERT_TRUE(taker) << runtime::to_text(taker.error());
+  EXPECT_EQ(taker->state, order_state::filled);
+  EXPECT_EQ(taker->filled, 8);
+  EXPECT_EQ(taker->notional, 5 * 1'000 + 3 * 1'001);
+  ASSERT_EQ(taker->fills.size(), 2u);
+  EXPECT_EQ(taker->fills[0].price, 1'000); // price-time priority: best price first
+  EXPECT_FALSE(taker->fills[0].maker);
+  EXPECT_EQ(taker->fills[0].fee, 5); // ceil(5,000 * 10 bps)
+  // m2 filled 3 of 5: its owner hears of it.
+  bool heard = false;
+  owner->receive(
+      [&](actors::order_update_atom, actors::order_report& rep) {
+        heard = true;
+        EXPECT_EQ(rep.client_order_id, "m2");
+        EXPECT_EQ(rep.state, order_state::partially_filled);
+        EXPECT_EQ(rep.filled, 3);
+        ASSERT_EQ(rep.fills.size(), 1u);
+        EXPECT_TRUE(rep.fills[0].maker);
+        EXPECT_EQ(rep.fills[0].fee, 2); // ceil(3,003 * 5 bps)
+      },
+      caf::after(std::chrono::seconds{10}) >> [] {});
+  EXPECT_TRUE(heard);
+  // Orders and fills are in the store, statuses follow the venue.
+  EXPECT_TRUE(eventually([&] { return order_status_in_db("t1") == "filled"; }))
+      << order_status_in_db("t1");
+  EXPECT_TRUE(eventually([&] { return order_status_in_db("m1") == "filled"; }))
+      << order_status_in_db("m1");
+  EXPECT_TRUE(eventually([&] { return order_status_in_db("m2") == "partially_filled"; }));
+  EXPECT_TRUE(eventually([&] {
+    return count_rows("SELECT COUNT(*) FROM fills") == 4; // two fills, both sides
+  }));
+  EXPECT_EQ(count_rows("SELECT COUNT(*) FROM orders WHERE account = 'acct1'"), 2);
+  // Cancel the rest of m2.
+  auto c = ask_actor<actors::order_report>(session("acct1"), actors::cancel_order_atom_v,
+                                           std::string{"m2"});
+  ASSERT_TRUE(c) << runtime::to_text(c.error());
+  EXPECT_EQ(c->state, order_state::cancelled);
+  EXPECT_EQ(c->filled, 3);
+  auto again = ask_actor<actors::order_report>(session("acct1"), actors::cancel_order_atom_v,
+                                               std::string{"m2"});
+  ASSERT_FALSE(again);
+  EXPECT_NE(runtime::to_text(again.error()).find("cancelled already"), std::string::npos)
+      << runtime::to_text(again.error());
+}
+
+TEST_F(exchange_session_test, bad_orders_are_refused_with_the_rule_and_never_recorded) {
+  auto bad_qty = place("acct1", limit("b1", side::buy, 100, 0));
+  ASSERT_FALSE(bad_qty);
+  EXPECT_EQ(actors::exchange_reason(bad_qty.error()), exchange_errc::invalid_order);
+  EXPECT_NE(runtime::to_text(bad_qty.error()).find("quantity must be positive, got 0"),
+            std::string::npos);
+  auto bad_price = place("acct1", limit("b2", side::buy, -5, 1));
+  ASSERT_FALSE(bad_price);
+  EXPECT_NE(runtime::to_text(bad_price.error()).find("limit price must be positive, got -5"),
+            std::string::npos);
+  auto no_id = place("acct1", limit("", side::buy, 100, 1));
+  ASSERT_FALSE(no_id);
+  EXPECT_NE(runtime::to_text(no_id.error()).find("client order id must be 1 to 64"),
+            std::string::npos);
+  auto r = limit("b3", side::buy, 100, 1);
+  r.symbol = "DOGE-USD";
+  auto bad_symbol = place("acct1", r);
+  ASSERT_FALSE(bad_symbol);
+  EXPECT_EQ(actors::exchange_reason(bad_symbol.error()), exchange_errc::invalid_order);
+  EXPECT_NE(runtime::to_text(bad_symbol.error()).find("does not trade symbol 'DOGE-USD'"),
+            std::string::npos);
+  EXPECT_FALSE(actors::is_retryable(bad_symbol.error()));
+  EXPECT_EQ(count_rows("SELECT COUNT(*) FROM orders WHERE client_order_id IN ('b1','b2','')"), 0);
+  // b3 was recorded (the venue refused it) and is marked rejected.
+  EXPECT_TRUE(eventually([&] { return order_status_in_db("b3") == "rejected"; }));
+}
+
+TEST_F(exchange_session_test, a_client_order_id_is_never_used_for_two_orders) {
+  ASSERT_TRUE(place("acct1", limit("d1", side::buy, 100, 1)));
+  auto other = place("acct1", limit("d1", side::buy, 101, 1));
+  ASSERT_FALSE(other);
+  EXPECT_NE(runtime::to_text(other.error()).find("d1"), std::string::npos);
+  EXPECT_FALSE(actors::is_retryable(other.error()));
+  // The same order again is answered, not placed again.
+  auto same = place("acct1", limit("d1", side::buy, 100, 1));
+  ASSERT_TRUE(same) << runtime::to_text(same.error());
+  EXPECT_EQ(same->state, order_state::open);
+  EXPECT_EQ(count_rows("SELECT COUNT(*) FROM orders WHERE client_order_id = 'd1'"), 1);
+}
+
+TEST_F(exchange_session_test, retryable_refusals_are_retried_with_backoff_then_succeed) {
+  actors::venue_faults f;
+  f.fail_next = 2;
+  set_faults("sim-a", f);
+  auto x = place("acct1", limit("r1", side::buy, 100, 1));
+  ASSERT_TRUE(x) << runtime::to_text(x.error());
+  EXPECT_EQ(x->state, order_state::open);
+  auto s = status("acct1");
+  EXPECT_EQ(s.retries, 2u);
+  EXPECT_EQ(s.active, "sim-a"); // two failures: below failover_after (3)
+  EXPECT_EQ(s.consecutive_failures, 0u);
+  EXPECT_NE(s.last_error.find("unavailable"), std::string::npos) << s.last_error;
+}
+
+TEST_F(exchange_session_test, a_lost_answer_makes_the_order_unknown_and_its_status_settles_it) {
+  actors::venue_faults f;
+  f.drop_next = 1; // the venue takes the order, its answer is lost
+  set_faults("sim-a", f);
+  auto x = place("acct1", limit("u1", side::buy, 100, 2));
+  ASSERT_TRUE(x) << runtime::to_text(x.error());
+  EXPECT_EQ(x->state, order_state::open);
+  auto s = status("acct1");
+  EXPECT_EQ(s.timeouts, 1u);
+  EXPECT_EQ(s.unknown_resolved, 1u);
+  EXPECT_EQ(s.retries, 0u);
+  // Placed once: the venue holds one order u1 with the full quantity, and
+  // a second submission of u1 would have been refused as a duplicate.
+  auto v = at_venue("sim-a", "acct1", "u1");
+  ASSERT_TRUE(v) << runtime::to_text(v.error());
+  EXPECT_EQ(v->qty, 2);
+  auto direct = ask_actor<actors::order_report>(venue("sim-a"), [] {
+    auto r = limit("u1", side::buy, 100, 2);
+    r.account = "acct1";
+    return r;
+  }());
+  ASSERT_FALSE(direct);
+  EXPECT_EQ(actors::exchange_reason(direct.error()), exchange_errc::duplicate_order);
+  EXPECT_EQ(count_rows("SELECT COUNT(*) FROM orders WHERE client_order_id = 'u1'"), 1);
+}
+
+TEST_F(exchange_session_test, an_unanswerable_status_leaves_the_order_unknown_never_resent) {
+  // Every answer of sim-a now comes after the session's 200 ms timeout:
+  // the order is taken, its answer and every status answer are late.
+  actors::venue_faults slow;
+  slow.latency_us = 1'000'000;
+  set_faults("sim-a", slow);
+  auto r = place("acct1", limit("u2", side::buy, 100, 1));
+  ASSERT_FALSE(r);
+  EXPECT_EQ(actors::exchange_reason(r.error()), exchange_errc::order_unknown)
+      << runtime::to_text(r.error());
+  EXPECT_NE(runtime::to_text(r.error()).find("not resubmitted"), std::string::npos);
+  EXPECT_EQ(status("acct1").retries, 0u);
+  // It was never sent to the backup venue, whatever the failover did.
+  EXPECT_FALSE(at_venue("sim-b", "acct1", "u2"));
+  EXPECT_TRUE(eventually([&] { return order_status_in_db("u2") == "unknown"; }));
+  // Once the venue answers in time, asking for the status settles it: one
+  // order, on sim-a.
+  set_faults("sim-a", actors::venue_faults{});
+  auto later = ask_actor<actors::order_report>(session("acct1"), actors::order_status_atom_v,
+                                               std::string{"u2"});
+  ASSERT_TRUE(later) << runtime::to_text(later.error());
+  EXPECT_EQ(later->venue, "sim-a");
+  EXPECT_EQ(later->state, order_state::open);
+  EXPECT_TRUE(eventually([&] { return order_status_in_db("u2") == "open"; }));
+}
+
+TEST_F(exchange_session_test, failover_on_disconnect_and_automatic_failback) {
+  actors::venue_faults down;
+  down.disconnected = true;
+  set_faults("sim-a", down);
+  auto x = place("acct1", limit("f1", side::buy, 100, 1));
+  ASSERT_TRUE(x) << runtime::to_text(x.error());
+  EXPECT_EQ(x->venue, "sim-b");
+  auto s = status("acct1");
+  EXPECT_TRUE(s.on_backup);
+  EXPECT_EQ(s.active, "sim-b");
+  EXPECT_EQ(s.state, "failed_over");
+  EXPECT_EQ(s.failovers, 1u);
+  EXPECT_TRUE(eventually([&] {
+    return count_rows("SELECT COUNT(*) FROM audit_logs WHERE action = 'exchange.failover' AND "
+                      "detail LIKE 'acct1: sim-a -> sim-b (venue sim-a disconnected%'") == 1;
+  }));
+  // The primary heals: after two healthy probes the session goes back.
+  set_faults("sim-a", actors::venue_faults{});
+  ASSERT_TRUE(eventually([&] { return status("acct1").active == "sim-a"; }));
+  s = status("acct1");
+  EXPECT_EQ(s.failbacks, 1u);
+  EXPECT_EQ(s.state, "connected");
+  auto y = place("acct1", limit("f2", side::buy, 100, 1));
+  ASSERT_TRUE(y);
+  EXPECT_EQ(y->venue, "sim-a");
+  EXPECT_TRUE(eventually([&] {
+    return count_rows("SELECT COUNT(*) FROM audit_logs WHERE action = 'exchange.failback'") == 1;
+  }));
+}
+
+TEST_F(exchange_session_test, failover_after_consecutive_failures_keeps_the_order) {
+  actors::venue_faults f;
+  f.fail_next = 100;
+  set_faults("sim-a", f);
+  auto x = place("acct1", limit("g1", side::sell, 100, 1));
+  ASSERT_TRUE(x) << runtime::to_text(x.error());
+  EXPECT_EQ(x->venue, "sim-b"); // refused three times on sim-a, then placed on sim-b
+  auto s = status("acct1");
+  EXPECT_EQ(s.failovers, 1u);
+  EXPECT_EQ(s.retries, 3u);
+  EXPECT_FALSE(at_venue("sim-a", "acct1", "g1"));
+}
+
+TEST_F(exchange_session_test, test_and_recover_operations) {
+  auto t = ask_actor<actors::exchange_status>(session("acct1"), actors::session_test_atom_v);
+  ASSERT_TRUE(t) << runtime::to_text(t.error());
+  EXPECT_GT(t->last_test_us, 0);
+  EXPECT_TRUE(t->connected);
+  // Manual failover state: primary down, then recover brings it back.
+  actors::venue_faults down;
+  down.disconnected = true;
+  set_faults("sim-a", down);
+  auto failed = ask_actor<actors::exchange_status>(session("acct2"), actors::session_test_atom_v);
+  ASSERT_FALSE(failed);
+  EXPECT_NE(runtime::to_text(failed.error()).find("did not answer the test"), std::string::npos);
+  set_faults("sim-a", actors::venue_faults{});
+  auto r = ask_actor<actors::exchange_status>(session("acct2"), actors::session_recover_atom_v);
+  ASSERT_TRUE(r) << runtime::to_text(r.error());
+  EXPECT_EQ(r->active, "sim-a");
+  EXPECT_EQ(r->consecutive_failures, 0u);
+}
+
+TEST_F(exchange_session_test, a_restarted_session_never_places_a_known_order_twice) {
+  ASSERT_TRUE(place("acct1", limit("k1", side::buy, 100, 1)));
+  auto before = session("acct1");
+  caf::anon_send(caf::actor_cast<caf::actor>(before), runtime::crash_request{"test"});
+  ASSERT_TRUE(eventually([&] {
+    auto now = session("acct1");
+    return now && now != before;
+  }));
+  // The new incarnation does not know k1; the store does: it asks the
+  // venues, finds it, and answers without placing it again.
+  auto again = place("acct1", limit("k1", side::buy, 100, 1));
+  ASSERT_TRUE(again) << runtime::to_text(again.error());
+  EXPECT_EQ(again->state, order_state::open);
+  EXPECT_EQ(status("acct1").unknown_resolved, 1u);
+  // An id recorded but never sent (lost before it left) is sent.
+  persistence::order_record rec;
+  rec.client_order_id = "k2";
+  rec.agent = "test";
+  rec.account = "acct1";
+  rec.venue = "sim-a";
+  rec.symbol = "BTC-USD";
+  rec.side = "buy";
+  rec.type = "limit";
+  rec.price = 100;
+  rec.qty = 1;
+  rec.status = "pending";
+  auto stored = ask_actor<bool>(caf::actor_cast<persistence::store_actor>(node_->context().store()),
+                                persistence::record_order_atom_v, rec);
+  ASSERT_TRUE(stored && *stored);
+  auto k2 = place("acct1", limit("k2", side::buy, 100, 1));
+  ASSERT_TRUE(k2) << runtime::to_text(k2.error());
+  EXPECT_EQ(k2->state, order_state::open);
+  EXPECT_TRUE(at_venue("sim-a", "acct1", "k2"));
+}
+
+TEST_F(exchange_session_test, market_data_fans_out_to_subscribers_by_symbol) {
+  caf::scoped_actor sub{node_->system()};
+  std::vector<actors::book_top> tops;
+  sub->request(session("acct1"), std::chrono::seconds{10}, actors::md_subscribe_atom_v,
+               std::vector<std::string>{"BTC-USD"}, caf::actor_cast<caf::actor>(sub))
+      .receive([&](std::vector<actors::book_top>& x) { tops = x; },
+               [](caf::error& err) { FAIL() << to_string(err); });
+  ASSERT_EQ(tops.size(), 1u);
+  ASSERT_TRUE(place("acct2", limit("md1", side::sell, 500, 2)));
+  ASSERT_TRUE(place("acct1", limit("md2", side::buy, 500, 1)));
+  bool top_seen = false;
+  bool trade_seen = false;
+  for (int k = 0; k < 10 && !(top_seen && trade_seen); ++k)
+    sub->receive([&](actors::book_top& t) { top_seen = top_seen || t.ask == 500; },
+                 [&](actors::trade_tick& t) {
+                   trade_seen = true;
+                   EXPECT_EQ(t.price, 500);
+                   EXPECT_EQ(t.qty, 1);
+                   EXPECT_EQ(t.aggressor, side::buy);
+                 },
+                 [](actors::order_update_atom, actors::order_report&) {},
+                 caf::after(std::chrono::seconds{5}) >> [] {});
+  EXPECT_TRUE(top_seen);
+  EXPECT_TRUE(trade_seen);
+  // An unknown symbol is refused by name.
+  auto bad = ask_actor<std::vector<actors::book_top>>(session("acct1"), actors::md_subscribe_atom_v,
+                                                      std::vector<std::string>{"XRP-USD"},
+                                                      caf::actor_cast<caf::actor>(sub));
+  ASSERT_FALSE(bad);
+  EXPECT_NE(runtime::to_text(bad.error()).find("XRP-USD"), std::string::npos);
+}
+
+TEST_F(exchange_session_test, the_token_bucket_holds_orders_back_to_the_venue_rate) {
+  stop();
+  std::string config = exchange_test_config;
+  // Session on sim-a: 20 orders a second, burst 5.
+  auto at = config.find("rate_per_s = 100000\n  burst = 100000");
+  config.replace(at, std::string{"rate_per_s = 100000\n  burst = 100000"}.size(),
+                 "rate_per_s = 20\n  burst = 5");
+  start(config);
+  auto t0 = std::chrono::steady_clock::now();
+  caf::scoped_actor self{node_->system()};
+  for (int k = 0; k < 9; ++k)
+    self->send(session("acct1"), limit("rl" + std::to_string(k), side::buy, 100, 1));
+  int answered = 0;
+  for (int k = 0; k < 9; ++k)
+    self->receive([&](actors::order_report&) { ++answered; },
+                  [](caf::error& err) { FAIL() << to_string(err); },
+                  caf::after(std::chrono::seconds{10}) >> [] { FAIL() << "no answer"; });
+  auto elapsed = std::chrono::steady_clock::now() - t0;
+  EXPECT_EQ(answered, 9);
+  // 5 at once, 4 more at 20/s: at least 4/20 s = 200 ms (minus rounding).
+  EXPECT_GE(elapsed, std::chrono::milliseconds{190});
+  EXPECT_LE(status("acct1").rate_budget, 5);
+}
+
+// -- credentials -------------------------------------------------------------------
+
+class exchange_credentials_test : public exchange_fixture {
+protected:
+  void SetUp() override {
+    key_file_ = dir_.file("master.key");
+    std::ofstream{key_file_} << key_hex_ << "\n";
+    ::unsetenv("TFARM_MASTER_KEY");
+  }
+
+  void start_with_credentials(const std::string& key_file) {
+    std::string config = exchange_test_config;
+    config.replace(config.find("failback_probes = 2\n"), 20,
+                   "failback_probes = 2\nmaster_key_file = \"" + key_file + "\"\n");
+    auto at = config.find("backup = \"sim-b\"\n");
+    config.replace(at, 17, "backup = \"sim-b\"\n  credentials = true\n");
+    start(config);
+  }
+
+  void store_credential(const std::string& secret) {
+    auto box = actors::secret_box::from_hex(key_hex_);
+    ASSERT_TRUE(box);
+    auto sealed = box->seal(secret, "sim-a/acct1/k1");
+    ASSERT_TRUE(sealed);
+    // The database exists once a node ran on it.
+    persistence::credential_record c;
+    c.venue = "sim-a";
+    c.account = "acct1";
+    c.key_id = "k1";
+    c.sealed = *sealed;
+    c.nonce =
+        sealed->substr(1 + actors::secret_box::fingerprint_bytes, actors::secret_box::nonce_bytes);
+    uint64_t rotated = 0;
+    ASSERT_FALSE(persistence::put_credential(db_, c, "operator", rotated));
+  }
+
+  std::string key_hex_ = std::string(64, 'a');
+  std::string key_file_;
+};
+
+TEST_F(exchange_credentials_test, a_stored_credential_logs_the_session_on) {
+  start_with_credentials(key_file_);
+  stop();
+  store_credential("s3cr3t-api-secret");
+  start_with_credentials(key_file_);
+  ASSERT_TRUE(eventually([&] { return status("acct1").connected; }));
+  auto x = place("acct1", limit("c1", side::buy, 100, 1));
+  ASSERT_TRUE(x) << runtime::to_text(x.error());
+  EXPECT_EQ(x->state, order_state::open);
+  // acct2 has no credential: refused, and the reason names it.
+  auto y = place("acct2", limit("c2", side::buy, 100, 1));
+  ASSERT_FALSE(y);
+  EXPECT_EQ(actors::exchange_reason(y.error()), exchange_errc::authentication_failed);
+  EXPECT_NE(runtime::to_text(y.error()).find("no active credential for sim-a/acct2"),
+            std::string::npos)
+      << runtime::to_text(y.error());
+  EXPECT_EQ(status("acct2").state, "auth_failed");
+  // The secret appears nowhere in the audit log.
+  EXPECT_EQ(count_rows("SELECT COUNT(*) FROM audit_logs WHERE detail LIKE '%s3cr3t%'"), 0);
+}
+
+TEST_F(exchange_credentials_test, a_wrong_master_key_is_a_clear_error) {
+  start_with_credentials(key_file_);
+  stop();
+  store_credential("s3cr3t-api-secret");
+  auto wrong = dir_.file("wrong.key");
+  std::ofstream{wrong} << std::string(64, 'b') << "\n";
+  start_with_credentials(wrong);
+  ASSERT_TRUE(eventually([&] { return status("acct1").state == "auth_failed"; }));
+  EXPECT_NE(status("acct1").last_error.find("wrong master key"), std::string::npos)
+      << status("acct1").last_error;
+  auto x = place("acct1", limit("w1", side::buy, 100, 1));
+  ASSERT_FALSE(x);
+  EXPECT_EQ(actors::exchange_reason(x.error()), exchange_errc::authentication_failed);
+  EXPECT_FALSE(at_venue("sim-a", "acct1", "w1"));
+}
+
+} // namespace
+} // namespace tfarm::test

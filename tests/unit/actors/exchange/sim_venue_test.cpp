@@ -1,0 +1,177 @@
+// The simulated venue on its own: its seeded market, the replay of
+// recorded trades, and fault injection as a session sees it.
+#include <chrono>
+#include <fstream>
+#include <map>
+
+#include <caf/scoped_actor.hpp>
+#include <gtest/gtest.h>
+
+#include "tests/unit/actors/exchange/exchange_fixture.hpp"
+
+namespace tfarm::test {
+namespace {
+
+using actors::exchange_errc;
+using actors::side;
+
+// Two venues with the same seed and a busy market of simulated participants.
+const char* busy_market = R"(
+[exchange]
+request_timeout = "200ms"
+retry_max = 2
+backoff_min = "1ms"
+backoff_max = "5ms"
+  [[exchange.venue]]
+  name = "sim-a"
+  symbols = ["BTC-USD"]
+  seed = 7
+    [exchange.venue.market_data]
+    interval = "5ms"
+    start_price = 100000
+    volatility_bps = 20
+    depth = 3
+    level_qty = 5
+    taker_rate = 1.0
+  [[exchange.venue]]
+  name = "sim-b"
+  symbols = ["BTC-USD"]
+  seed = 7
+    [exchange.venue.market_data]
+    interval = "5ms"
+    start_price = 100000
+    volatility_bps = 20
+    depth = 3
+    level_qty = 5
+    taker_rate = 1.0
+  [[exchange.session]]
+  venue = "sim-a"
+  account = "acct1"
+)";
+
+class sim_venue_test : public exchange_fixture {
+protected:
+  void SetUp() override {}
+
+  /// The first `n` trades a venue publishes after subscribing.
+  std::vector<actors::trade_tick> trades(const std::string& name, size_t n,
+                                         std::vector<actors::book_top>* tops = nullptr) {
+    caf::scoped_actor sub{node_->system()};
+    sub->request(venue(name), std::chrono::seconds{10}, actors::md_subscribe_atom_v,
+                 std::vector<std::string>{"BTC-USD"}, caf::actor_cast<caf::actor>(sub))
+        .receive([](std::vector<actors::book_top>&) {},
+                 [](caf::error& err) { FAIL() << to_string(err); });
+    std::vector<actors::trade_tick> out;
+    bool timed_out = false;
+    while (out.size() < n && !timed_out)
+      sub->receive([&](actors::trade_tick& t) { out.push_back(t); },
+                   [&](actors::book_top& t) {
+                     if (tops)
+                       tops->push_back(t);
+                   },
+                   caf::after(std::chrono::seconds{10}) >> [&] { timed_out = true; });
+    return out;
+  }
+};
+
+TEST_F(sim_venue_test, participants_quote_and_trade_and_the_same_seed_gives_the_same_market) {
+  start(busy_market);
+  // One subscriber on both venues (started together, both seed 7).
+  caf::scoped_actor sub{node_->system()};
+  for (auto name : {"sim-a", "sim-b"})
+    sub->request(venue(name), std::chrono::seconds{10}, actors::md_subscribe_atom_v,
+                 std::vector<std::string>{"BTC-USD"}, caf::actor_cast<caf::actor>(sub))
+        .receive([](std::vector<actors::book_top>&) {},
+                 [](caf::error& err) { FAIL() << to_string(err); });
+  std::map<std::string, std::map<uint64_t, actors::trade_tick>> seen;
+  size_t tops = 0;
+  bool timed_out = false;
+  while ((seen["sim-a"].size() < 40 || seen["sim-b"].size() < 40) && !timed_out)
+    sub->receive([&](actors::trade_tick& t) { seen[t.venue][t.seq] = t; },
+                 [&](actors::book_top& t) {
+                   ++tops;
+                   if (t.bid > 0 && t.ask > 0) {
+                     EXPECT_LT(t.bid, t.ask) << "crossed book at seq " << t.seq;
+                   }
+                 },
+                 caf::after(std::chrono::seconds{10}) >> [&] { timed_out = true; });
+  ASSERT_FALSE(timed_out);
+  EXPECT_GT(tops, 0u);
+  // Equal seeds, equal markets: every trade number both streams hold is
+  // the same trade.
+  size_t overlap = 0;
+  for (auto& [seq, t] : seen["sim-a"]) {
+    auto i = seen["sim-b"].find(seq);
+    if (i == seen["sim-b"].end())
+      continue;
+    ++overlap;
+    EXPECT_EQ(t.price, i->second.price) << "trade " << seq;
+    EXPECT_EQ(t.qty, i->second.qty) << "trade " << seq;
+    EXPECT_EQ(t.aggressor, i->second.aggressor) << "trade " << seq;
+  }
+  EXPECT_GE(overlap, 10u);
+  // A session's market order sweeps the participants' quotes.
+  auto x = place("acct1", [] {
+    auto r = limit("sweep", side::buy, 0, 3);
+    r.type = actors::order_type::market;
+    return r;
+  }());
+  ASSERT_TRUE(x) << runtime::to_text(x.error());
+  EXPECT_EQ(x->filled, 3);
+  EXPECT_EQ(x->state, actors::order_state::filled);
+}
+
+TEST_F(sim_venue_test, recorded_trades_are_replayed_in_order) {
+  auto csv = dir_.file("trades.csv");
+  std::ofstream{csv} << "symbol,price,qty,side\nBTC-USD,101,2,buy\nBTC-USD,99,1,sell\n"
+                        "BTC-USD,100,4,buy\n";
+  std::string config = busy_market;
+  config.replace(config.find("taker_rate = 1.0\n"), 17,
+                 "taker_rate = 1.0\n    replay = \"" + csv + "\"\n");
+  start(config);
+  auto t = trades("sim-a", 3);
+  ASSERT_EQ(t.size(), 3u);
+  EXPECT_EQ(t[0].price, 101);
+  EXPECT_EQ(t[0].qty, 2);
+  EXPECT_EQ(t[0].aggressor, side::buy);
+  EXPECT_EQ(t[1].price, 99);
+  EXPECT_EQ(t[1].aggressor, side::sell);
+  EXPECT_EQ(t[2].price, 100);
+  EXPECT_EQ(t[2].qty, 4);
+}
+
+TEST_F(sim_venue_test, injected_latency_delays_every_answer) {
+  start(exchange_test_config);
+  actors::venue_faults f;
+  f.latency_us = 60'000;
+  set_faults("sim-a", f);
+  auto t0 = std::chrono::steady_clock::now();
+  auto pong = ask_actor<int64_t>(venue("sim-a"), actors::ping_atom_v);
+  ASSERT_TRUE(pong);
+  EXPECT_GE(std::chrono::steady_clock::now() - t0, std::chrono::milliseconds{60});
+  auto x = place("acct1", limit("slow", side::buy, 100, 1));
+  ASSERT_TRUE(x) << runtime::to_text(x.error());
+  EXPECT_GE(status("acct1").latency_ewma_us, 60'000);
+}
+
+TEST_F(sim_venue_test, rate_limit_replies_are_retried_then_reported_with_the_attempts) {
+  start(exchange_test_config);
+  actors::venue_faults f;
+  f.rate_limit_ppm = 1'000'000; // every submission
+  set_faults("sim-a", f);
+  auto x = place("acct2", limit("rl", side::buy, 100, 1));
+  // Three failures fail the session over to sim-b, where the order lands.
+  ASSERT_TRUE(x) << runtime::to_text(x.error());
+  EXPECT_EQ(x->venue, "sim-b");
+  // A session whose backup refuses too gives up, saying why and how often.
+  set_faults("sim-b", f);
+  auto y = place("acct2", limit("rl2", side::buy, 100, 1));
+  ASSERT_FALSE(y);
+  EXPECT_EQ(actors::exchange_reason(y.error()), exchange_errc::rate_limited);
+  EXPECT_NE(runtime::to_text(y.error()).find("not placed after 4 attempts"), std::string::npos)
+      << runtime::to_text(y.error());
+  EXPECT_TRUE(eventually([&] { return order_status_in_db("rl2") == "rejected"; }));
+}
+
+} // namespace
+} // namespace tfarm::test
