@@ -44,6 +44,8 @@ void extend_exchanges(const config::exchange_settings& ex, runtime::child_spec& 
     return;
   auto venues = supervisor_spec("venues");
   for (auto& v : ex.venues) {
+    if (v.kind != "simulated")
+      continue;
     runtime::child_spec c;
     c.id = v.name;
     c.kind = "sim_venue";
@@ -64,8 +66,10 @@ void extend_exchanges(const config::exchange_settings& ex, runtime::child_spec& 
     c.params = session_params(ex, s);
     by_venue->children.push_back(std::move(c));
   }
-  exchanges.children.push_back(std::move(venues));
-  exchanges.children.push_back(std::move(sessions));
+  if (!venues.children.empty())
+    exchanges.children.push_back(std::move(venues));
+  if (!sessions.children.empty())
+    exchanges.children.push_back(std::move(sessions));
 }
 
 } // namespace

@@ -57,5 +57,6 @@ CAF_ADD_ATOM(tfarm_actors, tfarm::actors, session_status_atom, "xstatus")
 CAF_ADD_ATOM(tfarm_actors, tfarm::actors, session_test_atom, "xtest")
 CAF_ADD_ATOM(tfarm_actors, tfarm::actors, session_recover_atom, "xrecover")
 CAF_ADD_ATOM(tfarm_actors, tfarm::actors, session_timer_atom, "xtimer")
+CAF_ADD_ATOM(tfarm_actors, tfarm::actors, lookup_venue_atom, "lookupvn")
 
 CAF_END_TYPE_ID_BLOCK(tfarm_actors)

@@ -21,6 +21,21 @@ struct global_options {
 /// `tfarm run`: one node with its supervision tree until Ctrl-C or --for.
 void add_run_command(CLI::App& app, const global_options& globals, int& result);
 
+/// What `tfarm run` (and `tfarm exchange-sim serve`) start.
+struct run_options {
+  /// Names the command in messages.
+  std::string command = "tfarm run";
+  std::string config_file = "examples/single_node/farm.toml";
+  std::string duration;
+  std::string db;
+  /// Overrides [exchange] listen when not empty.
+  std::string listen;
+  uint64_t seed = 0;
+};
+
+/// Runs one node until a stop signal or the duration; the exit code.
+int run_node(const run_options& opts);
+
 /// `tfarm config check FILE...`.
 void add_config_command(CLI::App& app, const global_options& globals, int& result);
 

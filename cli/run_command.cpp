@@ -5,6 +5,7 @@
 
 #include <CLI/CLI.hpp>
 #include <caf/scoped_actor.hpp>
+#include <nlohmann/json.hpp>
 #include <spdlog/logger.h>
 
 #include "actors/kinds.hpp"
@@ -14,15 +15,16 @@
 #include "cli/logger.hpp"
 #include "cli/signals.hpp"
 #include "config/duration.hpp"
+#include "config/endpoint.hpp"
 #include "config/env_overrides.hpp"
 #include "config/loader.hpp"
+#include "net/kinds.hpp"
 #include "persistence/database.hpp"
 #include "persistence/error.hpp"
 #include "persistence/kinds.hpp"
 #include "persistence/maintenance.hpp"
 #include "persistence/node_lock.hpp"
 #include "persistence/store_actor.hpp"
-
 #include "runtime/builtin_kinds.hpp"
 #include "runtime/error_text.hpp"
 #include "runtime/node.hpp"
@@ -38,13 +40,6 @@ constexpr int64_t shutdown_watchdog_slack_ms = 2'000;
 
 /// How often the main loop looks at signals, the clock and the root.
 constexpr int64_t run_poll_interval_ms = 100;
-
-struct run_options {
-  std::string config_file = "examples/single_node/farm.toml";
-  std::string duration;
-  std::string db;
-  uint64_t seed = 0;
-};
 
 /// Time an audit record written at start or stop may take.
 constexpr int64_t lifecycle_audit_timeout_ms = 5'000;
@@ -84,13 +79,15 @@ void arm_shutdown_watchdog(std::chrono::milliseconds budget) {
   }}.detach();
 }
 
-int run(const run_options& opts) {
+} // namespace
+
+int run_node(const run_options& opts) {
   std::optional<std::chrono::milliseconds> run_for;
   if (!opts.duration.empty()) {
     std::string why;
     run_for = config::parse_duration(opts.duration, why);
     if (!run_for) {
-      std::cerr << "tfarm run: error: --for \"" << opts.duration << "\": " << why << '\n';
+      std::cerr << opts.command << ": error: --for \"" << opts.duration << "\": " << why << '\n';
       return exit_usage;
     }
   }
@@ -98,11 +95,12 @@ int run(const run_options& opts) {
   auto kinds = runtime::builtin_kinds();
   persistence::add_kinds(kinds);
   actors::add_kinds(kinds);
+  net::add_kinds(kinds);
   check.known_kinds = kinds.agent_names();
   auto loaded = config::load_farm_file(opts.config_file, check);
   if (!loaded.ok()) {
     print_problems(loaded.diagnostics);
-    std::cerr << "tfarm run: error: " << opts.config_file
+    std::cerr << opts.command << ": error: " << opts.config_file
               << " is not valid (see above); nothing was started\n";
     return exit_usage;
   }
@@ -110,16 +108,25 @@ int run(const run_options& opts) {
   if (auto problems = config::apply_env_overrides(farm.limits, config::process_environment());
       !problems.empty()) {
     print_problems(problems);
-    std::cerr << "tfarm run: error: bad environment override (see above); nothing was started\n";
+    std::cerr << opts.command
+              << ": error: bad environment override (see above); nothing was started\n";
     return exit_usage;
   }
   if (!opts.db.empty())
     farm.store.path = opts.db;
+  if (!opts.listen.empty()) {
+    std::string why;
+    if (!config::parse_endpoint(opts.listen, true, why)) {
+      std::cerr << opts.command << ": error: --listen \"" << opts.listen << "\": " << why << '\n';
+      return exit_usage;
+    }
+    farm.exchange.listen = opts.listen;
+  }
   persistence::register_error_names();
   // One node per database: the lock lives as long as this process.
   auto lock = persistence::node_lock::acquire(farm.store.path);
   if (!lock) {
-    std::cerr << "tfarm run: error: " << runtime::to_text(lock.error()) << '\n';
+    std::cerr << opts.command << ": error: " << runtime::to_text(lock.error()) << '\n';
     return exit_failure;
   }
   // Open (and migrate) up front for a clear error before anything starts,
@@ -129,24 +136,24 @@ int run(const run_options& opts) {
   open.busy_timeout = farm.store.busy_timeout;
   auto preload = persistence::prepare_database(farm.store.path, open);
   if (!preload) {
-    std::cerr << "tfarm run: error: " << runtime::to_text(preload.error()) << '\n';
+    std::cerr << opts.command << ": error: " << runtime::to_text(preload.error()) << '\n';
     return exit_failure;
   }
   block_stop_signals();
-  auto node_opts = actors::sqlite_node_options(farm, std::move(*preload));
+  auto node_opts = net::sqlite_node_options(farm, std::move(*preload));
   node_opts.seed = opts.seed;
   auto restored = node_opts.preload.size();
   auto started = runtime::node::start(std::move(node_opts));
   if (!started) {
-    std::cerr << "tfarm run: error: the node did not start: " << runtime::to_text(started.error())
-              << '\n';
+    std::cerr << opts.command
+              << ": error: the node did not start: " << runtime::to_text(started.error()) << '\n';
     return exit_failure;
   }
   auto& node = **started;
   audit(node, "node.start", "node " + farm.node.name + " on " + farm.store.path);
   if (auto err = actors::open_configured_accounts(
           node.system(), actors::find_gateway(node.context()), farm, farm.vault.request_timeout)) {
-    std::cerr << "tfarm run: error: " << runtime::to_text(err) << '\n';
+    std::cerr << opts.command << ": error: " << runtime::to_text(err) << '\n';
     node.stop();
     return exit_failure;
   }
@@ -154,6 +161,13 @@ int run(const run_options& opts) {
             << node.context().registry().size() << " actors (database " << farm.store.path << ", "
             << restored << " checkpoints loaded):\n"
             << runtime::render_tree(node.context().registry().query("/"));
+  if (auto dir = node.context().registry().find("/exchanges/directory")) {
+    // The port actually bound (the file may say 0: any free port).
+    auto state = nlohmann::json::parse(dir->snapshot().state_json, nullptr, false);
+    if (state.is_object() && state.value("port", 0) != 0)
+      std::cout << "Offering venues to other nodes on " << state.value("host", std::string{}) << ":"
+                << state.value("port", 0) << ".\n";
+  }
   if (run_for)
     std::cout << "Running for " << config::format_duration(*run_for)
               << " (Ctrl-C stops earlier).\n";
@@ -169,8 +183,9 @@ int run(const run_options& opts) {
       break;
     }
     if (!node.running()) {
-      std::cerr << "tfarm run: error: the root supervisor stopped: "
-                << runtime::to_text(node.exit_reason()) << '\n';
+      std::cerr << opts.command
+                << ": error: the root supervisor stopped: " << runtime::to_text(node.exit_reason())
+                << '\n';
       code = exit_failure;
       break;
     }
@@ -183,7 +198,7 @@ int run(const run_options& opts) {
     audit(node, "node.stop", code == exit_ok ? "requested" : "after a failure");
   auto report = node.stop();
   if (!report.clean) {
-    std::cerr << "tfarm run: error: " << report.stuck.size()
+    std::cerr << opts.command << ": error: " << report.stuck.size()
               << " actors did not stop within the shutdown timeout of "
               << config::format_duration(farm.node.shutdown_timeout) << ":";
     for (auto& p : report.stuck)
@@ -198,8 +213,6 @@ int run(const run_options& opts) {
   started->reset();
   return code;
 }
-
-} // namespace
 
 void add_run_command(CLI::App& app, const global_options& globals, int& result) {
   auto opts = std::make_shared<run_options>();
@@ -216,7 +229,7 @@ void add_run_command(CLI::App& app, const global_options& globals, int& result) 
       result = exit_usage;
       return;
     }
-    result = run(*opts);
+    result = run_node(*opts);
   });
 }
 

@@ -146,8 +146,12 @@ struct venue_fault_settings {
 struct venue_settings {
   /// Unique; the path segment under /exchanges/venues.
   std::string name;
-  /// "simulated": a matching engine on this node.
+  /// "simulated": a matching engine on this node; "remote": a venue of an
+  /// exchange node (its [exchange] listen address is `endpoint`), reached
+  /// by CAF remote messaging.
   std::string kind = "simulated";
+  /// "host:port" of the exchange node (remote venues only).
+  std::string endpoint;
   /// Another venue's name: where sessions fail over to (empty: none).
   std::string backup;
   /// Symbols "BASE-QUOTE" of vault assets (e.g. "BTC-USD").
@@ -190,6 +194,9 @@ struct exchange_settings {
   /// File with the 64-hex-digit master key that seals credentials
   /// (TFARM_MASTER_KEY overrides it); relative to the working directory.
   std::string master_key_file;
+  /// "host:port" where this node offers its simulated venues to other
+  /// nodes (the exchange role); empty: not offered. Port 0 picks a free one.
+  std::string listen;
   std::vector<venue_settings> venues;
   std::vector<session_settings> sessions;
 };

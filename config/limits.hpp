@@ -194,6 +194,11 @@ constexpr std::size_t exchange_symbols_max = 256;
 /// Characters of a client order id at most.
 constexpr std::size_t client_order_id_chars_max = 64;
 
+/// Links between nodes: heartbeats (off by default in CAF 0.17) and the
+/// silence after which a node counts as lost (its actors go down).
+constexpr int64_t node_heartbeat_interval_ms = 1'000;
+constexpr int64_t node_connection_timeout_ms = 5'000;
+
 /// Simulated market data: the generator's clock and the book it keeps.
 constexpr int64_t market_data_interval_ms_default = 100;
 constexpr int64_t market_data_start_price_default = 1'000'000;

@@ -11,6 +11,7 @@
 #include <sstream>
 
 #include "config/detail/table_reader.hpp"
+#include "config/endpoint.hpp"
 #include "config/path_syntax.hpp"
 #include "config/suggest.hpp"
 
@@ -425,8 +426,21 @@ void read_venue(load_context& ctx, const toml::table& tbl, const std::string& ba
   table_reader r{ctx, tbl, "[[exchange.venue]]"};
   if (auto name = read_name(r, "name", "venue name", seen))
     v.name = *name;
-  if (auto kind = r.choice("kind", {"simulated"}, "venue kind"))
+  if (auto kind = r.choice("kind", {"simulated", "remote"}, "venue kind"))
     v.kind = *kind;
+  if (auto ep = r.string("endpoint")) {
+    std::string why;
+    if (v.kind != "remote")
+      ctx.error(tbl.get("endpoint")->source(),
+                "'endpoint' is for remote venues only (kind = \"remote\")");
+    else if (!parse_endpoint(*ep, false, why))
+      ctx.error(tbl.get("endpoint")->source(), "endpoint '" + *ep + "' " + why);
+    v.endpoint = *ep;
+  } else if (v.kind == "remote") {
+    ctx.error(tbl.source(), "remote venue '" + v.name +
+                                "' needs an 'endpoint' (HOST:PORT of "
+                                "the exchange node)");
+  }
   if (auto backup = r.string("backup"))
     v.backup = *backup;
   if (tbl.get("symbols")) {
@@ -523,6 +537,12 @@ void read_exchange(load_context& ctx, const toml::table& tbl, const std::string&
     ex.failback_probes = *i;
   if (auto f = r.string("master_key_file"))
     ex.master_key_file = *f;
+  if (auto l = r.string("listen")) {
+    std::string why;
+    if (!parse_endpoint(*l, true, why))
+      ctx.error(tbl.get("listen")->source(), "listen '" + *l + "' " + why);
+    ex.listen = *l;
+  }
   std::map<std::string, uint32_t> seen;
   std::vector<const toml::table*> venue_tables = r.tables("venue");
   for (auto vt : venue_tables) {

@@ -43,6 +43,17 @@ using venue_actor = caf::typed_actor<
     // Internal: the market-data generator's clock; a delayed answer is due.
     caf::reacts_to<md_tick_atom>, caf::reacts_to<deliver_atom, uint64_t>>;
 
+/// Finds venues by name: on an exchange node, the directory other nodes
+/// connect to; on a trading node, the connector that reaches remote venues
+/// through those directories (at remote_venues_path).
+/// (The answer is the venue as a caf::actor: typed handles have no type ID
+/// to cross nodes with in CAF 0.17; it implements venue_actor.)
+using venue_directory_actor =
+    caf::typed_actor<caf::replies_to<lookup_venue_atom, std::string>::with<caf::actor>>;
+
+/// Where a node keeps its connector to remote venues.
+inline const char* remote_venues_path = "/exchanges/remote";
+
 /// One session per (venue, account): rate limit, retries, unknown-order
 /// resolution, failover, status, market-data fan-out.
 using exchange_session_actor = caf::typed_actor<

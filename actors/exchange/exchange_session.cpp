@@ -76,10 +76,12 @@ std::map<std::string, std::string> session_params(const config::exchange_setting
     p["backup"] = v.backup;
     p["rate_per_s"] = std::to_string(v.rate_per_s);
     p["burst"] = std::to_string(v.burst);
-    p["credentials." + v.name] = v.credentials ? "1" : "0";
-    for (auto& b : ex.venues)
-      if (b.name == v.backup)
-        p["credentials." + b.name] = b.credentials ? "1" : "0";
+    for (auto& b : ex.venues) {
+      if (b.name != v.name && b.name != v.backup)
+        continue;
+      p["credentials." + b.name] = b.credentials ? "1" : "0";
+      p["remote." + b.name] = b.kind == "remote" ? "1" : "0";
+    }
   }
   p["timeout_ms"] = std::to_string(ex.request_timeout.count());
   p["retry_max"] = std::to_string(ex.retry_max);
@@ -129,14 +131,15 @@ exchange_session::exchange_session(caf::actor_config& cfg, runtime::spawn_contex
     venue_link v;
     v.name = name;
     v.credentials = runtime::param(spec(), "credentials." + name, "0") == "1";
-    v.ready = !v.credentials;
+    v.remote = runtime::param(spec(), "remote." + name, "0") == "1";
+    v.ready = !v.credentials && !v.remote;
     venues_.emplace(name, std::move(v));
   }
   set_down_handler([this](caf::down_msg& msg) {
     for (auto& [name, v] : venues_) {
       if (v.handle && v.handle.address() == msg.source) {
         v.handle = venue_actor{};
-        v.ready = !v.credentials;
+        v.ready = !v.credentials && !v.remote;
         if (name == active_)
           note_failure(name, fail(exchange_errc::disconnected,
                                   "venue " + name + " went down: " + runtime::to_text(msg.reason)));
@@ -157,8 +160,7 @@ runtime::kind_info exchange_session::kind() {
 
 exchange_session::behavior_type exchange_session::make_behavior() {
   for (auto& [name, v] : venues_)
-    if (v.credentials)
-      logon(v);
+    connect(v);
   log().info("session {}: {} on {}{}", path(), account_, primary_,
              backup_.empty() ? "" : " (backup " + backup_ + ")");
   return {
@@ -235,10 +237,10 @@ exchange_session::behavior_type exchange_session::make_behavior() {
           if (v.handle)
             demonitor(v.handle.address());
           v.handle = venue_actor{};
-          v.ready = !v.credentials;
+          v.ready = !v.credentials && !v.remote;
           v.auth_error.clear();
-          if (v.credentials)
-            logon(v);
+          v.resolve_failures = 0;
+          connect(v);
         }
         auto rp = make_response_promise<exchange_status>();
         auto h = handle(primary_);
@@ -453,8 +455,11 @@ void exchange_session::drain() {
     }
     return;
   }
-  if (!v.ready) // a logon is on its way; it drains when done
+  if (!v.ready) { // a logon or connection is on its way; it drains when done
+    if (v.remote && !v.handle)
+      handle(active_);
     return;
+  }
   while (!queue_.empty()) {
     if (!bucket_.try_take(now_us()))
       break;
@@ -735,6 +740,11 @@ void exchange_session::on_timer(const std::string& what, uint64_t gen) {
     drain();
     return;
   }
+  if (what.rfind("resolve:", 0) == 0) {
+    if (auto l = link(what.substr(8)); l != nullptr && !l->handle)
+      resolve_remote(*l);
+    return;
+  }
   if (what == "probe") {
     probe_armed_ = false;
     probe();
@@ -765,6 +775,10 @@ venue_actor exchange_session::handle(const std::string& venue) {
     return {};
   if (v->handle)
     return v->handle;
+  if (v->remote) {
+    resolve_remote(*v);
+    return {};
+  }
   if (!node())
     return {};
   auto entry = node()->registry().find(venue_path(venue));
@@ -773,6 +787,64 @@ venue_actor exchange_session::handle(const std::string& venue) {
   v->handle = caf::actor_cast<venue_actor>(entry->handle());
   monitor(v->handle);
   return v->handle;
+}
+
+void exchange_session::connect(venue_link& v) {
+  if (v.remote)
+    resolve_remote(v);
+  else if (v.credentials)
+    logon(v);
+}
+
+void exchange_session::resolve_remote(venue_link& v) {
+  if (v.resolving || v.handle)
+    return;
+  auto entry = node() ? node()->registry().find(remote_venues_path) : nullptr;
+  auto name = v.name;
+  auto failed = [this, name](const caf::error& err) {
+    auto l = link(name);
+    if (l == nullptr)
+      return;
+    l->resolving = false;
+    ++l->resolve_failures;
+    auto why = fail(exchange_errc::disconnected,
+                    "cannot reach remote venue " + name + ": " + text_of(err));
+    if (l->resolve_failures == 1 || l->resolve_failures % 100 == 0)
+      log().warn("session {}: {} (attempt {})", path(), runtime::message_of(why),
+                 l->resolve_failures);
+    note_failure(name, why);
+    delayed_send(this,
+                 std::chrono::microseconds{backoff_us(std::min<uint32_t>(l->resolve_failures, 20))},
+                 session_timer_atom_v, "resolve:" + name, uint64_t{0});
+  };
+  if (!entry || !entry->handle())
+    return failed(
+        fail(exchange_errc::unknown_venue, "this node has no connector to remote venues"));
+  v.resolving = true;
+  request(caf::actor_cast<venue_directory_actor>(entry->handle()),
+          std::chrono::milliseconds{timeout_ms_}, lookup_venue_atom_v, name)
+      .then(
+          [this, name](caf::actor& a) {
+            auto l = link(name);
+            if (l == nullptr || !a)
+              return;
+            auto h = caf::actor_cast<venue_actor>(a);
+            l->resolving = false;
+            l->resolve_failures = 0;
+            l->handle = h;
+            monitor(h);
+            log().info("session {}: connected to remote venue {}", path(), name);
+            if (l->credentials) {
+              logon(*l);
+            } else {
+              l->ready = true;
+              if (name == active_) {
+                subscribe_all(name);
+                drain();
+              }
+            }
+          },
+          failed);
 }
 
 void exchange_session::logon(venue_link& v) {
@@ -831,8 +903,10 @@ void exchange_session::logon(venue_link& v) {
                       l->logging_on = false;
                       l->ready = true;
                       log().info("session {}: logged on to {} with key {}", path(), name, key_id);
-                      if (name == active_)
+                      if (name == active_) {
+                        subscribe_all(name);
                         drain();
+                      }
                     },
                     [failed](caf::error& err) { failed("logon refused: " + text_of(err)); });
           },
@@ -854,7 +928,7 @@ void exchange_session::note_failure(const std::string& venue, const caf::error& 
   ++consecutive_failures_;
   auto reason = exchange_reason(err);
   if (reason == exchange_errc::disconnected)
-    failover("venue " + venue + " disconnected: " + last_error_);
+    failover(last_error_);
   else if (consecutive_failures_ >= failover_after_)
     failover(std::to_string(consecutive_failures_) + " consecutive failures on " + venue +
              ", the last: " + last_error_);
@@ -991,8 +1065,9 @@ exchange_status exchange_session::status_now() const {
   s.on_backup = active_ != primary_;
   auto i = venues_.find(active_);
   auto v = i != venues_.end() ? &i->second : nullptr;
-  auto running = v != nullptr &&
-                 (v->handle || (node() && node()->registry().find(venue_path(active_)) != nullptr));
+  auto running =
+      v != nullptr && (v->handle || (!v->remote && node() &&
+                                     node()->registry().find(venue_path(active_)) != nullptr));
   s.connected = running && v->ready && v->auth_error.empty();
   if (v != nullptr && !v->auth_error.empty())
     s.state = "auth_failed";

@@ -97,6 +97,10 @@ private:
     std::string name;
     venue_actor handle;
     bool credentials = false;
+    /// On another node: looked up through the node's remote-venue connector.
+    bool remote = false;
+    bool resolving = false;
+    uint32_t resolve_failures = 0;
     /// Logged on (or no credentials needed).
     bool ready = false;
     bool logging_on = false;
@@ -131,6 +135,9 @@ private:
 
   venue_link* link(const std::string& venue);
   venue_actor handle(const std::string& venue);
+  /// Makes `v` usable: looks a remote venue up, logs on if it needs it.
+  void connect(venue_link& v);
+  void resolve_remote(venue_link& v);
   void logon(venue_link& v);
   void note_success(int64_t latency_ns);
   void note_failure(const std::string& venue, const caf::error& err);

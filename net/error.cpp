@@ -1,0 +1,26 @@
+#include "net/error.hpp"
+
+#include "runtime/error_text.hpp"
+
+namespace tfarm::net {
+
+std::string to_string(net_errc x) {
+  switch (x) {
+  case net_errc::none:
+    return "none";
+  case net_errc::bad_endpoint:
+    return "bad_endpoint";
+  case net_errc::publish_failed:
+    return "publish_failed";
+  case net_errc::connect_failed:
+    return "connect_failed";
+  }
+  return "unknown";
+}
+
+void register_net_error_names() {
+  runtime::add_error_category_names(
+      caf::atom("tfnet"), [](uint8_t code) { return to_string(static_cast<net_errc>(code)); });
+}
+
+} // namespace tfarm::net

@@ -1,0 +1,30 @@
+// Error codes of the network layer (category "tfnet").
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include <caf/error.hpp>
+#include <caf/make_message.hpp>
+#include <caf/message.hpp>
+
+namespace tfarm::net {
+
+enum class net_errc : uint8_t {
+  none = 0,
+  /// A "host:port" that does not parse.
+  bad_endpoint,
+  /// Publishing an actor on a port failed (in use, no permission).
+  publish_failed,
+  /// Connecting to another node failed.
+  connect_failed,
+};
+
+std::string to_string(net_errc x);
+
+/// Registers the "tfnet" category with runtime::to_text() (idempotent).
+void register_net_error_names();
+
+} // namespace tfarm::net
+
+CAF_ERROR_CODE_ENUM(tfarm::net::net_errc, "tfnet")

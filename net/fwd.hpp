@@ -1,0 +1,13 @@
+// Forward declarations of tfarm::net types.
+#pragma once
+
+#include <cstdint>
+
+namespace tfarm::net {
+
+enum class net_errc : uint8_t;
+
+class venue_connector;
+class venue_directory;
+
+} // namespace tfarm::net

@@ -1,0 +1,82 @@
+#include "net/kinds.hpp"
+
+#include <caf/io/middleman.hpp>
+
+#include "actors/kinds.hpp"
+#include "config/endpoint.hpp"
+#include "config/limits.hpp"
+#include "net/error.hpp"
+#include "net/venue_connector.hpp"
+#include "net/venue_directory.hpp"
+
+namespace tfarm::net {
+
+void add_kinds(runtime::kind_registry& x) {
+  x.add(venue_directory::kind());
+  x.add(venue_connector::kind());
+}
+
+bool needs_middleman(const config::farm_config& farm) {
+  if (!farm.exchange.listen.empty())
+    return true;
+  for (auto& v : farm.exchange.venues)
+    if (v.kind == "remote")
+      return true;
+  return false;
+}
+
+void configure(caf::actor_system_config& cfg) {
+  register_net_error_names();
+  cfg.load<caf::io::middleman>();
+  cfg.set("middleman.heartbeat-interval",
+          caf::timespan{std::chrono::milliseconds{config::node_heartbeat_interval_ms}});
+  cfg.set("middleman.connection-timeout",
+          caf::timespan{std::chrono::milliseconds{config::node_connection_timeout_ms}});
+}
+
+void extend_tree(const config::farm_config& farm, runtime::child_spec& root) {
+  for (auto& child : root.children) {
+    if (child.id != "exchanges")
+      continue;
+    std::string why;
+    if (auto ep = config::parse_endpoint(farm.exchange.listen, true, why)) {
+      runtime::child_spec dir;
+      dir.id = "directory";
+      dir.kind = "venue_directory";
+      dir.params["host"] = ep->host;
+      dir.params["port"] = std::to_string(ep->port);
+      child.children.push_back(std::move(dir));
+    }
+    auto params = venue_connector_params(farm.exchange);
+    if (!params["venues"].empty()) {
+      // Before the sessions, which look it up when they start.
+      runtime::child_spec remote;
+      remote.id = "remote";
+      remote.kind = "venue_connector";
+      remote.params = std::move(params);
+      child.children.insert(child.children.begin(), std::move(remote));
+    }
+  }
+}
+
+runtime::node_options sqlite_node_options(config::farm_config farm,
+                                          std::vector<runtime::checkpoint> preload) {
+  auto network = needs_middleman(farm);
+  auto opts = actors::sqlite_node_options(std::move(farm), std::move(preload));
+  add_kinds(opts.kinds);
+  if (network) {
+    auto inner = opts.configure;
+    opts.configure = [inner](caf::actor_system_config& cfg) {
+      inner(cfg);
+      configure(cfg);
+    };
+  }
+  auto inner_tree = opts.extend_tree;
+  opts.extend_tree = [inner_tree](const config::farm_config& f, runtime::child_spec& root) {
+    inner_tree(f, root);
+    extend_tree(f, root);
+  };
+  return opts;
+}
+
+} // namespace tfarm::net

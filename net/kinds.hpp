@@ -1,0 +1,34 @@
+// The network module's kinds and node wiring: the exchange role (offering
+// venues to other nodes) and reaching remote venues.
+#pragma once
+
+#include <vector>
+
+#include <caf/actor_system_config.hpp>
+
+#include "config/farm_config.hpp"
+#include "runtime/child_spec.hpp"
+#include "runtime/kind_registry.hpp"
+#include "runtime/node.hpp"
+
+namespace tfarm::net {
+
+/// Adds "venue_directory" and "venue_connector" to `x`.
+void add_kinds(runtime::kind_registry& x);
+
+/// True if `farm` talks to other nodes (offers venues, or uses remote ones).
+bool needs_middleman(const config::farm_config& farm);
+
+/// Loads CAF's middleman with heartbeats and a connection timeout turned on
+/// (both are off by default in CAF 0.17: a lost node would go unnoticed).
+void configure(caf::actor_system_config& cfg);
+
+/// Adds /exchanges/directory ([exchange] listen) and /exchanges/remote
+/// (remote venues) to the tree.
+void extend_tree(const config::farm_config& farm, runtime::child_spec& root);
+
+/// actors::sqlite_node_options plus the network: what `tfarm run` starts.
+runtime::node_options sqlite_node_options(config::farm_config farm,
+                                          std::vector<runtime::checkpoint> preload);
+
+} // namespace tfarm::net

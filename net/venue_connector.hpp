@@ -1,0 +1,48 @@
+// A trading node's way to venues on exchange nodes: answers "which actor is
+// venue X?" for the remote venues of the farm file by connecting (CAF
+// middleman) to the exchange node's published venue directory and asking it.
+//
+// Connections are made lazily and cached per endpoint; a directory that
+// goes down (node lost: heartbeats and the connection timeout are on) is
+// dropped and reconnected on the next lookup. Detached: connecting blocks
+// (at most the middleman's connect), and must not hold a scheduler thread.
+// Members are touched only by the actor.
+#pragma once
+
+#include <map>
+#include <string>
+
+#include "actors/exchange/exchange_interfaces.hpp"
+#include "config/endpoint.hpp"
+#include "config/farm_config.hpp"
+#include "runtime/managed_actor.hpp"
+
+namespace tfarm::net {
+
+/// The connector's parameters: "venues" = "name=host:port,...".
+std::map<std::string, std::string> venue_connector_params(const config::exchange_settings& ex);
+
+class venue_connector : public runtime::basic_managed_actor<actors::venue_directory_actor::base> {
+public:
+  using super = runtime::basic_managed_actor<actors::venue_directory_actor::base>;
+
+  venue_connector(caf::actor_config& cfg, runtime::spawn_context ctx);
+
+  static runtime::kind_info kind();
+
+  behavior_type make_behavior() override;
+
+protected:
+  std::string describe() const override;
+
+private:
+  caf::expected<actors::venue_directory_actor> directory(const config::endpoint& ep);
+
+  /// venue -> where its exchange node listens.
+  std::map<std::string, config::endpoint> venues_;
+  /// "host:port" -> the directory there.
+  std::map<std::string, actors::venue_directory_actor> directories_;
+  uint64_t connects_ = 0;
+};
+
+} // namespace tfarm::net

@@ -1,0 +1,43 @@
+// The exchange role's door: on a node that offers its simulated venues to
+// other nodes ([exchange] listen), this actor is published on the listen
+// port and answers "which actor is venue X?" with the venue's current
+// incarnation.
+//
+// Publishing the directory rather than each venue keeps one port per node
+// and survives venue restarts: a session whose venue proxy went down asks
+// again and gets the new incarnation. Stateless; a restart re-publishes.
+// Runs on CAF's scheduler; members are touched only by the actor.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "actors/exchange/exchange_interfaces.hpp"
+#include "runtime/managed_actor.hpp"
+
+namespace tfarm::net {
+
+class venue_directory : public runtime::basic_managed_actor<actors::venue_directory_actor::base> {
+public:
+  using super = runtime::basic_managed_actor<actors::venue_directory_actor::base>;
+
+  venue_directory(caf::actor_config& cfg, runtime::spawn_context ctx);
+
+  static runtime::kind_info kind();
+
+  behavior_type make_behavior() override;
+
+  void on_exit() override;
+
+protected:
+  std::string describe() const override;
+
+private:
+  std::string host_;
+  uint16_t port_ = 0;
+  /// The port bound (differs from port_ when port_ is 0).
+  uint16_t bound_ = 0;
+  uint64_t lookups_ = 0;
+};
+
+} // namespace tfarm::net

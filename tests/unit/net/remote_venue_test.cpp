@@ -1,0 +1,260 @@
+// The exchange role across nodes: a trading node's sessions reach venues
+// on an exchange node by CAF remote messaging, receive fills and market
+// data from there, and fail over to a local backup when the exchange node
+// goes away.
+#include <chrono>
+#include <memory>
+#include <string>
+
+#include <caf/scoped_actor.hpp>
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include "actors/exchange/error.hpp"
+#include "actors/exchange/exchange_interfaces.hpp"
+#include "actors/exchange/exchange_session.hpp"
+#include "actors/vault/error.hpp"
+#include "config/loader.hpp"
+#include "config/logging.hpp"
+#include "net/error.hpp"
+#include "net/kinds.hpp"
+#include "persistence/error.hpp"
+#include "persistence/maintenance.hpp"
+#include "runtime/error_text.hpp"
+#include "runtime/node.hpp"
+#include "tests/unit/persistence/temp_dir.hpp"
+#include "tests/unit/wait.hpp"
+
+namespace tfarm::test {
+namespace {
+
+using actors::order_state;
+using actors::side;
+
+const char* exchange_node_config = R"(
+[node]
+name = "exchange-1"
+[exchange]
+listen = "127.0.0.1:0"
+  [[exchange.venue]]
+  name = "sim-a"
+  symbols = ["BTC-USD"]
+  taker_fee_bps = 10
+    [exchange.venue.market_data]
+    interval = "1h"
+    depth = 0
+)";
+
+const char* trading_node_config = R"(
+[node]
+name = "trader-1"
+[exchange]
+request_timeout = "500ms"
+retry_max = 2
+backoff_min = "1ms"
+backoff_max = "20ms"
+failover_after = 2
+probe_interval = "50ms"
+  [[exchange.venue]]
+  name = "sim-a"
+  kind = "remote"
+  endpoint = "127.0.0.1:PORT"
+  backup = "local-b"
+  [[exchange.venue]]
+  name = "local-b"
+  symbols = ["BTC-USD"]
+    [exchange.venue.market_data]
+    interval = "1h"
+    depth = 0
+  [[exchange.session]]
+  venue = "sim-a"
+  account = "acct1"
+  [[exchange.session]]
+  venue = "sim-a"
+  account = "acct2"
+)";
+
+class remote_venue_test : public testing::Test {
+protected:
+  static void SetUpTestSuite() {
+    persistence::register_error_names();
+    actors::register_exchange_error_names();
+    actors::register_vault_error_names();
+    net::register_net_error_names();
+    std::string why;
+    config::setup_logging(config::logging_options{"warn", {}}, why);
+  }
+
+  std::unique_ptr<runtime::node> start(const std::string& text, const std::string& db) {
+    auto farm = config::load_farm_text(text, db + ".toml");
+    EXPECT_TRUE(farm.ok()) << (farm.diagnostics.empty() ? "" : to_string(farm.diagnostics[0]));
+    if (!farm.ok())
+      return nullptr;
+    farm.value->store.path = db;
+    farm.value->store.synchronous = "off";
+    persistence::open_options open;
+    open.synchronous = "off";
+    auto preload = persistence::prepare_database(db, open);
+    EXPECT_TRUE(preload) << runtime::to_text(preload.error());
+    auto n = runtime::node::start(net::sqlite_node_options(*farm.value, std::move(*preload)));
+    EXPECT_TRUE(n) << runtime::to_text(n.error());
+    return n ? std::move(*n) : nullptr;
+  }
+
+  void TearDown() override {
+    for (auto* n : {&trader_, &exchange_})
+      if (*n) {
+        (*n)->stop();
+        n->reset();
+      }
+  }
+
+  uint16_t directory_port() {
+    uint16_t port = 0;
+    eventually([&] {
+      auto entry = exchange_->context().registry().find("/exchanges/directory");
+      if (!entry)
+        return false;
+      auto j = nlohmann::json::parse(entry->snapshot().state_json, nullptr, false);
+      port = j.is_object() ? j.value("port", uint16_t{0}) : uint16_t{0};
+      return port != 0;
+    });
+    return port;
+  }
+
+  void start_both() {
+    exchange_ = start(exchange_node_config, dir_.file("exchange.db"));
+    ASSERT_TRUE(exchange_);
+    auto port = directory_port();
+    ASSERT_NE(port, 0);
+    std::string text = trading_node_config;
+    text.replace(text.find("PORT"), 4, std::to_string(port));
+    trader_ = start(text, dir_.file("trader.db"));
+    ASSERT_TRUE(trader_);
+    ASSERT_TRUE(eventually([&] { return status("acct1").connected; }));
+  }
+
+  template <class Handle>
+  static Handle find(runtime::node& n, const std::string& path) {
+    auto entry = n.context().registry().find(path);
+    return entry ? caf::actor_cast<Handle>(entry->handle()) : Handle{};
+  }
+
+  template <class T, class Dest, class... Ts>
+  caf::expected<T> ask(runtime::node& n, const Dest& dest, Ts&&... xs) {
+    caf::expected<T> result{caf::error{}};
+    caf::scoped_actor self{n.system()};
+    self->request(dest, std::chrono::seconds{10}, std::forward<Ts>(xs)...)
+        .receive([&](T& x) { result = std::move(x); },
+                 [&](caf::error& err) { result = std::move(err); });
+    return result;
+  }
+
+  actors::exchange_session_actor session(const std::string& account) {
+    return find<actors::exchange_session_actor>(*trader_, actors::session_path("sim-a", account));
+  }
+
+  actors::exchange_status status(const std::string& account) {
+    auto x =
+        ask<actors::exchange_status>(*trader_, session(account), actors::session_status_atom_v);
+    return x ? *x : actors::exchange_status{};
+  }
+
+  static actors::order_request limit(const std::string& id, side s, int64_t price, int64_t qty) {
+    actors::order_request r;
+    r.client_order_id = id;
+    r.symbol = "BTC-USD";
+    r.s = s;
+    r.price = price;
+    r.qty = qty;
+    return r;
+  }
+
+  temp_dir dir_;
+  std::unique_ptr<runtime::node> exchange_;
+  std::unique_ptr<runtime::node> trader_;
+};
+
+TEST_F(remote_venue_test, orders_fills_and_market_data_cross_nodes) {
+  start_both();
+  caf::scoped_actor owner{trader_->system()};
+  // acct1 rests an order on the exchange node, placed by `owner`.
+  caf::expected<actors::order_report> maker{caf::error{}};
+  owner->request(session("acct1"), std::chrono::seconds{10}, limit("x1", side::sell, 700, 4))
+      .receive([&](actors::order_report& r) { maker = r; }, [&](caf::error& err) { maker = err; });
+  ASSERT_TRUE(maker) << runtime::to_text(maker.error());
+  EXPECT_EQ(maker->venue, "sim-a");
+  EXPECT_EQ(maker->state, order_state::open);
+  // The exchange node's venue holds it.
+  auto there = ask<actors::order_report>(
+      *exchange_, find<actors::venue_actor>(*exchange_, "/exchanges/venues/sim-a"),
+      actors::order_status_atom_v, std::string{"acct1"}, std::string{"x1"});
+  ASSERT_TRUE(there) << runtime::to_text(there.error());
+  EXPECT_EQ(there->qty, 4);
+  // Market data crosses too.
+  caf::scoped_actor md{trader_->system()};
+  md->request(session("acct2"), std::chrono::seconds{10}, actors::md_subscribe_atom_v,
+              std::vector<std::string>{"BTC-USD"}, caf::actor_cast<caf::actor>(md))
+      .receive([](std::vector<actors::book_top>& tops) { EXPECT_EQ(tops.size(), 1u); },
+               [](caf::error& err) { FAIL() << to_string(err); });
+  // acct2 takes 3: acct1's owner hears of its fill across the nodes.
+  auto taker =
+      ask<actors::order_report>(*trader_, session("acct2"), limit("x2", side::buy, 700, 3));
+  ASSERT_TRUE(taker) << runtime::to_text(taker.error());
+  EXPECT_EQ(taker->state, order_state::filled);
+  ASSERT_EQ(taker->fills.size(), 1u);
+  EXPECT_EQ(taker->fills[0].fee, 3); // ceil(2,100 * 10 bps)
+  bool heard = false;
+  owner->receive(
+      [&](actors::order_update_atom, actors::order_report& r) {
+        heard = true;
+        EXPECT_EQ(r.client_order_id, "x1");
+        EXPECT_EQ(r.state, order_state::partially_filled);
+        EXPECT_EQ(r.filled, 3);
+      },
+      caf::after(std::chrono::seconds{10}) >> [] {});
+  EXPECT_TRUE(heard);
+  bool trade_seen = false;
+  for (int k = 0; k < 10 && !trade_seen; ++k)
+    md->receive([&](actors::trade_tick& t) { trade_seen = t.price == 700 && t.qty == 3; },
+                [](actors::book_top&) {}, caf::after(std::chrono::seconds{5}) >> [] {});
+  EXPECT_TRUE(trade_seen);
+}
+
+TEST_F(remote_venue_test, losing_the_exchange_node_fails_over_to_the_local_backup) {
+  start_both();
+  ASSERT_TRUE(
+      ask<actors::order_report>(*trader_, session("acct1"), limit("y1", side::buy, 500, 1)));
+  exchange_->stop();
+  exchange_.reset();
+  // The connection drops: the session's venue goes down, it fails over.
+  ASSERT_TRUE(eventually([&] { return status("acct1").on_backup; }));
+  auto s = status("acct1");
+  EXPECT_EQ(s.active, "local-b");
+  EXPECT_EQ(s.failovers, 1u);
+  auto y2 = ask<actors::order_report>(*trader_, session("acct1"), limit("y2", side::buy, 500, 1));
+  ASSERT_TRUE(y2) << runtime::to_text(y2.error());
+  EXPECT_EQ(y2->venue, "local-b");
+  // y1 lives on the lost node: its status says so instead of guessing.
+  auto y1 = ask<actors::order_report>(*trader_, session("acct1"), actors::order_status_atom_v,
+                                      std::string{"y1"});
+  ASSERT_FALSE(y1);
+}
+
+TEST_F(remote_venue_test, an_unreachable_exchange_node_is_reported_and_the_backup_used) {
+  // Nothing listens on the endpoint.
+  std::string text = trading_node_config;
+  text.replace(text.find("PORT"), 4, "1");
+  trader_ = start(text, dir_.file("trader.db"));
+  ASSERT_TRUE(trader_);
+  auto x = ask<actors::order_report>(*trader_, session("acct1"), limit("z1", side::buy, 500, 1));
+  ASSERT_TRUE(x) << runtime::to_text(x.error());
+  EXPECT_EQ(x->venue, "local-b");
+  auto s = status("acct1");
+  EXPECT_TRUE(s.on_backup);
+  EXPECT_NE(s.last_error.find("cannot reach remote venue sim-a"), std::string::npos)
+      << s.last_error;
+}
+
+} // namespace
+} // namespace tfarm::test
