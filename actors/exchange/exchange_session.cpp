@@ -140,6 +140,9 @@ exchange_session::exchange_session(caf::actor_config& cfg, runtime::spawn_contex
       if (v.handle && v.handle.address() == msg.source) {
         v.handle = venue_actor{};
         v.ready = !v.credentials && !v.remote;
+        // Its next incarnation needs a logon (or a lookup) again.
+        if (v.credentials || v.remote)
+          reconnect_later(name);
         if (name == active_)
           note_failure(name, fail(exchange_errc::disconnected,
                                   "venue " + name + " went down: " + runtime::to_text(msg.reason)));
@@ -440,6 +443,7 @@ void exchange_session::enqueue(const std::string& id) {
     send_order(id);
     return;
   }
+  e.queued_ns = now_ns();
   queue_.push_back(id);
   drain();
 }
@@ -458,6 +462,12 @@ void exchange_session::drain() {
   if (!v.ready) { // a logon or connection is on its way; it drains when done
     if (v.remote && !v.handle)
       handle(active_);
+    expire_queue();
+    if (!queue_.empty() && !drain_armed_) {
+      drain_armed_ = true;
+      delayed_send(this, std::chrono::milliseconds{std::min(probe_interval_ms_, timeout_ms_)},
+                   session_timer_atom_v, std::string{"drain"}, uint64_t{0});
+    }
     return;
   }
   while (!queue_.empty()) {
@@ -474,6 +484,33 @@ void exchange_session::drain() {
     delayed_send(this, std::chrono::microseconds{wait}, session_timer_atom_v, std::string{"drain"},
                  uint64_t{0});
   }
+}
+
+void exchange_session::expire_queue() {
+  // Never sent, so refusing is safe; waiting for ever is not an answer.
+  auto limit_ms = timeout_ms_ * (static_cast<int64_t>(retry_max_) + 1);
+  auto now = now_ns();
+  while (!queue_.empty()) {
+    auto id = queue_.front();
+    auto i = orders_.find(id);
+    if (i != orders_.end() && now - i->second.queued_ns < limit_ms * 1'000'000)
+      break;
+    queue_.pop_front();
+    if (i != orders_.end())
+      give_up(id, fail(exchange_errc::disconnected,
+                       "order " + id + " not sent: venue " + active_ + " was not usable for " +
+                           std::to_string(limit_ms) + " ms (request_timeout x (retry_max + 1))"));
+  }
+}
+
+void exchange_session::reconnect_later(const std::string& venue) {
+  auto l = link(venue);
+  if (l == nullptr)
+    return;
+  ++l->resolve_failures;
+  delayed_send(this,
+               std::chrono::microseconds{backoff_us(std::min<uint32_t>(l->resolve_failures, 20))},
+               session_timer_atom_v, "resolve:" + venue, uint64_t{0});
 }
 
 void exchange_session::send_order(const std::string& id) {
@@ -741,8 +778,8 @@ void exchange_session::on_timer(const std::string& what, uint64_t gen) {
     return;
   }
   if (what.rfind("resolve:", 0) == 0) {
-    if (auto l = link(what.substr(8)); l != nullptr && !l->handle)
-      resolve_remote(*l);
+    if (auto l = link(what.substr(8)); l != nullptr && !l->ready && l->auth_error.empty())
+      connect(*l);
     return;
   }
   if (what == "probe") {
@@ -806,16 +843,13 @@ void exchange_session::resolve_remote(venue_link& v) {
     if (l == nullptr)
       return;
     l->resolving = false;
-    ++l->resolve_failures;
     auto why = fail(exchange_errc::disconnected,
                     "cannot reach remote venue " + name + ": " + text_of(err));
-    if (l->resolve_failures == 1 || l->resolve_failures % 100 == 0)
+    if (l->resolve_failures == 0 || l->resolve_failures % 100 == 99)
       log().warn("session {}: {} (attempt {})", path(), runtime::message_of(why),
-                 l->resolve_failures);
+                 l->resolve_failures + 1);
     note_failure(name, why);
-    delayed_send(this,
-                 std::chrono::microseconds{backoff_us(std::min<uint32_t>(l->resolve_failures, 20))},
-                 session_timer_atom_v, "resolve:" + name, uint64_t{0});
+    reconnect_later(name);
   };
   if (!entry || !entry->handle())
     return failed(
@@ -865,6 +899,13 @@ void exchange_session::logon(venue_link& v) {
     if (name == active_)
       drain();
   };
+  // The venue (not the credential) is the problem: try again later.
+  auto retry_logon = [this, name] {
+    if (auto l = link(name)) {
+      l->logging_on = false;
+      reconnect_later(name);
+    }
+  };
   if (!st)
     return failed("no store on this node to load the credential from");
   std::string hex;
@@ -883,7 +924,7 @@ void exchange_session::logon(venue_link& v) {
   request(st, std::chrono::milliseconds{config::store_request_timeout_ms},
           persistence::load_credential_atom_v, name, account_)
       .then(
-          [this, name, box = *box, failed](persistence::credential_record& c) {
+          [this, name, box = *box, failed, retry_logon](persistence::credential_record& c) {
             auto secret = box.open(c.sealed, c.venue + "/" + c.account + "/" + c.key_id);
             if (!secret)
               return failed("cannot open credential " + c.key_id + ": " +
@@ -891,7 +932,7 @@ void exchange_session::logon(venue_link& v) {
             auto proof = secret_box::sign(*secret, account_ + "/" + c.key_id);
             auto h = handle(name);
             if (!h)
-              return failed("venue " + name + " is not running");
+              return retry_logon();
             auto key_id = c.key_id;
             request(h, std::chrono::milliseconds{timeout_ms_}, logon_atom_v, account_, key_id,
                     proof)
@@ -902,15 +943,26 @@ void exchange_session::logon(venue_link& v) {
                         return;
                       l->logging_on = false;
                       l->ready = true;
+                      l->resolve_failures = 0;
                       log().info("session {}: logged on to {} with key {}", path(), name, key_id);
                       if (name == active_) {
                         subscribe_all(name);
                         drain();
                       }
                     },
-                    [failed](caf::error& err) { failed("logon refused: " + text_of(err)); });
+                    [failed, retry_logon](caf::error& err) {
+                      if (is_retryable(err))
+                        retry_logon();
+                      else
+                        failed("logon refused: " + text_of(err));
+                    });
           },
-          [failed](caf::error& err) { failed(runtime::message_of(err)); });
+          [failed, retry_logon](caf::error& err) {
+            if (err == caf::sec::request_timeout)
+              retry_logon();
+            else
+              failed(runtime::message_of(err));
+          });
 }
 
 void exchange_session::note_success(int64_t latency_ns) {

@@ -89,6 +89,7 @@ private:
     /// Ignores timers of an earlier phase.
     uint64_t timer_gen = 0;
     int64_t sent_ns = 0;
+    int64_t queued_ns = 0;
     /// The venue's answer, kept current by updates (once phase is done).
     order_report last;
   };
@@ -100,6 +101,7 @@ private:
     /// On another node: looked up through the node's remote-venue connector.
     bool remote = false;
     bool resolving = false;
+    /// Failed lookups or logons in a row (their backoff).
     uint32_t resolve_failures = 0;
     /// Logged on (or no credentials needed).
     bool ready = false;
@@ -115,6 +117,8 @@ private:
   void recorded(const std::string& id, bool fresh);
   void enqueue(const std::string& id);
   void drain();
+  /// Refuses queued orders that waited longer than a venue may be unusable.
+  void expire_queue();
   void send_order(const std::string& id);
   void acknowledged(const std::string& id, order_report& rep);
   void send_failed(const std::string& id, const caf::error& err);
@@ -138,6 +142,8 @@ private:
   /// Makes `v` usable: looks a remote venue up, logs on if it needs it.
   void connect(venue_link& v);
   void resolve_remote(venue_link& v);
+  /// Tries connect() again after a backoff.
+  void reconnect_later(const std::string& venue);
   void logon(venue_link& v);
   void note_success(int64_t latency_ns);
   void note_failure(const std::string& venue, const caf::error& err);

@@ -256,5 +256,23 @@ TEST_F(remote_venue_test, an_unreachable_exchange_node_is_reported_and_the_backu
       << s.last_error;
 }
 
+TEST_F(remote_venue_test, without_a_backup_orders_wait_then_are_refused_unsent) {
+  std::string text = trading_node_config;
+  text.replace(text.find("PORT"), 4, "1");
+  text.replace(text.find("  backup = \"local-b\"\n"), 21, "");
+  trader_ = start(text, dir_.file("trader.db"));
+  ASSERT_TRUE(trader_);
+  auto t0 = std::chrono::steady_clock::now();
+  auto x = ask<actors::order_report>(*trader_, session("acct1"), limit("w1", side::buy, 500, 1));
+  ASSERT_FALSE(x);
+  EXPECT_EQ(actors::exchange_reason(x.error()), actors::exchange_errc::disconnected);
+  EXPECT_NE(runtime::to_text(x.error()).find("order w1 not sent: venue sim-a was not usable for "
+                                             "1500 ms"),
+            std::string::npos)
+      << runtime::to_text(x.error());
+  // request_timeout (500 ms) x (retry_max (2) + 1).
+  EXPECT_GE(std::chrono::steady_clock::now() - t0, std::chrono::milliseconds{1'500});
+}
+
 } // namespace
 } // namespace tfarm::test

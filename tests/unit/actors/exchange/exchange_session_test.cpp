@@ -403,6 +403,25 @@ TEST_F(exchange_credentials_test, a_stored_credential_logs_the_session_on) {
   EXPECT_EQ(count_rows("SELECT COUNT(*) FROM audit_logs WHERE detail LIKE '%s3cr3t%'"), 0);
 }
 
+TEST_F(exchange_credentials_test, a_restarted_venue_gets_a_new_logon) {
+  start_with_credentials(key_file_);
+  stop();
+  store_credential("s3cr3t-api-secret");
+  start_with_credentials(key_file_);
+  ASSERT_TRUE(eventually([&] { return status("acct1").connected; }));
+  auto before = venue("sim-a");
+  caf::anon_send(caf::actor_cast<caf::actor>(before), runtime::crash_request{"test"});
+  // The new incarnation knows no logon: the session logs on again and,
+  // after its failover to sim-b, comes back.
+  ASSERT_TRUE(eventually([&] {
+    auto s = status("acct1");
+    return s.failovers == 1 && s.failbacks == 1 && s.active == "sim-a" && s.connected;
+  })) << status("acct1").state;
+  auto x = place("acct1", limit("c3", side::buy, 100, 1));
+  ASSERT_TRUE(x) << runtime::to_text(x.error());
+  EXPECT_EQ(x->venue, "sim-a");
+}
+
 TEST_F(exchange_credentials_test, a_wrong_master_key_is_a_clear_error) {
   start_with_credentials(key_file_);
   stop();
