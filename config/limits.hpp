@@ -206,5 +206,8 @@ constexpr int64_t market_data_volatility_bps_default = 5;
 constexpr int64_t market_data_depth_default = 5;
 constexpr int64_t market_data_depth_max = 100;
 constexpr int64_t market_data_level_qty_default = 10;
+/// Bounds that keep price x qty, and sums of many fills, within int64.
+constexpr int64_t market_data_start_price_max = 10'000'000'000;
+constexpr int64_t market_data_level_qty_max = 1'000'000;
 
 } // namespace tfarm::config

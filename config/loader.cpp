@@ -453,12 +453,16 @@ void read_venue(load_context& ctx, const toml::table& tbl, const std::string& ba
       check_symbol(ctx, symbol, *where, vault);
       symbols.push_back(symbol);
     }
-    if (symbols.empty() && !ctx.failed())
+    if (symbols.empty() && r.raw().get("symbols")->as_array() &&
+        r.raw().get("symbols")->as_array()->empty())
       ctx.error(tbl.get("symbols")->source(), "'symbols' must list at least one symbol");
     else if (symbols.size() > exchange_symbols_max)
       ctx.error(tbl.get("symbols")->source(),
                 "'symbols' lists more than " + std::to_string(exchange_symbols_max));
     v.symbols = std::move(symbols);
+  } else if (v.kind == "simulated") {
+    for (auto& symbol : v.symbols) // the default must fit [vault] too
+      check_symbol(ctx, symbol, tbl, vault);
   }
   if (auto i = r.integer("seed", 0, std::numeric_limits<int64_t>::max()))
     v.seed = static_cast<uint64_t>(*i);
@@ -472,18 +476,27 @@ void read_venue(load_context& ctx, const toml::table& tbl, const std::string& ba
     v.burst = *i;
   if (auto b = r.boolean("credentials"))
     v.credentials = *b;
+  if (v.kind == "remote") {
+    // Everything else describes a simulated venue; on a remote one it would
+    // silently do nothing.
+    for (auto key : {"symbols", "seed", "taker_fee_bps", "maker_fee_bps", "market_data", "faults"})
+      if (auto x = tbl.get(key))
+        ctx.error(x->source(), "'" + std::string{key} +
+                                   "' is for simulated venues; remote venue '" + v.name +
+                                   "' is configured on its exchange node");
+  }
   if (auto md = r.table("market_data")) {
     table_reader mr{ctx, *md, "[exchange.venue.market_data]"};
     auto& m = v.market_data;
     if (auto d = mr.duration("interval", one_ms, milliseconds{3'600'000}))
       m.interval = *d;
-    if (auto i = mr.integer("start_price", 1, 1'000'000'000'000))
+    if (auto i = mr.integer("start_price", 1, market_data_start_price_max))
       m.start_price = *i;
     if (auto i = mr.integer("volatility_bps", 0, 1'000))
       m.volatility_bps = *i;
     if (auto i = mr.integer("depth", 0, market_data_depth_max))
       m.depth = *i;
-    if (auto i = mr.integer("level_qty", 1, 1'000'000'000))
+    if (auto i = mr.integer("level_qty", 1, market_data_level_qty_max))
       m.level_qty = *i;
     m.taker_rate = read_rate(mr, "taker_rate", m.taker_rate);
     if (auto f = mr.string("replay"))

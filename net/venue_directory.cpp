@@ -20,7 +20,8 @@ venue_directory::venue_directory(caf::actor_config& cfg, runtime::spawn_context 
 }
 
 runtime::kind_info venue_directory::kind() {
-  return runtime::make_kind<venue_directory>(
+  // Detached: publishing binds a socket through the middleman (blocking).
+  return runtime::make_kind<venue_directory, caf::detached>(
       "venue_directory", "exchange role: offers this node's venues to other nodes");
 }
 

@@ -6,7 +6,8 @@
 // Publishing the directory rather than each venue keeps one port per node
 // and survives venue restarts: a session whose venue proxy went down asks
 // again and gets the new incarnation. Stateless; a restart re-publishes.
-// Runs on CAF's scheduler; members are touched only by the actor.
+// Detached (publishing and closing the port block); members are touched
+// only by the actor.
 #pragma once
 
 #include <cstdint>

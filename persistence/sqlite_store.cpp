@@ -82,6 +82,11 @@ sqlite_store::behavior_type sqlite_store::make_behavior() {
         add_write(store_job{std::move(x)}, answer_with(rp));
         return rp;
       },
+      [this](load_order_atom, std::string& id) -> caf::result<order_record> {
+        auto rp = make_response_promise<order_record>();
+        submit_read(store_job{load_order_op{std::move(id)}}, answer_with(rp));
+        return rp;
+      },
       [this](update_order_atom, order_update& x) -> caf::result<bool> {
         auto rp = make_response_promise<bool>();
         add_write(store_job{std::move(x)}, answer_with(rp));

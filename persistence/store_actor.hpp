@@ -20,6 +20,8 @@ using store_actor = runtime::checkpoint_store_actor::extend<
     caf::replies_to<append_ledger_atom, ledger_txn>::with<ledger_receipt>,
     // Records an order; true if new, false if its client order id was known.
     caf::replies_to<record_order_atom, order_record>::with<bool>,
+    // A recorded order by client order id (unknown_order if none).
+    caf::replies_to<load_order_atom, std::string>::with<order_record>,
     // Sets a recorded order's status; an error if it was never recorded.
     caf::replies_to<update_order_atom, order_update>::with<bool>,
     // The active credential (sealed) of a venue and account.

@@ -360,16 +360,40 @@ caf::expected<bool> store_core::record_order(const order_record& x) {
 caf::expected<bool> store_core::update_order(const order_update& x) {
   if (x.client_order_id.empty() || x.status.empty())
     return invalid("an order update needs a client order id and a status");
-  auto& s = stmt(update_order_, "UPDATE orders SET status = ?, updated_at = ? "
-                                "WHERE client_order_id = ?");
+  auto& s = stmt(update_order_, "UPDATE orders SET status = ?, updated_at = ?, "
+                                "venue = COALESCE(NULLIF(?, ''), venue) WHERE client_order_id = ?");
   statement_reset guard{s};
   s.bind(1, x.status);
   s.bind(2, x.updated_at_ms != 0 ? x.updated_at_ms : runtime::unix_now_ms());
-  s.bind(3, x.client_order_id);
+  s.bind(3, x.venue);
+  s.bind(4, x.client_order_id);
   if (s.exec() == 0)
     return caf::error{store_errc::unknown_order,
                       "order " + x.client_order_id + " was never recorded"};
   return true;
+}
+
+caf::expected<order_record> store_core::load_order(const std::string& client_order_id) {
+  auto& q = stmt(load_order_, "SELECT agent, account, venue, symbol, side, type, price, qty, "
+                              "status, created_at FROM orders WHERE client_order_id = ?");
+  statement_reset guard{q};
+  q.bind(1, client_order_id);
+  if (!q.executeStep())
+    return caf::error{store_errc::unknown_order,
+                      "order " + client_order_id + " was never recorded"};
+  order_record x;
+  x.client_order_id = client_order_id;
+  x.agent = q.getColumn(0).getString();
+  x.account = q.getColumn(1).getString();
+  x.venue = q.getColumn(2).getString();
+  x.symbol = q.getColumn(3).getString();
+  x.side = q.getColumn(4).getString();
+  x.type = q.getColumn(5).getString();
+  x.price = q.getColumn(6).getInt64();
+  x.qty = q.getColumn(7).getInt64();
+  x.status = q.getColumn(8).getString();
+  x.created_at_ms = q.getColumn(9).getInt64();
+  return x;
 }
 
 caf::expected<credential_record> store_core::load_credential(const std::string& venue,

@@ -65,7 +65,11 @@ public:
   /// True if recorded now, false if the client order id was known.
   caf::expected<bool> record_order(const order_record& x);
 
-  /// True if the order's status changed; an error if it was never recorded.
+  /// A recorded order (unknown_order if none).
+  caf::expected<order_record> load_order(const std::string& client_order_id);
+
+  /// Writes an order's status (and venue, if given); true once written, an
+  /// error if the order was never recorded.
   caf::expected<bool> update_order(const order_update& x);
 
   /// The active credential of a venue and account (sealed).
@@ -145,6 +149,7 @@ private:
   std::unique_ptr<SQLite::Statement> insert_order_;
   std::unique_ptr<SQLite::Statement> order_exists_;
   std::unique_ptr<SQLite::Statement> update_order_;
+  std::unique_ptr<SQLite::Statement> load_order_;
   std::unique_ptr<SQLite::Statement> insert_fill_;
   std::unique_ptr<SQLite::Statement> insert_audit_;
   std::unique_ptr<SQLite::Statement> find_account_;

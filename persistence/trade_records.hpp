@@ -36,12 +36,14 @@ typename Inspector::result_type inspect(Inspector& f, order_record& x) {
 struct order_update {
   std::string client_order_id;
   std::string status;
+  /// The venue the order went to (empty: unchanged).
+  std::string venue;
   int64_t updated_at_ms = 0;
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, order_update& x) {
-  return f(caf::meta::type_name("tfarm.order_update"), x.client_order_id, x.status,
+  return f(caf::meta::type_name("tfarm.order_update"), x.client_order_id, x.status, x.venue,
            x.updated_at_ms);
 }
 

@@ -50,6 +50,7 @@ CAF_ADD_ATOM(tfarm_persistence, tfarm::persistence, ledger_totals_atom, "ledgers
 CAF_ADD_ATOM(tfarm_persistence, tfarm::persistence, flush_atom, "flush")
 CAF_ADD_ATOM(tfarm_persistence, tfarm::persistence, update_order_atom, "orderupd")
 CAF_ADD_ATOM(tfarm_persistence, tfarm::persistence, load_credential_atom, "loadcred")
+CAF_ADD_ATOM(tfarm_persistence, tfarm::persistence, load_order_atom, "loadorder")
 CAF_ADD_ATOM(tfarm_persistence, tfarm::persistence, writer_done_atom, "writerdone")
 
 CAF_END_TYPE_ID_BLOCK(tfarm_persistence)

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdlib>
+#include <limits>
 
 #include <nlohmann/json.hpp>
 #include <spdlog/logger.h>
@@ -257,9 +258,7 @@ exchange_session::behavior_type exchange_session::make_behavior() {
                   if (active_ != primary_)
                     failback("recover: the primary answers");
                   subscribe_all(active_);
-                  for (auto& [id, e] : orders_)
-                    if (e.at == phase::waiting)
-                      resolve(id);
+                  retry_unknown();
                   drain();
                   rp.deliver(status_now());
                 },
@@ -289,12 +288,11 @@ exchange_session::behavior_type exchange_session::make_behavior() {
         return rp;
       },
       [this](order_update_atom, order_report& rep) {
-        update(rep);
         auto i = orders_.find(rep.client_order_id);
-        if (i != orders_.end() && i->second.owner)
-          caf::anon_send(i->second.owner, order_update_atom_v, rep);
-        if (i != orders_.end() && is_final(rep.state) && i->second.waiters.empty())
-          orders_.erase(i);
+        auto owner = i != orders_.end() ? i->second.owner : caf::actor{};
+        update(rep); // may drop the entry of a final order
+        if (owner)
+          caf::anon_send(owner, order_update_atom_v, rep);
       },
       [this](book_top& top) {
         if (top.venue != active_)
@@ -335,6 +333,9 @@ caf::error exchange_session::validate(const order_request& r) const {
     return bad("limit price must be positive, got " + std::to_string(r.price));
   if (r.type == order_type::market && r.price != 0)
     return bad("a market order has no price (got " + std::to_string(r.price) + ")");
+  if (r.price > 0 && r.qty > std::numeric_limits<int64_t>::max() / r.price)
+    return bad("price x quantity (" + std::to_string(r.price) + " x " + std::to_string(r.qty) +
+               ") exceeds the largest notional (2^63 - 1 minor units)");
   return {};
 }
 
@@ -355,10 +356,17 @@ void exchange_session::submit(order_request& r, caf::actor owner, report_promise
       return;
     }
     // The same order again (a caller's retry): answered like the first.
-    if (e.at == phase::done)
+    if (e.at == phase::done) {
       rp.deliver(e.last);
-    else
+    } else if (e.at == phase::waiting) {
+      // Its status could not be read before: try again for this caller.
       e.waiters.push_back(std::move(rp));
+      e.attempts = 0;
+      e.candidate = 0;
+      resolve(r.client_order_id);
+    } else {
+      e.waiters.push_back(std::move(rp));
+    }
     return;
   }
   if (queue_.size() >= config::exchange_queue_orders_max) {
@@ -419,27 +427,64 @@ void exchange_session::recorded(const std::string& id, bool fresh) {
   auto i = orders_.find(id);
   if (i == orders_.end())
     return;
-  auto& e = i->second;
   if (fresh) {
     enqueue(id);
     return;
   }
-  // The store knew the id: the order may have left before (a restart, a
-  // caller's retry). Ask every venue it may be on before sending it.
-  log().info("session {}: order {} was recorded before; asking the venues first", path(), id);
-  e.candidates.clear();
-  for (auto& name : {primary_, backup_})
-    if (!name.empty())
-      e.candidates.push_back(name);
-  e.candidate = 0;
-  e.attempts = 0;
-  resolve(id);
+  // The store knew the id: either this order left before (a restart, a
+  // caller's retry) or the id belongs to another order. The stored row
+  // tells which.
+  auto st = caf::actor_cast<persistence::store_actor>(node()->store());
+  request(st, std::chrono::milliseconds{config::store_request_timeout_ms},
+          persistence::load_order_atom_v, id)
+      .then(
+          [this, id](persistence::order_record& row) {
+            auto j = orders_.find(id);
+            if (j == orders_.end())
+              return;
+            auto& e = j->second;
+            if (row.account != account_ || row.symbol != e.req.symbol ||
+                row.side != to_string(e.req.s) || row.type != to_string(e.req.type) ||
+                row.price != e.req.price || row.qty != e.req.qty) {
+              // Another order's id: its row is left alone.
+              auto waiters = std::move(e.waiters);
+              orders_.erase(j);
+              auto err =
+                  fail(exchange_errc::duplicate_order,
+                       "client order id " + id + " was used before for another order (" +
+                           row.account + ": " + row.side + " " + std::to_string(row.qty) + " " +
+                           row.symbol + " " + row.type + " at " + std::to_string(row.price) + ")");
+              for (auto& w : waiters)
+                w.deliver(err);
+              return;
+            }
+            log().info("session {}: order {} was recorded before; asking the venues first", path(),
+                       id);
+            // Sent nowhere else than where it was recorded to go, unless a
+            // venue has it: then that venue's answer stands.
+            e.req.venue = row.venue.empty() ? active_ : row.venue;
+            e.pinned = true;
+            e.candidates = {e.req.venue};
+            for (auto& name : {primary_, backup_})
+              if (!name.empty() && name != e.req.venue)
+                e.candidates.push_back(name);
+            e.candidate = 0;
+            e.attempts = 0;
+            resolve(id);
+          },
+          [this, id](caf::error& err) {
+            give_up(id,
+                    caf::error{exchange_errc::venue_unavailable,
+                               "order " + id + " not sent: its earlier record cannot be read: " +
+                                   runtime::to_text(err)});
+          });
 }
 
 void exchange_session::enqueue(const std::string& id) {
   auto& e = orders_[id];
   e.at = phase::queued;
-  if (queue_.empty() && venues_[active_].ready && bucket_.try_take(now_us())) {
+  auto v = link(active_);
+  if (queue_.empty() && v != nullptr && v->ready && bucket_.try_take(now_us())) {
     send_order(id);
     return;
   }
@@ -449,7 +494,10 @@ void exchange_session::enqueue(const std::string& id) {
 }
 
 void exchange_session::drain() {
-  auto& v = venues_[active_];
+  auto l = link(active_);
+  if (l == nullptr)
+    return;
+  auto& v = *l;
   if (!v.auth_error.empty()) {
     auto err = fail(exchange_errc::authentication_failed, v.auth_error);
     while (!queue_.empty()) {
@@ -516,14 +564,17 @@ void exchange_session::reconnect_later(const std::string& venue) {
 void exchange_session::send_order(const std::string& id) {
   auto& e = orders_[id];
   e.at = phase::sent;
-  e.req.venue = active_;
-  e.candidates = {active_};
+  // An order that may have reached a venue goes nowhere else: a second
+  // venue cannot refuse it as a duplicate.
+  if (!e.pinned)
+    e.req.venue = active_;
+  e.candidates = {e.req.venue};
   e.candidate = 0;
   e.sent_ns = now_ns();
-  auto gen = ++e.timer_gen;
-  auto h = handle(active_);
+  auto gen = e.timer_gen = ++next_gen_;
+  auto h = handle(e.req.venue);
   if (!h) {
-    send_failed(id, fail(exchange_errc::disconnected, "venue " + active_ + " is not running"));
+    send_failed(id, fail(exchange_errc::disconnected, "venue " + e.req.venue + " is not running"));
     return;
   }
   request(h, std::chrono::milliseconds{timeout_ms_}, e.req)
@@ -562,7 +613,8 @@ void exchange_session::send_failed(const std::string& id, const caf::error& err)
     ++timeouts_;
     log().warn("session {}: order {} is unknown after '{}'; reading its status", path(), id,
                text_of(err));
-    e.state = order_state::unknown;
+    e.progress.state = order_state::unknown;
+    e.pinned = true;
     e.candidates = {e.req.venue};
     e.candidate = 0;
     e.attempts = 0;
@@ -624,7 +676,7 @@ void exchange_session::resolve(const std::string& id) {
     return;
   }
   auto venue = e.candidates[e.candidate];
-  auto gen = ++e.timer_gen;
+  auto gen = e.timer_gen = ++next_gen_;
   auto h = handle(venue);
   auto retry = [this, id](const caf::error& err) {
     auto& x = orders_[id];
@@ -648,11 +700,10 @@ void exchange_session::resolve(const std::string& id) {
             auto j = orders_.find(id);
             if (j == orders_.end() || j->second.timer_gen != gen)
               return update(rep);
-            ++unknown_resolved_;
             log().info("session {}: order {} found on {}: {}", path(), id, rep.venue,
                        to_string(rep.state));
             j->second.req.venue = rep.venue;
-            finish(id, rep);
+            update(rep);
           },
           [this, id, gen, retry](caf::error& err) {
             auto j = orders_.find(id);
@@ -677,10 +728,12 @@ void exchange_session::give_up(const std::string& id, const caf::error& err) {
   e.waiters.clear();
   if (e.at == phase::waiting) {
     // Unknown: kept, so that a later status query or recovery settles it.
-    record_status(id, order_state::unknown);
+    e.progress.state = order_state::unknown;
+    record_status(id, e);
   } else {
     ++rejected_;
-    record_status(id, order_state::rejected);
+    e.progress.state = order_state::rejected;
+    record_status(id, e);
     orders_.erase(i);
   }
   log().warn("session {}: {}", path(), runtime::to_text(err));
@@ -693,14 +746,17 @@ void exchange_session::finish(const std::string& id, order_report& rep) {
   if (i == orders_.end())
     return;
   auto& e = i->second;
-  e.state = rep.state;
+  if (e.at == phase::resolving || e.at == phase::waiting)
+    ++unknown_resolved_;
+  merge_report(e.progress, rep);
   e.at = phase::done;
+  e.timer_gen = ++next_gen_; // answers still on their way are stale now
   e.last = rep;
-  record_status(id, rep.state);
+  record_status(id, e);
   record_fills(rep);
   auto waiters = std::move(e.waiters);
   e.waiters.clear();
-  if (is_final(rep.state))
+  if (is_final(e.progress.state))
     orders_.erase(i);
   for (auto& w : waiters)
     w.deliver(rep);
@@ -712,15 +768,20 @@ void exchange_session::update(order_report& rep) {
   if (i == orders_.end())
     return;
   auto& e = i->second;
-  if (e.at == phase::done) {
-    e.last.state = rep.state;
-    e.last.filled = rep.filled;
-    e.last.notional = rep.notional;
-    e.last.reason = rep.reason;
+  if (e.at == phase::resolving || e.at == phase::waiting) {
+    // Whatever the venue says settles an unknown order.
+    finish(rep.client_order_id, rep);
+    return;
   }
-  if (e.state != rep.state) {
-    e.state = rep.state;
-    record_status(rep.client_order_id, rep.state);
+  if (merge_report(e.progress, rep))
+    record_status(rep.client_order_id, e);
+  if (e.at == phase::done) {
+    e.last.state = e.progress.state;
+    e.last.filled = e.progress.filled;
+    e.last.notional = e.progress.notional;
+    e.last.reason = rep.reason;
+    if (is_final(e.progress.state) && e.waiters.empty())
+      orders_.erase(i);
   }
 }
 
@@ -748,14 +809,15 @@ void exchange_session::record_fills(const order_report& rep) {
   }
 }
 
-void exchange_session::record_status(const std::string& id, order_state s) {
+void exchange_session::record_status(const std::string& id, const order_entry& e) {
   auto st = node() ? caf::actor_cast<persistence::store_actor>(node()->store())
                    : persistence::store_actor{};
   if (!st)
     return;
   persistence::order_update u;
   u.client_order_id = id;
-  u.status = to_string(s);
+  u.status = to_string(e.progress.state);
+  u.venue = e.req.venue;
   request(st, std::chrono::milliseconds{config::store_request_timeout_ms},
           persistence::update_order_atom_v, std::move(u))
       .then([](bool) {},
@@ -766,7 +828,7 @@ void exchange_session::record_status(const std::string& id, order_state s) {
 }
 
 void exchange_session::arm(const std::string& id, order_entry& e, int64_t delay_us) {
-  auto gen = ++e.timer_gen;
+  auto gen = e.timer_gen = ++next_gen_;
   delayed_send(this, std::chrono::microseconds{std::max<int64_t>(delay_us, 1)},
                session_timer_atom_v, "o:" + id, gen);
 }
@@ -860,10 +922,12 @@ void exchange_session::resolve_remote(venue_link& v) {
       .then(
           [this, name](caf::actor& a) {
             auto l = link(name);
-            if (l == nullptr || !a)
+            if (l == nullptr)
               return;
-            auto h = caf::actor_cast<venue_actor>(a);
             l->resolving = false;
+            if (!a)
+              return reconnect_later(name);
+            auto h = caf::actor_cast<venue_actor>(a);
             l->resolve_failures = 0;
             l->handle = h;
             monitor(h);
@@ -1015,13 +1079,24 @@ void exchange_session::failback(const std::string& why) {
         account_ + ": " + backup_ + " -> " + primary_ + " (" + why + ")");
   subscribe_all(active_);
   // Orders left unknown on the primary can be settled now.
-  for (auto& [id, e] : orders_)
-    if (e.at == phase::waiting) {
-      e.attempts = 0;
-      resolve(id);
-    }
+  retry_unknown();
   publish_description();
   drain();
+}
+
+void exchange_session::retry_unknown() {
+  // Ids first: resolving may drop entries.
+  std::vector<std::string> ids;
+  for (auto& [id, e] : orders_)
+    if (e.at == phase::waiting)
+      ids.push_back(id);
+  for (auto& id : ids) {
+    if (auto i = orders_.find(id); i != orders_.end()) {
+      i->second.attempts = 0;
+      i->second.candidate = 0;
+      resolve(id);
+    }
+  }
 }
 
 void exchange_session::probe() {

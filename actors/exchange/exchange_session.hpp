@@ -38,6 +38,7 @@
 #include <vector>
 
 #include "actors/exchange/exchange_interfaces.hpp"
+#include "actors/exchange/order_progress.hpp"
 #include "actors/exchange/token_bucket.hpp"
 #include "config/farm_config.hpp"
 #include "config/supervision_policy.hpp"
@@ -77,7 +78,7 @@ private:
   struct order_entry {
     order_request req;
     phase at = phase::recording;
-    order_state state = order_state::pending;
+    order_progress progress;
     /// Gets (order_update_atom, order_report) for every later fill.
     caf::actor owner;
     std::vector<report_promise> waiters;
@@ -86,8 +87,11 @@ private:
     /// Venues that may hold the order, asked in turn before a resend.
     std::vector<std::string> candidates;
     size_t candidate = 0;
-    /// Ignores timers of an earlier phase.
+    /// Ignores timers and answers of an earlier phase (session-wide
+    /// counter: a recreated entry never matches an old one).
     uint64_t timer_gen = 0;
+    /// The order may have reached req.venue: it is never sent elsewhere.
+    bool pinned = false;
     int64_t sent_ns = 0;
     int64_t queued_ns = 0;
     /// The venue's answer, kept current by updates (once phase is done).
@@ -133,7 +137,7 @@ private:
   void on_timer(const std::string& what, uint64_t gen);
   void update(order_report& rep);
   void record_fills(const order_report& rep);
-  void record_status(const std::string& id, order_state s);
+  void record_status(const std::string& id, const order_entry& e);
 
   // -- venues -------------------------------------------------------------------------
 
@@ -150,6 +154,8 @@ private:
   void failover(const std::string& why);
   void failback(const std::string& why);
   void probe();
+  /// Asks again about every order whose status could not be read.
+  void retry_unknown();
   void subscribe_all(const std::string& venue);
   void alert(const std::string& level, const std::string& action, const std::string& detail);
   exchange_status status_now() const;
@@ -174,6 +180,7 @@ private:
   std::map<std::string, venue_link> venues_;
   std::unordered_map<std::string, order_entry> orders_;
   std::deque<std::string> queue_;
+  uint64_t next_gen_ = 0;
   bool drain_armed_ = false;
   bool probe_armed_ = false;
   uint32_t healthy_probes_ = 0;

@@ -177,15 +177,43 @@ TEST_F(exchange_session_test, an_unanswerable_status_leaves_the_order_unknown_ne
   // It was never sent to the backup venue, whatever the failover did.
   EXPECT_FALSE(at_venue("sim-b", "acct1", "u2"));
   EXPECT_TRUE(eventually([&] { return order_status_in_db("u2") == "unknown"; }));
-  // Once the venue answers in time, asking for the status settles it: one
-  // order, on sim-a.
+  // Once the venue answers in time, the caller's retry of the same order
+  // settles it by its status: one order, on sim-a, never placed again.
   set_faults("sim-a", actors::venue_faults{});
+  auto retried = place("acct1", limit("u2", side::buy, 100, 1));
+  ASSERT_TRUE(retried) << runtime::to_text(retried.error());
+  EXPECT_EQ(retried->venue, "sim-a");
+  EXPECT_EQ(retried->state, order_state::open);
+  EXPECT_EQ(status("acct1").unknown_resolved, 1u);
   auto later = ask_actor<actors::order_report>(session("acct1"), actors::order_status_atom_v,
                                                std::string{"u2"});
   ASSERT_TRUE(later) << runtime::to_text(later.error());
-  EXPECT_EQ(later->venue, "sim-a");
   EXPECT_EQ(later->state, order_state::open);
   EXPECT_TRUE(eventually([&] { return order_status_in_db("u2") == "open"; }));
+}
+
+TEST_F(exchange_session_test, an_order_of_unknown_fate_stays_on_its_venue_even_after_failover) {
+  // sim-a takes p1 and its answer is lost; then sim-a restarts (empty, as
+  // after a venue reset): the session fails over to sim-b meanwhile. Its
+  // status query finds no p1 on sim-a, so p1 is sent again -- to sim-a,
+  // never to sim-b, where nothing could refuse it as a duplicate.
+  actors::venue_faults f;
+  f.drop_next = 1;
+  set_faults("sim-a", f);
+  caf::scoped_actor self{node_->system()};
+  self->send(session("acct1"), limit("p1", side::buy, 100, 1));
+  ASSERT_TRUE(eventually([&] { return static_cast<bool>(at_venue("sim-a", "acct1", "p1")); }));
+  auto before = venue("sim-a");
+  caf::anon_send(caf::actor_cast<caf::actor>(before), runtime::crash_request{"venue reset"});
+  caf::expected<actors::order_report> x{caf::error{}};
+  self->receive([&](actors::order_report& r) { x = r; }, [&](caf::error& err) { x = err; },
+                caf::after(std::chrono::seconds{10}) >> [&] { x = caf::error{}; });
+  ASSERT_TRUE(x) << runtime::to_text(x.error());
+  EXPECT_EQ(x->venue, "sim-a");
+  EXPECT_EQ(x->state, order_state::open);
+  EXPECT_GE(status("acct1").failovers, 1u);
+  EXPECT_FALSE(at_venue("sim-b", "acct1", "p1"));
+  EXPECT_TRUE(at_venue("sim-a", "acct1", "p1"));
 }
 
 TEST_F(exchange_session_test, failover_on_disconnect_and_automatic_failback) {
@@ -284,6 +312,25 @@ TEST_F(exchange_session_test, a_restarted_session_never_places_a_known_order_twi
   ASSERT_TRUE(k2) << runtime::to_text(k2.error());
   EXPECT_EQ(k2->state, order_state::open);
   EXPECT_TRUE(at_venue("sim-a", "acct1", "k2"));
+  // A used id with another order behind it is refused, and the stored
+  // order is left as it was.
+  before = session("acct1");
+  caf::anon_send(caf::actor_cast<caf::actor>(before), runtime::crash_request{"test"});
+  ASSERT_TRUE(eventually([&] {
+    auto now = session("acct1");
+    return now && now != before;
+  }));
+  auto other = place("acct1", limit("k1", side::buy, 105, 1));
+  ASSERT_FALSE(other);
+  EXPECT_EQ(actors::exchange_reason(other.error()), exchange_errc::duplicate_order);
+  EXPECT_NE(runtime::to_text(other.error())
+                .find("client order id k1 was used before for another order (acct1: buy 1 "
+                      "BTC-USD limit at 100)"),
+            std::string::npos)
+      << runtime::to_text(other.error());
+  EXPECT_EQ(count_rows("SELECT COUNT(*) FROM orders WHERE client_order_id = 'k1' AND price = 100 "
+                       "AND status = 'open'"),
+            1);
 }
 
 TEST_F(exchange_session_test, market_data_fans_out_to_subscribers_by_symbol) {
