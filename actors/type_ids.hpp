@@ -58,5 +58,6 @@ CAF_ADD_ATOM(tfarm_actors, tfarm::actors, session_test_atom, "xtest")
 CAF_ADD_ATOM(tfarm_actors, tfarm::actors, session_recover_atom, "xrecover")
 CAF_ADD_ATOM(tfarm_actors, tfarm::actors, session_timer_atom, "xtimer")
 CAF_ADD_ATOM(tfarm_actors, tfarm::actors, lookup_venue_atom, "lookupvn")
+CAF_ADD_ATOM(tfarm_actors, tfarm::actors, venue_window_atom, "vwindow")
 
 CAF_END_TYPE_ID_BLOCK(tfarm_actors)

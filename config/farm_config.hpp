@@ -140,6 +140,10 @@ struct venue_fault_settings {
   double drop_rate = 0.0;
   /// Starts disconnected.
   bool disconnected = false;
+  /// Disconnect windows: every `disconnect_every`, disconnected for
+  /// `disconnect_for` (0: none).
+  milliseconds disconnect_every{0};
+  milliseconds disconnect_for{0};
 };
 
 /// One venue ([[exchange.venue]]).

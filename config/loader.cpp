@@ -515,6 +515,20 @@ void read_venue(load_context& ctx, const toml::table& tbl, const std::string& ba
     f.drop_rate = read_rate(fr, "drop_rate", f.drop_rate);
     if (auto b = fr.boolean("disconnected"))
       f.disconnected = *b;
+    auto every = fr.duration("disconnect_every", zero_ms, milliseconds{86'400'000});
+    auto span = fr.duration("disconnect_for", zero_ms, milliseconds{86'400'000});
+    if (every)
+      f.disconnect_every = *every;
+    if (span)
+      f.disconnect_for = *span;
+    if ((every || span) && (f.disconnect_every.count() == 0) != (f.disconnect_for.count() == 0))
+      ctx.error(faults->source(), "'disconnect_every' and 'disconnect_for' go together");
+    else if ((every || span) && f.disconnect_for >= f.disconnect_every &&
+             f.disconnect_every.count() > 0)
+      ctx.error(fr.key_source("disconnect_for"), "'disconnect_for' (" +
+                                                     format_duration(f.disconnect_for) +
+                                                     ") must be shorter than 'disconnect_every' (" +
+                                                     format_duration(f.disconnect_every) + ")");
     fr.finish();
   }
   r.finish();

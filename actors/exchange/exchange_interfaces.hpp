@@ -41,7 +41,9 @@ using venue_actor = caf::typed_actor<
     // Sets the fault injection; answers what it was.
     caf::replies_to<venue_faults>::with<venue_faults>,
     // Internal: the market-data generator's clock; a delayed answer is due.
-    caf::reacts_to<md_tick_atom>, caf::reacts_to<deliver_atom, uint64_t>>;
+    caf::reacts_to<md_tick_atom>, caf::reacts_to<deliver_atom, uint64_t>,
+    // Internal: a disconnect window opens (true) or closes (generation).
+    caf::reacts_to<venue_window_atom, bool, uint64_t>>;
 
 /// Finds venues by name: on an exchange node, the directory other nodes
 /// connect to; on a trading node, the connector that reaches remote venues

@@ -166,13 +166,17 @@ struct venue_faults {
   /// While true every request is refused as disconnected and no market
   /// data goes out.
   bool disconnected = false;
+  /// Disconnect windows: every `disconnect_every_ms` the venue is
+  /// disconnected for `disconnect_for_ms` (0: no windows).
+  int64_t disconnect_every_ms = 0;
+  int64_t disconnect_for_ms = 0;
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, venue_faults& x) {
   return f(caf::meta::type_name("tfarm.venue_faults"), x.latency_us, x.latency_jitter_us,
            x.error_ppm, x.rate_limit_ppm, x.drop_reply_ppm, x.fail_next, x.drop_next,
-           x.disconnected);
+           x.disconnected, x.disconnect_every_ms, x.disconnect_for_ms);
 }
 
 /// A session's health, for `/api/exchanges/status` and the console.

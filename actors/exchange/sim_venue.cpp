@@ -82,6 +82,8 @@ venue_faults to_faults(const config::venue_fault_settings& f) {
   x.rate_limit_ppm = to_ppm(f.rate_limit_rate);
   x.drop_reply_ppm = to_ppm(f.drop_rate);
   x.disconnected = f.disconnected;
+  x.disconnect_every_ms = f.disconnect_every.count();
+  x.disconnect_for_ms = f.disconnect_for.count();
   return x;
 }
 
@@ -109,7 +111,9 @@ std::map<std::string, std::string> sim_venue_params(const config::venue_settings
           {"error_ppm", std::to_string(f.error_ppm)},
           {"rate_limit_ppm", std::to_string(f.rate_limit_ppm)},
           {"drop_ppm", std::to_string(f.drop_reply_ppm)},
-          {"disconnected", f.disconnected ? "1" : "0"}};
+          {"disconnected", f.disconnected ? "1" : "0"},
+          {"disconnect_every_ms", std::to_string(f.disconnect_every_ms)},
+          {"disconnect_for_ms", std::to_string(f.disconnect_for_ms)}};
 }
 
 sim_venue::sim_venue(caf::actor_config& cfg, runtime::spawn_context ctx)
@@ -145,6 +149,8 @@ sim_venue::sim_venue(caf::actor_config& cfg, runtime::spawn_context ctx)
   faults_.rate_limit_ppm = static_cast<uint32_t>(runtime::param_int(spec(), "rate_limit_ppm", 0));
   faults_.drop_reply_ppm = static_cast<uint32_t>(runtime::param_int(spec(), "drop_ppm", 0));
   faults_.disconnected = runtime::param(spec(), "disconnected", "0") == "1";
+  faults_.disconnect_every_ms = runtime::param_int(spec(), "disconnect_every_ms", 0);
+  faults_.disconnect_for_ms = runtime::param_int(spec(), "disconnect_for_ms", 0);
   set_down_handler([this](caf::down_msg& msg) {
     for (auto& [symbol, s] : symbols_)
       s.subscribers.erase(std::remove_if(s.subscribers.begin(), s.subscribers.end(),
@@ -210,6 +216,7 @@ sim_venue::behavior_type sim_venue::make_behavior() {
   }
   if (interval_ms_ > 0)
     delayed_send(this, std::chrono::milliseconds{interval_ms_}, md_tick_atom_v);
+  start_windows();
   log().info("venue {}: simulated, {} symbols{}", name_, symbols_.size(),
              replay_.empty() ? "" : ", replaying " + std::to_string(replay_.size()) + " trades");
   return {
@@ -286,7 +293,7 @@ sim_venue::behavior_type sim_venue::make_behavior() {
       },
       [this](md_subscribe_atom, std::vector<std::string>& symbols,
              caf::actor& who) -> caf::result<std::vector<book_top>> {
-        if (faults_.disconnected)
+        if (offline())
           return fail(exchange_errc::disconnected, "venue " + name_ + " is disconnected");
         std::vector<book_top> tops;
         for (auto& symbol : symbols) {
@@ -309,17 +316,33 @@ sim_venue::behavior_type sim_venue::make_behavior() {
       [this](venue_faults& f) -> caf::result<venue_faults> {
         auto before = faults_;
         faults_ = f;
+        start_windows();
         log().warn("venue {}: faults set: latency {}us +- {}us, errors {}ppm, rate limits {}ppm, "
-                   "lost answers {}ppm, fail next {}, drop next {}{}",
+                   "lost answers {}ppm, fail next {}, drop next {}{}{}",
                    name_, f.latency_us, f.latency_jitter_us, f.error_ppm, f.rate_limit_ppm,
                    f.drop_reply_ppm, f.fail_next, f.drop_next,
-                   f.disconnected ? ", DISCONNECTED" : "");
+                   f.disconnected ? ", DISCONNECTED" : "",
+                   f.disconnect_every_ms > 0
+                       ? ", disconnected " + std::to_string(f.disconnect_for_ms) + "ms every " +
+                             std::to_string(f.disconnect_every_ms) + "ms"
+                       : std::string{});
         publish_description();
         return before;
       },
       [this](md_tick_atom) {
         step();
         delayed_send(this, std::chrono::milliseconds{interval_ms_}, md_tick_atom_v);
+      },
+      [this](venue_window_atom, bool open, uint64_t gen) {
+        if (gen != window_gen_)
+          return; // the faults changed since
+        in_window_ = open;
+        log().warn("venue {}: disconnect window {}", name_, open ? "opens" : "closes");
+        auto next = open ? faults_.disconnect_for_ms
+                         : faults_.disconnect_every_ms - faults_.disconnect_for_ms;
+        delayed_send(this, std::chrono::milliseconds{std::max<int64_t>(next, 1)},
+                     venue_window_atom_v, !open, gen);
+        publish_description();
       },
       [this](deliver_atom, uint64_t id) {
         auto i = deliveries_.find(id);
@@ -333,6 +356,16 @@ sim_venue::behavior_type sim_venue::make_behavior() {
 }
 
 // -- requests ---------------------------------------------------------------------
+
+void sim_venue::start_windows() {
+  ++window_gen_;
+  in_window_ = false;
+  auto every = faults_.disconnect_every_ms;
+  auto span = faults_.disconnect_for_ms;
+  if (every > 0 && span > 0 && span < every)
+    delayed_send(this, std::chrono::milliseconds{every - span}, venue_window_atom_v, true,
+                 window_gen_);
+}
 
 bool sim_venue::draw(uint32_t ppm) {
   if (ppm == 0)
@@ -350,7 +383,7 @@ int64_t sim_venue::draw_latency_us() {
 }
 
 caf::error sim_venue::gate(bool submission) {
-  if (faults_.disconnected)
+  if (offline())
     return fail(exchange_errc::disconnected, "venue " + name_ + " is disconnected");
   if (faults_.fail_next > 0) {
     --faults_.fail_next;
@@ -602,7 +635,7 @@ void sim_venue::step() {
       t.aggressor = row.aggressor;
       t.seq = ++s.seq;
       t.ts_ms = runtime::unix_now_ms();
-      if (!faults_.disconnected)
+      if (!offline())
         for (auto& sub : s.subscribers)
           caf::anon_send(sub, t);
       publish(symbol, s);
@@ -641,7 +674,7 @@ void sim_venue::publish_trades(const std::string& symbol, symbol_state& s,
     t.aggressor = f.fill.taker_side;
     t.seq = ++s.seq;
     t.ts_ms = runtime::unix_now_ms();
-    if (!faults_.disconnected)
+    if (!offline())
       for (auto& sub : s.subscribers)
         caf::anon_send(sub, t);
   }
@@ -670,7 +703,7 @@ void sim_venue::publish(const std::string& symbol, symbol_state& s) {
   top.seq = ++s.seq;
   top.ts_ms = runtime::unix_now_ms();
   s.top = top;
-  if (!faults_.disconnected)
+  if (!offline())
     for (auto& sub : s.subscribers)
       caf::anon_send(sub, top);
 }
@@ -681,7 +714,7 @@ std::string sim_venue::describe() const {
   j["orders"] = orders_.size();
   j["submitted"] = submitted_;
   j["fills"] = fills_;
-  j["disconnected"] = faults_.disconnected;
+  j["disconnected"] = offline();
   auto& syms = j["symbols"];
   syms = nlohmann::json::object();
   for (auto& [symbol, s] : symbols_)

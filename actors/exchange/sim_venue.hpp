@@ -91,6 +91,10 @@ private:
 
   /// Refuses a request the faults say to refuse (before processing).
   caf::error gate(bool submission);
+  /// Disconnected, or inside a disconnect window.
+  bool offline() const noexcept { return faults_.disconnected || in_window_; }
+  /// (Re)starts the disconnect windows the faults ask for.
+  void start_windows();
   caf::expected<order_report> submit(order_request& r, const caf::actor& owner);
   caf::expected<order_report> cancel(const std::string& account, const std::string& id);
   caf::expected<order_report> status(const std::string& account, const std::string& id) const;
@@ -136,6 +140,8 @@ private:
   /// account -> asset -> net holdings from fills (minor units).
   std::map<std::string, std::map<std::string, int64_t>> balances_;
   venue_faults faults_;
+  bool in_window_ = false;
+  uint64_t window_gen_ = 0;
   /// Separate generators: faults drawn never shift the market's path.
   std::mt19937_64 market_rng_;
   std::mt19937_64 fault_rng_;

@@ -1,6 +1,7 @@
 // The simulated venue on its own: its seeded market, the replay of
 // recorded trades, and fault injection as a session sees it.
 #include <chrono>
+#include <cstdlib>
 #include <fstream>
 #include <map>
 
@@ -152,6 +153,32 @@ TEST_F(sim_venue_test, injected_latency_delays_every_answer) {
   auto x = place("acct1", limit("slow", side::buy, 100, 1));
   ASSERT_TRUE(x) << runtime::to_text(x.error());
   EXPECT_GE(status("acct1").latency_ewma_us, 60'000);
+}
+
+TEST_F(sim_venue_test, disconnect_windows_come_and_go_and_sessions_follow) {
+  start(exchange_test_config);
+  actors::venue_faults f;
+  f.disconnect_every_ms = 200;
+  f.disconnect_for_ms = 100;
+  set_faults("sim-a", f);
+  // The venue is unreachable inside a window and answers outside one.
+  auto refused = [&] {
+    auto x = ask_actor<int64_t>(venue("sim-a"), actors::ping_atom_v);
+    return !x && actors::exchange_reason(x.error()) == exchange_errc::disconnected;
+  };
+  ASSERT_TRUE(eventually(refused));
+  ASSERT_TRUE(eventually([&] { return !refused(); }));
+  ASSERT_TRUE(eventually(refused));
+  // A session that meets a window fails over, and comes back between them.
+  ASSERT_TRUE(eventually([&] {
+    place("acct1", limit("win" + std::to_string(std::rand()), side::buy, 100, 1));
+    auto s = status("acct1");
+    return s.failovers >= 1 && s.failbacks >= 1;
+  }));
+  // Faults cleared: no more windows.
+  set_faults("sim-a", actors::venue_faults{});
+  for (int k = 0; k < 20; ++k)
+    EXPECT_FALSE(refused());
 }
 
 TEST_F(sim_venue_test, rate_limit_replies_are_retried_then_reported_with_the_attempts) {
