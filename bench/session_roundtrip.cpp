@@ -3,7 +3,6 @@
 // durably (synchronous=FULL) before each order leaves, many orders in
 // flight; against the same orders sent straight to the venue (raw CAF
 // request/response, no session, no store) in the same run.
-#include <atomic>
 #include <functional>
 #include <memory>
 
@@ -14,6 +13,7 @@
 #include "actors/exchange/exchange_session.hpp"
 #include "actors/kinds.hpp"
 #include "bench/bench_support.hpp"
+#include "bench/closed_loop.hpp"
 #include "persistence/maintenance.hpp"
 #include "runtime/node.hpp"
 
@@ -24,13 +24,6 @@ namespace {
 constexpr uint64_t orders_n = 40'000;
 constexpr uint64_t in_flight_max = 256;
 constexpr auto request_timeout = std::chrono::seconds{60};
-
-struct load_result {
-  double seconds = 0;
-  uint64_t ok = 0;
-  uint64_t failed = 0;
-  std::vector<double> latencies_us;
-};
 
 std::unique_ptr<runtime::node> start_node(const std::string& file, const scenario_options& opts) {
   config::farm_config farm;
@@ -69,51 +62,21 @@ caf::actor find(runtime::node& n, const std::string& path) {
 // open, none fills (fills are the matching_engine scenario's business).
 load_result run_load(runtime::node& n, const caf::actor& dest, const std::string& account,
                      const std::string& prefix, uint64_t count) {
-  struct shared {
-    std::atomic<bool> done{false};
-    load_result result;
-  };
-  auto st = std::make_shared<shared>();
-  st->result.latencies_us.reserve(count);
-  auto t0 = now_ns();
-  n.system().spawn([st, dest, count, t0, account, prefix](caf::event_based_actor* self) {
-    auto sent = std::make_shared<uint64_t>(0);
-    auto answered = std::make_shared<uint64_t>(0);
-    auto send_one = std::make_shared<std::function<void()>>();
-    *send_one = [self, st, dest, count, t0, account, prefix, sent, answered, send_one] {
-      if (*sent >= count)
-        return;
-      auto i = (*sent)++;
-      actors::order_request r;
-      r.client_order_id = prefix + std::to_string(i);
-      r.agent = "bench";
-      r.account = account;
-      r.symbol = "BTC-USD";
-      r.s = actors::side::buy;
-      r.price = 1'000 + static_cast<int64_t>(i % 50);
-      r.qty = 1;
-      auto start = now_ns();
-      auto finish = [st, count, t0, send_one, start, answered](bool ok) {
-        st->result.latencies_us.push_back(static_cast<double>(now_ns() - start) / 1e3);
-        (ok ? st->result.ok : st->result.failed)++;
-        if (++*answered == count) {
-          st->result.seconds = static_cast<double>(now_ns() - t0) / 1e9;
-          st->done = true;
-          return;
-        }
-        (*send_one)();
-      };
-      self->request(dest, request_timeout, std::move(r))
-          .then([finish](actors::order_report&) { finish(true); },
-                [finish](caf::error&) { finish(false); });
-    };
-    for (uint64_t i = 0; i < in_flight_max; ++i)
-      (*send_one)();
-    self->attach_functor([send_one] { *send_one = nullptr; });
-  });
-  while (!st->done)
-    std::this_thread::sleep_for(std::chrono::milliseconds{5});
-  return std::move(st->result);
+  return closed_loop(n.system(), count, in_flight_max,
+                     [dest, account, prefix](caf::event_based_actor* self, uint64_t i,
+                                             std::function<void(bool)> done) {
+                       actors::order_request r;
+                       r.client_order_id = prefix + std::to_string(i);
+                       r.agent = "bench";
+                       r.account = account;
+                       r.symbol = "BTC-USD";
+                       r.s = actors::side::buy;
+                       r.price = 1'000 + static_cast<int64_t>(i % 50);
+                       r.qty = 1;
+                       self->request(dest, request_timeout, std::move(r))
+                           .then([done](actors::order_report&) { done(true); },
+                                 [done](caf::error&) { done(false); });
+                     });
 }
 
 } // namespace

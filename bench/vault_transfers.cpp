@@ -22,6 +22,7 @@
 #include "actors/vault/vault_interfaces.hpp"
 #include "actors/vault/vault_setup.hpp"
 #include "bench/bench_support.hpp"
+#include "bench/closed_loop.hpp"
 #include "persistence/database.hpp"
 #include "persistence/kinds.hpp"
 #include "persistence/maintenance.hpp"
@@ -41,13 +42,6 @@ constexpr int64_t rows_per_transfer = 13;
 /// Store writes per transfer (debit, credit, post).
 constexpr int64_t writes_per_transfer = 3;
 constexpr auto request_timeout = std::chrono::seconds{60};
-
-struct load_result {
-  double seconds = 0;
-  uint64_t ok = 0;
-  uint64_t failed = 0;
-  std::vector<double> latencies_us;
-};
 
 double raw_rows_per_s(const std::string& file, uint64_t rows, uint64_t batch) {
   if (!persistence::prepare_database(file, persistence::open_options{}))
@@ -123,57 +117,24 @@ void prepare_accounts(runtime::node& n, const actors::vault_actor& gw, uint64_t 
 
 load_result run_load(runtime::node& n, const actors::vault_actor& gw, uint64_t count,
                      uint64_t accounts) {
-  struct shared {
-    std::atomic<bool> done{false};
-    load_result result;
-  };
-  auto st = std::make_shared<shared>();
-  auto t0 = now_ns();
-  n.system().spawn([st, gw, count, t0, accounts](caf::event_based_actor* self) {
-    struct state {
-      std::mt19937_64 rng{7};
-      uint64_t sent = 0;
-      uint64_t answered = 0;
-    };
-    auto s = std::make_shared<state>();
-    auto send_one = std::make_shared<std::function<void()>>();
-    *send_one = [self, s, st, gw, count, t0, send_one, accounts] {
-      if (s->sent >= count)
-        return;
-      auto i = s->sent++;
-      auto from = s->rng() % accounts;
-      auto to = (from + 1 + s->rng() % (accounts - 1)) % accounts;
-      actors::vault_request r;
-      r.op = actors::vault_op::transfer;
-      r.user = "u" + std::to_string(from);
-      r.account = "acct-" + std::to_string(from);
-      r.to_account = "acct-" + std::to_string(to);
-      r.key = "t" + std::to_string(i);
-      r.asset = "USD";
-      r.amount = 1;
-      auto start = now_ns();
-      auto finish = [s, st, count, t0, send_one, start](bool ok) {
-        st->result.latencies_us.push_back(static_cast<double>(now_ns() - start) / 1e3);
-        (ok ? st->result.ok : st->result.failed)++;
-        if (++s->answered == count) {
-          st->result.seconds = static_cast<double>(now_ns() - t0) / 1e9;
-          st->done = true;
-          return;
-        }
-        (*send_one)();
-      };
-      self->request(gw, request_timeout, std::move(r))
-          .then([finish](actors::vault_reply&) { finish(true); },
-                [finish](caf::error&) { finish(false); });
-    };
-    for (uint64_t i = 0; i < in_flight_max; ++i)
-      (*send_one)();
-    // The closure refers to itself; break the cycle once everything is sent.
-    self->attach_functor([send_one] { *send_one = nullptr; });
-  });
-  while (!st->done)
-    std::this_thread::sleep_for(std::chrono::milliseconds{5});
-  return std::move(st->result);
+  auto rng = std::make_shared<std::mt19937_64>(7);
+  return closed_loop(n.system(), count, in_flight_max,
+                     [gw, accounts, rng](caf::event_based_actor* self, uint64_t i,
+                                         std::function<void(bool)> done) {
+                       auto from = (*rng)() % accounts;
+                       auto to = (from + 1 + (*rng)() % (accounts - 1)) % accounts;
+                       actors::vault_request r;
+                       r.op = actors::vault_op::transfer;
+                       r.user = "u" + std::to_string(from);
+                       r.account = "acct-" + std::to_string(from);
+                       r.to_account = "acct-" + std::to_string(to);
+                       r.key = "t" + std::to_string(i);
+                       r.asset = "USD";
+                       r.amount = 1;
+                       self->request(gw, request_timeout, std::move(r))
+                           .then([done](actors::vault_reply&) { done(true); },
+                                 [done](caf::error&) { done(false); });
+                     });
 }
 
 } // namespace
