@@ -1,5 +1,6 @@
 #include "actors/kinds.hpp"
 
+#include "actors/agent/error.hpp"
 #include "actors/exchange/error.hpp"
 #include "actors/exchange/exchange_session.hpp"
 #include "actors/exchange/sim_venue.hpp"
@@ -23,6 +24,7 @@ void add_kinds(runtime::kind_registry& x) {
 void configure(caf::actor_system_config& cfg) {
   register_vault_error_names();
   register_exchange_error_names();
+  register_risk_error_names();
   cfg.add_message_types<caf::id_block::tfarm_actors>();
   runtime::add_error_renderers(cfg);
 }
