@@ -26,7 +26,23 @@ std::string to_string(risk_errc x) {
   return "unknown";
 }
 
+std::string to_string(agent_errc x) {
+  switch (x) {
+  case agent_errc::none:
+    return "none";
+  case agent_errc::bad_parameter:
+    return "bad_parameter";
+  case agent_errc::unknown_strategy:
+    return "unknown_strategy";
+  case agent_errc::bad_state:
+    return "bad_state";
+  }
+  return "unknown";
+}
+
 void register_risk_error_names() {
+  runtime::add_error_category_names(
+      caf::atom("tfagent"), [](uint8_t code) { return to_string(static_cast<agent_errc>(code)); });
   runtime::add_error_category_names(
       caf::atom("tfrisk"), [](uint8_t code) { return to_string(static_cast<risk_errc>(code)); });
 }

@@ -1,5 +1,6 @@
-// Error codes of the risk gate (category "tfrisk"): which rule refused an
-// order. The message carries the numbers.
+// Error codes of trading agents: the risk gate's (category "tfrisk":
+// which rule refused an order, the message carries the numbers) and the
+// agents' own (category "tfagent").
 #pragma once
 
 #include <cstdint>
@@ -31,9 +32,23 @@ enum class risk_errc : uint8_t {
 
 std::string to_string(risk_errc x);
 
-/// Registers the "tfrisk" category with runtime::to_text() (idempotent).
+enum class agent_errc : uint8_t {
+  none = 0,
+  /// A strategy parameter is missing, malformed or out of range.
+  bad_parameter,
+  /// No strategy is registered under that name.
+  unknown_strategy,
+  /// A saved strategy state cannot be restored.
+  bad_state,
+};
+
+std::string to_string(agent_errc x);
+
+/// Registers the "tfrisk" and "tfagent" categories with runtime::to_text()
+/// (idempotent).
 void register_risk_error_names();
 
 } // namespace tfarm::actors
 
 CAF_ERROR_CODE_ENUM(tfarm::actors::risk_errc, "tfrisk")
+CAF_ERROR_CODE_ENUM(tfarm::actors::agent_errc, "tfagent")
