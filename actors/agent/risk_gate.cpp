@@ -132,7 +132,12 @@ caf::error risk_gate::check(side s, int64_t price, int64_t qty, const risk_expos
     auto working = buy ? exposure.open_buy_qty : exposure.open_sell_qty;
     auto signed_qty = buy ? add(working, qty) : -add(working, qty);
     auto worst = add(exposure.position, signed_qty);
-    if (magnitude(worst) > limits_.max_position && magnitude(worst) > magnitude(exposure.position))
+    // Over the limit is refused unless the order only reduces exposure
+    // (same side of zero, smaller): flipping through zero to a large
+    // position the other way counts as new exposure.
+    auto flips = worst != 0 && exposure.position != 0 && (worst > 0) != (exposure.position > 0);
+    if (magnitude(worst) > limits_.max_position &&
+        (flips || magnitude(worst) > magnitude(exposure.position)))
       return refuse(risk_errc::position_limit,
                     "max position: position " + std::to_string(exposure.position) + " with " +
                         std::to_string(working) + " open and this " + to_string(s) + " of " +

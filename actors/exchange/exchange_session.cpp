@@ -473,10 +473,18 @@ void exchange_session::recorded(const std::string& id, bool fresh) {
             resolve(id);
           },
           [this, id](caf::error& err) {
-            give_up(id,
-                    caf::error{exchange_errc::venue_unavailable,
-                               "order " + id + " not sent: its earlier record cannot be read: " +
-                                   runtime::to_text(err)});
+            // The stored row may be another live order's: left as it is.
+            auto j = orders_.find(id);
+            if (j == orders_.end())
+              return;
+            auto waiters = std::move(j->second.waiters);
+            orders_.erase(j);
+            auto why = caf::error{exchange_errc::venue_unavailable,
+                                  "order " + id + " not sent: its earlier record cannot be read: " +
+                                      runtime::to_text(err)};
+            log().warn("session {}: {}", path(), runtime::to_text(why));
+            for (auto& w : waiters)
+              w.deliver(why);
           });
 }
 
@@ -670,6 +678,16 @@ void exchange_session::resolve(const std::string& id) {
   auto& e = i->second;
   e.at = phase::resolving;
   if (e.candidate >= e.candidates.size()) {
+    if (e.waiters.empty()) {
+      // Its caller was told it would not be resubmitted (and may have
+      // replaced it): never placed, and now never will be.
+      e.at = phase::recording;
+      give_up(id, fail(exchange_errc::order_unknown,
+                       "order " + id +
+                           " was never placed (no venue has it); not sent now, "
+                           "its caller gave up on it"));
+      return;
+    }
     // Every venue that could hold it says it never saw it: send it now.
     log().info("session {}: no venue has order {}; sending it", path(), id);
     enqueue(id);
@@ -756,6 +774,10 @@ void exchange_session::finish(const std::string& id, order_report& rep) {
   record_fills(rep);
   auto waiters = std::move(e.waiters);
   e.waiters.clear();
+  // Nobody waits for this answer (an order settled long after its caller
+  // gave up): its owner still hears of its fills.
+  if (waiters.empty() && e.owner && !rep.fills.empty())
+    caf::anon_send(e.owner, order_update_atom_v, rep);
   if (is_final(e.progress.state))
     orders_.erase(i);
   for (auto& w : waiters)
@@ -763,16 +785,16 @@ void exchange_session::finish(const std::string& id, order_report& rep) {
 }
 
 void exchange_session::update(order_report& rep) {
-  record_fills(rep);
   auto i = orders_.find(rep.client_order_id);
-  if (i == orders_.end())
-    return;
-  auto& e = i->second;
-  if (e.at == phase::resolving || e.at == phase::waiting) {
+  if (i != orders_.end() && (i->second.at == phase::resolving || i->second.at == phase::waiting)) {
     // Whatever the venue says settles an unknown order.
     finish(rep.client_order_id, rep);
     return;
   }
+  record_fills(rep);
+  if (i == orders_.end())
+    return;
+  auto& e = i->second;
   if (merge_report(e.progress, rep))
     record_status(rep.client_order_id, e);
   if (e.at == phase::done) {

@@ -17,18 +17,30 @@ __extension__ typedef __int128 wide_int;
 } // namespace
 
 caf::error market_maker::configure(const std::map<std::string, std::string>& params) {
+  auto spread = spread_bps_;
+  auto qty = qty_;
+  auto max_inventory = max_inventory_;
+  auto skew = skew_bps_;
+  auto requote = requote_bps_;
   if (auto err = only_params(
           params, {"spread_bps", "qty", "max_inventory", "skew_bps", "requote_bps"}, name()))
     return err;
-  if (auto err = int_param(params, "spread_bps", 1, 10'000, spread_bps_))
+  if (auto err = int_param(params, "spread_bps", 1, 10'000, spread))
     return err;
-  if (auto err = int_param(params, "qty", 1, 1'000'000, qty_))
+  if (auto err = int_param(params, "qty", 1, 1'000'000, qty))
     return err;
-  if (auto err = int_param(params, "max_inventory", 1, 1'000'000'000, max_inventory_))
+  if (auto err = int_param(params, "max_inventory", 1, 1'000'000'000, max_inventory))
     return err;
-  if (auto err = int_param(params, "skew_bps", 0, 10'000, skew_bps_))
+  if (auto err = int_param(params, "skew_bps", 0, 10'000, skew))
     return err;
-  return int_param(params, "requote_bps", 0, 10'000, requote_bps_);
+  if (auto err = int_param(params, "requote_bps", 0, 10'000, requote))
+    return err;
+  spread_bps_ = spread;
+  qty_ = qty;
+  max_inventory_ = max_inventory;
+  skew_bps_ = skew;
+  requote_bps_ = requote;
+  return {};
 }
 
 void market_maker::on_tick(const market_tick& tick, strategy_context& ctx) {
@@ -43,9 +55,16 @@ void market_maker::on_tick(const market_tick& tick, strategy_context& ctx) {
     return;
   ctx.cancel();
   auto half = std::max<int64_t>(mid * spread_bps_ / 20'000, 1);
-  auto skew = static_cast<int64_t>(static_cast<wide_int>(mid) * skew_bps_ * ctx.position / 10'000);
+  // Clamped to the mid itself: a large inventory must not overflow.
+  auto raw_skew = static_cast<wide_int>(mid) * skew_bps_ * ctx.position / 10'000;
+  auto skew = static_cast<int64_t>(std::clamp<wide_int>(raw_skew, -mid, mid));
   auto bid = mid - half - skew;
   auto ask = mid + half - skew;
+  // Never cross the market: a skewed quote rests at the touch instead.
+  if (tick.ask > 0)
+    bid = std::min(bid, tick.ask - 1);
+  if (tick.bid > 0)
+    ask = std::max(ask, tick.bid + 1);
   if (ctx.position + qty_ <= max_inventory_ && bid > 0)
     ctx.place(strategy_order{side::buy, order_type::limit, bid, qty_, "bid"});
   if (ctx.position - qty_ >= -max_inventory_ && ask > 0)

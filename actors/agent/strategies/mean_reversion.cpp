@@ -16,13 +16,21 @@ __extension__ typedef __int128 wide_int;
 } // namespace
 
 caf::error mean_reversion::configure(const std::map<std::string, std::string>& params) {
+  auto window = window_;
+  auto threshold = threshold_bps_;
+  auto qty = qty_;
   if (auto err = only_params(params, {"window", "threshold_bps", "qty"}, name()))
     return err;
-  if (auto err = int_param(params, "window", 2, 10'000, window_))
+  if (auto err = int_param(params, "window", 2, 10'000, window))
     return err;
-  if (auto err = int_param(params, "threshold_bps", 1, 10'000, threshold_bps_))
+  if (auto err = int_param(params, "threshold_bps", 1, 10'000, threshold))
     return err;
-  return int_param(params, "qty", 1, 1'000'000, qty_);
+  if (auto err = int_param(params, "qty", 1, 1'000'000, qty))
+    return err;
+  window_ = window;
+  threshold_bps_ = threshold;
+  qty_ = qty;
+  return {};
 }
 
 void mean_reversion::on_tick(const market_tick& tick, strategy_context& ctx) {
@@ -30,7 +38,7 @@ void mean_reversion::on_tick(const market_tick& tick, strategy_context& ctx) {
   if (mid <= 0)
     return;
   st_.mids.push_back(mid);
-  if (static_cast<int64_t>(st_.mids.size()) > window_)
+  while (static_cast<int64_t>(st_.mids.size()) > window_) // also after a restore
     st_.mids.erase(st_.mids.begin());
   if (static_cast<int64_t>(st_.mids.size()) < window_)
     return;

@@ -27,18 +27,25 @@ void trade_towards(int64_t target, strategy_context& ctx) {
 }
 
 caf::error sma_crossover::configure(const std::map<std::string, std::string>& params) {
+  // Into locals first: a refused configuration changes nothing.
+  auto fast = fast_;
+  auto slow = slow_;
+  auto qty = qty_;
   if (auto err = only_params(params, {"fast", "slow", "qty"}, name()))
     return err;
-  if (auto err = int_param(params, "fast", 1, 1'000, fast_))
+  if (auto err = int_param(params, "fast", 1, 1'000, fast))
     return err;
-  if (auto err = int_param(params, "slow", 2, 10'000, slow_))
+  if (auto err = int_param(params, "slow", 2, 10'000, slow))
     return err;
-  if (auto err = int_param(params, "qty", 1, 1'000'000, qty_))
+  if (auto err = int_param(params, "qty", 1, 1'000'000, qty))
     return err;
-  if (fast_ >= slow_)
-    return caf::error{agent_errc::bad_parameter, "parameter 'fast' (" + std::to_string(fast_) +
+  if (fast >= slow)
+    return caf::error{agent_errc::bad_parameter, "parameter 'fast' (" + std::to_string(fast) +
                                                      ") must be less than 'slow' (" +
-                                                     std::to_string(slow_) + ")"};
+                                                     std::to_string(slow) + ")"};
+  fast_ = fast;
+  slow_ = slow;
+  qty_ = qty;
   return {};
 }
 
@@ -47,7 +54,7 @@ void sma_crossover::on_tick(const market_tick& tick, strategy_context& ctx) {
   if (mid <= 0)
     return;
   st_.mids.push_back(mid);
-  if (static_cast<int64_t>(st_.mids.size()) > slow_)
+  while (static_cast<int64_t>(st_.mids.size()) > slow_) // also after a restore
     st_.mids.erase(st_.mids.begin());
   if (static_cast<int64_t>(st_.mids.size()) < slow_)
     return;
@@ -62,10 +69,12 @@ void sma_crossover::on_tick(const market_tick& tick, strategy_context& ctx) {
   auto lhs = static_cast<wide_int>(fast_sum) * slow_;
   auto rhs = static_cast<wide_int>(slow_sum) * fast_;
   int32_t signal = lhs > rhs ? 1 : lhs < rhs ? -1 : 0;
-  if (signal != 0 && signal != st_.signal) {
+  if (signal != 0)
     st_.signal = signal;
-    trade_towards(signal * qty_, ctx);
-  }
+  // Every tick, not only at a crossing: a target order still working, or
+  // refused by the risk gate, must not leave the position off its signal.
+  if (st_.signal != 0)
+    trade_towards(st_.signal * qty_, ctx);
 }
 
 std::string sma_crossover::save() const {

@@ -69,6 +69,10 @@ TEST_F(risk_gate_test, over_the_limit_an_order_that_reduces_still_passes) {
   exposure_.position = 14; // the limit was lowered under an open position
   EXPECT_EQ(code(gate_.check(side::buy, 100, 1, exposure_, states_, 0)), risk_errc::position_limit);
   EXPECT_EQ(text(gate_.check(side::sell, 100, 2, exposure_, states_, 0)), "accepted");
+  // ... but not through zero to a large position the other way.
+  EXPECT_EQ(code(gate_.check(side::sell, 100, 27, exposure_, states_, 0)),
+            risk_errc::position_limit); // 14 - 27 = -13
+  EXPECT_EQ(text(gate_.check(side::sell, 100, 24, exposure_, states_, 0)), "accepted"); // -10
 }
 
 TEST_F(risk_gate_test, open_orders_limit) {
@@ -105,7 +109,7 @@ TEST_F(risk_gate_test, halted_at_any_level_refuses_every_new_order_and_names_the
   states_.agent = trading_state::halted;
   EXPECT_NE(text(gate_.check(side::sell, 100, 1, exposure_, states_, 0)).find("HALTED (agent)"),
             std::string::npos);
-  // The kill switch comes first: even a rate-limited agent hears "halted".
+  // Refusals by the kill switch do not count against the rate.
   EXPECT_EQ(gate_.recent_orders(0), 0);
 }
 

@@ -60,6 +60,42 @@ TEST_F(strategy_test, parameters_are_checked_by_name_and_range) {
   err = s->configure({{"fast", "20"}, {"slow", "10"}});
   EXPECT_EQ(runtime::to_text(err),
             "bad_parameter: parameter 'fast' (20) must be less than 'slow' (10)");
+  // A refused configuration changed nothing: defaults 5/20 still apply
+  // (20 ticks before any signal).
+  strategy_context ctx;
+  for (int k = 0; k < 19; ++k)
+    s->on_tick(tick(100 + k), ctx);
+  EXPECT_TRUE(ctx.orders().empty());
+  s->on_tick(tick(200), ctx);
+  EXPECT_EQ(ctx.orders().size(), 1u);
+}
+
+TEST_F(strategy_test, a_signal_missed_while_an_order_works_is_acted_on_later) {
+  auto s = make("sma_crossover", {{"fast", "2"}, {"slow", "4"}, {"qty", "1"}});
+  strategy_context ctx;
+  for (auto m : {100, 100, 100, 100})
+    s->on_tick(tick(m), ctx);
+  strategy_context busy;
+  busy.open_tags = {"target"}; // an earlier order still works
+  s->on_tick(tick(110), busy);
+  EXPECT_TRUE(busy.orders().empty());
+  strategy_context free;
+  s->on_tick(tick(111), free); // no crossing now, but still off target
+  ASSERT_EQ(free.orders().size(), 1u);
+  EXPECT_EQ(free.orders()[0].s, side::buy);
+}
+
+TEST_F(strategy_test, a_state_saved_with_a_longer_window_is_trimmed) {
+  auto wide = make("mean_reversion", {{"window", "8"}, {"threshold_bps", "100"}});
+  strategy_context ctx;
+  for (int k = 0; k < 8; ++k)
+    wide->on_tick(tick(k < 4 ? 10'000 : 9'000), ctx);
+  auto narrow = make("mean_reversion", {{"window", "4"}, {"threshold_bps", "100"}});
+  ASSERT_FALSE(narrow->restore(wide->save(), 1));
+  // Over the last 4 mids (9,000) the market is flat: nothing to do.
+  strategy_context flat;
+  narrow->on_tick(tick(9'000), flat);
+  EXPECT_TRUE(flat.orders().empty());
 }
 
 TEST_F(strategy_test, sma_crossover_goes_long_then_short_on_crossings) {
@@ -78,8 +114,11 @@ TEST_F(strategy_test, sma_crossover_goes_long_then_short_on_crossings) {
   for (auto m : {112, 113})
     s->on_tick(tick(m), later);
   EXPECT_TRUE(later.orders().empty()); // still long: nothing new
-  for (auto m : {90, 80})
+  for (auto m : {90, 80}) {
     s->on_tick(tick(m), later);
+    if (!later.orders().empty())
+      later.open_tags = {"target"}; // the agent would report it working
+  }
   ASSERT_EQ(later.orders().size(), 1u);
   EXPECT_EQ(later.orders()[0].s, side::sell);
   EXPECT_EQ(later.orders()[0].qty, 6); // from +3 to -3
@@ -104,7 +143,9 @@ TEST_F(strategy_test, market_maker_quotes_around_the_mid_and_skews_with_inventor
   ASSERT_EQ(longer.cancels().size(), 1u);
   ASSERT_EQ(longer.orders().size(), 2u);
   EXPECT_EQ(longer.orders()[0].price, 99'700);
-  EXPECT_EQ(longer.orders()[1].price, 99'900);
+  // Skewed to 99,900 it would cross the best bid (99,999): it rests at
+  // the touch instead.
+  EXPECT_EQ(longer.orders()[1].price, 100'000);
   // At the inventory limit: no more bids.
   s->on_fill(venue_fill{}, "bid", longer);
   strategy_context full;

@@ -129,6 +129,9 @@ TEST_F(sim_venue_test, recorded_trades_are_replayed_in_order) {
   std::string config = busy_market;
   config.replace(config.find("taker_rate = 1.0\n"), 17,
                  "taker_rate = 1.0\n    replay = \"" + csv + "\"\n");
+  // One replayed trade per 300 ms: the test subscribes long before the
+  // first (a busy machine must not make it miss one).
+  config.replace(config.find("interval = \"5ms\""), 16, "interval = \"300ms\"");
   start(config);
   auto t = trades("sim-a", 3);
   ASSERT_EQ(t.size(), 3u);
