@@ -13,6 +13,10 @@
 #include "persistence/type_ids.hpp"
 #include "runtime/interfaces.hpp"
 
+namespace tfarm::runtime {
+class node_context;
+} // namespace tfarm::runtime
+
 namespace tfarm::persistence {
 
 using store_actor = runtime::checkpoint_store_actor::extend<
@@ -46,5 +50,10 @@ using store_actor = runtime::checkpoint_store_actor::extend<
     caf::replies_to<flush_atom>::with<bool>,
     // Internal: the store's writer thread finished jobs.
     caf::reacts_to<writer_done_atom>>;
+
+/// The store of `node` with this module's interface (an invalid handle
+/// without a node or a store): what every actor that writes through the
+/// store asks for.
+store_actor store_of(const runtime::node_context* node);
 
 } // namespace tfarm::persistence

@@ -377,8 +377,7 @@ void exchange_session::submit(order_request& r, caf::actor owner, report_promise
                         std::to_string(config::exchange_queue_orders_max) + ")"));
     return;
   }
-  auto st = node() ? caf::actor_cast<persistence::store_actor>(node()->store())
-                   : persistence::store_actor{};
+  auto st = persistence::store_of(node().get());
   if (!st) {
     rp.deliver(fail(exchange_errc::venue_unavailable,
                     "no store on this node: orders cannot be recorded before they leave"));
@@ -434,7 +433,7 @@ void exchange_session::recorded(const std::string& id, bool fresh) {
   // The store knew the id: either this order left before (a restart, a
   // caller's retry) or the id belongs to another order. The stored row
   // tells which.
-  auto st = caf::actor_cast<persistence::store_actor>(node()->store());
+  auto st = persistence::store_of(node().get());
   request(st, std::chrono::milliseconds{config::store_request_timeout_ms},
           persistence::load_order_atom_v, id)
       .then(
@@ -807,13 +806,21 @@ void exchange_session::update(order_report& rep) {
   }
 }
 
+template <class Result, class... Ts>
+void exchange_session::tell_store(std::string what, Ts&&... xs) {
+  auto st = persistence::store_of(node().get());
+  if (!st)
+    return;
+  request(st, std::chrono::milliseconds{config::store_request_timeout_ms}, std::forward<Ts>(xs)...)
+      .then([](Result) {},
+            [this, what = std::move(what)](caf::error& err) {
+              log().error("session {}: {} failed: {}", path(), what, runtime::to_text(err));
+            });
+}
+
 void exchange_session::record_fills(const order_report& rep) {
-  auto st = node() ? caf::actor_cast<persistence::store_actor>(node()->store())
-                   : persistence::store_actor{};
   for (auto& f : rep.fills) {
     ++fills_;
-    if (!st)
-      continue;
     persistence::fill_record x;
     x.venue_fill_id = f.fill_id;
     x.client_order_id = f.client_order_id;
@@ -821,32 +828,17 @@ void exchange_session::record_fills(const order_report& rep) {
     x.qty = f.qty;
     x.fee = f.fee;
     x.ts_ms = f.ts_ms;
-    request(st, std::chrono::milliseconds{config::store_request_timeout_ms},
-            persistence::record_fill_atom_v, std::move(x))
-        .then([](bool) {},
-              [this, fid = f.fill_id](caf::error& err) {
-                log().error("session {}: fill {} not recorded: {}", path(), fid,
-                            runtime::to_text(err));
-              });
+    tell_store<bool>("recording fill " + f.fill_id, persistence::record_fill_atom_v, std::move(x));
   }
 }
 
 void exchange_session::record_status(const std::string& id, const order_entry& e) {
-  auto st = node() ? caf::actor_cast<persistence::store_actor>(node()->store())
-                   : persistence::store_actor{};
-  if (!st)
-    return;
   persistence::order_update u;
   u.client_order_id = id;
   u.status = to_string(e.progress.state);
   u.venue = e.req.venue;
-  request(st, std::chrono::milliseconds{config::store_request_timeout_ms},
-          persistence::update_order_atom_v, std::move(u))
-      .then([](bool) {},
-            [this, id](caf::error& err) {
-              log().error("session {}: status of order {} not recorded: {}", path(), id,
-                          runtime::to_text(err));
-            });
+  tell_store<bool>("recording the status of order " + id, persistence::update_order_atom_v,
+                   std::move(u));
 }
 
 void exchange_session::arm(const std::string& id, order_entry& e, int64_t delay_us) {
@@ -970,8 +962,7 @@ void exchange_session::resolve_remote(venue_link& v) {
 void exchange_session::logon(venue_link& v) {
   if (v.logging_on)
     return;
-  auto st = node() ? caf::actor_cast<persistence::store_actor>(node()->store())
-                   : persistence::store_actor{};
+  auto st = persistence::store_of(node().get());
   auto name = v.name;
   auto failed = [this, name](const std::string& why) {
     auto l = link(name);
@@ -1181,22 +1172,12 @@ void exchange_session::alert(const std::string& level, const std::string& action
     log().error("ALERT {} {}: {}", action, path(), detail);
   else
     log().warn("ALERT {} {}: {}", action, path(), detail);
-  auto st = node() ? caf::actor_cast<persistence::store_actor>(node()->store())
-                   : persistence::store_actor{};
-  if (!st)
-    return;
   persistence::audit_record a;
   a.actor = path();
   a.user = "system";
   a.action = action;
   a.detail = detail;
-  request(st, std::chrono::milliseconds{config::store_request_timeout_ms},
-          persistence::append_audit_atom_v, std::move(a))
-      .then([](uint64_t) {},
-            [this, action](caf::error& err) {
-              log().error("session {}: audit of {} failed: {}", path(), action,
-                          runtime::to_text(err));
-            });
+  tell_store<uint64_t>("auditing " + action, persistence::append_audit_atom_v, std::move(a));
 }
 
 int64_t exchange_session::backoff_us(uint32_t attempt) {

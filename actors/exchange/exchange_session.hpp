@@ -136,6 +136,10 @@ private:
   void arm(const std::string& id, order_entry& e, int64_t delay_us);
   void on_timer(const std::string& what, uint64_t gen);
   void update(order_report& rep);
+  /// Writes through the store without waiting; a failure is logged with
+  /// `what` (records, not money: the caller has its answer already).
+  template <class Result, class... Ts>
+  void tell_store(std::string what, Ts&&... xs);
   void record_fills(const order_report& rep);
   void record_status(const std::string& id, const order_entry& e);
 

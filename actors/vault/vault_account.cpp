@@ -66,8 +66,7 @@ runtime::kind_info vault_account::kind() {
 }
 
 persistence::store_actor vault_account::store() const {
-  return node() ? caf::actor_cast<persistence::store_actor>(node()->store())
-                : persistence::store_actor{};
+  return persistence::store_of(node().get());
 }
 
 caf::duration vault_account::store_timeout() const {

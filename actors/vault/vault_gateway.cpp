@@ -67,8 +67,7 @@ runtime::kind_info vault_gateway::kind() {
 }
 
 persistence::store_actor vault_gateway::store() const {
-  return node() ? caf::actor_cast<persistence::store_actor>(node()->store())
-                : persistence::store_actor{};
+  return persistence::store_of(node().get());
 }
 
 std::string vault_gateway::save_state() {
