@@ -15,6 +15,7 @@
 #include <caf/scoped_actor.hpp>
 
 #include "bench/scenario.hpp"
+#include "runtime/clock.hpp"
 #include "runtime/error_text.hpp"
 #include "runtime/memory_checkpoint_store.hpp"
 #include "runtime/node_context.hpp"
@@ -62,9 +63,7 @@ private:
 };
 
 inline int64_t now_ns() {
-  return std::chrono::duration_cast<std::chrono::nanoseconds>(
-             std::chrono::steady_clock::now().time_since_epoch())
-      .count();
+  return runtime::steady_now_ns();
 }
 
 /// A supervised tree in an existing actor system: an in-memory store at

@@ -2,13 +2,11 @@
 
 #include <algorithm>
 
+#include "actors/wide_int.hpp"
+
 namespace tfarm::actors {
 
 namespace {
-
-// price x qty sums of a position fit in 64 bits (config bounds prices and
-// sizes); their products with quantities may not.
-__extension__ typedef __int128 wide_int;
 
 int64_t magnitude(int64_t x) {
   return x < 0 ? -x : x;

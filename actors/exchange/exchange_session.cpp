@@ -14,6 +14,7 @@
 #include "config/limits.hpp"
 #include "runtime/actor_registry.hpp"
 #include "runtime/checkpoint.hpp"
+#include "runtime/clock.hpp"
 #include "runtime/error_text.hpp"
 
 namespace tfarm::actors {
@@ -31,15 +32,7 @@ constexpr const char* master_key_env = "TFARM_MASTER_KEY";
 constexpr uint64_t describe_every_orders = 1'000;
 
 int64_t now_us() {
-  return std::chrono::duration_cast<std::chrono::microseconds>(
-             std::chrono::steady_clock::now().time_since_epoch())
-      .count();
-}
-
-int64_t now_ns() {
-  return std::chrono::duration_cast<std::chrono::nanoseconds>(
-             std::chrono::steady_clock::now().time_since_epoch())
-      .count();
+  return runtime::steady_now_ns() / 1'000;
 }
 
 caf::error fail(exchange_errc code, std::string message) {
@@ -119,7 +112,7 @@ exchange_session::exchange_session(caf::actor_config& cfg, runtime::spawn_contex
           1))),
       bucket_(runtime::param_int(spec(), "rate_per_s", config::exchange_rate_per_s_default),
               runtime::param_int(spec(), "burst", config::exchange_burst_default), now_us()),
-      jitter_(static_cast<uint64_t>(now_ns())) {
+      jitter_(static_cast<uint64_t>(runtime::steady_now_ns())) {
   backoff_.min = config::milliseconds{
       runtime::param_int(spec(), "backoff_min_ms", config::exchange_backoff_min_ms_default)};
   backoff_.max = config::milliseconds{
@@ -216,12 +209,12 @@ exchange_session::behavior_type exchange_session::make_behavior() {
         if (!h)
           return fail(exchange_errc::disconnected, "venue " + active_ + " is not reachable");
         auto rp = make_response_promise<exchange_status>();
-        auto t0 = now_ns();
+        auto t0 = runtime::steady_now_ns();
         auto venue = active_;
         request(h, std::chrono::milliseconds{timeout_ms_}, ping_atom_v)
             .then(
                 [this, rp, t0](int64_t) mutable {
-                  auto ns = now_ns() - t0;
+                  auto ns = runtime::steady_now_ns() - t0;
                   last_test_us_ = std::max<int64_t>(ns / 1000, 1);
                   note_success(ns);
                   rp.deliver(status_now());
@@ -495,7 +488,7 @@ void exchange_session::enqueue(const std::string& id) {
     send_order(id);
     return;
   }
-  e.queued_ns = now_ns();
+  e.queued_ns = runtime::steady_now_ns();
   queue_.push_back(id);
   drain();
 }
@@ -544,7 +537,7 @@ void exchange_session::drain() {
 void exchange_session::expire_queue() {
   // Never sent, so refusing is safe; waiting for ever is not an answer.
   auto limit_ms = timeout_ms_ * (static_cast<int64_t>(retry_max_) + 1);
-  auto now = now_ns();
+  auto now = runtime::steady_now_ns();
   while (!queue_.empty()) {
     auto id = queue_.front();
     auto i = orders_.find(id);
@@ -577,7 +570,7 @@ void exchange_session::send_order(const std::string& id) {
     e.req.venue = active_;
   e.candidates = {e.req.venue};
   e.candidate = 0;
-  e.sent_ns = now_ns();
+  e.sent_ns = runtime::steady_now_ns();
   auto gen = e.timer_gen = ++next_gen_;
   auto h = handle(e.req.venue);
   if (!h) {
@@ -602,7 +595,7 @@ void exchange_session::send_order(const std::string& id) {
 
 void exchange_session::acknowledged(const std::string& id, order_report& rep) {
   auto& e = orders_[id];
-  note_success(now_ns() - e.sent_ns);
+  note_success(runtime::steady_now_ns() - e.sent_ns);
   ++acknowledged_;
   if (rep.state == order_state::rejected)
     ++rejected_;

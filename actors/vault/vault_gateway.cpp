@@ -11,9 +11,11 @@
 #include "actors/logger.hpp"
 #include "actors/vault/error.hpp"
 #include "actors/vault/vault_names.hpp"
+#include "actors/wide_int.hpp"
 #include "config/limits.hpp"
 #include "config/path_syntax.hpp"
 #include "persistence/error.hpp"
+#include "runtime/clock.hpp"
 #include "runtime/error.hpp"
 #include "runtime/error_text.hpp"
 #include "runtime/state_codec.hpp"
@@ -34,15 +36,6 @@ constexpr int64_t orphan_grace_ms = 100;
 /// Discrepancies written into the reconciliation's audit record at most
 /// (the reply carries all of them).
 constexpr size_t reconcile_audit_items_max = 20;
-
-// Sums over many 64-bit balances must not overflow.
-__extension__ typedef __int128 wide_int;
-
-int64_t now_ns() {
-  return std::chrono::duration_cast<std::chrono::nanoseconds>(
-             std::chrono::steady_clock::now().time_since_epoch())
-      .count();
-}
 
 caf::error refusal(vault_errc code, std::string message) {
   return caf::error{code, std::move(message)};
@@ -185,7 +178,7 @@ vault_gateway::behavior_type vault_gateway::make_behavior() {
 // -- operations -------------------------------------------------------------------------
 
 void vault_gateway::handle(vault_request& r, bool credit, reply_promise rp) {
-  auto t0 = now_ns();
+  auto t0 = runtime::steady_now_ns();
   auto refuse = [&](caf::error err) {
     count(r, credit, t0, &err);
     rp.deliver(err);
@@ -418,7 +411,7 @@ void vault_gateway::finish(const std::string& account, uint64_t id,
     return;
   }
   auto err = std::move(result.error());
-  auto waited_ms = (now_ns() - q.t0_ns) / 1'000'000;
+  auto waited_ms = (runtime::steady_now_ns() - q.t0_ns) / 1'000'000;
   if (err == caf::sec::request_receiver_down && waited_ms < request_timeout_ms_) {
     // The account died before it took the request out of its mailbox (CAF
     // bounces those before the down message): nothing happened, so the
@@ -497,7 +490,7 @@ void vault_gateway::count(const vault_request& r, bool credit, int64_t t0_ns, co
     ++succeeded_;
   else
     ++rejections_[to_string(vault_reason(*err))];
-  latency_us_.record((now_ns() - t0_ns) / 1'000);
+  latency_us_.record((runtime::steady_now_ns() - t0_ns) / 1'000);
 }
 
 vault_status vault_gateway::status() const {

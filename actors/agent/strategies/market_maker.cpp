@@ -3,18 +3,12 @@
 #include <algorithm>
 
 #include "actors/agent/error.hpp"
+#include "actors/wide_int.hpp"
 #include "runtime/state_codec.hpp"
 
 CEREAL_CLASS_VERSION(tfarm::actors::market_maker::state, 1)
 
 namespace tfarm::actors {
-
-namespace {
-
-// Products of prices and counts must not overflow.
-__extension__ typedef __int128 wide_int;
-
-} // namespace
 
 caf::error market_maker::configure(const std::map<std::string, std::string>& params) {
   auto spread = spread_bps_;

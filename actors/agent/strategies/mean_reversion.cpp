@@ -2,18 +2,12 @@
 
 #include "actors/agent/error.hpp"
 #include "actors/agent/strategies/sma_crossover.hpp"
+#include "actors/wide_int.hpp"
 #include "runtime/state_codec.hpp"
 
 CEREAL_CLASS_VERSION(tfarm::actors::mean_reversion::state, 1)
 
 namespace tfarm::actors {
-
-namespace {
-
-// Products of prices and counts must not overflow.
-__extension__ typedef __int128 wide_int;
-
-} // namespace
 
 caf::error mean_reversion::configure(const std::map<std::string, std::string>& params) {
   auto window = window_;

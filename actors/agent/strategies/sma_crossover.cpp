@@ -1,18 +1,12 @@
 #include "actors/agent/strategies/sma_crossover.hpp"
 
 #include "actors/agent/error.hpp"
+#include "actors/wide_int.hpp"
 #include "runtime/state_codec.hpp"
 
 CEREAL_CLASS_VERSION(tfarm::actors::sma_crossover::state, 1)
 
 namespace tfarm::actors {
-
-namespace {
-
-// Products of prices and counts must not overflow.
-__extension__ typedef __int128 wide_int;
-
-} // namespace
 
 void trade_towards(int64_t target, strategy_context& ctx) {
   auto delta = target - ctx.position;
