@@ -22,6 +22,18 @@ bool strategy_context::has_open(const std::string& tag) const {
   return std::find(open_tags.begin(), open_tags.end(), tag) != open_tags.end();
 }
 
+void strategy_context::trade_towards(int64_t target) {
+  auto delta = target - position;
+  if (delta == 0 || has_open("target"))
+    return;
+  strategy_order o;
+  o.s = delta > 0 ? side::buy : side::sell;
+  o.type = order_type::market;
+  o.qty = delta > 0 ? delta : -delta;
+  o.tag = "target";
+  place(o);
+}
+
 strategy::~strategy() = default;
 
 void strategy::on_start(strategy_context&) {

@@ -63,6 +63,10 @@ public:
 
   bool has_open(const std::string& tag) const;
 
+  /// Moves the position to `target` with one market order (tag "target"),
+  /// unless one is still working: what position-targeting strategies do.
+  void trade_towards(int64_t target);
+
   /// What the callback asked for, in order (the agent takes them).
   std::vector<strategy_order>& orders() { return orders_; }
   std::vector<std::string>& cancels() { return cancels_; }

@@ -33,11 +33,15 @@ public:
   caf::error restore(const std::string& blob, uint32_t version) override;
 
 private:
-  int64_t spread_bps_ = 20;
-  int64_t qty_ = 1;
-  int64_t max_inventory_ = 5;
-  int64_t skew_bps_ = 5;
-  int64_t requote_bps_ = 5;
+  struct settings {
+    int64_t spread_bps = 20;
+    int64_t qty = 1;
+    int64_t max_inventory = 5;
+    int64_t skew_bps = 5;
+    int64_t requote_bps = 5;
+  };
+
+  settings set_;
   state st_;
 };
 

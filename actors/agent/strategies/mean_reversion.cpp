@@ -1,7 +1,6 @@
 #include "actors/agent/strategies/mean_reversion.hpp"
 
 #include "actors/agent/error.hpp"
-#include "actors/agent/strategies/sma_crossover.hpp"
 #include "actors/wide_int.hpp"
 #include "runtime/state_codec.hpp"
 
@@ -10,20 +9,15 @@ CEREAL_CLASS_VERSION(tfarm::actors::mean_reversion::state, 1)
 namespace tfarm::actors {
 
 caf::error mean_reversion::configure(const std::map<std::string, std::string>& params) {
-  auto window = window_;
-  auto threshold = threshold_bps_;
-  auto qty = qty_;
+  auto x = set_; // a refused configuration changes nothing
   if (auto err = only_params(params, {"window", "threshold_bps", "qty"}, name()))
     return err;
-  if (auto err = int_param(params, "window", 2, 10'000, window))
-    return err;
-  if (auto err = int_param(params, "threshold_bps", 1, 10'000, threshold))
-    return err;
-  if (auto err = int_param(params, "qty", 1, 1'000'000, qty))
-    return err;
-  window_ = window;
-  threshold_bps_ = threshold;
-  qty_ = qty;
+  for (auto err : {int_param(params, "window", 2, 10'000, x.window),
+                   int_param(params, "threshold_bps", 1, 10'000, x.threshold_bps),
+                   int_param(params, "qty", 1, 1'000'000, x.qty)})
+    if (err)
+      return err;
+  set_ = x;
   return {};
 }
 
@@ -32,24 +26,24 @@ void mean_reversion::on_tick(const market_tick& tick, strategy_context& ctx) {
   if (mid <= 0)
     return;
   st_.mids.push_back(mid);
-  while (static_cast<int64_t>(st_.mids.size()) > window_) // also after a restore
+  while (static_cast<int64_t>(st_.mids.size()) > set_.window) // also after a restore
     st_.mids.erase(st_.mids.begin());
-  if (static_cast<int64_t>(st_.mids.size()) < window_)
+  if (static_cast<int64_t>(st_.mids.size()) < set_.window)
     return;
   wide_int sum = 0;
   for (auto m : st_.mids)
     sum += m;
-  auto mean = static_cast<int64_t>(sum / window_);
+  auto mean = static_cast<int64_t>(sum / set_.window);
   if (mean <= 0)
     return;
   // Deviation in basis points of the mean.
   auto dev = static_cast<int64_t>((static_cast<wide_int>(mid) - mean) * 10'000 / mean);
-  if (dev <= -threshold_bps_)
-    trade_towards(qty_, ctx);
-  else if (dev >= threshold_bps_)
-    trade_towards(-qty_, ctx);
-  else if (dev * 4 < threshold_bps_ && dev * 4 > -threshold_bps_)
-    trade_towards(0, ctx);
+  if (dev <= -set_.threshold_bps)
+    ctx.trade_towards(set_.qty);
+  else if (dev >= set_.threshold_bps)
+    ctx.trade_towards(-set_.qty);
+  else if (dev * 4 < set_.threshold_bps && dev * 4 > -set_.threshold_bps)
+    ctx.trade_towards(0);
 }
 
 std::string mean_reversion::save() const {

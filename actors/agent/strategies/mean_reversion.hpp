@@ -30,9 +30,13 @@ public:
   caf::error restore(const std::string& blob, uint32_t version) override;
 
 private:
-  int64_t window_ = 20;
-  int64_t threshold_bps_ = 30;
-  int64_t qty_ = 1;
+  struct settings {
+    int64_t window = 20;
+    int64_t threshold_bps = 30;
+    int64_t qty = 1;
+  };
+
+  settings set_;
   state st_;
 };
 

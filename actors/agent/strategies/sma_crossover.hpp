@@ -33,14 +33,14 @@ public:
   caf::error restore(const std::string& blob, uint32_t version) override;
 
 private:
-  int64_t fast_ = 5;
-  int64_t slow_ = 20;
-  int64_t qty_ = 1;
+  struct settings {
+    int64_t fast = 5;
+    int64_t slow = 20;
+    int64_t qty = 1;
+  };
+
+  settings set_;
   state st_;
 };
-
-/// Moves the position to `target` with one market order (tag "target"),
-/// unless one is still working.
-void trade_towards(int64_t target, strategy_context& ctx);
 
 } // namespace tfarm::actors
