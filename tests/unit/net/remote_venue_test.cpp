@@ -22,6 +22,7 @@
 #include "persistence/maintenance.hpp"
 #include "runtime/error_text.hpp"
 #include "runtime/node.hpp"
+#include "tests/unit/ask.hpp"
 #include "tests/unit/persistence/temp_dir.hpp"
 #include "tests/unit/wait.hpp"
 
@@ -142,12 +143,7 @@ protected:
 
   template <class T, class Dest, class... Ts>
   caf::expected<T> ask(runtime::node& n, const Dest& dest, Ts&&... xs) {
-    caf::expected<T> result{caf::error{}};
-    caf::scoped_actor self{n.system()};
-    self->request(dest, std::chrono::seconds{10}, std::forward<Ts>(xs)...)
-        .receive([&](T& x) { result = std::move(x); },
-                 [&](caf::error& err) { result = std::move(err); });
-    return result;
+    return test::ask<T>(n.system(), dest, std::forward<Ts>(xs)...);
   }
 
   actors::exchange_session_actor session(const std::string& account) {

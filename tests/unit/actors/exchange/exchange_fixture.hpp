@@ -87,14 +87,9 @@ protected:
   /// Sends a request to `dest` and waits for its answer (finite timeout).
   template <class T, class Dest, class... Ts>
   caf::expected<T> ask_actor(const Dest& dest, Ts&&... xs) {
-    caf::expected<T> result{caf::error{}};
     if (!dest)
       return caf::error{actors::exchange_errc::disconnected, "no such actor"};
-    caf::scoped_actor self{node_->system()};
-    self->request(dest, std::chrono::seconds{10}, std::forward<Ts>(xs)...)
-        .receive([&](T& x) { result = std::move(x); },
-                 [&](caf::error& err) { result = std::move(err); });
-    return result;
+    return test::ask<T>(node_->system(), dest, std::forward<Ts>(xs)...);
   }
 
   caf::expected<actors::order_report> place(const std::string& account, actors::order_request r) {

@@ -24,13 +24,14 @@
 #include "runtime/builtin_kinds.hpp"
 #include "runtime/error_text.hpp"
 #include "runtime/node.hpp"
+#include "tests/unit/ask.hpp"
 #include "tests/unit/persistence/temp_dir.hpp"
 #include "tests/unit/wait.hpp"
 
 namespace tfarm::test {
 
 /// Time any one vault request may take in a test.
-constexpr auto vault_test_timeout = std::chrono::seconds{10};
+constexpr auto vault_test_timeout = ask_timeout;
 
 /// Policies that let accounts fail often (tests inject many faults).
 inline const char* vault_test_policies = R"(
@@ -111,17 +112,8 @@ protected:
     return entry ? entry->restarts() : 0;
   }
 
-  // A scoped actor per request: CAF 0.17 delivers each request's timeout
-  // message even after the answer came, and a blocking actor keeps every
-  // such message in its mailbox, scanning them all on each receive; a
-  // long-lived one gets slower with every request.
   caf::expected<actors::vault_reply> ask(actors::vault_request r) {
-    caf::expected<actors::vault_reply> result{caf::error{}};
-    caf::scoped_actor self{node_->system()};
-    self->request(gateway(), vault_test_timeout, std::move(r))
-        .receive([&](actors::vault_reply& x) { result = std::move(x); },
-                 [&](caf::error& err) { result = std::move(err); });
-    return result;
+    return test::ask<actors::vault_reply>(node_->system(), gateway(), std::move(r));
   }
 
   /// Asks and expects success.
@@ -141,12 +133,10 @@ protected:
 
   template <class T, class... Ts>
   T call(Ts&&... xs) {
-    T result{};
-    caf::scoped_actor self{node_->system()};
-    self->request(gateway(), vault_test_timeout, std::forward<Ts>(xs)...)
-        .receive([&](T& x) { result = std::move(x); },
-                 [&](caf::error& err) { ADD_FAILURE() << runtime::to_text(err); });
-    return result;
+    auto x = test::ask<T>(node_->system(), gateway(), std::forward<Ts>(xs)...);
+    if (!x)
+      ADD_FAILURE() << runtime::to_text(x.error());
+    return x ? std::move(*x) : T{};
   }
 
   /// The accounts most tests start from: alice's a1 holding 1,000 USD
