@@ -31,12 +31,10 @@ void configure(caf::actor_system_config& cfg) {
 
 namespace {
 
-runtime::child_spec supervisor_spec(std::string id) {
-  runtime::child_spec x;
-  x.id = std::move(id);
-  x.kind = "supervisor";
-  x.params["max_children"] = std::to_string(config::children_per_supervisor_max);
-  return x;
+/// Supervisors of children made on demand or from config lists: the
+/// widest limit.
+runtime::child_spec wide_supervisor(std::string id) {
+  return runtime::supervisor_spec(std::move(id), config::children_per_supervisor_max);
 }
 
 // /exchanges/venues/<venue> (simulated venues first: sessions look them up
@@ -44,7 +42,7 @@ runtime::child_spec supervisor_spec(std::string id) {
 void extend_exchanges(const config::exchange_settings& ex, runtime::child_spec& exchanges) {
   if (ex.venues.empty())
     return;
-  auto venues = supervisor_spec("venues");
+  auto venues = wide_supervisor("venues");
   for (auto& v : ex.venues) {
     if (v.kind != "simulated")
       continue;
@@ -54,12 +52,12 @@ void extend_exchanges(const config::exchange_settings& ex, runtime::child_spec& 
     c.params = sim_venue_params(v);
     venues.children.push_back(std::move(c));
   }
-  auto sessions = supervisor_spec("sessions");
+  auto sessions = wide_supervisor("sessions");
   for (auto& s : ex.sessions) {
     auto by_venue = std::find_if(sessions.children.begin(), sessions.children.end(),
                                  [&](const runtime::child_spec& c) { return c.id == s.venue; });
     if (by_venue == sessions.children.end()) {
-      sessions.children.push_back(supervisor_spec(s.venue));
+      sessions.children.push_back(wide_supervisor(s.venue));
       by_venue = sessions.children.end() - 1;
     }
     runtime::child_spec c;
@@ -82,10 +80,7 @@ void extend_tree(const config::farm_config& farm, runtime::child_spec& root) {
       extend_exchanges(farm.exchange, child);
     if (child.id != "vault")
       continue;
-    runtime::child_spec accounts;
-    accounts.id = "accounts";
-    accounts.kind = "supervisor";
-    accounts.params["max_children"] = std::to_string(config::children_per_supervisor_max);
+    auto accounts = wide_supervisor("accounts");
     runtime::child_spec gateway;
     gateway.id = "gateway";
     gateway.kind = "vault_gateway";

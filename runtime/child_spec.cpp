@@ -12,6 +12,15 @@ bool operator==(const child_spec& x, const child_spec& y) {
          std::tie(y.id, y.kind, y.params, y.children);
 }
 
+child_spec supervisor_spec(std::string id, int64_t max_children) {
+  child_spec x;
+  x.id = std::move(id);
+  x.kind = "supervisor";
+  if (max_children > 0)
+    x.params["max_children"] = std::to_string(max_children);
+  return x;
+}
+
 std::string param(const child_spec& spec, const std::string& key, std::string fallback) {
   auto i = spec.params.find(key);
   return i != spec.params.end() ? i->second : fallback;

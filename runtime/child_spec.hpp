@@ -37,6 +37,9 @@ typename Inspector::result_type inspect(Inspector& f, child_spec& x) {
 
 bool operator==(const child_spec& x, const child_spec& y);
 
+/// A child of kind "supervisor"; `max_children` > 0 sets its limit.
+child_spec supervisor_spec(std::string id, int64_t max_children = 0);
+
 /// Parameter `key` of `spec`, or `fallback` when absent.
 std::string param(const child_spec& spec, const std::string& key, std::string fallback);
 

@@ -25,13 +25,6 @@ constexpr int64_t node_start_timeout_ms = 60'000;
 /// How often stop() looks for actors still alive once the root is down.
 constexpr int64_t node_stop_poll_ms = 5;
 
-child_spec make_supervisor(std::string id) {
-  child_spec x;
-  x.id = std::move(id);
-  x.kind = "supervisor";
-  return x;
-}
-
 // Refuses a tree naming a kind the node cannot spawn, before anything starts.
 caf::error check_kinds(const child_spec& x, const std::string& parent, const kind_registry& kinds) {
   auto path = x.id.empty() ? std::string{"/"} : child_path(parent, x.id);
@@ -48,7 +41,7 @@ caf::error check_kinds(const child_spec& x, const std::string& parent, const kin
 } // namespace
 
 child_spec default_tree(const config::farm_config& farm, const std::string& store_kind) {
-  auto root = make_supervisor("");
+  auto root = supervisor_spec("");
   child_spec store;
   store.id = "store";
   store.kind = store_kind;
@@ -74,12 +67,11 @@ child_spec default_tree(const config::farm_config& farm, const std::string& stor
   monitor.kind = "monitor";
   monitor.params["interval"] = std::to_string(farm.node.monitor_interval.count()) + "ms";
   root.children.push_back(std::move(monitor));
-  root.children.push_back(make_supervisor("exchanges"));
-  root.children.push_back(make_supervisor("vault"));
-  auto users = make_supervisor("user");
+  root.children.push_back(supervisor_spec("exchanges"));
+  root.children.push_back(supervisor_spec("vault"));
+  auto users = supervisor_spec("user");
   for (auto& u : farm.users) {
-    auto user = make_supervisor(u.name);
-    user.params["max_children"] = std::to_string(farm.limits.max_agents_per_user);
+    auto user = supervisor_spec(u.name, farm.limits.max_agents_per_user);
     for (auto& a : u.agents) {
       child_spec agent;
       agent.id = a.id;
