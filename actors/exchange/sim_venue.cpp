@@ -543,7 +543,6 @@ void sim_venue::apply_fills(const std::string& symbol, const engine_result& res,
   auto now = runtime::unix_now_ms();
   for (auto& f : res.fills) {
     ++fills_;
-    sym.last = f.fill.price;
     auto one = [&](const std::string& order_id, const std::string& account, side s, int64_t fee,
                    bool maker) {
       if (account.rfind(participant_prefix, 0) == 0)
@@ -625,19 +624,8 @@ void sim_venue::step() {
         continue;
       auto& row = replay_[replay_next_++];
       s.mid = row.price;
-      s.last = row.price;
       requote(symbol, s);
-      trade_tick t;
-      t.venue = name_;
-      t.symbol = symbol;
-      t.price = row.price;
-      t.qty = row.qty;
-      t.aggressor = row.aggressor;
-      t.seq = ++s.seq;
-      t.ts_ms = runtime::unix_now_ms();
-      if (!offline())
-        for (auto& sub : s.subscribers)
-          caf::anon_send(sub, t);
+      publish_trade(symbol, s, row.price, row.qty, row.aggressor);
       publish(symbol, s);
       continue;
     }
@@ -664,20 +652,24 @@ void sim_venue::step() {
 
 void sim_venue::publish_trades(const std::string& symbol, symbol_state& s,
                                const engine_result& res) {
-  for (auto& f : res.fills) {
-    s.last = f.fill.price;
-    trade_tick t;
-    t.venue = name_;
-    t.symbol = symbol;
-    t.price = f.fill.price;
-    t.qty = f.fill.qty;
-    t.aggressor = f.fill.taker_side;
-    t.seq = ++s.seq;
-    t.ts_ms = runtime::unix_now_ms();
-    if (!offline())
-      for (auto& sub : s.subscribers)
-        caf::anon_send(sub, t);
-  }
+  for (auto& f : res.fills)
+    publish_trade(symbol, s, f.fill.price, f.fill.qty, f.fill.taker_side);
+}
+
+void sim_venue::publish_trade(const std::string& symbol, symbol_state& s, int64_t price,
+                              int64_t qty, side aggressor) {
+  s.last = price;
+  trade_tick t;
+  t.venue = name_;
+  t.symbol = symbol;
+  t.price = price;
+  t.qty = qty;
+  t.aggressor = aggressor;
+  t.seq = ++s.seq;
+  t.ts_ms = runtime::unix_now_ms();
+  if (!offline())
+    for (auto& sub : s.subscribers)
+      caf::anon_send(sub, t);
 }
 
 void sim_venue::publish(const std::string& symbol, symbol_state& s) {

@@ -120,6 +120,9 @@ private:
   void requote(const std::string& symbol, symbol_state& s);
   void publish(const std::string& symbol, symbol_state& s);
   void publish_trades(const std::string& symbol, symbol_state& s, const engine_result& res);
+  /// Sends one trade to the symbol's subscribers (the last price follows).
+  void publish_trade(const std::string& symbol, symbol_state& s, int64_t price, int64_t qty,
+                     side aggressor);
   caf::error load_replay(const std::string& path);
 
   static std::string book_id(const std::string& account, const std::string& client_id) {
