@@ -11,10 +11,9 @@
 
 #include "actors/exchange/exchange_interfaces.hpp"
 #include "actors/exchange/exchange_session.hpp"
-#include "actors/kinds.hpp"
 #include "bench/bench_support.hpp"
 #include "bench/closed_loop.hpp"
-#include "persistence/maintenance.hpp"
+#include "bench/sqlite_node.hpp"
 #include "runtime/node.hpp"
 
 namespace tfarm::bench {
@@ -26,12 +25,7 @@ constexpr uint64_t in_flight_max = 256;
 constexpr auto request_timeout = std::chrono::seconds{60};
 
 std::unique_ptr<runtime::node> start_node(const std::string& file, const scenario_options& opts) {
-  config::farm_config farm;
-  farm.node.name = "bench";
-  farm.node.scheduler_threads = static_cast<int32_t>(opts.threads);
-  farm.node.scheduler = opts.scheduler;
-  farm.store.path = file;
-  farm.store.synchronous = "full";
+  auto farm = sqlite_farm(file, opts);
   config::venue_settings v;
   v.name = "sim";
   v.symbols = {"BTC-USD"};
@@ -42,13 +36,7 @@ std::unique_ptr<runtime::node> start_node(const std::string& file, const scenari
   farm.exchange.venues.push_back(v);
   farm.exchange.request_timeout = std::chrono::milliseconds{30'000};
   farm.exchange.sessions.push_back(config::session_settings{"sim", "bench"});
-  auto preload = persistence::prepare_database(file, persistence::open_options{});
-  if (!preload)
-    throw std::runtime_error(runtime::to_text(preload.error()));
-  auto n = runtime::node::start(actors::sqlite_node_options(farm, std::move(*preload)));
-  if (!n)
-    throw std::runtime_error(runtime::to_text(n.error()));
-  return std::move(*n);
+  return start_sqlite_node(farm);
 }
 
 caf::actor find(runtime::node& n, const std::string& path) {

@@ -23,6 +23,7 @@
 #include "actors/vault/vault_setup.hpp"
 #include "bench/bench_support.hpp"
 #include "bench/closed_loop.hpp"
+#include "bench/sqlite_node.hpp"
 #include "persistence/database.hpp"
 #include "persistence/kinds.hpp"
 #include "persistence/maintenance.hpp"
@@ -69,26 +70,14 @@ double raw_rows_per_s(const std::string& file, uint64_t rows, uint64_t batch) {
 }
 
 std::unique_ptr<runtime::node> start_node(const std::string& file, const scenario_options& opts) {
-  config::farm_config farm;
-  farm.node.name = "bench";
-  farm.node.scheduler_threads = static_cast<int32_t>(opts.threads);
-  farm.node.scheduler = opts.scheduler;
-  farm.store.path = file;
-  farm.store.synchronous = "full";
+  auto farm = sqlite_farm(file, opts);
   farm.vault.request_timeout = std::chrono::milliseconds{60'000};
   config::supervisor_policy accounts;
   accounts.path = "/vault/accounts";
   accounts.intensity = 1'000;
   accounts.parallel_shutdown = true;
   farm.policies.add(accounts);
-  auto preload = persistence::prepare_database(file, persistence::open_options{});
-  if (!preload)
-    throw std::runtime_error(runtime::to_text(preload.error()));
-  auto nopts = actors::sqlite_node_options(farm, std::move(*preload));
-  auto n = runtime::node::start(std::move(nopts));
-  if (!n)
-    throw std::runtime_error(runtime::to_text(n.error()));
-  return std::move(*n);
+  return start_sqlite_node(farm);
 }
 
 // Opens and funds the accounts (all requests of a kind in flight at once);

@@ -1,0 +1,31 @@
+#include "bench/sqlite_node.hpp"
+
+#include <stdexcept>
+
+#include "actors/kinds.hpp"
+#include "persistence/maintenance.hpp"
+#include "runtime/error_text.hpp"
+
+namespace tfarm::bench {
+
+config::farm_config sqlite_farm(const std::string& file, const scenario_options& opts) {
+  config::farm_config farm;
+  farm.node.name = "bench";
+  farm.node.scheduler_threads = static_cast<int32_t>(opts.threads);
+  farm.node.scheduler = opts.scheduler;
+  farm.store.path = file;
+  farm.store.synchronous = "full";
+  return farm;
+}
+
+std::unique_ptr<runtime::node> start_sqlite_node(const config::farm_config& farm) {
+  auto preload = persistence::prepare_database(farm.store.path, persistence::open_options{});
+  if (!preload)
+    throw std::runtime_error(runtime::to_text(preload.error()));
+  auto n = runtime::node::start(actors::sqlite_node_options(farm, std::move(*preload)));
+  if (!n)
+    throw std::runtime_error(runtime::to_text(n.error()));
+  return std::move(*n);
+}
+
+} // namespace tfarm::bench
