@@ -1,6 +1,8 @@
 #include "actors/kinds.hpp"
 
 #include "actors/agent/error.hpp"
+#include "actors/agent/risk_control.hpp"
+#include "actors/agent/trading_agent.hpp"
 #include "actors/exchange/error.hpp"
 #include "actors/exchange/exchange_session.hpp"
 #include "actors/exchange/sim_venue.hpp"
@@ -19,6 +21,8 @@ void add_kinds(runtime::kind_registry& x) {
   x.add(vault_gateway::kind());
   x.add(sim_venue::kind());
   x.add(exchange_session::kind());
+  x.add(risk_control::kind());
+  x.add(trading_agent::kind());
 }
 
 void configure(caf::actor_system_config& cfg) {
@@ -74,7 +78,43 @@ void extend_exchanges(const config::exchange_settings& ex, runtime::child_spec& 
 
 } // namespace
 
+// Reservations must cover the fees of whichever venue fills: the larger
+// taker fee of the agent's venue and its backup, unless the agent says.
+void extend_agents(const config::farm_config& farm, runtime::child_spec& users) {
+  auto fee_of = [&](const std::string& name) -> int64_t {
+    for (auto& v : farm.exchange.venues)
+      if (v.name == name)
+        return std::max(v.taker_fee_bps, v.maker_fee_bps);
+    return -1;
+  };
+  for (auto& user : users.children) {
+    // The next start beyond the limit names it as operators know it.
+    user.params["max_children_name"] = "MAX_AGENTS_PER_USER";
+    for (auto& agent : user.children) {
+      if (agent.kind != "trading_agent" || agent.params.count("fee_bps") > 0)
+        continue;
+      auto venue = agent.params.count("venue") > 0 ? agent.params.at("venue") : std::string{};
+      auto fee = fee_of(venue);
+      for (auto& v : farm.exchange.venues)
+        if (v.name == venue && !v.backup.empty())
+          fee = std::max(fee, fee_of(v.backup));
+      if (fee >= 0)
+        agent.params["fee_bps"] = std::to_string(fee);
+    }
+  }
+}
+
 void extend_tree(const config::farm_config& farm, runtime::child_spec& root) {
+  // /risk starts before /user: agents subscribe to it when they start.
+  auto users = std::find_if(root.children.begin(), root.children.end(),
+                            [](const runtime::child_spec& c) { return c.id == "user"; });
+  if (users != root.children.end()) {
+    extend_agents(farm, *users);
+    runtime::child_spec risk;
+    risk.id = "risk";
+    risk.kind = "risk_control";
+    root.children.insert(users, std::move(risk));
+  }
   for (auto& child : root.children) {
     if (child.id == "exchanges")
       extend_exchanges(farm.exchange, child);

@@ -7,6 +7,7 @@
 #include <caf/atom.hpp>
 #include <caf/type_id.hpp>
 
+#include "actors/agent/agent_messages.hpp"
 #include "actors/exchange/exchange_messages.hpp"
 #include "actors/vault/vault_messages.hpp"
 #include "persistence/type_ids.hpp"
@@ -35,6 +36,13 @@ CAF_ADD_TYPE_ID(tfarm_actors, (tfarm::actors::venue_faults))
 CAF_ADD_TYPE_ID(tfarm_actors, (tfarm::actors::exchange_status))
 CAF_ADD_TYPE_ID(tfarm_actors, (std::vector<tfarm::actors::exchange_status>))
 
+CAF_ADD_TYPE_ID(tfarm_actors, (tfarm::actors::trading_state))
+CAF_ADD_TYPE_ID(tfarm_actors, (tfarm::actors::trading_states))
+CAF_ADD_TYPE_ID(tfarm_actors, (tfarm::actors::trading_state_change))
+CAF_ADD_TYPE_ID(tfarm_actors, (tfarm::actors::risk_states))
+CAF_ADD_TYPE_ID(tfarm_actors, (tfarm::actors::agent_status))
+CAF_ADD_TYPE_ID(tfarm_actors, (std::vector<tfarm::actors::agent_status>))
+
 CAF_ADD_ATOM(tfarm_actors, tfarm::actors, transfer_credit_atom, "xfercredit")
 CAF_ADD_ATOM(tfarm_actors, tfarm::actors, transfer_retry_atom, "xferretry")
 CAF_ADD_ATOM(tfarm_actors, tfarm::actors, balances_atom, "balances")
@@ -59,5 +67,10 @@ CAF_ADD_ATOM(tfarm_actors, tfarm::actors, session_recover_atom, "xrecover")
 CAF_ADD_ATOM(tfarm_actors, tfarm::actors, session_timer_atom, "xtimer")
 CAF_ADD_ATOM(tfarm_actors, tfarm::actors, lookup_venue_atom, "lookupvn")
 CAF_ADD_ATOM(tfarm_actors, tfarm::actors, venue_window_atom, "vwindow")
+
+CAF_ADD_ATOM(tfarm_actors, tfarm::actors, risk_subscribe_atom, "risksub")
+CAF_ADD_ATOM(tfarm_actors, tfarm::actors, risk_states_atom, "riskstate")
+CAF_ADD_ATOM(tfarm_actors, tfarm::actors, agent_status_atom, "agentstat")
+CAF_ADD_ATOM(tfarm_actors, tfarm::actors, agent_timer_atom, "agenttimer")
 
 CAF_END_TYPE_ID_BLOCK(tfarm_actors)

@@ -69,8 +69,8 @@ config::farm_config make_farm(const std::string& file, uint64_t actors) {
     config::user_spec user;
     user.name = "u" + std::to_string(u);
     for (uint64_t a = 0; a < agents_per_user && u * agents_per_user + a < actors; ++a)
-      user.agents.push_back(
-          config::agent_spec{"a" + std::to_string(a), "heartbeat", {{"interval", "1h"}}});
+      user.agents.push_back(config::agent_spec{
+          "a" + std::to_string(a), "heartbeat", {{"interval", "1h"}}, {0, 0}, {}});
     farm.users.push_back(std::move(user));
   }
   for (auto path : {"/user", "/user/*"}) {

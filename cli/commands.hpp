@@ -10,6 +10,8 @@ namespace CLI {
 class App;
 } // namespace CLI
 
+#include "config/loader.hpp"
+
 namespace tfarm::cli {
 
 /// Options every subcommand shares.
@@ -31,10 +33,19 @@ struct run_options {
   /// Overrides [exchange] listen when not empty.
   std::string listen;
   uint64_t seed = 0;
+  /// Written at exit: per agent and total figures, vault totals (JSON).
+  std::string summary_file;
+  /// How often the status is shown (empty: every second on a terminal,
+  /// else every monitor_interval as one log line).
+  std::string status_every;
 };
 
 /// Runs one node until a stop signal or the duration; the exit code.
 int run_node(const run_options& opts);
+
+/// What `config check` and `run` check farm files with: every kind this
+/// program knows, and each agent's parameters against its kind.
+config::check_options farm_check_options();
 
 /// `tfarm config check FILE...`.
 void add_config_command(CLI::App& app, const global_options& globals, int& result);

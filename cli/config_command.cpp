@@ -2,13 +2,27 @@
 
 #include <CLI/CLI.hpp>
 
+#include "actors/agent/agent_settings.hpp"
+#include "actors/kinds.hpp"
 #include "cli/app.hpp"
 #include "cli/commands.hpp"
 #include "config/loader.hpp"
+#include "net/kinds.hpp"
 #include "persistence/kinds.hpp"
 #include "runtime/builtin_kinds.hpp"
 
 namespace tfarm::cli {
+
+config::check_options farm_check_options() {
+  config::check_options opts;
+  auto kinds = runtime::builtin_kinds();
+  persistence::add_kinds(kinds);
+  actors::add_kinds(kinds);
+  net::add_kinds(kinds);
+  opts.known_kinds = kinds.agent_names();
+  opts.validate_agent = actors::validate_agent;
+  return opts;
+}
 
 void add_config_command(CLI::App& app, const global_options& globals, int& result) {
   auto cmd = app.add_subcommand("config", "Work with Trading Farm configuration files");
@@ -23,10 +37,7 @@ void add_config_command(CLI::App& app, const global_options& globals, int& resul
       result = exit_usage;
       return;
     }
-    config::check_options opts;
-    auto kinds = runtime::builtin_kinds();
-    persistence::add_kinds(kinds);
-    opts.known_kinds = kinds.agent_names();
+    auto opts = farm_check_options();
     auto failed = false;
     for (auto& file : *files) {
       auto problems = config::check_file(file, opts);

@@ -1,5 +1,9 @@
+#include <unistd.h>
+
 #include <chrono>
 #include <cstdlib>
+#include <filesystem>
+#include <fstream>
 #include <iostream>
 #include <thread>
 
@@ -12,6 +16,7 @@
 #include "actors/vault/vault_setup.hpp"
 #include "cli/app.hpp"
 #include "cli/commands.hpp"
+#include "cli/farm_status.hpp"
 #include "cli/logger.hpp"
 #include "cli/signals.hpp"
 #include "config/duration.hpp"
@@ -79,6 +84,27 @@ void arm_shutdown_watchdog(std::chrono::milliseconds budget) {
   }}.detach();
 }
 
+// Writes the --summary file whole or not at all (temporary file, rename).
+bool write_summary(const std::string& file, const nlohmann::json& j, const std::string& command) {
+  auto tmp = file + ".tmp";
+  {
+    std::ofstream out{tmp, std::ios::trunc};
+    out << j.dump(2) << '\n';
+    if (!out) {
+      std::cerr << command << ": error: cannot write the summary to " << tmp << '\n';
+      return false;
+    }
+  }
+  std::error_code ec;
+  std::filesystem::rename(tmp, file, ec);
+  if (ec) {
+    std::cerr << command << ": error: cannot write the summary to " << file << ": " << ec.message()
+              << '\n';
+    return false;
+  }
+  return true;
+}
+
 } // namespace
 
 int run_node(const run_options& opts) {
@@ -91,13 +117,18 @@ int run_node(const run_options& opts) {
       return exit_usage;
     }
   }
-  config::check_options check;
-  auto kinds = runtime::builtin_kinds();
-  persistence::add_kinds(kinds);
-  actors::add_kinds(kinds);
-  net::add_kinds(kinds);
-  check.known_kinds = kinds.agent_names();
-  auto loaded = config::load_farm_file(opts.config_file, check);
+  auto tty = isatty(STDOUT_FILENO) == 1;
+  std::optional<std::chrono::milliseconds> status_every;
+  if (!opts.status_every.empty()) {
+    std::string why;
+    status_every = config::parse_duration(opts.status_every, why);
+    if (!status_every || status_every->count() <= 0) {
+      std::cerr << opts.command << ": error: --status-every \"" << opts.status_every
+                << "\": " << (why.empty() ? "must be positive" : why) << '\n';
+      return exit_usage;
+    }
+  }
+  auto loaded = config::load_farm_file(opts.config_file, farm_check_options());
   if (!loaded.ok()) {
     print_problems(loaded.diagnostics);
     std::cerr << opts.command << ": error: " << opts.config_file
@@ -174,10 +205,24 @@ int run_node(const run_options& opts) {
   else
     std::cout << "Running until Ctrl-C.\n";
   std::cout.flush();
-  auto deadline = run_for ? std::chrono::steady_clock::now() + *run_for
-                          : std::chrono::steady_clock::time_point::max();
+  auto began = std::chrono::steady_clock::now();
+  auto deadline = run_for ? began + *run_for : std::chrono::steady_clock::time_point::max();
+  auto every = status_every ? *status_every
+                            : (tty ? std::chrono::milliseconds{1'000} : farm.node.monitor_interval);
+  auto title = "Trading Farm node '" + farm.node.name + "' (" + farm.store.path + ")";
+  auto prev = take_snapshot(node);
+  auto next_status = began + every;
   int code = exit_ok;
   for (;;) {
+    if (std::chrono::steady_clock::now() >= next_status) {
+      next_status += every;
+      auto snap = take_snapshot(node);
+      if (tty)
+        std::cout << render_screen(snap, prev, title) << std::flush;
+      else
+        log().info("{}", render_line(snap, prev));
+      prev = std::move(snap);
+    }
     if (auto sig = wait_stop_signal(std::chrono::milliseconds{run_poll_interval_ms})) {
       log().info("received signal {}; stopping", sig);
       break;
@@ -196,6 +241,10 @@ int run_node(const run_options& opts) {
                         std::chrono::milliseconds{shutdown_watchdog_slack_ms});
   if (node.running())
     audit(node, "node.stop", code == exit_ok ? "requested" : "after a failure");
+  auto final_snapshot = take_snapshot(node);
+  auto ran_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                    std::chrono::steady_clock::now() - began)
+                    .count();
   auto report = node.stop();
   if (!report.clean) {
     std::cerr << opts.command << ": error: " << report.stuck.size()
@@ -209,7 +258,14 @@ int run_node(const run_options& opts) {
     std::cout.flush();
     std::_Exit(exit_shutdown_timeout);
   }
-  std::cout << "Stopped cleanly in " << report.took.count() << " ms.\n";
+  // Fills can arrive after an agent stopped (its orders rest until the
+  // venue stops): the database has the final word.
+  apply_durable_record(final_snapshot, farm.store.path);
+  std::cout << "Stopped cleanly in " << report.took.count() << " ms.\n"
+            << render_line(final_snapshot, final_snapshot) << '\n';
+  if (!opts.summary_file.empty() &&
+      !write_summary(opts.summary_file, summary_json(final_snapshot, ran_ms), opts.command))
+    code = exit_failure;
   started->reset();
   return code;
 }
@@ -224,6 +280,12 @@ void add_run_command(CLI::App& app, const global_options& globals, int& result) 
                   "SQLite database (default: the farm file's [store] path, else ./tfarm.db)");
   cmd->add_option("--for", opts->duration, "stop after this long, e.g. 30s, 5m");
   cmd->add_option("--seed", opts->seed, "seed for restart jitter (0: from the clock)");
+  cmd->add_option("--summary", opts->summary_file,
+                  "write a JSON summary here at exit (per agent orders, fills, rejections, "
+                  "position, PnL, restarts; totals; vault totals)");
+  cmd->add_option("--status-every", opts->status_every,
+                  "status refresh interval (default: 1s on a terminal, else [node] "
+                  "monitor_interval as one log line)");
   cmd->callback([opts, &globals, &result] {
     if (!apply_logging(globals)) {
       result = exit_usage;

@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <map>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "config/duration.hpp"
@@ -221,6 +222,10 @@ struct agent_spec {
   std::string kind;
   /// Kind-specific parameters, as strings (their kind validates them).
   std::map<std::string, std::string> params;
+  /// Where the agent's table and each parameter are in the farm file (line,
+  /// column; 0 when not read from a file), for the kind's own diagnostics.
+  std::pair<uint32_t, uint32_t> position{0, 0};
+  std::map<std::string, std::pair<uint32_t, uint32_t>> param_positions;
 };
 
 struct user_spec {

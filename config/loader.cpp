@@ -202,6 +202,7 @@ void read_users(load_context& ctx, table_reader& top, const check_options& opts,
     for (auto atbl : agent_tables) {
       table_reader ar{ctx, *atbl, "[[user.agent]]"};
       agent_spec agent;
+      agent.position = {atbl->source().begin.line, atbl->source().begin.column};
       if (auto id = read_name(ar, "id", "agent id", seen_agents, " for user '" + user.name + "'"))
         agent.id = *id;
       if (opts.known_kinds.empty()) {
@@ -214,6 +215,8 @@ void read_users(load_context& ctx, table_reader& top, const check_options& opts,
       }
       if (auto params = ar.table("params")) {
         for (const auto& [key, value] : *params) {
+          agent.param_positions[std::string{key.str()}] = {value.source().begin.line,
+                                                           value.source().begin.column};
           if (auto text = param_text(value))
             agent.params.emplace(std::string{key.str()}, *text);
           else
@@ -707,6 +710,18 @@ load_result<farm_config> load_farm(load_context& ctx, std::string_view text,
                                        (near ? "; did you mean '" + *near + "'?" : "") +
                                        " (known: " + join(cfg.vault.assets) + ")");
       }
+    if (opts.validate_agent && !ctx.failed()) {
+      // Agents are checked against the whole farm (accounts, sessions,
+      // venues' symbols), so only once everything else is known good.
+      for (auto& user : cfg.users)
+        for (auto& agent : user.agents)
+          for (auto& p : opts.validate_agent(agent, user, cfg)) {
+            auto i = agent.param_positions.find(p.param);
+            auto pos = i != agent.param_positions.end() ? i->second : agent.position;
+            ctx.error(pos.first, pos.second,
+                      "agent '" + agent.id + "' of user '" + user.name + "': " + p.message);
+          }
+    }
     std::map<std::string, std::string> seen;
     read_supervisors(top, cfg.policies, seen);
     top.finish();

@@ -7,6 +7,7 @@
 // a value is returned only when there are none. Thread-safe: no shared state.
 #pragma once
 
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -23,6 +24,16 @@ struct check_options {
   /// Actor kinds that agents may name (and [checkpoints.kind] may
   /// configure); empty means "do not check kinds".
   std::vector<std::string> known_kinds;
+  /// A problem an agent kind finds in its parameters: the parameter (empty:
+  /// the agent as a whole) and what is wrong.
+  struct agent_problem {
+    std::string param;
+    std::string message;
+  };
+  /// Checks an agent's parameters against its kind and the whole farm (run
+  /// once the file is read; empty: parameters are not checked).
+  std::function<std::vector<agent_problem>(const agent_spec&, const user_spec&, const farm_config&)>
+      validate_agent;
 };
 
 template <class T>

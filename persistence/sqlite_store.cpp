@@ -87,6 +87,11 @@ sqlite_store::behavior_type sqlite_store::make_behavior() {
         submit_read(store_job{load_order_op{std::move(id)}}, answer_with(rp));
         return rp;
       },
+      [this](load_agent_book_atom, agent_book_query& q) -> caf::result<agent_book> {
+        auto rp = make_response_promise<agent_book>();
+        submit_read(store_job{load_agent_book_op{std::move(q)}}, answer_with(rp));
+        return rp;
+      },
       [this](update_order_atom, order_update& x) -> caf::result<bool> {
         auto rp = make_response_promise<bool>();
         add_write(store_job{std::move(x)}, answer_with(rp));

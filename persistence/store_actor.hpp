@@ -28,6 +28,8 @@ using store_actor = runtime::checkpoint_store_actor::extend<
     caf::replies_to<load_order_atom, std::string>::with<order_record>,
     // Sets a recorded order's status; an error if it was never recorded.
     caf::replies_to<update_order_atom, order_update>::with<bool>,
+    // An agent's fills, orders not final and open reservations (restart).
+    caf::replies_to<load_agent_book_atom, agent_book_query>::with<agent_book>,
     // The active credential (sealed) of a venue and account.
     caf::replies_to<load_credential_atom, std::string, std::string>::with<credential_record>,
     // Records a fill of a recorded order; true if new, false if known.

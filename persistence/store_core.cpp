@@ -396,6 +396,64 @@ caf::expected<order_record> store_core::load_order(const std::string& client_ord
   return x;
 }
 
+caf::expected<agent_book> store_core::load_agent_book(const agent_book_query& q) {
+  // Rare (agent starts), so the statements are not cached.
+  agent_book result;
+  SQLite::Statement fills{
+      *db_, "SELECT f.venue_fill_id, f.client_order_id, f.price, f.qty, f.fee, f.ts, o.symbol, "
+            "o.side FROM fills f JOIN orders o ON o.client_order_id = f.client_order_id "
+            "WHERE o.agent = ? ORDER BY f.rowid"};
+  fills.bind(1, q.agent);
+  while (fills.executeStep()) {
+    agent_fill x;
+    x.fill.venue_fill_id = fills.getColumn(0).getString();
+    x.fill.client_order_id = fills.getColumn(1).getString();
+    x.fill.price = fills.getColumn(2).getInt64();
+    x.fill.qty = fills.getColumn(3).getInt64();
+    x.fill.fee = fills.getColumn(4).getInt64();
+    x.fill.ts_ms = fills.getColumn(5).getInt64();
+    x.symbol = fills.getColumn(6).getString();
+    x.side = fills.getColumn(7).getString();
+    result.fills.push_back(std::move(x));
+  }
+  SQLite::Statement orders{
+      *db_, "SELECT client_order_id, agent, account, venue, symbol, side, type, price, qty, "
+            "status, created_at FROM orders WHERE agent = ? AND status NOT IN "
+            "('filled', 'cancelled', 'rejected') ORDER BY created_at"};
+  orders.bind(1, q.agent);
+  while (orders.executeStep()) {
+    order_record x;
+    x.client_order_id = orders.getColumn(0).getString();
+    x.agent = orders.getColumn(1).getString();
+    x.account = orders.getColumn(2).getString();
+    x.venue = orders.getColumn(3).getString();
+    x.symbol = orders.getColumn(4).getString();
+    x.side = orders.getColumn(5).getString();
+    x.type = orders.getColumn(6).getString();
+    x.price = orders.getColumn(7).getInt64();
+    x.qty = orders.getColumn(8).getInt64();
+    x.status = orders.getColumn(9).getString();
+    x.created_at_ms = orders.getColumn(10).getInt64();
+    result.open_orders.push_back(std::move(x));
+  }
+  SQLite::Statement count{*db_, "SELECT COUNT(*) FROM orders WHERE agent = ?"};
+  count.bind(1, q.agent);
+  if (count.executeStep())
+    result.order_count = static_cast<uint64_t>(count.getColumn(0).getInt64());
+  if (!q.reservation_prefix.empty()) {
+    SQLite::Statement res{*db_, "SELECT id, created_at FROM vault_reservations WHERE account = ? "
+                                "AND state = 'open' AND substr(id, 1, ?) = ? ORDER BY created_at"};
+    res.bind(1, q.account);
+    res.bind(2, static_cast<int64_t>(q.reservation_prefix.size()));
+    res.bind(3, q.reservation_prefix);
+    while (res.executeStep()) {
+      result.open_reservations.push_back(res.getColumn(0).getString());
+      result.open_reservation_created_ms.push_back(res.getColumn(1).getInt64());
+    }
+  }
+  return result;
+}
+
 caf::expected<credential_record> store_core::load_credential(const std::string& venue,
                                                              const std::string& account) {
   return active_credential(*db_, venue, account);

@@ -68,6 +68,9 @@ public:
   /// A recorded order (unknown_order if none).
   caf::expected<order_record> load_order(const std::string& client_order_id);
 
+  /// An agent's fills, orders not final yet and open reservations.
+  caf::expected<agent_book> load_agent_book(const agent_book_query& q);
+
   /// Writes an order's status (and venue, if given); true once written, an
   /// error if the order was never recorded.
   caf::expected<bool> update_order(const order_update& x);

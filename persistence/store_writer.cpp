@@ -189,6 +189,15 @@ store_result store_writer::execute_one(store_job& job) {
           [&](order_record& x) { return from_expected(core_->record_order(x)); },
           [&](fill_record& x) { return from_expected(core_->record_fill(x)); },
           [&](order_update& x) { return from_expected(core_->update_order(x)); },
+          [&](load_agent_book_op& x) {
+            try {
+              return from_expected(core_->load_agent_book(x.query));
+            } catch (const std::exception& e) {
+              store_result r;
+              r.error = classify(e, file_, "reading the orders of " + x.query.agent);
+              return r;
+            }
+          },
           [&](load_order_op& x) {
             try {
               return from_expected(core_->load_order(x.client_order_id));

@@ -57,6 +57,10 @@ struct load_order_op {
   std::string client_order_id;
 };
 
+struct load_agent_book_op {
+  agent_book_query query;
+};
+
 struct load_credential_op {
   std::string venue;
   std::string account;
@@ -67,7 +71,7 @@ struct store_job {
   std::variant<runtime::checkpoint, ledger_txn, order_record, fill_record, audit_record,
                account_record, vault_write, order_update, load_checkpoints_op, query_audit_op,
                barrier_op, load_vault_account_op, load_accounts_op, ledger_totals_op,
-               load_credential_op, load_order_op>
+               load_credential_op, load_order_op, load_agent_book_op>
       op;
 
   bool is_write() const noexcept { return op.index() <= 7; }
@@ -77,7 +81,8 @@ struct store_result {
   caf::error error;
   std::variant<std::monostate, uint64_t, ledger_receipt, bool, std::vector<runtime::checkpoint>,
                std::vector<audit_record>, account_record, vault_write_result, vault_account_data,
-               std::vector<account_record>, ledger_totals, credential_record, order_record>
+               std::vector<account_record>, ledger_totals, credential_record, order_record,
+               agent_book>
       value;
 };
 

@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include <caf/meta/type_name.hpp>
 
@@ -60,6 +61,56 @@ template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, fill_record& x) {
   return f(caf::meta::type_name("tfarm.fill_record"), x.venue_fill_id, x.client_order_id, x.price,
            x.qty, x.fee, x.ts_ms);
+}
+
+/// A fill of one of an agent's orders, with what the position needs.
+struct agent_fill {
+  fill_record fill;
+  std::string symbol;
+  /// "buy" or "sell".
+  std::string side;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, agent_fill& x) {
+  return f(caf::meta::type_name("tfarm.agent_fill"), x.fill, x.symbol, x.side);
+}
+
+/// Which agent's durable trading record to read (load_agent_book).
+struct agent_book_query {
+  /// The agent's path, as its orders record it.
+  std::string agent;
+  /// The vault account it trades for, and the prefix of its reservation
+  /// ids (its client order ids).
+  std::string account;
+  std::string reservation_prefix;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, agent_book_query& x) {
+  return f(caf::meta::type_name("tfarm.agent_book_query"), x.agent, x.account,
+           x.reservation_prefix);
+}
+
+/// Everything durable about an agent's trading, read when it (re)starts:
+/// its fills (oldest first, for the position), its orders not final yet, and
+/// its reservations still open (unfinished business: fills to settle, rests
+/// to release).
+struct agent_book {
+  std::vector<agent_fill> fills;
+  std::vector<order_record> open_orders;
+  /// Reservations of the account whose id starts with the prefix, still
+  /// open, with the order each belongs to when it was recorded.
+  std::vector<std::string> open_reservations;
+  std::vector<int64_t> open_reservation_created_ms;
+  /// Every order the agent ever placed (its order counter after a crash).
+  uint64_t order_count = 0;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, agent_book& x) {
+  return f(caf::meta::type_name("tfarm.agent_book"), x.fills, x.open_orders, x.open_reservations,
+           x.open_reservation_created_ms, x.order_count);
 }
 
 } // namespace tfarm::persistence

@@ -68,6 +68,12 @@ std::string to_text(const caf::error& x) {
   return render(x.code(), x.category(), x.context());
 }
 
+std::string code_name(const caf::error& x) {
+  if (!x)
+    return "none";
+  return render(x.code(), x.category(), caf::message{});
+}
+
 std::string message_of(const caf::error& x) {
   auto& ctx = x.context();
   if (ctx.size() == 1 && ctx.match_elements<std::string>())

@@ -13,6 +13,10 @@ namespace tfarm::runtime {
 /// "restart_intensity_exceeded: /user: 4 restarts within 5s exceed ...".
 std::string to_text(const caf::error& x);
 
+/// Only the code name of an error ("insufficient_funds", "request_timeout"),
+/// for counting errors by reason.
+std::string code_name(const caf::error& x);
+
 /// Only the words of an error, without its code name ("4 restarts within
 /// 5s exceed ..."), for messages that name the code already; to_text() when
 /// the error carries no message.

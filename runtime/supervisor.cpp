@@ -260,7 +260,9 @@ caf::error supervisor::validate_new_child(const child_spec& spec) const {
   if (limit > 0 && children_.size() >= limit)
     return caf::error{runtime_errc::too_many_children,
                       path() + " already runs " + std::to_string(children_.size()) +
-                          " children, the limit (max_children) is " + std::to_string(limit)};
+                          " children, the limit (" +
+                          param(this->spec(), "max_children_name", "max_children") + ") is " +
+                          std::to_string(limit)};
   if (children_.size() >= static_cast<std::size_t>(config::children_per_supervisor_max))
     return caf::error{runtime_errc::too_many_children,
                       path() + " holds the most children a supervisor may hold (" +

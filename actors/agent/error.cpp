@@ -36,6 +36,10 @@ std::string to_string(agent_errc x) {
     return "unknown_strategy";
   case agent_errc::bad_state:
     return "bad_state";
+  case agent_errc::bad_request:
+    return "bad_request";
+  case agent_errc::unavailable:
+    return "unavailable";
   }
   return "unknown";
 }

@@ -40,6 +40,11 @@ enum class agent_errc : uint8_t {
   unknown_strategy,
   /// A saved strategy state cannot be restored.
   bad_state,
+  /// A request to an agent or the risk control is malformed.
+  bad_request,
+  /// What the agent needs (session, vault, risk control, store) does not
+  /// answer.
+  unavailable,
 };
 
 std::string to_string(agent_errc x);

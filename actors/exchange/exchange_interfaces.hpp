@@ -65,7 +65,9 @@ using exchange_session_actor = caf::typed_actor<
     caf::replies_to<order_request>::with<order_report>,
     // Cancels an order by client order id.
     caf::replies_to<cancel_order_atom, std::string>::with<order_report>,
-    // The order's status, asking the venue it went to.
+    // The order's status, asking the venue it went to (state pending while
+    // it waits to be sent). The asker gets its later fills from now on: how
+    // a restarted agent adopts its orders.
     caf::replies_to<order_status_atom, std::string>::with<order_report>,
     caf::replies_to<session_status_atom>::with<exchange_status>,
     // A harmless round trip to the active venue (runbook /api/exchanges/test).

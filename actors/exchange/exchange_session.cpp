@@ -190,6 +190,24 @@ exchange_session::behavior_type exchange_session::make_behavior() {
       },
       [this](order_status_atom, std::string& id) -> caf::result<order_report> {
         auto i = orders_.find(id);
+        if (i != orders_.end()) {
+          // Whoever asks about an order follows it from now on: an agent
+          // that restarted adopts its orders by asking about them.
+          if (auto asker = caf::actor_cast<caf::actor>(current_sender()))
+            i->second.owner = std::move(asker);
+          if (i->second.at == phase::recording || i->second.at == phase::queued) {
+            // Not sent yet: no venue can know it, and it may still go out.
+            order_report rep;
+            rep.client_order_id = id;
+            rep.account = account_;
+            rep.venue = i->second.req.venue;
+            rep.symbol = i->second.req.symbol;
+            rep.s = i->second.req.s;
+            rep.qty = i->second.req.qty;
+            rep.state = order_state::pending;
+            return rep;
+          }
+        }
         std::vector<std::string> where;
         if (i != orders_.end() && !i->second.req.venue.empty())
           where.push_back(i->second.req.venue);

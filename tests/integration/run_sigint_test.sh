@@ -5,7 +5,7 @@ for sig in INT TERM; do
   pid=$!
   wait_for_line "^Running until Ctrl-C" "$tmp/out" 20
   expect_grep "^/ +supervisor +rest_for_one +up" "$tmp/out"
-  expect_grep "hb-2 +heartbeat" "$tmp/out"
+  expect_grep "mm-1 +trading_agent" "$tmp/out"
   kill -s "$sig" "$pid"
   code=0
   wait "$pid" || code=$?

@@ -1,0 +1,101 @@
+// Messages of trading agents and of the risk control (type IDs in
+// actors/type_ids.hpp). Integers only: they cross nodes.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <string>
+
+#include <caf/meta/type_name.hpp>
+
+#include "actors/agent/risk_gate.hpp"
+
+namespace tfarm::actors {
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, trading_states& x) {
+  return f(caf::meta::type_name("tfarm.trading_states"), x.farm, x.user, x.agent);
+}
+
+/// Sets a trading state: the kill switch at one level.
+struct trading_state_change {
+  /// "farm", "user" or "agent".
+  std::string level;
+  /// The user's name (level user) or the agent's path (level agent).
+  std::string target;
+  trading_state state = trading_state::active;
+  std::string reason;
+  /// Who asks (operator identity), for the audit log.
+  std::string by;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, trading_state_change& x) {
+  return f(caf::meta::type_name("tfarm.trading_state_change"), x.level, x.target, x.state, x.reason,
+           x.by);
+}
+
+/// Every trading state the risk control holds (levels not listed are active).
+struct risk_states {
+  trading_state farm = trading_state::active;
+  std::map<std::string, trading_state> users;
+  std::map<std::string, trading_state> agents;
+
+  /// The states that apply to one agent.
+  trading_states for_agent(const std::string& user, const std::string& path) const;
+
+  template <class Archive>
+  void serialize(Archive& ar, std::uint32_t) {
+    ar(farm, users, agents);
+  }
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, risk_states& x) {
+  return f(caf::meta::type_name("tfarm.risk_states"), x.farm, x.users, x.agents);
+}
+
+/// One agent as the console, the monitor and `tfarm run` see it. Money in
+/// minor units of the quote, positions in units, prices in ticks.
+struct agent_status {
+  std::string path;
+  std::string strategy;
+  std::string venue;
+  std::string account;
+  std::string symbol;
+  /// "starting" (restoring and reconciling), "running", "halted",
+  /// "failed" (cannot trade: no session, bad state).
+  std::string state;
+  trading_state trading = trading_state::active;
+  uint64_t orders = 0;
+  uint64_t fills = 0;
+  uint64_t rejected = 0;
+  /// Refusals by reason: risk rules ("order_rate", ...), the vault's
+  /// ("insufficient_funds"), the venue's ("venue_rejected").
+  std::map<std::string, uint64_t> rejections;
+  int64_t open_orders = 0;
+  int64_t position = 0;
+  int64_t average_price = 0;
+  int64_t realized_pnl = 0;
+  int64_t unrealized_pnl = 0;
+  int64_t fees = 0;
+  /// Failed requests (vault, session) in the last minute.
+  uint32_t errors_per_min = 0;
+  /// Milliseconds since the epoch of the agent's last timer beat.
+  int64_t heartbeat_ms = 0;
+  /// Incarnation counter: 1 on the first start, +1 on every restart.
+  uint64_t epoch = 0;
+  /// From the market tick that made an order to its first fill seen here.
+  int64_t tick_to_fill_p50_us = 0;
+  int64_t tick_to_fill_p99_us = 0;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, agent_status& x) {
+  return f(caf::meta::type_name("tfarm.agent_status"), x.path, x.strategy, x.venue, x.account,
+           x.symbol, x.state, x.trading, x.orders, x.fills, x.rejected, x.rejections, x.open_orders,
+           x.position, x.average_price, x.realized_pnl, x.unrealized_pnl, x.fees, x.errors_per_min,
+           x.heartbeat_ms, x.epoch, x.tick_to_fill_p50_us, x.tick_to_fill_p99_us);
+}
+
+} // namespace tfarm::actors

@@ -1,0 +1,167 @@
+#include "actors/agent/risk_control.hpp"
+
+#include <algorithm>
+
+#include <nlohmann/json.hpp>
+#include <spdlog/logger.h>
+
+#include "actors/agent/error.hpp"
+#include "actors/logger.hpp"
+#include "config/limits.hpp"
+#include "persistence/store_actor.hpp"
+#include "runtime/error_text.hpp"
+#include "runtime/state_codec.hpp"
+
+namespace tfarm::actors {
+
+namespace {
+
+/// Longest reason an operator may give for a trading state change.
+constexpr std::size_t trading_state_reason_chars_max = 1'000;
+
+} // namespace
+
+trading_states risk_states::for_agent(const std::string& user, const std::string& path) const {
+  trading_states x;
+  x.farm = farm;
+  if (auto i = users.find(user); i != users.end())
+    x.user = i->second;
+  if (auto i = agents.find(path); i != agents.end())
+    x.agent = i->second;
+  return x;
+}
+
+risk_control::risk_control(caf::actor_config& cfg, runtime::spawn_context ctx)
+    : super(cfg, std::move(ctx)) {
+  // nop
+}
+
+runtime::kind_info risk_control::kind() {
+  return runtime::make_kind<risk_control>(
+      "risk_control", "kill switch: trading states per farm, user and agent (durable, audited)",
+      runtime::kind_persistent);
+}
+
+std::string risk_control::save_state() {
+  return runtime::encode_state(states_);
+}
+
+caf::error risk_control::restore_state(const std::string& blob, uint32_t) {
+  return runtime::decode_state(blob, states_);
+}
+
+std::string risk_control::describe() const {
+  nlohmann::json j;
+  j["farm"] = to_string(states_.farm);
+  auto& users = j["users"] = nlohmann::json::object();
+  for (auto& [u, s] : states_.users)
+    users[u] = to_string(s);
+  auto& agents = j["agents"] = nlohmann::json::object();
+  for (auto& [a, s] : states_.agents)
+    agents[a] = to_string(s);
+  j["subscribers"] = subscribers_.size();
+  return j.dump();
+}
+
+caf::error risk_control::check(const trading_state_change& x) const {
+  if (x.level == "farm")
+    return x.target.empty()
+               ? caf::error{}
+               : caf::error{agent_errc::bad_request, "a farm-wide trading state names no target"};
+  if (x.level != "user" && x.level != "agent")
+    return caf::error{agent_errc::bad_request,
+                      "trading state level must be farm, user or agent, got '" + x.level + "'"};
+  if (x.target.empty() || x.target.size() > config::actor_path_chars_max)
+    return caf::error{agent_errc::bad_request,
+                      "a " + x.level + " trading state needs the " +
+                          (x.level == "user" ? "user's name" : "agent's path")};
+  if (x.reason.size() > trading_state_reason_chars_max)
+    return caf::error{agent_errc::bad_request, "the reason is longer than " +
+                                                   std::to_string(trading_state_reason_chars_max) +
+                                                   " characters"};
+  return {};
+}
+
+void risk_control::apply(const trading_state_change& x) {
+  auto set = [&](std::map<std::string, trading_state>& m) {
+    if (x.state == trading_state::active)
+      m.erase(x.target);
+    else
+      m[x.target] = x.state;
+  };
+  if (x.level == "farm")
+    states_.farm = x.state;
+  else if (x.level == "user")
+    set(states_.users);
+  else
+    set(states_.agents);
+}
+
+void risk_control::push() {
+  for (auto& s : subscribers_)
+    caf::anon_send(s.handle, states_.for_agent(s.user, s.path));
+}
+
+risk_control::behavior_type risk_control::make_behavior() {
+  set_down_handler([this](caf::down_msg& msg) {
+    subscribers_.erase(
+        std::remove_if(subscribers_.begin(), subscribers_.end(),
+                       [&](const subscriber& s) { return s.handle.address() == msg.source; }),
+        subscribers_.end());
+  });
+  if (states_.farm != trading_state::active || !states_.users.empty() || !states_.agents.empty())
+    log().warn("risk control: restored trading states: {}", describe());
+  return {
+      [this](trading_state_change& x) -> caf::result<risk_states> {
+        if (auto err = check(x))
+          return err;
+        auto before = states_;
+        apply(x);
+        auto rp = make_response_promise<risk_states>();
+        save_checkpoint_then([this, x, before, rp](const caf::error& err) mutable {
+          if (err) {
+            states_ = before;
+            rp.deliver(caf::error{agent_errc::unavailable,
+                                  "trading state not changed: it could not be made durable (" +
+                                      runtime::to_text(err) + ")"});
+            return;
+          }
+          auto what =
+              x.level + (x.level == "farm" ? "" : " " + x.target) + " -> " + to_string(x.state);
+          log().warn("ALERT kill switch: {} by {}{}", what, x.by.empty() ? "?" : x.by,
+                     x.reason.empty() ? "" : " (" + x.reason + ")");
+          if (auto st = persistence::store_of(node().get())) {
+            persistence::audit_record a;
+            a.actor = path();
+            a.user = x.by;
+            a.action = "risk.trading_state." + to_string(x.state);
+            a.detail = what + (x.reason.empty() ? "" : ": " + x.reason);
+            request(st, std::chrono::milliseconds{config::store_request_timeout_ms},
+                    persistence::append_audit_atom_v, std::move(a))
+                .then([](uint64_t) {},
+                      [this](caf::error& e) {
+                        log().error("risk control: audit failed: {}", runtime::to_text(e));
+                      });
+          }
+          publish_description();
+          push();
+          rp.deliver(states_);
+        });
+        return rp;
+      },
+      [this](risk_subscribe_atom, std::string& agent_path, std::string& user,
+             caf::actor& who) -> caf::result<trading_states> {
+        auto known = std::find_if(subscribers_.begin(), subscribers_.end(),
+                                  [&](const subscriber& s) { return s.handle == who; });
+        if (who && known == subscribers_.end()) {
+          monitor(who);
+          subscribers_.push_back(subscriber{agent_path, user, who});
+          publish_description();
+        }
+        return states_.for_agent(user, agent_path);
+      },
+      [this](risk_states_atom) -> caf::result<risk_states> { return states_; },
+  };
+}
+
+} // namespace tfarm::actors

@@ -1,0 +1,53 @@
+// The kill switch: trading states farm-wide, per user and per agent.
+//
+// One per node at /risk (before /user, so agents find it). A change is
+// checkpointed and acknowledged only once durable (a halt survives a crash
+// and a restart of the node), audited with who asked and why, and pushed
+// to every subscribed agent it concerns. Agents subscribe when they start
+// and treat themselves as halted until the risk control answered, so that
+// no order leaves before the switch is known.
+//
+// Runs on CAF's scheduler; members are touched only by the actor.
+#pragma once
+
+#include <map>
+#include <string>
+#include <vector>
+
+#include "actors/agent/agent_interfaces.hpp"
+#include "runtime/managed_actor.hpp"
+
+namespace tfarm::actors {
+
+class risk_control : public runtime::basic_managed_actor<risk_control_actor::base> {
+public:
+  using super = runtime::basic_managed_actor<risk_control_actor::base>;
+
+  risk_control(caf::actor_config& cfg, runtime::spawn_context ctx);
+
+  static runtime::kind_info kind();
+
+  behavior_type make_behavior() override;
+
+protected:
+  bool has_state() const override { return true; }
+  std::string save_state() override;
+  caf::error restore_state(const std::string& blob, uint32_t version) override;
+  std::string describe() const override;
+
+private:
+  struct subscriber {
+    std::string path;
+    std::string user;
+    caf::actor handle;
+  };
+
+  caf::error check(const trading_state_change& x) const;
+  void apply(const trading_state_change& x);
+  void push();
+
+  risk_states states_;
+  std::vector<subscriber> subscribers_;
+};
+
+} // namespace tfarm::actors

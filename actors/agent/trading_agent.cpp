@@ -1,0 +1,908 @@
+#include "actors/agent/trading_agent.hpp"
+
+#include <algorithm>
+
+#include <nlohmann/json.hpp>
+#include <spdlog/logger.h>
+
+#include "actors/agent/error.hpp"
+#include "actors/exchange/error.hpp"
+#include "actors/exchange/exchange_session.hpp"
+#include "actors/logger.hpp"
+#include "actors/vault/error.hpp"
+#include "actors/vault/vault_names.hpp"
+#include "actors/wide_int.hpp"
+#include "runtime/clock.hpp"
+#include "runtime/error_text.hpp"
+#include "runtime/state_codec.hpp"
+
+namespace tfarm::actors {
+
+namespace {
+
+/// What an agent checkpoints (the position is rebuilt from the fills).
+struct agent_checkpoint {
+  uint64_t epoch = 0;
+  uint64_t next_seq = 1;
+  uint64_t orders = 0;
+  uint64_t rejected = 0;
+  std::map<std::string, uint64_t> rejections;
+  /// Tags of the orders working at the time, by client order id.
+  std::map<std::string, std::string> tags;
+  std::string strategy;
+  uint32_t strategy_version = 0;
+  std::string strategy_blob;
+
+  template <class Archive>
+  void serialize(Archive& ar, std::uint32_t) {
+    ar(epoch, next_seq, orders, rejected, rejections, tags, strategy, strategy_version,
+       strategy_blob);
+  }
+};
+
+/// Markets with no tick for this long are subscribed to again.
+constexpr int64_t agent_md_stale_ms = 5'000;
+/// The window of errors_per_min.
+constexpr int64_t agent_error_window_ms = 60'000;
+/// Longest order id prefix made of the user's and agent's names; longer
+/// names get a hash (client order ids have at most 64 characters).
+constexpr size_t order_id_prefix_chars_max = 40;
+
+bool parse_state(const std::string& x, order_state& out) {
+  for (auto s :
+       {order_state::pending, order_state::open, order_state::partially_filled, order_state::filled,
+        order_state::cancelled, order_state::rejected, order_state::unknown})
+    if (to_string(s) == x) {
+      out = s;
+      return true;
+    }
+  return false;
+}
+
+bool is_vault_refusal(const caf::error& err) {
+  return err.category() == caf::atom("tfvault") &&
+         static_cast<vault_errc>(err.code()) != vault_errc::unavailable;
+}
+
+int64_t fee_allowance(int64_t notional, int64_t bps) {
+  auto x = static_cast<wide_int>(notional) * bps;
+  return static_cast<int64_t>((x + 9'999) / 10'000);
+}
+
+} // namespace
+
+std::string order_id_prefix(const std::string& user, const std::string& agent_id) {
+  auto plain = user + ":" + agent_id + ":";
+  if (plain.size() <= order_id_prefix_chars_max)
+    return plain;
+  uint64_t h = 1469598103934665603ull; // FNV-1a
+  for (unsigned char c : plain) {
+    h ^= c;
+    h *= 1099511628211ull;
+  }
+  char buf[20];
+  std::snprintf(buf, sizeof(buf), "%016llx", static_cast<unsigned long long>(h));
+  return std::string{"h"} + buf + ":";
+}
+
+trading_agent::trading_agent(caf::actor_config& cfg, runtime::spawn_context ctx)
+    : super(cfg, std::move(ctx)) {
+  agent_id_ = spec().id;
+  // /user/<user>/<agent>
+  auto p = path();
+  auto last = p.rfind('/');
+  auto before = last == std::string::npos || last == 0 ? std::string::npos : p.rfind('/', last - 1);
+  user_ = before == std::string::npos ? runtime::param(spec(), "user", "")
+                                      : p.substr(before + 1, last - before - 1);
+  prefix_ = order_id_prefix(user_, agent_id_);
+}
+
+runtime::kind_info trading_agent::kind() {
+  return runtime::make_kind<trading_agent>(
+      "trading_agent",
+      "trading agent: a strategy on one symbol, risk gate, vault reservations, an exchange session",
+      runtime::kind_persistent | runtime::kind_agent);
+}
+
+// -- checkpoint ---------------------------------------------------------------------------
+
+std::string trading_agent::save_state() {
+  agent_checkpoint cp;
+  cp.epoch = epoch_;
+  cp.next_seq = next_seq_;
+  cp.orders = orders_;
+  cp.rejected = rejected_;
+  cp.rejections = rejections_;
+  for (auto& [id, o] : open_)
+    cp.tags[id] = o.tag;
+  if (strategy_) {
+    cp.strategy = strategy_->name();
+    cp.strategy_version = strategy_->state_version();
+    cp.strategy_blob = strategy_->save();
+  } else {
+    cp.strategy = settings_.strategy;
+    cp.strategy_version = strategy_version_;
+    cp.strategy_blob = strategy_blob_;
+  }
+  return runtime::encode_state(cp);
+}
+
+caf::error trading_agent::restore_state(const std::string& blob, uint32_t version) {
+  if (version != 1)
+    return caf::error{agent_errc::bad_state,
+                      "agent state version " + std::to_string(version) + " is not known"};
+  agent_checkpoint cp;
+  if (auto err = runtime::decode_state(blob, cp))
+    return err;
+  epoch_ = cp.epoch;
+  next_seq_ = cp.next_seq;
+  orders_ = cp.orders;
+  rejected_ = cp.rejected;
+  rejections_ = std::move(cp.rejections);
+  saved_tags_ = std::move(cp.tags);
+  strategy_blob_ = std::move(cp.strategy_blob);
+  strategy_version_ = cp.strategy_version;
+  return {};
+}
+
+// -- start-up ---------------------------------------------------------------------------
+
+caf::error trading_agent::setup() {
+  config::runbook_limits limits;
+  if (node())
+    limits = node()->limits();
+  auto problems = parse_agent_settings(spec().params, limits, settings_);
+  if (!problems.empty()) {
+    std::string text;
+    for (auto& p : problems)
+      text += (text.empty() ? "" : "; ") + p.message;
+    return caf::error{agent_errc::bad_parameter, text};
+  }
+  strategy_ = strategy_registry::instance().make(settings_.strategy);
+  if (!strategy_)
+    return caf::error{agent_errc::unknown_strategy, "unknown strategy " + settings_.strategy};
+  if (auto err = strategy_->configure(settings_.strategy_params))
+    return err;
+  if (!strategy_blob_.empty()) {
+    if (auto err = strategy_->restore(strategy_blob_, strategy_version_)) {
+      // The trading record is intact; only the strategy's memory is lost.
+      log().warn("agent {}: strategy state not restored ({}); it starts afresh", path(),
+                 runtime::to_text(err));
+      if (node())
+        node()->report(
+            runtime::incident{path(), "agent.strategy_state_lost", runtime::to_text(err)});
+    }
+  }
+  gate_.set_limits(settings_.limits);
+  tick_.symbol = settings_.symbol;
+  return {};
+}
+
+void trading_agent::connect() {
+  if (!node())
+    return;
+  auto& reg = node()->registry();
+  auto find = [&](const std::string& p) {
+    auto e = reg.find(p);
+    return e ? e->handle() : caf::actor{};
+  };
+  auto session = find(session_path(settings_.venue, settings_.account));
+  auto vault = find(gateway_path);
+  auto risk = find(risk_control_path);
+  store_ = persistence::store_of(node().get());
+  if (!session || !vault || !risk || !store_) {
+    if (connect_attempts_++ % 10 == 0)
+      log().warn("agent {}: waiting for{}{}{}{}", path(), session ? "" : " its session",
+                 vault ? "" : " the vault", risk ? "" : " the risk control",
+                 store_ ? "" : " the store");
+    return;
+  }
+  session_ = caf::actor_cast<exchange_session_actor>(session);
+  vault_ = caf::actor_cast<vault_actor>(vault);
+  phase_ = "reconciling";
+  request(caf::actor_cast<risk_control_actor>(risk),
+          std::chrono::milliseconds{agent_request_timeout_ms}, risk_subscribe_atom_v, path(), user_,
+          caf::actor_cast<caf::actor>(this))
+      .then(
+          [this](trading_states& x) {
+            on_states(x);
+            persistence::agent_book_query q{path(), settings_.account, prefix_};
+            request(store_, std::chrono::milliseconds{agent_request_timeout_ms},
+                    persistence::load_agent_book_atom_v, q)
+                .then([this](persistence::agent_book& book) { reconcile(std::move(book)); },
+                      [this](caf::error& err) {
+                        note_error("reading its orders", err);
+                        phase_ = "starting";
+                      });
+          },
+          [this](caf::error& err) {
+            note_error("subscribing to the risk control", err);
+            phase_ = "starting";
+          });
+}
+
+void trading_agent::reconcile(persistence::agent_book book) {
+  // Orders placed after the last checkpoint count too.
+  orders_ = std::max(orders_, book.order_count);
+  book_ = position_book{};
+  std::map<std::string, std::vector<const persistence::agent_fill*>> fills_of;
+  for (auto& f : book.fills) {
+    if (f.symbol != settings_.symbol)
+      continue;
+    book_.apply(f.side == "buy" ? side::buy : side::sell, f.fill.price, f.fill.qty, f.fill.fee);
+    fills_of[f.fill.client_order_id].push_back(&f);
+  }
+  std::set<std::string> ids(book.open_reservations.begin(), book.open_reservations.end());
+  std::set<std::string> reserved = ids;
+  std::map<std::string, const persistence::order_record*> records;
+  for (auto& o : book.open_orders) {
+    ids.insert(o.client_order_id);
+    records[o.client_order_id] = &o;
+  }
+  auto now = runtime::unix_now_ms();
+  for (auto& id : ids) {
+    working_order w;
+    if (auto i = saved_tags_.find(id); i != saved_tags_.end())
+      w.tag = i->second;
+    if (auto i = records.find(id); i != records.end()) {
+      auto& r = *i->second;
+      w.s = r.side == "buy" ? side::buy : side::sell;
+      w.price = r.price;
+      w.qty = r.qty;
+      w.venue = r.venue;
+      w.placed = true;
+      parse_state(r.status, w.state);
+    } else {
+      // A reservation whose order the session never recorded: it may still
+      // be in the session's queue, which the status query below settles.
+      w.placed = true;
+    }
+    w.last_news_ms = now;
+    open_[id] = std::move(w);
+    auto& o = open_[id];
+    for (auto* f : fills_of[id]) {
+      o.fills_seen.insert(f->fill.venue_fill_id);
+      o.filled += f->fill.qty;
+      if (reserved.count(id) > 0) {
+        // The vault may not have seen it (settles replay harmlessly).
+        venue_fill vf;
+        vf.fill_id = f->fill.venue_fill_id;
+        vf.client_order_id = id;
+        vf.symbol = f->symbol;
+        vf.s = o.s;
+        vf.price = f->fill.price;
+        vf.qty = f->fill.qty;
+        vf.fee = f->fill.fee;
+        vf.ts_ms = f->fill.ts_ms;
+        settle(pending_settle{id, o.venue, vf});
+      }
+    }
+  }
+  log().info("agent {}: epoch {}, position {} from {} fills, reconciling {} orders", path(), epoch_,
+             book_.position, book_.fills, open_.size());
+  reconciling_ = open_.size();
+  if (reconciling_ == 0) {
+    reconcile_done();
+    return;
+  }
+  std::vector<std::string> todo;
+  for (auto& [id, o] : open_)
+    todo.push_back(id);
+  for (auto& id : todo)
+    reconcile_one(id);
+}
+
+void trading_agent::reconcile_one(const std::string& coid) {
+  request(session_, std::chrono::milliseconds{agent_request_timeout_ms}, order_status_atom_v, coid)
+      .then(
+          [this](order_report& rep) {
+            on_report(rep);
+            if (--reconciling_ == 0)
+              reconcile_done();
+          },
+          [this, coid](caf::error& err) {
+            auto i = open_.find(coid);
+            if (i != open_.end() && exchange_reason(err) == exchange_errc::unknown_order) {
+              // No venue has it: never placed (or lost with the venue).
+              log().info("agent {}: order {} is at no venue; closing it", path(), coid);
+              i->second.is_final = true;
+              i->second.state = order_state::cancelled;
+              maybe_release(coid);
+            } else if (i != open_.end()) {
+              note_error("reconciling order " + coid, err);
+            }
+            if (--reconciling_ == 0)
+              reconcile_done();
+          });
+}
+
+void trading_agent::reconcile_done() {
+  saved_tags_.clear();
+  // The new epoch must be durable before its first order id is used.
+  save_checkpoint_then([this](const caf::error& err) {
+    if (err) {
+      note_error("saving its checkpoint", err);
+      phase_ = "starting";
+      session_ = exchange_session_actor{};
+      return;
+    }
+    go_live();
+  });
+}
+
+void trading_agent::go_live() {
+  phase_ = "running";
+  log().info("agent {}: running {} on {} ({} at {}), position {}", path(), settings_.strategy,
+             settings_.symbol, settings_.account, settings_.venue, book_.position);
+  last_subscribe_ms_ = runtime::unix_now_ms();
+  last_tick_ms_ = last_subscribe_ms_;
+  request(session_, std::chrono::milliseconds{agent_request_timeout_ms}, md_subscribe_atom_v,
+          std::vector<std::string>{settings_.symbol}, caf::actor_cast<caf::actor>(this))
+      .then(
+          [this](std::vector<book_top>& tops) {
+            for (auto& t : tops)
+              if (t.symbol == settings_.symbol && (t.bid > 0 || t.ask > 0)) {
+                tick_.bid = t.bid;
+                tick_.ask = t.ask;
+                tick_.last = t.last;
+              }
+          },
+          [this](caf::error& err) { note_error("subscribing to market data", err); });
+  auto ctx = make_context();
+  strategy_->on_start(ctx);
+  run_strategy(ctx);
+  publish_description();
+}
+
+// -- trading ------------------------------------------------------------------------------
+
+strategy_context trading_agent::make_context() const {
+  strategy_context ctx;
+  ctx.position = book_.position;
+  ctx.average_price = book_.average_price();
+  ctx.now_ms = runtime::unix_now_ms();
+  for (auto& [id, o] : open_)
+    if (!o.is_final && !o.tag.empty())
+      ctx.open_tags.push_back(o.tag);
+  return ctx;
+}
+
+void trading_agent::run_strategy(strategy_context& ctx) {
+  if (phase_ != "running")
+    return; // fills replayed while reconciling: the strategy learns, nothing is sent
+  for (auto& tag : ctx.cancels())
+    cancel_tagged(tag);
+  size_t n = 0;
+  auto tick_ns = runtime::steady_now_ns();
+  for (auto& o : ctx.orders()) {
+    if (n++ >= agent_orders_per_callback_max) {
+      reject("strategy_flood", "the strategy asked for more than " +
+                                   std::to_string(agent_orders_per_callback_max) +
+                                   " orders in one callback");
+      break;
+    }
+    place(o, tick_ns);
+  }
+  dirty_ = true;
+}
+
+risk_exposure trading_agent::exposure() const {
+  risk_exposure x;
+  x.position = book_.position;
+  for (auto& [id, o] : open_) {
+    if (o.is_final)
+      continue;
+    ++x.open_orders;
+    auto rest = std::max<int64_t>(o.qty - o.filled, 0);
+    (o.s == side::buy ? x.open_buy_qty : x.open_sell_qty) += rest;
+  }
+  return x;
+}
+
+vault_request trading_agent::vault_op_request(vault_op op, std::string key,
+                                              const std::string& coid) const {
+  vault_request r;
+  r.op = op;
+  r.key = std::move(key);
+  r.user = user_;
+  r.account = settings_.account;
+  r.reservation = coid;
+  return r;
+}
+
+void trading_agent::place(const strategy_order& o, int64_t tick_ns) {
+  if (!states_known_)
+    return reject("starting", "the trading state is not known yet");
+  auto buy = o.s == side::buy;
+  auto price = o.price;
+  auto ioc = false;
+  if (o.type == order_type::market) {
+    auto ref = buy ? tick_.ask : tick_.bid;
+    if (ref <= 0)
+      ref = tick_.last;
+    if (ref <= 0)
+      return reject("no_market", "a market order needs a price to refer to; no tick yet");
+    auto collar = std::max<int64_t>(ref * settings_.collar_bps / 10'000, 1);
+    price = buy ? ref + collar : std::max<int64_t>(ref - collar, 1);
+    ioc = true;
+  }
+  if (o.qty <= 0 || price <= 0)
+    return reject("invalid_order", "quantity and price must be positive (qty " +
+                                       std::to_string(o.qty) + ", price " + std::to_string(price) +
+                                       ")");
+  auto notional = static_cast<wide_int>(price) * o.qty;
+  if (notional > static_cast<wide_int>(std::numeric_limits<int64_t>::max() / 2))
+    return reject("invalid_order", "price x quantity overflows");
+  auto now = runtime::unix_now_ms();
+  if (auto err = gate_.check(o.s, price, o.qty, exposure(), states_, now))
+    return reject(runtime::code_name(err), runtime::message_of(err));
+  auto coid = prefix_ + std::to_string(epoch_) + "." + std::to_string(next_seq_++);
+  dirty_ = true;
+  working_order w;
+  w.tag = o.tag;
+  w.s = o.s;
+  w.price = price;
+  w.qty = o.qty;
+  w.ioc = ioc;
+  w.last_news_ms = now;
+  w.tick_ns = tick_ns;
+  open_[coid] = std::move(w);
+  auto r = vault_op_request(vault_op::reserve, "reserve:" + coid, coid);
+  if (buy) {
+    r.asset = settings_.quote;
+    r.amount = static_cast<int64_t>(notional) +
+               fee_allowance(static_cast<int64_t>(notional), settings_.fee_bps);
+  } else {
+    r.asset = settings_.base;
+    r.amount = o.qty;
+  }
+  request(vault_, std::chrono::milliseconds{agent_request_timeout_ms}, r)
+      .then([this, coid](vault_reply&) { send_order(coid); },
+            [this, coid](caf::error& err) {
+              auto i = open_.find(coid);
+              if (i == open_.end())
+                return;
+              if (is_vault_refusal(err)) {
+                open_.erase(i);
+                reject(runtime::code_name(err), runtime::message_of(err));
+                return;
+              }
+              // The reservation may have been made: take it back.
+              note_error("reserving for " + coid, err);
+              i->second.placed = false;
+              i->second.is_final = true;
+              maybe_release(coid);
+            });
+}
+
+void trading_agent::send_order(const std::string& coid) {
+  auto i = open_.find(coid);
+  if (i == open_.end())
+    return;
+  auto& o = i->second;
+  order_request r;
+  r.client_order_id = coid;
+  r.agent = path();
+  r.symbol = settings_.symbol;
+  r.s = o.s;
+  r.type = order_type::limit;
+  r.price = o.price;
+  r.qty = o.qty;
+  o.placed = true;
+  ++orders_;
+  request(session_, std::chrono::milliseconds{agent_order_timeout_ms}, r)
+      .then([this](order_report& rep) { on_report(rep); },
+            [this, coid](caf::error& err) {
+              auto k = open_.find(coid);
+              if (k == open_.end())
+                return;
+              auto reason = exchange_reason(err);
+              if (reason == exchange_errc::order_unknown || err == caf::sec::request_timeout ||
+                  reason == exchange_errc::timeout) {
+                // It may be working: its status tells (polled).
+                k->second.state = order_state::unknown;
+                note_error("placing " + coid, err);
+                return;
+              }
+              reject(runtime::code_name(err), runtime::message_of(err));
+              k->second.is_final = true;
+              k->second.state = order_state::rejected;
+              maybe_release(coid);
+            });
+}
+
+void trading_agent::cancel_tagged(const std::string& tag) {
+  std::vector<std::string> ids;
+  for (auto& [id, o] : open_)
+    if (!o.is_final && (tag.empty() || o.tag == tag))
+      ids.push_back(id);
+  for (auto& id : ids)
+    cancel_order(id);
+}
+
+void trading_agent::cancel_order(const std::string& coid) {
+  auto i = open_.find(coid);
+  if (i == open_.end() || i->second.is_final || i->second.cancel_sent || !i->second.placed ||
+      !session_)
+    return;
+  i->second.cancel_sent = true;
+  request(session_, std::chrono::milliseconds{agent_request_timeout_ms}, cancel_order_atom_v, coid)
+      .then([this](order_report& rep) { on_report(rep); },
+            [this, coid](caf::error& err) {
+              auto k = open_.find(coid);
+              if (k == open_.end())
+                return;
+              k->second.cancel_sent = false; // asked again at the next beat
+              if (exchange_reason(err) == exchange_errc::unknown_order)
+                poll(coid);
+              else
+                note_error("cancelling " + coid, err);
+            });
+}
+
+void trading_agent::on_report(const order_report& rep) {
+  auto i = open_.find(rep.client_order_id);
+  if (i == open_.end())
+    return;
+  auto coid = rep.client_order_id;
+  {
+    auto& o = i->second;
+    o.last_news_ms = runtime::unix_now_ms();
+    if (!rep.venue.empty())
+      o.venue = rep.venue;
+  }
+  for (auto& f : rep.fills) {
+    auto j = open_.find(coid); // a strategy callback may have added orders
+    apply_fill(coid, j->second, f, rep.venue, true);
+  }
+  auto& o = open_.find(coid)->second;
+  if (!o.is_final) {
+    if (is_final(rep.state)) {
+      o.is_final = true;
+      o.state = rep.state;
+      if (rep.state == order_state::rejected)
+        reject("venue_rejected", "venue refused " + coid + ": " + rep.reason);
+    } else if (rep.state != order_state::pending && rep.state != order_state::unknown) {
+      o.state = rep.state;
+    }
+  }
+  if (o.ioc && !o.is_final &&
+      (o.state == order_state::open || o.state == order_state::partially_filled))
+    cancel_order(coid);
+  maybe_release(coid);
+  dirty_ = true;
+}
+
+void trading_agent::apply_fill(const std::string& coid, working_order& o, const venue_fill& f,
+                               const std::string& venue, bool live) {
+  if (!o.fills_seen.insert(f.fill_id).second)
+    return;
+  o.filled += f.qty;
+  book_.apply(f.s, f.price, f.qty, f.fee);
+  if (live && o.tick_ns != 0) {
+    tick_to_fill_us_.record((runtime::steady_now_ns() - o.tick_ns) / 1000);
+    o.tick_ns = 0;
+  }
+  settle(pending_settle{coid, venue.empty() ? o.venue : venue, f});
+  auto tag = o.tag;
+  auto ctx = make_context();
+  strategy_->on_fill(f, tag, ctx);
+  run_strategy(ctx);
+}
+
+void trading_agent::settle(pending_settle ps) {
+  auto i = open_.find(ps.coid);
+  if (i == open_.end())
+    return;
+  auto& o = i->second;
+  ++o.pending_settles;
+  auto r = vault_op_request(vault_op::settle, "settle:" + ps.fill.fill_id, ps.coid);
+  auto value = static_cast<wide_int>(ps.fill.price) * ps.fill.qty;
+  if (ps.fill.s == side::buy) {
+    r.asset = settings_.quote;
+    r.amount = static_cast<int64_t>(value) + ps.fill.fee;
+    r.credit_asset = settings_.base;
+    r.credit_amount = ps.fill.qty;
+  } else {
+    r.asset = settings_.base;
+    r.amount = ps.fill.qty;
+    r.credit_asset = settings_.quote;
+    r.credit_amount = std::max<int64_t>(static_cast<int64_t>(value) - ps.fill.fee, 0);
+  }
+  r.venue = ps.venue.empty() ? settings_.venue : ps.venue;
+  request(vault_, std::chrono::milliseconds{agent_request_timeout_ms}, r)
+      .then(
+          [this, coid = ps.coid](vault_reply&) {
+            if (auto k = open_.find(coid); k != open_.end()) {
+              --k->second.pending_settles;
+              maybe_release(coid);
+            }
+          },
+          [this, ps](caf::error& err) {
+            auto k = open_.find(ps.coid);
+            if (k == open_.end())
+              return;
+            --k->second.pending_settles;
+            if (is_vault_refusal(err)) {
+              // The ledger and the venue disagree: operators must look.
+              log().error("ALERT agent {}: vault refused to settle fill {} of {}: {}", path(),
+                          ps.fill.fill_id, ps.coid, runtime::to_text(err));
+              note_error("settling " + ps.fill.fill_id, err);
+            } else {
+              note_error("settling " + ps.fill.fill_id, err);
+              settle_retry_.push_back(ps);
+            }
+            maybe_release(ps.coid);
+          });
+}
+
+void trading_agent::maybe_release(const std::string& coid) {
+  auto i = open_.find(coid);
+  if (i == open_.end())
+    return;
+  auto& o = i->second;
+  if (!o.is_final || o.pending_settles > 0 || o.releasing)
+    return;
+  for (auto& ps : settle_retry_)
+    if (ps.coid == coid)
+      return;
+  o.releasing = true;
+  release_retry_.erase(coid);
+  request(vault_, std::chrono::milliseconds{agent_request_timeout_ms},
+          vault_op_request(vault_op::release, "release:" + coid, coid))
+      .then(
+          [this, coid](vault_reply&) {
+            open_.erase(coid);
+            dirty_ = true;
+          },
+          [this, coid](caf::error& err) {
+            auto k = open_.find(coid);
+            if (k == open_.end())
+              return;
+            if (is_vault_refusal(err)) {
+              // Nothing left to release (fully settled, or never reserved).
+              open_.erase(k);
+              dirty_ = true;
+              return;
+            }
+            note_error("releasing " + coid, err);
+            k->second.releasing = false;
+            release_retry_.insert(coid);
+          });
+}
+
+void trading_agent::poll(const std::string& coid) {
+  auto i = open_.find(coid);
+  if (i == open_.end() || !session_)
+    return;
+  i->second.last_news_ms = runtime::unix_now_ms();
+  request(session_, std::chrono::milliseconds{agent_request_timeout_ms}, order_status_atom_v, coid)
+      .then([this](order_report& rep) { on_report(rep); },
+            [this, coid](caf::error& err) {
+              auto k = open_.find(coid);
+              if (k == open_.end())
+                return;
+              if (exchange_reason(err) == exchange_errc::unknown_order) {
+                log().warn("agent {}: order {} is known to no venue; closing it", path(), coid);
+                k->second.is_final = true;
+                k->second.state = order_state::cancelled;
+                maybe_release(coid);
+                return;
+              }
+              note_error("asking about " + coid, err);
+            });
+}
+
+void trading_agent::on_states(const trading_states& x) {
+  auto before = states_.effective();
+  states_ = x;
+  states_known_ = true;
+  auto now = states_.effective();
+  if (now != before)
+    log().warn("agent {}: trading state {} ({})", path(), to_string(now), states_.source());
+  if (now == trading_state::halted && before != trading_state::halted)
+    cancel_tagged("");
+  publish_description();
+}
+
+void trading_agent::schedule_beat() {
+  delayed_send(this,
+               std::chrono::milliseconds{settings_.timer_ms > 0 ? settings_.timer_ms
+                                                                : agent_timer_ms_default},
+               agent_timer_atom_v, ++beat_gen_);
+}
+
+void trading_agent::beat() {
+  auto now = runtime::unix_now_ms();
+  heartbeat_ms_ = now;
+  if (phase_ == "starting") {
+    connect();
+  } else if (phase_ == "running") {
+    // The session or the vault may have restarted: follow the registry.
+    if (auto e = node()->registry().find(session_path(settings_.venue, settings_.account))) {
+      auto h = caf::actor_cast<exchange_session_actor>(e->handle());
+      if (h && h != session_) {
+        session_ = h;
+        last_tick_ms_ = 0; // subscribe again below
+        for (auto& [id, o] : open_)
+          o.last_news_ms = 0; // and ask about every order
+      }
+    }
+    if (auto e = node()->registry().find(gateway_path))
+      if (auto h = caf::actor_cast<vault_actor>(e->handle()))
+        vault_ = h;
+    auto ctx = make_context();
+    strategy_->on_timer(ctx);
+    run_strategy(ctx);
+    std::vector<std::string> ask;
+    for (auto& [id, o] : open_) {
+      if (o.is_final || !o.placed)
+        continue;
+      if (o.ioc && (o.state == order_state::open || o.state == order_state::partially_filled))
+        cancel_order(id);
+      if (now - o.last_news_ms >= settings_.poll_ms)
+        ask.push_back(id);
+    }
+    for (auto& id : ask)
+      poll(id);
+    if (now - last_tick_ms_ >= agent_md_stale_ms && now - last_subscribe_ms_ >= agent_md_stale_ms) {
+      last_subscribe_ms_ = now;
+      request(session_, std::chrono::milliseconds{agent_request_timeout_ms}, md_subscribe_atom_v,
+              std::vector<std::string>{settings_.symbol}, caf::actor_cast<caf::actor>(this))
+          .then([](std::vector<book_top>&) {},
+                [this](caf::error& err) { note_error("subscribing to market data", err); });
+    }
+  }
+  if (phase_ == "running" || phase_ == "reconciling") {
+    auto retry = std::move(settle_retry_);
+    settle_retry_.clear();
+    for (auto& ps : retry)
+      settle(ps);
+    auto releases = std::move(release_retry_);
+    release_retry_.clear();
+    for (auto& id : releases)
+      maybe_release(id);
+  }
+  if (dirty_ && phase_ == "running") {
+    dirty_ = false;
+    save_checkpoint();
+  }
+  auto cut = now - agent_error_window_ms;
+  error_times_ms_.erase(std::remove_if(error_times_ms_.begin(), error_times_ms_.end(),
+                                       [cut](int64_t t) { return t < cut; }),
+                        error_times_ms_.end());
+  publish_description();
+  schedule_beat();
+}
+
+// -- bookkeeping ---------------------------------------------------------------------------
+
+void trading_agent::reject(const std::string& reason, const std::string& text) {
+  ++rejected_;
+  ++rejections_[reason];
+  dirty_ = true;
+  log().debug("agent {}: order refused ({}): {}", path(), reason, text);
+}
+
+void trading_agent::note_error(const std::string& what, const caf::error& err) {
+  error_times_ms_.push_back(runtime::unix_now_ms());
+  log().warn("agent {}: {} failed: {}", path(), what, runtime::to_text(err));
+}
+
+std::string trading_agent::state_name() const {
+  if (!failure_.empty())
+    return "failed";
+  if (phase_ == "running")
+    return states_.effective() == trading_state::halted ? "halted" : "running";
+  return "starting";
+}
+
+agent_status trading_agent::status() const {
+  agent_status x;
+  x.path = path();
+  x.strategy = settings_.strategy;
+  x.venue = settings_.venue;
+  x.account = settings_.account;
+  x.symbol = settings_.symbol;
+  x.state = state_name();
+  x.trading = states_.effective();
+  x.orders = orders_;
+  x.fills = static_cast<uint64_t>(book_.fills);
+  x.rejected = rejected_;
+  x.rejections = rejections_;
+  for (auto& [id, o] : open_)
+    if (!o.is_final)
+      ++x.open_orders;
+  x.position = book_.position;
+  x.average_price = book_.average_price();
+  x.realized_pnl = book_.realized;
+  auto mark = tick_.mid();
+  x.unrealized_pnl = mark > 0 ? book_.unrealized(mark) : 0;
+  x.fees = book_.fees;
+  x.errors_per_min = static_cast<uint32_t>(error_times_ms_.size());
+  x.heartbeat_ms = heartbeat_ms_;
+  x.epoch = epoch_;
+  x.tick_to_fill_p50_us = tick_to_fill_us_.quantile(0.5);
+  x.tick_to_fill_p99_us = tick_to_fill_us_.quantile(0.99);
+  return x;
+}
+
+std::string trading_agent::describe() const {
+  auto x = status();
+  nlohmann::json j;
+  j["state"] = x.state;
+  if (!failure_.empty())
+    j["failure"] = failure_;
+  j["strategy"] = x.strategy;
+  j["venue"] = x.venue;
+  j["account"] = x.account;
+  j["symbol"] = x.symbol;
+  j["trading"] = to_string(x.trading);
+  j["orders"] = x.orders;
+  j["fills"] = x.fills;
+  j["rejected"] = x.rejected;
+  j["rejections"] = x.rejections;
+  j["open_orders"] = x.open_orders;
+  j["position"] = x.position;
+  j["average_price"] = x.average_price;
+  j["realized_pnl"] = x.realized_pnl;
+  j["unrealized_pnl"] = x.unrealized_pnl;
+  j["fees"] = x.fees;
+  j["mark"] = tick_.mid();
+  j["errors_per_min"] = x.errors_per_min;
+  j["heartbeat_ms"] = x.heartbeat_ms;
+  j["epoch"] = x.epoch;
+  j["tick_to_fill_p50_us"] = x.tick_to_fill_p50_us;
+  j["tick_to_fill_p99_us"] = x.tick_to_fill_p99_us;
+  return j.dump();
+}
+
+trading_agent::behavior_type trading_agent::make_behavior() {
+  if (auto err = setup()) {
+    // Stays up, visibly failed: restarting would fail the same way.
+    failure_ = runtime::to_text(err);
+    log().error("agent {}: cannot trade: {}", path(), failure_);
+  } else {
+    ++epoch_;
+    dirty_ = true;
+    connect();
+  }
+  schedule_beat();
+  return {
+      [this](book_top& top) {
+        if (top.symbol != settings_.symbol)
+          return;
+        tick_.bid = top.bid;
+        tick_.ask = top.ask;
+        if (top.last > 0)
+          tick_.last = top.last;
+        tick_.ts_ms = top.ts_ms;
+        last_tick_ms_ = runtime::unix_now_ms();
+        if (phase_ != "running")
+          return;
+        auto ctx = make_context();
+        strategy_->on_tick(tick_, ctx);
+        run_strategy(ctx);
+      },
+      [this](trade_tick& t) {
+        if (t.symbol == settings_.symbol)
+          tick_.last = t.price;
+      },
+      [this](order_update_atom, order_report& rep) { on_report(rep); },
+      [this](trading_states& x) { on_states(x); },
+      [this](agent_status_atom) -> caf::result<agent_status> { return status(); },
+      [this](agent_timer_atom, uint64_t gen) {
+        if (gen != beat_gen_)
+          return;
+        if (failure_.empty()) {
+          beat();
+          return;
+        }
+        heartbeat_ms_ = runtime::unix_now_ms();
+        publish_description();
+        schedule_beat();
+      },
+  };
+}
+
+} // namespace tfarm::actors

@@ -1,0 +1,182 @@
+// A trading agent: runs one strategy on one symbol for one vault account
+// through one exchange session.
+//
+// Order flow, per order the strategy asks for:
+//   risk gate (rules and the kill switch) -> vault reserve (durable; the
+//   reservation id is the client order id) -> exchange session (which
+//   records the order durably before it leaves) -> reports and fills ->
+//   vault settle per fill (durable, keyed by the venue's fill id) ->
+//   position and strategy -> vault release of what is left once the order
+//   is final.
+// A market order becomes a limit order at the touch plus a collar
+// (collar_bps) and its unfilled rest is cancelled: the reservation then
+// always covers the fills.
+//
+// Restart: the checkpoint holds the strategy's state, the order sequence,
+// the tags of working orders and the counters; the position is rebuilt
+// from the store's fills (so it always equals the sum of the agent's
+// fills). Before trading, the agent reconciles every open reservation and
+// every order not final that carries its id prefix: it asks the session
+// (which adopts it: later fills come to the new incarnation), settles the
+// fills the vault has not seen, and releases what is left of finished or
+// never-placed orders. Each incarnation starts a new epoch in its client
+// order ids, made durable before its first order, so no id is used twice.
+//
+// Health: heartbeat (the last beat of its timer), failed requests per
+// minute, and its state (starting, running, halted, failed).
+//
+// Runs on CAF's scheduler; members are touched only by the actor.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "actors/agent/agent_interfaces.hpp"
+#include "actors/agent/agent_settings.hpp"
+#include "actors/agent/position_book.hpp"
+#include "actors/agent/risk_gate.hpp"
+#include "actors/agent/strategy.hpp"
+#include "actors/exchange/exchange_interfaces.hpp"
+#include "actors/vault/vault_interfaces.hpp"
+#include "persistence/store_actor.hpp"
+#include "runtime/latency_histogram.hpp"
+#include "runtime/managed_actor.hpp"
+
+namespace tfarm::actors {
+
+/// How long the agent waits for the session's answer to an order (the
+/// session bounds its own retries well within this).
+constexpr int64_t agent_order_timeout_ms = 30'000;
+/// Requests to the vault, the risk control and the store.
+constexpr int64_t agent_request_timeout_ms = 10'000;
+/// Strategy orders at most per callback (a runaway strategy is cut off).
+constexpr size_t agent_orders_per_callback_max = 64;
+
+/// The prefix of an agent's client order ids and reservation ids.
+std::string order_id_prefix(const std::string& user, const std::string& agent_id);
+
+class trading_agent : public runtime::basic_managed_actor<trading_agent_actor::base> {
+public:
+  using super = runtime::basic_managed_actor<trading_agent_actor::base>;
+
+  trading_agent(caf::actor_config& cfg, runtime::spawn_context ctx);
+
+  static runtime::kind_info kind();
+
+  behavior_type make_behavior() override;
+
+protected:
+  bool has_state() const override { return true; }
+  std::string save_state() override;
+  uint32_t state_version() const override { return 1; }
+  caf::error restore_state(const std::string& blob, uint32_t version) override;
+  std::string describe() const override;
+
+private:
+  struct working_order {
+    std::string tag;
+    side s = side::buy;
+    int64_t price = 0;
+    int64_t qty = 0;
+    int64_t filled = 0;
+    /// A market order: the rest is cancelled after its first answer.
+    bool ioc = false;
+    order_state state = order_state::pending;
+    /// Handed to the session (by this incarnation, or adopted).
+    bool placed = false;
+    bool is_final = false;
+    bool cancel_sent = false;
+    bool releasing = false;
+    int pending_settles = 0;
+    std::string venue;
+    std::set<std::string> fills_seen;
+    int64_t last_news_ms = 0;
+    /// Steady ns of the tick that made the order (0: none).
+    int64_t tick_ns = 0;
+  };
+
+  struct pending_settle {
+    std::string coid;
+    std::string venue;
+    venue_fill fill;
+  };
+
+  // -- start-up ------------------------------------------------------------
+  caf::error setup();
+  void connect();
+  void reconcile(persistence::agent_book book);
+  void reconcile_one(const std::string& coid);
+  void reconcile_done();
+  void go_live();
+
+  // -- trading ---------------------------------------------------------------
+  void run_strategy(strategy_context& ctx);
+  strategy_context make_context() const;
+  void place(const strategy_order& o, int64_t tick_ns);
+  void send_order(const std::string& coid);
+  void cancel_tagged(const std::string& tag);
+  void cancel_order(const std::string& coid);
+  void on_report(const order_report& rep);
+  void apply_fill(const std::string& coid, working_order& o, const venue_fill& f,
+                  const std::string& venue, bool live);
+  void settle(pending_settle ps);
+  void maybe_release(const std::string& coid);
+  void poll(const std::string& coid);
+  void on_states(const trading_states& x);
+  void beat();
+
+  // -- bookkeeping ---------------------------------------------------------
+  risk_exposure exposure() const;
+  void reject(const std::string& reason, const std::string& text);
+  void note_error(const std::string& what, const caf::error& err);
+  std::string state_name() const;
+  agent_status status() const;
+  vault_request vault_op_request(vault_op op, std::string key, const std::string& coid) const;
+  void schedule_beat();
+
+  std::string user_;
+  std::string agent_id_;
+  std::string prefix_;
+  agent_settings settings_;
+  std::unique_ptr<strategy> strategy_;
+  risk_gate gate_;
+  position_book book_;
+  trading_states states_;
+  bool states_known_ = false;
+
+  // Durable (checkpoint).
+  uint64_t epoch_ = 0;
+  uint64_t next_seq_ = 1;
+  uint64_t orders_ = 0;
+  uint64_t rejected_ = 0;
+  std::map<std::string, uint64_t> rejections_;
+  std::map<std::string, std::string> saved_tags_;
+  std::string strategy_blob_;
+  uint32_t strategy_version_ = 0;
+
+  // Live.
+  std::string phase_ = "starting";
+  std::string failure_;
+  exchange_session_actor session_;
+  vault_actor vault_;
+  persistence::store_actor store_;
+  std::map<std::string, working_order> open_;
+  std::vector<pending_settle> settle_retry_;
+  std::set<std::string> release_retry_;
+  size_t reconciling_ = 0;
+  market_tick tick_;
+  int64_t last_tick_ms_ = 0;
+  int64_t last_subscribe_ms_ = 0;
+  int64_t heartbeat_ms_ = 0;
+  std::vector<int64_t> error_times_ms_;
+  bool dirty_ = false;
+  uint64_t beat_gen_ = 0;
+  int connect_attempts_ = 0;
+  runtime::latency_histogram tick_to_fill_us_;
+};
+
+} // namespace tfarm::actors

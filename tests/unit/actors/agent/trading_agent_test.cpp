@@ -1,0 +1,474 @@
+// Trading agents end to end on one node: risk gate, vault reservations,
+// the exchange session, fills, settlement, the kill switch, restarts.
+//
+// Markets are quiet (no simulated participants): liquidity comes from bob's
+// orders, placed straight through his session, so every fill is the test's.
+// The agents run a "script" strategy that places what the test queued.
+#include <algorithm>
+#include <deque>
+#include <mutex>
+
+#include <nlohmann/json.hpp>
+
+#include "actors/agent/agent_interfaces.hpp"
+#include "actors/agent/agent_settings.hpp"
+#include "actors/agent/strategy.hpp"
+#include "actors/agent/trading_agent.hpp"
+#include "runtime/crash_request.hpp"
+#include "tests/unit/actors/exchange/exchange_fixture.hpp"
+
+namespace tfarm::test {
+namespace {
+
+using actors::side;
+
+// -- the script strategy ----------------------------------------------------------------
+
+struct script_board {
+  std::mutex mtx;
+  std::map<std::string, std::deque<actors::strategy_order>> orders;
+  std::map<std::string, std::deque<std::string>> cancels;
+};
+
+script_board& board() {
+  static script_board b;
+  return b;
+}
+
+void queue_order(const std::string& script, side s, int64_t price, int64_t qty,
+                 std::string tag = "t", actors::order_type type = actors::order_type::limit) {
+  std::lock_guard<std::mutex> guard{board().mtx};
+  actors::strategy_order o;
+  o.s = s;
+  o.type = type;
+  o.price = price;
+  o.qty = qty;
+  o.tag = std::move(tag);
+  board().orders[script].push_back(o);
+}
+
+void queue_cancel(const std::string& script, const std::string& tag) {
+  std::lock_guard<std::mutex> guard{board().mtx};
+  board().cancels[script].push_back(tag);
+}
+
+/// Places, at each timer beat, whatever the test queued for its script.
+class script_strategy : public actors::strategy {
+public:
+  std::string name() const override { return "script"; }
+
+  caf::error configure(const std::map<std::string, std::string>& params) override {
+    if (auto err = actors::only_params(params, {"script"}, "script"))
+      return err;
+    auto i = params.find("script");
+    script_ = i != params.end() ? i->second : "default";
+    return {};
+  }
+
+  void on_tick(const actors::market_tick&, actors::strategy_context&) override {
+    // nop
+  }
+
+  void on_timer(actors::strategy_context& ctx) override {
+    std::lock_guard<std::mutex> guard{board().mtx};
+    auto& cs = board().cancels[script_];
+    while (!cs.empty()) {
+      ctx.cancel(cs.front());
+      cs.pop_front();
+    }
+    auto& os = board().orders[script_];
+    while (!os.empty()) {
+      ctx.place(os.front());
+      os.pop_front();
+    }
+  }
+
+  std::string save() const override { return script_; }
+  caf::error restore(const std::string&, uint32_t) override { return {}; }
+
+private:
+  std::string script_;
+};
+
+actors::register_strategy<script_strategy> script_registration{"script"};
+
+// -- fixture ----------------------------------------------------------------------------
+
+const char* agent_test_config = R"(
+[[user]]
+name = "alice"
+  [[user.account]]
+  id = "acct1"
+  opening_balance = { USD = 1_000_000, BTC = 30 }
+  [[user.agent]]
+  id = "t1"
+  kind = "trading_agent"
+  params = { strategy = "script", script = "t1", venue = "sim-a", account = "acct1", symbol = "BTC-USD", timer = "20ms", poll = "300ms", max_open_orders = 3, max_order_notional = 100_000, max_position = 50 }
+[[user]]
+name = "bob"
+  [[user.account]]
+  id = "acct2"
+  opening_balance = { USD = 1_000_000, BTC = 1_000 }
+)";
+
+class trading_agent_test : public exchange_fixture {
+protected:
+  void SetUp() override { start_farm(); }
+
+  void start_farm() {
+    start(std::string{exchange_test_config} + agent_test_config);
+    ASSERT_FALSE(HasFailure());
+    auto err = actors::open_configured_accounts(node_->system(), gateway(), farm_,
+                                                std::chrono::seconds{10});
+    ASSERT_FALSE(err) << runtime::to_text(err);
+    ASSERT_TRUE(eventually([&] {
+      auto s = status().state;
+      return s == "running" || s == "halted";
+    })) << "agent state "
+        << status().state;
+  }
+
+  void restart_farm() {
+    stop();
+    start_farm();
+  }
+
+  caf::actor agent(const std::string& path = "/user/alice/t1") {
+    auto e = node_->context().registry().find(path);
+    return e ? e->handle() : caf::actor{};
+  }
+
+  actors::agent_status status(const std::string& path = "/user/alice/t1") {
+    auto a = agent(path);
+    if (!a)
+      return {};
+    auto x = test::ask<actors::agent_status>(node_->system(),
+                                             caf::actor_cast<actors::trading_agent_actor>(a),
+                                             actors::agent_status_atom_v);
+    return x ? *x : actors::agent_status{};
+  }
+
+  caf::expected<actors::risk_states> set_state(const std::string& level, const std::string& target,
+                                               actors::trading_state s) {
+    auto e = node_->context().registry().find(actors::risk_control_path);
+    actors::trading_state_change c;
+    c.level = level;
+    c.target = target;
+    c.state = s;
+    c.reason = "test";
+    c.by = "tester";
+    return test::ask<actors::risk_states>(
+        node_->system(), caf::actor_cast<actors::risk_control_actor>(e->handle()), c);
+  }
+
+  static std::pair<int64_t, int64_t> held(int64_t available, int64_t reserved) {
+    return {available, reserved};
+  }
+
+  /// Holding of acct1 in the store: (available, reserved).
+  std::pair<int64_t, int64_t> holding(const std::string& account, const std::string& asset) {
+    auto bucket = [&](const char* name) -> int64_t {
+      SQLite::Statement q{reader(), "SELECT amount FROM balances WHERE account = ? AND asset = ? "
+                                    "AND bucket = ?"};
+      q.bind(1, account);
+      q.bind(2, asset);
+      q.bind(3, name);
+      return q.executeStep() ? q.getColumn(0).getInt64() : 0;
+    };
+    return {bucket("available"), bucket("reserved")};
+  }
+
+  /// Signed sum of the agent's fills in the store.
+  int64_t position_in_db(const std::string& agent_path = "/user/alice/t1") {
+    SQLite::Statement q{reader(), "SELECT COALESCE(SUM(CASE o.side WHEN 'buy' THEN f.qty ELSE "
+                                  "-f.qty END), 0) FROM fills f JOIN orders o ON "
+                                  "o.client_order_id = f.client_order_id WHERE o.agent = ?"};
+    q.bind(1, agent_path);
+    q.executeStep();
+    return q.getColumn(0).getInt64();
+  }
+
+  int64_t open_reservations(const std::string& account) {
+    SQLite::Statement q{
+        reader(), "SELECT COUNT(*) FROM vault_reservations WHERE account = ? AND state = 'open'"};
+    q.bind(1, account);
+    q.executeStep();
+    return q.getColumn(0).getInt64();
+  }
+
+  int64_t orders_in_db(const std::string& agent_path = "/user/alice/t1") {
+    SQLite::Statement q{reader(), "SELECT COUNT(*) FROM orders WHERE agent = ?"};
+    q.bind(1, agent_path);
+    q.executeStep();
+    return q.getColumn(0).getInt64();
+  }
+
+  /// Bob rests an order on sim-a (liquidity for the agent).
+  void bob_rests(const std::string& id, side s, int64_t price, int64_t qty) {
+    auto rep = place("acct2", limit(id, s, price, qty));
+    ASSERT_TRUE(rep) << runtime::to_text(rep.error());
+  }
+
+  void TearDown() override {
+    std::lock_guard<std::mutex> guard{board().mtx};
+    board().orders.clear();
+    board().cancels.clear();
+    exchange_fixture::TearDown();
+  }
+};
+
+TEST_F(trading_agent_test, a_filled_order_is_settled_and_the_position_is_the_sum_of_fills) {
+  bob_rests("bob-1", side::sell, 1'000, 4);
+  queue_order("t1", side::buy, 1'000, 4);
+  ASSERT_TRUE(eventually([&] {
+    auto s = status();
+    return s.fills == 1 && s.open_orders == 0;
+  }));
+  auto s = status();
+  EXPECT_EQ(s.position, 4);
+  EXPECT_EQ(s.average_price, 1'000);
+  EXPECT_EQ(s.orders, 1u);
+  // Settled: 4,000 USD (+ the taker fee of 10 bps = 4) went to the venue,
+  // 4 BTC came in, the fee allowance went back to available.
+  ASSERT_TRUE(eventually([&] { return open_reservations("acct1") == 0; }));
+  EXPECT_EQ(holding("acct1", "USD"), held(1'000'000 - 4'000 - 4, 0));
+  EXPECT_EQ(holding("acct1", "BTC"), held(34, 0));
+  EXPECT_EQ(position_in_db(), 4);
+  EXPECT_EQ(s.fees, 4);
+  // Selling them back at a better price realizes the difference.
+  bob_rests("bob-2", side::buy, 1'100, 10);
+  queue_order("t1", side::sell, 0, 4, "out", actors::order_type::market);
+  ASSERT_TRUE(eventually([&] { return status().position == 0 && status().open_orders == 0; }));
+  s = status();
+  // 400 profit less the fees: 4 (4,000 x 10 bps) and 5 (4,400 x 10 bps,
+  // rounded up by the venue).
+  EXPECT_EQ(s.realized_pnl, 4 * 100 - 4 - 5);
+  ASSERT_TRUE(eventually([&] { return open_reservations("acct1") == 0; }));
+  EXPECT_EQ(holding("acct1", "BTC").first, 30);
+  // Flat again: the realized PnL is exactly what the account gained.
+  EXPECT_EQ(holding("acct1", "USD").first, 1'000'000 + s.realized_pnl);
+  EXPECT_EQ(position_in_db(), 0);
+}
+
+TEST_F(trading_agent_test, each_risk_rule_refuses_with_its_reason) {
+  queue_order("t1", side::sell, 100'001, 1, "big"); // notional above 100,000
+  queue_order("t1", side::buy, 10, 1, "a");
+  queue_order("t1", side::buy, 10, 1, "b");
+  queue_order("t1", side::buy, 10, 1, "c");
+  queue_order("t1", side::buy, 10, 1, "d"); // a 4th open order
+  ASSERT_TRUE(eventually([&] { return status().rejected == 2; }));
+  auto s = status();
+  EXPECT_EQ(s.rejections["open_orders"], 1u);
+  EXPECT_EQ(s.rejections["order_notional"], 1u);
+  EXPECT_EQ(s.open_orders, 3);
+  queue_cancel("t1", "");
+  ASSERT_TRUE(eventually([&] { return status().open_orders == 0; }));
+  queue_order("t1", side::sell, 100, 51, "pos"); // |position| would pass 50
+  ASSERT_TRUE(eventually([&] { return status().rejections["position_limit"] == 1u; }));
+  // Refused or cancelled orders leave nothing reserved.
+  ASSERT_TRUE(eventually([&] { return open_reservations("acct1") == 0; }));
+  EXPECT_EQ(holding("acct1", "USD"), held(1'000'000, 0));
+}
+
+TEST_F(trading_agent_test, the_vault_refuses_what_the_account_cannot_pay_and_nothing_is_sent) {
+  // alice holds 30 BTC: selling 40 passes the gate (max position 50) but
+  // not the vault.
+  queue_order("t1", side::sell, 100, 40, "x");
+  ASSERT_TRUE(eventually([&] { return status().rejected == 1; }));
+  auto s = status();
+  EXPECT_EQ(s.rejections["insufficient_funds"], 1u);
+  EXPECT_EQ(s.orders, 0u);
+  EXPECT_EQ(orders_in_db(), 0);
+  EXPECT_EQ(open_reservations("acct1"), 0);
+  EXPECT_EQ(holding("acct1", "BTC"), held(30, 0));
+}
+
+TEST_F(trading_agent_test, the_kill_switch_works_at_each_level) {
+  queue_order("t1", side::buy, 10, 2, "rest");
+  ASSERT_TRUE(eventually([&] { return status().open_orders == 1; }));
+  // Farm-wide HALTED: working orders are cancelled, new ones refused.
+  ASSERT_TRUE(set_state("farm", "", actors::trading_state::halted));
+  ASSERT_TRUE(eventually([&] { return status().open_orders == 0; }));
+  EXPECT_EQ(status().state, "halted");
+  ASSERT_TRUE(eventually([&] { return open_reservations("acct1") == 0; }));
+  queue_order("t1", side::buy, 10, 1, "x");
+  ASSERT_TRUE(eventually([&] { return status().rejections["halted"] == 1u; }));
+  // User level.
+  ASSERT_TRUE(set_state("farm", "", actors::trading_state::active));
+  ASSERT_TRUE(set_state("user", "alice", actors::trading_state::halted));
+  queue_order("t1", side::buy, 10, 1, "x");
+  ASSERT_TRUE(eventually([&] { return status().rejections["halted"] == 2u; }));
+  // REDUCING: flat, so a buy would add exposure.
+  ASSERT_TRUE(set_state("user", "alice", actors::trading_state::reducing));
+  queue_order("t1", side::buy, 10, 1, "x");
+  ASSERT_TRUE(eventually([&] { return status().rejections["reducing"] == 1u; }));
+  // Agent level.
+  ASSERT_TRUE(set_state("user", "alice", actors::trading_state::active));
+  ASSERT_TRUE(set_state("agent", "/user/alice/t1", actors::trading_state::halted));
+  queue_order("t1", side::buy, 10, 1, "x");
+  ASSERT_TRUE(eventually([&] { return status().rejections["halted"] == 3u; }));
+  ASSERT_TRUE(set_state("agent", "/user/alice/t1", actors::trading_state::active));
+  queue_order("t1", side::buy, 10, 1, "x");
+  ASSERT_TRUE(eventually([&] { return status().open_orders == 1; }));
+  EXPECT_EQ(status().state, "running");
+  // A bad request changes nothing.
+  EXPECT_FALSE(set_state("galaxy", "", actors::trading_state::halted));
+}
+
+TEST_F(trading_agent_test, a_halt_survives_a_restart_of_the_node) {
+  ASSERT_TRUE(set_state("user", "alice", actors::trading_state::halted));
+  restart_farm();
+  ASSERT_TRUE(eventually([&] { return status().state == "halted"; }));
+  queue_order("t1", side::buy, 10, 1, "x");
+  ASSERT_TRUE(eventually([&] { return status().rejections["halted"] == 1u; }));
+  SQLite::Statement q{reader(), "SELECT COUNT(*) FROM audit_logs WHERE action LIKE "
+                                "'risk.trading_state.%' AND user = 'tester'"};
+  q.executeStep();
+  EXPECT_EQ(q.getColumn(0).getInt64(), 1);
+}
+
+TEST_F(trading_agent_test,
+       an_agent_crashed_with_an_order_in_flight_adopts_it_and_places_no_duplicate) {
+  // The venue takes the order but its answer is lost: the order is in
+  // flight (unknown) when the agent crashes.
+  actors::venue_faults f;
+  f.drop_next = 1;
+  set_faults("sim-a", f);
+  queue_order("t1", side::buy, 1'000, 3, "rest");
+  ASSERT_TRUE(eventually([&] { return status().orders == 1; }));
+  auto before = status();
+  caf::anon_send(agent(), runtime::crash_request{"test: crash with an order in flight"});
+  ASSERT_TRUE(eventually([&] {
+    auto s = status();
+    return s.epoch == before.epoch + 1 && s.state == "running";
+  }));
+  auto s = status();
+  EXPECT_EQ(s.orders, 1u);
+  EXPECT_EQ(s.open_orders, 1);
+  EXPECT_EQ(orders_in_db(), 1); // no second order
+  // The adopted order still fills, and its fills reach the new incarnation.
+  bob_rests("bob-1", side::sell, 1'000, 3);
+  ASSERT_TRUE(eventually([&] { return status().position == 3 && status().open_orders == 0; }));
+  ASSERT_TRUE(eventually([&] { return open_reservations("acct1") == 0; }));
+  EXPECT_EQ(holding("acct1", "BTC"), held(33, 0));
+  // The agent was the maker: 5 bps of 3,000, rounded up.
+  EXPECT_EQ(status().fees, 2);
+  EXPECT_EQ(holding("acct1", "USD"), held(1'000'000 - 3'000 - 2, 0));
+  EXPECT_EQ(orders_in_db(), 1);
+  auto sid = status().orders;
+  // The next order gets a new epoch's id: no id is used twice.
+  queue_order("t1", side::buy, 10, 1, "next");
+  ASSERT_TRUE(eventually([&] { return status().orders == sid + 1; }));
+  ASSERT_TRUE(eventually([&] { return orders_in_db() == 2; }));
+}
+
+TEST_F(trading_agent_test, a_restarted_node_resumes_position_orders_and_sequence) {
+  bob_rests("bob-1", side::sell, 1'000, 2);
+  queue_order("t1", side::buy, 1'000, 2, "in");
+  queue_order("t1", side::buy, 10, 1, "rest");
+  ASSERT_TRUE(eventually([&] { return status().position == 2 && status().open_orders == 1; }));
+  auto before = status();
+  restart_farm();
+  auto after = status();
+  EXPECT_EQ(after.position, 2);
+  EXPECT_EQ(after.average_price, 1'000);
+  EXPECT_EQ(after.orders, before.orders);
+  EXPECT_EQ(after.epoch, before.epoch + 1);
+  // The simulated venue restarted with the node and forgot the order: it is
+  // closed and its reservation released, not left orphaned.
+  ASSERT_TRUE(eventually([&] { return status().open_orders == 0; }, std::chrono::seconds{10}));
+  ASSERT_TRUE(eventually([&] { return open_reservations("acct1") == 0; }));
+  EXPECT_EQ(position_in_db(), 2);
+}
+
+TEST_F(trading_agent_test, the_eleventh_agent_of_a_user_is_refused_naming_the_limit) {
+  auto e = node_->context().registry().find("/user/alice");
+  ASSERT_TRUE(e);
+  auto sup = caf::actor_cast<runtime::supervisor_actor>(e->handle());
+  for (int i = 2; i <= 10; ++i) {
+    runtime::child_spec c;
+    c.id = "hb-" + std::to_string(i);
+    c.kind = "heartbeat";
+    c.params["interval"] = "1h";
+    auto x = test::ask<caf::actor>(node_->system(), sup, runtime::start_child_atom_v, c);
+    ASSERT_TRUE(x) << runtime::to_text(x.error());
+  }
+  runtime::child_spec c;
+  c.id = "hb-11";
+  c.kind = "heartbeat";
+  auto x = test::ask<caf::actor>(node_->system(), sup, runtime::start_child_atom_v, c);
+  ASSERT_FALSE(x);
+  EXPECT_NE(runtime::to_text(x.error()).find("MAX_AGENTS_PER_USER) is 10"), std::string::npos)
+      << runtime::to_text(x.error());
+}
+
+// -- parameters ---------------------------------------------------------------------------
+
+std::string check_prefix() {
+  return std::string{exchange_test_config} + "\n[vault]\nassets = [\"USD\", \"BTC\"]\n";
+}
+
+std::vector<config::diagnostic> check_text(const std::string& text) {
+  config::check_options opts;
+  opts.validate_agent = actors::validate_agent;
+  return config::load_farm_text(check_prefix() + text, "farm.toml", ".", opts).diagnostics;
+}
+
+/// 1-based line of the first `what` in the checked text.
+uint32_t line_of(const std::string& text, const std::string& what) {
+  auto full = check_prefix() + text;
+  auto at = full.find(what);
+  return static_cast<uint32_t>(std::count(full.begin(), full.begin() + at, '\n') + 1);
+}
+
+TEST(trading_agent_params, config_check_names_the_parameter_and_its_position) {
+  auto base = std::string{R"(
+[[user]]
+name = "alice"
+  [[user.account]]
+  id = "acct1"
+  [[user.agent]]
+  id = "t1"
+  kind = "trading_agent"
+)"};
+  auto ok = check_text(
+      base +
+      R"(  params = { strategy = "sma_crossover", venue = "sim-a", account = "acct1", symbol = "BTC-USD", fast = 3, slow = 9 })");
+  EXPECT_TRUE(ok.empty()) << (ok.empty() ? "" : to_string(ok[0]));
+  auto bad = check_text(
+      base +
+      R"(  params = { strategy = "sma_crossover", venue = "sim-a", account = "acct1", symbol = "BTC-USD", fast = 0 })");
+  ASSERT_EQ(bad.size(), 1u);
+  EXPECT_EQ(bad[0].line, line_of(base + "  params", "  params"));
+  EXPECT_NE(bad[0].message.find("'fast'"), std::string::npos) << bad[0].message;
+  auto typo = check_text(
+      base +
+      R"(  params = { strategy = "sma_crossovr", venue = "sim-a", account = "acct1", symbol = "BTC-USD" })");
+  ASSERT_EQ(typo.size(), 1u);
+  EXPECT_NE(typo[0].message.find("did you mean 'sma_crossover'"), std::string::npos)
+      << typo[0].message;
+  auto elsewhere = check_text(
+      base +
+      R"(  params = { strategy = "market_maker", venue = "sim-b", account = "acct1", symbol = "ETH-USD" })");
+  ASSERT_GE(elsewhere.size(), 2u);
+  std::string all;
+  for (auto& d : elsewhere)
+    all += d.message + "\n";
+  EXPECT_NE(all.find("does not trade ETH-USD"), std::string::npos) << all;
+  EXPECT_NE(all.find("no [[exchange.session]] connects account 'acct1' to venue sim-b"),
+            std::string::npos)
+      << all;
+  auto missing = check_text(base + R"(  params = { strategy = "market_maker" })");
+  ASSERT_GE(missing.size(), 3u);
+  EXPECT_EQ(missing[0].line, line_of(base, "[[user.agent]]")) << to_string(missing[0]);
+}
+
+TEST(trading_agent_params, order_ids_fit_the_limit_whatever_the_names) {
+  EXPECT_EQ(actors::order_id_prefix("alice", "mm-1"), "alice:mm-1:");
+  auto long_one = actors::order_id_prefix(std::string(64, 'u'), std::string(64, 'a'));
+  EXPECT_LE(long_one.size() + 30, config::client_order_id_chars_max);
+  EXPECT_NE(long_one, actors::order_id_prefix(std::string(64, 'u'), std::string(63, 'a')));
+}
+
+} // namespace
+} // namespace tfarm::test
