@@ -12,8 +12,6 @@
 #include <memory>
 #include <random>
 
-#include <SQLiteCpp/Database.h>
-#include <SQLiteCpp/Statement.h>
 #include <caf/event_based_actor.hpp>
 #include <caf/scoped_actor.hpp>
 #include <nlohmann/json.hpp>
@@ -23,6 +21,7 @@
 #include "actors/vault/vault_setup.hpp"
 #include "bench/bench_support.hpp"
 #include "bench/closed_loop.hpp"
+#include "bench/raw_sqlite.hpp"
 #include "bench/sqlite_node.hpp"
 #include "persistence/database.hpp"
 #include "persistence/kinds.hpp"
@@ -43,31 +42,6 @@ constexpr int64_t rows_per_transfer = 13;
 /// Store writes per transfer (debit, credit, post).
 constexpr int64_t writes_per_transfer = 3;
 constexpr auto request_timeout = std::chrono::seconds{60};
-
-double raw_rows_per_s(const std::string& file, uint64_t rows, uint64_t batch) {
-  if (!persistence::prepare_database(file, persistence::open_options{}))
-    throw std::runtime_error("cannot create " + file);
-  auto db = persistence::open_database(file);
-  if (!db)
-    throw std::runtime_error(runtime::to_text(db.error()));
-  auto& d = **db;
-  d.exec("INSERT INTO ledger_transactions (id, idempotency_key, kind, created_at) "
-         "VALUES (1, 'bench', 'bench', 0)");
-  SQLite::Statement ins{d, "INSERT INTO ledger_entries (txn_id, account, asset, bucket, amount) "
-                           "VALUES (1, ?, 'USD', 'available', ?)"};
-  auto start = now_ns();
-  for (uint64_t i = 0; i < rows;) {
-    d.exec("BEGIN IMMEDIATE");
-    for (uint64_t j = 0; j < batch && i < rows; ++j, ++i) {
-      ins.bind(1, "acct-" + std::to_string(i % accounts_n));
-      ins.bind(2, static_cast<int64_t>(i % 2 == 0 ? 1 : -1));
-      ins.exec();
-      ins.reset();
-    }
-    d.exec("COMMIT");
-  }
-  return static_cast<double>(rows) / (static_cast<double>(now_ns() - start) / 1e9);
-}
 
 std::unique_ptr<runtime::node> start_node(const std::string& file, const scenario_options& opts) {
   auto farm = sqlite_farm(file, opts);
@@ -150,7 +124,8 @@ nlohmann::json vault_transfers(const scenario_options& opts) {
     n->stop();
   }
   auto batch_rows = std::max<uint64_t>(1, batch_jobs * rows_per_transfer / writes_per_transfer);
-  auto baseline = raw_rows_per_s(dir.file("raw.db"), count * rows_per_transfer, batch_rows);
+  auto baseline =
+      raw_ledger_rows_per_s(dir.file("raw.db"), count * rows_per_transfer, batch_rows, accounts_n);
   auto value = static_cast<double>(load.ok) / load.seconds;
   nlohmann::json j;
   j["scenario"] = "vault_transfers";

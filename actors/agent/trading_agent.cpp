@@ -340,12 +340,11 @@ void trading_agent::go_live() {
           std::vector<std::string>{settings_.symbol}, caf::actor_cast<caf::actor>(this))
       .then(
           [this](std::vector<book_top>& tops) {
+            // The current top is the first tick: a quiet market may not
+            // move for a while.
             for (auto& t : tops)
-              if (t.symbol == settings_.symbol && (t.bid > 0 || t.ask > 0)) {
-                tick_.bid = t.bid;
-                tick_.ask = t.ask;
-                tick_.last = t.last;
-              }
+              if (t.symbol == settings_.symbol && (t.bid > 0 || t.ask > 0))
+                on_top(t);
           },
           [this](caf::error& err) { note_error("subscribing to market data", err); });
   auto ctx = make_context();
@@ -693,6 +692,22 @@ void trading_agent::poll(const std::string& coid) {
             });
 }
 
+void trading_agent::on_top(const book_top& top) {
+  if (top.symbol != settings_.symbol)
+    return;
+  tick_.bid = top.bid;
+  tick_.ask = top.ask;
+  if (top.last > 0)
+    tick_.last = top.last;
+  tick_.ts_ms = top.ts_ms;
+  last_tick_ms_ = runtime::unix_now_ms();
+  if (phase_ != "running")
+    return;
+  auto ctx = make_context();
+  strategy_->on_tick(tick_, ctx);
+  run_strategy(ctx);
+}
+
 void trading_agent::on_states(const trading_states& x) {
   auto before = states_.effective();
   states_ = x;
@@ -869,21 +884,7 @@ trading_agent::behavior_type trading_agent::make_behavior() {
   }
   schedule_beat();
   return {
-      [this](book_top& top) {
-        if (top.symbol != settings_.symbol)
-          return;
-        tick_.bid = top.bid;
-        tick_.ask = top.ask;
-        if (top.last > 0)
-          tick_.last = top.last;
-        tick_.ts_ms = top.ts_ms;
-        last_tick_ms_ = runtime::unix_now_ms();
-        if (phase_ != "running")
-          return;
-        auto ctx = make_context();
-        strategy_->on_tick(tick_, ctx);
-        run_strategy(ctx);
-      },
+      [this](book_top& top) { on_top(top); },
       [this](trade_tick& t) {
         if (t.symbol == settings_.symbol)
           tick_.last = t.price;

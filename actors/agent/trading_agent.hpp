@@ -126,6 +126,7 @@ private:
   void settle(pending_settle ps);
   void maybe_release(const std::string& coid);
   void poll(const std::string& coid);
+  void on_top(const book_top& top);
   void on_states(const trading_states& x);
   void beat();
 
