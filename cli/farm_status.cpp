@@ -81,6 +81,16 @@ bool apply_durable_record(farm_snapshot& x, const std::string& db_file) {
       x.agents[i].state = std::move(updated[i]);
     x.orders = total_orders;
     x.fills = total_fills;
+    // The vault's totals at the same moment as the positions.
+    SQLite::Statement vault{db, "SELECT asset, bucket, SUM(amount) FROM balances WHERE account "
+                                "NOT LIKE '@%' GROUP BY asset, bucket"};
+    x.vault.clear();
+    while (vault.executeStep()) {
+      auto& t = x.vault[vault.getColumn(0).getString()];
+      auto bucket = vault.getColumn(1).getString();
+      (bucket == "reserved" ? t.reserved : t.available) += vault.getColumn(2).getInt64();
+    }
+    x.vault_known = true;
     return true;
   } catch (const std::exception&) {
     return false;
@@ -111,7 +121,9 @@ farm_snapshot take_snapshot(runtime::node& node) {
     x.fills += static_cast<uint64_t>(num(state, "fills"));
     auto st = str(state, "state");
     auto errors = static_cast<uint32_t>(num(state, "errors_per_min"));
-    auto fresh = x.taken_ms - num(state, "heartbeat_ms") <= agent_heartbeat_stale_ms;
+    // Three missed beats make a heartbeat stale (at least 5 s).
+    auto stale_ms = std::max(agent_heartbeat_stale_ms, 3 * num(state, "timer_ms"));
+    auto fresh = x.taken_ms - num(state, "heartbeat_ms") <= stale_ms;
     if (info.alive && fresh && (st == "running" || st == "halted") &&
         errors <= agent_errors_warning_per_min)
       ++healthy;

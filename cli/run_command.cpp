@@ -260,7 +260,9 @@ int run_node(const run_options& opts) {
   }
   // Fills can arrive after an agent stopped (its orders rest until the
   // venue stops): the database has the final word.
-  apply_durable_record(final_snapshot, farm.store.path);
+  if (!apply_durable_record(final_snapshot, farm.store.path))
+    log().warn("could not read {} after the stop; the summary shows the agents' last reports",
+               farm.store.path);
   std::cout << "Stopped cleanly in " << report.took.count() << " ms.\n"
             << render_line(final_snapshot, final_snapshot) << '\n';
   if (!opts.summary_file.empty() &&

@@ -418,9 +418,15 @@ caf::expected<agent_book> store_core::load_agent_book(const agent_book_query& q)
   }
   SQLite::Statement orders{
       *db_, "SELECT client_order_id, agent, account, venue, symbol, side, type, price, qty, "
-            "status, created_at FROM orders WHERE agent = ? AND status NOT IN "
-            "('filled', 'cancelled', 'rejected') ORDER BY created_at"};
+            "status, created_at FROM orders WHERE agent = ? AND (status NOT IN "
+            "('filled', 'cancelled', 'rejected') OR client_order_id IN (SELECT id FROM "
+            "vault_reservations WHERE account = ? AND state = 'open' AND ? != '' AND "
+            "substr(id, 1, ?) = ?)) ORDER BY created_at"};
   orders.bind(1, q.agent);
+  orders.bind(2, q.account);
+  orders.bind(3, q.reservation_prefix);
+  orders.bind(4, static_cast<int64_t>(q.reservation_prefix.size()));
+  orders.bind(5, q.reservation_prefix);
   while (orders.executeStep()) {
     order_record x;
     x.client_order_id = orders.getColumn(0).getString();
@@ -440,6 +446,20 @@ caf::expected<agent_book> store_core::load_agent_book(const agent_book_query& q)
   count.bind(1, q.agent);
   if (count.executeStep())
     result.order_count = static_cast<uint64_t>(count.getColumn(0).getInt64());
+  SQLite::Statement newest{*db_, "SELECT client_order_id FROM orders WHERE agent = ? "
+                                 "ORDER BY created_at DESC, rowid DESC LIMIT 1"};
+  newest.bind(1, q.agent);
+  if (newest.executeStep())
+    result.newest_ids.push_back(newest.getColumn(0).getString());
+  if (!q.reservation_prefix.empty()) {
+    SQLite::Statement res{*db_, "SELECT id FROM vault_reservations WHERE account = ? AND "
+                                "substr(id, 1, ?) = ? ORDER BY created_at DESC LIMIT 1"};
+    res.bind(1, q.account);
+    res.bind(2, static_cast<int64_t>(q.reservation_prefix.size()));
+    res.bind(3, q.reservation_prefix);
+    if (res.executeStep())
+      result.newest_ids.push_back(res.getColumn(0).getString());
+  }
   if (!q.reservation_prefix.empty()) {
     SQLite::Statement res{*db_, "SELECT id, created_at FROM vault_reservations WHERE account = ? "
                                 "AND state = 'open' AND substr(id, 1, ?) = ? ORDER BY created_at"};

@@ -73,6 +73,8 @@ struct agent_status {
   /// Refusals by reason: risk rules ("order_rate", ...), the vault's
   /// ("insufficient_funds"), the venue's ("venue_rejected").
   std::map<std::string, uint64_t> rejections;
+  /// The newest refusal in full: which rule and which numbers.
+  std::string last_rejection;
   int64_t open_orders = 0;
   int64_t position = 0;
   int64_t average_price = 0;
@@ -93,9 +95,10 @@ struct agent_status {
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, agent_status& x) {
   return f(caf::meta::type_name("tfarm.agent_status"), x.path, x.strategy, x.venue, x.account,
-           x.symbol, x.state, x.trading, x.orders, x.fills, x.rejected, x.rejections, x.open_orders,
-           x.position, x.average_price, x.realized_pnl, x.unrealized_pnl, x.fees, x.errors_per_min,
-           x.heartbeat_ms, x.epoch, x.tick_to_fill_p50_us, x.tick_to_fill_p99_us);
+           x.symbol, x.state, x.trading, x.orders, x.fills, x.rejected, x.rejections,
+           x.last_rejection, x.open_orders, x.position, x.average_price, x.realized_pnl,
+           x.unrealized_pnl, x.fees, x.errors_per_min, x.heartbeat_ms, x.epoch,
+           x.tick_to_fill_p50_us, x.tick_to_fill_p99_us);
 }
 
 } // namespace tfarm::actors

@@ -52,12 +52,12 @@ caf::error risk_control::restore_state(const std::string& blob, uint32_t) {
 
 std::string risk_control::describe() const {
   nlohmann::json j;
-  j["farm"] = to_string(states_.farm);
+  j["farm"] = to_string(saved_.farm);
   auto& users = j["users"] = nlohmann::json::object();
-  for (auto& [u, s] : states_.users)
+  for (auto& [u, s] : saved_.users)
     users[u] = to_string(s);
   auto& agents = j["agents"] = nlohmann::json::object();
-  for (auto& [a, s] : states_.agents)
+  for (auto& [a, s] : saved_.agents)
     agents[a] = to_string(s);
   j["subscribers"] = subscribers_.size();
   return j.dump();
@@ -99,7 +99,53 @@ void risk_control::apply(const trading_state_change& x) {
 
 void risk_control::push() {
   for (auto& s : subscribers_)
-    caf::anon_send(s.handle, states_.for_agent(s.user, s.path));
+    caf::anon_send(s.handle, saved_.for_agent(s.user, s.path));
+}
+
+void risk_control::audit(const trading_state_change& x, const std::string& what) {
+  auto st = persistence::store_of(node().get());
+  if (!st)
+    return;
+  persistence::audit_record a;
+  a.actor = path();
+  a.user = x.by;
+  a.action = "risk.trading_state." + to_string(x.state);
+  a.detail = what + (x.reason.empty() ? "" : ": " + x.reason);
+  request(st, std::chrono::milliseconds{config::store_request_timeout_ms},
+          persistence::append_audit_atom_v, std::move(a))
+      .then([](uint64_t) {},
+            [this](caf::error& e) {
+              log().error("risk control: audit failed: {}", runtime::to_text(e));
+            });
+}
+
+void risk_control::next_change() {
+  if (saving_ || queue_.empty())
+    return;
+  auto [x, rp] = std::move(queue_.front());
+  queue_.pop_front();
+  saving_ = true;
+  states_ = saved_;
+  apply(x);
+  save_checkpoint_then([this, x = std::move(x), rp = std::move(rp)](const caf::error& err) mutable {
+    saving_ = false;
+    if (err) {
+      states_ = saved_;
+      rp.deliver(caf::error{agent_errc::unavailable,
+                            "trading state not changed: it could not be made durable (" +
+                                runtime::to_text(err) + ")"});
+    } else {
+      saved_ = states_;
+      auto what = x.level + (x.level == "farm" ? "" : " " + x.target) + " -> " + to_string(x.state);
+      log().warn("ALERT kill switch: {} by {}{}", what, x.by.empty() ? "?" : x.by,
+                 x.reason.empty() ? "" : " (" + x.reason + ")");
+      audit(x, what);
+      publish_description();
+      push();
+      rp.deliver(saved_);
+    }
+    next_change();
+  });
 }
 
 risk_control::behavior_type risk_control::make_behavior() {
@@ -109,44 +155,17 @@ risk_control::behavior_type risk_control::make_behavior() {
                        [&](const subscriber& s) { return s.handle.address() == msg.source; }),
         subscribers_.end());
   });
+  saved_ = states_; // restored: durable
+  publish_description();
   if (states_.farm != trading_state::active || !states_.users.empty() || !states_.agents.empty())
-    log().warn("risk control: restored trading states: {}", describe());
+    log().warn("ALERT risk control: restored trading states: {}", describe());
   return {
       [this](trading_state_change& x) -> caf::result<risk_states> {
         if (auto err = check(x))
           return err;
-        auto before = states_;
-        apply(x);
         auto rp = make_response_promise<risk_states>();
-        save_checkpoint_then([this, x, before, rp](const caf::error& err) mutable {
-          if (err) {
-            states_ = before;
-            rp.deliver(caf::error{agent_errc::unavailable,
-                                  "trading state not changed: it could not be made durable (" +
-                                      runtime::to_text(err) + ")"});
-            return;
-          }
-          auto what =
-              x.level + (x.level == "farm" ? "" : " " + x.target) + " -> " + to_string(x.state);
-          log().warn("ALERT kill switch: {} by {}{}", what, x.by.empty() ? "?" : x.by,
-                     x.reason.empty() ? "" : " (" + x.reason + ")");
-          if (auto st = persistence::store_of(node().get())) {
-            persistence::audit_record a;
-            a.actor = path();
-            a.user = x.by;
-            a.action = "risk.trading_state." + to_string(x.state);
-            a.detail = what + (x.reason.empty() ? "" : ": " + x.reason);
-            request(st, std::chrono::milliseconds{config::store_request_timeout_ms},
-                    persistence::append_audit_atom_v, std::move(a))
-                .then([](uint64_t) {},
-                      [this](caf::error& e) {
-                        log().error("risk control: audit failed: {}", runtime::to_text(e));
-                      });
-          }
-          publish_description();
-          push();
-          rp.deliver(states_);
-        });
+        queue_.emplace_back(std::move(x), rp);
+        next_change();
         return rp;
       },
       [this](risk_subscribe_atom, std::string& agent_path, std::string& user,
@@ -158,9 +177,9 @@ risk_control::behavior_type risk_control::make_behavior() {
           subscribers_.push_back(subscriber{agent_path, user, who});
           publish_description();
         }
-        return states_.for_agent(user, agent_path);
+        return saved_.for_agent(user, agent_path);
       },
-      [this](risk_states_atom) -> caf::result<risk_states> { return states_; },
+      [this](risk_states_atom) -> caf::result<risk_states> { return saved_; },
   };
 }
 

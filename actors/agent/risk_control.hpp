@@ -10,8 +10,10 @@
 // Runs on CAF's scheduler; members are touched only by the actor.
 #pragma once
 
+#include <deque>
 #include <map>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "actors/agent/agent_interfaces.hpp"
@@ -42,11 +44,22 @@ private:
     caf::actor handle;
   };
 
+  using change_promise = caf::typed_response_promise<risk_states>;
+
   caf::error check(const trading_state_change& x) const;
   void apply(const trading_state_change& x);
+  /// Applies the next queued change, one at a time, each durable before
+  /// the next starts (so a failed save rolls back only its own change).
+  void next_change();
+  void audit(const trading_state_change& x, const std::string& what);
   void push();
 
+  /// What the checkpoint being written holds.
   risk_states states_;
+  /// What is durable: what agents and readers are told.
+  risk_states saved_;
+  std::deque<std::pair<trading_state_change, change_promise>> queue_;
+  bool saving_ = false;
   std::vector<subscriber> subscribers_;
 };
 

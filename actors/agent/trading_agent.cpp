@@ -64,9 +64,24 @@ bool is_vault_refusal(const caf::error& err) {
          static_cast<vault_errc>(err.code()) != vault_errc::unavailable;
 }
 
-int64_t fee_allowance(int64_t notional, int64_t bps) {
-  auto x = static_cast<wide_int>(notional) * bps;
-  return static_cast<int64_t>((x + 9'999) / 10'000);
+// Venues round each fill's fee up: an order filled in many pieces pays up
+// to one minor unit more per piece, so the allowance rounds per unit.
+int64_t fee_allowance(int64_t price, int64_t qty, int64_t bps) {
+  auto per_unit = (static_cast<wide_int>(price) * bps + 9'999) / 10'000;
+  return static_cast<int64_t>(per_unit * qty);
+}
+
+// "<prefix><epoch>.<seq>" -> epoch (0 if it is not one of ours).
+uint64_t epoch_of(const std::string& id, const std::string& prefix) {
+  if (id.compare(0, prefix.size(), prefix) != 0)
+    return 0;
+  uint64_t x = 0;
+  for (auto i = prefix.size(); i < id.size() && id[i] != '.'; ++i) {
+    if (id[i] < '0' || id[i] > '9')
+      return 0;
+    x = x * 10 + static_cast<uint64_t>(id[i] - '0');
+  }
+  return x;
 }
 
 } // namespace
@@ -158,11 +173,14 @@ caf::error trading_agent::setup() {
       text += (text.empty() ? "" : "; ") + p.message;
     return caf::error{agent_errc::bad_parameter, text};
   }
-  strategy_ = strategy_registry::instance().make(settings_.strategy);
-  if (!strategy_)
+  auto s = strategy_registry::instance().make(settings_.strategy);
+  if (!s)
     return caf::error{agent_errc::unknown_strategy, "unknown strategy " + settings_.strategy};
-  if (auto err = strategy_->configure(settings_.strategy_params))
+  // Only a configured strategy is kept: a failed agent's checkpoint keeps
+  // the strategy state it restored, untouched.
+  if (auto err = s->configure(settings_.strategy_params))
     return err;
+  strategy_ = std::move(s);
   if (!strategy_blob_.empty()) {
     if (auto err = strategy_->restore(strategy_blob_, strategy_version_)) {
       // The trading record is intact; only the strategy's memory is lost.
@@ -222,8 +240,16 @@ void trading_agent::connect() {
 }
 
 void trading_agent::reconcile(persistence::agent_book book) {
-  // Orders placed after the last checkpoint count too.
+  // Orders placed after the last checkpoint count too, and ids go on from
+  // the newest the store has (the checkpoint may be older, or lost).
   orders_ = std::max(orders_, book.order_count);
+  for (auto& id : book.newest_ids)
+    if (auto e = epoch_of(id, prefix_); e >= epoch_) {
+      log().warn("agent {}: the store has ids of epoch {}, newer than its checkpoint's; "
+                 "continuing with epoch {}",
+                 path(), e, e + 1);
+      epoch_ = e + 1;
+    }
   book_ = position_book{};
   std::map<std::string, std::vector<const persistence::agent_fill*>> fills_of;
   for (auto& f : book.fills) {
@@ -241,6 +267,8 @@ void trading_agent::reconcile(persistence::agent_book book) {
   }
   auto now = runtime::unix_now_ms();
   for (auto& id : ids) {
+    if (open_.count(id) > 0)
+      continue; // a second pass (the first one's checkpoint failed) keeps its own
     working_order w;
     if (auto i = saved_tags_.find(id); i != saved_tags_.end())
       w.tag = i->second;
@@ -269,7 +297,7 @@ void trading_agent::reconcile(persistence::agent_book book) {
         vf.fill_id = f->fill.venue_fill_id;
         vf.client_order_id = id;
         vf.symbol = f->symbol;
-        vf.s = o.s;
+        vf.s = f->side == "buy" ? side::buy : side::sell;
         vf.price = f->fill.price;
         vf.qty = f->fill.qty;
         vf.fee = f->fill.fee;
@@ -280,14 +308,15 @@ void trading_agent::reconcile(persistence::agent_book book) {
   }
   log().info("agent {}: epoch {}, position {} from {} fills, reconciling {} orders", path(), epoch_,
              book_.position, book_.fills, open_.size());
-  reconciling_ = open_.size();
+  std::vector<std::string> todo;
+  for (auto& [id, o] : open_)
+    if (!o.is_final)
+      todo.push_back(id);
+  reconciling_ = todo.size();
   if (reconciling_ == 0) {
     reconcile_done();
     return;
   }
-  std::vector<std::string> todo;
-  for (auto& [id, o] : open_)
-    todo.push_back(id);
   for (auto& id : todo)
     reconcile_one(id);
 }
@@ -302,7 +331,8 @@ void trading_agent::reconcile_one(const std::string& coid) {
           },
           [this, coid](caf::error& err) {
             auto i = open_.find(coid);
-            if (i != open_.end() && exchange_reason(err) == exchange_errc::unknown_order) {
+            if (i != open_.end() && exchange_reason(err) == exchange_errc::unknown_order &&
+                !i->second.sending) {
               // No venue has it: never placed (or lost with the venue).
               log().info("agent {}: order {} is at no venue; closing it", path(), coid);
               i->second.is_final = true;
@@ -332,6 +362,8 @@ void trading_agent::reconcile_done() {
 
 void trading_agent::go_live() {
   phase_ = "running";
+  if (states_.effective() == trading_state::halted)
+    cancel_tagged(""); // adopted orders: the halt came before they were known
   log().info("agent {}: running {} on {} ({} at {}), position {}", path(), settings_.strategy,
              settings_.symbol, settings_.account, settings_.venue, book_.position);
   last_subscribe_ms_ = runtime::unix_now_ms();
@@ -449,8 +481,7 @@ void trading_agent::place(const strategy_order& o, int64_t tick_ns) {
   auto r = vault_op_request(vault_op::reserve, "reserve:" + coid, coid);
   if (buy) {
     r.asset = settings_.quote;
-    r.amount = static_cast<int64_t>(notional) +
-               fee_allowance(static_cast<int64_t>(notional), settings_.fee_bps);
+    r.amount = static_cast<int64_t>(notional) + fee_allowance(price, o.qty, settings_.fee_bps);
   } else {
     r.asset = settings_.base;
     r.amount = o.qty;
@@ -487,27 +518,43 @@ void trading_agent::send_order(const std::string& coid) {
   r.type = order_type::limit;
   r.price = o.price;
   r.qty = o.qty;
+  if (states_.effective() == trading_state::halted) {
+    // Halted while its reservation was being made: never sent.
+    reject("halted", "trading was halted (" + states_.source() + ") before " + coid + " was sent");
+    o.is_final = true;
+    o.state = order_state::rejected;
+    maybe_release(coid);
+    return;
+  }
   o.placed = true;
+  o.sending = true;
   ++orders_;
   request(session_, std::chrono::milliseconds{agent_order_timeout_ms}, r)
-      .then([this](order_report& rep) { on_report(rep); },
-            [this, coid](caf::error& err) {
-              auto k = open_.find(coid);
-              if (k == open_.end())
-                return;
-              auto reason = exchange_reason(err);
-              if (reason == exchange_errc::order_unknown || err == caf::sec::request_timeout ||
-                  reason == exchange_errc::timeout) {
-                // It may be working: its status tells (polled).
-                k->second.state = order_state::unknown;
-                note_error("placing " + coid, err);
-                return;
-              }
-              reject(runtime::code_name(err), runtime::message_of(err));
-              k->second.is_final = true;
-              k->second.state = order_state::rejected;
-              maybe_release(coid);
-            });
+      .then(
+          [this, coid](order_report& rep) {
+            if (auto k = open_.find(coid); k != open_.end())
+              k->second.sending = false;
+            on_report(rep);
+          },
+          [this, coid](caf::error& err) {
+            auto k = open_.find(coid);
+            if (k == open_.end())
+              return;
+            k->second.sending = false;
+            auto reason = exchange_reason(err);
+            // No answer, or the session died with it: it may be working.
+            if (reason == exchange_errc::order_unknown || err == caf::sec::request_timeout ||
+                err == caf::sec::request_receiver_down || reason == exchange_errc::timeout) {
+              // It may be working: its status tells (polled).
+              k->second.state = order_state::unknown;
+              note_error("placing " + coid, err);
+              return;
+            }
+            reject(runtime::code_name(err), runtime::message_of(err));
+            k->second.is_final = true;
+            k->second.state = order_state::rejected;
+            maybe_release(coid);
+          });
 }
 
 void trading_agent::cancel_tagged(const std::string& tag) {
@@ -681,7 +728,7 @@ void trading_agent::poll(const std::string& coid) {
               auto k = open_.find(coid);
               if (k == open_.end())
                 return;
-              if (exchange_reason(err) == exchange_errc::unknown_order) {
+              if (exchange_reason(err) == exchange_errc::unknown_order && !k->second.sending) {
                 log().warn("agent {}: order {} is known to no venue; closing it", path(), coid);
                 k->second.is_final = true;
                 k->second.state = order_state::cancelled;
@@ -750,10 +797,14 @@ void trading_agent::beat() {
     strategy_->on_timer(ctx);
     run_strategy(ctx);
     std::vector<std::string> ask;
+    auto halted = states_.effective() == trading_state::halted;
     for (auto& [id, o] : open_) {
       if (o.is_final || !o.placed)
         continue;
-      if (o.ioc && (o.state == order_state::open || o.state == order_state::partially_filled))
+      // While halted, every beat cancels again what is still working (a
+      // cancel can miss an order the session had not sent yet).
+      if (halted ||
+          (o.ioc && (o.state == order_state::open || o.state == order_state::partially_filled)))
         cancel_order(id);
       if (now - o.last_news_ms >= settings_.poll_ms)
         ask.push_back(id);
@@ -795,6 +846,7 @@ void trading_agent::beat() {
 void trading_agent::reject(const std::string& reason, const std::string& text) {
   ++rejected_;
   ++rejections_[reason];
+  last_rejection_ = reason + ": " + text;
   dirty_ = true;
   log().debug("agent {}: order refused ({}): {}", path(), reason, text);
 }
@@ -825,6 +877,7 @@ agent_status trading_agent::status() const {
   x.fills = static_cast<uint64_t>(book_.fills);
   x.rejected = rejected_;
   x.rejections = rejections_;
+  x.last_rejection = last_rejection_;
   for (auto& [id, o] : open_)
     if (!o.is_final)
       ++x.open_orders;
@@ -857,6 +910,7 @@ std::string trading_agent::describe() const {
   j["fills"] = x.fills;
   j["rejected"] = x.rejected;
   j["rejections"] = x.rejections;
+  j["last_rejection"] = x.last_rejection;
   j["open_orders"] = x.open_orders;
   j["position"] = x.position;
   j["average_price"] = x.average_price;
@@ -866,6 +920,7 @@ std::string trading_agent::describe() const {
   j["mark"] = tick_.mid();
   j["errors_per_min"] = x.errors_per_min;
   j["heartbeat_ms"] = x.heartbeat_ms;
+  j["timer_ms"] = settings_.timer_ms;
   j["epoch"] = x.epoch;
   j["tick_to_fill_p50_us"] = x.tick_to_fill_p50_us;
   j["tick_to_fill_p99_us"] = x.tick_to_fill_p99_us;

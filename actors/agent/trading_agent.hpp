@@ -91,6 +91,9 @@ private:
     bool is_final = false;
     bool cancel_sent = false;
     bool releasing = false;
+    /// This incarnation's request placing it is still unanswered: no
+    /// "unknown order" closes it meanwhile.
+    bool sending = false;
     int pending_settles = 0;
     std::string venue;
     std::set<std::string> fills_seen;
@@ -161,6 +164,7 @@ private:
 
   // Live.
   std::string phase_ = "starting";
+  std::string last_rejection_;
   std::string failure_;
   exchange_session_actor session_;
   vault_actor vault_;

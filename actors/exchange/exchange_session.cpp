@@ -195,8 +195,12 @@ exchange_session::behavior_type exchange_session::make_behavior() {
           // that restarted adopts its orders by asking about them.
           if (auto asker = caf::actor_cast<caf::actor>(current_sender()))
             i->second.owner = std::move(asker);
-          if (i->second.at == phase::recording || i->second.at == phase::queued) {
-            // Not sent yet: no venue can know it, and it may still go out.
+          auto at = i->second.at;
+          if (at == phase::recording || at == phase::queued || at == phase::resolving ||
+              at == phase::waiting) {
+            // Not sent yet (pending), or being settled by the session itself
+            // (unknown: it may still be sent again): a venue's "never saw it"
+            // would be no answer about this order's future.
             order_report rep;
             rep.client_order_id = id;
             rep.account = account_;
@@ -204,7 +208,8 @@ exchange_session::behavior_type exchange_session::make_behavior() {
             rep.symbol = i->second.req.symbol;
             rep.s = i->second.req.s;
             rep.qty = i->second.req.qty;
-            rep.state = order_state::pending;
+            rep.state = at == phase::recording || at == phase::queued ? order_state::pending
+                                                                      : order_state::unknown;
             return rep;
           }
         }
@@ -659,11 +664,18 @@ void exchange_session::send_failed(const std::string& id, const caf::error& err)
 
 void exchange_session::query_venues(std::string id, std::vector<std::string> where, size_t k,
                                     report_promise rp) {
-  while (k < where.size() && !handle(where[k]))
-    ++k;
+  if (k < where.size() && !handle(where[k])) {
+    // A venue that cannot be asked might hold it: "unknown_order" would be
+    // a guess, and callers release money on it.
+    rp.deliver(fail(exchange_errc::disconnected, "venue " + where[k] +
+                                                     " is not reachable to say "
+                                                     "whether it has order " +
+                                                     id));
+    return;
+  }
   if (k >= where.size()) {
-    rp.deliver(fail(exchange_errc::unknown_order,
-                    "no reachable venue of " + account_ + " knows order " + id));
+    rp.deliver(
+        fail(exchange_errc::unknown_order, "no venue of " + account_ + " knows order " + id));
     return;
   }
   auto h = handle(where[k]);

@@ -109,6 +109,10 @@ name = "bob"
   [[user.account]]
   id = "acct2"
   opening_balance = { USD = 1_000_000, BTC = 1_000 }
+  [[user.agent]]
+  id = "t2"
+  kind = "trading_agent"
+  params = { strategy = "script", script = "t2", venue = "sim-a", account = "acct2", symbol = "BTC-USD", timer = "20ms", order_rate = "2/min" }
 )";
 
 class trading_agent_test : public exchange_fixture {
@@ -265,6 +269,16 @@ TEST_F(trading_agent_test, each_risk_rule_refuses_with_its_reason) {
   ASSERT_TRUE(eventually([&] { return status().open_orders == 0; }));
   queue_order("t1", side::sell, 100, 51, "pos"); // |position| would pass 50
   ASSERT_TRUE(eventually([&] { return status().rejections["position_limit"] == 1u; }));
+  EXPECT_NE(status().last_rejection.find("position_limit: "), std::string::npos)
+      << status().last_rejection;
+  // ORDER_RATE_LIMIT (bob's agent: 2 per minute).
+  for (int i = 0; i < 3; ++i)
+    queue_order("t2", side::buy, 10, 1, "r" + std::to_string(i));
+  ASSERT_TRUE(eventually([&] { return status("/user/bob/t2").rejected == 1; }));
+  auto t2 = status("/user/bob/t2");
+  EXPECT_EQ(t2.rejections["order_rate"], 1u);
+  EXPECT_EQ(t2.open_orders, 2);
+  EXPECT_NE(t2.last_rejection.find("order_rate: "), std::string::npos) << t2.last_rejection;
   // Refused or cancelled orders leave nothing reserved.
   ASSERT_TRUE(eventually([&] { return open_reservations("acct1") == 0; }));
   EXPECT_EQ(holding("acct1", "USD"), held(1'000'000, 0));
@@ -379,6 +393,24 @@ TEST_F(trading_agent_test, a_restarted_node_resumes_position_orders_and_sequence
   ASSERT_TRUE(eventually([&] { return status().open_orders == 0; }, std::chrono::seconds{10}));
   ASSERT_TRUE(eventually([&] { return open_reservations("acct1") == 0; }));
   EXPECT_EQ(position_in_db(), 2);
+}
+
+TEST_F(trading_agent_test, a_lost_checkpoint_never_makes_an_order_id_come_back) {
+  queue_order("t1", side::buy, 10, 1, "a");
+  ASSERT_TRUE(eventually([&] { return status().open_orders == 1; }));
+  queue_cancel("t1", "");
+  ASSERT_TRUE(eventually([&] { return status().open_orders == 0; }));
+  stop();
+  {
+    SQLite::Database db{db_, SQLite::OPEN_READWRITE};
+    db.exec("DELETE FROM checkpoints WHERE path = '/user/alice/t1'");
+  }
+  start_farm();
+  EXPECT_GE(status().epoch, 2u); // from the store's newest id, not from 0
+  queue_order("t1", side::buy, 10, 1, "b");
+  ASSERT_TRUE(eventually([&] { return orders_in_db() == 2; }));
+  EXPECT_EQ(status().open_orders, 1);
+  EXPECT_EQ(status().rejected, 0u);
 }
 
 TEST_F(trading_agent_test, the_eleventh_agent_of_a_user_is_refused_naming_the_limit) {
