@@ -331,16 +331,8 @@ void trading_agent::reconcile_one(const std::string& coid) {
           },
           [this, coid](caf::error& err) {
             auto i = open_.find(coid);
-            if (i != open_.end() && exchange_reason(err) == exchange_errc::unknown_order &&
-                !i->second.sending) {
-              // No venue has it: never placed (or lost with the venue).
-              log().info("agent {}: order {} is at no venue; closing it", path(), coid);
-              i->second.is_final = true;
-              i->second.state = order_state::cancelled;
-              maybe_release(coid);
-            } else if (i != open_.end()) {
+            if (i != open_.end() && !close_if_unknown(coid, err))
               note_error("reconciling order " + coid, err);
-            }
             if (--reconciling_ == 0)
               reconcile_done();
           });
@@ -717,6 +709,19 @@ void trading_agent::maybe_release(const std::string& coid) {
           });
 }
 
+bool trading_agent::close_if_unknown(const std::string& coid, const caf::error& err) {
+  auto i = open_.find(coid);
+  if (i == open_.end() || exchange_reason(err) != exchange_errc::unknown_order || i->second.sending)
+    return false;
+  // Every venue that might hold it says it never saw it: never placed, or
+  // lost with a venue that restarted. Nothing more can fill.
+  log().warn("agent {}: order {} is known to no venue; closing it", path(), coid);
+  i->second.is_final = true;
+  i->second.state = order_state::cancelled;
+  maybe_release(coid);
+  return true;
+}
+
 void trading_agent::poll(const std::string& coid) {
   auto i = open_.find(coid);
   if (i == open_.end() || !session_)
@@ -728,14 +733,8 @@ void trading_agent::poll(const std::string& coid) {
               auto k = open_.find(coid);
               if (k == open_.end())
                 return;
-              if (exchange_reason(err) == exchange_errc::unknown_order && !k->second.sending) {
-                log().warn("agent {}: order {} is known to no venue; closing it", path(), coid);
-                k->second.is_final = true;
-                k->second.state = order_state::cancelled;
-                maybe_release(coid);
-                return;
-              }
-              note_error("asking about " + coid, err);
+              if (!close_if_unknown(coid, err))
+                note_error("asking about " + coid, err);
             });
 }
 

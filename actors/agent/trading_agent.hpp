@@ -129,6 +129,9 @@ private:
   void settle(pending_settle ps);
   void maybe_release(const std::string& coid);
   void poll(const std::string& coid);
+  /// Closes an order the session says no venue knows (and releases its
+  /// reservation); false if `err` says anything else.
+  bool close_if_unknown(const std::string& coid, const caf::error& err);
   void on_top(const book_top& top);
   void on_states(const trading_states& x);
   void beat();

@@ -161,8 +161,16 @@ protected:
     c.state = s;
     c.reason = "test";
     c.by = "tester";
-    return test::ask<actors::risk_states>(
+    auto x = test::ask<actors::risk_states>(
         node_->system(), caf::actor_cast<actors::risk_control_actor>(e->handle()), c);
+    if (!x)
+      return x;
+    // The change reaches the agent as its own message: wait for it, so
+    // that the next order meets the new state.
+    auto want = x->for_agent("alice", "/user/alice/t1").effective();
+    if (!eventually([&] { return status().trading == want; }))
+      ADD_FAILURE() << "the agent did not get trading state " << actors::to_string(want);
+    return x;
   }
 
   static std::pair<int64_t, int64_t> held(int64_t available, int64_t reserved) {
@@ -214,10 +222,10 @@ protected:
   }
 
   void TearDown() override {
+    exchange_fixture::TearDown(); // first: agents' timers take the board's lock
     std::lock_guard<std::mutex> guard{board().mtx};
     board().orders.clear();
     board().cancels.clear();
-    exchange_fixture::TearDown();
   }
 };
 
@@ -299,7 +307,8 @@ TEST_F(trading_agent_test, the_vault_refuses_what_the_account_cannot_pay_and_not
 
 TEST_F(trading_agent_test, the_kill_switch_works_at_each_level) {
   queue_order("t1", side::buy, 10, 2, "rest");
-  ASSERT_TRUE(eventually([&] { return status().open_orders == 1; }));
+  // Working at the venue (not only reserved) when the switch is thrown.
+  ASSERT_TRUE(eventually([&] { return status().orders == 1 && orders_in_db() == 1; }));
   // Farm-wide HALTED: working orders are cancelled, new ones refused.
   ASSERT_TRUE(set_state("farm", "", actors::trading_state::halted));
   ASSERT_TRUE(eventually([&] { return status().open_orders == 0; }));
