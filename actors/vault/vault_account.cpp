@@ -156,8 +156,10 @@ void vault_account::restore(persistence::vault_account_data& data) {
   user_ = data.account.user;
   for (auto& b : data.balances)
     holdings_[b.asset] = holding{b.available, b.reserved};
-  for (auto& r : data.reservations)
+  for (auto& r : data.reservations) {
     reservations_[r.id] = reservation{r.asset, r.amount, r.remaining, r.state, r.created_at_ms};
+    open_reservations_ += r.state == "open" ? 1 : 0;
+  }
   std::vector<std::string> pending;
   for (auto& row : data.ops) {
     if (row.outcome == "pending") {
@@ -362,6 +364,7 @@ caf::result<vault_reply> vault_account::handle(vault_request& r, bool credit) {
     h.reserved += r.amount;
     auto created = now_ms();
     reservations_[r.reservation] = reservation{r.asset, r.amount, r.amount, "open", created};
+    ++open_reservations_;
     w.op = make_row(r, key, opname);
     w.op.outcome = "applied";
     w.txn.kind = "reserve";
@@ -393,6 +396,7 @@ caf::result<vault_reply> vault_account::handle(vault_request& r, bool credit) {
       h.available += rest;
       res.remaining = 0;
       res.state = "released";
+      --open_reservations_;
       w.op = make_row(r, key, opname);
       w.op.asset = asset;
       w.op.amount = rest;
@@ -417,8 +421,10 @@ caf::result<vault_reply> vault_account::handle(vault_request& r, bool credit) {
       if (net > 0)
         hold(r.credit_asset).available += net;
       res.remaining -= r.amount;
-      if (res.remaining == 0)
+      if (res.remaining == 0) {
         res.state = "settled";
+        --open_reservations_;
+      }
       w.op = make_row(r, key, opname);
       w.op.asset = asset;
       w.op.outcome = "applied";
@@ -750,10 +756,7 @@ std::string vault_account::describe() const {
   auto& holdings = j["holdings"] = nlohmann::json::object();
   for (auto& [asset, h] : holdings_)
     holdings[asset] = {{"available", h.available}, {"reserved", h.reserved}};
-  size_t open = 0;
-  for (auto& [id, r] : reservations_)
-    open += r.state == "open" ? 1 : 0;
-  j["open_reservations"] = open;
+  j["open_reservations"] = open_reservations_;
   j["pending_transfers"] = transfers_.size();
   j["writes_in_flight"] = in_flight_.size();
   j["remembered_keys"] = results_.size();

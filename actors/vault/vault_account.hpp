@@ -131,6 +131,9 @@ private:
   int64_t request_timeout_ms_;
   std::map<std::string, holding> holdings_;
   std::unordered_map<std::string, reservation> reservations_;
+  /// Reservations in state "open" (describe() runs after every operation:
+  /// counting them there cost O(reservations) per operation).
+  size_t open_reservations_ = 0;
   /// Final results by scoped key, within the idempotency window.
   std::unordered_map<std::string, persistence::vault_op_record> results_;
   /// (created_at, key) of results_, oldest first, for expiry.
