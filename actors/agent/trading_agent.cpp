@@ -224,6 +224,21 @@ void trading_agent::connect() {
       .then(
           [this](trading_states& x) {
             on_states(x);
+            check_account();
+          },
+          [this](caf::error& err) {
+            note_error("subscribing to the risk control", err);
+            phase_ = "starting";
+          });
+}
+
+void trading_agent::check_account() {
+  // The account may not be open yet (a farm's accounts are opened once its
+  // tree runs): wait for it rather than count refusals.
+  request(vault_, std::chrono::milliseconds{agent_request_timeout_ms},
+          vault_op_request(vault_op::balance, "", ""))
+      .then(
+          [this](vault_reply&) {
             persistence::agent_book_query q{path(), settings_.account, prefix_};
             request(store_, std::chrono::milliseconds{agent_request_timeout_ms},
                     persistence::load_agent_book_atom_v, q)
@@ -234,8 +249,15 @@ void trading_agent::connect() {
                       });
           },
           [this](caf::error& err) {
-            note_error("subscribing to the risk control", err);
-            phase_ = "starting";
+            phase_ = "starting"; // asked again at the next beat
+            if (err.category() == caf::atom("tfvault") &&
+                static_cast<vault_errc>(err.code()) == vault_errc::unknown_account) {
+              if (connect_attempts_++ % 10 == 0)
+                log().info("agent {}: waiting for account {} to be opened", path(),
+                           settings_.account);
+              return;
+            }
+            note_error("looking up account " + settings_.account, err);
           });
 }
 

@@ -111,6 +111,7 @@ private:
   // -- start-up ------------------------------------------------------------
   caf::error setup();
   void connect();
+  void check_account();
   void reconcile(persistence::agent_book book);
   void reconcile_one(const std::string& coid);
   void reconcile_done();
