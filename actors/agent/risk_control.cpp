@@ -131,6 +131,9 @@ void risk_control::next_change() {
     saving_ = false;
     if (err) {
       states_ = saved_;
+      // A checkpoint taken meanwhile may hold the refused change: write
+      // the durable state again.
+      save_checkpoint();
       rp.deliver(caf::error{agent_errc::unavailable,
                             "trading state not changed: it could not be made durable (" +
                                 runtime::to_text(err) + ")"});

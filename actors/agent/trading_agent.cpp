@@ -217,6 +217,7 @@ void trading_agent::connect() {
   }
   session_ = caf::actor_cast<exchange_session_actor>(session);
   vault_ = caf::actor_cast<vault_actor>(vault);
+  risk_ = risk;
   phase_ = "reconciling";
   request(caf::actor_cast<risk_control_actor>(risk),
           std::chrono::milliseconds{agent_request_timeout_ms}, risk_subscribe_atom_v, path(), user_,
@@ -307,6 +308,7 @@ void trading_agent::reconcile(persistence::agent_book book) {
       // be in the session's queue, which the status query below settles.
       w.placed = true;
     }
+    w.ioc = !id.empty() && id.back() == 'm';
     w.last_news_ms = now;
     open_[id] = std::move(w);
     auto& o = open_[id];
@@ -481,7 +483,10 @@ void trading_agent::place(const strategy_order& o, int64_t tick_ns) {
   auto now = runtime::unix_now_ms();
   if (auto err = gate_.check(o.s, price, o.qty, exposure(), states_, now))
     return reject(runtime::code_name(err), runtime::message_of(err));
-  auto coid = prefix_ + std::to_string(epoch_) + "." + std::to_string(next_seq_++);
+  // A trailing "m" marks a market order, so that a restarted agent still
+  // cancels its unfilled rest.
+  auto coid =
+      prefix_ + std::to_string(epoch_) + "." + std::to_string(next_seq_++) + (ioc ? "m" : "");
   dirty_ = true;
   working_order w;
   w.tag = o.tag;
@@ -814,6 +819,20 @@ void trading_agent::beat() {
     if (auto e = node()->registry().find(gateway_path))
       if (auto h = caf::actor_cast<vault_actor>(e->handle()))
         vault_ = h;
+    if (auto e = node()->registry().find(risk_control_path)) {
+      auto h = e->handle();
+      if (h && h != risk_) {
+        risk_ = h;
+        request(caf::actor_cast<risk_control_actor>(h),
+                std::chrono::milliseconds{agent_request_timeout_ms}, risk_subscribe_atom_v, path(),
+                user_, caf::actor_cast<caf::actor>(this))
+            .then([this](trading_states& x) { on_states(x); },
+                  [this](caf::error& err) {
+                    risk_ = caf::actor{}; // subscribe again at the next beat
+                    note_error("subscribing to the risk control", err);
+                  });
+      }
+    }
     auto ctx = make_context();
     strategy_->on_timer(ctx);
     run_strategy(ctx);

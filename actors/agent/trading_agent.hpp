@@ -172,6 +172,9 @@ private:
   std::string failure_;
   exchange_session_actor session_;
   vault_actor vault_;
+  /// The risk control subscribed to (a new incarnation is subscribed to
+  /// again: it does not remember subscribers).
+  caf::actor risk_;
   persistence::store_actor store_;
   std::map<std::string, working_order> open_;
   std::vector<pending_settle> settle_retry_;

@@ -196,11 +196,12 @@ exchange_session::behavior_type exchange_session::make_behavior() {
           if (auto asker = caf::actor_cast<caf::actor>(current_sender()))
             i->second.owner = std::move(asker);
           auto at = i->second.at;
-          if (at == phase::recording || at == phase::queued || at == phase::resolving ||
-              at == phase::waiting) {
+          if (at == phase::recording || at == phase::queued || at == phase::resolving) {
             // Not sent yet (pending), or being settled by the session itself
             // (unknown: it may still be sent again): a venue's "never saw it"
-            // would be no answer about this order's future.
+            // would be no answer about this order's future. (A waiting order,
+            // whose resolution ran out, is asked about below: an answer
+            // settles it.)
             order_report rep;
             rep.client_order_id = id;
             rep.account = account_;
@@ -792,8 +793,9 @@ void exchange_session::finish(const std::string& id, order_report& rep) {
   e.at = phase::done;
   e.timer_gen = ++next_gen_; // answers still on their way are stale now
   e.last = rep;
-  record_status(id, e);
+  // Fills before the status: a final status is never durable without them.
   record_fills(rep);
+  record_status(id, e);
   auto waiters = std::move(e.waiters);
   e.waiters.clear();
   // Nobody waits for this answer (an order settled long after its caller

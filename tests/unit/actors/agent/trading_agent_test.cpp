@@ -338,6 +338,20 @@ TEST_F(trading_agent_test, the_kill_switch_works_at_each_level) {
   EXPECT_FALSE(set_state("galaxy", "", actors::trading_state::halted));
 }
 
+TEST_F(trading_agent_test, a_restarted_risk_control_still_reaches_the_agents) {
+  auto risk = node_->context().registry().find(actors::risk_control_path);
+  ASSERT_TRUE(risk);
+  auto before = risk->handle();
+  caf::anon_send(before, runtime::crash_request{"test: risk control crash"});
+  ASSERT_TRUE(eventually([&] {
+    auto now = node_->context().registry().find(actors::risk_control_path)->handle();
+    return now && now != before;
+  }));
+  // set_state waits until the agent reports the new state.
+  ASSERT_TRUE(set_state("farm", "", actors::trading_state::halted));
+  EXPECT_EQ(status().state, "halted");
+}
+
 TEST_F(trading_agent_test, a_halt_survives_a_restart_of_the_node) {
   ASSERT_TRUE(set_state("user", "alice", actors::trading_state::halted));
   restart_farm();
