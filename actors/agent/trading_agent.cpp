@@ -217,19 +217,26 @@ void trading_agent::connect() {
   }
   session_ = caf::actor_cast<exchange_session_actor>(session);
   vault_ = caf::actor_cast<vault_actor>(vault);
-  risk_ = risk;
   phase_ = "reconciling";
+  subscribe_risk(risk, [this] { check_account(); });
+}
+
+void trading_agent::subscribe_risk(caf::actor risk, std::function<void()> then) {
+  risk_ = risk;
   request(caf::actor_cast<risk_control_actor>(risk),
           std::chrono::milliseconds{agent_request_timeout_ms}, risk_subscribe_atom_v, path(), user_,
           caf::actor_cast<caf::actor>(this))
       .then(
-          [this](trading_states& x) {
+          [this, then](trading_states& x) {
             on_states(x);
-            check_account();
+            if (then)
+              then();
           },
           [this](caf::error& err) {
             note_error("subscribing to the risk control", err);
-            phase_ = "starting";
+            risk_ = caf::actor{}; // subscribed again at the next beat
+            if (phase_ == "reconciling")
+              phase_ = "starting";
           });
 }
 
@@ -821,17 +828,8 @@ void trading_agent::beat() {
         vault_ = h;
     if (auto e = node()->registry().find(risk_control_path)) {
       auto h = e->handle();
-      if (h && h != risk_) {
-        risk_ = h;
-        request(caf::actor_cast<risk_control_actor>(h),
-                std::chrono::milliseconds{agent_request_timeout_ms}, risk_subscribe_atom_v, path(),
-                user_, caf::actor_cast<caf::actor>(this))
-            .then([this](trading_states& x) { on_states(x); },
-                  [this](caf::error& err) {
-                    risk_ = caf::actor{}; // subscribe again at the next beat
-                    note_error("subscribing to the risk control", err);
-                  });
-      }
+      if (h && h != risk_)
+        subscribe_risk(h, nullptr);
     }
     auto ctx = make_context();
     strategy_->on_timer(ctx);

@@ -29,6 +29,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <set>
@@ -112,6 +113,9 @@ private:
   caf::error setup();
   void connect();
   void check_account();
+  /// Subscribes to (a new incarnation of) the risk control; `then` runs
+  /// once the trading states are known.
+  void subscribe_risk(caf::actor risk, std::function<void()> then);
   void reconcile(persistence::agent_book book);
   void reconcile_one(const std::string& coid);
   void reconcile_done();
