@@ -1,0 +1,169 @@
+#include "runtime/metric_registry.hpp"
+
+#include <sstream>
+
+namespace tfarm::runtime {
+
+namespace {
+
+std::string escape_label(const std::string& x) {
+  std::string out;
+  for (auto c : x) {
+    if (c == '\\')
+      out += "\\\\";
+    else if (c == '"')
+      out += "\\\"";
+    else if (c == '\n')
+      out += "\\n";
+    else
+      out += c;
+  }
+  return out;
+}
+
+std::string escape_help(const std::string& x) {
+  std::string out;
+  for (auto c : x) {
+    if (c == '\\')
+      out += "\\\\";
+    else if (c == '\n')
+      out += "\\n";
+    else
+      out += c;
+  }
+  return out;
+}
+
+std::string label_text(const metric_labels& labels, const std::string& extra_key = {},
+                       const std::string& extra_value = {}) {
+  if (labels.empty() && extra_key.empty())
+    return {};
+  std::string out = "{";
+  auto first = true;
+  for (auto& [k, v] : labels) {
+    out += (first ? "" : ",") + k + "=\"" + escape_label(v) + "\"";
+    first = false;
+  }
+  if (!extra_key.empty())
+    out += (first ? "" : ",") + extra_key + "=\"" + extra_value + "\"";
+  return out + "}";
+}
+
+const char* type_name(metric_type t) {
+  switch (t) {
+  case metric_type::counter:
+    return "counter";
+  case metric_type::gauge:
+    return "gauge";
+  case metric_type::summary:
+    return "summary";
+  }
+  return "untyped";
+}
+
+} // namespace
+
+void summary_metric::observe(int64_t x) {
+  std::lock_guard<std::mutex> guard{mtx_};
+  hist_.record(x);
+  sum_ += x;
+}
+
+summary_metric::snapshot summary_metric::read() const {
+  std::lock_guard<std::mutex> guard{mtx_};
+  return snapshot{hist_.count(), sum_, hist_.quantile(0.5), hist_.quantile(0.95),
+                  hist_.quantile(0.99)};
+}
+
+bool metric_registry::valid_name(const std::string& x, bool label) {
+  if (x.empty())
+    return false;
+  for (size_t i = 0; i < x.size(); ++i) {
+    auto c = x[i];
+    auto alpha =
+        (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_' || (!label && c == ':');
+    auto digit = c >= '0' && c <= '9';
+    if (!(alpha || (i > 0 && digit)))
+      return false;
+  }
+  // Label names starting with "__" are reserved by Prometheus.
+  return !(label && x.compare(0, 2, "__") == 0);
+}
+
+metric_registry::family* metric_registry::family_for(const std::string& name,
+                                                     const std::string& help, metric_type type,
+                                                     const metric_labels& labels) {
+  if (!valid_name(name))
+    return nullptr;
+  for (auto& [k, v] : labels)
+    if (!valid_name(k, true) || (type == metric_type::summary && k == "quantile"))
+      return nullptr;
+  auto [i, added] = families_.try_emplace(name);
+  if (added) {
+    i->second.type = type;
+    i->second.help = help;
+  } else if (i->second.type != type) {
+    return nullptr;
+  }
+  return &i->second;
+}
+
+counter_metric* metric_registry::counter(const std::string& name, const std::string& help,
+                                         const metric_labels& labels) {
+  std::lock_guard<std::mutex> guard{mtx_};
+  auto f = family_for(name, help, metric_type::counter, labels);
+  if (f == nullptr)
+    return nullptr;
+  auto& slot = f->counters[labels];
+  if (!slot)
+    slot = std::make_unique<counter_metric>();
+  return slot.get();
+}
+
+gauge_metric* metric_registry::gauge(const std::string& name, const std::string& help,
+                                     const metric_labels& labels) {
+  std::lock_guard<std::mutex> guard{mtx_};
+  auto f = family_for(name, help, metric_type::gauge, labels);
+  if (f == nullptr)
+    return nullptr;
+  auto& slot = f->gauges[labels];
+  if (!slot)
+    slot = std::make_unique<gauge_metric>();
+  return slot.get();
+}
+
+summary_metric* metric_registry::summary(const std::string& name, const std::string& help,
+                                         const metric_labels& labels) {
+  std::lock_guard<std::mutex> guard{mtx_};
+  auto f = family_for(name, help, metric_type::summary, labels);
+  if (f == nullptr)
+    return nullptr;
+  auto& slot = f->summaries[labels];
+  if (!slot)
+    slot = std::make_unique<summary_metric>();
+  return slot.get();
+}
+
+std::string metric_registry::render_prometheus() const {
+  std::lock_guard<std::mutex> guard{mtx_};
+  std::ostringstream out;
+  for (auto& [name, f] : families_) {
+    out << "# HELP " << name << ' ' << escape_help(f.help) << '\n';
+    out << "# TYPE " << name << ' ' << type_name(f.type) << '\n';
+    for (auto& [labels, c] : f.counters)
+      out << name << label_text(labels) << ' ' << c->value() << '\n';
+    for (auto& [labels, g] : f.gauges)
+      out << name << label_text(labels) << ' ' << g->value() << '\n';
+    for (auto& [labels, s] : f.summaries) {
+      auto x = s->read();
+      out << name << label_text(labels, "quantile", "0.5") << ' ' << x.p50 << '\n';
+      out << name << label_text(labels, "quantile", "0.95") << ' ' << x.p95 << '\n';
+      out << name << label_text(labels, "quantile", "0.99") << ' ' << x.p99 << '\n';
+      out << name << "_sum" << label_text(labels) << ' ' << x.sum << '\n';
+      out << name << "_count" << label_text(labels) << ' ' << x.count << '\n';
+    }
+  }
+  return out.str();
+}
+
+} // namespace tfarm::runtime
