@@ -46,6 +46,9 @@ constexpr int64_t shutdown_watchdog_slack_ms = 2'000;
 /// How often the main loop looks at signals, the clock and the root.
 constexpr int64_t run_poll_interval_ms = 100;
 
+/// Longest `run` waits for the venue directory to report the port it bound.
+constexpr int64_t directory_bind_wait_ms = 10'000;
+
 /// Time an audit record written at start or stop may take.
 constexpr int64_t lifecycle_audit_timeout_ms = 5'000;
 
@@ -193,11 +196,24 @@ int run_node(const run_options& opts) {
             << restored << " checkpoints loaded):\n"
             << runtime::render_tree(node.context().registry().query("/"));
   if (auto dir = node.context().registry().find("/exchanges/directory")) {
-    // The port actually bound (the file may say 0: any free port).
-    auto state = nlohmann::json::parse(dir->snapshot().state_json, nullptr, false);
-    if (state.is_object() && state.value("port", 0) != 0)
-      std::cout << "Offering venues to other nodes on " << state.value("host", std::string{}) << ":"
-                << state.value("port", 0) << ".\n";
+    // The port actually bound (the file may say 0: any free port). The
+    // directory binds on its own thread, possibly after the tree reported
+    // started: wait for it, bounded.
+    auto deadline =
+        std::chrono::steady_clock::now() + std::chrono::milliseconds{directory_bind_wait_ms};
+    for (;;) {
+      auto state = nlohmann::json::parse(dir->snapshot().state_json, nullptr, false);
+      if (state.is_object() && state.value("port", 0) != 0) {
+        std::cout << "Offering venues to other nodes on " << state.value("host", std::string{})
+                  << ":" << state.value("port", 0) << ".\n";
+        break;
+      }
+      if (std::chrono::steady_clock::now() >= deadline || !dir->alive()) {
+        log().warn("the venue directory has not reported its port; see the log");
+        break;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds{run_poll_interval_ms / 10});
+    }
   }
   if (run_for)
     std::cout << "Running for " << config::format_duration(*run_for)
