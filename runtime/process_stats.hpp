@@ -1,0 +1,47 @@
+// The process's CPU and memory use, read from /proc, as the monitor's
+// `cpu_pct` and `memory_pct` (the runbook's > 70 / 90 % and > 70 / 85 %).
+//
+// CPU % is over the interval between two samples, of all cores (100 % =
+// every core busy); memory % is the resident set over the machine's total
+// memory. Integers only. Parsing is separate from reading so that it is
+// tested on fixed text. Thread-safe: no shared state.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+
+namespace tfarm::runtime {
+
+struct process_sample {
+  /// utime + stime of the process, in clock ticks.
+  uint64_t cpu_ticks = 0;
+  /// Resident set, bytes.
+  uint64_t rss_bytes = 0;
+  /// The machine's memory, bytes.
+  uint64_t total_bytes = 0;
+  /// Monotonic time of the sample, nanoseconds.
+  int64_t at_ns = 0;
+};
+
+/// utime + stime from the text of /proc/<pid>/stat (the command name may
+/// hold spaces and parentheses).
+std::optional<uint64_t> parse_proc_stat_cpu(const std::string& stat);
+
+/// VmRSS from the text of /proc/<pid>/status, bytes.
+std::optional<uint64_t> parse_status_rss(const std::string& status);
+
+/// MemTotal from the text of /proc/meminfo, bytes.
+std::optional<uint64_t> parse_meminfo_total(const std::string& meminfo);
+
+/// Reads this process's sample (nullopt where /proc is not there).
+std::optional<process_sample> read_process_sample();
+
+/// CPU use between two samples, percent of all cores (0 if no time passed).
+int64_t cpu_pct(const process_sample& before, const process_sample& after, int64_t ticks_per_s,
+                int64_t cores);
+
+/// Resident memory, percent of the machine's.
+int64_t memory_pct(const process_sample& x);
+
+} // namespace tfarm::runtime
