@@ -10,7 +10,7 @@
 #include "actors/exchange/exchange_session.hpp"
 #include "actors/logger.hpp"
 #include "actors/vault/error.hpp"
-#include "actors/vault/vault_names.hpp"
+#include "actors/vault/vault_setup.hpp"
 #include "actors/wide_int.hpp"
 #include "runtime/clock.hpp"
 #include "runtime/error_text.hpp"
@@ -199,14 +199,9 @@ caf::error trading_agent::setup() {
 void trading_agent::connect() {
   if (!node())
     return;
-  auto& reg = node()->registry();
-  auto find = [&](const std::string& p) {
-    auto e = reg.find(p);
-    return e ? e->handle() : caf::actor{};
-  };
-  auto session = find(session_path(settings_.venue, settings_.account));
-  auto vault = find(gateway_path);
-  auto risk = find(risk_control_path);
+  auto session = handle_at(session_path(settings_.venue, settings_.account));
+  auto vault = find_gateway(*node());
+  auto risk = handle_at(risk_control_path);
   store_ = persistence::store_of(node().get());
   if (!session || !vault || !risk || !store_) {
     if (connect_attempts_++ % 10 == 0)
@@ -216,8 +211,8 @@ void trading_agent::connect() {
     return;
   }
   session_ = caf::actor_cast<exchange_session_actor>(session);
-  vault_ = caf::actor_cast<vault_actor>(vault);
-  phase_ = "reconciling";
+  vault_ = vault;
+  phase_ = phase::reconciling;
   subscribe_risk(risk, [this] { check_account(); });
 }
 
@@ -235,9 +230,14 @@ void trading_agent::subscribe_risk(caf::actor risk, std::function<void()> then) 
           [this](caf::error& err) {
             note_error("subscribing to the risk control", err);
             risk_ = caf::actor{}; // subscribed again at the next beat
-            if (phase_ == "reconciling")
-              phase_ = "starting";
+            if (phase_ == phase::reconciling)
+              phase_ = phase::starting;
           });
+}
+
+caf::actor trading_agent::handle_at(const std::string& actor_path) const {
+  auto e = node() ? node()->registry().find(actor_path) : nullptr;
+  return e ? e->handle() : caf::actor{};
 }
 
 void trading_agent::check_account() {
@@ -253,11 +253,11 @@ void trading_agent::check_account() {
                 .then([this](persistence::agent_book& book) { reconcile(std::move(book)); },
                       [this](caf::error& err) {
                         note_error("reading its orders", err);
-                        phase_ = "starting";
+                        phase_ = phase::starting;
                       });
           },
           [this](caf::error& err) {
-            phase_ = "starting"; // asked again at the next beat
+            phase_ = phase::starting; // asked again at the next beat
             if (err.category() == caf::atom("tfvault") &&
                 static_cast<vault_errc>(err.code()) == vault_errc::unknown_account) {
               if (connect_attempts_++ % 10 == 0)
@@ -375,7 +375,7 @@ void trading_agent::reconcile_done() {
   save_checkpoint_then([this](const caf::error& err) {
     if (err) {
       note_error("saving its checkpoint", err);
-      phase_ = "starting";
+      phase_ = phase::starting;
       session_ = exchange_session_actor{};
       return;
     }
@@ -384,7 +384,7 @@ void trading_agent::reconcile_done() {
 }
 
 void trading_agent::go_live() {
-  phase_ = "running";
+  phase_ = phase::running;
   if (states_.effective() == trading_state::halted)
     cancel_tagged(""); // adopted orders: the halt came before they were known
   log().info("agent {}: running {} on {} ({} at {}), position {}", path(), settings_.strategy,
@@ -422,7 +422,7 @@ strategy_context trading_agent::make_context() const {
 }
 
 void trading_agent::run_strategy(strategy_context& ctx) {
-  if (phase_ != "running")
+  if (phase_ != phase::running)
     return; // fills replayed while reconciling: the strategy learns, nothing is sent
   for (auto& tag : ctx.cancels())
     cancel_tagged(tag);
@@ -781,7 +781,7 @@ void trading_agent::on_top(const book_top& top) {
     tick_.last = top.last;
   tick_.ts_ms = top.ts_ms;
   last_tick_ms_ = runtime::unix_now_ms();
-  if (phase_ != "running")
+  if (phase_ != phase::running)
     return;
   auto ctx = make_context();
   strategy_->on_tick(tick_, ctx);
@@ -810,27 +810,23 @@ void trading_agent::schedule_beat() {
 void trading_agent::beat() {
   auto now = runtime::unix_now_ms();
   heartbeat_ms_ = now;
-  if (phase_ == "starting") {
+  if (phase_ == phase::starting) {
     connect();
-  } else if (phase_ == "running") {
-    // The session or the vault may have restarted: follow the registry.
-    if (auto e = node()->registry().find(session_path(settings_.venue, settings_.account))) {
-      auto h = caf::actor_cast<exchange_session_actor>(e->handle());
-      if (h && h != session_) {
-        session_ = h;
-        last_tick_ms_ = 0; // subscribe again below
-        for (auto& [id, o] : open_)
-          o.last_news_ms = 0; // and ask about every order
-      }
+  } else if (phase_ == phase::running) {
+    // The session, the vault or the risk control may have restarted:
+    // follow the registry.
+    auto h = caf::actor_cast<exchange_session_actor>(
+        handle_at(session_path(settings_.venue, settings_.account)));
+    if (h && h != session_) {
+      session_ = h;
+      last_tick_ms_ = 0; // subscribe again below
+      for (auto& [id, o] : open_)
+        o.last_news_ms = 0; // and ask about every order
     }
-    if (auto e = node()->registry().find(gateway_path))
-      if (auto h = caf::actor_cast<vault_actor>(e->handle()))
-        vault_ = h;
-    if (auto e = node()->registry().find(risk_control_path)) {
-      auto h = e->handle();
-      if (h && h != risk_)
-        subscribe_risk(h, nullptr);
-    }
+    if (auto v = find_gateway(*node()))
+      vault_ = v;
+    if (auto r = handle_at(risk_control_path); r && r != risk_)
+      subscribe_risk(r, nullptr);
     auto ctx = make_context();
     strategy_->on_timer(ctx);
     run_strategy(ctx);
@@ -857,7 +853,7 @@ void trading_agent::beat() {
                 [this](caf::error& err) { note_error("subscribing to market data", err); });
     }
   }
-  if (phase_ == "running" || phase_ == "reconciling") {
+  if (phase_ == phase::running || phase_ == phase::reconciling) {
     auto retry = std::move(settle_retry_);
     settle_retry_.clear();
     for (auto& ps : retry)
@@ -867,7 +863,7 @@ void trading_agent::beat() {
     for (auto& id : releases)
       maybe_release(id);
   }
-  if (dirty_ && phase_ == "running") {
+  if (dirty_ && phase_ == phase::running) {
     dirty_ = false;
     save_checkpoint();
   }
@@ -897,7 +893,7 @@ void trading_agent::note_error(const std::string& what, const caf::error& err) {
 std::string trading_agent::state_name() const {
   if (!failure_.empty())
     return "failed";
-  if (phase_ == "running")
+  if (phase_ == phase::running)
     return states_.effective() == trading_state::halted ? "halted" : "running";
   return "starting";
 }

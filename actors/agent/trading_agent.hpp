@@ -113,6 +113,8 @@ private:
   caf::error setup();
   void connect();
   void check_account();
+  /// The running actor at `actor_path` on this node (invalid if none).
+  caf::actor handle_at(const std::string& actor_path) const;
   /// Subscribes to (a new incarnation of) the risk control; `then` runs
   /// once the trading states are known.
   void subscribe_risk(caf::actor risk, std::function<void()> then);
@@ -171,7 +173,10 @@ private:
   uint32_t strategy_version_ = 0;
 
   // Live.
-  std::string phase_ = "starting";
+  /// starting: looking for its session, vault, risk control and account;
+  /// reconciling: settling what the last incarnation left; running.
+  enum class phase : uint8_t { starting, reconciling, running };
+  phase phase_ = phase::starting;
   std::string last_rejection_;
   std::string failure_;
   exchange_session_actor session_;
