@@ -104,6 +104,8 @@ farm_snapshot take_snapshot(runtime::node& node) {
   int64_t healthy = 0;
   for (auto& info : infos) {
     x.restarts += info.restarts;
+    if (info.kind != "exchange_session" && info.kind != "trading_agent")
+      continue; // only those are shown: no need to parse every actor's state
     auto state = nlohmann::json::parse(info.state_json, nullptr, false);
     if (!state.is_object())
       state = nlohmann::json::object();
@@ -114,8 +116,6 @@ farm_snapshot take_snapshot(runtime::node& node) {
         x.alerts.push_back("critical: exchange session " + info.path + " is " + st);
       continue;
     }
-    if (info.kind != "trading_agent")
-      continue;
     agent_row a{info.path, info.alive, info.restarts, state};
     x.orders += static_cast<uint64_t>(num(state, "orders"));
     x.fills += static_cast<uint64_t>(num(state, "fills"));
