@@ -81,11 +81,7 @@ config::farm_config make_farm(const std::string& file, const scenario_options& o
   auto farm = sqlite_farm(file, opts);
   farm.vault.assets = {"USD", "BTC"};
   farm.vault.request_timeout = std::chrono::milliseconds{60'000};
-  config::venue_settings v;
-  v.name = "sim";
-  v.symbols = {"BTC-USD"};
-  v.rate_per_s = config::exchange_rate_per_s_max;
-  v.burst = config::exchange_burst_max;
+  auto v = unlimited_venue();
   v.market_data.interval = std::chrono::milliseconds{1};
   v.market_data.start_price = 6'000;
   v.market_data.volatility_bps = 5;

@@ -26,11 +26,7 @@ constexpr auto request_timeout = std::chrono::seconds{60};
 
 std::unique_ptr<runtime::node> start_node(const std::string& file, const scenario_options& opts) {
   auto farm = sqlite_farm(file, opts);
-  config::venue_settings v;
-  v.name = "sim";
-  v.symbols = {"BTC-USD"};
-  v.rate_per_s = config::exchange_rate_per_s_max;
-  v.burst = config::exchange_burst_max;
+  auto v = unlimited_venue();
   v.market_data.interval = std::chrono::hours{1};
   v.market_data.depth = 0;
   farm.exchange.venues.push_back(v);

@@ -18,6 +18,15 @@ config::farm_config sqlite_farm(const std::string& file, const scenario_options&
   return farm;
 }
 
+config::venue_settings unlimited_venue() {
+  config::venue_settings v;
+  v.name = "sim";
+  v.symbols = {"BTC-USD"};
+  v.rate_per_s = config::exchange_rate_per_s_max;
+  v.burst = config::exchange_burst_max;
+  return v;
+}
+
 std::unique_ptr<runtime::node> start_sqlite_node(const config::farm_config& farm) {
   auto preload = persistence::prepare_database(farm.store.path, persistence::open_options{});
   if (!preload)

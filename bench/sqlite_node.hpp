@@ -14,6 +14,10 @@ namespace tfarm::bench {
 /// A farm on `file` with synchronous=FULL and the options' scheduler.
 config::farm_config sqlite_farm(const std::string& file, const scenario_options& opts);
 
+/// A simulated venue "sim" trading BTC-USD with no rate limit (the
+/// scenarios measure the farm, not the venue's budget).
+config::venue_settings unlimited_venue();
+
 /// Prepares the database and starts the node; throws if either fails.
 std::unique_ptr<runtime::node> start_sqlite_node(const config::farm_config& farm);
 
