@@ -461,15 +461,13 @@ caf::expected<agent_book> store_core::load_agent_book(const agent_book_query& q)
       result.newest_ids.push_back(res.getColumn(0).getString());
   }
   if (!q.reservation_prefix.empty()) {
-    SQLite::Statement res{*db_, "SELECT id, created_at FROM vault_reservations WHERE account = ? "
+    SQLite::Statement res{*db_, "SELECT id FROM vault_reservations WHERE account = ? "
                                 "AND state = 'open' AND substr(id, 1, ?) = ? ORDER BY created_at"};
     res.bind(1, q.account);
     res.bind(2, static_cast<int64_t>(q.reservation_prefix.size()));
     res.bind(3, q.reservation_prefix);
-    while (res.executeStep()) {
+    while (res.executeStep())
       result.open_reservations.push_back(res.getColumn(0).getString());
-      result.open_reservation_created_ms.push_back(res.getColumn(1).getInt64());
-    }
   }
   return result;
 }

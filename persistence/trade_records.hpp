@@ -100,10 +100,9 @@ struct agent_book {
   std::vector<agent_fill> fills;
   /// Orders not final, and the orders of open reservations (any status).
   std::vector<order_record> open_orders;
-  /// Reservations of the account whose id starts with the prefix, still
-  /// open, with the order each belongs to when it was recorded.
+  /// Ids of the account's reservations that start with the prefix and are
+  /// still open, oldest first.
   std::vector<std::string> open_reservations;
-  std::vector<int64_t> open_reservation_created_ms;
   /// Every order the agent ever placed (its order counter after a crash).
   uint64_t order_count = 0;
   /// The newest client order id and reservation id of the agent: where its
@@ -114,7 +113,7 @@ struct agent_book {
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, agent_book& x) {
   return f(caf::meta::type_name("tfarm.agent_book"), x.fills, x.open_orders, x.open_reservations,
-           x.open_reservation_created_ms, x.order_count, x.newest_ids);
+           x.order_count, x.newest_ids);
 }
 
 } // namespace tfarm::persistence

@@ -16,29 +16,25 @@ using problem = config::check_options::agent_problem;
 constexpr int64_t agent_timer_ms_min = 10;
 constexpr int64_t agent_timer_ms_max = 3'600'000;
 
-bool read_int(const std::map<std::string, std::string>& params, const std::string& key, int64_t min,
+void read_int(const std::map<std::string, std::string>& params, const std::string& key, int64_t min,
               int64_t max, int64_t& out, std::vector<problem>& problems) {
-  if (auto err = int_param(params, key, min, max, out)) {
+  if (auto err = int_param(params, key, min, max, out))
     problems.push_back({key, runtime::message_of(err)});
-    return false;
-  }
-  return true;
 }
 
-bool read_duration(const std::map<std::string, std::string>& params, const std::string& key,
+void read_duration(const std::map<std::string, std::string>& params, const std::string& key,
                    int64_t& out_ms, std::vector<problem>& problems) {
   auto i = params.find(key);
   if (i == params.end())
-    return true;
+    return;
   std::string why;
   auto d = config::parse_duration(i->second, why);
   if (!d || d->count() < agent_timer_ms_min || d->count() > agent_timer_ms_max) {
     problems.push_back({key, "parameter '" + key + "' must be a duration from 10ms to 1h, got '" +
                                  i->second + "'" + (why.empty() ? "" : " (" + why + ")")});
-    return false;
+    return;
   }
   out_ms = d->count();
-  return true;
 }
 
 } // namespace
