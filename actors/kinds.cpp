@@ -6,6 +6,8 @@
 #include "actors/exchange/error.hpp"
 #include "actors/exchange/exchange_session.hpp"
 #include "actors/exchange/sim_venue.hpp"
+#include "actors/monitor/error.hpp"
+#include "actors/monitor/farm_monitor.hpp"
 #include "actors/type_ids.hpp"
 #include "actors/vault/error.hpp"
 #include "actors/vault/vault_account.hpp"
@@ -23,12 +25,14 @@ void add_kinds(runtime::kind_registry& x) {
   x.add(exchange_session::kind());
   x.add(risk_control::kind());
   x.add(trading_agent::kind());
+  x.add(farm_monitor::kind());
 }
 
 void configure(caf::actor_system_config& cfg) {
   register_vault_error_names();
   register_exchange_error_names();
   register_risk_error_names();
+  register_monitor_error_names();
   cfg.add_message_types<caf::id_block::tfarm_actors>();
   runtime::add_error_renderers(cfg);
 }
@@ -116,6 +120,13 @@ void extend_tree(const config::farm_config& farm, runtime::child_spec& root) {
     root.children.insert(users, std::move(risk));
   }
   for (auto& child : root.children) {
+    if (child.id == "monitor") {
+      // The full monitor (metrics, alerts) in place of the runtime's
+      // registry summary.
+      child.kind = "farm_monitor";
+      child.params = farm_monitor::params(farm.monitor, farm.monitor.interval);
+      child.params["log_every"] = std::to_string(farm.node.monitor_interval.count()) + "ms";
+    }
     if (child.id == "exchanges")
       extend_exchanges(farm.exchange, child);
     if (child.id != "vault")

@@ -73,4 +73,9 @@ CAF_ADD_ATOM(tfarm_actors, tfarm::actors, risk_states_atom, "riskstate")
 CAF_ADD_ATOM(tfarm_actors, tfarm::actors, agent_status_atom, "agentstat")
 CAF_ADD_ATOM(tfarm_actors, tfarm::actors, agent_timer_atom, "agenttimer")
 
+// monitor
+CAF_ADD_ATOM(tfarm_actors, tfarm::actors, monitoring_atom, "monitoring")
+CAF_ADD_ATOM(tfarm_actors, tfarm::actors, alert_ack_atom, "alertack")
+CAF_ADD_ATOM(tfarm_actors, tfarm::actors, incident_atom, "incident")
+
 CAF_END_TYPE_ID_BLOCK(tfarm_actors)

@@ -38,6 +38,9 @@ struct run_options {
   /// How often the status is shown (empty: every second on a terminal,
   /// else every monitor_interval as one log line).
   std::string status_every;
+  /// The HTTP API's port (-1: TFARM_HTTP_PORT, else the farm file's
+  /// [http] port; 0 disables it).
+  int32_t http_port = -1;
 };
 
 /// Runs one node until a stop signal or the duration; the exit code.

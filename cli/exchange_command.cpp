@@ -92,6 +92,10 @@ void add_exchange_command(CLI::App& app, const global_options& globals, int& res
                     "a free one)");
   serve->add_option("--db", serve_opts->db, "the node's SQLite database")->capture_default_str();
   serve->add_option("--for", serve_opts->duration, "stop after this long, e.g. 30s, 5m");
+  serve
+      ->add_option("--http-port", serve_opts->http_port,
+                   "HTTP API port (default: TFARM_HTTP_PORT, else [http] port; 0 turns it off)")
+      ->check(CLI::Range(0, 65'535));
   serve->callback([serve_opts, &globals, &result] {
     if (!apply_logging(globals)) {
       result = exit_usage;

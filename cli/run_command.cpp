@@ -22,8 +22,10 @@
 #include "config/duration.hpp"
 #include "config/endpoint.hpp"
 #include "config/env_overrides.hpp"
+#include "config/limits.hpp"
 #include "config/loader.hpp"
 #include "net/kinds.hpp"
+#include "net/node_http.hpp"
 #include "persistence/database.hpp"
 #include "persistence/error.hpp"
 #include "persistence/kinds.hpp"
@@ -148,6 +150,28 @@ int run_node(const run_options& opts) {
   }
   if (!opts.db.empty())
     farm.store.path = opts.db;
+  if (opts.http_port >= 0) {
+    farm.http.port = opts.http_port;
+  } else if (auto env = std::getenv("TFARM_HTTP_PORT"); env != nullptr && *env != '\0') {
+    char* end = nullptr;
+    auto port = std::strtol(env, &end, 10);
+    if (*end != '\0' || port < 0 || port > 65'535) {
+      std::cerr << opts.command << ": error: TFARM_HTTP_PORT=\"" << env
+                << "\" must be a port number from 0 (off) to 65535; nothing was started\n";
+      return exit_usage;
+    }
+    farm.http.port = static_cast<int32_t>(port);
+  }
+  std::string admin_token;
+  if (auto env = std::getenv("TFARM_ADMIN_TOKEN"); env != nullptr && *env != '\0') {
+    admin_token = env;
+    if (admin_token.size() < config::http_admin_token_chars_min) {
+      std::cerr << opts.command << ": error: TFARM_ADMIN_TOKEN must be at least "
+                << config::http_admin_token_chars_min
+                << " characters (it guards the vault's emergency switches); nothing was started\n";
+      return exit_usage;
+    }
+  }
   if (!opts.listen.empty()) {
     std::string why;
     if (!config::parse_endpoint(opts.listen, true, why)) {
@@ -191,6 +215,17 @@ int run_node(const run_options& opts) {
     node.stop();
     return exit_failure;
   }
+  std::unique_ptr<net::node_http> http;
+  if (farm.http.port != 0) {
+    auto served = net::node_http::start(node, farm.http, admin_token);
+    if (!served) {
+      std::cerr << opts.command << ": error: " << runtime::to_text(served.error())
+                << " (choose another with --http-port or [http] port; 0 turns the API off)\n";
+      node.stop();
+      return exit_failure;
+    }
+    http = std::move(*served);
+  }
   std::cout << "Trading Farm node '" << farm.node.name << "' is up with "
             << node.context().registry().size() << " actors (database " << farm.store.path << ", "
             << restored << " checkpoints loaded):\n"
@@ -214,6 +249,15 @@ int run_node(const run_options& opts) {
       }
       std::this_thread::sleep_for(std::chrono::milliseconds{run_poll_interval_ms / 10});
     }
+  }
+  if (http) {
+    auto base = "http://" + farm.http.bind + ":" + std::to_string(http->port());
+    std::cout << "HTTP API on " << base << " (health " << base << "/api/health, dashboard " << base
+              << "/dashboard/monitoring"
+              << (admin_token.empty() && farm.http.admin_token.empty()
+                      ? "; no admin token: admin endpoints answer 403"
+                      : "")
+              << ").\n";
   }
   if (run_for)
     std::cout << "Running for " << config::format_duration(*run_for)
@@ -255,6 +299,9 @@ int run_node(const run_options& opts) {
   }
   arm_shutdown_watchdog(farm.node.shutdown_timeout +
                         std::chrono::milliseconds{shutdown_watchdog_slack_ms});
+  // The API's handlers use the node: it goes first.
+  if (http)
+    http->stop();
   if (node.running())
     audit(node, "node.stop", code == exit_ok ? "requested" : "after a failure");
   auto final_snapshot = take_snapshot(node);
@@ -304,6 +351,10 @@ void add_run_command(CLI::App& app, const global_options& globals, int& result) 
   cmd->add_option("--status-every", opts->status_every,
                   "status refresh interval (default: 1s on a terminal, else [node] "
                   "monitor_interval as one log line)");
+  cmd->add_option("--http-port", opts->http_port,
+                  "HTTP API port (default: TFARM_HTTP_PORT, else [http] port, else 8080; 0 "
+                  "turns it off)")
+      ->check(CLI::Range(0, 65'535));
   cmd->callback([opts, &globals, &result] {
     if (!apply_logging(globals)) {
       result = exit_usage;

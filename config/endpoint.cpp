@@ -43,4 +43,38 @@ std::string to_string(const endpoint& x) {
   return x.host + ":" + std::to_string(x.port);
 }
 
+std::optional<http_url> parse_http_url(std::string_view x, std::string& why) {
+  constexpr std::string_view scheme = "http://";
+  if (x.substr(0, 8) == "https://") {
+    why = "uses https, which the webhook channel does not speak; point it at a plain http "
+          "endpoint (e.g. a local TLS-terminating proxy)";
+    return std::nullopt;
+  }
+  if (x.substr(0, scheme.size()) != scheme) {
+    why = "must be http://HOST[:PORT][/PATH]";
+    return std::nullopt;
+  }
+  auto rest = x.substr(scheme.size());
+  auto slash = rest.find('/');
+  auto authority = rest.substr(0, slash);
+  http_url result;
+  if (slash != std::string_view::npos)
+    result.target = std::string{rest.substr(slash)};
+  if (authority.find(':') == std::string_view::npos) {
+    std::string with_port{authority};
+    with_port += ":80";
+    auto ep = parse_endpoint(with_port, false, why);
+    if (!ep)
+      return std::nullopt;
+    result.host = ep->host;
+    return result;
+  }
+  auto ep = parse_endpoint(authority, false, why);
+  if (!ep)
+    return std::nullopt;
+  result.host = ep->host;
+  result.port = ep->port;
+  return result;
+}
+
 } // namespace tfarm::config

@@ -21,4 +21,16 @@ std::optional<endpoint> parse_endpoint(std::string_view x, bool allow_port_zero,
 
 std::string to_string(const endpoint& x);
 
+/// A plain-HTTP URL (the alert webhook): host, port (80 by default) and the
+/// request target (path and query, "/" by default).
+struct http_url {
+  std::string host;
+  uint16_t port = 80;
+  std::string target = "/";
+};
+
+/// Parses "http://host[:port][/path]"; https is refused (say so in `why`):
+/// put a TLS-terminating proxy in front of the receiver.
+std::optional<http_url> parse_http_url(std::string_view x, std::string& why);
+
 } // namespace tfarm::config

@@ -9,6 +9,7 @@
 #include <chrono>
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -235,6 +236,65 @@ struct user_spec {
   std::vector<account_spec> accounts;
 };
 
+/// The HTTP API of the node (net/http_server, net/http_api).
+struct http_settings {
+  /// 0 disables the server.
+  int32_t port = http_port_default;
+  std::string bind = "127.0.0.1";
+  /// Bearer token of the admin endpoints; TFARM_ADMIN_TOKEN overrides it.
+  /// Empty: admin endpoints answer 403 to everyone.
+  std::string admin_token;
+  int64_t request_bytes_max = http_request_bytes_default;
+  milliseconds read_timeout{http_read_timeout_ms_default};
+  int64_t connections_max = http_connections_default;
+};
+
+/// One alert rule of the farm file (actors/monitor/alert_rule.hpp). A rule
+/// named like one of the runbook's replaces it; `enabled = false` drops it.
+struct alert_rule_settings {
+  std::string name;
+  std::string metric;
+  std::string comparison = "above";
+  std::optional<int64_t> warning;
+  std::optional<int64_t> critical;
+  milliseconds for_duration{0};
+  std::string description;
+  bool enabled = true;
+};
+
+/// The monitor: alert rules, routing and channels.
+struct monitor_settings {
+  /// Sampling and rule evaluation period.
+  milliseconds interval{monitor_sample_interval_ms_default};
+  /// Start from the runbook's rules.
+  bool runbook_rules = true;
+  std::vector<alert_rule_settings> rules;
+  /// Channels by severity ("log", "file", "webhook", "dashboard").
+  std::map<std::string, std::vector<std::string>> routing{
+      {"critical", {"log", "file", "webhook", "dashboard"}},
+      {"error", {"webhook", "dashboard"}},
+      {"warning", {"dashboard"}},
+      {"info", {"log"}},
+  };
+  /// JSON-lines file channel ("" turns it off).
+  std::string alerts_file;
+  /// Webhook channel: http://HOST:PORT/PATH ("" turns it off).
+  std::string webhook_url;
+  int64_t webhook_attempts = webhook_attempts_default;
+  milliseconds webhook_backoff_min{webhook_backoff_min_ms_default};
+  milliseconds webhook_backoff_max{webhook_backoff_max_ms_default};
+  milliseconds webhook_timeout{webhook_timeout_ms_default};
+  int64_t webhook_queue_max = webhook_queue_alerts_default;
+  int64_t history_samples = monitor_history_samples_default;
+};
+
+/// The metrics alert rules may watch (what the monitor samples).
+const std::vector<std::string>& monitor_metric_names();
+
+/// Severities and channels the routing table names.
+const std::vector<std::string>& alert_severity_names();
+const std::vector<std::string>& alert_channel_names();
+
 struct farm_config {
   /// The farm file as given (empty for a default configuration).
   std::string file;
@@ -245,6 +305,8 @@ struct farm_config {
   backup_settings backup;
   vault_settings vault;
   exchange_settings exchange;
+  http_settings http;
+  monitor_settings monitor;
   std::vector<user_spec> users;
   /// Inline [[supervisor]] tables plus those of node.policy_files.
   policy_set policies;

@@ -81,6 +81,51 @@ constexpr int32_t scheduler_threads_max = 1'024;
 /// Interval of the node monitor's registry summary.
 constexpr int64_t monitor_interval_ms_default = 10'000;
 
+/// How often the monitor samples the farm and evaluates alert rules.
+constexpr int64_t monitor_sample_interval_ms_default = 1'000;
+
+/// Samples of the monitor's metrics kept for the dashboard's charts.
+constexpr int64_t monitor_history_samples_default = 360;
+constexpr int64_t monitor_history_samples_max = 100'000;
+
+/// Alert rules a farm file may add.
+constexpr std::size_t monitor_rules_max = 256;
+
+/// The webhook channel: attempts per alert, the wait between them (doubling
+/// from min to max), each attempt's deadline, and alerts waiting at most
+/// (the oldest is dropped, and counted, beyond).
+constexpr int64_t webhook_attempts_default = 5;
+constexpr int64_t webhook_attempts_max = 100;
+constexpr int64_t webhook_backoff_min_ms_default = 500;
+constexpr int64_t webhook_backoff_max_ms_default = 30'000;
+constexpr int64_t webhook_timeout_ms_default = 5'000;
+constexpr int64_t webhook_queue_alerts_default = 1'000;
+constexpr int64_t webhook_queue_alerts_max = 1'000'000;
+
+// -- HTTP API (net) ------------------------------------------------------------
+
+/// `tfarm run --http-port` default; 0 disables the server.
+constexpr int32_t http_port_default = 8080;
+
+/// A request's head and body together at most; more is refused with 413.
+constexpr int64_t http_request_bytes_default = 64 * 1024;
+constexpr int64_t http_request_bytes_max = 64 * 1024 * 1024;
+
+/// Time a client has to send a whole request (and an idle keep-alive
+/// connection lives); then the connection is closed.
+constexpr int64_t http_read_timeout_ms_default = 10'000;
+
+/// Characters of the admin bearer token at least.
+constexpr std::size_t http_admin_token_chars_min = 16;
+
+/// Connections served at once; more are closed with 503.
+constexpr int64_t http_connections_default = 256;
+constexpr int64_t http_connections_max = 65'536;
+
+/// Time an API handler waits for the actors it asks (vault, sessions,
+/// store) before answering 504.
+constexpr int64_t http_actor_timeout_ms = 10'000;
+
 // -- store (persistence) ---------------------------------------------------------
 
 /// Writes that join one transaction at most (group commit).

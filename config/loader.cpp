@@ -633,6 +633,146 @@ void read_exchange(load_context& ctx, const toml::table& tbl, const std::string&
   r.finish();
 }
 
+void read_http(load_context& ctx, const toml::table& tbl, http_settings& http) {
+  table_reader r{ctx, tbl, "[http]"};
+  if (auto i = r.integer("port", 0, 65'535))
+    http.port = static_cast<int32_t>(*i);
+  if (auto b = r.string("bind")) {
+    std::string why;
+    if (!parse_endpoint(*b + ":0", true, why))
+      ctx.error(tbl.get("bind")->source(), "bind '" + *b + "' is not a host name or address");
+    http.bind = *b;
+  }
+  if (auto t = r.string("admin_token")) {
+    if (t->size() < http_admin_token_chars_min)
+      ctx.error(tbl.get("admin_token")->source(),
+                "admin_token must be at least " + std::to_string(http_admin_token_chars_min) +
+                    " characters (it guards the vault's emergency switches)");
+    http.admin_token = *t;
+  }
+  if (auto i = r.integer("request_bytes_max", 1'024, http_request_bytes_max))
+    http.request_bytes_max = *i;
+  if (auto d = r.duration("read_timeout", milliseconds{100}, milliseconds{3'600'000}))
+    http.read_timeout = *d;
+  if (auto i = r.integer("connections_max", 1, http_connections_max))
+    http.connections_max = *i;
+  r.finish();
+}
+
+void read_alert_rule(load_context& ctx, const toml::table& tbl, alert_rule_settings& x) {
+  table_reader r{ctx, tbl, "[[monitor.rule]]"};
+  if (auto n = r.string("name", true)) {
+    if (!valid_path_segment(*n))
+      ctx.error(tbl.get("name")->source(),
+                "rule name '" + *n + "' must be 1 to 64 characters of A-Z a-z 0-9 _ . -");
+    x.name = *n;
+  }
+  if (auto e = r.boolean("enabled"))
+    x.enabled = *e;
+  if (auto m = r.string("metric", x.enabled)) {
+    auto& names = monitor_metric_names();
+    if (std::find(names.begin(), names.end(), *m) == names.end()) {
+      auto near = nearest(*m, names);
+      ctx.error(tbl.get("metric")->source(), "unknown metric '" + *m + "'" +
+                                                 (near ? "; did you mean '" + *near + "'?" : "") +
+                                                 " (known: " + join(names) + ")");
+    }
+    x.metric = *m;
+  }
+  if (auto c = r.choice("comparison", {"above", "below"}, "comparison"))
+    x.comparison = *c;
+  auto limit = std::numeric_limits<int64_t>::max() / 2;
+  x.warning = r.integer("warning", -limit, limit);
+  x.critical = r.integer("critical", -limit, limit);
+  if (x.enabled && !x.warning && !x.critical && tbl.get("metric"))
+    ctx.error(tbl.source(), "rule '" + x.name + "' needs a 'warning' or a 'critical' threshold");
+  if (x.warning && x.critical) {
+    auto bad = x.comparison == "above" ? *x.critical < *x.warning : *x.critical > *x.warning;
+    if (bad)
+      ctx.error(tbl.get("critical")->source(),
+                "rule '" + x.name + "': the critical threshold " + std::to_string(*x.critical) +
+                    " must be " + (x.comparison == "above" ? "at or above" : "at or below") +
+                    " the warning threshold " + std::to_string(*x.warning) + " (comparison '" +
+                    x.comparison + "')");
+  }
+  if (auto d = r.duration("for", milliseconds{0}, milliseconds{86'400'000}))
+    x.for_duration = *d;
+  if (auto d = r.string("description"))
+    x.description = *d;
+  r.finish();
+}
+
+void read_monitor(load_context& ctx, const toml::table& tbl, monitor_settings& m) {
+  table_reader r{ctx, tbl, "[monitor]"};
+  if (auto d = r.duration("interval", milliseconds{10}, milliseconds{3'600'000}))
+    m.interval = *d;
+  if (auto b = r.boolean("runbook_rules"))
+    m.runbook_rules = *b;
+  if (auto f = r.string("alerts_file"))
+    m.alerts_file = *f;
+  if (auto u = r.string("webhook")) {
+    std::string why;
+    if (!parse_http_url(*u, why))
+      ctx.error(tbl.get("webhook")->source(), "webhook '" + *u + "' " + why);
+    m.webhook_url = *u;
+  }
+  if (auto i = r.integer("webhook_attempts", 1, webhook_attempts_max))
+    m.webhook_attempts = *i;
+  if (auto d = r.duration("webhook_backoff_min", milliseconds{1}, milliseconds{3'600'000}))
+    m.webhook_backoff_min = *d;
+  if (auto d = r.duration("webhook_backoff_max", milliseconds{1}, milliseconds{3'600'000}))
+    m.webhook_backoff_max = *d;
+  if (m.webhook_backoff_max < m.webhook_backoff_min)
+    ctx.error(tbl.get("webhook_backoff_max") ? tbl.get("webhook_backoff_max")->source()
+                                             : tbl.source(),
+              "webhook_backoff_max must be at least webhook_backoff_min");
+  if (auto d = r.duration("webhook_timeout", milliseconds{10}, milliseconds{600'000}))
+    m.webhook_timeout = *d;
+  if (auto i = r.integer("webhook_queue_max", 1, webhook_queue_alerts_max))
+    m.webhook_queue_max = *i;
+  if (auto i = r.integer("history_samples", 2, monitor_history_samples_max))
+    m.history_samples = *i;
+  if (auto routing = r.table("routing")) {
+    table_reader rr{ctx, *routing, "[monitor.routing]"};
+    for (auto& severity : alert_severity_names()) {
+      if (!routing->get(severity)) {
+        rr.get(severity);
+        continue;
+      }
+      std::vector<std::string> channels;
+      for (auto& [name, where] : rr.strings(severity)) {
+        auto& known = alert_channel_names();
+        if (std::find(known.begin(), known.end(), name) == known.end()) {
+          auto near = nearest(name, known);
+          ctx.error(where->source(), "unknown alert channel '" + name + "'" +
+                                         (near ? "; did you mean '" + *near + "'?" : "") +
+                                         " (known: " + join(known) + ")");
+        } else if (std::find(channels.begin(), channels.end(), name) == channels.end()) {
+          channels.push_back(name);
+        }
+      }
+      m.routing[severity] = std::move(channels);
+    }
+    rr.finish();
+  }
+  std::map<std::string, const toml::table*> seen;
+  for (auto rt : r.tables("rule")) {
+    alert_rule_settings x;
+    read_alert_rule(ctx, *rt, x);
+    if (!x.name.empty()) {
+      auto [i, added] = seen.emplace(x.name, rt);
+      if (!added)
+        ctx.error(rt->source(), "rule '" + x.name + "' is defined twice (first at line " +
+                                    std::to_string(i->second->source().begin.line) + ")");
+    }
+    m.rules.push_back(std::move(x));
+  }
+  if (m.rules.size() > monitor_rules_max)
+    ctx.error(tbl.source(),
+              "[monitor] lists more than " + std::to_string(monitor_rules_max) + " rules");
+  r.finish();
+}
+
 void read_node(load_context& ctx, const toml::table& tbl, node_settings& node) {
   table_reader r{ctx, tbl, "[node]"};
   if (auto name = r.string("name")) {
@@ -700,6 +840,11 @@ load_result<farm_config> load_farm(load_context& ctx, std::string_view text,
       read_vault(ctx, *vault, cfg.vault);
     if (auto exchange = top.table("exchange"))
       read_exchange(ctx, *exchange, base_dir, cfg.vault, cfg.exchange);
+    if (auto http = top.table("http"))
+      read_http(ctx, *http, cfg.http);
+    if (auto monitor = top.table("monitor"))
+      read_monitor(ctx, *monitor,
+                   cfg.monitor); // files: relative to the working directory, as [store] path
     asset_refs assets;
     read_users(ctx, top, opts, cfg, assets);
     for (auto& [asset, where] : assets)

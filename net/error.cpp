@@ -14,6 +14,8 @@ std::string to_string(net_errc x) {
     return "publish_failed";
   case net_errc::connect_failed:
     return "connect_failed";
+  case net_errc::http_bind_failed:
+    return "http_bind_failed";
   }
   return "unknown";
 }

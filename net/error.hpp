@@ -18,6 +18,8 @@ enum class net_errc : uint8_t {
   publish_failed,
   /// Connecting to another node failed.
   connect_failed,
+  /// The HTTP server could not bind its address.
+  http_bind_failed,
 };
 
 std::string to_string(net_errc x);

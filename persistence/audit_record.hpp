@@ -1,5 +1,5 @@
 // One audit log entry: who (actor path, user) did what (action), when, with
-// details. Secrets never go into `detail`.
+// details (secrets never go into `detail`); and one alert of the monitor.
 #pragma once
 
 #include <cstdint>
@@ -27,6 +27,29 @@ template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, audit_record& x) {
   return f(caf::meta::type_name("tfarm.audit_record"), x.id, x.ts_ms, x.actor, x.user, x.action,
            x.detail);
+}
+
+/// One alert of the monitor with its lifecycle: "firing" (possibly at a
+/// new severity), "acknowledged" (an operator saw it; it still fires) and
+/// "resolved" (its condition cleared). Saving with id 0 inserts and
+/// returns the new id; otherwise it updates that row.
+struct alert_record {
+  uint64_t id = 0;
+  std::string rule;
+  /// "info", "warning", "error" or "critical".
+  std::string severity;
+  /// "firing", "acknowledged" or "resolved".
+  std::string state;
+  std::string message;
+  /// Milliseconds since the Unix epoch.
+  int64_t fired_at_ms = 0;
+  int64_t updated_at_ms = 0;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, alert_record& x) {
+  return f(caf::meta::type_name("tfarm.alert_record"), x.id, x.rule, x.severity, x.state, x.message,
+           x.fired_at_ms, x.updated_at_ms);
 }
 
 } // namespace tfarm::persistence

@@ -41,8 +41,16 @@ sqlite_store::sqlite_store(caf::actor_config& cfg, runtime::spawn_context ctx)
       max_page_count_(runtime::param_int(spec(), "max_page_count", 0)) {
   if (batch_rows_max_ < 1)
     batch_rows_max_ = 1;
-  if (node())
+  if (node()) {
     node()->set_store(caf::actor_cast<runtime::checkpoint_store_actor>(this));
+    auto& m = node()->metrics();
+    commit_seconds_ = m.summary("tfarm_store_commit_seconds",
+                                "Time of one group commit (fsync included)", {}, 1'000'000);
+    rows_total_ = m.counter("tfarm_store_rows_total", "Rows committed by the store");
+    failed_total_ = m.counter("tfarm_store_failed_batches_total",
+                              "Batches the store could not commit (their writers got an error)");
+    queue_depth_ = m.gauge("tfarm_store_queue_depth", "Store jobs submitted and not finished");
+  }
 }
 
 sqlite_store::~sqlite_store() = default;
@@ -120,6 +128,17 @@ sqlite_store::behavior_type sqlite_store::make_behavior() {
         submit_read(store_job{query_audit_op{since_ms, limit}}, answer_with(rp));
         return rp;
       },
+      [this](save_alert_atom, alert_record& x) -> caf::result<uint64_t> {
+        auto rp = make_response_promise<uint64_t>();
+        add_write(store_job{std::move(x)}, answer_with(rp));
+        return rp;
+      },
+      [this](load_alerts_atom, bool open_only,
+             uint32_t limit) -> caf::result<std::vector<alert_record>> {
+        auto rp = make_response_promise<std::vector<alert_record>>();
+        submit_read(store_job{load_alerts_op{open_only, limit}}, answer_with(rp));
+        return rp;
+      },
       [this](open_account_atom, account_record& x) -> caf::result<account_record> {
         auto rp = make_response_promise<account_record>();
         add_write(store_job{std::move(x)}, answer_with(rp));
@@ -195,6 +214,8 @@ void sqlite_store::submit_open_batch() {
   open_jobs_.clear();
   open_replies_.clear();
   ++jobs_in_flight_;
+  if (queue_depth_ != nullptr)
+    queue_depth_->set(static_cast<int64_t>(jobs_in_flight_ + open_jobs_.size()));
 }
 
 void sqlite_store::submit_read(store_job job, reply answer) {
@@ -209,6 +230,8 @@ void sqlite_store::submit_read(store_job job, reply answer) {
   jobs.push_back(std::move(job));
   writer_->submit(id, std::move(jobs), false);
   ++jobs_in_flight_;
+  if (queue_depth_ != nullptr)
+    queue_depth_->set(static_cast<int64_t>(jobs_in_flight_ + open_jobs_.size()));
 }
 
 void sqlite_store::collect() {
@@ -238,13 +261,21 @@ void sqlite_store::collect() {
     auto replies = std::move(i->second);
     submitted_.erase(i);
     --jobs_in_flight_;
+    if (queue_depth_ != nullptr)
+      queue_depth_->set(static_cast<int64_t>(jobs_in_flight_ + open_jobs_.size()));
     if (done.committed) {
       ++commits_;
       rows_committed_ += replies.size();
       largest_batch_ = std::max<uint64_t>(largest_batch_, replies.size());
       last_commit_us_ = done.commit_us;
+      if (commit_seconds_ != nullptr) {
+        commit_seconds_->observe(done.commit_us);
+        rows_total_->add(static_cast<int64_t>(replies.size()));
+      }
     } else if (done.failure) {
       ++failed_batches_;
+      if (failed_total_ != nullptr)
+        failed_total_->add();
       last_error_ = system().render(done.failure);
     }
     answers.emplace_back(std::move(replies), std::move(done.results));

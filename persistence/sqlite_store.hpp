@@ -30,6 +30,7 @@
 #include "persistence/store_actor.hpp"
 #include "runtime/kind_registry.hpp"
 #include "runtime/managed_actor.hpp"
+#include "runtime/metric_registry.hpp"
 
 namespace tfarm::persistence {
 
@@ -91,6 +92,12 @@ private:
   uint64_t largest_batch_ = 0;
   int64_t last_commit_us_ = 0;
   std::string last_error_;
+  // The node's metrics (null without a node): commit latency, rows, failed
+  // batches and the jobs in flight.
+  runtime::summary_metric* commit_seconds_ = nullptr;
+  runtime::counter_metric* rows_total_ = nullptr;
+  runtime::counter_metric* failed_total_ = nullptr;
+  runtime::gauge_metric* queue_depth_ = nullptr;
 };
 
 } // namespace tfarm::persistence

@@ -38,6 +38,11 @@ using store_actor = runtime::checkpoint_store_actor::extend<
     caf::replies_to<append_audit_atom, audit_record>::with<uint64_t>,
     // Audit records since (ms since epoch), oldest first, at most `limit`.
     caf::replies_to<query_audit_atom, int64_t, uint32_t>::with<std::vector<audit_record>>,
+    // Inserts (id 0) or updates an alert; replies with its id.
+    caf::replies_to<save_alert_atom, alert_record>::with<uint64_t>,
+    // Alerts not resolved (true) or the newest ones of any state (false),
+    // newest first, at most `limit`.
+    caf::replies_to<load_alerts_atom, bool, uint32_t>::with<std::vector<alert_record>>,
     // Records a vault account (idempotent; another user's id is refused).
     caf::replies_to<open_account_atom, account_record>::with<account_record>,
     // Writes one vault operation atomically; a known key replays.

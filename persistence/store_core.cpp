@@ -515,7 +515,56 @@ uint64_t store_core::append_audit(audit_record x) {
   return static_cast<uint64_t>(db_->getLastInsertRowid());
 }
 
+uint64_t store_core::save_alert(const alert_record& x) {
+  auto now = runtime::unix_now_ms();
+  if (x.id == 0) {
+    auto& s = stmt(insert_alert_, "INSERT INTO alerts (rule, severity, state, message, fired_at, "
+                                  "updated_at) VALUES (?, ?, ?, ?, ?, ?)");
+    statement_reset guard{s};
+    s.bind(1, x.rule);
+    s.bind(2, x.severity);
+    s.bind(3, x.state);
+    s.bind(4, x.message);
+    s.bind(5, x.fired_at_ms != 0 ? x.fired_at_ms : now);
+    s.bind(6, x.updated_at_ms != 0 ? x.updated_at_ms : now);
+    s.exec();
+    return static_cast<uint64_t>(db_->getLastInsertRowid());
+  }
+  auto& s = stmt(update_alert_, "UPDATE alerts SET severity = ?, state = ?, message = ?, "
+                                "updated_at = ? WHERE id = ?");
+  statement_reset guard{s};
+  s.bind(1, x.severity);
+  s.bind(2, x.state);
+  s.bind(3, x.message);
+  s.bind(4, x.updated_at_ms != 0 ? x.updated_at_ms : now);
+  s.bind(5, static_cast<int64_t>(x.id));
+  s.exec();
+  return x.id;
+}
+
 // -- reads ----------------------------------------------------------------------------
+
+std::vector<alert_record> store_core::load_alerts(bool open_only, uint32_t limit) {
+  SQLite::Statement q{*db_, open_only
+                                ? "SELECT id, rule, severity, state, message, fired_at, updated_at "
+                                  "FROM alerts WHERE state != 'resolved' ORDER BY id DESC LIMIT ?"
+                                : "SELECT id, rule, severity, state, message, fired_at, updated_at "
+                                  "FROM alerts ORDER BY id DESC LIMIT ?"};
+  q.bind(1, static_cast<int64_t>(std::min(limit, config::audit_query_rows_max)));
+  std::vector<alert_record> result;
+  while (q.executeStep()) {
+    alert_record x;
+    x.id = static_cast<uint64_t>(q.getColumn(0).getInt64());
+    x.rule = q.getColumn(1).getString();
+    x.severity = q.getColumn(2).getString();
+    x.state = q.getColumn(3).getString();
+    x.message = q.getColumn(4).getString();
+    x.fired_at_ms = q.getColumn(5).getInt64();
+    x.updated_at_ms = q.getColumn(6).getInt64();
+    result.push_back(std::move(x));
+  }
+  return result;
+}
 
 std::vector<runtime::checkpoint> store_core::load_checkpoints(const std::string& path) {
   auto& q = stmt(load_cp_, "SELECT path, kind, seq, format_version, blob, crc32, updated_at "

@@ -86,6 +86,12 @@ public:
   /// Appends an audit record (ts 0 means now); returns its id.
   uint64_t append_audit(audit_record x);
 
+  /// Inserts (id 0) or updates an alert; returns its id.
+  uint64_t save_alert(const alert_record& x);
+
+  /// Unresolved alerts (or the newest of any state), newest first.
+  std::vector<alert_record> load_alerts(bool open_only, uint32_t limit);
+
   /// Records a vault account; returns the stored record (an account id is
   /// never reassigned: another user's id is an account_conflict error).
   caf::expected<account_record> open_account(const account_record& x);
@@ -155,6 +161,8 @@ private:
   std::unique_ptr<SQLite::Statement> load_order_;
   std::unique_ptr<SQLite::Statement> insert_fill_;
   std::unique_ptr<SQLite::Statement> insert_audit_;
+  std::unique_ptr<SQLite::Statement> insert_alert_;
+  std::unique_ptr<SQLite::Statement> update_alert_;
   std::unique_ptr<SQLite::Statement> find_account_;
   std::unique_ptr<SQLite::Statement> insert_account_;
   std::unique_ptr<SQLite::Statement> find_op_;

@@ -221,6 +221,15 @@ store_result store_writer::execute_one(store_job& job) {
             r.value = core_->append_audit(std::move(x));
             return r;
           },
+          [&](alert_record& x) {
+            store_result r;
+            r.value = core_->save_alert(x);
+            return r;
+          },
+          [&](load_alerts_op& x) {
+            return read([&] { return core_->load_alerts(x.open_only, x.limit); },
+                        "reading the alerts");
+          },
           [&](load_checkpoints_op& x) {
             try {
               store_result r;

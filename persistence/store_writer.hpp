@@ -61,6 +61,11 @@ struct load_agent_book_op {
   agent_book_query query;
 };
 
+struct load_alerts_op {
+  bool open_only = true;
+  uint32_t limit = 0;
+};
+
 struct load_credential_op {
   std::string venue;
   std::string account;
@@ -69,12 +74,13 @@ struct load_credential_op {
 struct store_job {
   // Writes first: is_write() relies on the order.
   std::variant<runtime::checkpoint, ledger_txn, order_record, fill_record, audit_record,
-               account_record, vault_write, order_update, load_checkpoints_op, query_audit_op,
-               barrier_op, load_vault_account_op, load_accounts_op, ledger_totals_op,
-               load_credential_op, load_order_op, load_agent_book_op>
+               account_record, vault_write, order_update, alert_record, load_checkpoints_op,
+               query_audit_op, barrier_op, load_vault_account_op, load_accounts_op,
+               ledger_totals_op, load_credential_op, load_order_op, load_agent_book_op,
+               load_alerts_op>
       op;
 
-  bool is_write() const noexcept { return op.index() <= 7; }
+  bool is_write() const noexcept { return op.index() <= 8; }
 };
 
 struct store_result {
@@ -82,7 +88,7 @@ struct store_result {
   std::variant<std::monostate, uint64_t, ledger_receipt, bool, std::vector<runtime::checkpoint>,
                std::vector<audit_record>, account_record, vault_write_result, vault_account_data,
                std::vector<account_record>, ledger_totals, credential_record, order_record,
-               agent_book>
+               agent_book, std::vector<alert_record>>
       value;
 };
 

@@ -41,6 +41,8 @@ CAF_ADD_TYPE_ID(tfarm_persistence, (std::vector<tfarm::persistence::agent_fill>)
 CAF_ADD_TYPE_ID(tfarm_persistence, (std::vector<tfarm::persistence::order_record>))
 CAF_ADD_TYPE_ID(tfarm_persistence, (tfarm::persistence::agent_book_query))
 CAF_ADD_TYPE_ID(tfarm_persistence, (tfarm::persistence::agent_book))
+CAF_ADD_TYPE_ID(tfarm_persistence, (tfarm::persistence::alert_record))
+CAF_ADD_TYPE_ID(tfarm_persistence, (std::vector<tfarm::persistence::alert_record>))
 
 CAF_ADD_ATOM(tfarm_persistence, tfarm::persistence, append_ledger_atom, "ledger")
 CAF_ADD_ATOM(tfarm_persistence, tfarm::persistence, record_order_atom, "order")
@@ -58,5 +60,7 @@ CAF_ADD_ATOM(tfarm_persistence, tfarm::persistence, load_credential_atom, "loadc
 CAF_ADD_ATOM(tfarm_persistence, tfarm::persistence, load_order_atom, "loadorder")
 CAF_ADD_ATOM(tfarm_persistence, tfarm::persistence, load_agent_book_atom, "loadabook")
 CAF_ADD_ATOM(tfarm_persistence, tfarm::persistence, writer_done_atom, "writerdone")
+CAF_ADD_ATOM(tfarm_persistence, tfarm::persistence, save_alert_atom, "alertsave")
+CAF_ADD_ATOM(tfarm_persistence, tfarm::persistence, load_alerts_atom, "alertload")
 
 CAF_END_TYPE_ID_BLOCK(tfarm_persistence)

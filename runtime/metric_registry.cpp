@@ -61,12 +61,36 @@ const char* type_name(metric_type t) {
   return "untyped";
 }
 
+// n / d in decimal without floating point ("0.000125" for 125 / 1e6).
+std::string scaled(int64_t n, int64_t d) {
+  if (d == 1)
+    return std::to_string(n);
+  auto neg = n < 0;
+  auto u = neg ? -static_cast<uint64_t>(n) : static_cast<uint64_t>(n);
+  auto ud = static_cast<uint64_t>(d);
+  auto frac = std::to_string(u % ud);
+  auto width = std::to_string(ud - 1).size();
+  frac.insert(0, width - frac.size(), '0');
+  return (neg ? "-" : "") + std::to_string(u / ud) + "." + frac;
+}
+
 } // namespace
 
 void summary_metric::observe(int64_t x) {
   std::lock_guard<std::mutex> guard{mtx_};
   hist_.record(x);
+  window_.record(x);
   sum_ += x;
+  window_sum_ += x;
+}
+
+summary_metric::snapshot summary_metric::take_window() {
+  std::lock_guard<std::mutex> guard{mtx_};
+  snapshot x{window_.count(), window_sum_, window_.quantile(0.5), window_.quantile(0.95),
+             window_.quantile(0.99)};
+  window_.reset();
+  window_sum_ = 0;
+  return x;
 }
 
 summary_metric::snapshot summary_metric::read() const {
@@ -121,11 +145,12 @@ counter_metric* metric_registry::counter(const std::string& name, const std::str
 }
 
 gauge_metric* metric_registry::gauge(const std::string& name, const std::string& help,
-                                     const metric_labels& labels) {
+                                     const metric_labels& labels, int64_t unit_divisor) {
   std::lock_guard<std::mutex> guard{mtx_};
   auto f = family_for(name, help, metric_type::gauge, labels);
-  if (f == nullptr)
+  if (f == nullptr || unit_divisor <= 0)
     return nullptr;
+  f->unit_divisor = unit_divisor;
   auto& slot = f->gauges[labels];
   if (!slot)
     slot = std::make_unique<gauge_metric>();
@@ -133,11 +158,12 @@ gauge_metric* metric_registry::gauge(const std::string& name, const std::string&
 }
 
 summary_metric* metric_registry::summary(const std::string& name, const std::string& help,
-                                         const metric_labels& labels) {
+                                         const metric_labels& labels, int64_t unit_divisor) {
   std::lock_guard<std::mutex> guard{mtx_};
   auto f = family_for(name, help, metric_type::summary, labels);
-  if (f == nullptr)
+  if (f == nullptr || unit_divisor <= 0)
     return nullptr;
+  f->unit_divisor = unit_divisor;
   auto& slot = f->summaries[labels];
   if (!slot)
     slot = std::make_unique<summary_metric>();
@@ -153,17 +179,26 @@ std::string metric_registry::render_prometheus() const {
     for (auto& [labels, c] : f.counters)
       out << name << label_text(labels) << ' ' << c->value() << '\n';
     for (auto& [labels, g] : f.gauges)
-      out << name << label_text(labels) << ' ' << g->value() << '\n';
+      out << name << label_text(labels) << ' ' << scaled(g->value(), f.unit_divisor) << '\n';
     for (auto& [labels, s] : f.summaries) {
       auto x = s->read();
-      out << name << label_text(labels, "quantile", "0.5") << ' ' << x.p50 << '\n';
-      out << name << label_text(labels, "quantile", "0.95") << ' ' << x.p95 << '\n';
-      out << name << label_text(labels, "quantile", "0.99") << ' ' << x.p99 << '\n';
-      out << name << "_sum" << label_text(labels) << ' ' << x.sum << '\n';
+      auto v = [d = f.unit_divisor](int64_t n) { return scaled(n, d); };
+      out << name << label_text(labels, "quantile", "0.5") << ' ' << v(x.p50) << '\n';
+      out << name << label_text(labels, "quantile", "0.95") << ' ' << v(x.p95) << '\n';
+      out << name << label_text(labels, "quantile", "0.99") << ' ' << v(x.p99) << '\n';
+      out << name << "_sum" << label_text(labels) << ' ' << v(x.sum) << '\n';
       out << name << "_count" << label_text(labels) << ' ' << x.count << '\n';
     }
   }
   return out.str();
+}
+
+http_metrics http_metrics::in(metric_registry& x) {
+  http_metrics m;
+  m.requests = x.counter("tfarm_http_requests_total", "HTTP requests answered");
+  m.errors = x.counter("tfarm_http_errors_total", "HTTP answers with a status of 500 or more");
+  m.latency = x.summary("tfarm_http_request_seconds", "HTTP request to answer", {}, 1'000'000);
+  return m;
 }
 
 } // namespace tfarm::runtime

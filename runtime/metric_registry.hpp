@@ -28,6 +28,9 @@ using metric_labels = std::map<std::string, std::string>;
 class counter_metric {
 public:
   void add(int64_t n = 1) noexcept { value_.fetch_add(n, std::memory_order_relaxed); }
+  /// Mirrors a total counted elsewhere (an actor's own counter, read from
+  /// its description); a smaller value is a reset, as Prometheus reads it.
+  void set_total(int64_t x) noexcept { value_.store(x, std::memory_order_relaxed); }
   int64_t value() const noexcept { return value_.load(std::memory_order_relaxed); }
 
 private:
@@ -58,10 +61,17 @@ public:
   };
   snapshot read() const;
 
+  /// What was observed since the previous call (for alerts on recent
+  /// behaviour: the all-time quantiles would never recover from a bad
+  /// minute). One reader: the monitor.
+  snapshot take_window();
+
 private:
   mutable std::mutex mtx_;
   latency_histogram hist_;
+  latency_histogram window_;
   int64_t sum_ = 0;
+  int64_t window_sum_ = 0;
 };
 
 enum class metric_type : uint8_t { counter, gauge, summary };
@@ -72,10 +82,15 @@ public:
   /// name already used with another type.
   counter_metric* counter(const std::string& name, const std::string& help,
                           const metric_labels& labels = {});
+  /// `unit_divisor` as for summaries (a latency kept in microseconds,
+  /// shown in seconds).
   gauge_metric* gauge(const std::string& name, const std::string& help,
-                      const metric_labels& labels = {});
+                      const metric_labels& labels = {}, int64_t unit_divisor = 1);
+  /// `unit_divisor` scales the exposition: observations in microseconds
+  /// with a divisor of 1'000'000 are shown in seconds (Prometheus' base
+  /// unit) while recording stays in integers.
   summary_metric* summary(const std::string& name, const std::string& help,
-                          const metric_labels& labels = {});
+                          const metric_labels& labels = {}, int64_t unit_divisor = 1);
 
   /// The Prometheus text exposition format (version 0.0.4), families in
   /// name order, series in label order; summaries with quantiles 0.5,
@@ -89,6 +104,7 @@ private:
   struct family {
     metric_type type = metric_type::counter;
     std::string help;
+    int64_t unit_divisor = 1;
     std::map<metric_labels, std::unique_ptr<counter_metric>> counters;
     std::map<metric_labels, std::unique_ptr<gauge_metric>> gauges;
     std::map<metric_labels, std::unique_ptr<summary_metric>> summaries;
@@ -99,6 +115,19 @@ private:
 
   mutable std::mutex mtx_;
   std::map<std::string, family> families_;
+};
+
+/// The HTTP server's metrics, found by the server (which feeds them) and
+/// the monitor (which reads their recent window) alike.
+struct http_metrics {
+  counter_metric* requests = nullptr;
+  /// Answers with a status of 500 or more.
+  counter_metric* errors = nullptr;
+  /// From the request's first byte to the answer written, microseconds
+  /// (shown in seconds).
+  summary_metric* latency = nullptr;
+
+  static http_metrics in(metric_registry& x);
 };
 
 } // namespace tfarm::runtime

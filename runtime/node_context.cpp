@@ -50,12 +50,21 @@ std::vector<checkpoint> node_context::take_preloaded(const std::string& path) {
 void node_context::report(const incident& x) const {
   log().error("{}: {}: {}", x.path, x.action, x.detail);
   incident_sink sink;
+  incident_sink watcher;
   {
     std::lock_guard<std::mutex> guard{mtx_};
     sink = incident_sink_;
+    watcher = incident_watcher_;
   }
   if (sink)
     sink(x);
+  if (watcher)
+    watcher(x);
+}
+
+void node_context::set_incident_watcher(incident_sink f) {
+  std::lock_guard<std::mutex> guard{mtx_};
+  incident_watcher_ = std::move(f);
 }
 
 void node_context::set_incident_sink(incident_sink f) {

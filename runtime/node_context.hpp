@@ -1,5 +1,5 @@
-// What every actor of a node shares: its registry, kinds, policies, limits
-// and the handle of the checkpoint store.
+// What every actor of a node shares: its registry, kinds, policies, limits,
+// metrics and the handle of the checkpoint store.
 //
 // Thread-safety: registry and store handle are internally synchronized;
 // kinds, limits and the seed are immutable after construction; policies are
@@ -20,6 +20,7 @@
 #include "runtime/checkpoint.hpp"
 #include "runtime/interfaces.hpp"
 #include "runtime/kind_registry.hpp"
+#include "runtime/metric_registry.hpp"
 
 namespace tfarm::runtime {
 
@@ -78,6 +79,13 @@ public:
 
   void set_incident_sink(incident_sink f);
 
+  /// A second receiver of incidents: the monitor, which raises them as
+  /// alerts (the sink writes them to the audit log). Empty to remove.
+  void set_incident_watcher(incident_sink f);
+
+  /// The node's metrics: every module feeds them, /metrics shows them.
+  metric_registry& metrics() noexcept { return metrics_; }
+
   /// The in-memory checkpoint data; it outlives store restarts.
   std::shared_ptr<memory_checkpoint_backend> memory_backend() const noexcept {
     return memory_backend_;
@@ -92,9 +100,11 @@ private:
   mutable std::mutex mtx_;
   std::map<std::string, std::vector<checkpoint>> preloaded_;
   incident_sink incident_sink_;
+  incident_sink incident_watcher_;
   config::policy_set policies_;
   checkpoint_store_actor store_;
   std::shared_ptr<memory_checkpoint_backend> memory_backend_;
+  metric_registry metrics_;
 };
 
 } // namespace tfarm::runtime

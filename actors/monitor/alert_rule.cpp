@@ -1,5 +1,7 @@
 #include "actors/monitor/alert_rule.hpp"
 
+#include <algorithm>
+
 namespace tfarm::actors {
 
 namespace {
@@ -117,6 +119,34 @@ std::vector<alert_rule> runbook_alert_rules() {
       rule("vault_success", "vault_success_bps", c::below, 9'500, std::nullopt,
            "fewer than 95 % of vault transactions succeed"),
   };
+}
+
+std::vector<alert_rule> effective_alert_rules(const config::monitor_settings& x) {
+  std::vector<alert_rule> result;
+  if (x.runbook_rules)
+    result = runbook_alert_rules();
+  for (auto& r : x.rules) {
+    auto same = [&](const alert_rule& y) { return y.name == r.name; };
+    auto i = std::find_if(result.begin(), result.end(), same);
+    if (!r.enabled) {
+      if (i != result.end())
+        result.erase(i);
+      continue;
+    }
+    alert_rule y;
+    y.name = r.name;
+    y.metric = r.metric;
+    y.comparison = r.comparison == "below" ? alert_comparison::below : alert_comparison::above;
+    y.warning = r.warning;
+    y.critical = r.critical;
+    y.for_ms = r.for_duration.count();
+    y.description = r.description;
+    if (i != result.end())
+      *i = std::move(y);
+    else
+      result.push_back(std::move(y));
+  }
+  return result;
 }
 
 } // namespace tfarm::actors

@@ -14,6 +14,8 @@
 #include <string>
 #include <vector>
 
+#include "config/farm_config.hpp"
+
 namespace tfarm::actors {
 
 enum class alert_severity : uint8_t { none, info, warning, error, critical };
@@ -70,6 +72,13 @@ public:
   /// The severity the alert is at (what was last reported).
   alert_severity current() const noexcept { return current_; }
 
+  /// Starts from `x` (an alert that was open before a restart): it then
+  /// resolves like one that fired here rather than firing twice.
+  void assume(alert_severity x) noexcept {
+    current_ = x;
+    candidate_ = x;
+  }
+
   /// Feeds a sample taken at `now_ms` (samples in time order); returns the
   /// change it completes, if any.
   std::optional<alert_event> observe(int64_t value, int64_t now_ms);
@@ -89,5 +98,10 @@ private:
 /// minute, agent health < 80 %, order success < 95 %, vault transaction
 /// success < 95 %.
 std::vector<alert_rule> runbook_alert_rules();
+
+/// The rules a farm runs: the runbook's (unless turned off), each replaced
+/// by a rule of the farm file with its name or dropped by `enabled =
+/// false`, plus the file's own rules in file order.
+std::vector<alert_rule> effective_alert_rules(const config::monitor_settings& x);
 
 } // namespace tfarm::actors

@@ -520,6 +520,7 @@ std::string vault_gateway::describe() const {
   j["accounts"] = s.accounts;
   j["running_accounts"] = handles_.size();
   j["transactions"] = s.transactions;
+  j["succeeded"] = s.succeeded;
   j["success_ppm"] = s.success_ppm;
   j["rejections"] = s.rejections;
   j["p99_us"] = s.p99_us;

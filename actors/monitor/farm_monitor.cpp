@@ -1,0 +1,572 @@
+#include "actors/monitor/farm_monitor.hpp"
+
+#include <algorithm>
+
+#include <caf/scoped_actor.hpp>
+#include <nlohmann/json.hpp>
+#include <spdlog/logger.h>
+
+#include "actors/logger.hpp"
+#include "actors/monitor/error.hpp"
+#include "actors/type_ids.hpp"
+#include "config/duration.hpp"
+#include "config/limits.hpp"
+#include "persistence/store_actor.hpp"
+#include "runtime/error_text.hpp"
+#include "runtime/process_stats.hpp"
+
+namespace tfarm::actors {
+
+namespace {
+
+/// Open alerts read back from the store after a restart, at most.
+constexpr uint32_t monitor_restore_alerts_max = 10'000;
+
+int64_t num(const nlohmann::json& j, const char* key) {
+  auto i = j.find(key);
+  return i != j.end() && i->is_number() ? i->get<int64_t>() : 0;
+}
+
+std::string str(const nlohmann::json& j, const char* key) {
+  auto i = j.find(key);
+  return i != j.end() && i->is_string() ? i->get<std::string>() : std::string{};
+}
+
+alert_severity severity_named(const std::string& x) {
+  if (x == "critical")
+    return alert_severity::critical;
+  if (x == "error")
+    return alert_severity::error;
+  if (x == "warning")
+    return alert_severity::warning;
+  if (x == "info")
+    return alert_severity::info;
+  return alert_severity::none;
+}
+
+nlohmann::json settings_json(const config::monitor_settings& x) {
+  nlohmann::json rules = nlohmann::json::array();
+  for (auto& r : x.rules) {
+    nlohmann::json j{{"name", r.name},
+                     {"metric", r.metric},
+                     {"comparison", r.comparison},
+                     {"for_ms", r.for_duration.count()},
+                     {"description", r.description},
+                     {"enabled", r.enabled}};
+    if (r.warning)
+      j["warning"] = *r.warning;
+    if (r.critical)
+      j["critical"] = *r.critical;
+    rules.push_back(std::move(j));
+  }
+  return {{"runbook_rules", x.runbook_rules},
+          {"rules", rules},
+          {"routing", x.routing},
+          {"alerts_file", x.alerts_file},
+          {"webhook_url", x.webhook_url},
+          {"webhook_attempts", x.webhook_attempts},
+          {"webhook_backoff_min_ms", x.webhook_backoff_min.count()},
+          {"webhook_backoff_max_ms", x.webhook_backoff_max.count()},
+          {"webhook_timeout_ms", x.webhook_timeout.count()},
+          {"webhook_queue_max", x.webhook_queue_max},
+          {"history_samples", x.history_samples}};
+}
+
+config::monitor_settings settings_from(const nlohmann::json& j) {
+  config::monitor_settings x;
+  x.runbook_rules = j.value("runbook_rules", true);
+  for (auto& r : j.value("rules", nlohmann::json::array())) {
+    config::alert_rule_settings y;
+    y.name = r.value("name", "");
+    y.metric = r.value("metric", "");
+    y.comparison = r.value("comparison", "above");
+    y.for_duration = std::chrono::milliseconds{r.value("for_ms", int64_t{0})};
+    y.description = r.value("description", "");
+    y.enabled = r.value("enabled", true);
+    if (r.contains("warning"))
+      y.warning = r["warning"].get<int64_t>();
+    if (r.contains("critical"))
+      y.critical = r["critical"].get<int64_t>();
+    x.rules.push_back(std::move(y));
+  }
+  if (j.contains("routing"))
+    x.routing = j["routing"].get<std::map<std::string, std::vector<std::string>>>();
+  x.alerts_file = j.value("alerts_file", "");
+  x.webhook_url = j.value("webhook_url", "");
+  x.webhook_attempts = j.value("webhook_attempts", x.webhook_attempts);
+  x.webhook_backoff_min =
+      std::chrono::milliseconds{j.value("webhook_backoff_min_ms", x.webhook_backoff_min.count())};
+  x.webhook_backoff_max =
+      std::chrono::milliseconds{j.value("webhook_backoff_max_ms", x.webhook_backoff_max.count())};
+  x.webhook_timeout =
+      std::chrono::milliseconds{j.value("webhook_timeout_ms", x.webhook_timeout.count())};
+  x.webhook_queue_max = j.value("webhook_queue_max", x.webhook_queue_max);
+  x.history_samples = j.value("history_samples", x.history_samples);
+  return x;
+}
+
+std::string parent_of(const std::string& path) {
+  auto slash = path.rfind('/');
+  return slash == 0 || slash == std::string::npos ? "/" : path.substr(0, slash);
+}
+
+} // namespace
+
+farm_monitor::farm_monitor(caf::actor_config& cfg, runtime::spawn_context ctx)
+    : runtime::managed_actor(cfg, std::move(ctx)) {
+  if (auto i = spec().params.find("interval"); i != spec().params.end()) {
+    std::string why;
+    if (auto d = config::parse_duration(i->second, why); d && d->count() > 0)
+      interval_ = *d;
+    else
+      log().error("{}: bad interval '{}' ({})", path(), i->second, why);
+  }
+  if (auto i = spec().params.find("log_every"); i != spec().params.end()) {
+    std::string why;
+    if (auto d = config::parse_duration(i->second, why); d && d->count() > 0)
+      log_every_ = *d;
+  }
+  if (auto i = spec().params.find("settings"); i != spec().params.end()) {
+    auto j = nlohmann::json::parse(i->second, nullptr, false);
+    if (j.is_object()) {
+      try {
+        settings_ = settings_from(j);
+      } catch (const std::exception& e) {
+        log().error("{}: bad settings ({}); using the defaults", path(), e.what());
+      }
+    } else {
+      log().error("{}: settings are not JSON; using the defaults", path());
+    }
+  }
+  for (auto& r : effective_alert_rules(settings_))
+    trackers_.emplace_back(std::move(r));
+}
+
+runtime::kind_info farm_monitor::kind() {
+  return runtime::make_kind<farm_monitor>(
+      "farm_monitor", "samples the farm's metrics, evaluates alert rules, routes alerts");
+}
+
+std::map<std::string, std::string> farm_monitor::params(const config::monitor_settings& x,
+                                                        std::chrono::milliseconds interval) {
+  return {{"interval", std::to_string(interval.count()) + "ms"},
+          {"settings", settings_json(x).dump()}};
+}
+
+caf::behavior farm_monitor::make_behavior() {
+  register_monitor_error_names();
+  std::optional<webhook_options> hook;
+  if (!settings_.webhook_url.empty()) {
+    std::string why;
+    if (auto url = config::parse_http_url(settings_.webhook_url, why)) {
+      webhook_options w;
+      w.url = *url;
+      w.attempts = settings_.webhook_attempts;
+      w.backoff_min = settings_.webhook_backoff_min;
+      w.backoff_max = settings_.webhook_backoff_max;
+      w.timeout = settings_.webhook_timeout;
+      w.queue_max = static_cast<std::size_t>(settings_.webhook_queue_max);
+      hook = w;
+    } else {
+      log().error("{}: webhook '{}' {}; the webhook channel is off", path(), settings_.webhook_url,
+                  why);
+    }
+  }
+  router_ = std::make_unique<alert_router>(settings_.routing, settings_.alerts_file, hook);
+  if (node()) {
+    auto m = runtime::http_metrics::in(node()->metrics());
+    http_requests_ = m.requests;
+    http_errors_ = m.errors;
+    http_latency_ = m.latency;
+    http_requests_seen_ = static_cast<uint64_t>(http_requests_->value());
+    http_errors_seen_ = static_cast<uint64_t>(http_errors_->value());
+    notifications_ =
+        node()->metrics().counter("tfarm_alert_notifications_total", "Alert notifications routed");
+    auto addr = address();
+    node()->set_incident_watcher([addr](const runtime::incident& x) {
+      if (auto self = caf::actor_cast<caf::actor>(addr))
+        caf::anon_send(self, incident_atom_v, x.path, x.action, x.detail);
+    });
+  }
+  // Open alerts from before a restart: taken over, so that they resolve
+  // instead of firing twice. Rules are evaluated once they are known.
+  if (auto st = persistence::store_of(node().get())) {
+    request(st, std::chrono::milliseconds{monitor_store_timeout_ms},
+            persistence::load_alerts_atom_v, true, monitor_restore_alerts_max)
+        .then(
+            [this](std::vector<persistence::alert_record>& xs) {
+              for (auto& rec : xs) {
+                auto key = rec.rule;
+                if (key.compare(0, 9, "incident:") == 0)
+                  incidents_ = std::max(incidents_, rec.id);
+                open_alert a;
+                a.rec = std::move(rec);
+                for (auto& t : trackers_)
+                  if (t.rule().name == key) {
+                    t.assume(severity_named(a.rec.severity));
+                    a.metric = t.rule().metric;
+                  }
+                open_.emplace(key, std::move(a));
+              }
+              if (!xs.empty())
+                log().info("{}: took over {} open alerts", path(), xs.size());
+              restored_ = true;
+            },
+            [this](caf::error& e) {
+              log().error("{}: could not read the open alerts ({}); they stay open in the store",
+                          path(), runtime::to_text(e));
+              restored_ = true;
+            });
+  } else {
+    restored_ = true;
+  }
+  delayed_send(this, interval_, caf::tick_atom_v);
+  return {
+      [this](caf::tick_atom) {
+        tick();
+        delayed_send(this, interval_, caf::tick_atom_v);
+      },
+      [this](monitoring_atom, bool history) { return document(history); },
+      [this](alert_ack_atom, uint64_t id, std::string& user) { return acknowledge(id, user); },
+      [this](incident_atom, std::string& p, std::string& action, std::string& detail) {
+        on_incident(p, action, detail);
+      },
+  };
+}
+
+void farm_monitor::on_exit() {
+  if (node())
+    node()->set_incident_watcher({});
+  router_.reset(); // stops the webhook's thread
+  runtime::managed_actor::on_exit();
+}
+
+void farm_monitor::tick() {
+  if (!node())
+    return;
+  auto actors = node()->registry().query("/");
+  api_window api;
+  if (http_requests_ != nullptr) {
+    auto requests = static_cast<uint64_t>(http_requests_->value());
+    auto errors = static_cast<uint64_t>(http_errors_->value());
+    api.requests = requests - std::min(requests, http_requests_seen_);
+    api.errors = errors - std::min(errors, http_errors_seen_);
+    http_requests_seen_ = requests;
+    http_errors_seen_ = errors;
+    api.p99_us = http_latency_->take_window().p99;
+  }
+  auto proc = runtime::read_process_sample();
+  auto now = runtime::unix_now_ms();
+  last_ = sampler_.take(actors, api, proc, now);
+  history_.push_back(last_);
+  while (history_.size() > static_cast<std::size_t>(settings_.history_samples))
+    history_.pop_front();
+  auto& m = node()->metrics();
+  for (auto& [name, value] : last_.values)
+    if (auto g = m.gauge("tfarm_monitor_value",
+                         "What the monitor sampled, by metric (alert rules watch these)",
+                         {{"metric", name}}))
+      g->set(value);
+  if (proc)
+    if (auto g = m.gauge("tfarm_process_resident_memory_bytes", "Resident memory of the process"))
+      g->set(static_cast<int64_t>(proc->rss_bytes));
+  std::map<std::string, int64_t> by_supervisor;
+  for (auto& a : actors) {
+    if (a.restarts > 0 || by_supervisor.count(parent_of(a.path)) == 0)
+      by_supervisor[parent_of(a.path)] += static_cast<int64_t>(a.restarts);
+    if (a.kind != "trading_agent" && a.kind != "exchange_session" && a.kind != "vault_gateway")
+      continue;
+    auto s = nlohmann::json::parse(a.state_json, nullptr, false);
+    if (!s.is_object())
+      continue;
+    if (a.kind == "trading_agent") {
+      runtime::metric_labels l{{"agent", a.path}};
+      m.counter("tfarm_agent_orders_total", "Orders an agent placed", l)
+          ->set_total(num(s, "orders"));
+      m.counter("tfarm_agent_fills_total", "Fills an agent received", l)
+          ->set_total(num(s, "fills"));
+      m.gauge("tfarm_agent_position", "An agent's position (base asset units)", l)
+          ->set(num(s, "position"));
+      m.gauge("tfarm_agent_realized_pnl", "An agent's realized PnL (quote asset units)", l)
+          ->set(num(s, "realized_pnl"));
+      m.gauge("tfarm_agent_errors_per_minute", "An agent's failed requests in the last minute", l)
+          ->set(num(s, "errors_per_min"));
+      m.gauge("tfarm_agent_healthy", "1 if the agent is healthy", l)
+          ->set(agent_healthy(a, s, now) ? 1 : 0);
+    } else if (a.kind == "exchange_session") {
+      runtime::metric_labels l{{"session", a.path}};
+      auto st = str(s, "state");
+      m.gauge("tfarm_exchange_connected", "1 if the session reaches a venue", l)
+          ->set(a.alive && st != "disconnected" && st != "auth_failed" ? 1 : 0);
+      m.gauge("tfarm_exchange_latency_p99_seconds", "Round trips to the active venue, p99", l,
+              1'000'000)
+          ->set(num(s, "latency_p99_us"));
+      m.counter("tfarm_exchange_orders_total", "Orders a session sent", l)
+          ->set_total(num(s, "orders"));
+      m.counter("tfarm_exchange_rejected_total", "Orders venues rejected", l)
+          ->set_total(num(s, "rejected"));
+      m.counter("tfarm_exchange_failovers_total", "Failovers to the backup venue", l)
+          ->set_total(num(s, "failovers"));
+    } else {
+      m.counter("tfarm_vault_transactions_total", "Vault operations answered")
+          ->set_total(num(s, "transactions"));
+      m.counter("tfarm_vault_succeeded_total", "Vault operations that succeeded")
+          ->set_total(num(s, "succeeded"));
+      m.gauge("tfarm_vault_emergency", "1 while the vault is in emergency mode")
+          ->set(s.value("emergency", false) ? 1 : 0);
+      m.gauge("tfarm_vault_transfers_frozen", "1 while transfers are frozen")
+          ->set(s.value("transfers_frozen", false) ? 1 : 0);
+    }
+  }
+  for (auto& [sup, n] : by_supervisor)
+    m.counter("tfarm_supervisor_restarts_total", "Restarts of a supervisor's children",
+              {{"supervisor", sup}})
+        ->set_total(n);
+  if (restored_) {
+    for (auto& t : trackers_) {
+      auto v = last_.values.find(t.rule().metric);
+      if (v == last_.values.end())
+        continue;
+      if (auto ev = t.observe(v->second, now))
+        on_event(*ev, t.rule());
+    }
+  }
+  std::map<std::string, int64_t> open_by_severity{
+      {"info", 0}, {"warning", 0}, {"error", 0}, {"critical", 0}};
+  for (auto& [key, a] : open_)
+    if (a.rec.state != "resolved")
+      ++open_by_severity[a.rec.severity];
+  for (auto& [sev, n] : open_by_severity)
+    m.gauge("tfarm_alerts_open", "Alerts firing or acknowledged, by severity", {{"severity", sev}})
+        ->set(n);
+  publish_description();
+  if (now - last_log_ms_ >= log_every_.count()) {
+    last_log_ms_ = now;
+    auto& v = last_.values;
+    log().info("node {}: {} actors, agent health {}%, order success {} bps, vault success {} bps, "
+               "exchange latency {} ms, {} disconnected, store queue {}, cpu {}%, memory {}%, "
+               "{} open alerts",
+               node()->node_name(), actors.size(), v["agent_health_pct"], v["order_success_bps"],
+               v["vault_success_bps"], v["exchange_latency_ms"], v["exchange_disconnected"],
+               v["store_queue_depth"], v["cpu_pct"], v["memory_pct"],
+               open_by_severity["warning"] + open_by_severity["error"] +
+                   open_by_severity["critical"] + open_by_severity["info"]);
+  }
+}
+
+void farm_monitor::on_event(const alert_event& ev, const alert_rule& rule) {
+  auto& key = rule.name;
+  auto now = runtime::unix_now_ms();
+  auto i = open_.find(key);
+  if (ev.resolved()) {
+    if (i == open_.end())
+      return;
+    i->second.rec.state = "resolved";
+    i->second.rec.message = ev.text(rule);
+    i->second.rec.updated_at_ms = now;
+    i->second.value = ev.value;
+    save(key);
+    return;
+  }
+  if (i == open_.end()) {
+    open_alert a;
+    a.rec.rule = key;
+    a.rec.fired_at_ms = now;
+    a.rec.state = "firing";
+    i = open_.emplace(key, std::move(a)).first;
+  }
+  auto& a = i->second;
+  auto sev = to_string(ev.to);
+  // Worse than what an operator acknowledged: it needs eyes again.
+  if (a.rec.state == "acknowledged" && severity_named(sev) > severity_named(a.rec.severity))
+    a.rec.state = "firing";
+  a.rec.severity = sev;
+  a.rec.message = ev.text(rule);
+  a.rec.updated_at_ms = now;
+  a.metric = ev.metric;
+  a.value = ev.value;
+  a.threshold = ev.threshold;
+  save(key);
+}
+
+void farm_monitor::on_incident(const std::string& p, const std::string& action,
+                               const std::string& detail) {
+  auto key = "incident:" + std::to_string(++incidents_) + ":" + action;
+  open_alert a;
+  a.rec.rule = key;
+  a.rec.severity = "error";
+  a.rec.state = "firing";
+  a.rec.message = p + ": " + action + ": " + detail;
+  a.rec.fired_at_ms = a.rec.updated_at_ms = runtime::unix_now_ms();
+  open_.emplace(key, std::move(a));
+  save(key);
+}
+
+void farm_monitor::save(const std::string& key) {
+  auto i = open_.find(key);
+  if (i == open_.end())
+    return;
+  auto& a = i->second;
+  if (a.saving) {
+    a.dirty = true; // saved again once the row exists
+    return;
+  }
+  a.saving = true;
+  a.dirty = false;
+  auto rec = a.rec;
+  auto done = [this, key](uint64_t id) {
+    auto j = open_.find(key);
+    if (j == open_.end())
+      return;
+    auto& x = j->second;
+    x.saving = false;
+    if (x.rec.id == 0)
+      x.rec.id = id;
+    notify(x);
+    if (x.dirty) {
+      save(key);
+      return;
+    }
+    if (x.rec.state == "resolved")
+      open_.erase(j);
+  };
+  auto st = persistence::store_of(node().get());
+  if (!st) {
+    done(0);
+    return;
+  }
+  request(st, std::chrono::milliseconds{monitor_store_timeout_ms}, persistence::save_alert_atom_v,
+          std::move(rec))
+      .then(done, [this, done, key](caf::error& e) {
+        log().error("{}: could not save alert {} ({}); notifying anyway", path(), key,
+                    runtime::to_text(e));
+        done(0);
+      });
+}
+
+void farm_monitor::notify(const open_alert& a) {
+  alert_notice n;
+  n.id = a.rec.id;
+  n.node = node() ? node()->node_name() : "";
+  n.rule = a.rec.rule;
+  n.metric = a.metric;
+  n.severity = a.rec.severity;
+  n.state = a.rec.state;
+  n.message = a.rec.message;
+  n.value = a.value;
+  n.threshold = a.threshold;
+  n.at_ms = a.rec.updated_at_ms;
+  if (n.state == "acknowledged")
+    n.severity = "info"; // an operator's action: the log records it
+  auto used = router_ ? router_->route(n) : std::vector<std::string>{};
+  if (notifications_ != nullptr)
+    notifications_->add();
+  if (std::find(used.begin(), used.end(), "dashboard") != used.end()) {
+    feed_.push_front(n);
+    while (feed_.size() > monitor_feed_max)
+      feed_.pop_back();
+  }
+}
+
+caf::result<std::string> farm_monitor::acknowledge(uint64_t id, const std::string& user) {
+  auto i = std::find_if(open_.begin(), open_.end(),
+                        [id](const auto& kv) { return kv.second.rec.id == id; });
+  if (id == 0 || i == open_.end())
+    return caf::make_error(monitor_errc::unknown_alert,
+                           "no open alert #" + std::to_string(id) +
+                               " (resolved alerts cannot be acknowledged)");
+  auto& a = i->second;
+  if (a.rec.state == "resolved")
+    return caf::make_error(monitor_errc::already_resolved,
+                           "alert #" + std::to_string(id) + " is resolved");
+  // An incident is a point event: acknowledging it is all there is to do.
+  auto incident = a.rec.rule.compare(0, 9, "incident:") == 0;
+  a.rec.state = incident ? "resolved" : "acknowledged";
+  a.rec.message += " (acknowledged by " + user + ")";
+  a.rec.updated_at_ms = runtime::unix_now_ms();
+  nlohmann::json j{
+      {"id", a.rec.id},       {"rule", a.rec.rule},       {"severity", a.rec.severity},
+      {"state", a.rec.state}, {"message", a.rec.message}, {"updated_at_ms", a.rec.updated_at_ms}};
+  if (auto st = persistence::store_of(node().get())) {
+    persistence::audit_record rec;
+    rec.actor = path();
+    rec.user = user;
+    rec.action = "monitor.alert.acknowledged";
+    rec.detail = "#" + std::to_string(id) + " " + a.rec.rule;
+    caf::anon_send(st, persistence::append_audit_atom_v, std::move(rec));
+  }
+  save(i->first);
+  publish_description();
+  return j.dump();
+}
+
+std::string farm_monitor::document(bool history) const {
+  nlohmann::json alerts = nlohmann::json::array();
+  for (auto& [key, a] : open_) {
+    if (a.rec.state == "resolved")
+      continue;
+    alerts.push_back({{"id", a.rec.id},
+                      {"rule", a.rec.rule},
+                      {"metric", a.metric},
+                      {"severity", a.rec.severity},
+                      {"state", a.rec.state},
+                      {"message", a.rec.message},
+                      {"value", a.value},
+                      {"threshold", a.threshold},
+                      {"fired_at_ms", a.rec.fired_at_ms},
+                      {"updated_at_ms", a.rec.updated_at_ms}});
+  }
+  nlohmann::json recent = nlohmann::json::array();
+  for (auto& n : feed_)
+    recent.push_back(nlohmann::json::parse(n.json()));
+  nlohmann::json rules = nlohmann::json::array();
+  for (auto& t : trackers_) {
+    auto& r = t.rule();
+    nlohmann::json x{{"name", r.name},
+                     {"metric", r.metric},
+                     {"comparison", r.comparison == alert_comparison::above ? "above" : "below"},
+                     {"for_ms", r.for_ms},
+                     {"description", r.description},
+                     {"severity", to_string(t.current())}};
+    x["warning"] = r.warning ? nlohmann::json(*r.warning) : nlohmann::json();
+    x["critical"] = r.critical ? nlohmann::json(*r.critical) : nlohmann::json();
+    rules.push_back(std::move(x));
+  }
+  nlohmann::json channels{{"routing", router_ ? router_->routing() : settings_.routing},
+                          {"file", settings_.alerts_file}};
+  if (auto w = router_ ? router_->webhook_stats() : std::nullopt)
+    channels["webhook"] = {{"url", settings_.webhook_url}, {"delivered", w->delivered},
+                           {"failed", w->failed},          {"dropped", w->dropped},
+                           {"retries", w->retries},        {"queued", w->queued},
+                           {"last_error", w->last_error}};
+  nlohmann::json j{{"node", node() ? node()->node_name() : ""},
+                   {"at_ms", last_.at_ms},
+                   {"interval_ms", interval_.count()},
+                   {"metrics", last_.values},
+                   {"alerts", alerts},
+                   {"recent", recent},
+                   {"rules", rules},
+                   {"channels", channels}};
+  if (history) {
+    nlohmann::json at = nlohmann::json::array();
+    std::map<std::string, std::vector<int64_t>> series;
+    for (auto& s : history_) {
+      at.push_back(s.at_ms);
+      for (auto& [k, v] : s.values)
+        series[k].push_back(v);
+    }
+    j["history"] = {{"at_ms", at}, {"values", series}};
+  }
+  return j.dump();
+}
+
+std::string farm_monitor::describe() const {
+  nlohmann::json j;
+  j["metrics"] = last_.values;
+  j["open_alerts"] = std::count_if(
+      open_.begin(), open_.end(), [](const auto& kv) { return kv.second.rec.state != "resolved"; });
+  j["rules"] = trackers_.size();
+  return j.dump();
+}
+
+} // namespace tfarm::actors

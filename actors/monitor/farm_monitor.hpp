@@ -1,0 +1,105 @@
+// The monitor of a node (kind "farm_monitor", at /monitor): every interval
+// it samples the farm (farm_sampler), publishes the metrics, evaluates the
+// alert rules, persists each alert's lifecycle in the store's alerts table
+// and routes notifications to channels (alert_router). Node incidents
+// (a corrupt checkpoint, ...) become "error" alerts.
+//
+// Requests (dynamically typed):
+//   (monitoring_atom, bool history) -> std::string   the monitoring document
+//   (alert_ack_atom, uint64_t id, std::string user) -> std::string  the alert
+//
+// Restart: the alerts that were open are read back from the store, so that
+// they resolve (or stay) rather than fire twice. The webhook's queue does
+// not survive a crash (the alerts table has every alert).
+//
+// Runs on CAF's scheduler; members are touched only by the actor (the
+// webhook has its own thread, see webhook_sender.hpp).
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <deque>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "actors/monitor/alert_router.hpp"
+#include "actors/monitor/alert_rule.hpp"
+#include "actors/monitor/farm_sample.hpp"
+#include "config/farm_config.hpp"
+#include "persistence/audit_record.hpp"
+#include "runtime/managed_actor.hpp"
+#include "runtime/metric_registry.hpp"
+
+namespace tfarm::actors {
+
+/// Notifications the dashboard's feed keeps.
+constexpr std::size_t monitor_feed_max = 200;
+
+/// Time the monitor waits for the store to save an alert.
+constexpr int64_t monitor_store_timeout_ms = 10'000;
+
+class farm_monitor : public runtime::managed_actor {
+public:
+  farm_monitor(caf::actor_config& cfg, runtime::spawn_context ctx);
+
+  caf::behavior make_behavior() override;
+
+  void on_exit() override;
+
+  static runtime::kind_info kind();
+
+  /// The child parameters that carry `x` and the sampling interval.
+  static std::map<std::string, std::string> params(const config::monitor_settings& x,
+                                                   std::chrono::milliseconds interval);
+
+protected:
+  std::string describe() const override;
+
+private:
+  struct open_alert {
+    persistence::alert_record rec;
+    std::string metric;
+    int64_t value = 0;
+    int64_t threshold = 0;
+    /// A save is in flight; `dirty`: save again when it is done (the first
+    /// save of a new alert gives it its id).
+    bool saving = false;
+    bool dirty = false;
+  };
+
+  void tick();
+  void publish(const farm_sample& x);
+  void on_event(const alert_event& ev, const alert_rule& rule);
+  void on_incident(const std::string& path, const std::string& action, const std::string& detail);
+  void save(const std::string& key);
+  void notify(const open_alert& a);
+  std::string document(bool history) const;
+  caf::result<std::string> acknowledge(uint64_t id, const std::string& user);
+
+  std::chrono::milliseconds interval_{1'000};
+  /// A summary line in the log this often.
+  std::chrono::milliseconds log_every_{10'000};
+  int64_t last_log_ms_ = 0;
+  config::monitor_settings settings_;
+  std::vector<alert_tracker> trackers_;
+  std::unique_ptr<alert_router> router_;
+  farm_sampler sampler_;
+  /// Open alerts by key (rule name, or "incident:<n>").
+  std::map<std::string, open_alert> open_;
+  uint64_t incidents_ = 0;
+  /// Rules are evaluated once the open alerts of before a restart are known.
+  bool restored_ = false;
+  std::deque<alert_notice> feed_;
+  std::deque<farm_sample> history_;
+  farm_sample last_;
+  uint64_t http_requests_seen_ = 0;
+  uint64_t http_errors_seen_ = 0;
+  runtime::summary_metric* http_latency_ = nullptr;
+  runtime::counter_metric* http_requests_ = nullptr;
+  runtime::counter_metric* http_errors_ = nullptr;
+  runtime::counter_metric* notifications_ = nullptr;
+};
+
+} // namespace tfarm::actors

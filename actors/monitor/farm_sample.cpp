@@ -1,0 +1,132 @@
+#include "actors/monitor/farm_sample.hpp"
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <thread>
+
+#include <nlohmann/json.hpp>
+
+namespace tfarm::actors {
+
+namespace {
+
+int64_t num(const nlohmann::json& j, const char* key) {
+  auto i = j.find(key);
+  return i != j.end() && i->is_number() ? i->get<int64_t>() : 0;
+}
+
+std::string str(const nlohmann::json& j, const char* key) {
+  auto i = j.find(key);
+  return i != j.end() && i->is_string() ? i->get<std::string>() : std::string{};
+}
+
+// Successes over attempts in basis points; 10'000 when nothing happened.
+int64_t success_bps(uint64_t attempts, uint64_t failures) {
+  if (attempts == 0)
+    return 10'000;
+  failures = std::min(failures, attempts);
+  return static_cast<int64_t>((attempts - failures) * 10'000 / attempts);
+}
+
+uint64_t delta(uint64_t now, uint64_t before) {
+  return now >= before ? now - before : now; // a restart resets counters
+}
+
+} // namespace
+
+bool agent_healthy(const runtime::actor_info& info, const nlohmann::json& state, int64_t now_ms) {
+  auto st = str(state, "state");
+  auto stale_ms = std::max(agent_heartbeat_stale_ms, 3 * num(state, "timer_ms"));
+  auto fresh = now_ms - num(state, "heartbeat_ms") <= stale_ms;
+  return info.alive && fresh && (st == "running" || st == "halted") &&
+         num(state, "errors_per_min") <= agent_errors_healthy_per_min_max;
+}
+
+farm_sample farm_sampler::take(const std::vector<runtime::actor_info>& actors,
+                               const api_window& api,
+                               const std::optional<runtime::process_sample>& proc, int64_t now_ms) {
+  farm_sample x;
+  x.at_ms = now_ms;
+  totals t;
+  int64_t agents = 0;
+  int64_t healthy = 0;
+  int64_t agent_errors = 0;
+  int64_t latency_us = 0;
+  int64_t disconnected = 0;
+  int64_t mailbox = 0;
+  int64_t store_queue = 0;
+  int64_t store_commit_us = 0;
+  for (auto& a : actors) {
+    t.restarts += a.restarts;
+    mailbox = std::max(mailbox, static_cast<int64_t>(a.mailbox_size));
+    if (a.kind != "trading_agent" && a.kind != "exchange_session" && a.kind != "vault_gateway" &&
+        a.kind != "sqlite_store")
+      continue;
+    auto state = nlohmann::json::parse(a.state_json, nullptr, false);
+    if (!state.is_object())
+      state = nlohmann::json::object();
+    if (a.kind == "trading_agent") {
+      ++agents;
+      healthy += agent_healthy(a, state, now_ms) ? 1 : 0;
+      agent_errors = std::max(agent_errors, num(state, "errors_per_min"));
+    } else if (a.kind == "exchange_session") {
+      auto st = str(state, "state");
+      if (!a.alive || st == "disconnected" || st == "auth_failed")
+        ++disconnected;
+      else
+        latency_us = std::max(latency_us, num(state, "latency_p99_us"));
+      t.session_orders += static_cast<uint64_t>(num(state, "orders"));
+      t.session_rejected += static_cast<uint64_t>(num(state, "rejected"));
+    } else if (a.kind == "vault_gateway") {
+      t.vault_transactions += static_cast<uint64_t>(num(state, "transactions"));
+      t.vault_succeeded += static_cast<uint64_t>(num(state, "succeeded"));
+    } else {
+      store_queue += num(state, "queued_jobs") + num(state, "open_writes");
+      store_commit_us = std::max(store_commit_us, num(state, "last_commit_us"));
+    }
+  }
+  auto before = prev_.value_or(t);
+  auto elapsed_ms = prev_ ? std::max<int64_t>(1, now_ms - prev_ms_) : 0;
+  auto& v = x.values;
+  v["agent_health_pct"] = agents > 0 ? healthy * 100 / agents : 100;
+  v["agent_errors_per_min"] = agent_errors;
+  v["exchange_latency_ms"] = latency_us / 1'000;
+  v["exchange_disconnected"] = disconnected;
+  v["mailbox_max"] = mailbox;
+  v["store_queue_depth"] = store_queue;
+  v["store_commit_ms"] = store_commit_us / 1'000;
+  v["restarts_per_min"] =
+      elapsed_ms > 0
+          ? static_cast<int64_t>(delta(t.restarts, before.restarts)) * 60'000 / elapsed_ms
+          : 0;
+  auto orders = delta(t.session_orders, before.session_orders);
+  v["order_success_bps"] =
+      success_bps(orders, std::min(orders, delta(t.session_rejected, before.session_rejected)));
+  auto txs = delta(t.vault_transactions, before.vault_transactions);
+  auto ok = std::min(txs, delta(t.vault_succeeded, before.vault_succeeded));
+  v["vault_success_bps"] = success_bps(txs, txs - ok);
+  v["api_requests_per_s"] =
+      elapsed_ms > 0 ? static_cast<int64_t>(api.requests) * 1'000 / elapsed_ms : 0;
+  v["api_error_rate_bps"] =
+      api.requests > 0
+          ? static_cast<int64_t>(std::min(api.errors, api.requests) * 10'000 / api.requests)
+          : 0;
+  v["api_latency_p99_ms"] = api.p99_us / 1'000;
+  v["cpu_pct"] = 0;
+  v["memory_pct"] = 0;
+  if (proc) {
+    if (prev_proc_) {
+      static const auto ticks = sysconf(_SC_CLK_TCK);
+      auto cores = std::max<int64_t>(1, std::thread::hardware_concurrency());
+      v["cpu_pct"] = runtime::cpu_pct(*prev_proc_, *proc, ticks > 0 ? ticks : 100, cores);
+    }
+    v["memory_pct"] = runtime::memory_pct(*proc);
+    prev_proc_ = proc;
+  }
+  prev_ = t;
+  prev_ms_ = now_ms;
+  return x;
+}
+
+} // namespace tfarm::actors

@@ -1,0 +1,70 @@
+// The monitor's metrics, sampled from what every actor publishes about
+// itself (the registry's descriptions), the HTTP server's counters and the
+// process: one integer per metric name of config::monitor_metric_names().
+//
+// Rates (errors, successes, restarts) are over the interval since the
+// previous sample, not since start, so that an alert resolves once the
+// farm behaves again. Pure apart from the time passed in; a farm_sampler
+// is not thread-safe (one owner: the monitor).
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json_fwd.hpp>
+
+#include "runtime/actor_info.hpp"
+#include "runtime/process_stats.hpp"
+
+namespace tfarm::actors {
+
+/// An agent's heartbeat older than this (or three of its beats) is stale.
+constexpr int64_t agent_heartbeat_stale_ms = 5'000;
+
+/// The runbook's agent error threshold (warning): more errors per minute
+/// make an agent unhealthy.
+constexpr int64_t agent_errors_healthy_per_min_max = 2;
+
+/// True if the agent counts as healthy: alive, running or halted (a halt
+/// is the operator's decision, not a fault), heartbeat fresh, errors within
+/// the runbook's warning threshold.
+bool agent_healthy(const runtime::actor_info& info, const nlohmann::json& state, int64_t now_ms);
+
+/// What the HTTP server did since the previous sample.
+struct api_window {
+  uint64_t requests = 0;
+  /// Answers with a status of 500 or more.
+  uint64_t errors = 0;
+  int64_t p99_us = 0;
+};
+
+struct farm_sample {
+  int64_t at_ms = 0;
+  std::map<std::string, int64_t> values;
+};
+
+class farm_sampler {
+public:
+  /// Samples `actors` (the registry) at `now_ms`; `proc` is this process
+  /// now (CPU % needs the previous one; 0 the first time).
+  farm_sample take(const std::vector<runtime::actor_info>& actors, const api_window& api,
+                   const std::optional<runtime::process_sample>& proc, int64_t now_ms);
+
+private:
+  struct totals {
+    uint64_t restarts = 0;
+    uint64_t session_orders = 0;
+    uint64_t session_rejected = 0;
+    uint64_t vault_transactions = 0;
+    uint64_t vault_succeeded = 0;
+  };
+
+  std::optional<totals> prev_;
+  int64_t prev_ms_ = 0;
+  std::optional<runtime::process_sample> prev_proc_;
+};
+
+} // namespace tfarm::actors

@@ -1,0 +1,611 @@
+#include "net/http_api.hpp"
+
+#include <algorithm>
+
+#include <caf/scoped_actor.hpp>
+#include <nlohmann/json.hpp>
+#include <spdlog/logger.h>
+
+#include "actors/exchange/exchange_interfaces.hpp"
+#include "actors/monitor/farm_sample.hpp"
+#include "actors/type_ids.hpp"
+#include "actors/vault/vault_setup.hpp"
+#include "net/dashboard_page.hpp"
+#include "net/logger.hpp"
+#include "persistence/store_actor.hpp"
+#include "runtime/clock.hpp"
+#include "runtime/error_text.hpp"
+
+namespace tfarm::net {
+
+namespace {
+
+using json = nlohmann::json;
+
+http_response json_response(int status, const json& j) {
+  http_response r;
+  r.status = status;
+  r.body = j.dump();
+  return r;
+}
+
+http_response error_response(int status, const std::string& code, const std::string& message) {
+  http_response r;
+  r.status = status;
+  r.body = json_error(code, message);
+  return r;
+}
+
+// A failed wait on an actor: 504 if it did not answer in time, 503 if it
+// is not there, 409 for a refusal (the message says which rule).
+http_response actor_error(const caf::error& e, const std::string& what) {
+  if (e == caf::sec::request_timeout)
+    return error_response(504, "timeout", what + " did not answer in time");
+  if (e == caf::sec::request_receiver_down || e == caf::sec::invalid_argument)
+    return error_response(503, "unavailable", what + " is not running");
+  return error_response(409, "refused", what + ": " + runtime::to_text(e));
+}
+
+json state_of(const runtime::actor_info& a) {
+  auto s = json::parse(a.state_json, nullptr, false);
+  return s.is_discarded() ? json::object() : s;
+}
+
+json to_json(const actors::exchange_status& s) {
+  return {{"account", s.account},
+          {"primary", s.primary},
+          {"backup", s.backup},
+          {"active", s.active},
+          {"on_backup", s.on_backup},
+          {"connected", s.connected},
+          {"state", s.state},
+          {"latency_ewma_us", s.latency_ewma_us},
+          {"latency_p99_us", s.latency_p99_us},
+          {"last_test_us", s.last_test_us},
+          {"last_error", s.last_error},
+          {"last_error_at_ms", s.last_error_at_ms},
+          {"rate_budget", s.rate_budget},
+          {"queued", s.queued},
+          {"consecutive_failures", s.consecutive_failures},
+          {"orders", s.orders},
+          {"acknowledged", s.acknowledged},
+          {"rejected", s.rejected},
+          {"retries", s.retries},
+          {"timeouts", s.timeouts},
+          {"fills", s.fills},
+          {"failovers", s.failovers},
+          {"failbacks", s.failbacks}};
+}
+
+json to_json(const actors::vault_status& s) {
+  return {
+      {"emergency", s.emergency},
+      {"transfers_frozen", s.transfers_frozen},
+      {"accounts", s.accounts},
+      {"transactions", s.transactions},
+      {"replays", s.replays},
+      {"succeeded", s.succeeded},
+      {"rejections", s.rejections},
+      {"success_ppm", s.success_ppm},
+      {"latency_us", {{"p50", s.p50_us}, {"p95", s.p95_us}, {"p99", s.p99_us}, {"max", s.max_us}}}};
+}
+
+bool constant_time_equal(const std::string& a, const std::string& b) {
+  unsigned char diff = a.size() == b.size() ? 0 : 1;
+  auto n = std::max(a.size(), b.size());
+  for (size_t i = 0; i < n; ++i) {
+    auto x = i < a.size() ? static_cast<unsigned char>(a[i]) : 0;
+    auto y = i < b.size() ? static_cast<unsigned char>(b[i]) : 0;
+    diff |= static_cast<unsigned char>(x ^ y);
+  }
+  return diff == 0;
+}
+
+// The JSON object of a POST body ("" is an empty object); nullopt and an
+// answer for anything else.
+std::optional<json> body_object(const http_request& req, http_response& bad) {
+  if (req.body.empty())
+    return json::object();
+  try {
+    auto j = json::parse(req.body);
+    if (j.is_object())
+      return j;
+    bad = error_response(400, "bad_request", "the body must be a JSON object");
+  } catch (const json::parse_error& e) {
+    bad = error_response(400, "bad_request",
+                         "the body is not JSON (at byte " + std::to_string(e.byte) + ")");
+  }
+  return std::nullopt;
+}
+
+// Who asks, for the audit log: the body's "operator" (if a string) and the
+// client's address.
+std::string who(const http_request& req, const json& body) {
+  auto i = body.find("operator");
+  auto name = i != body.end() && i->is_string() ? i->get<std::string>() : std::string{"admin"};
+  return name.substr(0, 64) + "@" + req.remote;
+}
+
+std::optional<std::string> optional_string(const json& body, const char* key, http_response& bad) {
+  auto i = body.find(key);
+  if (i == body.end())
+    return std::string{};
+  if (!i->is_string()) {
+    bad = error_response(400, "bad_request", std::string{"'"} + key + "' must be a string");
+    return std::nullopt;
+  }
+  return i->get<std::string>();
+}
+
+} // namespace
+
+http_api::http_api(runtime::node& node, http_api_options opts)
+    : node_(node), opts_(std::move(opts)), started_ms_(runtime::unix_now_ms()) {
+  // nop
+}
+
+std::optional<http_response> http_api::refuse(const http_request& req) const {
+  static const std::string bearer = "Bearer ";
+  if (req.authorization.empty()) {
+    auto r = error_response(401, "unauthorized",
+                            "this endpoint needs 'Authorization: Bearer <admin token>'");
+    r.headers.emplace_back("WWW-Authenticate", "Bearer realm=\"tfarm\"");
+    return r;
+  }
+  if (opts_.admin_token.empty())
+    return error_response(403, "forbidden",
+                          "no admin token is configured on this node ([http] admin_token or "
+                          "TFARM_ADMIN_TOKEN)");
+  if (req.authorization.compare(0, bearer.size(), bearer) != 0 ||
+      !constant_time_equal(req.authorization.substr(bearer.size()), opts_.admin_token)) {
+    log().warn("http {} {} from {}: wrong admin token", req.method, req.path, req.remote);
+    return error_response(403, "forbidden", "the admin token is wrong");
+  }
+  return std::nullopt;
+}
+
+http_response http_api::handle(const http_request& req) {
+  struct route {
+    const char* path;
+    const char* method;
+    bool admin;
+  };
+  // Paths with a parameter are matched below.
+  static const std::string ack_prefix = "/api/monitoring/alerts/";
+  static const std::string ack_suffix = "/acknowledge";
+  auto& p = req.path;
+  auto method_is = [&](const char* m) { return req.method == m; };
+  auto wrong_method = [&](const char* allowed) {
+    auto r = error_response(405, "method_not_allowed",
+                            req.method + " " + p + " is not served; use " + allowed);
+    r.headers.emplace_back("Allow", allowed);
+    return r;
+  };
+  auto get_only = [&](auto&& f, bool admin) -> http_response {
+    if (!method_is("GET"))
+      return wrong_method("GET");
+    if (admin)
+      if (auto r = refuse(req))
+        return *r;
+    return f();
+  };
+  auto post_only = [&](auto&& f) -> http_response {
+    if (!method_is("POST"))
+      return wrong_method("POST");
+    if (auto r = refuse(req))
+      return *r;
+    return f();
+  };
+  if (p == "/api/health")
+    return get_only([&] { return health(); }, false);
+  if (p == "/metrics")
+    return get_only([&] { return metrics(); }, false);
+  if (p == "/dashboard/monitoring" || p == "/dashboard/monitoring/")
+    return get_only(
+        [&] {
+          http_response r;
+          r.content_type = "text/html; charset=utf-8";
+          r.body = dashboard_html();
+          r.headers.emplace_back("Cache-Control", "no-store");
+          return r;
+        },
+        false);
+  if (p == "/") {
+    http_response r;
+    r.status = 302;
+    r.headers.emplace_back("Location", "/dashboard/monitoring");
+    r.body = json{{"see", "/dashboard/monitoring"}}.dump();
+    return r;
+  }
+  if (p == "/api/admin/status")
+    return get_only([&] { return admin_status(); }, true);
+  if (p == "/api/exchanges/status")
+    return get_only([&] { return exchanges_status(); }, true);
+  if (p == "/api/exchanges/test")
+    return post_only([&] { return exchanges_test(req); });
+  if (p == "/api/vault/health")
+    return get_only([&] { return vault_health(); }, true);
+  if (p == "/api/vault/emergency-mode/enable")
+    return post_only([&] { return vault_mode(req, "emergency", true); });
+  if (p == "/api/vault/emergency-mode/disable")
+    return post_only([&] { return vault_mode(req, "emergency", false); });
+  if (p == "/api/vault/transfers/freeze")
+    return post_only([&] { return vault_mode(req, "transfers_frozen", true); });
+  if (p == "/api/vault/transfers/unfreeze")
+    return post_only([&] { return vault_mode(req, "transfers_frozen", false); });
+  if (p == "/api/vault/reconcile")
+    return post_only([&] { return vault_reconcile(req); });
+  if (p == "/api/monitoring")
+    return get_only([&] { return monitoring(req); }, true);
+  if (p == "/api/dashboard")
+    return get_only([&] { return dashboard_data(); }, true);
+  if (p.size() > ack_prefix.size() + ack_suffix.size() &&
+      p.compare(0, ack_prefix.size(), ack_prefix) == 0 &&
+      p.compare(p.size() - ack_suffix.size(), ack_suffix.size(), ack_suffix) == 0) {
+    auto id = p.substr(ack_prefix.size(), p.size() - ack_prefix.size() - ack_suffix.size());
+    return post_only([&] { return acknowledge(req, id); });
+  }
+  return error_response(404, "not_found", "no endpoint " + p + " (see docs/http.md)");
+}
+
+http_response http_api::health() {
+  auto now = runtime::unix_now_ms();
+  std::lock_guard<std::mutex> guard{health_mtx_};
+  if (health_at_ms_ != 0 && now - health_at_ms_ < health_cache_ms)
+    return health_cached_;
+  auto& reg = node_.context().registry();
+  size_t actors = 0;
+  size_t down = 0;
+  size_t sessions = 0;
+  size_t connected = 0;
+  size_t agents = 0;
+  size_t healthy = 0;
+  bool store_up = false;
+  bool vault_up = false;
+  bool emergency = false;
+  bool frozen = false;
+  for (auto& a : reg.query("/")) {
+    ++actors;
+    down += a.alive ? 0 : 1;
+    if (a.kind == "sqlite_store" || a.path == "/store")
+      store_up = a.alive;
+    else if (a.kind == "vault_gateway") {
+      vault_up = a.alive;
+      auto s = state_of(a);
+      emergency = s.value("emergency", false);
+      frozen = s.value("transfers_frozen", false);
+    } else if (a.kind == "exchange_session") {
+      ++sessions;
+      auto st = state_of(a).value("state", std::string{});
+      connected += a.alive && st != "disconnected" && st != "auth_failed" ? 1 : 0;
+    } else if (a.kind == "trading_agent") {
+      ++agents;
+      healthy += actors::agent_healthy(a, state_of(a), now) ? 1 : 0;
+    }
+  }
+  auto running = node_.running();
+  auto health_pct = agents > 0 ? static_cast<int64_t>(healthy * 100 / agents) : 100;
+  std::string status = "ok";
+  std::vector<std::string> why;
+  if (!running || !store_up) {
+    status = "down";
+    why.push_back(!running ? "the root supervisor stopped" : "the store is down");
+  } else {
+    if (down > 0)
+      why.push_back(std::to_string(down) + " actors down");
+    if (connected < sessions)
+      why.push_back(std::to_string(sessions - connected) + " exchange sessions disconnected");
+    if (health_pct < 80)
+      why.push_back("agent health " + std::to_string(health_pct) + "%");
+    if (emergency)
+      why.push_back("vault emergency mode");
+    if (!why.empty())
+      status = "degraded";
+  }
+  json j{{"status", status},
+         {"node", node_.context().node_name()},
+         {"uptime_ms", now - started_ms_},
+         {"reasons", why},
+         {"checks",
+          {{"supervision", {{"actors", actors}, {"down", down}, {"running", running}}},
+           {"store", {{"up", store_up}}},
+           {"vault", {{"up", vault_up}, {"emergency", emergency}, {"transfers_frozen", frozen}}},
+           {"exchanges", {{"sessions", sessions}, {"connected", connected}}},
+           {"agents", {{"agents", agents}, {"healthy", healthy}, {"health_pct", health_pct}}}}}};
+  health_cached_ = json_response(status == "down" ? 503 : 200, j);
+  health_cached_.headers.emplace_back("Cache-Control", "no-store");
+  health_at_ms_ = now;
+  return health_cached_;
+}
+
+http_response http_api::admin_status() {
+  json actors = json::array();
+  for (auto& a : node_.context().registry().query("/")) {
+    json failures = json::array();
+    for (auto& f : a.failures)
+      failures.push_back({{"at_ms", f.at_ms}, {"reason", f.reason}});
+    actors.push_back({{"path", a.path},
+                      {"kind", a.kind},
+                      {"alive", a.alive},
+                      {"restarts", a.restarts},
+                      {"failures", failures},
+                      {"messages_handled", a.messages_handled},
+                      {"mailbox_size", a.mailbox_size},
+                      {"checkpoint_seq", a.checkpoint_seq},
+                      {"checkpoint_at_ms", a.checkpoint_at_ms},
+                      {"started_at_ms", a.started_at_ms},
+                      {"state", state_of(a)}});
+  }
+  auto& lim = node_.context().limits();
+  json j{{"node", node_.context().node_name()},
+         {"running", node_.running()},
+         {"uptime_ms", runtime::unix_now_ms() - started_ms_},
+         {"limits",
+          {{"MAX_AGENTS_PER_USER", lim.max_agents_per_user},
+           {"ORDER_RATE_LIMIT", std::to_string(lim.order_rate_limit.count) + "/" +
+                                    std::to_string(lim.order_rate_limit.per.count()) + "ms"},
+           {"CONNECTION_POOL_SIZE", lim.connection_pool_size},
+           {"CACHE_DURATION_MS", lim.cache_duration.count()}}},
+         {"actors", actors}};
+  return json_response(200, j);
+}
+
+http_response http_api::exchanges_status() {
+  caf::scoped_actor self{node_.system()};
+  json sessions = json::array();
+  auto& reg = node_.context().registry();
+  for (auto& info : reg.query("/exchanges")) {
+    if (info.kind != "exchange_session")
+      continue;
+    json row{{"path", info.path}, {"alive", info.alive}, {"restarts", info.restarts}};
+    auto e = reg.find(info.path);
+    auto h = caf::actor_cast<actors::exchange_session_actor>(e ? e->handle() : caf::actor{});
+    if (!h) {
+      row["status"] = state_of(info);
+      row["error"] = "not running";
+    } else {
+      self->request(h, opts_.actor_timeout, actors::session_status_atom_v)
+          .receive([&](actors::exchange_status& s) { row["status"] = to_json(s); },
+                   [&](caf::error& err) {
+                     row["status"] = state_of(info);
+                     row["error"] = runtime::to_text(err);
+                   });
+    }
+    sessions.push_back(std::move(row));
+  }
+  return json_response(200, json{{"sessions", sessions}});
+}
+
+http_response http_api::exchanges_test(const http_request& req) {
+  http_response bad;
+  auto body = body_object(req, bad);
+  if (!body)
+    return bad;
+  auto only = optional_string(*body, "session", bad);
+  if (!only)
+    return bad;
+  caf::scoped_actor self{node_.system()};
+  json results = json::array();
+  bool all_ok = true;
+  auto& reg = node_.context().registry();
+  for (auto& info : reg.query("/exchanges")) {
+    if (info.kind != "exchange_session" || (!only->empty() && info.path != *only))
+      continue;
+    json row{{"path", info.path}};
+    auto e = reg.find(info.path);
+    auto h = caf::actor_cast<actors::exchange_session_actor>(e ? e->handle() : caf::actor{});
+    if (!h) {
+      row["ok"] = false;
+      row["error"] = "not running";
+      all_ok = false;
+    } else {
+      self->request(h, opts_.actor_timeout, actors::session_test_atom_v)
+          .receive(
+              [&](actors::exchange_status& s) {
+                row["ok"] = s.connected;
+                row["round_trip_us"] = s.last_test_us;
+                row["status"] = to_json(s);
+                all_ok = all_ok && s.connected;
+              },
+              [&](caf::error& err) {
+                row["ok"] = false;
+                row["error"] = runtime::to_text(err);
+                all_ok = false;
+              });
+    }
+    results.push_back(std::move(row));
+  }
+  if (!only->empty() && results.empty())
+    return error_response(404, "not_found", "no exchange session " + *only);
+  if (auto st = persistence::store_of(&node_.context())) {
+    persistence::audit_record rec;
+    rec.actor = "http";
+    rec.user = who(req, *body);
+    rec.action = "exchanges.test";
+    rec.detail = std::to_string(results.size()) + " sessions, " + (all_ok ? "all" : "not all") +
+                 " reachable";
+    caf::anon_send(st, persistence::append_audit_atom_v, std::move(rec));
+  }
+  return json_response(200, json{{"ok", all_ok}, {"sessions", results}});
+}
+
+http_response http_api::vault_health() {
+  auto gw = actors::find_gateway(node_.context());
+  if (!gw)
+    return error_response(503, "unavailable", "the vault gateway is not running");
+  caf::scoped_actor self{node_.system()};
+  http_response r;
+  self->request(gw, opts_.actor_timeout, actors::vault_status_atom_v)
+      .receive(
+          [&](actors::vault_status& s) {
+            auto j = to_json(s);
+            j["status"] = s.emergency ? "emergency" : s.transfers_frozen ? "frozen" : "ok";
+            r = json_response(200, j);
+          },
+          [&](caf::error& e) { r = actor_error(e, "the vault"); });
+  return r;
+}
+
+http_response http_api::vault_mode(const http_request& req, const std::string& mode, bool on) {
+  http_response bad;
+  auto body = body_object(req, bad);
+  if (!body)
+    return bad;
+  auto reason = optional_string(*body, "reason", bad);
+  if (!reason)
+    return bad;
+  auto gw = actors::find_gateway(node_.context());
+  if (!gw)
+    return error_response(503, "unavailable", "the vault gateway is not running");
+  actors::vault_mode_change change;
+  change.mode = mode;
+  change.on = on;
+  change.user = who(req, *body);
+  change.reason = reason->empty() ? "via the HTTP API" : *reason;
+  caf::scoped_actor self{node_.system()};
+  http_response r;
+  self->request(gw, opts_.actor_timeout, change)
+      .receive(
+          [&](actors::vault_status& s) {
+            log().warn("http: vault {} {} by {}", mode, on ? "on" : "off", change.user);
+            r = json_response(200, to_json(s));
+          },
+          [&](caf::error& e) { r = actor_error(e, "the vault"); });
+  return r;
+}
+
+http_response http_api::vault_reconcile(const http_request& req) {
+  http_response bad;
+  auto body = body_object(req, bad);
+  if (!body)
+    return bad;
+  auto gw = actors::find_gateway(node_.context());
+  if (!gw)
+    return error_response(503, "unavailable", "the vault gateway is not running");
+  actors::reconcile_request rq;
+  rq.user = who(req, *body);
+  caf::scoped_actor self{node_.system()};
+  http_response r;
+  self->request(gw, opts_.actor_timeout, rq)
+      .receive(
+          [&](actors::reconcile_report& rep) {
+            json ds = json::array();
+            for (auto& d : rep.discrepancies)
+              ds.push_back({{"kind", d.kind},
+                            {"account", d.account},
+                            {"asset", d.asset},
+                            {"expected", d.expected},
+                            {"actual", d.actual},
+                            {"detail", d.detail}});
+            r = json_response(200, json{{"clean", rep.clean},
+                                        {"accounts_checked", rep.accounts_checked},
+                                        {"actors_checked", rep.actors_checked},
+                                        {"discrepancies", ds},
+                                        {"audit_id", rep.audit_id}});
+          },
+          [&](caf::error& e) { r = actor_error(e, "the vault"); });
+  return r;
+}
+
+http_response http_api::monitoring(const http_request& req) {
+  auto e = node_.context().registry().find("/monitor");
+  auto h = e ? e->handle() : caf::actor{};
+  if (!h || e->kind() != "farm_monitor")
+    return error_response(503, "unavailable", "the monitor is not running");
+  auto history = req.query.find("history=0") == std::string::npos;
+  caf::scoped_actor self{node_.system()};
+  http_response r;
+  self->request(h, opts_.actor_timeout, actors::monitoring_atom_v, history)
+      .receive(
+          [&](std::string& doc) {
+            r.status = 200;
+            r.body = std::move(doc);
+          },
+          [&](caf::error& err) { r = actor_error(err, "the monitor"); });
+  return r;
+}
+
+http_response http_api::acknowledge(const http_request& req, const std::string& id) {
+  uint64_t n = 0;
+  if (id.empty() || id.size() > 19 || !std::all_of(id.begin(), id.end(), ::isdigit))
+    return error_response(400, "bad_request",
+                          "alert id '" + id.substr(0, 32) + "' is not a number");
+  n = std::stoull(id);
+  http_response bad;
+  auto body = body_object(req, bad);
+  if (!body)
+    return bad;
+  auto e = node_.context().registry().find("/monitor");
+  auto h = e ? e->handle() : caf::actor{};
+  if (!h)
+    return error_response(503, "unavailable", "the monitor is not running");
+  caf::scoped_actor self{node_.system()};
+  http_response r;
+  self->request(h, opts_.actor_timeout, actors::alert_ack_atom_v, n, who(req, *body))
+      .receive(
+          [&](std::string& doc) {
+            r.status = 200;
+            r.body = std::move(doc);
+          },
+          [&](caf::error& err) {
+            if (err.category() == caf::atom("tfmonitor"))
+              r = error_response(404, "not_found", runtime::to_text(err));
+            else
+              r = actor_error(err, "the monitor");
+          });
+  return r;
+}
+
+http_response http_api::dashboard_data() {
+  // One poll of the dashboard: the tree, agents, sessions and vault from
+  // the registry (no waiting on them), the monitor's document with history.
+  json tree = json::array();
+  json agents = json::array();
+  json sessions = json::array();
+  json vault = json::object();
+  auto now = runtime::unix_now_ms();
+  for (auto& a : node_.context().registry().query("/")) {
+    tree.push_back({{"path", a.path},
+                    {"kind", a.kind},
+                    {"alive", a.alive},
+                    {"restarts", a.restarts},
+                    {"mailbox", a.mailbox_size}});
+    if (a.kind == "trading_agent") {
+      auto s = state_of(a);
+      s["path"] = a.path;
+      s["healthy"] = actors::agent_healthy(a, s, now);
+      s["restarts"] = a.restarts;
+      agents.push_back(std::move(s));
+    } else if (a.kind == "exchange_session") {
+      auto s = state_of(a);
+      s["path"] = a.path;
+      s["alive"] = a.alive;
+      sessions.push_back(std::move(s));
+    } else if (a.kind == "vault_gateway") {
+      vault = state_of(a);
+      vault["alive"] = a.alive;
+    }
+  }
+  http_request req;
+  req.query = "history=1";
+  auto mon = monitoring(req);
+  auto m = json::parse(mon.body, nullptr, false);
+  json j{{"node", node_.context().node_name()},
+         {"at_ms", now},
+         {"health", json::parse(health().body, nullptr, false)},
+         {"tree", tree},
+         {"agents", agents},
+         {"sessions", sessions},
+         {"vault", vault},
+         {"monitoring", mon.status == 200 && !m.is_discarded() ? m : json()}};
+  return json_response(200, j);
+}
+
+http_response http_api::metrics() {
+  http_response r;
+  r.content_type = "text/plain; version=0.0.4; charset=utf-8";
+  r.body = node_.context().metrics().render_prometheus();
+  return r;
+}
+
+} // namespace tfarm::net

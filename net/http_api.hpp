@@ -1,0 +1,72 @@
+// The node's HTTP API: the runbook's endpoints over the running node (see
+// docs/http.md for every path, body and status).
+//
+// Public: GET /api/health, GET /metrics, GET /dashboard/monitoring. Every
+// other endpoint needs `Authorization: Bearer <admin token>` (401 without,
+// 403 with a wrong one or when no token is configured). Mutations are POST
+// (405 otherwise) and audited: the vault audits its mode changes and
+// reconciliations, the monitor acknowledgements, this API the exchange
+// tests. Every wait on an actor is bounded (504 when it passes).
+//
+// Thread-safe: handle() runs on the HTTP server's threads; it reads the
+// registry and metrics (synchronized) and asks actors with its own scoped
+// actors. The /api/health document is cached for health_cache_ms so that
+// load balancers polling it cost next to nothing.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <string>
+
+#include "net/http_server.hpp"
+#include "runtime/node.hpp"
+
+namespace tfarm::net {
+
+/// How long a computed /api/health answer is served again.
+constexpr int64_t health_cache_ms = 100;
+
+struct http_api_options {
+  /// Empty: admin endpoints answer 403 (and say why).
+  std::string admin_token;
+  std::chrono::milliseconds actor_timeout{10'000};
+};
+
+class http_api {
+public:
+  http_api(runtime::node& node, http_api_options opts);
+
+  http_response handle(const http_request& req);
+
+  /// The handler to give http_server::start (keeps `this`).
+  http_handler handler() {
+    return [this](const http_request& req) { return handle(req); };
+  }
+
+private:
+  http_response health();
+  http_response admin_status();
+  http_response exchanges_status();
+  http_response exchanges_test(const http_request& req);
+  http_response vault_health();
+  http_response vault_mode(const http_request& req, const std::string& mode, bool on);
+  http_response vault_reconcile(const http_request& req);
+  http_response monitoring(const http_request& req);
+  http_response acknowledge(const http_request& req, const std::string& id);
+  http_response dashboard_data();
+  http_response metrics();
+  /// nullopt if allowed; else the 401/403 answer.
+  std::optional<http_response> refuse(const http_request& req) const;
+
+  runtime::node& node_;
+  http_api_options opts_;
+  const int64_t started_ms_;
+  std::mutex health_mtx_;
+  int64_t health_at_ms_ = 0;
+  http_response health_cached_;
+};
+
+} // namespace tfarm::net

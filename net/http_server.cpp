@@ -1,0 +1,279 @@
+#include "net/http_server.hpp"
+
+#include <atomic>
+#include <optional>
+#include <thread>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <nlohmann/json.hpp>
+#include <spdlog/logger.h>
+
+#include "net/error.hpp"
+#include "net/logger.hpp"
+
+namespace tfarm::net {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+using tcp = asio::ip::tcp;
+
+namespace {
+
+/// Bytes of a request's head at most (within request_bytes_max).
+constexpr std::size_t http_header_bytes_max = 16 * 1024;
+
+} // namespace
+
+std::string json_error(const std::string& code, const std::string& message) {
+  return nlohmann::json{{"error", code}, {"message", message}}.dump();
+}
+
+struct http_server::impl {
+  http_server_options opts;
+  http_handler handler;
+  runtime::http_metrics metrics;
+  // Before the io_context: sessions it still holds at destruction touch them.
+  std::atomic<std::size_t> connections{0};
+  std::atomic<bool> stopped{false};
+  // Destroyed by stop() (acceptor first): destroying the io_context
+  // destroys the sessions waiting in it, which closes their sockets.
+  std::unique_ptr<asio::io_context> ioc = std::make_unique<asio::io_context>();
+  std::unique_ptr<tcp::acceptor> acceptor = std::make_unique<tcp::acceptor>(*ioc);
+  std::vector<std::thread> threads;
+  uint16_t port = 0;
+
+  void accept();
+};
+
+namespace {
+
+class session : public std::enable_shared_from_this<session> {
+public:
+  session(tcp::socket socket, http_server::impl& srv, bool reject)
+      : stream_(std::move(socket)), srv_(srv), reject_(reject) {
+    ++srv_.connections;
+    beast::error_code ec;
+    auto ep = stream_.socket().remote_endpoint(ec);
+    if (!ec)
+      remote_ = ep.address().to_string() + ":" + std::to_string(ep.port());
+  }
+
+  ~session() { --srv_.connections; }
+
+  void start() {
+    if (reject_) {
+      http_response r;
+      r.status = 503;
+      r.body = json_error("busy", "the server already serves " +
+                                      std::to_string(srv_.opts.connections_max) +
+                                      " connections (connections_max); try again");
+      r.headers.emplace_back("Retry-After", "1");
+      began_ = std::chrono::steady_clock::now();
+      respond(std::move(r), false, 11);
+      return;
+    }
+    read();
+  }
+
+private:
+  void read() {
+    parser_.emplace();
+    parser_->body_limit(srv_.opts.request_bytes_max);
+    parser_->header_limit(
+        static_cast<uint32_t>(std::min(srv_.opts.request_bytes_max, http_header_bytes_max)));
+    stream_.expires_after(srv_.opts.read_timeout);
+    http::async_read(
+        stream_, buf_, *parser_,
+        [self = shared_from_this()](beast::error_code ec, std::size_t) { self->on_read(ec); });
+  }
+
+  void on_read(beast::error_code ec) {
+    began_ = std::chrono::steady_clock::now();
+    if (ec == http::error::end_of_stream || ec == beast::error::timeout ||
+        ec == asio::error::operation_aborted || ec == asio::error::connection_reset ||
+        ec == asio::error::eof) {
+      close();
+      return;
+    }
+    if (ec == http::error::body_limit || ec == http::error::header_limit ||
+        ec == http::error::buffer_overflow) {
+      http_response r;
+      r.status = 413;
+      r.body = json_error("too_large", "the request is larger than " +
+                                           std::to_string(srv_.opts.request_bytes_max) +
+                                           " bytes (request_bytes_max)");
+      respond(std::move(r), false, 11);
+      return;
+    }
+    if (ec) {
+      http_response r;
+      r.status = 400;
+      r.body = json_error("bad_request", "malformed HTTP request: " + ec.message());
+      respond(std::move(r), false, 11);
+      return;
+    }
+    auto& msg = parser_->get();
+    http_request req;
+    req.method = std::string{msg.method_string()};
+    auto target = std::string{msg.target()};
+    auto q = target.find('?');
+    req.path = target.substr(0, q);
+    if (q != std::string::npos)
+      req.query = target.substr(q + 1);
+    req.authorization = std::string{msg[http::field::authorization]};
+    req.content_type = std::string{msg[http::field::content_type]};
+    req.body = std::move(msg.body());
+    req.remote = remote_;
+    http_response r;
+    try {
+      r = srv_.handler(req);
+    } catch (const std::exception& e) {
+      log().error("http {} {}: the handler failed: {}", req.method, req.path, e.what());
+      r = http_response{};
+      r.status = 500;
+      r.body = json_error("internal", "the request could not be served; see the node's log");
+    }
+    respond(std::move(r), msg.keep_alive(), msg.version());
+  }
+
+  void respond(http_response r, bool keep_alive, unsigned version) {
+    res_ = {};
+    res_.version(version);
+    res_.result(static_cast<unsigned>(r.status));
+    res_.set(http::field::server, srv_.opts.server_name);
+    res_.set(http::field::content_type, r.content_type);
+    for (auto& [k, v] : r.headers)
+      res_.set(k, v);
+    res_.keep_alive(keep_alive);
+    res_.body() = std::move(r.body);
+    res_.prepare_payload();
+    status_ = r.status;
+    stream_.expires_after(srv_.opts.read_timeout);
+    http::async_write(stream_, res_,
+                      [self = shared_from_this(), keep_alive](beast::error_code ec, std::size_t) {
+                        self->on_written(ec, keep_alive);
+                      });
+  }
+
+  void on_written(beast::error_code ec, bool keep_alive) {
+    auto& m = srv_.metrics;
+    if (m.requests != nullptr) {
+      m.requests->add();
+      if (status_ >= 500)
+        m.errors->add();
+      m.latency->observe(std::chrono::duration_cast<std::chrono::microseconds>(
+                             std::chrono::steady_clock::now() - began_)
+                             .count());
+    }
+    if (ec || !keep_alive || srv_.stopped) {
+      close();
+      return;
+    }
+    read();
+  }
+
+  void close() {
+    beast::error_code ignored;
+    stream_.socket().shutdown(tcp::socket::shutdown_both, ignored);
+    stream_.socket().close(ignored);
+  }
+
+  beast::tcp_stream stream_;
+  http_server::impl& srv_;
+  bool reject_;
+  std::string remote_;
+  beast::flat_buffer buf_;
+  std::optional<http::request_parser<http::string_body>> parser_;
+  http::response<http::string_body> res_;
+  int status_ = 0;
+  std::chrono::steady_clock::time_point began_;
+};
+
+} // namespace
+
+void http_server::impl::accept() {
+  acceptor->async_accept([this](beast::error_code ec, tcp::socket socket) {
+    if (ec) {
+      if (ec == asio::error::operation_aborted || stopped)
+        return;
+      log().warn("http: accept failed: {}", ec.message());
+    } else {
+      auto reject = connections.load() >= opts.connections_max;
+      std::make_shared<session>(std::move(socket), *this, reject)->start();
+    }
+    accept();
+  });
+}
+
+caf::expected<std::unique_ptr<http_server>>
+http_server::start(http_server_options opts, http_handler handler, runtime::http_metrics metrics) {
+  auto x = std::make_unique<impl>();
+  x->opts = std::move(opts);
+  x->handler = std::move(handler);
+  x->metrics = metrics;
+  auto where = x->opts.bind + ":" + std::to_string(x->opts.port);
+  beast::error_code ec;
+  auto addr = asio::ip::make_address(x->opts.bind, ec);
+  if (ec) {
+    tcp::resolver resolver{*x->ioc};
+    auto results = resolver.resolve(x->opts.bind, std::to_string(x->opts.port), ec);
+    if (ec || results.empty())
+      return caf::make_error(net_errc::http_bind_failed,
+                             "http: cannot resolve " + x->opts.bind + ": " + ec.message());
+    addr = results.begin()->endpoint().address();
+  }
+  tcp::endpoint ep{addr, x->opts.port};
+  x->acceptor->open(ep.protocol(), ec);
+  if (!ec)
+    x->acceptor->set_option(asio::socket_base::reuse_address(true), ec);
+  if (!ec)
+    x->acceptor->bind(ep, ec);
+  if (!ec)
+    x->acceptor->listen(asio::socket_base::max_listen_connections, ec);
+  if (ec)
+    return caf::make_error(net_errc::http_bind_failed,
+                           "http: cannot listen on " + where + ": " + ec.message());
+  x->port = x->acceptor->local_endpoint().port();
+  x->accept();
+  auto n = std::max(1, x->opts.threads);
+  for (int i = 0; i < n; ++i)
+    x->threads.emplace_back([p = x.get()] { p->ioc->run(); });
+  log().info("http: serving on {}:{}", x->opts.bind, x->port);
+  return std::unique_ptr<http_server>{new http_server(std::move(x))};
+}
+
+http_server::http_server(std::unique_ptr<impl> x) : impl_(std::move(x)) {
+  // nop
+}
+
+http_server::~http_server() {
+  stop();
+}
+
+uint16_t http_server::port() const noexcept {
+  return impl_->port;
+}
+
+std::size_t http_server::connections() const noexcept {
+  return impl_->connections.load();
+}
+
+void http_server::stop() {
+  if (impl_->stopped.exchange(true))
+    return;
+  // Handlers running now finish (the API bounds its waits); nothing else
+  // runs after stop().
+  impl_->ioc->stop();
+  for (auto& t : impl_->threads)
+    if (t.joinable())
+      t.join();
+  impl_->threads.clear();
+  impl_->acceptor.reset();
+  impl_->ioc.reset();
+}
+
+} // namespace tfarm::net
