@@ -40,6 +40,10 @@ const std::vector<scenario>& scenarios() {
        "settle -> agent, 8 agents with 32 orders working each, 10 s sustained "
        "(synchronous=FULL), vs raw SQLiteCpp batched rows/s",
        order_pipeline},
+      {"http_health",
+       "GET /api/health from 32 keep-alive clients against the node's HTTP API, vs a minimal "
+       "Beast server answering the same bytes",
+       http_health},
   };
   return all;
 }

@@ -3,9 +3,9 @@
 #
 # Idempotent and non-interactive: it asks dpkg which packages are missing and
 # only then runs apt-get (as root, or through sudo when it is available).
-# With --tests it also installs what only the test suite uses: promtool
-# (package prometheus) to check /metrics and Chromium to drive the
-# dashboard headless.
+# With --tests it also installs what only the test suite uses: curl,
+# promtool (package prometheus) to check /metrics and Chromium to drive
+# the dashboard headless.
 set -euo pipefail
 
 packages=(
@@ -19,7 +19,7 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev
 )
 if [[ "${1:-}" == "--tests" ]]; then
-  packages+=(prometheus chromium)
+  packages+=(curl prometheus chromium)
 fi
 
 missing=()

@@ -9,6 +9,8 @@
 #include "actors/logger.hpp"
 #include "actors/monitor/error.hpp"
 #include "actors/type_ids.hpp"
+#include "actors/vault/vault_interfaces.hpp"
+#include "actors/vault/vault_names.hpp"
 #include "config/duration.hpp"
 #include "config/limits.hpp"
 #include "persistence/store_actor.hpp"
@@ -244,6 +246,21 @@ void farm_monitor::on_exit() {
 void farm_monitor::tick() {
   if (!node())
     return;
+  auto entry = node()->registry().find(gateway_path);
+  auto gw = caf::actor_cast<vault_actor>(entry ? entry->handle() : caf::actor{});
+  if (!gw) {
+    sample(std::nullopt);
+    return;
+  }
+  request(gw, interval_, vault_status_atom_v)
+      .then(
+          [this](vault_status& s) {
+            sample(vault_counts{s.transactions, s.succeeded});
+          },
+          [this](caf::error&) { sample(std::nullopt); });
+}
+
+void farm_monitor::sample(const std::optional<vault_counts>& vault) {
   auto actors = node()->registry().query("/");
   api_window api;
   if (http_requests_ != nullptr) {
@@ -257,7 +274,7 @@ void farm_monitor::tick() {
   }
   auto proc = runtime::read_process_sample();
   auto now = runtime::unix_now_ms();
-  last_ = sampler_.take(actors, api, proc, now);
+  last_ = sampler_.take(actors, api, proc, now, vault);
   history_.push_back(last_);
   while (history_.size() > static_cast<std::size_t>(settings_.history_samples))
     history_.pop_front();
@@ -309,9 +326,9 @@ void farm_monitor::tick() {
           ->set_total(num(s, "failovers"));
     } else {
       m.counter("tfarm_vault_transactions_total", "Vault operations answered")
-          ->set_total(num(s, "transactions"));
+          ->set_total(vault ? static_cast<int64_t>(vault->transactions) : num(s, "transactions"));
       m.counter("tfarm_vault_succeeded_total", "Vault operations that succeeded")
-          ->set_total(num(s, "succeeded"));
+          ->set_total(vault ? static_cast<int64_t>(vault->succeeded) : num(s, "succeeded"));
       m.gauge("tfarm_vault_emergency", "1 while the vault is in emergency mode")
           ->set(s.value("emergency", false) ? 1 : 0);
       m.gauge("tfarm_vault_transfers_frozen", "1 while transfers are frozen")

@@ -70,6 +70,8 @@ private:
   };
 
   void tick();
+  /// The sample itself, once the vault answered (or did not).
+  void sample(const std::optional<vault_counts>& vault);
   void publish(const farm_sample& x);
   void on_event(const alert_event& ev, const alert_rule& rule);
   void on_incident(const std::string& path, const std::string& action, const std::string& detail);

@@ -45,7 +45,8 @@ bool agent_healthy(const runtime::actor_info& info, const nlohmann::json& state,
 
 farm_sample farm_sampler::take(const std::vector<runtime::actor_info>& actors,
                                const api_window& api,
-                               const std::optional<runtime::process_sample>& proc, int64_t now_ms) {
+                               const std::optional<runtime::process_sample>& proc, int64_t now_ms,
+                               const std::optional<vault_counts>& vault) {
   farm_sample x;
   x.at_ms = now_ms;
   totals t;
@@ -85,6 +86,10 @@ farm_sample farm_sampler::take(const std::vector<runtime::actor_info>& actors,
       store_queue += num(state, "queued_jobs") + num(state, "open_writes");
       store_commit_us = std::max(store_commit_us, num(state, "last_commit_us"));
     }
+  }
+  if (vault) {
+    t.vault_transactions = vault->transactions;
+    t.vault_succeeded = vault->succeeded;
   }
   auto before = prev_.value_or(t);
   auto elapsed_ms = prev_ ? std::max<int64_t>(1, now_ms - prev_ms_) : 0;

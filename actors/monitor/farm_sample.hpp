@@ -41,6 +41,13 @@ struct api_window {
   int64_t p99_us = 0;
 };
 
+/// The vault's counters, asked of the gateway itself (its registry
+/// description is refreshed only on account and mode changes).
+struct vault_counts {
+  uint64_t transactions = 0;
+  uint64_t succeeded = 0;
+};
+
 struct farm_sample {
   int64_t at_ms = 0;
   std::map<std::string, int64_t> values;
@@ -49,9 +56,11 @@ struct farm_sample {
 class farm_sampler {
 public:
   /// Samples `actors` (the registry) at `now_ms`; `proc` is this process
-  /// now (CPU % needs the previous one; 0 the first time).
+  /// now (CPU % needs the previous one; 0 the first time); `vault`, when
+  /// given, replaces the gateway's description.
   farm_sample take(const std::vector<runtime::actor_info>& actors, const api_window& api,
-                   const std::optional<runtime::process_sample>& proc, int64_t now_ms);
+                   const std::optional<runtime::process_sample>& proc, int64_t now_ms,
+                   const std::optional<vault_counts>& vault = std::nullopt);
 
 private:
   struct totals {

@@ -1,0 +1,132 @@
+// What the monitor samples from actors' descriptions: agent health, rates
+// over the last interval (not since start), exchange connectivity.
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include "actors/monitor/alert_rule.hpp"
+#include "actors/monitor/farm_sample.hpp"
+
+namespace tfarm::test {
+namespace {
+
+runtime::actor_info actor(const std::string& path, const std::string& kind, nlohmann::json state,
+                          bool alive = true, uint64_t restarts = 0) {
+  runtime::actor_info a;
+  a.path = path;
+  a.kind = kind;
+  a.alive = alive;
+  a.restarts = restarts;
+  a.state_json = state.dump();
+  return a;
+}
+
+constexpr int64_t t0 = 1'000'000;
+
+runtime::actor_info agent(const std::string& name, const std::string& state, int64_t errors,
+                          int64_t heartbeat_ms = t0) {
+  return actor("/user/a/" + name, "trading_agent",
+               {{"state", state}, {"errors_per_min", errors}, {"heartbeat_ms", heartbeat_ms}});
+}
+
+TEST(farm_sample, agent_health_counts_running_or_halted_fresh_agents_within_the_error_threshold) {
+  actors::farm_sampler s;
+  auto x = s.take({agent("a1", "running", 0), agent("a2", "halted", 2), agent("a3", "running", 3),
+                   agent("a4", "running", 0, t0 - 60'000), agent("a5", "failed", 0)},
+                  {}, std::nullopt, t0);
+  EXPECT_EQ(x.values["agent_health_pct"], 40); // a1 and a2 of five
+  EXPECT_EQ(x.values["agent_errors_per_min"], 3);
+  EXPECT_EQ(actors::farm_sampler{}.take({}, {}, std::nullopt, t0).values["agent_health_pct"], 100);
+}
+
+TEST(farm_sample, success_rates_are_over_the_last_interval) {
+  actors::farm_sampler s;
+  auto session = [](uint64_t orders, uint64_t rejected) {
+    return actor("/exchanges/sessions/v/a", "exchange_session",
+                 {{"state", "connected"}, {"orders", orders}, {"rejected", rejected}});
+  };
+  auto vault = [](uint64_t txs, uint64_t ok) {
+    return actor("/vault/gateway", "vault_gateway", {{"transactions", txs}, {"succeeded", ok}});
+  };
+  // Bad history: 50 of 100 orders rejected before the first sample.
+  auto x = s.take({session(100, 50), vault(10, 5)}, {}, std::nullopt, t0);
+  EXPECT_EQ(x.values["order_success_bps"], 10'000); // nothing happened since "before"
+  // The next interval: 20 orders, 1 rejected; 10 vault operations, all fine.
+  x = s.take({session(120, 51), vault(20, 15)}, {}, std::nullopt, t0 + 1'000);
+  EXPECT_EQ(x.values["order_success_bps"], 9'500);
+  EXPECT_EQ(x.values["vault_success_bps"], 10'000);
+  // 4 of 10 refused.
+  x = s.take({session(120, 51), vault(30, 21)}, {}, std::nullopt, t0 + 2'000);
+  EXPECT_EQ(x.values["vault_success_bps"], 6'000);
+  EXPECT_EQ(x.values["order_success_bps"], 10'000);
+}
+
+TEST(farm_sample, disconnected_sessions_are_counted_and_left_out_of_latency) {
+  actors::farm_sampler s;
+  auto x = s.take(
+      {actor("/exchanges/sessions/v/a", "exchange_session",
+             {{"state", "connected"}, {"latency_p99_us", 7'000}}),
+       actor("/exchanges/sessions/v/b", "exchange_session",
+             {{"state", "disconnected"}, {"latency_p99_us", 900'000}}),
+       actor("/exchanges/sessions/v/c", "exchange_session", {{"state", "connected"}}, false)},
+      {}, std::nullopt, t0);
+  EXPECT_EQ(x.values["exchange_disconnected"], 2);
+  EXPECT_EQ(x.values["exchange_latency_ms"], 7);
+}
+
+TEST(farm_sample, api_figures_and_restart_rate) {
+  actors::farm_sampler s;
+  s.take({actor("/x", "k", {}, true, 1)}, {}, std::nullopt, t0);
+  actors::api_window api;
+  api.requests = 200;
+  api.errors = 5;
+  api.p99_us = 1'500'000;
+  auto x = s.take({actor("/x", "k", {}, true, 3)}, api, std::nullopt, t0 + 30'000);
+  EXPECT_EQ(x.values["api_error_rate_bps"], 250);
+  EXPECT_EQ(x.values["api_latency_p99_ms"], 1'500);
+  EXPECT_EQ(x.values["api_requests_per_s"], 6);
+  EXPECT_EQ(x.values["restarts_per_min"], 4); // 2 restarts in 30 s
+}
+
+TEST(farm_sample, every_metric_a_rule_may_name_is_sampled) {
+  auto x = actors::farm_sampler{}.take({}, {}, std::nullopt, t0);
+  for (auto& name : config::monitor_metric_names())
+    EXPECT_EQ(x.values.count(name), 1u) << name;
+  for (auto& r : actors::runbook_alert_rules())
+    EXPECT_EQ(x.values.count(r.metric), 1u) << r.metric;
+}
+
+TEST(effective_alert_rules, file_rules_replace_drop_or_add_to_the_runbook_s) {
+  config::monitor_settings m;
+  config::alert_rule_settings cpu;
+  cpu.name = "cpu";
+  cpu.metric = "cpu_pct";
+  cpu.warning = 50;
+  m.rules.push_back(cpu);
+  config::alert_rule_settings off;
+  off.name = "memory";
+  off.enabled = false;
+  m.rules.push_back(off);
+  config::alert_rule_settings mine;
+  mine.name = "queue";
+  mine.metric = "store_queue_depth";
+  mine.critical = 1'000;
+  m.rules.push_back(mine);
+  auto rules = actors::effective_alert_rules(m);
+  auto find = [&](const std::string& name) -> const actors::alert_rule* {
+    for (auto& r : rules)
+      if (r.name == name)
+        return &r;
+    return nullptr;
+  };
+  ASSERT_TRUE(find("cpu"));
+  EXPECT_EQ(find("cpu")->warning, 50);
+  EXPECT_FALSE(find("cpu")->critical); // replaced whole, not merged
+  EXPECT_FALSE(find("memory"));
+  ASSERT_TRUE(find("queue"));
+  EXPECT_EQ(rules.size(), actors::runbook_alert_rules().size());
+  m.runbook_rules = false;
+  EXPECT_EQ(actors::effective_alert_rules(m).size(), 2u);
+}
+
+} // namespace
+} // namespace tfarm::test

@@ -1,0 +1,283 @@
+// The node's HTTP API end to end: a node on a temporary database with a
+// vault, a simulated venue and a session, served on a free port. Every
+// endpoint, the token rules, bad input and the audit trail of mutations.
+#include <chrono>
+#include <vector>
+
+#include <SQLiteCpp/Database.h>
+#include <SQLiteCpp/Statement.h>
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include "actors/exchange/error.hpp"
+#include "net/error.hpp"
+#include "net/node_http.hpp"
+#include "tests/unit/net/http_client.hpp"
+#include "tests/unit/net/test_node.hpp"
+#include "tests/unit/persistence/temp_dir.hpp"
+#include "tests/unit/wait.hpp"
+
+namespace tfarm::test {
+namespace {
+
+constexpr const char* token = "test-admin-token-0123456789";
+
+const char* farm_text = R"(
+[node]
+name = "api-1"
+[vault]
+assets = ["USD", "BTC"]
+[exchange]
+  [[exchange.venue]]
+  name = "sim-a"
+  symbols = ["BTC-USD"]
+    [exchange.venue.market_data]
+    interval = "1h"
+    depth = 0
+  [[exchange.session]]
+  venue = "sim-a"
+  account = "alice-main"
+[monitor]
+interval = "50ms"
+[[user]]
+name = "alice"
+  [[user.account]]
+  id = "alice-main"
+  opening_balance = { USD = 1000 }
+)";
+
+class http_api_test : public testing::Test {
+protected:
+  static void SetUpTestSuite() {
+    actors::register_exchange_error_names();
+    net::register_net_error_names();
+    std::string why;
+    config::setup_logging(config::logging_options{"warn", {}}, why);
+  }
+
+  void SetUp() override {
+    node_ = start_test_node(farm_text, dir_.file("api.db"));
+    ASSERT_TRUE(node_);
+    config::http_settings h;
+    h.port = 0;
+    auto served = net::node_http::start(*node_, h, token);
+    ASSERT_TRUE(served) << runtime::to_text(served.error());
+    http_ = std::move(*served);
+  }
+
+  void TearDown() override {
+    if (http_)
+      http_->stop();
+    if (node_)
+      node_->stop();
+  }
+
+  http_reply get(const std::string& path, const std::string& t = token) {
+    return http_call(http_->port(), "GET", path, t);
+  }
+
+  http_reply post(const std::string& path, const std::string& body = {},
+                  const std::string& t = token) {
+    return http_call(http_->port(), "POST", path, t, body);
+  }
+
+  std::vector<std::pair<std::string, std::string>> audit(const std::string& action_prefix) {
+    std::vector<std::pair<std::string, std::string>> xs;
+    SQLite::Database db{dir_.file("api.db"), SQLite::OPEN_READONLY};
+    SQLite::Statement q{db, "SELECT action, user FROM audit_logs WHERE action LIKE ? ORDER BY id"};
+    q.bind(1, action_prefix + "%");
+    while (q.executeStep())
+      xs.emplace_back(q.getColumn(0).getString(), q.getColumn(1).getString());
+    return xs;
+  }
+
+  temp_dir dir_;
+  std::unique_ptr<runtime::node> node_;
+  std::unique_ptr<net::node_http> http_;
+};
+
+TEST_F(http_api_test, health_is_public_and_reports_every_part_of_the_farm) {
+  auto r = get("/api/health", "");
+  ASSERT_EQ(r.status, 200) << r.body;
+  auto j = r.json();
+  EXPECT_EQ(j["status"], "ok") << r.body;
+  EXPECT_EQ(j["node"], "api-1");
+  EXPECT_TRUE(j["checks"]["store"]["up"]);
+  EXPECT_TRUE(j["checks"]["vault"]["up"]);
+  EXPECT_EQ(j["checks"]["exchanges"]["sessions"], 1);
+  EXPECT_EQ(r.header("Cache-Control"), "no-store");
+}
+
+TEST_F(http_api_test, admin_endpoints_answer_401_without_a_token_and_403_with_a_wrong_one) {
+  std::vector<std::pair<std::string, std::string>> endpoints{
+      {"GET", "/api/admin/status"},
+      {"GET", "/api/exchanges/status"},
+      {"POST", "/api/exchanges/test"},
+      {"GET", "/api/vault/health"},
+      {"POST", "/api/vault/emergency-mode/enable"},
+      {"POST", "/api/vault/emergency-mode/disable"},
+      {"POST", "/api/vault/transfers/freeze"},
+      {"POST", "/api/vault/transfers/unfreeze"},
+      {"POST", "/api/vault/reconcile"},
+      {"GET", "/api/monitoring"},
+      {"GET", "/api/dashboard"},
+      {"POST", "/api/monitoring/alerts/1/acknowledge"},
+  };
+  for (auto& [method, path] : endpoints) {
+    auto none = http_call(http_->port(), method, path);
+    EXPECT_EQ(none.status, 401) << method << ' ' << path;
+    EXPECT_EQ(none.json()["error"], "unauthorized") << path;
+    EXPECT_EQ(none.header("WWW-Authenticate"), "Bearer realm=\"tfarm\"") << path;
+    auto wrong = http_call(http_->port(), method, path, "not-the-token-at-all");
+    EXPECT_EQ(wrong.status, 403) << method << ' ' << path;
+    EXPECT_EQ(wrong.json()["error"], "forbidden") << path;
+  }
+  // Nothing was switched by those attempts.
+  EXPECT_FALSE(get("/api/vault/health").json()["emergency"]);
+  EXPECT_TRUE(audit("vault.").empty());
+}
+
+TEST_F(http_api_test, without_a_configured_token_admin_endpoints_are_closed_and_say_why) {
+  http_->stop();
+  config::http_settings h;
+  h.port = 0;
+  auto served = net::node_http::start(*node_, h, "");
+  ASSERT_TRUE(served);
+  http_ = std::move(*served);
+  auto r = get("/api/admin/status", "anything-at-all-here");
+  EXPECT_EQ(r.status, 403);
+  EXPECT_NE(r.json()["message"].get<std::string>().find("TFARM_ADMIN_TOKEN"), std::string::npos);
+  EXPECT_EQ(get("/api/health", "").status, 200);
+}
+
+TEST_F(http_api_test, the_runbook_s_vault_emergency_procedure_works_and_is_audited) {
+  auto on = post("/api/vault/emergency-mode/enable",
+                 R"({"operator":"carol","reason":"suspicious withdrawals"})");
+  ASSERT_EQ(on.status, 200) << on.body;
+  EXPECT_TRUE(on.json()["emergency"]);
+  auto frozen = post("/api/vault/transfers/freeze", R"({"operator":"carol"})");
+  ASSERT_EQ(frozen.status, 200) << frozen.body;
+  EXPECT_TRUE(frozen.json()["transfers_frozen"]);
+  auto health = get("/api/vault/health");
+  EXPECT_EQ(health.json()["status"], "emergency");
+  EXPECT_EQ(get("/api/health", "").json()["status"], "degraded");
+  auto rec = post("/api/vault/reconcile", R"({"operator":"carol"})");
+  ASSERT_EQ(rec.status, 200) << rec.body;
+  EXPECT_TRUE(rec.json()["clean"]) << rec.body;
+  EXPECT_GT(rec.json()["audit_id"].get<int64_t>(), 0);
+  EXPECT_EQ(post("/api/vault/transfers/unfreeze").status, 200);
+  auto off = post("/api/vault/emergency-mode/disable");
+  ASSERT_EQ(off.status, 200);
+  EXPECT_FALSE(off.json()["emergency"]);
+  auto trail = audit("vault.");
+  ASSERT_EQ(trail.size(), 5u);
+  EXPECT_EQ(trail[0].first, "vault.emergency.on");
+  EXPECT_EQ(trail[0].second.rfind("carol@127.0.0.1:", 0), 0u) << trail[0].second;
+  EXPECT_EQ(trail[1].first, "vault.transfers_frozen.on");
+  EXPECT_EQ(trail[2].first, "vault.reconcile");
+  EXPECT_EQ(trail[3].first, "vault.transfers_frozen.off");
+  EXPECT_EQ(trail[4].first, "vault.emergency.off");
+  EXPECT_EQ(trail[4].second.rfind("admin@", 0), 0u);
+}
+
+TEST_F(http_api_test, mutations_are_post_only_and_bad_bodies_are_400_with_nothing_changed) {
+  auto r = get("/api/vault/emergency-mode/enable");
+  EXPECT_EQ(r.status, 405);
+  EXPECT_EQ(r.header("Allow"), "POST");
+  EXPECT_EQ(post("/api/vault/health").status, 405);
+  auto bad = post("/api/vault/emergency-mode/enable", "{not json");
+  EXPECT_EQ(bad.status, 400);
+  EXPECT_NE(bad.json()["message"].get<std::string>().find("not JSON"), std::string::npos);
+  EXPECT_EQ(post("/api/vault/emergency-mode/enable", "[1,2]").status, 400);
+  auto typed = post("/api/vault/emergency-mode/enable", R"({"reason":5})");
+  EXPECT_EQ(typed.status, 400);
+  EXPECT_EQ(typed.json()["message"], "'reason' must be a string");
+  EXPECT_FALSE(get("/api/vault/health").json()["emergency"]);
+  EXPECT_TRUE(audit("vault.").empty());
+}
+
+TEST_F(http_api_test, unknown_paths_are_404_json) {
+  auto r = get("/api/nope", "");
+  EXPECT_EQ(r.status, 404);
+  EXPECT_EQ(r.content_type, "application/json");
+  EXPECT_EQ(r.json()["error"], "not_found");
+  EXPECT_EQ(get("/", "").status, 302);
+}
+
+TEST_F(http_api_test, exchanges_status_and_test_report_every_session) {
+  auto st = get("/api/exchanges/status");
+  ASSERT_EQ(st.status, 200);
+  ASSERT_EQ(st.json()["sessions"].size(), 1u);
+  EXPECT_EQ(st.json()["sessions"][0]["path"], "/exchanges/sessions/sim-a/alice-main");
+  EXPECT_EQ(st.json()["sessions"][0]["status"]["active"], "sim-a");
+  auto t = post("/api/exchanges/test", R"({"operator":"dave"})");
+  ASSERT_EQ(t.status, 200) << t.body;
+  EXPECT_TRUE(t.json()["ok"]) << t.body;
+  EXPECT_GT(t.json()["sessions"][0]["round_trip_us"].get<int64_t>(), 0);
+  EXPECT_EQ(post("/api/exchanges/test", R"({"session":"/nope"})").status, 404);
+  ASSERT_TRUE(eventually([&] { return audit("exchanges.test").size() == 1; }));
+  EXPECT_EQ(audit("exchanges.test")[0].second.rfind("dave@", 0), 0u);
+}
+
+TEST_F(http_api_test, admin_status_lists_the_tree_with_states_and_limits) {
+  auto r = get("/api/admin/status");
+  ASSERT_EQ(r.status, 200);
+  auto j = r.json();
+  EXPECT_EQ(j["limits"]["MAX_AGENTS_PER_USER"], 10);
+  std::vector<std::string> paths;
+  for (auto& a : j["actors"])
+    paths.push_back(a["path"]);
+  for (auto* p : {"/", "/store", "/monitor", "/vault/gateway", "/exchanges/venues/sim-a"})
+    EXPECT_NE(std::find(paths.begin(), paths.end(), p), paths.end()) << p;
+}
+
+TEST_F(http_api_test, monitoring_shows_rules_metrics_and_history_and_acks_check_their_id) {
+  ASSERT_TRUE(eventually([&] {
+    auto m = get("/api/monitoring");
+    return m.status == 200 && m.json()["history"]["at_ms"].size() >= 2;
+  }));
+  auto j = get("/api/monitoring").json();
+  EXPECT_EQ(j["rules"].size(), 10u); // the runbook's table
+  EXPECT_EQ(j["metrics"]["exchange_disconnected"], 0);
+  EXPECT_TRUE(j["alerts"].empty());
+  EXPECT_FALSE(get("/api/monitoring?history=0").json().contains("history"));
+  auto unknown = post("/api/monitoring/alerts/999/acknowledge");
+  EXPECT_EQ(unknown.status, 404);
+  EXPECT_NE(unknown.json()["message"].get<std::string>().find("no open alert #999"),
+            std::string::npos);
+  EXPECT_EQ(post("/api/monitoring/alerts/abc/acknowledge").status, 400);
+}
+
+TEST_F(http_api_test, metrics_are_prometheus_text_with_every_module_s_families) {
+  get("/api/health", "");
+  ASSERT_TRUE(eventually(
+      [&] { return get("/metrics", "").body.find("tfarm_monitor_value") != std::string::npos; }));
+  auto r = get("/metrics", "");
+  EXPECT_EQ(r.status, 200);
+  EXPECT_EQ(r.content_type, "text/plain; version=0.0.4; charset=utf-8");
+  for (auto* family :
+       {"# TYPE tfarm_http_requests_total counter", "# TYPE tfarm_http_request_seconds summary",
+        "# TYPE tfarm_store_commit_seconds summary", "# TYPE tfarm_exchange_connected gauge",
+        "# TYPE tfarm_vault_transactions_total counter",
+        "# TYPE tfarm_supervisor_restarts_total counter", "tfarm_monitor_value{metric=\"cpu_pct\"}",
+        "tfarm_alerts_open{severity=\"critical\"} 0"})
+    EXPECT_NE(r.body.find(family), std::string::npos) << family;
+}
+
+TEST_F(http_api_test, the_dashboard_page_is_self_contained_and_its_data_has_the_tree) {
+  auto page = get("/dashboard/monitoring", "");
+  EXPECT_EQ(page.status, 200);
+  EXPECT_EQ(page.content_type, "text/html; charset=utf-8");
+  EXPECT_NE(page.body.find("/api/dashboard"), std::string::npos);
+  EXPECT_EQ(page.body.find("http://"), std::string::npos); // no external assets
+  EXPECT_EQ(page.body.find("https://"), std::string::npos);
+  auto d = get("/api/dashboard");
+  ASSERT_EQ(d.status, 200);
+  auto j = d.json();
+  EXPECT_GT(j["tree"].size(), 5u);
+  EXPECT_EQ(j["sessions"].size(), 1u);
+  EXPECT_EQ(j["health"]["status"], "ok");
+}
+
+} // namespace
+} // namespace tfarm::test
