@@ -3,7 +3,7 @@
 // minimal Beast server that answers the same bytes, in the same run.
 //
 // Clients are asynchronous (one I/O thread of their own) and send their
-// next request as soon as the answer arrived; both servers run two I/O
+// next request as soon as the answer arrived; both servers run the same number of I/O
 // threads. Each side runs for a fixed time, three rounds alternating; the
 // median round of each is reported, with the p99 of request-to-answer.
 #include <algorithm>
@@ -32,7 +32,7 @@ namespace http = beast::http;
 using tcp = asio::ip::tcp;
 
 constexpr int clients_n = 32;
-constexpr int server_threads = 2;
+constexpr int server_threads = net::http_api_threads; // as the node's API
 constexpr int rounds = 3;
 constexpr int64_t round_ms = 3'000;
 

@@ -10,25 +10,19 @@
 #include <fmt/format.h>
 
 #include "actors/agent/position_book.hpp"
+#include "actors/monitor/farm_sample.hpp"
 #include "persistence/store_actor.hpp"
 #include "runtime/checkpoint.hpp"
 
 namespace tfarm::cli {
 
+using actors::state_int;
+using actors::state_string;
+
 namespace {
 
 /// Time the snapshot waits for the store's balances.
 constexpr int64_t snapshot_store_timeout_ms = 2'000;
-
-int64_t num(const nlohmann::json& j, const char* key) {
-  auto i = j.find(key);
-  return i != j.end() && i->is_number() ? i->get<int64_t>() : 0;
-}
-
-std::string str(const nlohmann::json& j, const char* key) {
-  auto i = j.find(key);
-  return i != j.end() && i->is_string() ? i->get<std::string>() : std::string{};
-}
 
 double rate(uint64_t now, uint64_t before, int64_t ms) {
   if (ms <= 0 || now < before)
@@ -71,9 +65,9 @@ bool apply_durable_record(farm_snapshot& x, const std::string& db_file) {
       s["average_price"] = book.average_price();
       s["realized_pnl"] = book.realized;
       s["fees"] = book.fees;
-      auto mark = num(s, "mark");
+      auto mark = state_int(s, "mark");
       s["unrealized_pnl"] = mark > 0 ? book.unrealized(mark) : 0;
-      total_orders += static_cast<uint64_t>(num(s, "orders"));
+      total_orders += static_cast<uint64_t>(state_int(s, "orders"));
       total_fills += static_cast<uint64_t>(book.fills);
       updated.push_back(std::move(s));
     }
@@ -111,21 +105,17 @@ farm_snapshot take_snapshot(runtime::node& node) {
       state = nlohmann::json::object();
     if (info.kind == "exchange_session") {
       x.sessions.push_back(session_row{info.path, state});
-      auto st = str(state, "state");
+      auto st = state_string(state, "state");
       if (st == "disconnected" || st == "auth_failed")
         x.alerts.push_back("critical: exchange session " + info.path + " is " + st);
       continue;
     }
     agent_row a{info.path, info.alive, info.restarts, state};
-    x.orders += static_cast<uint64_t>(num(state, "orders"));
-    x.fills += static_cast<uint64_t>(num(state, "fills"));
-    auto st = str(state, "state");
-    auto errors = static_cast<uint32_t>(num(state, "errors_per_min"));
-    // Three missed beats make a heartbeat stale (at least 5 s).
-    auto stale_ms = std::max(agent_heartbeat_stale_ms, 3 * num(state, "timer_ms"));
-    auto fresh = x.taken_ms - num(state, "heartbeat_ms") <= stale_ms;
-    if (info.alive && fresh && (st == "running" || st == "halted") &&
-        errors <= agent_errors_warning_per_min)
+    x.orders += static_cast<uint64_t>(state_int(state, "orders"));
+    x.fills += static_cast<uint64_t>(state_int(state, "fills"));
+    auto st = state_string(state, "state");
+    auto errors = static_cast<uint32_t>(state_int(state, "errors_per_min"));
+    if (actors::agent_healthy(info, state, x.taken_ms)) // as the monitor counts it
       ++healthy;
     if (errors > agent_errors_critical_per_min)
       x.alerts.push_back(fmt::format("critical: {} has {} errors/min (> {})", info.path, errors,
@@ -134,7 +124,7 @@ farm_snapshot take_snapshot(runtime::node& node) {
       x.alerts.push_back(fmt::format("warning: {} has {} errors/min (> {})", info.path, errors,
                                      agent_errors_warning_per_min));
     if (st == "failed")
-      x.alerts.push_back("error: " + info.path + " failed: " + str(state, "failure"));
+      x.alerts.push_back("error: " + info.path + " failed: " + state_string(state, "failure"));
     x.agents.push_back(std::move(a));
   }
   if (!x.agents.empty()) {
@@ -179,17 +169,18 @@ std::string render_screen(const farm_snapshot& now, const farm_snapshot& prev,
   for (auto& a : now.agents) {
     auto& s = a.state;
     out << fmt::format("{:<22} {:<9} {:<8} {:>7} {:>7} {:>5} {:>5} {:>9} {:>12} {:>12} {:>4}\n",
-                       short_path(a.path).substr(0, 22), a.alive ? str(s, "state") : "restarting",
-                       str(s, "symbol"), num(s, "orders"), num(s, "fills"), num(s, "open_orders"),
-                       num(s, "rejected"), num(s, "position"), num(s, "realized_pnl"),
-                       num(s, "unrealized_pnl"), a.restarts);
+                       short_path(a.path).substr(0, 22),
+                       a.alive ? state_string(s, "state") : "restarting", state_string(s, "symbol"),
+                       state_int(s, "orders"), state_int(s, "fills"), state_int(s, "open_orders"),
+                       state_int(s, "rejected"), state_int(s, "position"),
+                       state_int(s, "realized_pnl"), state_int(s, "unrealized_pnl"), a.restarts);
   }
   if (!now.sessions.empty()) {
     out << "\nSESSIONS\n";
     for (auto& s : now.sessions)
       out << fmt::format("  {:<36} {:<12} active {:<8} latency {} us\n", s.path,
-                         str(s.state, "state"), str(s.state, "active"),
-                         num(s.state, "latency_ewma_us"));
+                         state_string(s.state, "state"), state_string(s.state, "active"),
+                         state_int(s.state, "latency_ewma_us"));
   }
   out << "\nVAULT (users' accounts, minor units)\n";
   if (!now.vault_known)
@@ -211,8 +202,8 @@ std::string render_line(const farm_snapshot& now, const farm_snapshot& prev) {
   int64_t position_sum = 0;
   int64_t pnl = 0;
   for (auto& a : now.agents) {
-    position_sum += num(a.state, "position");
-    pnl += num(a.state, "realized_pnl") + num(a.state, "unrealized_pnl");
+    position_sum += state_int(a.state, "position");
+    pnl += state_int(a.state, "realized_pnl") + state_int(a.state, "unrealized_pnl");
   }
   std::string vault;
   for (auto& [asset, t] : now.vault)
@@ -232,18 +223,18 @@ nlohmann::json summary_json(const farm_snapshot& x, int64_t ran_ms) {
     auto& s = a.state;
     nlohmann::json row;
     row["path"] = a.path;
-    row["strategy"] = str(s, "strategy");
-    row["symbol"] = str(s, "symbol");
-    row["state"] = a.alive ? str(s, "state") : "stopped";
-    row["orders"] = num(s, "orders");
-    row["fills"] = num(s, "fills");
-    row["rejected"] = num(s, "rejected");
+    row["strategy"] = state_string(s, "strategy");
+    row["symbol"] = state_string(s, "symbol");
+    row["state"] = a.alive ? state_string(s, "state") : "stopped";
+    row["orders"] = state_int(s, "orders");
+    row["fills"] = state_int(s, "fills");
+    row["rejected"] = state_int(s, "rejected");
     row["rejections"] = s.contains("rejections") ? s["rejections"] : nlohmann::json::object();
-    row["position"] = num(s, "position");
-    row["average_price"] = num(s, "average_price");
-    row["realized_pnl"] = num(s, "realized_pnl");
-    row["unrealized_pnl"] = num(s, "unrealized_pnl");
-    row["fees"] = num(s, "fees");
+    row["position"] = state_int(s, "position");
+    row["average_price"] = state_int(s, "average_price");
+    row["realized_pnl"] = state_int(s, "realized_pnl");
+    row["unrealized_pnl"] = state_int(s, "unrealized_pnl");
+    row["fees"] = state_int(s, "fees");
     row["restarts"] = a.restarts;
     agents.push_back(std::move(row));
   }

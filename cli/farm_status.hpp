@@ -19,8 +19,6 @@
 
 namespace tfarm::cli {
 
-/// Agent health: a heartbeat older than this many timer beats is stale.
-constexpr int64_t agent_heartbeat_stale_ms = 5'000;
 /// The runbook's agent error thresholds (warning, critical), per minute.
 constexpr uint32_t agent_errors_warning_per_min = 2;
 constexpr uint32_t agent_errors_critical_per_min = 5;

@@ -22,10 +22,16 @@ namespace {
 
 using json = nlohmann::json;
 
+constexpr std::chrono::milliseconds session_timeout{http_session_timeout_ms};
+
+int64_t monotonic_ms() {
+  return runtime::steady_now_ns() / 1'000'000;
+}
+
 http_response json_response(int status, const json& j) {
   http_response r;
   r.status = status;
-  r.body = j.dump();
+  r.body = j.dump(-1, ' ', false, json::error_handler_t::replace);
   return r;
 }
 
@@ -250,8 +256,9 @@ http_response http_api::handle(const http_request& req) {
 
 http_response http_api::health() {
   auto now = runtime::unix_now_ms();
+  auto mono = monotonic_ms();
   std::lock_guard<std::mutex> guard{health_mtx_};
-  if (health_at_ms_ != 0 && now - health_at_ms_ < health_cache_ms)
+  if (health_at_ms_ != 0 && mono - health_at_ms_ < health_cache_ms)
     return health_cached_;
   auto& reg = node_.context().registry();
   size_t actors = 0;
@@ -314,7 +321,7 @@ http_response http_api::health() {
            {"agents", {{"agents", agents}, {"healthy", healthy}, {"health_pct", health_pct}}}}}};
   health_cached_ = json_response(status == "down" ? 503 : 200, j);
   health_cached_.headers.emplace_back("Cache-Control", "no-store");
-  health_at_ms_ = now;
+  health_at_ms_ = mono;
   return health_cached_;
 }
 
@@ -364,7 +371,8 @@ http_response http_api::exchanges_status() {
       row["status"] = state_of(info);
       row["error"] = "not running";
     } else {
-      self->request(h, opts_.actor_timeout, actors::session_status_atom_v)
+      self->request(h, std::min(opts_.actor_timeout, session_timeout),
+                    actors::session_status_atom_v)
           .receive([&](actors::exchange_status& s) { row["status"] = to_json(s); },
                    [&](caf::error& err) {
                      row["status"] = state_of(info);
@@ -399,7 +407,7 @@ http_response http_api::exchanges_test(const http_request& req) {
       row["error"] = "not running";
       all_ok = false;
     } else {
-      self->request(h, opts_.actor_timeout, actors::session_test_atom_v)
+      self->request(h, std::min(opts_.actor_timeout, session_timeout), actors::session_test_atom_v)
           .receive(
               [&](actors::exchange_status& s) {
                 row["ok"] = s.connected;

@@ -1,11 +1,13 @@
 #include "net/http_server.hpp"
 
+#include <array>
 #include <atomic>
 #include <optional>
 #include <thread>
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <nlohmann/json.hpp>
@@ -26,10 +28,19 @@ namespace {
 /// Bytes of a request's head at most (within request_bytes_max).
 constexpr std::size_t http_header_bytes_max = 16 * 1024;
 
+/// How long a connection refused or cut short is drained before it closes.
+constexpr int64_t http_linger_ms = 1'000;
+
+/// Wait before accepting again after accept failed (e.g. out of file
+/// descriptors), so that a persistent failure does not spin.
+constexpr int64_t http_accept_retry_ms = 100;
+
 } // namespace
 
 std::string json_error(const std::string& code, const std::string& message) {
-  return nlohmann::json{{"error", code}, {"message", message}}.dump();
+  // Messages may quote what a client sent (a path): never throw on bad UTF-8.
+  return nlohmann::json{{"error", code}, {"message", message}}.dump(
+      -1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
 struct http_server::impl {
@@ -160,20 +171,50 @@ private:
   }
 
   void on_written(beast::error_code ec, bool keep_alive) {
-    auto& m = srv_.metrics;
-    if (m.requests != nullptr) {
-      m.requests->add();
-      if (status_ >= 500)
-        m.errors->add();
-      m.latency->observe(std::chrono::duration_cast<std::chrono::microseconds>(
-                             std::chrono::steady_clock::now() - began_)
-                             .count());
+    if (!ec && !keep_alive && !srv_.stopped && (reject_ || status_ == 400 || status_ == 413)) {
+      count();
+      linger();
+      return;
     }
+    count();
     if (ec || !keep_alive || srv_.stopped) {
       close();
       return;
     }
     read();
+  }
+
+  void count() {
+    auto& m = srv_.metrics;
+    if (m.requests == nullptr)
+      return;
+    m.requests->add();
+    if (status_ >= 500)
+      m.errors->add();
+    m.latency->observe(std::chrono::duration_cast<std::chrono::microseconds>(
+                           std::chrono::steady_clock::now() - began_)
+                           .count());
+  }
+
+  // After an answer to a request that was not (wholly) read: closing with
+  // unread input would reset the connection and the client could lose the
+  // answer. Half-close, read what is left for a moment, then close.
+  void linger() {
+    beast::error_code ignored;
+    stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
+    stream_.expires_after(std::chrono::milliseconds{http_linger_ms});
+    drain();
+  }
+
+  void drain() {
+    stream_.async_read_some(asio::buffer(scratch_),
+                            [self = shared_from_this()](beast::error_code ec, std::size_t) {
+                              if (ec) {
+                                self->close();
+                                return;
+                              }
+                              self->drain();
+                            });
   }
 
   void close() {
@@ -191,6 +232,7 @@ private:
   http::response<http::string_body> res_;
   int status_ = 0;
   std::chrono::steady_clock::time_point began_;
+  std::array<char, 4096> scratch_;
 };
 
 } // namespace
@@ -200,7 +242,14 @@ void http_server::impl::accept() {
     if (ec) {
       if (ec == asio::error::operation_aborted || stopped)
         return;
-      log().warn("http: accept failed: {}", ec.message());
+      log().warn("http: accept failed: {}; retrying in {} ms", ec.message(), http_accept_retry_ms);
+      auto timer = std::make_shared<asio::steady_timer>(*ioc);
+      timer->expires_after(std::chrono::milliseconds{http_accept_retry_ms});
+      timer->async_wait([this, timer](beast::error_code) {
+        if (!stopped)
+          accept();
+      });
+      return;
     } else {
       auto reject = connections.load() >= opts.connections_max;
       std::make_shared<session>(std::move(socket), *this, reject)->start();

@@ -15,6 +15,9 @@
 
 namespace tfarm::net {
 
+/// I/O threads of a node's API.
+constexpr int http_api_threads = 4;
+
 class node_http {
 public:
   /// Serves `node` on `x.bind`:`x.port` (port 0 is not "disabled" here:

@@ -25,7 +25,7 @@ std::string alert_notice::json() const {
                    {"metric", metric},   {"severity", severity}, {"state", state},
                    {"message", message}, {"value", value},       {"threshold", threshold},
                    {"at_ms", at_ms}};
-  return j.dump();
+  return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
 alert_router::alert_router(routing_table routing, std::string file,

@@ -10,8 +10,6 @@ std::string to_string(monitor_errc x) {
     return "none";
   case monitor_errc::unknown_alert:
     return "unknown_alert";
-  case monitor_errc::already_resolved:
-    return "already_resolved";
   case monitor_errc::unavailable:
     return "unavailable";
   }

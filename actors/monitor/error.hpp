@@ -14,8 +14,6 @@ enum class monitor_errc : uint8_t {
   none = 0,
   /// No alert has that id (or it is no longer open).
   unknown_alert,
-  /// The alert is resolved: nothing to acknowledge.
-  already_resolved,
   /// The store did not take the change.
   unavailable,
 };

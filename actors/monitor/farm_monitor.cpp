@@ -14,6 +14,7 @@
 #include "config/duration.hpp"
 #include "config/limits.hpp"
 #include "persistence/store_actor.hpp"
+#include "runtime/clock.hpp"
 #include "runtime/error_text.hpp"
 #include "runtime/process_stats.hpp"
 
@@ -23,16 +24,6 @@ namespace {
 
 /// Open alerts read back from the store after a restart, at most.
 constexpr uint32_t monitor_restore_alerts_max = 10'000;
-
-int64_t num(const nlohmann::json& j, const char* key) {
-  auto i = j.find(key);
-  return i != j.end() && i->is_number() ? i->get<int64_t>() : 0;
-}
-
-std::string str(const nlohmann::json& j, const char* key) {
-  auto i = j.find(key);
-  return i != j.end() && i->is_string() ? i->get<std::string>() : std::string{};
-}
 
 alert_severity severity_named(const std::string& x) {
   if (x == "critical")
@@ -199,15 +190,27 @@ caf::behavior farm_monitor::make_behavior() {
             [this](std::vector<persistence::alert_record>& xs) {
               for (auto& rec : xs) {
                 auto key = rec.rule;
-                if (key.compare(0, 9, "incident:") == 0)
-                  incidents_ = std::max(incidents_, rec.id);
                 open_alert a;
+                a.slot = std::make_shared<alert_slot>();
+                a.slot->id = rec.id;
                 a.rec = std::move(rec);
+                const alert_rule* rule = nullptr;
                 for (auto& t : trackers_)
                   if (t.rule().name == key) {
                     t.assume(severity_named(a.rec.severity));
                     a.metric = t.rule().metric;
+                    rule = &t.rule();
                   }
+                auto incident = key.compare(0, 9, "incident:") == 0;
+                if (!incident && rule == nullptr) {
+                  // Its rule is gone from the configuration: nothing would
+                  // ever resolve it.
+                  a.rec.state = "resolved";
+                  a.rec.message += " (resolved: the rule is no longer configured)";
+                  a.rec.updated_at_ms = runtime::unix_now_ms();
+                  save(a);
+                  continue;
+                }
                 open_.emplace(key, std::move(a));
               }
               if (!xs.empty())
@@ -299,36 +302,37 @@ void farm_monitor::sample(const std::optional<vault_counts>& vault) {
     if (a.kind == "trading_agent") {
       runtime::metric_labels l{{"agent", a.path}};
       m.counter("tfarm_agent_orders_total", "Orders an agent placed", l)
-          ->set_total(num(s, "orders"));
+          ->set_total(state_int(s, "orders"));
       m.counter("tfarm_agent_fills_total", "Fills an agent received", l)
-          ->set_total(num(s, "fills"));
+          ->set_total(state_int(s, "fills"));
       m.gauge("tfarm_agent_position", "An agent's position (base asset units)", l)
-          ->set(num(s, "position"));
+          ->set(state_int(s, "position"));
       m.gauge("tfarm_agent_realized_pnl", "An agent's realized PnL (quote asset units)", l)
-          ->set(num(s, "realized_pnl"));
+          ->set(state_int(s, "realized_pnl"));
       m.gauge("tfarm_agent_errors_per_minute", "An agent's failed requests in the last minute", l)
-          ->set(num(s, "errors_per_min"));
+          ->set(state_int(s, "errors_per_min"));
       m.gauge("tfarm_agent_healthy", "1 if the agent is healthy", l)
           ->set(agent_healthy(a, s, now) ? 1 : 0);
     } else if (a.kind == "exchange_session") {
       runtime::metric_labels l{{"session", a.path}};
-      auto st = str(s, "state");
+      auto st = state_string(s, "state");
       m.gauge("tfarm_exchange_connected", "1 if the session reaches a venue", l)
           ->set(a.alive && st != "disconnected" && st != "auth_failed" ? 1 : 0);
       m.gauge("tfarm_exchange_latency_p99_seconds", "Round trips to the active venue, p99", l,
               1'000'000)
-          ->set(num(s, "latency_p99_us"));
+          ->set(state_int(s, "latency_p99_us"));
       m.counter("tfarm_exchange_orders_total", "Orders a session sent", l)
-          ->set_total(num(s, "orders"));
+          ->set_total(state_int(s, "orders"));
       m.counter("tfarm_exchange_rejected_total", "Orders venues rejected", l)
-          ->set_total(num(s, "rejected"));
+          ->set_total(state_int(s, "rejected"));
       m.counter("tfarm_exchange_failovers_total", "Failovers to the backup venue", l)
-          ->set_total(num(s, "failovers"));
+          ->set_total(state_int(s, "failovers"));
     } else {
       m.counter("tfarm_vault_transactions_total", "Vault operations answered")
-          ->set_total(vault ? static_cast<int64_t>(vault->transactions) : num(s, "transactions"));
+          ->set_total(vault ? static_cast<int64_t>(vault->transactions)
+                            : state_int(s, "transactions"));
       m.counter("tfarm_vault_succeeded_total", "Vault operations that succeeded")
-          ->set_total(vault ? static_cast<int64_t>(vault->succeeded) : num(s, "succeeded"));
+          ->set_total(vault ? static_cast<int64_t>(vault->succeeded) : state_int(s, "succeeded"));
       m.gauge("tfarm_vault_emergency", "1 while the vault is in emergency mode")
           ->set(s.value("emergency", false) ? 1 : 0);
       m.gauge("tfarm_vault_transfers_frozen", "1 while transfers are frozen")
@@ -344,15 +348,16 @@ void farm_monitor::sample(const std::optional<vault_counts>& vault) {
       auto v = last_.values.find(t.rule().metric);
       if (v == last_.values.end())
         continue;
-      if (auto ev = t.observe(v->second, now))
+      // for-durations on the monotonic clock: a wall-clock step must not
+      // fire or resolve anything.
+      if (auto ev = t.observe(v->second, runtime::steady_now_ns() / 1'000'000))
         on_event(*ev, t.rule());
     }
   }
   std::map<std::string, int64_t> open_by_severity{
       {"info", 0}, {"warning", 0}, {"error", 0}, {"critical", 0}};
   for (auto& [key, a] : open_)
-    if (a.rec.state != "resolved")
-      ++open_by_severity[a.rec.severity];
+    ++open_by_severity[a.rec.severity];
   for (auto& [sev, n] : open_by_severity)
     m.gauge("tfarm_alerts_open", "Alerts firing or acknowledged, by severity", {{"severity", sev}})
         ->set(n);
@@ -378,15 +383,20 @@ void farm_monitor::on_event(const alert_event& ev, const alert_rule& rule) {
   if (ev.resolved()) {
     if (i == open_.end())
       return;
-    i->second.rec.state = "resolved";
-    i->second.rec.message = ev.text(rule);
-    i->second.rec.updated_at_ms = now;
-    i->second.value = ev.value;
-    save(key);
+    // Out of the open set now: should the rule fire again, that is a new
+    // alert (a new row), whatever the store is still writing for this one.
+    auto a = std::move(i->second);
+    open_.erase(i);
+    a.rec.state = "resolved";
+    a.rec.message = ev.text(rule);
+    a.rec.updated_at_ms = now;
+    a.value = ev.value;
+    save(a);
     return;
   }
   if (i == open_.end()) {
     open_alert a;
+    a.slot = std::make_shared<alert_slot>();
     a.rec.rule = key;
     a.rec.fired_at_ms = now;
     a.rec.state = "firing";
@@ -403,59 +413,62 @@ void farm_monitor::on_event(const alert_event& ev, const alert_rule& rule) {
   a.metric = ev.metric;
   a.value = ev.value;
   a.threshold = ev.threshold;
-  save(key);
+  save(a);
 }
 
 void farm_monitor::on_incident(const std::string& p, const std::string& action,
                                const std::string& detail) {
-  auto key = "incident:" + std::to_string(++incidents_) + ":" + action;
+  // Unique across restarts (restored incidents keep their keys).
+  auto now = runtime::unix_now_ms();
+  auto key = "incident:" + std::to_string(now) + "." + std::to_string(++incidents_) + ":" + action;
   open_alert a;
+  a.slot = std::make_shared<alert_slot>();
   a.rec.rule = key;
   a.rec.severity = "error";
   a.rec.state = "firing";
   a.rec.message = p + ": " + action + ": " + detail;
-  a.rec.fired_at_ms = a.rec.updated_at_ms = runtime::unix_now_ms();
+  a.rec.fired_at_ms = a.rec.updated_at_ms = now;
+  save(a);
   open_.emplace(key, std::move(a));
-  save(key);
 }
 
-void farm_monitor::save(const std::string& key) {
-  auto i = open_.find(key);
-  if (i == open_.end())
+void farm_monitor::save(const open_alert& a) {
+  a.slot->queue.push_back(a);
+  pump(a.slot);
+}
+
+void farm_monitor::pump(const std::shared_ptr<alert_slot>& slot) {
+  if (slot->saving || slot->queue.empty())
     return;
-  auto& a = i->second;
-  if (a.saving) {
-    a.dirty = true; // saved again once the row exists
-    return;
-  }
-  a.saving = true;
-  a.dirty = false;
-  auto rec = a.rec;
-  auto done = [this, key](uint64_t id) {
-    auto j = open_.find(key);
-    if (j == open_.end())
-      return;
-    auto& x = j->second;
-    x.saving = false;
-    if (x.rec.id == 0)
-      x.rec.id = id;
-    notify(x);
-    if (x.dirty) {
-      save(key);
-      return;
-    }
-    if (x.rec.state == "resolved")
-      open_.erase(j);
-  };
   auto st = persistence::store_of(node().get());
+  auto rec = slot->queue.front().rec;
+  rec.id = slot->id;
+  slot->saving = true;
+  // Each notification tells what was saved, in order, once it was saved.
+  auto done = [this, slot](uint64_t id) {
+    slot->saving = false;
+    if (slot->id == 0 && id != 0) {
+      slot->id = id;
+      for (auto& [key, x] : open_)
+        if (x.slot == slot)
+          x.rec.id = id;
+    }
+    auto x = std::move(slot->queue.front());
+    slot->queue.pop_front();
+    x.rec.id = slot->id;
+    notify(x);
+    pump(slot);
+  };
   if (!st) {
     done(0);
     return;
   }
   request(st, std::chrono::milliseconds{monitor_store_timeout_ms}, persistence::save_alert_atom_v,
           std::move(rec))
-      .then(done, [this, done, key](caf::error& e) {
-        log().error("{}: could not save alert {} ({}); notifying anyway", path(), key,
+      .then(done, [this, done](caf::error& e) {
+        // The row may or may not exist (a timeout): operators still hear
+        // of the alert; a later save of it may add a second row.
+        log().error("{}: could not save an alert ({}); notifying anyway", path(),
                     runtime::to_text(e));
         done(0);
       });
@@ -493,17 +506,20 @@ caf::result<std::string> farm_monitor::acknowledge(uint64_t id, const std::strin
                            "no open alert #" + std::to_string(id) +
                                " (resolved alerts cannot be acknowledged)");
   auto& a = i->second;
-  if (a.rec.state == "resolved")
-    return caf::make_error(monitor_errc::already_resolved,
-                           "alert #" + std::to_string(id) + " is resolved");
+  auto view = [](const open_alert& x) {
+    return nlohmann::json{
+        {"id", x.rec.id},       {"rule", x.rec.rule},       {"severity", x.rec.severity},
+        {"state", x.rec.state}, {"message", x.rec.message}, {"updated_at_ms", x.rec.updated_at_ms}}
+        .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  };
+  if (a.rec.state == "acknowledged")
+    return view(a); // idempotent: nothing new to record
   // An incident is a point event: acknowledging it is all there is to do.
   auto incident = a.rec.rule.compare(0, 9, "incident:") == 0;
   a.rec.state = incident ? "resolved" : "acknowledged";
   a.rec.message += " (acknowledged by " + user + ")";
   a.rec.updated_at_ms = runtime::unix_now_ms();
-  nlohmann::json j{
-      {"id", a.rec.id},       {"rule", a.rec.rule},       {"severity", a.rec.severity},
-      {"state", a.rec.state}, {"message", a.rec.message}, {"updated_at_ms", a.rec.updated_at_ms}};
+  auto answer = view(a);
   if (auto st = persistence::store_of(node().get())) {
     persistence::audit_record rec;
     rec.actor = path();
@@ -512,16 +528,16 @@ caf::result<std::string> farm_monitor::acknowledge(uint64_t id, const std::strin
     rec.detail = "#" + std::to_string(id) + " " + a.rec.rule;
     caf::anon_send(st, persistence::append_audit_atom_v, std::move(rec));
   }
-  save(i->first);
+  save(a);
+  if (incident)
+    open_.erase(i);
   publish_description();
-  return j.dump();
+  return answer;
 }
 
 std::string farm_monitor::document(bool history) const {
   nlohmann::json alerts = nlohmann::json::array();
   for (auto& [key, a] : open_) {
-    if (a.rec.state == "resolved")
-      continue;
     alerts.push_back({{"id", a.rec.id},
                       {"rule", a.rec.rule},
                       {"metric", a.metric},
@@ -574,14 +590,13 @@ std::string farm_monitor::document(bool history) const {
     }
     j["history"] = {{"at_ms", at}, {"values", series}};
   }
-  return j.dump();
+  return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
 std::string farm_monitor::describe() const {
   nlohmann::json j;
   j["metrics"] = last_.values;
-  j["open_alerts"] = std::count_if(
-      open_.begin(), open_.end(), [](const auto& kv) { return kv.second.rec.state != "resolved"; });
+  j["open_alerts"] = open_.size();
   j["rules"] = trackers_.size();
   return j.dump();
 }

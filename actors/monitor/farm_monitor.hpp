@@ -21,6 +21,7 @@
 #include <deque>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -58,15 +59,23 @@ protected:
   std::string describe() const override;
 
 private:
+  struct open_alert;
+
+  /// One alert's row and its writes: one at a time, in order (the first
+  /// insert gives the row its id, later writes update it), each notified
+  /// once written, with what was written.
+  struct alert_slot {
+    uint64_t id = 0;
+    bool saving = false;
+    std::deque<open_alert> queue;
+  };
+
   struct open_alert {
     persistence::alert_record rec;
     std::string metric;
     int64_t value = 0;
     int64_t threshold = 0;
-    /// A save is in flight; `dirty`: save again when it is done (the first
-    /// save of a new alert gives it its id).
-    bool saving = false;
-    bool dirty = false;
+    std::shared_ptr<alert_slot> slot;
   };
 
   void tick();
@@ -75,7 +84,9 @@ private:
   void publish(const farm_sample& x);
   void on_event(const alert_event& ev, const alert_rule& rule);
   void on_incident(const std::string& path, const std::string& action, const std::string& detail);
-  void save(const std::string& key);
+  /// Queues the alert as it is now for writing (and then notifying).
+  void save(const open_alert& a);
+  void pump(const std::shared_ptr<alert_slot>& slot);
   void notify(const open_alert& a);
   std::string document(bool history) const;
   caf::result<std::string> acknowledge(uint64_t id, const std::string& user);
@@ -88,7 +99,8 @@ private:
   std::vector<alert_tracker> trackers_;
   std::unique_ptr<alert_router> router_;
   farm_sampler sampler_;
-  /// Open alerts by key (rule name, or "incident:<n>").
+  /// Open alerts (firing or acknowledged) by key (rule name, or
+  /// "incident:<ms>.<n>:<action>"); a resolved alert leaves at once.
   std::map<std::string, open_alert> open_;
   uint64_t incidents_ = 0;
   /// Rules are evaluated once the open alerts of before a restart are known.
@@ -96,6 +108,7 @@ private:
   std::deque<alert_notice> feed_;
   std::deque<farm_sample> history_;
   farm_sample last_;
+  std::optional<vault_counts> last_vault_;
   uint64_t http_requests_seen_ = 0;
   uint64_t http_errors_seen_ = 0;
   runtime::summary_metric* http_latency_ = nullptr;

@@ -11,16 +11,6 @@ namespace tfarm::actors {
 
 namespace {
 
-int64_t num(const nlohmann::json& j, const char* key) {
-  auto i = j.find(key);
-  return i != j.end() && i->is_number() ? i->get<int64_t>() : 0;
-}
-
-std::string str(const nlohmann::json& j, const char* key) {
-  auto i = j.find(key);
-  return i != j.end() && i->is_string() ? i->get<std::string>() : std::string{};
-}
-
 // Successes over attempts in basis points; 10'000 when nothing happened.
 int64_t success_bps(uint64_t attempts, uint64_t failures) {
   if (attempts == 0)
@@ -35,12 +25,22 @@ uint64_t delta(uint64_t now, uint64_t before) {
 
 } // namespace
 
+int64_t state_int(const nlohmann::json& state, const char* key) {
+  auto i = state.find(key);
+  return i != state.end() && i->is_number() ? i->get<int64_t>() : 0;
+}
+
+std::string state_string(const nlohmann::json& state, const char* key) {
+  auto i = state.find(key);
+  return i != state.end() && i->is_string() ? i->get<std::string>() : std::string{};
+}
+
 bool agent_healthy(const runtime::actor_info& info, const nlohmann::json& state, int64_t now_ms) {
-  auto st = str(state, "state");
-  auto stale_ms = std::max(agent_heartbeat_stale_ms, 3 * num(state, "timer_ms"));
-  auto fresh = now_ms - num(state, "heartbeat_ms") <= stale_ms;
+  auto st = state_string(state, "state");
+  auto stale_ms = std::max(agent_heartbeat_stale_ms, 3 * state_int(state, "timer_ms"));
+  auto fresh = now_ms - state_int(state, "heartbeat_ms") <= stale_ms;
   return info.alive && fresh && (st == "running" || st == "halted") &&
-         num(state, "errors_per_min") <= agent_errors_healthy_per_min_max;
+         state_int(state, "errors_per_min") <= agent_errors_healthy_per_min_max;
 }
 
 farm_sample farm_sampler::take(const std::vector<runtime::actor_info>& actors,
@@ -70,21 +70,21 @@ farm_sample farm_sampler::take(const std::vector<runtime::actor_info>& actors,
     if (a.kind == "trading_agent") {
       ++agents;
       healthy += agent_healthy(a, state, now_ms) ? 1 : 0;
-      agent_errors = std::max(agent_errors, num(state, "errors_per_min"));
+      agent_errors = std::max(agent_errors, state_int(state, "errors_per_min"));
     } else if (a.kind == "exchange_session") {
-      auto st = str(state, "state");
+      auto st = state_string(state, "state");
       if (!a.alive || st == "disconnected" || st == "auth_failed")
         ++disconnected;
       else
-        latency_us = std::max(latency_us, num(state, "latency_p99_us"));
-      t.session_orders += static_cast<uint64_t>(num(state, "orders"));
-      t.session_rejected += static_cast<uint64_t>(num(state, "rejected"));
+        latency_us = std::max(latency_us, state_int(state, "latency_p99_us"));
+      t.session_orders += static_cast<uint64_t>(state_int(state, "orders"));
+      t.session_rejected += static_cast<uint64_t>(state_int(state, "rejected"));
     } else if (a.kind == "vault_gateway") {
-      t.vault_transactions += static_cast<uint64_t>(num(state, "transactions"));
-      t.vault_succeeded += static_cast<uint64_t>(num(state, "succeeded"));
+      t.vault_transactions += static_cast<uint64_t>(state_int(state, "transactions"));
+      t.vault_succeeded += static_cast<uint64_t>(state_int(state, "succeeded"));
     } else {
-      store_queue += num(state, "queued_jobs") + num(state, "open_writes");
-      store_commit_us = std::max(store_commit_us, num(state, "last_commit_us"));
+      store_queue += state_int(state, "queued_jobs") + state_int(state, "open_writes");
+      store_commit_us = std::max(store_commit_us, state_int(state, "last_commit_us"));
     }
   }
   if (vault) {

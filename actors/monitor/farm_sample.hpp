@@ -28,6 +28,12 @@ constexpr int64_t agent_heartbeat_stale_ms = 5'000;
 /// make an agent unhealthy.
 constexpr int64_t agent_errors_healthy_per_min_max = 2;
 
+/// A field of an actor's description: the integer (0 if absent or not a
+/// number) or the string ("" likewise). Descriptions are the actors' own
+/// and may lack fields (an older kind, a starting actor).
+int64_t state_int(const nlohmann::json& state, const char* key);
+std::string state_string(const nlohmann::json& state, const char* key);
+
 /// True if the agent counts as healthy: alive, running or halted (a halt
 /// is the operator's decision, not a fault), heartbeat fresh, errors within
 /// the runbook's warning threshold.

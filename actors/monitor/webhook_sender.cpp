@@ -27,6 +27,8 @@ webhook_sender::~webhook_sender() {
     stop_ = true;
     counts_.dropped += queue_.size();
     queue_.clear();
+    if (cancel_)
+      cancel_();
   }
   cv_.notify_all();
   if (thread_.joinable())
@@ -56,8 +58,11 @@ webhook_sender::counts webhook_sender::stats() const {
   return x;
 }
 
-std::string webhook_sender::send_once(const webhook_options& opts, const std::string& body) {
+std::string webhook_sender::send_once(const webhook_options& opts, const std::string& body,
+                                      const std::function<void(std::function<void()>)>& on_start) {
   asio::io_context ioc;
+  if (on_start)
+    on_start([&ioc] { ioc.stop(); });
   beast::tcp_stream stream{ioc};
   asio::ip::tcp::resolver resolver{ioc};
   http::request<http::string_body> req{http::verb::post, opts.url.target, 11};
@@ -98,7 +103,9 @@ std::string webhook_sender::send_once(const webhook_options& opts, const std::st
       });
   // The resolver has no deadline of its own: bound the whole attempt.
   ioc.run_for(opts.timeout + std::chrono::milliseconds{100});
-  if (!ioc.stopped()) {
+  if (on_start)
+    on_start({}); // no cancelling once this returns
+  if (!ioc.stopped() || (why.empty() && res.result_int() == 0)) {
     stream.close();
     return "timed out after " + std::to_string(opts.timeout.count()) + " ms";
   }
@@ -118,7 +125,10 @@ void webhook_sender::run() {
     bool done = false;
     for (int64_t attempt = 1; !done && !stop_; ++attempt) {
       lock.unlock();
-      auto why = send_once(opts_, body);
+      auto why = send_once(opts_, body, [this](std::function<void()> cancel) {
+        std::lock_guard<std::mutex> guard{mtx_};
+        cancel_ = std::move(cancel);
+      });
       lock.lock();
       if (why.empty()) {
         ++counts_.delivered;

@@ -6,15 +6,17 @@
 // up the monitor (an actor) or grow memory without bound; when the queue is
 // full the oldest alert is dropped and counted (the alerts table keeps them
 // all). Every attempt has a deadline (connect, send and answer together).
-// Thread-safe: post() and counts() may be called from any thread; the
-// destructor stops the thread within one attempt's deadline and abandons
-// what is still queued (counted as dropped).
+// Thread-safe: post() and stats() may be called from any thread; the
+// destructor cancels the attempt in flight (name resolution aside, which
+// the system resolver does not let go of) and abandons what is still
+// queued (counted as dropped).
 #pragma once
 
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <mutex>
 #include <string>
 #include <thread>
@@ -59,7 +61,10 @@ public:
   counts stats() const;
 
   /// One POST with the deadline of `opts`; "" on a 2xx answer, else why.
-  static std::string send_once(const webhook_options& opts, const std::string& body);
+  /// `on_start`, if given, receives a function that cancels the attempt
+  /// (callable from any thread until send_once returns).
+  static std::string send_once(const webhook_options& opts, const std::string& body,
+                               const std::function<void(std::function<void()>)>& on_start = {});
 
 private:
   void run();
@@ -72,6 +77,9 @@ private:
   uint64_t next_seq_ = 0;
   bool stop_ = false;
   counts counts_;
+  /// Cancels the attempt in flight (empty between attempts); set and
+  /// called under mtx_, so never after the attempt ended.
+  std::function<void()> cancel_;
   std::thread thread_;
 };
 

@@ -237,6 +237,22 @@ TEST_F(farm_monitor_test, acknowledging_keeps_the_alert_open_and_a_crashed_monit
   EXPECT_EQ(rows().size(), 1u);
 }
 
+TEST_F(farm_monitor_test, an_open_alert_whose_rule_was_removed_resolves_at_the_next_start) {
+  start("0s", R"(
+  [[monitor.rule]]
+  name = "always"
+  metric = "mailbox_max"
+  warning = -1
+)");
+  ASSERT_TRUE(eventually([&] { return rows().size() == 1 && rows()[0].id != 0; }));
+  node_->stop();
+  node_.reset();
+  start("0s"); // the same farm without the rule
+  ASSERT_TRUE(eventually([&] { return rows().size() == 1 && rows()[0].state == "resolved"; }));
+  EXPECT_NE(rows()[0].message.find("no longer configured"), std::string::npos) << rows()[0].message;
+  EXPECT_TRUE(document()["alerts"].empty());
+}
+
 TEST_F(farm_monitor_test, an_incident_is_an_error_alert_for_the_webhook) {
   start("1h");
   node_->context().report(runtime::incident{"/user/x", "checkpoint.corrupt", "crc mismatch"});
