@@ -216,7 +216,8 @@ http_response http_api::handle(const http_request& req) {
           return r;
         },
         false);
-  if (p == "/") {
+  if (p == "/" || p == "/admin/monitoring") {
+    // The runbook's old address of the dashboard still leads there.
     http_response r;
     r.status = 302;
     r.headers.emplace_back("Location", "/dashboard/monitoring");

@@ -202,6 +202,9 @@ TEST_F(http_api_test, unknown_paths_are_404_json) {
   EXPECT_EQ(r.content_type, "application/json");
   EXPECT_EQ(r.json()["error"], "not_found");
   EXPECT_EQ(get("/", "").status, 302);
+  auto old = get("/admin/monitoring", "");
+  EXPECT_EQ(old.status, 302);
+  EXPECT_EQ(old.header("Location"), "/dashboard/monitoring");
 }
 
 TEST_F(http_api_test, exchanges_status_and_test_report_every_session) {
