@@ -202,11 +202,15 @@ caf::behavior farm_monitor::make_behavior() {
                     rule = &t.rule();
                   }
                 auto incident = key.compare(0, 9, "incident:") == 0;
-                if (!incident && rule == nullptr) {
-                  // Its rule is gone from the configuration: nothing would
-                  // ever resolve it.
+                // Its rule gone from the configuration, or an older open row
+                // of the same rule (newest come first): nothing would ever
+                // resolve it.
+                auto why = !incident && rule == nullptr ? "the rule is no longer configured"
+                           : open_.count(key) != 0      ? "a newer alert of the rule is open"
+                                                        : nullptr;
+                if (why != nullptr) {
                   a.rec.state = "resolved";
-                  a.rec.message += " (resolved: the rule is no longer configured)";
+                  a.rec.message += std::string{" (resolved: "} + why + ")";
                   a.rec.updated_at_ms = runtime::unix_now_ms();
                   save(a);
                   continue;
