@@ -266,6 +266,8 @@ struct alert_rule_settings {
 struct monitor_settings {
   /// Sampling and rule evaluation period.
   milliseconds interval{monitor_sample_interval_ms_default};
+  /// Success and error rates are over this sliding window.
+  milliseconds rate_window{monitor_rate_window_ms_default};
   /// Start from the runbook's rules.
   bool runbook_rules = true;
   std::vector<alert_rule_settings> rules;

@@ -84,6 +84,9 @@ constexpr int64_t monitor_interval_ms_default = 10'000;
 /// How often the monitor samples the farm and evaluates alert rules.
 constexpr int64_t monitor_sample_interval_ms_default = 1'000;
 
+/// The sliding window of the monitor's success and error rates.
+constexpr int64_t monitor_rate_window_ms_default = 60'000;
+
 /// Samples of the monitor's metrics kept for the dashboard's charts.
 constexpr int64_t monitor_history_samples_default = 360;
 constexpr int64_t monitor_history_samples_max = 100'000;

@@ -706,6 +706,8 @@ void read_monitor(load_context& ctx, const toml::table& tbl, monitor_settings& m
   table_reader r{ctx, tbl, "[monitor]"};
   if (auto d = r.duration("interval", milliseconds{10}, milliseconds{3'600'000}))
     m.interval = *d;
+  if (auto d = r.duration("rate_window", milliseconds{10}, milliseconds{86'400'000}))
+    m.rate_window = *d;
   if (auto b = r.boolean("runbook_rules"))
     m.runbook_rules = *b;
   if (auto f = r.string("alerts_file"))

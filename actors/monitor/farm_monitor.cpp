@@ -62,7 +62,8 @@ nlohmann::json settings_json(const config::monitor_settings& x) {
           {"webhook_backoff_max_ms", x.webhook_backoff_max.count()},
           {"webhook_timeout_ms", x.webhook_timeout.count()},
           {"webhook_queue_max", x.webhook_queue_max},
-          {"history_samples", x.history_samples}};
+          {"history_samples", x.history_samples},
+          {"rate_window_ms", x.rate_window.count()}};
 }
 
 config::monitor_settings settings_from(const nlohmann::json& j) {
@@ -95,6 +96,7 @@ config::monitor_settings settings_from(const nlohmann::json& j) {
       std::chrono::milliseconds{j.value("webhook_timeout_ms", x.webhook_timeout.count())};
   x.webhook_queue_max = j.value("webhook_queue_max", x.webhook_queue_max);
   x.history_samples = j.value("history_samples", x.history_samples);
+  x.rate_window = std::chrono::milliseconds{j.value("rate_window_ms", x.rate_window.count())};
   return x;
 }
 
@@ -133,6 +135,7 @@ farm_monitor::farm_monitor(caf::actor_config& cfg, runtime::spawn_context ctx)
   }
   for (auto& r : effective_alert_rules(settings_))
     trackers_.emplace_back(std::move(r));
+  sampler_ = farm_sampler{settings_.rate_window.count()};
 }
 
 runtime::kind_info farm_monitor::kind() {

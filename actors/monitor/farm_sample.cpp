@@ -91,8 +91,19 @@ farm_sample farm_sampler::take(const std::vector<runtime::actor_info>& actors,
     t.vault_transactions = vault->transactions;
     t.vault_succeeded = vault->succeeded;
   }
-  auto before = prev_.value_or(t);
-  auto elapsed_ms = prev_ ? std::max<int64_t>(1, now_ms - prev_ms_) : 0;
+  api_requests_ += api.requests;
+  api_errors_ += api.errors;
+  t.api_requests = api_requests_;
+  t.api_errors = api_errors_;
+  // The base: the newest earlier sample at least a window old, else the
+  // oldest one (the window is still filling).
+  auto base = window_.empty() ? std::make_pair(now_ms, t) : window_.front();
+  for (auto& w : window_)
+    if (w.first <= now_ms - rate_window_ms_)
+      base = w;
+  auto& before = base.second;
+  auto window_ms = std::max<int64_t>(1, now_ms - base.first);
+  auto interval_ms = prev_ms_ != 0 ? std::max<int64_t>(1, now_ms - prev_ms_) : 0;
   auto& v = x.values;
   v["agent_health_pct"] = agents > 0 ? healthy * 100 / agents : 100;
   v["agent_errors_per_min"] = agent_errors;
@@ -102,9 +113,9 @@ farm_sample farm_sampler::take(const std::vector<runtime::actor_info>& actors,
   v["store_queue_depth"] = store_queue;
   v["store_commit_ms"] = store_commit_us / 1'000;
   v["restarts_per_min"] =
-      elapsed_ms > 0
-          ? static_cast<int64_t>(delta(t.restarts, before.restarts)) * 60'000 / elapsed_ms
-          : 0;
+      window_.empty()
+          ? 0
+          : static_cast<int64_t>(delta(t.restarts, before.restarts)) * 60'000 / window_ms;
   auto orders = delta(t.session_orders, before.session_orders);
   v["order_success_bps"] =
       success_bps(orders, std::min(orders, delta(t.session_rejected, before.session_rejected)));
@@ -112,11 +123,10 @@ farm_sample farm_sampler::take(const std::vector<runtime::actor_info>& actors,
   auto ok = std::min(txs, delta(t.vault_succeeded, before.vault_succeeded));
   v["vault_success_bps"] = success_bps(txs, txs - ok);
   v["api_requests_per_s"] =
-      elapsed_ms > 0 ? static_cast<int64_t>(api.requests) * 1'000 / elapsed_ms : 0;
-  v["api_error_rate_bps"] =
-      api.requests > 0
-          ? static_cast<int64_t>(std::min(api.errors, api.requests) * 10'000 / api.requests)
-          : 0;
+      interval_ms > 0 ? static_cast<int64_t>(api.requests) * 1'000 / interval_ms : 0;
+  auto requests = delta(t.api_requests, before.api_requests);
+  auto errors = std::min(requests, delta(t.api_errors, before.api_errors));
+  v["api_error_rate_bps"] = requests > 0 ? static_cast<int64_t>(errors * 10'000 / requests) : 0;
   v["api_latency_p99_ms"] = api.p99_us / 1'000;
   v["cpu_pct"] = 0;
   v["memory_pct"] = 0;
@@ -129,7 +139,9 @@ farm_sample farm_sampler::take(const std::vector<runtime::actor_info>& actors,
     v["memory_pct"] = runtime::memory_pct(*proc);
     prev_proc_ = proc;
   }
-  prev_ = t;
+  window_.emplace_back(now_ms, t);
+  while (window_.size() > 1 && window_[1].first <= now_ms - rate_window_ms_)
+    window_.pop_front();
   prev_ms_ = now_ms;
   return x;
 }

@@ -2,20 +2,23 @@
 // itself (the registry's descriptions), the HTTP server's counters and the
 // process: one integer per metric name of config::monitor_metric_names().
 //
-// Rates (errors, successes, restarts) are over the interval since the
-// previous sample, not since start, so that an alert resolves once the
-// farm behaves again. Pure apart from the time passed in; a farm_sampler
+// Rates (errors, successes, restarts) are over a sliding window (a minute
+// by default), not since start, so that an alert resolves once the farm
+// behaves again. Pure apart from the time passed in; a farm_sampler
 // is not thread-safe (one owner: the monitor).
 #pragma once
 
 #include <cstdint>
+#include <deque>
 #include <map>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <nlohmann/json_fwd.hpp>
 
+#include "config/limits.hpp"
 #include "runtime/actor_info.hpp"
 #include "runtime/process_stats.hpp"
 
@@ -61,6 +64,13 @@ struct farm_sample {
 
 class farm_sampler {
 public:
+  /// Success and error rates are over the last `rate_window_ms` (or since
+  /// the first sample, until that long has passed): one bad second among
+  /// few operations is not a trend, and a minute after the farm recovers
+  /// the rate has too.
+  explicit farm_sampler(int64_t rate_window_ms = config::monitor_rate_window_ms_default)
+      : rate_window_ms_(rate_window_ms) {}
+
   /// Samples `actors` (the registry) at `now_ms`; `proc` is this process
   /// now (CPU % needs the previous one; 0 the first time); `vault`, when
   /// given, replaces the gateway's description.
@@ -75,9 +85,16 @@ private:
     uint64_t session_rejected = 0;
     uint64_t vault_transactions = 0;
     uint64_t vault_succeeded = 0;
+    uint64_t api_requests = 0;
+    uint64_t api_errors = 0;
   };
 
-  std::optional<totals> prev_;
+  int64_t rate_window_ms_;
+  /// Totals of earlier samples, oldest first: the newest one at least a
+  /// window old, and all after it.
+  std::deque<std::pair<int64_t, totals>> window_;
+  uint64_t api_requests_ = 0;
+  uint64_t api_errors_ = 0;
   int64_t prev_ms_ = 0;
   std::optional<runtime::process_sample> prev_proc_;
 };

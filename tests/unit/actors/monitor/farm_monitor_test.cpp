@@ -69,6 +69,7 @@ name = "mon-1"
 assets = ["USD"]
 [monitor]
 interval = "20ms"
+rate_window = "100ms"
 runbook_rules = false
 alerts_file = ")" +
                 dir_.file("alerts.jsonl") +

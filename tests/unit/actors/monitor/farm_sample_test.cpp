@@ -38,8 +38,8 @@ TEST(farm_sample, agent_health_counts_running_or_halted_fresh_agents_within_the_
   EXPECT_EQ(actors::farm_sampler{}.take({}, {}, std::nullopt, t0).values["agent_health_pct"], 100);
 }
 
-TEST(farm_sample, success_rates_are_over_the_last_interval) {
-  actors::farm_sampler s;
+TEST(farm_sample, success_rates_are_over_a_sliding_window) {
+  actors::farm_sampler s{60'000};
   auto session = [](uint64_t orders, uint64_t rejected) {
     return actor("/exchanges/sessions/v/a", "exchange_session",
                  {{"state", "connected"}, {"orders", orders}, {"rejected", rejected}});
@@ -50,13 +50,22 @@ TEST(farm_sample, success_rates_are_over_the_last_interval) {
   // Bad history: 50 of 100 orders rejected before the first sample.
   auto x = s.take({session(100, 50), vault(10, 5)}, {}, std::nullopt, t0);
   EXPECT_EQ(x.values["order_success_bps"], 10'000); // nothing happened since "before"
-  // The next interval: 20 orders, 1 rejected; 10 vault operations, all fine.
+  // A second later: 20 orders, 1 rejected; 10 vault operations, all fine.
   x = s.take({session(120, 51), vault(20, 15)}, {}, std::nullopt, t0 + 1'000);
   EXPECT_EQ(x.values["order_success_bps"], 9'500);
   EXPECT_EQ(x.values["vault_success_bps"], 10'000);
-  // 4 of 10 refused.
+  // Another second: 4 of 10 refused; over the window, 4 of 20.
   x = s.take({session(120, 51), vault(30, 21)}, {}, std::nullopt, t0 + 2'000);
-  EXPECT_EQ(x.values["vault_success_bps"], 6'000);
+  EXPECT_EQ(x.values["vault_success_bps"], 8'000);
+  EXPECT_EQ(x.values["order_success_bps"], 9'500);
+  // A minute of nothing later the window holds no refusal: recovered.
+  x = s.take({session(120, 51), vault(30, 21)}, {}, std::nullopt, t0 + 62'000);
+  EXPECT_EQ(x.values["vault_success_bps"], 10'000);
+  EXPECT_EQ(x.values["order_success_bps"], 10'000);
+  // The window slides: 1 refusal of 2 is 50 % for the next minute only.
+  x = s.take({session(122, 52), vault(30, 21)}, {}, std::nullopt, t0 + 63'000);
+  EXPECT_EQ(x.values["order_success_bps"], 5'000);
+  x = s.take({session(122, 52), vault(30, 21)}, {}, std::nullopt, t0 + 124'000);
   EXPECT_EQ(x.values["order_success_bps"], 10'000);
 }
 
@@ -85,6 +94,12 @@ TEST(farm_sample, api_figures_and_restart_rate) {
   EXPECT_EQ(x.values["api_latency_p99_ms"], 1'500);
   EXPECT_EQ(x.values["api_requests_per_s"], 6);
   EXPECT_EQ(x.values["restarts_per_min"], 4); // 2 restarts in 30 s
+  // The next 30 s: 100 requests without errors; over the minute, 5 of 300.
+  api.requests = 100;
+  api.errors = 0;
+  x = s.take({actor("/x", "k", {}, true, 3)}, api, std::nullopt, t0 + 60'000);
+  EXPECT_EQ(x.values["api_error_rate_bps"], 166);
+  EXPECT_EQ(x.values["restarts_per_min"], 2); // 2 in the last 60 s
 }
 
 TEST(farm_sample, every_metric_a_rule_may_name_is_sampled) {
