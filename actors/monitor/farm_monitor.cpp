@@ -197,13 +197,11 @@ caf::behavior farm_monitor::make_behavior() {
                 a.slot = std::make_shared<alert_slot>();
                 a.slot->id = rec.id;
                 a.rec = std::move(rec);
-                const alert_rule* rule = nullptr;
+                alert_tracker* tracker = nullptr;
                 for (auto& t : trackers_)
-                  if (t.rule().name == key) {
-                    t.assume(severity_named(a.rec.severity));
-                    a.metric = t.rule().metric;
-                    rule = &t.rule();
-                  }
+                  if (t.rule().name == key)
+                    tracker = &t;
+                const alert_rule* rule = tracker != nullptr ? &tracker->rule() : nullptr;
                 auto incident = key.compare(0, 9, "incident:") == 0;
                 // Its rule gone from the configuration, or an older open row
                 // of the same rule (newest come first): nothing would ever
@@ -217,6 +215,11 @@ caf::behavior farm_monitor::make_behavior() {
                   a.rec.updated_at_ms = runtime::unix_now_ms();
                   save(a);
                   continue;
+                }
+                if (tracker != nullptr) {
+                  // The kept (newest) row sets where the rule's tracker starts.
+                  tracker->assume(severity_named(a.rec.severity));
+                  a.metric = rule->metric;
                 }
                 open_.emplace(key, std::move(a));
               }
@@ -262,7 +265,8 @@ void farm_monitor::tick() {
     sample(std::nullopt);
     return;
   }
-  request(gw, interval_, vault_status_atom_v)
+  request(gw, std::max(interval_, std::chrono::milliseconds{monitor_vault_timeout_ms}),
+          vault_status_atom_v)
       .then(
           [this](vault_status& s) {
             sample(vault_counts{s.transactions, s.succeeded});
@@ -284,7 +288,7 @@ void farm_monitor::sample(const std::optional<vault_counts>& vault) {
   }
   auto proc = runtime::read_process_sample();
   auto now = runtime::unix_now_ms();
-  last_ = sampler_.take(actors, api, proc, now, vault);
+  last_ = sampler_.take(actors, api, proc, now, vault, runtime::steady_now_ns() / 1'000'000);
   history_.push_back(last_);
   while (history_.size() > static_cast<std::size_t>(settings_.history_samples))
     history_.pop_front();

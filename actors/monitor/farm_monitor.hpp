@@ -38,6 +38,10 @@ namespace tfarm::actors {
 /// Notifications the dashboard's feed keeps.
 constexpr std::size_t monitor_feed_max = 200;
 
+/// Time the monitor waits for the vault's counters (at least; an interval
+/// if longer).
+constexpr int64_t monitor_vault_timeout_ms = 1'000;
+
 /// Time the monitor waits for the store to save an alert.
 constexpr int64_t monitor_store_timeout_ms = 10'000;
 
@@ -108,7 +112,6 @@ private:
   std::deque<alert_notice> feed_;
   std::deque<farm_sample> history_;
   farm_sample last_;
-  std::optional<vault_counts> last_vault_;
   uint64_t http_requests_seen_ = 0;
   uint64_t http_errors_seen_ = 0;
   runtime::summary_metric* http_latency_ = nullptr;

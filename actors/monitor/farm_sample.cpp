@@ -23,6 +23,17 @@ uint64_t delta(uint64_t now, uint64_t before) {
   return now >= before ? now - before : now; // a restart resets counters
 }
 
+// The sum of each path's increase; a path new since `before` counts whole.
+uint64_t delta(const std::map<std::string, uint64_t>& now,
+               const std::map<std::string, uint64_t>& before) {
+  uint64_t d = 0;
+  for (auto& [path, n] : now) {
+    auto i = before.find(path);
+    d += i == before.end() ? n : delta(n, i->second);
+  }
+  return d;
+}
+
 } // namespace
 
 int64_t state_int(const nlohmann::json& state, const char* key) {
@@ -46,7 +57,9 @@ bool agent_healthy(const runtime::actor_info& info, const nlohmann::json& state,
 farm_sample farm_sampler::take(const std::vector<runtime::actor_info>& actors,
                                const api_window& api,
                                const std::optional<runtime::process_sample>& proc, int64_t now_ms,
-                               const std::optional<vault_counts>& vault) {
+                               const std::optional<vault_counts>& vault, int64_t mono_ms) {
+  if (mono_ms < 0)
+    mono_ms = now_ms;
   farm_sample x;
   x.at_ms = now_ms;
   totals t;
@@ -59,7 +72,8 @@ farm_sample farm_sampler::take(const std::vector<runtime::actor_info>& actors,
   int64_t store_queue = 0;
   int64_t store_commit_us = 0;
   for (auto& a : actors) {
-    t.restarts += a.restarts;
+    if (a.restarts > 0)
+      t.restarts[a.path] = a.restarts;
     mailbox = std::max(mailbox, static_cast<int64_t>(a.mailbox_size));
     if (a.kind != "trading_agent" && a.kind != "exchange_session" && a.kind != "vault_gateway" &&
         a.kind != "sqlite_store")
@@ -77,8 +91,8 @@ farm_sample farm_sampler::take(const std::vector<runtime::actor_info>& actors,
         ++disconnected;
       else
         latency_us = std::max(latency_us, state_int(state, "latency_p99_us"));
-      t.session_orders += static_cast<uint64_t>(state_int(state, "orders"));
-      t.session_rejected += static_cast<uint64_t>(state_int(state, "rejected"));
+      t.session_orders[a.path] = static_cast<uint64_t>(state_int(state, "orders"));
+      t.session_rejected[a.path] = static_cast<uint64_t>(state_int(state, "rejected"));
     } else if (a.kind == "vault_gateway") {
       t.vault_transactions += static_cast<uint64_t>(state_int(state, "transactions"));
       t.vault_succeeded += static_cast<uint64_t>(state_int(state, "succeeded"));
@@ -87,9 +101,11 @@ farm_sample farm_sampler::take(const std::vector<runtime::actor_info>& actors,
       store_commit_us = std::max(store_commit_us, state_int(state, "last_commit_us"));
     }
   }
-  if (vault) {
-    t.vault_transactions = vault->transactions;
-    t.vault_succeeded = vault->succeeded;
+  if (vault)
+    last_vault_ = vault;
+  if (last_vault_) {
+    t.vault_transactions = last_vault_->transactions;
+    t.vault_succeeded = last_vault_->succeeded;
   }
   api_requests_ += api.requests;
   api_errors_ += api.errors;
@@ -97,13 +113,13 @@ farm_sample farm_sampler::take(const std::vector<runtime::actor_info>& actors,
   t.api_errors = api_errors_;
   // The base: the newest earlier sample at least a window old, else the
   // oldest one (the window is still filling).
-  auto base = window_.empty() ? std::make_pair(now_ms, t) : window_.front();
+  const std::pair<int64_t, totals>* base = window_.empty() ? nullptr : &window_.front();
   for (auto& w : window_)
-    if (w.first <= now_ms - rate_window_ms_)
-      base = w;
-  auto& before = base.second;
-  auto window_ms = std::max<int64_t>(1, now_ms - base.first);
-  auto interval_ms = prev_ms_ != 0 ? std::max<int64_t>(1, now_ms - prev_ms_) : 0;
+    if (w.first <= mono_ms - rate_window_ms_)
+      base = &w;
+  const auto& before = base != nullptr ? base->second : t;
+  auto window_ms = std::max<int64_t>(1, base != nullptr ? mono_ms - base->first : 0);
+  auto interval_ms = prev_ms_ != 0 ? std::max<int64_t>(1, mono_ms - prev_ms_) : 0;
   auto& v = x.values;
   v["agent_health_pct"] = agents > 0 ? healthy * 100 / agents : 100;
   v["agent_errors_per_min"] = agent_errors;
@@ -139,10 +155,10 @@ farm_sample farm_sampler::take(const std::vector<runtime::actor_info>& actors,
     v["memory_pct"] = runtime::memory_pct(*proc);
     prev_proc_ = proc;
   }
-  window_.emplace_back(now_ms, t);
-  while (window_.size() > 1 && window_[1].first <= now_ms - rate_window_ms_)
+  window_.emplace_back(mono_ms, std::move(t));
+  while (window_.size() > 1 && window_[1].first <= mono_ms - rate_window_ms_)
     window_.pop_front();
-  prev_ms_ = now_ms;
+  prev_ms_ = mono_ms;
   return x;
 }
 

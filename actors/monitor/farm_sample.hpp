@@ -74,15 +74,20 @@ public:
   /// Samples `actors` (the registry) at `now_ms`; `proc` is this process
   /// now (CPU % needs the previous one; 0 the first time); `vault`, when
   /// given, replaces the gateway's description.
+  /// `mono_ms` (monotonic time; `now_ms` if negative) measures the rate
+  /// window, so that a wall-clock step does not distort it.
   farm_sample take(const std::vector<runtime::actor_info>& actors, const api_window& api,
                    const std::optional<runtime::process_sample>& proc, int64_t now_ms,
-                   const std::optional<vault_counts>& vault = std::nullopt);
+                   const std::optional<vault_counts>& vault = std::nullopt, int64_t mono_ms = -1);
 
 private:
+  /// Counters per actor path where actors count (so that one restarting,
+  /// which resets its counters, or leaving does not read as a reset of
+  /// the sum), single ones elsewhere.
   struct totals {
-    uint64_t restarts = 0;
-    uint64_t session_orders = 0;
-    uint64_t session_rejected = 0;
+    std::map<std::string, uint64_t> restarts;
+    std::map<std::string, uint64_t> session_orders;
+    std::map<std::string, uint64_t> session_rejected;
     uint64_t vault_transactions = 0;
     uint64_t vault_succeeded = 0;
     uint64_t api_requests = 0;
@@ -97,6 +102,10 @@ private:
   uint64_t api_errors_ = 0;
   int64_t prev_ms_ = 0;
   std::optional<runtime::process_sample> prev_proc_;
+  /// The vault's counts last given: a sample without them (the vault did
+  /// not answer) carries them on rather than reading the gateway's stale
+  /// description, which would look like a counter reset.
+  std::optional<vault_counts> last_vault_;
 };
 
 } // namespace tfarm::actors

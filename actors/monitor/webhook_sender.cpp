@@ -128,6 +128,8 @@ void webhook_sender::run() {
       auto why = send_once(opts_, body, [this](std::function<void()> cancel) {
         std::lock_guard<std::mutex> guard{mtx_};
         cancel_ = std::move(cancel);
+        if (stop_ && cancel_)
+          cancel_(); // stopped before the attempt could be cancelled
       });
       lock.lock();
       if (why.empty()) {

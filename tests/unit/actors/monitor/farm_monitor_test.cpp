@@ -212,6 +212,11 @@ TEST_F(farm_monitor_test, acknowledging_keeps_the_alert_open_and_a_crashed_monit
 )");
   ASSERT_TRUE(eventually([&] { return rows().size() == 1; }));
   auto id = static_cast<uint64_t>(rows()[0].id);
+  // The monitor knows the row's id once the store answered it.
+  ASSERT_TRUE(eventually([&] {
+    auto doc = document();
+    return doc["alerts"].size() == 1 && doc["alerts"][0]["id"] == id;
+  }));
   EXPECT_EQ(rows()[0].severity, "warning");
   // Warning: dashboard only; neither the webhook nor the file.
   EXPECT_TRUE(hooks().empty());

@@ -69,6 +69,29 @@ TEST(farm_sample, success_rates_are_over_a_sliding_window) {
   EXPECT_EQ(x.values["order_success_bps"], 10'000);
 }
 
+TEST(farm_sample, a_session_restarting_does_not_read_as_a_burst_of_its_lifetime) {
+  actors::farm_sampler s{60'000};
+  auto session = [](const std::string& name, uint64_t orders, uint64_t rejected) {
+    return actor("/exchanges/sessions/v/" + name, "exchange_session",
+                 {{"state", "connected"}, {"orders", orders}, {"rejected", rejected}});
+  };
+  s.take({session("a", 1'000, 400), session("b", 1'000, 0)}, {}, std::nullopt, t0);
+  // b restarted (its counters start again); a placed 10 orders, all fine.
+  auto x = s.take({session("a", 1'010, 400), session("b", 2, 0)}, {}, std::nullopt, t0 + 1'000);
+  EXPECT_EQ(x.values["order_success_bps"], 10'000);
+}
+
+TEST(farm_sample, a_vault_that_does_not_answer_keeps_its_last_counts) {
+  actors::farm_sampler s{60'000};
+  // The gateway's description is stale (it shows fewer operations).
+  auto gw = actor("/vault/gateway", "vault_gateway", {{"transactions", 1}, {"succeeded", 1}});
+  s.take({gw}, {}, std::nullopt, t0, actors::vault_counts{100, 100});
+  auto x = s.take({gw}, {}, std::nullopt, t0 + 1'000); // no answer this time
+  EXPECT_EQ(x.values["vault_success_bps"], 10'000);
+  x = s.take({gw}, {}, std::nullopt, t0 + 2'000, actors::vault_counts{110, 105});
+  EXPECT_EQ(x.values["vault_success_bps"], 5'000);
+}
+
 TEST(farm_sample, disconnected_sessions_are_counted_and_left_out_of_latency) {
   actors::farm_sampler s;
   auto x = s.take(
