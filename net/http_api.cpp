@@ -284,8 +284,7 @@ http_response http_api::health() {
       frozen = s.value("transfers_frozen", false);
     } else if (a.kind == "exchange_session") {
       ++sessions;
-      auto st = state_of(a).value("state", std::string{});
-      connected += a.alive && st != "disconnected" && st != "auth_failed" ? 1 : 0;
+      connected += actors::session_connected(a, state_of(a)) ? 1 : 0;
     } else if (a.kind == "trading_agent") {
       ++agents;
       healthy += actors::agent_healthy(a, state_of(a), now) ? 1 : 0;

@@ -214,8 +214,7 @@ void sqlite_store::submit_open_batch() {
   open_jobs_.clear();
   open_replies_.clear();
   ++jobs_in_flight_;
-  if (queue_depth_ != nullptr)
-    queue_depth_->set(static_cast<int64_t>(jobs_in_flight_ + open_jobs_.size()));
+  publish_queue_depth();
 }
 
 void sqlite_store::submit_read(store_job job, reply answer) {
@@ -230,6 +229,10 @@ void sqlite_store::submit_read(store_job job, reply answer) {
   jobs.push_back(std::move(job));
   writer_->submit(id, std::move(jobs), false);
   ++jobs_in_flight_;
+  publish_queue_depth();
+}
+
+void sqlite_store::publish_queue_depth() {
   if (queue_depth_ != nullptr)
     queue_depth_->set(static_cast<int64_t>(jobs_in_flight_ + open_jobs_.size()));
 }
@@ -261,8 +264,7 @@ void sqlite_store::collect() {
     auto replies = std::move(i->second);
     submitted_.erase(i);
     --jobs_in_flight_;
-    if (queue_depth_ != nullptr)
-      queue_depth_->set(static_cast<int64_t>(jobs_in_flight_ + open_jobs_.size()));
+    publish_queue_depth();
     if (done.committed) {
       ++commits_;
       rows_committed_ += replies.size();

@@ -98,6 +98,10 @@ private:
   runtime::counter_metric* rows_total_ = nullptr;
   runtime::counter_metric* failed_total_ = nullptr;
   runtime::gauge_metric* queue_depth_ = nullptr;
+
+  /// Sets the queue-depth gauge: jobs submitted and not finished, plus the
+  /// writes waiting for the next batch.
+  void publish_queue_depth();
 };
 
 } // namespace tfarm::persistence

@@ -545,12 +545,11 @@ uint64_t store_core::save_alert(const alert_record& x) {
 // -- reads ----------------------------------------------------------------------------
 
 std::vector<alert_record> store_core::load_alerts(bool open_only, uint32_t limit) {
-  SQLite::Statement q{*db_, open_only
-                                ? "SELECT id, rule, severity, state, message, fired_at, updated_at "
-                                  "FROM alerts WHERE state != 'resolved' ORDER BY id DESC LIMIT ?"
-                                : "SELECT id, rule, severity, state, message, fired_at, updated_at "
-                                  "FROM alerts ORDER BY id DESC LIMIT ?"};
-  q.bind(1, static_cast<int64_t>(std::min(limit, config::audit_query_rows_max)));
+  SQLite::Statement q{*db_, "SELECT id, rule, severity, state, message, fired_at, updated_at "
+                            "FROM alerts WHERE ? = 0 OR state != 'resolved' ORDER BY id DESC "
+                            "LIMIT ?"};
+  q.bind(1, open_only ? 1 : 0);
+  q.bind(2, static_cast<int64_t>(std::min(limit, config::audit_query_rows_max)));
   std::vector<alert_record> result;
   while (q.executeStep()) {
     alert_record x;

@@ -288,28 +288,10 @@ void farm_monitor::sample(const std::optional<vault_counts>& vault) {
   }
   auto proc = runtime::read_process_sample();
   auto now = runtime::unix_now_ms();
-  last_ = sampler_.take(actors, api, proc, now, vault, runtime::steady_now_ns() / 1'000'000);
-  history_.push_back(last_);
-  while (history_.size() > static_cast<std::size_t>(settings_.history_samples))
-    history_.pop_front();
+  auto mono = runtime::steady_now_ns() / 1'000'000;
   auto& m = node()->metrics();
-  for (auto& [name, value] : last_.values)
-    if (auto g = m.gauge("tfarm_monitor_value",
-                         "What the monitor sampled, by metric (alert rules watch these)",
-                         {{"metric", name}}))
-      g->set(value);
-  if (proc)
-    if (auto g = m.gauge("tfarm_process_resident_memory_bytes", "Resident memory of the process"))
-      g->set(static_cast<int64_t>(proc->rss_bytes));
-  std::map<std::string, int64_t> by_supervisor;
-  for (auto& a : actors) {
-    if (a.restarts > 0 || by_supervisor.count(parent_of(a.path)) == 0)
-      by_supervisor[parent_of(a.path)] += static_cast<int64_t>(a.restarts);
-    if (a.kind != "trading_agent" && a.kind != "exchange_session" && a.kind != "vault_gateway")
-      continue;
-    auto s = nlohmann::json::parse(a.state_json, nullptr, false);
-    if (!s.is_object())
-      continue;
+  // Each actor's own figures, from the description the sampler parses.
+  auto publish = [&](const runtime::actor_info& a, const nlohmann::json& s) {
     if (a.kind == "trading_agent") {
       runtime::metric_labels l{{"agent", a.path}};
       m.counter("tfarm_agent_orders_total", "Orders an agent placed", l)
@@ -326,9 +308,8 @@ void farm_monitor::sample(const std::optional<vault_counts>& vault) {
           ->set(agent_healthy(a, s, now) ? 1 : 0);
     } else if (a.kind == "exchange_session") {
       runtime::metric_labels l{{"session", a.path}};
-      auto st = state_string(s, "state");
       m.gauge("tfarm_exchange_connected", "1 if the session reaches a venue", l)
-          ->set(a.alive && st != "disconnected" && st != "auth_failed" ? 1 : 0);
+          ->set(session_connected(a, s) ? 1 : 0);
       m.gauge("tfarm_exchange_latency_p99_seconds", "Round trips to the active venue, p99", l,
               1'000'000)
           ->set(state_int(s, "latency_p99_us"));
@@ -338,18 +319,37 @@ void farm_monitor::sample(const std::optional<vault_counts>& vault) {
           ->set_total(state_int(s, "rejected"));
       m.counter("tfarm_exchange_failovers_total", "Failovers to the backup venue", l)
           ->set_total(state_int(s, "failovers"));
-    } else {
-      m.counter("tfarm_vault_transactions_total", "Vault operations answered")
-          ->set_total(vault ? static_cast<int64_t>(vault->transactions)
-                            : state_int(s, "transactions"));
-      m.counter("tfarm_vault_succeeded_total", "Vault operations that succeeded")
-          ->set_total(vault ? static_cast<int64_t>(vault->succeeded) : state_int(s, "succeeded"));
+    } else if (a.kind == "vault_gateway") {
       m.gauge("tfarm_vault_emergency", "1 while the vault is in emergency mode")
           ->set(s.value("emergency", false) ? 1 : 0);
       m.gauge("tfarm_vault_transfers_frozen", "1 while transfers are frozen")
           ->set(s.value("transfers_frozen", false) ? 1 : 0);
     }
+  };
+  last_ = sampler_.take(actors, api, proc, now, vault, mono, publish);
+  history_.push_back(last_);
+  while (history_.size() > static_cast<std::size_t>(settings_.history_samples))
+    history_.pop_front();
+  for (auto& [name, value] : last_.values)
+    if (auto g = m.gauge("tfarm_monitor_value",
+                         "What the monitor sampled, by metric (alert rules watch these)",
+                         {{"metric", name}}))
+      g->set(value);
+  if (proc)
+    if (auto g = m.gauge("tfarm_process_resident_memory_bytes", "Resident memory of the process"))
+      g->set(static_cast<int64_t>(proc->rss_bytes));
+  // The counts the sampler used (carried on when the vault did not answer:
+  // the gateway's description is older and would read as a reset).
+  if (auto& v = sampler_.vault()) {
+    m.counter("tfarm_vault_transactions_total", "Vault operations answered")
+        ->set_total(static_cast<int64_t>(v->transactions));
+    m.counter("tfarm_vault_succeeded_total", "Vault operations that succeeded")
+        ->set_total(static_cast<int64_t>(v->succeeded));
   }
+  std::map<std::string, int64_t> by_supervisor;
+  for (auto& a : actors)
+    if (a.restarts > 0 || by_supervisor.count(parent_of(a.path)) == 0)
+      by_supervisor[parent_of(a.path)] += static_cast<int64_t>(a.restarts);
   for (auto& [sup, n] : by_supervisor)
     m.counter("tfarm_supervisor_restarts_total", "Restarts of a supervisor's children",
               {{"supervisor", sup}})
@@ -361,7 +361,7 @@ void farm_monitor::sample(const std::optional<vault_counts>& vault) {
         continue;
       // for-durations on the monotonic clock: a wall-clock step must not
       // fire or resolve anything.
-      if (auto ev = t.observe(v->second, runtime::steady_now_ns() / 1'000'000))
+      if (auto ev = t.observe(v->second, mono))
         on_event(*ev, t.rule());
     }
   }
@@ -381,9 +381,7 @@ void farm_monitor::sample(const std::optional<vault_counts>& vault) {
                "{} open alerts",
                node()->node_name(), actors.size(), v["agent_health_pct"], v["order_success_bps"],
                v["vault_success_bps"], v["exchange_latency_ms"], v["exchange_disconnected"],
-               v["store_queue_depth"], v["cpu_pct"], v["memory_pct"],
-               open_by_severity["warning"] + open_by_severity["error"] +
-                   open_by_severity["critical"] + open_by_severity["info"]);
+               v["store_queue_depth"], v["cpu_pct"], v["memory_pct"], open_.size());
   }
 }
 

@@ -54,10 +54,16 @@ bool agent_healthy(const runtime::actor_info& info, const nlohmann::json& state,
          state_int(state, "errors_per_min") <= agent_errors_healthy_per_min_max;
 }
 
+bool session_connected(const runtime::actor_info& info, const nlohmann::json& state) {
+  auto st = state_string(state, "state");
+  return info.alive && st != "disconnected" && st != "auth_failed";
+}
+
 farm_sample farm_sampler::take(const std::vector<runtime::actor_info>& actors,
                                const api_window& api,
                                const std::optional<runtime::process_sample>& proc, int64_t now_ms,
-                               const std::optional<vault_counts>& vault, int64_t mono_ms) {
+                               const std::optional<vault_counts>& vault, int64_t mono_ms,
+                               const visitor& visit) {
   if (mono_ms < 0)
     mono_ms = now_ms;
   farm_sample x;
@@ -81,13 +87,14 @@ farm_sample farm_sampler::take(const std::vector<runtime::actor_info>& actors,
     auto state = nlohmann::json::parse(a.state_json, nullptr, false);
     if (!state.is_object())
       state = nlohmann::json::object();
+    if (visit)
+      visit(a, state);
     if (a.kind == "trading_agent") {
       ++agents;
       healthy += agent_healthy(a, state, now_ms) ? 1 : 0;
       agent_errors = std::max(agent_errors, state_int(state, "errors_per_min"));
     } else if (a.kind == "exchange_session") {
-      auto st = state_string(state, "state");
-      if (!a.alive || st == "disconnected" || st == "auth_failed")
+      if (!session_connected(a, state))
         ++disconnected;
       else
         latency_us = std::max(latency_us, state_int(state, "latency_p99_us"));

@@ -10,6 +10,7 @@
 
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
@@ -41,6 +42,10 @@ std::string state_string(const nlohmann::json& state, const char* key);
 /// is the operator's decision, not a fault), heartbeat fresh, errors within
 /// the runbook's warning threshold.
 bool agent_healthy(const runtime::actor_info& info, const nlohmann::json& state, int64_t now_ms);
+
+/// True if the exchange session runs and reaches a venue (not
+/// "disconnected", not "auth_failed").
+bool session_connected(const runtime::actor_info& info, const nlohmann::json& state);
 
 /// What the HTTP server did since the previous sample.
 struct api_window {
@@ -76,9 +81,16 @@ public:
   /// given, replaces the gateway's description.
   /// `mono_ms` (monotonic time; `now_ms` if negative) measures the rate
   /// window, so that a wall-clock step does not distort it.
+  /// `visit`, if given, sees each agent, session, vault gateway and store
+  /// with its parsed description (parsed once per sample for both).
+  using visitor = std::function<void(const runtime::actor_info&, const nlohmann::json&)>;
   farm_sample take(const std::vector<runtime::actor_info>& actors, const api_window& api,
                    const std::optional<runtime::process_sample>& proc, int64_t now_ms,
-                   const std::optional<vault_counts>& vault = std::nullopt, int64_t mono_ms = -1);
+                   const std::optional<vault_counts>& vault = std::nullopt, int64_t mono_ms = -1,
+                   const visitor& visit = {});
+
+  /// The vault's counts the last sample used (given, or carried on).
+  const std::optional<vault_counts>& vault() const noexcept { return last_vault_; }
 
 private:
   /// Counters per actor path where actors count (so that one restarting,
