@@ -2,7 +2,6 @@
 
 #include <algorithm>
 
-#include <caf/scoped_actor.hpp>
 #include <nlohmann/json.hpp>
 #include <spdlog/logger.h>
 
@@ -13,6 +12,7 @@
 #include "net/dashboard_page.hpp"
 #include "net/logger.hpp"
 #include "persistence/store_actor.hpp"
+#include "runtime/ask.hpp"
 #include "runtime/clock.hpp"
 #include "runtime/error_text.hpp"
 
@@ -358,7 +358,6 @@ http_response http_api::admin_status() {
 }
 
 http_response http_api::exchanges_status() {
-  caf::scoped_actor self{node_.system()};
   json sessions = json::array();
   auto& reg = node_.context().registry();
   for (auto& info : reg.query("/exchanges")) {
@@ -371,13 +370,15 @@ http_response http_api::exchanges_status() {
       row["status"] = state_of(info);
       row["error"] = "not running";
     } else {
-      self->request(h, std::min(opts_.actor_timeout, session_timeout),
-                    actors::session_status_atom_v)
-          .receive([&](actors::exchange_status& s) { row["status"] = to_json(s); },
-                   [&](caf::error& err) {
-                     row["status"] = state_of(info);
-                     row["error"] = runtime::to_text(err);
-                   });
+      auto s = runtime::ask<actors::exchange_status>(node_.system(), h,
+                                                     std::min(opts_.actor_timeout, session_timeout),
+                                                     actors::session_status_atom_v);
+      if (s) {
+        row["status"] = to_json(*s);
+      } else {
+        row["status"] = state_of(info);
+        row["error"] = runtime::to_text(s.error());
+      }
     }
     sessions.push_back(std::move(row));
   }
@@ -392,7 +393,6 @@ http_response http_api::exchanges_test(const http_request& req) {
   auto only = optional_string(*body, "session", bad);
   if (!only)
     return bad;
-  caf::scoped_actor self{node_.system()};
   json results = json::array();
   bool all_ok = true;
   auto& reg = node_.context().registry();
@@ -407,19 +407,17 @@ http_response http_api::exchanges_test(const http_request& req) {
       row["error"] = "not running";
       all_ok = false;
     } else {
-      self->request(h, std::min(opts_.actor_timeout, session_timeout), actors::session_test_atom_v)
-          .receive(
-              [&](actors::exchange_status& s) {
-                row["ok"] = s.connected;
-                row["round_trip_us"] = s.last_test_us;
-                row["status"] = to_json(s);
-                all_ok = all_ok && s.connected;
-              },
-              [&](caf::error& err) {
-                row["ok"] = false;
-                row["error"] = runtime::to_text(err);
-                all_ok = false;
-              });
+      auto s = runtime::ask<actors::exchange_status>(node_.system(), h,
+                                                     std::min(opts_.actor_timeout, session_timeout),
+                                                     actors::session_test_atom_v);
+      row["ok"] = s && s->connected;
+      all_ok = all_ok && s && s->connected;
+      if (s) {
+        row["round_trip_us"] = s->last_test_us;
+        row["status"] = to_json(*s);
+      } else {
+        row["error"] = runtime::to_text(s.error());
+      }
     }
     results.push_back(std::move(row));
   }
@@ -441,17 +439,13 @@ http_response http_api::vault_health() {
   auto gw = actors::find_gateway(node_.context());
   if (!gw)
     return error_response(503, "unavailable", "the vault gateway is not running");
-  caf::scoped_actor self{node_.system()};
-  http_response r;
-  self->request(gw, opts_.actor_timeout, actors::vault_status_atom_v)
-      .receive(
-          [&](actors::vault_status& s) {
-            auto j = to_json(s);
-            j["status"] = s.emergency ? "emergency" : s.transfers_frozen ? "frozen" : "ok";
-            r = json_response(200, j);
-          },
-          [&](caf::error& e) { r = actor_error(e, "the vault"); });
-  return r;
+  auto s = runtime::ask<actors::vault_status>(node_.system(), gw, opts_.actor_timeout,
+                                              actors::vault_status_atom_v);
+  if (!s)
+    return actor_error(s.error(), "the vault");
+  auto j = to_json(*s);
+  j["status"] = s->emergency ? "emergency" : s->transfers_frozen ? "frozen" : "ok";
+  return json_response(200, j);
 }
 
 http_response http_api::vault_mode(const http_request& req, const std::string& mode, bool on) {
@@ -470,16 +464,11 @@ http_response http_api::vault_mode(const http_request& req, const std::string& m
   change.on = on;
   change.user = who(req, *body);
   change.reason = reason->empty() ? "via the HTTP API" : *reason;
-  caf::scoped_actor self{node_.system()};
-  http_response r;
-  self->request(gw, opts_.actor_timeout, change)
-      .receive(
-          [&](actors::vault_status& s) {
-            log().warn("http: vault {} {} by {}", mode, on ? "on" : "off", change.user);
-            r = json_response(200, to_json(s));
-          },
-          [&](caf::error& e) { r = actor_error(e, "the vault"); });
-  return r;
+  auto s = runtime::ask<actors::vault_status>(node_.system(), gw, opts_.actor_timeout, change);
+  if (!s)
+    return actor_error(s.error(), "the vault");
+  log().warn("http: vault {} {} by {}", mode, on ? "on" : "off", change.user);
+  return json_response(200, to_json(*s));
 }
 
 http_response http_api::vault_reconcile(const http_request& req) {
@@ -492,27 +481,22 @@ http_response http_api::vault_reconcile(const http_request& req) {
     return error_response(503, "unavailable", "the vault gateway is not running");
   actors::reconcile_request rq;
   rq.user = who(req, *body);
-  caf::scoped_actor self{node_.system()};
-  http_response r;
-  self->request(gw, opts_.actor_timeout, rq)
-      .receive(
-          [&](actors::reconcile_report& rep) {
-            json ds = json::array();
-            for (auto& d : rep.discrepancies)
-              ds.push_back({{"kind", d.kind},
-                            {"account", d.account},
-                            {"asset", d.asset},
-                            {"expected", d.expected},
-                            {"actual", d.actual},
-                            {"detail", d.detail}});
-            r = json_response(200, json{{"clean", rep.clean},
-                                        {"accounts_checked", rep.accounts_checked},
-                                        {"actors_checked", rep.actors_checked},
-                                        {"discrepancies", ds},
-                                        {"audit_id", rep.audit_id}});
-          },
-          [&](caf::error& e) { r = actor_error(e, "the vault"); });
-  return r;
+  auto rep = runtime::ask<actors::reconcile_report>(node_.system(), gw, opts_.actor_timeout, rq);
+  if (!rep)
+    return actor_error(rep.error(), "the vault");
+  json ds = json::array();
+  for (auto& d : rep->discrepancies)
+    ds.push_back({{"kind", d.kind},
+                  {"account", d.account},
+                  {"asset", d.asset},
+                  {"expected", d.expected},
+                  {"actual", d.actual},
+                  {"detail", d.detail}});
+  return json_response(200, json{{"clean", rep->clean},
+                                 {"accounts_checked", rep->accounts_checked},
+                                 {"actors_checked", rep->actors_checked},
+                                 {"discrepancies", ds},
+                                 {"audit_id", rep->audit_id}});
 }
 
 http_response http_api::monitoring(const http_request& req) {
@@ -521,15 +505,12 @@ http_response http_api::monitoring(const http_request& req) {
   if (!h || e->kind() != "farm_monitor")
     return error_response(503, "unavailable", "the monitor is not running");
   auto history = req.query.find("history=0") == std::string::npos;
-  caf::scoped_actor self{node_.system()};
+  auto doc = runtime::ask<std::string>(node_.system(), h, opts_.actor_timeout,
+                                       actors::monitoring_atom_v, history);
+  if (!doc)
+    return actor_error(doc.error(), "the monitor");
   http_response r;
-  self->request(h, opts_.actor_timeout, actors::monitoring_atom_v, history)
-      .receive(
-          [&](std::string& doc) {
-            r.status = 200;
-            r.body = std::move(doc);
-          },
-          [&](caf::error& err) { r = actor_error(err, "the monitor"); });
+  r.body = std::move(*doc);
   return r;
 }
 
@@ -547,20 +528,14 @@ http_response http_api::acknowledge(const http_request& req, const std::string& 
   auto h = e ? e->handle() : caf::actor{};
   if (!h)
     return error_response(503, "unavailable", "the monitor is not running");
-  caf::scoped_actor self{node_.system()};
+  auto doc = runtime::ask<std::string>(node_.system(), h, opts_.actor_timeout,
+                                       actors::alert_ack_atom_v, n, who(req, *body));
+  if (!doc)
+    return doc.error().category() == caf::atom("tfmonitor")
+               ? error_response(404, "not_found", runtime::to_text(doc.error()))
+               : actor_error(doc.error(), "the monitor");
   http_response r;
-  self->request(h, opts_.actor_timeout, actors::alert_ack_atom_v, n, who(req, *body))
-      .receive(
-          [&](std::string& doc) {
-            r.status = 200;
-            r.body = std::move(doc);
-          },
-          [&](caf::error& err) {
-            if (err.category() == caf::atom("tfmonitor"))
-              r = error_response(404, "not_found", runtime::to_text(err));
-            else
-              r = actor_error(err, "the monitor");
-          });
+  r.body = std::move(*doc);
   return r;
 }
 
