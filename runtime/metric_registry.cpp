@@ -6,28 +6,17 @@ namespace tfarm::runtime {
 
 namespace {
 
-std::string escape_label(const std::string& x) {
+// Label values escape backslashes, quotes and newlines; HELP text only
+// backslashes and newlines.
+std::string escape(const std::string& x, bool quotes) {
   std::string out;
   for (auto c : x) {
     if (c == '\\')
       out += "\\\\";
-    else if (c == '"')
+    else if (c == '\n')
+      out += "\\n";
+    else if (c == '"' && quotes)
       out += "\\\"";
-    else if (c == '\n')
-      out += "\\n";
-    else
-      out += c;
-  }
-  return out;
-}
-
-std::string escape_help(const std::string& x) {
-  std::string out;
-  for (auto c : x) {
-    if (c == '\\')
-      out += "\\\\";
-    else if (c == '\n')
-      out += "\\n";
     else
       out += c;
   }
@@ -41,7 +30,7 @@ std::string label_text(const metric_labels& labels, const std::string& extra_key
   std::string out = "{";
   auto first = true;
   for (auto& [k, v] : labels) {
-    out += (first ? "" : ",") + k + "=\"" + escape_label(v) + "\"";
+    out += (first ? "" : ",") + k + "=\"" + escape(v, true) + "\"";
     first = false;
   }
   if (!extra_key.empty())
@@ -132,16 +121,24 @@ metric_registry::family* metric_registry::family_for(const std::string& name,
   return &i->second;
 }
 
+namespace {
+
+// The series of `labels` in `series`, made on first use.
+template <class T>
+T* series_of(std::map<metric_labels, std::unique_ptr<T>>& series, const metric_labels& labels) {
+  auto& slot = series[labels];
+  if (!slot)
+    slot = std::make_unique<T>();
+  return slot.get();
+}
+
+} // namespace
+
 counter_metric* metric_registry::counter(const std::string& name, const std::string& help,
                                          const metric_labels& labels) {
   std::lock_guard<std::mutex> guard{mtx_};
   auto f = family_for(name, help, metric_type::counter, labels);
-  if (f == nullptr)
-    return nullptr;
-  auto& slot = f->counters[labels];
-  if (!slot)
-    slot = std::make_unique<counter_metric>();
-  return slot.get();
+  return f != nullptr ? series_of(f->counters, labels) : nullptr;
 }
 
 gauge_metric* metric_registry::gauge(const std::string& name, const std::string& help,
@@ -151,10 +148,7 @@ gauge_metric* metric_registry::gauge(const std::string& name, const std::string&
   if (f == nullptr || unit_divisor <= 0)
     return nullptr;
   f->unit_divisor = unit_divisor;
-  auto& slot = f->gauges[labels];
-  if (!slot)
-    slot = std::make_unique<gauge_metric>();
-  return slot.get();
+  return series_of(f->gauges, labels);
 }
 
 summary_metric* metric_registry::summary(const std::string& name, const std::string& help,
@@ -164,17 +158,14 @@ summary_metric* metric_registry::summary(const std::string& name, const std::str
   if (f == nullptr || unit_divisor <= 0)
     return nullptr;
   f->unit_divisor = unit_divisor;
-  auto& slot = f->summaries[labels];
-  if (!slot)
-    slot = std::make_unique<summary_metric>();
-  return slot.get();
+  return series_of(f->summaries, labels);
 }
 
 std::string metric_registry::render_prometheus() const {
   std::lock_guard<std::mutex> guard{mtx_};
   std::ostringstream out;
   for (auto& [name, f] : families_) {
-    out << "# HELP " << name << ' ' << escape_help(f.help) << '\n';
+    out << "# HELP " << name << ' ' << escape(f.help, false) << '\n';
     out << "# TYPE " << name << ' ' << type_name(f.type) << '\n';
     for (auto& [labels, c] : f.counters)
       out << name << label_text(labels) << ' ' << c->value() << '\n';

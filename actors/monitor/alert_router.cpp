@@ -20,12 +20,15 @@ spdlog::logger& alerts_log() {
 
 } // namespace
 
+nlohmann::json alert_notice::to_json() const {
+  return {{"id", id},           {"node", node},         {"rule", rule},
+          {"metric", metric},   {"severity", severity}, {"state", state},
+          {"message", message}, {"value", value},       {"threshold", threshold},
+          {"at_ms", at_ms}};
+}
+
 std::string alert_notice::json() const {
-  nlohmann::json j{{"id", id},           {"node", node},         {"rule", rule},
-                   {"metric", metric},   {"severity", severity}, {"state", state},
-                   {"message", message}, {"value", value},       {"threshold", threshold},
-                   {"at_ms", at_ms}};
-  return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  return to_json().dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
 alert_router::alert_router(routing_table routing, std::string file,

@@ -17,6 +17,8 @@
 #include <string>
 #include <vector>
 
+#include <nlohmann/json_fwd.hpp>
+
 #include "actors/monitor/webhook_sender.hpp"
 
 namespace tfarm::actors {
@@ -38,7 +40,10 @@ struct alert_notice {
   /// Milliseconds since the Unix epoch.
   int64_t at_ms = 0;
 
-  /// One JSON object on one line (no trailing newline).
+  /// The notice as a JSON object.
+  nlohmann::json to_json() const;
+
+  /// to_json() on one line (no trailing newline; bad UTF-8 replaced).
   std::string json() const;
 };
 

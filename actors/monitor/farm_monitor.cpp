@@ -560,7 +560,7 @@ std::string farm_monitor::document(bool history) const {
   }
   nlohmann::json recent = nlohmann::json::array();
   for (auto& n : feed_)
-    recent.push_back(nlohmann::json::parse(n.json()));
+    recent.push_back(n.to_json());
   nlohmann::json rules = nlohmann::json::array();
   for (auto& t : trackers_) {
     auto& r = t.rule();
