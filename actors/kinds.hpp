@@ -22,6 +22,11 @@ void configure(caf::actor_system_config& cfg);
 /// that it finds the accounts supervisor running).
 void extend_tree(const config::farm_config& farm, runtime::child_spec& root);
 
+/// Completes the agents under `users` (the /user supervisor's spec) with
+/// what the farm implies: each trading agent's fee_bps (the larger taker
+/// fee of its venue and its backup) unless it sets one.
+void extend_agents(const config::farm_config& farm, runtime::child_spec& users);
+
 /// Everything a node on a SQLite database needs: the built-in, persistence
 /// and actors kinds, the sqlite_store at /store, their messages, the vault's
 /// part of the tree, and incidents written to the audit log. `preload` holds

@@ -47,6 +47,7 @@ int main(int argc, char** argv) {
   add_audit_command(app, globals, result);
   add_exchange_command(app, globals, result);
   add_credentials_command(app, globals, result);
+  add_console_command(app, globals, result);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -41,6 +41,9 @@ struct run_options {
   /// The HTTP API's port (-1: TFARM_HTTP_PORT, else the farm file's
   /// [http] port; 0 disables it).
   int32_t http_port = -1;
+  /// The console's port (-1: TFARM_CONSOLE_PORT, else the farm file's
+  /// [console] port; 0 disables it).
+  int32_t console_port = -1;
 };
 
 /// Runs one node until a stop signal or the duration; the exit code.
@@ -64,6 +67,9 @@ void add_exchange_command(CLI::App& app, const global_options& globals, int& res
 
 /// `tfarm credentials set|check|revoke|list`.
 void add_credentials_command(CLI::App& app, const global_options& globals, int& result);
+
+/// `tfarm console --connect HOST:PORT [-e COMMAND] [--json]`.
+void add_console_command(CLI::App& app, const global_options& globals, int& result);
 
 /// Applies the global logging options; prints the problem and returns false
 /// on a bad value.

@@ -96,6 +96,11 @@ void add_exchange_command(CLI::App& app, const global_options& globals, int& res
       ->add_option("--http-port", serve_opts->http_port,
                    "HTTP API port (default: TFARM_HTTP_PORT, else [http] port; 0 turns it off)")
       ->check(CLI::Range(0, 65'535));
+  serve
+      ->add_option("--console-port", serve_opts->console_port,
+                   "console port (default: TFARM_CONSOLE_PORT, else [console] port; 0 turns it "
+                   "off)")
+      ->check(CLI::Range(0, 65'535));
   serve->callback([serve_opts, &globals, &result] {
     if (!apply_logging(globals)) {
       result = exit_usage;

@@ -25,6 +25,7 @@
 #include "config/limits.hpp"
 #include "config/loader.hpp"
 #include "net/kinds.hpp"
+#include "net/node_console.hpp"
 #include "net/node_http.hpp"
 #include "persistence/database.hpp"
 #include "persistence/error.hpp"
@@ -162,6 +163,18 @@ int run_node(const run_options& opts) {
     }
     farm.http.port = static_cast<int32_t>(port);
   }
+  if (opts.console_port >= 0) {
+    farm.console.port = opts.console_port;
+  } else if (auto env = std::getenv("TFARM_CONSOLE_PORT"); env != nullptr && *env != '\0') {
+    char* end = nullptr;
+    auto port = std::strtol(env, &end, 10);
+    if (*end != '\0' || port < 0 || port > 65'535) {
+      std::cerr << opts.command << ": error: TFARM_CONSOLE_PORT=\"" << env
+                << "\" must be a port number from 0 (off) to 65535; nothing was started\n";
+      return exit_usage;
+    }
+    farm.console.port = static_cast<int32_t>(port);
+  }
   std::string admin_token;
   if (auto env = std::getenv("TFARM_ADMIN_TOKEN"); env != nullptr && *env != '\0') {
     admin_token = env;
@@ -226,6 +239,24 @@ int run_node(const run_options& opts) {
     }
     http = std::move(*served);
   }
+  std::unique_ptr<net::node_console> console;
+  if (farm.console.port != 0) {
+    net::console_options copts;
+    copts.admin_token = admin_token.empty() ? farm.http.admin_token : admin_token;
+    copts.farm_file = opts.config_file;
+    copts.farm = farm;
+    auto served = net::node_console::start(node, farm.console, std::move(copts));
+    if (!served) {
+      std::cerr << opts.command << ": error: " << runtime::to_text(served.error())
+                << " (choose another with --console-port or [console] port; 0 turns the console "
+                   "off)\n";
+      if (http)
+        http->stop();
+      node.stop();
+      return exit_failure;
+    }
+    console = std::move(*served);
+  }
   std::cout << "Trading Farm node '" << farm.node.name << "' is up with "
             << node.context().registry().size() << " actors (database " << farm.store.path << ", "
             << restored << " checkpoints loaded):\n"
@@ -259,6 +290,13 @@ int run_node(const run_options& opts) {
                       : "")
               << ").\n";
   }
+  if (console)
+    std::cout << "Console on " << farm.console.bind << ":" << console->port()
+              << " (tfarm console --connect " << farm.console.bind << ":" << console->port() << ")"
+              << (admin_token.empty() && farm.http.admin_token.empty()
+                      ? "; no admin token: it refuses every command"
+                      : "")
+              << ".\n";
   if (run_for)
     std::cout << "Running for " << config::format_duration(*run_for)
               << " (Ctrl-C stops earlier).\n";
@@ -299,7 +337,9 @@ int run_node(const run_options& opts) {
   }
   arm_shutdown_watchdog(farm.node.shutdown_timeout +
                         std::chrono::milliseconds{shutdown_watchdog_slack_ms});
-  // The API's handlers use the node: it goes first.
+  // The API's handlers and the console's workers use the node: they go first.
+  if (console)
+    console->stop();
   if (http)
     http->stop();
   if (node.running())
@@ -354,6 +394,10 @@ void add_run_command(CLI::App& app, const global_options& globals, int& result) 
   cmd->add_option("--http-port", opts->http_port,
                   "HTTP API port (default: TFARM_HTTP_PORT, else [http] port, else 8080; 0 "
                   "turns it off)")
+      ->check(CLI::Range(0, 65'535));
+  cmd->add_option("--console-port", opts->console_port,
+                  "console port for `tfarm console` (default: TFARM_CONSOLE_PORT, else [console] "
+                  "port, else 4242; 0 turns it off)")
       ->check(CLI::Range(0, 65'535));
   cmd->callback([opts, &globals, &result] {
     if (!apply_logging(globals)) {

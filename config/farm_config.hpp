@@ -249,6 +249,14 @@ struct http_settings {
   int64_t connections_max = http_connections_default;
 };
 
+/// The inspection console's endpoint (`tfarm console --connect`). Commands
+/// need the admin token ([http] admin_token or TFARM_ADMIN_TOKEN).
+struct console_settings {
+  /// 0 disables the endpoint.
+  int32_t port = console_port_default;
+  std::string bind = "127.0.0.1";
+};
+
 /// One alert rule of the farm file (actors/monitor/alert_rule.hpp). A rule
 /// named like one of the runbook's replaces it; `enabled = false` drops it.
 struct alert_rule_settings {
@@ -308,6 +316,7 @@ struct farm_config {
   vault_settings vault;
   exchange_settings exchange;
   http_settings http;
+  console_settings console;
   monitor_settings monitor;
   std::vector<user_spec> users;
   /// Inline [[supervisor]] tables plus those of node.policy_files.

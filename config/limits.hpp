@@ -129,6 +129,40 @@ constexpr int64_t http_connections_max = 65'536;
 /// store) before answering 504.
 constexpr int64_t http_actor_timeout_ms = 10'000;
 
+// -- inspection console (net, cli) ------------------------------------------------
+
+/// `tfarm run --console-port` default; 0 disables the console endpoint.
+constexpr int32_t console_port_default = 4242;
+
+/// Commands a node runs at once for console clients (more wait in the
+/// inspector's mailbox; each worker is a thread that may wait on actors).
+constexpr int32_t console_workers = 4;
+
+/// Time a console command waits for the actors it asks (vault, sessions,
+/// supervisors, store) before it fails with a timeout.
+constexpr int64_t console_actor_timeout_ms = 10'000;
+
+/// Time the client waits for a node's answer to one command (the node's
+/// own waits plus the network).
+constexpr int64_t console_request_timeout_ms_default = 15'000;
+
+/// Connection attempts of the client before it gives up, and the backoff
+/// between them (doubling from min to max).
+constexpr int32_t console_connect_attempts_default = 5;
+constexpr int64_t console_backoff_min_ms = 200;
+constexpr int64_t console_backoff_max_ms = 5'000;
+
+/// Words and bytes of one console command line at most.
+constexpr std::size_t console_args_max = 64;
+constexpr std::size_t console_line_bytes_max = 4'096;
+
+/// Rows `top`, `audit` and `alerts` show at most.
+constexpr int32_t console_rows_max = 1'000;
+
+/// How long `kill` waits to see the supervisor restart the actor before it
+/// reports what it saw.
+constexpr int64_t console_kill_observe_ms = 3'000;
+
 // -- store (persistence) ---------------------------------------------------------
 
 /// Writes that join one transaction at most (group commit).

@@ -659,6 +659,19 @@ void read_http(load_context& ctx, const toml::table& tbl, http_settings& http) {
   r.finish();
 }
 
+void read_console(load_context& ctx, const toml::table& tbl, console_settings& console) {
+  table_reader r{ctx, tbl, "[console]"};
+  if (auto i = r.integer("port", 0, 65'535))
+    console.port = static_cast<int32_t>(*i);
+  if (auto b = r.string("bind")) {
+    std::string why;
+    if (!parse_endpoint(*b + ":0", true, why))
+      ctx.error(tbl.get("bind")->source(), "bind '" + *b + "' is not a host name or address");
+    console.bind = *b;
+  }
+  r.finish();
+}
+
 void read_alert_rule(load_context& ctx, const toml::table& tbl, alert_rule_settings& x) {
   table_reader r{ctx, tbl, "[[monitor.rule]]"};
   if (auto n = r.string("name", true)) {
@@ -844,6 +857,8 @@ load_result<farm_config> load_farm(load_context& ctx, std::string_view text,
       read_exchange(ctx, *exchange, base_dir, cfg.vault, cfg.exchange);
     if (auto http = top.table("http"))
       read_http(ctx, *http, cfg.http);
+    if (auto console = top.table("console"))
+      read_console(ctx, *console, cfg.console);
     if (auto monitor = top.table("monitor"))
       read_monitor(ctx, *monitor,
                    cfg.monitor); // files: relative to the working directory, as [store] path

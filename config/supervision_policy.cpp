@@ -79,6 +79,21 @@ const child_policy* supervisor_policy::child(std::string_view id) const {
   return i != children.end() ? &*i : nullptr;
 }
 
+bool operator==(const restart_backoff& x, const restart_backoff& y) {
+  return x.min == y.min && x.max == y.max && x.jitter_ppm == y.jitter_ppm;
+}
+
+bool operator==(const child_policy& x, const child_policy& y) {
+  return x.id == y.id && x.restart == y.restart && x.shutdown_timeout == y.shutdown_timeout;
+}
+
+bool operator==(const supervisor_policy& x, const supervisor_policy& y) {
+  return x.path == y.path && x.strategy == y.strategy && x.intensity == y.intensity &&
+         x.period == y.period && x.backoff == y.backoff && x.child_restart == y.child_restart &&
+         x.child_shutdown_timeout == y.child_shutdown_timeout && x.max_children == y.max_children &&
+         x.parallel_shutdown == y.parallel_shutdown && x.children == y.children;
+}
+
 restart_type supervisor_policy::restart_for(std::string_view id) const {
   if (auto c = child(id); c && c->restart)
     return *c->restart;

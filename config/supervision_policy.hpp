@@ -96,6 +96,14 @@ struct supervisor_policy {
   milliseconds shutdown_timeout_for(std::string_view id) const;
 };
 
+/// Field-wise equality (a policy reload tells what changed).
+bool operator==(const restart_backoff& x, const restart_backoff& y);
+bool operator==(const child_policy& x, const child_policy& y);
+bool operator==(const supervisor_policy& x, const supervisor_policy& y);
+inline bool operator!=(const supervisor_policy& x, const supervisor_policy& y) {
+  return !(x == y);
+}
+
 /// True if `pattern` (segments may be `*`) matches the actor path `path`.
 bool path_matches(std::string_view pattern, std::string_view path);
 

@@ -10,6 +10,7 @@
 #include "actors/type_ids.hpp"
 #include "actors/vault/vault_setup.hpp"
 #include "net/dashboard_page.hpp"
+#include "net/json_views.hpp"
 #include "net/logger.hpp"
 #include "persistence/store_actor.hpp"
 #include "runtime/ask.hpp"
@@ -50,61 +51,6 @@ http_response actor_error(const caf::error& e, const std::string& what) {
   if (e == caf::sec::request_receiver_down || e == caf::sec::invalid_argument)
     return error_response(503, "unavailable", what + " is not running");
   return error_response(409, "refused", what + ": " + runtime::to_text(e));
-}
-
-json state_of(const runtime::actor_info& a) {
-  auto s = json::parse(a.state_json, nullptr, false);
-  return s.is_discarded() ? json::object() : s;
-}
-
-json to_json(const actors::exchange_status& s) {
-  return {{"account", s.account},
-          {"primary", s.primary},
-          {"backup", s.backup},
-          {"active", s.active},
-          {"on_backup", s.on_backup},
-          {"connected", s.connected},
-          {"state", s.state},
-          {"latency_ewma_us", s.latency_ewma_us},
-          {"latency_p99_us", s.latency_p99_us},
-          {"last_test_us", s.last_test_us},
-          {"last_error", s.last_error},
-          {"last_error_at_ms", s.last_error_at_ms},
-          {"rate_budget", s.rate_budget},
-          {"queued", s.queued},
-          {"consecutive_failures", s.consecutive_failures},
-          {"orders", s.orders},
-          {"acknowledged", s.acknowledged},
-          {"rejected", s.rejected},
-          {"retries", s.retries},
-          {"timeouts", s.timeouts},
-          {"fills", s.fills},
-          {"failovers", s.failovers},
-          {"failbacks", s.failbacks}};
-}
-
-json to_json(const actors::vault_status& s) {
-  return {
-      {"emergency", s.emergency},
-      {"transfers_frozen", s.transfers_frozen},
-      {"accounts", s.accounts},
-      {"transactions", s.transactions},
-      {"replays", s.replays},
-      {"succeeded", s.succeeded},
-      {"rejections", s.rejections},
-      {"success_ppm", s.success_ppm},
-      {"latency_us", {{"p50", s.p50_us}, {"p95", s.p95_us}, {"p99", s.p99_us}, {"max", s.max_us}}}};
-}
-
-bool constant_time_equal(const std::string& a, const std::string& b) {
-  unsigned char diff = a.size() == b.size() ? 0 : 1;
-  auto n = std::max(a.size(), b.size());
-  for (size_t i = 0; i < n; ++i) {
-    auto x = i < a.size() ? static_cast<unsigned char>(a[i]) : 0;
-    auto y = i < b.size() ? static_cast<unsigned char>(b[i]) : 0;
-    diff |= static_cast<unsigned char>(x ^ y);
-  }
-  return diff == 0;
 }
 
 // The JSON object of a POST body ("" is an empty object); nullopt and an
@@ -484,19 +430,7 @@ http_response http_api::vault_reconcile(const http_request& req) {
   auto rep = runtime::ask<actors::reconcile_report>(node_.system(), gw, opts_.actor_timeout, rq);
   if (!rep)
     return actor_error(rep.error(), "the vault");
-  json ds = json::array();
-  for (auto& d : rep->discrepancies)
-    ds.push_back({{"kind", d.kind},
-                  {"account", d.account},
-                  {"asset", d.asset},
-                  {"expected", d.expected},
-                  {"actual", d.actual},
-                  {"detail", d.detail}});
-  return json_response(200, json{{"clean", rep->clean},
-                                 {"accounts_checked", rep->accounts_checked},
-                                 {"actors_checked", rep->actors_checked},
-                                 {"discrepancies", ds},
-                                 {"audit_id", rep->audit_id}});
+  return json_response(200, to_json(*rep));
 }
 
 http_response http_api::monitoring(const http_request& req) {

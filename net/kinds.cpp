@@ -6,6 +6,7 @@
 #include "config/endpoint.hpp"
 #include "config/limits.hpp"
 #include "net/error.hpp"
+#include "net/type_ids.hpp"
 #include "net/venue_connector.hpp"
 #include "net/venue_directory.hpp"
 
@@ -17,7 +18,7 @@ void add_kinds(runtime::kind_registry& x) {
 }
 
 bool needs_middleman(const config::farm_config& farm) {
-  if (!farm.exchange.listen.empty())
+  if (!farm.exchange.listen.empty() || farm.console.port != 0)
     return true;
   for (auto& v : farm.exchange.venues)
     if (v.kind == "remote")
@@ -27,6 +28,7 @@ bool needs_middleman(const config::farm_config& farm) {
 
 void configure(caf::actor_system_config& cfg) {
   register_net_error_names();
+  cfg.add_message_types<caf::id_block::tfarm_net>();
   cfg.load<caf::io::middleman>();
   cfg.set("middleman.heartbeat-interval",
           caf::timespan{std::chrono::milliseconds{config::node_heartbeat_interval_ms}});

@@ -16,11 +16,12 @@ namespace tfarm::net {
 /// Adds "venue_directory" and "venue_connector" to `x`.
 void add_kinds(runtime::kind_registry& x);
 
-/// True if `farm` talks to other nodes (offers venues, or uses remote ones).
+/// True if `farm` talks to other nodes (offers venues, uses remote ones) or
+/// to console clients.
 bool needs_middleman(const config::farm_config& farm);
 
-/// Loads CAF's middleman with heartbeats and a connection timeout turned on
-/// (both are off by default in CAF 0.17: a lost node would go unnoticed).
+/// Registers the console's messages and loads CAF's middleman with heartbeats and a connection
+/// timeout turned on (both are off by default in CAF 0.17: a lost node would go unnoticed).
 void configure(caf::actor_system_config& cfg);
 
 /// Adds /exchanges/directory ([exchange] listen) and /exchanges/remote

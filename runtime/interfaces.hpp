@@ -29,6 +29,11 @@ using supervisor_actor = caf::typed_actor<
     // Replies true once every static child has started (nested supervisors
     // included), or with an error if the supervisor fails first.
     caf::replies_to<wait_started_atom>::with<bool>,
+    // Looks its policy up again in the node context (after a policy
+    // reload) and applies it from now on: strategy, intensity, backoff,
+    // limits, children's restart types and shutdown timeouts. No child is
+    // restarted for it. Replies true if anything changed.
+    caf::replies_to<reload_policy_atom>::with<bool>,
     // Internal: backoff delays and shutdown timeouts (token identifies the wait).
     caf::reacts_to<supervisor_timer_atom, uint64_t>>;
 

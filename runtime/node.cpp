@@ -17,6 +17,16 @@
 
 namespace tfarm::runtime {
 
+config::policy_set node_policies(config::policy_set farm) {
+  if (!farm.find("/")) {
+    config::supervisor_policy root_policy;
+    root_policy.path = "/";
+    root_policy.strategy = config::restart_strategy::rest_for_one;
+    farm.add(root_policy);
+  }
+  return farm;
+}
+
 namespace {
 
 /// Time start() waits for the whole static tree to start.
@@ -97,13 +107,7 @@ caf::expected<std::unique_ptr<node>> node::start(node_options opts) {
                             " agents; MAX_AGENTS_PER_USER is " +
                             std::to_string(farm.limits.max_agents_per_user)};
   }
-  auto policies = farm.policies;
-  if (!policies.find("/")) {
-    config::supervisor_policy root_policy;
-    root_policy.path = "/";
-    root_policy.strategy = config::restart_strategy::rest_for_one;
-    policies.add(root_policy);
-  }
+  auto policies = node_policies(farm.policies);
   auto seed =
       opts.seed != 0
           ? opts.seed

@@ -36,6 +36,11 @@
 
 namespace tfarm::runtime {
 
+/// The policies a node runs with: the farm's, plus rest_for_one at the root
+/// unless the farm gives the root a policy (if the store dies, everything
+/// after it restarts). Start and `policy reload` both use it.
+config::policy_set node_policies(config::policy_set farm);
+
 struct node_options {
   config::farm_config farm;
   /// Kinds the node can spawn; the built-in ones when left empty.

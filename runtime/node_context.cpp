@@ -28,6 +28,11 @@ void node_context::set_policies(config::policy_set x) {
   policies_ = std::move(x);
 }
 
+config::policy_set node_context::policies() const {
+  std::lock_guard<std::mutex> guard{mtx_};
+  return policies_;
+}
+
 void node_context::preload(std::vector<checkpoint> xs) {
   std::lock_guard<std::mutex> guard{mtx_};
   for (auto& x : xs)

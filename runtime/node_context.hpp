@@ -58,7 +58,12 @@ public:
   /// The policy for the supervisor at `path` (a default one if none matches).
   config::supervisor_policy policy_for(const std::string& path) const;
 
+  /// Replaces the policies; running supervisors apply them when they get a
+  /// reload_policy message (see supervisor.hpp).
   void set_policies(config::policy_set x);
+
+  /// A copy of the current policies.
+  config::policy_set policies() const;
 
   /// The current checkpoint store, or an invalid handle before it started.
   checkpoint_store_actor store() const;

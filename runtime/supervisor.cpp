@@ -102,6 +102,7 @@ supervisor::behavior_type supervisor::make_behavior() {
         enqueue_op(std::move(start));
         return promise;
       },
+      [this](reload_policy_atom) -> bool { return reload_policy(); },
       [this](which_children_atom) -> std::vector<child_info> {
         std::vector<child_info> result;
         for (auto& c : children_) {
@@ -275,14 +276,7 @@ supervisor::child& supervisor::add_child(child_spec spec, bool is_static) {
   c->path = child_path(path(), spec.id);
   c->kind = node() ? node()->kinds().find(spec.kind) : nullptr;
   c->is_static = is_static;
-  c->restart = policy_.restart_for(spec.id);
-  // A supervisor child stops when its subtree has (OTP: infinity), unless a
-  // per-child override says otherwise; workers get the policy's timeout.
-  auto override = policy_.child(spec.id);
-  if (c->kind && c->kind->supervisor && !(override && override->shutdown_timeout))
-    c->shutdown_timeout = std::chrono::milliseconds{config::supervisor_shutdown_timeout_ms};
-  else
-    c->shutdown_timeout = policy_.shutdown_timeout_for(spec.id);
+  apply_policy(*c, spec.id);
   if (node())
     c->entry = node()->registry().add(c->path, spec.kind);
   c->spec = std::move(spec);
@@ -291,6 +285,36 @@ supervisor::child& supervisor::add_child(child_spec spec, bool is_static) {
   if (phase_ != phase::starting)
     publish_description();
   return *children_.back();
+}
+
+void supervisor::apply_policy(child& c, const std::string& id) const {
+  c.restart = policy_.restart_for(id);
+  // A supervisor child stops when its subtree has (OTP: infinity), unless a
+  // per-child override says otherwise; workers get the policy's timeout.
+  auto override = policy_.child(id);
+  if (c.kind && c.kind->supervisor && !(override && override->shutdown_timeout))
+    c.shutdown_timeout = std::chrono::milliseconds{config::supervisor_shutdown_timeout_ms};
+  else
+    c.shutdown_timeout = policy_.shutdown_timeout_for(id);
+}
+
+bool supervisor::reload_policy() {
+  auto next = make_policy(path(), spec(), node());
+  auto changed = next != policy_;
+  policy_ = std::move(next);
+  for (auto& c : children_) {
+    auto restart = c->restart;
+    auto timeout = c->shutdown_timeout;
+    apply_policy(*c, c->spec.id);
+    changed = changed || restart != c->restart || timeout != c->shutdown_timeout;
+  }
+  if (changed) {
+    log().info("{}: supervision policy reloaded: {} intensity {} in {}", path(),
+               config::to_string(policy_.strategy), policy_.intensity,
+               config::format_duration(policy_.period));
+    publish_description();
+  }
+  return changed;
 }
 
 void supervisor::remove_child(const std::string& id) {

@@ -115,6 +115,10 @@ private:
   enum class phase { starting, running, stopping };
 
   // -- children --------------------------------------------------------------
+  /// Sets a child's restart type and shutdown timeout from policy_.
+  void apply_policy(child& c, const std::string& id) const;
+  /// Re-reads policy_ from the node context; true if anything changed.
+  bool reload_policy();
   child* find(const std::string& id);
   child* find(const caf::actor_addr& addr);
   /// Sets (or clears, with nullptr) the running instance's address, keeping

@@ -1,0 +1,484 @@
+// `tfarm console`: the operators' REPL (readline: history, completion of
+// commands and actor paths) or one command with -e, against a node's
+// console endpoint.
+#include <poll.h>
+#include <termios.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <csignal>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <iostream>
+#include <thread>
+
+#include <readline/history.h>
+#include <readline/readline.h>
+
+#include <CLI/CLI.hpp>
+#include <nlohmann/json.hpp>
+
+#include "cli/app.hpp"
+#include "cli/commands.hpp"
+#include "config/duration.hpp"
+#include "config/endpoint.hpp"
+#include "net/console_client.hpp"
+#include "net/console_commands.hpp"
+#include "persistence/maintenance.hpp"
+#include "runtime/error_text.hpp"
+
+namespace tfarm::cli {
+
+namespace {
+
+using json = nlohmann::json;
+
+/// Time the process has to end after the last command (the actor system's
+/// teardown waits for the middleman's connections).
+constexpr int64_t console_exit_watchdog_ms = 3'000;
+
+/// Entries kept in the history file.
+constexpr int console_history_lines_max = 1'000;
+
+/// Characters of an actor's state `watch` shows per line.
+constexpr std::size_t watch_state_chars_max = 120;
+
+/// How long completion reuses the node's path list.
+constexpr int64_t completion_cache_ms = 2'000;
+
+struct console_options {
+  std::string connect = "127.0.0.1:" + std::to_string(config::console_port_default);
+  std::string token;
+  std::string execute;
+  bool json = false;
+  std::string timeout = "15s";
+  int32_t retries = config::console_connect_attempts_default;
+  std::string history;
+};
+
+std::atomic<bool> interrupted{false};
+
+extern "C" void on_sigint(int) {
+  interrupted = true;
+}
+
+std::string who_am_i() {
+  char host[256] = {0};
+  if (gethostname(host, sizeof(host) - 1) != 0)
+    std::strcpy(host, "unknown-host");
+  return persistence::operator_name() + "@" + host;
+}
+
+// Prints a reply; returns the exit code it stands for.
+int print_reply(const net::console_reply& r, bool as_json) {
+  if (as_json)
+    std::cout << r.json << std::endl;
+  else if (r.status == 0)
+    std::cout << r.text << std::endl;
+  else
+    std::cerr << (r.status == 2 ? "" : "error: ") << r.text << std::endl;
+  return r.status == 0 ? exit_ok : r.status == 1 ? exit_failure : exit_usage;
+}
+
+/// Removes --json from `words`; true if it was there.
+bool take_json_flag(std::vector<std::string>& words) {
+  auto n = words.size();
+  words.erase(std::remove(words.begin(), words.end(), "--json"), words.end());
+  return n != words.size();
+}
+
+// Keeps the terminal in non-canonical mode (a key press is seen at once)
+// for as long as it lives.
+class raw_terminal {
+public:
+  raw_terminal() {
+    if (isatty(STDIN_FILENO) != 1 || tcgetattr(STDIN_FILENO, &saved_) != 0)
+      return;
+    auto raw = saved_;
+    raw.c_lflag &= ~static_cast<tcflag_t>(ICANON | ECHO);
+    raw.c_cc[VMIN] = 1;
+    raw.c_cc[VTIME] = 0;
+    active_ = tcsetattr(STDIN_FILENO, TCSANOW, &raw) == 0;
+  }
+  ~raw_terminal() {
+    if (active_)
+      tcsetattr(STDIN_FILENO, TCSANOW, &saved_);
+  }
+  bool active() const { return active_; }
+
+private:
+  termios saved_{};
+  bool active_ = false;
+};
+
+// `watch PATH`: polls `info PATH` and prints a line whenever it changed,
+// until a key is pressed (on a terminal), --count lines, or Ctrl-C.
+int run_watch(net::console_client& client, const std::vector<std::string>& words, bool as_json) {
+  auto cmd = net::find_console_command("watch");
+  std::string why;
+  auto a = net::parse_console_args(*cmd, {words.begin() + 1, words.end()}, why);
+  if (a && a->positional.size() != 1)
+    why = "watch needs one PATH";
+  std::chrono::milliseconds interval{1'000};
+  if (a && why.empty())
+    if (auto v = a->value("--interval")) {
+      auto d = config::parse_duration(*v, why);
+      if (d && d->count() >= 50)
+        interval = *d;
+      else if (why.empty())
+        why = "--interval must be at least 50ms";
+    }
+  int64_t count = -1;
+  if (a && why.empty())
+    if (auto v = a->value("--count")) {
+      char* end = nullptr;
+      count = std::strtoll(v->c_str(), &end, 10);
+      if (*end != '\0' || count < 1)
+        why = "--count must be a positive number, not '" + *v + "'";
+    }
+  if (!a || !why.empty()) {
+    std::cerr << why << "\nusage: watch " << cmd->synopsis << std::endl;
+    return exit_usage;
+  }
+  auto path = a->positional.front();
+  raw_terminal term;
+  interrupted = false;
+  auto old = std::signal(SIGINT, on_sigint);
+  if (term.active())
+    std::cerr << "watching " << path << " every " << config::format_duration(interval)
+              << "; press any key to stop" << std::endl;
+  std::string last;
+  int64_t lines = 0;
+  int64_t prev_handled = -1;
+  auto prev_at = std::chrono::steady_clock::now();
+  int code = exit_ok;
+  while (!interrupted && (count < 0 || lines < count)) {
+    auto r = client.call({"info", path});
+    if (!r) {
+      std::cerr << "error: " << runtime::message_of(r.error()) << std::endl;
+      code = exit_usage;
+      break;
+    }
+    if (r->status != 0) {
+      code = print_reply(*r, as_json);
+      break;
+    }
+    auto j = json::parse(r->json, nullptr, false);
+    auto now = std::chrono::steady_clock::now();
+    if (!j.is_object())
+      break;
+    auto handled = j.value("messages_handled", int64_t{0});
+    auto state = j.value("state", json::object()).dump();
+    // One line per update: the state's start is enough to see it move
+    // (info shows it whole, --json gives every field).
+    auto shown = state.size() > watch_state_chars_max
+                     ? state.substr(0, watch_state_chars_max) + "..."
+                     : state;
+    auto key = std::to_string(j.value("alive", false)) + "|" +
+               std::to_string(j.value("mailbox_size", 0)) + "|" + std::to_string(handled) + "|" +
+               std::to_string(j.value("restarts", 0)) + "|" +
+               std::to_string(j["checkpoint"].value("seq", 0)) + "|" + state;
+    if (key != last) {
+      last = key;
+      ++lines;
+      if (as_json) {
+        std::cout << j.dump() << std::endl;
+      } else {
+        auto secs = std::chrono::duration<double>(now - prev_at).count();
+        std::string rate;
+        if (prev_handled >= 0 && secs > 0)
+          rate =
+              " (" + std::to_string(static_cast<int64_t>((handled - prev_handled) / secs)) + "/s)";
+        auto t = std::time(nullptr);
+        char clock[16];
+        std::strftime(clock, sizeof(clock), "%H:%M:%S", std::localtime(&t));
+        std::cout << clock << "  " << j.value("path", path) << "  "
+                  << (j.value("alive", false) ? "up" : "DOWN")
+                  << "  mailbox=" << j.value("mailbox_size", 0) << "  handled=" << handled << rate
+                  << "  restarts=" << j.value("restarts", 0)
+                  << "  checkpoint=" << j["checkpoint"].value("seq", 0) << "  " << shown
+                  << std::endl;
+      }
+    }
+    prev_handled = handled;
+    prev_at = now;
+    if (count >= 0 && lines >= count)
+      break;
+    if (term.active()) {
+      pollfd p{STDIN_FILENO, POLLIN, 0};
+      if (poll(&p, 1, static_cast<int>(interval.count())) > 0) {
+        char c;
+        (void)!read(STDIN_FILENO, &c, 1);
+        break;
+      }
+    } else {
+      auto until = std::chrono::steady_clock::now() + interval;
+      while (!interrupted && std::chrono::steady_clock::now() < until)
+        std::this_thread::sleep_for(std::chrono::milliseconds{20});
+    }
+  }
+  std::signal(SIGINT, old);
+  return code;
+}
+
+// Runs one command line; the exit code it stands for.
+int run_line(net::console_client& client, const std::string& line, bool json_default, bool& quit) {
+  std::string why;
+  auto words = net::split_command_line(line, why);
+  if (!words) {
+    std::cerr << why << std::endl;
+    return exit_usage;
+  }
+  auto as_json = take_json_flag(*words) || json_default;
+  if (words->empty())
+    return exit_ok;
+  auto& name = words->front();
+  auto cmd = net::find_console_command(name);
+  if (cmd && cmd->name == "quit") {
+    quit = true;
+    return exit_ok;
+  }
+  if (cmd && cmd->name == "help") {
+    auto text = net::console_help(words->size() > 1 ? (*words)[1] : "");
+    if (!text) {
+      std::cerr << net::unknown_command_message((*words)[1]) << std::endl;
+      return exit_usage;
+    }
+    std::cout << (as_json ? json{{"help", *text}}.dump() : *text) << std::endl;
+    return exit_ok;
+  }
+  if (!cmd) {
+    std::cerr << net::unknown_command_message(name) << std::endl;
+    return exit_usage;
+  }
+  if (cmd->name == "watch")
+    return run_watch(client, *words, as_json);
+  auto r = client.call(*words);
+  if (!r) {
+    std::cerr << "error: " << runtime::message_of(r.error()) << std::endl;
+    return exit_usage;
+  }
+  return print_reply(*r, as_json);
+}
+
+// -- readline completion -------------------------------------------------------
+
+net::console_client* completing = nullptr;
+std::vector<std::string> candidates;
+
+std::vector<std::string> node_paths(const std::string& prefix) {
+  static std::vector<std::string> cache;
+  static std::chrono::steady_clock::time_point at{};
+  auto now = std::chrono::steady_clock::now();
+  if (completing == nullptr)
+    return {};
+  if (cache.empty() || now - at > std::chrono::milliseconds{completion_cache_ms}) {
+    auto r = completing->call({"complete", "/"});
+    cache.clear();
+    if (r && r->status == 0) {
+      auto j = json::parse(r->json, nullptr, false);
+      if (j.is_object())
+        for (auto& p : j.value("paths", json::array()))
+          cache.push_back(p.get<std::string>());
+    }
+    at = now;
+  }
+  std::vector<std::string> out;
+  for (auto& p : cache)
+    if (p.compare(0, prefix.size(), prefix) == 0)
+      out.push_back(p);
+  return out;
+}
+
+char* next_candidate(const char*, int state) {
+  static std::size_t i = 0;
+  if (state == 0)
+    i = 0;
+  if (i < candidates.size())
+    return strdup(candidates[i++].c_str());
+  return nullptr;
+}
+
+char** complete_line(const char* text, int start, int) {
+  rl_attempted_completion_over = 1;
+  std::string before{rl_line_buffer, static_cast<std::size_t>(start)};
+  std::string why;
+  auto words = net::split_command_line(before, why).value_or(std::vector<std::string>{});
+  std::string word = text;
+  candidates.clear();
+  if (words.empty()) {
+    for (auto& n : net::console_command_names())
+      if (n.compare(0, word.size(), word) == 0)
+        candidates.push_back(n);
+  } else if (auto cmd = net::find_console_command(words.front())) {
+    if (!word.empty() && word[0] == '-') {
+      for (auto& o : cmd->options)
+        if (o.name.compare(0, word.size(), word) == 0)
+          candidates.push_back(o.name);
+      if (std::string{"--json"}.compare(0, word.size(), word) == 0)
+        candidates.push_back("--json");
+    } else if (cmd->name == "help" && words.size() == 1) {
+      for (auto& n : net::console_command_names())
+        if (n.compare(0, word.size(), word) == 0)
+          candidates.push_back(n);
+    } else if (words.size() == 1 && !cmd->subcommands.empty() && (word.empty() || word[0] != '/')) {
+      for (auto& s : cmd->subcommands)
+        if (s.compare(0, word.size(), word) == 0)
+          candidates.push_back(s);
+      if (cmd->takes_path && word.empty())
+        candidates.push_back("/");
+    } else if (cmd->takes_path || (!word.empty() && word[0] == '/')) {
+      candidates = node_paths(word.empty() ? "/" : word);
+    }
+  }
+  if (candidates.empty())
+    return nullptr;
+  return rl_completion_matches(text, next_candidate);
+}
+
+std::string default_history_file() {
+  if (auto home = std::getenv("HOME"); home && *home)
+    return std::string{home} + "/.tfarm_console_history";
+  return {};
+}
+
+int repl(net::console_client& client, const console_options& opts) {
+  auto tty = isatty(STDIN_FILENO) == 1;
+  auto history = opts.history.empty() ? default_history_file() : opts.history;
+  if (tty) {
+    rl_readline_name = "tfarm";
+    rl_attempted_completion_function = complete_line;
+    rl_basic_word_break_characters = const_cast<char*>(" \t\n\"'");
+    completing = &client;
+    using_history();
+    stifle_history(console_history_lines_max);
+    if (!history.empty() && read_history(history.c_str()) != 0)
+      write_history(history.c_str()); // append_history needs the file to exist
+    auto hello = client.call({"hello"});
+    if (hello && hello->status == 0)
+      std::cout << "Connected to " << hello->text << " at " << client.endpoint()
+                << ". help lists the commands; Tab completes; Ctrl-D leaves." << std::endl;
+    else if (hello)
+      print_reply(*hello, false);
+  }
+  int worst = exit_ok;
+  bool quit = false;
+  while (!quit) {
+    std::string line;
+    if (tty) {
+      auto prompt = "tfarm " + client.endpoint() + "> ";
+      char* raw = readline(prompt.c_str());
+      if (raw == nullptr) {
+        std::cout << std::endl;
+        break;
+      }
+      line = raw;
+      std::free(raw);
+      if (line.find_first_not_of(" \t") != std::string::npos) {
+        add_history(line.c_str());
+        if (!history.empty())
+          append_history(1, history.c_str());
+      }
+    } else if (!std::getline(std::cin, line)) {
+      break;
+    }
+    auto code = run_line(client, line, opts.json, quit);
+    if (!tty)
+      worst = std::max(worst, code);
+  }
+  if (tty && !history.empty())
+    history_truncate_file(history.c_str(), console_history_lines_max);
+  completing = nullptr;
+  return worst;
+}
+
+int run_console(const console_options& opts) {
+  std::string why;
+  auto ep = config::parse_endpoint(opts.connect, false, why);
+  if (!ep) {
+    std::cerr << "tfarm console: error: --connect \"" << opts.connect << "\": " << why << '\n';
+    return exit_usage;
+  }
+  auto timeout = config::parse_duration(opts.timeout, why);
+  if (!timeout || timeout->count() <= 0) {
+    std::cerr << "tfarm console: error: --timeout \"" << opts.timeout
+              << "\": " << (why.empty() ? "must be positive" : why) << '\n';
+    return exit_usage;
+  }
+  net::console_client_options copts;
+  copts.host = ep->host;
+  copts.port = ep->port;
+  copts.token = opts.token;
+  if (copts.token.empty())
+    if (auto env = std::getenv("TFARM_ADMIN_TOKEN"); env != nullptr)
+      copts.token = env;
+  copts.operator_name = who_am_i();
+  copts.timeout = *timeout;
+  copts.attempts = opts.retries;
+  copts.notice = [](const std::string& x) { std::cerr << "console: " << x << std::endl; };
+  int code = exit_ok;
+  {
+    net::console_client client{copts};
+    if (!opts.execute.empty()) {
+      // help and quit need no node.
+      bool quit = false;
+      auto words = net::split_command_line(opts.execute, why).value_or(std::vector<std::string>{});
+      auto cmd = words.empty() ? nullptr : net::find_console_command(words.front());
+      if (cmd == nullptr || !cmd->local)
+        if (auto err = client.connect()) {
+          std::cerr << "tfarm console: error: " << runtime::message_of(err) << '\n';
+          return exit_usage;
+        }
+      code = run_line(client, opts.execute, opts.json, quit);
+    } else {
+      if (auto err = client.connect()) {
+        std::cerr << "tfarm console: error: " << runtime::message_of(err) << '\n';
+        return exit_usage;
+      }
+      code = repl(client, opts);
+    }
+    std::cout.flush();
+    std::cerr.flush();
+    // The actor system's teardown may wait on the middleman: bounded.
+    std::thread{[code] {
+      std::this_thread::sleep_for(std::chrono::milliseconds{console_exit_watchdog_ms});
+      std::_Exit(code);
+    }}.detach();
+  }
+  return code;
+}
+
+} // namespace
+
+void add_console_command(CLI::App& app, const global_options& globals, int& result) {
+  auto opts = std::make_shared<console_options>();
+  auto cmd = app.add_subcommand(
+      "console", "Inspect and steer a running node: a prompt with history and completion, or one "
+                 "command with -e (exit 0 ok, 1 refused or failed, 2 connection or usage error)");
+  cmd->add_option("--connect", opts->connect, "the node's console endpoint HOST:PORT")
+      ->capture_default_str();
+  cmd->add_option("--token", opts->token,
+                  "the node's admin token (default: TFARM_ADMIN_TOKEN; prefer the variable: "
+                  "arguments show in ps)");
+  cmd->add_option("-e,--execute", opts->execute, "run this command and exit");
+  cmd->add_flag("--json", opts->json, "machine-readable output (one JSON document per command)");
+  cmd->add_option("--timeout", opts->timeout, "longest wait for one answer")->capture_default_str();
+  cmd->add_option("--retries", opts->retries, "connection attempts (doubling backoff)")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 100));
+  cmd->add_option("--history", opts->history, "history file (default ~/.tfarm_console_history)");
+  cmd->callback([opts, &globals, &result] {
+    auto quiet = globals;
+    // The console's own log would mix with its output: warnings and up.
+    if (quiet.log_level == "info")
+      quiet.log_level = "warn";
+    if (!apply_logging(quiet)) {
+      result = exit_usage;
+      return;
+    }
+    result = run_console(*opts);
+  });
+}
+
+} // namespace tfarm::cli

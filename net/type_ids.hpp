@@ -1,0 +1,15 @@
+// The network module's CAF type-ID block (after the actors' block): what
+// the inspection console sends across nodes.
+#pragma once
+
+#include <caf/type_id.hpp>
+
+#include "actors/type_ids.hpp"
+#include "net/console_protocol.hpp"
+
+CAF_BEGIN_TYPE_ID_BLOCK(tfarm_net, caf::id_block::tfarm_actors::end)
+
+CAF_ADD_TYPE_ID(tfarm_net, (tfarm::net::console_request))
+CAF_ADD_TYPE_ID(tfarm_net, (tfarm::net::console_reply))
+
+CAF_END_TYPE_ID_BLOCK(tfarm_net)

@@ -1,0 +1,324 @@
+// The console's commands on a running node (the service the inspector runs,
+// without the network): token rules and their audit, "did you mean", the
+// registry views, kill followed by a restart from the checkpoint, the kill
+// switch stopping new orders, policy reload (valid and invalid), agent and
+// vault commands with the operator in the audit log.
+#include <fstream>
+#include <string>
+#include <vector>
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include "actors/exchange/error.hpp"
+#include "net/console_service.hpp"
+#include "net/error.hpp"
+#include "tests/unit/net/test_node.hpp"
+#include "tests/unit/persistence/temp_dir.hpp"
+#include "tests/unit/wait.hpp"
+
+namespace tfarm::test {
+namespace {
+
+using json = nlohmann::json;
+
+constexpr const char* token = "console-admin-token-0123";
+constexpr const char* agent_path = "/user/alice/mm-1";
+
+std::string policy_text(int user_intensity, const std::string& strategy = "one_for_one") {
+  return "[[supervisor]]\npath = \"/user/*\"\nstrategy = \"" + strategy +
+         "\"\nintensity = " + std::to_string(user_intensity) + "\nperiod = \"30s\"\n";
+}
+
+// The farm, with its policy file given by absolute path.
+std::string farm_text(const std::string& policies) {
+  return R"(
+[node]
+name = "console-1"
+policies = [")" +
+         policies + R"("]
+[vault]
+assets = ["USD", "BTC"]
+[exchange]
+  [[exchange.venue]]
+  name = "sim-a"
+  symbols = ["BTC-USD"]
+  seed = 7
+    [exchange.venue.market_data]
+    interval = "20ms"
+    start_price = 6_000
+    volatility_bps = 5
+  [[exchange.session]]
+  venue = "sim-a"
+  account = "alice-main"
+[monitor]
+interval = "50ms"
+[[user]]
+name = "alice"
+  [[user.account]]
+  id = "alice-main"
+  opening_balance = { USD = 10_000_000, BTC = 50_000 }
+  [[user.agent]]
+  id = "mm-1"
+  kind = "trading_agent"
+  params = { strategy = "market_maker", venue = "sim-a", account = "alice-main", symbol = "BTC-USD", spread_bps = 20, qty = 1, max_inventory = 20, order_rate = "6000/min", max_position = 40, max_open_orders = 4 }
+)";
+}
+
+class console_service_test : public testing::Test {
+protected:
+  static void SetUpTestSuite() {
+    actors::register_exchange_error_names();
+    net::register_net_error_names();
+    std::string why;
+    config::setup_logging(config::logging_options{"warn", {}}, why);
+  }
+
+  void SetUp() override {
+    write(dir_.file("policies.toml"), policy_text(5));
+    // start_test_node reads the text as if it were db + ".toml": the same
+    // file is what `policy reload` reads again.
+    farm_file_ = dir_.file("console.db.toml");
+    auto text = farm_text(dir_.file("policies.toml"));
+    write(farm_file_, text);
+    config::farm_config farm;
+    node_ = start_test_node(text, dir_.file("console.db"), &farm);
+    ASSERT_TRUE(node_);
+    net::console_options opts;
+    opts.admin_token = token;
+    opts.farm_file = farm_file_;
+    opts.farm = farm;
+    opts.endpoint = "test";
+    service_ = std::make_unique<net::console_service>(*node_, opts);
+  }
+
+  void TearDown() override {
+    service_.reset();
+    if (node_)
+      node_->stop();
+  }
+
+  static void write(const std::string& file, const std::string& text) {
+    std::ofstream out{file, std::ios::trunc};
+    out << text;
+  }
+
+  net::console_reply run(const std::vector<std::string>& args, const std::string& t = token,
+                         const std::string& who = "carol@desk") {
+    return service_->execute(net::console_request{t, who, args});
+  }
+
+  // Runs a command that must succeed; its JSON.
+  json ok(const std::vector<std::string>& args) {
+    auto r = run(args);
+    EXPECT_EQ(r.status, 0) << args.front() << ": " << r.text;
+    auto j = json::parse(r.json, nullptr, false);
+    EXPECT_FALSE(j.is_discarded()) << r.json;
+    return j;
+  }
+
+  json agent_state() { return ok({"info", agent_path})["state"]; }
+
+  std::vector<json> audit_rows(const std::string& action) {
+    std::vector<json> rows;
+    auto log = ok({"audit", "-n", "1000"});
+    for (auto& r : log["records"])
+      if (r["action"] == action)
+        rows.push_back(r);
+    return rows;
+  }
+
+  temp_dir dir_;
+  std::string farm_file_;
+  std::unique_ptr<runtime::node> node_;
+  std::unique_ptr<net::console_service> service_;
+};
+
+TEST_F(console_service_test, refuses_a_missing_or_wrong_token_and_audits_the_refusal) {
+  auto missing = run({"tree"}, "");
+  EXPECT_EQ(missing.status, 1);
+  EXPECT_NE(missing.text.find("no admin token given"), std::string::npos) << missing.text;
+  auto wrong = run({"kill", agent_path}, "not-the-token-at-all", "mallory@box");
+  EXPECT_EQ(wrong.status, 1);
+  EXPECT_NE(wrong.text.find("the admin token is wrong"), std::string::npos) << wrong.text;
+  // Nothing was done: the agent never failed.
+  EXPECT_EQ(ok({"info", agent_path})["restarts"], 0);
+  auto refused = audit_rows("console.refused");
+  ASSERT_EQ(refused.size(), 2u);
+  EXPECT_EQ(refused[1]["user"], "mallory@box");
+  EXPECT_NE(refused[1]["detail"].get<std::string>().find("kill"), std::string::npos);
+}
+
+TEST_F(console_service_test, a_node_without_a_token_refuses_everything) {
+  net::console_options opts;
+  net::console_service open_door{*node_, opts};
+  auto r = open_door.execute({"", "x", {"tree"}});
+  EXPECT_EQ(r.status, 1);
+  EXPECT_NE(r.text.find("no admin token is configured"), std::string::npos) << r.text;
+  r = open_door.execute({"anything-goes-here-0", "x", {"tree"}});
+  EXPECT_EQ(r.status, 1);
+}
+
+TEST_F(console_service_test, unknown_commands_options_and_paths_name_the_nearest) {
+  auto r = run({"infp", "/vault"});
+  EXPECT_EQ(r.status, 2);
+  EXPECT_NE(r.text.find("did you mean 'info'?"), std::string::npos) << r.text;
+  r = run({"info", "/vault/gatewy"});
+  EXPECT_EQ(r.status, 1);
+  EXPECT_NE(r.text.find("did you mean /vault/gateway?"), std::string::npos) << r.text;
+  r = run({"tree", "--depht", "1"});
+  EXPECT_EQ(r.status, 2);
+  EXPECT_NE(r.text.find("did you mean '--depth'?"), std::string::npos) << r.text;
+  r = run({"top", "--by", "speed"});
+  EXPECT_EQ(r.status, 2);
+  EXPECT_NE(r.text.find("usage: top"), std::string::npos) << r.text;
+  r = run({"vault", "emergency", "maybe"});
+  EXPECT_EQ(r.status, 2);
+  r = run({"tree", "--depth"});
+  EXPECT_EQ(r.status, 2);
+  EXPECT_NE(r.text.find("--depth needs a value"), std::string::npos) << r.text;
+}
+
+TEST_F(console_service_test, tree_ls_and_info_show_the_registry) {
+  auto t = ok({"tree", "--depth", "1"});
+  std::vector<std::string> paths;
+  // (t outlives the loops: range-for over a temporary's member dangles)
+  for (auto& a : t["actors"])
+    paths.push_back(a["path"]);
+  EXPECT_NE(std::find(paths.begin(), paths.end(), "/store"), paths.end());
+  EXPECT_NE(std::find(paths.begin(), paths.end(), "/user"), paths.end());
+  EXPECT_EQ(std::find(paths.begin(), paths.end(), "/vault/gateway"), paths.end());
+  auto text = run({"tree", "/user"}).text;
+  EXPECT_NE(text.find("mm-1"), std::string::npos) << text;
+  EXPECT_NE(text.find("market_maker"), std::string::npos) << text;
+  auto ls = ok({"ls", "/vault"});
+  ASSERT_FALSE(ls["children"].empty());
+  std::vector<std::string> ids;
+  for (auto& c : ls["children"])
+    ids.push_back(c["id"]);
+  EXPECT_NE(std::find(ids.begin(), ids.end(), "gateway"), ids.end());
+  auto info = ok({"info", "/vault/gateway"});
+  EXPECT_EQ(info["kind"], "vault_gateway");
+  EXPECT_EQ(info["node"], "console-1");
+  EXPECT_EQ(info["alive"], true);
+  EXPECT_TRUE(info["state"].is_object());
+  EXPECT_TRUE(info.contains("mailbox_size"));
+  EXPECT_TRUE(info["checkpoint"].contains("age_ms"));
+}
+
+TEST_F(console_service_test, kill_makes_the_supervisor_restart_the_agent_from_its_checkpoint) {
+  ASSERT_TRUE(eventually([&] { return agent_state().value("orders", 0) >= 2; }));
+  auto before = agent_state();
+  auto r = ok({"kill", agent_path, "--reason", "drill 42"});
+  EXPECT_EQ(r["outcome"], "restarted") << r.dump();
+  auto info = ok({"info", agent_path});
+  EXPECT_EQ(info["restarts"], 1);
+  ASSERT_EQ(info["failures"].size(), 1u);
+  EXPECT_NE(info["failures"][0]["reason"].get<std::string>().find("drill 42"), std::string::npos);
+  // The new incarnation restored its state instead of starting over.
+  ASSERT_TRUE(eventually([&] { return agent_state().value("epoch", 0) == 2; }));
+  auto after = agent_state();
+  EXPECT_GE(after.value("orders", 0), before.value("orders", 0));
+  EXPECT_EQ(after["strategy"], "market_maker");
+  auto kills = audit_rows("console.kill");
+  ASSERT_EQ(kills.size(), 1u);
+  EXPECT_EQ(kills[0]["user"], "carol@desk");
+  // The root is not for killing.
+  EXPECT_EQ(run({"kill", "/"}).status, 1);
+}
+
+TEST_F(console_service_test, halt_farm_stops_new_orders_until_resume) {
+  ASSERT_TRUE(eventually([&] { return agent_state().value("orders", 0) >= 1; }));
+  auto r = ok({"halt", "--farm", "--reason", "drill"});
+  EXPECT_EQ(r["states"]["farm"], "halted");
+  ASSERT_TRUE(eventually([&] { return agent_state()["trading"] == "halted"; }));
+  auto halted_at = agent_state().value("orders", 0);
+  // Market data keeps coming (every 20 ms) and the strategy keeps wanting
+  // to quote: none of it becomes an order.
+  std::this_thread::sleep_for(std::chrono::milliseconds{400});
+  EXPECT_EQ(agent_state().value("orders", 0), halted_at);
+  ok({"resume", "--farm"});
+  EXPECT_TRUE(eventually([&] { return agent_state().value("orders", 0) > halted_at; }));
+  auto rows = audit_rows("risk.trading_state.halted");
+  ASSERT_FALSE(rows.empty());
+  EXPECT_EQ(rows.back()["user"], "carol@desk");
+  EXPECT_EQ(run({"halt", "--user", "alicia"}).status, 1);
+  EXPECT_EQ(run({"halt"}).status, 2);
+}
+
+TEST_F(console_service_test, policy_reload_applies_a_valid_file_and_keeps_the_old_one_on_errors) {
+  auto before = ok({"info", agent_path});
+  EXPECT_EQ(ok({"policy", "show", "/user/alice"})["policies"][0]["intensity"], 5);
+  write(dir_.file("policies.toml"), policy_text(2));
+  auto r = ok({"policy", "reload"});
+  EXPECT_EQ(r["applied"], true);
+  // Only the supervisor whose policy changed (the root keeps its implicit
+  // rest_for_one).
+  ASSERT_EQ(r["changed"].size(), 1u) << r.dump();
+  EXPECT_EQ(r["changed"][0], "/user/alice");
+  EXPECT_EQ(ok({"policy", "show", "/user/alice"})["policies"][0]["intensity"], 2);
+  // Nothing restarted for it.
+  auto after = ok({"info", agent_path});
+  EXPECT_EQ(after["incarnations"], before["incarnations"]);
+  EXPECT_EQ(ok({"info", "/user/alice"})["restarts"], 0);
+
+  write(dir_.file("policies.toml"), policy_text(9, "sometimes"));
+  auto bad = run({"policy", "reload"});
+  EXPECT_EQ(bad.status, 1);
+  EXPECT_NE(bad.text.find("policies.toml:3:12: error: unknown strategy 'sometimes'"),
+            std::string::npos)
+      << bad.text;
+  EXPECT_NE(bad.text.find("unchanged"), std::string::npos) << bad.text;
+  EXPECT_EQ(ok({"policy", "show", "/user/alice"})["policies"][0]["intensity"], 2);
+  EXPECT_EQ(audit_rows("console.policy.reload").size(), 1u);
+  EXPECT_EQ(audit_rows("console.policy.reload_refused").size(), 1u);
+}
+
+TEST_F(console_service_test, agent_and_vault_commands_are_audited_with_the_operator) {
+  auto bad = run({"agent", "start", "alice", "market_maker", "--param", "venue=sim-a", "--param",
+                  "account=nobody", "--param", "symbol=BTC-USD"});
+  EXPECT_EQ(bad.status, 1);
+  EXPECT_NE(bad.text.find("account"), std::string::npos) << bad.text;
+  EXPECT_FALSE(node_->context().registry().find("/user/alice/market_maker-1"));
+  auto started = ok({"agent", "start", "alice", "market_maker", "--param", "venue=sim-a", "--param",
+                     "account=alice-main", "--param", "symbol=BTC-USD"});
+  EXPECT_EQ(started["path"], "/user/alice/market_maker-1");
+  EXPECT_EQ(started["params"]["fee_bps"], "0") << started.dump();
+  ASSERT_TRUE(eventually([&] {
+    auto e = node_->context().registry().find("/user/alice/market_maker-1");
+    return e && e->alive();
+  }));
+  ok({"agent", "halt", "/user/alice/market_maker-1"});
+  ok({"agent", "stop", "/user/alice/market_maker-1"});
+  EXPECT_FALSE(node_->context().registry().find("/user/alice/market_maker-1"));
+  EXPECT_EQ(run({"agent", "stop", "/vault/gateway"}).status, 1);
+
+  ok({"vault", "freeze", "--reason", "drill"});
+  EXPECT_EQ(ok({"vault", "status"})["transfers_frozen"], true);
+  ok({"vault", "unfreeze"});
+  auto frozen = audit_rows("vault.transfers_frozen.on");
+  ASSERT_EQ(frozen.size(), 1u);
+  EXPECT_EQ(frozen[0]["user"], "carol@desk");
+  EXPECT_EQ(audit_rows("console.agent.start").size(), 1u);
+  EXPECT_EQ(audit_rows("console.agent.stop").size(), 1u);
+}
+
+TEST_F(console_service_test, metrics_top_exchanges_and_alerts_answer) {
+  auto m = ok({"metrics", "tfarm_store_rows*"});
+  ASSERT_FALSE(m["series"].empty());
+  EXPECT_EQ(m["series"][0]["series"], "tfarm_store_rows_total");
+  EXPECT_EQ(run({"metrics", "no_such_metric"}).status, 1);
+  auto top = ok({"top", "--by", "rate", "-n", "3"});
+  EXPECT_EQ(top["actors"].size(), 3u);
+  auto ex = ok({"exchanges"});
+  ASSERT_EQ(ex["sessions"].size(), 1u);
+  EXPECT_EQ(ex["sessions"][0]["path"], "/exchanges/sessions/sim-a/alice-main");
+  EXPECT_TRUE(ok({"alerts"})["alerts"].is_array());
+  EXPECT_EQ(run({"alerts", "ack", "999"}).status, 1);
+  auto nodes = ok({"nodes"});
+  EXPECT_EQ(nodes["nodes"][0]["name"], "console-1");
+  EXPECT_EQ(nodes["nodes"][0]["self"], true);
+}
+
+} // namespace
+} // namespace tfarm::test
