@@ -44,6 +44,10 @@ const std::vector<scenario>& scenarios() {
        "GET /api/health from 32 keep-alive clients against the node's HTTP API, vs a minimal "
        "Beast server answering the same bytes",
        http_health},
+      {"console_command",
+       "`info /store` from a console client across CAF nodes (loopback), one at a time, vs the "
+       "same client asking a published actor that answers the same reply",
+       console_command},
   };
   return all;
 }

@@ -3,6 +3,7 @@
 #include <stdexcept>
 
 #include "actors/kinds.hpp"
+#include "net/kinds.hpp"
 #include "persistence/maintenance.hpp"
 #include "runtime/error_text.hpp"
 
@@ -15,6 +16,8 @@ config::farm_config sqlite_farm(const std::string& file, const scenario_options&
   farm.node.scheduler = opts.scheduler;
   farm.store.path = file;
   farm.store.synchronous = "full";
+  // No console (nor CAF's middleman) unless a scenario asks for it.
+  farm.console.port = 0;
   return farm;
 }
 
@@ -31,7 +34,7 @@ std::unique_ptr<runtime::node> start_sqlite_node(const config::farm_config& farm
   auto preload = persistence::prepare_database(farm.store.path, persistence::open_options{});
   if (!preload)
     throw std::runtime_error(runtime::to_text(preload.error()));
-  auto n = runtime::node::start(actors::sqlite_node_options(farm, std::move(*preload)));
+  auto n = runtime::node::start(net::sqlite_node_options(farm, std::move(*preload)));
   if (!n)
     throw std::runtime_error(runtime::to_text(n.error()));
   return std::move(*n);

@@ -11,7 +11,8 @@
 
 namespace tfarm::bench {
 
-/// A farm on `file` with synchronous=FULL and the options' scheduler.
+/// A farm on `file` with synchronous=FULL and the options' scheduler (no
+/// console: set console.port to load CAF's middleman).
 config::farm_config sqlite_farm(const std::string& file, const scenario_options& opts);
 
 /// A simulated venue "sim" trading BTC-USD with no rate limit (the

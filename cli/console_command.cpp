@@ -51,6 +51,8 @@ struct console_options {
   std::string connect = "127.0.0.1:" + std::to_string(config::console_port_default);
   std::string token;
   std::string execute;
+  /// -e was given (an empty command is a usage error, not the prompt).
+  bool execute_given = false;
   bool json = false;
   std::string timeout = "15s";
   int32_t retries = config::console_connect_attempts_default;
@@ -178,7 +180,7 @@ int run_watch(net::console_client& client, const std::vector<std::string>& words
     auto key = std::to_string(j.value("alive", false)) + "|" +
                std::to_string(j.value("mailbox_size", 0)) + "|" + std::to_string(handled) + "|" +
                std::to_string(j.value("restarts", 0)) + "|" +
-               std::to_string(j["checkpoint"].value("seq", 0)) + "|" + state;
+               std::to_string(j.value("checkpoint", json::object()).value("seq", 0)) + "|" + state;
     if (key != last) {
       last = key;
       ++lines;
@@ -197,8 +199,8 @@ int run_watch(net::console_client& client, const std::vector<std::string>& words
                   << (j.value("alive", false) ? "up" : "DOWN")
                   << "  mailbox=" << j.value("mailbox_size", 0) << "  handled=" << handled << rate
                   << "  restarts=" << j.value("restarts", 0)
-                  << "  checkpoint=" << j["checkpoint"].value("seq", 0) << "  " << shown
-                  << std::endl;
+                  << "  checkpoint=" << j.value("checkpoint", json::object()).value("seq", 0)
+                  << "  " << shown << std::endl;
       }
     }
     prev_handled = handled;
@@ -208,8 +210,9 @@ int run_watch(net::console_client& client, const std::vector<std::string>& words
     if (term.active()) {
       pollfd p{STDIN_FILENO, POLLIN, 0};
       if (poll(&p, 1, static_cast<int>(interval.count())) > 0) {
-        char c;
-        (void)!read(STDIN_FILENO, &c, 1);
+        // The whole key (an arrow sends several bytes) goes, not just
+        // its first byte: the rest would land at the next prompt.
+        tcflush(STDIN_FILENO, TCIFLUSH);
         break;
       }
     } else {
@@ -249,14 +252,20 @@ int run_line(net::console_client& client, const std::string& line, bool json_def
     return exit_ok;
   }
   if (!cmd) {
-    std::cerr << net::unknown_command_message(name) << std::endl;
+    if (as_json)
+      std::cout << json{{"error", net::unknown_command_message(name)}}.dump() << std::endl;
+    else
+      std::cerr << net::unknown_command_message(name) << std::endl;
     return exit_usage;
   }
   if (cmd->name == "watch")
     return run_watch(client, *words, as_json);
   auto r = client.call(*words);
   if (!r) {
-    std::cerr << "error: " << runtime::message_of(r.error()) << std::endl;
+    if (as_json)
+      std::cout << json{{"error", runtime::message_of(r.error())}}.dump() << std::endl;
+    else
+      std::cerr << "error: " << runtime::message_of(r.error()) << std::endl;
     return exit_usage;
   }
   return print_reply(*r, as_json);
@@ -267,29 +276,33 @@ int run_line(net::console_client& client, const std::string& line, bool json_def
 net::console_client* completing = nullptr;
 std::vector<std::string> candidates;
 
+// Paths under `prefix` from the node (one request per prefix, kept for
+// completion_cache_ms; a failure is kept too, so that Tab with a wrong token
+// does not ask again at every key).
 std::vector<std::string> node_paths(const std::string& prefix) {
+  static std::string cached_prefix;
   static std::vector<std::string> cache;
   static std::chrono::steady_clock::time_point at{};
   auto now = std::chrono::steady_clock::now();
   if (completing == nullptr)
     return {};
-  if (cache.empty() || now - at > std::chrono::milliseconds{completion_cache_ms}) {
-    auto r = completing->call({"complete", "/"});
+  if (prefix != cached_prefix || now - at > std::chrono::milliseconds{completion_cache_ms}) {
     cache.clear();
+    cached_prefix = prefix;
+    at = now;
+    auto r = completing->call({"complete", prefix});
     if (r && r->status == 0) {
       auto j = json::parse(r->json, nullptr, false);
       if (j.is_object())
         for (auto& p : j.value("paths", json::array()))
-          cache.push_back(p.get<std::string>());
+          if (p.is_string())
+            cache.push_back(p.get<std::string>());
     }
-    at = now;
   }
-  std::vector<std::string> out;
-  for (auto& p : cache)
-    if (p.compare(0, prefix.size(), prefix) == 0)
-      out.push_back(p);
-  return out;
+  return cache;
 }
+
+char** complete_words(const char* text, int start, int end);
 
 char* next_candidate(const char*, int state) {
   static std::size_t i = 0;
@@ -300,7 +313,16 @@ char* next_candidate(const char*, int state) {
   return nullptr;
 }
 
-char** complete_line(const char* text, int start, int) {
+char** complete_line(const char* text, int start, int end) {
+  // Called from C (readline): nothing may escape.
+  try {
+    return complete_words(text, start, end);
+  } catch (const std::exception&) {
+    return nullptr;
+  }
+}
+
+char** complete_words(const char* text, int start, int) {
   rl_attempted_completion_over = 1;
   std::string before{rl_line_buffer, static_cast<std::size_t>(start)};
   std::string why;
@@ -417,36 +439,44 @@ int run_console(const console_options& opts) {
   copts.timeout = *timeout;
   copts.attempts = opts.retries;
   copts.notice = [](const std::string& x) { std::cerr << "console: " << x << std::endl; };
-  int code = exit_ok;
-  {
-    net::console_client client{copts};
-    if (!opts.execute.empty()) {
-      // help and quit need no node.
-      bool quit = false;
-      auto words = net::split_command_line(opts.execute, why).value_or(std::vector<std::string>{});
-      auto cmd = words.empty() ? nullptr : net::find_console_command(words.front());
-      if (cmd == nullptr || !cmd->local)
-        if (auto err = client.connect()) {
-          std::cerr << "tfarm console: error: " << runtime::message_of(err) << '\n';
-          return exit_usage;
-        }
-      code = run_line(client, opts.execute, opts.json, quit);
-    } else {
-      if (auto err = client.connect()) {
-        std::cerr << "tfarm console: error: " << runtime::message_of(err) << '\n';
-        return exit_usage;
-      }
-      code = repl(client, opts);
-    }
+  // Ends the process if tearing the actor system down hangs (it waits for
+  // the middleman's connections).
+  auto finish = [](int code) {
     std::cout.flush();
     std::cerr.flush();
-    // The actor system's teardown may wait on the middleman: bounded.
     std::thread{[code] {
       std::this_thread::sleep_for(std::chrono::milliseconds{console_exit_watchdog_ms});
       std::_Exit(code);
     }}.detach();
+    return code;
+  };
+  auto fail_usage = [&](const std::string& what) {
+    if (opts.json)
+      std::cout << json{{"error", what}}.dump() << std::endl;
+    else
+      std::cerr << "tfarm console: error: " << what << '\n';
+    return exit_usage;
+  };
+  net::console_client client{copts};
+  if (opts.execute_given) {
+    auto words = net::split_command_line(opts.execute, why);
+    if (!words)
+      return finish(fail_usage("-e \"" + opts.execute + "\": " + why));
+    if (words->empty())
+      return finish(fail_usage("-e needs a command (help lists them)"));
+    auto cmd = net::find_console_command(words->front());
+    if (cmd == nullptr)
+      return finish(fail_usage(net::unknown_command_message(words->front())));
+    // help and quit need no node.
+    if (!cmd->local)
+      if (auto err = client.connect())
+        return finish(fail_usage(runtime::message_of(err)));
+    bool quit = false;
+    return finish(run_line(client, opts.execute, opts.json, quit));
   }
-  return code;
+  if (auto err = client.connect())
+    return finish(fail_usage(runtime::message_of(err)));
+  return finish(repl(client, opts));
 }
 
 } // namespace
@@ -461,14 +491,14 @@ void add_console_command(CLI::App& app, const global_options& globals, int& resu
   cmd->add_option("--token", opts->token,
                   "the node's admin token (default: TFARM_ADMIN_TOKEN; prefer the variable: "
                   "arguments show in ps)");
-  cmd->add_option("-e,--execute", opts->execute, "run this command and exit");
+  auto execute = cmd->add_option("-e,--execute", opts->execute, "run this command and exit");
   cmd->add_flag("--json", opts->json, "machine-readable output (one JSON document per command)");
   cmd->add_option("--timeout", opts->timeout, "longest wait for one answer")->capture_default_str();
   cmd->add_option("--retries", opts->retries, "connection attempts (doubling backoff)")
       ->capture_default_str()
       ->check(CLI::Range(1, 100));
   cmd->add_option("--history", opts->history, "history file (default ~/.tfarm_console_history)");
-  cmd->callback([opts, &globals, &result] {
+  cmd->callback([opts, execute, &globals, &result] {
     auto quiet = globals;
     // The console's own log would mix with its output: warnings and up.
     if (quiet.log_level == "info")
@@ -477,6 +507,7 @@ void add_console_command(CLI::App& app, const global_options& globals, int& resu
       result = exit_usage;
       return;
     }
+    opts->execute_given = execute->count() > 0;
     result = run_console(*opts);
   });
 }

@@ -111,6 +111,27 @@ bool write_summary(const std::string& file, const nlohmann::json& j, const std::
   return true;
 }
 
+// A port from the command line (>= 0), else the environment variable, else
+// what `port` holds (the farm file's); false (and a message) on a bad one.
+bool choose_port(int32_t option, const char* env_name, const std::string& command, int32_t& port) {
+  if (option >= 0) {
+    port = option;
+    return true;
+  }
+  auto env = std::getenv(env_name);
+  if (env == nullptr || *env == '\0')
+    return true;
+  char* end = nullptr;
+  auto value = std::strtol(env, &end, 10);
+  if (*end != '\0' || value < 0 || value > 65'535) {
+    std::cerr << command << ": error: " << env_name << "=\"" << env
+              << "\" must be a port number from 0 (off) to 65535; nothing was started\n";
+    return false;
+  }
+  port = static_cast<int32_t>(value);
+  return true;
+}
+
 } // namespace
 
 int run_node(const run_options& opts) {
@@ -151,30 +172,9 @@ int run_node(const run_options& opts) {
   }
   if (!opts.db.empty())
     farm.store.path = opts.db;
-  if (opts.http_port >= 0) {
-    farm.http.port = opts.http_port;
-  } else if (auto env = std::getenv("TFARM_HTTP_PORT"); env != nullptr && *env != '\0') {
-    char* end = nullptr;
-    auto port = std::strtol(env, &end, 10);
-    if (*end != '\0' || port < 0 || port > 65'535) {
-      std::cerr << opts.command << ": error: TFARM_HTTP_PORT=\"" << env
-                << "\" must be a port number from 0 (off) to 65535; nothing was started\n";
-      return exit_usage;
-    }
-    farm.http.port = static_cast<int32_t>(port);
-  }
-  if (opts.console_port >= 0) {
-    farm.console.port = opts.console_port;
-  } else if (auto env = std::getenv("TFARM_CONSOLE_PORT"); env != nullptr && *env != '\0') {
-    char* end = nullptr;
-    auto port = std::strtol(env, &end, 10);
-    if (*end != '\0' || port < 0 || port > 65'535) {
-      std::cerr << opts.command << ": error: TFARM_CONSOLE_PORT=\"" << env
-                << "\" must be a port number from 0 (off) to 65535; nothing was started\n";
-      return exit_usage;
-    }
-    farm.console.port = static_cast<int32_t>(port);
-  }
+  if (!choose_port(opts.http_port, "TFARM_HTTP_PORT", opts.command, farm.http.port) ||
+      !choose_port(opts.console_port, "TFARM_CONSOLE_PORT", opts.command, farm.console.port))
+    return exit_usage;
   std::string admin_token;
   if (auto env = std::getenv("TFARM_ADMIN_TOKEN"); env != nullptr && *env != '\0') {
     admin_token = env;

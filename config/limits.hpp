@@ -138,6 +138,18 @@ constexpr int32_t console_port_default = 4242;
 /// inspector's mailbox; each worker is a thread that may wait on actors).
 constexpr int32_t console_workers = 4;
 
+/// Console commands waiting for a worker at most; more are refused (busy).
+constexpr int32_t console_queue_max = 64;
+
+/// Time a stopping node gives its console workers to finish the command
+/// they run (their waits on actors are bounded by console_actor_timeout_ms).
+constexpr int64_t console_stop_wait_ms = 12'000;
+
+/// Refusals (missing or wrong token) written to the audit log per minute at
+/// most; the rest are counted in the log, so that a peer guessing tokens
+/// cannot flood the audit log or hold up the workers.
+constexpr int32_t console_refusals_audited_per_min = 10;
+
 /// Time a console command waits for the actors it asks (vault, sessions,
 /// supervisors, store) before it fails with a timeout.
 constexpr int64_t console_actor_timeout_ms = 10'000;

@@ -92,8 +92,7 @@ caf::error console_client::connect() {
 }
 
 caf::expected<console_reply> console_client::call(const std::vector<std::string>& args) {
-  auto cmd = args.empty() ? nullptr : find_console_command(args.front());
-  auto repeatable = cmd == nullptr || !cmd->mutating;
+  auto repeatable = !console_mutates(args);
   for (int round = 0;; ++round) {
     if (impl_->inspector && *impl_->lost) {
       impl_->inspector = nullptr;

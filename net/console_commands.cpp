@@ -119,7 +119,8 @@ std::vector<console_command> make_commands() {
        {"status", "freeze", "unfreeze", "emergency", "reconcile"},
        {{"--reason", "TEXT", "why (for the audit log)"}},
        false,
-       false});
+       false,
+       {"status"}});
   add({"exchanges",
        "[status|test|recover] [SESSION]",
        "exchange sessions: status, a test round trip, or reconnect",
@@ -128,7 +129,8 @@ std::vector<console_command> make_commands() {
        {"status", "test", "recover"},
        {},
        false,
-       false});
+       false,
+       {"status"}});
   add({"alerts",
        "[ack ID]",
        "open alerts (and recent ones), or acknowledge one",
@@ -137,7 +139,8 @@ std::vector<console_command> make_commands() {
        {"ack"},
        {},
        false,
-       false});
+       false,
+       {""}});
   add({"metrics",
        "[PATTERN]",
        "the node's metrics (Prometheus names; PATTERN: substring or glob with *)",
@@ -157,7 +160,8 @@ std::vector<console_command> make_commands() {
        {"show", "reload"},
        {},
        true,
-       false});
+       false,
+       {"show"}});
   add({"audit",
        "[--days N] [-n N]",
        "the audit log, newest last",
@@ -188,6 +192,23 @@ const console_command* find_console_command(std::string_view name) {
   return nullptr;
 }
 
+bool console_mutates(const std::vector<std::string>& args) {
+  auto cmd = args.empty() ? nullptr : find_console_command(args.front());
+  if (cmd == nullptr || !cmd->mutating)
+    return false;
+  if (cmd->read_only.empty())
+    return true;
+  std::string sub;
+  for (std::size_t i = 1; i < args.size() && sub.empty(); ++i)
+    if (args[i].empty() || args[i][0] != '-')
+      sub = args[i];
+  auto is_sub =
+      std::find(cmd->subcommands.begin(), cmd->subcommands.end(), sub) != cmd->subcommands.end();
+  if (!is_sub)
+    return false;
+  return std::find(cmd->read_only.begin(), cmd->read_only.end(), sub) == cmd->read_only.end();
+}
+
 std::vector<std::string> console_command_names() {
   std::vector<std::string> xs;
   for (auto& x : console_commands())
@@ -207,7 +228,8 @@ std::optional<std::string> console_help(std::string_view name) {
       out += x.brief + '\n';
     }
     out += "Paths are actor paths (/user/alice/mm-1); Tab completes commands and paths;\n"
-           "--json after any command prints its outcome as one JSON document.";
+           "--json after any command prints its outcome as one JSON document;\n"
+           "--node NAME runs it on another node of the farm (nodes lists them).";
     return out;
   }
   auto x = find_console_command(name);
@@ -231,8 +253,16 @@ std::optional<std::string> console_help(std::string_view name) {
     for (auto& o : x->options)
       out += "  " + o.name + (o.value.empty() ? "" : " " + o.value) + "  " + o.help + '\n';
   }
-  if (x->mutating)
+  if (x->mutating && x->read_only.empty())
     out += "\nChanges the farm: written to the audit log with your identity.\n";
+  else if (x->mutating) {
+    std::vector<std::string> changing;
+    for (auto& sub : x->subcommands)
+      if (std::find(x->read_only.begin(), x->read_only.end(), sub) == x->read_only.end())
+        changing.push_back(x->name + " " + sub);
+    out += "\n" + config::join(changing, ", ") + (changing.size() == 1 ? " changes" : " change") +
+           " the farm: written to the audit log with your identity.\n";
+  }
   out.pop_back();
   return out;
 }

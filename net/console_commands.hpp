@@ -38,6 +38,9 @@ struct console_command {
   bool takes_path = false;
   /// Answered by the client itself (help, quit).
   bool local = false;
+  /// Subcommands that change nothing (the form without a subcommand, or
+  /// with a word that is not one, is the first of them).
+  std::vector<std::string> read_only = {};
 };
 
 /// Every command, in the order `help` lists them.
@@ -45,6 +48,10 @@ const std::vector<console_command>& console_commands();
 
 /// The command named `name`, or nullptr.
 const console_command* find_console_command(std::string_view name);
+
+/// True if the command line `args` (name first) may change the farm: it is
+/// audited, and a client does not send it twice.
+bool console_mutates(const std::vector<std::string>& args);
 
 /// Names of every command (for "did you mean").
 std::vector<std::string> console_command_names();

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <set>
 #include <thread>
 
 #include <caf/node_id.hpp>
@@ -17,6 +18,7 @@
 #include "config/duration.hpp"
 #include "config/loader.hpp"
 #include "config/suggest.hpp"
+#include "net/console_actor.hpp"
 #include "net/json_views.hpp"
 #include "net/logger.hpp"
 #include "persistence/maintenance.hpp"
@@ -36,6 +38,14 @@ using std::chrono::milliseconds;
 
 /// Time one exchange session has to answer (sessions are asked in turn).
 constexpr int64_t session_timeout_ms = 2'000;
+
+/// Time a peer node's venue connector and console have to answer the
+/// lookups of `nodes` and `--node`.
+constexpr int64_t peer_timeout_ms = 3'000;
+
+/// A forwarded command may wait on the peer's actors for as long as a
+/// local one; this much more covers the network.
+constexpr int64_t forward_slack_ms = 2'000;
 
 /// Paths `complete` returns at most.
 constexpr std::size_t completions_max = 500;
@@ -59,6 +69,10 @@ console_reply failed(const std::string& message, json j = json::object()) {
   return {static_cast<int32_t>(console_status::failed), message, dump(j)};
 }
 
+console_reply failed_usage(const std::string& message) {
+  return {static_cast<int32_t>(console_status::usage), message, dump(json{{"error", message}})};
+}
+
 console_reply usage(const console_command& cmd, const std::string& message) {
   auto text = message + "\nusage: " + cmd.name + (cmd.synopsis.empty() ? "" : " " + cmd.synopsis);
   return {static_cast<int32_t>(console_status::usage), text, dump(json{{"error", message}})};
@@ -71,6 +85,32 @@ std::string actor_error(const caf::error& e, const std::string& what, millisecon
   if (e == caf::sec::request_receiver_down || e == caf::sec::invalid_argument)
     return what + " is not running";
   return what + ": " + runtime::message_of(e);
+}
+
+// Asks every handle at once and waits for all answers against one deadline
+// (an invalid handle answers request_receiver_down), so that N sessions or
+// supervisors cost one timeout, not N.
+template <class T, class Handle, class... Ts>
+std::vector<caf::expected<T>> ask_all(caf::actor_system& sys, const std::vector<Handle>& dests,
+                                      milliseconds timeout, const Ts&... xs) {
+  std::vector<caf::expected<T>> out;
+  out.reserve(dests.size());
+  for (std::size_t i = 0; i < dests.size(); ++i)
+    out.emplace_back(caf::error{caf::sec::request_receiver_down});
+  if (dests.empty())
+    return out;
+  caf::scoped_actor self{sys};
+  using pending_t = decltype(self->request(dests.front(), timeout, xs...));
+  std::vector<std::pair<std::size_t, pending_t>> pending;
+  for (std::size_t i = 0; i < dests.size(); ++i)
+    if (dests[i])
+      pending.emplace_back(i, self->request(dests[i], timeout, xs...));
+  for (auto& [i, handle] : pending) {
+    auto at = i;
+    handle.receive([&](T& x) { out[at] = std::move(x); },
+                   [&](caf::error& e) { out[at] = std::move(e); });
+  }
+  return out;
 }
 
 std::string normalize(std::string p) {
@@ -254,9 +294,34 @@ void console_service::audit(const std::string& who, const std::string& action,
     log().error("console: could not audit {} by {}: {}", action, who, runtime::to_text(id.error()));
 }
 
+void console_service::stop() {
+  stopping_ = true;
+}
+
+bool console_service::may_audit_refusal() {
+  std::lock_guard<std::mutex> guard{refusal_mtx_};
+  auto now = runtime::steady_now_ns() / 1'000'000;
+  if (now - refusal_window_ms_ >= 60'000) {
+    if (refusals_skipped_ > 0)
+      log().warn("console: {} more refusals in the last minute were not audited",
+                 refusals_skipped_);
+    refusal_window_ms_ = now;
+    refusals_in_window_ = 0;
+    refusals_skipped_ = 0;
+  }
+  if (refusals_in_window_ < config::console_refusals_audited_per_min) {
+    ++refusals_in_window_;
+    return true;
+  }
+  ++refusals_skipped_;
+  return false;
+}
+
 console_reply console_service::execute(const console_request& req) {
+  if (stopping_)
+    return failed("node " + node_.context().node_name() + " is stopping");
   auto who = operator_of(req.operator_name);
-  auto command = req.args.empty() ? std::string{} : req.args.front().substr(0, 32);
+  auto command = req.args.empty() ? std::string{} : operator_of(req.args.front().substr(0, 32));
   std::string refusal;
   if (opts_.admin_token.empty())
     refusal = "no admin token is configured on node " + node_.context().node_name() +
@@ -267,11 +332,32 @@ console_reply console_service::execute(const console_request& req) {
     refusal = "the admin token is wrong";
   if (!refusal.empty()) {
     log().warn("console: refused '{}' from {}: {}", command, who, refusal);
-    audit(who, "console.refused", command + ": " + refusal);
+    if (may_audit_refusal())
+      audit(who, "console.refused", command + ": " + refusal);
     return failed("refused: " + refusal, json{{"refused", true}});
   }
   try {
-    return dispatch(who, req.args);
+    // `--node NAME` anywhere: run the command on that node instead.
+    auto words = req.args;
+    std::optional<std::string> target;
+    for (std::size_t i = 0; i < words.size(); ++i) {
+      if (words[i] == "--node") {
+        if (i + 1 >= words.size())
+          return failed_usage("--node needs a node name (nodes lists them)");
+        target = words[i + 1];
+        words.erase(words.begin() + static_cast<std::ptrdiff_t>(i),
+                    words.begin() + static_cast<std::ptrdiff_t>(i) + 2);
+        break;
+      }
+      if (words[i].compare(0, 7, "--node=") == 0) {
+        target = words[i].substr(7);
+        words.erase(words.begin() + static_cast<std::ptrdiff_t>(i));
+        break;
+      }
+    }
+    if (target && *target != node_.context().node_name())
+      return forward(req.token, who, *target, words);
+    return dispatch(req.token, who, words);
   } catch (const std::exception& e) {
     // A bug, not the operator's fault: say so instead of dropping the reply.
     log().error("console: '{}' from {} threw: {}", command, who, e.what());
@@ -279,7 +365,7 @@ console_reply console_service::execute(const console_request& req) {
   }
 }
 
-console_reply console_service::dispatch(const std::string& who,
+console_reply console_service::dispatch(const std::string& token, const std::string& who,
                                         const std::vector<std::string>& words) {
   if (words.empty())
     return {static_cast<int32_t>(console_status::usage), "empty command (help lists them)",
@@ -310,7 +396,7 @@ console_reply console_service::dispatch(const std::string& who,
   if (c == "quit" || c == "watch")
     return usage(*cmd, c + " is run by the console client (tfarm console), not by the node");
   if (c == "nodes")
-    return nodes();
+    return nodes(token, who);
   if (c == "tree")
     return tree(*a);
   if (c == "ls")
@@ -354,7 +440,80 @@ std::shared_ptr<runtime::registry_entry> console_service::find_actor(const std::
   return nullptr;
 }
 
-console_reply console_service::nodes() {
+std::vector<console_service::peer> console_service::peers(const std::string& token,
+                                                          const std::string& who) {
+  std::vector<peer> out;
+  auto& reg = node_.context().registry();
+  auto timeout = std::min(opts_.actor_timeout, milliseconds{peer_timeout_ms});
+  for (auto& a : reg.query("/")) {
+    if (a.kind != "venue_connector")
+      continue;
+    auto e = reg.find(a.path);
+    auto connector = caf::actor_cast<venue_connector_actor>(e ? e->handle() : caf::actor{});
+    auto s = state_of(a);
+    std::set<std::string> endpoints;
+    if (s.contains("venues") && s["venues"].is_object())
+      for (auto& [venue, ep] : s["venues"].items())
+        if (ep.is_string())
+          endpoints.insert(ep.get<std::string>());
+    for (auto& ep : endpoints) {
+      peer p;
+      p.endpoint = ep;
+      if (!connector) {
+        p.error = "the venue connector is not running";
+        out.push_back(std::move(p));
+        continue;
+      }
+      auto inspector =
+          runtime::ask<caf::actor>(node_.system(), connector, timeout, console_lookup_atom_v, ep);
+      if (!inspector) {
+        p.error = actor_error(inspector.error(), "the exchange node at " + ep, timeout);
+        out.push_back(std::move(p));
+        continue;
+      }
+      p.inspector = *inspector;
+      auto hello =
+          runtime::ask<console_reply>(node_.system(), caf::actor_cast<console_actor>(p.inspector),
+                                      timeout, console_request{token, who, {"hello"}});
+      if (!hello)
+        p.error = actor_error(hello.error(), "the console at " + ep, timeout);
+      else if (hello->status != 0)
+        p.error = hello->text;
+      else
+        p.name = json::parse(hello->json, nullptr, false).value("node", std::string{});
+      out.push_back(std::move(p));
+    }
+  }
+  return out;
+}
+
+console_reply console_service::forward(const std::string& token, const std::string& who,
+                                       const std::string& target,
+                                       const std::vector<std::string>& words) {
+  auto ps = peers(token, who);
+  std::vector<std::string> known{node_.context().node_name()};
+  for (auto& p : ps) {
+    if (p.name == target || p.endpoint == target) {
+      if (!p.error.empty())
+        return failed("node " + target + ": " + p.error);
+      auto timeout = opts_.actor_timeout + milliseconds{forward_slack_ms};
+      auto r =
+          runtime::ask<console_reply>(node_.system(), caf::actor_cast<console_actor>(p.inspector),
+                                      timeout, console_request{token, who, words});
+      if (!r)
+        return failed("node " + target + ": " + actor_error(r.error(), "its console", timeout));
+      return std::move(*r);
+    }
+    if (!p.name.empty())
+      known.push_back(p.name);
+  }
+  auto near = config::nearest(target, known);
+  return failed("no node '" + target + "' is connected to node " + node_.context().node_name() +
+                (near ? "; did you mean '" + *near + "'?" : "") +
+                " (nodes: " + config::join(known) + ")");
+}
+
+console_reply console_service::nodes(const std::string& token, const std::string& who) {
   auto& reg = node_.context().registry();
   auto now = runtime::unix_now_ms();
   json roles = json::array();
@@ -391,29 +550,27 @@ console_reply console_service::nodes() {
                   node_.running() ? "up" : "stopping", self_roles,
                   std::to_string(reg.size()) + " actors, up " + span(now - started_ms_)});
   // Nodes this one reaches: the exchange nodes its remote venues live on.
-  for (auto& a : reg.query("/")) {
-    if (a.kind != "venue_connector")
-      continue;
-    auto s = state_of(a);
-    std::map<std::string, std::vector<std::string>> venues_at;
-    if (s.contains("venues") && s["venues"].is_object())
-      for (auto& [venue, ep] : s["venues"].items())
-        venues_at[ep.get<std::string>()].push_back(venue);
-    std::set<std::string> connected;
-    if (s.contains("connected") && s["connected"].is_array())
-      for (auto& ep : s["connected"])
-        connected.insert(ep.get<std::string>());
-    for (auto& [ep, venues] : venues_at) {
-      auto up = connected.count(ep) > 0;
-      list.push_back({{"name", "exchange node"},
-                      {"self", false},
-                      {"endpoint", ep},
-                      {"roles", json::array({"exchange"})},
-                      {"venues", venues},
-                      {"connected", up}});
-      rows.push_back({"exchange node", ep, up ? "connected" : "not connected", "exchange",
-                      "venues " + config::join(venues)});
-    }
+  for (auto& p : peers(token, who)) {
+    std::vector<std::string> venues;
+    for (auto& a : reg.query("/"))
+      if (a.kind == "venue_connector") {
+        auto s = state_of(a);
+        if (s.contains("venues") && s["venues"].is_object())
+          for (auto& [venue, ep] : s["venues"].items())
+            if (ep == p.endpoint)
+              venues.push_back(venue);
+      }
+    auto name = p.name.empty() ? std::string{"?"} : p.name;
+    list.push_back({{"name", name},
+                    {"self", false},
+                    {"endpoint", p.endpoint},
+                    {"roles", json::array({"exchange"})},
+                    {"venues", venues},
+                    {"console", p.error.empty()},
+                    {"error", p.error}});
+    rows.push_back({name, p.endpoint, p.error.empty() ? "up" : "no console", "exchange",
+                    "venues " + config::join(venues) +
+                        (p.error.empty() ? " (--node " + name + ")" : ": " + p.error)});
   }
   return ok(table({"NODE", "ENDPOINT", "STATE", "ROLES", ""}, rows), json{{"nodes", list}});
 }
@@ -612,18 +769,30 @@ console_reply console_service::top(const console_args& a) {
             json{{"by", by}, {"window_ms", window_ms}, {"actors", list}});
 }
 
-console_reply console_service::kill(const std::string& who, const console_args& a) {
-  auto cmd = find_console_command("kill");
-  if (a.positional.size() != 1)
-    return usage(*cmd, "kill needs one PATH");
-  console_reply fail;
+std::shared_ptr<runtime::registry_entry>
+console_service::below_root(const std::string& command, const console_args& a,
+                            const std::string& why_not_root, console_reply& fail) const {
+  if (a.positional.size() != 1) {
+    fail = usage(*find_console_command(command), command + " needs one PATH");
+    return nullptr;
+  }
   auto e = find_actor(a.positional.front(), fail);
+  if (e && e->path() == "/") {
+    fail = failed(why_not_root);
+    return nullptr;
+  }
+  return e;
+}
+
+console_reply console_service::kill(const std::string& who, const console_args& a) {
+  console_reply fail;
+  auto e = below_root("kill", a,
+                      "refusing to kill the root supervisor: that stops node " +
+                          node_.context().node_name() + " (stop the node instead)",
+                      fail);
   if (!e)
     return fail;
   auto path = e->path();
-  if (path == "/")
-    return failed("refusing to kill the root supervisor: that stops node " +
-                  node_.context().node_name() + " (stop the node instead)");
   auto h = e->handle();
   if (!h)
     return failed(path + " is not running (its supervisor may be waiting out a restart backoff)");
@@ -648,7 +817,7 @@ console_reply console_service::kill(const std::string& who, const console_args& 
       outcome = "restarted";
       break;
     }
-    if (runtime::steady_now_ns() >= deadline)
+    if (runtime::steady_now_ns() >= deadline || stopping_)
       break;
     std::this_thread::sleep_for(milliseconds{5});
   }
@@ -669,16 +838,12 @@ console_reply console_service::kill(const std::string& who, const console_args& 
 }
 
 console_reply console_service::restart(const std::string& who, const console_args& a) {
-  auto cmd = find_console_command("restart");
-  if (a.positional.size() != 1)
-    return usage(*cmd, "restart needs one PATH");
   console_reply fail;
-  auto e = find_actor(a.positional.front(), fail);
+  auto e = below_root(
+      "restart", a, "the root supervisor has no supervisor to restart it (restart the node)", fail);
   if (!e)
     return fail;
   auto path = e->path();
-  if (path == "/")
-    return failed("the root supervisor has no supervisor to restart it (restart the node)");
   auto parent = node_.context().registry().find(runtime::parent_path(path));
   auto sup = caf::actor_cast<runtime::supervisor_actor>(parent ? parent->handle() : caf::actor{});
   if (!sup)
@@ -767,16 +932,16 @@ console_reply console_service::agent(const std::string& who, const console_args&
     auto sup = caf::actor_cast<runtime::supervisor_actor>(sup_entry->handle());
     if (!sup)
       return failed("the supervisor of user " + user + " is not running");
-    auto r = runtime::ask<caf::actor>(node_.system(), sup, opts_.actor_timeout,
-                                      runtime::start_child_atom_v, final_spec);
     auto path = "/user/" + user + "/" + spec.id;
-    if (!r)
-      return failed("agent " + path + " was not started: " +
-                    actor_error(r.error(), "the supervisor of user " + user, opts_.actor_timeout));
     std::string params;
     for (auto& [k, v] : final_spec.params)
       params += (params.empty() ? "" : " ") + k + "=" + v;
     audit(who, "console.agent.start", path + " " + params);
+    auto r = runtime::ask<caf::actor>(node_.system(), sup, opts_.actor_timeout,
+                                      runtime::start_child_atom_v, final_spec);
+    if (!r)
+      return failed("agent " + path + " was not started: " +
+                    actor_error(r.error(), "the supervisor of user " + user, opts_.actor_timeout));
     return ok("started " + path + " (" + strategy +
                   "); it runs until the node stops: add it to the farm file to keep it",
               json{{"path", path}, {"params", final_spec.params}});
@@ -800,12 +965,12 @@ console_reply console_service::agent(const std::string& who, const console_args&
     auto sup = caf::actor_cast<runtime::supervisor_actor>(parent ? parent->handle() : caf::actor{});
     if (!sup)
       return failed("the supervisor of " + path + " is not running");
+    audit(who, "console.agent.stop", path);
     auto r = runtime::ask<bool>(node_.system(), sup, opts_.actor_timeout,
                                 runtime::stop_child_atom_v, last_segment(path));
     if (!r)
       return failed("agent " + path + " was not stopped: " +
                     actor_error(r.error(), "its supervisor", opts_.actor_timeout));
-    audit(who, "console.agent.stop", path);
     return ok("stopped " + path + " and removed it from its supervisor (final checkpoint written)",
               json{{"path", path}, {"stopped", true}});
   }
@@ -950,46 +1115,59 @@ console_reply console_service::vault(const std::string& who, const console_args&
 console_reply console_service::exchanges(const std::string& who, const console_args& a) {
   auto cmd = find_console_command("exchanges");
   auto sub = a.positional.empty() ? std::string{"status"} : a.positional.front();
-  if (sub != "status" && sub != "test" && sub != "recover") {
-    auto near = config::nearest(sub, cmd->subcommands);
-    return usage(*cmd, "exchanges: unknown subcommand '" + sub + "'" +
-                           (near ? "; did you mean '" + *near + "'?" : ""));
-  }
-  if (a.positional.size() > 2)
-    return usage(*cmd, "exchanges " + sub + " takes one SESSION at most");
   auto only = a.positional.size() == 2 ? a.positional[1] : std::string{};
+  if (sub != "status" && sub != "test" && sub != "recover") {
+    // `exchanges SESSION` is `exchanges status SESSION`.
+    if (a.positional.size() != 1)
+      return usage(*cmd, "exchanges: unknown subcommand '" + sub + "'");
+    only = sub;
+    sub = "status";
+  } else if (a.positional.size() > 2) {
+    return usage(*cmd, "exchanges " + sub + " takes one SESSION at most");
+  }
   auto& reg = node_.context().registry();
   auto timeout = std::min(opts_.actor_timeout, milliseconds{session_timeout_ms});
   json list = json::array();
   std::vector<std::vector<std::string>> rows;
   std::vector<std::string> known;
   bool all_ok = true;
+  std::vector<runtime::actor_info> chosen;
+  std::vector<actors::exchange_session_actor> handles;
   for (auto& info : reg.query("/exchanges")) {
     if (info.kind != "exchange_session")
       continue;
     known.push_back(info.path);
     if (!only.empty() && info.path != normalize(only) && last_segment(info.path) != only)
       continue;
-    json row{{"path", info.path}, {"alive", info.alive}, {"restarts", info.restarts}};
     auto e = reg.find(info.path);
-    auto h = caf::actor_cast<actors::exchange_session_actor>(e ? e->handle() : caf::actor{});
+    handles.push_back(
+        caf::actor_cast<actors::exchange_session_actor>(e ? e->handle() : caf::actor{}));
+    chosen.push_back(std::move(info));
+  }
+  if (sub != "status" && !chosen.empty()) {
+    std::string names;
+    for (auto& c : chosen)
+      names += (names.empty() ? "" : ", ") + c.path;
+    audit(who, "console.exchanges." + sub, names);
+  }
+  auto answers = sub == "test" ? ask_all<actors::exchange_status>(node_.system(), handles, timeout,
+                                                                  actors::session_test_atom_v)
+                 : sub == "recover"
+                     ? ask_all<actors::exchange_status>(node_.system(), handles, timeout,
+                                                        actors::session_recover_atom_v)
+                     : ask_all<actors::exchange_status>(node_.system(), handles, timeout,
+                                                        actors::session_status_atom_v);
+  for (std::size_t i = 0; i < chosen.size(); ++i) {
+    auto& info = chosen[i];
+    json row{{"path", info.path}, {"alive", info.alive}, {"restarts", info.restarts}};
     std::optional<actors::exchange_status> st;
     std::string error;
-    if (!h) {
+    if (!handles[i])
       error = "not running";
-    } else {
-      auto s = sub == "test" ? runtime::ask<actors::exchange_status>(node_.system(), h, timeout,
-                                                                     actors::session_test_atom_v)
-               : sub == "recover"
-                   ? runtime::ask<actors::exchange_status>(node_.system(), h, timeout,
-                                                           actors::session_recover_atom_v)
-                   : runtime::ask<actors::exchange_status>(node_.system(), h, timeout,
-                                                           actors::session_status_atom_v);
-      if (s)
-        st = std::move(*s);
-      else
-        error = actor_error(s.error(), "the session", timeout);
-    }
+    else if (answers[i])
+      st = std::move(*answers[i]);
+    else
+      error = actor_error(answers[i].error(), "the session", timeout);
     auto connected = st && st->connected;
     all_ok = all_ok && connected;
     row["ok"] = connected;
@@ -1010,12 +1188,10 @@ console_reply console_service::exchanges(const std::string& who, const console_a
   }
   if (!only.empty() && list.empty()) {
     auto near = config::nearest(normalize(only), known);
-    return failed("no exchange session " + only + (near ? "; did you mean " + *near + "?" : ""));
+    return failed(
+        "no exchange session " + only +
+        (near ? "; did you mean " + *near + "?" : " (nor a subcommand: status, test, recover)"));
   }
-  if (sub != "status")
-    audit(who, "console.exchanges." + sub,
-          std::to_string(list.size()) + " sessions, " + (all_ok ? "all" : "not all") +
-              " connected");
   auto text = rows.empty() ? std::string{"no exchange sessions on this node"}
                            : table({"SESSION", "VENUE", "STATE", "P99", sub == "test" ? "TEST" : "",
                                     "ORD/REJ/FAILOVER", "LAST ERROR"},
@@ -1161,7 +1337,7 @@ console_reply console_service::policy(const std::string& who, const console_args
               policy_text(j);
       list.push_back(std::move(j));
     }
-    return ok(text, json{{"policies", list}, {"files", opts_.farm.node.policy_files}});
+    return ok(text, json{{"policies", list}});
   }
   if (sub != "reload") {
     auto near = config::nearest(sub, cmd->subcommands);
@@ -1188,31 +1364,34 @@ console_reply console_service::policy(const std::string& who, const console_args
           std::to_string(loaded.diagnostics.size()) + " problems in " + opts_.farm_file);
     return failed(text, json{{"applied", false}, {"errors", errors}});
   }
+  audit(who, "console.policy.reload", opts_.farm_file + ": applying");
   node_.context().set_policies(runtime::node_policies(loaded.value->policies));
   json changed = json::array();
   json unreachable = json::array();
   std::size_t unchanged = 0;
+  std::vector<std::string> paths;
+  std::vector<runtime::supervisor_actor> sups;
   for (auto& x : reg.query("/")) {
     if (x.kind != "supervisor" || !x.alive)
       continue;
     auto e = reg.find(x.path);
-    auto sup = caf::actor_cast<runtime::supervisor_actor>(e ? e->handle() : caf::actor{});
-    auto r = sup ? runtime::ask<bool>(node_.system(), sup, opts_.actor_timeout,
-                                      runtime::reload_policy_atom_v)
-                 : caf::expected<bool>{caf::sec::request_receiver_down};
-    if (!r)
-      unreachable.push_back(x.path);
-    else if (*r)
-      changed.push_back(x.path);
+    paths.push_back(x.path);
+    sups.push_back(caf::actor_cast<runtime::supervisor_actor>(e ? e->handle() : caf::actor{}));
+  }
+  auto answers =
+      ask_all<bool>(node_.system(), sups, opts_.actor_timeout, runtime::reload_policy_atom_v);
+  for (std::size_t i = 0; i < paths.size(); ++i) {
+    if (!answers[i])
+      unreachable.push_back(paths[i]);
+    else if (*answers[i])
+      changed.push_back(paths[i]);
     else
       ++unchanged;
   }
   std::string list;
   for (auto& p : changed)
     list += (list.empty() ? "" : ", ") + p.get<std::string>();
-  audit(who, "console.policy.reload",
-        opts_.farm_file + ": " + std::to_string(changed.size()) + " supervisors changed" +
-            (list.empty() ? "" : " (" + list + ")"));
+  log().info("console: policies reloaded by {}: {} changed ({})", who, changed.size(), list);
   std::string text = "policies reloaded from " + opts_.farm_file + ": " +
                      std::to_string(changed.size()) + " supervisors changed" +
                      (list.empty() ? "" : " (" + list + ")") + ", " + std::to_string(unchanged) +
@@ -1251,9 +1430,10 @@ console_reply console_service::audit_log(const console_args& a) {
   if (!st)
     return failed("node " + node_.context().node_name() + " has no store: no audit log");
   auto since = runtime::unix_now_ms() - days * 86'400'000;
+  // The store answers the newest `n` records of the window, oldest first.
   auto recs = runtime::ask<std::vector<persistence::audit_record>>(
       node_.system(), st, opts_.actor_timeout, persistence::query_audit_atom_v, since,
-      static_cast<uint32_t>(config::audit_query_rows_max));
+      static_cast<uint32_t>(n));
   if (!recs)
     return failed(actor_error(recs.error(), "the store", opts_.actor_timeout));
   auto from = recs->size() > static_cast<std::size_t>(n) ? recs->size() - n : 0;
@@ -1271,9 +1451,9 @@ console_reply console_service::audit_log(const console_args& a) {
     text += utc(r.ts_ms) + "  " + r.actor + "  " + r.user + "  " + r.action +
             (r.detail.empty() ? "" : "  " + r.detail) + "\n";
   }
-  text += std::to_string(list.size()) + " of " + std::to_string(recs->size()) +
-          " audit records in the last " + std::to_string(days) + " day" + (days == 1 ? "" : "s");
-  return ok(text, json{{"days", days}, {"total", recs->size()}, {"records", list}});
+  text += std::to_string(list.size()) + " audit record" + (list.size() == 1 ? "" : "s") +
+          " (newest last) of the last " + std::to_string(days) + " day" + (days == 1 ? "" : "s");
+  return ok(text, json{{"days", days}, {"records", list}});
 }
 
 console_reply console_service::complete(const std::vector<std::string>& words) {

@@ -14,10 +14,14 @@
 // actors, like the HTTP API.
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <map>
 #include <mutex>
 #include <string>
+#include <vector>
+
+#include <caf/actor.hpp>
 
 #include "config/farm_config.hpp"
 #include "config/limits.hpp"
@@ -45,14 +49,19 @@ public:
 
   console_reply execute(const console_request& req);
 
+  /// From now on refuses new commands and ends waits it can (the node is
+  /// stopping).
+  void stop();
+
 private:
   struct sample {
     int64_t at_ns = 0;
     std::map<std::string, uint64_t> handled;
   };
 
-  console_reply dispatch(const std::string& who, const std::vector<std::string>& words);
-  console_reply nodes();
+  console_reply dispatch(const std::string& token, const std::string& who,
+                         const std::vector<std::string>& words);
+  console_reply nodes(const std::string& token, const std::string& who);
   console_reply tree(const console_args& a);
   console_reply ls(const console_args& a);
   console_reply info(const console_args& a);
@@ -74,12 +83,45 @@ private:
   std::shared_ptr<runtime::registry_entry> find_actor(const std::string& path,
                                                       console_reply& fail) const;
 
+  /// The one PATH `command` takes, an actor below the root; else nullptr
+  /// with `fail` set (usage, unknown path, or `why_not_root`).
+  std::shared_ptr<runtime::registry_entry> below_root(const std::string& command,
+                                                      const console_args& a,
+                                                      const std::string& why_not_root,
+                                                      console_reply& fail) const;
+
   /// Writes an audit record and waits (bounded) until it is durable.
   void audit(const std::string& who, const std::string& action, const std::string& detail);
+
+  /// A node this one is connected to (an exchange node), with its console.
+  struct peer {
+    /// Where its venue directory listens ("host:port").
+    std::string endpoint;
+    /// Its node name, if its console answered.
+    std::string name;
+    caf::actor inspector;
+    /// Why its console cannot be reached (empty if it can).
+    std::string error;
+  };
+
+  /// The peers and their consoles (asked with the operator's token).
+  std::vector<peer> peers(const std::string& token, const std::string& who);
+
+  /// Runs `words` on the peer named (or listening at) `target`.
+  console_reply forward(const std::string& token, const std::string& who, const std::string& target,
+                        const std::vector<std::string>& words);
+
+  /// True if this refusal may be audited (console_refusals_audited_per_min).
+  bool may_audit_refusal();
 
   runtime::node& node_;
   console_options opts_;
   const int64_t started_ms_;
+  std::atomic<bool> stopping_{false};
+  std::mutex refusal_mtx_;
+  int64_t refusal_window_ms_ = 0;
+  int32_t refusals_in_window_ = 0;
+  int64_t refusals_skipped_ = 0;
   std::mutex sample_mtx_;
   sample last_sample_;
 };

@@ -1,7 +1,11 @@
 #include "net/node_console.hpp"
 
+#include <chrono>
+#include <deque>
+
 #include <caf/actor_registry.hpp>
 #include <caf/io/middleman.hpp>
+#include <caf/scoped_actor.hpp>
 #include <caf/send.hpp>
 #include <caf/typed_event_based_actor.hpp>
 #include <spdlog/logger.h>
@@ -20,13 +24,60 @@ console_actor::behavior_type console_worker(console_actor::pointer,
   return {[service](console_request& req) -> console_reply { return service->execute(req); }};
 }
 
-// Hands each request to the next worker; the worker answers the client.
-console_actor::behavior_type console_inspector(console_actor::pointer self,
+struct inspector_state {
+  std::vector<console_actor> workers;
+  std::vector<bool> busy;
+  std::deque<std::pair<console_request, caf::typed_response_promise<console_reply>>> queue;
+  static inline const char* name = "console_inspector";
+};
+
+using inspector_pointer = console_actor::stateful_pointer<inspector_state>;
+
+// Gives queued commands to idle workers; a worker's answer goes to the
+// client and frees the worker for the next one.
+void dispatch(inspector_pointer self) {
+  auto& st = self->state;
+  for (std::size_t i = 0; i < st.workers.size() && !st.queue.empty(); ++i) {
+    if (st.busy[i])
+      continue;
+    auto job = std::move(st.queue.front());
+    st.queue.pop_front();
+    st.busy[i] = true;
+    auto rp = job.second;
+    // A local worker always answers (or dies, which answers with an error).
+    self->request(st.workers[i], caf::infinite, std::move(job.first))
+        .then(
+            [self, i, rp](console_reply& r) mutable {
+              rp.deliver(std::move(r));
+              self->state.busy[i] = false;
+              dispatch(self);
+            },
+            [self, i, rp](caf::error& e) mutable {
+              rp.deliver(std::move(e));
+              self->state.busy[i] = false;
+              dispatch(self);
+            });
+  }
+}
+
+// Queues each command for the first idle worker (so that a slow command,
+// a reconciliation, holds up no other), up to console_queue_max.
+console_actor::behavior_type console_inspector(inspector_pointer self,
                                                std::vector<console_actor> workers) {
-  auto next = std::make_shared<std::size_t>(0);
-  return {[self, workers, next](console_request& req) -> caf::delegated<console_reply> {
-    auto& w = workers[(*next)++ % workers.size()];
-    return self->delegate(w, std::move(req));
+  self->state.workers = std::move(workers);
+  self->state.busy.assign(self->state.workers.size(), false);
+  return {[self](console_request& req) -> caf::result<console_reply> {
+    auto& st = self->state;
+    if (st.queue.size() >= static_cast<std::size_t>(config::console_queue_max)) {
+      auto text = "node busy: " + std::to_string(st.queue.size()) +
+                  " console commands are waiting; try again shortly";
+      return console_reply{static_cast<int32_t>(console_status::failed), text,
+                           "{\"error\":\"" + text + "\"}"};
+    }
+    auto rp = self->make_response_promise<console_reply>();
+    st.queue.emplace_back(std::move(req), rp);
+    dispatch(self);
+    return rp;
   }};
 }
 
@@ -62,6 +113,11 @@ node_console::start(runtime::node& node, const config::console_settings& x, cons
   result->port_ = *bound;
   sys.registry().put(console_registry_name, caf::actor_cast<caf::strong_actor_ptr>(inspector));
   log().info("console on {}:{} ({} workers)", x.bind, result->port_, config::console_workers);
+  if (x.bind != "127.0.0.1" && x.bind != "localhost")
+    log().warn("console on {}: CAF remote messaging is not encrypted, so the admin token and "
+               "the farm's state cross the network in clear; keep it on a trusted network or "
+               "bind 127.0.0.1 and tunnel (ssh -L)",
+               x.bind);
   return result;
 }
 
@@ -74,14 +130,37 @@ void node_console::stop() {
     return;
   stopped_ = true;
   auto& sys = node_.system();
+  if (service_)
+    service_->stop();
   if (inspector_) {
     if (port_ != 0)
       sys.middleman().unpublish(inspector_, port_);
     sys.registry().erase(console_registry_name);
     caf::anon_send_exit(inspector_, caf::exit_reason::user_shutdown);
   }
-  for (auto& w : workers_)
-    caf::anon_send_exit(w, caf::exit_reason::user_shutdown);
+  // Workers use the node: they must be gone before it is. One in the middle
+  // of a command finishes it first (its waits on actors are bounded).
+  {
+    caf::scoped_actor self{sys};
+    for (auto& w : workers_) {
+      self->monitor(w);
+      caf::anon_send_exit(w, caf::exit_reason::user_shutdown);
+    }
+    auto deadline =
+        std::chrono::steady_clock::now() + std::chrono::milliseconds{config::console_stop_wait_ms};
+    std::size_t down = 0;
+    while (down < workers_.size()) {
+      auto left = deadline - std::chrono::steady_clock::now();
+      if (left <= std::chrono::steady_clock::duration::zero()) {
+        log().error("console: {} workers still busy after {} ms; stopping anyway",
+                    workers_.size() - down, config::console_stop_wait_ms);
+        break;
+      }
+      self->receive([&](caf::down_msg&) { ++down; },
+                    caf::after(std::chrono::duration_cast<std::chrono::milliseconds>(left)) >>
+                        [] {});
+    }
+  }
   inspector_ = nullptr;
   workers_.clear();
 }

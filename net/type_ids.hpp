@@ -12,4 +12,6 @@ CAF_BEGIN_TYPE_ID_BLOCK(tfarm_net, caf::id_block::tfarm_actors::end)
 CAF_ADD_TYPE_ID(tfarm_net, (tfarm::net::console_request))
 CAF_ADD_TYPE_ID(tfarm_net, (tfarm::net::console_reply))
 
+CAF_ADD_ATOM(tfarm_net, tfarm::net, console_lookup_atom, "consolelk")
+
 CAF_END_TYPE_ID_BLOCK(tfarm_net)

@@ -49,13 +49,12 @@ runtime::kind_info venue_connector::kind() {
       "venue_connector", "reaches venues on exchange nodes (CAF remote messaging)");
 }
 
-caf::expected<actors::venue_directory_actor>
-venue_connector::directory(const config::endpoint& ep) {
+caf::expected<exchange_directory_actor> venue_connector::directory(const config::endpoint& ep) {
   auto key = config::to_string(ep);
   if (auto i = directories_.find(key); i != directories_.end())
     return i->second;
   ++connects_;
-  auto dir = system().middleman().remote_actor<actors::venue_directory_actor>(ep.host, ep.port);
+  auto dir = system().middleman().remote_actor<exchange_directory_actor>(ep.host, ep.port);
   if (!dir)
     return caf::error{net_errc::connect_failed, "cannot connect to the exchange node at " + key +
                                                     ": " + runtime::to_text(dir.error())};
@@ -77,6 +76,19 @@ venue_connector::behavior_type venue_connector::make_behavior() {
         if (!dir)
           return dir.error();
         return delegate(*dir, actors::lookup_venue_atom_v, std::move(name));
+      },
+      [this](console_lookup_atom, std::string& endpoint) -> caf::result<caf::actor> {
+        std::string why;
+        auto ep = config::parse_endpoint(endpoint, false, why);
+        auto known = std::any_of(venues_.begin(), venues_.end(),
+                                 [&](auto& v) { return config::to_string(v.second) == endpoint; });
+        if (!ep || !known)
+          return caf::error{net_errc::bad_endpoint,
+                            "no exchange node of this farm listens on " + endpoint};
+        auto dir = directory(*ep);
+        if (!dir)
+          return dir.error();
+        return delegate(*dir, console_lookup_atom_v);
       },
   };
 }

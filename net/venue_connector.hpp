@@ -12,9 +12,9 @@
 #include <map>
 #include <string>
 
-#include "actors/exchange/exchange_interfaces.hpp"
 #include "config/endpoint.hpp"
 #include "config/farm_config.hpp"
+#include "net/console_actor.hpp"
 #include "runtime/managed_actor.hpp"
 
 namespace tfarm::net {
@@ -22,9 +22,9 @@ namespace tfarm::net {
 /// The connector's parameters: "venues" = "name=host:port,...".
 std::map<std::string, std::string> venue_connector_params(const config::exchange_settings& ex);
 
-class venue_connector : public runtime::basic_managed_actor<actors::venue_directory_actor::base> {
+class venue_connector : public runtime::basic_managed_actor<venue_connector_actor::base> {
 public:
-  using super = runtime::basic_managed_actor<actors::venue_directory_actor::base>;
+  using super = runtime::basic_managed_actor<venue_connector_actor::base>;
 
   venue_connector(caf::actor_config& cfg, runtime::spawn_context ctx);
 
@@ -36,12 +36,12 @@ protected:
   std::string describe() const override;
 
 private:
-  caf::expected<actors::venue_directory_actor> directory(const config::endpoint& ep);
+  caf::expected<exchange_directory_actor> directory(const config::endpoint& ep);
 
   /// venue -> where its exchange node listens.
   std::map<std::string, config::endpoint> venues_;
   /// "host:port" -> the directory there.
-  std::map<std::string, actors::venue_directory_actor> directories_;
+  std::map<std::string, exchange_directory_actor> directories_;
   uint64_t connects_ = 0;
 };
 

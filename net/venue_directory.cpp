@@ -1,5 +1,6 @@
 #include "net/venue_directory.hpp"
 
+#include <caf/actor_registry.hpp>
 #include <caf/io/middleman.hpp>
 #include <nlohmann/json.hpp>
 #include <spdlog/logger.h>
@@ -26,7 +27,7 @@ runtime::kind_info venue_directory::kind() {
 }
 
 venue_directory::behavior_type venue_directory::make_behavior() {
-  auto self = caf::actor_cast<actors::venue_directory_actor>(this);
+  auto self = caf::actor_cast<exchange_directory_actor>(this);
   // Binding a listening socket is quick; a port in use is an error the
   // supervisor sees (and the operator reads in the log).
   auto host = host_ == "0.0.0.0" ? std::string{} : host_;
@@ -59,6 +60,14 @@ venue_directory::behavior_type venue_directory::make_behavior() {
                                 (known.empty() ? std::string{"none"} : known) + ")"};
         }
         return caf::actor_cast<caf::actor>(entry->handle());
+      },
+      [this](console_lookup_atom) -> caf::result<caf::actor> {
+        auto inspector = system().registry().get(console_registry_name);
+        if (!inspector)
+          return caf::error{net_errc::connect_failed,
+                            "node " + (node() ? node()->node_name() : std::string{"?"}) +
+                                " has its console off ([console] port = 0)"};
+        return caf::actor_cast<caf::actor>(inspector);
       },
   };
 }

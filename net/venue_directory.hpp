@@ -7,20 +7,21 @@
 // and survives venue restarts: a session whose venue proxy went down asks
 // again and gets the new incarnation. Stateless; a restart re-publishes.
 // Detached (publishing and closing the port block); members are touched
-// only by the actor.
+// only by the actor. It also hands out this node's console inspector to
+// the trading nodes it serves (`--node` in the console).
 #pragma once
 
 #include <cstdint>
 #include <string>
 
-#include "actors/exchange/exchange_interfaces.hpp"
+#include "net/console_actor.hpp"
 #include "runtime/managed_actor.hpp"
 
 namespace tfarm::net {
 
-class venue_directory : public runtime::basic_managed_actor<actors::venue_directory_actor::base> {
+class venue_directory : public runtime::basic_managed_actor<exchange_directory_actor::base> {
 public:
-  using super = runtime::basic_managed_actor<actors::venue_directory_actor::base>;
+  using super = runtime::basic_managed_actor<exchange_directory_actor::base>;
 
   venue_directory(caf::actor_config& cfg, runtime::spawn_context ctx);
 

@@ -586,8 +586,10 @@ std::vector<runtime::checkpoint> store_core::load_all_checkpoints() {
 }
 
 std::vector<audit_record> store_core::query_audit(int64_t since_ms, uint32_t limit) {
-  SQLite::Statement q{*db_, "SELECT id, ts, actor, user, action, detail FROM audit_logs "
-                            "WHERE ts >= ? ORDER BY ts, id LIMIT ?"};
+  // The newest `limit` records of the window, oldest first.
+  SQLite::Statement q{*db_, "SELECT id, ts, actor, user, action, detail FROM ("
+                            "SELECT * FROM audit_logs WHERE ts >= ? ORDER BY ts DESC, id DESC "
+                            "LIMIT ?) ORDER BY ts, id"};
   q.bind(1, since_ms);
   q.bind(2, static_cast<int64_t>(std::min(limit, config::audit_query_rows_max)));
   std::vector<audit_record> result;

@@ -109,6 +109,8 @@ public:
   /// Every kept checkpoint (for restoring a whole node at start-up).
   std::vector<runtime::checkpoint> load_all_checkpoints();
 
+  /// The newest `limit` records since `since_ms` (at most
+  /// audit_query_rows_max), oldest first.
   std::vector<audit_record> query_audit(int64_t since_ms, uint32_t limit);
 
   int64_t balance(const std::string& account, const std::string& asset, const std::string& bucket);

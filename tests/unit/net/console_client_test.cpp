@@ -291,5 +291,99 @@ TEST_F(console_client_test, the_prompt_completes_commands_and_paths_and_keeps_hi
   EXPECT_NE(lines.str().find("info /vault/gateway"), std::string::npos) << lines.str();
 }
 
+// -- across nodes ------------------------------------------------------------------
+
+// A trading node whose venue lives on an exchange node: `nodes` names the
+// peer, `--node` runs a command there with the same token, and a peer
+// whose console is off says so.
+TEST(console_peer_test, commands_run_on_the_exchange_node_through_the_trading_node) {
+  net::register_net_error_names();
+  temp_dir dir;
+  auto exchange = start_test_node(R"(
+[node]
+name = "exchange-1"
+[exchange]
+listen = "127.0.0.1:0"
+  [[exchange.venue]]
+  name = "sim-a"
+  symbols = ["BTC-USD"]
+    [exchange.venue.market_data]
+    interval = "1h"
+    depth = 0
+)",
+                                  dir.file("exchange.db"));
+  ASSERT_TRUE(exchange);
+  uint16_t port = 0;
+  ASSERT_TRUE(eventually([&] {
+    auto entry = exchange->context().registry().find("/exchanges/directory");
+    auto j = entry ? json::parse(entry->snapshot().state_json, nullptr, false) : json{};
+    port = j.is_object() ? j.value("port", uint16_t{0}) : uint16_t{0};
+    return port != 0;
+  }));
+  std::string text = R"(
+[node]
+name = "trader-1"
+[exchange]
+  [[exchange.venue]]
+  name = "sim-a"
+  kind = "remote"
+  endpoint = "127.0.0.1:PORT"
+  [[exchange.session]]
+  venue = "sim-a"
+  account = "acct1"
+)";
+  text.replace(text.find("PORT"), 4, std::to_string(port));
+  auto trader = start_test_node(text, dir.file("trader.db"));
+  ASSERT_TRUE(trader);
+  net::console_options opts;
+  opts.admin_token = token;
+  net::console_service service{*trader, opts};
+  auto run = [&](std::vector<std::string> args) {
+    return service.execute(net::console_request{token, "erin@ops", std::move(args)});
+  };
+  auto endpoint = "127.0.0.1:" + std::to_string(port);
+
+  // The exchange node's console is off: the peer is listed, and says so.
+  auto off = run({"tree", "--node", endpoint});
+  EXPECT_EQ(off.status, 1);
+  EXPECT_NE(off.text.find("console off"), std::string::npos) << off.text;
+
+  config::console_settings x;
+  x.port = 0;
+  net::console_options peer_opts;
+  peer_opts.admin_token = token;
+  auto console = net::node_console::start(*exchange, x, peer_opts);
+  ASSERT_TRUE(console) << runtime::to_text(console.error());
+  auto nodes = run({"nodes"});
+  ASSERT_EQ(nodes.status, 0) << nodes.text;
+  auto j = json::parse(nodes.json);
+  ASSERT_EQ(j["nodes"].size(), 2u) << nodes.json;
+  EXPECT_EQ(j["nodes"][1]["name"], "exchange-1");
+  EXPECT_EQ(j["nodes"][1]["endpoint"], endpoint);
+  EXPECT_EQ(j["nodes"][1]["console"], true);
+
+  auto tree = run({"tree", "/exchanges", "--node", "exchange-1"});
+  ASSERT_EQ(tree.status, 0) << tree.text;
+  EXPECT_NE(tree.text.find("directory"), std::string::npos) << tree.text;
+  auto info = run({"info", "--node=exchange-1", "/exchanges/venues/sim-a"});
+  ASSERT_EQ(info.status, 0) << info.text;
+  EXPECT_EQ(json::parse(info.json)["node"], "exchange-1");
+  // Mutations there are audited there, with the operator.
+  auto restarted = run({"restart", "/exchanges/venues/sim-a", "--node", "exchange-1"});
+  ASSERT_EQ(restarted.status, 0) << restarted.text;
+  auto audit = run({"audit", "--node", "exchange-1"});
+  EXPECT_NE(audit.text.find("erin@ops  console.restart  /exchanges/venues/sim-a"),
+            std::string::npos)
+      << audit.text;
+
+  auto unknown = run({"tree", "--node", "exchange-2"});
+  EXPECT_EQ(unknown.status, 1);
+  EXPECT_NE(unknown.text.find("did you mean 'exchange-1'?"), std::string::npos) << unknown.text;
+  EXPECT_EQ(run({"tree", "--node"}).status, 2);
+  (*console)->stop();
+  trader->stop();
+  exchange->stop();
+}
+
 } // namespace
 } // namespace tfarm::test
