@@ -61,6 +61,12 @@ struct console_options {
 
 std::atomic<bool> interrupted{false};
 
+// JSON text of `j`; bytes that are not UTF-8 (what someone typed) become
+// U+FFFD instead of an exception.
+std::string text_of(const json& j) {
+  return j.dump(-1, ' ', false, json::error_handler_t::replace);
+}
+
 extern "C" void on_sigint(int) {
   interrupted = true;
 }
@@ -171,7 +177,7 @@ int run_watch(net::console_client& client, const std::vector<std::string>& words
     if (!j.is_object())
       break;
     auto handled = j.value("messages_handled", int64_t{0});
-    auto state = j.value("state", json::object()).dump();
+    auto state = text_of(j.value("state", json::object()));
     // One line per update: the state's start is enough to see it move
     // (info shows it whole, --json gives every field).
     auto shown = state.size() > watch_state_chars_max
@@ -185,7 +191,7 @@ int run_watch(net::console_client& client, const std::vector<std::string>& words
       last = key;
       ++lines;
       if (as_json) {
-        std::cout << j.dump() << std::endl;
+        std::cout << text_of(j) << std::endl;
       } else {
         auto secs = std::chrono::duration<double>(now - prev_at).count();
         std::string rate;
@@ -248,12 +254,12 @@ int run_line(net::console_client& client, const std::string& line, bool json_def
       std::cerr << net::unknown_command_message((*words)[1]) << std::endl;
       return exit_usage;
     }
-    std::cout << (as_json ? json{{"help", *text}}.dump() : *text) << std::endl;
+    std::cout << (as_json ? text_of(json{{"help", *text}}) : *text) << std::endl;
     return exit_ok;
   }
   if (!cmd) {
     if (as_json)
-      std::cout << json{{"error", net::unknown_command_message(name)}}.dump() << std::endl;
+      std::cout << text_of(json{{"error", net::unknown_command_message(name)}}) << std::endl;
     else
       std::cerr << net::unknown_command_message(name) << std::endl;
     return exit_usage;
@@ -263,7 +269,7 @@ int run_line(net::console_client& client, const std::string& line, bool json_def
   auto r = client.call(*words);
   if (!r) {
     if (as_json)
-      std::cout << json{{"error", runtime::message_of(r.error())}}.dump() << std::endl;
+      std::cout << text_of(json{{"error", runtime::message_of(r.error())}}) << std::endl;
     else
       std::cerr << "error: " << runtime::message_of(r.error()) << std::endl;
     return exit_usage;
@@ -452,7 +458,7 @@ int run_console(const console_options& opts) {
   };
   auto fail_usage = [&](const std::string& what) {
     if (opts.json)
-      std::cout << json{{"error", what}}.dump() << std::endl;
+      std::cout << text_of(json{{"error", what}}) << std::endl;
     else
       std::cerr << "tfarm console: error: " << what << '\n';
     return exit_usage;

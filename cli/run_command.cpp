@@ -335,13 +335,15 @@ int run_node(const run_options& opts) {
     if (std::chrono::steady_clock::now() >= deadline)
       break;
   }
-  arm_shutdown_watchdog(farm.node.shutdown_timeout +
-                        std::chrono::milliseconds{shutdown_watchdog_slack_ms});
-  // The API's handlers and the console's workers use the node: they go first.
+  // The API's handlers and the console's workers use the node: they go
+  // first, before the node's own shutdown budget starts (the console waits
+  // for a command in progress, bounded by console_stop_wait_ms).
   if (console)
     console->stop();
   if (http)
     http->stop();
+  arm_shutdown_watchdog(farm.node.shutdown_timeout +
+                        std::chrono::milliseconds{shutdown_watchdog_slack_ms});
   if (node.running())
     audit(node, "node.stop", code == exit_ok ? "requested" : "after a failure");
   auto final_snapshot = take_snapshot(node);

@@ -198,10 +198,22 @@ bool console_mutates(const std::vector<std::string>& args) {
     return false;
   if (cmd->read_only.empty())
     return true;
-  std::string sub;
-  for (std::size_t i = 1; i < args.size() && sub.empty(); ++i)
-    if (args[i].empty() || args[i][0] != '-')
-      sub = args[i];
+  // The first positional word, options and their values (and --node NAME)
+  // skipped; a line that does not parse counts as mutating.
+  std::vector<std::string> rest;
+  for (std::size_t i = 1; i < args.size(); ++i) {
+    if (args[i] == "--node") {
+      ++i;
+      continue;
+    }
+    if (args[i].compare(0, 7, "--node=") != 0)
+      rest.push_back(args[i]);
+  }
+  std::string why;
+  auto parsed = parse_console_args(*cmd, rest, why);
+  if (!parsed)
+    return true;
+  auto sub = parsed->positional.empty() ? std::string{} : parsed->positional.front();
   auto is_sub =
       std::find(cmd->subcommands.begin(), cmd->subcommands.end(), sub) != cmd->subcommands.end();
   if (!is_sub)

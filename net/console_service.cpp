@@ -41,11 +41,7 @@ constexpr int64_t session_timeout_ms = 2'000;
 
 /// Time a peer node's venue connector and console have to answer the
 /// lookups of `nodes` and `--node`.
-constexpr int64_t peer_timeout_ms = 3'000;
-
-/// A forwarded command may wait on the peer's actors for as long as a
-/// local one; this much more covers the network.
-constexpr int64_t forward_slack_ms = 2'000;
+constexpr int64_t peer_timeout_ms = 1'000;
 
 /// Paths `complete` returns at most.
 constexpr std::size_t completions_max = 500;
@@ -479,8 +475,8 @@ std::vector<console_service::peer> console_service::peers(const std::string& tok
         p.error = actor_error(hello.error(), "the console at " + ep, timeout);
       else if (hello->status != 0)
         p.error = hello->text;
-      else
-        p.name = json::parse(hello->json, nullptr, false).value("node", std::string{});
+      else if (auto j = json::parse(hello->json, nullptr, false); j.is_object())
+        p.name = j.value("node", std::string{});
       out.push_back(std::move(p));
     }
   }
@@ -496,7 +492,8 @@ console_reply console_service::forward(const std::string& token, const std::stri
     if (p.name == target || p.endpoint == target) {
       if (!p.error.empty())
         return failed("node " + target + ": " + p.error);
-      auto timeout = opts_.actor_timeout + milliseconds{forward_slack_ms};
+      // Within the client's wait: the peer's own waits are bounded as ours.
+      auto timeout = opts_.actor_timeout;
       auto r =
           runtime::ask<console_reply>(node_.system(), caf::actor_cast<console_actor>(p.inspector),
                                       timeout, console_request{token, who, words});

@@ -21,7 +21,16 @@ namespace {
 
 console_actor::behavior_type console_worker(console_actor::pointer,
                                             std::shared_ptr<console_service> service) {
-  return {[service](console_request& req) -> console_reply { return service->execute(req); }};
+  // Nothing may escape: CAF would end the worker, and the inspector would
+  // keep handing it commands.
+  return {[service](console_request& req) -> console_reply {
+    try {
+      return service->execute(req);
+    } catch (...) {
+      return console_reply{static_cast<int32_t>(console_status::failed),
+                           "internal error in the console", "{\"error\":\"internal error\"}"};
+    }
+  }};
 }
 
 struct inspector_state {
@@ -136,7 +145,6 @@ void node_console::stop() {
     if (port_ != 0)
       sys.middleman().unpublish(inspector_, port_);
     sys.registry().erase(console_registry_name);
-    caf::anon_send_exit(inspector_, caf::exit_reason::user_shutdown);
   }
   // Workers use the node: they must be gone before it is. One in the middle
   // of a command finishes it first (its waits on actors are bounded).
@@ -161,6 +169,10 @@ void node_console::stop() {
                         [] {});
     }
   }
+  // Last, so that it answered every command with its worker's reply or the
+  // error of a worker gone, instead of leaving clients to their timeout.
+  if (inspector_)
+    caf::anon_send_exit(inspector_, caf::exit_reason::user_shutdown);
   inspector_ = nullptr;
   workers_.clear();
 }

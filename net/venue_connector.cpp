@@ -54,15 +54,17 @@ caf::expected<exchange_directory_actor> venue_connector::directory(const config:
   if (auto i = directories_.find(key); i != directories_.end())
     return i->second;
   ++connects_;
-  auto dir = system().middleman().remote_actor<exchange_directory_actor>(ep.host, ep.port);
+  // Asked for the venues' interface only: an exchange node from before the
+  // console answers console lookups with an error, and still serves venues.
+  auto dir = system().middleman().remote_actor<actors::venue_directory_actor>(ep.host, ep.port);
   if (!dir)
     return caf::error{net_errc::connect_failed, "cannot connect to the exchange node at " + key +
                                                     ": " + runtime::to_text(dir.error())};
   monitor(*dir);
-  directories_.emplace(key, *dir);
+  directories_.emplace(key, caf::actor_cast<exchange_directory_actor>(*dir));
   log().info("connected to the exchange node at {}", key);
   publish_description();
-  return *dir;
+  return directories_.at(key);
 }
 
 venue_connector::behavior_type venue_connector::make_behavior() {
@@ -85,10 +87,15 @@ venue_connector::behavior_type venue_connector::make_behavior() {
         if (!ep || !known)
           return caf::error{net_errc::bad_endpoint,
                             "no exchange node of this farm listens on " + endpoint};
-        auto dir = directory(*ep);
-        if (!dir)
-          return dir.error();
-        return delegate(*dir, console_lookup_atom_v);
+        // Only over a connection the sessions already made: connecting
+        // blocks this actor, and venue lookups must not wait behind a
+        // console.
+        auto i = directories_.find(endpoint);
+        if (i == directories_.end())
+          return caf::error{net_errc::connect_failed, "not connected to the exchange node at " +
+                                                          endpoint +
+                                                          " (no session reached it yet)"};
+        return delegate(i->second, console_lookup_atom_v);
       },
   };
 }

@@ -342,6 +342,12 @@ name = "trader-1"
     return service.execute(net::console_request{token, "erin@ops", std::move(args)});
   };
   auto endpoint = "127.0.0.1:" + std::to_string(port);
+  // Consoles are reached over the connection the sessions made.
+  ASSERT_TRUE(eventually([&] {
+    auto entry = trader->context().registry().find("/exchanges/remote");
+    auto j = entry ? json::parse(entry->snapshot().state_json, nullptr, false) : json{};
+    return j.is_object() && j.value("connected", json::array()).size() == 1;
+  }));
 
   // The exchange node's console is off: the peer is listed, and says so.
   auto off = run({"tree", "--node", endpoint});
