@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <cctype>
-#include <set>
 #include <thread>
 
 #include <caf/node_id.hpp>
@@ -21,6 +20,7 @@
 #include "net/console_actor.hpp"
 #include "net/json_views.hpp"
 #include "net/logger.hpp"
+#include "net/session_query.hpp"
 #include "persistence/maintenance.hpp"
 #include "persistence/store_actor.hpp"
 #include "runtime/ask.hpp"
@@ -74,6 +74,12 @@ console_reply usage(const console_command& cmd, const std::string& message) {
   return {static_cast<int32_t>(console_status::usage), text, dump(json{{"error", message}})};
 }
 
+console_reply unknown_subcommand(const console_command& cmd, const std::string& sub) {
+  auto near = config::nearest(sub, cmd.subcommands);
+  return usage(cmd, cmd.name + ": unknown subcommand '" + sub + "'" +
+                        (near ? "; did you mean '" + *near + "'?" : ""));
+}
+
 // A failed wait on an actor, in words an operator can act on.
 std::string actor_error(const caf::error& e, const std::string& what, milliseconds timeout) {
   if (e == caf::sec::request_timeout)
@@ -81,32 +87,6 @@ std::string actor_error(const caf::error& e, const std::string& what, millisecon
   if (e == caf::sec::request_receiver_down || e == caf::sec::invalid_argument)
     return what + " is not running";
   return what + ": " + runtime::message_of(e);
-}
-
-// Asks every handle at once and waits for all answers against one deadline
-// (an invalid handle answers request_receiver_down), so that N sessions or
-// supervisors cost one timeout, not N.
-template <class T, class Handle, class... Ts>
-std::vector<caf::expected<T>> ask_all(caf::actor_system& sys, const std::vector<Handle>& dests,
-                                      milliseconds timeout, const Ts&... xs) {
-  std::vector<caf::expected<T>> out;
-  out.reserve(dests.size());
-  for (std::size_t i = 0; i < dests.size(); ++i)
-    out.emplace_back(caf::error{caf::sec::request_receiver_down});
-  if (dests.empty())
-    return out;
-  caf::scoped_actor self{sys};
-  using pending_t = decltype(self->request(dests.front(), timeout, xs...));
-  std::vector<std::pair<std::size_t, pending_t>> pending;
-  for (std::size_t i = 0; i < dests.size(); ++i)
-    if (dests[i])
-      pending.emplace_back(i, self->request(dests[i], timeout, xs...));
-  for (auto& [i, handle] : pending) {
-    auto at = i;
-    handle.receive([&](T& x) { out[at] = std::move(x); },
-                   [&](caf::error& e) { out[at] = std::move(e); });
-  }
-  return out;
 }
 
 std::string normalize(std::string p) {
@@ -447,14 +427,16 @@ std::vector<console_service::peer> console_service::peers(const std::string& tok
     auto e = reg.find(a.path);
     auto connector = caf::actor_cast<venue_connector_actor>(e ? e->handle() : caf::actor{});
     auto s = state_of(a);
-    std::set<std::string> endpoints;
+    // endpoint -> the venues there.
+    std::map<std::string, std::vector<std::string>> endpoints;
     if (s.contains("venues") && s["venues"].is_object())
       for (auto& [venue, ep] : s["venues"].items())
         if (ep.is_string())
-          endpoints.insert(ep.get<std::string>());
-    for (auto& ep : endpoints) {
+          endpoints[ep.get<std::string>()].push_back(venue);
+    for (auto& [ep, venues] : endpoints) {
       peer p;
       p.endpoint = ep;
+      p.venues = venues;
       if (!connector) {
         p.error = "the venue connector is not running";
         out.push_back(std::move(p));
@@ -510,6 +492,17 @@ console_reply console_service::forward(const std::string& token, const std::stri
                 " (nodes: " + config::join(known) + ")");
 }
 
+console_reply console_service::no_user(const std::string& user) const {
+  std::vector<std::string> names;
+  for (auto& p : node_.context().registry().paths("/user"))
+    if (runtime::parent_path(p) == "/user")
+      names.push_back(last_segment(p));
+  auto near = config::nearest(user, names);
+  return failed("no user '" + user + "' on node " + node_.context().node_name() +
+                (near ? "; did you mean '" + *near + "'?" : "") +
+                " (users: " + config::join(names) + ")");
+}
+
 console_reply console_service::nodes(const std::string& token, const std::string& who) {
   auto& reg = node_.context().registry();
   auto now = runtime::unix_now_ms();
@@ -548,15 +541,7 @@ console_reply console_service::nodes(const std::string& token, const std::string
                   std::to_string(reg.size()) + " actors, up " + span(now - started_ms_)});
   // Nodes this one reaches: the exchange nodes its remote venues live on.
   for (auto& p : peers(token, who)) {
-    std::vector<std::string> venues;
-    for (auto& a : reg.query("/"))
-      if (a.kind == "venue_connector") {
-        auto s = state_of(a);
-        if (s.contains("venues") && s["venues"].is_object())
-          for (auto& [venue, ep] : s["venues"].items())
-            if (ep == p.endpoint)
-              venues.push_back(venue);
-      }
+    auto& venues = p.venues;
     auto name = p.name.empty() ? std::string{"?"} : p.name;
     list.push_back({{"name", name},
                     {"self", false},
@@ -879,15 +864,8 @@ console_reply console_service::agent(const std::string& who, const console_args&
     auto u = std::find_if(opts_.farm.users.begin(), opts_.farm.users.end(),
                           [&](const config::user_spec& x) { return x.name == user; });
     auto sup_entry = reg.find("/user/" + user);
-    if (u == opts_.farm.users.end() || !sup_entry) {
-      std::vector<std::string> names;
-      for (auto& x : opts_.farm.users)
-        names.push_back(x.name);
-      auto near = config::nearest(user, names);
-      return failed("no user '" + user + "' on node " + node_.context().node_name() +
-                    (near ? "; did you mean '" + *near + "'?" : "") +
-                    " (users: " + config::join(names) + ")");
-    }
+    if (u == opts_.farm.users.end() || !sup_entry)
+      return no_user(user);
     config::agent_spec spec;
     spec.kind = "trading_agent";
     spec.params["strategy"] = strategy;
@@ -944,9 +922,7 @@ console_reply console_service::agent(const std::string& who, const console_args&
               json{{"path", path}, {"params", final_spec.params}});
   }
   if (sub != "stop" && sub != "halt" && sub != "resume") {
-    auto near = config::nearest(sub, cmd->subcommands);
-    return usage(*cmd, "agent: unknown subcommand '" + sub + "'" +
-                           (near ? "; did you mean '" + *near + "'?" : ""));
+    return unknown_subcommand(*cmd, sub);
   }
   if (a.positional.size() != 2)
     return usage(*cmd, "agent " + sub + " needs one PATH");
@@ -993,16 +969,8 @@ console_reply console_service::kill_switch(const std::string& who, bool halt,
       a.value("--reason").value_or(std::string{halt ? "halted" : "resumed"} + " from the console");
   change.by = who;
   auto& reg = node_.context().registry();
-  if (user && !reg.find("/user/" + *user)) {
-    std::vector<std::string> names;
-    for (auto& p : reg.paths("/user"))
-      if (runtime::parent_path(p) == "/user")
-        names.push_back(last_segment(p));
-    auto near = config::nearest(*user, names);
-    return failed("no user '" + *user + "' on node " + node_.context().node_name() +
-                  (near ? "; did you mean '" + *near + "'?" : "") +
-                  " (users: " + config::join(names) + ")");
-  }
+  if (user && !reg.find("/user/" + *user))
+    return no_user(*user);
   auto e = reg.find(actors::risk_control_path);
   auto risk = caf::actor_cast<actors::risk_control_actor>(e ? e->handle() : caf::actor{});
   if (!risk)
@@ -1088,9 +1056,7 @@ console_reply console_service::vault(const std::string& who, const console_args&
     change.mode = "emergency";
     change.on = a.positional[1] == "on";
   } else {
-    auto near = config::nearest(sub, cmd->subcommands);
-    return usage(*cmd, "vault: unknown subcommand '" + sub + "'" +
-                           (near ? "; did you mean '" + *near + "'?" : ""));
+    return unknown_subcommand(*cmd, sub);
   }
   if (!gw)
     return failed("the vault gateway is not running on node " + node_.context().node_name());
@@ -1116,50 +1082,36 @@ console_reply console_service::exchanges(const std::string& who, const console_a
   if (sub != "status" && sub != "test" && sub != "recover") {
     // `exchanges SESSION` is `exchanges status SESSION`.
     if (a.positional.size() != 1)
-      return usage(*cmd, "exchanges: unknown subcommand '" + sub + "'");
+      return unknown_subcommand(*cmd, sub);
     only = sub;
     sub = "status";
   } else if (a.positional.size() > 2) {
     return usage(*cmd, "exchanges " + sub + " takes one SESSION at most");
   }
-  auto& reg = node_.context().registry();
   auto timeout = std::min(opts_.actor_timeout, milliseconds{session_timeout_ms});
   json list = json::array();
   std::vector<std::vector<std::string>> rows;
-  std::vector<std::string> known;
   bool all_ok = true;
-  std::vector<runtime::actor_info> chosen;
-  std::vector<actors::exchange_session_actor> handles;
-  for (auto& info : reg.query("/exchanges")) {
-    if (info.kind != "exchange_session")
-      continue;
-    known.push_back(info.path);
-    if (!only.empty() && info.path != normalize(only) && last_segment(info.path) != only)
-      continue;
-    auto e = reg.find(info.path);
-    handles.push_back(
-        caf::actor_cast<actors::exchange_session_actor>(e ? e->handle() : caf::actor{}));
-    chosen.push_back(std::move(info));
-  }
+  auto chosen = find_sessions(node_.context(), [&](const runtime::actor_info& x) {
+    return only.empty() || x.path == normalize(only) || last_segment(x.path) == only;
+  });
   if (sub != "status" && !chosen.empty()) {
     std::string names;
     for (auto& c : chosen)
-      names += (names.empty() ? "" : ", ") + c.path;
+      names += (names.empty() ? "" : ", ") + c.info.path;
     audit(who, "console.exchanges." + sub, names);
   }
-  auto answers = sub == "test" ? ask_all<actors::exchange_status>(node_.system(), handles, timeout,
-                                                                  actors::session_test_atom_v)
-                 : sub == "recover"
-                     ? ask_all<actors::exchange_status>(node_.system(), handles, timeout,
-                                                        actors::session_recover_atom_v)
-                     : ask_all<actors::exchange_status>(node_.system(), handles, timeout,
-                                                        actors::session_status_atom_v);
+  auto answers = ask_sessions(node_.system(), chosen,
+                              sub == "test"      ? session_request::test
+                              : sub == "recover" ? session_request::recover
+                                                 : session_request::status,
+                              timeout);
   for (std::size_t i = 0; i < chosen.size(); ++i) {
-    auto& info = chosen[i];
+    auto& info = chosen[i].info;
     json row{{"path", info.path}, {"alive", info.alive}, {"restarts", info.restarts}};
     std::optional<actors::exchange_status> st;
     std::string error;
-    if (!handles[i])
+    if (!chosen[i].handle)
       error = "not running";
     else if (answers[i])
       st = std::move(*answers[i]);
@@ -1184,6 +1136,9 @@ console_reply console_service::exchanges(const std::string& who, const console_a
       rows.push_back({info.path, "-", "error", "-", "-", "-", error});
   }
   if (!only.empty() && list.empty()) {
+    std::vector<std::string> known;
+    for (auto& x : find_sessions(node_.context(), [](const runtime::actor_info&) { return true; }))
+      known.push_back(x.info.path);
     auto near = config::nearest(normalize(only), known);
     return failed(
         "no exchange session " + only +
@@ -1337,9 +1292,7 @@ console_reply console_service::policy(const std::string& who, const console_args
     return ok(text, json{{"policies", list}});
   }
   if (sub != "reload") {
-    auto near = config::nearest(sub, cmd->subcommands);
-    return usage(*cmd, "policy: unknown subcommand '" + sub + "'" +
-                           (near ? "; did you mean '" + *near + "'?" : ""));
+    return unknown_subcommand(*cmd, sub);
   }
   if (a.positional.size() > 1)
     return usage(*cmd, "policy reload takes no argument");
@@ -1375,8 +1328,8 @@ console_reply console_service::policy(const std::string& who, const console_args
     paths.push_back(x.path);
     sups.push_back(caf::actor_cast<runtime::supervisor_actor>(e ? e->handle() : caf::actor{}));
   }
-  auto answers =
-      ask_all<bool>(node_.system(), sups, opts_.actor_timeout, runtime::reload_policy_atom_v);
+  auto answers = runtime::ask_all<bool>(node_.system(), sups, opts_.actor_timeout,
+                                        runtime::reload_policy_atom_v);
   for (std::size_t i = 0; i < paths.size(); ++i) {
     if (!answers[i])
       unreachable.push_back(paths[i]);

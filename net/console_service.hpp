@@ -90,6 +90,10 @@ private:
                                                       const std::string& why_not_root,
                                                       console_reply& fail) const;
 
+  /// "no user 'x' on node n; did you mean 'y'? (users: ...)", from the
+  /// users whose supervisors run.
+  console_reply no_user(const std::string& user) const;
+
   /// Writes an audit record and waits (bounded) until it is durable.
   void audit(const std::string& who, const std::string& action, const std::string& detail);
 
@@ -97,6 +101,8 @@ private:
   struct peer {
     /// Where its venue directory listens ("host:port").
     std::string endpoint;
+    /// This farm's venues that live there.
+    std::vector<std::string> venues;
     /// Its node name, if its console answered.
     std::string name;
     caf::actor inspector;

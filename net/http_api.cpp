@@ -12,6 +12,7 @@
 #include "net/dashboard_page.hpp"
 #include "net/json_views.hpp"
 #include "net/logger.hpp"
+#include "net/session_query.hpp"
 #include "persistence/store_actor.hpp"
 #include "runtime/ask.hpp"
 #include "runtime/clock.hpp"
@@ -305,26 +306,17 @@ http_response http_api::admin_status() {
 
 http_response http_api::exchanges_status() {
   json sessions = json::array();
-  auto& reg = node_.context().registry();
-  for (auto& info : reg.query("/exchanges")) {
-    if (info.kind != "exchange_session")
-      continue;
+  auto found = find_sessions(node_.context(), [](const runtime::actor_info&) { return true; });
+  auto answers = ask_sessions(node_.system(), found, session_request::status,
+                              std::min(opts_.actor_timeout, session_timeout));
+  for (std::size_t i = 0; i < found.size(); ++i) {
+    auto& info = found[i].info;
     json row{{"path", info.path}, {"alive", info.alive}, {"restarts", info.restarts}};
-    auto e = reg.find(info.path);
-    auto h = caf::actor_cast<actors::exchange_session_actor>(e ? e->handle() : caf::actor{});
-    if (!h) {
-      row["status"] = state_of(info);
-      row["error"] = "not running";
+    if (answers[i]) {
+      row["status"] = to_json(*answers[i]);
     } else {
-      auto s = runtime::ask<actors::exchange_status>(node_.system(), h,
-                                                     std::min(opts_.actor_timeout, session_timeout),
-                                                     actors::session_status_atom_v);
-      if (s) {
-        row["status"] = to_json(*s);
-      } else {
-        row["status"] = state_of(info);
-        row["error"] = runtime::to_text(s.error());
-      }
+      row["status"] = state_of(info);
+      row["error"] = !found[i].handle ? "not running" : runtime::to_text(answers[i].error());
     }
     sessions.push_back(std::move(row));
   }
@@ -341,29 +333,21 @@ http_response http_api::exchanges_test(const http_request& req) {
     return bad;
   json results = json::array();
   bool all_ok = true;
-  auto& reg = node_.context().registry();
-  for (auto& info : reg.query("/exchanges")) {
-    if (info.kind != "exchange_session" || (!only->empty() && info.path != *only))
-      continue;
-    json row{{"path", info.path}};
-    auto e = reg.find(info.path);
-    auto h = caf::actor_cast<actors::exchange_session_actor>(e ? e->handle() : caf::actor{});
-    if (!h) {
-      row["ok"] = false;
-      row["error"] = "not running";
-      all_ok = false;
+  auto found = find_sessions(node_.context(), [&](const runtime::actor_info& x) {
+    return only->empty() || x.path == *only;
+  });
+  auto answers = ask_sessions(node_.system(), found, session_request::test,
+                              std::min(opts_.actor_timeout, session_timeout));
+  for (std::size_t i = 0; i < found.size(); ++i) {
+    auto& st = answers[i];
+    json row{{"path", found[i].info.path}};
+    row["ok"] = st && st->connected;
+    all_ok = all_ok && st && st->connected;
+    if (st) {
+      row["round_trip_us"] = st->last_test_us;
+      row["status"] = to_json(*st);
     } else {
-      auto s = runtime::ask<actors::exchange_status>(node_.system(), h,
-                                                     std::min(opts_.actor_timeout, session_timeout),
-                                                     actors::session_test_atom_v);
-      row["ok"] = s && s->connected;
-      all_ok = all_ok && s && s->connected;
-      if (s) {
-        row["round_trip_us"] = s->last_test_us;
-        row["status"] = to_json(*s);
-      } else {
-        row["error"] = runtime::to_text(s.error());
-      }
+      row["error"] = !found[i].handle ? "not running" : runtime::to_text(st.error());
     }
     results.push_back(std::move(row));
   }

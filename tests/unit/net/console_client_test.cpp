@@ -235,8 +235,9 @@ public:
       // Drain the terminal so that the child never blocks on output.
       char buf[4096];
       pollfd p{fd_, POLLIN, 0};
-      if (poll(&p, 1, 20) > 0 && read(fd_, buf, sizeof(buf)) > 0)
-        out_.append(buf);
+      if (poll(&p, 1, 20) > 0)
+        if (auto n = read(fd_, buf, sizeof(buf)); n > 0)
+          out_.append(buf, static_cast<std::size_t>(n));
       int status = 0;
       if (waitpid(pid_, &status, WNOHANG) == pid_) {
         reaped_ = true;

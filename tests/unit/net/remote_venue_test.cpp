@@ -23,6 +23,7 @@
 #include "runtime/error_text.hpp"
 #include "runtime/node.hpp"
 #include "tests/unit/ask.hpp"
+#include "tests/unit/net/test_node.hpp"
 #include "tests/unit/persistence/temp_dir.hpp"
 #include "tests/unit/wait.hpp"
 
@@ -87,19 +88,7 @@ protected:
   }
 
   std::unique_ptr<runtime::node> start(const std::string& text, const std::string& db) {
-    auto farm = config::load_farm_text(text, db + ".toml");
-    EXPECT_TRUE(farm.ok()) << (farm.diagnostics.empty() ? "" : to_string(farm.diagnostics[0]));
-    if (!farm.ok())
-      return nullptr;
-    farm.value->store.path = db;
-    farm.value->store.synchronous = "off";
-    persistence::open_options open;
-    open.synchronous = "off";
-    auto preload = persistence::prepare_database(db, open);
-    EXPECT_TRUE(preload) << runtime::to_text(preload.error());
-    auto n = runtime::node::start(net::sqlite_node_options(*farm.value, std::move(*preload)));
-    EXPECT_TRUE(n) << runtime::to_text(n.error());
-    return n ? std::move(*n) : nullptr;
+    return start_test_node(text, db);
   }
 
   void TearDown() override {

@@ -1,0 +1,40 @@
+// The node's exchange sessions as the HTTP API and the console ask them:
+// which sessions, and their answers to status, test or recover, all asked
+// at once against one deadline.
+//
+// Thread-safe: reads the registry (synchronized) and asks with a scoped
+// actor of its own.
+#pragma once
+
+#include <chrono>
+#include <functional>
+#include <vector>
+
+#include <caf/expected.hpp>
+
+#include "actors/exchange/exchange_interfaces.hpp"
+#include "runtime/actor_info.hpp"
+#include "runtime/node_context.hpp"
+
+namespace tfarm::net {
+
+struct session_ref {
+  runtime::actor_info info;
+  /// Invalid while the session is not running.
+  actors::exchange_session_actor handle;
+};
+
+/// What a query asks every session.
+enum class session_request { status, test, recover };
+
+/// The sessions under /exchanges whose entry `pick` accepts, in start order.
+std::vector<session_ref> find_sessions(runtime::node_context& node,
+                                       const std::function<bool(const runtime::actor_info&)>& pick);
+
+/// Asks every session at once; answers in the order of `sessions` (one not
+/// running answers request_receiver_down).
+std::vector<caf::expected<actors::exchange_status>>
+ask_sessions(caf::actor_system& sys, const std::vector<session_ref>& sessions, session_request what,
+             std::chrono::milliseconds timeout);
+
+} // namespace tfarm::net
