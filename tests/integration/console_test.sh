@@ -14,24 +14,8 @@ sed "s|\.\./policies/default.toml|$tmp/policies.toml|" "$root/examples/single_no
   >"$tmp/farm.toml"
 cp "$root/examples/policies/default.toml" "$tmp/policies.toml"
 
-started=no
-for attempt in 1 2 3 4 5; do
-  port=$((20000 + RANDOM % 40000))
-  "$tfarm" run -c "$tmp/farm.toml" --db "$tmp/farm.db" --console-port "$port" --for 120s \
-    >"$tmp/run.out" 2>"$tmp/run.err" &
-  pid=$!
-  deadline=$((SECONDS + 30))
-  until grep -qE "Console on|error" "$tmp/run.out" "$tmp/run.err" 2>/dev/null; do
-    ((SECONDS < deadline)) || { cat "$tmp/run.err"; fail "the node did not report its console"; }
-    sleep 0.1
-  done
-  if grep -q "Console on 127.0.0.1:$port" "$tmp/run.out"; then
-    started=yes
-    break
-  fi
-  wait $pid || true
-done
-[[ $started == yes ]] || { cat "$tmp/run.err"; fail "no free port found"; }
+start_on_free_port --console-port "Console on " \
+  "$tfarm" run -c "$tmp/farm.toml" --db "$tmp/farm.db" --for 120s
 console=("$tfarm" console --connect "127.0.0.1:$port" --retries 2)
 
 # Reading the farm.

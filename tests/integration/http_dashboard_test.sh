@@ -11,24 +11,9 @@ done
 
 # A free port: try a few random ones (the node refuses a port in use).
 cd "$tmp"
-started=no
-for attempt in 1 2 3 4 5; do
-  port=$((20000 + RANDOM % 40000))
-  TFARM_ADMIN_TOKEN=$token "$tfarm" run -c "$root/examples/single_node/farm.toml" \
-    --db "$tmp/farm.db" --http-port "$port" --for 120s >"$tmp/run.out" 2>"$tmp/run.err" &
-  pid=$!
-  deadline=$((SECONDS + 30))
-  until grep -qE "HTTP API on|error" "$tmp/run.out" "$tmp/run.err" 2>/dev/null; do
-    ((SECONDS < deadline)) || { cat "$tmp/run.err"; fail "the node did not report its HTTP API"; }
-    sleep 0.1
-  done
-  if grep -q "HTTP API on http://127.0.0.1:$port" "$tmp/run.out"; then
-    started=yes
-    break
-  fi
-  wait $pid || true
-done
-[[ $started == yes ]] || { cat "$tmp/run.err"; fail "no free port found"; }
+start_on_free_port --http-port "HTTP API on http://" \
+  env TFARM_ADMIN_TOKEN=$token "$tfarm" run -c "$root/examples/single_node/farm.toml" \
+  --db "$tmp/farm.db" --for 120s
 base=http://127.0.0.1:$port
 
 # Public health: "degraded" while agents start, then "ok".

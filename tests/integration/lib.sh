@@ -36,3 +36,26 @@ wait_for_line() {
     sleep 0.05
   done
 }
+
+# start_on_free_port OPTION ANNOUNCE CMD...: starts `CMD... OPTION PORT` in
+# the background with a random port, output to $tmp/run.out and run.err, and
+# waits for "ANNOUNCE127.0.0.1:PORT" in its output; tries another port when the
+# node cannot bind it. Sets $port and $pid.
+start_on_free_port() {
+  local option=$1 announce=$2 attempt deadline
+  shift 2
+  for attempt in 1 2 3 4 5; do
+    port=$((20000 + RANDOM % 40000))
+    "$@" "$option" "$port" >"$tmp/run.out" 2>"$tmp/run.err" &
+    pid=$!
+    deadline=$((SECONDS + 30))
+    until grep -qE "$announce|error" "$tmp/run.out" "$tmp/run.err" 2>/dev/null; do
+      ((SECONDS < deadline)) || { cat "$tmp/run.err"; fail "the node did not print '$announce'"; }
+      sleep 0.1
+    done
+    grep -q "${announce}127.0.0.1:$port" "$tmp/run.out" && return 0
+    wait $pid || true
+  done
+  cat "$tmp/run.err"
+  fail "no free port found"
+}
