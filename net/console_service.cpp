@@ -36,9 +36,6 @@ namespace {
 using json = nlohmann::json;
 using std::chrono::milliseconds;
 
-/// Time one exchange session has to answer (sessions are asked in turn).
-constexpr int64_t session_timeout_ms = 2'000;
-
 /// Time a peer node's venue connector and console have to answer the
 /// lookups of `nodes` and `--node`.
 constexpr int64_t peer_timeout_ms = 1'000;
@@ -1088,7 +1085,7 @@ console_reply console_service::exchanges(const std::string& who, const console_a
   } else if (a.positional.size() > 2) {
     return usage(*cmd, "exchanges " + sub + " takes one SESSION at most");
   }
-  auto timeout = std::min(opts_.actor_timeout, milliseconds{session_timeout_ms});
+  auto timeout = std::min(opts_.actor_timeout, milliseconds{session_query_timeout_ms});
   json list = json::array();
   std::vector<std::vector<std::string>> rows;
   bool all_ok = true;

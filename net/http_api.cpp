@@ -24,8 +24,6 @@ namespace {
 
 using json = nlohmann::json;
 
-constexpr std::chrono::milliseconds session_timeout{http_session_timeout_ms};
-
 int64_t monotonic_ms() {
   return runtime::steady_now_ns() / 1'000'000;
 }
@@ -307,8 +305,9 @@ http_response http_api::admin_status() {
 http_response http_api::exchanges_status() {
   json sessions = json::array();
   auto found = find_sessions(node_.context(), [](const runtime::actor_info&) { return true; });
-  auto answers = ask_sessions(node_.system(), found, session_request::status,
-                              std::min(opts_.actor_timeout, session_timeout));
+  auto answers = ask_sessions(
+      node_.system(), found, session_request::status,
+      std::min(opts_.actor_timeout, std::chrono::milliseconds{session_query_timeout_ms}));
   for (std::size_t i = 0; i < found.size(); ++i) {
     auto& info = found[i].info;
     json row{{"path", info.path}, {"alive", info.alive}, {"restarts", info.restarts}};
@@ -336,8 +335,9 @@ http_response http_api::exchanges_test(const http_request& req) {
   auto found = find_sessions(node_.context(), [&](const runtime::actor_info& x) {
     return only->empty() || x.path == *only;
   });
-  auto answers = ask_sessions(node_.system(), found, session_request::test,
-                              std::min(opts_.actor_timeout, session_timeout));
+  auto answers = ask_sessions(
+      node_.system(), found, session_request::test,
+      std::min(opts_.actor_timeout, std::chrono::milliseconds{session_query_timeout_ms}));
   for (std::size_t i = 0; i < found.size(); ++i) {
     auto& st = answers[i];
     json row{{"path", found[i].info.path}};

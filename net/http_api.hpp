@@ -29,10 +29,6 @@ namespace tfarm::net {
 /// How long a computed /api/health answer is served again.
 constexpr int64_t health_cache_ms = 100;
 
-/// Time one exchange session has to answer a status or test request (they
-/// are asked one after the other).
-constexpr int64_t http_session_timeout_ms = 2'000;
-
 struct http_api_options {
   /// Empty: admin endpoints answer 403 (and say why).
   std::string admin_token;

@@ -18,6 +18,10 @@
 
 namespace tfarm::net {
 
+/// Time the sessions have to answer a query (all are asked at once), for
+/// the HTTP API and the console alike.
+constexpr int64_t session_query_timeout_ms = 2'000;
+
 struct session_ref {
   runtime::actor_info info;
   /// Invalid while the session is not running.
