@@ -83,12 +83,15 @@ void extend_exchanges(const config::exchange_settings& ex, runtime::child_spec& 
 } // namespace
 
 // Reservations must cover the fees of whichever venue fills: the larger
-// taker fee of the agent's venue and its backup, unless the agent says.
+// fee of the agent's venue and its backup, unless the agent says. A remote
+// venue's fees are configured on its exchange node, not here: unknown, so
+// the agent keeps its own allowance (agent_fee_bps_default), and the vault
+// takes what a fill's fee needs beyond it from the account's available funds.
 void extend_agents(const config::farm_config& farm, runtime::child_spec& users) {
   auto fee_of = [&](const std::string& name) -> int64_t {
     for (auto& v : farm.exchange.venues)
       if (v.name == name)
-        return std::max(v.taker_fee_bps, v.maker_fee_bps);
+        return v.kind == "remote" ? -1 : std::max(v.taker_fee_bps, v.maker_fee_bps);
     return -1;
   };
   for (auto& user : users.children) {
@@ -101,7 +104,7 @@ void extend_agents(const config::farm_config& farm, runtime::child_spec& users) 
       auto fee = fee_of(venue);
       for (auto& v : farm.exchange.venues)
         if (v.name == venue && !v.backup.empty())
-          fee = std::max(fee, fee_of(v.backup));
+          fee = fee < 0 ? fee : fee_of(v.backup) < 0 ? -1 : std::max(fee, fee_of(v.backup));
       if (fee >= 0)
         agent.params["fee_bps"] = std::to_string(fee);
     }

@@ -67,6 +67,7 @@ CAF_ADD_ATOM(tfarm_actors, tfarm::actors, session_recover_atom, "xrecover")
 CAF_ADD_ATOM(tfarm_actors, tfarm::actors, session_timer_atom, "xtimer")
 CAF_ADD_ATOM(tfarm_actors, tfarm::actors, lookup_venue_atom, "lookupvn")
 CAF_ADD_ATOM(tfarm_actors, tfarm::actors, venue_window_atom, "vwindow")
+CAF_ADD_ATOM(tfarm_actors, tfarm::actors, venue_epoch_atom, "vepoch")
 
 CAF_ADD_ATOM(tfarm_actors, tfarm::actors, risk_subscribe_atom, "risksub")
 CAF_ADD_ATOM(tfarm_actors, tfarm::actors, risk_states_atom, "riskstate")

@@ -223,6 +223,10 @@ constexpr std::size_t config_file_bytes_max = 4 * 1024 * 1024;
 /// Problems reported per file before the checker stops listing them.
 constexpr std::size_t diagnostics_per_file_max = 200;
 
+/// Incidents a node keeps while no monitor watches (at start-up, while it
+/// restarts); the oldest go first beyond this.
+constexpr std::size_t incidents_pending_max = 256;
+
 /// Length of an actor path and of one path segment.
 constexpr std::size_t actor_path_chars_max = 512;
 constexpr std::size_t path_segment_chars_max = 64;
@@ -242,7 +246,7 @@ constexpr std::size_t vault_assets_max = 256;
 constexpr std::size_t asset_chars_max = 16;
 
 /// Characters of an idempotency key or reservation id at most.
-constexpr std::size_t vault_key_chars_max = 128;
+constexpr std::size_t vault_key_chars_max = 256;
 
 /// Vault accounts a farm file may list.
 constexpr std::size_t vault_config_accounts_max = 100'000;
@@ -287,6 +291,14 @@ constexpr std::size_t exchange_symbols_max = 256;
 
 /// Characters of a client order id at most.
 constexpr std::size_t client_order_id_chars_max = 64;
+
+/// A simulated venue whose new epoch could not be made durable tries again
+/// after this long (it answers nothing meanwhile).
+constexpr int64_t venue_epoch_retry_ms = 1'000;
+
+/// Characters of a venue's fill (trade) id at most: a longer one from a
+/// venue is refused as malformed.
+constexpr std::size_t fill_id_chars_max = 64;
 
 /// Links between nodes: heartbeats (off by default in CAF 0.17) and the
 /// silence after which a node counts as lost (its actors go down).

@@ -38,6 +38,8 @@ std::string to_string(store_errc x) {
     return "account_conflict";
   case store_errc::amount_overflow:
     return "amount_overflow";
+  case store_errc::fill_conflict:
+    return "fill_conflict";
   }
   return "unknown";
 }

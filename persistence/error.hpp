@@ -45,6 +45,9 @@ enum class store_errc : uint8_t {
   account_conflict,
   /// A balance would pass 64 bits.
   amount_overflow,
+  /// A fill recorded before with different content, or one its order
+  /// cannot have (beyond its quantity or its limit price).
+  fill_conflict,
 };
 
 std::string to_string(store_errc x);

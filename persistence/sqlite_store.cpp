@@ -100,8 +100,8 @@ sqlite_store::behavior_type sqlite_store::make_behavior() {
         submit_read(store_job{load_agent_book_op{std::move(q)}}, answer_with(rp));
         return rp;
       },
-      [this](update_order_atom, order_update& x) -> caf::result<bool> {
-        auto rp = make_response_promise<bool>();
+      [this](update_order_atom, order_update& x) -> caf::result<order_update_result> {
+        auto rp = make_response_promise<order_update_result>();
         add_write(store_job{std::move(x)}, answer_with(rp));
         return rp;
       },

@@ -26,13 +26,15 @@ using store_actor = runtime::checkpoint_store_actor::extend<
     caf::replies_to<record_order_atom, order_record>::with<bool>,
     // A recorded order by client order id (unknown_order if none).
     caf::replies_to<load_order_atom, std::string>::with<order_record>,
-    // Sets a recorded order's status; an error if it was never recorded.
-    caf::replies_to<update_order_atom, order_update>::with<bool>,
+    // Records an order's new fills, then its status (atomically); refused
+    // fills are named in the result; an error if it was never recorded.
+    caf::replies_to<update_order_atom, order_update>::with<order_update_result>,
     // An agent's fills, orders not final and open reservations (restart).
     caf::replies_to<load_agent_book_atom, agent_book_query>::with<agent_book>,
     // The active credential (sealed) of a venue and account.
     caf::replies_to<load_credential_atom, std::string, std::string>::with<credential_record>,
-    // Records a fill of a recorded order; true if new, false if known.
+    // Records a fill of a recorded order; true if new, false if the same
+    // fill was known (fill_conflict if it was known with other content).
     caf::replies_to<record_fill_atom, fill_record>::with<bool>,
     // Appends an audit record; replies with its id.
     caf::replies_to<append_audit_atom, audit_record>::with<uint64_t>,

@@ -201,13 +201,24 @@ caf::error store_core::validate(const order_record& x) {
 }
 
 caf::error store_core::validate(const fill_record& x) {
-  if (x.venue_fill_id.empty())
-    return invalid("fill without a venue fill id");
+  if (x.venue_fill_id.empty() || x.venue_fill_id.size() > config::fill_id_chars_max)
+    return invalid("fill id '" + x.venue_fill_id.substr(0, config::fill_id_chars_max) +
+                   "' must be 1 to " + std::to_string(config::fill_id_chars_max) + " characters");
+  if (x.venue.empty())
+    return invalid("fill " + x.venue_fill_id + " names no venue");
   if (x.client_order_id.empty())
     return invalid("fill " + x.venue_fill_id + " names no order");
   if (x.qty <= 0)
     return invalid("fill " + x.venue_fill_id + ": quantity " + std::to_string(x.qty) +
                    " is not positive");
+  if (x.price <= 0)
+    return invalid("fill " + x.venue_fill_id + ": price " + std::to_string(x.price) +
+                   " is not positive");
+  if (x.fee < 0)
+    return invalid("fill " + x.venue_fill_id + ": fee " + std::to_string(x.fee) + " is negative");
+  int64_t value = 0;
+  if (__builtin_mul_overflow(x.price, x.qty, &value))
+    return invalid("fill " + x.venue_fill_id + ": price x quantity exceeds 2^63 - 1");
   return {};
 }
 
@@ -357,25 +368,70 @@ caf::expected<bool> store_core::record_order(const order_record& x) {
   return s.exec() == 1;
 }
 
-caf::expected<bool> store_core::update_order(const order_update& x) {
-  if (x.client_order_id.empty() || x.status.empty())
-    return invalid("an order update needs a client order id and a status");
-  auto& s = stmt(update_order_, "UPDATE orders SET status = ?, updated_at = ?, "
-                                "venue = COALESCE(NULLIF(?, ''), venue) WHERE client_order_id = ?");
+caf::expected<order_update_result> store_core::update_order(const order_update& x) {
+  if (x.client_order_id.empty())
+    return invalid("an order update needs a client order id");
+  order_update_result result;
+  for (auto f : x.fills) {
+    if (f.client_order_id.empty())
+      f.client_order_id = x.client_order_id;
+    if (f.client_order_id != x.client_order_id) {
+      result.refused.push_back("fill " + f.venue + "/" + f.venue_fill_id + " names order " +
+                               f.client_order_id + " in an update of " + x.client_order_id);
+      continue;
+    }
+    auto written = record_fill(f);
+    if (written) {
+      ++(*written ? result.fills_new : result.fills_replayed);
+    } else if (written.error() == store_errc::unknown_order) {
+      return std::move(written.error());
+    } else {
+      result.refused.push_back(runtime::message_of(written.error()));
+    }
+  }
+  if (x.status.empty() && x.venue.empty() && x.filled < 0 && x.reason.empty()) {
+    if (x.fills.empty())
+      return invalid("order update of " + x.client_order_id + " changes nothing");
+    return result;
+  }
+  if (x.filled >= 0) {
+    // The venue's word is written as it came; a difference from the fills
+    // on record is an incident now and a finding of `tfarm db check` later.
+    auto& q = stmt(fills_sum_, "SELECT COALESCE(SUM(qty), 0) FROM fills WHERE client_order_id = ?");
+    statement_reset guard{q};
+    q.bind(1, x.client_order_id);
+    auto sum = q.executeStep() ? q.getColumn(0).getInt64() : 0;
+    if (sum != x.filled)
+      result.refused.push_back("order " + x.client_order_id + ": the venue reports " +
+                               std::to_string(x.filled) + " filled, its recorded fills sum to " +
+                               std::to_string(sum));
+  }
+  // A final status stands: a late or reordered report never reopens it.
+  auto& s = stmt(update_order_,
+                 "UPDATE orders SET "
+                 "status = CASE WHEN ?1 = '' OR status IN ('filled', 'cancelled', 'rejected') "
+                 "  THEN status ELSE ?1 END, "
+                 "venue = COALESCE(NULLIF(?2, ''), venue), "
+                 "filled = CASE WHEN ?3 >= 0 THEN ?3 ELSE filled END, "
+                 "reason = CASE WHEN ?4 = '' THEN reason ELSE ?4 END, "
+                 "updated_at = ?5 WHERE client_order_id = ?6");
   statement_reset guard{s};
   s.bind(1, x.status);
-  s.bind(2, x.updated_at_ms != 0 ? x.updated_at_ms : runtime::unix_now_ms());
-  s.bind(3, x.venue);
-  s.bind(4, x.client_order_id);
+  s.bind(2, x.venue);
+  s.bind(3, x.filled);
+  s.bind(4, x.reason);
+  s.bind(5, x.updated_at_ms != 0 ? x.updated_at_ms : runtime::unix_now_ms());
+  s.bind(6, x.client_order_id);
   if (s.exec() == 0)
     return caf::error{store_errc::unknown_order,
                       "order " + x.client_order_id + " was never recorded"};
-  return true;
+  return result;
 }
 
 caf::expected<order_record> store_core::load_order(const std::string& client_order_id) {
   auto& q = stmt(load_order_, "SELECT agent, account, venue, symbol, side, type, price, qty, "
-                              "status, created_at FROM orders WHERE client_order_id = ?");
+                              "status, created_at, filled, reason FROM orders "
+                              "WHERE client_order_id = ?");
   statement_reset guard{q};
   q.bind(1, client_order_id);
   if (!q.executeStep())
@@ -393,6 +449,8 @@ caf::expected<order_record> store_core::load_order(const std::string& client_ord
   x.qty = q.getColumn(7).getInt64();
   x.status = q.getColumn(8).getString();
   x.created_at_ms = q.getColumn(9).getInt64();
+  x.filled = q.getColumn(10).getInt64();
+  x.reason = q.getColumn(11).getString();
   return x;
 }
 
@@ -401,7 +459,7 @@ caf::expected<agent_book> store_core::load_agent_book(const agent_book_query& q)
   agent_book result;
   SQLite::Statement fills{
       *db_, "SELECT f.venue_fill_id, f.client_order_id, f.price, f.qty, f.fee, f.ts, o.symbol, "
-            "o.side FROM fills f JOIN orders o ON o.client_order_id = f.client_order_id "
+            "o.side, f.venue FROM fills f JOIN orders o ON o.client_order_id = f.client_order_id "
             "WHERE o.agent = ? ORDER BY f.rowid"};
   fills.bind(1, q.agent);
   while (fills.executeStep()) {
@@ -414,6 +472,7 @@ caf::expected<agent_book> store_core::load_agent_book(const agent_book_query& q)
     x.fill.ts_ms = fills.getColumn(5).getInt64();
     x.symbol = fills.getColumn(6).getString();
     x.side = fills.getColumn(7).getString();
+    x.fill.venue = fills.getColumn(8).getString();
     result.fills.push_back(std::move(x));
   }
   SQLite::Statement orders{
@@ -480,26 +539,72 @@ caf::expected<credential_record> store_core::load_credential(const std::string& 
 caf::expected<bool> store_core::record_fill(const fill_record& x) {
   if (auto err = validate(x))
     return err;
+  auto conflict = [&](const std::string& why) {
+    return caf::error{store_errc::fill_conflict,
+                      "fill " + x.venue + "/" + x.venue_fill_id + " of order " + x.client_order_id +
+                          " (" + std::to_string(x.qty) + " at " + std::to_string(x.price) +
+                          ", fee " + std::to_string(x.fee) + ") " + why};
+  };
+  std::string side;
+  std::string type;
+  int64_t limit = 0;
+  int64_t qty = 0;
   {
-    auto& q = stmt(order_exists_, "SELECT 1 FROM orders WHERE client_order_id = ?");
+    auto& q =
+        stmt(order_of_fill_, "SELECT side, type, price, qty FROM orders WHERE client_order_id = ?");
     statement_reset guard{q};
     q.bind(1, x.client_order_id);
     if (!q.executeStep())
       return caf::error{store_errc::unknown_order, "fill " + x.venue_fill_id + " is for order " +
                                                        x.client_order_id +
                                                        ", which was never recorded"};
+    side = q.getColumn(0).getString();
+    type = q.getColumn(1).getString();
+    limit = q.getColumn(2).getInt64();
+    qty = q.getColumn(3).getInt64();
   }
+  {
+    auto& q = stmt(find_fill_, "SELECT price, qty, fee FROM fills WHERE venue = ? AND "
+                               "client_order_id = ? AND venue_fill_id = ?");
+    statement_reset guard{q};
+    q.bind(1, x.venue);
+    q.bind(2, x.client_order_id);
+    q.bind(3, x.venue_fill_id);
+    if (q.executeStep()) {
+      fill_record known = x;
+      known.price = q.getColumn(0).getInt64();
+      known.qty = q.getColumn(1).getInt64();
+      known.fee = q.getColumn(2).getInt64();
+      if (same_fill(known, x))
+        return false;
+      return conflict("was recorded before as " + std::to_string(known.qty) + " at " +
+                      std::to_string(known.price) + ", fee " + std::to_string(known.fee));
+    }
+  }
+  {
+    auto& q = stmt(fills_sum_, "SELECT COALESCE(SUM(qty), 0) FROM fills WHERE client_order_id = ?");
+    statement_reset guard{q};
+    q.bind(1, x.client_order_id);
+    auto sum = q.executeStep() ? q.getColumn(0).getInt64() : 0;
+    if (sum + x.qty > qty)
+      return conflict("would fill " + std::to_string(sum + x.qty) + " of an order of " +
+                      std::to_string(qty));
+  }
+  if (type == "limit" && (side == "buy" ? x.price > limit : x.price < limit))
+    return conflict("is beyond the order's limit: " + side + " at " + std::to_string(limit));
   auto& s = stmt(insert_fill_, "INSERT INTO fills "
-                               "(venue_fill_id, client_order_id, price, qty, fee, ts) "
-                               "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (venue_fill_id) DO NOTHING");
+                               "(venue, client_order_id, venue_fill_id, price, qty, fee, ts) "
+                               "VALUES (?, ?, ?, ?, ?, ?, ?)");
   statement_reset guard{s};
-  s.bind(1, x.venue_fill_id);
+  s.bind(1, x.venue);
   s.bind(2, x.client_order_id);
-  s.bind(3, x.price);
-  s.bind(4, x.qty);
-  s.bind(5, x.fee);
-  s.bind(6, x.ts_ms != 0 ? x.ts_ms : runtime::unix_now_ms());
-  return s.exec() == 1;
+  s.bind(3, x.venue_fill_id);
+  s.bind(4, x.price);
+  s.bind(5, x.qty);
+  s.bind(6, x.fee);
+  s.bind(7, x.ts_ms != 0 ? x.ts_ms : runtime::unix_now_ms());
+  s.exec();
+  return true;
 }
 
 uint64_t store_core::append_audit(audit_record x) {

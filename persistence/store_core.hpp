@@ -71,15 +71,21 @@ public:
   /// An agent's fills, orders not final yet and open reservations.
   caf::expected<agent_book> load_agent_book(const agent_book_query& q);
 
-  /// Writes an order's status (and venue, if given); true once written, an
-  /// error if the order was never recorded.
-  caf::expected<bool> update_order(const order_update& x);
+  /// Records the update's fills (each as record_fill; refused ones are
+  /// listed in the result, the others written), then the order's status,
+  /// venue, filled quantity and reason where given. A final status is never
+  /// replaced by a working one. unknown_order if the order was never
+  /// recorded.
+  caf::expected<order_update_result> update_order(const order_update& x);
 
   /// The active credential of a venue and account (sealed).
   caf::expected<credential_record> load_credential(const std::string& venue,
                                                    const std::string& account);
 
-  /// True if recorded now, false if the venue fill id was known; an error if
+  /// True if recorded now, false if the same fill (venue, order and venue
+  /// fill id, with the same content) was recorded before. fill_conflict if
+  /// it was recorded with other content, or its order cannot have it (more
+  /// than the order's quantity, a price beyond its limit); unknown_order if
   /// its order was never recorded.
   caf::expected<bool> record_fill(const fill_record& x);
 
@@ -158,10 +164,12 @@ private:
   std::unique_ptr<SQLite::Statement> get_balance_;
   std::unique_ptr<SQLite::Statement> put_balance_;
   std::unique_ptr<SQLite::Statement> insert_order_;
-  std::unique_ptr<SQLite::Statement> order_exists_;
+  std::unique_ptr<SQLite::Statement> order_of_fill_;
+  std::unique_ptr<SQLite::Statement> find_fill_;
   std::unique_ptr<SQLite::Statement> update_order_;
   std::unique_ptr<SQLite::Statement> load_order_;
   std::unique_ptr<SQLite::Statement> insert_fill_;
+  std::unique_ptr<SQLite::Statement> fills_sum_;
   std::unique_ptr<SQLite::Statement> insert_audit_;
   std::unique_ptr<SQLite::Statement> insert_alert_;
   std::unique_ptr<SQLite::Statement> update_alert_;

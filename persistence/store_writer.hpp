@@ -88,7 +88,7 @@ struct store_result {
   std::variant<std::monostate, uint64_t, ledger_receipt, bool, std::vector<runtime::checkpoint>,
                std::vector<audit_record>, account_record, vault_write_result, vault_account_data,
                std::vector<account_record>, ledger_totals, credential_record, order_record,
-               agent_book, std::vector<alert_record>>
+               agent_book, std::vector<alert_record>, order_update_result>
       value;
 };
 

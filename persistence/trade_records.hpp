@@ -1,6 +1,7 @@
 // Orders and fills as the store records them (idempotently: an order by its
-// client order id, a fill by its venue fill id). Messages; prices are integer
-// ticks, quantities integer units, fees integer minor units.
+// client order id, a fill by its venue, order and venue fill id). Messages;
+// prices are integer ticks, quantities integer units, fees integer minor
+// units.
 #pragma once
 
 #include <cstdint>
@@ -25,30 +26,27 @@ struct order_record {
   int64_t qty = 0;
   std::string status;
   int64_t created_at_ms = 0;
+  /// What the venue last reported filled (cumulative; read back only).
+  int64_t filled = 0;
+  /// Why the order became final (read back only).
+  std::string reason;
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, order_record& x) {
   return f(caf::meta::type_name("tfarm.order_record"), x.client_order_id, x.agent, x.account,
-           x.venue, x.symbol, x.side, x.type, x.price, x.qty, x.status, x.created_at_ms);
+           x.venue, x.symbol, x.side, x.type, x.price, x.qty, x.status, x.created_at_ms, x.filled,
+           x.reason);
 }
 
-/// A new status of a recorded order ("open", "filled", "rejected", ...).
-struct order_update {
-  std::string client_order_id;
-  std::string status;
-  /// The venue the order went to (empty: unchanged).
-  std::string venue;
-  int64_t updated_at_ms = 0;
-};
-
-template <class Inspector>
-typename Inspector::result_type inspect(Inspector& f, order_update& x) {
-  return f(caf::meta::type_name("tfarm.order_update"), x.client_order_id, x.status, x.venue,
-           x.updated_at_ms);
-}
+/// "filled", "cancelled" and "rejected": an order in one of these never
+/// changes again.
+bool is_final_status(const std::string& status);
 
 struct fill_record {
+  /// The venue that reported it (the fill's identity is venue, order and
+  /// venue fill id together).
+  std::string venue;
   std::string venue_fill_id;
   std::string client_order_id;
   int64_t price = 0;
@@ -59,8 +57,52 @@ struct fill_record {
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, fill_record& x) {
-  return f(caf::meta::type_name("tfarm.fill_record"), x.venue_fill_id, x.client_order_id, x.price,
-           x.qty, x.fee, x.ts_ms);
+  return f(caf::meta::type_name("tfarm.fill_record"), x.venue, x.venue_fill_id, x.client_order_id,
+           x.price, x.qty, x.fee, x.ts_ms);
+}
+
+/// True if two records of one fill say the same (the timestamp aside).
+bool same_fill(const fill_record& x, const fill_record& y);
+
+/// What a session learned about a recorded order, written atomically: its
+/// new fills first, then its status and what the venue reports filled.
+struct order_update {
+  std::string client_order_id;
+  /// "open", "filled", "rejected", ... (empty: unchanged).
+  std::string status;
+  /// The venue the order went to (empty: unchanged).
+  std::string venue;
+  /// The venue's cumulative filled quantity (negative: unchanged). Given
+  /// only when the fills written with it, and those recorded before, make
+  /// it up: the store keeps `filled` equal to the sum of the order's fills.
+  int64_t filled = -1;
+  /// Why it became final (empty: unchanged).
+  std::string reason;
+  std::vector<fill_record> fills;
+  int64_t updated_at_ms = 0;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, order_update& x) {
+  return f(caf::meta::type_name("tfarm.order_update"), x.client_order_id, x.status, x.venue,
+           x.filled, x.reason, x.fills, x.updated_at_ms);
+}
+
+/// What an order_update wrote. A fill already recorded with the same
+/// content is a replay; one recorded with different content, or one its
+/// order cannot have (more than the order's quantity, a price beyond its
+/// limit), is refused and named in `refused`: an incident, never silence.
+struct order_update_result {
+  uint32_t fills_new = 0;
+  uint32_t fills_replayed = 0;
+  /// One line per refused fill, with the ids and both versions.
+  std::vector<std::string> refused;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, order_update_result& x) {
+  return f(caf::meta::type_name("tfarm.order_update_result"), x.fills_new, x.fills_replayed,
+           x.refused);
 }
 
 /// A fill of one of an agent's orders, with what the position needs.

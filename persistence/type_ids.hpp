@@ -43,6 +43,8 @@ CAF_ADD_TYPE_ID(tfarm_persistence, (tfarm::persistence::agent_book_query))
 CAF_ADD_TYPE_ID(tfarm_persistence, (tfarm::persistence::agent_book))
 CAF_ADD_TYPE_ID(tfarm_persistence, (tfarm::persistence::alert_record))
 CAF_ADD_TYPE_ID(tfarm_persistence, (std::vector<tfarm::persistence::alert_record>))
+CAF_ADD_TYPE_ID(tfarm_persistence, (std::vector<tfarm::persistence::fill_record>))
+CAF_ADD_TYPE_ID(tfarm_persistence, (tfarm::persistence::order_update_result))
 
 CAF_ADD_ATOM(tfarm_persistence, tfarm::persistence, append_ledger_atom, "ledger")
 CAF_ADD_ATOM(tfarm_persistence, tfarm::persistence, record_order_atom, "order")

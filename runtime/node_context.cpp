@@ -4,6 +4,7 @@
 
 #include <spdlog/logger.h>
 
+#include "config/limits.hpp"
 #include "runtime/logger.hpp"
 #include "runtime/memory_checkpoint_store.hpp"
 
@@ -53,7 +54,10 @@ std::vector<checkpoint> node_context::take_preloaded(const std::string& path) {
 }
 
 void node_context::report(const incident& x) const {
-  log().error("{}: {}: {}", x.path, x.action, x.detail);
+  if (x.severity == "critical")
+    log().critical("{}: {}: {}", x.path, x.action, x.detail);
+  else
+    log().error("{}: {}: {}", x.path, x.action, x.detail);
   incident_sink sink;
   incident_sink watcher;
   {
@@ -63,13 +67,26 @@ void node_context::report(const incident& x) const {
   }
   if (sink)
     sink(x);
-  if (watcher)
+  if (watcher) {
     watcher(x);
+    return;
+  }
+  std::lock_guard<std::mutex> guard{mtx_};
+  if (pending_incidents_.size() >= config::incidents_pending_max)
+    pending_incidents_.pop_front();
+  pending_incidents_.push_back(x);
 }
 
 void node_context::set_incident_watcher(incident_sink f) {
-  std::lock_guard<std::mutex> guard{mtx_};
-  incident_watcher_ = std::move(f);
+  std::deque<incident> backlog;
+  {
+    std::lock_guard<std::mutex> guard{mtx_};
+    incident_watcher_ = f;
+    if (f)
+      backlog.swap(pending_incidents_);
+  }
+  for (auto& x : backlog)
+    f(x);
 }
 
 void node_context::set_incident_sink(incident_sink f) {

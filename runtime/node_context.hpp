@@ -7,6 +7,7 @@
 #pragma once
 
 #include <cstdint>
+#include <deque>
 #include <functional>
 #include <map>
 #include <memory>
@@ -36,6 +37,9 @@ struct incident {
   /// Dotted action name, e.g. "checkpoint.corrupt".
   std::string action;
   std::string detail;
+  /// The alert it becomes: "error", or "critical" where money may be
+  /// wrong (a fill that cannot be booked, one reported twice differently).
+  std::string severity = "error";
 };
 
 class node_context {
@@ -86,6 +90,9 @@ public:
 
   /// A second receiver of incidents: the monitor, which raises them as
   /// alerts (the sink writes them to the audit log). Empty to remove.
+  /// Incidents reported while there is none (before the monitor starts,
+  /// while it restarts) are kept, up to incidents_pending_max, and handed to
+  /// the next watcher: no incident goes without an alert.
   void set_incident_watcher(incident_sink f);
 
   /// The node's metrics: every module feeds them, /metrics shows them.
@@ -106,6 +113,8 @@ private:
   std::map<std::string, std::vector<checkpoint>> preloaded_;
   incident_sink incident_sink_;
   incident_sink incident_watcher_;
+  /// Reported while no watcher was set (oldest first).
+  mutable std::deque<incident> pending_incidents_;
   config::policy_set policies_;
   checkpoint_store_actor store_;
   std::shared_ptr<memory_checkpoint_backend> memory_backend_;

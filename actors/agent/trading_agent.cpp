@@ -64,6 +64,16 @@ bool is_vault_refusal(const caf::error& err) {
          static_cast<vault_errc>(err.code()) != vault_errc::unavailable;
 }
 
+// Refusals that pass: a vault-wide mode, or (for a settlement) funds that
+// may yet arrive. The operation is asked again, never given up.
+bool is_passing_refusal(const caf::error& err) {
+  if (err.category() != caf::atom("tfvault"))
+    return false;
+  auto code = static_cast<vault_errc>(err.code());
+  return code == vault_errc::emergency_mode || code == vault_errc::transfers_frozen ||
+         code == vault_errc::insufficient_funds;
+}
+
 // Venues round each fill's fee up: an order filled in many pieces pays up
 // to one minor unit more per piece, so the allowance rounds per unit.
 int64_t fee_allowance(int64_t price, int64_t qty, int64_t bps) {
@@ -614,8 +624,11 @@ void trading_agent::cancel_order(const std::string& coid) {
 
 void trading_agent::on_report(const order_report& rep) {
   auto i = open_.find(rep.client_order_id);
-  if (i == open_.end())
+  if (i == open_.end()) {
+    if (!rep.fills.empty())
+      late_fills(rep);
     return;
+  }
   auto coid = rep.client_order_id;
   {
     auto& o = i->second;
@@ -664,48 +677,119 @@ void trading_agent::apply_fill(const std::string& coid, working_order& o, const 
 
 void trading_agent::settle(pending_settle ps) {
   auto i = open_.find(ps.coid);
-  if (i == open_.end())
-    return;
-  auto& o = i->second;
-  ++o.pending_settles;
-  auto r = vault_op_request(vault_op::settle, "settle:" + ps.fill.fill_id, ps.coid);
+  if (i != open_.end())
+    ++i->second.pending_settles;
+  auto venue = ps.venue.empty() ? settings_.venue : ps.venue;
+  // One key per fill: its venue, its order and the venue's fill id.
+  auto r = vault_op_request(vault_op::settle,
+                            "settle:" + venue + ":" + ps.coid + ":" + ps.fill.fill_id, ps.coid);
   auto value = static_cast<wide_int>(ps.fill.price) * ps.fill.qty;
+  r.fee = ps.fill.fee;
+  r.fee_asset = settings_.quote;
   if (ps.fill.s == side::buy) {
     r.asset = settings_.quote;
-    r.amount = static_cast<int64_t>(value) + ps.fill.fee;
+    r.amount = static_cast<int64_t>(value);
     r.credit_asset = settings_.base;
     r.credit_amount = ps.fill.qty;
   } else {
     r.asset = settings_.base;
     r.amount = ps.fill.qty;
     r.credit_asset = settings_.quote;
-    r.credit_amount = std::max<int64_t>(static_cast<int64_t>(value) - ps.fill.fee, 0);
+    r.credit_amount = static_cast<int64_t>(value);
   }
-  r.venue = ps.venue.empty() ? settings_.venue : ps.venue;
+  r.venue = venue;
   request(vault_, std::chrono::milliseconds{agent_request_timeout_ms}, r)
       .then(
-          [this, coid = ps.coid](vault_reply&) {
-            if (auto k = open_.find(coid); k != open_.end()) {
+          [this, ps](vault_reply& rep) {
+            unpaid_.erase(ps.fill.fill_id);
+            if (ps.late && !rep.replayed) {
+              // New to the vault, so new to the position too.
+              book_.apply(ps.fill.s, ps.fill.price, ps.fill.qty, ps.fill.fee);
+              dirty_ = true;
+            }
+            if (auto k = open_.find(ps.coid); k != open_.end()) {
               --k->second.pending_settles;
-              maybe_release(coid);
+              maybe_release(ps.coid);
             }
           },
           [this, ps](caf::error& err) {
             auto k = open_.find(ps.coid);
-            if (k == open_.end())
-              return;
-            --k->second.pending_settles;
-            if (is_vault_refusal(err)) {
+            if (k != open_.end())
+              --k->second.pending_settles;
+            if (is_passing_refusal(err) && vault_reason(err) == vault_errc::insufficient_funds &&
+                unpaid_.insert(ps.fill.fill_id).second)
+              money_incident("agent.fill_unpaid",
+                             "fill " + ps.fill.fill_id + " of " + ps.coid + " cannot be paid: " +
+                                 runtime::message_of(err) + "; asked again at every beat");
+            if (is_vault_refusal(err) && !is_passing_refusal(err)) {
               // The ledger and the venue disagree: operators must look.
-              log().error("ALERT agent {}: vault refused to settle fill {} of {}: {}", path(),
-                          ps.fill.fill_id, ps.coid, runtime::to_text(err));
-              note_error("settling " + ps.fill.fill_id, err);
+              money_incident("agent.fill_unbooked", "the vault refused to settle fill " +
+                                                        ps.fill.fill_id + " of " + ps.coid + ": " +
+                                                        runtime::to_text(err));
             } else {
               note_error("settling " + ps.fill.fill_id, err);
               settle_retry_.push_back(ps);
             }
             maybe_release(ps.coid);
           });
+}
+
+void trading_agent::late_fills(const order_report& rep) {
+  auto& coid = rep.client_order_id;
+  auto c = closed_.find(coid);
+  for (auto& f : rep.fills) {
+    if (c != closed_.end() && !c->second.fills_seen.insert(f.fill_id).second)
+      continue; // a replay of a fill it has
+    if (c != closed_.end()) {
+      // Known new: the order was closed while it could still fill.
+      book_.apply(f.s, f.price, f.qty, f.fee);
+      dirty_ = true;
+      money_incident("agent.fill_after_close",
+                     "fill " + f.fill_id + " of " + coid + " (" + std::to_string(f.qty) + " at " +
+                         std::to_string(f.price) +
+                         ") arrived after the order was closed; booked from available funds");
+      settle(pending_settle{coid, rep.venue.empty() ? c->second.venue : rep.venue, f, false});
+    } else if (coid.compare(0, prefix_.size(), prefix_) == 0) {
+      // An order of this agent it no longer remembers: the vault's answer
+      // tells whether the fill is new (then the position takes it).
+      settle(pending_settle{coid, rep.venue, f, true});
+    }
+  }
+}
+
+void trading_agent::money_incident(const std::string& action, const std::string& detail) {
+  log().critical("ALERT {} {}: {}", action, path(), detail);
+  if (node())
+    node()->report(runtime::incident{path(), action, detail, "critical"});
+  if (!risk_)
+    return;
+  trading_state_change x;
+  x.level = "agent";
+  x.target = path();
+  x.state = trading_state::reducing;
+  x.reason = action + ": " + detail;
+  x.by = "system";
+  request(caf::actor_cast<risk_control_actor>(risk_),
+          std::chrono::milliseconds{agent_request_timeout_ms}, std::move(x))
+      .then([](risk_states&) {},
+            [this](caf::error& err) { note_error("going REDUCING after an incident", err); });
+}
+
+void trading_agent::close(const std::string& coid) {
+  auto i = open_.find(coid);
+  if (i == open_.end())
+    return;
+  auto& kept = closed_[coid];
+  kept.venue = i->second.venue;
+  kept.s = i->second.s;
+  kept.fills_seen = std::move(i->second.fills_seen);
+  closed_order_.push_back(coid);
+  while (closed_order_.size() > agent_closed_orders_max) {
+    closed_.erase(closed_order_.front());
+    closed_order_.pop_front();
+  }
+  open_.erase(i);
+  dirty_ = true;
 }
 
 void trading_agent::maybe_release(const std::string& coid) {
@@ -722,25 +806,20 @@ void trading_agent::maybe_release(const std::string& coid) {
   release_retry_.erase(coid);
   request(vault_, std::chrono::milliseconds{agent_request_timeout_ms},
           vault_op_request(vault_op::release, "release:" + coid, coid))
-      .then(
-          [this, coid](vault_reply&) {
-            open_.erase(coid);
-            dirty_ = true;
-          },
-          [this, coid](caf::error& err) {
-            auto k = open_.find(coid);
-            if (k == open_.end())
-              return;
-            if (is_vault_refusal(err)) {
-              // Nothing left to release (fully settled, or never reserved).
-              open_.erase(k);
-              dirty_ = true;
-              return;
-            }
-            note_error("releasing " + coid, err);
-            k->second.releasing = false;
-            release_retry_.insert(coid);
-          });
+      .then([this, coid](vault_reply&) { close(coid); },
+            [this, coid](caf::error& err) {
+              auto k = open_.find(coid);
+              if (k == open_.end())
+                return;
+              if (is_vault_refusal(err) && !is_passing_refusal(err)) {
+                // Nothing left to release (never reserved, released before).
+                close(coid);
+                return;
+              }
+              note_error("releasing " + coid, err);
+              k->second.releasing = false;
+              release_retry_.insert(coid);
+            });
 }
 
 bool trading_agent::close_if_unknown(const std::string& coid, const caf::error& err) {

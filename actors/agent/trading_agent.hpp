@@ -29,6 +29,7 @@
 #pragma once
 
 #include <cstdint>
+#include <deque>
 #include <functional>
 #include <map>
 #include <memory>
@@ -56,6 +57,9 @@ constexpr int64_t agent_order_timeout_ms = 30'000;
 constexpr int64_t agent_request_timeout_ms = 10'000;
 /// Strategy orders at most per callback (a runaway strategy is cut off).
 constexpr size_t agent_orders_per_callback_max = 64;
+/// Closed orders whose fills an agent remembers (to tell a late fill from
+/// a replay).
+constexpr size_t agent_closed_orders_max = 1'024;
 
 /// The prefix of an agent's client order ids and reservation ids.
 std::string order_id_prefix(const std::string& user, const std::string& agent_id);
@@ -107,6 +111,17 @@ private:
     std::string coid;
     std::string venue;
     venue_fill fill;
+    /// Of an order the agent had closed already (it then follows the
+    /// vault's word on whether the fill is new to the position).
+    bool late = false;
+  };
+
+  /// The fills of an order the agent closed, kept a while: a fill that
+  /// still arrives for it is told from a replay.
+  struct closed_order {
+    std::string venue;
+    side s = side::buy;
+    std::set<std::string> fills_seen;
   };
 
   // -- start-up ------------------------------------------------------------
@@ -134,7 +149,15 @@ private:
   void apply_fill(const std::string& coid, working_order& o, const venue_fill& f,
                   const std::string& venue, bool live);
   void settle(pending_settle ps);
+  /// A fill of an order the agent closed: booked all the same, and an
+  /// incident (the order was closed while it could still fill).
+  void late_fills(const order_report& rep);
+  /// Money may be wrong: a critical incident (log, audit, alert), and the
+  /// agent goes REDUCING until an operator looks.
+  void money_incident(const std::string& action, const std::string& detail);
   void maybe_release(const std::string& coid);
+  /// Forgets a finished order, keeping its fills a while (closed_).
+  void close(const std::string& coid);
   void poll(const std::string& coid);
   /// Closes an order the session says no venue knows (and releases its
   /// reservation); false if `err` says anything else.
@@ -186,6 +209,11 @@ private:
   caf::actor risk_;
   persistence::store_actor store_;
   std::map<std::string, working_order> open_;
+  /// Recently closed orders, oldest first in closed_order_ (bounded).
+  std::map<std::string, closed_order> closed_;
+  std::deque<std::string> closed_order_;
+  /// Settlements refused for lack of funds (reported once each).
+  std::set<std::string> unpaid_;
   std::vector<pending_settle> settle_retry_;
   std::set<std::string> release_retry_;
   size_t reconciling_ = 0;

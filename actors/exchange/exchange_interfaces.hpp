@@ -42,8 +42,9 @@ using venue_actor = caf::typed_actor<
     caf::replies_to<venue_faults>::with<venue_faults>,
     // Internal: the market-data generator's clock; a delayed answer is due.
     caf::reacts_to<md_tick_atom>, caf::reacts_to<deliver_atom, uint64_t>,
-    // Internal: a disconnect window opens (true) or closes (generation).
-    caf::reacts_to<venue_window_atom, bool, uint64_t>>;
+    // Internal: a disconnect window opens (true) or closes (generation);
+    // making the epoch durable is tried again.
+    caf::reacts_to<venue_window_atom, bool, uint64_t>, caf::reacts_to<venue_epoch_atom>>;
 
 /// Finds venues by name: on an exchange node, the directory other nodes
 /// connect to; on a trading node, the connector that reaches remote venues

@@ -12,6 +12,7 @@
 #include "actors/exchange/secret_box.hpp"
 #include "actors/logger.hpp"
 #include "config/limits.hpp"
+#include "persistence/error.hpp"
 #include "runtime/actor_registry.hpp"
 #include "runtime/checkpoint.hpp"
 #include "runtime/clock.hpp"
@@ -170,6 +171,17 @@ exchange_session::behavior_type exchange_session::make_behavior() {
       },
       [this](cancel_order_atom, std::string& id) -> caf::result<order_report> {
         auto i = orders_.find(id);
+        if (i != orders_.end() && i->second.at != phase::done) {
+          auto& e = i->second;
+          if (e.at == phase::queued && e.sends == 0 && !e.pinned) {
+            // Waiting for rate budget, never sent: it never leaves.
+            return cancel_unsent(id);
+          }
+          // On its way to a venue (or being recorded, or its fate being
+          // read): the cancel follows its acknowledgement.
+          e.cancel_requested = true;
+          return current_report(id, e);
+        }
         auto venue = i != orders_.end() ? i->second.req.venue : active_;
         auto h = handle(venue);
         if (!h)
@@ -177,8 +189,15 @@ exchange_session::behavior_type exchange_session::make_behavior() {
         auto rp = make_response_promise<order_report>();
         request(h, std::chrono::milliseconds{timeout_ms_}, cancel_order_atom_v, account_, id)
             .then(
-                [this, rp](order_report& rep) mutable {
-                  update(rep);
+                [this, rp, venue](order_report& rep) mutable {
+                  if (!accept(rep, venue)) {
+                    rp.deliver(fail(exchange_errc::invalid_order,
+                                    "venue " + venue +
+                                        " answered the cancel with a malformed "
+                                        "report"));
+                    return;
+                  }
+                  update(rep, false);
                   rp.deliver(rep);
                 },
                 [this, rp, venue](caf::error& err) mutable {
@@ -196,22 +215,13 @@ exchange_session::behavior_type exchange_session::make_behavior() {
           if (auto asker = caf::actor_cast<caf::actor>(current_sender()))
             i->second.owner = std::move(asker);
           auto at = i->second.at;
-          if (at == phase::recording || at == phase::queued || at == phase::resolving) {
-            // Not sent yet (pending), or being settled by the session itself
-            // (unknown: it may still be sent again): a venue's "never saw it"
-            // would be no answer about this order's future. (A waiting order,
-            // whose resolution ran out, is asked about below: an answer
-            // settles it.)
-            order_report rep;
-            rep.client_order_id = id;
-            rep.account = account_;
-            rep.venue = i->second.req.venue;
-            rep.symbol = i->second.req.symbol;
-            rep.s = i->second.req.s;
-            rep.qty = i->second.req.qty;
-            rep.state = at == phase::recording || at == phase::queued ? order_state::pending
-                                                                      : order_state::unknown;
-            return rep;
+          if (at != phase::done && at != phase::waiting) {
+            // Being recorded, queued, sent, or its fate being read: only the
+            // answers to those attempts can tell; a venue's "never saw it"
+            // now could be overtaken by an attempt still on its way. (A
+            // waiting order, whose resolution ran out, is asked about
+            // below: an answer settles it.)
+            return current_report(id, i->second);
           }
         }
         std::vector<std::string> where;
@@ -220,8 +230,9 @@ exchange_session::behavior_type exchange_session::make_behavior() {
         for (auto& name : {active_, primary_, backup_})
           if (!name.empty() && std::find(where.begin(), where.end(), name) == where.end())
             where.push_back(name);
+        auto sends = i != orders_.end() ? i->second.sends : 0;
         auto rp = make_response_promise<order_report>();
-        query_venues(id, std::move(where), 0, rp);
+        query_venues(id, std::move(where), 0, sends, rp);
         return rp;
       },
       [this](session_status_atom) -> caf::result<exchange_status> {
@@ -305,9 +316,23 @@ exchange_session::behavior_type exchange_session::make_behavior() {
         return rp;
       },
       [this](order_update_atom, order_report& rep) {
+        // Only a venue of this session may report fills to it.
+        auto from = current_sender();
+        std::string venue;
+        for (auto& [name, v] : venues_)
+          if (v.handle && v.handle.address() == from)
+            venue = name;
+        if (venue.empty()) {
+          incident("exchange.report_refused",
+                   "an order report about " + rep.client_order_id +
+                       " came from an actor that is none of this session's venues; ignored");
+          return;
+        }
+        if (!accept(rep, venue))
+          return;
         auto i = orders_.find(rep.client_order_id);
         auto owner = i != orders_.end() ? i->second.owner : caf::actor{};
-        update(rep); // may drop the entry of a final order
+        update(rep, false); // may drop the entry of a final order
         if (owner)
           caf::anon_send(owner, order_update_atom_v, rep);
       },
@@ -506,6 +531,12 @@ void exchange_session::recorded(const std::string& id, bool fresh) {
 
 void exchange_session::enqueue(const std::string& id) {
   auto& e = orders_[id];
+  if (e.cancel_requested) {
+    // Cancelled while it was recorded, refused before processing, or found
+    // at no venue: no venue has it, so it never leaves.
+    cancel_unsent(id);
+    return;
+  }
   e.at = phase::queued;
   auto v = link(active_);
   if (queue_.empty() && v != nullptr && v->ready && bucket_.try_take(now_us())) {
@@ -601,14 +632,24 @@ void exchange_session::send_order(const std::string& id) {
     send_failed(id, fail(exchange_errc::disconnected, "venue " + e.req.venue + " is not running"));
     return;
   }
+  ++e.sends;
+  auto venue = e.req.venue;
   request(h, std::chrono::milliseconds{timeout_ms_}, e.req)
       .then(
-          [this, id, gen](order_report& rep) {
+          [this, id, gen, venue](order_report& rep) {
+            if (rep.client_order_id != id || !accept(rep, venue)) {
+              // Not an answer about this order: its status decides.
+              auto i = orders_.find(id);
+              if (i != orders_.end() && i->second.timer_gen == gen)
+                send_failed(id, fail(exchange_errc::timeout, "venue " + venue + " answered order " +
+                                                                 id + " with a malformed report"));
+              return;
+            }
             auto i = orders_.find(id);
             if (i != orders_.end() && i->second.timer_gen == gen)
               acknowledged(id, rep);
             else
-              update(rep);
+              update(rep, false);
           },
           [this, id, gen](caf::error& err) {
             auto i = orders_.find(id);
@@ -623,7 +664,8 @@ void exchange_session::acknowledged(const std::string& id, order_report& rep) {
   ++acknowledged_;
   if (rep.state == order_state::rejected)
     ++rejected_;
-  finish(id, rep);
+  // The first answer to a new order lists every fill it has.
+  finish(id, rep, true);
 }
 
 void exchange_session::send_failed(const std::string& id, const caf::error& err) {
@@ -664,7 +706,7 @@ void exchange_session::send_failed(const std::string& id, const caf::error& err)
 }
 
 void exchange_session::query_venues(std::string id, std::vector<std::string> where, size_t k,
-                                    report_promise rp) {
+                                    uint64_t sends, report_promise rp) {
   if (k < where.size() && !handle(where[k])) {
     // A venue that cannot be asked might hold it: "unknown_order" would be
     // a guess, and callers release money on it.
@@ -675,22 +717,179 @@ void exchange_session::query_venues(std::string id, std::vector<std::string> whe
     return;
   }
   if (k >= where.size()) {
+    closed_unknown(id, sends, std::move(rp));
+    return;
+  }
+  auto venue = where[k];
+  auto h = handle(venue);
+  request(h, std::chrono::milliseconds{timeout_ms_}, order_status_atom_v, account_, id)
+      .then(
+          [this, rp, venue, id](order_report& rep) mutable {
+            if (rep.client_order_id != id || !accept(rep, venue)) {
+              rp.deliver(fail(exchange_errc::venue_unavailable,
+                              "venue " + venue + " answered the status of " + id +
+                                  " with a malformed report"));
+              return;
+            }
+            update(rep, true);
+            rp.deliver(rep);
+          },
+          [this, id, where, k, sends, rp](caf::error& err) mutable {
+            if (exchange_reason(err) == exchange_errc::unknown_order)
+              query_venues(std::move(id), std::move(where), k + 1, sends, std::move(rp));
+            else
+              rp.deliver(err);
+          });
+}
+
+order_report exchange_session::current_report(const std::string& id, const order_entry& e) const {
+  order_report rep;
+  rep.client_order_id = id;
+  rep.account = account_;
+  rep.venue = e.req.venue;
+  rep.symbol = e.req.symbol;
+  rep.s = e.req.s;
+  rep.qty = e.req.qty;
+  rep.filled = e.progress.filled;
+  rep.notional = e.progress.notional;
+  switch (e.at) {
+  case phase::recording:
+  case phase::queued:
+  case phase::sent:
+    rep.state = e.progress.state == order_state::unknown ? order_state::pending : e.progress.state;
+    break;
+  case phase::resolving:
+  case phase::waiting:
+    rep.state = order_state::unknown;
+    break;
+  case phase::done:
+    rep.state = e.progress.state;
+    break;
+  }
+  rep.ts_ms = runtime::unix_now_ms();
+  return rep;
+}
+
+void exchange_session::closed_unknown(const std::string& id, uint64_t sends, report_promise rp) {
+  if (auto i = orders_.find(id); i != orders_.end()) {
+    auto& e = i->second;
+    if (e.sends != sends || (e.at != phase::done && e.at != phase::waiting)) {
+      // An attempt went out since the query began: its answer decides, not
+      // this one.
+      rp.deliver(current_report(id, e));
+      return;
+    }
+    auto rep = current_report(id, e);
+    if (e.at == phase::done) {
+      rep.state = order_state::cancelled;
+      rep.reason = "known to no venue any more: venue " + e.req.venue +
+                   " acknowledged it and has lost it since (a venue reset)";
+    } else {
+      rep.state = order_state::rejected;
+      rep.reason = "never placed: no venue has it, and no attempt is on its way";
+    }
+    log().warn("session {}: order {}: {}", path(), id, rep.reason);
+    finish(id, rep, false);
+    rp.deliver(rep);
+    return;
+  }
+  // Not held by this session (it restarted, or the order finished before):
+  // no attempt of this incarnation is on its way, and those of an earlier
+  // one reached the venues before this query did. The record decides.
+  auto st = persistence::store_of(node().get());
+  if (!st) {
     rp.deliver(
         fail(exchange_errc::unknown_order, "no venue of " + account_ + " knows order " + id));
     return;
   }
-  auto h = handle(where[k]);
-  request(h, std::chrono::milliseconds{timeout_ms_}, order_status_atom_v, account_, id)
+  request(st, std::chrono::milliseconds{config::store_request_timeout_ms},
+          persistence::load_order_atom_v, id)
       .then(
-          [this, rp](order_report& rep) mutable {
-            update(rep);
+          [this, id, rp](persistence::order_record& row) mutable {
+            order_report rep;
+            rep.client_order_id = id;
+            rep.account = row.account;
+            rep.venue = row.venue;
+            rep.symbol = row.symbol;
+            rep.s = row.side == "buy" ? side::buy : side::sell;
+            rep.qty = row.qty;
+            rep.filled = row.filled;
+            rep.ts_ms = runtime::unix_now_ms();
+            if (persistence::is_final_status(row.status)) {
+              rep.state = row.status == "filled"      ? order_state::filled
+                          : row.status == "cancelled" ? order_state::cancelled
+                                                      : order_state::rejected;
+              rep.reason = row.reason;
+              rp.deliver(rep);
+              return;
+            }
+            auto acknowledged = row.status == "open" || row.status == "partially_filled";
+            rep.state = acknowledged ? order_state::cancelled : order_state::rejected;
+            rep.reason = acknowledged
+                             ? "known to no venue any more: venue " + row.venue +
+                                   " acknowledged it and has lost it since (a venue reset)"
+                             : "never placed: no venue has it, and no attempt is on its way";
+            log().warn("session {}: order {}: {}", path(), id, rep.reason);
+            ++unknown_resolved_;
+            persistence::order_update u;
+            u.client_order_id = id;
+            u.status = to_string(rep.state);
+            u.reason = rep.reason;
+            tell_store<persistence::order_update_result>("recording the status of order " + id,
+                                                         persistence::update_order_atom_v,
+                                                         std::move(u));
             rp.deliver(rep);
           },
-          [this, id, where, k, rp](caf::error& err) mutable {
-            if (exchange_reason(err) == exchange_errc::unknown_order)
-              query_venues(std::move(id), std::move(where), k + 1, std::move(rp));
+          [this, id, rp](caf::error& err) mutable {
+            if (err == persistence::store_errc::unknown_order)
+              rp.deliver(fail(exchange_errc::unknown_order, "no venue of " + account_ +
+                                                                " knows order " + id +
+                                                                ", and it was never recorded"));
             else
-              rp.deliver(err);
+              rp.deliver(fail(exchange_errc::venue_unavailable,
+                              "no venue knows order " + id +
+                                  ", and its record cannot be read: " + runtime::to_text(err)));
+          });
+}
+
+order_report exchange_session::cancel_unsent(const std::string& id) {
+  auto& e = orders_[id];
+  auto rep = current_report(id, e);
+  rep.state = order_state::cancelled;
+  rep.reason = "cancelled before it was sent";
+  finish(id, rep, true);
+  return rep;
+}
+
+void exchange_session::send_deferred_cancel(const std::string& id) {
+  auto i = orders_.find(id);
+  if (i == orders_.end())
+    return;
+  i->second.cancel_requested = false;
+  auto venue = i->second.req.venue;
+  auto h = handle(venue);
+  if (!h) {
+    i->second.cancel_requested = true; // sent when the order is next heard of
+    return;
+  }
+  request(h, std::chrono::milliseconds{timeout_ms_}, cancel_order_atom_v, account_, id)
+      .then(
+          [this, venue](order_report& rep) {
+            if (!accept(rep, venue))
+              return;
+            auto j = orders_.find(rep.client_order_id);
+            auto owner = j != orders_.end() ? j->second.owner : caf::actor{};
+            update(rep, false);
+            if (owner)
+              caf::anon_send(owner, order_update_atom_v, rep);
+          },
+          [this, id, venue](caf::error& err) {
+            // Final already, or the venue is away: the owner asks again.
+            log().warn("session {}: the cancel of {} asked for before its acknowledgement "
+                       "failed: {}",
+                       path(), id, text_of(err));
+            if (is_retryable(err))
+              note_failure(venue, err);
           });
 }
 
@@ -737,14 +936,20 @@ void exchange_session::resolve(const std::string& id) {
   }
   request(h, std::chrono::milliseconds{timeout_ms_}, order_status_atom_v, account_, id)
       .then(
-          [this, id, gen](order_report& rep) {
+          [this, id, gen, venue, retry](order_report& rep) {
             auto j = orders_.find(id);
+            if (rep.client_order_id != id || !accept(rep, venue)) {
+              if (j != orders_.end() && j->second.timer_gen == gen)
+                retry(fail(exchange_errc::venue_unavailable,
+                           "venue " + venue + " answered with a malformed report"));
+              return;
+            }
             if (j == orders_.end() || j->second.timer_gen != gen)
-              return update(rep);
+              return update(rep, true);
             log().info("session {}: order {} found on {}: {}", path(), id, rep.venue,
                        to_string(rep.state));
             j->second.req.venue = rep.venue;
-            update(rep);
+            update(rep, true);
           },
           [this, id, gen, retry](caf::error& err) {
             auto j = orders_.find(id);
@@ -774,7 +979,7 @@ void exchange_session::give_up(const std::string& id, const caf::error& err) {
   } else {
     ++rejected_;
     e.progress.state = order_state::rejected;
-    record_status(id, e);
+    record_status(id, e, runtime::to_text(err));
     orders_.erase(i);
   }
   log().warn("session {}: {}", path(), runtime::to_text(err));
@@ -782,7 +987,7 @@ void exchange_session::give_up(const std::string& id, const caf::error& err) {
     w.deliver(err);
 }
 
-void exchange_session::finish(const std::string& id, order_report& rep) {
+void exchange_session::finish(const std::string& id, order_report& rep, bool complete) {
   auto i = orders_.find(id);
   if (i == orders_.end())
     return;
@@ -793,34 +998,37 @@ void exchange_session::finish(const std::string& id, order_report& rep) {
   e.at = phase::done;
   e.timer_gen = ++next_gen_; // answers still on their way are stale now
   e.last = rep;
-  // Fills before the status: a final status is never durable without them.
-  record_fills(rep);
-  record_status(id, e);
+  record(id, &e, rep, complete);
   auto waiters = std::move(e.waiters);
   e.waiters.clear();
   // Nobody waits for this answer (an order settled long after its caller
   // gave up): its owner still hears of its fills.
   if (waiters.empty() && e.owner && !rep.fills.empty())
     caf::anon_send(e.owner, order_update_atom_v, rep);
-  if (is_final(e.progress.state))
+  auto final = is_final(e.progress.state);
+  auto cancel = !final && e.cancel_requested;
+  if (final)
     orders_.erase(i);
   for (auto& w : waiters)
     w.deliver(rep);
+  if (cancel)
+    send_deferred_cancel(id);
 }
 
-void exchange_session::update(order_report& rep) {
+void exchange_session::update(order_report& rep, bool complete) {
   auto i = orders_.find(rep.client_order_id);
   if (i != orders_.end() && (i->second.at == phase::resolving || i->second.at == phase::waiting)) {
     // Whatever the venue says settles an unknown order.
-    finish(rep.client_order_id, rep);
+    finish(rep.client_order_id, rep, complete);
     return;
   }
-  record_fills(rep);
-  if (i == orders_.end())
+  if (i == orders_.end()) {
+    record(rep.client_order_id, nullptr, rep, complete);
     return;
+  }
   auto& e = i->second;
-  if (merge_report(e.progress, rep))
-    record_status(rep.client_order_id, e);
+  merge_report(e.progress, rep);
+  record(rep.client_order_id, &e, rep, complete);
   if (e.at == phase::done) {
     e.last.state = e.progress.state;
     e.last.filled = e.progress.filled;
@@ -829,6 +1037,173 @@ void exchange_session::update(order_report& rep) {
     if (is_final(e.progress.state) && e.waiters.empty())
       orders_.erase(i);
   }
+}
+
+bool exchange_session::accept(order_report& rep, const std::string& from_venue) {
+  auto bad_report = [&](const std::string& why) {
+    incident("exchange.report_refused", "venue " + from_venue + " reported order '" +
+                                            rep.client_order_id + "' of " + account_ + ": " + why +
+                                            "; ignored");
+    return false;
+  };
+  if (rep.client_order_id.empty() || rep.client_order_id.size() > config::client_order_id_chars_max)
+    return bad_report("no valid client order id");
+  if (!rep.account.empty() && rep.account != account_)
+    return bad_report("it names account " + rep.account);
+  if (rep.qty < 0 || rep.filled < 0 || rep.notional < 0 || (rep.qty > 0 && rep.filled > rep.qty))
+    return bad_report("quantities out of range (qty " + std::to_string(rep.qty) + ", filled " +
+                      std::to_string(rep.filled) + ")");
+  rep.venue = from_venue; // who answered, whatever the report says
+  auto i = orders_.find(rep.client_order_id);
+  auto e = i != orders_.end() ? &i->second : nullptr;
+  std::vector<venue_fill> good;
+  good.reserve(rep.fills.size());
+  for (auto& f : rep.fills) {
+    std::string why;
+    int64_t value = 0;
+    auto printable = !f.fill_id.empty() && f.fill_id.size() <= config::fill_id_chars_max &&
+                     std::all_of(f.fill_id.begin(), f.fill_id.end(),
+                                 [](char c) { return c > 0x20 && c < 0x7f; });
+    if (!printable)
+      why = "its fill id is not 1 to " + std::to_string(config::fill_id_chars_max) +
+            " printable characters";
+    else if (f.client_order_id != rep.client_order_id)
+      why = "it names order " + f.client_order_id;
+    else if (f.qty <= 0 || f.price <= 0 || f.fee < 0)
+      why = "quantity and price must be positive, the fee not negative";
+    else if (__builtin_mul_overflow(f.price, f.qty, &value))
+      why = "price x quantity exceeds 2^63 - 1";
+    else if (f.fee > value)
+      why = "its fee exceeds its value (" + std::to_string(value) + ")";
+    else if (e != nullptr && (f.s != e->req.s || (!f.symbol.empty() && f.symbol != e->req.symbol)))
+      why = "its side or symbol is not the order's (" + to_string(e->req.s) + " " + e->req.symbol +
+            ")";
+    else if (e != nullptr && e->req.type == order_type::limit &&
+             (e->req.s == side::buy ? f.price > e->req.price : f.price < e->req.price))
+      why = "its price is beyond the order's limit " + std::to_string(e->req.price);
+    if (why.empty() && e != nullptr) {
+      auto k = e->fills.find(f.fill_id);
+      if (k != e->fills.end() &&
+          (k->second.price != f.price || k->second.qty != f.qty || k->second.fee != f.fee))
+        why = "it was reported before as " + std::to_string(k->second.qty) + " at " +
+              std::to_string(k->second.price) + ", fee " + std::to_string(k->second.fee);
+    }
+    if (!why.empty()) {
+      incident("exchange.fill_refused",
+               "venue " + from_venue + " reported fill " + f.fill_id + " of order " +
+                   rep.client_order_id + " (" + std::to_string(f.qty) + " at " +
+                   std::to_string(f.price) + ", fee " + std::to_string(f.fee) + "): " + why +
+                   "; not booked: the venue and the account must be reconciled");
+      continue;
+    }
+    good.push_back(f);
+  }
+  rep.fills = std::move(good);
+  return true;
+}
+
+void exchange_session::record(const std::string& id, order_entry* e, const order_report& rep,
+                              bool complete) {
+  persistence::order_update u;
+  u.client_order_id = id;
+  for (auto& f : rep.fills) {
+    if (e != nullptr) {
+      if (!e->fills.emplace(f.fill_id, fill_seen{f.price, f.qty, f.fee}).second)
+        continue; // seen before, with the same content (accept() refused the rest)
+      e->fills_qty += f.qty;
+    }
+    ++fills_;
+    persistence::fill_record x;
+    x.venue = rep.venue;
+    x.venue_fill_id = f.fill_id;
+    x.client_order_id = id;
+    x.price = f.price;
+    x.qty = f.qty;
+    x.fee = f.fee;
+    x.ts_ms = f.ts_ms;
+    u.fills.push_back(std::move(x));
+  }
+  if (e != nullptr) {
+    auto status = to_string(e->progress.state);
+    auto final = is_final(e->progress.state);
+    if (e->fills_qty < e->progress.filled) {
+      // The venue reports fills this session has not seen: its status lists
+      // them all. The filled quantity waits for them (a final status does not).
+      refresh(id, e->req.venue);
+      if (final && status != e->recorded_status) {
+        u.status = status;
+        u.reason = rep.reason;
+      }
+    } else if (status != e->recorded_status || e->progress.filled != e->recorded_filled) {
+      u.status = status;
+      u.filled = e->progress.filled;
+      if (final)
+        u.reason = rep.reason;
+    }
+    if (!u.status.empty()) {
+      e->recorded_status = u.status;
+      if (u.filled >= 0)
+        e->recorded_filled = u.filled;
+      u.venue = e->req.venue;
+    }
+  } else if (complete) {
+    u.status = to_string(rep.state);
+    u.filled = rep.filled;
+    u.venue = rep.venue;
+    if (is_final(rep.state))
+      u.reason = rep.reason;
+  } else if (rep.filled > 0 || is_final(rep.state)) {
+    // Part of the story, of an order this session no longer holds: the
+    // venue's status tells all of it.
+    refresh(id, rep.venue);
+  }
+  if (u.fills.empty() && u.status.empty())
+    return;
+  auto st = persistence::store_of(node().get());
+  if (!st)
+    return;
+  request(st, std::chrono::milliseconds{config::store_request_timeout_ms},
+          persistence::update_order_atom_v, std::move(u))
+      .then(
+          [this, id](persistence::order_update_result& r) {
+            for (auto& why : r.refused)
+              incident("exchange.fill_refused",
+                       "the store refused what was reported of order " + id + ": " + why);
+          },
+          [this, id](caf::error& err) {
+            log().error("session {}: recording order {} failed: {}", path(), id,
+                        runtime::to_text(err));
+          });
+}
+
+void exchange_session::refresh(const std::string& id, const std::string& venue) {
+  auto h = handle(venue);
+  if (!h)
+    return; // asked again with the next report, or at the owner's next poll
+  if (auto i = orders_.find(id); i != orders_.end()) {
+    if (i->second.refreshing)
+      return;
+    i->second.refreshing = true;
+  }
+  request(h, std::chrono::milliseconds{timeout_ms_}, order_status_atom_v, account_, id)
+      .then(
+          [this, id, venue](order_report& rep) {
+            if (auto i = orders_.find(id); i != orders_.end())
+              i->second.refreshing = false;
+            if (rep.client_order_id != id || !accept(rep, venue))
+              return;
+            auto i = orders_.find(id);
+            auto owner = i != orders_.end() ? i->second.owner : caf::actor{};
+            update(rep, true);
+            // The owner hears of fills it may have missed (it skips those it
+            // has).
+            if (owner && !rep.fills.empty())
+              caf::anon_send(owner, order_update_atom_v, rep);
+          },
+          [this, id](caf::error&) {
+            if (auto i = orders_.find(id); i != orders_.end())
+              i->second.refreshing = false;
+          });
 }
 
 template <class Result, class... Ts>
@@ -843,27 +1218,21 @@ void exchange_session::tell_store(std::string what, Ts&&... xs) {
             });
 }
 
-void exchange_session::record_fills(const order_report& rep) {
-  for (auto& f : rep.fills) {
-    ++fills_;
-    persistence::fill_record x;
-    x.venue_fill_id = f.fill_id;
-    x.client_order_id = f.client_order_id;
-    x.price = f.price;
-    x.qty = f.qty;
-    x.fee = f.fee;
-    x.ts_ms = f.ts_ms;
-    tell_store<bool>("recording fill " + f.fill_id, persistence::record_fill_atom_v, std::move(x));
-  }
-}
-
-void exchange_session::record_status(const std::string& id, const order_entry& e) {
+void exchange_session::record_status(const std::string& id, const order_entry& e,
+                                     std::string reason) {
   persistence::order_update u;
   u.client_order_id = id;
   u.status = to_string(e.progress.state);
   u.venue = e.req.venue;
-  tell_store<bool>("recording the status of order " + id, persistence::update_order_atom_v,
-                   std::move(u));
+  u.reason = std::move(reason);
+  tell_store<persistence::order_update_result>("recording the status of order " + id,
+                                               persistence::update_order_atom_v, std::move(u));
+}
+
+void exchange_session::incident(const std::string& action, const std::string& detail) {
+  log().critical("ALERT {} {}: {}", action, path(), detail);
+  if (node())
+    node()->report(runtime::incident{path(), action, detail, "critical"});
 }
 
 void exchange_session::arm(const std::string& id, order_entry& e, int64_t delay_us) {

@@ -15,7 +15,22 @@
 //    is read from the venue it went to, with backoff, before anything else;
 //    only a venue that says it never saw the order gets it again (same
 //    client order id, so a venue that did see it refuses the duplicate).
-//    An unknown order never goes to another venue.
+//    An unknown order never goes to another venue;
+//  - its lifecycle is decided on facts, never on timing: a status query is
+//    answered from the venues only once every attempt to place the order
+//    has been answered (a venue's "never saw it" about an order still on
+//    its way would be stale); an order no venue knows then becomes final
+//    (rejected if no venue ever acknowledged it, cancelled if the venue
+//    that did has lost it) and that is recorded; a cancel of an order not
+//    acknowledged yet waits for its acknowledgement (or stops it from
+//    being sent at all);
+//  - every report from a venue is checked (its sender, the order it names,
+//    each fill's id, side, price, quantity and fee); a malformed fill, or a
+//    fill id reported again with other content, is a critical incident and
+//    is not passed on. Fills are recorded together with the order's status
+//    and the venue's filled quantity (one store transaction); when a report
+//    implies fills the session has not seen, it asks the venue for all of
+//    them first, so the record never claims more than its fills show.
 // Failover: after failover_after consecutive failures, or a disconnect of
 // the active venue, new orders go to the backup venue, with an alert (log)
 // and an audit record; the primary is pinged every probe_interval and,
@@ -75,10 +90,31 @@ protected:
 private:
   enum class phase : uint8_t { recording, queued, sent, resolving, waiting, done };
 
+  /// A fill as first reported (to tell a replay from a changed report).
+  struct fill_seen {
+    int64_t price = 0;
+    int64_t qty = 0;
+    int64_t fee = 0;
+  };
+
   struct order_entry {
     order_request req;
     phase at = phase::recording;
     order_progress progress;
+    /// Fills reported so far by fill id, and their quantity in total.
+    std::map<std::string, fill_seen> fills;
+    int64_t fills_qty = 0;
+    /// A cancel arrived before the venue acknowledged the order: sent as
+    /// soon as it does (or the order is not sent at all).
+    bool cancel_requested = false;
+    /// Attempts sent to a venue so far: a status answer to a query sent
+    /// before the latest attempt is stale.
+    uint64_t sends = 0;
+    /// A status query for fills the session has not seen is under way.
+    bool refreshing = false;
+    /// The status and filled quantity last written to the store.
+    std::string recorded_status = "pending";
+    int64_t recorded_filled = 0;
     /// Gets (order_update_atom, order_report) for every later fill.
     caf::actor owner;
     std::vector<report_promise> waiters;
@@ -127,21 +163,52 @@ private:
   void acknowledged(const std::string& id, order_report& rep);
   void send_failed(const std::string& id, const caf::error& err);
   void resolve(const std::string& id);
-  /// Answers `rp` with the status from the first of `where` (from `k` on)
-  /// that knows the order.
-  void query_venues(std::string id, std::vector<std::string> where, size_t k, report_promise rp);
+  /// The status of an order, asked of the venues that may hold it: the
+  /// first that knows it answers; if none does, the order is closed for
+  /// good (closed_unknown). `sends` is the order's attempt count when the
+  /// query began (a later attempt makes a "never saw it" stale).
+  void query_venues(std::string id, std::vector<std::string> where, size_t k, uint64_t sends,
+                    report_promise rp);
+  /// No venue knows the order, and no attempt to place it is on its way:
+  /// it becomes final (from the store's record when the session no longer
+  /// holds it), which is recorded, and `rp` gets the final report.
+  void closed_unknown(const std::string& id, uint64_t sends, report_promise rp);
+  /// What the session knows of an order it holds (state pending or
+  /// unknown while it is being placed).
+  order_report current_report(const std::string& id, const order_entry& e) const;
+  /// Cancels an order before any venue has it: final, nothing was sent;
+  /// returns its final report.
+  order_report cancel_unsent(const std::string& id);
+  /// Sends the cancel of an acknowledged order asked for while it was
+  /// being placed.
+  void send_deferred_cancel(const std::string& id);
   void give_up(const std::string& id, const caf::error& err);
   /// Answers every waiter of `e` and the store; drops a final order.
-  void finish(const std::string& id, order_report& rep);
+  /// `complete`: the report lists every fill of the order (a status).
+  void finish(const std::string& id, order_report& rep, bool complete);
   void arm(const std::string& id, order_entry& e, int64_t delay_us);
   void on_timer(const std::string& what, uint64_t gen);
-  void update(order_report& rep);
+  void update(order_report& rep, bool complete);
+  /// Checks a venue's report about one of this account's orders: drops
+  /// (as critical incidents) fills that are malformed or that change a
+  /// fill reported before; false if the report itself cannot be about the
+  /// order it names.
+  bool accept(order_report& rep, const std::string& from_venue);
+  /// Records what `rep` adds to order `id` (new fills, and the status and
+  /// filled quantity when its fills are all known; `e` may be null for an
+  /// order the session no longer holds) in one store transaction; asks
+  /// the venue for the rest when fills are missing.
+  void record(const std::string& id, order_entry* e, const order_report& rep, bool complete);
+  /// Asks the venue for every fill of an order (after a report implied
+  /// fills the session has not seen).
+  void refresh(const std::string& id, const std::string& venue);
   /// Writes through the store without waiting; a failure is logged with
   /// `what` (records, not money: the caller has its answer already).
   template <class Result, class... Ts>
   void tell_store(std::string what, Ts&&... xs);
-  void record_fills(const order_report& rep);
-  void record_status(const std::string& id, const order_entry& e);
+  void record_status(const std::string& id, const order_entry& e, std::string reason = {});
+  /// A critical incident: logged, audited and raised as an alert.
+  void incident(const std::string& action, const std::string& detail);
 
   // -- venues -------------------------------------------------------------------------
 

@@ -13,6 +13,7 @@
 #include "config/limits.hpp"
 #include "runtime/checkpoint.hpp"
 #include "runtime/error_text.hpp"
+#include "runtime/state_codec.hpp"
 
 namespace tfarm::actors {
 
@@ -217,6 +218,7 @@ sim_venue::behavior_type sim_venue::make_behavior() {
   if (interval_ms_ > 0)
     delayed_send(this, std::chrono::milliseconds{interval_ms_}, md_tick_atom_v);
   start_windows();
+  begin_epoch();
   log().info("venue {}: simulated, {} symbols{}", name_, symbols_.size(),
              replay_.empty() ? "" : ", replaying " + std::to_string(replay_.size()) + " trades");
   return {
@@ -344,6 +346,7 @@ sim_venue::behavior_type sim_venue::make_behavior() {
                      venue_window_atom_v, !open, gen);
         publish_description();
       },
+      [this](venue_epoch_atom) { begin_epoch(); },
       [this](deliver_atom, uint64_t id) {
         auto i = deliveries_.find(id);
         if (i == deliveries_.end())
@@ -353,6 +356,35 @@ sim_venue::behavior_type sim_venue::make_behavior() {
         f();
       },
   };
+}
+
+// -- epochs -----------------------------------------------------------------------
+
+std::string sim_venue::save_state() {
+  return runtime::encode_state(epoch_);
+}
+
+caf::error sim_venue::restore_state(const std::string& blob, uint32_t version) {
+  if (version != 1)
+    return caf::error{exchange_errc::invalid_order,
+                      "venue state version " + std::to_string(version) + " is not known"};
+  return runtime::decode_state(blob, epoch_);
+}
+
+void sim_venue::begin_epoch() {
+  epoch_ = std::max(epoch_ + 1, static_cast<uint64_t>(runtime::unix_now_ms()));
+  save_checkpoint_then([this](const caf::error& err) {
+    if (!err || err == runtime::runtime_errc::checkpoint_unavailable) {
+      // Without a store (a venue alone in a test) the clock is the epoch.
+      ready_ = true;
+      log().info("venue {}: epoch {}", name_, epoch_);
+      publish_description();
+      return;
+    }
+    log().error("venue {}: epoch {} not durable ({}); trying again in {} ms", name_, epoch_,
+                runtime::to_text(err), config::venue_epoch_retry_ms);
+    delayed_send(this, std::chrono::milliseconds{config::venue_epoch_retry_ms}, venue_epoch_atom_v);
+  });
 }
 
 // -- requests ---------------------------------------------------------------------
@@ -383,6 +415,9 @@ int64_t sim_venue::draw_latency_us() {
 }
 
 caf::error sim_venue::gate(bool submission) {
+  if (!ready_)
+    return fail(exchange_errc::venue_unavailable,
+                "venue " + name_ + " is starting (its epoch is not durable yet)");
   if (offline())
     return fail(exchange_errc::disconnected, "venue " + name_ + " is disconnected");
   if (faults_.fail_next > 0) {
@@ -553,7 +588,7 @@ void sim_venue::apply_fills(const std::string& symbol, const engine_result& res,
       auto& o = i->second;
       venue_fill vf;
       // One execution per side of a trade: both are recorded.
-      vf.fill_id = name_ + ":" + std::to_string(f.seq) + (maker ? ":m" : ":t");
+      vf.fill_id = std::to_string(epoch_) + "." + std::to_string(f.seq) + (maker ? ":m" : ":t");
       vf.client_order_id = o.req.client_order_id;
       vf.symbol = symbol;
       vf.s = s;
@@ -578,7 +613,8 @@ void sim_venue::apply_fills(const std::string& symbol, const engine_result& res,
       if (o.owner) {
         auto rep = report_of(o, false);
         rep.fills.push_back(std::move(vf));
-        caf::anon_send(o.owner, order_update_atom_v, rep);
+        // Not anonymous: a session takes order updates from its venues only.
+        caf::unsafe_send_as(this, o.owner, order_update_atom_v, rep);
       }
     };
     auto taker_side = f.fill.taker_side;
@@ -703,6 +739,8 @@ void sim_venue::publish(const std::string& symbol, symbol_state& s) {
 std::string sim_venue::describe() const {
   nlohmann::json j;
   j["venue"] = name_;
+  j["epoch"] = epoch_;
+  j["ready"] = ready_;
   j["orders"] = orders_.size();
   j["submitted"] = submitted_;
   j["fills"] = fills_;

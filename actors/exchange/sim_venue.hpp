@@ -11,8 +11,16 @@
 // even if its status query raced the original. Resting orders that fill
 // later are reported to the actor that submitted them.
 //
+// Fill ids never repeat: each incarnation takes a new epoch, durable (its
+// checkpoint) before the venue answers its first request, and numbers its
+// trades within it ("<epoch>.<trade seq>:t" for the taker, ":m" for the
+// maker). The epoch is also at least the start time in milliseconds, so
+// that a lost or corrupt checkpoint cannot bring an old epoch back. Until
+// it is durable every request is refused as venue_unavailable (retryable).
+//
 // The book lives in memory only: a restarted simulated venue starts empty
-// (as after a venue-side reset). Deterministic for a given seed and
+// (as after a venue-side reset: its resting orders are gone, and a status
+// query says it never saw them). Deterministic for a given seed and
 // message order. Runs on CAF's scheduler; members are touched only by the
 // actor.
 #pragma once
@@ -55,6 +63,9 @@ public:
 
 protected:
   std::string describe() const override;
+  bool has_state() const override { return true; }
+  std::string save_state() override;
+  caf::error restore_state(const std::string& blob, uint32_t version) override;
 
 private:
   struct order_info {
@@ -129,7 +140,13 @@ private:
     return account + '/' + client_id;
   }
 
+  /// Takes the next epoch and makes it durable; requests wait for it.
+  void begin_epoch();
+
   std::string name_;
+  /// This incarnation's epoch (in every fill id); ready_ once durable.
+  uint64_t epoch_ = 0;
+  bool ready_ = false;
   bool require_logon_;
   int64_t interval_ms_;
   int64_t volatility_bps_;

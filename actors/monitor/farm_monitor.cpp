@@ -181,7 +181,7 @@ caf::behavior farm_monitor::make_behavior() {
     auto addr = address();
     node()->set_incident_watcher([addr](const runtime::incident& x) {
       if (auto self = caf::actor_cast<caf::actor>(addr))
-        caf::anon_send(self, incident_atom_v, x.path, x.action, x.detail);
+        caf::anon_send(self, incident_atom_v, x.path, x.action, x.detail, x.severity);
     });
   }
   // Open alerts from before a restart: taken over, so that they resolve
@@ -243,9 +243,8 @@ caf::behavior farm_monitor::make_behavior() {
       },
       [this](monitoring_atom, bool history) { return document(history); },
       [this](alert_ack_atom, uint64_t id, std::string& user) { return acknowledge(id, user); },
-      [this](incident_atom, std::string& p, std::string& action, std::string& detail) {
-        on_incident(p, action, detail);
-      },
+      [this](incident_atom, std::string& p, std::string& action, std::string& detail,
+             std::string& severity) { on_incident(p, action, detail, severity); },
   };
 }
 
@@ -426,14 +425,14 @@ void farm_monitor::on_event(const alert_event& ev, const alert_rule& rule) {
 }
 
 void farm_monitor::on_incident(const std::string& p, const std::string& action,
-                               const std::string& detail) {
+                               const std::string& detail, const std::string& severity) {
   // Unique across restarts (restored incidents keep their keys).
   auto now = runtime::unix_now_ms();
   auto key = "incident:" + std::to_string(now) + "." + std::to_string(++incidents_) + ":" + action;
   open_alert a;
   a.slot = std::make_shared<alert_slot>();
   a.rec.rule = key;
-  a.rec.severity = "error";
+  a.rec.severity = severity == "critical" ? "critical" : "error";
   a.rec.state = "firing";
   a.rec.message = p + ": " + action + ": " + detail;
   a.rec.fired_at_ms = a.rec.updated_at_ms = now;

@@ -87,7 +87,8 @@ private:
   void sample(const std::optional<vault_counts>& vault);
   void publish(const farm_sample& x);
   void on_event(const alert_event& ev, const alert_rule& rule);
-  void on_incident(const std::string& path, const std::string& action, const std::string& detail);
+  void on_incident(const std::string& path, const std::string& action, const std::string& detail,
+                   const std::string& severity);
   /// Queues the alert as it is now for writing (and then notifying).
   void save(const open_alert& a);
   void pump(const std::shared_ptr<alert_slot>& slot);

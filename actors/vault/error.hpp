@@ -28,7 +28,7 @@ enum class vault_errc : uint8_t {
   insufficient_funds,
   /// Withdrawals and transfers are frozen vault-wide.
   transfers_frozen,
-  /// Emergency mode: only releases of reservations pass.
+  /// Emergency mode: only fill settlements and releases of reservations pass.
   emergency_mode,
   /// No such reservation in the account.
   unknown_reservation,

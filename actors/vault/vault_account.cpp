@@ -48,6 +48,12 @@ bool add_overflows(int64_t a, int64_t b) {
   return __builtin_add_overflow(a, b, &ignored);
 }
 
+// A settlement's fee comes out of what arrives unless it is in the asset
+// that leaves.
+bool fee_from_credit(const vault_request& r) {
+  return r.fee_asset.empty() || r.fee_asset == r.credit_asset;
+}
+
 } // namespace
 
 vault_account::vault_account(caf::actor_config& cfg, runtime::spawn_context ctx)
@@ -231,10 +237,12 @@ caf::error vault_account::validate(const vault_request& r, bool credit) const {
     if (r.amount == 0 && r.credit_amount == 0)
       return refusal(vault_errc::invalid_amount, "settle moves nothing (amount and "
                                                  "credit_amount are 0)");
-    if (r.fee > r.credit_amount)
+    if (r.fee > 0 && fee_from_credit(r) && r.fee > r.credit_amount)
       return refusal(vault_errc::invalid_amount, "settle fee " + std::to_string(r.fee) +
                                                      " exceeds credit_amount " +
                                                      std::to_string(r.credit_amount));
+    if (r.fee > 0 && !fee_from_credit(r) && add_overflows(r.amount, r.fee))
+      return refusal(vault_errc::invalid_amount, "settle amount plus fee overflows");
     if (r.credit_amount > 0 && !known_asset(r.credit_asset))
       return unknown_asset(r.credit_asset);
     if (!r.asset.empty() && !known_asset(r.asset))
@@ -381,63 +389,99 @@ caf::result<vault_reply> vault_account::handle(vault_request& r, bool credit) {
       return refuse(r, key, opname, vault_errc::unknown_reservation,
                     "no reservation " + r.reservation + " in " + id_);
     auto& res = i->second;
-    if (res.state != "open")
-      return refuse(r, key, opname, vault_errc::reservation_closed,
-                    "reservation " + r.reservation + " was " +
-                        (res.state == "released" ? "released" : "fully settled") + " already");
     if (!r.asset.empty() && r.asset != res.asset)
       return refuse(r, key, opname, vault_errc::invalid_request,
                     "reservation " + r.reservation + " holds " + res.asset + ", not " + r.asset);
     auto asset = res.asset;
     if (r.op == vault_op::release) {
+      if (res.state == "released")
+        return refuse(r, key, opname, vault_errc::reservation_closed,
+                      "reservation " + r.reservation + " was released already");
       auto rest = res.remaining;
-      auto& h = hold(asset);
-      h.reserved -= rest;
-      h.available += rest;
-      res.remaining = 0;
-      res.state = "released";
-      --open_reservations_;
       w.op = make_row(r, key, opname);
       w.op.asset = asset;
       w.op.amount = rest;
       w.op.outcome = "applied";
-      w.txn.kind = "release";
-      w.txn.legs = {leg(id_, asset, "reserved", -rest), leg(id_, asset, "available", rest)};
+      if (res.state == "settled") {
+        // Its fills took all of it: nothing to give back, and nothing wrong.
+        w.has_txn = false;
+        w.op.detail = "reservation " + r.reservation + " was settled entirely by its fills";
+      } else {
+        auto& h = hold(asset);
+        h.reserved -= rest;
+        h.available += rest;
+        res.remaining = 0;
+        res.state = "released";
+        --open_reservations_;
+        if (rest > 0) {
+          w.txn.kind = "release";
+          w.txn.legs = {leg(id_, asset, "reserved", -rest), leg(id_, asset, "available", rest)};
+        } else {
+          w.has_txn = false;
+        }
+      }
     } else {
-      if (r.amount > res.remaining)
-        return refuse(r, key, opname, vault_errc::insufficient_funds,
-                      "reservation " + r.reservation + " has " + amount_text(res.remaining, asset) +
-                          " left; the fill needs " + amount_text(r.amount, asset));
-      auto net = r.credit_amount - r.fee;
+      auto fee_debit = r.fee > 0 && !fee_from_credit(r);
+      if (fee_debit && r.fee_asset != asset)
+        return refuse(r, key, opname, vault_errc::invalid_request,
+                      "settle fee in " + r.fee_asset + ": neither " + asset +
+                          " (what leaves) nor " + r.credit_asset + " (what arrives)");
+      // What leaves: from the reservation while it lasts, then from
+      // available (a fee above its allowance; a fill after a release).
+      auto need = r.amount + (fee_debit ? r.fee : 0);
+      auto from_reserved = res.state == "open" ? std::min(need, res.remaining) : int64_t{0};
+      auto from_available = need - from_reserved;
+      auto& h = hold(asset);
+      if (from_available > h.available)
+        // Not journaled: the fill happened, and it is booked once the
+        // account can pay (the key stays unused).
+        return refusal(vault_errc::insufficient_funds,
+                       "fill settlement " + r.key + " needs " + amount_text(need, asset) + ": " +
+                           (res.state == "open"
+                                ? "reservation " + r.reservation + " has " +
+                                      amount_text(res.remaining, asset) + " left"
+                                : "reservation " + r.reservation + " is " + res.state) +
+                           ", available " + amount_text(h.available, asset));
+      auto net = r.credit_amount - (fee_debit ? 0 : r.fee);
       if (r.credit_amount > 0) {
         auto& c = hold(r.credit_asset);
-        if (add_overflows(c.available, net) || add_overflows(c.available + net, c.reserved))
+        auto c_available = r.credit_asset == asset ? c.available - from_available : c.available;
+        if (add_overflows(c_available, net) || add_overflows(c_available + net, c.reserved))
           return refuse(r, key, opname, vault_errc::amount_overflow,
                         "crediting " + amount_text(net, r.credit_asset) + " to " + id_ +
                             " would overflow its balance");
       }
       auto venue = venue_account(r.venue);
-      hold(asset).reserved -= r.amount;
+      h.reserved -= from_reserved;
+      h.available -= from_available;
       if (net > 0)
         hold(r.credit_asset).available += net;
-      res.remaining -= r.amount;
-      if (res.remaining == 0) {
+      res.remaining -= from_reserved;
+      if (res.state == "open" && res.remaining == 0) {
         res.state = "settled";
         --open_reservations_;
       }
       w.op = make_row(r, key, opname);
       w.op.asset = asset;
       w.op.outcome = "applied";
+      if (from_available > 0)
+        w.op.detail =
+            amount_text(from_available, asset) + " from available: reservation " + r.reservation +
+            (res.state == "released" ? " was released before this fill" : " did not cover it");
       w.txn.kind = "settle";
-      if (r.amount > 0) {
-        w.txn.legs.push_back(leg(id_, asset, "reserved", -r.amount));
+      if (from_reserved > 0)
+        w.txn.legs.push_back(leg(id_, asset, "reserved", -from_reserved));
+      if (from_available > 0)
+        w.txn.legs.push_back(leg(id_, asset, "available", -from_available));
+      if (r.amount > 0)
         w.txn.legs.push_back(leg(venue, asset, "available", r.amount));
-      }
+      if (fee_debit)
+        w.txn.legs.push_back(leg(fees_account, asset, "available", r.fee));
       if (r.credit_amount > 0) {
         w.txn.legs.push_back(leg(venue, r.credit_asset, "available", -r.credit_amount));
         if (net > 0)
           w.txn.legs.push_back(leg(id_, r.credit_asset, "available", net));
-        if (r.fee > 0)
+        if (r.fee > 0 && !fee_debit)
           w.txn.legs.push_back(leg(fees_account, r.credit_asset, "available", r.fee));
       }
     }

@@ -188,9 +188,14 @@ void vault_gateway::handle(vault_request& r, bool credit, reply_promise rp) {
     return;
   }
   if (!credit) {
-    if (modes_.emergency && r.op != vault_op::release && r.op != vault_op::balance) {
+    // Emergency mode stops new business (deposits, withdrawals, transfers,
+    // reservations for new orders); a fill that happened at a venue is
+    // booked whatever the mode, and money set aside goes back.
+    if (modes_.emergency && r.op != vault_op::release && r.op != vault_op::settle &&
+        r.op != vault_op::balance) {
       refuse(refusal(vault_errc::emergency_mode,
-                     "the vault is in emergency mode: only releases of reservations pass (" +
+                     "the vault is in emergency mode: only fill settlements and releases of "
+                     "reservations pass (" +
                          to_string(r.op) + " refused)"));
       return;
     }
@@ -220,8 +225,8 @@ void vault_gateway::open(vault_request& r, reply_promise rp, int64_t t0) {
   };
   if (modes_.emergency) {
     refuse(refusal(vault_errc::emergency_mode,
-                   "the vault is in emergency mode: only releases of reservations pass "
-                   "(open refused)"));
+                   "the vault is in emergency mode: only fill settlements and releases of "
+                   "reservations pass (open refused)"));
     return;
   }
   if (!config::valid_path_segment(r.account) || !config::valid_path_segment(r.user)) {

@@ -2,7 +2,7 @@
 //
 // It knows which accounts exist (the store's accounts table, loaded before
 // its first message), opens new ones, enforces the vault-wide modes
-// (emergency: only releases pass; transfers frozen: no withdrawals or
+// (emergency: only fill settlements and releases pass; transfers frozen: no withdrawals or
 // transfers), routes each operation to its account actor under
 // /vault/accounts (starting it on first use, waiting while it restarts),
 // reconciles, and keeps the vault's metrics.

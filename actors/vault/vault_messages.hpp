@@ -26,11 +26,18 @@ enum class vault_op : uint8_t {
   transfer,
   /// Sets `amount` of `asset` aside as reservation `reservation`.
   reserve,
-  /// Settles a fill against `reservation`: `amount` leaves the reservation
-  /// for `venue`, `credit_amount` of `credit_asset` arrives from it, of which
-  /// `fee` goes to the vault's fee account.
+  /// Settles a fill against `reservation`: `amount` of `asset` leaves for
+  /// `venue`, `credit_amount` of `credit_asset` arrives from it, and `fee`
+  /// goes to the vault's fee account, taken from what leaves when
+  /// `fee_asset` is `asset`, else from what arrives. What leaves comes out
+  /// of the reservation, and out of available where the reservation no
+  /// longer covers it (a fee above its allowance, a fill after the
+  /// reservation was released): a fill that happened is always booked while
+  /// the account can pay; a refusal for lack of funds is not final (the
+  /// key stays unused, the settlement can be asked again).
   settle,
-  /// Returns what is left of `reservation` to available.
+  /// Returns what is left of `reservation` to available; a reservation its
+  /// fills settled entirely releases nothing, and that is a success.
   release,
   /// Reads the balance of `asset` (all assets when empty); no key needed.
   balance,
@@ -57,6 +64,8 @@ struct vault_request {
   std::string credit_asset;
   int64_t credit_amount = 0;
   int64_t fee = 0;
+  /// settle: the fee's asset: `asset` or `credit_asset` (empty: the latter).
+  std::string fee_asset;
   /// settle: the venue on the other side ("@venue:<name>" in the ledger).
   std::string venue;
   /// open: deposited together with opening the account (asset -> amount);
@@ -67,8 +76,8 @@ struct vault_request {
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, vault_request& x) {
   return f(caf::meta::type_name("tfarm.vault_request"), x.op, x.key, x.user, x.account, x.asset,
-           x.amount, x.to_account, x.reservation, x.credit_asset, x.credit_amount, x.fee, x.venue,
-           x.opening_balance);
+           x.amount, x.to_account, x.reservation, x.credit_asset, x.credit_amount, x.fee,
+           x.fee_asset, x.venue, x.opening_balance);
 }
 
 /// The answer to an operation that was applied (refusals are caf::error

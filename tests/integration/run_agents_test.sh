@@ -24,7 +24,8 @@ positions_off() {
 unsettled() {
   sqlite3 "$db" "SELECT f.venue_fill_id FROM fills f JOIN orders o USING (client_order_id)
     WHERE NOT EXISTS (SELECT 1 FROM vault_operations v
-                      WHERE v.key = o.account || ':settle:' || f.venue_fill_id)
+                      WHERE v.key = o.account || ':settle:' || f.venue || ':' ||
+                                    f.client_order_id || ':' || f.venue_fill_id)
       AND NOT EXISTS (SELECT 1 FROM vault_reservations r WHERE r.account = o.account
                       AND r.id = o.client_order_id AND r.state = 'open')"
 }

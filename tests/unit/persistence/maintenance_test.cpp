@@ -135,7 +135,7 @@ TEST_F(maintenance_test, check_finds_every_kind_of_ledger_problem) {
     d.exec("INSERT INTO ledger_entries VALUES (2, 1, 'b', 'USD', 'available', -4)");
     d.exec("INSERT INTO balances VALUES ('a', 'USD', 'available', 7)");
     d.exec("INSERT INTO balances VALUES ('b', 'USD', 'available', -4)");
-    d.exec("INSERT INTO fills VALUES ('f1', 'ghost', 1, 1, 0, 1)");
+    d.exec("INSERT INTO fills VALUES ('sim', 'ghost', 'f1', 1, 1, 0, 1)");
     d.exec("INSERT INTO checkpoints VALUES ('/x', 0, 'k', 1, 1, x'0102', 12345, 1)");
     // A reserved bucket its open reservations do not explain.
     d.exec("INSERT INTO ledger_transactions VALUES (2, 'reserve', 'reserve', '', 1)");

@@ -1,6 +1,7 @@
 #include "persistence/store_core.hpp"
 
 #include <SQLiteCpp/Database.h>
+#include <SQLiteCpp/Statement.h>
 #include <gtest/gtest.h>
 
 #include "persistence/database.hpp"
@@ -41,6 +42,11 @@ protected:
   void TearDown() override {
     if (core_ && core_->in_transaction())
       core_->commit();
+  }
+
+  int64_t count(const std::string& sql) {
+    SQLite::Statement q{core_->db(), sql};
+    return q.executeStep() ? q.getColumn(0).getInt64() : -1;
   }
 
   test::temp_dir dir_;
@@ -155,13 +161,14 @@ TEST_F(store_core_test, unbalanced_or_invalid_transactions_are_refused_with_reas
 }
 
 TEST_F(store_core_test, orders_and_fills_are_idempotent_and_fills_need_their_order) {
-  order_record o{"c-1", "/user/a/mm", "acct", "sim", "BTC-USD", "buy", "limit", 100, 3, "", 0};
+  order_record o{"c-1", "/user/a/mm", "acct", "sim", "BTC-USD", "buy", "limit", 100,
+                 3,     "",           0,      0,     ""};
   EXPECT_EQ(core_->record_order(o), true);
   EXPECT_EQ(core_->record_order(o), false);
-  fill_record f{"v-1", "c-1", 100, 2, 1, 0};
+  fill_record f{"sim", "v-1", "c-1", 100, 2, 1, 0};
   EXPECT_EQ(core_->record_fill(f), true);
-  EXPECT_EQ(core_->record_fill(f), false);
-  auto orphan = core_->record_fill(fill_record{"v-2", "nope", 1, 1, 0, 0});
+  EXPECT_EQ(core_->record_fill(f), false) << "the same fill again is a replay";
+  auto orphan = core_->record_fill(fill_record{"sim", "v-2", "nope", 1, 1, 0, 0});
   ASSERT_FALSE(orphan);
   EXPECT_EQ(runtime::to_text(orphan.error()),
             "unknown_order: fill v-2 is for order nope, which was never recorded");
@@ -173,6 +180,96 @@ TEST_F(store_core_test, orders_and_fills_are_idempotent_and_fills_need_their_ord
   o.qty = 0;
   EXPECT_EQ(runtime::to_text(core_->record_order(o).error()),
             "invalid_record: order c-2: quantity 0 is not positive");
+}
+
+TEST_F(store_core_test, a_fill_is_its_venue_its_order_and_its_id_and_never_changes) {
+  order_record a{"c-1", "/user/a/mm", "acct", "sim", "BTC-USD", "buy", "limit", 100,
+                 5,     "",           0,      0,     ""};
+  order_record b{"c-2", "/user/b/mm", "acct-b", "sim", "BTC-USD", "sell", "limit", 90,
+                 5,     "",           0,        0,     ""};
+  ASSERT_EQ(core_->record_order(a), true);
+  ASSERT_EQ(core_->record_order(b), true);
+  // A venue that numbers its fills again from 1 (a restart): the same id
+  // for another order, or from another venue, is another fill.
+  EXPECT_EQ(core_->record_fill(fill_record{"sim", "1:t", "c-1", 100, 1, 0, 0}), true);
+  EXPECT_EQ(core_->record_fill(fill_record{"sim", "1:t", "c-2", 95, 1, 0, 0}), true);
+  EXPECT_EQ(core_->record_fill(fill_record{"other", "1:t", "c-1", 99, 1, 0, 0}), true);
+  // The same id of the same order with other content is refused, named.
+  auto changed = core_->record_fill(fill_record{"sim", "1:t", "c-1", 100, 2, 0, 0});
+  ASSERT_FALSE(changed);
+  EXPECT_EQ(runtime::to_text(changed.error()),
+            "fill_conflict: fill sim/1:t of order c-1 (2 at 100, fee 0) was recorded before as 1 "
+            "at 100, fee 0");
+  // More than the order's quantity, or beyond its limit: refused.
+  auto over = core_->record_fill(fill_record{"sim", "2:t", "c-1", 100, 4, 0, 0});
+  ASSERT_FALSE(over);
+  EXPECT_EQ(runtime::to_text(over.error()),
+            "fill_conflict: fill sim/2:t of order c-1 (4 at 100, fee 0) would fill 6 of an "
+            "order of 5");
+  auto beyond = core_->record_fill(fill_record{"sim", "3:t", "c-2", 89, 1, 0, 0});
+  ASSERT_FALSE(beyond);
+  EXPECT_EQ(runtime::to_text(beyond.error()),
+            "fill_conflict: fill sim/3:t of order c-2 (1 at 89, fee 0) is beyond the order's "
+            "limit: sell at 90");
+  EXPECT_EQ(
+      runtime::to_text(core_->record_fill(fill_record{"sim", "4:t", "c-1", 100, 1, -1, 0}).error()),
+      "invalid_record: fill 4:t: fee -1 is negative");
+  EXPECT_EQ(
+      runtime::to_text(core_->record_fill(fill_record{"", "4:t", "c-1", 100, 1, 0, 0}).error()),
+      "invalid_record: fill 4:t names no venue");
+  EXPECT_EQ(count("SELECT COUNT(*) FROM fills"), 3);
+}
+
+TEST_F(store_core_test, an_order_update_writes_fills_then_status_and_never_reopens_a_final_order) {
+  order_record o{"c-1", "/user/a/mm", "acct", "sim", "BTC-USD", "buy", "limit", 100,
+                 4,     "",           0,      0,     ""};
+  ASSERT_EQ(core_->record_order(o), true);
+  order_update u;
+  u.client_order_id = "c-1";
+  u.status = "partially_filled";
+  u.filled = 3;
+  u.fills = {fill_record{"sim", "1:t", "", 100, 1, 0, 0},
+             fill_record{"sim", "2:t", "", 99, 2, 0, 0}};
+  auto r = core_->update_order(u);
+  ASSERT_TRUE(r) << runtime::to_text(r.error());
+  EXPECT_EQ(r->fills_new, 2u);
+  EXPECT_TRUE(r->refused.empty());
+  auto row = core_->load_order("c-1");
+  ASSERT_TRUE(row);
+  EXPECT_EQ(row->status, "partially_filled");
+  EXPECT_EQ(row->filled, 3);
+  // A fill changed on the way, and a filled quantity its fills do not make
+  // up: both named; the good part is written.
+  u.status = "filled";
+  u.filled = 4;
+  u.reason = "";
+  u.fills = {fill_record{"sim", "2:t", "", 99, 1, 0, 0},
+             fill_record{"sim", "3:t", "", 98, 1, 0, 0}};
+  r = core_->update_order(u);
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->fills_new, 1u);
+  ASSERT_EQ(r->refused.size(), 1u);
+  EXPECT_EQ(r->refused[0], "fill sim/2:t of order c-1 (1 at 99, fee 0) was recorded before as 2 "
+                           "at 99, fee 0");
+  EXPECT_EQ(core_->load_order("c-1")->status, "filled");
+  // A late "open" never reopens it.
+  order_update late;
+  late.client_order_id = "c-1";
+  late.status = "open";
+  ASSERT_TRUE(core_->update_order(late));
+  EXPECT_EQ(core_->load_order("c-1")->status, "filled");
+  order_update gap;
+  gap.client_order_id = "c-1";
+  gap.filled = 5;
+  r = core_->update_order(gap);
+  ASSERT_TRUE(r);
+  ASSERT_EQ(r->refused.size(), 1u);
+  EXPECT_EQ(r->refused[0], "order c-1: the venue reports 5 filled, its recorded fills sum to 4");
+  order_update nobody;
+  nobody.client_order_id = "c-9";
+  nobody.status = "open";
+  EXPECT_EQ(runtime::to_text(core_->update_order(nobody).error()),
+            "unknown_order: order c-9 was never recorded");
 }
 
 TEST_F(store_core_test, audit_records_come_back_in_time_order_from_a_point_in_time) {

@@ -85,7 +85,7 @@ TEST_F(vault_account_test, every_refusal_names_its_reason_and_numbers) {
             "invalid_request: deposit on a1 needs an idempotency key");
   // The vault's own keys end in "/credit" and "/void": clients cannot collide.
   EXPECT_EQ(refused(op(vault_op::deposit, "alice", "a1", "t1/credit", "USD", 5)),
-            "invalid_request: idempotency key 't1/credit' must be 1 to 128 printable characters "
+            "invalid_request: idempotency key 't1/credit' must be 1 to 256 printable characters "
             "without '/'");
   ok(op(vault_op::deposit, "alice", "a1", "big", "USD", INT64_MAX - 1'000));
   EXPECT_EQ(refused(op(vault_op::deposit, "alice", "a1", "more", "USD", 1)),
@@ -124,21 +124,63 @@ TEST_F(vault_account_test, reservations_settle_in_parts_and_release_the_rest) {
   EXPECT_EQ(ledger_sum("@venue:sim", "USD"), 250);
   EXPECT_EQ(ledger_sum("@venue:sim", "BTC"), -3);
   EXPECT_EQ(ledger_sum("@fees", "BTC"), 1);
-  EXPECT_EQ(refused(settle("alice", "a1", "fill-2", "order-1", 351, "BTC", 1, 0)),
-            "insufficient_funds: reservation order-1 has 350 USD left; the fill needs 351 USD");
-  ok(release("alice", "a1", "rel-1", "order-1"));
-  EXPECT_EQ(balance("alice", "a1", "USD"), std::make_pair(int64_t{750}, int64_t{0}));
-  EXPECT_EQ(refused(release("alice", "a1", "rel-2", "order-1")),
-            "reservation_closed: reservation order-1 was released already");
-  // Fully settled closes a reservation too.
+  // Beyond what is left: the rest comes out of available (a fee above its
+  // allowance); the reservation is then settled entirely.
+  ok(settle("alice", "a1", "fill-2", "order-1", 351, "BTC", 1, 0));
+  EXPECT_EQ(balance("alice", "a1", "USD"), std::make_pair(int64_t{399}, int64_t{0}));
+  EXPECT_EQ(count_rows("SELECT COUNT(*) FROM vault_reservations WHERE id = 'order-1' AND "
+                       "state = 'settled'"),
+            1);
+  // Releasing a reservation its fills took entirely gives back nothing,
+  // and is no failure.
+  auto rel = ok(release("alice", "a1", "rel-1", "order-1"));
+  EXPECT_EQ(rel.txn_id, 0u);
+  EXPECT_EQ(balance("alice", "a1", "USD"), std::make_pair(int64_t{399}, int64_t{0}));
   ok(reserve("alice", "a1", "r3", "order-3", "USD", 100));
-  ok(settle("alice", "a1", "fill-3", "order-3", 100, "ETH", 7, 0));
-  EXPECT_EQ(refused(release("alice", "a1", "rel-3", "order-3")),
-            "reservation_closed: reservation order-3 was fully settled already");
+  ok(release("alice", "a1", "rel-3", "order-3"));
+  EXPECT_EQ(refused(release("alice", "a1", "rel-3b", "order-3")),
+            "reservation_closed: reservation order-3 was released already");
   EXPECT_EQ(refused(reserve("alice", "a1", "r4", "order-3", "USD", 1)),
             "invalid_request: reservation order-3 exists already in a1");
   EXPECT_EQ(unbalanced_transactions(), 0);
   EXPECT_EQ(ledger_sum("a1", "USD", "reserved"), 0);
+}
+
+TEST_F(vault_account_test, a_fill_is_booked_even_after_its_reservation_went) {
+  ok(reserve("alice", "a1", "r1", "order-1", "USD", 100));
+  ok(release("alice", "a1", "rel-1", "order-1"));
+  // The fill happened at the venue: it is booked from available.
+  ok(settle("alice", "a1", "fill-1", "order-1", 60, "BTC", 1, 0));
+  EXPECT_EQ(balance("alice", "a1", "USD"), std::make_pair(int64_t{940}, int64_t{0}));
+  EXPECT_EQ(count_rows("SELECT COUNT(*) FROM vault_operations WHERE key = 'a1:fill-1' AND "
+                       "detail LIKE '60 USD from available%released before this fill'"),
+            1);
+  // One the account cannot pay is refused, and not for good: the same key
+  // books it once the money is there.
+  EXPECT_EQ(refused(settle("alice", "a1", "fill-2", "order-1", 5'000, "BTC", 1, 0)),
+            "insufficient_funds: fill settlement fill-2 needs 5000 USD: reservation order-1 is "
+            "released, available 940 USD");
+  ok(op(vault_op::deposit, "alice", "a1", "d2", "USD", 5'000));
+  ok(settle("alice", "a1", "fill-2", "order-1", 5'000, "BTC", 1, 0));
+  EXPECT_EQ(balance("alice", "a1", "USD"), std::make_pair(int64_t{940}, int64_t{0}));
+  EXPECT_EQ(balance("alice", "a1", "BTC"), std::make_pair(int64_t{2}, int64_t{0}));
+  EXPECT_EQ(unbalanced_transactions(), 0);
+}
+
+TEST_F(vault_account_test, a_buy_pays_its_fee_from_its_reservation_to_the_fee_account) {
+  ok(reserve("alice", "a1", "r1", "order-1", "USD", 110));
+  auto s = settle("alice", "a1", "fill-1", "order-1", 100, "BTC", 1, 10);
+  s.fee_asset = "USD";
+  ok(s);
+  EXPECT_EQ(balance("alice", "a1", "USD"), std::make_pair(int64_t{890}, int64_t{0}));
+  EXPECT_EQ(balance("alice", "a1", "BTC"), std::make_pair(int64_t{1}, int64_t{0}));
+  EXPECT_EQ(ledger_sum("@fees", "USD"), 10);
+  EXPECT_EQ(ledger_sum("@venue:sim", "USD"), 100);
+  EXPECT_EQ(ledger_sum("@venue:sim", "BTC"), -1);
+  s.key = "fill-2";
+  s.fee_asset = "EUR";
+  EXPECT_EQ(refused(s), "invalid_request: settle fee in EUR: neither USD (what leaves) nor BTC "
+                        "(what arrives)");
 }
 
 TEST_F(vault_account_test, a_transfer_moves_money_between_accounts_of_different_users) {

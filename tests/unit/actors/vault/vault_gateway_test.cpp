@@ -29,18 +29,20 @@ protected:
   }
 };
 
-TEST_F(vault_gateway_test, emergency_mode_lets_only_releases_through) {
+TEST_F(vault_gateway_test, emergency_mode_lets_only_fill_settlements_and_releases_through) {
   auto s = set_mode("emergency", true);
   EXPECT_TRUE(s.emergency);
   EXPECT_EQ(audited("vault.emergency.on"), 1);
   EXPECT_EQ(refused(op(vault_op::deposit, "alice", "a1", "d2", "USD", 1)),
-            "emergency_mode: the vault is in emergency mode: only releases of reservations pass "
-            "(deposit refused)");
+            "emergency_mode: the vault is in emergency mode: only fill settlements and releases of "
+            "reservations pass (deposit refused)");
   EXPECT_EQ(refused(reserve("alice", "a1", "r2", "order-2", "USD", 1)).substr(0, 15),
             "emergency_mode:");
   EXPECT_EQ(refused(open("carol", "c1")).substr(0, 15), "emergency_mode:");
+  // A fill that happened at a venue is booked whatever the mode.
+  ok(settle("alice", "a1", "fill-1", "order-1", 100, "BTC", 1, 0));
   ok(release("alice", "a1", "rel-1", "order-1"));
-  EXPECT_EQ(balance("alice", "a1", "USD").first, 1'000) << "balance reads pass as well";
+  EXPECT_EQ(balance("alice", "a1", "USD").first, 900) << "balance reads pass as well";
   set_mode("emergency", false);
   EXPECT_EQ(audited("vault.emergency.off"), 1);
   ok(op(vault_op::deposit, "alice", "a1", "d2", "USD", 1));

@@ -66,7 +66,7 @@ public:
 
   outcome apply(const vault_request& r) {
     auto refuse = [](vault_errc c) { return outcome{c, {}, {}, {}}; };
-    if (emergency && r.op != vault_op::release)
+    if (emergency && r.op != vault_op::release && r.op != vault_op::settle)
       return refuse(vault_errc::emergency_mode);
     if (frozen && (r.op == vault_op::withdraw || r.op == vault_op::transfer))
       return refuse(vault_errc::transfers_frozen);
@@ -107,7 +107,10 @@ public:
     }
     auto result = decide(r);
     result.fingerprint = fp;
-    results[key] = result;
+    // A settlement the account cannot pay yet is not final: its key stays
+    // unused.
+    if (r.op != vault_op::settle || result.code != vault_errc::insufficient_funds)
+      results[key] = result;
     return result;
   }
 
@@ -161,24 +164,31 @@ private:
       if (i == rs.end())
         return refuse(vault_errc::unknown_reservation, r.asset);
       auto& res = i->second;
-      if (res.state != "open")
-        return refuse(vault_errc::reservation_closed, r.asset);
       if (r.op == vault_op::release) {
+        if (res.state == "released")
+          return refuse(vault_errc::reservation_closed, r.asset);
+        if (res.state == "settled")
+          return done(res.asset); // its fills took it all: nothing to give back
         mine[res.asset].reserved -= res.remaining;
         mine[res.asset].available += res.remaining;
         res.remaining = 0;
         res.state = "released";
         return done(res.asset);
       }
-      if (r.amount > res.remaining)
+      // A fill is booked from the reservation while it lasts, then from
+      // available (also after the reservation was released).
+      auto from_reserved = res.state == "open" ? std::min(r.amount, res.remaining) : int64_t{0};
+      auto from_available = r.amount - from_reserved;
+      if (from_available > mine[res.asset].available)
         return refuse(vault_errc::insufficient_funds, res.asset);
-      mine[res.asset].reserved -= r.amount;
+      mine[res.asset].reserved -= from_reserved;
+      mine[res.asset].available -= from_available;
       net_inflow[res.asset] -= r.amount;
       auto net = r.credit_amount - r.fee;
       mine[r.credit_asset].available += net;
       net_inflow[r.credit_asset] += net;
-      res.remaining -= r.amount;
-      if (res.remaining == 0)
+      res.remaining -= from_reserved;
+      if (res.state == "open" && res.remaining == 0)
         res.state = "settled";
       return done(res.asset);
     }
