@@ -251,6 +251,12 @@ protected:
     return q.getColumn(0).getInt64();
   }
 
+  /// The first column of the first row as text (empty when no row).
+  std::string text_of(const std::string& sql) {
+    SQLite::Statement q{reader(), sql};
+    return q.executeStep() ? q.getColumn(0).getString() : std::string{};
+  }
+
   temp_dir dir_;
   /// The vault's idempotency window for the next start().
   std::string window_ = "24h";

@@ -1,0 +1,201 @@
+// An order's lifecycle in the session is decided on facts, never on timing:
+// no stale "never saw it" closes an order on its way, cancels wait for the
+// acknowledgement, an order no venue knows becomes final and is recorded,
+// fills are recorded with the order's filled quantity, and every report
+// from a venue is checked before anyone books it.
+#include <chrono>
+
+#include <caf/scoped_actor.hpp>
+#include <gtest/gtest.h>
+
+#include "runtime/crash_request.hpp"
+#include "tests/unit/actors/exchange/exchange_fixture.hpp"
+
+namespace tfarm::test {
+namespace {
+
+using actors::exchange_errc;
+using actors::order_state;
+using actors::side;
+
+class exchange_session_lifecycle_test : public exchange_fixture {
+protected:
+  caf::expected<actors::order_report> status_of(const std::string& account, const std::string& id) {
+    return ask_actor<actors::order_report>(session(account), actors::order_status_atom_v,
+                                           std::string{id});
+  }
+
+  caf::expected<actors::order_report> cancel(const std::string& account, const std::string& id) {
+    return ask_actor<actors::order_report>(session(account), actors::cancel_order_atom_v,
+                                           std::string{id});
+  }
+
+  int64_t filled_in_db(const std::string& id) {
+    return count_rows("SELECT filled FROM orders WHERE client_order_id = '" + id + "'");
+  }
+
+  /// A new incarnation of sim-a runs and answers (its epoch is durable).
+  bool venue_ready(const actors::venue_actor& old) {
+    auto v = venue("sim-a");
+    if (!v || v == old)
+      return false;
+    auto x = at_venue("sim-a", "acct1", "no-such-order");
+    return !x && actors::exchange_reason(x.error()) == exchange_errc::unknown_order;
+  }
+
+  int64_t alerts(const std::string& action) {
+    return count_rows("SELECT COUNT(*) FROM audit_logs WHERE action = '" + action + "'");
+  }
+};
+
+TEST_F(exchange_session_lifecycle_test, a_status_while_the_order_is_on_its_way_is_never_unknown) {
+  // The first submission is refused before processing, but its answer is
+  // slow: a status query sent meanwhile would hear "never saw it" from the
+  // venue, and the retry would then place the order after all. The session
+  // answers from what it knows until every attempt is answered.
+  actors::venue_faults f;
+  f.fail_next = 1;
+  f.latency_us = 100'000;
+  set_faults("sim-a", f);
+  caf::anon_send(session("acct1"), limit("w1", side::buy, 100, 1));
+  EXPECT_TRUE(eventually([&] { return order_status_in_db("w1") == "pending"; }));
+  auto early = status_of("acct1", "w1");
+  ASSERT_TRUE(early) << runtime::to_text(early.error());
+  EXPECT_EQ(early->state, order_state::pending);
+  // Once placed it is open, never closed on the stale answer.
+  EXPECT_TRUE(eventually([&] {
+    auto x = status_of("acct1", "w1");
+    return x && x->state == order_state::open;
+  }));
+  EXPECT_TRUE(at_venue("sim-a", "acct1", "w1"));
+  EXPECT_EQ(order_status_in_db("w1"), "open");
+}
+
+TEST_F(exchange_session_lifecycle_test, a_cancel_before_the_acknowledgement_follows_it) {
+  actors::venue_faults slow;
+  slow.latency_us = 100'000;
+  set_faults("sim-a", slow);
+  caf::anon_send(session("acct1"), limit("c1", side::buy, 100, 2));
+  EXPECT_TRUE(eventually([&] { return order_status_in_db("c1") != "(none)"; }));
+  auto c = cancel("acct1", "c1");
+  ASSERT_TRUE(c) << runtime::to_text(c.error());
+  EXPECT_FALSE(is_final(c->state)) << "answered with what is known: not acknowledged yet";
+  // The order was placed, then cancelled as soon as the venue had it.
+  EXPECT_TRUE(eventually([&] { return order_status_in_db("c1") == "cancelled"; }))
+      << order_status_in_db("c1");
+  auto v = at_venue("sim-a", "acct1", "c1");
+  ASSERT_TRUE(v) << runtime::to_text(v.error());
+  EXPECT_EQ(v->state, order_state::cancelled);
+}
+
+TEST_F(exchange_session_lifecycle_test, a_cancel_of_an_order_still_queued_keeps_it_from_leaving) {
+  // No rate budget: orders wait in the session's queue.
+  std::string config = exchange_test_config;
+  auto at = config.find("rate_per_s = 100000\n  burst = 100000");
+  config.replace(at, std::string{"rate_per_s = 100000\n  burst = 100000"}.size(),
+                 "rate_per_s = 1\n  burst = 1");
+  restart(config);
+  ASSERT_TRUE(place("acct1", limit("q0", side::buy, 100, 1))) << "takes the only token";
+  caf::anon_send(session("acct1"), limit("q1", side::buy, 100, 1));
+  EXPECT_TRUE(eventually([&] { return order_status_in_db("q1") == "pending"; }));
+  auto c = cancel("acct1", "q1");
+  ASSERT_TRUE(c) << runtime::to_text(c.error());
+  EXPECT_EQ(c->state, order_state::cancelled);
+  EXPECT_EQ(c->reason, "cancelled before it was sent");
+  EXPECT_TRUE(eventually([&] { return order_status_in_db("q1") == "cancelled"; }));
+  EXPECT_FALSE(at_venue("sim-a", "acct1", "q1")) << "it never left";
+}
+
+TEST_F(exchange_session_lifecycle_test, an_order_a_reset_venue_lost_becomes_final_and_recorded) {
+  auto o = place("acct1", limit("r1", side::buy, 100, 2));
+  ASSERT_TRUE(o) << runtime::to_text(o.error());
+  ASSERT_EQ(o->state, order_state::open);
+  // The venue restarts empty (a venue-side reset).
+  auto old = venue("sim-a");
+  caf::anon_send(caf::actor_cast<caf::actor>(old), runtime::crash_request{"test: venue reset"});
+  EXPECT_TRUE(eventually([&] { return venue_ready(old); }));
+  auto s = status_of("acct1", "r1");
+  ASSERT_TRUE(s) << runtime::to_text(s.error());
+  EXPECT_EQ(s->state, order_state::cancelled);
+  EXPECT_NE(s->reason.find("known to no venue any more"), std::string::npos) << s->reason;
+  EXPECT_TRUE(eventually([&] { return order_status_in_db("r1") == "cancelled"; }));
+  EXPECT_EQ(count_rows("SELECT COUNT(*) FROM orders WHERE client_order_id = 'r1' AND "
+                       "reason LIKE 'known to no venue any more%'"),
+            1);
+}
+
+TEST_F(exchange_session_lifecycle_test,
+       a_restarted_session_closes_what_no_venue_has_by_its_record) {
+  auto o = place("acct1", limit("s1", side::buy, 100, 2));
+  ASSERT_TRUE(o);
+  // The session and the venue both restart: neither remembers s1.
+  auto old_session = session("acct1");
+  auto old_venue = venue("sim-a");
+  caf::anon_send(caf::actor_cast<caf::actor>(old_venue), runtime::crash_request{"test"});
+  caf::anon_send(caf::actor_cast<caf::actor>(old_session), runtime::crash_request{"test"});
+  EXPECT_TRUE(eventually([&] {
+    auto x = session("acct1");
+    return x && x != old_session && venue_ready(old_venue);
+  }));
+  auto s = status_of("acct1", "s1");
+  ASSERT_TRUE(s) << runtime::to_text(s.error());
+  EXPECT_EQ(s->state, order_state::cancelled) << "it was open: the venue lost it";
+  EXPECT_TRUE(eventually([&] { return order_status_in_db("s1") == "cancelled"; }));
+  auto unknown = status_of("acct1", "never-recorded");
+  ASSERT_FALSE(unknown);
+  EXPECT_EQ(actors::exchange_reason(unknown.error()), exchange_errc::unknown_order);
+}
+
+TEST_F(exchange_session_lifecycle_test, fills_are_recorded_with_the_venue_and_the_filled_quantity) {
+  ASSERT_TRUE(place("acct1", limit("m1", side::sell, 1'000, 5)));
+  ASSERT_TRUE(place("acct2", limit("t1", side::buy, 1'000, 3)));
+  EXPECT_TRUE(eventually([&] { return filled_in_db("m1") == 3 && filled_in_db("t1") == 3; }));
+  EXPECT_EQ(count_rows("SELECT COUNT(*) FROM fills WHERE venue = 'sim-a'"), 2);
+  // Every order's filled quantity is the sum of its recorded fills.
+  EXPECT_EQ(count_rows("SELECT COUNT(*) FROM orders o WHERE filled != (SELECT COALESCE(SUM(qty), "
+                       "0) FROM fills f WHERE f.client_order_id = o.client_order_id)"),
+            0);
+  // Fill ids carry the venue's epoch: a restarted venue never repeats one.
+  auto first = count_rows("SELECT COUNT(DISTINCT substr(venue_fill_id, 1, instr(venue_fill_id, "
+                          "'.'))) FROM fills");
+  EXPECT_EQ(first, 1) << text_of("SELECT group_concat(venue_fill_id) FROM fills");
+  auto old = venue("sim-a");
+  caf::anon_send(caf::actor_cast<caf::actor>(old), runtime::crash_request{"test"});
+  // Both sessions fail over to sim-b while sim-a restarts, then come back.
+  EXPECT_TRUE(eventually([&] {
+    return venue_ready(old) && status("acct1").active == "sim-a" &&
+           status("acct2").active == "sim-a";
+  }));
+  ASSERT_TRUE(place("acct1", limit("m2", side::sell, 1'000, 1)));
+  ASSERT_TRUE(place("acct2", limit("t2", side::buy, 1'000, 1)));
+  EXPECT_TRUE(eventually([&] { return count_rows("SELECT COUNT(*) FROM fills") == 4; }));
+  EXPECT_EQ(count_rows("SELECT COUNT(DISTINCT venue_fill_id) FROM fills WHERE venue = 'sim-a'"), 4)
+      << "the second incarnation numbers its trades from 1 again, under a new epoch: "
+      << text_of("SELECT group_concat(venue_fill_id) FROM fills");
+}
+
+TEST_F(exchange_session_lifecycle_test, reports_from_anyone_but_its_venues_are_refused) {
+  ASSERT_TRUE(place("acct1", limit("f1", side::sell, 1'000, 5)));
+  // Anyone on the node can send a session a report of a "fill".
+  actors::order_report fake;
+  fake.client_order_id = "f1";
+  fake.venue = "sim-a";
+  fake.state = order_state::filled;
+  fake.qty = 5;
+  fake.filled = 5;
+  actors::venue_fill fill;
+  fill.fill_id = "1.1:m";
+  fill.client_order_id = "f1";
+  fill.s = side::sell;
+  fill.price = 1'000;
+  fill.qty = 5;
+  fake.fills.push_back(fill);
+  caf::scoped_actor intruder{node_->system()};
+  intruder->send(session("acct1"), actors::order_update_atom_v, fake);
+  EXPECT_TRUE(eventually([&] { return alerts("exchange.report_refused") == 1; }));
+  EXPECT_EQ(count_rows("SELECT COUNT(*) FROM fills"), 0);
+  EXPECT_EQ(order_status_in_db("f1"), "open");
+}
+
+} // namespace
+} // namespace tfarm::test
