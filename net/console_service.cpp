@@ -1030,12 +1030,16 @@ console_reply console_service::vault(const std::string& who, const console_args&
       return failed("reconcile: " + actor_error(rep.error(), "the vault", opts_.actor_timeout));
     std::string text = rep->clean ? "reconciled: clean" : "reconciled: DISCREPANCIES";
     text += " (" + std::to_string(rep->accounts_checked) + " accounts, " +
-            std::to_string(rep->actors_checked) + " actors checked; audit #" +
+            std::to_string(rep->actors_checked) + " actors checked; " +
+            std::to_string(rep->trading_pending) + " trading items pending; audit #" +
             std::to_string(rep->audit_id) + ")";
     for (auto& d : rep->discrepancies)
-      text += "\n  " + d.kind + " " + d.account + " " + d.asset + ": expected " +
-              std::to_string(d.expected) + ", found " + std::to_string(d.actual) +
-              (d.detail.empty() ? "" : " (" + d.detail + ")");
+      if (d.asset.empty() && d.expected == d.actual) // a finding without amounts
+        text += "\n  " + d.kind + ": " + d.detail;
+      else
+        text += "\n  " + d.kind + " " + d.account + " " + d.asset + ": expected " +
+                std::to_string(d.expected) + ", found " + std::to_string(d.actual) +
+                (d.detail.empty() ? "" : " (" + d.detail + ")");
     auto reply = ok(text, to_json(*rep));
     if (!rep->clean)
       reply.status = static_cast<int32_t>(console_status::failed);

@@ -69,6 +69,7 @@ json to_json(const actors::reconcile_report& r) {
               {"accounts_checked", r.accounts_checked},
               {"actors_checked", r.actors_checked},
               {"discrepancies", ds},
+              {"trading_pending", r.trading_pending},
               {"audit_id", r.audit_id}};
 }
 

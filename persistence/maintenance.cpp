@@ -18,6 +18,7 @@
 #include "persistence/migrations.hpp"
 #include "persistence/node_lock.hpp"
 #include "persistence/store_core.hpp"
+#include "persistence/trading_check.hpp"
 #include "runtime/checkpoint.hpp"
 #include "runtime/error_text.hpp"
 
@@ -141,16 +142,17 @@ caf::error backup_database(const std::string& db, const std::string& out) {
   return {};
 }
 
-caf::expected<std::vector<std::string>> check_database(const std::string& db) {
+caf::expected<database_check> check_database(const std::string& db) {
   auto conn = open_existing(db);
   if (!conn)
     return conn.error();
   auto& d = **conn;
-  std::vector<std::string> findings;
+  database_check report;
+  auto& findings = report.problems;
   try {
     findings = integrity_findings(d);
     if (!findings.empty())
-      return findings; // the rest would read a damaged file
+      return report; // the rest would read a damaged file
     collect(
         d, "PRAGMA foreign_key_check",
         [](SQLite::Statement& q) {
@@ -165,7 +167,7 @@ caf::expected<std::vector<std::string>> check_database(const std::string& db) {
                          "tfarm's " + std::to_string(latest_schema_version()) +
                          "; a node started on it migrates it");
     if (version < 2)
-      return findings; // no ledger yet
+      return report; // no ledger yet
     collect(
         d,
         "SELECT t.idempotency_key, e.asset, SUM(e.amount) FROM ledger_entries e "
@@ -257,10 +259,13 @@ caf::expected<std::vector<std::string>> check_database(const std::string& db) {
     if (bad > findings_per_check_max)
       findings.push_back("... and " + std::to_string(bad - findings_per_check_max) +
                          " more corrupt checkpoints");
+    if (version >= 6)
+      for (auto& x : check_trading(d))
+        (x.pending ? report.pending : report.problems).push_back(to_string(x));
   } catch (const std::exception& e) {
     return classify(e, db, "checking");
   }
-  return findings;
+  return report;
 }
 
 caf::expected<restore_report> restore_database(const std::string& db, const std::string& from,

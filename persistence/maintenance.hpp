@@ -28,11 +28,24 @@ caf::expected<std::vector<runtime::checkpoint>> prepare_database(const std::stri
 /// so `out` is never a half-written file.
 caf::error backup_database(const std::string& db, const std::string& out);
 
+/// What check_database found.
+struct database_check {
+  /// Violations, one line each: integrity, the ledger's and the trading
+  /// invariants.
+  std::vector<std::string> problems;
+  /// Work a node finishes by itself at its next start (after a kill -9:
+  /// fills to settle, reservations of final orders to release).
+  std::vector<std::string> pending;
+
+  bool clean() const noexcept { return problems.empty(); }
+};
+
 /// `PRAGMA integrity_check` and foreign keys, then the ledger invariants:
 /// every transaction has two or more legs summing to zero per asset; every
 /// balance equals its ledger sum; no fill without its order; every
-/// checkpoint matches its CRC-32. Returns the findings (empty: clean).
-caf::expected<std::vector<std::string>> check_database(const std::string& db);
+/// checkpoint matches its CRC-32; then the trading invariants
+/// (trading_check.hpp).
+caf::expected<database_check> check_database(const std::string& db);
 
 /// What restore_database did.
 struct restore_report {

@@ -166,6 +166,11 @@ sqlite_store::behavior_type sqlite_store::make_behavior() {
         submit_read(store_job{ledger_totals_op{}}, answer_with(rp));
         return rp;
       },
+      [this](trading_check_atom) -> caf::result<std::vector<trading_finding>> {
+        auto rp = make_response_promise<std::vector<trading_finding>>();
+        submit_read(store_job{trading_check_op{}}, answer_with(rp));
+        return rp;
+      },
       [this](flush_atom) -> caf::result<bool> {
         flush_armed_ = false;
         auto rp = make_response_promise<bool>();

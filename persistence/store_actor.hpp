@@ -55,6 +55,8 @@ using store_actor = runtime::checkpoint_store_actor::extend<
     caf::replies_to<load_accounts_atom>::with<std::vector<account_record>>,
     // Ledger sums, balances table and unbalanced transactions.
     caf::replies_to<ledger_totals_atom>::with<ledger_totals>,
+    // The trading invariants (trading_check.hpp), after every write before it.
+    caf::replies_to<trading_check_atom>::with<std::vector<trading_finding>>,
     // Commits whatever is pending now (answers once it is durable).
     caf::replies_to<flush_atom>::with<bool>,
     // Internal: the store's writer thread finished jobs.

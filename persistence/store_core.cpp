@@ -9,6 +9,7 @@
 
 #include "config/limits.hpp"
 #include "persistence/error.hpp"
+#include "persistence/trading_check.hpp"
 #include "persistence/vault_records.hpp"
 #include "runtime/error.hpp"
 #include "runtime/error_text.hpp"
@@ -459,7 +460,9 @@ caf::expected<agent_book> store_core::load_agent_book(const agent_book_query& q)
   agent_book result;
   SQLite::Statement fills{
       *db_, "SELECT f.venue_fill_id, f.client_order_id, f.price, f.qty, f.fee, f.ts, o.symbol, "
-            "o.side, f.venue FROM fills f JOIN orders o ON o.client_order_id = f.client_order_id "
+            "o.side, f.venue, EXISTS (SELECT 1 FROM legacy_fill_keys l WHERE l.venue = f.venue "
+            "AND l.client_order_id = f.client_order_id AND l.venue_fill_id = f.venue_fill_id) "
+            "FROM fills f JOIN orders o ON o.client_order_id = f.client_order_id "
             "WHERE o.agent = ? ORDER BY f.rowid"};
   fills.bind(1, q.agent);
   while (fills.executeStep()) {
@@ -473,6 +476,7 @@ caf::expected<agent_book> store_core::load_agent_book(const agent_book_query& q)
     x.symbol = fills.getColumn(6).getString();
     x.side = fills.getColumn(7).getString();
     x.fill.venue = fills.getColumn(8).getString();
+    x.legacy_key = fills.getColumn(9).getInt() != 0;
     result.fills.push_back(std::move(x));
   }
   SQLite::Statement orders{
@@ -998,6 +1002,10 @@ std::vector<account_record> store_core::load_accounts() {
     result.push_back(account_record{
         q.getColumn(0).getString(), q.getColumn(1).getString(), q.getColumn(2).getInt64(), {}});
   return result;
+}
+
+std::vector<trading_finding> store_core::check_trading() {
+  return persistence::check_trading(*db_);
 }
 
 ledger_totals store_core::load_ledger_totals() {

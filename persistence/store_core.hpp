@@ -22,6 +22,7 @@
 #include "persistence/credentials.hpp"
 #include "persistence/ledger_txn.hpp"
 #include "persistence/trade_records.hpp"
+#include "persistence/trading_check.hpp"
 #include "persistence/vault_records.hpp"
 #include "runtime/checkpoint.hpp"
 
@@ -131,6 +132,9 @@ public:
 
   /// Ledger sums, the balances table and unbalanced transactions.
   ledger_totals load_ledger_totals();
+
+  /// The trading invariants (trading_check.hpp).
+  std::vector<trading_finding> check_trading();
 
   uint64_t last_seq() const noexcept { return last_seq_; }
 

@@ -257,6 +257,9 @@ store_result store_writer::execute_one(store_job& job) {
           [&](ledger_totals_op&) {
             return read([&] { return core_->load_ledger_totals(); }, "summing the ledger");
           },
+          [&](trading_check_op&) {
+            return read([&] { return core_->check_trading(); }, "checking the trading record");
+          },
           [&](barrier_op&) {
             store_result r;
             r.value = true;

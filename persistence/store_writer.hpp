@@ -25,6 +25,7 @@
 #include "persistence/database.hpp"
 #include "persistence/ledger_txn.hpp"
 #include "persistence/trade_records.hpp"
+#include "persistence/trading_check.hpp"
 #include "persistence/vault_records.hpp"
 #include "runtime/checkpoint.hpp"
 
@@ -53,6 +54,8 @@ struct load_accounts_op {};
 
 struct ledger_totals_op {};
 
+struct trading_check_op {};
+
 struct load_order_op {
   std::string client_order_id;
 };
@@ -77,7 +80,7 @@ struct store_job {
                account_record, vault_write, order_update, alert_record, load_checkpoints_op,
                query_audit_op, barrier_op, load_vault_account_op, load_accounts_op,
                ledger_totals_op, load_credential_op, load_order_op, load_agent_book_op,
-               load_alerts_op>
+               load_alerts_op, trading_check_op>
       op;
 
   bool is_write() const noexcept { return op.index() <= 8; }
@@ -88,7 +91,8 @@ struct store_result {
   std::variant<std::monostate, uint64_t, ledger_receipt, bool, std::vector<runtime::checkpoint>,
                std::vector<audit_record>, account_record, vault_write_result, vault_account_data,
                std::vector<account_record>, ledger_totals, credential_record, order_record,
-               agent_book, std::vector<alert_record>, order_update_result>
+               agent_book, std::vector<alert_record>, order_update_result,
+               std::vector<trading_finding>>
       value;
 };
 

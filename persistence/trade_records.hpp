@@ -111,11 +111,14 @@ struct agent_fill {
   std::string symbol;
   /// "buy" or "sell".
   std::string side;
+  /// Recorded before schema 6: its settlement key is the old one,
+  /// "settle:<venue fill id>".
+  bool legacy_key = false;
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, agent_fill& x) {
-  return f(caf::meta::type_name("tfarm.agent_fill"), x.fill, x.symbol, x.side);
+  return f(caf::meta::type_name("tfarm.agent_fill"), x.fill, x.symbol, x.side, x.legacy_key);
 }
 
 /// Which agent's durable trading record to read (load_agent_book).

@@ -10,6 +10,7 @@
 #include "persistence/credentials.hpp"
 #include "persistence/ledger_txn.hpp"
 #include "persistence/trade_records.hpp"
+#include "persistence/trading_check.hpp"
 #include "persistence/vault_records.hpp"
 #include "runtime/type_ids.hpp"
 
@@ -45,6 +46,8 @@ CAF_ADD_TYPE_ID(tfarm_persistence, (tfarm::persistence::alert_record))
 CAF_ADD_TYPE_ID(tfarm_persistence, (std::vector<tfarm::persistence::alert_record>))
 CAF_ADD_TYPE_ID(tfarm_persistence, (std::vector<tfarm::persistence::fill_record>))
 CAF_ADD_TYPE_ID(tfarm_persistence, (tfarm::persistence::order_update_result))
+CAF_ADD_TYPE_ID(tfarm_persistence, (tfarm::persistence::trading_finding))
+CAF_ADD_TYPE_ID(tfarm_persistence, (std::vector<tfarm::persistence::trading_finding>))
 
 CAF_ADD_ATOM(tfarm_persistence, tfarm::persistence, append_ledger_atom, "ledger")
 CAF_ADD_ATOM(tfarm_persistence, tfarm::persistence, record_order_atom, "order")
@@ -64,5 +67,6 @@ CAF_ADD_ATOM(tfarm_persistence, tfarm::persistence, load_agent_book_atom, "loada
 CAF_ADD_ATOM(tfarm_persistence, tfarm::persistence, writer_done_atom, "writerdone")
 CAF_ADD_ATOM(tfarm_persistence, tfarm::persistence, save_alert_atom, "alertsave")
 CAF_ADD_ATOM(tfarm_persistence, tfarm::persistence, load_alerts_atom, "alertload")
+CAF_ADD_ATOM(tfarm_persistence, tfarm::persistence, trading_check_atom, "tradecheck")
 
 CAF_END_TYPE_ID_BLOCK(tfarm_persistence)

@@ -343,7 +343,8 @@ void trading_agent::reconcile(persistence::agent_book book) {
         vf.qty = f->fill.qty;
         vf.fee = f->fill.fee;
         vf.ts_ms = f->fill.ts_ms;
-        settle(pending_settle{id, o.venue, vf});
+        auto venue = f->fill.venue.empty() ? o.venue : f->fill.venue;
+        settle(pending_settle{id, venue, vf, false, f->legacy_key});
       }
     }
   }
@@ -681,8 +682,11 @@ void trading_agent::settle(pending_settle ps) {
     ++i->second.pending_settles;
   auto venue = ps.venue.empty() ? settings_.venue : ps.venue;
   // One key per fill: its venue, its order and the venue's fill id.
-  auto r = vault_op_request(vault_op::settle,
-                            "settle:" + venue + ":" + ps.coid + ":" + ps.fill.fill_id, ps.coid);
+  auto r =
+      vault_op_request(vault_op::settle,
+                       ps.legacy_key ? "settle:" + ps.fill.fill_id
+                                     : "settle:" + venue + ":" + ps.coid + ":" + ps.fill.fill_id,
+                       ps.coid);
   auto value = static_cast<wide_int>(ps.fill.price) * ps.fill.qty;
   r.fee = ps.fill.fee;
   r.fee_asset = settings_.quote;

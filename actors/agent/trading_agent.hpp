@@ -114,6 +114,9 @@ private:
     /// Of an order the agent had closed already (it then follows the
     /// vault's word on whether the fill is new to the position).
     bool late = false;
+    /// Recorded before schema 6: settled under the old key
+    /// ("settle:<venue fill id>").
+    bool legacy_key = false;
   };
 
   /// The fills of an order the agent closed, kept a while: a fill that

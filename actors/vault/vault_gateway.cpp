@@ -545,7 +545,7 @@ void vault_gateway::reconcile(reconcile_request& req,
   state->user = req.user;
   auto venues = std::move(req.venue_balances);
   auto timeout = std::chrono::milliseconds{request_timeout_ms_};
-  auto done = [this, state, rp]() mutable {
+  auto finish = [this, state, rp]() mutable {
     auto& report = state->report;
     report.clean = report.discrepancies.empty();
     nlohmann::json detail;
@@ -554,6 +554,7 @@ void vault_gateway::reconcile(reconcile_request& req,
     detail["actors"] = report.actors_checked;
     detail["venue_balances"] = report.venue_balances_checked;
     detail["discrepancies"] = report.discrepancies.size();
+    detail["trading_pending"] = report.trading_pending;
     auto& items = detail["first"] = nlohmann::json::array();
     for (size_t i = 0; i < report.discrepancies.size() && i < reconcile_audit_items_max; ++i) {
       auto& d = report.discrepancies[i];
@@ -580,6 +581,29 @@ void vault_gateway::reconcile(reconcile_request& req,
               rp.deliver(state->report);
             },
             [rp](caf::error& err) mutable { rp.deliver(err); });
+  };
+  // Last, the trading record: every fill settled once with the right
+  // amounts, reservations closed only with their orders.
+  auto done = [this, state, finish, timeout]() mutable {
+    request(store(), timeout, persistence::trading_check_atom_v)
+        .then(
+            [state, finish](std::vector<persistence::trading_finding>& xs) mutable {
+              for (auto& x : xs) {
+                if (x.pending) {
+                  ++state->report.trading_pending;
+                  continue;
+                }
+                state->report.discrepancies.push_back(
+                    discrepancy{x.kind, x.account, "", 0, 0, x.detail});
+              }
+              finish();
+            },
+            [state, finish](caf::error& err) mutable {
+              state->report.discrepancies.push_back(
+                  discrepancy{"trading_check_failed", "", "", 0, 0,
+                              "the trading record could not be checked: " + runtime::to_text(err)});
+              finish();
+            });
   };
   request(store(), timeout, persistence::ledger_totals_atom_v)
       .then(

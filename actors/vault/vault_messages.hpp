@@ -170,7 +170,9 @@ typename Inspector::result_type inspect(Inspector& f, reconcile_request& x) {
 /// One difference found by reconciliation.
 struct discrepancy {
   /// "ledger_vs_balances", "actor_vs_ledger", "venue_vs_ledger",
-  /// "unbalanced_transaction", "asset_total", "negative_balance".
+  /// "unbalanced_transaction", "asset_total", "negative_balance", or a
+  /// trading finding's kind ("fill_unsettled", "settlement_amount", ...,
+  /// persistence/trading_check.hpp).
   std::string kind;
   std::string account;
   std::string asset;
@@ -192,6 +194,9 @@ struct reconcile_report {
   uint64_t actors_checked = 0;
   uint64_t venue_balances_checked = 0;
   std::vector<discrepancy> discrepancies;
+  /// Trading work the node finishes by itself (fills its agents settle,
+  /// reservations of final orders they release): not discrepancies.
+  uint64_t trading_pending = 0;
   /// Id of the audit record written for it.
   uint64_t audit_id = 0;
 };
@@ -199,7 +204,8 @@ struct reconcile_report {
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, reconcile_report& x) {
   return f(caf::meta::type_name("tfarm.reconcile_report"), x.clean, x.accounts_checked,
-           x.actors_checked, x.venue_balances_checked, x.discrepancies, x.audit_id);
+           x.actors_checked, x.venue_balances_checked, x.discrepancies, x.trading_pending,
+           x.audit_id);
 }
 
 } // namespace tfarm::actors

@@ -36,3 +36,6 @@ CREATE TABLE legacy_fill_keys (
   PRIMARY KEY (venue, client_order_id, venue_fill_id)
 ) WITHOUT ROWID;
 INSERT INTO legacy_fill_keys SELECT venue, client_order_id, venue_fill_id FROM fills;
+-- Checks and reconciliation find an order's settlements and release by
+-- account and reservation.
+CREATE INDEX vault_operations_ref ON vault_operations (account, ref);

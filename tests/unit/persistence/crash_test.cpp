@@ -87,7 +87,7 @@ TEST(crash, sigkill_mid_write_loses_nothing_acknowledged) {
     close(child.out);
     auto findings = persistence::check_database(db);
     ASSERT_TRUE(findings) << runtime::to_text(findings.error());
-    EXPECT_EQ(*findings, std::vector<std::string>{}) << "round " << round;
+    EXPECT_EQ(findings->problems, std::vector<std::string>{}) << "round " << round;
     SQLite::Database conn{db, SQLite::OPEN_READONLY};
     SQLite::Statement cp{conn, "SELECT MAX(seq) FROM checkpoints WHERE path = ?"};
     SQLite::Statement tx{conn,

@@ -98,7 +98,7 @@ TEST(node_restore, a_node_started_again_resumes_every_actor) {
   ASSERT_TRUE(n->stop().clean);
   auto findings = persistence::check_database(db);
   ASSERT_TRUE(findings);
-  EXPECT_EQ(*findings, std::vector<std::string>{});
+  EXPECT_EQ(findings->problems, std::vector<std::string>{});
   auto audit = persistence::read_audit(db, 0, 100);
   ASSERT_TRUE(audit);
 }

@@ -63,7 +63,7 @@ TEST_F(vault_concurrency_test, transfers_in_a_cycle_neither_deadlock_nor_lose_mo
   EXPECT_EQ(unbalanced_transactions(), 0);
   auto findings = persistence::check_database(db_);
   ASSERT_TRUE(findings);
-  EXPECT_EQ(*findings, std::vector<std::string>{});
+  EXPECT_EQ(findings->problems, std::vector<std::string>{});
 }
 
 } // namespace

@@ -133,6 +133,38 @@ TEST_F(vault_gateway_test, reconciliation_finds_a_balance_that_left_its_ledger) 
   EXPECT_EQ(kinds.count("ledger_vs_balances a1 900->907"), 1u);
 }
 
+TEST_F(vault_gateway_test, reconciliation_proves_the_trading_record_too) {
+  // An order filled at its venue, its reservation released, its fill never
+  // settled: money lost without any ledger invariant broken.
+  ok(release("alice", "a1", "rel-1", "order-1"));
+  stop();
+  {
+    SQLite::Database db{db_, SQLite::OPEN_READWRITE};
+    db.exec("INSERT INTO orders (client_order_id, agent, account, venue, symbol, side, type, "
+            "price, qty, status, created_at, updated_at, filled) VALUES ('order-1', '/user/a', "
+            "'a1', 'sim', 'BTC-USD', 'buy', 'limit', 50, 2, 'filled', 1, 1, 2)");
+    db.exec("INSERT INTO fills (venue, client_order_id, venue_fill_id, price, qty, fee, ts) "
+            "VALUES ('sim', 'order-1', '7.1:t', 50, 2, 0, 1)");
+  }
+  start();
+  actors::reconcile_request req;
+  req.user = "ops-1";
+  auto report = call<actors::reconcile_report>(req);
+  EXPECT_FALSE(report.clean);
+  ASSERT_EQ(report.discrepancies.size(), 1u);
+  EXPECT_EQ(report.discrepancies[0].kind, "fill_unsettled");
+  EXPECT_EQ(report.discrepancies[0].account, "a1");
+  EXPECT_EQ(report.discrepancies[0].detail,
+            "fill sim/7.1:t of order order-1 (2 at 50) has no applied settlement in a1; its "
+            "reservation is released");
+  // Booked late, from available: the money is right, and the early release
+  // stays on record for operators to see.
+  ok(settle("alice", "a1", "settle:sim:order-1:7.1:t", "order-1", 100, "BTC", 2, 0));
+  report = call<actors::reconcile_report>(req);
+  ASSERT_EQ(report.discrepancies.size(), 1u);
+  EXPECT_EQ(report.discrepancies[0].kind, "released_before_fill");
+}
+
 TEST_F(vault_gateway_test, metrics_count_transactions_refusals_and_latency) {
   refused(op(vault_op::withdraw, "alice", "a1", "w", "USD", 1'000'000));
   refused(op(vault_op::deposit, "alice", "zz", "x", "USD", 1));

@@ -1,0 +1,263 @@
+#include "persistence/trading_check.hpp"
+
+#include <functional>
+#include <map>
+
+#include <SQLiteCpp/Database.h>
+#include <SQLiteCpp/Statement.h>
+
+namespace tfarm::persistence {
+
+namespace {
+
+// Each fill with its account, side, assets and the journal keys its
+// settlement may have: "<account>:settle:<venue>:<order>:<fill id>", or,
+// for fills recorded before schema 6, "<account>:settle:<fill id>".
+constexpr const char* fills_with_keys =
+    "fk AS (SELECT f.venue, f.client_order_id, f.venue_fill_id, f.price, f.qty, f.fee, "
+    "  o.account, o.side, o.status, "
+    "  substr(o.symbol, 1, instr(o.symbol, '-') - 1) AS base, "
+    "  substr(o.symbol, instr(o.symbol, '-') + 1) AS quote, "
+    "  o.account || ':settle:' || f.venue || ':' || f.client_order_id || ':' || "
+    "    f.venue_fill_id AS k, "
+    "  CASE WHEN EXISTS (SELECT 1 FROM legacy_fill_keys l WHERE l.venue = f.venue AND "
+    "    l.client_order_id = f.client_order_id AND l.venue_fill_id = f.venue_fill_id) "
+    "    THEN o.account || ':settle:' || f.venue_fill_id END AS lk "
+    "  FROM fills f JOIN orders o ON o.client_order_id = f.client_order_id)";
+
+// Runs `sql`; each row becomes a finding through `make` (of `kind` unless
+// it names its own), at most trading_findings_per_kind_max of them (the
+// rest are counted).
+void collect(SQLite::Database& db, const std::string& sql, const std::string& kind,
+             const std::function<trading_finding(SQLite::Statement&)>& make,
+             std::vector<trading_finding>& out) {
+  SQLite::Statement q{db, sql};
+  size_t n = 0;
+  size_t pending = 0;
+  while (q.executeStep()) {
+    auto x = make(q);
+    if (x.kind.empty())
+      x.kind = kind;
+    ++n;
+    if (x.pending)
+      ++pending;
+    if (n <= trading_findings_per_kind_max)
+      out.push_back(std::move(x));
+  }
+  if (n > trading_findings_per_kind_max) {
+    trading_finding more;
+    more.kind = kind;
+    more.detail =
+        "... and " + std::to_string(n - trading_findings_per_kind_max) + " more like the above";
+    more.pending = pending == n;
+    out.push_back(std::move(more));
+  }
+}
+
+std::string text(SQLite::Statement& q, int i) {
+  return q.getColumn(i).getString();
+}
+
+std::string fill_name(SQLite::Statement& q, int venue, int id) {
+  return text(q, venue) + "/" + text(q, id);
+}
+
+} // namespace
+
+std::string to_string(const trading_finding& x) {
+  return x.kind + ": " + x.detail +
+         (x.pending ? " (pending: finished when the order's agent next starts)" : "");
+}
+
+std::vector<trading_finding> check_trading(SQLite::Database& db) {
+  std::vector<trading_finding> out;
+  auto with = std::string{"WITH "} + fills_with_keys + " ";
+  // Every fill has an applied settlement, under its key.
+  collect(
+      db,
+      with + "SELECT fk.account, fk.client_order_id, fk.venue, fk.venue_fill_id, fk.qty, "
+             "  fk.price, COALESCE(r.state, '') FROM fk "
+             "LEFT JOIN vault_reservations r ON r.account = fk.account AND "
+             "  r.id = fk.client_order_id "
+             "WHERE NOT EXISTS (SELECT 1 FROM vault_operations v WHERE v.key IN (fk.k, fk.lk) "
+             "  AND v.op = 'settle' AND v.outcome = 'applied' AND v.ref = fk.client_order_id) "
+             "ORDER BY fk.account, fk.client_order_id",
+      "fill_unsettled",
+      [](SQLite::Statement& q) {
+        trading_finding x;
+        x.account = text(q, 0);
+        x.order = text(q, 1);
+        x.fill = fill_name(q, 2, 3);
+        auto state = text(q, 6);
+        x.pending = state == "open";
+        x.detail =
+            "fill " + x.fill + " of order " + x.order + " (" + text(q, 4) + " at " + text(q, 5) +
+            ") has no applied settlement in " + x.account + "; its " +
+            (state.empty() ? std::string{"order has no reservation"} : "reservation is " + state);
+        return x;
+      },
+      out);
+  // A fill recorded before schema 6 settled under both keys: twice.
+  collect(
+      db,
+      with + "SELECT fk.account, fk.client_order_id, fk.venue, fk.venue_fill_id FROM fk "
+             "WHERE fk.lk IS NOT NULL AND (SELECT COUNT(*) FROM vault_operations v WHERE "
+             "  v.key IN (fk.k, fk.lk) AND v.op = 'settle' AND v.outcome = 'applied') > 1",
+      "settlement_twice",
+      [](SQLite::Statement& q) {
+        trading_finding x;
+        x.account = text(q, 0);
+        x.order = text(q, 1);
+        x.fill = fill_name(q, 2, 3);
+        x.detail = "fill " + x.fill + " of order " + x.order + " is settled twice in " + x.account +
+                   " (under its key and under the key of schema 5)";
+        return x;
+      },
+      out);
+  // Every applied settlement books a recorded fill.
+  collect(
+      db,
+      with + "SELECT v.account, v.ref, v.key, v.amount, v.asset FROM vault_operations v "
+             "WHERE v.op = 'settle' AND v.outcome = 'applied' AND NOT EXISTS ("
+             "  SELECT 1 FROM fk WHERE fk.client_order_id = v.ref AND fk.account = v.account "
+             "  AND v.key IN (fk.k, fk.lk)) ORDER BY v.account, v.key",
+      "settlement_without_fill",
+      [](SQLite::Statement& q) {
+        trading_finding x;
+        x.account = text(q, 0);
+        x.order = text(q, 1);
+        x.detail = "settlement " + text(q, 2) + " (" + text(q, 3) + " " + text(q, 4) +
+                   ") books a fill of order " + x.order + " that the fills table does not have";
+        return x;
+      },
+      out);
+  // A settlement moves exactly what its fill says for the account: a buy
+  // pays price x qty + fee of the quote and gets qty of the base; a sell the
+  // other way round, its fee taken from what it gets.
+  collect(
+      db,
+      with + ", s AS (SELECT fk.*, v.txn_id FROM fk JOIN vault_operations v ON "
+             "  v.key IN (fk.k, fk.lk) AND v.op = 'settle' AND v.outcome = 'applied' AND "
+             "  v.ref = fk.client_order_id WHERE fk.base != ''), "
+             "m AS (SELECT s.*, "
+             "  (SELECT COALESCE(SUM(e.amount), 0) FROM ledger_entries e WHERE "
+             "    e.txn_id = s.txn_id AND e.account = s.account AND e.asset = s.base) AS b, "
+             "  (SELECT COALESCE(SUM(e.amount), 0) FROM ledger_entries e WHERE "
+             "    e.txn_id = s.txn_id AND e.account = s.account AND e.asset = s.quote) AS q "
+             "  FROM s) "
+             "SELECT account, client_order_id, venue, venue_fill_id, side, qty, price, fee, "
+             "  base, quote, b, q, "
+             "  CASE side WHEN 'buy' THEN qty ELSE -qty END AS want_b, "
+             "  CASE side WHEN 'buy' THEN -(price * qty + fee) ELSE price * qty - fee END "
+             "    AS want_q FROM m WHERE b != want_b OR q != want_q",
+      "settlement_amount",
+      [](SQLite::Statement& q) {
+        trading_finding x;
+        x.account = text(q, 0);
+        x.order = text(q, 1);
+        x.fill = fill_name(q, 2, 3);
+        x.detail = "the settlement of fill " + x.fill + " (" + text(q, 4) + " " + text(q, 5) +
+                   " at " + text(q, 6) + ", fee " + text(q, 7) + ") moved " + text(q, 10) + " " +
+                   text(q, 8) + " and " + text(q, 11) + " " + text(q, 9) + " in " + x.account +
+                   "; the fill says " + text(q, 12) + " " + text(q, 8) + " and " + text(q, 13) +
+                   " " + text(q, 9);
+        return x;
+      },
+      out);
+  // The venue's filled quantity is made up by the fills on record: more
+  // than they show means fills are missing; a final order records what
+  // its fills show.
+  collect(
+      db,
+      "SELECT o.account, o.client_order_id, o.status, o.filled, "
+      "  (SELECT COALESCE(SUM(f.qty), 0) FROM fills f WHERE "
+      "    f.client_order_id = o.client_order_id) AS fills "
+      "FROM orders o WHERE o.filled > fills OR (o.filled != fills AND "
+      "  o.status IN ('filled', 'cancelled', 'rejected')) ORDER BY o.account, o.client_order_id",
+      "filled_mismatch",
+      [](SQLite::Statement& q) {
+        trading_finding x;
+        x.account = text(q, 0);
+        x.order = text(q, 1);
+        x.detail = "order " + x.order + " (" + text(q, 2) + ") has " + text(q, 3) +
+                   " filled at its venue, its recorded fills sum to " + text(q, 4);
+        return x;
+      },
+      out);
+  // Fees charged by the fills settled under schema 6 keys went to the fee
+  // account, per asset (those of schema 5 went to the venues' accounts).
+  collect(
+      db,
+      with + ", paid AS (SELECT fk.quote AS asset, SUM(fk.fee) AS fees FROM fk WHERE "
+             "  fk.lk IS NULL AND EXISTS (SELECT 1 FROM vault_operations v WHERE "
+             "  v.key = fk.k AND v.outcome = 'applied') GROUP BY fk.quote), "
+             "got AS (SELECT e.asset, SUM(e.amount) AS fees FROM ledger_entries e JOIN "
+             "  ledger_transactions t ON t.id = e.txn_id WHERE e.account = '@fees' AND "
+             "  t.kind = 'settle' GROUP BY e.asset), "
+             "both_ AS (SELECT asset, fees AS p, (SELECT fees FROM got WHERE "
+             "  got.asset = paid.asset) AS g FROM paid UNION SELECT asset, (SELECT fees FROM "
+             "  paid WHERE paid.asset = got.asset), fees FROM got) "
+             "SELECT asset, COALESCE(p, 0), COALESCE(g, 0) FROM both_ WHERE "
+             "  COALESCE(p, 0) != COALESCE(g, 0)",
+      "fees_mismatch",
+      [](SQLite::Statement& q) {
+        trading_finding x;
+        x.account = "@fees";
+        x.detail = "settled fills charged " + text(q, 1) + " " + text(q, 0) +
+                   " in fees; the fee account received " + text(q, 2);
+        return x;
+      },
+      out);
+  // A reservation is released only once its fills are settled: a
+  // settlement written after the release means the order was closed while
+  // it could still fill.
+  collect(
+      db,
+      "SELECT r.account, r.id, v.key, v.txn_id, rel.txn_id FROM vault_reservations r "
+      "JOIN vault_operations rel ON rel.account = r.account AND rel.ref = r.id AND "
+      "  rel.op = 'release' AND rel.outcome = 'applied' AND rel.txn_id IS NOT NULL "
+      "JOIN vault_operations v ON v.account = r.account AND v.ref = r.id AND "
+      "  v.op = 'settle' AND v.outcome = 'applied' AND v.txn_id > rel.txn_id "
+      "WHERE r.state = 'released' ORDER BY r.account, r.id",
+      "released_before_fill",
+      [](SQLite::Statement& q) {
+        trading_finding x;
+        x.account = text(q, 0);
+        x.order = text(q, 1);
+        x.detail = "reservation " + x.order + " was released (ledger transaction " + text(q, 4) +
+                   ") before fill settlement " + text(q, 2) + " (transaction " + text(q, 3) +
+                   "): the order was closed while it could "
+                   "still fill";
+        return x;
+      },
+      out);
+  // The money behind an order goes only when the order is final; a final
+  // order's reservation goes back when its agent next runs.
+  collect(
+      db,
+      "SELECT o.account, o.client_order_id, o.status, r.state FROM orders o JOIN "
+      "vault_reservations r ON r.account = o.account AND r.id = o.client_order_id WHERE "
+      "(r.state != 'open') = (o.status NOT IN ('filled', 'cancelled', 'rejected')) "
+      "ORDER BY o.account, o.client_order_id",
+      "reservation_state",
+      [](SQLite::Statement& q) {
+        trading_finding x;
+        x.account = text(q, 0);
+        x.order = text(q, 1);
+        auto status = text(q, 2);
+        auto state = text(q, 3);
+        x.pending = state == "open";
+        x.kind = x.pending ? "reservation_open_order_final" : "reservation_closed_order_live";
+        x.detail = x.pending
+                       ? "order " + x.order + " is " + status + " and its reservation is still open"
+                       : "order " + x.order + " is " + status +
+                             " at its venue by the record, but its reservation is " + state +
+                             ": a live order with no money behind it, or a "
+                             "record that never became final";
+        return x;
+      },
+      out);
+  return out;
+}
+
+} // namespace tfarm::persistence
