@@ -208,7 +208,9 @@ int run_node(const run_options& opts) {
   auto preload = persistence::prepare_database(farm.store.path, open);
   if (!preload) {
     std::cerr << opts.command << ": error: " << runtime::to_text(preload.error()) << '\n';
-    return exit_failure;
+    // A damaged database is the operator's to mend (a restore), like a bad
+    // configuration; anything else (locked, I/O) is a failure to run.
+    return preload.error() == persistence::store_errc::corrupt ? exit_usage : exit_failure;
   }
   block_stop_signals();
   auto node_opts = net::sqlite_node_options(farm, std::move(*preload));

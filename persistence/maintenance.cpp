@@ -5,6 +5,7 @@
 #include <cstring>
 #include <ctime>
 #include <filesystem>
+#include <sstream>
 
 #include <SQLiteCpp/Backup.h>
 #include <SQLiteCpp/Database.h>
@@ -96,6 +97,36 @@ std::string format_utc(int64_t unix_ms) {
 
 caf::expected<std::vector<runtime::checkpoint>> prepare_database(const std::string& db,
                                                                  const open_options& opts) {
+  {
+    // A damaged file is refused before it is migrated or anything starts:
+    // pages SQLite has not read yet would fail later, in the middle of a
+    // money operation.
+    auto check = opts;
+    check.migrate = false;
+    auto conn = open_database(db, check);
+    if (!conn)
+      return conn.error();
+    try {
+      SQLite::Statement q{**conn, "PRAGMA quick_check"};
+      std::vector<std::string> problems;
+      while (q.executeStep()) {
+        std::stringstream lines{q.getColumn(0).getString()};
+        for (std::string line; std::getline(lines, line);)
+          if (line != "ok" && line.rfind("***", 0) != 0)
+            problems.push_back(line);
+      }
+      if (!problems.empty())
+        return caf::error{
+            store_errc::corrupt,
+            db + " fails its integrity check (" + problems.front() +
+                (problems.size() > 1 ? ", and " + std::to_string(problems.size() - 1) + " more"
+                                     : std::string{}) +
+                "); refusing to start on it. The way out: `tfarm db restore --db " + db +
+                " --from BACKUP`; `tfarm db check --db " + db + "` lists what is damaged"};
+    } catch (const std::exception& e) {
+      return classify(e, db, "checking the integrity");
+    }
+  }
   auto conn = open_database(db, opts);
   if (!conn)
     return conn.error();

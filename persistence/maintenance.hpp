@@ -18,7 +18,8 @@ namespace tfarm::persistence {
 
 /// Opens (creating and migrating) the database a node is about to run on,
 /// so that problems surface before anything starts, and returns every kept
-/// checkpoint for preloading.
+/// checkpoint for preloading. A file that fails `PRAGMA quick_check` is
+/// refused (store_errc::corrupt, naming the way out) before it is migrated.
 caf::expected<std::vector<runtime::checkpoint>> prepare_database(const std::string& db,
                                                                  const open_options& opts);
 

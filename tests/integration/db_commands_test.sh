@@ -37,11 +37,23 @@ expect_grep '"action": "db.restore"' "$tmp/out"
 expect_exit 1 "$tfarm" db restore --db "$db" --from "$tmp/nope.db"
 expect_grep "no such backup file" "$tmp/err"
 
-# A corrupt file stops start-up with the way out.
+# A corrupt file stops start-up with the way out (exit 2: the operator's
+# to mend), before anything starts.
 head -c 8192 /dev/urandom >"$tmp/junk.db"
-expect_exit 1 "$tfarm" run --db "$tmp/junk.db" --for 1s
+expect_exit 2 "$tfarm" run --db "$tmp/junk.db" --for 1s
 expect_grep "the file is corrupt or not a database .*tfarm db restore --db $tmp/junk.db --from BACKUP" "$tmp/err"
 expect_exit 1 "$tfarm" db check --db "$tmp/junk.db"
+# So does a real database with pages overwritten in the middle, which SQLite
+# itself would only notice when it next read them.
+cp "$db" "$tmp/damaged.db"
+pages=$(($(stat -c %s "$tmp/damaged.db") / 4096))
+((pages > 4)) || fail "the database has only $pages pages"
+count=$((pages - 3 < 20 ? pages - 3 : 20))
+dd if=/dev/urandom of="$tmp/damaged.db" bs=4096 seek=2 count=$count conv=notrunc status=none
+expect_exit 1 "$tfarm" db check --db "$tmp/damaged.db"
+expect_exit 2 "$tfarm" run --db "$tmp/damaged.db" --for 1s
+expect_grep "tfarm db restore --db $tmp/damaged.db --from BACKUP" "$tmp/err"
+grep -q "node.start" "$tmp/err" && fail "a node started on a damaged database"
 
 # Scheduled backups, audited.
 cat >"$tmp/farm.toml" <<TOML
@@ -61,4 +73,15 @@ n=$(ls "$tmp/backups"/sched-*.db | wc -l)
 expect_exit 0 "$tfarm" db check --db "$(ls "$tmp/backups"/sched-*.db | head -1)"
 expect_exit 0 "$tfarm" audit --db "$tmp/sched.db"
 expect_grep "  /backup  system  db.backup  $tmp/backups/sched-" "$tmp/out"
+
+# A corrupt checkpoint is an incident: audited, and an `error` alert (the
+# agent starts from its previous checkpoint or afresh; the node runs on).
+cp "$db" "$tmp/cp.db"
+sqlite3 "$tmp/cp.db" "UPDATE checkpoints SET crc32 = crc32 + 1 WHERE path = '/user/alice/mm-1'"
+expect_exit 0 "$tfarm" run --db "$tmp/cp.db" --for 2s
+[[ $(sqlite3 "$tmp/cp.db" "SELECT COUNT(*) FROM alerts WHERE severity = 'error' AND
+  rule LIKE 'incident:%:checkpoint.corrupt' AND message LIKE '/user/alice/mm-1: %'") -ge 1 ]] ||
+  fail "no error alert for the corrupt checkpoint: $(sqlite3 "$tmp/cp.db" "SELECT * FROM alerts")"
+[[ $(sqlite3 "$tmp/cp.db" "SELECT COUNT(*) FROM audit_logs WHERE action = 'checkpoint.corrupt'
+  AND actor = '/user/alice/mm-1'") -ge 1 ]] || fail "the corrupt checkpoint was not audited"
 echo ok

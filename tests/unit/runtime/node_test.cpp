@@ -159,3 +159,23 @@ TEST(node, refuses_to_start_with_an_unknown_kind_or_too_many_agents) {
   EXPECT_EQ(to_text(m.error()),
             "too_many_children: user 'alice' lists 1 agents; MAX_AGENTS_PER_USER is 0");
 }
+
+TEST(node_context, incidents_before_a_watcher_reach_the_first_one) {
+  // Checkpoints of actors that start before the monitor (or while it
+  // restarts) can be corrupt too: their incidents must still become alerts.
+  node_context ctx{"test", kind_registry{}, config::policy_set{}, config::runbook_limits{}, 1};
+  ctx.report(incident{"/a", "checkpoint.corrupt", "one"});
+  ctx.report(incident{"/b", "checkpoint.corrupt", "two", "critical"});
+  std::vector<std::string> seen;
+  ctx.set_incident_watcher([&](const incident& x) { seen.push_back(x.path + " " + x.severity); });
+  EXPECT_EQ(seen, (std::vector<std::string>{"/a error", "/b critical"}));
+  ctx.report(incident{"/c", "x", "three"});
+  EXPECT_EQ(seen.size(), 3u) << "a watcher gets each incident once, as it comes";
+  ctx.set_incident_watcher({});
+  for (size_t i = 0; i < config::incidents_pending_max + 5; ++i)
+    ctx.report(incident{"/d" + std::to_string(i), "x", ""});
+  seen.clear();
+  ctx.set_incident_watcher([&](const incident& x) { seen.push_back(x.path + " " + x.severity); });
+  ASSERT_EQ(seen.size(), config::incidents_pending_max) << "bounded: the oldest go first";
+  EXPECT_EQ(seen.front(), "/d5 error");
+}
