@@ -158,6 +158,7 @@ runtime::node_options sqlite_node_options(config::farm_config farm,
   add_kinds(opts.kinds);
   opts.store_kind = "sqlite_store";
   opts.preload = std::move(preload);
+  opts.preload_complete = true;
   opts.configure = [](caf::actor_system_config& cfg) {
     persistence::configure(cfg);
     configure(cfg);

@@ -73,6 +73,7 @@ CAF_ADD_ATOM(tfarm_actors, tfarm::actors, risk_subscribe_atom, "risksub")
 CAF_ADD_ATOM(tfarm_actors, tfarm::actors, risk_states_atom, "riskstate")
 CAF_ADD_ATOM(tfarm_actors, tfarm::actors, agent_status_atom, "agentstat")
 CAF_ADD_ATOM(tfarm_actors, tfarm::actors, agent_timer_atom, "agenttimer")
+CAF_ADD_ATOM(tfarm_actors, tfarm::actors, agent_retire_atom, "agentretir")
 
 // monitor
 CAF_ADD_ATOM(tfarm_actors, tfarm::actors, monitoring_atom, "monitoring")

@@ -901,6 +901,9 @@ console_reply console_service::agent(const std::string& who, const console_args&
     users.children.push_back(std::move(user_spec));
     actors::extend_agents(opts_.farm, users);
     auto final_spec = users.children.front().children.front();
+    // It comes back after its supervisor's restart and the node's until an
+    // operator stops it (which cancels its orders and releases its money).
+    final_spec.durable = true;
     auto sup = caf::actor_cast<runtime::supervisor_actor>(sup_entry->handle());
     if (!sup)
       return failed("the supervisor of user " + user + " is not running");
@@ -915,8 +918,8 @@ console_reply console_service::agent(const std::string& who, const console_args&
       return failed("agent " + path + " was not started: " +
                     actor_error(r.error(), "the supervisor of user " + user, opts_.actor_timeout));
     return ok("started " + path + " (" + strategy +
-                  "); it runs until the node stops: add it to the farm file to keep it",
-              json{{"path", path}, {"params", final_spec.params}});
+                  "); it comes back after restarts until `agent stop " + path + "`",
+              json{{"path", path}, {"params", final_spec.params}, {"durable", true}});
   }
   if (sub != "stop" && sub != "halt" && sub != "resume") {
     return unknown_subcommand(*cmd, sub);
@@ -931,18 +934,22 @@ console_reply console_service::agent(const std::string& who, const console_args&
   if (e->kind() != "trading_agent")
     return failed(path + " is a " + e->kind() + ", not a trading agent");
   if (sub == "stop") {
-    auto parent = reg.find(runtime::parent_path(path));
-    auto sup = caf::actor_cast<runtime::supervisor_actor>(parent ? parent->handle() : caf::actor{});
-    if (!sup)
-      return failed("the supervisor of " + path + " is not running");
+    // Retired, not killed: the agent cancels its orders, settles their
+    // fills and releases their money, then leaves its supervisor; until
+    // then (and across restarts) it places nothing new.
+    auto agent = caf::actor_cast<actors::trading_agent_actor>(e->handle());
+    if (!agent)
+      return failed("agent " + path + " is not running (restarting?); try again");
     audit(who, "console.agent.stop", path);
-    auto r = runtime::ask<bool>(node_.system(), sup, opts_.actor_timeout,
-                                runtime::stop_child_atom_v, last_segment(path));
+    auto r = runtime::ask<actors::agent_status>(node_.system(), agent, opts_.actor_timeout,
+                                                actors::agent_retire_atom_v);
     if (!r)
       return failed("agent " + path + " was not stopped: " +
-                    actor_error(r.error(), "its supervisor", opts_.actor_timeout));
-    return ok("stopped " + path + " and removed it from its supervisor (final checkpoint written)",
-              json{{"path", path}, {"stopped", true}});
+                    actor_error(r.error(), "the agent", opts_.actor_timeout));
+    return ok("retiring " + path + ": no new orders; it leaves its supervisor once its " +
+                  std::to_string(r->open_orders) +
+                  " working orders are cancelled, settled and released",
+              json{{"path", path}, {"retiring", true}, {"open_orders", r->open_orders}});
   }
   console_args level;
   level.options = a.options;

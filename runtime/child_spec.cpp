@@ -8,8 +8,8 @@
 namespace tfarm::runtime {
 
 bool operator==(const child_spec& x, const child_spec& y) {
-  return std::tie(x.id, x.kind, x.params, x.children) ==
-         std::tie(y.id, y.kind, y.params, y.children);
+  return std::tie(x.id, x.kind, x.params, x.children, x.durable) ==
+         std::tie(y.id, y.kind, y.params, y.children, y.durable);
 }
 
 child_spec supervisor_spec(std::string id, int64_t max_children) {

@@ -28,11 +28,15 @@ struct child_spec {
   std::map<std::string, std::string> params;
   /// Static children, for supervisor kinds.
   std::vector<child_spec> children;
+  /// A dynamic child that comes back after its supervisor's restart and
+  /// the node's (its supervisor keeps it in its checkpoint) until it is
+  /// stopped: agents an operator starts at run time.
+  bool durable = false;
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, child_spec& x) {
-  return f(caf::meta::type_name("tfarm.child_spec"), x.id, x.kind, x.params, x.children);
+  return f(caf::meta::type_name("tfarm.child_spec"), x.id, x.kind, x.params, x.children, x.durable);
 }
 
 bool operator==(const child_spec& x, const child_spec& y);

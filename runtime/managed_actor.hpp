@@ -11,7 +11,8 @@
 //    the previous version if the newest is corrupt), saves with
 //    save_checkpoint() and by its kind's cadence (checkpoints.kind.<name>:
 //    every N messages or T after the first unsaved change), and saves once
-//    more (acknowledged) on a clean stop;
+//    more (acknowledged) on a clean stop, after the kind has wound down
+//    (wind_down(): e.g. an agent cancels its orders);
 //  - a JSON description of its state in the registry (describe()).
 //
 // Works for dynamically typed and typed actors alike:
@@ -23,6 +24,7 @@
 #pragma once
 
 #include <chrono>
+#include <functional>
 #include <memory>
 #include <string>
 #include <utility>
@@ -100,8 +102,18 @@ public:
       cadence_active_ = cadence_.every_messages > 0 || cadence_.every.count() > 0;
     }
     if (this->has_state()) {
-      // A clean stop saves the state one last time before the actor goes.
-      this->set_exit_handler([this](caf::exit_msg& msg) { stop_with_checkpoint(msg.reason); });
+      // A clean stop winds the kind down, then saves the state one last
+      // time before the actor goes.
+      this->set_exit_handler([this](caf::exit_msg& msg) {
+        if (stopping_ || winding_down_)
+          return; // on its way out already (a kill still ends it at once)
+        if (!detail::is_clean_exit(msg.reason)) {
+          stop_with_checkpoint(msg.reason);
+          return;
+        }
+        winding_down_ = true;
+        this->wind_down([this, reason = msg.reason]() mutable { stop_with_checkpoint(reason); });
+      });
     }
     super::initialize();
     publish_description();
@@ -148,6 +160,13 @@ protected:
 
   /// Called when the store has acknowledged a checkpoint (durable seq).
   virtual void checkpoint_saved(uint64_t seq) { static_cast<void>(seq); }
+
+  /// A clean stop (an exit request) of a kind with state: it finishes
+  /// what must not be left behind, keeps handling messages meanwhile, and
+  /// calls `done` (once) when finished; then the final checkpoint is saved.
+  /// The kind bounds the time it takes (its supervisor kills it after its
+  /// shutdown timeout). Default: nothing to finish.
+  virtual void wind_down(std::function<void()> done) { done(); }
 
   // -- for kinds to call --------------------------------------------------------
 
@@ -200,6 +219,20 @@ protected:
   /// they are acknowledged themselves.
   template <class F>
   void save_checkpoint_then(F done) {
+    save_checkpoint_with(std::move(done), false);
+  }
+
+  /// Like save_checkpoint_then(), and no other message is handled until the
+  /// store answers: for state that must be durable before the actor serves
+  /// anyone (a venue's epoch).
+  template <class F>
+  void save_checkpoint_first(F done) {
+    save_checkpoint_with(std::move(done), true);
+  }
+
+private:
+  template <class F>
+  void save_checkpoint_with(F done, bool first) {
     unsaved_ = 0;
     auto store = ctx_.node ? ctx_.node->store() : checkpoint_store_actor{};
     if (!store) {
@@ -209,19 +242,21 @@ protected:
     auto cp = make_checkpoint();
     if (ctx_.entry)
       ctx_.entry->begin_save(counters_.get());
-    this->request(store, save_timeout(store), save_checkpoint_atom_v, cp)
-        .then(
-            [this, cp, done](uint64_t seq) mutable {
-              on_checkpoint_saved(std::move(cp), seq);
-              done(caf::error{});
-            },
-            [this, done](caf::error& err) mutable {
-              on_checkpoint_failed();
-              done(err);
-            });
+    auto handle = this->request(store, save_timeout(store), save_checkpoint_atom_v, cp);
+    auto saved = [this, cp, done](uint64_t seq) mutable {
+      on_checkpoint_saved(std::move(cp), seq);
+      done(caf::error{});
+    };
+    auto failed = [this, done](caf::error& err) mutable {
+      on_checkpoint_failed();
+      done(err);
+    };
+    if (first)
+      handle.await(std::move(saved), std::move(failed));
+    else
+      handle.then(std::move(saved), std::move(failed));
   }
 
-private:
   // A store on this node answers every request, even when it fails: CAF
   // bounces requests left in a dead actor's mailbox, and the store answers
   // (or fails) everything it took in its on_exit. Only a remote store needs
@@ -356,6 +391,7 @@ private:
   std::shared_ptr<actor_counters> counters_;
   uint64_t checkpoint_seq_ = 0;
   bool stopping_ = false;
+  bool winding_down_ = false;
   config::checkpoint_cadence cadence_;
   bool cadence_active_ = false;
   /// Handled messages since the last save.

@@ -126,7 +126,7 @@ caf::expected<std::unique_ptr<node>> node::start(node_options opts) {
   self->context_ =
       std::make_shared<node_context>(farm.node.name, std::move(opts.kinds), std::move(policies),
                                      farm.limits, seed, farm.checkpoints);
-  self->context_->preload(std::move(opts.preload));
+  self->context_->preload(std::move(opts.preload), opts.preload_complete);
   if (opts.prepare)
     opts.prepare(*self->context_);
   self->shutdown_timeout_ = farm.node.shutdown_timeout;

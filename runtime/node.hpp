@@ -52,6 +52,9 @@ struct node_options {
   /// Checkpoints read from the database before start (every persistent
   /// actor's first start uses them instead of asking the store).
   std::vector<checkpoint> preload;
+  /// `preload` holds every checkpoint the database has: an actor whose
+  /// path has none starts fresh without asking the store.
+  bool preload_complete = false;
   /// Adds message types, error renderers, ... of other modules to the actor
   /// system's configuration before the system starts.
   std::function<void(caf::actor_system_config&)> configure;

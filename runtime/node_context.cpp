@@ -34,8 +34,9 @@ config::policy_set node_context::policies() const {
   return policies_;
 }
 
-void node_context::preload(std::vector<checkpoint> xs) {
+void node_context::preload(std::vector<checkpoint> xs, bool complete) {
   std::lock_guard<std::mutex> guard{mtx_};
+  preload_complete_ = complete;
   for (auto& x : xs)
     preloaded_[x.path].push_back(std::move(x));
   for (auto& [path, versions] : preloaded_)
@@ -43,11 +44,16 @@ void node_context::preload(std::vector<checkpoint> xs) {
               [](const checkpoint& a, const checkpoint& b) { return a.seq > b.seq; });
 }
 
-std::vector<checkpoint> node_context::take_preloaded(const std::string& path) {
+std::optional<std::vector<checkpoint>> node_context::take_preloaded(const std::string& path) {
   std::lock_guard<std::mutex> guard{mtx_};
+  if (!preload_taken_.insert(path).second)
+    return std::nullopt; // a later start: saves may have happened since
   auto i = preloaded_.find(path);
-  if (i == preloaded_.end())
-    return {};
+  if (i == preloaded_.end()) {
+    if (preload_complete_)
+      return std::vector<checkpoint>{};
+    return std::nullopt;
+  }
   auto result = std::move(i->second);
   preloaded_.erase(i);
   return result;

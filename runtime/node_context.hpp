@@ -12,7 +12,9 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
+#include <unordered_set>
 #include <vector>
 
 #include "config/farm_config.hpp"
@@ -77,11 +79,14 @@ public:
   const config::checkpoint_settings& checkpoints() const noexcept { return checkpoints_; }
 
   /// Checkpoints read in bulk before the tree starts (a node started on an
-  /// existing database), newest first per path.
-  void preload(std::vector<checkpoint> xs);
+  /// existing database), newest first per path; `complete` if they are all
+  /// the database has.
+  void preload(std::vector<checkpoint> xs, bool complete = false);
 
-  /// Hands out (once) the preloaded checkpoints of `path`.
-  std::vector<checkpoint> take_preloaded(const std::string& path);
+  /// The preloaded checkpoints of `path`, handed out once: at the first
+  /// start of the path. Nothing (nullopt) when the store must be asked: a
+  /// later start, or a preload that was not complete and has none for it.
+  std::optional<std::vector<checkpoint>> take_preloaded(const std::string& path);
 
   /// Reports an incident: logs it and passes it to the sink, if any.
   void report(const incident& x) const;
@@ -111,6 +116,9 @@ private:
   const config::checkpoint_settings checkpoints_;
   mutable std::mutex mtx_;
   std::map<std::string, std::vector<checkpoint>> preloaded_;
+  bool preload_complete_ = false;
+  /// Paths whose preloaded checkpoints were handed out (or found absent).
+  std::unordered_set<std::string> preload_taken_;
   incident_sink incident_sink_;
   incident_sink incident_watcher_;
   /// Reported while no watcher was set (oldest first).

@@ -13,6 +13,7 @@
 #include "config/path_syntax.hpp"
 #include "config/suggest.hpp"
 #include "runtime/logger.hpp"
+#include "runtime/state_codec.hpp"
 
 namespace tfarm::runtime {
 
@@ -50,9 +51,10 @@ supervisor::supervisor(caf::actor_config& cfg, spawn_context ctx)
 }
 
 kind_info supervisor::kind() {
+  // Persistent: its checkpoint holds its durable dynamic children.
   return make_kind<supervisor>("supervisor",
                                "supervises children by its policy (strategy, intensity, backoff)",
-                               kind_supervisor);
+                               kind_supervisor | kind_persistent);
 }
 
 supervisor_actor supervisor::self_handle() {
@@ -75,7 +77,8 @@ supervisor::behavior_type supervisor::make_behavior() {
         if (auto err = validate_new_child(spec))
           return err;
         auto& c = add_child(std::move(spec), false);
-        auto x = make_op(op_type::start, c.spec.id);
+        // A durable child is saved first; the save starts it.
+        auto x = make_op(c.durable ? op_type::save : op_type::start, c.spec.id);
         auto promise = make_response_promise<caf::actor>();
         x.started = promise;
         enqueue_op(std::move(x));
@@ -84,9 +87,11 @@ supervisor::behavior_type supervisor::make_behavior() {
       [this](stop_child_atom, const std::string& id) -> caf::result<bool> {
         if (auto err = check_existing_child(id))
           return err;
+        auto durable = find(id)->durable;
         enqueue_op(make_op(op_type::stop, id));
         enqueue_op(make_op(op_type::remove, id));
-        auto reply = make_op(op_type::reply, {});
+        // Gone from the checkpoint before the stop is acknowledged.
+        auto reply = make_op(durable ? op_type::save : op_type::reply, {});
         auto promise = make_response_promise<bool>();
         reply.done = promise;
         enqueue_op(std::move(reply));
@@ -139,10 +144,11 @@ void supervisor::on_exit() {
     if (c->running && c->handle)
       caf::anon_send_exit(c->handle, caf::exit_reason::kill);
   // Dynamic children do not come back with a restarted supervisor: their
-  // registry entries (and subtrees) go now. Static ones keep their history.
+  // registry entries (and subtrees) go now. Static and durable ones keep
+  // their history.
   if (node())
     for (auto& c : children_)
-      if (!c->is_static)
+      if (!c->is_static && !c->durable)
         for (auto& p : node()->registry().paths(c->path))
           node()->registry().remove(p);
   refuse_pending(caf::error{runtime_errc::shutting_down, path() + " stopped"});
@@ -171,10 +177,77 @@ std::string supervisor::describe() const {
   j["max_children"] = policy_.max_children;
   j["shutdown"] = policy_.parallel_shutdown ? "parallel" : "sequential";
   j["children"] = children_.size();
+  j["durable_children"] =
+      std::count_if(children_.begin(), children_.end(), [](auto& c) { return c->durable; });
   j["phase"] = phase_ == phase::starting  ? "starting"
                : phase_ == phase::running ? "running"
                                           : "stopping";
   return j.dump();
+}
+
+// -- durable children -----------------------------------------------------------
+
+namespace {
+
+/// A durable child as the checkpoint holds it.
+struct durable_spec {
+  std::string id;
+  std::string kind;
+  std::map<std::string, std::string> params;
+  std::vector<durable_spec> children;
+
+  template <class Archive>
+  void serialize(Archive& ar, std::uint32_t) {
+    ar(id, kind, params, children);
+  }
+
+  static durable_spec from(const child_spec& x) {
+    durable_spec d{x.id, x.kind, x.params, {}};
+    for (auto& c : x.children)
+      d.children.push_back(from(c));
+    return d;
+  }
+
+  child_spec to_spec() const {
+    child_spec x;
+    x.id = id;
+    x.kind = kind;
+    x.params = params;
+    for (auto& c : children)
+      x.children.push_back(c.to_spec());
+    return x;
+  }
+};
+
+} // namespace
+
+std::string supervisor::save_state() {
+  std::vector<durable_spec> xs;
+  for (auto& c : children_)
+    if (c->durable)
+      xs.push_back(durable_spec::from(c->spec));
+  return encode_state(xs);
+}
+
+caf::error supervisor::restore_state(const std::string& blob, uint32_t version) {
+  if (version != 1)
+    return caf::error{runtime_errc::restore_failed,
+                      "supervisor state version " + std::to_string(version) + " is not known"};
+  std::vector<durable_spec> xs;
+  if (auto err = decode_state(blob, xs))
+    return err;
+  for (auto& x : xs) {
+    auto spec = x.to_spec();
+    spec.durable = true;
+    if (find(spec.id) != nullptr) {
+      // The farm file lists it now: the static child stands.
+      log().warn("{}: durable child {} is a static child now; the farm file's spec stands", path(),
+                 spec.id);
+      continue;
+    }
+    add_child(std::move(spec), false);
+  }
+  return {};
 }
 
 // -- children -----------------------------------------------------------------
@@ -276,6 +349,7 @@ supervisor::child& supervisor::add_child(child_spec spec, bool is_static) {
   c->path = child_path(path(), spec.id);
   c->kind = node() ? node()->kinds().find(spec.kind) : nullptr;
   c->is_static = is_static;
+  c->durable = !is_static && spec.durable;
   apply_policy(*c, spec.id);
   if (node())
     c->entry = node()->registry().add(c->path, spec.kind);
@@ -329,8 +403,13 @@ void supervisor::remove_child(const std::string& id) {
     for (auto& p : node()->registry().paths((*i)->path))
       node()->registry().remove(p);
   }
+  auto durable = (*i)->durable;
   children_.erase(i);
   publish_description();
+  // A durable child that leaves on its own (temporary, transient) leaves the
+  // checkpoint too; stop_child also waits for this in its save operation.
+  if (durable)
+    save_checkpoint();
 }
 
 void supervisor::drop_queued_starts(const std::string& id) {
@@ -417,6 +496,8 @@ bool supervisor::run_head() {
     if (x.done.pending())
       x.done.deliver(true);
     return false;
+  case op_type::save:
+    return run_save(x);
   case op_type::finish:
     quit(stop_reason_);
     return false;
@@ -447,8 +528,8 @@ bool supervisor::run_start(op& x) {
   // A node started on an existing database loaded every checkpoint up
   // front: nothing can be in flight before an actor's first start.
   if (node())
-    if (auto preloaded = node()->take_preloaded(c->path); !preloaded.empty())
-      return spawn_and_wait(x, *c, std::move(preloaded));
+    if (auto preloaded = node()->take_preloaded(c->path))
+      return spawn_and_wait(x, *c, std::move(*preloaded));
   // Fast path: the last acknowledged checkpoint, when nothing newer can be
   // in flight (see registry_entry::cached_checkpoint).
   if (auto cached = c->entry ? c->entry->cached_checkpoint() : nullptr)
@@ -563,6 +644,15 @@ void supervisor::start_failed(op& x, child& c, const caf::error& reason) {
       return;
     }
   }
+  if (c.durable && c.starts == 0) {
+    // An operator's child that cannot come back (its kind is gone, its
+    // parameters no longer pass): the node runs on without it, loudly.
+    if (node())
+      node()->report(incident{c.path, "supervisor.durable_child_dropped",
+                              "it did not start again (" + text + "); it was removed"});
+    remove_child(c.spec.id);
+    return;
+  }
   if (phase_ == phase::starting) {
     log().error("{}: child failed to start: {}", c.path, text);
     begin_shutdown(caf::error{runtime_errc::spawn_failed,
@@ -572,6 +662,36 @@ void supervisor::start_failed(op& x, child& c, const caf::error& reason) {
   if (c.entry)
     c.entry->record_failure(text, unix_now_ms());
   on_child_failure(c, reason);
+}
+
+bool supervisor::run_save(op& x) {
+  auto token = begin_wait(wait_kind::save, x.id);
+  save_checkpoint_then([this, token](const caf::error& err) {
+    if (!busy_ || wait_.token != token)
+      return;
+    auto& head = ops_.front();
+    if (err) {
+      auto why = caf::error{runtime_errc::checkpoint_unavailable,
+                            path() + ": its durable children could not be saved (" +
+                                system().render(err) + ")"};
+      log().error("{}", system().render(why));
+      if (head.started.pending()) {
+        // Never started: it would not come back after a restart.
+        remove_child(head.id);
+        head.started.deliver(why);
+      }
+      if (head.done.pending())
+        head.done.deliver(why);
+    } else if (head.started.pending()) {
+      auto start = make_op(op_type::start, head.id);
+      start.started = std::move(head.started);
+      ops_.insert(ops_.begin() + 1, std::move(start));
+    } else if (head.done.pending()) {
+      head.done.deliver(true);
+    }
+    resume_after_wait();
+  });
+  return true;
 }
 
 bool supervisor::run_stop(op& x) {

@@ -7,7 +7,11 @@
 // handles: escalation); restart backoff with jitter; children started in
 // order (a supervisor child counts as started once its own children have)
 // and stopped in reverse order, each killed when it outlives its shutdown
-// timeout; dynamic children through start_child / stop_child.
+// timeout; dynamic children through start_child / stop_child. A durable
+// dynamic child (child_spec::durable) is in the supervisor's checkpoint
+// before its start is acknowledged and leaves it before its stop is: it
+// comes back after the supervisor's restart and the node's, after the
+// static children.
 //
 // The supervisor holds strong handles to its children (an unreferenced CAF
 // actor dies silently) and monitors them. If it dies abruptly itself, it
@@ -64,6 +68,9 @@ public:
 
 protected:
   std::string describe() const override;
+  bool has_state() const override { return true; }
+  std::string save_state() override;
+  caf::error restore_state(const std::string& blob, uint32_t version) override;
 
 private:
   using time_point = caf::actor_clock::time_point;
@@ -81,26 +88,29 @@ private:
     bool stopping = false;
     /// Listed in the supervisor's own spec (comes back when it restarts).
     bool is_static = false;
+    /// A dynamic child kept in the supervisor's checkpoint (spec.durable).
+    bool durable = false;
     /// An earlier failure already scheduled this child's stop and restart.
     bool restart_pending = false;
     uint64_t starts = 0;
     restart_window<time_point> window;
   };
 
-  enum class op_type { start, stop, stop_group, remove, reply, finish };
+  enum class op_type { start, stop, stop_group, remove, reply, finish, save };
 
   struct op {
     op_type type = op_type::start;
     std::string id;
     /// stop_group: the children to stop at once.
     std::vector<std::string> ids;
-    /// start: answered with the child's handle (dynamic start, restart_child).
+    /// start: answered with the child's handle (dynamic start, restart_child);
+    /// save: the start of a durable child that waits for its save.
     caf::typed_response_promise<caf::actor> started;
-    /// reply: answered with true (stop_child).
+    /// reply, save: answered with true (stop_child).
     caf::typed_response_promise<bool> done;
   };
 
-  enum class wait_kind { none, checkpoint, started, stop_exit, stop_kill, stop_group };
+  enum class wait_kind { none, checkpoint, started, stop_exit, stop_kill, stop_group, save };
 
   struct wait_state {
     wait_kind what = wait_kind::none;
@@ -147,6 +157,9 @@ private:
   /// Spawns `c`; returns true if the start now waits for the child's children.
   bool spawn_and_wait(op& x, child& c, std::vector<checkpoint> restored);
   void start_failed(op& x, child& c, const caf::error& reason);
+  /// Makes the durable children durable (a checkpoint), then goes on with
+  /// what waited for it.
+  bool run_save(op& x);
   bool run_stop(op& x);
   bool run_stop_group(op& x);
   void on_group_timer(uint64_t token);

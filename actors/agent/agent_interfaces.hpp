@@ -34,6 +34,11 @@ using trading_agent_actor =
                      caf::reacts_to<order_update_atom, order_report>,
                      caf::reacts_to<trading_states>,
                      caf::replies_to<agent_status_atom>::with<agent_status>,
+                     // An operator's stop: no new orders; once every order is
+                     // finished (cancelled, settled, released) the agent asks
+                     // its supervisor to remove it. Durable: a restart goes on
+                     // retiring. Answered at once with its status.
+                     caf::replies_to<agent_retire_atom>::with<agent_status>,
                      // Internal: the agent's clock (strategy timer, polls, retries).
                      caf::reacts_to<agent_timer_atom, uint64_t>>;
 

@@ -32,11 +32,30 @@ struct agent_checkpoint {
   std::string strategy;
   uint32_t strategy_version = 0;
   std::string strategy_blob;
+  /// Format 2: an operator stopped it, it is finishing its orders.
+  bool retiring = false;
+
+  /// The fields of format 1.
+  template <class Archive>
+  void fields_v1(Archive& ar) {
+    ar(epoch, next_seq, orders, rejected, rejections, tags, strategy, strategy_version,
+       strategy_blob);
+  }
 
   template <class Archive>
   void serialize(Archive& ar, std::uint32_t) {
-    ar(epoch, next_seq, orders, rejected, rejections, tags, strategy, strategy_version,
-       strategy_blob);
+    fields_v1(ar);
+    ar(retiring);
+  }
+};
+
+/// A checkpoint of format 1 (before `retiring`).
+struct agent_checkpoint_v1 {
+  agent_checkpoint cp;
+
+  template <class Archive>
+  void serialize(Archive& ar, std::uint32_t) {
+    cp.fields_v1(ar);
   }
 };
 
@@ -138,6 +157,7 @@ std::string trading_agent::save_state() {
   cp.orders = orders_;
   cp.rejected = rejected_;
   cp.rejections = rejections_;
+  cp.retiring = retiring_;
   for (auto& [id, o] : open_)
     cp.tags[id] = o.tag;
   if (strategy_) {
@@ -153,12 +173,20 @@ std::string trading_agent::save_state() {
 }
 
 caf::error trading_agent::restore_state(const std::string& blob, uint32_t version) {
-  if (version != 1)
+  agent_checkpoint cp;
+  if (version == 1) {
+    agent_checkpoint_v1 old;
+    if (auto err = runtime::decode_state(blob, old))
+      return err;
+    cp = std::move(old.cp);
+  } else if (version == 2) {
+    if (auto err = runtime::decode_state(blob, cp))
+      return err;
+  } else {
     return caf::error{agent_errc::bad_state,
                       "agent state version " + std::to_string(version) + " is not known"};
-  agent_checkpoint cp;
-  if (auto err = runtime::decode_state(blob, cp))
-    return err;
+  }
+  retiring_ = cp.retiring;
   epoch_ = cp.epoch;
   next_seq_ = cp.next_seq;
   orders_ = cp.orders;
@@ -433,8 +461,9 @@ strategy_context trading_agent::make_context() const {
 }
 
 void trading_agent::run_strategy(strategy_context& ctx) {
-  if (phase_ != phase::running)
-    return; // fills replayed while reconciling: the strategy learns, nothing is sent
+  if (phase_ != phase::running || winding())
+    return; // fills replayed while reconciling (or while stopping): the strategy
+            // learns, nothing is sent
   for (auto& tag : ctx.cancels())
     cancel_tagged(tag);
   size_t n = 0;
@@ -476,6 +505,8 @@ vault_request trading_agent::vault_op_request(vault_op op, std::string key,
 }
 
 void trading_agent::place(const strategy_order& o, int64_t tick_ns) {
+  if (winding())
+    return reject("stopping", "the agent is stopping: no new orders");
   if (!states_known_)
     return reject("starting", "the trading state is not known yet");
   auto buy = o.s == side::buy;
@@ -555,9 +586,13 @@ void trading_agent::send_order(const std::string& coid) {
   r.type = order_type::limit;
   r.price = o.price;
   r.qty = o.qty;
-  if (states_.effective() == trading_state::halted) {
-    // Halted while its reservation was being made: never sent.
-    reject("halted", "trading was halted (" + states_.source() + ") before " + coid + " was sent");
+  if (states_.effective() == trading_state::halted || winding()) {
+    // Halted (or stopping) while its reservation was being made: never sent.
+    if (winding())
+      reject("stopping", "the agent stopped before " + coid + " was sent");
+    else
+      reject("halted",
+             "trading was halted (" + states_.source() + ") before " + coid + " was sent");
     o.is_final = true;
     o.state = order_state::rejected;
     maybe_release(coid);
@@ -884,10 +919,51 @@ void trading_agent::on_states(const trading_states& x) {
 }
 
 void trading_agent::schedule_beat() {
-  delayed_send(this,
-               std::chrono::milliseconds{settings_.timer_ms > 0 ? settings_.timer_ms
-                                                                : agent_timer_ms_default},
-               agent_timer_atom_v, ++beat_gen_);
+  auto every = settings_.timer_ms > 0 ? settings_.timer_ms : agent_timer_ms_default;
+  if (wound_down_)
+    every = agent_wind_down_beat_ms;
+  delayed_send(this, std::chrono::milliseconds{every}, agent_timer_atom_v, ++beat_gen_);
+}
+
+void trading_agent::maybe_retire() {
+  if (!retiring_ || retire_asked_)
+    return;
+  // A failed agent never traded in this incarnation; any other waits until
+  // it reconciled what earlier ones left, and finished all of it.
+  auto finished =
+      phase_ == phase::running && open_.empty() && settle_retry_.empty() && release_retry_.empty();
+  if (!finished && failure_.empty())
+    return;
+  auto sup = caf::actor_cast<runtime::supervisor_actor>(handle_at(runtime::parent_path(path())));
+  if (!sup)
+    return; // asked again at the next beat
+  retire_asked_ = true;
+  log().info("agent {}: retired: every order finished; leaving {}", path(),
+             runtime::parent_path(path()));
+  request(sup, std::chrono::milliseconds{agent_request_timeout_ms}, runtime::stop_child_atom_v,
+          agent_id_)
+      .then([](bool) {},
+            [this](caf::error& err) {
+              retire_asked_ = false;
+              note_error("leaving its supervisor", err);
+            });
+}
+
+void trading_agent::wind_down(std::function<void()> done) {
+  if (phase_ != phase::running || !failure_.empty()) {
+    done(); // nothing of this incarnation is working
+    return;
+  }
+  wound_down_ = std::move(done);
+  wind_down_deadline_ms_ = runtime::unix_now_ms() + agent_wind_down_ms;
+  size_t working = 0;
+  for (auto& [id, o] : open_)
+    working += o.is_final ? 0 : 1;
+  log().info("agent {}: stopping: cancelling {} working orders", path(), working);
+  cancel_tagged("");
+  publish_description();
+  // The beat (shorter now) retries and tells when everything is done.
+  caf::anon_send(caf::actor_cast<caf::actor>(this), agent_timer_atom_v, beat_gen_);
 }
 
 void trading_agent::beat() {
@@ -914,7 +990,7 @@ void trading_agent::beat() {
     strategy_->on_timer(ctx);
     run_strategy(ctx);
     std::vector<std::string> ask;
-    auto halted = states_.effective() == trading_state::halted;
+    auto halted = states_.effective() == trading_state::halted || winding();
     for (auto& [id, o] : open_) {
       if (o.is_final || !o.placed)
         continue;
@@ -950,6 +1026,19 @@ void trading_agent::beat() {
     dirty_ = false;
     save_checkpoint();
   }
+  if (wound_down_ && ((open_.empty() && settle_retry_.empty()) || now >= wind_down_deadline_ms_)) {
+    if (!open_.empty())
+      log().warn("agent {}: stopping with {} orders not finished (their reservations stay open; "
+                 "the next start reconciles them)",
+                 path(), open_.size());
+    else
+      log().info("agent {}: stopped with every order finished", path());
+    auto done = std::move(wound_down_);
+    wound_down_ = nullptr;
+    done();
+    return;
+  }
+  maybe_retire();
   auto cut = now - agent_error_window_ms;
   error_times_ms_.erase(std::remove_if(error_times_ms_.begin(), error_times_ms_.end(),
                                        [cut](int64_t t) { return t < cut; }),
@@ -976,6 +1065,10 @@ void trading_agent::note_error(const std::string& what, const caf::error& err) {
 std::string trading_agent::state_name() const {
   if (!failure_.empty())
     return "failed";
+  if (retiring_)
+    return "retiring";
+  if (phase_ == phase::running && wound_down_)
+    return "stopping";
   if (phase_ == phase::running)
     return states_.effective() == trading_state::halted ? "halted" : "running";
   return "starting";
@@ -1064,6 +1157,27 @@ trading_agent::behavior_type trading_agent::make_behavior() {
       [this](order_update_atom, order_report& rep) { on_report(rep); },
       [this](trading_states& x) { on_states(x); },
       [this](agent_status_atom) -> caf::result<agent_status> { return status(); },
+      [this](agent_retire_atom) -> caf::result<agent_status> {
+        if (!retiring_) {
+          retiring_ = true;
+          log().warn("agent {}: retiring: no new orders; it leaves once its orders are "
+                     "finished",
+                     path());
+          cancel_tagged("");
+        }
+        publish_description();
+        // Durable before the answer: a restart goes on retiring.
+        auto rp = make_response_promise<agent_status>();
+        save_checkpoint_then([this, rp](const caf::error& err) mutable {
+          if (err) {
+            rp.deliver(err);
+            return;
+          }
+          maybe_retire();
+          rp.deliver(status());
+        });
+        return rp;
+      },
       [this](agent_timer_atom, uint64_t gen) {
         if (gen != beat_gen_)
           return;
@@ -1072,6 +1186,7 @@ trading_agent::behavior_type trading_agent::make_behavior() {
           return;
         }
         heartbeat_ms_ = runtime::unix_now_ms();
+        maybe_retire();
         publish_description();
         schedule_beat();
       },

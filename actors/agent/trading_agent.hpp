@@ -22,8 +22,16 @@
 // never-placed orders. Each incarnation starts a new epoch in its client
 // order ids, made durable before its first order, so no id is used twice.
 //
+// A clean stop (the node's, a sibling's restart) winds down first: no new
+// orders, every working order cancelled, its fills settled and its
+// reservation released, within agent_wind_down_ms; whatever is still
+// working then is reconciled by the next start. An operator's stop retires
+// the agent instead: it does the same without a deadline (durably: a
+// restart goes on retiring) and only then asks its supervisor to remove it,
+// so no order is ever left without its agent.
+//
 // Health: heartbeat (the last beat of its timer), failed requests per
-// minute, and its state (starting, running, halted, failed).
+// minute, and its state (starting, running, stopping, halted, failed).
 //
 // Runs on CAF's scheduler; members are touched only by the actor.
 #pragma once
@@ -60,6 +68,12 @@ constexpr size_t agent_orders_per_callback_max = 64;
 /// Closed orders whose fills an agent remembers (to tell a late fill from
 /// a replay).
 constexpr size_t agent_closed_orders_max = 1'024;
+/// A clean stop waits at most this long for the agent's orders to be
+/// cancelled, settled and released (well within the default shutdown
+/// timeout of a child, 5 s).
+constexpr int64_t agent_wind_down_ms = 2'000;
+/// Beat of an agent while it winds down.
+constexpr int64_t agent_wind_down_beat_ms = 20;
 
 /// The prefix of an agent's client order ids and reservation ids.
 std::string order_id_prefix(const std::string& user, const std::string& agent_id);
@@ -77,9 +91,10 @@ public:
 protected:
   bool has_state() const override { return true; }
   std::string save_state() override;
-  uint32_t state_version() const override { return 1; }
+  uint32_t state_version() const override { return 2; }
   caf::error restore_state(const std::string& blob, uint32_t version) override;
   std::string describe() const override;
+  void wind_down(std::function<void()> done) override;
 
 private:
   struct working_order {
@@ -168,6 +183,10 @@ private:
   void on_top(const book_top& top);
   void on_states(const trading_states& x);
   void beat();
+  /// Stopping (a clean stop) or retiring: no new orders, cancel the rest.
+  bool winding() const noexcept { return wound_down_ != nullptr || retiring_; }
+  /// Retiring and nothing left: asks its supervisor to remove it.
+  void maybe_retire();
 
   // -- bookkeeping ---------------------------------------------------------
   risk_exposure exposure() const;
@@ -195,6 +214,8 @@ private:
   uint64_t rejected_ = 0;
   std::map<std::string, uint64_t> rejections_;
   std::map<std::string, std::string> saved_tags_;
+  /// An operator stopped it; it leaves once its orders are finished.
+  bool retiring_ = false;
   std::string strategy_blob_;
   uint32_t strategy_version_ = 0;
 
@@ -227,6 +248,12 @@ private:
   std::vector<int64_t> error_times_ms_;
   bool dirty_ = false;
   uint64_t beat_gen_ = 0;
+  /// Winding down for a clean stop: called once its orders are done (or at
+  /// the deadline, unix ms).
+  std::function<void()> wound_down_;
+  int64_t wind_down_deadline_ms_ = 0;
+  /// Its supervisor was asked to remove it (retirement done).
+  bool retire_asked_ = false;
   int connect_attempts_ = 0;
   runtime::latency_histogram tick_to_fill_us_;
 };

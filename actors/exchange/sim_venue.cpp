@@ -373,7 +373,8 @@ caf::error sim_venue::restore_state(const std::string& blob, uint32_t version) {
 
 void sim_venue::begin_epoch() {
   epoch_ = std::max(epoch_ + 1, static_cast<uint64_t>(runtime::unix_now_ms()));
-  save_checkpoint_then([this](const caf::error& err) {
+  // Requests wait in the mailbox meanwhile: none is refused for it.
+  save_checkpoint_first([this](const caf::error& err) {
     if (!err || err == runtime::runtime_errc::checkpoint_unavailable) {
       // Without a store (a venue alone in a test) the clock is the epoch.
       ready_ = true;

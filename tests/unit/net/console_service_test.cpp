@@ -289,8 +289,11 @@ TEST_F(console_service_test, agent_and_vault_commands_are_audited_with_the_opera
     return e && e->alive();
   }));
   ok({"agent", "halt", "/user/alice/market_maker-1"});
-  ok({"agent", "stop", "/user/alice/market_maker-1"});
-  EXPECT_FALSE(node_->context().registry().find("/user/alice/market_maker-1"));
+  auto stopped = ok({"agent", "stop", "/user/alice/market_maker-1"});
+  EXPECT_EQ(stopped["retiring"], true);
+  // It leaves its supervisor once its orders are finished (it has none).
+  EXPECT_TRUE(
+      eventually([&] { return !node_->context().registry().find("/user/alice/market_maker-1"); }));
   EXPECT_EQ(run({"agent", "stop", "/vault/gateway"}).status, 1);
 
   ok({"vault", "freeze", "--reason", "drill"});

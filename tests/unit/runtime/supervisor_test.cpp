@@ -618,6 +618,32 @@ TEST_F(supervisor_test, dynamic_children_leave_the_registry_when_their_superviso
   EXPECT_TRUE(info("/top/mid/static").alive);
 }
 
+TEST_F(supervisor_test, a_durable_dynamic_child_comes_back_until_it_is_stopped) {
+  config::policy_set ps;
+  ps.add(policy("/top", restart_strategy::one_for_one));
+  make_context(ps);
+  start_supervisor("/top", {spec("mid", "supervisor", {spec("static", "probe")})});
+  auto mid = caf::actor_cast<supervisor_actor>(handle_of("/top/mid"));
+  auto durable = spec("dyn", "probe");
+  durable.durable = true;
+  ASSERT_TRUE(ask<caf::actor>(mid, start_child_atom_v, durable));
+  ASSERT_TRUE(ask<caf::actor>(mid, start_child_atom_v, spec("plain", "probe")));
+  ASSERT_EQ(ask<int32_t>(handle_of("/top/mid/dyn"), caf::add_atom_v, int32_t{4}), 4);
+  test::probe_events().clear();
+  crash("/top/mid");
+  // Back after the static ones, with its own state; the plain one is gone.
+  EXPECT_EQ(probe_paths("start"), (paths{"/top/mid/static", "/top/mid/dyn"}));
+  EXPECT_TRUE(info("/top/mid/dyn").alive);
+  EXPECT_EQ(ask<int32_t>(handle_of("/top/mid/dyn"), caf::get_atom_v), 4);
+  EXPECT_EQ(ctx_->registry().find("/top/mid/plain"), nullptr);
+  // Stopped, it is gone for good: not back after the next restart.
+  mid = caf::actor_cast<supervisor_actor>(handle_of("/top/mid"));
+  EXPECT_EQ(ask<bool>(mid, stop_child_atom_v, std::string{"dyn"}), true);
+  crash("/top/mid");
+  EXPECT_TRUE(info("/top/mid/static").alive);
+  EXPECT_EQ(ctx_->registry().find("/top/mid/dyn"), nullptr);
+}
+
 TEST_F(supervisor_test, a_dynamic_supervisor_spec_is_checked_all_the_way_down) {
   config::policy_set ps;
   make_context(ps);

@@ -527,3 +527,115 @@ TEST(trading_agent_params, order_ids_fit_the_limit_whatever_the_names) {
 
 } // namespace
 } // namespace tfarm::test
+
+// -- stopping, retiring, durable agents ---------------------------------------------------
+
+namespace tfarm::test {
+namespace {
+
+class trading_agent_lifecycle_test : public trading_agent_test {
+protected:
+  runtime::supervisor_actor user_supervisor(const std::string& user = "alice") {
+    auto e = node_->context().registry().find("/user/" + user);
+    return caf::actor_cast<runtime::supervisor_actor>(e ? e->handle() : caf::actor{});
+  }
+
+  /// An agent as an operator starts it (durable), trading for acct1.
+  void start_durable(const std::string& id) {
+    runtime::child_spec s;
+    s.id = id;
+    s.kind = "trading_agent";
+    s.params = {{"strategy", "script"}, {"script", id},          {"venue", "sim-a"},
+                {"account", "acct1"},   {"symbol", "BTC-USD"},   {"timer", "20ms"},
+                {"poll", "300ms"},      {"max_open_orders", "3"}};
+    s.durable = true;
+    auto started =
+        test::ask<caf::actor>(node_->system(), user_supervisor(), runtime::start_child_atom_v, s);
+    ASSERT_TRUE(started) << runtime::to_text(started.error());
+    ASSERT_TRUE(eventually([&] { return status("/user/alice/" + id).state == "running"; }));
+  }
+
+  int64_t working_in_db(const std::string& agent_path) {
+    return count_rows("SELECT COUNT(*) FROM orders WHERE agent = '" + agent_path +
+                      "' AND status NOT IN ('filled', 'cancelled', 'rejected')");
+  }
+
+  caf::expected<actors::agent_status> retire(const std::string& path) {
+    return test::ask<actors::agent_status>(
+        node_->system(), caf::actor_cast<actors::trading_agent_actor>(agent(path)),
+        actors::agent_retire_atom_v);
+  }
+};
+
+TEST_F(trading_agent_lifecycle_test, a_clean_stop_cancels_working_orders_and_releases_their_money) {
+  queue_order("t1", side::buy, 10, 1, "rest");
+  ASSERT_TRUE(eventually([&] { return status().open_orders == 1; }));
+  ASSERT_EQ(open_reservations("acct1"), 1);
+  stop();
+  EXPECT_EQ(working_in_db("/user/alice/t1"), 0) << "cancelled before the node went";
+  EXPECT_EQ(open_reservations("acct1"), 0) << "its money released";
+  EXPECT_EQ(count_rows("SELECT COUNT(*) FROM orders WHERE agent = '/user/alice/t1' AND "
+                       "status = 'cancelled'"),
+            1);
+}
+
+TEST_F(trading_agent_lifecycle_test, an_agent_started_at_run_time_comes_back_after_restarts) {
+  start_durable("t3");
+  queue_order("t3", side::buy, 10, 1, "rest");
+  ASSERT_TRUE(eventually([&] { return status("/user/alice/t3").open_orders == 1; }));
+  // Its supervisor restarts: it comes back (with its order adopted).
+  caf::anon_send(caf::actor_cast<caf::actor>(user_supervisor()),
+                 runtime::crash_request{"test: the user's supervisor fails"});
+  ASSERT_TRUE(eventually([&] {
+    auto s = status("/user/alice/t3");
+    return s.state == "running" && s.epoch == 2;
+  }));
+  EXPECT_EQ(status("/user/alice/t3").open_orders, 1);
+  // So does the node.
+  restart_farm();
+  ASSERT_TRUE(eventually([&] { return status("/user/alice/t3").state == "running"; }));
+  EXPECT_EQ(status("/user/alice/t3").epoch, 3u);
+}
+
+TEST_F(trading_agent_lifecycle_test, a_retired_agent_leaves_only_once_its_orders_are_finished) {
+  start_durable("t3");
+  queue_order("t3", side::buy, 10, 2, "rest");
+  ASSERT_TRUE(eventually([&] { return status("/user/alice/t3").open_orders == 1; }));
+  // Slow answers: the cancel takes a while, the agent waits for it.
+  actors::venue_faults slow;
+  slow.latency_us = 150'000;
+  set_faults("sim-a", slow);
+  auto r = retire("/user/alice/t3");
+  ASSERT_TRUE(r) << runtime::to_text(r.error());
+  EXPECT_EQ(r->state, "retiring");
+  EXPECT_EQ(r->open_orders, 1);
+  queue_order("t3", side::buy, 10, 1, "more");
+  ASSERT_TRUE(eventually([&] { return !agent("/user/alice/t3"); }));
+  EXPECT_EQ(working_in_db("/user/alice/t3"), 0);
+  EXPECT_EQ(orders_in_db("/user/alice/t3"), 1) << "no new order while retiring";
+  EXPECT_EQ(open_reservations("acct1"), 0);
+  // Gone for good: not back after the node restarts.
+  restart_farm();
+  EXPECT_FALSE(eventually([&] { return static_cast<bool>(agent("/user/alice/t3")); },
+                          std::chrono::milliseconds{300}));
+}
+
+TEST_F(trading_agent_lifecycle_test, a_retirement_interrupted_by_a_restart_goes_on) {
+  start_durable("t3");
+  queue_order("t3", side::buy, 10, 2, "rest");
+  ASSERT_TRUE(eventually([&] { return status("/user/alice/t3").open_orders == 1; }));
+  // The venue stops answering: the cancel cannot finish before the node stops.
+  actors::venue_faults down;
+  down.disconnected = true;
+  set_faults("sim-a", down);
+  set_faults("sim-b", down);
+  ASSERT_TRUE(retire("/user/alice/t3"));
+  restart_farm();
+  // Back retiring (durably), it finishes what is left, then leaves.
+  ASSERT_TRUE(eventually([&] { return !agent("/user/alice/t3"); }, std::chrono::seconds{15}));
+  EXPECT_EQ(working_in_db("/user/alice/t3"), 0);
+  EXPECT_EQ(open_reservations("acct1"), 0);
+}
+
+} // namespace
+} // namespace tfarm::test
