@@ -396,24 +396,31 @@ caf::expected<order_update_result> store_core::update_order(const order_update& 
     return result;
   }
   if (x.filled >= 0) {
-    // The venue's word is written as it came; a difference from the fills
-    // on record is an incident now and a finding of `tfarm db check` later.
+    // The venue's word is written as it came; more than the fills on record
+    // is an incident now and a finding of `tfarm db check` later. (Less is
+    // a report older than fills recorded since: it changes nothing.)
     auto& q = stmt(fills_sum_, "SELECT COALESCE(SUM(qty), 0) FROM fills WHERE client_order_id = ?");
     statement_reset guard{q};
     q.bind(1, x.client_order_id);
     auto sum = q.executeStep() ? q.getColumn(0).getInt64() : 0;
-    if (sum != x.filled)
+    if (x.filled > sum)
       result.refused.push_back("order " + x.client_order_id + ": the venue reports " +
                                std::to_string(x.filled) + " filled, its recorded fills sum to " +
                                std::to_string(sum));
   }
-  // A final status stands: a late or reordered report never reopens it.
+  // Only forward: a late or reordered report (answers overtake each other
+  // on a slow link) never reopens a final order, moves a status back or
+  // lowers what was filled.
   auto& s = stmt(update_order_,
                  "UPDATE orders SET "
-                 "status = CASE WHEN ?1 = '' OR status IN ('filled', 'cancelled', 'rejected') "
+                 "status = CASE WHEN ?1 = '' OR status IN ('filled', 'cancelled', 'rejected') OR "
+                 "  (CASE ?1 WHEN 'new' THEN 0 WHEN 'pending' THEN 0 WHEN 'unknown' THEN 0 "
+                 "    WHEN 'open' THEN 1 WHEN 'partially_filled' THEN 2 ELSE 3 END) < "
+                 "  (CASE status WHEN 'new' THEN 0 WHEN 'pending' THEN 0 WHEN 'unknown' THEN 0 "
+                 "    WHEN 'open' THEN 1 WHEN 'partially_filled' THEN 2 ELSE 3 END) "
                  "  THEN status ELSE ?1 END, "
                  "venue = COALESCE(NULLIF(?2, ''), venue), "
-                 "filled = CASE WHEN ?3 >= 0 THEN ?3 ELSE filled END, "
+                 "filled = CASE WHEN ?3 > filled THEN ?3 ELSE filled END, "
                  "reason = CASE WHEN ?4 = '' THEN reason ELSE ?4 END, "
                  "updated_at = ?5 WHERE client_order_id = ?6");
   statement_reset guard{s};

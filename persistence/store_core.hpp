@@ -74,9 +74,10 @@ public:
 
   /// Records the update's fills (each as record_fill; refused ones are
   /// listed in the result, the others written), then the order's status,
-  /// venue, filled quantity and reason where given. A final status is never
-  /// replaced by a working one. unknown_order if the order was never
-  /// recorded.
+  /// venue, filled quantity and reason where given. Only forward: a final
+  /// status stands, a working one never moves back (pending/unknown < open
+  /// < partially_filled), `filled` never decreases. unknown_order if the
+  /// order was never recorded.
   caf::expected<order_update_result> update_order(const order_update& x);
 
   /// The active credential of a venue and account (sealed).

@@ -74,7 +74,8 @@ struct order_update {
   std::string venue;
   /// The venue's cumulative filled quantity (negative: unchanged). Given
   /// only when the fills written with it, and those recorded before, make
-  /// it up: the store keeps `filled` equal to the sum of the order's fills.
+  /// it up; more than they show is named in the result. Never lowers what
+  /// was recorded (a stale report).
   int64_t filled = -1;
   /// Why it became final (empty: unchanged).
   std::string reason;

@@ -59,3 +59,49 @@ start_on_free_port() {
   cat "$tmp/run.err"
   fail "no free port found"
 }
+
+# positions_off DB SUMMARY: the agents of a `--summary` file whose position
+# differs from the signed sum of their fills in DB (one line each).
+positions_off() {
+  sqlite3 "$1" "SELECT a.path || ': summary ' || a.pos || ', fills ' || (
+      SELECT COALESCE(SUM(CASE o.side WHEN 'buy' THEN f.qty ELSE -f.qty END), 0)
+      FROM fills f JOIN orders o ON o.client_order_id = f.client_order_id WHERE o.agent = a.path)
+    FROM (SELECT json_extract(value, '$.path') AS path, json_extract(value, '$.position') AS pos
+          FROM json_each(readfile('$2'), '$.agents')) a
+    WHERE a.pos != (
+      SELECT COALESCE(SUM(CASE o.side WHEN 'buy' THEN f.qty ELSE -f.qty END), 0)
+      FROM fills f JOIN orders o ON o.client_order_id = f.client_order_id WHERE o.agent = a.path)"
+}
+
+# money_audit DB [SUMMARY]: `tfarm db check` clean (the ledger and the
+# trading invariants: every fill settled once with the right amounts, no
+# reservation closed before its order), no critical incident alert, and,
+# given a run summary, every agent's position equal to its fills.
+money_audit() {
+  expect_exit 0 "$tfarm" db check --db "$1"
+  expect_grep "^$1: clean$" "$tmp/out"
+  local critical
+  critical=$(sqlite3 "$1" "SELECT COUNT(*) FROM alerts WHERE severity = 'critical' AND
+    rule LIKE 'incident:%'")
+  ((critical == 0)) || fail "critical incidents: $(sqlite3 "$1" "SELECT message FROM alerts
+    WHERE severity = 'critical' AND rule LIKE 'incident:%' LIMIT 5")"
+  if [[ -n "${2:-}" ]]; then
+    local off
+    off=$(positions_off "$1" "$2")
+    [[ -z "$off" ]] || fail "positions differ from fills: $off"
+  fi
+}
+
+# fills_in DB: how many fills DB holds (0 while it cannot be read).
+fills_in() {
+  sqlite3 "$1" "SELECT COUNT(*) FROM fills" 2>/dev/null || echo 0
+}
+
+# wait_for_fills DB N SECONDS: waits until DB holds at least N fills.
+wait_for_fills() {
+  local deadline=$((SECONDS + $3))
+  until (($(fills_in "$1") >= $2)); do
+    ((SECONDS < deadline)) || fail "$1 has $(fills_in "$1") fills, not $2, after $3 s"
+    sleep 0.2
+  done
+}

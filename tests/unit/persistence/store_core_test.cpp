@@ -265,6 +265,26 @@ TEST_F(store_core_test, an_order_update_writes_fills_then_status_and_never_reope
   ASSERT_TRUE(r);
   ASSERT_EQ(r->refused.size(), 1u);
   EXPECT_EQ(r->refused[0], "order c-1: the venue reports 5 filled, its recorded fills sum to 4");
+  // A stale report (answers overtake each other on a slow link) of a working
+  // order moves nothing back either.
+  order_record w{"c-2", "/user/a/mm", "acct", "sim", "BTC-USD", "buy", "limit", 100, 4, "", 0, 0,
+                 ""};
+  ASSERT_EQ(core_->record_order(w), true);
+  order_update fresh;
+  fresh.client_order_id = "c-2";
+  fresh.status = "partially_filled";
+  fresh.filled = 1;
+  fresh.fills = {fill_record{"sim", "9:t", "", 100, 1, 0, 0}};
+  ASSERT_TRUE(core_->update_order(fresh));
+  order_update stale;
+  stale.client_order_id = "c-2";
+  stale.status = "open";
+  stale.filled = 0;
+  r = core_->update_order(stale);
+  ASSERT_TRUE(r);
+  EXPECT_TRUE(r->refused.empty()) << "older, not wrong";
+  EXPECT_EQ(core_->load_order("c-2")->status, "partially_filled");
+  EXPECT_EQ(core_->load_order("c-2")->filled, 1);
   order_update nobody;
   nobody.client_order_id = "c-9";
   nobody.status = "open";
