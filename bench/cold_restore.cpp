@@ -99,6 +99,7 @@ nlohmann::json cold_restore(const scenario_options& opts) {
   persistence::add_kinds(node_opts.kinds);
   node_opts.store_kind = "sqlite_store";
   node_opts.preload = std::move(*preload);
+  node_opts.preload_complete = true;
   node_opts.configure = persistence::configure;
   if (opts.threads > 0)
     node_opts.farm.node.scheduler_threads = static_cast<int32_t>(opts.threads);

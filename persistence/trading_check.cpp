@@ -25,19 +25,39 @@ constexpr const char* fills_with_keys =
     "    THEN o.account || ':settle:' || f.venue_fill_id END AS lk "
     "  FROM fills f JOIN orders o ON o.client_order_id = f.client_order_id)";
 
-// Runs `sql`; each row becomes a finding through `make` (of `kind` unless
-// it names its own), at most trading_findings_per_kind_max of them (the
-// rest are counted).
-void collect(SQLite::Database& db, const std::string& sql, const std::string& kind,
-             const std::function<trading_finding(SQLite::Statement&)>& make,
+std::string text(SQLite::Statement& q, int i) {
+  return q.getColumn(i).getString();
+}
+
+/// Which leading columns of a check's rows name what a finding concerns.
+enum class ids {
+  /// None (a total).
+  none,
+  /// Account, client order id.
+  order,
+  /// Account, client order id, venue, venue fill id.
+  fill,
+};
+
+// Runs `sql`; each row becomes a finding of `kind` (unless `describe` names
+// another) about the ids its leading columns hold, described by `describe`;
+// at most trading_findings_per_kind_max of them (the rest are counted).
+void collect(SQLite::Database& db, const std::string& sql, const std::string& kind, ids leading,
+             const std::function<void(SQLite::Statement&, trading_finding&)>& describe,
              std::vector<trading_finding>& out) {
   SQLite::Statement q{db, sql};
   size_t n = 0;
   size_t pending = 0;
   while (q.executeStep()) {
-    auto x = make(q);
-    if (x.kind.empty())
-      x.kind = kind;
+    trading_finding x;
+    x.kind = kind;
+    if (leading != ids::none) {
+      x.account = text(q, 0);
+      x.order = text(q, 1);
+    }
+    if (leading == ids::fill)
+      x.fill = text(q, 2) + "/" + text(q, 3);
+    describe(q, x);
     ++n;
     if (x.pending)
       ++pending;
@@ -52,14 +72,6 @@ void collect(SQLite::Database& db, const std::string& sql, const std::string& ki
     more.pending = pending == n;
     out.push_back(std::move(more));
   }
-}
-
-std::string text(SQLite::Statement& q, int i) {
-  return q.getColumn(i).getString();
-}
-
-std::string fill_name(SQLite::Statement& q, int venue, int id) {
-  return text(q, venue) + "/" + text(q, id);
 }
 
 } // namespace
@@ -82,19 +94,14 @@ std::vector<trading_finding> check_trading(SQLite::Database& db) {
              "WHERE NOT EXISTS (SELECT 1 FROM vault_operations v WHERE v.key IN (fk.k, fk.lk) "
              "  AND v.op = 'settle' AND v.outcome = 'applied' AND v.ref = fk.client_order_id) "
              "ORDER BY fk.account, fk.client_order_id",
-      "fill_unsettled",
-      [](SQLite::Statement& q) {
-        trading_finding x;
-        x.account = text(q, 0);
-        x.order = text(q, 1);
-        x.fill = fill_name(q, 2, 3);
+      "fill_unsettled", ids::fill,
+      [](SQLite::Statement& q, trading_finding& x) {
         auto state = text(q, 6);
         x.pending = state == "open";
         x.detail =
             "fill " + x.fill + " of order " + x.order + " (" + text(q, 4) + " at " + text(q, 5) +
             ") has no applied settlement in " + x.account + "; its " +
             (state.empty() ? std::string{"order has no reservation"} : "reservation is " + state);
-        return x;
       },
       out);
   // A fill recorded before schema 6 settled under both keys: twice.
@@ -103,15 +110,10 @@ std::vector<trading_finding> check_trading(SQLite::Database& db) {
       with + "SELECT fk.account, fk.client_order_id, fk.venue, fk.venue_fill_id FROM fk "
              "WHERE fk.lk IS NOT NULL AND (SELECT COUNT(*) FROM vault_operations v WHERE "
              "  v.key IN (fk.k, fk.lk) AND v.op = 'settle' AND v.outcome = 'applied') > 1",
-      "settlement_twice",
-      [](SQLite::Statement& q) {
-        trading_finding x;
-        x.account = text(q, 0);
-        x.order = text(q, 1);
-        x.fill = fill_name(q, 2, 3);
+      "settlement_twice", ids::fill,
+      [](SQLite::Statement&, trading_finding& x) {
         x.detail = "fill " + x.fill + " of order " + x.order + " is settled twice in " + x.account +
                    " (under its key and under the key of schema 5)";
-        return x;
       },
       out);
   // Every applied settlement books a recorded fill.
@@ -121,14 +123,10 @@ std::vector<trading_finding> check_trading(SQLite::Database& db) {
              "WHERE v.op = 'settle' AND v.outcome = 'applied' AND NOT EXISTS ("
              "  SELECT 1 FROM fk WHERE fk.client_order_id = v.ref AND fk.account = v.account "
              "  AND v.key IN (fk.k, fk.lk)) ORDER BY v.account, v.key",
-      "settlement_without_fill",
-      [](SQLite::Statement& q) {
-        trading_finding x;
-        x.account = text(q, 0);
-        x.order = text(q, 1);
+      "settlement_without_fill", ids::order,
+      [](SQLite::Statement& q, trading_finding& x) {
         x.detail = "settlement " + text(q, 2) + " (" + text(q, 3) + " " + text(q, 4) +
                    ") books a fill of order " + x.order + " that the fills table does not have";
-        return x;
       },
       out);
   // A settlement moves exactly what its fill says for the account: a buy
@@ -150,18 +148,13 @@ std::vector<trading_finding> check_trading(SQLite::Database& db) {
              "  CASE side WHEN 'buy' THEN qty ELSE -qty END AS want_b, "
              "  CASE side WHEN 'buy' THEN -(price * qty + fee) ELSE price * qty - fee END "
              "    AS want_q FROM m WHERE b != want_b OR q != want_q",
-      "settlement_amount",
-      [](SQLite::Statement& q) {
-        trading_finding x;
-        x.account = text(q, 0);
-        x.order = text(q, 1);
-        x.fill = fill_name(q, 2, 3);
+      "settlement_amount", ids::fill,
+      [](SQLite::Statement& q, trading_finding& x) {
         x.detail = "the settlement of fill " + x.fill + " (" + text(q, 4) + " " + text(q, 5) +
                    " at " + text(q, 6) + ", fee " + text(q, 7) + ") moved " + text(q, 10) + " " +
                    text(q, 8) + " and " + text(q, 11) + " " + text(q, 9) + " in " + x.account +
                    "; the fill says " + text(q, 12) + " " + text(q, 8) + " and " + text(q, 13) +
                    " " + text(q, 9);
-        return x;
       },
       out);
   // The venue's filled quantity is made up by the fills on record: more
@@ -174,14 +167,10 @@ std::vector<trading_finding> check_trading(SQLite::Database& db) {
       "    f.client_order_id = o.client_order_id) AS fills "
       "FROM orders o WHERE o.filled > fills OR (o.filled != fills AND "
       "  o.status IN ('filled', 'cancelled', 'rejected')) ORDER BY o.account, o.client_order_id",
-      "filled_mismatch",
-      [](SQLite::Statement& q) {
-        trading_finding x;
-        x.account = text(q, 0);
-        x.order = text(q, 1);
+      "filled_mismatch", ids::order,
+      [](SQLite::Statement& q, trading_finding& x) {
         x.detail = "order " + x.order + " (" + text(q, 2) + ") has " + text(q, 3) +
                    " filled at its venue, its recorded fills sum to " + text(q, 4);
-        return x;
       },
       out);
   // Fees charged by the fills settled under schema 6 keys went to the fee
@@ -199,13 +188,11 @@ std::vector<trading_finding> check_trading(SQLite::Database& db) {
              "  paid WHERE paid.asset = got.asset), fees FROM got) "
              "SELECT asset, COALESCE(p, 0), COALESCE(g, 0) FROM both_ WHERE "
              "  COALESCE(p, 0) != COALESCE(g, 0)",
-      "fees_mismatch",
-      [](SQLite::Statement& q) {
-        trading_finding x;
+      "fees_mismatch", ids::none,
+      [](SQLite::Statement& q, trading_finding& x) {
         x.account = "@fees";
         x.detail = "settled fills charged " + text(q, 1) + " " + text(q, 0) +
                    " in fees; the fee account received " + text(q, 2);
-        return x;
       },
       out);
   // A reservation is released only once its fills are settled: a
@@ -219,16 +206,12 @@ std::vector<trading_finding> check_trading(SQLite::Database& db) {
       "JOIN vault_operations v ON v.account = r.account AND v.ref = r.id AND "
       "  v.op = 'settle' AND v.outcome = 'applied' AND v.txn_id > rel.txn_id "
       "WHERE r.state = 'released' ORDER BY r.account, r.id",
-      "released_before_fill",
-      [](SQLite::Statement& q) {
-        trading_finding x;
-        x.account = text(q, 0);
-        x.order = text(q, 1);
+      "released_before_fill", ids::order,
+      [](SQLite::Statement& q, trading_finding& x) {
         x.detail = "reservation " + x.order + " was released (ledger transaction " + text(q, 4) +
                    ") before fill settlement " + text(q, 2) + " (transaction " + text(q, 3) +
                    "): the order was closed while it could "
                    "still fill";
-        return x;
       },
       out);
   // The money behind an order goes only when the order is final; a final
@@ -239,11 +222,8 @@ std::vector<trading_finding> check_trading(SQLite::Database& db) {
       "vault_reservations r ON r.account = o.account AND r.id = o.client_order_id WHERE "
       "(r.state != 'open') = (o.status NOT IN ('filled', 'cancelled', 'rejected')) "
       "ORDER BY o.account, o.client_order_id",
-      "reservation_state",
-      [](SQLite::Statement& q) {
-        trading_finding x;
-        x.account = text(q, 0);
-        x.order = text(q, 1);
+      "reservation_state", ids::order,
+      [](SQLite::Statement& q, trading_finding& x) {
         auto status = text(q, 2);
         auto state = text(q, 3);
         x.pending = state == "open";
@@ -254,7 +234,6 @@ std::vector<trading_finding> check_trading(SQLite::Database& db) {
                              " at its venue by the record, but its reservation is " + state +
                              ": a live order with no money behind it, or a "
                              "record that never became final";
-        return x;
       },
       out);
   return out;

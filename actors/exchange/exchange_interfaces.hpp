@@ -64,7 +64,8 @@ using exchange_session_actor = caf::typed_actor<
     // the venue's first report. Later fills go to the sender as
     // (order_update_atom, order_report).
     caf::replies_to<order_request>::with<order_report>,
-    // Cancels an order by client order id.
+    // Cancels an order by client order id; an order final already is
+    // answered with its final report (a fill may win the race).
     caf::replies_to<cancel_order_atom, std::string>::with<order_report>,
     // The order's status, asking the venue it went to (state pending while
     // it waits to be sent). The asker gets its later fills from now on: how

@@ -200,10 +200,29 @@ exchange_session::behavior_type exchange_session::make_behavior() {
                   update(rep, false);
                   rp.deliver(rep);
                 },
-                [this, rp, venue](caf::error& err) mutable {
-                  if (is_retryable(err))
-                    note_failure(venue, err);
-                  rp.deliver(err);
+                [this, rp, venue, id, h](caf::error& err) mutable {
+                  if (exchange_reason(err) != exchange_errc::invalid_order) {
+                    if (is_retryable(err))
+                      note_failure(venue, err);
+                    rp.deliver(err);
+                    return;
+                  }
+                  // Final already (a fill or an earlier cancel won the
+                  // race), or not cancellable: its status tells which. A
+                  // final order's cancel is answered with its report.
+                  request(h, std::chrono::milliseconds{timeout_ms_}, order_status_atom_v,
+                          account_, id)
+                      .then(
+                          [this, rp, venue, id, err](order_report& rep) mutable {
+                            if (rep.client_order_id != id || !accept(rep, venue) ||
+                                !is_final(rep.state)) {
+                              rp.deliver(err);
+                              return;
+                            }
+                            update(rep, true);
+                            rp.deliver(rep);
+                          },
+                          [rp, err](caf::error&) mutable { rp.deliver(err); });
                 });
         return rp;
       },
@@ -884,7 +903,12 @@ void exchange_session::send_deferred_cancel(const std::string& id) {
               caf::anon_send(owner, order_update_atom_v, rep);
           },
           [this, id, venue](caf::error& err) {
-            // Final already, or the venue is away: the owner asks again.
+            if (exchange_reason(err) == exchange_errc::invalid_order) {
+              // Final already (a fill won the race): its status tells all.
+              refresh(id, venue);
+              return;
+            }
+            // The venue is away: the owner asks again.
             log().warn("session {}: the cancel of {} asked for before its acknowledgement "
                        "failed: {}",
                        path(), id, text_of(err));
