@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 #include <spdlog/logger.h>
 
+#include "actors/agent/agent_interfaces.hpp"
 #include "actors/exchange/error.hpp"
 #include "actors/exchange/secret_box.hpp"
 #include "actors/logger.hpp"
@@ -210,8 +211,8 @@ exchange_session::behavior_type exchange_session::make_behavior() {
                   // Final already (a fill or an earlier cancel won the
                   // race), or not cancellable: its status tells which. A
                   // final order's cancel is answered with its report.
-                  request(h, std::chrono::milliseconds{timeout_ms_}, order_status_atom_v,
-                          account_, id)
+                  request(h, std::chrono::milliseconds{timeout_ms_}, order_status_atom_v, account_,
+                          id)
                       .then(
                           [this, rp, venue, id, err](order_report& rep) mutable {
                             if (rep.client_order_id != id || !accept(rep, venue) ||
@@ -1117,7 +1118,8 @@ bool exchange_session::accept(order_report& rep, const std::string& from_venue) 
                "venue " + from_venue + " reported fill " + f.fill_id + " of order " +
                    rep.client_order_id + " (" + std::to_string(f.qty) + " at " +
                    std::to_string(f.price) + ", fee " + std::to_string(f.fee) + "): " + why +
-                   "; not booked: the venue and the account must be reconciled");
+                   "; not booked: the venue and the account must be reconciled",
+               e != nullptr ? e->req.agent : std::string{});
       continue;
     }
     good.push_back(f);
@@ -1186,13 +1188,14 @@ void exchange_session::record(const std::string& id, order_entry* e, const order
   auto st = persistence::store_of(node().get());
   if (!st)
     return;
+  auto agent = e != nullptr ? e->req.agent : std::string{};
   request(st, std::chrono::milliseconds{config::store_request_timeout_ms},
           persistence::update_order_atom_v, std::move(u))
       .then(
-          [this, id](persistence::order_update_result& r) {
+          [this, id, agent](persistence::order_update_result& r) {
             for (auto& why : r.refused)
               incident("exchange.fill_refused",
-                       "the store refused what was reported of order " + id + ": " + why);
+                       "the store refused what was reported of order " + id + ": " + why, agent);
           },
           [this, id](caf::error& err) {
             log().error("session {}: recording order {} failed: {}", path(), id,
@@ -1253,10 +1256,30 @@ void exchange_session::record_status(const std::string& id, const order_entry& e
                                                persistence::update_order_atom_v, std::move(u));
 }
 
-void exchange_session::incident(const std::string& action, const std::string& detail) {
+void exchange_session::incident(const std::string& action, const std::string& detail,
+                                const std::string& agent) {
   log().critical("ALERT {} {}: {}", action, path(), detail);
-  if (node())
-    node()->report(runtime::incident{path(), action, detail, "critical"});
+  if (!node())
+    return;
+  node()->report(runtime::incident{path(), action, detail, "critical"});
+  // An agent's order (its path; other callers name an account): the agent
+  // trades no further than back to flat until an operator looks.
+  auto risk = node()->registry().find(risk_control_path);
+  if (agent.empty() || agent.front() != '/' || !risk || !risk->handle())
+    return;
+  trading_state_change x;
+  x.level = "agent";
+  x.target = agent;
+  x.state = trading_state::reducing;
+  x.reason = action + ": " + detail;
+  x.by = "system";
+  request(caf::actor_cast<risk_control_actor>(risk->handle()),
+          std::chrono::milliseconds{timeout_ms_}, std::move(x))
+      .then([](risk_states&) {},
+            [this, agent](caf::error& err) {
+              log().error("session {}: {} could not be set REDUCING: {}", path(), agent,
+                          runtime::to_text(err));
+            });
 }
 
 void exchange_session::arm(const std::string& id, order_entry& e, int64_t delay_us) {

@@ -207,8 +207,10 @@ private:
   template <class Result, class... Ts>
   void tell_store(std::string what, Ts&&... xs);
   void record_status(const std::string& id, const order_entry& e, std::string reason = {});
-  /// A critical incident: logged, audited and raised as an alert.
-  void incident(const std::string& action, const std::string& detail);
+  /// A critical incident: logged, audited and raised as an alert; the
+  /// agent (path) whose order it concerns, if known, goes REDUCING.
+  void incident(const std::string& action, const std::string& detail,
+                const std::string& agent = {});
 
   // -- venues -------------------------------------------------------------------------
 

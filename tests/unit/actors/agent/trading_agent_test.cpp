@@ -639,3 +639,37 @@ TEST_F(trading_agent_lifecycle_test, a_retirement_interrupted_by_a_restart_goes_
 
 } // namespace
 } // namespace tfarm::test
+
+namespace tfarm::test {
+namespace {
+
+TEST_F(trading_agent_lifecycle_test, a_fill_reported_differently_than_recorded_is_an_incident) {
+  queue_order("t1", side::buy, 1'000, 2, "rest");
+  ASSERT_TRUE(eventually([&] { return status().open_orders == 1; }));
+  auto coid = text_of("SELECT client_order_id FROM orders WHERE agent = '/user/alice/t1'");
+  // The record already holds the maker fill the venue will report next
+  // (its first trade of this epoch), with another fee: a venue that sends
+  // one fill id twice with different content.
+  auto venue_entry = node_->context().registry().find(actors::venue_path("sim-a"));
+  ASSERT_TRUE(venue_entry);
+  auto epoch =
+      nlohmann::json::parse(venue_entry->snapshot().state_json).at("epoch").get<uint64_t>();
+  {
+    SQLite::Database db{db_, SQLite::OPEN_READWRITE};
+    db.exec("INSERT INTO fills (venue, client_order_id, venue_fill_id, price, qty, fee, ts) "
+            "VALUES ('sim-a', '" +
+            coid + "', '" + std::to_string(epoch) + ".1:m', 1000, 2, 999, 1)");
+  }
+  bob_rests("bob-1", side::sell, 1'000, 2);
+  // Refused by the store, named in a critical alert; the agent goes REDUCING.
+  EXPECT_TRUE(eventually([&] {
+    return count_rows("SELECT COUNT(*) FROM alerts WHERE severity = 'critical' AND rule LIKE "
+                      "'incident:%:exchange.fill_refused'") >= 1;
+  }));
+  EXPECT_TRUE(eventually([&] { return status().trading == actors::trading_state::reducing; }));
+  EXPECT_EQ(count_rows("SELECT fee FROM fills WHERE client_order_id = '" + coid + "'"), 999)
+      << "the first record stands";
+}
+
+} // namespace
+} // namespace tfarm::test
