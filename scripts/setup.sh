@@ -4,8 +4,8 @@
 # Idempotent and non-interactive: it asks dpkg which packages are missing and
 # only then runs apt-get (as root, or through sudo when it is available).
 # With --tests it also installs what only the test suite uses: curl,
-# promtool (package prometheus) to check /metrics and Chromium to drive
-# the dashboard headless.
+# promtool (package prometheus) to check /metrics, Chromium to drive the
+# dashboard headless, and python3 (the soak tests edit farm files with it).
 set -euo pipefail
 
 packages=(
@@ -19,7 +19,7 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev
 )
 if [[ "${1:-}" == "--tests" ]]; then
-  packages+=(curl prometheus chromium)
+  packages+=(curl prometheus chromium python3)
 fi
 
 missing=()
