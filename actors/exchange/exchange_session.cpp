@@ -1084,35 +1084,11 @@ bool exchange_session::accept(order_report& rep, const std::string& from_venue) 
   std::vector<venue_fill> good;
   good.reserve(rep.fills.size());
   for (auto& f : rep.fills) {
-    std::string why;
-    int64_t value = 0;
-    auto printable = !f.fill_id.empty() && f.fill_id.size() <= config::fill_id_chars_max &&
-                     std::all_of(f.fill_id.begin(), f.fill_id.end(),
-                                 [](char c) { return c > 0x20 && c < 0x7f; });
-    if (!printable)
-      why = "its fill id is not 1 to " + std::to_string(config::fill_id_chars_max) +
-            " printable characters";
-    else if (f.client_order_id != rep.client_order_id)
-      why = "it names order " + f.client_order_id;
-    else if (f.qty <= 0 || f.price <= 0 || f.fee < 0)
-      why = "quantity and price must be positive, the fee not negative";
-    else if (__builtin_mul_overflow(f.price, f.qty, &value))
-      why = "price x quantity exceeds 2^63 - 1";
-    else if (f.fee > value)
-      why = "its fee exceeds its value (" + std::to_string(value) + ")";
-    else if (e != nullptr && (f.s != e->req.s || (!f.symbol.empty() && f.symbol != e->req.symbol)))
-      why = "its side or symbol is not the order's (" + to_string(e->req.s) + " " + e->req.symbol +
-            ")";
-    else if (e != nullptr && e->req.type == order_type::limit &&
-             (e->req.s == side::buy ? f.price > e->req.price : f.price < e->req.price))
-      why = "its price is beyond the order's limit " + std::to_string(e->req.price);
-    if (why.empty() && e != nullptr) {
-      auto k = e->fills.find(f.fill_id);
-      if (k != e->fills.end() &&
-          (k->second.price != f.price || k->second.qty != f.qty || k->second.fee != f.fee))
-        why = "it was reported before as " + std::to_string(k->second.qty) + " at " +
-              std::to_string(k->second.price) + ", fee " + std::to_string(k->second.fee);
-    }
+    const fill_terms* before = nullptr;
+    if (e != nullptr)
+      if (auto k = e->fills.find(f.fill_id); k != e->fills.end())
+        before = &k->second;
+    auto why = fill_problem(f, rep.client_order_id, e != nullptr ? &e->req : nullptr, before);
     if (!why.empty()) {
       incident("exchange.fill_refused",
                "venue " + from_venue + " reported fill " + f.fill_id + " of order " +
@@ -1134,7 +1110,7 @@ void exchange_session::record(const std::string& id, order_entry* e, const order
   u.client_order_id = id;
   for (auto& f : rep.fills) {
     if (e != nullptr) {
-      if (!e->fills.emplace(f.fill_id, fill_seen{f.price, f.qty, f.fee}).second)
+      if (!e->fills.emplace(f.fill_id, fill_terms{f.price, f.qty, f.fee}).second)
         continue; // seen before, with the same content (accept() refused the rest)
       e->fills_qty += f.qty;
     }

@@ -53,6 +53,7 @@
 #include <vector>
 
 #include "actors/exchange/exchange_interfaces.hpp"
+#include "actors/exchange/fill_check.hpp"
 #include "actors/exchange/order_progress.hpp"
 #include "actors/exchange/token_bucket.hpp"
 #include "config/farm_config.hpp"
@@ -90,19 +91,12 @@ protected:
 private:
   enum class phase : uint8_t { recording, queued, sent, resolving, waiting, done };
 
-  /// A fill as first reported (to tell a replay from a changed report).
-  struct fill_seen {
-    int64_t price = 0;
-    int64_t qty = 0;
-    int64_t fee = 0;
-  };
-
   struct order_entry {
     order_request req;
     phase at = phase::recording;
     order_progress progress;
     /// Fills reported so far by fill id, and their quantity in total.
-    std::map<std::string, fill_seen> fills;
+    std::map<std::string, fill_terms> fills;
     int64_t fills_qty = 0;
     /// A cancel arrived before the venue acknowledged the order: sent as
     /// soon as it does (or the order is not sent at all).

@@ -267,8 +267,8 @@ TEST_F(store_core_test, an_order_update_writes_fills_then_status_and_never_reope
   EXPECT_EQ(r->refused[0], "order c-1: the venue reports 5 filled, its recorded fills sum to 4");
   // A stale report (answers overtake each other on a slow link) of a working
   // order moves nothing back either.
-  order_record w{"c-2", "/user/a/mm", "acct", "sim", "BTC-USD", "buy", "limit", 100, 4, "", 0, 0,
-                 ""};
+  order_record w{"c-2", "/user/a/mm", "acct", "sim", "BTC-USD", "buy", "limit", 100,
+                 4,     "",           0,      0,     ""};
   ASSERT_EQ(core_->record_order(w), true);
   order_update fresh;
   fresh.client_order_id = "c-2";
