@@ -555,6 +555,12 @@ protected:
     ASSERT_TRUE(eventually([&] { return status("/user/alice/" + id).state == "running"; }));
   }
 
+  /// Orders of the agent resting at the venue by the record.
+  int64_t resting_in_db(const std::string& agent_path) {
+    return count_rows("SELECT COUNT(*) FROM orders WHERE agent = '" + agent_path +
+                      "' AND status = 'open'");
+  }
+
   int64_t working_in_db(const std::string& agent_path) {
     return count_rows("SELECT COUNT(*) FROM orders WHERE agent = '" + agent_path +
                       "' AND status NOT IN ('filled', 'cancelled', 'rejected')");
@@ -569,7 +575,7 @@ protected:
 
 TEST_F(trading_agent_lifecycle_test, a_clean_stop_cancels_working_orders_and_releases_their_money) {
   queue_order("t1", side::buy, 10, 1, "rest");
-  ASSERT_TRUE(eventually([&] { return status().open_orders == 1; }));
+  ASSERT_TRUE(eventually([&] { return resting_in_db("/user/alice/t1") == 1; }));
   ASSERT_EQ(open_reservations("acct1"), 1);
   stop();
   EXPECT_EQ(working_in_db("/user/alice/t1"), 0) << "cancelled before the node went";
@@ -582,7 +588,7 @@ TEST_F(trading_agent_lifecycle_test, a_clean_stop_cancels_working_orders_and_rel
 TEST_F(trading_agent_lifecycle_test, an_agent_started_at_run_time_comes_back_after_restarts) {
   start_durable("t3");
   queue_order("t3", side::buy, 10, 1, "rest");
-  ASSERT_TRUE(eventually([&] { return status("/user/alice/t3").open_orders == 1; }));
+  ASSERT_TRUE(eventually([&] { return resting_in_db("/user/alice/t3") == 1; }));
   // Its supervisor restarts: it comes back (with its order adopted).
   caf::anon_send(caf::actor_cast<caf::actor>(user_supervisor()),
                  runtime::crash_request{"test: the user's supervisor fails"});
@@ -600,16 +606,21 @@ TEST_F(trading_agent_lifecycle_test, an_agent_started_at_run_time_comes_back_aft
 TEST_F(trading_agent_lifecycle_test, a_retired_agent_leaves_only_once_its_orders_are_finished) {
   start_durable("t3");
   queue_order("t3", side::buy, 10, 2, "rest");
-  ASSERT_TRUE(eventually([&] { return status("/user/alice/t3").open_orders == 1; }));
-  // Slow answers: the cancel takes a while, the agent waits for it.
-  actors::venue_faults slow;
-  slow.latency_us = 150'000;
-  set_faults("sim-a", slow);
+  ASSERT_TRUE(eventually([&] { return resting_in_db("/user/alice/t3") == 1; }));
+  // The venue is away: the cancel cannot go through, so the agent stays.
+  actors::venue_faults down;
+  down.disconnected = true;
+  set_faults("sim-a", down);
   auto r = retire("/user/alice/t3");
   ASSERT_TRUE(r) << runtime::to_text(r.error());
   EXPECT_EQ(r->state, "retiring");
   EXPECT_EQ(r->open_orders, 1);
   queue_order("t3", side::buy, 10, 1, "more");
+  EXPECT_FALSE(eventually([&] { return !agent("/user/alice/t3"); }, std::chrono::milliseconds{300}))
+      << "it left with an order working";
+  EXPECT_EQ(status("/user/alice/t3").state, "retiring");
+  // The venue is back: the cancel goes through, and the agent leaves.
+  set_faults("sim-a", actors::venue_faults{});
   ASSERT_TRUE(eventually([&] { return !agent("/user/alice/t3"); }));
   EXPECT_EQ(working_in_db("/user/alice/t3"), 0);
   EXPECT_EQ(orders_in_db("/user/alice/t3"), 1) << "no new order while retiring";
@@ -623,7 +634,7 @@ TEST_F(trading_agent_lifecycle_test, a_retired_agent_leaves_only_once_its_orders
 TEST_F(trading_agent_lifecycle_test, a_retirement_interrupted_by_a_restart_goes_on) {
   start_durable("t3");
   queue_order("t3", side::buy, 10, 2, "rest");
-  ASSERT_TRUE(eventually([&] { return status("/user/alice/t3").open_orders == 1; }));
+  ASSERT_TRUE(eventually([&] { return resting_in_db("/user/alice/t3") == 1; }));
   // The venue stops answering: the cancel cannot finish before the node stops.
   actors::venue_faults down;
   down.disconnected = true;
@@ -645,7 +656,7 @@ namespace {
 
 TEST_F(trading_agent_lifecycle_test, a_fill_reported_differently_than_recorded_is_an_incident) {
   queue_order("t1", side::buy, 1'000, 2, "rest");
-  ASSERT_TRUE(eventually([&] { return status().open_orders == 1; }));
+  ASSERT_TRUE(eventually([&] { return resting_in_db("/user/alice/t1") == 1; }));
   auto coid = text_of("SELECT client_order_id FROM orders WHERE agent = '/user/alice/t1'");
   // The record already holds the maker fill the venue will report next
   // (its first trade of this epoch), with another fee: a venue that sends
