@@ -32,14 +32,26 @@ namespace {
 /// Findings listed per kind of problem before the rest are only counted.
 constexpr size_t findings_per_check_max = 50;
 
-std::vector<std::string> integrity_findings(SQLite::Database& db) {
+// What `PRAGMA integrity_check` (or `quick_check`) reports wrong, one
+// problem a line: SQLite may put several in one row, under a
+// "*** in database main ***" heading.
+std::vector<std::string> integrity_problems(SQLite::Database& db,
+                                            const char* pragma = "integrity_check") {
   std::vector<std::string> result;
-  SQLite::Statement q{db, "PRAGMA integrity_check"};
+  SQLite::Statement q{db, std::string{"PRAGMA "} + pragma};
   while (q.executeStep()) {
-    auto line = q.getColumn(0).getString();
-    if (line != "ok")
-      result.push_back("integrity: " + line);
+    std::stringstream lines{q.getColumn(0).getString()};
+    for (std::string line; std::getline(lines, line);)
+      if (line != "ok" && line.rfind("***", 0) != 0)
+        result.push_back(line);
   }
+  return result;
+}
+
+std::vector<std::string> integrity_findings(SQLite::Database& db) {
+  auto result = integrity_problems(db);
+  for (auto& line : result)
+    line = "integrity: " + line;
   return result;
 }
 
@@ -107,14 +119,7 @@ caf::expected<std::vector<runtime::checkpoint>> prepare_database(const std::stri
     if (!conn)
       return conn.error();
     try {
-      SQLite::Statement q{**conn, "PRAGMA quick_check"};
-      std::vector<std::string> problems;
-      while (q.executeStep()) {
-        std::stringstream lines{q.getColumn(0).getString()};
-        for (std::string line; std::getline(lines, line);)
-          if (line != "ok" && line.rfind("***", 0) != 0)
-            problems.push_back(line);
-      }
+      auto problems = integrity_problems(**conn, "quick_check");
       if (!problems.empty())
         return caf::error{
             store_errc::corrupt,

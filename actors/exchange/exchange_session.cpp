@@ -4,6 +4,8 @@
 #include <chrono>
 #include <cstdlib>
 #include <limits>
+#include <tuple>
+#include <utility>
 
 #include <nlohmann/json.hpp>
 #include <spdlog/logger.h>
@@ -39,6 +41,15 @@ int64_t now_us() {
 
 caf::error fail(exchange_errc code, std::string message) {
   return caf::error{code, std::move(message)};
+}
+
+/// What an order no venue knows became, and why: cancelled if a venue
+/// acknowledged it (`venue` has lost it since), else never placed.
+std::pair<order_state, std::string> lost_order(bool acknowledged, const std::string& venue) {
+  if (acknowledged)
+    return {order_state::cancelled, "known to no venue any more: venue " + venue +
+                                        " acknowledged it and has lost it since (a venue reset)"};
+  return {order_state::rejected, "never placed: no venue has it, and no attempt is on its way"};
 }
 
 std::string text_of(const caf::error& err) {
@@ -800,14 +811,7 @@ void exchange_session::closed_unknown(const std::string& id, uint64_t sends, rep
       return;
     }
     auto rep = current_report(id, e);
-    if (e.at == phase::done) {
-      rep.state = order_state::cancelled;
-      rep.reason = "known to no venue any more: venue " + e.req.venue +
-                   " acknowledged it and has lost it since (a venue reset)";
-    } else {
-      rep.state = order_state::rejected;
-      rep.reason = "never placed: no venue has it, and no attempt is on its way";
-    }
+    std::tie(rep.state, rep.reason) = lost_order(e.at == phase::done, e.req.venue);
     log().warn("session {}: order {}: {}", path(), id, rep.reason);
     finish(id, rep, false);
     rp.deliver(rep);
@@ -843,12 +847,8 @@ void exchange_session::closed_unknown(const std::string& id, uint64_t sends, rep
               rp.deliver(rep);
               return;
             }
-            auto acknowledged = row.status == "open" || row.status == "partially_filled";
-            rep.state = acknowledged ? order_state::cancelled : order_state::rejected;
-            rep.reason = acknowledged
-                             ? "known to no venue any more: venue " + row.venue +
-                                   " acknowledged it and has lost it since (a venue reset)"
-                             : "never placed: no venue has it, and no attempt is on its way";
+            std::tie(rep.state, rep.reason) =
+                lost_order(row.status == "open" || row.status == "partially_filled", row.venue);
             log().warn("session {}: order {}: {}", path(), id, rep.reason);
             ++unknown_resolved_;
             persistence::order_update u;

@@ -566,6 +566,13 @@ protected:
                       "' AND status NOT IN ('filled', 'cancelled', 'rejected')");
   }
 
+  /// A durable agent `id` with one order resting at the venue by the record.
+  void durable_with_resting_order(const std::string& id, int64_t qty) {
+    start_durable(id);
+    queue_order(id, side::buy, 10, qty, "rest");
+    ASSERT_TRUE(eventually([&] { return resting_in_db("/user/alice/" + id) == 1; }));
+  }
+
   caf::expected<actors::agent_status> retire(const std::string& path) {
     return test::ask<actors::agent_status>(
         node_->system(), caf::actor_cast<actors::trading_agent_actor>(agent(path)),
@@ -586,9 +593,7 @@ TEST_F(trading_agent_lifecycle_test, a_clean_stop_cancels_working_orders_and_rel
 }
 
 TEST_F(trading_agent_lifecycle_test, an_agent_started_at_run_time_comes_back_after_restarts) {
-  start_durable("t3");
-  queue_order("t3", side::buy, 10, 1, "rest");
-  ASSERT_TRUE(eventually([&] { return resting_in_db("/user/alice/t3") == 1; }));
+  durable_with_resting_order("t3", 1);
   // Its supervisor restarts: it comes back (with its order adopted).
   caf::anon_send(caf::actor_cast<caf::actor>(user_supervisor()),
                  runtime::crash_request{"test: the user's supervisor fails"});
@@ -604,9 +609,7 @@ TEST_F(trading_agent_lifecycle_test, an_agent_started_at_run_time_comes_back_aft
 }
 
 TEST_F(trading_agent_lifecycle_test, a_retired_agent_leaves_only_once_its_orders_are_finished) {
-  start_durable("t3");
-  queue_order("t3", side::buy, 10, 2, "rest");
-  ASSERT_TRUE(eventually([&] { return resting_in_db("/user/alice/t3") == 1; }));
+  durable_with_resting_order("t3", 2);
   // The venue is away: the cancel cannot go through, so the agent stays.
   actors::venue_faults down;
   down.disconnected = true;
@@ -632,9 +635,7 @@ TEST_F(trading_agent_lifecycle_test, a_retired_agent_leaves_only_once_its_orders
 }
 
 TEST_F(trading_agent_lifecycle_test, a_retirement_interrupted_by_a_restart_goes_on) {
-  start_durable("t3");
-  queue_order("t3", side::buy, 10, 2, "rest");
-  ASSERT_TRUE(eventually([&] { return resting_in_db("/user/alice/t3") == 1; }));
+  durable_with_resting_order("t3", 2);
   // The venue stops answering: the cancel cannot finish before the node stops.
   actors::venue_faults down;
   down.disconnected = true;
