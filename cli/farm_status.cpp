@@ -4,25 +4,26 @@
 #include <chrono>
 #include <sstream>
 
-#include <SQLiteCpp/Database.h>
-#include <SQLiteCpp/Statement.h>
 #include <caf/scoped_actor.hpp>
 #include <fmt/format.h>
 
 #include "actors/agent/position_book.hpp"
+#include "actors/monitor/farm_monitor.hpp"
 #include "actors/monitor/farm_sample.hpp"
 #include "persistence/store_actor.hpp"
 #include "runtime/checkpoint.hpp"
+#include "runtime/error_text.hpp"
+#include "runtime/status_json.hpp"
 
 namespace tfarm::cli {
-
-using actors::state_int;
-using actors::state_string;
 
 namespace {
 
 /// Time the snapshot waits for the store's balances.
 constexpr int64_t snapshot_store_timeout_ms = 2'000;
+
+/// Where the node's monitor lives.
+constexpr const char* monitor_path = "/monitor";
 
 double rate(uint64_t now, uint64_t before, int64_t ms) {
   if (ms <= 0 || now < before)
@@ -35,60 +36,47 @@ std::string short_path(const std::string& p) {
   return p.compare(0, prefix.size(), prefix) == 0 ? p.substr(prefix.size()) : p;
 }
 
+// What the screen and the summary call an agent's state.
+std::string state_label(const agent_row& a) {
+  if (!a.status)
+    return "unreadable";
+  return a.alive ? a.status->state : "restarting";
+}
+
 } // namespace
 
-bool apply_durable_record(farm_snapshot& x, const std::string& db_file) {
-  try {
-    SQLite::Database db{db_file, SQLite::OPEN_READONLY};
-    SQLite::Statement fills{db, "SELECT o.side, f.price, f.qty, f.fee FROM fills f JOIN orders o "
-                                "ON o.client_order_id = f.client_order_id WHERE o.agent = ? "
-                                "ORDER BY f.rowid"};
-    SQLite::Statement orders{db, "SELECT COUNT(*) FROM orders WHERE agent = ?"};
-    std::vector<nlohmann::json> updated;
-    uint64_t total_orders = 0;
-    uint64_t total_fills = 0;
-    for (auto& a : x.agents) {
-      actors::position_book book;
-      fills.reset();
-      fills.bind(1, a.path);
-      while (fills.executeStep())
-        book.apply(fills.getColumn(0).getString() == "buy" ? actors::side::buy : actors::side::sell,
-                   fills.getColumn(1).getInt64(), fills.getColumn(2).getInt64(),
-                   fills.getColumn(3).getInt64());
-      orders.reset();
-      orders.bind(1, a.path);
-      orders.executeStep();
-      auto s = a.state;
-      s["orders"] = orders.getColumn(0).getInt64();
-      s["fills"] = book.fills;
-      s["position"] = book.position;
-      s["average_price"] = book.average_price();
-      s["realized_pnl"] = book.realized;
-      s["fees"] = book.fees;
-      auto mark = state_int(s, "mark");
-      s["unrealized_pnl"] = mark > 0 ? book.unrealized(mark) : 0;
-      total_orders += static_cast<uint64_t>(state_int(s, "orders"));
-      total_fills += static_cast<uint64_t>(book.fills);
-      updated.push_back(std::move(s));
+caf::error apply_durable_record(farm_snapshot& x, const std::string& db_file) {
+  std::vector<std::string> paths;
+  for (auto& a : x.agents)
+    paths.push_back(a.path);
+  auto rec = persistence::read_durable_trading(db_file, paths);
+  if (!rec)
+    return rec.error();
+  x.orders = 0;
+  x.fills = 0;
+  for (auto& a : x.agents) {
+    actors::position_book book;
+    for (auto& f : rec->fills[a.path])
+      book.apply(f.buy ? actors::side::buy : actors::side::sell, f.price, f.qty, f.fee);
+    if (!a.status) {
+      a.status.emplace();
+      a.status->path = a.path;
     }
-    for (size_t i = 0; i < x.agents.size(); ++i)
-      x.agents[i].state = std::move(updated[i]);
-    x.orders = total_orders;
-    x.fills = total_fills;
-    // The vault's totals at the same moment as the positions.
-    SQLite::Statement vault{db, "SELECT asset, bucket, SUM(amount) FROM balances WHERE account "
-                                "NOT LIKE '@%' GROUP BY asset, bucket"};
-    x.vault.clear();
-    while (vault.executeStep()) {
-      auto& t = x.vault[vault.getColumn(0).getString()];
-      auto bucket = vault.getColumn(1).getString();
-      (bucket == "reserved" ? t.reserved : t.available) += vault.getColumn(2).getInt64();
-    }
-    x.vault_known = true;
-    return true;
-  } catch (const std::exception&) {
-    return false;
+    auto& s = *a.status;
+    s.orders = rec->orders[a.path];
+    s.fills = static_cast<uint64_t>(book.fills);
+    s.position = book.position;
+    s.average_price = book.average_price();
+    s.realized_pnl = book.realized;
+    s.fees = book.fees;
+    s.unrealized_pnl = s.mark > 0 ? book.unrealized(s.mark) : 0;
+    x.orders += s.orders;
+    x.fills += s.fills;
   }
+  // The vault's totals at the same moment as the positions.
+  x.vault = std::move(rec->vault);
+  x.vault_known = true;
+  return {};
 }
 
 farm_snapshot take_snapshot(runtime::node& node) {
@@ -96,43 +84,38 @@ farm_snapshot take_snapshot(runtime::node& node) {
   x.taken_ms = runtime::unix_now_ms();
   auto infos = node.context().registry().query("/");
   int64_t healthy = 0;
+  x.alerts_error = "no monitor runs on this node";
   for (auto& info : infos) {
     x.restarts += info.restarts;
-    if (info.kind != "exchange_session" && info.kind != "trading_agent")
-      continue; // only those are shown: no need to parse every actor's state
-    auto state = nlohmann::json::parse(info.state_json, nullptr, false);
-    if (!state.is_object())
-      state = nlohmann::json::object();
-    if (info.kind == "exchange_session") {
-      x.sessions.push_back(session_row{info.path, state});
-      auto st = state_string(state, "state");
-      if (st == "disconnected" || st == "auth_failed")
-        x.alerts.push_back("critical: exchange session " + info.path + " is " + st);
-      continue;
+    if (info.path == monitor_path) {
+      auto st = runtime::read_status<actors::monitor_status>(info);
+      x.alerts_error = st ? "" : runtime::to_text(st.error());
+      if (st)
+        x.alerts = std::move(st->open_alerts);
+    } else if (info.kind == "exchange_session") {
+      auto st = runtime::read_status<actors::exchange_status>(info);
+      session_row row{info.path, info.alive, std::nullopt, ""};
+      if (st)
+        row.status = std::move(*st);
+      else
+        row.error = runtime::to_text(st.error());
+      x.sessions.push_back(std::move(row));
+    } else if (info.kind == "trading_agent") {
+      auto st = runtime::read_status<actors::agent_status>(info);
+      agent_row a{info.path, info.alive, info.restarts, std::nullopt, ""};
+      if (st) {
+        x.orders += st->orders;
+        x.fills += st->fills;
+        healthy += actors::agent_healthy(info, *st, x.taken_ms) ? 1 : 0;
+        a.status = std::move(*st);
+      } else {
+        a.error = runtime::to_text(st.error());
+      }
+      x.agents.push_back(std::move(a));
     }
-    agent_row a{info.path, info.alive, info.restarts, state};
-    x.orders += static_cast<uint64_t>(state_int(state, "orders"));
-    x.fills += static_cast<uint64_t>(state_int(state, "fills"));
-    auto st = state_string(state, "state");
-    auto errors = static_cast<uint32_t>(state_int(state, "errors_per_min"));
-    if (actors::agent_healthy(info, state, x.taken_ms)) // as the monitor counts it
-      ++healthy;
-    if (errors > agent_errors_critical_per_min)
-      x.alerts.push_back(fmt::format("critical: {} has {} errors/min (> {})", info.path, errors,
-                                     agent_errors_critical_per_min));
-    else if (errors > agent_errors_warning_per_min)
-      x.alerts.push_back(fmt::format("warning: {} has {} errors/min (> {})", info.path, errors,
-                                     agent_errors_warning_per_min));
-    if (st == "failed")
-      x.alerts.push_back("error: " + info.path + " failed: " + state_string(state, "failure"));
-    x.agents.push_back(std::move(a));
   }
-  if (!x.agents.empty()) {
+  if (!x.agents.empty())
     x.health_pct = healthy * 100 / static_cast<int64_t>(x.agents.size());
-    if (x.health_pct < agent_health_warning_pct)
-      x.alerts.push_back(
-          fmt::format("warning: agent health {}% (< {}%)", x.health_pct, agent_health_warning_pct));
-  }
   auto store = caf::actor_cast<persistence::store_actor>(node.context().store());
   if (store) {
     caf::scoped_actor self{node.system()};
@@ -163,24 +146,34 @@ std::string render_screen(const farm_snapshot& now, const farm_snapshot& prev,
                      "agent health {}%\n\n",
                      rate(now.orders, prev.orders, ms), rate(now.fills, prev.fills, ms), now.orders,
                      now.fills, now.restarts, now.health_pct);
-  out << fmt::format("{:<22} {:<9} {:<8} {:>7} {:>7} {:>5} {:>5} {:>9} {:>12} {:>12} {:>4}\n",
+  out << fmt::format("{:<22} {:<10} {:<8} {:>7} {:>7} {:>5} {:>5} {:>9} {:>12} {:>12} {:>4}\n",
                      "AGENT", "STATE", "SYMBOL", "ORDERS", "FILLS", "OPEN", "REJ", "POSITION",
                      "REALIZED", "UNREALIZED", "RST");
+  std::vector<std::string> problems;
   for (auto& a : now.agents) {
-    auto& s = a.state;
-    out << fmt::format("{:<22} {:<9} {:<8} {:>7} {:>7} {:>5} {:>5} {:>9} {:>12} {:>12} {:>4}\n",
-                       short_path(a.path).substr(0, 22),
-                       a.alive ? state_string(s, "state") : "restarting", state_string(s, "symbol"),
-                       state_int(s, "orders"), state_int(s, "fills"), state_int(s, "open_orders"),
-                       state_int(s, "rejected"), state_int(s, "position"),
-                       state_int(s, "realized_pnl"), state_int(s, "unrealized_pnl"), a.restarts);
+    auto name = short_path(a.path).substr(0, 22);
+    if (!a.status) {
+      out << fmt::format("{:<22} {:<10} {:>84}\n", name, state_label(a), a.restarts);
+      problems.push_back(a.error);
+      continue;
+    }
+    auto& s = *a.status;
+    out << fmt::format("{:<22} {:<10} {:<8} {:>7} {:>7} {:>5} {:>5} {:>9} {:>12} {:>12} {:>4}\n",
+                       name, state_label(a), s.symbol, s.orders, s.fills, s.open_orders, s.rejected,
+                       s.position, s.realized_pnl, s.unrealized_pnl, a.restarts);
   }
   if (!now.sessions.empty()) {
     out << "\nSESSIONS\n";
-    for (auto& s : now.sessions)
+    for (auto& s : now.sessions) {
+      if (!s.status) {
+        out << fmt::format("  {:<36} unreadable\n", s.path);
+        problems.push_back(s.error);
+        continue;
+      }
       out << fmt::format("  {:<36} {:<12} active {:<8} latency {} us\n", s.path,
-                         state_string(s.state, "state"), state_string(s.state, "active"),
-                         state_int(s.state, "latency_ewma_us"));
+                         s.alive ? s.status->state : "restarting", s.status->active,
+                         s.status->latency_ewma_us);
+    }
   }
   out << "\nVAULT (users' accounts, minor units)\n";
   if (!now.vault_known)
@@ -188,63 +181,79 @@ std::string render_screen(const farm_snapshot& now, const farm_snapshot& prev,
   for (auto& [asset, t] : now.vault)
     out << fmt::format("  {:<6} available {:>16} reserved {:>14}\n", asset, t.available,
                        t.reserved);
-  out << "\nALERTS\n";
-  if (now.alerts.empty())
+  out << "\nALERTS (the monitor's)\n";
+  if (!now.alerts_error.empty())
+    out << "  unknown: " << now.alerts_error << "\n";
+  else if (now.alerts.empty())
     out << "  none\n";
   for (auto& a : now.alerts)
-    out << "  " << a << "\n";
+    out << fmt::format("  {:<8} {:<12} {}\n", a.severity, a.state, a.message);
+  if (!problems.empty()) {
+    out << "\nSTATUS PROBLEMS\n";
+    for (auto& p : problems)
+      out << "  " << p << "\n";
+  }
   out << "\nCtrl-C stops (final checkpoints are written).\n";
   return out.str();
 }
 
 std::string render_line(const farm_snapshot& now, const farm_snapshot& prev) {
   auto ms = now.taken_ms - prev.taken_ms;
-  int64_t position_sum = 0;
   int64_t pnl = 0;
+  size_t unreadable = 0;
   for (auto& a : now.agents) {
-    position_sum += state_int(a.state, "position");
-    pnl += state_int(a.state, "realized_pnl") + state_int(a.state, "unrealized_pnl");
+    if (a.status)
+      pnl += a.status->realized_pnl + a.status->unrealized_pnl;
+    else
+      ++unreadable;
   }
   std::string vault;
   for (auto& [asset, t] : now.vault)
     vault += fmt::format(" {}={}/{}", asset, t.available, t.reserved);
-  return fmt::format("status: agents {} (health {}%), orders {} ({:.1f}/s), fills {} ({:.1f}/s), "
-                     "restarts {}, pnl {}, vault (available/reserved){}, alerts {}",
-                     now.agents.size(), now.health_pct, now.orders,
+  auto alerts = now.alerts_error.empty() ? std::to_string(now.alerts.size()) : "unknown";
+  return fmt::format("status: agents {} (health {}%{}), orders {} ({:.1f}/s), fills {} "
+                     "({:.1f}/s), restarts {}, pnl {}, vault (available/reserved){}, alerts {}",
+                     now.agents.size(), now.health_pct,
+                     unreadable > 0 ? fmt::format(", {} unreadable", unreadable) : "", now.orders,
                      rate(now.orders, prev.orders, ms), now.fills, rate(now.fills, prev.fills, ms),
-                     now.restarts, pnl, vault.empty() ? " n/a" : vault, now.alerts.size());
+                     now.restarts, pnl, vault.empty() ? " n/a" : vault, alerts);
 }
 
 nlohmann::json summary_json(const farm_snapshot& x, int64_t ran_ms) {
   nlohmann::json j;
   j["ran_ms"] = ran_ms;
   auto& agents = j["agents"] = nlohmann::json::array();
-  for (auto& a : x.agents) {
-    auto& s = a.state;
-    nlohmann::json row;
-    row["path"] = a.path;
-    row["strategy"] = state_string(s, "strategy");
-    row["symbol"] = state_string(s, "symbol");
-    row["state"] = a.alive ? state_string(s, "state") : "stopped";
-    row["orders"] = state_int(s, "orders");
-    row["fills"] = state_int(s, "fills");
-    row["rejected"] = state_int(s, "rejected");
-    row["rejections"] = s.contains("rejections") ? s["rejections"] : nlohmann::json::object();
-    row["position"] = state_int(s, "position");
-    row["average_price"] = state_int(s, "average_price");
-    row["realized_pnl"] = state_int(s, "realized_pnl");
-    row["unrealized_pnl"] = state_int(s, "unrealized_pnl");
-    row["fees"] = state_int(s, "fees");
-    row["restarts"] = a.restarts;
-    agents.push_back(std::move(row));
-  }
   int64_t realized = 0;
   int64_t unrealized = 0;
   uint64_t rejected = 0;
-  for (auto& a : agents) {
-    realized += a["realized_pnl"].get<int64_t>();
-    unrealized += a["unrealized_pnl"].get<int64_t>();
-    rejected += a["rejected"].get<uint64_t>();
+  for (auto& a : x.agents) {
+    nlohmann::json row;
+    row["path"] = a.path;
+    row["restarts"] = a.restarts;
+    if (!a.status) {
+      row["state"] = state_label(a);
+      row["error"] = a.error;
+      agents.push_back(std::move(row));
+      continue;
+    }
+    auto& s = *a.status;
+    row["strategy"] = s.strategy;
+    row["symbol"] = s.symbol;
+    row["state"] = a.alive ? s.state : "stopped";
+    row["orders"] = s.orders;
+    row["fills"] = s.fills;
+    row["rejected"] = s.rejected;
+    row["rejections"] = s.rejections;
+    row["paced"] = s.paced;
+    row["position"] = s.position;
+    row["average_price"] = s.average_price;
+    row["realized_pnl"] = s.realized_pnl;
+    row["unrealized_pnl"] = s.unrealized_pnl;
+    row["fees"] = s.fees;
+    realized += s.realized_pnl;
+    unrealized += s.unrealized_pnl;
+    rejected += s.rejected;
+    agents.push_back(std::move(row));
   }
   j["totals"] = {
       {"agents", x.agents.size()},   {"orders", x.orders},     {"fills", x.fills},

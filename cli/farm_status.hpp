@@ -1,45 +1,44 @@
 // What `tfarm run` shows while a farm runs and writes when it ends: agents
 // (state, orders, fills, position, PnL, restarts), order and fill rates,
-// vault totals, sessions and the alerts the runbook's agent and exchange
-// thresholds raise.
+// vault totals, sessions and the monitor's open alerts.
 //
-// A snapshot reads the registry (every actor's own description) and asks
-// the store for the vault's balances; rendering is pure. Not thread-safe:
-// the run loop's thread owns it.
+// A snapshot reads the registry (every actor's published status, decoded
+// as its kind's status struct) and asks the store for the vault's
+// balances; rendering is pure. Not thread-safe: the run loop's thread owns
+// it.
 #pragma once
 
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
+#include <caf/error.hpp>
 #include <nlohmann/json.hpp>
 
+#include "actors/agent/agent_messages.hpp"
+#include "actors/exchange/exchange_messages.hpp"
+#include "persistence/audit_record.hpp"
+#include "persistence/durable_trading.hpp"
 #include "runtime/node.hpp"
 
 namespace tfarm::cli {
-
-/// The runbook's agent error thresholds (warning, critical), per minute.
-constexpr uint32_t agent_errors_warning_per_min = 2;
-constexpr uint32_t agent_errors_critical_per_min = 5;
-/// The runbook's agent health threshold, percent of agents healthy.
-constexpr int64_t agent_health_warning_pct = 80;
 
 struct agent_row {
   std::string path;
   bool alive = false;
   uint64_t restarts = 0;
-  nlohmann::json state;
+  /// Its published status; none (and `error` says why) if it cannot be read.
+  std::optional<actors::agent_status> status;
+  std::string error;
 };
 
 struct session_row {
   std::string path;
-  nlohmann::json state;
-};
-
-struct asset_total {
-  int64_t available = 0;
-  int64_t reserved = 0;
+  bool alive = false;
+  std::optional<actors::exchange_status> status;
+  std::string error;
 };
 
 struct farm_snapshot {
@@ -47,15 +46,18 @@ struct farm_snapshot {
   std::vector<agent_row> agents;
   std::vector<session_row> sessions;
   /// Users' accounts only (not venues' or fee accounts), per asset.
-  std::map<std::string, asset_total> vault;
+  std::map<std::string, persistence::asset_holdings> vault;
   bool vault_known = false;
   uint64_t restarts = 0;
   uint64_t orders = 0;
   uint64_t fills = 0;
-  /// Percent of agents healthy (running or halted, fresh heartbeat, errors
-  /// within the warning threshold); 100 without agents.
+  /// Percent of agents healthy as the monitor counts them (an agent whose
+  /// status cannot be read is not); 100 without agents.
   int64_t health_pct = 100;
-  std::vector<std::string> alerts;
+  /// The monitor's open alerts (the same the alerts table and the
+  /// dashboard show), unless `alerts_error` says why they are not known.
+  std::vector<persistence::alert_record> alerts;
+  std::string alerts_error;
 };
 
 /// Reads the farm's state now.
@@ -66,8 +68,8 @@ farm_snapshot take_snapshot(runtime::node& node);
 /// the totals with them: the durable truth once the node has stopped,
 /// including fills that arrived after an agent stopped (its next start
 /// settles them). Agents keep their mark price for the unrealized PnL.
-/// Returns false (and changes nothing) if the database cannot be read.
-bool apply_durable_record(farm_snapshot& x, const std::string& db_file);
+/// On error (the database cannot be read) nothing is changed.
+caf::error apply_durable_record(farm_snapshot& x, const std::string& db_file);
 
 /// The one-screen status for a terminal (ANSI: home and clear first).
 /// `prev` gives the rates (orders/s, fills/s).

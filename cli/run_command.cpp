@@ -27,6 +27,7 @@
 #include "net/kinds.hpp"
 #include "net/node_console.hpp"
 #include "net/node_http.hpp"
+#include "net/venue_directory.hpp"
 #include "persistence/database.hpp"
 #include "persistence/error.hpp"
 #include "persistence/kinds.hpp"
@@ -36,6 +37,7 @@
 #include "runtime/builtin_kinds.hpp"
 #include "runtime/error_text.hpp"
 #include "runtime/node.hpp"
+#include "runtime/status_json.hpp"
 #include "runtime/tree_view.hpp"
 
 namespace tfarm::cli {
@@ -270,10 +272,10 @@ int run_node(const run_options& opts) {
     auto deadline =
         std::chrono::steady_clock::now() + std::chrono::milliseconds{directory_bind_wait_ms};
     for (;;) {
-      auto state = nlohmann::json::parse(dir->snapshot().state_json, nullptr, false);
-      if (state.is_object() && state.value("port", 0) != 0) {
-        std::cout << "Offering venues to other nodes on " << state.value("host", std::string{})
-                  << ":" << state.value("port", 0) << ".\n";
+      auto state = runtime::read_status<net::venue_directory_status>(dir->snapshot());
+      if (state && state->port != 0) {
+        std::cout << "Offering venues to other nodes on " << state->host << ":" << state->port
+                  << ".\n";
         break;
       }
       if (std::chrono::steady_clock::now() >= deadline || !dir->alive()) {
@@ -367,11 +369,14 @@ int run_node(const run_options& opts) {
   }
   // Fills can arrive after an agent stopped (its orders rest until the
   // venue stops): the database has the final word.
-  if (!apply_durable_record(final_snapshot, farm.store.path))
-    log().warn("could not read {} after the stop; the summary shows the agents' last reports",
-               farm.store.path);
-  std::cout << "Stopped cleanly in " << report.took.count() << " ms.\n"
-            << render_line(final_snapshot, final_snapshot) << '\n';
+  if (auto err = apply_durable_record(final_snapshot, farm.store.path))
+    log().warn("{}; the summary shows the agents' last reports", runtime::to_text(err));
+  if (code == exit_ok)
+    std::cout << "Stopped cleanly in " << report.took.count() << " ms.\n";
+  else
+    std::cout << "Stopped in " << report.took.count() << " ms after a failure (exit " << code
+              << "; see the log).\n";
+  std::cout << render_line(final_snapshot, final_snapshot) << '\n';
   if (!opts.summary_file.empty() &&
       !write_summary(opts.summary_file, summary_json(final_snapshot, ran_ms), opts.command))
     code = exit_failure;

@@ -56,6 +56,11 @@ constexpr int64_t shutdown_timeout_ms_max = 3'600'000;
 /// behind an awaited response), so kill_grace_ms must be longer.
 constexpr int64_t final_checkpoint_timeout_ms = 2'000;
 
+/// How long a change of an actor's state may wait before the registry shows
+/// it: the base publishes the status this long after the first message that
+/// followed the previous publication (nothing while the actor is idle).
+constexpr int64_t status_refresh_ms = 500;
+
 /// Time a killed actor gets to vanish before its supervisor stops waiting.
 constexpr int64_t kill_grace_ms = final_checkpoint_timeout_ms + 1'000;
 

@@ -21,12 +21,14 @@
 #include "net/json_views.hpp"
 #include "net/logger.hpp"
 #include "net/session_query.hpp"
+#include "net/venue_connector.hpp"
 #include "persistence/maintenance.hpp"
 #include "persistence/store_actor.hpp"
 #include "runtime/ask.hpp"
 #include "runtime/clock.hpp"
 #include "runtime/error_text.hpp"
 #include "runtime/interfaces.hpp"
+#include "runtime/status_json.hpp"
 #include "runtime/tree_view.hpp"
 
 namespace tfarm::net {
@@ -423,13 +425,17 @@ std::vector<console_service::peer> console_service::peers(const std::string& tok
       continue;
     auto e = reg.find(a.path);
     auto connector = caf::actor_cast<venue_connector_actor>(e ? e->handle() : caf::actor{});
-    auto s = state_of(a);
+    auto s = runtime::read_status<venue_connector_status>(a);
+    if (!s) {
+      peer p;
+      p.error = runtime::to_text(s.error());
+      out.push_back(std::move(p));
+      continue;
+    }
     // endpoint -> the venues there.
     std::map<std::string, std::vector<std::string>> endpoints;
-    if (s.contains("venues") && s["venues"].is_object())
-      for (auto& [venue, ep] : s["venues"].items())
-        if (ep.is_string())
-          endpoints[ep.get<std::string>()].push_back(venue);
+    for (auto& [venue, ep] : s->venues)
+      endpoints[ep].push_back(venue);
     for (auto& [ep, venues] : endpoints) {
       peer p;
       p.endpoint = ep;
@@ -1017,7 +1023,7 @@ console_reply console_service::vault(const std::string& who, const console_args&
                                                 actors::vault_status_atom_v);
     if (!s)
       return failed(actor_error(s.error(), "the vault", opts_.actor_timeout));
-    auto j = to_json(*s);
+    json j = *s;
     auto mode = s->emergency ? "EMERGENCY" : s->transfers_frozen ? "transfers frozen" : "normal";
     return ok("vault: " + std::string{mode} + ", " + std::to_string(s->accounts) + " accounts, " +
                   std::to_string(s->transactions) + " transactions (" +
@@ -1080,7 +1086,7 @@ console_reply console_service::vault(const std::string& who, const console_args&
                          : (change.on ? "vault transfers frozen" : "vault transfers unfrozen");
   return ok(text + " (emergency " + (s->emergency ? "on" : "off") + ", transfers " +
                 (s->transfers_frozen ? "frozen" : "open") + ")",
-            to_json(*s));
+            json(*s));
 }
 
 console_reply console_service::exchanges(const std::string& who, const console_args& a) {
@@ -1129,7 +1135,7 @@ console_reply console_service::exchanges(const std::string& who, const console_a
     all_ok = all_ok && connected;
     row["ok"] = connected;
     if (st)
-      row["status"] = to_json(*st);
+      row["status"] = json(*st);
     else
       row["error"] = error;
     list.push_back(std::move(row));

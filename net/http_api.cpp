@@ -17,6 +17,7 @@
 #include "runtime/ask.hpp"
 #include "runtime/clock.hpp"
 #include "runtime/error_text.hpp"
+#include "runtime/status_json.hpp"
 
 namespace tfarm::net {
 
@@ -217,22 +218,28 @@ http_response http_api::health() {
   bool vault_up = false;
   bool emergency = false;
   bool frozen = false;
+  size_t unreadable = 0;
   for (auto& a : reg.query("/")) {
     ++actors;
     down += a.alive ? 0 : 1;
-    if (a.kind == "sqlite_store" || a.path == "/store")
+    if (a.kind == "sqlite_store" || a.path == "/store") {
       store_up = a.alive;
-    else if (a.kind == "vault_gateway") {
+    } else if (a.kind == "vault_gateway") {
       vault_up = a.alive;
-      auto s = state_of(a);
-      emergency = s.value("emergency", false);
-      frozen = s.value("transfers_frozen", false);
+      auto s = runtime::read_status<actors::vault_status>(a);
+      unreadable += s ? 0 : 1;
+      emergency = s && s->emergency;
+      frozen = s && s->transfers_frozen;
     } else if (a.kind == "exchange_session") {
       ++sessions;
-      connected += actors::session_connected(a, state_of(a)) ? 1 : 0;
+      auto s = runtime::read_status<actors::exchange_status>(a);
+      unreadable += s ? 0 : 1;
+      connected += s && actors::session_connected(a, *s) ? 1 : 0;
     } else if (a.kind == "trading_agent") {
       ++agents;
-      healthy += actors::agent_healthy(a, state_of(a), now) ? 1 : 0;
+      auto s = runtime::read_status<actors::agent_status>(a);
+      unreadable += s ? 0 : 1;
+      healthy += s && actors::agent_healthy(a, *s, now) ? 1 : 0;
     }
   }
   auto running = node_.running();
@@ -251,6 +258,8 @@ http_response http_api::health() {
       why.push_back("agent health " + std::to_string(health_pct) + "%");
     if (emergency)
       why.push_back("vault emergency mode");
+    if (unreadable > 0)
+      why.push_back(std::to_string(unreadable) + " actors' status cannot be read");
     if (!why.empty())
       status = "degraded";
   }
@@ -312,7 +321,7 @@ http_response http_api::exchanges_status() {
     auto& info = found[i].info;
     json row{{"path", info.path}, {"alive", info.alive}, {"restarts", info.restarts}};
     if (answers[i]) {
-      row["status"] = to_json(*answers[i]);
+      row["status"] = json(*answers[i]);
     } else {
       row["status"] = state_of(info);
       row["error"] = !found[i].handle ? "not running" : runtime::to_text(answers[i].error());
@@ -345,7 +354,7 @@ http_response http_api::exchanges_test(const http_request& req) {
     all_ok = all_ok && st && st->connected;
     if (st) {
       row["round_trip_us"] = st->last_test_us;
-      row["status"] = to_json(*st);
+      row["status"] = json(*st);
     } else {
       row["error"] = !found[i].handle ? "not running" : runtime::to_text(st.error());
     }
@@ -373,7 +382,7 @@ http_response http_api::vault_health() {
                                               actors::vault_status_atom_v);
   if (!s)
     return actor_error(s.error(), "the vault");
-  auto j = to_json(*s);
+  json j = *s;
   j["status"] = s->emergency ? "emergency" : s->transfers_frozen ? "frozen" : "ok";
   return json_response(200, j);
 }
@@ -398,7 +407,7 @@ http_response http_api::vault_mode(const http_request& req, const std::string& m
   if (!s)
     return actor_error(s.error(), "the vault");
   log().warn("http: vault {} {} by {}", mode, on ? "on" : "off", change.user);
-  return json_response(200, to_json(*s));
+  return json_response(200, json(*s));
 }
 
 http_response http_api::vault_reconcile(const http_request& req) {
@@ -472,18 +481,21 @@ http_response http_api::dashboard_data() {
                     {"restarts", a.restarts},
                     {"mailbox", a.mailbox_size}});
     if (a.kind == "trading_agent") {
-      auto s = state_of(a);
-      s["path"] = a.path;
-      s["healthy"] = actors::agent_healthy(a, s, now);
-      s["restarts"] = a.restarts;
-      agents.push_back(std::move(s));
+      auto s = runtime::read_status<actors::agent_status>(a);
+      json row =
+          s ? json(*s) : json{{"path", a.path}, {"status_error", runtime::to_text(s.error())}};
+      row["healthy"] = s && actors::agent_healthy(a, *s, now);
+      row["restarts"] = a.restarts;
+      agents.push_back(std::move(row));
     } else if (a.kind == "exchange_session") {
-      auto s = state_of(a);
-      s["path"] = a.path;
-      s["alive"] = a.alive;
-      sessions.push_back(std::move(s));
+      auto s = runtime::read_status<actors::exchange_status>(a);
+      json row = s ? json(*s) : json{{"status_error", runtime::to_text(s.error())}};
+      row["path"] = a.path;
+      row["alive"] = a.alive;
+      sessions.push_back(std::move(row));
     } else if (a.kind == "vault_gateway") {
-      vault = state_of(a);
+      auto s = runtime::read_status<actors::vault_status>(a);
+      vault = s ? json(*s) : json{{"status_error", runtime::to_text(s.error())}};
       vault["alive"] = a.alive;
     }
   }

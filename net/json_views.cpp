@@ -4,7 +4,6 @@
 
 #include <nlohmann/json.hpp>
 
-#include "actors/exchange/exchange_messages.hpp"
 #include "actors/vault/vault_messages.hpp"
 #include "runtime/actor_info.hpp"
 
@@ -14,46 +13,9 @@ using json = nlohmann::json;
 
 json state_of(const runtime::actor_info& a) {
   auto s = json::parse(a.state_json, nullptr, false);
-  return s.is_discarded() ? json::object() : s;
-}
-
-json to_json(const actors::exchange_status& s) {
-  return {{"account", s.account},
-          {"primary", s.primary},
-          {"backup", s.backup},
-          {"active", s.active},
-          {"on_backup", s.on_backup},
-          {"connected", s.connected},
-          {"state", s.state},
-          {"latency_ewma_us", s.latency_ewma_us},
-          {"latency_p99_us", s.latency_p99_us},
-          {"last_test_us", s.last_test_us},
-          {"last_error", s.last_error},
-          {"last_error_at_ms", s.last_error_at_ms},
-          {"rate_budget", s.rate_budget},
-          {"queued", s.queued},
-          {"consecutive_failures", s.consecutive_failures},
-          {"orders", s.orders},
-          {"acknowledged", s.acknowledged},
-          {"rejected", s.rejected},
-          {"retries", s.retries},
-          {"timeouts", s.timeouts},
-          {"fills", s.fills},
-          {"failovers", s.failovers},
-          {"failbacks", s.failbacks}};
-}
-
-json to_json(const actors::vault_status& s) {
-  return {
-      {"emergency", s.emergency},
-      {"transfers_frozen", s.transfers_frozen},
-      {"accounts", s.accounts},
-      {"transactions", s.transactions},
-      {"replays", s.replays},
-      {"succeeded", s.succeeded},
-      {"rejections", s.rejections},
-      {"success_ppm", s.success_ppm},
-      {"latency_us", {{"p50", s.p50_us}, {"p95", s.p95_us}, {"p99", s.p99_us}, {"max", s.max_us}}}};
+  if (s.is_discarded() || !s.is_object())
+    return json{{"status_error", a.path + ": its status is not a JSON object"}};
+  return s;
 }
 
 json to_json(const actors::reconcile_report& r) {

@@ -1,5 +1,6 @@
 // JSON views of actor replies and registry entries, shared by the HTTP API
-// and the inspection console so that both show the same field names.
+// and the inspection console so that both show the same field names (a
+// status struct's own JSON form is its view: see runtime/status_fields.hpp).
 // Pure functions; thread-safe.
 #pragma once
 
@@ -12,18 +13,16 @@ struct actor_info;
 } // namespace tfarm::runtime
 
 namespace tfarm::actors {
-struct exchange_status;
-struct vault_status;
 struct reconcile_report;
 } // namespace tfarm::actors
 
 namespace tfarm::net {
 
-/// The actor's own description of its state ({} if it is not JSON).
+/// An actor's published status as JSON, whatever its kind (for views that
+/// show every actor); {"status_error": why} if it is not a JSON object.
+/// Readers of a known kind decode its struct (runtime::read_status).
 nlohmann::json state_of(const runtime::actor_info& a);
 
-nlohmann::json to_json(const actors::exchange_status& s);
-nlohmann::json to_json(const actors::vault_status& s);
 nlohmann::json to_json(const actors::reconcile_report& r);
 
 /// Compares secrets in time independent of where they differ.

@@ -9,6 +9,7 @@
 #include "net/error.hpp"
 #include "net/logger.hpp"
 #include "runtime/error_text.hpp"
+#include "runtime/status_json.hpp"
 
 namespace tfarm::net {
 
@@ -101,15 +102,13 @@ venue_connector::behavior_type venue_connector::make_behavior() {
 }
 
 std::string venue_connector::describe() const {
-  nlohmann::json j;
-  j["venues"] = nlohmann::json::object();
+  venue_connector_status x;
   for (auto& [name, ep] : venues_)
-    j["venues"][name] = config::to_string(ep);
-  j["connected"] = nlohmann::json::array();
+    x.venues[name] = config::to_string(ep);
   for (auto& [key, dir] : directories_)
-    j["connected"].push_back(key);
-  j["connects"] = connects_;
-  return j.dump();
+    x.connected.push_back(key);
+  x.connects = connects_;
+  return runtime::status_json(x);
 }
 
 } // namespace tfarm::net

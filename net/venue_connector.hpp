@@ -16,11 +16,24 @@
 #include "config/farm_config.hpp"
 #include "net/console_actor.hpp"
 #include "runtime/managed_actor.hpp"
+#include "runtime/status_fields.hpp"
 
 namespace tfarm::net {
 
 /// The connector's parameters: "venues" = "name=host:port,...".
 std::map<std::string, std::string> venue_connector_params(const config::exchange_settings& ex);
+
+/// The venue connector's registry status.
+struct venue_connector_status {
+  /// Venue name -> the exchange node's endpoint ("host:port").
+  std::map<std::string, std::string> venues;
+  /// Endpoints it holds a connection to now.
+  std::vector<std::string> connected;
+  uint64_t connects = 0;
+};
+
+TFARM_STATUS_FIELDS(venue_connector_status, "tfarm.venue_connector_status", venues, connected,
+                    connects)
 
 class venue_connector : public runtime::basic_managed_actor<venue_connector_actor::base> {
 public:

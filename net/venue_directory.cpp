@@ -11,6 +11,7 @@
 #include "net/logger.hpp"
 #include "runtime/actor_registry.hpp"
 #include "runtime/error_text.hpp"
+#include "runtime/status_json.hpp"
 
 namespace tfarm::net {
 
@@ -79,8 +80,7 @@ void venue_directory::on_exit() {
 }
 
 std::string venue_directory::describe() const {
-  nlohmann::json j = {{"host", host_}, {"port", bound_}, {"lookups", lookups_}};
-  return j.dump();
+  return runtime::status_json(venue_directory_status{host_, bound_, lookups_});
 }
 
 } // namespace tfarm::net

@@ -16,8 +16,19 @@
 
 #include "net/console_actor.hpp"
 #include "runtime/managed_actor.hpp"
+#include "runtime/status_fields.hpp"
 
 namespace tfarm::net {
+
+/// The venue directory's registry status.
+struct venue_directory_status {
+  /// Where it listens; port 0 until it is bound.
+  std::string host;
+  uint16_t port = 0;
+  uint64_t lookups = 0;
+};
+
+TFARM_STATUS_FIELDS(venue_directory_status, "tfarm.venue_directory_status", host, port, lookups)
 
 class venue_directory : public runtime::basic_managed_actor<exchange_directory_actor::base> {
 public:

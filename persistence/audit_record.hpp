@@ -7,6 +7,8 @@
 
 #include <caf/meta/type_name.hpp>
 
+#include "runtime/status_fields.hpp"
+
 namespace tfarm::persistence {
 
 struct audit_record {
@@ -46,10 +48,7 @@ struct alert_record {
   int64_t updated_at_ms = 0;
 };
 
-template <class Inspector>
-typename Inspector::result_type inspect(Inspector& f, alert_record& x) {
-  return f(caf::meta::type_name("tfarm.alert_record"), x.id, x.rule, x.severity, x.state, x.message,
-           x.fired_at_ms, x.updated_at_ms);
-}
+TFARM_STATUS_FIELDS(alert_record, "tfarm.alert_record", id, rule, severity, state, message,
+                    fired_at_ms, updated_at_ms)
 
 } // namespace tfarm::persistence

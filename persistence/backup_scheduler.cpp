@@ -13,6 +13,7 @@
 #include "persistence/maintenance.hpp"
 #include "persistence/store_actor.hpp"
 #include "runtime/error_text.hpp"
+#include "runtime/status_json.hpp"
 
 namespace tfarm::persistence {
 
@@ -109,17 +110,8 @@ std::vector<std::string> backup_scheduler::prune(const std::string& dir, const s
 }
 
 std::string backup_scheduler::describe() const {
-  nlohmann::json j;
-  j["db"] = db_;
-  j["dir"] = dir_;
-  j["every_ms"] = every_.count();
-  j["keep"] = keep_;
-  j["backups"] = backups_;
-  j["failures"] = failures_;
-  j["last_backup"] = last_backup_;
-  if (!last_error_.empty())
-    j["last_error"] = last_error_;
-  return j.dump();
+  return runtime::status_json(backup_status{db_, dir_, every_.count(), keep_, backups_, failures_,
+                                            last_backup_, last_error_});
 }
 
 } // namespace tfarm::persistence

@@ -14,8 +14,27 @@
 
 #include "runtime/kind_registry.hpp"
 #include "runtime/managed_actor.hpp"
+#include "runtime/status_fields.hpp"
 
 namespace tfarm::persistence {
+
+/// The backup scheduler's registry status.
+struct backup_status {
+  std::string db;
+  std::string dir;
+  int64_t every_ms = 0;
+  /// Backups kept (older ones are deleted).
+  int32_t keep = 0;
+  uint64_t backups = 0;
+  uint64_t failures = 0;
+  /// The newest backup's file ("" before the first).
+  std::string last_backup;
+  /// The newest failure ("" if none).
+  std::string last_error;
+};
+
+TFARM_STATUS_FIELDS(backup_status, "tfarm.backup_status", db, dir, every_ms, keep, backups,
+                    failures, last_backup, last_error)
 
 class backup_scheduler : public runtime::managed_actor {
 public:

@@ -8,7 +8,9 @@
 #include "persistence/error.hpp"
 #include "persistence/logger.hpp"
 #include "persistence/store_core.hpp"
+#include "persistence/store_status.hpp"
 #include "persistence/store_writer.hpp"
+#include "runtime/status_json.hpp"
 
 namespace tfarm::persistence {
 
@@ -308,21 +310,20 @@ void sqlite_store::on_exit() {
 }
 
 std::string sqlite_store::describe() const {
-  nlohmann::json j;
-  j["backend"] = "sqlite";
-  j["file"] = file_;
-  j["synchronous"] = synchronous_;
-  j["commits"] = commits_;
-  j["rows"] = rows_committed_;
-  j["largest_batch"] = largest_batch_;
-  j["avg_batch"] = commits_ > 0 ? rows_committed_ / commits_ : 0;
-  j["last_commit_us"] = last_commit_us_;
-  j["failed_batches"] = failed_batches_;
-  j["queued_jobs"] = jobs_in_flight_;
-  j["open_writes"] = open_jobs_.size();
-  if (!last_error_.empty())
-    j["last_error"] = last_error_;
-  return j.dump();
+  store_status x;
+  x.backend = "sqlite";
+  x.file = file_;
+  x.synchronous = synchronous_;
+  x.commits = commits_;
+  x.rows = rows_committed_;
+  x.largest_batch = largest_batch_;
+  x.avg_batch = commits_ > 0 ? rows_committed_ / commits_ : 0;
+  x.last_commit_us = last_commit_us_;
+  x.failed_batches = failed_batches_;
+  x.queued_jobs = jobs_in_flight_;
+  x.open_writes = open_jobs_.size();
+  x.last_error = last_error_;
+  return runtime::status_json(x);
 }
 
 } // namespace tfarm::persistence

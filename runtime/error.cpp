@@ -32,6 +32,8 @@ std::string to_string(runtime_errc x) {
     return "invalid_path";
   case runtime_errc::timeout:
     return "timeout";
+  case runtime_errc::bad_status:
+    return "bad_status";
   }
   return "unknown";
 }

@@ -40,6 +40,8 @@ enum class runtime_errc : uint8_t {
   invalid_path,
   /// A bounded wait ran out.
   timeout,
+  /// An actor's published status is not the JSON form of its kind's status.
+  bad_status,
 };
 
 /// Returns the enumerator name, e.g. "restart_intensity_exceeded".

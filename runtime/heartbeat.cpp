@@ -8,6 +8,7 @@
 #include "config/duration.hpp"
 #include "runtime/logger.hpp"
 #include "runtime/state_codec.hpp"
+#include "runtime/status_json.hpp"
 
 CEREAL_CLASS_VERSION(tfarm::runtime::heartbeat::state, 1)
 
@@ -77,11 +78,7 @@ caf::error heartbeat::restore_state(const std::string& blob, uint32_t version) {
 }
 
 std::string heartbeat::describe() const {
-  nlohmann::json j;
-  j["beats"] = state_.beats;
-  j["interval_ms"] = interval_.count();
-  j["last_beat_ms"] = state_.last_beat_ms;
-  return j.dump();
+  return status_json(heartbeat_status{state_.beats, interval_.count(), state_.last_beat_ms});
 }
 
 } // namespace tfarm::runtime

@@ -12,8 +12,18 @@
 #include <string>
 
 #include "runtime/managed_actor.hpp"
+#include "runtime/status_fields.hpp"
 
 namespace tfarm::runtime {
+
+struct heartbeat_status {
+  uint64_t beats = 0;
+  int64_t interval_ms = 0;
+  /// Milliseconds since the Unix epoch of the newest beat.
+  int64_t last_beat_ms = 0;
+};
+
+TFARM_STATUS_FIELDS(heartbeat_status, "tfarm.heartbeat_status", beats, interval_ms, last_beat_ms)
 
 class heartbeat : public managed_actor {
 public:

@@ -13,7 +13,10 @@
 //    every N messages or T after the first unsaved change), and saves once
 //    more (acknowledged) on a clean stop, after the kind has wound down
 //    (wind_down(): e.g. an agent cancels its orders);
-//  - a JSON description of its state in the registry (describe()).
+//  - its status in the registry (describe(): the JSON form of the kind's
+//    status struct), published at most status_refresh_ms after any message
+//    changed it, so that no reader sees a status older than that while the
+//    actor works; a kind publishes at once where a change must show at once.
 //
 // Works for dynamically typed and typed actors alike:
 //   class my_actor : public basic_managed_actor<caf::event_based_actor> {...};
@@ -84,8 +87,13 @@ public:
     auto result = super::consume(x);
     if (result != caf::invoke_message_result::skipped) {
       bump_handled();
-      if (cadence_active_ && !x.mid.is_response())
-        note_change();
+      if (internal_tick_) {
+        internal_tick_ = false; // the base's own ticks change nothing
+      } else {
+        if (cadence_active_ && !x.mid.is_response())
+          note_change();
+        arm_status_refresh();
+      }
     }
     return result;
   }
@@ -181,9 +189,15 @@ protected:
     }
     if (content.size() == 1 && content.template match_elements<checkpoint_tick_atom>()) {
       tick_armed_ = false;
-      tick_handled_ = true; // not a change of state itself
+      internal_tick_ = true;
       if (unsaved_ > 0)
         save_checkpoint();
+      return caf::message{};
+    }
+    if (content.size() == 1 && content.template match_elements<status_tick_atom>()) {
+      status_armed_ = false;
+      internal_tick_ = true;
+      publish_description();
       return caf::message{};
     }
     detail::log_unexpected_message(ctx_.path, to_string(content));
@@ -268,12 +282,19 @@ private:
     return caf::duration{std::chrono::milliseconds{checkpoint_save_timeout_ms}};
   }
 
+  // Publishes the status status_refresh_ms after the first message since
+  // the previous refresh: one timer per actor and period while it works.
+  void arm_status_refresh() {
+    if (status_armed_ || !ctx_.entry)
+      return;
+    status_armed_ = true;
+    caf::delayed_anon_send(caf::actor_cast<caf::actor>(this),
+                           std::chrono::milliseconds{config::status_refresh_ms},
+                           status_tick_atom_v);
+  }
+
   // Counts a handled message towards the kind's checkpoint cadence.
   void note_change() {
-    if (tick_handled_) {
-      tick_handled_ = false;
-      return;
-    }
     ++unsaved_;
     if (cadence_.every_messages > 0 && unsaved_ >= cadence_.every_messages) {
       save_checkpoint();
@@ -397,7 +418,9 @@ private:
   /// Handled messages since the last save.
   int64_t unsaved_ = 0;
   bool tick_armed_ = false;
-  bool tick_handled_ = false;
+  /// The message just handled was the base's own tick (checkpoint or status).
+  bool internal_tick_ = false;
+  bool status_armed_ = false;
 };
 
 /// The common case: a dynamically typed managed actor.

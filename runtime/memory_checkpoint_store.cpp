@@ -1,6 +1,6 @@
 #include "runtime/memory_checkpoint_store.hpp"
 
-#include <nlohmann/json.hpp>
+#include "runtime/status_json.hpp"
 
 namespace tfarm::runtime {
 
@@ -56,12 +56,7 @@ memory_checkpoint_store::behavior_type memory_checkpoint_store::make_behavior() 
 }
 
 std::string memory_checkpoint_store::describe() const {
-  nlohmann::json j;
-  j["backend"] = "memory";
-  j["checkpoints"] = backend_->size();
-  j["saves"] = saves_;
-  j["loads"] = loads_;
-  return j.dump();
+  return status_json(memory_store_status{backend_->size(), saves_, loads_});
 }
 
 } // namespace tfarm::runtime

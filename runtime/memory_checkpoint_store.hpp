@@ -14,6 +14,7 @@
 #include "runtime/checkpoint.hpp"
 #include "runtime/interfaces.hpp"
 #include "runtime/managed_actor.hpp"
+#include "runtime/status_fields.hpp"
 
 namespace tfarm::runtime {
 
@@ -39,6 +40,15 @@ private:
   /// Newest first.
   std::map<std::string, std::vector<checkpoint>> by_path_;
 };
+
+struct memory_store_status {
+  /// Checkpoints held; saves and loads answered.
+  uint64_t checkpoints = 0;
+  uint64_t saves = 0;
+  uint64_t loads = 0;
+};
+
+TFARM_STATUS_FIELDS(memory_store_status, "tfarm.memory_store_status", checkpoints, saves, loads)
 
 class memory_checkpoint_store : public basic_managed_actor<checkpoint_store_actor::base> {
 public:

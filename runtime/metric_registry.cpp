@@ -135,10 +135,41 @@ T* series_of(std::map<metric_labels, std::unique_ptr<T>>& series, const metric_l
 } // namespace
 
 counter_metric* metric_registry::counter(const std::string& name, const std::string& help,
-                                         const metric_labels& labels) {
+                                         const metric_labels& labels, int64_t unit_divisor) {
   std::lock_guard<std::mutex> guard{mtx_};
   auto f = family_for(name, help, metric_type::counter, labels);
-  return f != nullptr ? series_of(f->counters, labels) : nullptr;
+  if (f == nullptr || unit_divisor <= 0)
+    return nullptr;
+  f->unit_divisor = unit_divisor;
+  return series_of(f->counters, labels);
+}
+
+namespace {
+
+// Moves the series of `series` whose `label` is not in `keep` to `into`.
+template <class T, class Retired>
+void retire_from(std::map<metric_labels, std::unique_ptr<T>>& series, const std::string& label,
+                 const std::set<std::string>& keep, Retired& into) {
+  for (auto i = series.begin(); i != series.end();) {
+    auto l = i->first.find(label);
+    if (l != i->first.end() && keep.count(l->second) == 0) {
+      into.emplace_back(std::move(i->second));
+      i = series.erase(i);
+    } else {
+      ++i;
+    }
+  }
+}
+
+} // namespace
+
+void metric_registry::retire_series(const std::string& label, const std::set<std::string>& keep) {
+  std::lock_guard<std::mutex> guard{mtx_};
+  for (auto& [name, f] : families_) {
+    retire_from(f.counters, label, keep, retired_counters_);
+    retire_from(f.gauges, label, keep, retired_gauges_);
+    retire_from(f.summaries, label, keep, retired_summaries_);
+  }
 }
 
 gauge_metric* metric_registry::gauge(const std::string& name, const std::string& help,
@@ -168,7 +199,7 @@ std::string metric_registry::render_prometheus() const {
     out << "# HELP " << name << ' ' << escape(f.help, false) << '\n';
     out << "# TYPE " << name << ' ' << type_name(f.type) << '\n';
     for (auto& [labels, c] : f.counters)
-      out << name << label_text(labels) << ' ' << c->value() << '\n';
+      out << name << label_text(labels) << ' ' << scaled(c->value(), f.unit_divisor) << '\n';
     for (auto& [labels, g] : f.gauges)
       out << name << label_text(labels) << ' ' << scaled(g->value(), f.unit_divisor) << '\n';
     for (auto& [labels, s] : f.summaries) {

@@ -16,6 +16,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -80,8 +81,10 @@ class metric_registry {
 public:
   /// Finds or creates; nullptr for an invalid name or label name, or a
   /// name already used with another type.
+  /// `unit_divisor` as for summaries (CPU time kept in clock ticks or
+  /// microseconds, shown in seconds).
   counter_metric* counter(const std::string& name, const std::string& help,
-                          const metric_labels& labels = {});
+                          const metric_labels& labels = {}, int64_t unit_divisor = 1);
   /// `unit_divisor` as for summaries (a latency kept in microseconds,
   /// shown in seconds).
   gauge_metric* gauge(const std::string& name, const std::string& help,
@@ -91,6 +94,12 @@ public:
   /// unit) while recording stays in integers.
   summary_metric* summary(const std::string& name, const std::string& help,
                           const metric_labels& labels = {}, int64_t unit_divisor = 1);
+
+  /// Stops exposing every series whose label `label` has a value not in
+  /// `keep` (an agent that left): it is no longer rendered, a pointer to
+  /// it stays valid (the series is kept, detached), and asking for the same
+  /// labels again makes a new series.
+  void retire_series(const std::string& label, const std::set<std::string>& keep);
 
   /// The Prometheus text exposition format (version 0.0.4), families in
   /// name order, series in label order; summaries with quantiles 0.5,
@@ -115,6 +124,10 @@ private:
 
   mutable std::mutex mtx_;
   std::map<std::string, family> families_;
+  /// Retired series, alive for whoever still holds a pointer to one.
+  std::vector<std::unique_ptr<counter_metric>> retired_counters_;
+  std::vector<std::unique_ptr<gauge_metric>> retired_gauges_;
+  std::vector<std::unique_ptr<summary_metric>> retired_summaries_;
 };
 
 /// The HTTP server's metrics, found by the server (which feeds them) and

@@ -1,10 +1,10 @@
 #include "runtime/node_monitor.hpp"
 
-#include <nlohmann/json.hpp>
 #include <spdlog/logger.h>
 
 #include "config/duration.hpp"
 #include "runtime/logger.hpp"
+#include "runtime/status_json.hpp"
 
 namespace tfarm::runtime {
 
@@ -60,14 +60,7 @@ void node_monitor::sample() {
       (handled - std::min(handled, last_handled_)) * 1000 / static_cast<uint64_t>(elapsed_ms);
   last_handled_ = handled;
   last_sample_ms_ = now;
-  nlohmann::json j;
-  j["actors"] = actors;
-  j["alive"] = alive;
-  j["restarts"] = restarts;
-  j["messages_per_s"] = rate;
-  j["mailbox_max"] = mailbox_max;
-  j["mailbox_max_path"] = mailbox_max_path;
-  summary_json_ = j.dump();
+  summary_ = node_summary{actors, alive, restarts, rate, mailbox_max, mailbox_max_path};
   publish_description();
   log().info("node {}: {} actors ({} alive), {} restarts, {} msg/s, largest mailbox {} ({})",
              node()->node_name(), actors, alive, restarts, rate, mailbox_max,
@@ -75,7 +68,7 @@ void node_monitor::sample() {
 }
 
 std::string node_monitor::describe() const {
-  return summary_json_;
+  return status_json(summary_);
 }
 
 } // namespace tfarm::runtime

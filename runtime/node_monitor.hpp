@@ -9,8 +9,23 @@
 #include <string>
 
 #include "runtime/managed_actor.hpp"
+#include "runtime/status_fields.hpp"
 
 namespace tfarm::runtime {
+
+/// What the node monitor saw at its newest sample.
+struct node_summary {
+  uint64_t actors = 0;
+  uint64_t alive = 0;
+  uint64_t restarts = 0;
+  uint64_t messages_per_s = 0;
+  uint64_t mailbox_max = 0;
+  /// The actor with the largest mailbox ("" if every mailbox is empty).
+  std::string mailbox_max_path;
+};
+
+TFARM_STATUS_FIELDS(node_summary, "tfarm.node_summary", actors, alive, restarts, messages_per_s,
+                    mailbox_max, mailbox_max_path)
 
 class node_monitor : public managed_actor {
 public:
@@ -27,7 +42,7 @@ private:
   void sample();
 
   std::chrono::milliseconds interval_{10'000};
-  std::string summary_json_ = "{}";
+  node_summary summary_;
   uint64_t last_handled_ = 0;
   int64_t last_sample_ms_ = 0;
 };

@@ -1,5 +1,8 @@
 #include "runtime/process_stats.hpp"
 
+#include <unistd.h>
+
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 
@@ -37,29 +40,48 @@ std::optional<uint64_t> kb_field(const std::string& text, const std::string& key
 
 } // namespace
 
-std::optional<uint64_t> parse_proc_stat_cpu(const std::string& stat) {
-  // Fields after the command (which ends at the last ')'): state is field
-  // 3, utime 14 and stime 15 of the whole line.
+std::optional<uint64_t> parse_proc_stat_field(const std::string& stat, int field) {
+  // Fields after the command (which ends at the last ')') start with the
+  // state, field 3 of the whole line.
   auto close = stat.rfind(')');
-  if (close == std::string::npos)
+  if (close == std::string::npos || field < 3)
     return std::nullopt;
   std::istringstream in{stat.substr(close + 1)};
-  std::string field;
-  uint64_t utime = 0;
-  uint64_t stime = 0;
-  for (int i = 3; i <= 15; ++i) {
-    if (!(in >> field))
+  std::string x;
+  for (int i = 3; i <= field; ++i)
+    if (!(in >> x))
       return std::nullopt;
+  try {
+    size_t used = 0;
+    auto n = std::stoull(x, &used);
+    if (used != x.size())
+      return std::nullopt;
+    return n;
+  } catch (const std::exception&) {
+    return std::nullopt;
+  }
+}
+
+std::optional<uint64_t> parse_proc_stat_cpu(const std::string& stat) {
+  auto utime = parse_proc_stat_field(stat, 14);
+  auto stime = parse_proc_stat_field(stat, 15);
+  if (!utime || !stime)
+    return std::nullopt;
+  return *utime + *stime;
+}
+
+std::optional<int64_t> parse_boot_time(const std::string& proc_stat) {
+  std::istringstream in{proc_stat};
+  for (std::string line; std::getline(in, line);) {
+    if (line.compare(0, 6, "btime ") != 0)
+      continue;
     try {
-      if (i == 14)
-        utime = std::stoull(field);
-      else if (i == 15)
-        stime = std::stoull(field);
+      return std::stoll(line.substr(6));
     } catch (const std::exception&) {
       return std::nullopt;
     }
   }
-  return utime + stime;
+  return std::nullopt;
 }
 
 std::optional<uint64_t> parse_status_rss(const std::string& status) {
@@ -81,7 +103,18 @@ std::optional<process_sample> read_process_sample() {
   auto total = parse_meminfo_total(*meminfo);
   if (!cpu || !rss || !total)
     return std::nullopt;
-  return process_sample{*cpu, *rss, *total, steady_now_ns()};
+  process_sample x{*cpu, *rss, *total, steady_now_ns()};
+  auto start = parse_proc_stat_field(*stat, 22);
+  auto boot = slurp("/proc/stat");
+  auto btime = boot ? parse_boot_time(*boot) : std::nullopt;
+  auto ticks = sysconf(_SC_CLK_TCK);
+  if (start && btime && ticks > 0)
+    x.start_time_ms = *btime * 1'000 + static_cast<int64_t>(*start * 1'000 / ticks);
+  std::error_code ec;
+  for (std::filesystem::directory_iterator i{"/proc/self/fd", ec}, end; !ec && i != end;
+       i.increment(ec))
+    ++x.open_fds;
+  return x;
 }
 
 int64_t cpu_pct(const process_sample& before, const process_sample& after, int64_t ticks_per_s,

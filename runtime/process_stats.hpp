@@ -22,11 +22,23 @@ struct process_sample {
   uint64_t total_bytes = 0;
   /// Monotonic time of the sample, nanoseconds.
   int64_t at_ns = 0;
+  /// When the process started, milliseconds since the Unix epoch (0 if
+  /// unknown), and the file descriptors it holds open.
+  int64_t start_time_ms = 0;
+  uint64_t open_fds = 0;
 };
+
+/// Field `field` (1-based, as proc(5) numbers them; 3 or more) of
+/// /proc/<pid>/stat as an unsigned number.
+std::optional<uint64_t> parse_proc_stat_field(const std::string& stat, int field);
 
 /// utime + stime from the text of /proc/<pid>/stat (the command name may
 /// hold spaces and parentheses).
 std::optional<uint64_t> parse_proc_stat_cpu(const std::string& stat);
+
+/// btime (the boot time, seconds since the Unix epoch) from the text of
+/// /proc/stat.
+std::optional<int64_t> parse_boot_time(const std::string& proc_stat);
 
 /// VmRSS from the text of /proc/<pid>/status, bytes.
 std::optional<uint64_t> parse_status_rss(const std::string& status);

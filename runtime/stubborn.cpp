@@ -3,6 +3,7 @@
 #include <spdlog/logger.h>
 
 #include "runtime/logger.hpp"
+#include "runtime/status_json.hpp"
 
 namespace tfarm::runtime {
 
@@ -27,7 +28,7 @@ caf::behavior stubborn::make_behavior() {
 }
 
 std::string stubborn::describe() const {
-  return "{\"ignored_exits\":" + std::to_string(ignored_) + "}";
+  return status_json(stubborn_status{ignored_});
 }
 
 } // namespace tfarm::runtime

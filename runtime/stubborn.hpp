@@ -4,8 +4,16 @@
 #pragma once
 
 #include "runtime/managed_actor.hpp"
+#include "runtime/status_fields.hpp"
 
 namespace tfarm::runtime {
+
+struct stubborn_status {
+  /// Exit requests it ignored.
+  uint64_t ignored_exits = 0;
+};
+
+TFARM_STATUS_FIELDS(stubborn_status, "tfarm.stubborn_status", ignored_exits)
 
 class stubborn : public managed_actor {
 public:

@@ -14,6 +14,7 @@
 #include "config/suggest.hpp"
 #include "runtime/logger.hpp"
 #include "runtime/state_codec.hpp"
+#include "runtime/status_json.hpp"
 
 namespace tfarm::runtime {
 
@@ -170,19 +171,22 @@ void supervisor::refuse_pending(const caf::error& why) {
 }
 
 std::string supervisor::describe() const {
-  nlohmann::json j;
-  j["strategy"] = config::to_string(policy_.strategy);
-  j["intensity"] = policy_.intensity;
-  j["period_ms"] = policy_.period.count();
-  j["max_children"] = policy_.max_children;
-  j["shutdown"] = policy_.parallel_shutdown ? "parallel" : "sequential";
-  j["children"] = children_.size();
-  j["durable_children"] =
-      std::count_if(children_.begin(), children_.end(), [](auto& c) { return c->durable; });
-  j["phase"] = phase_ == phase::starting  ? "starting"
-               : phase_ == phase::running ? "running"
-                                          : "stopping";
-  return j.dump();
+  supervisor_status x;
+  x.strategy = config::to_string(policy_.strategy);
+  x.intensity = policy_.intensity;
+  x.period_ms = policy_.period.count();
+  x.backoff_min_ms = policy_.backoff.min.count();
+  x.backoff_max_ms = policy_.backoff.max.count();
+  x.jitter_ppm = policy_.backoff.jitter_ppm;
+  x.max_children = policy_.max_children;
+  x.shutdown = policy_.parallel_shutdown ? "parallel" : "sequential";
+  x.children = children_.size();
+  x.durable_children = static_cast<uint64_t>(
+      std::count_if(children_.begin(), children_.end(), [](auto& c) { return c->durable; }));
+  x.phase = phase_ == phase::starting  ? "starting"
+            : phase_ == phase::running ? "running"
+                                       : "stopping";
+  return status_json(x);
 }
 
 // -- durable children -----------------------------------------------------------

@@ -44,11 +44,36 @@
 #include "runtime/kind_registry.hpp"
 #include "runtime/managed_actor.hpp"
 #include "runtime/restart_backoff.hpp"
+#include "runtime/status_fields.hpp"
 
 namespace tfarm::runtime {
 
 /// Time a supervisor child gets to start all of its own children.
 constexpr int64_t supervisor_start_timeout_ms = 60'000;
+
+/// A supervisor's registry status: its policy and its children.
+struct supervisor_status {
+  /// "one_for_one", "one_for_all", "rest_for_one".
+  std::string strategy;
+  int32_t intensity = 0;
+  int64_t period_ms = 0;
+  /// Restart delays: from min to max, spread by jitter_ppm.
+  int64_t backoff_min_ms = 0;
+  int64_t backoff_max_ms = 0;
+  uint32_t jitter_ppm = 0;
+  int32_t max_children = 0;
+  /// "parallel" or "sequential".
+  std::string shutdown;
+  uint64_t children = 0;
+  /// Children started at run time that come back after a node restart.
+  uint64_t durable_children = 0;
+  /// "starting", "running", "stopping".
+  std::string phase;
+};
+
+TFARM_STATUS_FIELDS(supervisor_status, "tfarm.supervisor_status", strategy, intensity, period_ms,
+                    backoff_min_ms, backoff_max_ms, jitter_ppm, max_children, shutdown, children,
+                    durable_children, phase)
 
 class supervisor : public basic_managed_actor<supervisor_actor::base> {
 public:

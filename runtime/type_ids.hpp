@@ -38,6 +38,7 @@ CAF_ADD_ATOM(tfarm_runtime, tfarm::runtime, supervisor_timer_atom, "svtimer")
 CAF_ADD_ATOM(tfarm_runtime, tfarm::runtime, load_checkpoint_atom, "loadcp")
 CAF_ADD_ATOM(tfarm_runtime, tfarm::runtime, save_checkpoint_atom, "savecp")
 CAF_ADD_ATOM(tfarm_runtime, tfarm::runtime, checkpoint_tick_atom, "cptick")
+CAF_ADD_ATOM(tfarm_runtime, tfarm::runtime, status_tick_atom, "sttick")
 CAF_ADD_ATOM(tfarm_runtime, tfarm::runtime, reload_policy_atom, "rldpolicy")
 
 CAF_END_TYPE_ID_BLOCK(tfarm_runtime)

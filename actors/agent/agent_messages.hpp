@@ -9,6 +9,7 @@
 #include <caf/meta/type_name.hpp>
 
 #include "actors/agent/risk_gate.hpp"
+#include "runtime/status_fields.hpp"
 
 namespace tfarm::actors {
 
@@ -55,8 +56,9 @@ typename Inspector::result_type inspect(Inspector& f, risk_states& x) {
   return f(caf::meta::type_name("tfarm.risk_states"), x.farm, x.users, x.agents);
 }
 
-/// One agent as the console, the monitor and `tfarm run` see it. Money in
-/// minor units of the quote, positions in units, prices in ticks.
+/// One agent as the console, the monitor and `tfarm run` see it (its
+/// registry status and its answer to agent_status_atom). Money in minor
+/// units of the quote, positions in units, prices in ticks.
 struct agent_status {
   std::string path;
   std::string strategy;
@@ -64,8 +66,12 @@ struct agent_status {
   std::string account;
   std::string symbol;
   /// "starting" (restoring and reconciling), "running", "halted",
-  /// "failed" (cannot trade: no session, bad state).
+  /// "stopping" (winding down), "retiring" (leaves once its orders are
+  /// finished), "failed" (cannot trade: no session, bad state; see
+  /// `failure`).
   std::string state;
+  /// Why the agent cannot trade ("" unless state is "failed").
+  std::string failure;
   trading_state trading = trading_state::active;
   uint64_t orders = 0;
   uint64_t fills = 0;
@@ -75,16 +81,23 @@ struct agent_status {
   std::map<std::string, uint64_t> rejections;
   /// The newest refusal in full: which rule and which numbers.
   std::string last_rejection;
+  /// Orders the strategy wanted but its own pacing held back (a rate
+  /// limit reached: not an error).
+  uint64_t paced = 0;
   int64_t open_orders = 0;
   int64_t position = 0;
   int64_t average_price = 0;
   int64_t realized_pnl = 0;
   int64_t unrealized_pnl = 0;
   int64_t fees = 0;
+  /// Mid price of the newest book top, ticks (0 before the first).
+  int64_t mark = 0;
   /// Failed requests (vault, session) in the last minute.
   uint32_t errors_per_min = 0;
   /// Milliseconds since the epoch of the agent's last timer beat.
   int64_t heartbeat_ms = 0;
+  /// Period of its timer beat.
+  int64_t timer_ms = 0;
   /// Incarnation counter: 1 on the first start, +1 on every restart.
   uint64_t epoch = 0;
   /// From the market tick that made an order to its first fill seen here.
@@ -92,13 +105,10 @@ struct agent_status {
   int64_t tick_to_fill_p99_us = 0;
 };
 
-template <class Inspector>
-typename Inspector::result_type inspect(Inspector& f, agent_status& x) {
-  return f(caf::meta::type_name("tfarm.agent_status"), x.path, x.strategy, x.venue, x.account,
-           x.symbol, x.state, x.trading, x.orders, x.fills, x.rejected, x.rejections,
-           x.last_rejection, x.open_orders, x.position, x.average_price, x.realized_pnl,
-           x.unrealized_pnl, x.fees, x.errors_per_min, x.heartbeat_ms, x.epoch,
-           x.tick_to_fill_p50_us, x.tick_to_fill_p99_us);
-}
+TFARM_STATUS_FIELDS(agent_status, "tfarm.agent_status", path, strategy, venue, account, symbol,
+                    state, failure, trading, orders, fills, rejected, rejections, last_rejection,
+                    paced, open_orders, position, average_price, realized_pnl, unrealized_pnl, fees,
+                    mark, errors_per_min, heartbeat_ms, timer_ms, epoch, tick_to_fill_p50_us,
+                    tick_to_fill_p99_us)
 
 } // namespace tfarm::actors

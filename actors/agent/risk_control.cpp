@@ -11,6 +11,7 @@
 #include "persistence/store_actor.hpp"
 #include "runtime/error_text.hpp"
 #include "runtime/state_codec.hpp"
+#include "runtime/status_json.hpp"
 
 namespace tfarm::actors {
 
@@ -51,16 +52,8 @@ caf::error risk_control::restore_state(const std::string& blob, uint32_t) {
 }
 
 std::string risk_control::describe() const {
-  nlohmann::json j;
-  j["farm"] = to_string(saved_.farm);
-  auto& users = j["users"] = nlohmann::json::object();
-  for (auto& [u, s] : saved_.users)
-    users[u] = to_string(s);
-  auto& agents = j["agents"] = nlohmann::json::object();
-  for (auto& [a, s] : saved_.agents)
-    agents[a] = to_string(s);
-  j["subscribers"] = subscribers_.size();
-  return j.dump();
+  return runtime::status_json(
+      risk_control_status{saved_.farm, saved_.users, saved_.agents, subscribers_.size()});
 }
 
 caf::error risk_control::check(const trading_state_change& x) const {

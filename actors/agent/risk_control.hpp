@@ -18,8 +18,22 @@
 
 #include "actors/agent/agent_interfaces.hpp"
 #include "runtime/managed_actor.hpp"
+#include "runtime/status_fields.hpp"
 
 namespace tfarm::actors {
+
+/// The risk control's registry status: every trading state it holds.
+struct risk_control_status {
+  trading_state farm = trading_state::active;
+  /// User name or agent path -> its state (those not listed are active).
+  std::map<std::string, trading_state> users;
+  std::map<std::string, trading_state> agents;
+  /// Agents told of every change.
+  uint64_t subscribers = 0;
+};
+
+TFARM_STATUS_FIELDS(risk_control_status, "tfarm.risk_control_status", farm, users, agents,
+                    subscribers)
 
 class risk_control : public runtime::basic_managed_actor<risk_control_actor::base> {
 public:

@@ -22,6 +22,7 @@
 
 #include <cstdint>
 #include <deque>
+#include <stdexcept>
 #include <string>
 
 #include <caf/error.hpp>
@@ -37,6 +38,18 @@ std::string to_string(trading_state x);
 
 /// Parses "active", "reducing", "halted" (any case); false if unknown.
 bool parse_trading_state(const std::string& x, trading_state& out);
+
+/// Its JSON form is its name (see runtime/status_fields.hpp).
+template <class Json>
+void to_json(Json& j, const trading_state& x) {
+  j = to_string(x);
+}
+
+template <class Json>
+void from_json(const Json& j, trading_state& x) {
+  if (!parse_trading_state(j.template get<std::string>(), x))
+    throw std::invalid_argument{"unknown trading state '" + j.template get<std::string>() + "'"};
+}
 
 /// The more restrictive of two states (halted > reducing > active).
 trading_state most_restrictive(trading_state x, trading_state y);

@@ -15,6 +15,7 @@
 #include "runtime/clock.hpp"
 #include "runtime/error_text.hpp"
 #include "runtime/state_codec.hpp"
+#include "runtime/status_json.hpp"
 
 namespace tfarm::actors {
 
@@ -1043,7 +1044,6 @@ void trading_agent::beat() {
   error_times_ms_.erase(std::remove_if(error_times_ms_.begin(), error_times_ms_.end(),
                                        [cut](int64_t t) { return t < cut; }),
                         error_times_ms_.end());
-  publish_description();
   schedule_beat();
 }
 
@@ -1082,6 +1082,7 @@ agent_status trading_agent::status() const {
   x.account = settings_.account;
   x.symbol = settings_.symbol;
   x.state = state_name();
+  x.failure = failure_;
   x.trading = states_.effective();
   x.orders = orders_;
   x.fills = static_cast<uint64_t>(book_.fills);
@@ -1094,11 +1095,12 @@ agent_status trading_agent::status() const {
   x.position = book_.position;
   x.average_price = book_.average_price();
   x.realized_pnl = book_.realized;
-  auto mark = tick_.mid();
-  x.unrealized_pnl = mark > 0 ? book_.unrealized(mark) : 0;
+  x.mark = tick_.mid();
+  x.unrealized_pnl = x.mark > 0 ? book_.unrealized(x.mark) : 0;
   x.fees = book_.fees;
   x.errors_per_min = static_cast<uint32_t>(error_times_ms_.size());
   x.heartbeat_ms = heartbeat_ms_;
+  x.timer_ms = settings_.timer_ms;
   x.epoch = epoch_;
   x.tick_to_fill_p50_us = tick_to_fill_us_.quantile(0.5);
   x.tick_to_fill_p99_us = tick_to_fill_us_.quantile(0.99);
@@ -1106,35 +1108,7 @@ agent_status trading_agent::status() const {
 }
 
 std::string trading_agent::describe() const {
-  auto x = status();
-  nlohmann::json j;
-  j["state"] = x.state;
-  if (!failure_.empty())
-    j["failure"] = failure_;
-  j["strategy"] = x.strategy;
-  j["venue"] = x.venue;
-  j["account"] = x.account;
-  j["symbol"] = x.symbol;
-  j["trading"] = to_string(x.trading);
-  j["orders"] = x.orders;
-  j["fills"] = x.fills;
-  j["rejected"] = x.rejected;
-  j["rejections"] = x.rejections;
-  j["last_rejection"] = x.last_rejection;
-  j["open_orders"] = x.open_orders;
-  j["position"] = x.position;
-  j["average_price"] = x.average_price;
-  j["realized_pnl"] = x.realized_pnl;
-  j["unrealized_pnl"] = x.unrealized_pnl;
-  j["fees"] = x.fees;
-  j["mark"] = tick_.mid();
-  j["errors_per_min"] = x.errors_per_min;
-  j["heartbeat_ms"] = x.heartbeat_ms;
-  j["timer_ms"] = settings_.timer_ms;
-  j["epoch"] = x.epoch;
-  j["tick_to_fill_p50_us"] = x.tick_to_fill_p50_us;
-  j["tick_to_fill_p99_us"] = x.tick_to_fill_p99_us;
-  return j.dump();
+  return runtime::status_json(status());
 }
 
 trading_agent::behavior_type trading_agent::make_behavior() {

@@ -5,10 +5,13 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <string>
 #include <vector>
 
 #include <caf/meta/type_name.hpp>
+
+#include "runtime/status_fields.hpp"
 
 #include "actors/exchange/order_book.hpp"
 
@@ -172,14 +175,41 @@ struct venue_faults {
   int64_t disconnect_for_ms = 0;
 };
 
-template <class Inspector>
-typename Inspector::result_type inspect(Inspector& f, venue_faults& x) {
-  return f(caf::meta::type_name("tfarm.venue_faults"), x.latency_us, x.latency_jitter_us,
-           x.error_ppm, x.rate_limit_ppm, x.drop_reply_ppm, x.fail_next, x.drop_next,
-           x.disconnected, x.disconnect_every_ms, x.disconnect_for_ms);
-}
+TFARM_STATUS_FIELDS(venue_faults, "tfarm.venue_faults", latency_us, latency_jitter_us, error_ppm,
+                    rate_limit_ppm, drop_reply_ppm, fail_next, drop_next, disconnected,
+                    disconnect_every_ms, disconnect_for_ms)
 
-/// A session's health, for `/api/exchanges/status` and the console.
+/// One symbol of a simulated venue: its top of book, ticks.
+struct venue_symbol_status {
+  int64_t bid = 0;
+  int64_t ask = 0;
+  int64_t last = 0;
+  uint64_t subscribers = 0;
+};
+
+TFARM_STATUS_FIELDS(venue_symbol_status, "tfarm.venue_symbol_status", bid, ask, last, subscribers)
+
+/// A simulated venue's registry status.
+struct venue_status {
+  std::string venue;
+  /// Its incarnation's epoch (the prefix of its fill ids).
+  uint64_t epoch = 0;
+  /// False until the epoch is durable (requests wait meanwhile).
+  bool ready = false;
+  /// Orders resting now; orders submitted and fills made since it started.
+  uint64_t orders = 0;
+  uint64_t submitted = 0;
+  uint64_t fills = 0;
+  bool disconnected = false;
+  std::map<std::string, venue_symbol_status> symbols;
+  venue_faults faults;
+};
+
+TFARM_STATUS_FIELDS(venue_status, "tfarm.venue_status", venue, epoch, ready, orders, submitted,
+                    fills, disconnected, symbols, faults)
+
+/// A session's health: its registry status, `/api/exchanges/status` and the
+/// console.
 struct exchange_status {
   std::string account;
   std::string primary;
@@ -214,13 +244,10 @@ struct exchange_status {
   uint64_t failbacks = 0;
 };
 
-template <class Inspector>
-typename Inspector::result_type inspect(Inspector& f, exchange_status& x) {
-  return f(caf::meta::type_name("tfarm.exchange_status"), x.account, x.primary, x.backup, x.active,
-           x.on_backup, x.connected, x.state, x.latency_ewma_us, x.latency_p99_us, x.last_test_us,
-           x.last_error, x.last_error_at_ms, x.rate_budget, x.queued, x.consecutive_failures,
-           x.orders, x.acknowledged, x.rejected, x.retries, x.timeouts, x.unknown_resolved, x.fills,
-           x.failovers, x.failbacks);
-}
+TFARM_STATUS_FIELDS(exchange_status, "tfarm.exchange_status", account, primary, backup, active,
+                    on_backup, connected, state, latency_ewma_us, latency_p99_us, last_test_us,
+                    last_error, last_error_at_ms, rate_budget, queued, consecutive_failures, orders,
+                    acknowledged, rejected, retries, timeouts, unknown_resolved, fills, failovers,
+                    failbacks)
 
 } // namespace tfarm::actors

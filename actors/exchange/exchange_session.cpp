@@ -20,6 +20,7 @@
 #include "runtime/checkpoint.hpp"
 #include "runtime/clock.hpp"
 #include "runtime/error_text.hpp"
+#include "runtime/status_json.hpp"
 
 namespace tfarm::actors {
 
@@ -31,9 +32,6 @@ const std::string sessions_path = "/exchanges/sessions";
 
 /// Environment variable with the master key (overrides the key file).
 constexpr const char* master_key_env = "TFARM_MASTER_KEY";
-
-/// Orders between two publications of the registry description.
-constexpr uint64_t describe_every_orders = 1'000;
 
 int64_t now_us() {
   return runtime::steady_now_ns() / 1'000;
@@ -491,8 +489,6 @@ void exchange_session::submit(order_request& r, caf::actor owner, report_promise
               for (auto& w : waiters)
                 w.deliver(why);
             });
-  if (orders_sent_ % describe_every_orders == 0)
-    publish_description();
 }
 
 void exchange_session::recorded(const std::string& id, bool fresh) {
@@ -1647,27 +1643,7 @@ exchange_status exchange_session::status_now() const {
 }
 
 std::string exchange_session::describe() const {
-  auto s = status_now();
-  nlohmann::json j = {{"account", s.account},
-                      {"primary", s.primary},
-                      {"backup", s.backup},
-                      {"active", s.active},
-                      {"state", s.state},
-                      {"latency_ewma_us", s.latency_ewma_us},
-                      {"latency_p99_us", s.latency_p99_us},
-                      {"last_error", s.last_error},
-                      {"rate_budget", s.rate_budget},
-                      {"queued", s.queued},
-                      {"orders", s.orders},
-                      {"acknowledged", s.acknowledged},
-                      {"rejected", s.rejected},
-                      {"retries", s.retries},
-                      {"timeouts", s.timeouts},
-                      {"unknown_resolved", s.unknown_resolved},
-                      {"fills", s.fills},
-                      {"failovers", s.failovers},
-                      {"failbacks", s.failbacks}};
-  return j.dump();
+  return runtime::status_json(status_now());
 }
 
 } // namespace tfarm::actors

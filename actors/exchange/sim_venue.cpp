@@ -14,6 +14,7 @@
 #include "runtime/checkpoint.hpp"
 #include "runtime/error_text.hpp"
 #include "runtime/state_codec.hpp"
+#include "runtime/status_json.hpp"
 
 namespace tfarm::actors {
 
@@ -738,27 +739,18 @@ void sim_venue::publish(const std::string& symbol, symbol_state& s) {
 }
 
 std::string sim_venue::describe() const {
-  nlohmann::json j;
-  j["venue"] = name_;
-  j["epoch"] = epoch_;
-  j["ready"] = ready_;
-  j["orders"] = orders_.size();
-  j["submitted"] = submitted_;
-  j["fills"] = fills_;
-  j["disconnected"] = offline();
-  auto& syms = j["symbols"];
-  syms = nlohmann::json::object();
+  venue_status x;
+  x.venue = name_;
+  x.epoch = epoch_;
+  x.ready = ready_;
+  x.orders = orders_.size();
+  x.submitted = submitted_;
+  x.fills = fills_;
+  x.disconnected = offline();
   for (auto& [symbol, s] : symbols_)
-    syms[symbol] = {{"bid", s.top.bid},
-                    {"ask", s.top.ask},
-                    {"last", s.last},
-                    {"subscribers", s.subscribers.size()}};
-  j["faults"] = {{"latency_us", faults_.latency_us},
-                 {"latency_jitter_us", faults_.latency_jitter_us},
-                 {"error_ppm", faults_.error_ppm},
-                 {"rate_limit_ppm", faults_.rate_limit_ppm},
-                 {"drop_reply_ppm", faults_.drop_reply_ppm}};
-  return j.dump();
+    x.symbols[symbol] = venue_symbol_status{s.top.bid, s.top.ask, s.last, s.subscribers.size()};
+  x.faults = faults_;
+  return runtime::status_json(x);
 }
 
 } // namespace tfarm::actors

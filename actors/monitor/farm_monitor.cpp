@@ -1,5 +1,9 @@
 #include "actors/monitor/farm_monitor.hpp"
 
+#include <unistd.h>
+
+#include <set>
+
 #include <algorithm>
 
 #include <caf/scoped_actor.hpp>
@@ -17,6 +21,7 @@
 #include "runtime/clock.hpp"
 #include "runtime/error_text.hpp"
 #include "runtime/process_stats.hpp"
+#include "runtime/status_json.hpp"
 
 namespace tfarm::actors {
 
@@ -266,14 +271,10 @@ void farm_monitor::tick() {
   }
   request(gw, std::max(interval_, std::chrono::milliseconds{monitor_vault_timeout_ms}),
           vault_status_atom_v)
-      .then(
-          [this](vault_status& s) {
-            sample(vault_counts{s.transactions, s.succeeded});
-          },
-          [this](caf::error&) { sample(std::nullopt); });
+      .then([this](vault_status& s) { sample(s); }, [this](caf::error&) { sample(std::nullopt); });
 }
 
-void farm_monitor::sample(const std::optional<vault_counts>& vault) {
+void farm_monitor::sample(const std::optional<vault_status>& vault) {
   auto actors = node()->registry().query("/");
   api_window api;
   if (http_requests_ != nullptr) {
@@ -289,43 +290,55 @@ void farm_monitor::sample(const std::optional<vault_counts>& vault) {
   auto now = runtime::unix_now_ms();
   auto mono = runtime::steady_now_ns() / 1'000'000;
   auto& m = node()->metrics();
-  // Each actor's own figures, from the description the sampler parses.
-  auto publish = [&](const runtime::actor_info& a, const nlohmann::json& s) {
-    if (a.kind == "trading_agent") {
-      runtime::metric_labels l{{"agent", a.path}};
-      m.counter("tfarm_agent_orders_total", "Orders an agent placed", l)
-          ->set_total(state_int(s, "orders"));
-      m.counter("tfarm_agent_fills_total", "Fills an agent received", l)
-          ->set_total(state_int(s, "fills"));
-      m.gauge("tfarm_agent_position", "An agent's position (base asset units)", l)
-          ->set(state_int(s, "position"));
-      m.gauge("tfarm_agent_realized_pnl", "An agent's realized PnL (quote asset units)", l)
-          ->set(state_int(s, "realized_pnl"));
-      m.gauge("tfarm_agent_errors_per_minute", "An agent's failed requests in the last minute", l)
-          ->set(state_int(s, "errors_per_min"));
-      m.gauge("tfarm_agent_healthy", "1 if the agent is healthy", l)
-          ->set(agent_healthy(a, s, now) ? 1 : 0);
-    } else if (a.kind == "exchange_session") {
-      runtime::metric_labels l{{"session", a.path}};
-      m.gauge("tfarm_exchange_connected", "1 if the session reaches a venue", l)
-          ->set(session_connected(a, s) ? 1 : 0);
-      m.gauge("tfarm_exchange_latency_p99_seconds", "Round trips to the active venue, p99", l,
-              1'000'000)
-          ->set(state_int(s, "latency_p99_us"));
-      m.counter("tfarm_exchange_orders_total", "Orders a session sent", l)
-          ->set_total(state_int(s, "orders"));
-      m.counter("tfarm_exchange_rejected_total", "Orders venues rejected", l)
-          ->set_total(state_int(s, "rejected"));
-      m.counter("tfarm_exchange_failovers_total", "Failovers to the backup venue", l)
-          ->set_total(state_int(s, "failovers"));
-    } else if (a.kind == "vault_gateway") {
-      m.gauge("tfarm_vault_emergency", "1 while the vault is in emergency mode")
-          ->set(s.value("emergency", false) ? 1 : 0);
-      m.gauge("tfarm_vault_transfers_frozen", "1 while transfers are frozen")
-          ->set(s.value("transfers_frozen", false) ? 1 : 0);
-    }
+  // Each agent's and session's own figures, from the status the sampler
+  // decoded. Series of actors that left are retired below.
+  std::set<std::string> present;
+  sample_visitor publish;
+  publish.agent = [&](const runtime::actor_info& a, const agent_status& s) {
+    present.insert(a.path);
+    runtime::metric_labels l{{"agent", a.path}};
+    m.counter("tfarm_agent_orders_total", "Orders an agent placed", l)
+        ->set_total(static_cast<int64_t>(s.orders));
+    m.counter("tfarm_agent_fills_total", "Fills an agent received", l)
+        ->set_total(static_cast<int64_t>(s.fills));
+    m.gauge("tfarm_agent_position", "An agent's position (base asset units)", l)->set(s.position);
+    m.gauge("tfarm_agent_realized_pnl", "An agent's realized PnL (quote asset units)", l)
+        ->set(s.realized_pnl);
+    m.gauge("tfarm_agent_errors_per_minute", "An agent's failed requests in the last minute", l)
+        ->set(s.errors_per_min);
+    m.gauge("tfarm_agent_healthy", "1 if the agent is healthy", l)
+        ->set(agent_healthy(a, s, now) ? 1 : 0);
   };
-  last_ = sampler_.take(actors, api, proc, now, vault, mono, publish);
+  publish.session = [&](const runtime::actor_info& a, const exchange_status& s) {
+    present.insert(a.path);
+    runtime::metric_labels l{{"session", a.path}};
+    m.gauge("tfarm_exchange_connected", "1 if the session reaches a venue", l)
+        ->set(session_connected(a, s) ? 1 : 0);
+    m.gauge("tfarm_exchange_latency_p99_seconds", "Round trips to the active venue, p99", l,
+            1'000'000)
+        ->set(s.latency_p99_us);
+    m.counter("tfarm_exchange_orders_total", "Orders a session sent", l)
+        ->set_total(static_cast<int64_t>(s.orders));
+    m.counter("tfarm_exchange_rejected_total", "Orders venues rejected", l)
+        ->set_total(static_cast<int64_t>(s.rejected));
+    m.counter("tfarm_exchange_failovers_total", "Failovers to the backup venue", l)
+        ->set_total(static_cast<int64_t>(s.failovers));
+  };
+  std::optional<vault_counts> counts;
+  if (vault)
+    counts = vault_counts{vault->transactions, vault->succeeded};
+  last_ = sampler_.take(actors, api, proc, now, counts, mono, publish);
+  m.retire_series("agent", present);
+  m.retire_series("session", present);
+  for (auto& why : last_.unreadable)
+    if (unreadable_.insert(why).second)
+      log().error("monitor: {} (it counts as unhealthy until it publishes a readable status)", why);
+  if (vault) {
+    m.gauge("tfarm_vault_emergency", "1 while the vault is in emergency mode")
+        ->set(vault->emergency ? 1 : 0);
+    m.gauge("tfarm_vault_transfers_frozen", "1 while transfers are frozen")
+        ->set(vault->transfers_frozen ? 1 : 0);
+  }
   history_.push_back(last_);
   while (history_.size() > static_cast<std::size_t>(settings_.history_samples))
     history_.pop_front();
@@ -335,8 +348,7 @@ void farm_monitor::sample(const std::optional<vault_counts>& vault) {
                          {{"metric", name}}))
       g->set(value);
   if (proc)
-    if (auto g = m.gauge("tfarm_process_resident_memory_bytes", "Resident memory of the process"))
-      g->set(static_cast<int64_t>(proc->rss_bytes));
+    publish_process(*proc);
   // The counts the sampler used (carried on when the vault did not answer:
   // the gateway's description is older and would read as a reset).
   if (auto& v = sampler_.vault()) {
@@ -601,12 +613,29 @@ std::string farm_monitor::document(bool history) const {
   return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
+void farm_monitor::publish_process(const runtime::process_sample& x) {
+  // Prometheus' standard process metrics, so that existing dashboards work.
+  static const auto ticks = sysconf(_SC_CLK_TCK);
+  auto& m = node()->metrics();
+  m.counter("process_cpu_seconds_total", "User and system CPU time spent, seconds", {},
+            ticks > 0 ? ticks : 100)
+      ->set_total(static_cast<int64_t>(x.cpu_ticks));
+  m.gauge("process_resident_memory_bytes", "Resident memory size, bytes")
+      ->set(static_cast<int64_t>(x.rss_bytes));
+  m.gauge("process_open_fds", "Open file descriptors")->set(static_cast<int64_t>(x.open_fds));
+  if (x.start_time_ms > 0)
+    m.gauge("process_start_time_seconds", "Start time of the process since the Unix epoch, seconds",
+            {}, 1'000)
+        ->set(x.start_time_ms);
+}
+
 std::string farm_monitor::describe() const {
-  nlohmann::json j;
-  j["metrics"] = last_.values;
-  j["open_alerts"] = open_.size();
-  j["rules"] = trackers_.size();
-  return j.dump();
+  monitor_status x;
+  x.metrics = last_.values;
+  for (auto& [key, a] : open_)
+    x.open_alerts.push_back(a.rec);
+  x.rules = trackers_.size();
+  return runtime::status_json(x);
 }
 
 } // namespace tfarm::actors

@@ -22,16 +22,20 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
 #include "actors/monitor/alert_router.hpp"
 #include "actors/monitor/alert_rule.hpp"
 #include "actors/monitor/farm_sample.hpp"
+#include "actors/vault/vault_messages.hpp"
 #include "config/farm_config.hpp"
 #include "persistence/audit_record.hpp"
 #include "runtime/managed_actor.hpp"
 #include "runtime/metric_registry.hpp"
+#include "runtime/process_stats.hpp"
+#include "runtime/status_fields.hpp"
 
 namespace tfarm::actors {
 
@@ -44,6 +48,19 @@ constexpr int64_t monitor_vault_timeout_ms = 1'000;
 
 /// Time the monitor waits for the store to save an alert.
 constexpr int64_t monitor_store_timeout_ms = 10'000;
+
+/// The monitor's registry status: its newest sample and its open alerts
+/// (what `tfarm run`'s screen shows).
+struct monitor_status {
+  /// Metric name -> value (config::monitor_metric_names()).
+  std::map<std::string, int64_t> metrics;
+  /// Alerts firing or acknowledged now (id 0: not written yet).
+  std::vector<persistence::alert_record> open_alerts;
+  /// Rules evaluated.
+  uint64_t rules = 0;
+};
+
+TFARM_STATUS_FIELDS(monitor_status, "tfarm.monitor_status", metrics, open_alerts, rules)
 
 class farm_monitor : public runtime::managed_actor {
 public:
@@ -84,7 +101,9 @@ private:
 
   void tick();
   /// The sample itself, once the vault answered (or did not).
-  void sample(const std::optional<vault_counts>& vault);
+  void sample(const std::optional<vault_status>& vault);
+  /// Prometheus' standard process_* metrics.
+  void publish_process(const runtime::process_sample& x);
   void publish(const farm_sample& x);
   void on_event(const alert_event& ev, const alert_rule& rule);
   void on_incident(const std::string& path, const std::string& action, const std::string& detail,
@@ -104,6 +123,8 @@ private:
   std::vector<alert_tracker> trackers_;
   std::unique_ptr<alert_router> router_;
   farm_sampler sampler_;
+  /// Why statuses could not be read, each logged once.
+  std::set<std::string> unreadable_;
   /// Open alerts (firing or acknowledged) by key (rule name, or
   /// "incident:<ms>.<n>:<action>"); a resolved alert leaves at once.
   std::map<std::string, open_alert> open_;

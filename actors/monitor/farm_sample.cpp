@@ -5,7 +5,10 @@
 #include <algorithm>
 #include <thread>
 
-#include <nlohmann/json.hpp>
+#include "actors/vault/vault_messages.hpp"
+#include "persistence/store_status.hpp"
+#include "runtime/error_text.hpp"
+#include "runtime/status_json.hpp"
 
 namespace tfarm::actors {
 
@@ -36,34 +39,22 @@ uint64_t delta(const std::map<std::string, uint64_t>& now,
 
 } // namespace
 
-int64_t state_int(const nlohmann::json& state, const char* key) {
-  auto i = state.find(key);
-  return i != state.end() && i->is_number() ? i->get<int64_t>() : 0;
+bool agent_healthy(const runtime::actor_info& info, const agent_status& s, int64_t now_ms) {
+  auto stale_ms = std::max(agent_heartbeat_stale_ms, 3 * s.timer_ms);
+  auto fresh = now_ms - s.heartbeat_ms <= stale_ms;
+  return info.alive && fresh && (s.state == "running" || s.state == "halted") &&
+         s.errors_per_min <= agent_errors_healthy_per_min_max;
 }
 
-std::string state_string(const nlohmann::json& state, const char* key) {
-  auto i = state.find(key);
-  return i != state.end() && i->is_string() ? i->get<std::string>() : std::string{};
-}
-
-bool agent_healthy(const runtime::actor_info& info, const nlohmann::json& state, int64_t now_ms) {
-  auto st = state_string(state, "state");
-  auto stale_ms = std::max(agent_heartbeat_stale_ms, 3 * state_int(state, "timer_ms"));
-  auto fresh = now_ms - state_int(state, "heartbeat_ms") <= stale_ms;
-  return info.alive && fresh && (st == "running" || st == "halted") &&
-         state_int(state, "errors_per_min") <= agent_errors_healthy_per_min_max;
-}
-
-bool session_connected(const runtime::actor_info& info, const nlohmann::json& state) {
-  auto st = state_string(state, "state");
-  return info.alive && st != "disconnected" && st != "auth_failed";
+bool session_connected(const runtime::actor_info& info, const exchange_status& s) {
+  return info.alive && s.connected;
 }
 
 farm_sample farm_sampler::take(const std::vector<runtime::actor_info>& actors,
                                const api_window& api,
                                const std::optional<runtime::process_sample>& proc, int64_t now_ms,
                                const std::optional<vault_counts>& vault, int64_t mono_ms,
-                               const visitor& visit) {
+                               const sample_visitor& visit) {
   if (mono_ms < 0)
     mono_ms = now_ms;
   farm_sample x;
@@ -84,28 +75,48 @@ farm_sample farm_sampler::take(const std::vector<runtime::actor_info>& actors,
     if (a.kind != "trading_agent" && a.kind != "exchange_session" && a.kind != "vault_gateway" &&
         a.kind != "sqlite_store")
       continue;
-    auto state = nlohmann::json::parse(a.state_json, nullptr, false);
-    if (!state.is_object())
-      state = nlohmann::json::object();
-    if (visit)
-      visit(a, state);
     if (a.kind == "trading_agent") {
       ++agents;
-      healthy += agent_healthy(a, state, now_ms) ? 1 : 0;
-      agent_errors = std::max(agent_errors, state_int(state, "errors_per_min"));
+      auto st = runtime::read_status<agent_status>(a);
+      if (!st) {
+        x.unreadable.push_back(runtime::to_text(st.error()));
+        continue;
+      }
+      if (visit.agent)
+        visit.agent(a, *st);
+      healthy += agent_healthy(a, *st, now_ms) ? 1 : 0;
+      agent_errors = std::max<int64_t>(agent_errors, st->errors_per_min);
     } else if (a.kind == "exchange_session") {
-      if (!session_connected(a, state))
+      auto st = runtime::read_status<exchange_status>(a);
+      if (!st) {
+        ++disconnected;
+        x.unreadable.push_back(runtime::to_text(st.error()));
+        continue;
+      }
+      if (visit.session)
+        visit.session(a, *st);
+      if (!session_connected(a, *st))
         ++disconnected;
       else
-        latency_us = std::max(latency_us, state_int(state, "latency_p99_us"));
-      t.session_orders[a.path] = static_cast<uint64_t>(state_int(state, "orders"));
-      t.session_rejected[a.path] = static_cast<uint64_t>(state_int(state, "rejected"));
+        latency_us = std::max(latency_us, st->latency_p99_us);
+      t.session_orders[a.path] = st->orders;
+      t.session_rejected[a.path] = st->rejected;
     } else if (a.kind == "vault_gateway") {
-      t.vault_transactions += static_cast<uint64_t>(state_int(state, "transactions"));
-      t.vault_succeeded += static_cast<uint64_t>(state_int(state, "succeeded"));
+      auto st = runtime::read_status<vault_status>(a);
+      if (!st) {
+        x.unreadable.push_back(runtime::to_text(st.error()));
+        continue;
+      }
+      t.vault_transactions += st->transactions;
+      t.vault_succeeded += st->succeeded;
     } else {
-      store_queue += state_int(state, "queued_jobs") + state_int(state, "open_writes");
-      store_commit_us = std::max(store_commit_us, state_int(state, "last_commit_us"));
+      auto st = runtime::read_status<persistence::store_status>(a);
+      if (!st) {
+        x.unreadable.push_back(runtime::to_text(st.error()));
+        continue;
+      }
+      store_queue += static_cast<int64_t>(st->queued_jobs + st->open_writes);
+      store_commit_us = std::max(store_commit_us, st->last_commit_us);
     }
   }
   if (vault)

@@ -17,8 +17,8 @@
 #include <utility>
 #include <vector>
 
-#include <nlohmann/json_fwd.hpp>
-
+#include "actors/agent/agent_messages.hpp"
+#include "actors/exchange/exchange_messages.hpp"
 #include "config/limits.hpp"
 #include "runtime/actor_info.hpp"
 #include "runtime/process_stats.hpp"
@@ -32,20 +32,13 @@ constexpr int64_t agent_heartbeat_stale_ms = 5'000;
 /// make an agent unhealthy.
 constexpr int64_t agent_errors_healthy_per_min_max = 2;
 
-/// A field of an actor's description: the integer (0 if absent or not a
-/// number) or the string ("" likewise). Descriptions are the actors' own
-/// and may lack fields (an older kind, a starting actor).
-int64_t state_int(const nlohmann::json& state, const char* key);
-std::string state_string(const nlohmann::json& state, const char* key);
-
 /// True if the agent counts as healthy: alive, running or halted (a halt
 /// is the operator's decision, not a fault), heartbeat fresh, errors within
 /// the runbook's warning threshold.
-bool agent_healthy(const runtime::actor_info& info, const nlohmann::json& state, int64_t now_ms);
+bool agent_healthy(const runtime::actor_info& info, const agent_status& s, int64_t now_ms);
 
-/// True if the exchange session runs and reaches a venue (not
-/// "disconnected", not "auth_failed").
-bool session_connected(const runtime::actor_info& info, const nlohmann::json& state);
+/// True if the exchange session runs and reaches a venue.
+bool session_connected(const runtime::actor_info& info, const exchange_status& s);
 
 /// What the HTTP server did since the previous sample.
 struct api_window {
@@ -65,6 +58,15 @@ struct vault_counts {
 struct farm_sample {
   int64_t at_ms = 0;
   std::map<std::string, int64_t> values;
+  /// Actors whose status could not be read, with why: an agent counts as
+  /// unhealthy, a session as disconnected, a store as stuck.
+  std::vector<std::string> unreadable;
+};
+
+/// What the sampler shows its caller of each agent and session it decoded.
+struct sample_visitor {
+  std::function<void(const runtime::actor_info&, const agent_status&)> agent;
+  std::function<void(const runtime::actor_info&, const exchange_status&)> session;
 };
 
 class farm_sampler {
@@ -81,13 +83,12 @@ public:
   /// given, replaces the gateway's description.
   /// `mono_ms` (monotonic time; `now_ms` if negative) measures the rate
   /// window, so that a wall-clock step does not distort it.
-  /// `visit`, if given, sees each agent, session, vault gateway and store
-  /// with its parsed description (parsed once per sample for both).
-  using visitor = std::function<void(const runtime::actor_info&, const nlohmann::json&)>;
+  /// `visit`, if given, sees each agent and session with its status
+  /// (decoded once per sample for both).
   farm_sample take(const std::vector<runtime::actor_info>& actors, const api_window& api,
                    const std::optional<runtime::process_sample>& proc, int64_t now_ms,
                    const std::optional<vault_counts>& vault = std::nullopt, int64_t mono_ms = -1,
-                   const visitor& visit = {});
+                   const sample_visitor& visit = {});
 
   /// The vault's counts the last sample used (given, or carried on).
   const std::optional<vault_counts>& vault() const noexcept { return last_vault_; }

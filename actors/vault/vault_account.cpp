@@ -13,6 +13,7 @@
 #include "persistence/error.hpp"
 #include "runtime/error.hpp"
 #include "runtime/error_text.hpp"
+#include "runtime/status_json.hpp"
 
 namespace tfarm::actors {
 
@@ -795,16 +796,15 @@ std::vector<balance_row> vault_account::balances(const std::string& asset) const
 }
 
 std::string vault_account::describe() const {
-  nlohmann::json j;
-  j["user"] = user_;
-  auto& holdings = j["holdings"] = nlohmann::json::object();
+  vault_account_status x;
+  x.user = user_;
   for (auto& [asset, h] : holdings_)
-    holdings[asset] = {{"available", h.available}, {"reserved", h.reserved}};
-  j["open_reservations"] = open_reservations_;
-  j["pending_transfers"] = transfers_.size();
-  j["writes_in_flight"] = in_flight_.size();
-  j["remembered_keys"] = results_.size();
-  return j.dump();
+    x.holdings[asset] = holding_status{h.available, h.reserved};
+  x.open_reservations = open_reservations_;
+  x.pending_transfers = transfers_.size();
+  x.writes_in_flight = in_flight_.size();
+  x.remembered_keys = results_.size();
+  return runtime::status_json(x);
 }
 
 } // namespace tfarm::actors

@@ -19,6 +19,7 @@
 #include "runtime/error.hpp"
 #include "runtime/error_text.hpp"
 #include "runtime/state_codec.hpp"
+#include "runtime/status_json.hpp"
 
 CEREAL_CLASS_VERSION(tfarm::actors::vault_gateway::modes, 1)
 
@@ -503,6 +504,7 @@ vault_status vault_gateway::status() const {
   x.emergency = modes_.emergency;
   x.transfers_frozen = modes_.transfers_frozen;
   x.accounts = directory_.size();
+  x.running_accounts = handles_.size();
   x.transactions = transactions_;
   x.replays = replays_;
   x.succeeded = succeeded_;
@@ -518,18 +520,7 @@ vault_status vault_gateway::status() const {
 }
 
 std::string vault_gateway::describe() const {
-  auto s = status();
-  nlohmann::json j;
-  j["emergency"] = s.emergency;
-  j["transfers_frozen"] = s.transfers_frozen;
-  j["accounts"] = s.accounts;
-  j["running_accounts"] = handles_.size();
-  j["transactions"] = s.transactions;
-  j["succeeded"] = s.succeeded;
-  j["success_ppm"] = s.success_ppm;
-  j["rejections"] = s.rejections;
-  j["p99_us"] = s.p99_us;
-  return j.dump();
+  return runtime::status_json(status());
 }
 
 // -- reconciliation --------------------------------------------------------------------------

@@ -10,6 +10,7 @@
 #include <caf/meta/type_name.hpp>
 
 #include "persistence/vault_records.hpp"
+#include "runtime/status_fields.hpp"
 
 namespace tfarm::actors {
 
@@ -112,11 +113,14 @@ typename Inspector::result_type inspect(Inspector& f, vault_mode_change& x) {
   return f(caf::meta::type_name("tfarm.vault_mode_change"), x.mode, x.on, x.user, x.reason);
 }
 
-/// Modes and metrics of the vault.
+/// Modes and metrics of the vault: the gateway's registry status and its
+/// answer to vault_status_atom.
 struct vault_status {
   bool emergency = false;
   bool transfers_frozen = false;
+  /// Accounts the vault knows; those whose actor runs now.
   uint64_t accounts = 0;
+  uint64_t running_accounts = 0;
   /// Operations answered (replays and balance reads excluded).
   uint64_t transactions = 0;
   /// Replayed keys answered with their first result.
@@ -133,12 +137,32 @@ struct vault_status {
   int64_t max_us = 0;
 };
 
-template <class Inspector>
-typename Inspector::result_type inspect(Inspector& f, vault_status& x) {
-  return f(caf::meta::type_name("tfarm.vault_status"), x.emergency, x.transfers_frozen, x.accounts,
-           x.transactions, x.replays, x.succeeded, x.rejections, x.success_ppm, x.p50_us, x.p95_us,
-           x.p99_us, x.max_us);
-}
+TFARM_STATUS_FIELDS(vault_status, "tfarm.vault_status", emergency, transfers_frozen, accounts,
+                    running_accounts, transactions, replays, succeeded, rejections, success_ppm,
+                    p50_us, p95_us, p99_us, max_us)
+
+/// One asset of a vault account, minor units.
+struct holding_status {
+  int64_t available = 0;
+  int64_t reserved = 0;
+};
+
+TFARM_STATUS_FIELDS(holding_status, "tfarm.holding_status", available, reserved)
+
+/// A vault account actor's registry status.
+struct vault_account_status {
+  std::string user;
+  /// Asset -> what the account holds of it.
+  std::map<std::string, holding_status> holdings;
+  uint64_t open_reservations = 0;
+  uint64_t pending_transfers = 0;
+  uint64_t writes_in_flight = 0;
+  /// Idempotency keys whose results it remembers.
+  uint64_t remembered_keys = 0;
+};
+
+TFARM_STATUS_FIELDS(vault_account_status, "tfarm.vault_account_status", user, holdings,
+                    open_reservations, pending_transfers, writes_in_flight, remembered_keys)
 
 /// What a venue says an account holds (for reconciliation).
 struct venue_balance {

@@ -184,7 +184,7 @@ TEST_F(console_service_test, tree_ls_and_info_show_the_registry) {
   std::vector<std::string> paths;
   // (t outlives the loops: range-for over a temporary's member dangles)
   for (auto& a : t["actors"])
-    paths.push_back(a["path"]);
+    paths.push_back(a["path"].get<std::string>());
   EXPECT_NE(std::find(paths.begin(), paths.end(), "/store"), paths.end());
   EXPECT_NE(std::find(paths.begin(), paths.end(), "/user"), paths.end());
   EXPECT_EQ(std::find(paths.begin(), paths.end(), "/vault/gateway"), paths.end());
@@ -195,7 +195,7 @@ TEST_F(console_service_test, tree_ls_and_info_show_the_registry) {
   ASSERT_FALSE(ls["children"].empty());
   std::vector<std::string> ids;
   for (auto& c : ls["children"])
-    ids.push_back(c["id"]);
+    ids.push_back(c["id"].get<std::string>());
   EXPECT_NE(std::find(ids.begin(), ids.end(), "gateway"), ids.end());
   auto info = ok({"info", "/vault/gateway"});
   EXPECT_EQ(info["kind"], "vault_gateway");
@@ -288,12 +288,24 @@ TEST_F(console_service_test, agent_and_vault_commands_are_audited_with_the_opera
     auto e = node_->context().registry().find("/user/alice/market_maker-1");
     return e && e->alive();
   }));
+  auto series = "tfarm_agent_healthy{agent=\"/user/alice/market_maker-1\"}";
+  ASSERT_TRUE(eventually([&] {
+    return node_->context().metrics().render_prometheus().find(series) != std::string::npos;
+  }));
   ok({"agent", "halt", "/user/alice/market_maker-1"});
   auto stopped = ok({"agent", "stop", "/user/alice/market_maker-1"});
   EXPECT_EQ(stopped["retiring"], true);
   // It leaves its supervisor once its orders are finished (it has none).
   EXPECT_TRUE(
       eventually([&] { return !node_->context().registry().find("/user/alice/market_maker-1"); }));
+  // Gone from /metrics too (the monitor retires the series of an agent
+  // that left), while the agent that stays is still there.
+  EXPECT_TRUE(eventually([&] {
+    return node_->context().metrics().render_prometheus().find(series) == std::string::npos;
+  }));
+  EXPECT_NE(node_->context().metrics().render_prometheus().find(
+                "tfarm_agent_healthy{agent=\"/user/alice/mm-1\"}"),
+            std::string::npos);
   EXPECT_EQ(run({"agent", "stop", "/vault/gateway"}).status, 1);
 
   ok({"vault", "freeze", "--reason", "drill"});

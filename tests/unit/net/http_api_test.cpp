@@ -2,6 +2,7 @@
 // vault, a simulated venue and a session, served on a free port. Every
 // endpoint, the token rules, bad input and the audit trail of mutations.
 #include <chrono>
+#include <thread>
 #include <vector>
 
 #include <SQLiteCpp/Database.h>
@@ -10,8 +11,11 @@
 #include <nlohmann/json.hpp>
 
 #include "actors/exchange/error.hpp"
+#include "actors/exchange/exchange_interfaces.hpp"
+#include "actors/exchange/exchange_messages.hpp"
 #include "net/error.hpp"
 #include "net/node_http.hpp"
+#include "runtime/status_json.hpp"
 #include "tests/unit/net/http_client.hpp"
 #include "tests/unit/net/test_node.hpp"
 #include "tests/unit/persistence/temp_dir.hpp"
@@ -229,7 +233,7 @@ TEST_F(http_api_test, admin_status_lists_the_tree_with_states_and_limits) {
   EXPECT_EQ(j["limits"]["MAX_AGENTS_PER_USER"], 10);
   std::vector<std::string> paths;
   for (auto& a : j["actors"])
-    paths.push_back(a["path"]);
+    paths.push_back(a["path"].get<std::string>());
   for (auto* p : {"/", "/store", "/monitor", "/vault/gateway", "/exchanges/venues/sim-a"})
     EXPECT_NE(std::find(paths.begin(), paths.end(), p), paths.end()) << p;
 }
@@ -265,6 +269,59 @@ TEST_F(http_api_test, metrics_are_prometheus_text_with_every_module_s_families) 
         "# TYPE tfarm_supervisor_restarts_total counter", "tfarm_monitor_value{metric=\"cpu_pct\"}",
         "tfarm_alerts_open{severity=\"critical\"} 0"})
     EXPECT_NE(r.body.find(family), std::string::npos) << family;
+  // Prometheus' standard process metrics, so that existing dashboards work.
+  for (auto* family :
+       {"# TYPE process_cpu_seconds_total counter", "# TYPE process_resident_memory_bytes gauge",
+        "# TYPE process_open_fds gauge", "# TYPE process_start_time_seconds gauge"})
+    EXPECT_NE(r.body.find(family), std::string::npos) << family;
+  auto start = r.body.find("\nprocess_start_time_seconds ");
+  ASSERT_NE(start, std::string::npos);
+  auto started_s = std::stod(r.body.substr(start + 28));
+  auto now_s = static_cast<double>(runtime::unix_now_ms()) / 1'000;
+  EXPECT_GT(started_s, now_s - 3'600);
+  EXPECT_LE(started_s, now_s);
+}
+
+TEST_F(http_api_test, a_session_at_a_low_rate_shows_the_same_orders_everywhere_within_a_second) {
+  const std::string path = "/exchanges/sessions/sim-a/alice-main";
+  auto entry = node_->context().registry().find(path);
+  ASSERT_TRUE(entry);
+  auto session = caf::actor_cast<actors::exchange_session_actor>(entry->handle());
+  caf::scoped_actor self{node_->system()};
+  // Three orders that rest (far below the market), one every 100 ms.
+  for (int i = 0; i < 3; ++i) {
+    actors::order_request o;
+    o.client_order_id = "fresh-" + std::to_string(i);
+    o.agent = "test";
+    o.account = "alice-main";
+    o.venue = "sim-a";
+    o.symbol = "BTC-USD";
+    o.price = 1;
+    o.qty = 1;
+    self->request(session, std::chrono::seconds{5}, o)
+        .receive([](actors::order_report&) {},
+                 [](caf::error& e) { FAIL() << runtime::to_text(e); });
+    std::this_thread::sleep_for(std::chrono::milliseconds{100}); // the low rate itself
+  }
+  auto sent = std::chrono::steady_clock::now();
+  auto metric = "tfarm_exchange_orders_total{session=\"" + path + "\"} 3";
+  // The registry (console info, the screen), /metrics and the session's own
+  // answer agree, well within a second of the last order.
+  ASSERT_TRUE(eventually(
+      [&] {
+        auto st = runtime::read_status<actors::exchange_status>(entry->snapshot());
+        return st && st->orders == 3 && get("/metrics", "").body.find(metric) != std::string::npos;
+      },
+      std::chrono::milliseconds{2'000}));
+  EXPECT_LE(std::chrono::steady_clock::now() - sent, std::chrono::milliseconds{1'000});
+  auto st = get("/api/exchanges/status").json()["sessions"][0]["status"];
+  EXPECT_EQ(st["orders"], 3);
+  auto info = get("/api/admin/status").json();
+  for (auto& a : info["actors"]) {
+    if (a["path"] == path) {
+      EXPECT_EQ(a["state"]["orders"], 3);
+    }
+  }
 }
 
 TEST_F(http_api_test, the_dashboard_page_is_self_contained_and_its_data_has_the_tree) {

@@ -51,6 +51,25 @@ TEST_F(managed_actor_test, describe_is_published_to_the_registry) {
   EXPECT_NE(sup.find(R"("strategy":"one_for_one")"), std::string::npos) << sup;
 }
 
+TEST_F(managed_actor_test, a_change_the_kind_does_not_publish_shows_within_the_refresh_period) {
+  using std::chrono::milliseconds;
+  auto p = handle_of("/t/p");
+  self->send(p, caf::put_atom_v, int32_t{7});
+  settle();
+  EXPECT_EQ(info("/t/p").state_json, R"({"value":0})");
+  advance_time(milliseconds{config::status_refresh_ms - 1});
+  settle();
+  EXPECT_EQ(info("/t/p").state_json, R"({"value":0})");
+  advance_time(milliseconds{1});
+  settle();
+  EXPECT_EQ(info("/t/p").state_json, R"({"value":7})");
+  // Idle, it gets no more ticks: the refresh is not armed by its own tick.
+  auto handled = info("/t/p").messages_handled;
+  advance_time(milliseconds{config::status_refresh_ms * 10});
+  settle();
+  EXPECT_EQ(info("/t/p").messages_handled, handled);
+}
+
 TEST_F(managed_actor_test, checkpoint_failures_do_not_stop_the_actor) {
   // With the store gone, saving fails; the actor keeps its state and runs.
   self->send_exit(store_, caf::exit_reason::kill);

@@ -6,6 +6,7 @@
 
 #include "runtime/builtin_kinds.hpp"
 #include "runtime/state_codec.hpp"
+#include "runtime/status_json.hpp"
 
 namespace tfarm::test {
 
@@ -67,6 +68,8 @@ caf::behavior probe::make_behavior() {
         return value_;
       },
       [this](caf::get_atom) { return value_; },
+      // A change the probe does not publish itself (the base must).
+      [this](caf::put_atom, int32_t n) { value_ = n; },
       [this](caf::close_atom) { quit(); },
   };
 }
@@ -85,7 +88,7 @@ caf::error probe::restore_state(const std::string& blob, uint32_t) {
 }
 
 std::string probe::describe() const {
-  return "{\"value\":" + std::to_string(value_) + "}";
+  return runtime::status_json(probe_status{value_});
 }
 
 runtime::kind_registry test_kinds() {

@@ -15,6 +15,7 @@
 
 #include "runtime/kind_registry.hpp"
 #include "runtime/managed_actor.hpp"
+#include "runtime/status_fields.hpp"
 
 namespace tfarm::test {
 
@@ -25,6 +26,12 @@ std::vector<std::string>& probe_events();
 
 /// Events of one type ("start", "stop"), as paths, in order.
 std::vector<std::string> probe_paths(const std::string& type);
+
+struct probe_status {
+  int32_t value = 0;
+};
+
+TFARM_STATUS_FIELDS(probe_status, "tfarm.probe_status", value)
 
 class probe : public runtime::managed_actor {
 public:

@@ -17,6 +17,16 @@ TEST(process_stats, parses_cpu_ticks_even_with_odd_command_names) {
   EXPECT_FALSE(parse_proc_stat_cpu("1 (x) S 1 1 1 0 -1 0 0 0 0 0 abc 5"));
 }
 
+TEST(process_stats, parses_the_start_time_field_and_the_boot_time) {
+  // ... field 22 is the start time in clock ticks after boot.
+  std::string stat = "7 (a) S 1 7 7 0 -1 0 0 0 0 0 1 2 0 0 20 0 1 0 123456 1000 50";
+  EXPECT_EQ(parse_proc_stat_field(stat, 22), 123456u);
+  EXPECT_EQ(parse_proc_stat_field(stat, 3), std::nullopt); // "S" is not a number
+  EXPECT_FALSE(parse_proc_stat_field(stat, 40));
+  EXPECT_EQ(parse_boot_time("cpu  1 2 3\nbtime 1764892800\nprocesses 9\n"), 1764892800);
+  EXPECT_FALSE(parse_boot_time("cpu 1 2 3\n"));
+}
+
 TEST(process_stats, parses_resident_and_total_memory) {
   EXPECT_EQ(parse_status_rss("Name:\ttfarm\nVmPeak:\t  9000 kB\nVmRSS:\t  2048 kB\n"),
             2048u * 1024);
@@ -42,6 +52,8 @@ TEST(process_stats, reads_this_process) {
   EXPECT_GT(x->total_bytes, x->rss_bytes);
   EXPECT_GE(memory_pct(*x), 0);
   EXPECT_LT(memory_pct(*x), 100);
+  EXPECT_GT(x->open_fds, 2u); // at least stdin, stdout, stderr
+  EXPECT_GT(x->start_time_ms, 1'700'000'000'000);
 }
 
 } // namespace

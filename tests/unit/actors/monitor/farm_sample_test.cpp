@@ -1,16 +1,19 @@
-// What the monitor samples from actors' descriptions: agent health, rates
-// over the last interval (not since start), exchange connectivity.
+// What the monitor samples from actors' statuses: agent health, rates over
+// the last interval (not since start), exchange connectivity, and statuses
+// that cannot be read.
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
 #include "actors/monitor/alert_rule.hpp"
 #include "actors/monitor/farm_sample.hpp"
+#include "actors/vault/vault_messages.hpp"
+#include "runtime/status_json.hpp"
 
 namespace tfarm::test {
 namespace {
 
-runtime::actor_info actor(const std::string& path, const std::string& kind, nlohmann::json state,
-                          bool alive = true, uint64_t restarts = 0) {
+runtime::actor_info actor(const std::string& path, const std::string& kind,
+                          const nlohmann::json& state, bool alive = true, uint64_t restarts = 0) {
   runtime::actor_info a;
   a.path = path;
   a.kind = kind;
@@ -22,10 +25,33 @@ runtime::actor_info actor(const std::string& path, const std::string& kind, nloh
 
 constexpr int64_t t0 = 1'000'000;
 
-runtime::actor_info agent(const std::string& name, const std::string& state, int64_t errors,
+runtime::actor_info agent(const std::string& name, const std::string& state, uint32_t errors,
                           int64_t heartbeat_ms = t0) {
-  return actor("/user/a/" + name, "trading_agent",
-               {{"state", state}, {"errors_per_min", errors}, {"heartbeat_ms", heartbeat_ms}});
+  actors::agent_status x;
+  x.path = "/user/a/" + name;
+  x.state = state;
+  x.errors_per_min = errors;
+  x.heartbeat_ms = heartbeat_ms;
+  x.timer_ms = 1'000;
+  return actor(x.path, "trading_agent", x);
+}
+
+runtime::actor_info session(const std::string& name, const std::string& state, uint64_t orders,
+                            uint64_t rejected, int64_t p99_us = 0, bool alive = true) {
+  actors::exchange_status x;
+  x.state = state;
+  x.connected = state == "connected";
+  x.orders = orders;
+  x.rejected = rejected;
+  x.latency_p99_us = p99_us;
+  return actor("/exchanges/sessions/v/" + name, "exchange_session", x, alive);
+}
+
+runtime::actor_info gateway(uint64_t transactions, uint64_t succeeded) {
+  actors::vault_status x;
+  x.transactions = transactions;
+  x.succeeded = succeeded;
+  return actor("/vault/gateway", "vault_gateway", x);
 }
 
 TEST(farm_sample, agent_health_counts_running_or_halted_fresh_agents_within_the_error_threshold) {
@@ -40,51 +66,47 @@ TEST(farm_sample, agent_health_counts_running_or_halted_fresh_agents_within_the_
 
 TEST(farm_sample, success_rates_are_over_a_sliding_window) {
   actors::farm_sampler s{60'000};
-  auto session = [](uint64_t orders, uint64_t rejected) {
-    return actor("/exchanges/sessions/v/a", "exchange_session",
-                 {{"state", "connected"}, {"orders", orders}, {"rejected", rejected}});
+  auto sess = [](uint64_t orders, uint64_t rejected) {
+    return session("a", "connected", orders, rejected);
   };
-  auto vault = [](uint64_t txs, uint64_t ok) {
-    return actor("/vault/gateway", "vault_gateway", {{"transactions", txs}, {"succeeded", ok}});
-  };
+  auto vault = [](uint64_t txs, uint64_t ok) { return gateway(txs, ok); };
   // Bad history: 50 of 100 orders rejected before the first sample.
-  auto x = s.take({session(100, 50), vault(10, 5)}, {}, std::nullopt, t0);
+  auto x = s.take({sess(100, 50), vault(10, 5)}, {}, std::nullopt, t0);
   EXPECT_EQ(x.values["order_success_bps"], 10'000); // nothing happened since "before"
   // A second later: 20 orders, 1 rejected; 10 vault operations, all fine.
-  x = s.take({session(120, 51), vault(20, 15)}, {}, std::nullopt, t0 + 1'000);
+  x = s.take({sess(120, 51), vault(20, 15)}, {}, std::nullopt, t0 + 1'000);
   EXPECT_EQ(x.values["order_success_bps"], 9'500);
   EXPECT_EQ(x.values["vault_success_bps"], 10'000);
   // Another second: 4 of 10 refused; over the window, 4 of 20.
-  x = s.take({session(120, 51), vault(30, 21)}, {}, std::nullopt, t0 + 2'000);
+  x = s.take({sess(120, 51), vault(30, 21)}, {}, std::nullopt, t0 + 2'000);
   EXPECT_EQ(x.values["vault_success_bps"], 8'000);
   EXPECT_EQ(x.values["order_success_bps"], 9'500);
   // A minute of nothing later the window holds no refusal: recovered.
-  x = s.take({session(120, 51), vault(30, 21)}, {}, std::nullopt, t0 + 62'000);
+  x = s.take({sess(120, 51), vault(30, 21)}, {}, std::nullopt, t0 + 62'000);
   EXPECT_EQ(x.values["vault_success_bps"], 10'000);
   EXPECT_EQ(x.values["order_success_bps"], 10'000);
   // The window slides: 1 refusal of 2 is 50 % for the next minute only.
-  x = s.take({session(122, 52), vault(30, 21)}, {}, std::nullopt, t0 + 63'000);
+  x = s.take({sess(122, 52), vault(30, 21)}, {}, std::nullopt, t0 + 63'000);
   EXPECT_EQ(x.values["order_success_bps"], 5'000);
-  x = s.take({session(122, 52), vault(30, 21)}, {}, std::nullopt, t0 + 124'000);
+  x = s.take({sess(122, 52), vault(30, 21)}, {}, std::nullopt, t0 + 124'000);
   EXPECT_EQ(x.values["order_success_bps"], 10'000);
 }
 
 TEST(farm_sample, a_session_restarting_does_not_read_as_a_burst_of_its_lifetime) {
   actors::farm_sampler s{60'000};
-  auto session = [](const std::string& name, uint64_t orders, uint64_t rejected) {
-    return actor("/exchanges/sessions/v/" + name, "exchange_session",
-                 {{"state", "connected"}, {"orders", orders}, {"rejected", rejected}});
-  };
-  s.take({session("a", 1'000, 400), session("b", 1'000, 0)}, {}, std::nullopt, t0);
-  // b restarted (its counters start again); a placed 10 orders, all fine.
-  auto x = s.take({session("a", 1'010, 400), session("b", 2, 0)}, {}, std::nullopt, t0 + 1'000);
-  EXPECT_EQ(x.values["order_success_bps"], 10'000);
+  s.take({session("a", "connected", 1'000, 400), session("b", "connected", 1'000, 0)}, {},
+         std::nullopt, t0);
+  // b restarted (its counters start again); a placed 10 orders, 1 refused.
+  auto x = s.take({session("a", "connected", 1'010, 401), session("b", "connected", 2, 0)}, {},
+                  std::nullopt, t0 + 1'000);
+  EXPECT_EQ(x.values["order_success_bps"], 9'166); // 1 of 12
+  EXPECT_TRUE(x.unreadable.empty());
 }
 
 TEST(farm_sample, a_vault_that_does_not_answer_keeps_its_last_counts) {
   actors::farm_sampler s{60'000};
   // The gateway's description is stale (it shows fewer operations).
-  auto gw = actor("/vault/gateway", "vault_gateway", {{"transactions", 1}, {"succeeded", 1}});
+  auto gw = gateway(1, 1);
   s.take({gw}, {}, std::nullopt, t0, actors::vault_counts{100, 100});
   auto x = s.take({gw}, {}, std::nullopt, t0 + 1'000); // no answer this time
   EXPECT_EQ(x.values["vault_success_bps"], 10'000);
@@ -94,15 +116,28 @@ TEST(farm_sample, a_vault_that_does_not_answer_keeps_its_last_counts) {
 
 TEST(farm_sample, disconnected_sessions_are_counted_and_left_out_of_latency) {
   actors::farm_sampler s;
-  auto x = s.take(
-      {actor("/exchanges/sessions/v/a", "exchange_session",
-             {{"state", "connected"}, {"latency_p99_us", 7'000}}),
-       actor("/exchanges/sessions/v/b", "exchange_session",
-             {{"state", "disconnected"}, {"latency_p99_us", 900'000}}),
-       actor("/exchanges/sessions/v/c", "exchange_session", {{"state", "connected"}}, false)},
-      {}, std::nullopt, t0);
+  auto x =
+      s.take({session("a", "connected", 0, 0, 7'000), session("b", "disconnected", 0, 0, 900'000),
+              session("c", "connected", 0, 0, 0, false)},
+             {}, std::nullopt, t0);
   EXPECT_EQ(x.values["exchange_disconnected"], 2);
   EXPECT_EQ(x.values["exchange_latency_ms"], 7);
+}
+
+TEST(farm_sample, a_status_that_cannot_be_read_is_unhealthy_never_zero) {
+  actors::farm_sampler s;
+  // An agent whose status lacks fields (an older kind, a bug) and a session
+  // whose status is not JSON: neither reads as healthy or connected.
+  auto broken_agent = actor("/user/a/x", "trading_agent", {{"state", "running"}});
+  auto broken_session = session("s", "connected", 0, 0);
+  broken_session.state_json = "not json";
+  auto x = s.take({agent("ok", "running", 0), broken_agent, broken_session}, {}, std::nullopt, t0);
+  EXPECT_EQ(x.values["agent_health_pct"], 50);
+  EXPECT_EQ(x.values["exchange_disconnected"], 1);
+  ASSERT_EQ(x.unreadable.size(), 2u);
+  EXPECT_NE(x.unreadable[0].find("/user/a/x: its status cannot be read"), std::string::npos)
+      << x.unreadable[0];
+  EXPECT_NE(x.unreadable[1].find("/exchanges/sessions/v/s"), std::string::npos) << x.unreadable[1];
 }
 
 TEST(farm_sample, api_figures_and_restart_rate) {

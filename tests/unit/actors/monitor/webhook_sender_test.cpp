@@ -164,7 +164,7 @@ TEST(alert_router, routes_by_severity_as_the_runbook_says) {
   std::string line;
   std::vector<std::string> rules;
   while (std::getline(in, line))
-    rules.push_back(nlohmann::json::parse(line)["rule"]);
+    rules.push_back(nlohmann::json::parse(line)["rule"].get<std::string>());
   EXPECT_EQ(rules, v{"r-critical"});
   ASSERT_TRUE(eventually([&] { return rx.bodies().size() == 2; }));
   EXPECT_EQ(nlohmann::json::parse(rx.bodies()[0])["rule"], "r-critical");

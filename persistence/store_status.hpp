@@ -1,0 +1,38 @@
+// The store's registry status: what the monitor's store rules, the HTTP
+// API and the benchmarks read. Counters since the store started.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "runtime/status_fields.hpp"
+
+namespace tfarm::persistence {
+
+struct store_status {
+  /// "sqlite" (or "memory" for the test store).
+  std::string backend;
+  /// The database file.
+  std::string file;
+  /// SQLite's synchronous setting ("full", "normal", ...).
+  std::string synchronous;
+  /// Transactions committed and the rows they wrote.
+  uint64_t commits = 0;
+  uint64_t rows = 0;
+  uint64_t largest_batch = 0;
+  uint64_t avg_batch = 0;
+  /// Duration of the newest commit, microseconds.
+  int64_t last_commit_us = 0;
+  uint64_t failed_batches = 0;
+  /// Jobs being written now; writes waiting for the next batch.
+  uint64_t queued_jobs = 0;
+  uint64_t open_writes = 0;
+  /// The newest failure ("" if none).
+  std::string last_error;
+};
+
+TFARM_STATUS_FIELDS(store_status, "tfarm.store_status", backend, file, synchronous, commits, rows,
+                    largest_batch, avg_batch, last_commit_us, failed_batches, queued_jobs,
+                    open_writes, last_error)
+
+} // namespace tfarm::persistence

@@ -1,0 +1,44 @@
+// Writing and reading the JSON form of a status struct (one declared with
+// TFARM_STATUS_FIELDS): what an actor publishes to the registry, and what
+// every reader of the registry decodes. Pure functions; thread-safe.
+#pragma once
+
+#include <exception>
+#include <string>
+
+#include <caf/error.hpp>
+#include <caf/expected.hpp>
+#include <nlohmann/json.hpp>
+
+#include "runtime/actor_info.hpp"
+#include "runtime/error.hpp"
+
+namespace tfarm::runtime {
+
+/// The status as the JSON text an actor publishes.
+template <class Status>
+std::string status_json(const Status& x) {
+  nlohmann::json j = x;
+  return j.dump();
+}
+
+/// Decodes a status published as `text` by the actor at `path`. A field
+/// that is missing or of the wrong type is an error naming the path and
+/// the JSON library's account of what is wrong, never a default value.
+template <class Status>
+caf::expected<Status> read_status(const std::string& text, const std::string& path) {
+  try {
+    return nlohmann::json::parse(text).get<Status>();
+  } catch (const std::exception& e) {
+    return caf::error{runtime_errc::bad_status,
+                      path + ": its status cannot be read (" + e.what() + ")"};
+  }
+}
+
+/// Decodes the status of a registry entry.
+template <class Status>
+caf::expected<Status> read_status(const actor_info& a) {
+  return read_status<Status>(a.state_json, a.path);
+}
+
+} // namespace tfarm::runtime
