@@ -196,6 +196,7 @@ struct exchange_settings {
   /// row; "manual": only by the recover operation.
   std::string failback = "auto";
   milliseconds probe_interval{exchange_probe_interval_ms_default};
+  milliseconds latency_window{exchange_latency_window_ms_default};
   int64_t failback_probes = exchange_failback_probes_default;
   /// File with the 64-hex-digit master key that seals credentials
   /// (TFARM_MASTER_KEY overrides it); relative to the working directory.

@@ -283,6 +283,10 @@ constexpr int64_t exchange_failover_after_max = 1'000;
 /// While on its backup a session pings the primary this often; after this
 /// many healthy pings in a row it fails back (policy "auto").
 constexpr int64_t exchange_probe_interval_ms_default = 1'000;
+/// A session's latency figures (p99) cover the last one to two windows, so
+/// that an alert on them resolves once the venue is fast again.
+constexpr int64_t exchange_latency_window_ms_default = 60'000;
+constexpr int64_t exchange_latency_window_ms_min = 100;
 constexpr int64_t exchange_failback_probes_default = 3;
 constexpr int64_t exchange_failback_probes_max = 1'000;
 

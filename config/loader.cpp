@@ -563,6 +563,9 @@ void read_exchange(load_context& ctx, const toml::table& tbl, const std::string&
     ex.failback = *x;
   if (auto d = r.duration("probe_interval", milliseconds{10}, milliseconds{3'600'000}))
     ex.probe_interval = *d;
+  if (auto d = r.duration("latency_window", milliseconds{exchange_latency_window_ms_min},
+                          milliseconds{3'600'000}))
+    ex.latency_window = *d;
   if (auto i = r.integer("failback_probes", 1, exchange_failback_probes_max))
     ex.failback_probes = *i;
   if (auto f = r.string("master_key_file"))

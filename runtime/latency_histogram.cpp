@@ -57,6 +57,13 @@ int64_t latency_histogram::quantile(double q) const noexcept {
   return max_;
 }
 
+void latency_histogram::merge(const latency_histogram& other) noexcept {
+  for (size_t i = 0; i < counts_.size(); ++i)
+    counts_[i] += other.counts_[i];
+  count_ += other.count_;
+  max_ = std::max(max_, other.max_);
+}
+
 void latency_histogram::reset() noexcept {
   counts_.fill(0);
   count_ = 0;

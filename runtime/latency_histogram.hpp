@@ -30,6 +30,9 @@ public:
 
   void reset() noexcept;
 
+  /// Adds every value `other` recorded.
+  void merge(const latency_histogram& other) noexcept;
+
 private:
   static int index_of(uint64_t value) noexcept;
   static int64_t upper_bound_of(int index) noexcept;

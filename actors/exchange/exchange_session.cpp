@@ -96,6 +96,7 @@ std::map<std::string, std::string> session_params(const config::exchange_setting
   p["failover_after"] = std::to_string(ex.failover_after);
   p["failback"] = ex.failback;
   p["probe_interval_ms"] = std::to_string(ex.probe_interval.count());
+  p["latency_window_ms"] = std::to_string(ex.latency_window.count());
   p["failback_probes"] = std::to_string(ex.failback_probes);
   p["master_key_file"] = ex.master_key_file;
   return p;
@@ -118,6 +119,11 @@ exchange_session::exchange_session(caf::actor_config& cfg, runtime::spawn_contex
           std::max<int64_t>(runtime::param_int(spec(), "probe_interval_ms",
                                                config::exchange_probe_interval_ms_default),
                             1)),
+      latency_window_ns_(
+          std::max<int64_t>(runtime::param_int(spec(), "latency_window_ms",
+                                               config::exchange_latency_window_ms_default),
+                            config::exchange_latency_window_ms_min) *
+          1'000'000),
       failback_probes_(static_cast<uint32_t>(std::max<int64_t>(
           runtime::param_int(spec(), "failback_probes", config::exchange_failback_probes_default),
           1))),
@@ -171,6 +177,8 @@ exchange_session::behavior_type exchange_session::make_behavior() {
     connect(v);
   log().info("session {}: {} on {}{}", path(), account_, primary_,
              backup_.empty() ? "" : " (backup " + backup_ + ")");
+  delayed_send(this, std::chrono::milliseconds{probe_interval_ms_}, session_timer_atom_v,
+               std::string{"heartbeat"}, uint64_t{0});
   return {
       [this](order_request& r) -> caf::result<order_report> {
         // Before the promise: making it takes the sender out of the message.
@@ -1276,6 +1284,10 @@ void exchange_session::on_timer(const std::string& what, uint64_t gen) {
     probe();
     return;
   }
+  if (what == "heartbeat") {
+    heartbeat();
+    return;
+  }
   if (what.rfind("o:", 0) != 0)
     return;
   auto id = what.substr(2);
@@ -1457,7 +1469,10 @@ void exchange_session::logon(venue_link& v) {
 
 void exchange_session::note_success(int64_t latency_ns) {
   consecutive_failures_ = 0;
+  active_reachable_ = true;
+  last_contact_ns_ = runtime::steady_now_ns();
   auto us = std::max<int64_t>(latency_ns / 1000, 0);
+  rotate_latency(runtime::steady_now_ns());
   latency_us_.record(us);
   latency_ewma_us_ = latency_ewma_us_ == 0 ? us : latency_ewma_us_ + (us - latency_ewma_us_) / 8;
 }
@@ -1469,6 +1484,9 @@ void exchange_session::note_failure(const std::string& venue, const caf::error& 
     return;
   ++consecutive_failures_;
   auto reason = exchange_reason(err);
+  if (reason == exchange_errc::disconnected || reason == exchange_errc::timeout ||
+      err == caf::sec::request_timeout || err == caf::sec::request_receiver_down)
+    active_reachable_ = false;
   if (reason == exchange_errc::disconnected)
     failover(last_error_);
   else if (consecutive_failures_ >= failover_after_)
@@ -1483,6 +1501,9 @@ void exchange_session::failover(const std::string& why) {
   ++failovers_;
   consecutive_failures_ = 0;
   healthy_probes_ = 0;
+  // Not known to be reachable until it answers: ask it now.
+  active_reachable_ = false;
+  ping_active();
   alert("error", "exchange.failover",
         account_ + ": " + primary_ + " -> " + backup_ + " (" + why + ")");
   subscribe_all(active_);
@@ -1501,6 +1522,8 @@ void exchange_session::failback(const std::string& why) {
   active_ = primary_;
   ++failbacks_;
   consecutive_failures_ = 0;
+  // The probes that made us come back were answered by it.
+  active_reachable_ = true;
   alert("warning", "exchange.failback",
         account_ + ": " + backup_ + " -> " + primary_ + " (" + why + ")");
   subscribe_all(active_);
@@ -1553,6 +1576,53 @@ void exchange_session::probe() {
           [this, rearm](caf::error&) {
             healthy_probes_ = 0;
             rearm();
+          });
+}
+
+void exchange_session::rotate_latency(int64_t now_ns) {
+  // Two windows: p99 covers the last one to two of them.
+  if (now_ns - latency_window_start_ns_ < latency_window_ns_)
+    return;
+  if (now_ns - latency_window_start_ns_ >= 2 * latency_window_ns_)
+    latency_us_.reset(); // a whole window without a sample: nothing is recent
+  latency_prev_us_ = latency_us_;
+  latency_us_.reset();
+  latency_window_start_ns_ = now_ns;
+}
+
+void exchange_session::heartbeat() {
+  rotate_latency(runtime::steady_now_ns());
+  // Only when nothing else showed the active venue alive lately: busy
+  // sessions pay nothing for it.
+  if (runtime::steady_now_ns() - last_contact_ns_ >= probe_interval_ms_ * 1'000'000)
+    ping_active();
+  delayed_send(this, std::chrono::milliseconds{probe_interval_ms_}, session_timer_atom_v,
+               std::string{"heartbeat"}, uint64_t{0});
+}
+
+void exchange_session::ping_active() {
+  auto venue = active_;
+  auto h = handle(venue);
+  if (!h) {
+    // Being looked up or logged on: its connection code reports failures.
+    if (auto l = link(venue); l == nullptr || (!l->resolving && !l->logging_on))
+      active_reachable_ = false;
+    return;
+  }
+  if (ping_in_flight_)
+    return; // a slow venue gets one ping at a time
+  ping_in_flight_ = true;
+  auto t0 = runtime::steady_now_ns();
+  request(h, std::chrono::milliseconds{timeout_ms_}, ping_atom_v)
+      .then(
+          [this, venue, t0](int64_t) {
+            ping_in_flight_ = false;
+            if (venue == active_)
+              note_success(runtime::steady_now_ns() - t0);
+          },
+          [this, venue](caf::error& err) {
+            ping_in_flight_ = false;
+            note_failure(venue, err);
           });
 }
 
@@ -1611,7 +1681,7 @@ exchange_status exchange_session::status_now() const {
   auto running =
       v != nullptr && (v->handle || (!v->remote && node() &&
                                      node()->registry().find(venue_path(active_)) != nullptr));
-  s.connected = running && v->ready && v->auth_error.empty();
+  s.connected = running && v->ready && v->auth_error.empty() && active_reachable_;
   if (v != nullptr && !v->auth_error.empty())
     s.state = "auth_failed";
   else if (!s.connected)
@@ -1623,7 +1693,9 @@ exchange_status exchange_session::status_now() const {
   else
     s.state = "connected";
   s.latency_ewma_us = latency_ewma_us_;
-  s.latency_p99_us = latency_us_.quantile(0.99);
+  auto recent = latency_prev_us_;
+  recent.merge(latency_us_);
+  s.latency_p99_us = recent.quantile(0.99);
   s.last_test_us = last_test_us_;
   s.last_error = last_error_;
   s.last_error_at_ms = last_error_at_ms_;

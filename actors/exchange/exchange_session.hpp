@@ -221,6 +221,13 @@ private:
   void failover(const std::string& why);
   void failback(const std::string& why);
   void probe();
+  /// Every probe_interval: pings the active venue if it has not answered
+  /// anything for that long, so that `connected` is true without traffic
+  /// (a venue that went quiet is noticed, as a FIX test request would).
+  void heartbeat();
+  /// Starts a new latency window once the current one is over.
+  void rotate_latency(int64_t now_ns);
+  void ping_active();
   /// Asks again about every order whose status could not be read.
   void retry_unknown();
   void subscribe_all(const std::string& venue);
@@ -239,6 +246,7 @@ private:
   uint32_t failover_after_;
   bool auto_failback_;
   int64_t probe_interval_ms_;
+  int64_t latency_window_ns_;
   uint32_t failback_probes_;
   /// Mutable: reading the budget refills it first.
   mutable token_bucket bucket_;
@@ -250,12 +258,22 @@ private:
   uint64_t next_gen_ = 0;
   bool drain_armed_ = false;
   bool probe_armed_ = false;
+  /// False once a request to the active venue failed as unreachable (or
+  /// timed out), true again at its next answer; part of `connected`.
+  bool active_reachable_ = true;
+  bool ping_in_flight_ = false;
+  /// When the active venue last answered (steady clock, ns): the heartbeat
+  /// pings it only after probe_interval without an answer.
+  int64_t last_contact_ns_ = 0;
   uint32_t healthy_probes_ = 0;
   uint32_t consecutive_failures_ = 0;
   /// symbol -> subscribers.
   std::map<std::string, std::vector<caf::actor>> subscribers_;
 
+  /// Round trips of this latency window and of the previous one.
   runtime::latency_histogram latency_us_;
+  runtime::latency_histogram latency_prev_us_;
+  int64_t latency_window_start_ns_ = 0;
   int64_t latency_ewma_us_ = 0;
   int64_t last_test_us_ = 0;
   std::string last_error_;

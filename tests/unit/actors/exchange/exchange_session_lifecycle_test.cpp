@@ -100,6 +100,9 @@ TEST_F(exchange_session_lifecycle_test, a_cancel_of_an_order_still_queued_keeps_
   ASSERT_TRUE(place("acct1", limit("q0", side::buy, 100, 1))) << "takes the only token";
   caf::anon_send(session("acct1"), limit("q1", side::buy, 100, 1));
   EXPECT_TRUE(eventually([&] { return order_status_in_db("q1") == "pending"; }));
+  // Recorded is not yet queued: the session learns of the record after the
+  // database has it.
+  ASSERT_TRUE(eventually([&] { return status("acct1").queued == 1; }));
   auto c = cancel("acct1", "q1");
   ASSERT_TRUE(c) << runtime::to_text(c.error());
   EXPECT_EQ(c->state, order_state::cancelled);

@@ -12,6 +12,7 @@
 #include "actors/exchange/secret_box.hpp"
 #include "persistence/credentials.hpp"
 #include "runtime/crash_request.hpp"
+#include "runtime/status_json.hpp"
 #include "tests/unit/actors/exchange/exchange_fixture.hpp"
 
 namespace tfarm::test {
@@ -247,6 +248,40 @@ TEST_F(exchange_session_test, failover_on_disconnect_and_automatic_failback) {
   EXPECT_EQ(y->venue, "sim-a");
   EXPECT_TRUE(eventually([&] {
     return count_rows("SELECT COUNT(*) FROM audit_logs WHERE action = 'exchange.failback'") == 1;
+  }));
+}
+
+TEST_F(exchange_session_test, a_quiet_session_notices_its_venues_going_away_and_coming_back) {
+  // No order flows: only the session's heartbeat can notice. Both venues
+  // go away, so failing over does not make it connected either.
+  auto entry = node_->context().registry().find(actors::session_path("sim-a", "acct1"));
+  ASSERT_TRUE(entry);
+  auto published = [&] {
+    auto st = runtime::read_status<actors::exchange_status>(entry->snapshot());
+    EXPECT_TRUE(st) << runtime::to_text(st.error());
+    return st ? *st : actors::exchange_status{};
+  };
+  ASSERT_TRUE(eventually([&] { return published().connected; }));
+  actors::venue_faults down;
+  down.disconnected = true;
+  set_faults("sim-a", down);
+  set_faults("sim-b", down);
+  ASSERT_TRUE(eventually([&] {
+    auto st = published();
+    return !st.connected && st.state == "disconnected" && st.on_backup;
+  }));
+  EXPECT_FALSE(status("acct1").connected);
+  // Only the backup comes back: the session is connected on it.
+  set_faults("sim-b", actors::venue_faults{});
+  ASSERT_TRUE(eventually([&] {
+    auto st = published();
+    return st.connected && st.state == "failed_over";
+  }));
+  // The primary too: it goes back and stays connected.
+  set_faults("sim-a", actors::venue_faults{});
+  ASSERT_TRUE(eventually([&] {
+    auto st = published();
+    return st.connected && st.state == "connected" && !st.on_backup;
   }));
 }
 

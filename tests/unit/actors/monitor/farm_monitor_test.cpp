@@ -13,6 +13,7 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include "actors/exchange/exchange_messages.hpp"
 #include "actors/monitor/error.hpp"
 #include "actors/type_ids.hpp"
 #include "actors/vault/vault_interfaces.hpp"
@@ -273,6 +274,59 @@ TEST_F(farm_monitor_test, an_incident_is_an_error_alert_for_the_webhook) {
                                 static_cast<uint64_t>(rows()[0].id), std::string{"ops"});
   ASSERT_TRUE(acked);
   ASSERT_TRUE(eventually([&] { return rows()[0].state == "resolved"; }));
+}
+
+TEST_F(farm_monitor_test, the_exchange_latency_warning_fires_on_a_slow_venue_and_resolves) {
+  // No orders: the session's heartbeat alone measures the venue.
+  node_ = start_test_node(R"(
+[node]
+name = "mon-2"
+[vault]
+assets = ["USD", "BTC"]
+[exchange]
+probe_interval = "50ms"
+latency_window = "300ms"
+  [[exchange.venue]]
+  name = "sim-a"
+  symbols = ["BTC-USD"]
+    [exchange.venue.market_data]
+    interval = "1h"
+  [[exchange.session]]
+  venue = "sim-a"
+  account = "alice-main"
+[monitor]
+interval = "20ms"
+runbook_rules = false
+  [[monitor.rule]]
+  name = "exchange_latency"
+  metric = "exchange_latency_ms"
+  comparison = "above"
+  warning = 500
+  for = "0s"
+[[user]]
+name = "alice"
+  [[user.account]]
+  id = "alice-main"
+  opening_balance = { USD = 100 }
+)",
+                          dir_.file("mon.db"));
+  ASSERT_TRUE(node_);
+  auto venue = node_->context().registry().find("/exchanges/venues/sim-a");
+  ASSERT_TRUE(venue);
+  auto set_latency = [&](int64_t us) {
+    actors::venue_faults f;
+    f.latency_us = us;
+    ASSERT_TRUE(ask<actors::venue_faults>(node_->system(), venue->handle(), f));
+  };
+  set_latency(700'000);
+  ASSERT_TRUE(eventually([&] {
+    auto r = rows();
+    return !r.empty() && r[0].rule == "exchange_latency" && r[0].state == "firing";
+  }));
+  EXPECT_EQ(rows()[0].severity, "warning");
+  set_latency(0);
+  ASSERT_TRUE(eventually([&] { return rows()[0].state == "resolved"; }));
+  EXPECT_EQ(rows().size(), 1u);
 }
 
 } // namespace
