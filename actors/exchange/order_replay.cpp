@@ -14,8 +14,10 @@ namespace {
 constexpr const char* input_header = "seq,action,order_id,account,symbol,side,type,price,qty";
 constexpr const char* output_header = "fill_seq,symbol,price,qty,taker_order_id,maker_order_id";
 constexpr size_t input_columns = 9;
-/// Columns a cancel row must have (the rest are not read).
+/// The short form of a cancel row: seq,cancel,order_id,symbol.
 constexpr size_t cancel_columns = 4;
+/// Where a full-width cancel row (the header's columns) has its symbol.
+constexpr size_t symbol_column = 4;
 
 std::vector<std::string> split(const std::string& line) {
   std::vector<std::string> fields;
@@ -80,10 +82,17 @@ replay_report replay_orders(std::istream& in, const std::string& in_name, std::o
     if (id.empty())
       return fail("order_id is empty");
     if (action == "cancel") {
-      auto& symbol = f[3];
+      // Full width under the header (symbol in its column; account, side,
+      // type, price and qty not read), or the short form.
+      if (f.size() != input_columns && f.size() != cancel_columns)
+        return fail("a cancel row has " + std::to_string(input_columns) + " fields (" +
+                    input_header + ") or 4 (seq,cancel,order_id,symbol), got " +
+                    std::to_string(f.size()));
+      auto& symbol = f.size() == input_columns ? f[symbol_column] : f[3];
       if (symbol.empty())
-        return fail("symbol is empty");
-      // A cancel row may be short: seq,cancel,order_id,symbol.
+        return fail(f.size() == input_columns
+                        ? "symbol (column 5 of " + std::string{input_header} + ") is empty"
+                        : std::string{"symbol is empty"});
       ++report.cancels;
       auto r = engine.cancel(symbol, id);
       if (!r.rejection.empty()) {

@@ -29,6 +29,8 @@ check_bad 1 "limit price '' is not a positive integer (ticks)" "1,new,a,x,S,buy,
 check_bad 1 "a market order takes no price, got '7'" "1,new,a,x,S,buy,market,7,3"
 check_bad 1 "expected 9 comma-separated fields (seq,action,order_id,account,symbol,side,type,price,qty), got 3" "1,new,a"
 check_bad 1 "action 'amend' is neither 'new' nor 'cancel'" "1,amend,a,x,S,buy,limit,5,3"
+check_bad 1 "symbol (column 5 of seq,action,order_id,account,symbol,side,type,price,qty) is empty" "1,cancel,a,S,,,,,"
+check_bad 1 "a cancel row has 9 fields (seq,action,order_id,account,symbol,side,type,price,qty) or 4 (seq,cancel,order_id,symbol), got 5" "1,cancel,a,x,S"
 check_bad 1 "seq 'one' is not a non-negative integer" "one,new,a,x,S,buy,limit,5,3"
 check_bad 1 "header must be exactly 'seq,action,order_id,account,symbol,side,type,price,qty'" "seq,act,id"
 expect_exit 1 "$tfarm" exchange-sim replay --orders "$tmp/missing.csv" --out "$tmp/out.csv"
