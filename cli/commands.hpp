@@ -27,7 +27,10 @@ void add_run_command(CLI::App& app, const global_options& globals, int& result);
 struct run_options {
   /// Names the command in messages.
   std::string command = "tfarm run";
-  std::string config_file = "examples/single_node/farm.toml";
+  /// The farm file (-c); empty: the example farm `example`, found by
+  /// find_example_farm().
+  std::string config_file;
+  std::string example = "single_node/farm.toml";
   std::string duration;
   std::string db;
   /// Overrides [exchange] listen when not empty.

@@ -80,13 +80,13 @@ void add_exchange_command(CLI::App& app, const global_options& globals, int& res
   });
   auto serve_opts = std::make_shared<run_options>();
   serve_opts->command = "tfarm exchange-sim serve";
-  serve_opts->config_file = "examples/exchange_node/farm.toml";
+  serve_opts->example = "exchange_node/farm.toml";
   serve_opts->db = "exchange.db";
   auto serve = cmd->add_subcommand(
       "serve", "Run an exchange node: the farm file's simulated venues, offered to other nodes "
                "(their [[exchange.venue]] kind = \"remote\", endpoint = HOST:PORT)");
-  serve->add_option("-c,--config", serve_opts->config_file, "farm file (TOML)")
-      ->capture_default_str();
+  serve->add_option("-c,--config", serve_opts->config_file,
+                    "farm file (TOML; default: the example exchange_node/farm.toml)");
   serve->add_option("--listen", serve_opts->listen,
                     "HOST:PORT to offer the venues on (default: [exchange] listen; port 0 picks "
                     "a free one)");

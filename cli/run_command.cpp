@@ -16,6 +16,7 @@
 #include "actors/vault/vault_setup.hpp"
 #include "cli/app.hpp"
 #include "cli/commands.hpp"
+#include "cli/example_farm.hpp"
 #include "cli/farm_status.hpp"
 #include "cli/logger.hpp"
 #include "cli/signals.hpp"
@@ -157,10 +158,24 @@ int run_node(const run_options& opts) {
       return exit_usage;
     }
   }
-  auto loaded = config::load_farm_file(opts.config_file, farm_check_options());
+  auto farm_file = opts.config_file;
+  if (farm_file.empty()) {
+    auto found = find_example_farm(opts.example, this_executable(),
+                                   build_tree{TFARM_SOURCE_DIR, TFARM_BINARY_DIR});
+    if (found.path.empty()) {
+      std::cerr << opts.command << ": error: no farm file given (-c FILE) and the example "
+                << opts.example << " is in none of:";
+      for (auto& p : found.tried)
+        std::cerr << ' ' << p;
+      std::cerr << "; nothing was started\n";
+      return exit_usage;
+    }
+    farm_file = found.path;
+  }
+  auto loaded = config::load_farm_file(farm_file, farm_check_options());
   if (!loaded.ok()) {
     print_problems(loaded.diagnostics);
-    std::cerr << opts.command << ": error: " << opts.config_file
+    std::cerr << opts.command << ": error: " << farm_file
               << " is not valid (see above); nothing was started\n";
     return exit_usage;
   }
@@ -247,7 +262,7 @@ int run_node(const run_options& opts) {
   if (farm.console.port != 0) {
     net::console_options copts;
     copts.admin_token = admin_token.empty() ? farm.http.admin_token : admin_token;
-    copts.farm_file = opts.config_file;
+    copts.farm_file = farm_file;
     copts.farm = farm;
     auto served = net::node_console::start(node, farm.console, std::move(copts));
     if (!served) {
@@ -262,8 +277,8 @@ int run_node(const run_options& opts) {
     console = std::move(*served);
   }
   std::cout << "Trading Farm node '" << farm.node.name << "' is up with "
-            << node.context().registry().size() << " actors (database " << farm.store.path << ", "
-            << restored << " checkpoints loaded):\n"
+            << node.context().registry().size() << " actors (farm file " << farm_file
+            << ", database " << farm.store.path << ", " << restored << " checkpoints loaded):\n"
             << runtime::render_tree(node.context().registry().query("/"));
   if (auto dir = node.context().registry().find("/exchanges/directory")) {
     // The port actually bound (the file may say 0: any free port). The
@@ -389,7 +404,9 @@ void add_run_command(CLI::App& app, const global_options& globals, int& result) 
   auto cmd = app.add_subcommand(
       "run", "Run a single-node farm: its supervision tree from a farm file, until Ctrl-C "
              "(SIGINT/SIGTERM) or --for elapses, then stop cleanly");
-  cmd->add_option("-c,--config", opts->config_file, "farm file (TOML)")->capture_default_str();
+  cmd->add_option("-c,--config", opts->config_file,
+                  "farm file (TOML; default: the example single_node/farm.toml, from "
+                  "./examples, the install prefix or the source tree)");
   cmd->add_option("--db", opts->db,
                   "SQLite database (default: the farm file's [store] path, else ./tfarm.db)");
   cmd->add_option("--for", opts->duration, "stop after this long, e.g. 30s, 5m");
