@@ -81,8 +81,8 @@ struct agent_status {
   std::map<std::string, uint64_t> rejections;
   /// The newest refusal in full: which rule and which numbers.
   std::string last_rejection;
-  /// Orders the strategy wanted but its own pacing held back (a rate
-  /// limit reached: not an error).
+  /// Orders the strategy wanted that ORDER_RATE_LIMIT held back (pacing,
+  /// not a refusal; since this incarnation started).
   uint64_t paced = 0;
   int64_t open_orders = 0;
   int64_t position = 0;

@@ -85,6 +85,26 @@ int64_t risk_gate::recent_orders(int64_t now_ms) {
   return static_cast<int64_t>(accepted_.size());
 }
 
+std::deque<int64_t>::const_iterator risk_gate::first_in_window(int64_t now_ms) const {
+  // Expired: now - t >= window, i.e. t <= now - window (times ascend).
+  return std::upper_bound(accepted_.begin(), accepted_.end(),
+                          now_ms - limits_.order_rate.per.count());
+}
+
+int64_t risk_gate::rate_budget(int64_t now_ms) const {
+  if (limits_.order_rate.count <= 0)
+    return -1;
+  auto recent = std::distance(first_in_window(now_ms), accepted_.end());
+  return std::max<int64_t>(limits_.order_rate.count - recent, 0);
+}
+
+int64_t risk_gate::next_allowed_ms(int64_t now_ms) const {
+  if (rate_budget(now_ms) != 0)
+    return now_ms;
+  // The oldest order in the window leaves it first.
+  return *first_in_window(now_ms) + limits_.order_rate.per.count();
+}
+
 caf::error risk_gate::check(side s, int64_t price, int64_t qty, const risk_exposure& exposure,
                             const trading_states& states, int64_t now_ms) {
   if (qty <= 0)

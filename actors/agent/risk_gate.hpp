@@ -102,8 +102,14 @@ public:
   /// Orders accepted within the window ending at `now_ms`.
   int64_t recent_orders(int64_t now_ms);
 
+  /// How many more orders ORDER_RATE_LIMIT accepts at `now_ms` (-1: no
+  /// limit), and when the next one may go once none is left.
+  int64_t rate_budget(int64_t now_ms) const;
+  int64_t next_allowed_ms(int64_t now_ms) const;
+
 private:
   void expire(int64_t now_ms);
+  std::deque<int64_t>::const_iterator first_in_window(int64_t now_ms) const;
 
   risk_limits limits_;
   /// Acceptance times (ms), oldest first.

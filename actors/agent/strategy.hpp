@@ -56,6 +56,12 @@ public:
   /// Tags of the strategy's orders still working.
   std::vector<std::string> open_tags;
   int64_t now_ms = 0;
+  /// Orders ORDER_RATE_LIMIT lets it place now (-1: no limit) and when the
+  /// next one may go if none (ms since the epoch). Orders beyond the budget
+  /// are held back by the agent (counted as paced, not refused): a
+  /// strategy may ask on every tick, it is paced to its rate.
+  int64_t order_budget = -1;
+  int64_t next_order_at_ms = 0;
 
   void place(strategy_order x) { orders_.push_back(std::move(x)); }
   /// Cancels the working orders with `tag` (all of them when empty).

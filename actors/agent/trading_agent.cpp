@@ -458,6 +458,8 @@ strategy_context trading_agent::make_context() const {
   for (auto& [id, o] : open_)
     if (!o.is_final && !o.tag.empty())
       ctx.open_tags.push_back(o.tag);
+  ctx.order_budget = gate_.rate_budget(ctx.now_ms);
+  ctx.next_order_at_ms = gate_.next_allowed_ms(ctx.now_ms);
   return ctx;
 }
 
@@ -470,6 +472,12 @@ void trading_agent::run_strategy(strategy_context& ctx) {
   size_t n = 0;
   auto tick_ns = runtime::steady_now_ns();
   for (auto& o : ctx.orders()) {
+    // Beyond ORDER_RATE_LIMIT the order is held back, not refused: the
+    // strategy asks again with fresh prices when the rate allows.
+    if (gate_.rate_budget(runtime::unix_now_ms()) == 0) {
+      ++paced_;
+      continue;
+    }
     if (n++ >= agent_orders_per_callback_max) {
       reject("strategy_flood", "the strategy asked for more than " +
                                    std::to_string(agent_orders_per_callback_max) +
@@ -1088,6 +1096,7 @@ agent_status trading_agent::status() const {
   x.fills = static_cast<uint64_t>(book_.fills);
   x.rejected = rejected_;
   x.rejections = rejections_;
+  x.paced = paced_;
   x.last_rejection = last_rejection_;
   for (auto& [id, o] : open_)
     if (!o.is_final)

@@ -212,6 +212,9 @@ private:
   uint64_t next_seq_ = 1;
   uint64_t orders_ = 0;
   uint64_t rejected_ = 0;
+  /// Strategy orders held back by ORDER_RATE_LIMIT (not refusals; counted
+  /// since this incarnation started).
+  uint64_t paced_ = 0;
   std::map<std::string, uint64_t> rejections_;
   std::map<std::string, std::string> saved_tags_;
   /// An operator stopped it; it leaves once its orders are finished.

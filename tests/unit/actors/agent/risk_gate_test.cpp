@@ -96,6 +96,20 @@ TEST_F(risk_gate_test, the_order_rate_is_a_sliding_window) {
   EXPECT_EQ(gate_.recent_orders(80'000), 1); // 60,000 only: 10,000 and 20,000 left
 }
 
+TEST_F(risk_gate_test, the_rate_budget_says_how_many_orders_may_go_and_when_the_next_one_may) {
+  EXPECT_EQ(gate_.rate_budget(0), 3);
+  for (int64_t t : {0, 10'000, 20'000})
+    ASSERT_EQ(text(gate_.check(side::buy, 100, 1, exposure_, states_, t)), "accepted");
+  EXPECT_EQ(gate_.rate_budget(30'000), 0);
+  EXPECT_EQ(gate_.next_allowed_ms(30'000), 60'000); // when the first leaves the window
+  EXPECT_EQ(gate_.rate_budget(60'000), 1);
+  EXPECT_EQ(gate_.next_allowed_ms(60'000), 60'000);
+  EXPECT_EQ(gate_.rate_budget(80'000), 3);
+  risk_gate unlimited{risk_limits{config::rate{0, config::milliseconds{60'000}}, 0, 0, 0}};
+  EXPECT_EQ(unlimited.rate_budget(0), -1);
+  EXPECT_EQ(unlimited.next_allowed_ms(5), 5);
+}
+
 TEST_F(risk_gate_test, halted_at_any_level_refuses_every_new_order_and_names_the_level) {
   states_.farm = trading_state::halted;
   auto err = gate_.check(side::sell, 100, 1, exposure_, states_, 0);

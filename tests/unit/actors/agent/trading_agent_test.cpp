@@ -279,14 +279,16 @@ TEST_F(trading_agent_test, each_risk_rule_refuses_with_its_reason) {
   ASSERT_TRUE(eventually([&] { return status().rejections["position_limit"] == 1u; }));
   EXPECT_NE(status().last_rejection.find("position_limit: "), std::string::npos)
       << status().last_rejection;
-  // ORDER_RATE_LIMIT (bob's agent: 2 per minute).
+  // ORDER_RATE_LIMIT (bob's agent: 2 per minute): the third order is
+  // paced (held back), not refused: no refusal, no error, still healthy.
   for (int i = 0; i < 3; ++i)
     queue_order("t2", side::buy, 10, 1, "r" + std::to_string(i));
-  ASSERT_TRUE(eventually([&] { return status("/user/bob/t2").rejected == 1; }));
+  ASSERT_TRUE(eventually([&] { return status("/user/bob/t2").paced == 1; }));
   auto t2 = status("/user/bob/t2");
-  EXPECT_EQ(t2.rejections["order_rate"], 1u);
+  EXPECT_EQ(t2.rejected, 0u);
+  EXPECT_EQ(t2.rejections.count("order_rate"), 0u);
   EXPECT_EQ(t2.open_orders, 2);
-  EXPECT_NE(t2.last_rejection.find("order_rate: "), std::string::npos) << t2.last_rejection;
+  EXPECT_EQ(t2.errors_per_min, 0u);
   // Refused or cancelled orders leave nothing reserved.
   ASSERT_TRUE(eventually([&] { return open_reservations("acct1") == 0; }));
   EXPECT_EQ(holding("acct1", "USD"), held(1'000'000, 0));
