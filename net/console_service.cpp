@@ -1038,6 +1038,7 @@ console_reply console_service::vault(const std::string& who, const console_args&
       return failed("the vault gateway is not running on node " + node_.context().node_name());
     actors::reconcile_request rq;
     rq.user = who;
+    rq.reason = reason;
     auto rep = runtime::ask<actors::reconcile_report>(node_.system(), gw, opts_.actor_timeout, rq);
     if (!rep)
       return failed("reconcile: " + actor_error(rep.error(), "the vault", opts_.actor_timeout));
@@ -1106,9 +1107,8 @@ console_reply console_service::exchanges(const std::string& who, const console_a
   json list = json::array();
   std::vector<std::vector<std::string>> rows;
   bool all_ok = true;
-  auto chosen = find_sessions(node_.context(), [&](const runtime::actor_info& x) {
-    return only.empty() || x.path == normalize(only) || last_segment(x.path) == only;
-  });
+  auto chosen = find_sessions(node_.context(),
+                              [&](const runtime::actor_info& x) { return session_named(x, only); });
   if (sub != "status" && !chosen.empty()) {
     std::string names;
     for (auto& c : chosen)

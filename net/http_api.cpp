@@ -1,6 +1,7 @@
 #include "net/http_api.hpp"
 
 #include <algorithm>
+#include <cctype>
 
 #include <nlohmann/json.hpp>
 #include <spdlog/logger.h>
@@ -70,14 +71,6 @@ std::optional<json> body_object(const http_request& req, http_response& bad) {
   return std::nullopt;
 }
 
-// Who asks, for the audit log: the body's "operator" (if a string) and the
-// client's address.
-std::string who(const http_request& req, const json& body) {
-  auto i = body.find("operator");
-  auto name = i != body.end() && i->is_string() ? i->get<std::string>() : std::string{"admin"};
-  return name.substr(0, 64) + "@" + req.remote;
-}
-
 std::optional<std::string> optional_string(const json& body, const char* key, http_response& bad) {
   auto i = body.find(key);
   if (i == body.end())
@@ -89,6 +82,19 @@ std::optional<std::string> optional_string(const json& body, const char* key, ht
   return i->get<std::string>();
 }
 
+/// The longest operator name kept in the audit log.
+constexpr size_t operator_name_max = 64;
+
+// Who asks, for the audit log: the body's "operator" ("admin" if absent;
+// not a string: a 400 in `bad`) and the client's address.
+std::optional<std::string> who(const http_request& req, const json& body, http_response& bad) {
+  auto name = optional_string(body, "operator", bad);
+  if (!name)
+    return std::nullopt;
+  return (name->empty() ? std::string{"admin"} : name->substr(0, operator_name_max)) + "@" +
+         req.remote;
+}
+
 } // namespace
 
 http_api::http_api(runtime::node& node, http_api_options opts)
@@ -97,7 +103,12 @@ http_api::http_api(runtime::node& node, http_api_options opts)
 }
 
 std::optional<http_response> http_api::refuse(const http_request& req) const {
-  static const std::string bearer = "Bearer ";
+  // The scheme is case-insensitive (RFC 9110 11.1); the token is not.
+  static const std::string bearer = "bearer ";
+  auto scheme_ok =
+      req.authorization.size() >= bearer.size() &&
+      std::equal(bearer.begin(), bearer.end(), req.authorization.begin(),
+                 [](char a, char b) { return a == std::tolower(static_cast<unsigned char>(b)); });
   if (req.authorization.empty()) {
     auto r = error_response(401, "unauthorized",
                             "this endpoint needs 'Authorization: Bearer <admin token>'");
@@ -108,7 +119,7 @@ std::optional<http_response> http_api::refuse(const http_request& req) const {
     return error_response(403, "forbidden",
                           "no admin token is configured on this node ([http] admin_token or "
                           "TFARM_ADMIN_TOKEN)");
-  if (req.authorization.compare(0, bearer.size(), bearer) != 0 ||
+  if (!scheme_ok ||
       !constant_time_equal(req.authorization.substr(bearer.size()), opts_.admin_token)) {
     log().warn("http {} {} from {}: wrong admin token", req.method, req.path, req.remote);
     return error_response(403, "forbidden", "the admin token is wrong");
@@ -135,7 +146,7 @@ http_response http_api::handle(const http_request& req) {
   };
   auto get_only = [&](auto&& f, bool admin) -> http_response {
     if (!method_is("GET"))
-      return wrong_method("GET");
+      return wrong_method("GET, HEAD");
     if (admin)
       if (auto r = refuse(req))
         return *r;
@@ -337,13 +348,13 @@ http_response http_api::exchanges_test(const http_request& req) {
   if (!body)
     return bad;
   auto only = optional_string(*body, "session", bad);
-  if (!only)
+  auto user = who(req, *body, bad);
+  if (!only || !user)
     return bad;
   json results = json::array();
   bool all_ok = true;
-  auto found = find_sessions(node_.context(), [&](const runtime::actor_info& x) {
-    return only->empty() || x.path == *only;
-  });
+  auto found = find_sessions(node_.context(),
+                             [&](const runtime::actor_info& x) { return session_named(x, *only); });
   auto answers = ask_sessions(
       node_.system(), found, session_request::test,
       std::min(opts_.actor_timeout, std::chrono::milliseconds{session_query_timeout_ms}));
@@ -365,7 +376,7 @@ http_response http_api::exchanges_test(const http_request& req) {
   if (auto st = persistence::store_of(&node_.context())) {
     persistence::audit_record rec;
     rec.actor = "http";
-    rec.user = who(req, *body);
+    rec.user = *user;
     rec.action = "exchanges.test";
     rec.detail = std::to_string(results.size()) + " sessions, " + (all_ok ? "all" : "not all") +
                  " reachable";
@@ -393,7 +404,8 @@ http_response http_api::vault_mode(const http_request& req, const std::string& m
   if (!body)
     return bad;
   auto reason = optional_string(*body, "reason", bad);
-  if (!reason)
+  auto user = who(req, *body, bad);
+  if (!reason || !user)
     return bad;
   auto gw = actors::find_gateway(node_.context());
   if (!gw)
@@ -401,7 +413,7 @@ http_response http_api::vault_mode(const http_request& req, const std::string& m
   actors::vault_mode_change change;
   change.mode = mode;
   change.on = on;
-  change.user = who(req, *body);
+  change.user = *user;
   change.reason = reason->empty() ? "via the HTTP API" : *reason;
   auto s = runtime::ask<actors::vault_status>(node_.system(), gw, opts_.actor_timeout, change);
   if (!s)
@@ -415,11 +427,16 @@ http_response http_api::vault_reconcile(const http_request& req) {
   auto body = body_object(req, bad);
   if (!body)
     return bad;
+  auto reason = optional_string(*body, "reason", bad);
+  auto user = who(req, *body, bad);
+  if (!reason || !user)
+    return bad;
   auto gw = actors::find_gateway(node_.context());
   if (!gw)
     return error_response(503, "unavailable", "the vault gateway is not running");
   actors::reconcile_request rq;
-  rq.user = who(req, *body);
+  rq.user = *user;
+  rq.reason = reason->empty() ? "via the HTTP API" : *reason;
   auto rep = runtime::ask<actors::reconcile_report>(node_.system(), gw, opts_.actor_timeout, rq);
   if (!rep)
     return actor_error(rep.error(), "the vault");
@@ -451,12 +468,15 @@ http_response http_api::acknowledge(const http_request& req, const std::string& 
   auto body = body_object(req, bad);
   if (!body)
     return bad;
+  auto user = who(req, *body, bad);
+  if (!user)
+    return bad;
   auto e = node_.context().registry().find("/monitor");
   auto h = e ? e->handle() : caf::actor{};
   if (!h)
     return error_response(503, "unavailable", "the monitor is not running");
   auto doc = runtime::ask<std::string>(node_.system(), h, opts_.actor_timeout,
-                                       actors::alert_ack_atom_v, n, who(req, *body));
+                                       actors::alert_ack_atom_v, n, *user);
   if (!doc)
     return doc.error().category() == caf::atom("tfmonitor")
                ? error_response(404, "not_found", runtime::to_text(doc.error()))

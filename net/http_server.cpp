@@ -130,6 +130,11 @@ private:
     auto& msg = parser_->get();
     http_request req;
     req.method = std::string{msg.method_string()};
+    // HEAD is GET without the body (RFC 9110 9.3.2): served by the same
+    // handler, the body left out when it is written.
+    auto head = req.method == "HEAD";
+    if (head)
+      req.method = "GET";
     auto target = std::string{msg.target()};
     auto q = target.find('?');
     req.path = target.substr(0, q);
@@ -148,10 +153,10 @@ private:
       r.status = 500;
       r.body = json_error("internal", "the request could not be served; see the node's log");
     }
-    respond(std::move(r), msg.keep_alive(), msg.version());
+    respond(std::move(r), msg.keep_alive(), msg.version(), head);
   }
 
-  void respond(http_response r, bool keep_alive, unsigned version) {
+  void respond(http_response r, bool keep_alive, unsigned version, bool head = false) {
     res_ = {};
     res_.version(version);
     res_.result(static_cast<unsigned>(r.status));
@@ -162,6 +167,8 @@ private:
     res_.keep_alive(keep_alive);
     res_.body() = std::move(r.body);
     res_.prepare_payload();
+    if (head)
+      res_.body().clear(); // Content-Length stays the GET's
     status_ = r.status;
     stream_.expires_after(srv_.opts.read_timeout);
     http::async_write(stream_, res_,

@@ -19,6 +19,17 @@ find_sessions(runtime::node_context& node,
   return out;
 }
 
+bool session_named(const runtime::actor_info& info, const std::string& name) {
+  if (name.empty())
+    return true;
+  auto p = name;
+  if (p[0] != '/')
+    p.insert(p.begin(), '/');
+  while (p.size() > 1 && p.back() == '/')
+    p.pop_back();
+  return info.path == p || info.path.substr(info.path.rfind('/') + 1) == name;
+}
+
 std::vector<caf::expected<actors::exchange_status>>
 ask_sessions(caf::actor_system& sys, const std::vector<session_ref>& sessions, session_request what,
              std::chrono::milliseconds timeout) {

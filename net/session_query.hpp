@@ -31,6 +31,12 @@ struct session_ref {
 /// What a query asks every session.
 enum class session_request { status, test, recover };
 
+/// True if the session at `info` is the one `name` means: its path (a
+/// leading or trailing '/' optional) or its account (the path's last
+/// segment); an empty name means every session. The console and the HTTP
+/// API name sessions alike.
+bool session_named(const runtime::actor_info& info, const std::string& name);
+
 /// The sessions under /exchanges whose entry `pick` accepts, in start order.
 std::vector<session_ref> find_sessions(runtime::node_context& node,
                                        const std::function<bool(const runtime::actor_info&)>& pick);

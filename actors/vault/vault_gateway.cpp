@@ -531,15 +531,18 @@ void vault_gateway::reconcile(reconcile_request& req,
     reconcile_report report;
     size_t outstanding = 0;
     std::string user;
+    std::string reason;
   };
   auto state = std::make_shared<job>();
   state->user = req.user;
+  state->reason = req.reason;
   auto venues = std::move(req.venue_balances);
   auto timeout = std::chrono::milliseconds{request_timeout_ms_};
   auto finish = [this, state, rp]() mutable {
     auto& report = state->report;
     report.clean = report.discrepancies.empty();
     nlohmann::json detail;
+    detail["reason"] = state->reason;
     detail["clean"] = report.clean;
     detail["accounts"] = report.accounts_checked;
     detail["actors"] = report.actors_checked;

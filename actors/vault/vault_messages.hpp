@@ -179,8 +179,9 @@ typename Inspector::result_type inspect(Inspector& f, venue_balance& x) {
 }
 
 struct reconcile_request {
-  /// Who asks (for the audit log).
+  /// Who asks and why (for the audit log).
   std::string user;
+  std::string reason;
   /// Balances reported by venues; accounts a venue does not mention are not
   /// compared with it.
   std::vector<venue_balance> venue_balances;
@@ -188,7 +189,7 @@ struct reconcile_request {
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, reconcile_request& x) {
-  return f(caf::meta::type_name("tfarm.reconcile_request"), x.user, x.venue_balances);
+  return f(caf::meta::type_name("tfarm.reconcile_request"), x.user, x.reason, x.venue_balances);
 }
 
 /// One difference found by reconciliation.

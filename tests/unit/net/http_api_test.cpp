@@ -112,6 +112,29 @@ TEST_F(http_api_test, health_is_public_and_reports_every_part_of_the_farm) {
   EXPECT_EQ(r.header("Cache-Control"), "no-store");
 }
 
+TEST_F(http_api_test, head_is_get_without_the_body_and_the_bearer_scheme_is_case_insensitive) {
+  auto head = raw_exchange(http_->port(),
+                           "HEAD /api/health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+  EXPECT_EQ(head.rfind("HTTP/1.1 200 OK\r\n", 0), 0u) << head;
+  auto get_length = get("/api/health", "").body.size();
+  EXPECT_NE(head.find("Content-Length: " + std::to_string(get_length) + "\r\n"), std::string::npos)
+      << head;
+  EXPECT_EQ(head.substr(head.size() - 4), "\r\n\r\n") << "no body after the headers: " << head;
+  auto post_head = raw_exchange(http_->port(), "HEAD /api/vault/reconcile HTTP/1.1\r\nHost: "
+                                               "x\r\nConnection: close\r\n\r\n");
+  EXPECT_EQ(post_head.rfind("HTTP/1.1 405", 0), 0u) << post_head;
+  for (auto* scheme : {"bearer", "BEARER", "Bearer"}) {
+    auto r = raw_exchange(http_->port(), "GET /api/vault/health HTTP/1.1\r\nHost: x\r\n"
+                                         "Connection: close\r\nAuthorization: " +
+                                             std::string{scheme} + " " + token + "\r\n\r\n");
+    EXPECT_EQ(r.rfind("HTTP/1.1 200 OK\r\n", 0), 0u) << scheme << ": " << r;
+  }
+  auto other = raw_exchange(http_->port(), "GET /api/vault/health HTTP/1.1\r\nHost: x\r\n"
+                                           "Connection: close\r\nAuthorization: Basic " +
+                                               std::string{token} + "\r\n\r\n");
+  EXPECT_EQ(other.rfind("HTTP/1.1 403", 0), 0u) << other;
+}
+
 TEST_F(http_api_test, admin_endpoints_answer_401_without_a_token_and_403_with_a_wrong_one) {
   std::vector<std::pair<std::string, std::string>> endpoints{
       {"GET", "/api/admin/status"},
@@ -196,8 +219,36 @@ TEST_F(http_api_test, mutations_are_post_only_and_bad_bodies_are_400_with_nothin
   auto typed = post("/api/vault/emergency-mode/enable", R"({"reason":5})");
   EXPECT_EQ(typed.status, 400);
   EXPECT_EQ(typed.json()["message"], "'reason' must be a string");
+  // Every mutation checks its fields' types alike.
+  for (auto* path : {"/api/vault/emergency-mode/enable", "/api/vault/reconcile",
+                     "/api/exchanges/test", "/api/monitoring/alerts/1/acknowledge"}) {
+    auto numeric = post(path, R"({"operator":42})");
+    EXPECT_EQ(numeric.status, 400) << path;
+    EXPECT_EQ(numeric.json()["message"], "'operator' must be a string") << path;
+  }
+  EXPECT_EQ(post("/api/vault/reconcile", R"({"reason":123})").status, 400);
   EXPECT_FALSE(get("/api/vault/health").json()["emergency"]);
   EXPECT_TRUE(audit("vault.").empty());
+  EXPECT_TRUE(audit("exchanges.").empty());
+}
+
+TEST_F(http_api_test, reconcile_audits_its_reason_and_sessions_are_named_as_on_the_console) {
+  auto r = post("/api/vault/reconcile", R"({"operator":"erin","reason":"end of day"})");
+  ASSERT_EQ(r.status, 200) << r.body;
+  ASSERT_TRUE(eventually([&] { return audit("vault.reconcile").size() == 1; }));
+  auto rec = audit("vault.reconcile")[0];
+  EXPECT_EQ(rec.second.rfind("erin@", 0), 0u) << rec.second;
+  SQLite::Database db{dir_.file("api.db"), SQLite::OPEN_READONLY};
+  SQLite::Statement q{db, "SELECT detail FROM audit_logs WHERE action = 'vault.reconcile'"};
+  ASSERT_TRUE(q.executeStep());
+  EXPECT_EQ(nlohmann::json::parse(q.getColumn(0).getString())["reason"], "end of day");
+  // By account name, as the console takes it, or by path.
+  for (auto* name : {"alice-main", "/exchanges/sessions/sim-a/alice-main"}) {
+    auto t = post("/api/exchanges/test", std::string{R"({"session":")"} + name + "\"}");
+    ASSERT_EQ(t.status, 200) << name << ": " << t.body;
+    EXPECT_EQ(t.json()["sessions"].size(), 1u) << name;
+  }
+  EXPECT_EQ(post("/api/exchanges/test", R"({"session":"bob-main"})").status, 404);
 }
 
 TEST_F(http_api_test, unknown_paths_are_404_json) {
