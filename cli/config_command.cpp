@@ -21,6 +21,7 @@ config::check_options farm_check_options() {
   net::add_kinds(kinds);
   opts.known_kinds = kinds.agent_names();
   opts.validate_agent = actors::validate_agent;
+  opts.env = config::process_environment();
   return opts;
 }
 

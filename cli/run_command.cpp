@@ -175,18 +175,15 @@ int run_node(const run_options& opts) {
   auto loaded = config::load_farm_file(farm_file, farm_check_options());
   if (!loaded.ok()) {
     print_problems(loaded.diagnostics);
-    std::cerr << opts.command << ": error: " << farm_file
-              << " is not valid (see above); nothing was started\n";
+    auto env_only =
+        std::all_of(loaded.diagnostics.begin(), loaded.diagnostics.end(),
+                    [](const config::diagnostic& d) { return d.file == "environment"; });
+    std::cerr << opts.command << ": error: "
+              << (env_only ? "bad environment override" : farm_file + " is not valid")
+              << " (see above); nothing was started\n";
     return exit_usage;
   }
-  auto farm = std::move(*loaded.value);
-  if (auto problems = config::apply_env_overrides(farm.limits, config::process_environment());
-      !problems.empty()) {
-    print_problems(problems);
-    std::cerr << opts.command
-              << ": error: bad environment override (see above); nothing was started\n";
-    return exit_usage;
-  }
+  auto farm = std::move(*loaded.value); // with the environment's overrides applied
   if (!opts.db.empty())
     farm.store.path = opts.db;
   if (!choose_port(opts.http_port, "TFARM_HTTP_PORT", opts.command, farm.http.port) ||

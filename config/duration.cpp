@@ -39,11 +39,14 @@ std::optional<milliseconds> parse_duration(std::string_view text, std::string& w
   auto x = trim(text);
   std::string_view unit;
   auto count = leading_count(x, unit);
-  unit = trim(unit);
-  if (!count || unit.empty()) {
+  if (!count || trim(unit).empty()) {
     why = "expected " + std::string{duration_hint};
     return std::nullopt;
   }
+  // The documented spelling has no space ("500ms"); one is refused once
+  // the unit is known, with the spelling to use.
+  auto spaced = unit.front() != trim(unit).front();
+  unit = trim(unit);
   int64_t factor = 0;
   if (unit == "ms")
     factor = 1;
@@ -58,6 +61,11 @@ std::optional<milliseconds> parse_duration(std::string_view text, std::string& w
   if (factor == 0) {
     why =
         "unknown duration unit '" + std::string{unit} + "'; expected " + std::string{duration_hint};
+    return std::nullopt;
+  }
+  if (spaced) {
+    why = "no space between the number and its unit: write \"" + std::to_string(*count) +
+          std::string{unit} + "\"; expected " + std::string{duration_hint};
     return std::nullopt;
   }
   if (*count > std::numeric_limits<int64_t>::max() / factor) {
@@ -84,6 +92,7 @@ std::optional<rate> parse_rate(std::string_view text, std::string& why) {
   auto x = trim(text);
   std::string_view tail;
   auto count = leading_count(x, tail);
+  auto spaced = !tail.empty() && tail.front() != trim(tail).front();
   tail = trim(tail);
   if (!count) {
     why = "expected a rate such as \"20/min\", \"5/s\" or \"100/h\"";
@@ -99,6 +108,11 @@ std::optional<rate> parse_rate(std::string_view text, std::string& why) {
   else {
     why = "unknown rate unit '" + std::string{tail} +
           "'; expected a rate such as \"20/min\", \"5/s\" or \"100/h\"";
+    return std::nullopt;
+  }
+  if (spaced) {
+    why = "no space between the count and its unit: write \"" + std::to_string(*count) +
+          std::string{tail} + "\"; expected a rate such as \"20/min\", \"5/s\" or \"100/h\"";
     return std::nullopt;
   }
   return rate{*count, per};

@@ -254,10 +254,12 @@ void read_users(load_context& ctx, table_reader& top, const check_options& opts,
     }
     if (static_cast<int64_t>(user.agents.size()) > cfg.limits.max_agents_per_user) {
       auto extra = agent_tables.at(static_cast<size_t>(cfg.limits.max_agents_per_user));
-      ctx.error(extra->source(), "user '" + user.name + "' lists " +
-                                     std::to_string(user.agents.size()) +
-                                     " agents, more than max_agents_per_user (" +
-                                     std::to_string(cfg.limits.max_agents_per_user) + ")");
+      auto from_env = opts.env && opts.env("MAX_AGENTS_PER_USER");
+      ctx.error(extra->source(),
+                "user '" + user.name + "' lists " + std::to_string(user.agents.size()) +
+                    " agents, more than max_agents_per_user (" +
+                    std::to_string(cfg.limits.max_agents_per_user) +
+                    (from_env ? ", set by MAX_AGENTS_PER_USER in the environment" : "") + ")");
     }
     ur.finish();
     cfg.users.push_back(std::move(user));
@@ -848,6 +850,9 @@ load_result<farm_config> load_farm(load_context& ctx, std::string_view text,
       read_node(ctx, *node, cfg.node);
     if (auto limits = top.table("limits"))
       read_limits(ctx, *limits, cfg.limits);
+    if (opts.env)
+      for (auto& d : apply_env_overrides(cfg.limits, opts.env))
+        other_files.push_back(std::move(d));
     if (auto store = top.table("store"))
       read_store(ctx, *store, cfg.store);
     if (auto cps = top.table("checkpoints"))

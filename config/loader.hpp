@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "config/diagnostic.hpp"
+#include "config/env_overrides.hpp"
 #include "config/farm_config.hpp"
 #include "config/supervision_policy.hpp"
 
@@ -34,6 +35,10 @@ struct check_options {
   /// once the file is read; empty: parameters are not checked).
   std::function<std::vector<agent_problem>(const agent_spec&, const user_spec&, const farm_config&)>
       validate_agent;
+  /// The runbook's environment overrides (ORDER_RATE_LIMIT, ...), applied
+  /// to [limits] before anything is checked against them, so that a check
+  /// and a start agree (empty: the file alone).
+  env_lookup env;
 };
 
 template <class T>

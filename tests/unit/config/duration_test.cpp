@@ -13,7 +13,7 @@ TEST(duration, parses_every_unit) {
   EXPECT_EQ(parse_duration("2min", why), 2min);
   EXPECT_EQ(parse_duration("1h", why), 1h);
   EXPECT_EQ(parse_duration("7d", why), 168h);
-  EXPECT_EQ(parse_duration(" 10 s ", why), 10s);
+  EXPECT_EQ(parse_duration(" 10s ", why), 10s);
   EXPECT_EQ(parse_duration("0s", why), 0ms);
 }
 
@@ -23,6 +23,15 @@ TEST(duration, rejects_bad_input_with_a_reason) {
     EXPECT_FALSE(parse_duration(bad, why)) << bad;
     EXPECT_NE(why.find("expected a duration"), std::string::npos) << bad << ": " << why;
   }
+}
+
+TEST(duration, a_space_between_number_and_unit_is_refused_with_the_spelling_to_use) {
+  std::string why;
+  EXPECT_FALSE(parse_duration("500 ms", why));
+  EXPECT_EQ(why, "no space between the number and its unit: write \"500ms\"; expected a duration "
+                 "such as \"250ms\", \"5s\", \"2m\", \"1h\" or \"7d\"");
+  EXPECT_FALSE(parse_rate("20 /min", why));
+  EXPECT_NE(why.find("write \"20/min\""), std::string::npos) << why;
 }
 
 TEST(duration, rejects_overflow) {
