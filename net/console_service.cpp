@@ -196,12 +196,24 @@ json policy_json(const config::supervisor_policy& p) {
               {"children", children}};
 }
 
+// A jitter in parts per million as the policy file writes it (0.1).
+std::string jitter_text(uint32_t ppm) {
+  auto x =
+      std::to_string(ppm / 1'000'000) + "." + std::to_string(1'000'000 + ppm % 1'000'000).substr(1);
+  while (x.back() == '0')
+    x.pop_back();
+  if (x.back() == '.')
+    x.pop_back();
+  return x;
+}
+
 std::string policy_text(const json& p) {
   std::string out =
       p["strategy"].get<std::string>() + ", at most " + std::to_string(p["intensity"].get<int>()) +
       " restarts in " + p["period"].get<std::string>() + ", backoff " +
       p["backoff"]["min"].get<std::string>() + ".." + p["backoff"]["max"].get<std::string>() +
-      ", children " + p["child_restart"].get<std::string>() + " (shutdown " +
+      " jitter " + jitter_text(p["backoff"]["jitter_ppm"].get<uint32_t>()) + ", children " +
+      p["child_restart"].get<std::string>() + " (shutdown " +
       p["child_shutdown_timeout"].get<std::string>() + ", " + p["shutdown"].get<std::string>() +
       ")";
   if (p["max_children"].get<int>() > 0)
@@ -783,6 +795,15 @@ console_reply console_service::kill(const std::string& who, const console_args& 
     return failed(path + " is not running (its supervisor may be waiting out a restart backoff)");
   auto reason = a.value("--reason").value_or("killed from the console by " + who);
   auto before = e->snapshot();
+  // Its supervisors' incarnations: one that changed gave up (its restart
+  // intensity exceeded) and was restarted by its own supervisor.
+  std::vector<std::pair<std::string, uint64_t>> ancestors;
+  for (auto p = runtime::parent_path(path); !p.empty(); p = runtime::parent_path(p)) {
+    if (auto x = node_.context().registry().find(p))
+      ancestors.emplace_back(p, x->snapshot().incarnations);
+    if (p == "/")
+      break;
+  }
   audit(who, "console.kill", path + ": " + reason);
   log().warn("console: {} kills {} ({})", who, path, reason);
   auto began = runtime::steady_now_ns();
@@ -807,10 +828,29 @@ console_reply console_service::kill(const std::string& who, const console_args& 
     std::this_thread::sleep_for(milliseconds{5});
   }
   auto took_ms = (runtime::steady_now_ns() - began) / 1'000'000;
+  // The highest supervisor that restarted: the failure escalated to it.
+  std::string gave_up;
+  std::string restarted_by;
+  for (size_t i = 0; i < ancestors.size(); ++i) {
+    auto x = node_.context().registry().find(ancestors[i].first);
+    if (x && x->snapshot().incarnations > ancestors[i].second) {
+      gave_up = ancestors[i].first;
+      restarted_by = i + 1 < ancestors.size() ? ancestors[i + 1].first : "";
+    }
+  }
+  if (!gave_up.empty() && outcome == "restarted")
+    outcome = "escalated";
   json j{{"path", path},       {"reason", reason},           {"outcome", outcome},
          {"took_ms", took_ms}, {"restarts", after.restarts}, {"incarnation", after.incarnations}};
+  if (!gave_up.empty())
+    j["gave_up"] = gave_up;
   std::string text = "killed " + path + " (" + reason + "): ";
-  if (outcome == "restarted")
+  if (outcome == "escalated")
+    text += "its supervisor " + gave_up + " gave up (restart intensity exceeded) and was " +
+            "restarted by " + restarted_by + " with its children; " + path + " is back after " +
+            std::to_string(took_ms) + " ms (incarnation " + std::to_string(after.incarnations) +
+            ")";
+  else if (outcome == "restarted")
     text += "restarted by its supervisor in " + std::to_string(took_ms) + " ms (restarts " +
             std::to_string(after.restarts) + ", incarnation " + std::to_string(after.incarnations) +
             ")";

@@ -227,6 +227,23 @@ TEST_F(console_service_test, kill_makes_the_supervisor_restart_the_agent_from_it
   EXPECT_EQ(run({"kill", "/"}).status, 1);
 }
 
+TEST_F(console_service_test, a_kill_that_makes_the_supervisor_give_up_is_reported_as_escalated) {
+  // /user/alice may not restart a child at all: the kill escalates to /user.
+  write(dir_.file("policies.toml"), policy_text(0));
+  ok({"policy", "reload"});
+  ASSERT_TRUE(eventually([&] { return agent_state().value("orders", 0) >= 1; }));
+  auto r = run({"kill", agent_path});
+  ASSERT_EQ(r.status, 0) << r.text;
+  auto j = json::parse(r.json);
+  EXPECT_EQ(j["outcome"], "escalated") << r.text;
+  EXPECT_EQ(j["gave_up"], "/user/alice") << r.text;
+  EXPECT_NE(r.text.find("its supervisor /user/alice gave up (restart intensity exceeded) and was "
+                        "restarted by /user"),
+            std::string::npos)
+      << r.text;
+  EXPECT_EQ(r.text.find("restarted by its supervisor in"), std::string::npos) << r.text;
+}
+
 TEST_F(console_service_test, halt_farm_stops_new_orders_until_resume) {
   ASSERT_TRUE(eventually([&] { return agent_state().value("orders", 0) >= 1; }));
   auto r = ok({"halt", "--farm", "--reason", "drill"});
@@ -249,6 +266,9 @@ TEST_F(console_service_test, halt_farm_stops_new_orders_until_resume) {
 TEST_F(console_service_test, policy_reload_applies_a_valid_file_and_keeps_the_old_one_on_errors) {
   auto before = ok({"info", agent_path});
   EXPECT_EQ(ok({"policy", "show", "/user/alice"})["policies"][0]["intensity"], 5);
+  // The text names every field of the policy, the backoff's jitter too.
+  auto shown = run({"policy", "show", "/user/alice"}).text;
+  EXPECT_NE(shown.find(" jitter 0.2, "), std::string::npos) << shown;
   write(dir_.file("policies.toml"), policy_text(2));
   auto r = ok({"policy", "reload"});
   EXPECT_EQ(r["applied"], true);
