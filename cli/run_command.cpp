@@ -351,6 +351,9 @@ int run_node(const run_options& opts) {
     if (std::chrono::steady_clock::now() >= deadline)
       break;
   }
+  // No new orders from here on: what follows (the console, the HTTP API,
+  // the final snapshot) takes tens of milliseconds.
+  node.context().begin_stop();
   // The API's handlers and the console's workers use the node: they go
   // first, before the node's own shutdown budget starts (the console waits
   // for a command in progress, bounded by console_stop_wait_ms).

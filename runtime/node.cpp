@@ -180,6 +180,8 @@ stop_report node::stop() {
   if (stopped_)
     return report_;
   stopped_ = true;
+  if (context_)
+    context_->begin_stop();
   if (!root_)
     root_down_ = true; // start-up failed before the root existed
   auto started = std::chrono::steady_clock::now();

@@ -6,6 +6,7 @@
 // read under a lock and may be replaced at run time (policy reload).
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <deque>
 #include <functional>
@@ -108,7 +109,14 @@ public:
     return memory_backend_;
   }
 
+  /// Marks the node as stopping (a clean stop began): from then on agents
+  /// place no new order, so that nothing is reserved while the node winds
+  /// down. Thread-safe; never undone.
+  void begin_stop() noexcept { stopping_.store(true, std::memory_order_relaxed); }
+  bool stopping() const noexcept { return stopping_.load(std::memory_order_relaxed); }
+
 private:
+  std::atomic<bool> stopping_{false};
   actor_registry registry_;
   const kind_registry kinds_;
   const config::runbook_limits limits_;

@@ -514,7 +514,7 @@ vault_request trading_agent::vault_op_request(vault_op op, std::string key,
 }
 
 void trading_agent::place(const strategy_order& o, int64_t tick_ns) {
-  if (winding())
+  if (winding() || (node() && node()->stopping()))
     return reject("stopping", "the agent is stopping: no new orders");
   if (!states_known_)
     return reject("starting", "the trading state is not known yet");

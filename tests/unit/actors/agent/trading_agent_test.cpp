@@ -294,6 +294,15 @@ TEST_F(trading_agent_test, each_risk_rule_refuses_with_its_reason) {
   EXPECT_EQ(holding("acct1", "USD"), held(1'000'000, 0));
 }
 
+TEST_F(trading_agent_test, once_the_node_is_stopping_no_order_is_reserved_or_placed) {
+  ASSERT_TRUE(eventually([&] { return status().state == "running"; }));
+  node_->context().begin_stop();
+  queue_order("t1", side::buy, 10, 1, "late");
+  ASSERT_TRUE(eventually([&] { return status().rejections["stopping"] == 1u; }));
+  EXPECT_EQ(status().orders, 0u);
+  EXPECT_EQ(open_reservations("acct1"), 0);
+}
+
 TEST_F(trading_agent_test, the_vault_refuses_what_the_account_cannot_pay_and_nothing_is_sent) {
   // alice holds 30 BTC: selling 40 passes the gate (max position 50) but
   // not the vault.
