@@ -312,25 +312,7 @@ exchange_session::behavior_type exchange_session::make_behavior() {
           connect(v);
         }
         auto rp = make_response_promise<exchange_status>();
-        auto h = handle(primary_);
-        if (!h) {
-          rp.deliver(status_now());
-          return rp;
-        }
-        request(h, std::chrono::milliseconds{timeout_ms_}, ping_atom_v)
-            .then(
-                [this, rp](int64_t) mutable {
-                  if (active_ != primary_)
-                    failback("recover: the primary answers");
-                  subscribe_all(active_);
-                  retry_unknown();
-                  drain();
-                  rp.deliver(status_now());
-                },
-                [this, rp](caf::error& err) mutable {
-                  note_failure(primary_, err);
-                  rp.deliver(status_now());
-                });
+        recover_when_ready(rp);
         return rp;
       },
       [this](md_subscribe_atom, std::vector<std::string>& symbols,
@@ -1288,6 +1270,15 @@ void exchange_session::on_timer(const std::string& what, uint64_t gen) {
     heartbeat();
     return;
   }
+  if (what == "recover") {
+    if (gen != recover_gen_)
+      return;
+    auto waiters = std::move(recover_waiters_);
+    recover_waiters_.clear();
+    for (auto& rp : waiters)
+      rp.deliver(status_now());
+    return;
+  }
   if (what.rfind("o:", 0) != 0)
     return;
   auto id = what.substr(2);
@@ -1379,6 +1370,7 @@ void exchange_session::resolve_remote(venue_link& v) {
                 subscribe_all(name);
                 drain();
               }
+              primary_ready(name);
             }
           },
           failed);
@@ -1451,6 +1443,7 @@ void exchange_session::logon(venue_link& v) {
                         subscribe_all(name);
                         drain();
                       }
+                      primary_ready(name);
                     },
                     [failed, retry_logon](caf::error& err) {
                       if (is_retryable(err))
@@ -1577,6 +1570,50 @@ void exchange_session::probe() {
             healthy_probes_ = 0;
             rearm();
           });
+}
+
+void exchange_session::recover_when_ready(status_promise rp) {
+  auto h = handle(primary_);
+  auto l = link(primary_);
+  if (l != nullptr && (!h || !l->ready) && (l->resolving || l->logging_on)) {
+    // Being looked up or logged on again: answer once it is (or once the
+    // request timeout passed), not with the state of a moment ago.
+    recover_waiters_.push_back(std::move(rp));
+    if (recover_waiters_.size() == 1)
+      delayed_send(this, std::chrono::milliseconds{timeout_ms_}, session_timer_atom_v,
+                   std::string{"recover"}, ++recover_gen_);
+    return;
+  }
+  if (!h) {
+    rp.deliver(status_now());
+    return;
+  }
+  auto t0 = runtime::steady_now_ns();
+  request(h, std::chrono::milliseconds{timeout_ms_}, ping_atom_v)
+      .then(
+          [this, rp, t0](int64_t) mutable {
+            if (active_ != primary_)
+              failback("recover: the primary answers");
+            note_success(runtime::steady_now_ns() - t0);
+            subscribe_all(active_);
+            retry_unknown();
+            drain();
+            rp.deliver(status_now());
+          },
+          [this, rp](caf::error& err) mutable {
+            note_failure(primary_, err);
+            rp.deliver(status_now());
+          });
+}
+
+void exchange_session::primary_ready(const std::string& venue) {
+  if (venue != primary_ || recover_waiters_.empty())
+    return;
+  auto waiters = std::move(recover_waiters_);
+  recover_waiters_.clear();
+  ++recover_gen_; // the timeout has nothing left to answer
+  for (auto& rp : waiters)
+    recover_when_ready(std::move(rp));
 }
 
 void exchange_session::rotate_latency(int64_t now_ns) {

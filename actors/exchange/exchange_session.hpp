@@ -225,6 +225,10 @@ private:
   /// anything for that long, so that `connected` is true without traffic
   /// (a venue that went quiet is noticed, as a FIX test request would).
   void heartbeat();
+  /// Answers a recover once the primary is reachable again (pinged), or
+  /// once the request timeout passed while it is being looked up.
+  void recover_when_ready(status_promise rp);
+  void primary_ready(const std::string& venue);
   /// Starts a new latency window once the current one is over.
   void rotate_latency(int64_t now_ns);
   void ping_active();
@@ -262,6 +266,9 @@ private:
   /// timed out), true again at its next answer; part of `connected`.
   bool active_reachable_ = true;
   bool ping_in_flight_ = false;
+  /// Recover requests waiting for the primary's lookup or logon.
+  std::vector<status_promise> recover_waiters_;
+  uint64_t recover_gen_ = 0;
   /// When the active venue last answered (steady clock, ns): the heartbeat
   /// pings it only after probe_interval without an answer.
   int64_t last_contact_ns_ = 0;

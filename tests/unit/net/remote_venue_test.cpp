@@ -206,6 +206,18 @@ TEST_F(remote_venue_test, orders_fills_and_market_data_cross_nodes) {
   EXPECT_TRUE(trade_seen);
 }
 
+TEST_F(remote_venue_test, recover_answers_once_the_remote_venue_is_reached_again) {
+  start_both();
+  ASSERT_TRUE(
+      ask<actors::exchange_status>(*trader_, session("acct1"), actors::session_test_atom_v));
+  // Recover drops the connection and looks the venue up again: its answer
+  // waits for that, so it says connected (not the moment in between).
+  auto r = ask<actors::exchange_status>(*trader_, session("acct1"), actors::session_recover_atom_v);
+  ASSERT_TRUE(r) << runtime::to_text(r.error());
+  EXPECT_TRUE(r->connected);
+  EXPECT_EQ(r->state, "connected");
+}
+
 TEST_F(remote_venue_test, losing_the_exchange_node_fails_over_to_the_local_backup) {
   start_both();
   ASSERT_TRUE(
