@@ -30,7 +30,7 @@ constexpr int64_t agents_n = 8;
 /// Orders each agent keeps working.
 constexpr int64_t window_per_agent = 32;
 constexpr auto warmup = std::chrono::seconds{2};
-/// The span: at least 10 s sustained (scaled down for smoke runs).
+/// The measured span: at least 10 s sustained (scaled down for smoke runs).
 constexpr int64_t measure_ms = 10'000;
 constexpr int64_t measure_ms_min = 1'000;
 constexpr auto status_timeout = std::chrono::seconds{10};
@@ -193,7 +193,7 @@ nlohmann::json order_pipeline(const scenario_options& opts) {
       filled > 0 ? std::round(static_cast<double>(rows) / static_cast<double>(filled) * 10) / 10
                  : 0.0;
   // The same run in rows: what the store wrote durably per second against
-  // what raw SQLite writes (the ratio divides orders by rows, so
+  // what raw SQLite writes (`ratio` divides orders by rows, so
   // it cannot pass 1 / store_rows_per_order even at raw speed).
   j["store_rows_per_s"] = std::llround(static_cast<double>(rows) / seconds);
   j["row_ratio"] = std::round(static_cast<double>(rows) / seconds / baseline * 1000) / 1000;

@@ -13,7 +13,7 @@
 namespace tfarm::bench {
 
 struct scenario_options {
-  /// Scale factor for iteration counts (1.0 = the sizes); CI smoke
+  /// Scale factor for iteration counts (1.0 = the documented sizes); CI smoke
   /// runs use a small one.
   double scale = 1.0;
   /// Worker threads for CAF's scheduler (0: one per core).

@@ -4,8 +4,10 @@
 //
 //   /            rest_for_one (default)  if the store dies, all after it restart
 //   ├── store    the checkpoint store
-//   ├── monitor  registry summaries
-//   ├── exchanges, vault   one_for_one, empty until those issues land
+//   ├── backup   scheduled backups (when [backup] every is set)
+//   ├── monitor  registry summaries (the farm's monitor, where one is set up)
+//   ├── exchanges, vault   one_for_one; filled by the node options' prepare
+//   │                      step (venues, sessions, the vault's gateway)
 //   └── user     one supervisor per user, holding that user's agents
 //
 // and returns once every static child has started. stop() is bounded: it asks

@@ -32,8 +32,8 @@ class memory_checkpoint_backend;
 
 /// Something operators must hear about that is not a failure of the actor
 /// itself: a corrupt checkpoint, a fallback to an older state. Written to the
-/// audit log (when the node has a database) and logged; the monitoring issue
-/// routes them as alerts.
+/// audit log (when the node has a database) and logged; the farm's monitor
+/// raises them as alerts.
 struct incident {
   /// Actor path it concerns.
   std::string path;

@@ -1,7 +1,7 @@
 // The "monitor" kind at its simplest: every `interval` (parameter, default
 // 10s) it reads the node's registry and logs one summary line (actors alive,
-// restarts, largest mailbox, messages per second). The monitoring issue
-// grows it into metrics and alerting.
+// restarts, largest mailbox, messages per second). Metrics and alerts are
+// the farm monitor's (actors/monitor/farm_monitor.hpp).
 #pragma once
 
 #include <chrono>

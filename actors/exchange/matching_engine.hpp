@@ -8,7 +8,7 @@
 // hash-set entry per order for ever.
 //
 // Deterministic and single-threaded: the replay tool drives it directly;
-// the simulated venue actor (next step of the exchange issue) owns one.
+// the simulated venue actor (sim_venue) owns one.
 #pragma once
 
 #include <cstdint>
