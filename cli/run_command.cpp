@@ -22,7 +22,6 @@
 #include "cli/signals.hpp"
 #include "config/duration.hpp"
 #include "config/endpoint.hpp"
-#include "config/env_overrides.hpp"
 #include "config/limits.hpp"
 #include "config/loader.hpp"
 #include "net/kinds.hpp"
