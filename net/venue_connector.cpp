@@ -1,6 +1,10 @@
 #include "net/venue_connector.hpp"
 
+#include <algorithm>
+#include <set>
+
 #include <caf/io/middleman.hpp>
+#include <caf/io/middleman_actor.hpp>
 #include <nlohmann/json.hpp>
 #include <spdlog/logger.h>
 
@@ -18,11 +22,14 @@ std::map<std::string, std::string> venue_connector_params(const config::exchange
   for (auto& v : ex.venues)
     if (v.kind == "remote")
       list += (list.empty() ? "" : ",") + v.name + "=" + v.endpoint;
-  return {{"venues", list}};
+  return {{"venues", list}, {"connect_timeout_ms", std::to_string(ex.request_timeout.count())}};
 }
 
 venue_connector::venue_connector(caf::actor_config& cfg, runtime::spawn_context ctx)
-    : super(cfg, std::move(ctx)) {
+    : super(cfg, std::move(ctx)),
+      connect_timeout_ms_(std::max<int64_t>(
+          1, runtime::param_int(spec(), "connect_timeout_ms",
+                                config::exchange_request_timeout_ms_default))) {
   for (auto& item : actors::split_list(runtime::param(spec(), "venues", ""))) {
     auto eq = item.find('=');
     std::string why;
@@ -46,26 +53,59 @@ venue_connector::venue_connector(caf::actor_config& cfg, runtime::spawn_context 
 }
 
 runtime::kind_info venue_connector::kind() {
-  return runtime::make_kind<venue_connector, caf::detached>(
+  return runtime::make_kind<venue_connector>(
       "venue_connector", "reaches venues on exchange nodes (CAF remote messaging)");
 }
 
-caf::expected<exchange_directory_actor> venue_connector::directory(const config::endpoint& ep) {
+void venue_connector::with_directory(const config::endpoint& ep, directory_callback f) {
   auto key = config::to_string(ep);
   if (auto i = directories_.find(key); i != directories_.end())
-    return i->second;
+    return f(i->second);
+  auto& waiting = connecting_[key];
+  waiting.push_back(std::move(f));
+  if (waiting.size() > 1)
+    return; // one attempt serves every lookup of this endpoint
   ++connects_;
-  // Asked for the venues' interface only: an exchange node from before the
-  // console answers console lookups with an error, and still serves venues.
-  auto dir = system().middleman().remote_actor<actors::venue_directory_actor>(ep.host, ep.port);
-  if (!dir)
-    return caf::error{net_errc::connect_failed, "cannot connect to the exchange node at " + key +
-                                                    ": " + runtime::to_text(dir.error())};
-  monitor(*dir);
-  directories_.emplace(key, caf::actor_cast<exchange_directory_actor>(*dir));
-  log().info("connected to the exchange node at {}", key);
   publish_description();
-  return directories_.at(key);
+  auto fail = [this, key](const std::string& why) {
+    connected(key, caf::error{net_errc::connect_failed,
+                              "cannot connect to the exchange node at " + key + ": " + why});
+  };
+  request(system().middleman().actor_handle(), std::chrono::milliseconds{connect_timeout_ms_},
+          caf::connect_atom_v, ep.host, ep.port)
+      .then(
+          [this, key, fail](const caf::node_id&, caf::strong_actor_ptr& ptr,
+                            const std::set<std::string>& ifs) {
+            // Asked for the venues' interface only: an exchange node from
+            // before the console answers console lookups with an error,
+            // and still serves venues.
+            if (!ptr)
+              return fail("nothing is published at that port");
+            if (!system().assignable(ifs, system().message_types<actors::venue_directory_actor>()))
+              return fail("the actor there is not a venue directory");
+            connected(key, caf::actor_cast<exchange_directory_actor>(std::move(ptr)));
+          },
+          [fail, this](caf::error& err) {
+            fail(err == caf::sec::request_timeout
+                     ? "no answer within " + std::to_string(connect_timeout_ms_) + " ms"
+                     : runtime::to_text(err));
+          });
+}
+
+void venue_connector::connected(const std::string& key,
+                                caf::expected<exchange_directory_actor> dir) {
+  auto waiting = std::move(connecting_[key]);
+  connecting_.erase(key);
+  if (dir) {
+    monitor(*dir);
+    directories_.emplace(key, *dir);
+    log().info("connected to the exchange node at {}", key);
+  } else {
+    log().debug("{}", runtime::to_text(dir.error())); // each waiting lookup reports it
+  }
+  publish_description();
+  for (auto& f : waiting)
+    f(dir);
 }
 
 venue_connector::behavior_type venue_connector::make_behavior() {
@@ -75,28 +115,31 @@ venue_connector::behavior_type venue_connector::make_behavior() {
         if (i == venues_.end())
           return caf::error{actors::exchange_errc::unknown_venue,
                             "venue '" + name + "' is not a remote venue of this farm"};
-        auto dir = directory(i->second);
-        if (!dir)
-          return dir.error();
-        return delegate(*dir, actors::lookup_venue_atom_v, std::move(name));
+        auto rp = make_response_promise<caf::actor>();
+        with_directory(i->second,
+                       [rp, name](caf::expected<exchange_directory_actor> dir) mutable {
+                         if (!dir)
+                           rp.deliver(std::move(dir.error()));
+                         else
+                           rp.delegate(*dir, actors::lookup_venue_atom_v, std::move(name));
+                       });
+        return rp;
       },
       [this](console_lookup_atom, std::string& endpoint) -> caf::result<caf::actor> {
-        std::string why;
-        auto ep = config::parse_endpoint(endpoint, false, why);
-        auto known = std::any_of(venues_.begin(), venues_.end(),
-                                 [&](auto& v) { return config::to_string(v.second) == endpoint; });
-        if (!ep || !known)
+        auto known = std::find_if(venues_.begin(), venues_.end(), [&](auto& v) {
+          return config::to_string(v.second) == endpoint;
+        });
+        if (known == venues_.end())
           return caf::error{net_errc::bad_endpoint,
                             "no exchange node of this farm listens on " + endpoint};
-        // Only over a connection the sessions already made: connecting
-        // blocks this actor, and venue lookups must not wait behind a
-        // console.
-        auto i = directories_.find(endpoint);
-        if (i == directories_.end())
-          return caf::error{net_errc::connect_failed, "not connected to the exchange node at " +
-                                                          endpoint +
-                                                          " (no session reached it yet)"};
-        return delegate(i->second, console_lookup_atom_v);
+        auto rp = make_response_promise<caf::actor>();
+        with_directory(known->second, [rp](caf::expected<exchange_directory_actor> dir) mutable {
+          if (!dir)
+            rp.deliver(std::move(dir.error()));
+          else
+            rp.delegate(*dir, console_lookup_atom_v);
+        });
+        return rp;
       },
   };
 }
@@ -107,6 +150,8 @@ std::string venue_connector::describe() const {
     x.venues[name] = config::to_string(ep);
   for (auto& [key, dir] : directories_)
     x.connected.push_back(key);
+  for (auto& [key, waiting] : connecting_)
+    x.connecting.push_back(key);
   x.connects = connects_;
   return runtime::status_json(x);
 }

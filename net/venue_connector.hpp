@@ -2,15 +2,21 @@
 // venue X?" for the remote venues of the farm file by connecting (CAF
 // middleman) to the exchange node's published venue directory and asking it.
 //
-// Connections are made lazily and cached per endpoint; a directory that
-// goes down (node lost: heartbeats and the connection timeout are on) is
-// dropped and reconnected on the next lookup. Detached: connecting blocks
-// (at most the middleman's connect), and must not hold a scheduler thread.
-// Members are touched only by the actor.
+// Connections are made lazily (by a session's lookup or the console's) and
+// cached per endpoint; a directory that goes down (node lost: heartbeats and
+// the connection timeout are on) is dropped and reconnected on the next
+// lookup. Connecting goes through the middleman actor asynchronously with
+// `connect_timeout_ms`: a peer that accepts and never answers fails the
+// lookups waiting for it, and never blocks the lookups of other endpoints.
+// Lookups of one endpoint share one connection attempt. Members are touched
+// only by the actor.
 #pragma once
 
+#include <cstdint>
+#include <functional>
 #include <map>
 #include <string>
+#include <vector>
 
 #include "config/endpoint.hpp"
 #include "config/farm_config.hpp"
@@ -20,7 +26,8 @@
 
 namespace tfarm::net {
 
-/// The connector's parameters: "venues" = "name=host:port,...".
+/// The connector's parameters: "venues" = "name=host:port,...",
+/// "connect_timeout_ms" (the exchange's request timeout).
 std::map<std::string, std::string> venue_connector_params(const config::exchange_settings& ex);
 
 /// The venue connector's registry status.
@@ -29,11 +36,13 @@ struct venue_connector_status {
   std::map<std::string, std::string> venues;
   /// Endpoints it holds a connection to now.
   std::vector<std::string> connected;
+  /// Endpoints a connection attempt is under way to.
+  std::vector<std::string> connecting;
   uint64_t connects = 0;
 };
 
 TFARM_STATUS_FIELDS(venue_connector_status, "tfarm.venue_connector_status", venues, connected,
-                    connects)
+                    connecting, connects)
 
 class venue_connector : public runtime::basic_managed_actor<venue_connector_actor::base> {
 public:
@@ -49,12 +58,20 @@ protected:
   std::string describe() const override;
 
 private:
-  caf::expected<exchange_directory_actor> directory(const config::endpoint& ep);
+  using directory_callback = std::function<void(caf::expected<exchange_directory_actor>)>;
+
+  /// Calls `f` with the directory at `ep`, connecting first if needed.
+  void with_directory(const config::endpoint& ep, directory_callback f);
+
+  void connected(const std::string& key, caf::expected<exchange_directory_actor> dir);
 
   /// venue -> where its exchange node listens.
   std::map<std::string, config::endpoint> venues_;
   /// "host:port" -> the directory there.
   std::map<std::string, exchange_directory_actor> directories_;
+  /// "host:port" -> the lookups waiting for its connection attempt.
+  std::map<std::string, std::vector<directory_callback>> connecting_;
+  int64_t connect_timeout_ms_;
   uint64_t connects_ = 0;
 };
 

@@ -4,7 +4,13 @@
 // goes away.
 #include <chrono>
 #include <memory>
+#include <optional>
 #include <string>
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <caf/scoped_actor.hpp>
 #include <gtest/gtest.h>
@@ -17,7 +23,9 @@
 #include "config/loader.hpp"
 #include "config/logging.hpp"
 #include "net/error.hpp"
+#include "net/console_actor.hpp"
 #include "net/kinds.hpp"
+#include "net/type_ids.hpp"
 #include "persistence/error.hpp"
 #include "persistence/maintenance.hpp"
 #include "runtime/error_text.hpp"
@@ -269,6 +277,81 @@ TEST_F(remote_venue_test, without_a_backup_orders_wait_then_are_refused_unsent) 
       << runtime::to_text(x.error());
   // request_timeout (500 ms) x (retry_max (2) + 1).
   EXPECT_GE(std::chrono::steady_clock::now() - t0, std::chrono::milliseconds{1'500});
+}
+
+// The trading node's farm without sessions on the remote venue: nothing
+// but the console reaches the exchange node.
+std::string console_only_config(const std::string& endpoint) {
+  std::string text = trading_node_config;
+  text.replace(text.find("127.0.0.1:PORT"), 14, endpoint);
+  text.erase(text.find("  [[exchange.session]]"));
+  text += "  [[exchange.session]]\n  venue = \"local-b\"\n  account = \"acct1\"\n";
+  return text;
+}
+
+net::venue_connector_actor connector(runtime::node& n) {
+  for (auto& a : n.context().registry().query("/"))
+    if (a.kind == "venue_connector")
+      if (auto e = n.context().registry().find(a.path))
+        return caf::actor_cast<net::venue_connector_actor>(e->handle());
+  return {};
+}
+
+TEST_F(remote_venue_test, the_console_reaches_an_exchange_node_no_session_has_used) {
+  exchange_ = start(exchange_node_config, dir_.file("exchange.db"));
+  ASSERT_TRUE(exchange_);
+  auto endpoint = "127.0.0.1:" + std::to_string(directory_port());
+  trader_ = start(console_only_config(endpoint), dir_.file("trader.db"));
+  ASSERT_TRUE(trader_);
+  auto c = connector(*trader_);
+  ASSERT_TRUE(c);
+  // The exchange node answers for itself: here, that its console is off.
+  auto x = ask<caf::actor>(*trader_, c, net::console_lookup_atom_v, endpoint);
+  ASSERT_FALSE(x);
+  EXPECT_NE(runtime::to_text(x.error()).find("node exchange-1 has its console off"),
+            std::string::npos)
+      << runtime::to_text(x.error());
+  auto other = ask<caf::actor>(*trader_, c, net::console_lookup_atom_v, "127.0.0.1:1");
+  ASSERT_FALSE(other);
+  EXPECT_NE(runtime::to_text(other.error()).find("no exchange node of this farm listens on"),
+            std::string::npos);
+}
+
+TEST_F(remote_venue_test, an_exchange_node_that_never_answers_fails_lookups_in_time) {
+  // Accepts connections (the kernel's backlog) and never says a word.
+  auto fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  ASSERT_GE(fd, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ASSERT_EQ(::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)), 0);
+  ASSERT_EQ(::listen(fd, 8), 0);
+  socklen_t len = sizeof(addr);
+  ASSERT_EQ(::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len), 0);
+  auto endpoint = "127.0.0.1:" + std::to_string(ntohs(addr.sin_port));
+  trader_ = start(console_only_config(endpoint), dir_.file("trader.db"));
+  ASSERT_TRUE(trader_);
+  auto c = connector(*trader_);
+  ASSERT_TRUE(c);
+  caf::scoped_actor self{trader_->system()};
+  auto t0 = std::chrono::steady_clock::now();
+  std::optional<caf::error> hung;
+  self->request(c, std::chrono::seconds{10}, net::console_lookup_atom_v, endpoint)
+      .receive([&](caf::actor&) { hung = caf::error{}; }, [&](caf::error& e) { hung = e; });
+  ASSERT_TRUE(hung);
+  // request_timeout is 500 ms.
+  EXPECT_LT(std::chrono::steady_clock::now() - t0, std::chrono::seconds{3});
+  EXPECT_NE(runtime::to_text(*hung).find("cannot connect to the exchange node at " + endpoint +
+                                         ": no answer within 500 ms"),
+            std::string::npos)
+      << runtime::to_text(*hung);
+  // While one connection attempt hangs, the connector answers others.
+  auto again = ask<caf::actor>(*trader_, c, net::console_lookup_atom_v, endpoint);
+  ASSERT_FALSE(again);
+  auto other = ask<caf::actor>(*trader_, c, net::console_lookup_atom_v, "127.0.0.1:1");
+  ASSERT_FALSE(other);
+  EXPECT_EQ(net::net_errc::bad_endpoint, static_cast<net::net_errc>(other.error().code()));
+  ::close(fd);
 }
 
 } // namespace
