@@ -82,6 +82,9 @@ std::optional<std::string> optional_string(const json& body, const char* key, ht
   return i->get<std::string>();
 }
 
+constexpr std::string_view ack_prefix = "/api/monitoring/alerts/";
+constexpr std::string_view ack_suffix = "/acknowledge";
+
 /// The longest operator name kept in the audit log.
 constexpr size_t operator_name_max = 64;
 
@@ -99,8 +102,11 @@ std::optional<std::string> who(const http_request& req, const json& body, http_r
 
 http_api::http_api(runtime::node& node, http_api_options opts)
     : node_(node), opts_(std::move(opts)), started_ms_(runtime::unix_now_ms()) {
-  // nop
+  add_routes();
+  performance_ = std::make_unique<api_performance>(endpoints(), node_.context().metrics());
 }
+
+http_api::~http_api() = default;
 
 std::optional<http_response> http_api::refuse(const http_request& req) const {
   // The scheme is case-insensitive (RFC 9110 11.1); the token is not.
@@ -127,89 +133,128 @@ std::optional<http_response> http_api::refuse(const http_request& req) const {
   return std::nullopt;
 }
 
-http_response http_api::handle(const http_request& req) {
-  struct route {
-    const char* path;
-    const char* method;
-    bool admin;
+// The route table: every path the API serves, once. Its order is the
+// route number the HTTP server hands back to the performance figures.
+void http_api::add_routes() {
+  using v = route_verb;
+  auto get = [this](std::string path, bool admin, auto f) {
+    routes_.push_back(route{std::move(path), v::get, admin,
+                            [this, f](const http_request&) { return (this->*f)(); }});
   };
-  // Paths with a parameter are matched below.
-  static const std::string ack_prefix = "/api/monitoring/alerts/";
-  static const std::string ack_suffix = "/acknowledge";
-  auto& p = req.path;
-  auto method_is = [&](const char* m) { return req.method == m; };
-  auto wrong_method = [&](const char* allowed) {
-    auto r = error_response(405, "method_not_allowed",
-                            req.method + " " + p + " is not served; use " + allowed);
-    r.headers.emplace_back("Allow", allowed);
+  auto post = [this](std::string path, route_fn f) {
+    routes_.push_back(route{std::move(path), v::post, true, std::move(f)});
+  };
+  auto dashboard = [](const http_request&) {
+    http_response r;
+    r.content_type = "text/html; charset=utf-8";
+    r.body = dashboard_html();
+    r.headers.emplace_back("Cache-Control", "no-store");
     return r;
   };
-  auto get_only = [&](auto&& f, bool admin) -> http_response {
-    if (!method_is("GET"))
-      return wrong_method("GET, HEAD");
-    if (admin)
-      if (auto r = refuse(req))
-        return *r;
-    return f();
-  };
-  auto post_only = [&](auto&& f) -> http_response {
-    if (!method_is("POST"))
-      return wrong_method("POST");
-    if (auto r = refuse(req))
-      return *r;
-    return f();
-  };
-  if (p == "/api/health")
-    return get_only([&] { return health(); }, false);
-  if (p == "/metrics")
-    return get_only([&] { return metrics(); }, false);
-  if (p == "/dashboard/monitoring" || p == "/dashboard/monitoring/")
-    return get_only(
-        [&] {
-          http_response r;
-          r.content_type = "text/html; charset=utf-8";
-          r.body = dashboard_html();
-          r.headers.emplace_back("Cache-Control", "no-store");
-          return r;
-        },
-        false);
-  if (p == "/" || p == "/admin/monitoring") {
+  auto to_dashboard = [](const http_request&) {
     // The runbook's old address of the dashboard still leads there.
     http_response r;
     r.status = 302;
     r.headers.emplace_back("Location", "/dashboard/monitoring");
     r.body = json{{"see", "/dashboard/monitoring"}}.dump();
     return r;
-  }
-  if (p == "/api/admin/status")
-    return get_only([&] { return admin_status(); }, true);
-  if (p == "/api/exchanges/status")
-    return get_only([&] { return exchanges_status(); }, true);
-  if (p == "/api/exchanges/test")
-    return post_only([&] { return exchanges_test(req); });
-  if (p == "/api/vault/health")
-    return get_only([&] { return vault_health(); }, true);
-  if (p == "/api/vault/emergency-mode/enable")
-    return post_only([&] { return vault_mode(req, "emergency", true); });
-  if (p == "/api/vault/emergency-mode/disable")
-    return post_only([&] { return vault_mode(req, "emergency", false); });
-  if (p == "/api/vault/transfers/freeze")
-    return post_only([&] { return vault_mode(req, "transfers_frozen", true); });
-  if (p == "/api/vault/transfers/unfreeze")
-    return post_only([&] { return vault_mode(req, "transfers_frozen", false); });
-  if (p == "/api/vault/reconcile")
-    return post_only([&] { return vault_reconcile(req); });
-  if (p == "/api/monitoring")
-    return get_only([&] { return monitoring(req); }, true);
-  if (p == "/api/dashboard")
-    return get_only([&] { return dashboard_data(); }, true);
+  };
+  get("/api/health", false, &http_api::health);
+  get("/metrics", false, &http_api::metrics);
+  routes_.push_back(route{"/dashboard/monitoring", v::get, false, dashboard});
+  routes_.push_back(route{"/admin/monitoring", v::any, false, to_dashboard});
+  routes_.push_back(route{"/", v::any, false, to_dashboard});
+  get("/api/admin/status", true, &http_api::admin_status);
+  get("/admin/api-performance", true, &http_api::api_performance_page);
+  get("/api/exchanges/status", true, &http_api::exchanges_status);
+  post("/api/exchanges/test", [this](const http_request& r) { return exchanges_test(r); });
+  get("/api/vault/health", true, &http_api::vault_health);
+  auto mode = [this](const char* name, bool on) {
+    return [this, name, on](const http_request& r) { return vault_mode(r, name, on); };
+  };
+  post("/api/vault/emergency-mode/enable", mode("emergency", true));
+  post("/api/vault/emergency-mode/disable", mode("emergency", false));
+  post("/api/vault/transfers/freeze", mode("transfers_frozen", true));
+  post("/api/vault/transfers/unfreeze", mode("transfers_frozen", false));
+  post("/api/vault/reconcile", [this](const http_request& r) { return vault_reconcile(r); });
+  routes_.push_back(route{"/api/monitoring", v::get, true,
+                          [this](const http_request& r) { return monitoring(r); }});
+  get("/api/dashboard", true, &http_api::dashboard_data);
+  ack_route_ = static_cast<int>(routes_.size());
+  post(std::string{ack_prefix} + "{id}" + std::string{ack_suffix}, [this](const http_request& r) {
+    return acknowledge(r, r.path.substr(ack_prefix.size(), r.path.size() - ack_prefix.size() -
+                                                               ack_suffix.size()));
+  });
+  for (size_t i = 0; i < routes_.size(); ++i)
+    by_path_.emplace(routes_[i].path, static_cast<int>(i));
+  // A trailing slash names the dashboard too.
+  by_path_.emplace("/dashboard/monitoring/", by_path_.at("/dashboard/monitoring"));
+}
+
+int http_api::route_of(const std::string& p) const {
+  if (auto i = by_path_.find(p); i != by_path_.end())
+    return i->second;
   if (p.size() > ack_prefix.size() + ack_suffix.size() &&
       p.compare(0, ack_prefix.size(), ack_prefix) == 0 &&
-      p.compare(p.size() - ack_suffix.size(), ack_suffix.size(), ack_suffix) == 0) {
-    auto id = p.substr(ack_prefix.size(), p.size() - ack_prefix.size() - ack_suffix.size());
-    return post_only([&] { return acknowledge(req, id); });
+      p.compare(p.size() - ack_suffix.size(), ack_suffix.size(), ack_suffix) == 0)
+    return ack_route_;
+  return -1;
+}
+
+http_response http_api::handle(const http_request& req) {
+  auto n = route_of(req.path);
+  http_response r;
+  if (n < 0) {
+    r = error_response(404, "not_found", "no endpoint " + req.path + " (see docs/http.md)");
+  } else {
+    auto& x = routes_[static_cast<size_t>(n)];
+    auto wrong_method = [&](const char* allowed) {
+      auto w = error_response(405, "method_not_allowed",
+                              req.method + " " + req.path + " is not served; use " + allowed);
+      w.headers.emplace_back("Allow", allowed);
+      return w;
+    };
+    if (x.verb == route_verb::get && req.method != "GET")
+      r = wrong_method("GET, HEAD");
+    else if (x.verb == route_verb::post && req.method != "POST")
+      r = wrong_method("POST");
+    else if (auto refused = x.admin ? refuse(req) : std::nullopt)
+      r = std::move(*refused);
+    else
+      r = x.serve(req);
   }
-  return error_response(404, "not_found", "no endpoint " + p + " (see docs/http.md)");
+  r.route = n;
+  return r;
+}
+
+std::vector<std::string> http_api::endpoints() const {
+  std::vector<std::string> result;
+  for (auto& x : routes_)
+    result.push_back(x.path);
+  return result;
+}
+
+http_observer http_api::observer() {
+  return [this](int route, int status, int64_t latency_us) {
+    performance_->record(route, status, latency_us, monotonic_ms());
+  };
+}
+
+http_response http_api::api_performance_page() {
+  auto now = monotonic_ms();
+  json rows = json::array();
+  uint64_t requests = 0;
+  uint64_t window = 0;
+  for (auto& e : performance_->report(now)) {
+    requests += e.requests;
+    window += e.window_requests;
+    rows.push_back(e);
+  }
+  return json_response(200, json{{"node", node_.context().node_name()},
+                                 {"window_ms", api_performance_window_ms},
+                                 {"requests", requests},
+                                 {"window_requests", window},
+                                 {"endpoints", rows}});
 }
 
 http_response http_api::health() {
@@ -530,6 +575,7 @@ http_response http_api::dashboard_data() {
          {"agents", agents},
          {"sessions", sessions},
          {"vault", vault},
+         {"api", performance_->report(monotonic_ms())},
          {"monitoring", mon.status == 200 && !m.is_discarded() ? m : json()}};
   return json_response(200, j);
 }

@@ -18,9 +18,13 @@
 #include <chrono>
 #include <cstdint>
 #include <memory>
+#include <functional>
+#include <unordered_map>
 #include <mutex>
 #include <string>
+#include <vector>
 
+#include "net/api_performance.hpp"
 #include "net/http_server.hpp"
 #include "runtime/node.hpp"
 
@@ -38,6 +42,7 @@ struct http_api_options {
 class http_api {
 public:
   http_api(runtime::node& node, http_api_options opts);
+  ~http_api();
 
   http_response handle(const http_request& req);
 
@@ -46,7 +51,28 @@ public:
     return [this](const http_request& req) { return handle(req); };
   }
 
+  /// The observer to give http_server::start (keeps `this`): feeds the
+  /// per-endpoint figures of /admin/api-performance.
+  http_observer observer();
+
+  /// Every route's path, in route order ("{id}" for a parameter).
+  std::vector<std::string> endpoints() const;
+
 private:
+  enum class route_verb { get, post, any };
+  using route_fn = std::function<http_response(const http_request&)>;
+  struct route {
+    std::string path;
+    route_verb verb;
+    /// Needs the admin token.
+    bool admin;
+    route_fn serve;
+  };
+
+  void add_routes();
+  /// The route serving `path`, -1 if none.
+  int route_of(const std::string& path) const;
+
   http_response health();
   http_response admin_status();
   http_response exchanges_status();
@@ -58,6 +84,7 @@ private:
   http_response acknowledge(const http_request& req, const std::string& id);
   http_response dashboard_data();
   http_response metrics();
+  http_response api_performance_page();
   /// nullopt if allowed; else the 401/403 answer.
   std::optional<http_response> refuse(const http_request& req) const;
 
@@ -67,6 +94,10 @@ private:
   std::mutex health_mtx_;
   int64_t health_at_ms_ = 0;
   http_response health_cached_;
+  std::vector<route> routes_;
+  std::unordered_map<std::string, int> by_path_;
+  int ack_route_ = -1;
+  std::unique_ptr<api_performance> performance_;
 };
 
 } // namespace tfarm::net

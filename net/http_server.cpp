@@ -47,6 +47,7 @@ struct http_server::impl {
   http_server_options opts;
   http_handler handler;
   runtime::http_metrics metrics;
+  http_observer observer;
   // Before the io_context: sessions it still holds at destruction touch them.
   std::atomic<std::size_t> connections{0};
   std::atomic<bool> stopped{false};
@@ -170,6 +171,7 @@ private:
     if (head)
       res_.body().clear(); // Content-Length stays the GET's
     status_ = r.status;
+    route_ = r.route;
     stream_.expires_after(srv_.opts.read_timeout);
     http::async_write(stream_, res_,
                       [self = shared_from_this(), keep_alive](beast::error_code ec, std::size_t) {
@@ -192,15 +194,18 @@ private:
   }
 
   void count() {
+    auto us = std::chrono::duration_cast<std::chrono::microseconds>(
+                  std::chrono::steady_clock::now() - began_)
+                  .count();
+    if (srv_.observer)
+      srv_.observer(route_, status_, us);
     auto& m = srv_.metrics;
     if (m.requests == nullptr)
       return;
     m.requests->add();
     if (status_ >= 500)
       m.errors->add();
-    m.latency->observe(std::chrono::duration_cast<std::chrono::microseconds>(
-                           std::chrono::steady_clock::now() - began_)
-                           .count());
+    m.latency->observe(us);
   }
 
   // After an answer to a request that was not (wholly) read: closing with
@@ -238,6 +243,7 @@ private:
   std::optional<http::request_parser<http::string_body>> parser_;
   http::response<http::string_body> res_;
   int status_ = 0;
+  int route_ = -1;
   std::chrono::steady_clock::time_point began_;
   std::array<char, 4096> scratch_;
 };
@@ -266,11 +272,13 @@ void http_server::impl::accept() {
 }
 
 caf::expected<std::unique_ptr<http_server>>
-http_server::start(http_server_options opts, http_handler handler, runtime::http_metrics metrics) {
+http_server::start(http_server_options opts, http_handler handler, runtime::http_metrics metrics,
+                   http_observer observer) {
   auto x = std::make_unique<impl>();
   x->opts = std::move(opts);
   x->handler = std::move(handler);
   x->metrics = metrics;
+  x->observer = std::move(observer);
   auto where = x->opts.bind + ":" + std::to_string(x->opts.port);
   beast::error_code ec;
   auto addr = asio::ip::make_address(x->opts.bind, ec);

@@ -49,9 +49,17 @@ struct http_response {
   std::string body;
   /// Extra headers (e.g. WWW-Authenticate, Allow, Cache-Control).
   std::vector<std::pair<std::string, std::string>> headers;
+  /// Which of the handler's routes answered (-1: none), for the observer.
+  int route = -1;
 };
 
 using http_handler = std::function<http_response(const http_request&)>;
+
+/// Told of every answer once it is written (or failed to be): its route
+/// (-1 for requests refused before the handler, e.g. too large), status and
+/// latency from the request's first byte, microseconds. Runs on the
+/// server's threads: thread-safe and quick.
+using http_observer = std::function<void(int route, int status, int64_t latency_us)>;
 
 struct http_server_options {
   std::string bind = "127.0.0.1";
@@ -72,7 +80,8 @@ class http_server {
 public:
   /// Binds and starts serving; an error names the address that failed.
   static caf::expected<std::unique_ptr<http_server>>
-  start(http_server_options opts, http_handler handler, runtime::http_metrics metrics = {});
+  start(http_server_options opts, http_handler handler, runtime::http_metrics metrics = {},
+        http_observer observer = {});
 
   ~http_server();
 

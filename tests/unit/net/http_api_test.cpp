@@ -1,6 +1,7 @@
 // The node's HTTP API end to end: a node on a temporary database with a
 // vault, a simulated venue and a session, served on a free port. Every
 // endpoint, the token rules, bad input and the audit trail of mutations.
+#include <algorithm>
 #include <chrono>
 #include <thread>
 #include <vector>
@@ -138,6 +139,7 @@ TEST_F(http_api_test, head_is_get_without_the_body_and_the_bearer_scheme_is_case
 TEST_F(http_api_test, admin_endpoints_answer_401_without_a_token_and_403_with_a_wrong_one) {
   std::vector<std::pair<std::string, std::string>> endpoints{
       {"GET", "/api/admin/status"},
+      {"GET", "/admin/api-performance"},
       {"GET", "/api/exchanges/status"},
       {"POST", "/api/exchanges/test"},
       {"GET", "/api/vault/health"},
@@ -260,6 +262,50 @@ TEST_F(http_api_test, unknown_paths_are_404_json) {
   auto old = get("/admin/monitoring", "");
   EXPECT_EQ(old.status, 302);
   EXPECT_EQ(old.header("Location"), "/dashboard/monitoring");
+}
+
+TEST_F(http_api_test, api_performance_shows_each_endpoint_s_rate_errors_and_latency) {
+  for (int i = 0; i < 3; ++i)
+    EXPECT_EQ(get("/api/health", "").status, 200);
+  EXPECT_EQ(get("/api/exchanges/status", "").status, 401);
+  EXPECT_EQ(get("/api/nope/1", "").status, 404);
+  EXPECT_EQ(get("/api/nope/2", "").status, 404);
+  EXPECT_EQ(http_call(http_->port(), "POST", "/api/monitoring/alerts/7/acknowledge", token, "[")
+                .status,
+            400);
+  // An answer is counted once written: the client may read it first.
+  using json = nlohmann::json;
+  auto endpoint = [&](const json& page, const std::string& name) {
+    for (auto& e : page["endpoints"])
+      if (e["endpoint"] == name)
+        return e;
+    return json{};
+  };
+  json page;
+  ASSERT_TRUE(eventually([&] {
+    page = get("/admin/api-performance").json();
+    return endpoint(page, "/api/monitoring/alerts/{id}/acknowledge").is_object();
+  })) << page.dump();
+  auto health = endpoint(page, "/api/health");
+  EXPECT_EQ(health["requests"], 3) << page.dump();
+  EXPECT_EQ(health["window_requests"], 3);
+  EXPECT_EQ(health["errors"], 0);
+  EXPECT_EQ(health["error_rate_bps"], 0);
+  EXPECT_GT(health["p50_us"].get<int64_t>(), 0);
+  EXPECT_GE(health["p99_us"].get<int64_t>(), health["p50_us"].get<int64_t>());
+  EXPECT_GT(health["rate_milli_per_s"].get<int64_t>(), 0);
+  EXPECT_EQ(endpoint(page, "/api/exchanges/status")["refused"], 1);
+  // Unknown paths share one label, whatever a client sends.
+  EXPECT_EQ(endpoint(page, "(unmatched)")["requests"], 2);
+  EXPECT_EQ(endpoint(page, "/api/monitoring/alerts/{id}/acknowledge")["refused"], 1);
+  // Endpoints nobody asked are left out.
+  EXPECT_TRUE(endpoint(page, "/api/vault/reconcile").is_null());
+  auto metrics = get("/metrics", "").body;
+  EXPECT_NE(metrics.find("tfarm_http_endpoint_requests_total{endpoint=\"/api/health\"} 3"),
+            std::string::npos);
+  EXPECT_NE(metrics.find("tfarm_http_endpoint_request_seconds{endpoint=\"/api/health\",quantile="),
+            std::string::npos);
+  EXPECT_EQ(metrics.find("/api/nope"), std::string::npos);
 }
 
 TEST_F(http_api_test, exchanges_status_and_test_report_every_session) {
@@ -388,6 +434,14 @@ TEST_F(http_api_test, the_dashboard_page_is_self_contained_and_its_data_has_the_
   EXPECT_GT(j["tree"].size(), 5u);
   EXPECT_EQ(j["sessions"].size(), 1u);
   EXPECT_EQ(j["health"]["status"], "ok");
+  // The runbook's API performance, on the dashboard: the page was asked.
+  EXPECT_NE(page.body.find("API performance"), std::string::npos);
+  ASSERT_TRUE(j["api"].is_array());
+  EXPECT_TRUE(eventually([&] {
+    auto api = get("/api/dashboard").json()["api"];
+    return std::any_of(api.begin(), api.end(),
+                       [](auto& e) { return e["endpoint"] == "/dashboard/monitoring"; });
+  }));
 }
 
 } // namespace
