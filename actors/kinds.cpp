@@ -112,59 +112,52 @@ void extend_agents(const config::farm_config& farm, runtime::child_spec& users) 
 }
 
 void extend_tree(const config::farm_config& farm, runtime::child_spec& root) {
-  // /risk starts before /user: agents subscribe to it when they start.
+  // Before /user, in this order: /exchanges (venues, sessions), /vault
+  // (accounts, gateway), /risk (agents subscribe to it when they start).
   auto users = std::find_if(root.children.begin(), root.children.end(),
                             [](const runtime::child_spec& c) { return c.id == "user"; });
-  if (users != root.children.end()) {
+  if (users != root.children.end())
     extend_agents(farm, *users);
-    runtime::child_spec risk;
-    risk.id = "risk";
-    risk.kind = "risk_control";
-    root.children.insert(users, std::move(risk));
-  }
+  auto exchanges = runtime::supervisor_spec("exchanges");
+  extend_exchanges(farm.exchange, exchanges);
+  auto vault = runtime::supervisor_spec("vault");
+  vault.children.push_back(wide_supervisor("accounts"));
+  runtime::child_spec gateway;
+  gateway.id = "gateway";
+  gateway.kind = "vault_gateway";
+  gateway.params = to_params(vault_params_for(farm.vault));
+  vault.children.push_back(std::move(gateway));
+  runtime::child_spec risk;
+  risk.id = "risk";
+  risk.kind = "risk_control";
+  std::vector<runtime::child_spec> domain{std::move(exchanges), std::move(vault)};
+  if (users != root.children.end())
+    domain.push_back(std::move(risk));
+  root.children.insert(users, std::make_move_iterator(domain.begin()),
+                       std::make_move_iterator(domain.end()));
   for (auto& child : root.children) {
-    if (child.id == "monitor") {
-      // The full monitor (metrics, alerts) in place of the runtime's
-      // registry summary.
-      child.kind = "farm_monitor";
-      child.params = farm_monitor::params(farm.monitor, farm.monitor.interval);
-      child.params["log_every"] = std::to_string(farm.node.monitor_interval.count()) + "ms";
-    }
-    if (child.id == "exchanges")
-      extend_exchanges(farm.exchange, child);
-    if (child.id != "vault")
+    if (child.id != "monitor")
       continue;
-    auto accounts = wide_supervisor("accounts");
-    runtime::child_spec gateway;
-    gateway.id = "gateway";
-    gateway.kind = "vault_gateway";
-    std::string assets;
-    for (auto& a : farm.vault.assets)
-      assets += (assets.empty() ? "" : ",") + a;
-    gateway.params["assets"] = assets;
-    gateway.params["window_ms"] = std::to_string(farm.vault.idempotency_window.count());
-    gateway.params["request_timeout_ms"] = std::to_string(farm.vault.request_timeout.count());
-    child.children.push_back(std::move(accounts));
-    child.children.push_back(std::move(gateway));
+    // The full monitor (metrics, alerts) in place of the runtime's
+    // registry summary.
+    child.kind = "farm_monitor";
+    child.params = farm_monitor::params(farm.monitor, farm.monitor.interval);
+    child.params["log_every"] = std::to_string(farm.node.monitor_interval.count()) + "ms";
   }
 }
 
 runtime::node_options sqlite_node_options(config::farm_config farm,
                                           std::vector<runtime::checkpoint> preload) {
-  runtime::node_options opts;
-  opts.farm = std::move(farm);
-  opts.kinds = runtime::builtin_kinds();
-  persistence::add_kinds(opts.kinds);
+  auto opts = persistence::sqlite_node_options(std::move(farm), std::move(preload));
   add_kinds(opts.kinds);
-  opts.store_kind = "sqlite_store";
-  opts.preload = std::move(preload);
-  opts.preload_complete = true;
   opts.configure = [](caf::actor_system_config& cfg) {
     persistence::configure(cfg);
     configure(cfg);
   };
-  opts.prepare = persistence::audit_incidents;
-  opts.extend_tree = extend_tree;
+  opts.extend_tree = [](const config::farm_config& f, runtime::child_spec& root) {
+    persistence::extend_tree(f, root);
+    extend_tree(f, root);
+  };
   return opts;
 }
 

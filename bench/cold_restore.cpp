@@ -10,6 +10,7 @@
 #include "bench/bench_support.hpp"
 #include "persistence/database.hpp"
 #include "persistence/kinds.hpp"
+#include "persistence/sqlite_store.hpp"
 #include "persistence/maintenance.hpp"
 #include "runtime/builtin_kinds.hpp"
 #include "runtime/heartbeat.hpp"
@@ -97,7 +98,7 @@ nlohmann::json cold_restore(const scenario_options& opts) {
   node_opts.farm = make_farm(file, actors);
   node_opts.kinds = runtime::builtin_kinds();
   persistence::add_kinds(node_opts.kinds);
-  node_opts.store_kind = "sqlite_store";
+  node_opts.store = persistence::sqlite_store_spec(node_opts.farm);
   node_opts.preload = std::move(*preload);
   node_opts.preload_complete = true;
   node_opts.configure = persistence::configure;

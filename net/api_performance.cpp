@@ -115,13 +115,12 @@ std::vector<endpoint_performance> api_performance::report(int64_t now_ms) const 
     window.merge(e.previous);
     auto errors = e.current_errors + e.previous_errors;
     x.window_requests = window.count();
-    x.window_ms = std::max<int64_t>(1, now_ms - e.window_start_ms +
-                                           (e.previous_full ? window_ms_ : 0));
-    x.rate_milli_per_s = static_cast<int64_t>(x.window_requests * 1'000'000 /
-                                              static_cast<uint64_t>(x.window_ms));
-    x.error_rate_bps = x.window_requests > 0
-                           ? static_cast<int64_t>(errors * 10'000 / x.window_requests)
-                           : 0;
+    x.window_ms =
+        std::max<int64_t>(1, now_ms - e.window_start_ms + (e.previous_full ? window_ms_ : 0));
+    x.rate_milli_per_s =
+        static_cast<int64_t>(x.window_requests * 1'000'000 / static_cast<uint64_t>(x.window_ms));
+    x.error_rate_bps =
+        x.window_requests > 0 ? static_cast<int64_t>(errors * 10'000 / x.window_requests) : 0;
     x.p50_us = window.quantile(0.5);
     x.p99_us = window.quantile(0.99);
     x.max_us = window.max();

@@ -182,8 +182,8 @@ void http_api::add_routes() {
   get("/api/dashboard", true, &http_api::dashboard_data);
   ack_route_ = static_cast<int>(routes_.size());
   post(std::string{ack_prefix} + "{id}" + std::string{ack_suffix}, [this](const http_request& r) {
-    return acknowledge(r, r.path.substr(ack_prefix.size(), r.path.size() - ack_prefix.size() -
-                                                               ack_suffix.size()));
+    return acknowledge(
+        r, r.path.substr(ack_prefix.size(), r.path.size() - ack_prefix.size() - ack_suffix.size()));
   });
   for (size_t i = 0; i < routes_.size(); ++i)
     by_path_.emplace(routes_[i].path, static_cast<int>(i));

@@ -271,9 +271,10 @@ void http_server::impl::accept() {
   });
 }
 
-caf::expected<std::unique_ptr<http_server>>
-http_server::start(http_server_options opts, http_handler handler, runtime::http_metrics metrics,
-                   http_observer observer) {
+caf::expected<std::unique_ptr<http_server>> http_server::start(http_server_options opts,
+                                                               http_handler handler,
+                                                               runtime::http_metrics metrics,
+                                                               http_observer observer) {
   auto x = std::make_unique<impl>();
   x->opts = std::move(opts);
   x->handler = std::move(handler);

@@ -79,9 +79,10 @@ std::string json_error(const std::string& code, const std::string& message);
 class http_server {
 public:
   /// Binds and starts serving; an error names the address that failed.
-  static caf::expected<std::unique_ptr<http_server>>
-  start(http_server_options opts, http_handler handler, runtime::http_metrics metrics = {},
-        http_observer observer = {});
+  static caf::expected<std::unique_ptr<http_server>> start(http_server_options opts,
+                                                           http_handler handler,
+                                                           runtime::http_metrics metrics = {},
+                                                           http_observer observer = {});
 
   ~http_server();
 

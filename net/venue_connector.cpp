@@ -27,9 +27,9 @@ std::map<std::string, std::string> venue_connector_params(const config::exchange
 
 venue_connector::venue_connector(caf::actor_config& cfg, runtime::spawn_context ctx)
     : super(cfg, std::move(ctx)),
-      connect_timeout_ms_(std::max<int64_t>(
-          1, runtime::param_int(spec(), "connect_timeout_ms",
-                                config::exchange_request_timeout_ms_default))) {
+      connect_timeout_ms_(
+          std::max<int64_t>(1, runtime::param_int(spec(), "connect_timeout_ms",
+                                                  config::exchange_request_timeout_ms_default))) {
   for (auto& item : actors::split_list(runtime::param(spec(), "venues", ""))) {
     auto eq = item.find('=');
     std::string why;
@@ -116,19 +116,17 @@ venue_connector::behavior_type venue_connector::make_behavior() {
           return caf::error{actors::exchange_errc::unknown_venue,
                             "venue '" + name + "' is not a remote venue of this farm"};
         auto rp = make_response_promise<caf::actor>();
-        with_directory(i->second,
-                       [rp, name](caf::expected<exchange_directory_actor> dir) mutable {
-                         if (!dir)
-                           rp.deliver(std::move(dir.error()));
-                         else
-                           rp.delegate(*dir, actors::lookup_venue_atom_v, std::move(name));
-                       });
+        with_directory(i->second, [rp, name](caf::expected<exchange_directory_actor> dir) mutable {
+          if (!dir)
+            rp.deliver(std::move(dir.error()));
+          else
+            rp.delegate(*dir, actors::lookup_venue_atom_v, std::move(name));
+        });
         return rp;
       },
       [this](console_lookup_atom, std::string& endpoint) -> caf::result<caf::actor> {
-        auto known = std::find_if(venues_.begin(), venues_.end(), [&](auto& v) {
-          return config::to_string(v.second) == endpoint;
-        });
+        auto known = std::find_if(venues_.begin(), venues_.end(),
+                                  [&](auto& v) { return config::to_string(v.second) == endpoint; });
         if (known == venues_.end())
           return caf::error{net_errc::bad_endpoint,
                             "no exchange node of this farm listens on " + endpoint};

@@ -27,15 +27,28 @@ std::string stem_of(const std::string& db) {
 
 } // namespace
 
+runtime::child_spec backup_spec(const config::farm_config& farm) {
+  backup_params p;
+  p.db = farm.store.path;
+  p.dir = farm.backup.dir;
+  p.every_ms = farm.backup.every.count();
+  p.keep = farm.backup.keep;
+  p.max_age_ms = farm.backup.max_age.count();
+  runtime::child_spec x;
+  x.id = "backup";
+  x.kind = "backup_scheduler";
+  x.params = to_params(p);
+  return x;
+}
+
 backup_scheduler::backup_scheduler(caf::actor_config& cfg, runtime::spawn_context ctx)
     : runtime::managed_actor(cfg, std::move(ctx)) {
-  db_ = runtime::param(spec(), "db", "tfarm.db");
-  dir_ = runtime::param(spec(), "dir", "backups");
-  every_ = std::chrono::milliseconds{std::max<int64_t>(
-      config::backup_interval_ms_min, runtime::param_int(spec(), "every_ms", 3'600'000))};
-  keep_ = static_cast<int32_t>(runtime::param_int(spec(), "keep", config::backup_keep_default));
-  max_age_ = std::chrono::milliseconds{
-      runtime::param_int(spec(), "max_age_ms", config::backup_max_age_ms_default)};
+  auto p = runtime::params_of<backup_params>(spec());
+  db_ = p.db;
+  dir_ = p.dir;
+  every_ = std::chrono::milliseconds{std::max<int64_t>(config::backup_interval_ms_min, p.every_ms)};
+  keep_ = static_cast<int32_t>(std::min<int64_t>(p.keep, INT32_MAX));
+  max_age_ = std::chrono::milliseconds{p.max_age_ms};
 }
 
 runtime::kind_info backup_scheduler::kind() {

@@ -12,6 +12,9 @@
 #include <string>
 #include <vector>
 
+#include "config/farm_config.hpp"
+#include "config/limits.hpp"
+#include "runtime/kind_params.hpp"
 #include "runtime/kind_registry.hpp"
 #include "runtime/managed_actor.hpp"
 #include "runtime/status_fields.hpp"
@@ -36,8 +39,27 @@ struct backup_status {
 TFARM_STATUS_FIELDS(backup_status, "tfarm.backup_status", db, dir, every_ms, keep, backups,
                     failures, last_backup, last_error)
 
+/// The "backup_scheduler" kind's parameters.
+struct backup_params {
+  /// The database to back up and the directory backups go to.
+  std::string db = "tfarm.db";
+  std::string dir = "backups";
+  /// Between backups, milliseconds (at least backup_interval_ms_min).
+  int64_t every_ms = 3'600'000;
+  /// Backups kept; older ones, and any older than max_age_ms, are deleted.
+  int64_t keep = config::backup_keep_default;
+  int64_t max_age_ms = config::backup_max_age_ms_default;
+};
+
+TFARM_PARAM_FIELDS(backup_params, db, dir, every_ms, keep, max_age_ms)
+
+/// The /backup child of a farm whose [backup] every is set.
+runtime::child_spec backup_spec(const config::farm_config& farm);
+
 class backup_scheduler : public runtime::managed_actor {
 public:
+  using params_type = backup_params;
+
   backup_scheduler(caf::actor_config& cfg, runtime::spawn_context ctx);
 
   caf::behavior make_behavior() override;

@@ -32,15 +32,29 @@ std::function<void(store_result&)> answer_with(caf::typed_response_promise<T> rp
 
 } // namespace
 
+runtime::child_spec sqlite_store_spec(const config::farm_config& farm) {
+  sqlite_store_params p;
+  p.db = farm.store.path;
+  p.synchronous = farm.store.synchronous;
+  p.batch_rows_max = farm.store.batch_rows_max;
+  p.commit_wait_ms = farm.store.commit_wait.count();
+  p.busy_timeout_ms = farm.store.busy_timeout.count();
+  runtime::child_spec x;
+  x.id = "store";
+  x.kind = "sqlite_store";
+  x.params = to_params(p);
+  return x;
+}
+
 sqlite_store::sqlite_store(caf::actor_config& cfg, runtime::spawn_context ctx)
-    : super(cfg, std::move(ctx)), file_(runtime::param(spec(), "db", "tfarm.db")),
-      synchronous_(runtime::param(spec(), "synchronous", "full")),
-      batch_rows_max_(static_cast<int32_t>(
-          runtime::param_int(spec(), "batch_rows_max", config::store_batch_rows_default))),
-      commit_wait_(runtime::param_int(spec(), "commit_wait_ms", 0)),
-      busy_timeout_(
-          runtime::param_int(spec(), "busy_timeout_ms", config::store_busy_timeout_ms_default)),
-      max_page_count_(runtime::param_int(spec(), "max_page_count", 0)) {
+    : super(cfg, std::move(ctx)) {
+  auto p = runtime::params_of<sqlite_store_params>(spec());
+  file_ = p.db;
+  synchronous_ = p.synchronous;
+  batch_rows_max_ = static_cast<int32_t>(std::min<int64_t>(p.batch_rows_max, INT32_MAX));
+  commit_wait_ = std::chrono::milliseconds{p.commit_wait_ms};
+  busy_timeout_ = std::chrono::milliseconds{p.busy_timeout_ms};
+  max_page_count_ = p.max_page_count;
   if (batch_rows_max_ < 1)
     batch_rows_max_ = 1;
   if (node()) {

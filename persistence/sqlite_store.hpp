@@ -27,7 +27,10 @@
 #include <string>
 #include <vector>
 
+#include "config/farm_config.hpp"
+#include "config/limits.hpp"
 #include "persistence/store_actor.hpp"
+#include "runtime/kind_params.hpp"
 #include "runtime/kind_registry.hpp"
 #include "runtime/managed_actor.hpp"
 #include "runtime/metric_registry.hpp"
@@ -38,9 +41,31 @@ class store_writer;
 struct store_job;
 struct store_result;
 
+/// The "sqlite_store" kind's parameters.
+struct sqlite_store_params {
+  /// The database file.
+  std::string db = "tfarm.db";
+  /// SQLite's synchronous setting: "full" (durable before acknowledged) or
+  /// "normal", "off" (tests and benchmarks).
+  std::string synchronous = "full";
+  int64_t batch_rows_max = config::store_batch_rows_default;
+  /// How long a batch may wait for more writes, milliseconds.
+  int64_t commit_wait_ms = 0;
+  int64_t busy_timeout_ms = config::store_busy_timeout_ms_default;
+  /// SQLite's max_page_count (0: SQLite's own limit); tests fill the disk with it.
+  int64_t max_page_count = 0;
+};
+
+TFARM_PARAM_FIELDS(sqlite_store_params, db, synchronous, batch_rows_max, commit_wait_ms,
+                   busy_timeout_ms, max_page_count)
+
+/// The /store child of a farm on SQLite ([store] settings).
+runtime::child_spec sqlite_store_spec(const config::farm_config& farm);
+
 class sqlite_store : public runtime::basic_managed_actor<store_actor::base> {
 public:
   using super = runtime::basic_managed_actor<store_actor::base>;
+  using params_type = sqlite_store_params;
 
   sqlite_store(caf::actor_config& cfg, runtime::spawn_context ctx);
   ~sqlite_store() override;

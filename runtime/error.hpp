@@ -42,6 +42,8 @@ enum class runtime_errc : uint8_t {
   timeout,
   /// An actor's published status is not the JSON form of its kind's status.
   bad_status,
+  /// A kind's parameter is malformed or unknown (child_spec::params).
+  bad_parameter,
 };
 
 /// Returns the enumerator name, e.g. "restart_intensity_exceeded".

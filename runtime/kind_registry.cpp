@@ -1,6 +1,14 @@
 #include "runtime/kind_registry.hpp"
 
+#include "runtime/error.hpp"
+#include "runtime/error_text.hpp"
+
 namespace tfarm::runtime {
+
+caf::error detail::bad_spawn_parameter(const spawn_context& ctx, const caf::error& err) {
+  return caf::error{runtime_errc::bad_parameter,
+                    ctx.path + " (" + ctx.spec.kind + "): " + message_of(err)};
+}
 
 void kind_registry::add(kind_info x) {
   auto name = x.name;

@@ -7,6 +7,7 @@
 #include <functional>
 #include <map>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 #include <caf/actor.hpp>
@@ -75,7 +76,23 @@ caf::actor spawn_managed(caf::actor_system& sys, caf::local_actor* parent, spawn
   return caf::actor_cast<caf::actor>(sys.spawn<T, Os>(std::move(ctx)));
 }
 
-/// A kind_info whose factory is spawn_managed<T, Os>.
+namespace detail {
+
+template <class T, class = void>
+struct has_params_type : std::false_type {};
+
+template <class T>
+struct has_params_type<T, std::void_t<typename T::params_type>> : std::true_type {};
+
+/// Names the actor in a parameter error of its spec.
+caf::error bad_spawn_parameter(const spawn_context& ctx, const caf::error& err);
+
+} // namespace detail
+
+/// A kind_info whose factory is spawn_managed<T, Os>. When T declares
+/// `params_type` (kind_params.hpp), a spec whose parameters do not parse is
+/// refused before the actor exists: runtime_errc::bad_parameter naming the
+/// path and the key.
 template <class T, caf::spawn_options Os = caf::no_spawn_options>
 kind_info make_kind(std::string name, std::string description, unsigned flags = kind_none) {
   kind_info result;
@@ -86,6 +103,11 @@ kind_info make_kind(std::string name, std::string description, unsigned flags = 
   result.agent = (flags & kind_agent) != 0;
   result.spawn = [](caf::actor_system& sys, caf::local_actor* parent,
                     spawn_context ctx) -> caf::expected<caf::actor> {
+    if constexpr (detail::has_params_type<T>::value) {
+      typename T::params_type p;
+      if (auto err = from_params(ctx.spec.params, p))
+        return detail::bad_spawn_parameter(ctx, err);
+    }
     return spawn_managed<T, Os>(sys, parent, std::move(ctx));
   };
   return result;

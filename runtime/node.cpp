@@ -50,35 +50,21 @@ caf::error check_kinds(const child_spec& x, const std::string& parent, const kin
 
 } // namespace
 
-child_spec default_tree(const config::farm_config& farm, const std::string& store_kind) {
+child_spec memory_store_spec() {
+  child_spec x;
+  x.id = "store";
+  x.kind = "memory_store";
+  return x;
+}
+
+child_spec default_tree(const config::farm_config& farm, child_spec store) {
   auto root = supervisor_spec("");
-  child_spec store;
-  store.id = "store";
-  store.kind = store_kind;
-  store.params["db"] = farm.store.path;
-  store.params["synchronous"] = farm.store.synchronous;
-  store.params["batch_rows_max"] = std::to_string(farm.store.batch_rows_max);
-  store.params["commit_wait_ms"] = std::to_string(farm.store.commit_wait.count());
-  store.params["busy_timeout_ms"] = std::to_string(farm.store.busy_timeout.count());
   root.children.push_back(std::move(store));
-  if (farm.backup.every.count() > 0) {
-    child_spec backup;
-    backup.id = "backup";
-    backup.kind = "backup_scheduler";
-    backup.params["db"] = farm.store.path;
-    backup.params["dir"] = farm.backup.dir;
-    backup.params["every_ms"] = std::to_string(farm.backup.every.count());
-    backup.params["keep"] = std::to_string(farm.backup.keep);
-    backup.params["max_age_ms"] = std::to_string(farm.backup.max_age.count());
-    root.children.push_back(std::move(backup));
-  }
   child_spec monitor;
   monitor.id = "monitor";
   monitor.kind = "monitor";
   monitor.params["interval"] = std::to_string(farm.node.monitor_interval.count()) + "ms";
   root.children.push_back(std::move(monitor));
-  root.children.push_back(supervisor_spec("exchanges"));
-  root.children.push_back(supervisor_spec("vault"));
   auto users = supervisor_spec("user");
   for (auto& u : farm.users) {
     auto user = supervisor_spec(u.name, farm.limits.max_agents_per_user);
@@ -131,7 +117,7 @@ caf::expected<std::unique_ptr<node>> node::start(node_options opts) {
     opts.prepare(*self->context_);
   self->shutdown_timeout_ = farm.node.shutdown_timeout;
   self->self_ = std::make_unique<caf::scoped_actor>(*self->system_);
-  auto tree = default_tree(farm, opts.store_kind);
+  auto tree = default_tree(farm, std::move(opts.store));
   if (opts.extend_tree)
     opts.extend_tree(farm, tree);
   if (auto err = check_kinds(tree, "", self->context_->kinds()))

@@ -3,12 +3,14 @@
 // start() builds the tree from a farm configuration (DESIGN section 3):
 //
 //   /            rest_for_one (default)  if the store dies, all after it restart
-//   ├── store    the checkpoint store
-//   ├── backup   scheduled backups (when [backup] every is set)
+//   ├── store    the checkpoint store (node_options::store)
 //   ├── monitor  registry summaries (the farm's monitor, where one is set up)
-//   ├── exchanges, vault   one_for_one; filled by the node options' prepare
-//   │                      step (venues, sessions, the vault's gateway)
 //   └── user     one supervisor per user, holding that user's agents
+//
+// Later modules add their subtrees with node_options::extend_tree (the
+// persistence module /backup after /store; the domain /exchanges, /vault
+// and /risk before /user; net its connectors), so the runtime names no
+// domain.
 //
 // and returns once every static child has started. stop() is bounded: it asks
 // the root to stop (children in reverse order, each killed after its shutdown
@@ -43,12 +45,15 @@ namespace tfarm::runtime {
 /// after it restarts). Start and `policy reload` both use it.
 config::policy_set node_policies(config::policy_set farm);
 
+/// A /store child of kind "memory_store" (tests; nothing is durable).
+child_spec memory_store_spec();
+
 struct node_options {
   config::farm_config farm;
   /// Kinds the node can spawn; the built-in ones when left empty.
   kind_registry kinds;
-  /// Kind of the /store child.
-  std::string store_kind = "memory_store";
+  /// The /store child (its id is "store").
+  child_spec store = memory_store_spec();
   /// Seed for restart jitter; 0 picks one from the clock.
   uint64_t seed = 0;
   /// Checkpoints read from the database before start (every persistent
@@ -77,10 +82,9 @@ struct stop_report {
   std::vector<std::string> stuck;
 };
 
-/// The static tree of a farm (without the root's own id). The store child
-/// gets the farm's [store] settings as parameters; a "backup" child
-/// (backup_scheduler) follows it when [backup] every is set.
-child_spec default_tree(const config::farm_config& farm, const std::string& store_kind);
+/// The static tree of a farm (without the root's own id) before
+/// node_options::extend_tree: `store`, the monitor and the users' agents.
+child_spec default_tree(const config::farm_config& farm, child_spec store);
 
 class node {
 public:

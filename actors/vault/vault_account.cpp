@@ -58,12 +58,9 @@ bool fee_from_credit(const vault_request& r) {
 } // namespace
 
 vault_account::vault_account(caf::actor_config& cfg, runtime::spawn_context ctx)
-    : super(cfg, std::move(ctx)), id_(spec().id),
-      assets_(split_set(runtime::param(spec(), "assets", ""))),
-      window_ms_(
-          runtime::param_int(spec(), "window_ms", config::vault_idempotency_window_ms_default)),
-      request_timeout_ms_(runtime::param_int(spec(), "request_timeout_ms",
-                                             config::vault_request_timeout_ms_default)) {
+    : super(cfg, std::move(ctx)), id_(spec().id), params_(runtime::params_of<vault_params>(spec())),
+      assets_(params_.assets.begin(), params_.assets.end()), window_ms_(params_.window_ms),
+      request_timeout_ms_(params_.request_timeout_ms) {
   // nop
 }
 

@@ -32,6 +32,7 @@
 
 #include "actors/vault/error.hpp"
 #include "actors/vault/vault_interfaces.hpp"
+#include "actors/vault/vault_params.hpp"
 #include "persistence/store_actor.hpp"
 #include "runtime/managed_actor.hpp"
 
@@ -40,6 +41,7 @@ namespace tfarm::actors {
 class vault_account : public runtime::basic_managed_actor<vault_account_actor::base> {
 public:
   using super = runtime::basic_managed_actor<vault_account_actor::base>;
+  using params_type = vault_params;
   using reply_promise = caf::typed_response_promise<vault_reply>;
 
   vault_account(caf::actor_config& cfg, runtime::spawn_context ctx);
@@ -126,6 +128,7 @@ private:
 
   std::string id_;
   std::string user_;
+  vault_params params_;
   std::set<std::string> assets_;
   int64_t window_ms_;
   int64_t request_timeout_ms_;

@@ -14,6 +14,7 @@
 #include "actors/wide_int.hpp"
 #include "config/limits.hpp"
 #include "config/path_syntax.hpp"
+#include "config/suggest.hpp"
 #include "persistence/error.hpp"
 #include "runtime/clock.hpp"
 #include "runtime/error.hpp"
@@ -45,12 +46,9 @@ caf::error refusal(vault_errc code, std::string message) {
 } // namespace
 
 vault_gateway::vault_gateway(caf::actor_config& cfg, runtime::spawn_context ctx)
-    : super(cfg, std::move(ctx)), params_assets_(runtime::param(spec(), "assets", "")),
-      assets_(split_set(params_assets_)),
-      window_ms_(
-          runtime::param_int(spec(), "window_ms", config::vault_idempotency_window_ms_default)),
-      request_timeout_ms_(runtime::param_int(spec(), "request_timeout_ms",
-                                             config::vault_request_timeout_ms_default)) {
+    : super(cfg, std::move(ctx)), params_(runtime::params_of<vault_params>(spec())),
+      assets_(params_.assets.begin(), params_.assets.end()),
+      request_timeout_ms_(params_.request_timeout_ms) {
   set_down_handler([this](caf::down_msg& msg) { account_down(msg); });
 }
 
@@ -73,9 +71,7 @@ caf::error vault_gateway::restore_state(const std::string& blob, uint32_t) {
 }
 
 std::map<std::string, std::string> vault_gateway::account_params() const {
-  return {{"assets", params_assets_},
-          {"window_ms", std::to_string(window_ms_)},
-          {"request_timeout_ms", std::to_string(request_timeout_ms_)}};
+  return to_params(params_);
 }
 
 vault_gateway::behavior_type vault_gateway::make_behavior() {
@@ -249,8 +245,9 @@ void vault_gateway::open(vault_request& r, reply_promise rp, int64_t t0) {
   }
   for (auto& [asset, amount] : r.opening_balance) {
     if (assets_.count(asset) == 0) {
-      refuse(refusal(vault_errc::unknown_asset, "opening balance in unknown asset '" + asset +
-                                                    "' (the vault holds: " + params_assets_ + ")"));
+      refuse(refusal(vault_errc::unknown_asset,
+                     "opening balance in unknown asset '" + asset +
+                         "' (the vault holds: " + config::join(params_.assets, ",") + ")"));
       return;
     }
     if (amount <= 0) {

@@ -28,6 +28,7 @@
 #include <vector>
 
 #include "actors/vault/vault_interfaces.hpp"
+#include "actors/vault/vault_params.hpp"
 #include "persistence/store_actor.hpp"
 #include "runtime/latency_histogram.hpp"
 #include "runtime/managed_actor.hpp"
@@ -37,6 +38,7 @@ namespace tfarm::actors {
 class vault_gateway : public runtime::basic_managed_actor<vault_actor::base> {
 public:
   using super = runtime::basic_managed_actor<vault_actor::base>;
+  using params_type = vault_params;
   using reply_promise = caf::typed_response_promise<vault_reply>;
 
   vault_gateway(caf::actor_config& cfg, runtime::spawn_context ctx);
@@ -93,9 +95,8 @@ private:
   persistence::store_actor store() const;
 
   modes modes_;
-  std::string params_assets_;
+  vault_params params_;
   std::set<std::string> assets_;
-  int64_t window_ms_;
   int64_t request_timeout_ms_;
   /// account -> user.
   std::unordered_map<std::string, std::string> directory_;

@@ -270,9 +270,9 @@ TEST_F(http_api_test, api_performance_shows_each_endpoint_s_rate_errors_and_late
   EXPECT_EQ(get("/api/exchanges/status", "").status, 401);
   EXPECT_EQ(get("/api/nope/1", "").status, 404);
   EXPECT_EQ(get("/api/nope/2", "").status, 404);
-  EXPECT_EQ(http_call(http_->port(), "POST", "/api/monitoring/alerts/7/acknowledge", token, "[")
-                .status,
-            400);
+  EXPECT_EQ(
+      http_call(http_->port(), "POST", "/api/monitoring/alerts/7/acknowledge", token, "[").status,
+      400);
   // An answer is counted once written: the client may read it first.
   using json = nlohmann::json;
   auto endpoint = [&](const json& page, const std::string& name) {

@@ -11,6 +11,7 @@
 
 #include "config/loader.hpp"
 #include "persistence/kinds.hpp"
+#include "persistence/sqlite_store.hpp"
 #include "persistence/maintenance.hpp"
 #include "runtime/builtin_kinds.hpp"
 #include "runtime/error_text.hpp"
@@ -61,7 +62,7 @@ every = "20ms"
   opts.farm = *farm.value;
   opts.kinds = runtime::builtin_kinds();
   persistence::add_kinds(opts.kinds);
-  opts.store_kind = "sqlite_store";
+  opts.store = persistence::sqlite_store_spec(opts.farm);
   opts.preload = std::move(*preload);
   opts.configure = persistence::configure;
   opts.prepare = persistence::audit_incidents;

@@ -1,0 +1,13 @@
+#include "actors/vault/vault_params.hpp"
+
+namespace tfarm::actors {
+
+vault_params vault_params_for(const config::vault_settings& x) {
+  vault_params p;
+  p.assets = x.assets;
+  p.window_ms = x.idempotency_window.count();
+  p.request_timeout_ms = x.request_timeout.count();
+  return p;
+}
+
+} // namespace tfarm::actors

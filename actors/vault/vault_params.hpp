@@ -1,0 +1,29 @@
+// The parameters of the vault's kinds: the gateway's, which it hands on
+// unchanged to every account it starts.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "config/farm_config.hpp"
+#include "config/limits.hpp"
+#include "runtime/kind_params.hpp"
+
+namespace tfarm::actors {
+
+struct vault_params {
+  /// Assets accounts may hold.
+  std::vector<std::string> assets;
+  /// How long an idempotency key's result is kept in memory, milliseconds.
+  int64_t window_ms = config::vault_idempotency_window_ms_default;
+  /// Longest wait for the store or an account, milliseconds.
+  int64_t request_timeout_ms = config::vault_request_timeout_ms_default;
+};
+
+TFARM_PARAM_FIELDS(vault_params, assets, window_ms, request_timeout_ms)
+
+/// The farm's [vault] settings as parameters.
+vault_params vault_params_for(const config::vault_settings& x);
+
+} // namespace tfarm::actors
