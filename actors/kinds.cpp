@@ -57,7 +57,7 @@ void extend_exchanges(const config::exchange_settings& ex, runtime::child_spec& 
     runtime::child_spec c;
     c.id = v.name;
     c.kind = "sim_venue";
-    c.params = sim_venue_params(v);
+    c.params = to_params(sim_venue_params_for(v));
     venues.children.push_back(std::move(c));
   }
   auto sessions = wide_supervisor("sessions");
@@ -71,7 +71,7 @@ void extend_exchanges(const config::exchange_settings& ex, runtime::child_spec& 
     runtime::child_spec c;
     c.id = s.account;
     c.kind = "exchange_session";
-    c.params = session_params(ex, s);
+    c.params = to_params(session_params_for(ex, s));
     by_venue->children.push_back(std::move(c));
   }
   if (!venues.children.empty())
@@ -141,8 +141,8 @@ void extend_tree(const config::farm_config& farm, runtime::child_spec& root) {
     // The full monitor (metrics, alerts) in place of the runtime's
     // registry summary.
     child.kind = "farm_monitor";
-    child.params = farm_monitor::params(farm.monitor, farm.monitor.interval);
-    child.params["log_every"] = std::to_string(farm.node.monitor_interval.count()) + "ms";
+    child.params = to_params(
+        farm_monitor::params(farm.monitor, farm.monitor.interval, farm.node.monitor_interval));
   }
 }
 

@@ -14,13 +14,17 @@
 namespace tfarm::cli {
 
 config::check_options farm_check_options() {
+  // Every kind a node of this program can run (the validator keeps it).
+  static const runtime::kind_registry kinds = [] {
+    auto x = runtime::builtin_kinds();
+    persistence::add_kinds(x);
+    actors::add_kinds(x);
+    net::add_kinds(x);
+    return x;
+  }();
   config::check_options opts;
-  auto kinds = runtime::builtin_kinds();
-  persistence::add_kinds(kinds);
-  actors::add_kinds(kinds);
-  net::add_kinds(kinds);
   opts.known_kinds = kinds.agent_names();
-  opts.validate_agent = actors::validate_agent;
+  opts.validate_agent = actors::agent_validator(kinds);
   opts.env = config::process_environment();
   return opts;
 }

@@ -39,7 +39,7 @@ std::string short_path(const std::string& p) {
 // What the screen and the summary call an agent's state.
 std::string state_label(const agent_row& a) {
   if (!a.status)
-    return "unreadable";
+    return a.starting ? "starting" : "unreadable";
   return a.alive ? a.status->state : "restarting";
 }
 
@@ -94,15 +94,17 @@ farm_snapshot take_snapshot(runtime::node& node) {
         x.alerts = std::move(st->open_alerts);
     } else if (info.kind == "exchange_session") {
       auto st = runtime::read_status<actors::exchange_status>(info);
-      session_row row{info.path, info.alive, std::nullopt, ""};
-      if (st)
+      session_row row{info.path, info.alive, std::nullopt, "", false};
+      if (st) {
         row.status = std::move(*st);
-      else
+      } else {
         row.error = runtime::to_text(st.error());
+        row.starting = runtime::status_pending(st.error());
+      }
       x.sessions.push_back(std::move(row));
     } else if (info.kind == "trading_agent") {
       auto st = runtime::read_status<actors::agent_status>(info);
-      agent_row a{info.path, info.alive, info.restarts, std::nullopt, ""};
+      agent_row a{info.path, info.alive, info.restarts, std::nullopt, "", false};
       if (st) {
         x.orders += st->orders;
         x.fills += st->fills;
@@ -110,6 +112,7 @@ farm_snapshot take_snapshot(runtime::node& node) {
         a.status = std::move(*st);
       } else {
         a.error = runtime::to_text(st.error());
+        a.starting = runtime::status_pending(st.error());
       }
       x.agents.push_back(std::move(a));
     }
@@ -154,7 +157,8 @@ std::string render_screen(const farm_snapshot& now, const farm_snapshot& prev,
     auto name = short_path(a.path).substr(0, 22);
     if (!a.status) {
       out << fmt::format("{:<22} {:<10} {:>84}\n", name, state_label(a), a.restarts);
-      problems.push_back(a.error);
+      if (!a.starting)
+        problems.push_back(a.error);
       continue;
     }
     auto& s = *a.status;
@@ -166,8 +170,9 @@ std::string render_screen(const farm_snapshot& now, const farm_snapshot& prev,
     out << "\nSESSIONS\n";
     for (auto& s : now.sessions) {
       if (!s.status) {
-        out << fmt::format("  {:<36} unreadable\n", s.path);
-        problems.push_back(s.error);
+        out << fmt::format("  {:<36} {}\n", s.path, s.starting ? "starting" : "unreadable");
+        if (!s.starting)
+          problems.push_back(s.error);
         continue;
       }
       out << fmt::format("  {:<36} {:<12} active {:<8} latency {} us\n", s.path,
@@ -204,7 +209,7 @@ std::string render_line(const farm_snapshot& now, const farm_snapshot& prev) {
   for (auto& a : now.agents) {
     if (a.status)
       pnl += a.status->realized_pnl + a.status->unrealized_pnl;
-    else
+    else if (!a.starting)
       ++unreadable;
   }
   std::string vault;

@@ -32,6 +32,8 @@ struct agent_row {
   /// Its published status; none (and `error` says why) if it cannot be read.
   std::optional<actors::agent_status> status;
   std::string error;
+  /// No status because it has not published one yet.
+  bool starting = false;
 };
 
 struct session_row {
@@ -39,6 +41,7 @@ struct session_row {
   bool alive = false;
   std::optional<actors::exchange_status> status;
   std::string error;
+  bool starting = false;
 };
 
 struct farm_snapshot {

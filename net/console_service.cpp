@@ -925,7 +925,7 @@ console_reply console_service::agent(const std::string& who, const console_args&
         if (!reg.find("/user/" + user + "/" + strategy + "-" + std::to_string(i)))
           spec.id = strategy + "-" + std::to_string(i);
     }
-    auto problems = actors::validate_agent(spec, *u, opts_.farm);
+    auto problems = actors::agent_validator(node_.context().kinds())(spec, *u, opts_.farm);
     if (!problems.empty()) {
       std::string text = "agent " + spec.id + " of user " + user + " was not started:";
       json list = json::array();
@@ -1012,7 +1012,9 @@ console_reply console_service::kill_switch(const std::string& who, bool halt,
   if (!a.positional.empty() || (farm ? 1 : 0) + (user ? 1 : 0) + (agent ? 1 : 0) != 1)
     return usage(*cmd, cmd->name + " needs exactly one of --farm or --user USER");
   actors::trading_state_change change;
-  change.level = farm ? "farm" : user ? "user" : "agent";
+  change.level = farm   ? actors::trading_level::farm
+                 : user ? actors::trading_level::user
+                        : actors::trading_level::agent;
   change.target = farm ? std::string{} : user ? *user : *agent;
   change.state = halt ? actors::trading_state::halted : actors::trading_state::active;
   change.reason =
@@ -1027,7 +1029,9 @@ console_reply console_service::kill_switch(const std::string& who, bool halt,
     return failed("the risk control (" + std::string{actors::risk_control_path} +
                   ") is not running: the kill switch cannot be set");
   auto r = runtime::ask<actors::risk_states>(node_.system(), risk, opts_.actor_timeout, change);
-  auto what = change.level == "farm" ? std::string{"the farm"} : change.level + " " + change.target;
+  auto what = change.level == actors::trading_level::farm
+                  ? std::string{"the farm"}
+                  : to_string(change.level) + " " + change.target;
   if (!r)
     return failed(std::string{halt ? "halt" : "resume"} + " " + what + ": " +
                   actor_error(r.error(), "the risk control", opts_.actor_timeout));
@@ -1041,9 +1045,10 @@ console_reply console_service::kill_switch(const std::string& who, bool halt,
   std::string text = halt ? what + " halted: no new orders, resting orders are cancelled (durable; "
                                    "resume lifts it)"
                           : what + " resumed";
-  if (!halt && r->farm == actors::trading_state::halted && change.level != "farm")
+  if (!halt && r->farm == actors::trading_state::halted &&
+      change.level != actors::trading_level::farm)
     text += " (the farm is still halted: resume --farm)";
-  return ok(text, json{{"level", change.level},
+  return ok(text, json{{"level", to_string(change.level)},
                        {"target", change.target},
                        {"state", actors::to_string(change.state)},
                        {"states", states}});
@@ -1103,12 +1108,12 @@ console_reply console_service::vault(const std::string& who, const console_args&
   if (sub == "freeze" || sub == "unfreeze") {
     if (a.positional.size() > 1)
       return usage(*cmd, "vault " + sub + " takes no argument");
-    change.mode = "transfers_frozen";
+    change.mode = actors::vault_mode::transfers_frozen;
     change.on = sub == "freeze";
   } else if (sub == "emergency") {
     if (a.positional.size() != 2 || (a.positional[1] != "on" && a.positional[1] != "off"))
       return usage(*cmd, "vault emergency needs on or off");
-    change.mode = "emergency";
+    change.mode = actors::vault_mode::emergency;
     change.on = a.positional[1] == "on";
   } else {
     return unknown_subcommand(*cmd, sub);
@@ -1120,8 +1125,8 @@ console_reply console_service::vault(const std::string& who, const console_args&
   auto s = runtime::ask<actors::vault_status>(node_.system(), gw, opts_.actor_timeout, change);
   if (!s)
     return failed("vault " + sub + ": " + actor_error(s.error(), "the vault", opts_.actor_timeout));
-  log().warn("console: vault {} {} by {}", change.mode, change.on ? "on" : "off", who);
-  std::string text = change.mode == "emergency"
+  log().warn("console: vault {} {} by {}", to_string(change.mode), change.on ? "on" : "off", who);
+  std::string text = change.mode == actors::vault_mode::emergency
                          ? (change.on ? "vault emergency mode ON: withdrawals and transfers stop"
                                       : "vault emergency mode off")
                          : (change.on ? "vault transfers frozen" : "vault transfers unfrozen");
@@ -1354,7 +1359,7 @@ console_reply console_service::policy(const std::string& who, const console_args
     return failed("this node was not started from a farm file: nothing to reload");
   config::check_options check;
   check.known_kinds = node_.context().kinds().agent_names();
-  check.validate_agent = actors::validate_agent;
+  check.validate_agent = actors::agent_validator(node_.context().kinds());
   auto loaded = config::load_farm_file(opts_.farm_file, check);
   if (!loaded.ok()) {
     std::string text = "policy reload refused: " + opts_.farm_file +

@@ -169,13 +169,13 @@ void http_api::add_routes() {
   get("/api/exchanges/status", true, &http_api::exchanges_status);
   post("/api/exchanges/test", [this](const http_request& r) { return exchanges_test(r); });
   get("/api/vault/health", true, &http_api::vault_health);
-  auto mode = [this](const char* name, bool on) {
-    return [this, name, on](const http_request& r) { return vault_mode(r, name, on); };
+  auto mode = [this](actors::vault_mode m, bool on) {
+    return [this, m, on](const http_request& r) { return vault_mode(r, m, on); };
   };
-  post("/api/vault/emergency-mode/enable", mode("emergency", true));
-  post("/api/vault/emergency-mode/disable", mode("emergency", false));
-  post("/api/vault/transfers/freeze", mode("transfers_frozen", true));
-  post("/api/vault/transfers/unfreeze", mode("transfers_frozen", false));
+  post("/api/vault/emergency-mode/enable", mode(actors::vault_mode::emergency, true));
+  post("/api/vault/emergency-mode/disable", mode(actors::vault_mode::emergency, false));
+  post("/api/vault/transfers/freeze", mode(actors::vault_mode::transfers_frozen, true));
+  post("/api/vault/transfers/unfreeze", mode(actors::vault_mode::transfers_frozen, false));
   post("/api/vault/reconcile", [this](const http_request& r) { return vault_reconcile(r); });
   routes_.push_back(route{"/api/monitoring", v::get, true,
                           [this](const http_request& r) { return monitoring(r); }});
@@ -283,18 +283,18 @@ http_response http_api::health() {
     } else if (a.kind == "vault_gateway") {
       vault_up = a.alive;
       auto s = runtime::read_status<actors::vault_status>(a);
-      unreadable += s ? 0 : 1;
+      unreadable += s || runtime::status_pending(s.error()) ? 0 : 1;
       emergency = s && s->emergency;
       frozen = s && s->transfers_frozen;
     } else if (a.kind == "exchange_session") {
       ++sessions;
       auto s = runtime::read_status<actors::exchange_status>(a);
-      unreadable += s ? 0 : 1;
+      unreadable += s || runtime::status_pending(s.error()) ? 0 : 1;
       connected += s && actors::session_connected(a, *s) ? 1 : 0;
     } else if (a.kind == "trading_agent") {
       ++agents;
       auto s = runtime::read_status<actors::agent_status>(a);
-      unreadable += s ? 0 : 1;
+      unreadable += s || runtime::status_pending(s.error()) ? 0 : 1;
       healthy += s && actors::agent_healthy(a, *s, now) ? 1 : 0;
     }
   }
@@ -443,7 +443,7 @@ http_response http_api::vault_health() {
   return json_response(200, j);
 }
 
-http_response http_api::vault_mode(const http_request& req, const std::string& mode, bool on) {
+http_response http_api::vault_mode(const http_request& req, actors::vault_mode mode, bool on) {
   http_response bad;
   auto body = body_object(req, bad);
   if (!body)
@@ -463,7 +463,7 @@ http_response http_api::vault_mode(const http_request& req, const std::string& m
   auto s = runtime::ask<actors::vault_status>(node_.system(), gw, opts_.actor_timeout, change);
   if (!s)
     return actor_error(s.error(), "the vault");
-  log().warn("http: vault {} {} by {}", mode, on ? "on" : "off", change.user);
+  log().warn("http: vault {} {} by {}", to_string(mode), on ? "on" : "off", change.user);
   return json_response(200, json(*s));
 }
 

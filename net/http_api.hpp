@@ -24,6 +24,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "actors/vault/vault_messages.hpp"
 #include "net/api_performance.hpp"
 #include "net/http_server.hpp"
 #include "runtime/node.hpp"
@@ -78,7 +79,7 @@ private:
   http_response exchanges_status();
   http_response exchanges_test(const http_request& req);
   http_response vault_health();
-  http_response vault_mode(const http_request& req, const std::string& mode, bool on);
+  http_response vault_mode(const http_request& req, actors::vault_mode mode, bool on);
   http_response vault_reconcile(const http_request& req);
   http_response monitoring(const http_request& req);
   http_response acknowledge(const http_request& req, const std::string& id);

@@ -45,17 +45,16 @@ void extend_tree(const config::farm_config& farm, runtime::child_spec& root) {
       runtime::child_spec dir;
       dir.id = "directory";
       dir.kind = "venue_directory";
-      dir.params["host"] = ep->host;
-      dir.params["port"] = std::to_string(ep->port);
+      dir.params = to_params(venue_directory_params{ep->host, ep->port});
       child.children.push_back(std::move(dir));
     }
-    auto params = venue_connector_params(farm.exchange);
-    if (!params["venues"].empty()) {
+    auto params = venue_connector_params_for(farm.exchange);
+    if (!params.venues.empty()) {
       // Before the sessions, which look it up when they start.
       runtime::child_spec remote;
       remote.id = "remote";
       remote.kind = "venue_connector";
-      remote.params = std::move(params);
+      remote.params = to_params(params);
       child.children.insert(child.children.begin(), std::move(remote));
     }
   }

@@ -17,20 +17,20 @@
 
 namespace tfarm::net {
 
-std::map<std::string, std::string> venue_connector_params(const config::exchange_settings& ex) {
-  std::string list;
+venue_connector_params venue_connector_params_for(const config::exchange_settings& ex) {
+  venue_connector_params p;
   for (auto& v : ex.venues)
     if (v.kind == "remote")
-      list += (list.empty() ? "" : ",") + v.name + "=" + v.endpoint;
-  return {{"venues", list}, {"connect_timeout_ms", std::to_string(ex.request_timeout.count())}};
+      p.venues.push_back(v.name + "=" + v.endpoint);
+  p.connect_timeout_ms = ex.request_timeout.count();
+  return p;
 }
 
 venue_connector::venue_connector(caf::actor_config& cfg, runtime::spawn_context ctx)
-    : super(cfg, std::move(ctx)),
-      connect_timeout_ms_(
-          std::max<int64_t>(1, runtime::param_int(spec(), "connect_timeout_ms",
-                                                  config::exchange_request_timeout_ms_default))) {
-  for (auto& item : actors::split_list(runtime::param(spec(), "venues", ""))) {
+    : super(cfg, std::move(ctx)) {
+  auto p = runtime::params_of<venue_connector_params>(spec());
+  connect_timeout_ms_ = std::max<int64_t>(1, p.connect_timeout_ms);
+  for (auto& item : p.venues) {
     auto eq = item.find('=');
     std::string why;
     auto ep = eq == std::string::npos ? std::nullopt

@@ -20,15 +20,26 @@
 
 #include "config/endpoint.hpp"
 #include "config/farm_config.hpp"
+#include "config/limits.hpp"
 #include "net/console_actor.hpp"
+#include "runtime/kind_params.hpp"
 #include "runtime/managed_actor.hpp"
 #include "runtime/status_fields.hpp"
 
 namespace tfarm::net {
 
-/// The connector's parameters: "venues" = "name=host:port,...",
-/// "connect_timeout_ms" (the exchange's request timeout).
-std::map<std::string, std::string> venue_connector_params(const config::exchange_settings& ex);
+/// The "venue_connector" kind's parameters.
+struct venue_connector_params {
+  /// The farm's remote venues: "name=host:port" each.
+  std::vector<std::string> venues;
+  /// Longest wait for a connection (the exchange's request timeout).
+  int64_t connect_timeout_ms = config::exchange_request_timeout_ms_default;
+};
+
+TFARM_PARAM_FIELDS(venue_connector_params, venues, connect_timeout_ms)
+
+/// The connector's parameters for the farm's remote venues.
+venue_connector_params venue_connector_params_for(const config::exchange_settings& ex);
 
 /// The venue connector's registry status.
 struct venue_connector_status {
@@ -47,6 +58,7 @@ TFARM_STATUS_FIELDS(venue_connector_status, "tfarm.venue_connector_status", venu
 class venue_connector : public runtime::basic_managed_actor<venue_connector_actor::base> {
 public:
   using super = runtime::basic_managed_actor<venue_connector_actor::base>;
+  using params_type = venue_connector_params;
 
   venue_connector(caf::actor_config& cfg, runtime::spawn_context ctx);
 

@@ -1,5 +1,7 @@
 #include "net/venue_directory.hpp"
 
+#include <algorithm>
+
 #include <caf/actor_registry.hpp>
 #include <caf/io/middleman.hpp>
 #include <nlohmann/json.hpp>
@@ -16,9 +18,10 @@
 namespace tfarm::net {
 
 venue_directory::venue_directory(caf::actor_config& cfg, runtime::spawn_context ctx)
-    : super(cfg, std::move(ctx)), host_(runtime::param(spec(), "host", "127.0.0.1")),
-      port_(static_cast<uint16_t>(runtime::param_int(spec(), "port", 0))) {
-  // nop
+    : super(cfg, std::move(ctx)) {
+  auto p = runtime::params_of<venue_directory_params>(spec());
+  host_ = p.host;
+  port_ = static_cast<uint16_t>(std::min<uint32_t>(p.port, UINT16_MAX));
 }
 
 runtime::kind_info venue_directory::kind() {

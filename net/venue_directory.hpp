@@ -15,6 +15,7 @@
 #include <string>
 
 #include "net/console_actor.hpp"
+#include "runtime/kind_params.hpp"
 #include "runtime/managed_actor.hpp"
 #include "runtime/status_fields.hpp"
 
@@ -30,9 +31,19 @@ struct venue_directory_status {
 
 TFARM_STATUS_FIELDS(venue_directory_status, "tfarm.venue_directory_status", host, port, lookups)
 
+/// The "venue_directory" kind's parameters: where it listens.
+struct venue_directory_params {
+  std::string host = "127.0.0.1";
+  /// 0: any free port (its status names the one bound).
+  uint32_t port = 0;
+};
+
+TFARM_PARAM_FIELDS(venue_directory_params, host, port)
+
 class venue_directory : public runtime::basic_managed_actor<exchange_directory_actor::base> {
 public:
   using super = runtime::basic_managed_actor<exchange_directory_actor::base>;
+  using params_type = venue_directory_params;
 
   venue_directory(caf::actor_config& cfg, runtime::spawn_context ctx);
 

@@ -34,6 +34,8 @@ std::string to_string(runtime_errc x) {
     return "timeout";
   case runtime_errc::bad_status:
     return "bad_status";
+  case runtime_errc::status_pending:
+    return "status_pending";
   case runtime_errc::bad_parameter:
     return "bad_parameter";
   }

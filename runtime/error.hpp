@@ -42,6 +42,8 @@ enum class runtime_errc : uint8_t {
   timeout,
   /// An actor's published status is not the JSON form of its kind's status.
   bad_status,
+  /// An actor has not published its status yet (it is starting).
+  status_pending,
   /// A kind's parameter is malformed or unknown (child_spec::params).
   bad_parameter,
 };

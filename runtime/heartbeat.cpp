@@ -1,5 +1,7 @@
 #include "runtime/heartbeat.hpp"
 
+#include <algorithm>
+
 #include <caf/event_based_actor.hpp>
 #include <cereal/cereal.hpp>
 #include <nlohmann/json.hpp>
@@ -16,29 +18,10 @@ namespace tfarm::runtime {
 
 heartbeat::heartbeat(caf::actor_config& cfg, spawn_context ctx)
     : managed_actor(cfg, std::move(ctx)) {
-  auto& params = spec().params;
-  if (auto i = params.find("interval"); i != params.end()) {
-    std::string why;
-    if (auto d = config::parse_duration(i->second, why); d && d->count() > 0)
-      interval_ = *d;
-    else
-      log().error("{}: bad interval '{}' ({}); using {}", path(), i->second, why,
-                  config::format_duration(interval_));
-  }
-  if (auto i = params.find("checkpoint_every"); i != params.end()) {
-    std::string why;
-    if (auto n = config::parse_integer(i->second, 1, 1'000'000, why))
-      checkpoint_every_ = static_cast<uint64_t>(*n);
-    else
-      log().error("{}: bad checkpoint_every '{}' ({})", path(), i->second, why);
-  }
-  if (auto i = params.find("fail_every"); i != params.end()) {
-    std::string why;
-    if (auto n = config::parse_integer(i->second, 0, 1'000'000'000, why))
-      fail_every_ = static_cast<uint64_t>(*n);
-    else
-      log().error("{}: bad fail_every '{}' ({})", path(), i->second, why);
-  }
+  auto p = params_of<heartbeat_params>(spec());
+  interval_ = std::max(p.interval, std::chrono::milliseconds{1});
+  checkpoint_every_ = static_cast<uint64_t>(std::max<int64_t>(p.checkpoint_every, 1));
+  fail_every_ = static_cast<uint64_t>(p.fail_every);
 }
 
 kind_info heartbeat::kind() {

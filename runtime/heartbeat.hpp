@@ -11,10 +11,22 @@
 #include <cstdint>
 #include <string>
 
+#include "runtime/kind_params.hpp"
 #include "runtime/managed_actor.hpp"
 #include "runtime/status_fields.hpp"
 
 namespace tfarm::runtime {
+
+/// The "heartbeat" kind's parameters (a farm file's agent params).
+struct heartbeat_params {
+  std::chrono::milliseconds interval{1'000};
+  /// Beats per checkpoint (at least 1).
+  int64_t checkpoint_every = 1;
+  /// Fails on purpose every N beats (0: never).
+  int64_t fail_every = 0;
+};
+
+TFARM_PARAM_FIELDS(heartbeat_params, interval, checkpoint_every, fail_every)
 
 struct heartbeat_status {
   uint64_t beats = 0;
@@ -27,6 +39,8 @@ TFARM_STATUS_FIELDS(heartbeat_status, "tfarm.heartbeat_status", beats, interval_
 
 class heartbeat : public managed_actor {
 public:
+  using params_type = heartbeat_params;
+
   heartbeat(caf::actor_config& cfg, spawn_context ctx);
 
   caf::behavior make_behavior() override;

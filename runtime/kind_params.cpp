@@ -42,6 +42,10 @@ std::string to_text(uint64_t x) {
   return std::to_string(x);
 }
 
+std::string to_text(std::chrono::milliseconds x) {
+  return std::to_string(x.count()) + "ms";
+}
+
 std::string to_text(const std::vector<std::string>& x) {
   return config::join(x, ",");
 }
@@ -68,6 +72,17 @@ std::string from_text(const std::string& text, uint32_t& x) {
 
 std::string from_text(const std::string& text, uint64_t& x) {
   return integer_from_text(text, x, INT64_MAX);
+}
+
+std::string from_text(const std::string& text, std::chrono::milliseconds& x) {
+  std::string why;
+  auto d = config::parse_duration(text, why);
+  static const std::string expected = "expected ";
+  if (!d)
+    return why.compare(0, expected.size(), expected) == 0 ? why.substr(expected.size())
+                                                          : "a duration: " + why;
+  x = *d;
+  return {};
 }
 
 std::string from_text(const std::string& text, std::vector<std::string>& x) {

@@ -13,7 +13,8 @@
 // key the struct does not know is runtime_errc::bad_parameter naming the
 // key, the value and what it must be (never a silent fallback). Field
 // types: std::string, bool ("true"/"false"), int64_t, uint32_t, uint64_t
-// (decimal, not negative), std::vector<std::string> (comma-separated;
+// (decimal, not negative), std::chrono::milliseconds (written "250ms", read
+// as any duration: "1s", "2m"), std::vector<std::string> (comma-separated;
 // items hold no comma).
 //
 // A kind whose actor class declares `using params_type = ...;` is refused
@@ -21,6 +22,7 @@
 // constructor may read them with params_of<T>() and never sees bad ones.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <map>
 #include <string>
@@ -38,6 +40,7 @@ std::string to_text(bool x);
 std::string to_text(int64_t x);
 std::string to_text(uint32_t x);
 std::string to_text(uint64_t x);
+std::string to_text(std::chrono::milliseconds x);
 std::string to_text(const std::vector<std::string>& x);
 
 /// Empty on success; else what the value must be.
@@ -46,6 +49,7 @@ std::string from_text(const std::string& text, bool& x);
 std::string from_text(const std::string& text, int64_t& x);
 std::string from_text(const std::string& text, uint32_t& x);
 std::string from_text(const std::string& text, uint64_t& x);
+std::string from_text(const std::string& text, std::chrono::milliseconds& x);
 std::string from_text(const std::string& text, std::vector<std::string>& x);
 
 caf::error bad_value(const std::string& key, const std::string& text, const std::string& why);

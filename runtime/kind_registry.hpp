@@ -17,6 +17,7 @@
 #include <caf/local_actor.hpp>
 #include <caf/spawn_options.hpp>
 
+#include "config/loader.hpp"
 #include "runtime/spawn_context.hpp"
 
 namespace tfarm::runtime {
@@ -48,7 +49,18 @@ struct kind_info {
   /// Users may run it as an agent.
   bool agent = false;
   kind_factory spawn;
+  /// Checks a spec's parameters (runtime_errc::bad_parameter naming the key);
+  /// empty for a kind without a parameter struct.
+  std::function<caf::error(const std::map<std::string, std::string>&)> check_params;
 };
+
+class kind_registry;
+
+/// The problems `kinds` finds in an agent's parameters (its kind's
+/// parameter struct; none for a kind without one or not in `kinds`), each
+/// naming the parameter it is about, for `tfarm config check`.
+std::vector<config::check_options::agent_problem>
+agent_param_problems(const kind_registry& kinds, const config::agent_spec& agent);
 
 class kind_registry {
 public:
@@ -101,6 +113,11 @@ kind_info make_kind(std::string name, std::string description, unsigned flags = 
   result.persistent = (flags & kind_persistent) != 0;
   result.supervisor = (flags & kind_supervisor) != 0;
   result.agent = (flags & kind_agent) != 0;
+  if constexpr (detail::has_params_type<T>::value)
+    result.check_params = [](const std::map<std::string, std::string>& params) {
+      typename T::params_type p;
+      return from_params(params, p);
+    };
   result.spawn = [](caf::actor_system& sys, caf::local_actor* parent,
                     spawn_context ctx) -> caf::expected<caf::actor> {
     if constexpr (detail::has_params_type<T>::value) {

@@ -1,5 +1,7 @@
 #include "runtime/node_monitor.hpp"
 
+#include <algorithm>
+
 #include <spdlog/logger.h>
 
 #include "config/duration.hpp"
@@ -10,13 +12,8 @@ namespace tfarm::runtime {
 
 node_monitor::node_monitor(caf::actor_config& cfg, spawn_context ctx)
     : managed_actor(cfg, std::move(ctx)) {
-  if (auto i = spec().params.find("interval"); i != spec().params.end()) {
-    std::string why;
-    if (auto d = config::parse_duration(i->second, why); d && d->count() > 0)
-      interval_ = *d;
-    else
-      log().error("{}: bad interval '{}' ({})", path(), i->second, why);
-  }
+  interval_ =
+      std::max(params_of<node_monitor_params>(spec()).interval, std::chrono::milliseconds{1});
 }
 
 kind_info node_monitor::kind() {

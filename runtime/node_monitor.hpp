@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <string>
 
+#include "runtime/kind_params.hpp"
 #include "runtime/managed_actor.hpp"
 #include "runtime/status_fields.hpp"
 
@@ -27,8 +28,17 @@ struct node_summary {
 TFARM_STATUS_FIELDS(node_summary, "tfarm.node_summary", actors, alive, restarts, messages_per_s,
                     mailbox_max, mailbox_max_path)
 
+/// The "monitor" kind's parameters.
+struct node_monitor_params {
+  std::chrono::milliseconds interval{10'000};
+};
+
+TFARM_PARAM_FIELDS(node_monitor_params, interval)
+
 class node_monitor : public managed_actor {
 public:
+  using params_type = node_monitor_params;
+
   node_monitor(caf::actor_config& cfg, spawn_context ctx);
 
   caf::behavior make_behavior() override;

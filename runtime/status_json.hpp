@@ -25,14 +25,23 @@ std::string status_json(const Status& x) {
 /// Decodes a status published as `text` by the actor at `path`. A field
 /// that is missing or of the wrong type is an error naming the path and
 /// the JSON library's account of what is wrong, never a default value.
+/// Nothing published yet (the registry's "{}": the actor was spawned and
+/// has not run) is runtime_errc::status_pending: starting, not broken.
 template <class Status>
 caf::expected<Status> read_status(const std::string& text, const std::string& path) {
+  if (text.empty() || text == "{}")
+    return caf::error{runtime_errc::status_pending, path + ": starting (no status published yet)"};
   try {
     return nlohmann::json::parse(text).get<Status>();
   } catch (const std::exception& e) {
     return caf::error{runtime_errc::bad_status,
                       path + ": its status cannot be read (" + e.what() + ")"};
   }
+}
+
+/// True for read_status's "nothing published yet".
+inline bool status_pending(const caf::error& x) {
+  return x == runtime_errc::status_pending;
 }
 
 /// Decodes the status of a registry entry.

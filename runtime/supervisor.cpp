@@ -24,16 +24,9 @@ config::supervisor_policy make_policy(const std::string& path, const child_spec&
                                       const std::shared_ptr<node_context>& node) {
   auto policy = node ? node->policy_for(path) : config::supervisor_policy{};
   policy.path = path;
-  if (policy.max_children == 0) {
-    auto i = spec.params.find("max_children");
-    if (i != spec.params.end()) {
-      try {
-        policy.max_children = std::max(0, std::stoi(i->second));
-      } catch (const std::exception&) {
-        log().error("{}: ignoring max_children={} (not an integer)", path, i->second);
-      }
-    }
-  }
+  if (policy.max_children == 0)
+    policy.max_children = static_cast<int32_t>(
+        std::min<int64_t>(params_of<supervisor_params>(spec).max_children, INT32_MAX));
   return policy;
 }
 
@@ -339,7 +332,7 @@ caf::error supervisor::validate_new_child(const child_spec& spec) const {
     return caf::error{runtime_errc::too_many_children,
                       path() + " already runs " + std::to_string(children_.size()) +
                           " children, the limit (" +
-                          param(this->spec(), "max_children_name", "max_children") + ") is " +
+                          params_of<supervisor_params>(this->spec()).max_children_name + ") is " +
                           std::to_string(limit)};
   if (children_.size() >= static_cast<std::size_t>(config::children_per_supervisor_max))
     return caf::error{runtime_errc::too_many_children,

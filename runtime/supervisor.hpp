@@ -41,6 +41,7 @@
 
 #include "config/supervision_policy.hpp"
 #include "runtime/interfaces.hpp"
+#include "runtime/kind_params.hpp"
 #include "runtime/kind_registry.hpp"
 #include "runtime/managed_actor.hpp"
 #include "runtime/restart_backoff.hpp"
@@ -75,9 +76,21 @@ TFARM_STATUS_FIELDS(supervisor_status, "tfarm.supervisor_status", strategy, inte
                     backoff_min_ms, backoff_max_ms, jitter_ppm, max_children, shutdown, children,
                     durable_children, phase)
 
+/// The "supervisor" kind's parameters (its policy comes from policy files).
+struct supervisor_params {
+  /// Children it may hold (0: the policy's limit or none).
+  int64_t max_children = 0;
+  /// How an operator knows that limit ("MAX_AGENTS_PER_USER"), for the
+  /// refusal's message.
+  std::string max_children_name = "max_children";
+};
+
+TFARM_PARAM_FIELDS(supervisor_params, max_children, max_children_name)
+
 class supervisor : public basic_managed_actor<supervisor_actor::base> {
 public:
   using super = basic_managed_actor<supervisor_actor::base>;
+  using params_type = supervisor_params;
 
   supervisor(caf::actor_config& cfg, spawn_context ctx);
 

@@ -18,10 +18,14 @@ typename Inspector::result_type inspect(Inspector& f, trading_states& x) {
   return f(caf::meta::type_name("tfarm.trading_states"), x.farm, x.user, x.agent);
 }
 
+/// Where a trading state applies.
+enum class trading_level : uint8_t { farm, user, agent };
+
+std::string to_string(trading_level x);
+
 /// Sets a trading state: the kill switch at one level.
 struct trading_state_change {
-  /// "farm", "user" or "agent".
-  std::string level;
+  trading_level level = trading_level::farm;
   /// The user's name (level user) or the agent's path (level agent).
   std::string target;
   trading_state state = trading_state::active;

@@ -176,4 +176,15 @@ std::vector<problem> validate_agent(const config::agent_spec& agent, const confi
   return problems;
 }
 
+std::function<std::vector<problem>(const config::agent_spec&, const config::user_spec&,
+                                   const config::farm_config&)>
+agent_validator(const runtime::kind_registry& kinds) {
+  return [&kinds](const config::agent_spec& agent, const config::user_spec& user,
+                  const config::farm_config& farm) -> std::vector<problem> {
+    if (agent.kind == "trading_agent")
+      return validate_agent(agent, user, farm);
+    return runtime::agent_param_problems(kinds, agent);
+  };
+}
+
 } // namespace tfarm::actors

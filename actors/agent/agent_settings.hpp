@@ -6,6 +6,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <string>
 #include <vector>
@@ -13,6 +14,7 @@
 #include "actors/agent/risk_gate.hpp"
 #include "config/farm_config.hpp"
 #include "config/loader.hpp"
+#include "runtime/kind_registry.hpp"
 
 namespace tfarm::actors {
 
@@ -59,5 +61,13 @@ parse_agent_settings(const std::map<std::string, std::string>& params,
 std::vector<config::check_options::agent_problem> validate_agent(const config::agent_spec& agent,
                                                                  const config::user_spec& user,
                                                                  const config::farm_config& farm);
+
+/// validate_agent for trading agents; for an agent of any other kind in
+/// `kinds` with a parameter struct, its parameters' check (a malformed or
+/// unknown parameter is a problem naming it). `kinds` must outlive the
+/// result.
+std::function<std::vector<config::check_options::agent_problem>(
+    const config::agent_spec&, const config::user_spec&, const config::farm_config&)>
+agent_validator(const runtime::kind_registry& kinds);
 
 } // namespace tfarm::actors

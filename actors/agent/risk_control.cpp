@@ -57,17 +57,18 @@ std::string risk_control::describe() const {
 }
 
 caf::error risk_control::check(const trading_state_change& x) const {
-  if (x.level == "farm")
+  // The level may come from a peer: any byte.
+  if (x.level == trading_level::farm)
     return x.target.empty()
                ? caf::error{}
                : caf::error{agent_errc::bad_request, "a farm-wide trading state names no target"};
-  if (x.level != "user" && x.level != "agent")
+  if (x.level != trading_level::user && x.level != trading_level::agent)
     return caf::error{agent_errc::bad_request,
-                      "trading state level must be farm, user or agent, got '" + x.level + "'"};
+                      "trading state level must be farm, user or agent, got " + to_string(x.level)};
   if (x.target.empty() || x.target.size() > config::actor_path_chars_max)
     return caf::error{agent_errc::bad_request,
-                      "a " + x.level + " trading state needs the " +
-                          (x.level == "user" ? "user's name" : "agent's path")};
+                      "a " + to_string(x.level) + " trading state needs the " +
+                          (x.level == trading_level::user ? "user's name" : "agent's path")};
   if (x.reason.size() > trading_state_reason_chars_max)
     return caf::error{agent_errc::bad_request, "the reason is longer than " +
                                                    std::to_string(trading_state_reason_chars_max) +
@@ -82,9 +83,9 @@ void risk_control::apply(const trading_state_change& x) {
     else
       m[x.target] = x.state;
   };
-  if (x.level == "farm")
+  if (x.level == trading_level::farm)
     states_.farm = x.state;
-  else if (x.level == "user")
+  else if (x.level == trading_level::user)
     set(states_.users);
   else
     set(states_.agents);
@@ -132,7 +133,8 @@ void risk_control::next_change() {
                                 runtime::to_text(err) + ")"});
     } else {
       saved_ = states_;
-      auto what = x.level + (x.level == "farm" ? "" : " " + x.target) + " -> " + to_string(x.state);
+      auto what = to_string(x.level) + (x.level == trading_level::farm ? "" : " " + x.target) +
+                  " -> " + to_string(x.state);
       log().warn("ALERT kill switch: {} by {}{}", what, x.by.empty() ? "?" : x.by,
                  x.reason.empty() ? "" : " (" + x.reason + ")");
       audit(x, what);

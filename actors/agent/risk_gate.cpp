@@ -1,5 +1,7 @@
 #include "actors/agent/risk_gate.hpp"
 
+#include "actors/agent/agent_messages.hpp"
+
 #include <algorithm>
 #include <cctype>
 #include <cstdlib>
@@ -47,6 +49,18 @@ std::string to_string(trading_state x) {
     return "halted";
   }
   return "?";
+}
+
+std::string to_string(trading_level x) {
+  switch (x) {
+  case trading_level::farm:
+    return "farm";
+  case trading_level::user:
+    return "user";
+  case trading_level::agent:
+    return "agent";
+  }
+  return "level " + std::to_string(static_cast<int>(x));
 }
 
 bool parse_trading_state(const std::string& x, trading_state& out) {

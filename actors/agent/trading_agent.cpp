@@ -812,7 +812,7 @@ void trading_agent::money_incident(const std::string& action, const std::string&
   if (!risk_)
     return;
   trading_state_change x;
-  x.level = "agent";
+  x.level = trading_level::agent;
   x.target = path();
   x.state = trading_state::reducing;
   x.reason = action + ": " + detail;

@@ -70,79 +70,70 @@ std::string session_path(const std::string& venue, const std::string& account) {
   return runtime::child_path(runtime::child_path(sessions_path, venue), account);
 }
 
-std::map<std::string, std::string> session_params(const config::exchange_settings& ex,
-                                                  const config::session_settings& s) {
-  std::map<std::string, std::string> p;
-  p["account"] = s.account;
-  p["primary"] = s.venue;
-  for (auto& v : ex.venues) {
-    if (v.name != s.venue)
-      continue;
-    p["backup"] = v.backup;
-    p["rate_per_s"] = std::to_string(v.rate_per_s);
-    p["burst"] = std::to_string(v.burst);
-    for (auto& b : ex.venues) {
-      if (b.name != v.name && b.name != v.backup)
-        continue;
-      p["credentials." + b.name] = b.credentials ? "1" : "0";
-      p["remote." + b.name] = b.kind == "remote" ? "1" : "0";
+session_params session_params_for(const config::exchange_settings& ex,
+                                  const config::session_settings& s) {
+  session_params p;
+  p.account = s.account;
+  p.primary = s.venue;
+  auto venue = [&](const std::string& name) -> const config::venue_settings* {
+    for (auto& v : ex.venues)
+      if (v.name == name)
+        return &v;
+    return nullptr;
+  };
+  if (auto* v = venue(s.venue)) {
+    p.backup = v->backup;
+    p.rate_per_s = v->rate_per_s;
+    p.burst = v->burst;
+    p.primary_credentials = v->credentials;
+    p.primary_remote = v->kind == "remote";
+    if (auto* b = venue(v->backup)) {
+      p.backup_credentials = b->credentials;
+      p.backup_remote = b->kind == "remote";
     }
   }
-  p["timeout_ms"] = std::to_string(ex.request_timeout.count());
-  p["retry_max"] = std::to_string(ex.retry_max);
-  p["backoff_min_ms"] = std::to_string(ex.backoff_min.count());
-  p["backoff_max_ms"] = std::to_string(ex.backoff_max.count());
-  p["backoff_jitter_ppm"] = std::to_string(static_cast<int64_t>(ex.backoff_jitter * 1e6 + 0.5));
-  p["failover_after"] = std::to_string(ex.failover_after);
-  p["failback"] = ex.failback;
-  p["probe_interval_ms"] = std::to_string(ex.probe_interval.count());
-  p["latency_window_ms"] = std::to_string(ex.latency_window.count());
-  p["failback_probes"] = std::to_string(ex.failback_probes);
-  p["master_key_file"] = ex.master_key_file;
+  p.timeout_ms = ex.request_timeout.count();
+  p.retry_max = ex.retry_max;
+  p.backoff_min_ms = ex.backoff_min.count();
+  p.backoff_max_ms = ex.backoff_max.count();
+  p.backoff_jitter_ppm = static_cast<uint32_t>(ex.backoff_jitter * 1e6 + 0.5);
+  p.failover_after = ex.failover_after;
+  p.failback = ex.failback;
+  p.probe_interval_ms = ex.probe_interval.count();
+  p.latency_window_ms = ex.latency_window.count();
+  p.failback_probes = ex.failback_probes;
+  p.master_key_file = ex.master_key_file;
   return p;
 }
 
 exchange_session::exchange_session(caf::actor_config& cfg, runtime::spawn_context ctx)
-    : super(cfg, std::move(ctx)), account_(runtime::param(spec(), "account", spec().id)),
-      primary_(runtime::param(spec(), "primary", "")),
-      backup_(runtime::param(spec(), "backup", "")), active_(primary_),
-      master_key_file_(runtime::param(spec(), "master_key_file", "")),
-      timeout_ms_(
-          runtime::param_int(spec(), "timeout_ms", config::exchange_request_timeout_ms_default)),
-      retry_max_(static_cast<uint32_t>(
-          runtime::param_int(spec(), "retry_max", config::exchange_retry_max_default))),
-      failover_after_(static_cast<uint32_t>(std::max<int64_t>(
-          runtime::param_int(spec(), "failover_after", config::exchange_failover_after_default),
-          1))),
-      auto_failback_(runtime::param(spec(), "failback", "auto") == "auto"),
-      probe_interval_ms_(
-          std::max<int64_t>(runtime::param_int(spec(), "probe_interval_ms",
-                                               config::exchange_probe_interval_ms_default),
-                            1)),
+    : super(cfg, std::move(ctx)), params_(runtime::params_of<session_params>(spec())),
+      account_(params_.account.empty() ? spec().id : params_.account), primary_(params_.primary),
+      backup_(params_.backup), active_(primary_), master_key_file_(params_.master_key_file),
+      timeout_ms_(params_.timeout_ms),
+      retry_max_(static_cast<uint32_t>(std::min<int64_t>(params_.retry_max, UINT32_MAX))),
+      failover_after_(
+          static_cast<uint32_t>(std::clamp<int64_t>(params_.failover_after, 1, UINT32_MAX))),
+      auto_failback_(params_.failback == "auto"),
+      probe_interval_ms_(std::max<int64_t>(params_.probe_interval_ms, 1)),
       latency_window_ns_(
-          std::max<int64_t>(runtime::param_int(spec(), "latency_window_ms",
-                                               config::exchange_latency_window_ms_default),
-                            config::exchange_latency_window_ms_min) *
+          std::max<int64_t>(params_.latency_window_ms, config::exchange_latency_window_ms_min) *
           1'000'000),
-      failback_probes_(static_cast<uint32_t>(std::max<int64_t>(
-          runtime::param_int(spec(), "failback_probes", config::exchange_failback_probes_default),
-          1))),
-      bucket_(runtime::param_int(spec(), "rate_per_s", config::exchange_rate_per_s_default),
-              runtime::param_int(spec(), "burst", config::exchange_burst_default), now_us()),
+      failback_probes_(
+          static_cast<uint32_t>(std::clamp<int64_t>(params_.failback_probes, 1, UINT32_MAX))),
+      bucket_(params_.rate_per_s, params_.burst, now_us()),
       jitter_(static_cast<uint64_t>(runtime::steady_now_ns())) {
-  backoff_.min = config::milliseconds{
-      runtime::param_int(spec(), "backoff_min_ms", config::exchange_backoff_min_ms_default)};
-  backoff_.max = config::milliseconds{
-      runtime::param_int(spec(), "backoff_max_ms", config::exchange_backoff_max_ms_default)};
-  backoff_.jitter_ppm =
-      static_cast<uint32_t>(runtime::param_int(spec(), "backoff_jitter_ppm", 200'000));
+  backoff_.min = config::milliseconds{params_.backoff_min_ms};
+  backoff_.max = config::milliseconds{params_.backoff_max_ms};
+  backoff_.jitter_ppm = params_.backoff_jitter_ppm;
   for (auto& name : {primary_, backup_}) {
     if (name.empty())
       continue;
     venue_link v;
     v.name = name;
-    v.credentials = runtime::param(spec(), "credentials." + name, "0") == "1";
-    v.remote = runtime::param(spec(), "remote." + name, "0") == "1";
+    auto primary = name == primary_;
+    v.credentials = primary ? params_.primary_credentials : params_.backup_credentials;
+    v.remote = primary ? params_.primary_remote : params_.backup_remote;
     v.ready = !v.credentials && !v.remote;
     venues_.emplace(name, std::move(v));
   }
@@ -1230,7 +1221,7 @@ void exchange_session::incident(const std::string& action, const std::string& de
   if (agent.empty() || agent.front() != '/' || !risk || !risk->handle())
     return;
   trading_state_change x;
-  x.level = "agent";
+  x.level = trading_level::agent;
   x.target = agent;
   x.state = trading_state::reducing;
   x.reason = action + ": " + detail;

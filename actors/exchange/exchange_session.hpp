@@ -59,6 +59,7 @@
 #include "config/farm_config.hpp"
 #include "config/supervision_policy.hpp"
 #include "persistence/store_actor.hpp"
+#include "runtime/kind_params.hpp"
 #include "runtime/latency_histogram.hpp"
 #include "runtime/managed_actor.hpp"
 #include "runtime/restart_backoff.hpp"
@@ -69,13 +70,50 @@ namespace tfarm::actors {
 std::string venue_path(const std::string& venue);
 std::string session_path(const std::string& venue, const std::string& account);
 
-/// The child parameters of a session from the farm's exchange settings.
-std::map<std::string, std::string> session_params(const config::exchange_settings& ex,
-                                                  const config::session_settings& s);
+/// The "exchange_session" kind's parameters.
+struct session_params {
+  /// The account at the venue ("" : the child's id).
+  std::string account;
+  std::string primary;
+  /// "" : no backup venue.
+  std::string backup;
+  /// Orders per second to the venue and the burst above it.
+  int64_t rate_per_s = config::exchange_rate_per_s_default;
+  int64_t burst = config::exchange_burst_default;
+  /// The venue wants a logon with the account's credentials; it lives on
+  /// an exchange node.
+  bool primary_credentials = false;
+  bool primary_remote = false;
+  bool backup_credentials = false;
+  bool backup_remote = false;
+  int64_t timeout_ms = config::exchange_request_timeout_ms_default;
+  int64_t retry_max = config::exchange_retry_max_default;
+  int64_t backoff_min_ms = config::exchange_backoff_min_ms_default;
+  int64_t backoff_max_ms = config::exchange_backoff_max_ms_default;
+  uint32_t backoff_jitter_ppm = 200'000;
+  int64_t failover_after = config::exchange_failover_after_default;
+  /// "auto" (back to the primary once it answers) or "manual".
+  std::string failback = "auto";
+  int64_t probe_interval_ms = config::exchange_probe_interval_ms_default;
+  int64_t latency_window_ms = config::exchange_latency_window_ms_default;
+  int64_t failback_probes = config::exchange_failback_probes_default;
+  /// Seals the credentials in the store ("" : none configured).
+  std::string master_key_file;
+};
+
+TFARM_PARAM_FIELDS(session_params, account, primary, backup, rate_per_s, burst, primary_credentials,
+                   primary_remote, backup_credentials, backup_remote, timeout_ms, retry_max,
+                   backoff_min_ms, backoff_max_ms, backoff_jitter_ppm, failover_after, failback,
+                   probe_interval_ms, latency_window_ms, failback_probes, master_key_file)
+
+/// A session's parameters from the farm's exchange settings.
+session_params session_params_for(const config::exchange_settings& ex,
+                                  const config::session_settings& s);
 
 class exchange_session : public runtime::basic_managed_actor<exchange_session_actor::base> {
 public:
   using super = runtime::basic_managed_actor<exchange_session_actor::base>;
+  using params_type = session_params;
   using report_promise = caf::typed_response_promise<order_report>;
   using status_promise = caf::typed_response_promise<exchange_status>;
 
@@ -239,6 +277,7 @@ private:
   exchange_status status_now() const;
   int64_t backoff_us(uint32_t attempt);
 
+  session_params params_;
   std::string account_;
   std::string primary_;
   std::string backup_;

@@ -89,53 +89,43 @@ venue_faults to_faults(const config::venue_fault_settings& f) {
   return x;
 }
 
-std::map<std::string, std::string> sim_venue_params(const config::venue_settings& v) {
-  std::string symbols;
-  for (auto& s : v.symbols)
-    symbols += (symbols.empty() ? "" : ",") + s;
+sim_venue_params sim_venue_params_for(const config::venue_settings& v) {
   auto f = to_faults(v.faults);
   auto& m = v.market_data;
-  return {{"name", v.name},
-          {"symbols", symbols},
-          {"seed", std::to_string(v.seed)},
-          {"taker_fee_bps", std::to_string(v.taker_fee_bps)},
-          {"maker_fee_bps", std::to_string(v.maker_fee_bps)},
-          {"require_logon", v.credentials ? "1" : "0"},
-          {"interval_ms", std::to_string(m.interval.count())},
-          {"start_price", std::to_string(m.start_price)},
-          {"volatility_bps", std::to_string(m.volatility_bps)},
-          {"depth", std::to_string(m.depth)},
-          {"level_qty", std::to_string(m.level_qty)},
-          {"taker_ppm", std::to_string(to_ppm(m.taker_rate))},
-          {"replay", m.replay},
-          {"latency_us", std::to_string(f.latency_us)},
-          {"latency_jitter_us", std::to_string(f.latency_jitter_us)},
-          {"error_ppm", std::to_string(f.error_ppm)},
-          {"rate_limit_ppm", std::to_string(f.rate_limit_ppm)},
-          {"drop_ppm", std::to_string(f.drop_reply_ppm)},
-          {"disconnected", f.disconnected ? "1" : "0"},
-          {"disconnect_every_ms", std::to_string(f.disconnect_every_ms)},
-          {"disconnect_for_ms", std::to_string(f.disconnect_for_ms)}};
+  sim_venue_params p;
+  p.name = v.name;
+  p.symbols = v.symbols;
+  p.seed = v.seed;
+  p.taker_fee_bps = v.taker_fee_bps;
+  p.maker_fee_bps = v.maker_fee_bps;
+  p.require_logon = v.credentials;
+  p.interval_ms = m.interval.count();
+  p.start_price = m.start_price;
+  p.volatility_bps = m.volatility_bps;
+  p.depth = m.depth;
+  p.level_qty = m.level_qty;
+  p.taker_ppm = to_ppm(m.taker_rate);
+  p.replay = m.replay;
+  p.latency_us = f.latency_us;
+  p.latency_jitter_us = f.latency_jitter_us;
+  p.error_ppm = f.error_ppm;
+  p.rate_limit_ppm = f.rate_limit_ppm;
+  p.drop_ppm = f.drop_reply_ppm;
+  p.disconnected = f.disconnected;
+  p.disconnect_every_ms = f.disconnect_every_ms;
+  p.disconnect_for_ms = f.disconnect_for_ms;
+  return p;
 }
 
 sim_venue::sim_venue(caf::actor_config& cfg, runtime::spawn_context ctx)
-    : super(cfg, std::move(ctx)), name_(runtime::param(spec(), "name", spec().id)),
-      require_logon_(runtime::param(spec(), "require_logon", "0") == "1"),
-      interval_ms_(
-          runtime::param_int(spec(), "interval_ms", config::market_data_interval_ms_default)),
-      volatility_bps_(
-          runtime::param_int(spec(), "volatility_bps", config::market_data_volatility_bps_default)),
-      depth_(runtime::param_int(spec(), "depth", config::market_data_depth_default)),
-      level_qty_(runtime::param_int(spec(), "level_qty", config::market_data_level_qty_default)),
-      taker_ppm_(static_cast<uint32_t>(runtime::param_int(spec(), "taker_ppm", 300'000))),
-      engine_(runtime::param_int(spec(), "taker_fee_bps", 0),
-              runtime::param_int(spec(), "maker_fee_bps", 0)),
-      market_rng_(static_cast<uint64_t>(runtime::param_int(spec(), "seed", 1))),
-      fault_rng_(static_cast<uint64_t>(runtime::param_int(spec(), "seed", 1)) ^
-                 0x9e3779b97f4a7c15ULL) {
-  auto start_price = std::max<int64_t>(
-      runtime::param_int(spec(), "start_price", config::market_data_start_price_default), 1);
-  for (auto& symbol : split_list(runtime::param(spec(), "symbols", "BTC-USD"))) {
+    : super(cfg, std::move(ctx)), params_(runtime::params_of<sim_venue_params>(spec())),
+      name_(params_.name.empty() ? spec().id : params_.name), require_logon_(params_.require_logon),
+      interval_ms_(params_.interval_ms), volatility_bps_(params_.volatility_bps),
+      depth_(params_.depth), level_qty_(params_.level_qty), taker_ppm_(params_.taker_ppm),
+      engine_(params_.taker_fee_bps, params_.maker_fee_bps), market_rng_(params_.seed),
+      fault_rng_(params_.seed ^ 0x9e3779b97f4a7c15ULL) {
+  auto start_price = std::max<int64_t>(params_.start_price, 1);
+  for (auto& symbol : params_.symbols) {
     symbol_state s;
     auto dash = symbol.find('-');
     s.base = symbol.substr(0, dash);
@@ -145,14 +135,14 @@ sim_venue::sim_venue(caf::actor_config& cfg, runtime::spawn_context ctx)
     s.top.symbol = symbol;
     symbols_.emplace(symbol, std::move(s));
   }
-  faults_.latency_us = runtime::param_int(spec(), "latency_us", 0);
-  faults_.latency_jitter_us = runtime::param_int(spec(), "latency_jitter_us", 0);
-  faults_.error_ppm = static_cast<uint32_t>(runtime::param_int(spec(), "error_ppm", 0));
-  faults_.rate_limit_ppm = static_cast<uint32_t>(runtime::param_int(spec(), "rate_limit_ppm", 0));
-  faults_.drop_reply_ppm = static_cast<uint32_t>(runtime::param_int(spec(), "drop_ppm", 0));
-  faults_.disconnected = runtime::param(spec(), "disconnected", "0") == "1";
-  faults_.disconnect_every_ms = runtime::param_int(spec(), "disconnect_every_ms", 0);
-  faults_.disconnect_for_ms = runtime::param_int(spec(), "disconnect_for_ms", 0);
+  faults_.latency_us = params_.latency_us;
+  faults_.latency_jitter_us = params_.latency_jitter_us;
+  faults_.error_ppm = params_.error_ppm;
+  faults_.rate_limit_ppm = params_.rate_limit_ppm;
+  faults_.drop_reply_ppm = params_.drop_ppm;
+  faults_.disconnected = params_.disconnected;
+  faults_.disconnect_every_ms = params_.disconnect_every_ms;
+  faults_.disconnect_for_ms = params_.disconnect_for_ms;
   set_down_handler([this](caf::down_msg& msg) {
     for (auto& [symbol, s] : symbols_)
       s.subscribers.erase(std::remove_if(s.subscribers.begin(), s.subscribers.end(),
@@ -204,7 +194,7 @@ caf::error sim_venue::load_replay(const std::string& path) {
 }
 
 sim_venue::behavior_type sim_venue::make_behavior() {
-  auto replay = runtime::param(spec(), "replay", "");
+  auto& replay = params_.replay;
   if (!replay.empty()) {
     if (auto err = load_replay(replay)) {
       log().error("venue {}: {}", name_, runtime::message_of(err));

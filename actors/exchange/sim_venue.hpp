@@ -37,6 +37,7 @@
 #include "actors/exchange/exchange_interfaces.hpp"
 #include "actors/exchange/matching_engine.hpp"
 #include "config/farm_config.hpp"
+#include "runtime/kind_params.hpp"
 #include "runtime/managed_actor.hpp"
 
 namespace tfarm::actors {
@@ -45,8 +46,43 @@ namespace tfarm::actors {
 /// account names are path segments, which cannot start with '@').
 inline const std::string participant_prefix = "@sim";
 
-/// The child parameters of a simulated venue from its settings.
-std::map<std::string, std::string> sim_venue_params(const config::venue_settings& v);
+/// The "sim_venue" kind's parameters. Probabilities are parts per million.
+struct sim_venue_params {
+  /// The venue's name ("" : the child's id).
+  std::string name;
+  std::vector<std::string> symbols{"BTC-USD"};
+  uint64_t seed = 1;
+  int64_t taker_fee_bps = 0;
+  int64_t maker_fee_bps = 0;
+  /// Sessions must log on with the account's credentials.
+  bool require_logon = false;
+  // The market (config::market_data_settings).
+  int64_t interval_ms = config::market_data_interval_ms_default;
+  int64_t start_price = config::market_data_start_price_default;
+  int64_t volatility_bps = config::market_data_volatility_bps_default;
+  int64_t depth = config::market_data_depth_default;
+  int64_t level_qty = config::market_data_level_qty_default;
+  uint32_t taker_ppm = 300'000;
+  /// A CSV of trades to replay instead of the random walk ("" : none).
+  std::string replay;
+  // Faults (venue_faults).
+  int64_t latency_us = 0;
+  int64_t latency_jitter_us = 0;
+  uint32_t error_ppm = 0;
+  uint32_t rate_limit_ppm = 0;
+  uint32_t drop_ppm = 0;
+  bool disconnected = false;
+  int64_t disconnect_every_ms = 0;
+  int64_t disconnect_for_ms = 0;
+};
+
+TFARM_PARAM_FIELDS(sim_venue_params, name, symbols, seed, taker_fee_bps, maker_fee_bps,
+                   require_logon, interval_ms, start_price, volatility_bps, depth, level_qty,
+                   taker_ppm, replay, latency_us, latency_jitter_us, error_ppm, rate_limit_ppm,
+                   drop_ppm, disconnected, disconnect_every_ms, disconnect_for_ms)
+
+/// A simulated venue's parameters from its settings.
+sim_venue_params sim_venue_params_for(const config::venue_settings& v);
 
 /// Fault settings in message form (probabilities in parts per million).
 venue_faults to_faults(const config::venue_fault_settings& f);
@@ -54,6 +90,7 @@ venue_faults to_faults(const config::venue_fault_settings& f);
 class sim_venue : public runtime::basic_managed_actor<venue_actor::base> {
 public:
   using super = runtime::basic_managed_actor<venue_actor::base>;
+  using params_type = sim_venue_params;
 
   sim_venue(caf::actor_config& cfg, runtime::spawn_context ctx);
 
@@ -143,6 +180,7 @@ private:
   /// Takes the next epoch and makes it durable; requests wait for it.
   void begin_epoch();
 
+  sim_venue_params params_;
   std::string name_;
   /// This incarnation's epoch (in every fill id); ready_ once durable.
   uint64_t epoch_ = 0;

@@ -114,28 +114,18 @@ std::string parent_of(const std::string& path) {
 
 farm_monitor::farm_monitor(caf::actor_config& cfg, runtime::spawn_context ctx)
     : runtime::managed_actor(cfg, std::move(ctx)) {
-  if (auto i = spec().params.find("interval"); i != spec().params.end()) {
-    std::string why;
-    if (auto d = config::parse_duration(i->second, why); d && d->count() > 0)
-      interval_ = *d;
-    else
-      log().error("{}: bad interval '{}' ({})", path(), i->second, why);
-  }
-  if (auto i = spec().params.find("log_every"); i != spec().params.end()) {
-    std::string why;
-    if (auto d = config::parse_duration(i->second, why); d && d->count() > 0)
-      log_every_ = *d;
-  }
-  if (auto i = spec().params.find("settings"); i != spec().params.end()) {
-    auto j = nlohmann::json::parse(i->second, nullptr, false);
-    if (j.is_object()) {
-      try {
-        settings_ = settings_from(j);
-      } catch (const std::exception& e) {
-        log().error("{}: bad settings ({}); using the defaults", path(), e.what());
-      }
-    } else {
-      log().error("{}: settings are not JSON; using the defaults", path());
+  auto p = runtime::params_of<farm_monitor_params>(spec());
+  interval_ = std::max(p.interval, std::chrono::milliseconds{1});
+  log_every_ = std::max(p.log_every, std::chrono::milliseconds{1});
+  if (!p.settings.empty()) {
+    auto j = nlohmann::json::parse(p.settings, nullptr, false);
+    try {
+      if (!j.is_object())
+        throw std::invalid_argument{"not a JSON object"};
+      settings_ = settings_from(j);
+    } catch (const std::exception& e) {
+      settings_error_ = caf::error{runtime::runtime_errc::bad_parameter,
+                                   path() + ": parameter 'settings' cannot be read: " + e.what()};
     }
   }
   for (auto& r : effective_alert_rules(settings_))
@@ -148,14 +138,19 @@ runtime::kind_info farm_monitor::kind() {
       "farm_monitor", "samples the farm's metrics, evaluates alert rules, routes alerts");
 }
 
-std::map<std::string, std::string> farm_monitor::params(const config::monitor_settings& x,
-                                                        std::chrono::milliseconds interval) {
-  return {{"interval", std::to_string(interval.count()) + "ms"},
-          {"settings", settings_json(x).dump()}};
+farm_monitor_params farm_monitor::params(const config::monitor_settings& x,
+                                         std::chrono::milliseconds interval,
+                                         std::chrono::milliseconds log_every) {
+  return {interval, log_every, settings_json(x).dump()};
 }
 
 caf::behavior farm_monitor::make_behavior() {
   register_monitor_error_names();
+  if (settings_error_) {
+    log().error("{}", runtime::message_of(settings_error_));
+    quit(settings_error_);
+    return {};
+  }
   std::optional<webhook_options> hook;
   if (!settings_.webhook_url.empty()) {
     std::string why;

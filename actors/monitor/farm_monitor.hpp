@@ -32,6 +32,7 @@
 #include "actors/vault/vault_messages.hpp"
 #include "config/farm_config.hpp"
 #include "persistence/audit_record.hpp"
+#include "runtime/kind_params.hpp"
 #include "runtime/managed_actor.hpp"
 #include "runtime/metric_registry.hpp"
 #include "runtime/process_stats.hpp"
@@ -62,8 +63,22 @@ struct monitor_status {
 
 TFARM_STATUS_FIELDS(monitor_status, "tfarm.monitor_status", metrics, open_alerts, rules)
 
+/// The "farm_monitor" kind's parameters.
+struct farm_monitor_params {
+  /// Between samples.
+  std::chrono::milliseconds interval{1'000};
+  /// A summary line in the log this often.
+  std::chrono::milliseconds log_every{10'000};
+  /// The [monitor] settings as JSON ("" : the defaults).
+  std::string settings;
+};
+
+TFARM_PARAM_FIELDS(farm_monitor_params, interval, log_every, settings)
+
 class farm_monitor : public runtime::managed_actor {
 public:
+  using params_type = farm_monitor_params;
+
   farm_monitor(caf::actor_config& cfg, runtime::spawn_context ctx);
 
   caf::behavior make_behavior() override;
@@ -72,9 +87,10 @@ public:
 
   static runtime::kind_info kind();
 
-  /// The child parameters that carry `x` and the sampling interval.
-  static std::map<std::string, std::string> params(const config::monitor_settings& x,
-                                                   std::chrono::milliseconds interval);
+  /// The parameters that carry `x`, the sampling interval and the log's.
+  static farm_monitor_params params(const config::monitor_settings& x,
+                                    std::chrono::milliseconds interval,
+                                    std::chrono::milliseconds log_every);
 
 protected:
   std::string describe() const override;
@@ -120,6 +136,8 @@ private:
   std::chrono::milliseconds log_every_{10'000};
   int64_t last_log_ms_ = 0;
   config::monitor_settings settings_;
+  /// Settings that could not be read: the monitor does not start.
+  caf::error settings_error_;
   std::vector<alert_tracker> trackers_;
   std::unique_ptr<alert_router> router_;
   farm_sampler sampler_;

@@ -75,11 +75,17 @@ farm_sample farm_sampler::take(const std::vector<runtime::actor_info>& actors,
     if (a.kind != "trading_agent" && a.kind != "exchange_session" && a.kind != "vault_gateway" &&
         a.kind != "sqlite_store")
       continue;
+    // An actor that has not published yet is starting: it counts as not
+    // healthy (or not connected) without being reported as unreadable.
+    auto unreadable = [&](const caf::error& err) {
+      if (!runtime::status_pending(err))
+        x.unreadable.push_back(runtime::to_text(err));
+    };
     if (a.kind == "trading_agent") {
       ++agents;
       auto st = runtime::read_status<agent_status>(a);
       if (!st) {
-        x.unreadable.push_back(runtime::to_text(st.error()));
+        unreadable(st.error());
         continue;
       }
       if (visit.agent)
@@ -90,7 +96,7 @@ farm_sample farm_sampler::take(const std::vector<runtime::actor_info>& actors,
       auto st = runtime::read_status<exchange_status>(a);
       if (!st) {
         ++disconnected;
-        x.unreadable.push_back(runtime::to_text(st.error()));
+        unreadable(st.error());
         continue;
       }
       if (visit.session)
@@ -104,7 +110,7 @@ farm_sample farm_sampler::take(const std::vector<runtime::actor_info>& actors,
     } else if (a.kind == "vault_gateway") {
       auto st = runtime::read_status<vault_status>(a);
       if (!st) {
-        x.unreadable.push_back(runtime::to_text(st.error()));
+        unreadable(st.error());
         continue;
       }
       t.vault_transactions += st->transactions;
@@ -112,7 +118,7 @@ farm_sample farm_sampler::take(const std::vector<runtime::actor_info>& actors,
     } else {
       auto st = runtime::read_status<persistence::store_status>(a);
       if (!st) {
-        x.unreadable.push_back(runtime::to_text(st.error()));
+        unreadable(st.error());
         continue;
       }
       store_queue += static_cast<int64_t>(st->queued_jobs + st->open_writes);

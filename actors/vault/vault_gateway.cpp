@@ -106,21 +106,23 @@ vault_gateway::behavior_type vault_gateway::make_behavior() {
         return rp;
       },
       [this](vault_mode_change& m) -> caf::result<vault_status> {
-        bool* flag = m.mode == "emergency"          ? &modes_.emergency
-                     : m.mode == "transfers_frozen" ? &modes_.transfers_frozen
-                                                    : nullptr;
+        // The mode may come from a peer: any byte.
+        bool* flag = m.mode == vault_mode::emergency          ? &modes_.emergency
+                     : m.mode == vault_mode::transfers_frozen ? &modes_.transfers_frozen
+                                                              : nullptr;
         if (flag == nullptr)
-          return refusal(vault_errc::invalid_request, "unknown vault mode '" + m.mode +
-                                                          "' (known: emergency, transfers_frozen)");
+          return refusal(vault_errc::invalid_request, "unknown vault " + to_string(m.mode) +
+                                                          " (known: emergency, transfers_frozen)");
         auto before = *flag;
         *flag = m.on; // takes effect now; undone if it cannot be made durable
         persistence::audit_record a;
         a.actor = path();
         a.user = m.user;
-        a.action = "vault." + m.mode + (m.on ? ".on" : ".off");
+        a.action = "vault." + to_string(m.mode) + (m.on ? ".on" : ".off");
         a.detail = (before == m.on ? std::string{"unchanged; "} : std::string{}) +
                    (m.reason.empty() ? std::string{"no reason given"} : m.reason);
-        log().warn("vault: {} {} by {} ({})", m.mode, m.on ? "ON" : "off", m.user, a.detail);
+        log().warn("vault: {} {} by {} ({})", to_string(m.mode), m.on ? "ON" : "off", m.user,
+                   a.detail);
         publish_description();
         auto rp = make_response_promise<vault_status>();
         auto undo = [this, flag, before, rp](const caf::error& err) mutable {

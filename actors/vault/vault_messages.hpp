@@ -99,9 +99,15 @@ typename Inspector::result_type inspect(Inspector& f, vault_reply& x) {
 }
 
 /// A vault-wide mode switch (runbook "Vault Banking Emergency Procedures").
+/// The vault's switches: emergency (withdrawals and transfers stop) and a
+/// transfer freeze.
+enum class vault_mode : uint8_t { emergency, transfers_frozen };
+
+/// "emergency", "transfers_frozen" (the audit log's vault.<mode>.on/off).
+std::string to_string(vault_mode x);
+
 struct vault_mode_change {
-  /// "emergency" or "transfers_frozen".
-  std::string mode;
+  vault_mode mode = vault_mode::emergency;
   bool on = false;
   /// Who asks (for the audit log) and why.
   std::string user;

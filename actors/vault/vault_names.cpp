@@ -1,5 +1,7 @@
 #include "actors/vault/vault_names.hpp"
 
+#include "actors/vault/vault_messages.hpp"
+
 #include <sstream>
 
 #include "config/limits.hpp"
@@ -69,6 +71,16 @@ std::string join_list(const std::set<std::string>& xs) {
     result += x;
   }
   return result;
+}
+
+std::string to_string(vault_mode x) {
+  switch (x) {
+  case vault_mode::emergency:
+    return "emergency";
+  case vault_mode::transfers_frozen:
+    return "transfers_frozen";
+  }
+  return "mode " + std::to_string(static_cast<int>(x));
 }
 
 } // namespace tfarm::actors

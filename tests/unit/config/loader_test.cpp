@@ -18,9 +18,13 @@ namespace {
 // The agent kinds `tfarm config check` knows: the runtime's, plus the
 // actors module's trading agent (named here: this test links no actors).
 check_options builtin_kinds_only() {
+  static const auto kinds = tfarm::runtime::builtin_kinds();
   check_options opts;
-  opts.known_kinds = tfarm::runtime::builtin_kinds().agent_names();
+  opts.known_kinds = kinds.agent_names();
   opts.known_kinds.push_back("trading_agent");
+  opts.validate_agent = [](const agent_spec& a, const user_spec&, const farm_config&) {
+    return tfarm::runtime::agent_param_problems(kinds, a);
+  };
   return opts;
 }
 
@@ -104,14 +108,15 @@ TEST(loader, reads_every_key_of_a_farm_file) {
   EXPECT_EQ(cfg.limits.cache_duration, 90s);
   ASSERT_EQ(cfg.users.size(), 1u);
   EXPECT_EQ(cfg.users[0].name, "zoe");
-  ASSERT_EQ(cfg.users[0].agents.size(), 1u);
+  ASSERT_EQ(cfg.users[0].agents.size(), 2u);
   auto& agent = cfg.users[0].agents[0];
   EXPECT_EQ(agent.id, "beat");
   EXPECT_EQ(agent.kind, "heartbeat");
   EXPECT_EQ(agent.params.at("interval"), "2s");
   EXPECT_EQ(agent.params.at("checkpoint_every"), "3");
-  EXPECT_EQ(agent.params.at("verbose"), "true");
-  EXPECT_EQ(agent.params.at("weight"), "0.5");
+  auto& typed = cfg.users[0].agents[1];
+  EXPECT_EQ(typed.params.at("verbose"), "true");
+  EXPECT_EQ(typed.params.at("weight"), "0.5");
   EXPECT_EQ(cfg.vault.assets, (std::vector<std::string>{"USD", "SAT"}));
   EXPECT_EQ(cfg.vault.idempotency_window, 2h);
   EXPECT_EQ(cfg.vault.request_timeout, 3s);

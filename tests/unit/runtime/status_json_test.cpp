@@ -77,6 +77,18 @@ TEST(status_json, a_missing_or_mistyped_field_is_an_error_never_a_default) {
   EXPECT_FALSE(runtime::read_status<outer_status>("[]", "/a/b"));
 }
 
+TEST(status_json, nothing_published_yet_is_starting_not_unreadable) {
+  // The registry holds "{}" from the actor's spawn until it first runs.
+  auto x = runtime::read_status<outer_status>("{}", "/a/b");
+  ASSERT_FALSE(x);
+  EXPECT_TRUE(runtime::status_pending(x.error()));
+  EXPECT_EQ(runtime::to_text(x.error()),
+            "status_pending: /a/b: starting (no status published yet)");
+  auto broken = runtime::read_status<outer_status>(R"({"name":"n"})", "/a/b");
+  ASSERT_FALSE(broken);
+  EXPECT_FALSE(runtime::status_pending(broken.error()));
+}
+
 TEST(status_json, the_caf_form_crosses_a_serializer_unchanged) {
   std::vector<char> buf;
   auto x = example();

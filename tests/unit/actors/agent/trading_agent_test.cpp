@@ -152,8 +152,8 @@ protected:
     return x ? *x : actors::agent_status{};
   }
 
-  caf::expected<actors::risk_states> set_state(const std::string& level, const std::string& target,
-                                               actors::trading_state s) {
+  caf::expected<actors::risk_states> set_state(actors::trading_level level,
+                                               const std::string& target, actors::trading_state s) {
     auto e = node_->context().registry().find(actors::risk_control_path);
     actors::trading_state_change c;
     c.level = level;
@@ -321,32 +321,34 @@ TEST_F(trading_agent_test, the_kill_switch_works_at_each_level) {
   // Working at the venue (not only reserved) when the switch is thrown.
   ASSERT_TRUE(eventually([&] { return status().orders == 1 && orders_in_db() == 1; }));
   // Farm-wide HALTED: working orders are cancelled, new ones refused.
-  ASSERT_TRUE(set_state("farm", "", actors::trading_state::halted));
+  ASSERT_TRUE(set_state(actors::trading_level::farm, "", actors::trading_state::halted));
   ASSERT_TRUE(eventually([&] { return status().open_orders == 0; }));
   EXPECT_EQ(status().state, "halted");
   ASSERT_TRUE(eventually([&] { return open_reservations("acct1") == 0; }));
   queue_order("t1", side::buy, 10, 1, "x");
   ASSERT_TRUE(eventually([&] { return status().rejections["halted"] == 1u; }));
   // User level.
-  ASSERT_TRUE(set_state("farm", "", actors::trading_state::active));
-  ASSERT_TRUE(set_state("user", "alice", actors::trading_state::halted));
+  ASSERT_TRUE(set_state(actors::trading_level::farm, "", actors::trading_state::active));
+  ASSERT_TRUE(set_state(actors::trading_level::user, "alice", actors::trading_state::halted));
   queue_order("t1", side::buy, 10, 1, "x");
   ASSERT_TRUE(eventually([&] { return status().rejections["halted"] == 2u; }));
   // REDUCING: flat, so a buy would add exposure.
-  ASSERT_TRUE(set_state("user", "alice", actors::trading_state::reducing));
+  ASSERT_TRUE(set_state(actors::trading_level::user, "alice", actors::trading_state::reducing));
   queue_order("t1", side::buy, 10, 1, "x");
   ASSERT_TRUE(eventually([&] { return status().rejections["reducing"] == 1u; }));
   // Agent level.
-  ASSERT_TRUE(set_state("user", "alice", actors::trading_state::active));
-  ASSERT_TRUE(set_state("agent", "/user/alice/t1", actors::trading_state::halted));
+  ASSERT_TRUE(set_state(actors::trading_level::user, "alice", actors::trading_state::active));
+  ASSERT_TRUE(
+      set_state(actors::trading_level::agent, "/user/alice/t1", actors::trading_state::halted));
   queue_order("t1", side::buy, 10, 1, "x");
   ASSERT_TRUE(eventually([&] { return status().rejections["halted"] == 3u; }));
-  ASSERT_TRUE(set_state("agent", "/user/alice/t1", actors::trading_state::active));
+  ASSERT_TRUE(
+      set_state(actors::trading_level::agent, "/user/alice/t1", actors::trading_state::active));
   queue_order("t1", side::buy, 10, 1, "x");
   ASSERT_TRUE(eventually([&] { return status().open_orders == 1; }));
   EXPECT_EQ(status().state, "running");
   // A bad request changes nothing.
-  EXPECT_FALSE(set_state("galaxy", "", actors::trading_state::halted));
+  EXPECT_FALSE(set_state(static_cast<actors::trading_level>(7), "", actors::trading_state::halted));
 }
 
 TEST_F(trading_agent_test, a_restarted_risk_control_still_reaches_the_agents) {
@@ -359,12 +361,12 @@ TEST_F(trading_agent_test, a_restarted_risk_control_still_reaches_the_agents) {
     return now && now != before;
   }));
   // set_state waits until the agent reports the new state.
-  ASSERT_TRUE(set_state("farm", "", actors::trading_state::halted));
+  ASSERT_TRUE(set_state(actors::trading_level::farm, "", actors::trading_state::halted));
   EXPECT_EQ(status().state, "halted");
 }
 
 TEST_F(trading_agent_test, a_halt_survives_a_restart_of_the_node) {
-  ASSERT_TRUE(set_state("user", "alice", actors::trading_state::halted));
+  ASSERT_TRUE(set_state(actors::trading_level::user, "alice", actors::trading_state::halted));
   restart_farm();
   ASSERT_TRUE(eventually([&] { return status().state == "halted"; }));
   queue_order("t1", side::buy, 10, 1, "x");

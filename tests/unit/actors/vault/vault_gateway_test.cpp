@@ -19,7 +19,7 @@ protected:
     ok(reserve("alice", "a1", "r1", "order-1", "USD", 100));
   }
 
-  actors::vault_status set_mode(const std::string& mode, bool on) {
+  actors::vault_status set_mode(actors::vault_mode mode, bool on) {
     return call<actors::vault_status>(actors::vault_mode_change{mode, on, "ops-1", "drill"});
   }
 
@@ -30,7 +30,7 @@ protected:
 };
 
 TEST_F(vault_gateway_test, emergency_mode_lets_only_fill_settlements_and_releases_through) {
-  auto s = set_mode("emergency", true);
+  auto s = set_mode(actors::vault_mode::emergency, true);
   EXPECT_TRUE(s.emergency);
   EXPECT_EQ(audited("vault.emergency.on"), 1);
   EXPECT_EQ(refused(op(vault_op::deposit, "alice", "a1", "d2", "USD", 1)),
@@ -43,13 +43,13 @@ TEST_F(vault_gateway_test, emergency_mode_lets_only_fill_settlements_and_release
   ok(settle("alice", "a1", "fill-1", "order-1", 100, "BTC", 1, 0));
   ok(release("alice", "a1", "rel-1", "order-1"));
   EXPECT_EQ(balance("alice", "a1", "USD").first, 900) << "balance reads pass as well";
-  set_mode("emergency", false);
+  set_mode(actors::vault_mode::emergency, false);
   EXPECT_EQ(audited("vault.emergency.off"), 1);
   ok(op(vault_op::deposit, "alice", "a1", "d2", "USD", 1));
 }
 
 TEST_F(vault_gateway_test, a_transfer_freeze_stops_withdrawals_and_transfers_only) {
-  set_mode("transfers_frozen", true);
+  set_mode(actors::vault_mode::transfers_frozen, true);
   EXPECT_EQ(audited("vault.transfers_frozen.on"), 1);
   EXPECT_EQ(refused(op(vault_op::withdraw, "alice", "a1", "w1", "USD", 1)),
             "transfers_frozen: transfers are frozen: no withdrawals or transfers (withdraw "
@@ -61,12 +61,12 @@ TEST_F(vault_gateway_test, a_transfer_freeze_stops_withdrawals_and_transfers_onl
   ok(settle("alice", "a1", "f1", "order-1", 100, "BTC", 2, 0));
   ok(release("alice", "a1", "rel-2", "order-2"));
   // A key refused by a mode is not spent: it goes through once unfrozen.
-  set_mode("transfers_frozen", false);
+  set_mode(actors::vault_mode::transfers_frozen, false);
   ok(op(vault_op::withdraw, "alice", "a1", "w1", "USD", 1));
 }
 
 TEST_F(vault_gateway_test, modes_survive_a_gateway_crash_and_a_node_restart) {
-  set_mode("transfers_frozen", true);
+  set_mode(actors::vault_mode::transfers_frozen, true);
   auto before = gateway();
   caf::anon_send(caf::actor_cast<caf::actor>(before), runtime::crash_request{"test"});
   ASSERT_TRUE(test::eventually([&] { return gateway() && gateway() != before; }));
@@ -83,10 +83,10 @@ TEST_F(vault_gateway_test, an_unknown_mode_is_refused) {
   caf::error err;
   (*self_)
       ->request(gateway(), test::vault_test_timeout,
-                actors::vault_mode_change{"panic", true, "ops-1", ""})
+                actors::vault_mode_change{static_cast<actors::vault_mode>(9), true, "ops-1", ""})
       .receive([](actors::vault_status&) {}, [&](caf::error& e) { err = e; });
   EXPECT_EQ(runtime::to_text(err),
-            "invalid_request: unknown vault mode 'panic' (known: emergency, transfers_frozen)");
+            "invalid_request: unknown vault mode 9 (known: emergency, transfers_frozen)");
 }
 
 TEST_F(vault_gateway_test, reconciliation_is_clean_and_audited_then_finds_differences) {

@@ -239,7 +239,8 @@ TEST_F(vault_model_test, a_hundred_thousand_random_operations_agree_with_the_mod
     // Modes now and then, each for a few dozen steps.
     auto switch_mode = [&](bool emergency, bool on) {
       call<actors::vault_status>(actors::vault_mode_change{
-          emergency ? "emergency" : "transfers_frozen", on, "model", "model test"});
+          emergency ? actors::vault_mode::emergency : actors::vault_mode::transfers_frozen, on,
+          "model", "model test"});
       (emergency ? m.emergency : m.frozen) = on;
     };
     if (m.emergency && chance(5))
