@@ -140,10 +140,12 @@ int run_watch(net::console_client& client, const std::vector<std::string>& words
   int64_t count = -1;
   if (a && why.empty())
     if (auto v = a->value("--count")) {
-      char* end = nullptr;
-      count = std::strtoll(v->c_str(), &end, 10);
-      if (*end != '\0' || count < 1)
+      std::string bad;
+      auto n = config::parse_integer(*v, 1, INT64_MAX, bad);
+      if (!n)
         why = "--count must be a positive number, not '" + *v + "'";
+      else
+        count = *n;
     }
   if (!a || !why.empty()) {
     std::cerr << why << "\nusage: watch " << cmd->synopsis << std::endl;

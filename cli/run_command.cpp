@@ -62,14 +62,10 @@ void audit(runtime::node& node, const std::string& action, const std::string& de
   auto store = caf::actor_cast<persistence::store_actor>(node.context().store());
   if (!store)
     return;
-  persistence::audit_record x;
-  x.actor = "/";
-  x.user = persistence::operator_name();
-  x.action = action;
-  x.detail = detail;
   caf::scoped_actor self{node.system()};
   self->request(store, std::chrono::milliseconds{lifecycle_audit_timeout_ms},
-                persistence::append_audit_atom_v, std::move(x))
+                persistence::append_audit_atom_v,
+                persistence::make_audit("/", persistence::operator_name(), action, detail))
       .receive([](uint64_t) {},
                [&](caf::error& err) {
                  log().warn("could not audit {}: {}", action, runtime::to_text(err));

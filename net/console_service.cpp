@@ -88,16 +88,6 @@ std::string actor_error(const caf::error& e, const std::string& what, millisecon
   return what + ": " + runtime::message_of(e);
 }
 
-std::string normalize(std::string p) {
-  if (p.empty())
-    return "/";
-  if (p[0] != '/')
-    p.insert(p.begin(), '/');
-  while (p.size() > 1 && p.back() == '/')
-    p.pop_back();
-  return p;
-}
-
 std::string last_segment(const std::string& path) {
   return path == "/" ? path : path.substr(path.rfind('/') + 1);
 }
@@ -129,15 +119,8 @@ std::string ago(int64_t then_ms, int64_t now_ms) {
 }
 
 std::optional<int64_t> to_int(const std::string& x, int64_t lo, int64_t hi) {
-  if (x.empty() || x.size() > 18)
-    return std::nullopt;
-  for (auto c : x)
-    if (!std::isdigit(static_cast<unsigned char>(c)))
-      return std::nullopt;
-  auto v = std::stoll(x);
-  if (v < lo || v > hi)
-    return std::nullopt;
-  return v;
+  std::string why;
+  return config::parse_integer(x, lo, hi, why);
 }
 
 // Who asks, for the audit log: printable, at most 64 characters.
@@ -270,13 +253,9 @@ void console_service::audit(const std::string& who, const std::string& action,
     log().warn("console: {} by {} ({}) not audited: no store", action, who, detail);
     return;
   }
-  persistence::audit_record rec;
-  rec.actor = "console";
-  rec.user = who;
-  rec.action = action;
-  rec.detail = detail;
   auto id = runtime::ask<uint64_t>(node_.system(), st, opts_.actor_timeout,
-                                   persistence::append_audit_atom_v, std::move(rec));
+                                   persistence::append_audit_atom_v,
+                                   persistence::make_audit("console", who, action, detail));
   if (!id)
     log().error("console: could not audit {} by {}: {}", action, who, runtime::to_text(id.error()));
 }
@@ -418,7 +397,7 @@ console_reply console_service::dispatch(const std::string& token, const std::str
 std::shared_ptr<runtime::registry_entry> console_service::find_actor(const std::string& path,
                                                                      console_reply& fail) const {
   auto& reg = node_.context().registry();
-  auto p = normalize(path);
+  auto p = runtime::normalize_path(path);
   if (auto e = reg.find(p))
     return e;
   auto near = config::nearest(p, reg.paths("/"));
@@ -584,7 +563,7 @@ console_reply console_service::tree(const console_args& a) {
     depth = *v;
   }
   console_reply fail;
-  auto root = normalize(a.positional.empty() ? "/" : a.positional.front());
+  auto root = runtime::normalize_path(a.positional.empty() ? "/" : a.positional.front());
   if (!find_actor(root, fail))
     return fail;
   auto root_depth = root == "/" ? 0 : std::count(root.begin(), root.end(), '/');
@@ -611,7 +590,7 @@ console_reply console_service::ls(const console_args& a) {
   if (a.positional.size() > 1)
     return usage(*find_console_command("ls"), "ls takes one PATH at most");
   console_reply fail;
-  auto root = normalize(a.positional.empty() ? "/" : a.positional.front());
+  auto root = runtime::normalize_path(a.positional.empty() ? "/" : a.positional.front());
   if (!find_actor(root, fail))
     return fail;
   json list = json::array();
@@ -1198,7 +1177,7 @@ console_reply console_service::exchanges(const std::string& who, const console_a
     std::vector<std::string> known;
     for (auto& x : find_sessions(node_.context(), [](const runtime::actor_info&) { return true; }))
       known.push_back(x.info.path);
-    auto near = config::nearest(normalize(only), known);
+    auto near = config::nearest(runtime::normalize_path(only), known);
     return failed(
         "no exchange session " + only +
         (near ? "; did you mean " + *near + "?" : " (nor a subcommand: status, test, recover)"));

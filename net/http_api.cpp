@@ -10,6 +10,7 @@
 #include "actors/monitor/farm_sample.hpp"
 #include "actors/type_ids.hpp"
 #include "actors/vault/vault_setup.hpp"
+#include "config/duration.hpp"
 #include "net/dashboard_page.hpp"
 #include "net/json_views.hpp"
 #include "net/logger.hpp"
@@ -419,13 +420,10 @@ http_response http_api::exchanges_test(const http_request& req) {
   if (!only->empty() && results.empty())
     return error_response(404, "not_found", "no exchange session " + *only);
   if (auto st = persistence::store_of(&node_.context())) {
-    persistence::audit_record rec;
-    rec.actor = "http";
-    rec.user = *user;
-    rec.action = "exchanges.test";
-    rec.detail = std::to_string(results.size()) + " sessions, " + (all_ok ? "all" : "not all") +
-                 " reachable";
-    caf::anon_send(st, persistence::append_audit_atom_v, std::move(rec));
+    caf::anon_send(st, persistence::append_audit_atom_v,
+                   persistence::make_audit("http", *user, "exchanges.test",
+                                           std::to_string(results.size()) + " sessions, " +
+                                               (all_ok ? "all" : "not all") + " reachable"));
   }
   return json_response(200, json{{"ok", all_ok}, {"sessions", results}});
 }
@@ -504,11 +502,12 @@ http_response http_api::monitoring(const http_request& req) {
 }
 
 http_response http_api::acknowledge(const http_request& req, const std::string& id) {
-  uint64_t n = 0;
-  if (id.empty() || id.size() > 19 || !std::all_of(id.begin(), id.end(), ::isdigit))
+  std::string why;
+  auto parsed = config::parse_integer(id, 1, INT64_MAX, why);
+  if (!parsed || id.find_first_not_of("0123456789") != std::string::npos)
     return error_response(400, "bad_request",
                           "alert id '" + id.substr(0, 32) + "' is not a number");
-  n = std::stoull(id);
+  auto n = static_cast<uint64_t>(*parsed);
   http_response bad;
   auto body = body_object(req, bad);
   if (!body)

@@ -22,12 +22,8 @@ find_sessions(runtime::node_context& node,
 bool session_named(const runtime::actor_info& info, const std::string& name) {
   if (name.empty())
     return true;
-  auto p = name;
-  if (p[0] != '/')
-    p.insert(p.begin(), '/');
-  while (p.size() > 1 && p.back() == '/')
-    p.pop_back();
-  return info.path == p || info.path.substr(info.path.rfind('/') + 1) == name;
+  return info.path == runtime::normalize_path(name) ||
+         info.path.substr(info.path.rfind('/') + 1) == name;
 }
 
 std::vector<caf::expected<actors::exchange_status>>

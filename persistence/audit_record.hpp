@@ -31,6 +31,17 @@ typename Inspector::result_type inspect(Inspector& f, audit_record& x) {
            x.detail);
 }
 
+/// A record to append now: the one way every module writes the audit log.
+inline audit_record make_audit(std::string actor, std::string user, std::string action,
+                               std::string detail) {
+  audit_record x;
+  x.actor = std::move(actor);
+  x.user = std::move(user);
+  x.action = std::move(action);
+  x.detail = std::move(detail);
+  return x;
+}
+
 /// One alert of the monitor with its lifecycle: "firing" (possibly at a
 /// new severity), "acknowledged" (an operator saw it; it still fires) and
 /// "resolved" (its condition cleared). Saving with id 0 inserts and

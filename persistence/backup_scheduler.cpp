@@ -70,9 +70,7 @@ void backup_scheduler::run_backup() {
   std::error_code ec;
   fs::create_directories(dir_, ec);
   auto out = (fs::path{dir_} / (stem_of(db_) + "-" + utc_stamp_compact() + ".db")).string();
-  audit_record x;
-  x.actor = path();
-  x.user = "system";
+  auto x = make_audit(path(), "system", "", "");
   if (auto err = backup_database(db_, out)) {
     ++failures_;
     last_error_ = runtime::to_text(err);

@@ -28,12 +28,7 @@ void audit_incidents(runtime::node_context& ctx) {
     auto store = caf::actor_cast<store_actor>(node->store());
     if (!store)
       return;
-    audit_record rec;
-    rec.actor = x.path;
-    rec.user = "system";
-    rec.action = x.action;
-    rec.detail = x.detail;
-    caf::anon_send(store, append_audit_atom_v, std::move(rec));
+    caf::anon_send(store, append_audit_atom_v, make_audit(x.path, "system", x.action, x.detail));
   });
 }
 

@@ -363,12 +363,10 @@ caf::expected<restore_report> restore_database(const std::string& db, const std:
                       "cannot move the restored file into place at " + db + ": " + ec.message() +
                           (report.kept_aside.empty() ? std::string{}
                                                      : "; the old one is at " + report.kept_aside)};
-  audit_record x;
-  x.actor = "cli";
-  x.user = who;
-  x.action = "db.restore";
-  x.detail = "restored from " + from +
-             (report.kept_aside.empty() ? "" : "; replaced file kept at " + report.kept_aside);
+  auto x = make_audit(
+      "cli", who, "db.restore",
+      "restored from " + from +
+          (report.kept_aside.empty() ? "" : "; replaced file kept at " + report.kept_aside));
   if (auto err = write_audit(db, x))
     return err;
   return report;

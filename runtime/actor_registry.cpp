@@ -35,6 +35,14 @@ std::string child_path(std::string_view parent, std::string_view id) {
   return result;
 }
 
+std::string normalize_path(std::string p) {
+  if (p.empty() || p[0] != '/')
+    p.insert(p.begin(), '/');
+  while (p.size() > 1 && p.back() == '/')
+    p.pop_back();
+  return p;
+}
+
 // -- registry_entry -----------------------------------------------------------
 
 registry_entry::registry_entry(std::string path, std::string kind, std::string node, uint64_t order)

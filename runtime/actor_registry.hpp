@@ -171,4 +171,8 @@ std::string parent_path(std::string_view path);
 /// Joins a parent path and a child id ("/" + "a" -> "/a").
 std::string child_path(std::string_view parent, std::string_view id);
 
+/// A path as an operator may type it, made absolute without a trailing
+/// slash ("user/alice/" -> "/user/alice", "" -> "/").
+std::string normalize_path(std::string path);
+
 } // namespace tfarm::runtime

@@ -146,18 +146,16 @@ counter_metric* metric_registry::counter(const std::string& name, const std::str
 
 namespace {
 
-// Moves the series of `series` whose `label` is not in `keep` to `into`.
-template <class T, class Retired>
+// Removes the series of `series` whose `label` is not in `keep`.
+template <class T>
 void retire_from(std::map<metric_labels, std::unique_ptr<T>>& series, const std::string& label,
-                 const std::set<std::string>& keep, Retired& into) {
+                 const std::set<std::string>& keep) {
   for (auto i = series.begin(); i != series.end();) {
     auto l = i->first.find(label);
-    if (l != i->first.end() && keep.count(l->second) == 0) {
-      into.emplace_back(std::move(i->second));
+    if (l != i->first.end() && keep.count(l->second) == 0)
       i = series.erase(i);
-    } else {
+    else
       ++i;
-    }
   }
 }
 
@@ -166,9 +164,9 @@ void retire_from(std::map<metric_labels, std::unique_ptr<T>>& series, const std:
 void metric_registry::retire_series(const std::string& label, const std::set<std::string>& keep) {
   std::lock_guard<std::mutex> guard{mtx_};
   for (auto& [name, f] : families_) {
-    retire_from(f.counters, label, keep, retired_counters_);
-    retire_from(f.gauges, label, keep, retired_gauges_);
-    retire_from(f.summaries, label, keep, retired_summaries_);
+    retire_from(f.counters, label, keep);
+    retire_from(f.gauges, label, keep);
+    retire_from(f.summaries, label, keep);
   }
 }
 

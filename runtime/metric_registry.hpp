@@ -95,10 +95,12 @@ public:
   summary_metric* summary(const std::string& name, const std::string& help,
                           const metric_labels& labels = {}, int64_t unit_divisor = 1);
 
-  /// Stops exposing every series whose label `label` has a value not in
-  /// `keep` (an agent that left): it is no longer rendered, a pointer to
-  /// it stays valid (the series is kept, detached), and asking for the same
-  /// labels again makes a new series.
+  /// Removes every series whose label `label` has a value not in `keep`
+  /// (an agent that left), so that memory stays bounded by what exists;
+  /// asking for the same labels again makes a new series. Pointers to
+  /// removed series dangle: series with a retirable label (the monitor's
+  /// per-agent and per-session ones) are looked up where they are set,
+  /// never kept.
   void retire_series(const std::string& label, const std::set<std::string>& keep);
 
   /// The Prometheus text exposition format (version 0.0.4), families in
@@ -124,10 +126,6 @@ private:
 
   mutable std::mutex mtx_;
   std::map<std::string, family> families_;
-  /// Retired series, alive for whoever still holds a pointer to one.
-  std::vector<std::unique_ptr<counter_metric>> retired_counters_;
-  std::vector<std::unique_ptr<gauge_metric>> retired_gauges_;
-  std::vector<std::unique_ptr<summary_metric>> retired_summaries_;
 };
 
 /// The HTTP server's metrics, found by the server (which feeds them) and

@@ -100,13 +100,10 @@ void risk_control::audit(const trading_state_change& x, const std::string& what)
   auto st = persistence::store_of(node().get());
   if (!st)
     return;
-  persistence::audit_record a;
-  a.actor = path();
-  a.user = x.by;
-  a.action = "risk.trading_state." + to_string(x.state);
-  a.detail = what + (x.reason.empty() ? "" : ": " + x.reason);
   request(st, std::chrono::milliseconds{config::store_request_timeout_ms},
-          persistence::append_audit_atom_v, std::move(a))
+          persistence::append_audit_atom_v,
+          persistence::make_audit(path(), x.by, "risk.trading_state." + to_string(x.state),
+                                  what + (x.reason.empty() ? "" : ": " + x.reason)))
       .then([](uint64_t) {},
             [this](caf::error& e) {
               log().error("risk control: audit failed: {}", runtime::to_text(e));

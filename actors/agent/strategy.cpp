@@ -4,6 +4,7 @@
 #include <mutex>
 
 #include "actors/agent/error.hpp"
+#include "config/duration.hpp"
 #include "config/suggest.hpp"
 
 namespace tfarm::actors {
@@ -103,16 +104,12 @@ caf::error int_param(const std::map<std::string, std::string>& params, const std
                       "parameter '" + key + "' must be an integer from " + std::to_string(min) +
                           " to " + std::to_string(max) + ", got '" + i->second + "'"};
   };
-  try {
-    size_t used = 0;
-    auto value = std::stoll(i->second, &used);
-    if (used != i->second.size() || value < min || value > max)
-      return bad();
-    out = value;
-    return {};
-  } catch (const std::exception&) {
+  std::string why;
+  auto value = config::parse_integer(i->second, min, max, why);
+  if (!value)
     return bad();
-  }
+  out = *value;
+  return {};
 }
 
 caf::error only_params(const std::map<std::string, std::string>& params,

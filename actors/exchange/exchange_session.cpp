@@ -272,22 +272,18 @@ exchange_session::behavior_type exchange_session::make_behavior() {
         if (!h)
           return fail(exchange_errc::disconnected, "venue " + active_ + " is not reachable");
         auto rp = make_response_promise<exchange_status>();
-        auto t0 = runtime::steady_now_ns();
         auto venue = active_;
-        request(h, std::chrono::milliseconds{timeout_ms_}, ping_atom_v)
-            .then(
-                [this, rp, t0](int64_t) mutable {
-                  auto ns = runtime::steady_now_ns() - t0;
-                  last_test_us_ = std::max<int64_t>(ns / 1000, 1);
-                  note_success(ns);
-                  rp.deliver(status_now());
-                },
-                [this, rp, venue](caf::error& err) mutable {
-                  note_failure(venue, err);
-                  rp.deliver(
-                      caf::error{exchange_reason(err),
-                                 "venue " + venue + " did not answer the test: " + text_of(err)});
-                });
+        ping(
+            venue, h, true,
+            [this, rp](int64_t ns) mutable {
+              last_test_us_ = std::max<int64_t>(ns / 1000, 1);
+              rp.deliver(status_now());
+            },
+            [rp, venue](caf::error& err) mutable {
+              rp.deliver(
+                  caf::error{exchange_reason(err),
+                             "venue " + venue + " did not answer the test: " + text_of(err)});
+            });
         return rp;
       },
       [this](session_recover_atom) -> caf::result<exchange_status> {
@@ -1548,19 +1544,19 @@ void exchange_session::probe() {
     rearm();
     return;
   }
-  request(h, std::chrono::milliseconds{timeout_ms_}, ping_atom_v)
-      .then(
-          [this, rearm](int64_t) {
-            ++healthy_probes_;
-            if (auto_failback_ && healthy_probes_ >= failback_probes_)
-              failback(std::to_string(healthy_probes_) + " healthy probes of " + primary_);
-            else
-              rearm();
-          },
-          [this, rearm](caf::error&) {
-            healthy_probes_ = 0;
-            rearm();
-          });
+  ping(
+      primary_, h, false,
+      [this, rearm](int64_t) {
+        ++healthy_probes_;
+        if (auto_failback_ && healthy_probes_ >= failback_probes_)
+          failback(std::to_string(healthy_probes_) + " healthy probes of " + primary_);
+        else
+          rearm();
+      },
+      [this, rearm](caf::error&) {
+        healthy_probes_ = 0;
+        rearm();
+      });
 }
 
 void exchange_session::recover_when_ready(status_promise rp) {
@@ -1579,22 +1575,19 @@ void exchange_session::recover_when_ready(status_promise rp) {
     rp.deliver(status_now());
     return;
   }
-  auto t0 = runtime::steady_now_ns();
-  request(h, std::chrono::milliseconds{timeout_ms_}, ping_atom_v)
-      .then(
-          [this, rp, t0](int64_t) mutable {
-            if (active_ != primary_)
-              failback("recover: the primary answers");
-            note_success(runtime::steady_now_ns() - t0);
-            subscribe_all(active_);
-            retry_unknown();
-            drain();
-            rp.deliver(status_now());
-          },
-          [this, rp](caf::error& err) mutable {
-            note_failure(primary_, err);
-            rp.deliver(status_now());
-          });
+  ping(
+      primary_, h, true,
+      [this, rp](int64_t ns) mutable {
+        if (active_ != primary_) {
+          failback("recover: the primary answers");
+          note_success(ns);
+        }
+        subscribe_all(active_);
+        retry_unknown();
+        drain();
+        rp.deliver(status_now());
+      },
+      [this, rp](caf::error&) mutable { rp.deliver(status_now()); });
 }
 
 void exchange_session::primary_ready(const std::string& venue) {
@@ -1640,17 +1633,27 @@ void exchange_session::ping_active() {
   if (ping_in_flight_)
     return; // a slow venue gets one ping at a time
   ping_in_flight_ = true;
+  ping(
+      venue, h, true, [this](int64_t) { ping_in_flight_ = false; },
+      [this](caf::error&) { ping_in_flight_ = false; });
+}
+
+void exchange_session::ping(const std::string& venue, const venue_actor& h, bool note,
+                            std::function<void(int64_t)> answered,
+                            std::function<void(caf::error&)> failed) {
   auto t0 = runtime::steady_now_ns();
   request(h, std::chrono::milliseconds{timeout_ms_}, ping_atom_v)
       .then(
-          [this, venue, t0](int64_t) {
-            ping_in_flight_ = false;
-            if (venue == active_)
-              note_success(runtime::steady_now_ns() - t0);
+          [this, venue, note, t0, answered = std::move(answered)](int64_t) {
+            auto ns = runtime::steady_now_ns() - t0;
+            if (note && venue == active_)
+              note_success(ns);
+            answered(ns);
           },
-          [this, venue](caf::error& err) {
-            ping_in_flight_ = false;
-            note_failure(venue, err);
+          [this, venue, note, failed = std::move(failed)](caf::error& err) {
+            if (note)
+              note_failure(venue, err);
+            failed(err);
           });
 }
 
@@ -1683,12 +1686,8 @@ void exchange_session::alert(const std::string& level, const std::string& action
     log().error("ALERT {} {}: {}", action, path(), detail);
   else
     log().warn("ALERT {} {}: {}", action, path(), detail);
-  persistence::audit_record a;
-  a.actor = path();
-  a.user = "system";
-  a.action = action;
-  a.detail = detail;
-  tell_store<uint64_t>("auditing " + action, persistence::append_audit_atom_v, std::move(a));
+  tell_store<uint64_t>("auditing " + action, persistence::append_audit_atom_v,
+                       persistence::make_audit(path(), "system", action, detail));
 }
 
 int64_t exchange_session::backoff_us(uint32_t attempt) {

@@ -270,6 +270,12 @@ private:
   /// Starts a new latency window once the current one is over.
   void rotate_latency(int64_t now_ns);
   void ping_active();
+  /// Pings `venue` (`h`: its handle) and times the round trip. With `note`,
+  /// the outcome counts as contact: an answer while `venue` is the active
+  /// venue is a success (latency), a failure is `venue`'s. Then
+  /// `answered(ns)` or `failed(err)`.
+  void ping(const std::string& venue, const venue_actor& h, bool note,
+            std::function<void(int64_t)> answered, std::function<void(caf::error&)> failed);
   /// Asks again about every order whose status could not be read.
   void retry_unknown();
   void subscribe_all(const std::string& venue);

@@ -16,6 +16,13 @@ std::string to_string(side x) {
   return x == side::buy ? "buy" : "sell";
 }
 
+bool parse_side(const std::string& x, side& out) {
+  if (x != "buy" && x != "sell")
+    return false;
+  out = x == "buy" ? side::buy : side::sell;
+  return true;
+}
+
 std::string to_string(order_type x) {
   return x == order_type::limit ? "limit" : "market";
 }

@@ -25,6 +25,9 @@ enum class side : uint8_t { buy, sell };
 enum class order_type : uint8_t { limit, market };
 
 std::string to_string(side x);
+
+/// "buy" or "sell" (exactly); false for anything else.
+bool parse_side(const std::string& x, side& out);
 std::string to_string(order_type x);
 
 struct book_order {

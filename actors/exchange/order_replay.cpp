@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "actors/exchange/matching_engine.hpp"
+#include "config/duration.hpp"
 
 namespace tfarm::actors {
 
@@ -34,12 +35,13 @@ std::vector<std::string> split(const std::string& line) {
   return fields;
 }
 
-// A whole-field decimal integer, or false.
-bool parse_int(const std::string& x, int64_t& out) {
-  if (x.empty())
-    return false;
-  auto [ptr, ec] = std::from_chars(x.data(), x.data() + x.size(), out);
-  return ec == std::errc{} && ptr == x.data() + x.size();
+// A whole-field integer in [min, max], or false.
+bool parse_int(const std::string& x, int64_t min, int64_t& out) {
+  std::string why;
+  auto v = config::parse_integer(x, min, INT64_MAX, why);
+  if (v)
+    out = *v;
+  return v.has_value();
 }
 
 } // namespace
@@ -73,7 +75,7 @@ replay_report replay_orders(std::istream& in, const std::string& in_name, std::o
       return fail("expected " + std::to_string(input_columns) + " comma-separated fields (" +
                   input_header + "), got " + std::to_string(f.size()));
     int64_t seq = 0;
-    if (!parse_int(f[0], seq) || seq < 0)
+    if (!parse_int(f[0], 0, seq))
       return fail("seq '" + f[0] + "' is not a non-negative integer");
     auto& action = f[1];
     auto& id = f[2];
@@ -112,11 +114,7 @@ replay_report replay_orders(std::istream& in, const std::string& in_name, std::o
       return fail("account is empty");
     if (symbol.empty())
       return fail("symbol is empty");
-    if (f[5] == "buy")
-      o.s = side::buy;
-    else if (f[5] == "sell")
-      o.s = side::sell;
-    else
+    if (!parse_side(f[5], o.s))
       return fail("side '" + f[5] + "' is neither 'buy' nor 'sell'");
     if (f[6] == "limit")
       o.type = order_type::limit;
@@ -125,12 +123,12 @@ replay_report replay_orders(std::istream& in, const std::string& in_name, std::o
     else
       return fail("type '" + f[6] + "' is neither 'limit' nor 'market'");
     if (o.type == order_type::limit) {
-      if (!parse_int(f[7], o.price) || o.price <= 0)
+      if (!parse_int(f[7], 1, o.price))
         return fail("limit price '" + f[7] + "' is not a positive integer (ticks)");
     } else if (!f[7].empty()) {
       return fail("a market order takes no price, got '" + f[7] + "'");
     }
-    if (!parse_int(f[8], o.qty) || o.qty <= 0)
+    if (!parse_int(f[8], 1, o.qty))
       return fail("qty '" + f[8] + "' is not a positive integer");
     ++report.orders;
     auto r = engine.submit(symbol, o);

@@ -10,6 +10,7 @@
 #include "actors/exchange/error.hpp"
 #include "actors/logger.hpp"
 #include "actors/vault/vault_names.hpp"
+#include "config/duration.hpp"
 #include "config/limits.hpp"
 #include "runtime/checkpoint.hpp"
 #include "runtime/error_text.hpp"
@@ -28,26 +29,6 @@ uint32_t to_ppm(double rate) {
 
 caf::error fail(exchange_errc code, std::string message) {
   return caf::error{code, std::move(message)};
-}
-
-bool parse_side(const std::string& x, side& out) {
-  if (x == "buy")
-    out = side::buy;
-  else if (x == "sell")
-    out = side::sell;
-  else
-    return false;
-  return true;
-}
-
-bool parse_int(const std::string& x, int64_t& out) {
-  try {
-    size_t used = 0;
-    out = std::stoll(x, &used);
-    return used == x.size();
-  } catch (const std::exception&) {
-    return false;
-  }
 }
 
 } // namespace
@@ -182,10 +163,15 @@ caf::error sim_venue::load_replay(const std::string& path) {
     r.symbol = cols[0];
     if (symbols_.count(r.symbol) == 0)
       return bad("symbol '" + r.symbol + "' is not traded on venue " + name_);
-    if (!parse_int(cols[1], r.price) || r.price <= 0)
+    std::string why;
+    auto price = config::parse_integer(cols[1], 1, INT64_MAX, why);
+    if (!price)
       return bad("price must be a positive integer number of ticks, got '" + cols[1] + "'");
-    if (!parse_int(cols[2], r.qty) || r.qty <= 0)
+    auto qty = config::parse_integer(cols[2], 1, INT64_MAX, why);
+    if (!qty)
       return bad("qty must be a positive integer, got '" + cols[2] + "'");
+    r.price = *price;
+    r.qty = *qty;
     if (!parse_side(cols[3], r.aggressor))
       return bad("side must be buy or sell, got '" + cols[3] + "'");
     replay_.push_back(std::move(r));

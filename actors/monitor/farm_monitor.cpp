@@ -536,12 +536,9 @@ caf::result<std::string> farm_monitor::acknowledge(uint64_t id, const std::strin
   a.rec.updated_at_ms = runtime::unix_now_ms();
   auto answer = view(a);
   if (auto st = persistence::store_of(node().get())) {
-    persistence::audit_record rec;
-    rec.actor = path();
-    rec.user = user;
-    rec.action = "monitor.alert.acknowledged";
-    rec.detail = "#" + std::to_string(id) + " " + a.rec.rule;
-    caf::anon_send(st, persistence::append_audit_atom_v, std::move(rec));
+    caf::anon_send(st, persistence::append_audit_atom_v,
+                   persistence::make_audit(path(), user, "monitor.alert.acknowledged",
+                                           "#" + std::to_string(id) + " " + a.rec.rule));
   }
   save(a);
   if (incident)

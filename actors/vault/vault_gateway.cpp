@@ -115,12 +115,10 @@ vault_gateway::behavior_type vault_gateway::make_behavior() {
                                                           " (known: emergency, transfers_frozen)");
         auto before = *flag;
         *flag = m.on; // takes effect now; undone if it cannot be made durable
-        persistence::audit_record a;
-        a.actor = path();
-        a.user = m.user;
-        a.action = "vault." + to_string(m.mode) + (m.on ? ".on" : ".off");
-        a.detail = (before == m.on ? std::string{"unchanged; "} : std::string{}) +
-                   (m.reason.empty() ? std::string{"no reason given"} : m.reason);
+        auto a = persistence::make_audit(
+            path(), m.user, "vault." + to_string(m.mode) + (m.on ? ".on" : ".off"),
+            (before == m.on ? std::string{"unchanged; "} : std::string{}) +
+                (m.reason.empty() ? std::string{"no reason given"} : m.reason));
         log().warn("vault: {} {} by {} ({})", to_string(m.mode), m.on ? "ON" : "off", m.user,
                    a.detail);
         publish_description();
@@ -557,11 +555,7 @@ void vault_gateway::reconcile(reconcile_request& req,
                        {"expected", d.expected},
                        {"actual", d.actual}});
     }
-    persistence::audit_record a;
-    a.actor = path();
-    a.user = state->user;
-    a.action = "vault.reconcile";
-    a.detail = detail.dump();
+    auto a = persistence::make_audit(path(), state->user, "vault.reconcile", detail.dump());
     if (report.clean)
       log().info("vault: reconciliation clean ({} accounts)", report.accounts_checked);
     else

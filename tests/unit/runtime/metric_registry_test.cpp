@@ -76,6 +76,22 @@ TEST(metric_registry, renders_the_prometheus_text_format) {
   EXPECT_LE(x.p99, 100);
 }
 
+TEST(metric_registry, retired_series_are_gone_and_come_back_new) {
+  metric_registry r;
+  for (auto agent : {"/user/a/x", "/user/a/y"}) {
+    r.gauge("tfarm_agent_healthy", "healthy", {{"agent", agent}})->set(1);
+    r.counter("tfarm_agent_orders_total", "orders", {{"agent", agent}})->add(5);
+  }
+  r.gauge("tfarm_node_up", "up")->set(1);
+  r.retire_series("agent", {"/user/a/x"});
+  auto text = r.render_prometheus();
+  EXPECT_NE(text.find("tfarm_agent_healthy{agent=\"/user/a/x\"} 1"), std::string::npos);
+  EXPECT_EQ(text.find("/user/a/y"), std::string::npos);
+  EXPECT_NE(text.find("tfarm_node_up 1"), std::string::npos); // unlabelled: untouched
+  // The same labels again: a new series from zero.
+  EXPECT_EQ(r.counter("tfarm_agent_orders_total", "orders", {{"agent", "/user/a/y"}})->value(), 0);
+}
+
 TEST(metric_registry, counts_from_many_threads) {
   metric_registry r;
   auto c = r.counter("tfarm_hits_total", "hits");
