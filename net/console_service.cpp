@@ -1248,43 +1248,18 @@ console_reply console_service::metrics(const console_args& a) {
   if (a.positional.size() > 1)
     return usage(*find_console_command("metrics"), "metrics takes one PATTERN at most");
   auto pattern = a.positional.empty() ? std::string{} : a.positional.front();
-  auto text = node_.context().metrics().render_prometheus();
-  auto matches = [&](std::string_view name) {
+  auto matches = [&](const std::string& family) {
     if (pattern.empty())
       return true;
     if (pattern.find('*') != std::string::npos)
-      return glob_match(pattern, name);
-    return name.find(pattern) != std::string_view::npos;
+      return glob_match(pattern, family);
+    return family.find(pattern) != std::string::npos;
   };
-  std::string out;
+  auto& registry = node_.context().metrics();
   json series = json::array();
-  std::size_t from = 0;
-  while (from < text.size()) {
-    auto to = text.find('\n', from);
-    if (to == std::string::npos)
-      to = text.size();
-    std::string_view line{text.data() + from, to - from};
-    from = to + 1;
-    if (line.empty())
-      continue;
-    std::string_view name;
-    if (line[0] == '#') {
-      // "# HELP name ..." / "# TYPE name ..."
-      auto rest = line.substr(std::min<std::size_t>(7, line.size()));
-      name = rest.substr(0, rest.find(' '));
-    } else {
-      name = line.substr(0, line.find_first_of("{ "));
-    }
-    if (!matches(name))
-      continue;
-    out.append(line.data(), line.size());
-    out += '\n';
-    if (line[0] != '#') {
-      auto space = line.rfind(' ');
-      series.push_back({{"series", std::string{line.substr(0, space)}},
-                        {"value", std::string{line.substr(space + 1)}}});
-    }
-  }
+  for (auto& p : registry.query(matches))
+    series.push_back({{"series", p.series}, {"value", p.value}});
+  auto out = registry.render_prometheus(matches);
   if (!out.empty())
     out.pop_back();
   if (series.empty())

@@ -190,27 +190,51 @@ summary_metric* metric_registry::summary(const std::string& name, const std::str
   return series_of(f->summaries, labels);
 }
 
-std::string metric_registry::render_prometheus() const {
+template <class Header, class Point>
+void metric_registry::visit(const metric_filter& include, Header header, Point point) const {
   std::lock_guard<std::mutex> guard{mtx_};
-  std::ostringstream out;
   for (auto& [name, f] : families_) {
-    out << "# HELP " << name << ' ' << escape(f.help, false) << '\n';
-    out << "# TYPE " << name << ' ' << type_name(f.type) << '\n';
+    if (include && !include(name))
+      continue;
+    header(name, f);
     for (auto& [labels, c] : f.counters)
-      out << name << label_text(labels) << ' ' << scaled(c->value(), f.unit_divisor) << '\n';
+      point(name, name + label_text(labels), scaled(c->value(), f.unit_divisor));
     for (auto& [labels, g] : f.gauges)
-      out << name << label_text(labels) << ' ' << scaled(g->value(), f.unit_divisor) << '\n';
+      point(name, name + label_text(labels), scaled(g->value(), f.unit_divisor));
     for (auto& [labels, s] : f.summaries) {
       auto x = s->read();
       auto v = [d = f.unit_divisor](int64_t n) { return scaled(n, d); };
-      out << name << label_text(labels, "quantile", "0.5") << ' ' << v(x.p50) << '\n';
-      out << name << label_text(labels, "quantile", "0.95") << ' ' << v(x.p95) << '\n';
-      out << name << label_text(labels, "quantile", "0.99") << ' ' << v(x.p99) << '\n';
-      out << name << "_sum" << label_text(labels) << ' ' << v(x.sum) << '\n';
-      out << name << "_count" << label_text(labels) << ' ' << x.count << '\n';
+      point(name, name + label_text(labels, "quantile", "0.5"), v(x.p50));
+      point(name, name + label_text(labels, "quantile", "0.95"), v(x.p95));
+      point(name, name + label_text(labels, "quantile", "0.99"), v(x.p99));
+      point(name, name + "_sum" + label_text(labels), v(x.sum));
+      point(name, name + "_count" + label_text(labels), std::to_string(x.count));
     }
   }
+}
+
+std::string metric_registry::render_prometheus(const metric_filter& include) const {
+  std::ostringstream out;
+  visit(
+      include,
+      [&](const std::string& name, const family& f) {
+        out << "# HELP " << name << ' ' << escape(f.help, false) << '\n';
+        out << "# TYPE " << name << ' ' << type_name(f.type) << '\n';
+      },
+      [&](const std::string&, const std::string& series, const std::string& value) {
+        out << series << ' ' << value << '\n';
+      });
   return out.str();
+}
+
+std::vector<metric_point> metric_registry::query(const metric_filter& include) const {
+  std::vector<metric_point> result;
+  visit(
+      include, [](const std::string&, const family&) {},
+      [&](const std::string& name, const std::string& series, const std::string& value) {
+        result.push_back(metric_point{name, series, value});
+      });
+  return result;
 }
 
 http_metrics http_metrics::in(metric_registry& x) {

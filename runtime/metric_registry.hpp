@@ -13,6 +13,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -77,6 +78,18 @@ private:
 
 enum class metric_type : uint8_t { counter, gauge, summary };
 
+/// One line of the exposition: its family, the series ("name{labels}",
+/// a summary's quantiles, _sum and _count each their own) and its value as
+/// rendered (units scaled).
+struct metric_point {
+  std::string family;
+  std::string series;
+  std::string value;
+};
+
+/// Chooses families by name (empty: all).
+using metric_filter = std::function<bool(const std::string& family)>;
+
 class metric_registry {
 public:
   /// Finds or creates; nullptr for an invalid name or label name, or a
@@ -106,7 +119,12 @@ public:
   /// The Prometheus text exposition format (version 0.0.4), families in
   /// name order, series in label order; summaries with quantiles 0.5,
   /// 0.95, 0.99 and _sum and _count.
-  std::string render_prometheus() const;
+  std::string render_prometheus(const metric_filter& include = {}) const;
+
+  /// The points render_prometheus would write for the families `include`
+  /// chooses, in the same order: for readers that want the values, not
+  /// the text (the console's `metrics`).
+  std::vector<metric_point> query(const metric_filter& include = {}) const;
 
   /// True for a valid metric (or, with `label`, label) name.
   static bool valid_name(const std::string& x, bool label = false);
@@ -120,6 +138,11 @@ private:
     std::map<metric_labels, std::unique_ptr<gauge_metric>> gauges;
     std::map<metric_labels, std::unique_ptr<summary_metric>> summaries;
   };
+
+  /// Calls `header(name, family)` and then `point(series, value)` for
+  /// every family `include` chooses, under the lock.
+  template <class Header, class Point>
+  void visit(const metric_filter& include, Header header, Point point) const;
 
   family* family_for(const std::string& name, const std::string& help, metric_type type,
                      const metric_labels& labels);

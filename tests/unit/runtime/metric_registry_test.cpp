@@ -92,6 +92,28 @@ TEST(metric_registry, retired_series_are_gone_and_come_back_new) {
   EXPECT_EQ(r.counter("tfarm_agent_orders_total", "orders", {{"agent", "/user/a/y"}})->value(), 0);
 }
 
+TEST(metric_registry, a_query_gives_the_rendered_points_of_the_chosen_families) {
+  metric_registry r;
+  r.counter("tfarm_orders_total", "orders", {{"venue", "a"}})->add(3);
+  r.summary("tfarm_commit_seconds", "commit", {}, 1'000'000)->observe(2'000'000);
+  r.gauge("tfarm_queue_depth", "queue")->set(7);
+  auto only_commits = [](const std::string& family) { return family == "tfarm_commit_seconds"; };
+  auto points = r.query(only_commits);
+  ASSERT_EQ(points.size(), 5u); // three quantiles, _sum, _count
+  EXPECT_EQ(points[0].series, "tfarm_commit_seconds{quantile=\"0.5\"}");
+  EXPECT_EQ(points[3].series, "tfarm_commit_seconds_sum");
+  EXPECT_EQ(points[3].value, "2.000000"); // seconds, from microseconds
+  EXPECT_EQ(points[4].series, "tfarm_commit_seconds_count");
+  EXPECT_EQ(points[4].value, "1");
+  // The text holds exactly those points, after the family's header.
+  auto text = r.render_prometheus(only_commits);
+  EXPECT_EQ(text.find("tfarm_orders_total"), std::string::npos);
+  for (auto& p : points)
+    EXPECT_NE(text.find(p.series + " " + p.value + "\n"), std::string::npos) << p.series;
+  EXPECT_EQ(r.query().size(), 7u);
+  EXPECT_EQ(r.query()[0].family, "tfarm_commit_seconds"); // families in name order
+}
+
 TEST(metric_registry, counts_from_many_threads) {
   metric_registry r;
   auto c = r.counter("tfarm_hits_total", "hits");
