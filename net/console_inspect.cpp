@@ -43,12 +43,8 @@ console_reply console_service::tree(const console_args& a) {
   if (a.positional.size() > 1)
     return usage(*cmd, "tree takes one PATH at most");
   int64_t depth = -1;
-  if (auto d = a.value("--depth")) {
-    auto v = to_int(*d, 0, 64);
-    if (!v)
-      return usage(*cmd, "--depth must be a number from 0 to 64, not '" + *d + "'");
-    depth = *v;
-  }
+  if (auto bad = int_option(a, *cmd, "--depth", 0, 64, depth))
+    return *bad;
   console_reply fail;
   auto root = runtime::normalize_path(a.positional.empty() ? "/" : a.positional.front());
   if (!find_actor(root, fail))
@@ -158,13 +154,8 @@ console_reply console_service::top(const console_args& a) {
   if (by != "mailbox" && by != "rate" && by != "restarts")
     return usage(*cmd, "--by must be mailbox, rate or restarts, not '" + by + "'");
   int64_t n = 10;
-  if (auto v = a.value("-n")) {
-    auto x = to_int(*v, 1, config::console_rows_max);
-    if (!x)
-      return usage(*cmd, "-n must be a number from 1 to " +
-                             std::to_string(config::console_rows_max) + ", not '" + *v + "'");
-    n = *x;
-  }
+  if (auto bad = int_option(a, *cmd, "-n", 1, config::console_rows_max, n))
+    return *bad;
   auto& reg = node_.context().registry();
   auto take = [&] {
     sample s;
@@ -276,19 +267,10 @@ console_reply console_service::audit_log(const console_args& a) {
     return usage(*cmd, "audit takes no argument");
   int64_t days = 1;
   int64_t n = 50;
-  if (auto v = a.value("--days")) {
-    auto x = to_int(*v, 1, 36'600);
-    if (!x)
-      return usage(*cmd, "--days must be a number from 1 to 36600, not '" + *v + "'");
-    days = *x;
-  }
-  if (auto v = a.value("-n")) {
-    auto x = to_int(*v, 1, config::console_rows_max);
-    if (!x)
-      return usage(*cmd, "-n must be a number from 1 to " +
-                             std::to_string(config::console_rows_max) + ", not '" + *v + "'");
-    n = *x;
-  }
+  if (auto bad = int_option(a, *cmd, "--days", 1, 36'600, days))
+    return *bad;
+  if (auto bad = int_option(a, *cmd, "-n", 1, config::console_rows_max, n))
+    return *bad;
   auto st = persistence::store_of(&node_.context());
   if (!st)
     return failed("node " + node_.context().node_name() + " has no store: no audit log");

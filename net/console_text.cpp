@@ -78,6 +78,20 @@ std::string ago(int64_t then_ms, int64_t now_ms) {
   return span(std::max<int64_t>(0, now_ms - then_ms)) + " ago";
 }
 
+std::optional<console_reply> int_option(const console_args& a, const console_command& cmd,
+                                        const std::string& name, int64_t lo, int64_t hi,
+                                        int64_t& out) {
+  auto v = a.value(name);
+  if (!v)
+    return std::nullopt;
+  auto x = to_int(*v, lo, hi);
+  if (!x)
+    return usage(cmd, name + " must be a number from " + std::to_string(lo) + " to " +
+                          std::to_string(hi) + ", not '" + *v + "'");
+  out = *x;
+  return std::nullopt;
+}
+
 std::optional<int64_t> to_int(const std::string& x, int64_t lo, int64_t hi) {
   std::string why;
   return config::parse_integer(x, lo, hi, why);

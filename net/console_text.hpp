@@ -61,6 +61,13 @@ std::string ago(int64_t then_ms, int64_t now_ms);
 
 std::optional<int64_t> to_int(const std::string& x, int64_t lo, int64_t hi);
 
+/// Reads option `name` of `a` as an integer from `lo` to `hi` into `out`
+/// (left alone when the option is absent); the usage reply of `cmd` naming
+/// the option and its range when the value is not such a number.
+std::optional<console_reply> int_option(const console_args& a, const console_command& cmd,
+                                        const std::string& name, int64_t lo, int64_t hi,
+                                        int64_t& out);
+
 /// Who asks, for the audit log: printable, at most 64 characters.
 std::string operator_of(const std::string& x);
 
