@@ -54,11 +54,7 @@ void extend_exchanges(const config::exchange_settings& ex, runtime::child_spec& 
   for (auto& v : ex.venues) {
     if (v.kind != "simulated")
       continue;
-    runtime::child_spec c;
-    c.id = v.name;
-    c.kind = "sim_venue";
-    c.params = to_params(sim_venue_params_for(v));
-    venues.children.push_back(std::move(c));
+    venues.children.push_back(runtime::spec_with(v.name, "sim_venue", sim_venue_params_for(v)));
   }
   auto sessions = wide_supervisor("sessions");
   for (auto& s : ex.sessions) {
@@ -68,11 +64,8 @@ void extend_exchanges(const config::exchange_settings& ex, runtime::child_spec& 
       sessions.children.push_back(wide_supervisor(s.venue));
       by_venue = sessions.children.end() - 1;
     }
-    runtime::child_spec c;
-    c.id = s.account;
-    c.kind = "exchange_session";
-    c.params = to_params(session_params_for(ex, s));
-    by_venue->children.push_back(std::move(c));
+    by_venue->children.push_back(
+        runtime::spec_with(s.account, "exchange_session", session_params_for(ex, s)));
   }
   if (!venues.children.empty())
     exchanges.children.push_back(std::move(venues));
@@ -122,11 +115,8 @@ void extend_tree(const config::farm_config& farm, runtime::child_spec& root) {
   extend_exchanges(farm.exchange, exchanges);
   auto vault = runtime::supervisor_spec("vault");
   vault.children.push_back(wide_supervisor("accounts"));
-  runtime::child_spec gateway;
-  gateway.id = "gateway";
-  gateway.kind = "vault_gateway";
-  gateway.params = to_params(vault_params_for(farm.vault));
-  vault.children.push_back(std::move(gateway));
+  vault.children.push_back(
+      runtime::spec_with("gateway", "vault_gateway", vault_params_for(farm.vault)));
   runtime::child_spec risk;
   risk.id = "risk";
   risk.kind = "risk_control";

@@ -42,20 +42,14 @@ void extend_tree(const config::farm_config& farm, runtime::child_spec& root) {
       continue;
     std::string why;
     if (auto ep = config::parse_endpoint(farm.exchange.listen, true, why)) {
-      runtime::child_spec dir;
-      dir.id = "directory";
-      dir.kind = "venue_directory";
-      dir.params = to_params(venue_directory_params{ep->host, ep->port});
-      child.children.push_back(std::move(dir));
+      child.children.push_back(runtime::spec_with("directory", "venue_directory",
+                                                  venue_directory_params{ep->host, ep->port}));
     }
     auto params = venue_connector_params_for(farm.exchange);
     if (!params.venues.empty()) {
       // Before the sessions, which look it up when they start.
-      runtime::child_spec remote;
-      remote.id = "remote";
-      remote.kind = "venue_connector";
-      remote.params = to_params(params);
-      child.children.insert(child.children.begin(), std::move(remote));
+      child.children.insert(child.children.begin(),
+                            runtime::spec_with("remote", "venue_connector", params));
     }
   }
 }

@@ -34,11 +34,7 @@ runtime::child_spec backup_spec(const config::farm_config& farm) {
   p.every_ms = farm.backup.every.count();
   p.keep = farm.backup.keep;
   p.max_age_ms = farm.backup.max_age.count();
-  runtime::child_spec x;
-  x.id = "backup";
-  x.kind = "backup_scheduler";
-  x.params = to_params(p);
-  return x;
+  return runtime::spec_with("backup", "backup_scheduler", p);
 }
 
 backup_scheduler::backup_scheduler(caf::actor_config& cfg, runtime::spawn_context ctx)

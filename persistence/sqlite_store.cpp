@@ -39,11 +39,7 @@ runtime::child_spec sqlite_store_spec(const config::farm_config& farm) {
   p.batch_rows_max = farm.store.batch_rows_max;
   p.commit_wait_ms = farm.store.commit_wait.count();
   p.busy_timeout_ms = farm.store.busy_timeout.count();
-  runtime::child_spec x;
-  x.id = "store";
-  x.kind = "sqlite_store";
-  x.params = to_params(p);
-  return x;
+  return runtime::spec_with("store", "sqlite_store", p);
 }
 
 sqlite_store::sqlite_store(caf::actor_config& cfg, runtime::spawn_context ctx)

@@ -89,6 +89,17 @@ caf::error unknown_key(const std::map<std::string, std::string>& params,
 
 namespace tfarm::runtime {
 
+/// A child of `kind` with the parameters `p` (a TFARM_PARAM_FIELDS struct):
+/// how spec builders write a spec, never with strings by hand.
+template <class P>
+child_spec spec_with(std::string id, std::string kind, const P& p) {
+  child_spec x;
+  x.id = std::move(id);
+  x.kind = std::move(kind);
+  x.params = to_params(p);
+  return x;
+}
+
 /// The parameters of `spec` as `P`; defaults for what does not parse (the
 /// kind's factory refused such a spec already).
 template <class P>
