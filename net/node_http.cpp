@@ -24,9 +24,9 @@ caf::expected<std::unique_ptr<node_http>> node_http::start(runtime::node& node,
   // Admin calls may wait on actors: enough threads that /api/health and
   // /metrics are still served meanwhile.
   opts.threads = http_api_threads;
-  auto server =
-      http_server::start(opts, result->api_.handler(),
-                         runtime::http_metrics::in(node.context().metrics()), result->api_.observer());
+  auto server = http_server::start(opts, result->api_.handler(),
+                                   runtime::http_metrics::in(node.context().metrics()),
+                                   result->api_.observer());
   if (!server)
     return server.error();
   result->server_ = std::move(*server);

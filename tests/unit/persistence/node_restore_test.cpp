@@ -11,8 +11,8 @@
 
 #include "config/loader.hpp"
 #include "persistence/kinds.hpp"
-#include "persistence/sqlite_store.hpp"
 #include "persistence/maintenance.hpp"
+#include "persistence/sqlite_store.hpp"
 #include "runtime/builtin_kinds.hpp"
 #include "runtime/error_text.hpp"
 #include "runtime/node.hpp"
