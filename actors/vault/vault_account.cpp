@@ -59,8 +59,7 @@ bool fee_from_credit(const vault_request& r) {
 
 vault_account::vault_account(caf::actor_config& cfg, runtime::spawn_context ctx)
     : super(cfg, std::move(ctx)), id_(spec().id), params_(runtime::params_of<vault_params>(spec())),
-      assets_(params_.assets.begin(), params_.assets.end()), window_ms_(params_.window_ms),
-      request_timeout_ms_(params_.request_timeout_ms) {
+      assets_(params_.assets.begin(), params_.assets.end()) {
   // nop
 }
 
@@ -79,7 +78,7 @@ caf::duration vault_account::store_timeout() const {
   auto st = store();
   if (st && st.node() == system().node())
     return caf::infinite;
-  return caf::duration{std::chrono::milliseconds{request_timeout_ms_}};
+  return caf::duration{std::chrono::milliseconds{params_.request_timeout_ms}};
 }
 
 vault_account::behavior_type vault_account::make_behavior() {
@@ -88,8 +87,8 @@ vault_account::behavior_type vault_account::make_behavior() {
     quit(refusal(vault_errc::unavailable, "account " + id_ + ": no store on this node"));
   } else {
     // await: nothing is handled before the account is rebuilt from the store.
-    request(st, std::chrono::milliseconds{request_timeout_ms_},
-            persistence::load_vault_account_atom_v, id_, now_ms() - window_ms_)
+    request(st, std::chrono::milliseconds{params_.request_timeout_ms},
+            persistence::load_vault_account_atom_v, id_, now_ms() - params_.window_ms)
         .await(
             [this](persistence::vault_account_data& data) {
               if (!data.found) {
@@ -678,7 +677,7 @@ void vault_account::send_credit(const std::string& key) {
   c.asset = t.row.asset;
   c.amount = t.row.amount;
   c.to_account = id_; // the sender, recorded as the credit's ref
-  request(gateway, std::chrono::milliseconds{request_timeout_ms_}, transfer_credit_atom_v,
+  request(gateway, std::chrono::milliseconds{params_.request_timeout_ms}, transfer_credit_atom_v,
           std::move(c))
       .then([this, key](vault_reply& rep) { post(key, rep.txn_id); },
             [this, key, retry](caf::error& err) {
@@ -770,7 +769,7 @@ void vault_account::remember(vault_op_record row) {
 }
 
 void vault_account::expire_results() {
-  auto horizon = now_ms() - window_ms_;
+  auto horizon = now_ms() - params_.window_ms;
   while (!result_order_.empty() && result_order_.front().first < horizon) {
     auto i = results_.find(result_order_.front().second);
     if (i != results_.end() && i->second.created_at_ms < horizon)

@@ -130,8 +130,6 @@ private:
   std::string user_;
   vault_params params_;
   std::set<std::string> assets_;
-  int64_t window_ms_;
-  int64_t request_timeout_ms_;
   std::map<std::string, holding> holdings_;
   std::unordered_map<std::string, reservation> reservations_;
   /// Reservations in state "open" (describe() runs after every operation:

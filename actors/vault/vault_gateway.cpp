@@ -47,8 +47,7 @@ caf::error refusal(vault_errc code, std::string message) {
 
 vault_gateway::vault_gateway(caf::actor_config& cfg, runtime::spawn_context ctx)
     : super(cfg, std::move(ctx)), params_(runtime::params_of<vault_params>(spec())),
-      assets_(params_.assets.begin(), params_.assets.end()),
-      request_timeout_ms_(params_.request_timeout_ms) {
+      assets_(params_.assets.begin(), params_.assets.end()) {
   set_down_handler([this](caf::down_msg& msg) { account_down(msg); });
 }
 
@@ -79,7 +78,8 @@ vault_gateway::behavior_type vault_gateway::make_behavior() {
   if (!st) {
     quit(refusal(vault_errc::unavailable, "vault gateway: no store on this node"));
   } else {
-    request(st, std::chrono::milliseconds{request_timeout_ms_}, persistence::load_accounts_atom_v)
+    request(st, std::chrono::milliseconds{params_.request_timeout_ms},
+            persistence::load_accounts_atom_v)
         .await(
             [this](std::vector<persistence::account_record>& accounts) {
               for (auto& a : accounts)
@@ -137,7 +137,7 @@ vault_gateway::behavior_type vault_gateway::make_behavior() {
             undo(err);
             return;
           }
-          request(store(), std::chrono::milliseconds{request_timeout_ms_},
+          request(store(), std::chrono::milliseconds{params_.request_timeout_ms},
                   persistence::append_audit_atom_v, std::move(a))
               .then([this, rp](uint64_t) mutable { rp.deliver(status()); },
                     [undo](caf::error& e) mutable { undo(e); });
@@ -160,10 +160,10 @@ vault_gateway::behavior_type vault_gateway::make_behavior() {
           return;
         }
         auto since = waiting_since_ms_[account];
-        if (runtime::unix_now_ms() - since > request_timeout_ms_) {
+        if (runtime::unix_now_ms() - since > params_.request_timeout_ms) {
           fail_waiting(account, refusal(vault_errc::unavailable,
                                         "account " + account + " did not come back within " +
-                                            std::to_string(request_timeout_ms_) +
+                                            std::to_string(params_.request_timeout_ms) +
                                             " ms; retry with the same key"));
           return;
         }
@@ -258,8 +258,8 @@ void vault_gateway::open(vault_request& r, reply_promise rp, int64_t t0) {
     }
   }
   persistence::account_record rec{r.account, r.user, 0, r.opening_balance};
-  request(store(), std::chrono::milliseconds{request_timeout_ms_}, persistence::open_account_atom_v,
-          std::move(rec))
+  request(store(), std::chrono::milliseconds{params_.request_timeout_ms},
+          persistence::open_account_atom_v, std::move(rec))
       .then(
           [this, r, rp, t0](persistence::account_record& stored) mutable {
             if (stored.user != r.user) {
@@ -342,7 +342,7 @@ void vault_gateway::start_or_wait(const std::string& account) {
   child.id = account;
   child.kind = "vault_account";
   child.params = account_params();
-  request(sup, std::chrono::milliseconds{request_timeout_ms_}, runtime::start_child_atom_v,
+  request(sup, std::chrono::milliseconds{params_.request_timeout_ms}, runtime::start_child_atom_v,
           std::move(child))
       .then(
           [this, account](caf::actor&) {
@@ -386,7 +386,7 @@ void vault_gateway::fail_waiting(const std::string& account, const caf::error& w
 
 void vault_gateway::send_to(const std::string& account, const vault_account_actor& h, queued q) {
   auto id = ++next_id_;
-  auto timeout = std::chrono::milliseconds{request_timeout_ms_};
+  auto timeout = std::chrono::milliseconds{params_.request_timeout_ms};
   auto req = q.req;
   auto credit = q.credit;
   in_flight_[account].emplace(id, std::move(q));
@@ -415,7 +415,7 @@ void vault_gateway::finish(const std::string& account, uint64_t id,
   }
   auto err = std::move(result.error());
   auto waited_ms = (runtime::steady_now_ns() - q.t0_ns) / 1'000'000;
-  if (err == caf::sec::request_receiver_down && waited_ms < request_timeout_ms_) {
+  if (err == caf::sec::request_receiver_down && waited_ms < params_.request_timeout_ms) {
     // The account died before it took the request out of its mailbox (CAF
     // bounces those before the down message): nothing happened, so the
     // request goes to the next incarnation.
@@ -534,7 +534,7 @@ void vault_gateway::reconcile(reconcile_request& req,
   state->user = req.user;
   state->reason = req.reason;
   auto venues = std::move(req.venue_balances);
-  auto timeout = std::chrono::milliseconds{request_timeout_ms_};
+  auto timeout = std::chrono::milliseconds{params_.request_timeout_ms};
   auto finish = [this, state, rp]() mutable {
     auto& report = state->report;
     report.clean = report.discrepancies.empty();
@@ -560,7 +560,7 @@ void vault_gateway::reconcile(reconcile_request& req,
       log().info("vault: reconciliation clean ({} accounts)", report.accounts_checked);
     else
       log().error("vault: reconciliation found {} discrepancies", report.discrepancies.size());
-    request(store(), std::chrono::milliseconds{request_timeout_ms_},
+    request(store(), std::chrono::milliseconds{params_.request_timeout_ms},
             persistence::append_audit_atom_v, std::move(a))
         .then(
             [state, rp](uint64_t id) mutable {

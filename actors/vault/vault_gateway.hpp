@@ -97,7 +97,6 @@ private:
   modes modes_;
   vault_params params_;
   std::set<std::string> assets_;
-  int64_t request_timeout_ms_;
   /// account -> user.
   std::unordered_map<std::string, std::string> directory_;
   std::unordered_map<std::string, vault_account_actor> handles_;
