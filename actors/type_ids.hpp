@@ -35,6 +35,7 @@ CAF_ADD_TYPE_ID(tfarm_actors, (tfarm::actors::trade_tick))
 CAF_ADD_TYPE_ID(tfarm_actors, (tfarm::actors::venue_faults))
 CAF_ADD_TYPE_ID(tfarm_actors, (tfarm::actors::exchange_status))
 CAF_ADD_TYPE_ID(tfarm_actors, (std::vector<tfarm::actors::exchange_status>))
+CAF_ADD_TYPE_ID(tfarm_actors, (tfarm::actors::agent_restraint))
 
 CAF_ADD_TYPE_ID(tfarm_actors, (tfarm::actors::trading_state))
 CAF_ADD_TYPE_ID(tfarm_actors, (tfarm::actors::trading_states))

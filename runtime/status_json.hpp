@@ -15,11 +15,13 @@
 
 namespace tfarm::runtime {
 
-/// The status as the JSON text an actor publishes.
+/// The status as the JSON text an actor publishes. Text that is not UTF-8
+/// (names and reasons may come from peers) is written with U+FFFD in place
+/// of the bad bytes instead of throwing.
 template <class Status>
 std::string status_json(const Status& x) {
   nlohmann::json j = x;
-  return j.dump();
+  return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
 /// Decodes a status published as `text` by the actor at `path`. A field

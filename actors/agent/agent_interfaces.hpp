@@ -8,17 +8,20 @@
 #include <caf/replies_to.hpp>
 #include <caf/typed_actor.hpp>
 
+#include "actors/exchange/exchange_interfaces.hpp"
 #include "actors/type_ids.hpp"
 
 namespace tfarm::actors {
 
-/// Where a node keeps its risk control.
-inline const char* risk_control_path = "/risk";
+/// Where a node keeps its risk control (the sessions' agent restrainer).
+inline const char* risk_control_path = agent_restrainer_path;
 
 /// The kill switch: trading states per farm, user and agent, durable
 /// (checkpointed before a change is acknowledged) and audited. Agents
 /// subscribe when they start and get every change that concerns them.
-using risk_control_actor = caf::typed_actor<
+/// It is the exchange sessions' agent restrainer: an agent_restraint sets
+/// the agent REDUCING unless it is halted already.
+using risk_control_actor = agent_restrainer_actor::extend<
     // Sets a state; answered once it is durable, with every state.
     caf::replies_to<trading_state_change>::with<risk_states>,
     // An agent (path, user, handle) subscribes; answered with its states,

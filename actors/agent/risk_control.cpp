@@ -110,37 +110,60 @@ void risk_control::audit(const trading_state_change& x, const std::string& what)
             });
 }
 
+void risk_control::pending_change::deliver(const risk_states& x) {
+  if (restraint)
+    restrained.deliver(true);
+  else
+    states.deliver(x);
+}
+
+void risk_control::pending_change::fail(caf::error err) {
+  if (restraint)
+    restrained.deliver(std::move(err));
+  else
+    states.deliver(std::move(err));
+}
+
 void risk_control::next_change() {
-  if (saving_ || queue_.empty())
-    return;
-  auto [x, rp] = std::move(queue_.front());
-  queue_.pop_front();
-  saving_ = true;
-  states_ = saved_;
-  apply(x);
-  save_checkpoint_then([this, x = std::move(x), rp = std::move(rp)](const caf::error& err) mutable {
-    saving_ = false;
-    if (err) {
-      states_ = saved_;
-      // A checkpoint taken meanwhile may hold the refused change: write
-      // the durable state again.
-      save_checkpoint();
-      rp.deliver(caf::error{agent_errc::unavailable,
-                            "trading state not changed: it could not be made durable (" +
-                                runtime::to_text(err) + ")"});
-    } else {
-      saved_ = states_;
-      auto what = to_string(x.level) + (x.level == trading_level::farm ? "" : " " + x.target) +
-                  " -> " + to_string(x.state);
-      log().warn("ALERT kill switch: {} by {}{}", what, x.by.empty() ? "?" : x.by,
-                 x.reason.empty() ? "" : " (" + x.reason + ")");
-      audit(x, what);
-      publish_description();
-      push();
-      rp.deliver(saved_);
+  while (!saving_ && !queue_.empty()) {
+    auto p = std::move(queue_.front());
+    queue_.pop_front();
+    if (p.restraint) {
+      // Only ever tightens: an agent halted (or restrained) already stays so.
+      auto i = saved_.agents.find(p.change.target);
+      if (i != saved_.agents.end() && i->second != trading_state::active) {
+        p.deliver(saved_);
+        continue;
+      }
     }
-    next_change();
-  });
+    saving_ = true;
+    states_ = saved_;
+    apply(p.change);
+    save_checkpoint_then([this, p = std::move(p)](const caf::error& err) mutable {
+      saving_ = false;
+      auto& x = p.change;
+      if (err) {
+        states_ = saved_;
+        // A checkpoint taken meanwhile may hold the refused change: write
+        // the durable state again.
+        save_checkpoint();
+        p.fail(caf::error{agent_errc::unavailable,
+                          "trading state not changed: it could not be made durable (" +
+                              runtime::to_text(err) + ")"});
+      } else {
+        saved_ = states_;
+        auto what = to_string(x.level) + (x.level == trading_level::farm ? "" : " " + x.target) +
+                    " -> " + to_string(x.state);
+        log().warn("ALERT kill switch: {} by {}{}", what, x.by.empty() ? "?" : x.by,
+                   x.reason.empty() ? "" : " (" + x.reason + ")");
+        audit(x, what);
+        publish_description();
+        push();
+        p.deliver(saved_);
+      }
+      next_change();
+    });
+  }
 }
 
 risk_control::behavior_type risk_control::make_behavior() {
@@ -158,8 +181,29 @@ risk_control::behavior_type risk_control::make_behavior() {
       [this](trading_state_change& x) -> caf::result<risk_states> {
         if (auto err = check(x))
           return err;
-        auto rp = make_response_promise<risk_states>();
-        queue_.emplace_back(std::move(x), rp);
+        pending_change p;
+        p.change = std::move(x);
+        p.states = make_response_promise<risk_states>();
+        auto rp = p.states;
+        queue_.push_back(std::move(p));
+        next_change();
+        return rp;
+      },
+      [this](agent_restraint& x) -> caf::result<bool> {
+        pending_change p;
+        p.restraint = true;
+        p.change.level = trading_level::agent;
+        p.change.target = std::move(x.agent);
+        p.change.state = trading_state::reducing;
+        p.change.reason = std::move(x.reason);
+        p.change.by = "system";
+        if (p.change.reason.size() > trading_state_reason_chars_max)
+          p.change.reason.resize(trading_state_reason_chars_max);
+        if (auto err = check(p.change))
+          return err;
+        p.restrained = make_response_promise<bool>();
+        auto rp = p.restrained;
+        queue_.push_back(std::move(p));
         next_change();
         return rp;
       },

@@ -13,7 +13,6 @@
 #include <deque>
 #include <map>
 #include <string>
-#include <utility>
 #include <vector>
 
 #include "actors/agent/agent_interfaces.hpp"
@@ -58,7 +57,17 @@ private:
     caf::actor handle;
   };
 
-  using change_promise = caf::typed_response_promise<risk_states>;
+  /// A change waiting its turn, and whom to answer: an operator's change
+  /// (answered with every state) or a session's restraint (with true).
+  struct pending_change {
+    trading_state_change change;
+    bool restraint = false;
+    caf::typed_response_promise<risk_states> states;
+    caf::typed_response_promise<bool> restrained;
+
+    void deliver(const risk_states& x);
+    void fail(caf::error err);
+  };
 
   caf::error check(const trading_state_change& x) const;
   void apply(const trading_state_change& x);
@@ -72,7 +81,7 @@ private:
   risk_states states_;
   /// What is durable: what agents and readers are told.
   risk_states saved_;
-  std::deque<std::pair<trading_state_change, change_promise>> queue_;
+  std::deque<pending_change> queue_;
   bool saving_ = false;
   std::vector<subscriber> subscribers_;
 };

@@ -54,6 +54,13 @@ using venue_actor = caf::typed_actor<
 using venue_directory_actor =
     caf::typed_actor<caf::replies_to<lookup_venue_atom, std::string>::with<caf::actor>>;
 
+/// What restrains agents whose orders are in doubt; the agent domain's risk
+/// control implements it (and more), so that sessions need not know it.
+using agent_restrainer_actor = caf::typed_actor<caf::replies_to<agent_restraint>::with<bool>>;
+
+/// Where a node keeps its agent restrainer (the risk control).
+inline const char* agent_restrainer_path = "/risk";
+
 /// Where a node keeps its connector to remote venues.
 inline const char* remote_venues_path = "/exchanges/remote";
 

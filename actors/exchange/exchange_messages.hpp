@@ -250,4 +250,19 @@ TFARM_STATUS_FIELDS(exchange_status, "tfarm.exchange_status", account, primary, 
                     acknowledged, rejected, retries, timeouts, unknown_resolved, fills, failovers,
                     failbacks)
 
+/// Asks that an agent trade no further than back to flat (REDUCING) until
+/// an operator looks: what a session sends when one of the agent's orders
+/// is in doubt (a fill or report the store refused). It only ever tightens:
+/// a halted agent stays halted. Answered once the restriction is durable.
+struct agent_restraint {
+  /// The agent's path.
+  std::string agent;
+  std::string reason;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, agent_restraint& x) {
+  return f(caf::meta::type_name("tfarm.agent_restraint"), x.agent, x.reason);
+}
+
 } // namespace tfarm::actors

@@ -10,7 +10,6 @@
 #include <nlohmann/json.hpp>
 #include <spdlog/logger.h>
 
-#include "actors/agent/agent_interfaces.hpp"
 #include "actors/exchange/error.hpp"
 #include "actors/exchange/secret_box.hpp"
 #include "actors/logger.hpp"
@@ -1213,18 +1212,12 @@ void exchange_session::incident(const std::string& action, const std::string& de
   node()->report(runtime::incident{path(), action, detail, "critical"});
   // An agent's order (its path; other callers name an account): the agent
   // trades no further than back to flat until an operator looks.
-  auto risk = node()->registry().find(risk_control_path);
-  if (agent.empty() || agent.front() != '/' || !risk || !risk->handle())
+  auto restrainer = node()->registry().find(agent_restrainer_path);
+  if (agent.empty() || agent.front() != '/' || !restrainer || !restrainer->handle())
     return;
-  trading_state_change x;
-  x.level = trading_level::agent;
-  x.target = agent;
-  x.state = trading_state::reducing;
-  x.reason = action + ": " + detail;
-  x.by = "system";
-  request(caf::actor_cast<risk_control_actor>(risk->handle()),
-          std::chrono::milliseconds{timeout_ms_}, std::move(x))
-      .then([](risk_states&) {},
+  request(caf::actor_cast<agent_restrainer_actor>(restrainer->handle()),
+          std::chrono::milliseconds{timeout_ms_}, agent_restraint{agent, action + ": " + detail})
+      .then([](bool) {},
             [this, agent](caf::error& err) {
               log().error("session {}: {} could not be set REDUCING: {}", path(), agent,
                           runtime::to_text(err));

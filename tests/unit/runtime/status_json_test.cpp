@@ -89,6 +89,17 @@ TEST(status_json, nothing_published_yet_is_starting_not_unreadable) {
   EXPECT_FALSE(runtime::status_pending(broken.error()));
 }
 
+TEST(status_json, text_that_is_not_utf8_is_published_with_replacements_not_thrown) {
+  // Names and reasons can come from peers: any bytes.
+  auto x = example();
+  x.name = std::string{"bad \xff\xfe name"};
+  std::string text;
+  ASSERT_NO_THROW(text = runtime::status_json(x));
+  auto back = runtime::read_status<outer_status>(text, "/x");
+  ASSERT_TRUE(back) << runtime::to_text(back.error());
+  EXPECT_EQ(back->name, "bad \xEF\xBF\xBD\xEF\xBF\xBD name");
+}
+
 TEST(status_json, the_caf_form_crosses_a_serializer_unchanged) {
   std::vector<char> buf;
   auto x = example();

@@ -351,6 +351,30 @@ TEST_F(trading_agent_test, the_kill_switch_works_at_each_level) {
   EXPECT_FALSE(set_state(static_cast<actors::trading_level>(7), "", actors::trading_state::halted));
 }
 
+TEST_F(trading_agent_test, a_session_s_restraint_makes_an_agent_reducing_and_never_loosens_a_halt) {
+  auto e = node_->context().registry().find(actors::agent_restrainer_path);
+  ASSERT_TRUE(e);
+  auto restrainer = caf::actor_cast<actors::agent_restrainer_actor>(e->handle());
+  auto restrain = [&](const std::string& agent) {
+    return test::ask<bool>(node_->system(), restrainer,
+                           actors::agent_restraint{agent, "exchange.fill_refused: test"});
+  };
+  auto r = restrain("/user/alice/t1");
+  ASSERT_TRUE(r) << runtime::to_text(r.error());
+  ASSERT_TRUE(eventually([&] { return status().trading == actors::trading_state::reducing; }));
+  // Halted by an operator: a later restraint leaves it halted.
+  ASSERT_TRUE(
+      set_state(actors::trading_level::agent, "/user/alice/t1", actors::trading_state::halted));
+  ASSERT_TRUE(restrain("/user/alice/t1"));
+  auto states = test::ask<actors::risk_states>(
+      node_->system(), caf::actor_cast<actors::risk_control_actor>(e->handle()),
+      actors::risk_states_atom_v);
+  ASSERT_TRUE(states);
+  EXPECT_EQ(states->agents.at("/user/alice/t1"), actors::trading_state::halted);
+  // A restraint that names no agent is refused.
+  EXPECT_FALSE(restrain(""));
+}
+
 TEST_F(trading_agent_test, a_restarted_risk_control_still_reaches_the_agents) {
   auto risk = node_->context().registry().find(actors::risk_control_path);
   ASSERT_TRUE(risk);
