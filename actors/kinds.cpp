@@ -1,17 +1,13 @@
 #include "actors/kinds.hpp"
 
-#include "actors/agent/error.hpp"
-#include "actors/agent/risk_control.hpp"
-#include "actors/agent/trading_agent.hpp"
-#include "actors/exchange/error.hpp"
+#include "actors/agent/agent_kinds.hpp"
+#include "actors/exchange/exchange_kinds.hpp"
 #include "actors/exchange/exchange_session.hpp"
 #include "actors/exchange/sim_venue.hpp"
-#include "actors/monitor/error.hpp"
 #include "actors/monitor/farm_monitor.hpp"
-#include "actors/type_ids.hpp"
-#include "actors/vault/error.hpp"
-#include "actors/vault/vault_account.hpp"
-#include "actors/vault/vault_gateway.hpp"
+#include "actors/monitor/monitor_kinds.hpp"
+#include "actors/vault/vault_kinds.hpp"
+#include "actors/vault/vault_params.hpp"
 #include "persistence/kinds.hpp"
 #include "runtime/builtin_kinds.hpp"
 #include "runtime/error_text.hpp"
@@ -19,21 +15,14 @@
 namespace tfarm::actors {
 
 void add_kinds(runtime::kind_registry& x) {
-  x.add(vault_account::kind());
-  x.add(vault_gateway::kind());
-  x.add(sim_venue::kind());
-  x.add(exchange_session::kind());
-  x.add(risk_control::kind());
-  x.add(trading_agent::kind());
-  x.add(farm_monitor::kind());
+  add_vault_kinds(x);
+  add_exchange_kinds(x);
+  add_agent_kinds(x);
+  add_monitor_kinds(x);
 }
 
 void configure(caf::actor_system_config& cfg) {
-  register_vault_error_names();
-  register_exchange_error_names();
-  register_risk_error_names();
-  register_monitor_error_names();
-  cfg.add_message_types<caf::id_block::tfarm_actors>();
+  configure_monitor(cfg); // and the domains below it
   runtime::add_error_renderers(cfg);
 }
 

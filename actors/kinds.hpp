@@ -1,4 +1,5 @@
-// The actors module's kinds and node wiring.
+// The four domains assembled (tfarm::actors): every domain kind, every
+// domain message, and the node's domain subtrees.
 #pragma once
 
 #include <caf/actor_system_config.hpp>
@@ -10,14 +11,16 @@
 
 namespace tfarm::actors {
 
-/// Adds "vault_account" and "vault_gateway" to `x`.
+/// Adds every domain's kinds to `x` (vault, exchange, agent, monitor).
 void add_kinds(runtime::kind_registry& x);
 
-/// Registers the actors' messages and error categories with an actor
+/// Registers every domain's messages and error categories with an actor
 /// system configuration (call before creating the system).
 void configure(caf::actor_system_config& cfg);
 
-/// Fills the tree's /vault supervisor: "accounts" (one supervisor holding
+/// Adds the domains' subtrees before /user: /exchanges (venues, sessions),
+/// /vault and /risk; makes /monitor the farm monitor. The /vault supervisor
+/// holds "accounts" (one supervisor holding
 /// an actor per account, started on demand) and "gateway" (after it, so
 /// that it finds the accounts supervisor running).
 void extend_tree(const config::farm_config& farm, runtime::child_spec& root);

@@ -8,13 +8,11 @@
 
 #include <nlohmann/json_fwd.hpp>
 
+#include "actors/vault/fwd.hpp"
+
 namespace tfarm::runtime {
 struct actor_info;
 } // namespace tfarm::runtime
-
-namespace tfarm::actors {
-struct reconcile_report;
-} // namespace tfarm::actors
 
 namespace tfarm::net {
 

@@ -1,4 +1,4 @@
-// The network module's CAF type-ID block (after the actors' block): what
+// The network module's CAF type-ID block (after the domains' last, the monitor's): what
 // the inspection console sends across nodes.
 #pragma once
 
@@ -7,7 +7,7 @@
 #include "actors/type_ids.hpp"
 #include "net/console_protocol.hpp"
 
-CAF_BEGIN_TYPE_ID_BLOCK(tfarm_net, caf::id_block::tfarm_actors::end)
+CAF_BEGIN_TYPE_ID_BLOCK(tfarm_net, caf::id_block::tfarm_monitor::end)
 
 CAF_ADD_TYPE_ID(tfarm_net, (tfarm::net::console_request))
 CAF_ADD_TYPE_ID(tfarm_net, (tfarm::net::console_reply))

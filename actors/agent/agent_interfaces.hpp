@@ -8,8 +8,8 @@
 #include <caf/replies_to.hpp>
 #include <caf/typed_actor.hpp>
 
+#include "actors/agent/type_ids.hpp"
 #include "actors/exchange/exchange_interfaces.hpp"
-#include "actors/type_ids.hpp"
 
 namespace tfarm::actors {
 

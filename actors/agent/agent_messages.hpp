@@ -1,5 +1,5 @@
 // Messages of trading agents and of the risk control (type IDs in
-// actors/type_ids.hpp). Integers only: they cross nodes.
+// actors/agent/type_ids.hpp). Integers only: they cross nodes.
 #pragma once
 
 #include <cstdint>

@@ -2,7 +2,7 @@
 
 #include <algorithm>
 
-#include "actors/wide_int.hpp"
+#include "actors/vault/wide_int.hpp"
 
 namespace tfarm::actors {
 

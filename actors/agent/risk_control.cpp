@@ -6,7 +6,7 @@
 #include <spdlog/logger.h>
 
 #include "actors/agent/error.hpp"
-#include "actors/logger.hpp"
+#include "actors/agent/logger.hpp"
 #include "config/limits.hpp"
 #include "persistence/store_actor.hpp"
 #include "runtime/error_text.hpp"
@@ -106,7 +106,7 @@ void risk_control::audit(const trading_state_change& x, const std::string& what)
                                   what + (x.reason.empty() ? "" : ": " + x.reason)))
       .then([](uint64_t) {},
             [this](caf::error& e) {
-              log().error("risk control: audit failed: {}", runtime::to_text(e));
+              agent_log().error("risk control: audit failed: {}", runtime::to_text(e));
             });
 }
 
@@ -154,8 +154,8 @@ void risk_control::next_change() {
         saved_ = states_;
         auto what = to_string(x.level) + (x.level == trading_level::farm ? "" : " " + x.target) +
                     " -> " + to_string(x.state);
-        log().warn("ALERT kill switch: {} by {}{}", what, x.by.empty() ? "?" : x.by,
-                   x.reason.empty() ? "" : " (" + x.reason + ")");
+        agent_log().warn("ALERT kill switch: {} by {}{}", what, x.by.empty() ? "?" : x.by,
+                         x.reason.empty() ? "" : " (" + x.reason + ")");
         audit(x, what);
         publish_description();
         push();
@@ -176,7 +176,7 @@ risk_control::behavior_type risk_control::make_behavior() {
   saved_ = states_; // restored: durable
   publish_description();
   if (states_.farm != trading_state::active || !states_.users.empty() || !states_.agents.empty())
-    log().warn("ALERT risk control: restored trading states: {}", describe());
+    agent_log().warn("ALERT risk control: restored trading states: {}", describe());
   return {
       [this](trading_state_change& x) -> caf::result<risk_states> {
         if (auto err = check(x))

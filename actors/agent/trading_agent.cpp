@@ -6,12 +6,12 @@
 #include <spdlog/logger.h>
 
 #include "actors/agent/error.hpp"
+#include "actors/agent/logger.hpp"
 #include "actors/exchange/error.hpp"
 #include "actors/exchange/exchange_session.hpp"
-#include "actors/logger.hpp"
 #include "actors/vault/error.hpp"
 #include "actors/vault/vault_setup.hpp"
-#include "actors/wide_int.hpp"
+#include "actors/vault/wide_int.hpp"
 #include "runtime/clock.hpp"
 #include "runtime/error_text.hpp"
 #include "runtime/state_codec.hpp"
@@ -223,8 +223,8 @@ caf::error trading_agent::setup() {
   if (!strategy_blob_.empty()) {
     if (auto err = strategy_->restore(strategy_blob_, strategy_version_)) {
       // The trading record is intact; only the strategy's memory is lost.
-      log().warn("agent {}: strategy state not restored ({}); it starts afresh", path(),
-                 runtime::to_text(err));
+      agent_log().warn("agent {}: strategy state not restored ({}); it starts afresh", path(),
+                       runtime::to_text(err));
       if (node())
         node()->report(
             runtime::incident{path(), "agent.strategy_state_lost", runtime::to_text(err)});
@@ -244,9 +244,9 @@ void trading_agent::connect() {
   store_ = persistence::store_of(node().get());
   if (!session || !vault || !risk || !store_) {
     if (connect_attempts_++ % 10 == 0)
-      log().warn("agent {}: waiting for{}{}{}{}", path(), session ? "" : " its session",
-                 vault ? "" : " the vault", risk ? "" : " the risk control",
-                 store_ ? "" : " the store");
+      agent_log().warn("agent {}: waiting for{}{}{}{}", path(), session ? "" : " its session",
+                       vault ? "" : " the vault", risk ? "" : " the risk control",
+                       store_ ? "" : " the store");
     return;
   }
   session_ = caf::actor_cast<exchange_session_actor>(session);
@@ -300,8 +300,8 @@ void trading_agent::check_account() {
             if (err.category() == caf::atom("tfvault") &&
                 static_cast<vault_errc>(err.code()) == vault_errc::unknown_account) {
               if (connect_attempts_++ % 10 == 0)
-                log().info("agent {}: waiting for account {} to be opened", path(),
-                           settings_.account);
+                agent_log().info("agent {}: waiting for account {} to be opened", path(),
+                                 settings_.account);
               return;
             }
             note_error("looking up account " + settings_.account, err);
@@ -314,9 +314,9 @@ void trading_agent::reconcile(persistence::agent_book book) {
   orders_ = std::max(orders_, book.order_count);
   for (auto& id : book.newest_ids)
     if (auto e = epoch_of(id, prefix_); e >= epoch_) {
-      log().warn("agent {}: the store has ids of epoch {}, newer than its checkpoint's; "
-                 "continuing with epoch {}",
-                 path(), e, e + 1);
+      agent_log().warn("agent {}: the store has ids of epoch {}, newer than its checkpoint's; "
+                       "continuing with epoch {}",
+                       path(), e, e + 1);
       epoch_ = e + 1;
     }
   book_ = position_book{};
@@ -377,8 +377,8 @@ void trading_agent::reconcile(persistence::agent_book book) {
       }
     }
   }
-  log().info("agent {}: epoch {}, position {} from {} fills, reconciling {} orders", path(), epoch_,
-             book_.position, book_.fills, open_.size());
+  agent_log().info("agent {}: epoch {}, position {} from {} fills, reconciling {} orders", path(),
+                   epoch_, book_.position, book_.fills, open_.size());
   std::vector<std::string> todo;
   for (auto& [id, o] : open_)
     if (!o.is_final)
@@ -427,8 +427,8 @@ void trading_agent::go_live() {
   phase_ = phase::running;
   if (states_.effective() == trading_state::halted)
     cancel_tagged(""); // adopted orders: the halt came before they were known
-  log().info("agent {}: running {} on {} ({} at {}), position {}", path(), settings_.strategy,
-             settings_.symbol, settings_.account, settings_.venue, book_.position);
+  agent_log().info("agent {}: running {} on {} ({} at {}), position {}", path(), settings_.strategy,
+                   settings_.symbol, settings_.account, settings_.venue, book_.position);
   last_subscribe_ms_ = runtime::unix_now_ms();
   last_tick_ms_ = last_subscribe_ms_;
   request(session_, std::chrono::milliseconds{agent_request_timeout_ms}, md_subscribe_atom_v,
@@ -806,7 +806,7 @@ void trading_agent::late_fills(const order_report& rep) {
 }
 
 void trading_agent::money_incident(const std::string& action, const std::string& detail) {
-  log().critical("ALERT {} {}: {}", action, path(), detail);
+  agent_log().critical("ALERT {} {}: {}", action, path(), detail);
   if (node())
     node()->report(runtime::incident{path(), action, detail, "critical"});
   if (!risk_)
@@ -876,7 +876,7 @@ bool trading_agent::close_if_unknown(const std::string& coid, const caf::error& 
     return false;
   // Every venue that might hold it says it never saw it: never placed, or
   // lost with a venue that restarted. Nothing more can fill.
-  log().warn("agent {}: order {} is known to no venue; closing it", path(), coid);
+  agent_log().warn("agent {}: order {} is known to no venue; closing it", path(), coid);
   i->second.is_final = true;
   i->second.state = order_state::cancelled;
   maybe_release(coid);
@@ -921,7 +921,7 @@ void trading_agent::on_states(const trading_states& x) {
   states_known_ = true;
   auto now = states_.effective();
   if (now != before)
-    log().warn("agent {}: trading state {} ({})", path(), to_string(now), states_.source());
+    agent_log().warn("agent {}: trading state {} ({})", path(), to_string(now), states_.source());
   if (now == trading_state::halted && before != trading_state::halted)
     cancel_tagged("");
   publish_description();
@@ -947,8 +947,8 @@ void trading_agent::maybe_retire() {
   if (!sup)
     return; // asked again at the next beat
   retire_asked_ = true;
-  log().info("agent {}: retired: every order finished; leaving {}", path(),
-             runtime::parent_path(path()));
+  agent_log().info("agent {}: retired: every order finished; leaving {}", path(),
+                   runtime::parent_path(path()));
   request(sup, std::chrono::milliseconds{agent_request_timeout_ms}, runtime::stop_child_atom_v,
           agent_id_)
       .then([](bool) {},
@@ -968,7 +968,7 @@ void trading_agent::wind_down(std::function<void()> done) {
   size_t working = 0;
   for (auto& [id, o] : open_)
     working += o.is_final ? 0 : 1;
-  log().info("agent {}: stopping: cancelling {} working orders", path(), working);
+  agent_log().info("agent {}: stopping: cancelling {} working orders", path(), working);
   cancel_tagged("");
   publish_description();
   // The beat (shorter now) retries and tells when everything is done.
@@ -1037,11 +1037,12 @@ void trading_agent::beat() {
   }
   if (wound_down_ && ((open_.empty() && settle_retry_.empty()) || now >= wind_down_deadline_ms_)) {
     if (!open_.empty())
-      log().warn("agent {}: stopping with {} orders not finished (their reservations stay open; "
-                 "the next start reconciles them)",
-                 path(), open_.size());
+      agent_log().warn(
+          "agent {}: stopping with {} orders not finished (their reservations stay open; "
+          "the next start reconciles them)",
+          path(), open_.size());
     else
-      log().info("agent {}: stopped with every order finished", path());
+      agent_log().info("agent {}: stopped with every order finished", path());
     auto done = std::move(wound_down_);
     wound_down_ = nullptr;
     done();
@@ -1062,12 +1063,12 @@ void trading_agent::reject(const std::string& reason, const std::string& text) {
   ++rejections_[reason];
   last_rejection_ = reason + ": " + text;
   dirty_ = true;
-  log().debug("agent {}: order refused ({}): {}", path(), reason, text);
+  agent_log().debug("agent {}: order refused ({}): {}", path(), reason, text);
 }
 
 void trading_agent::note_error(const std::string& what, const caf::error& err) {
   error_times_ms_.push_back(runtime::unix_now_ms());
-  log().warn("agent {}: {} failed: {}", path(), what, runtime::to_text(err));
+  agent_log().warn("agent {}: {} failed: {}", path(), what, runtime::to_text(err));
 }
 
 std::string trading_agent::state_name() const {
@@ -1124,7 +1125,7 @@ trading_agent::behavior_type trading_agent::make_behavior() {
   if (auto err = setup()) {
     // Stays up, visibly failed: restarting would fail the same way.
     failure_ = runtime::to_text(err);
-    log().error("agent {}: cannot trade: {}", path(), failure_);
+    agent_log().error("agent {}: cannot trade: {}", path(), failure_);
   } else {
     ++epoch_;
     dirty_ = true;
@@ -1143,9 +1144,9 @@ trading_agent::behavior_type trading_agent::make_behavior() {
       [this](agent_retire_atom) -> caf::result<agent_status> {
         if (!retiring_) {
           retiring_ = true;
-          log().warn("agent {}: retiring: no new orders; it leaves once its orders are "
-                     "finished",
-                     path());
+          agent_log().warn("agent {}: retiring: no new orders; it leaves once its orders are "
+                           "finished",
+                           path());
           cancel_tagged("");
         }
         publish_description();

@@ -1,5 +1,5 @@
 // Messages between agents, exchange sessions and venues (type IDs in
-// actors/type_ids.hpp). Prices are integer ticks, quantities integer units,
+// actors/exchange/type_ids.hpp). Prices are integer ticks, quantities integer units,
 // fees integer minor units of the quote asset: no floating point crosses a
 // node (CAF 0.17 garbles NaN and infinities on the wire).
 #pragma once

@@ -11,8 +11,8 @@
 #include <spdlog/logger.h>
 
 #include "actors/exchange/error.hpp"
+#include "actors/exchange/logger.hpp"
 #include "actors/exchange/secret_box.hpp"
-#include "actors/logger.hpp"
 #include "config/limits.hpp"
 #include "persistence/error.hpp"
 #include "runtime/actor_registry.hpp"
@@ -165,8 +165,8 @@ runtime::kind_info exchange_session::kind() {
 exchange_session::behavior_type exchange_session::make_behavior() {
   for (auto& [name, v] : venues_)
     connect(v);
-  log().info("session {}: {} on {}{}", path(), account_, primary_,
-             backup_.empty() ? "" : " (backup " + backup_ + ")");
+  exchange_log().info("session {}: {} on {}{}", path(), account_, primary_,
+                      backup_.empty() ? "" : " (backup " + backup_ + ")");
   delayed_send(this, std::chrono::milliseconds{probe_interval_ms_}, session_timer_atom_v,
                std::string{"heartbeat"}, uint64_t{0});
   return {
@@ -286,7 +286,7 @@ exchange_session::behavior_type exchange_session::make_behavior() {
         return rp;
       },
       [this](session_recover_atom) -> caf::result<exchange_status> {
-        log().warn("session {}: recovering connections", path());
+        exchange_log().warn("session {}: recovering connections", path());
         consecutive_failures_ = 0;
         for (auto& [name, v] : venues_) {
           if (v.handle)
@@ -502,8 +502,8 @@ void exchange_session::recorded(const std::string& id, bool fresh) {
                 w.deliver(err);
               return;
             }
-            log().info("session {}: order {} was recorded before; asking the venues first", path(),
-                       id);
+            exchange_log().info("session {}: order {} was recorded before; asking the venues first",
+                                path(), id);
             // Sent nowhere else than where it was recorded to go, unless a
             // venue has it: then that venue's answer stands.
             e.req.venue = row.venue.empty() ? active_ : row.venue;
@@ -526,7 +526,7 @@ void exchange_session::recorded(const std::string& id, bool fresh) {
             auto why = caf::error{exchange_errc::venue_unavailable,
                                   "order " + id + " not sent: its earlier record cannot be read: " +
                                       runtime::to_text(err)};
-            log().warn("session {}: {}", path(), runtime::to_text(why));
+            exchange_log().warn("session {}: {}", path(), runtime::to_text(why));
             for (auto& w : waiters)
               w.deliver(why);
           });
@@ -680,8 +680,8 @@ void exchange_session::send_failed(const std::string& id, const caf::error& err)
   if (maybe_taken) {
     // The venue may have the order: its status decides, never a resend.
     ++timeouts_;
-    log().warn("session {}: order {} is unknown after '{}'; reading its status", path(), id,
-               text_of(err));
+    exchange_log().warn("session {}: order {} is unknown after '{}'; reading its status", path(),
+                        id, text_of(err));
     e.progress.state = order_state::unknown;
     e.pinned = true;
     e.candidates = {e.req.venue};
@@ -784,7 +784,7 @@ void exchange_session::closed_unknown(const std::string& id, uint64_t sends, rep
     }
     auto rep = current_report(id, e);
     std::tie(rep.state, rep.reason) = lost_order(e.at == phase::done, e.req.venue);
-    log().warn("session {}: order {}: {}", path(), id, rep.reason);
+    exchange_log().warn("session {}: order {}: {}", path(), id, rep.reason);
     finish(id, rep, false);
     rp.deliver(rep);
     return;
@@ -821,7 +821,7 @@ void exchange_session::closed_unknown(const std::string& id, uint64_t sends, rep
             }
             std::tie(rep.state, rep.reason) =
                 lost_order(row.status == "open" || row.status == "partially_filled", row.venue);
-            log().warn("session {}: order {}: {}", path(), id, rep.reason);
+            exchange_log().warn("session {}: order {}: {}", path(), id, rep.reason);
             ++unknown_resolved_;
             persistence::order_update u;
             u.client_order_id = id;
@@ -882,9 +882,9 @@ void exchange_session::send_deferred_cancel(const std::string& id) {
               return;
             }
             // The venue is away: the owner asks again.
-            log().warn("session {}: the cancel of {} asked for before its acknowledgement "
-                       "failed: {}",
-                       path(), id, text_of(err));
+            exchange_log().warn("session {}: the cancel of {} asked for before its acknowledgement "
+                                "failed: {}",
+                                path(), id, text_of(err));
             if (is_retryable(err))
               note_failure(venue, err);
           });
@@ -908,7 +908,7 @@ void exchange_session::resolve(const std::string& id) {
       return;
     }
     // Every venue that could hold it says it never saw it: send it now.
-    log().info("session {}: no venue has order {}; sending it", path(), id);
+    exchange_log().info("session {}: no venue has order {}; sending it", path(), id);
     enqueue(id);
     return;
   }
@@ -943,8 +943,8 @@ void exchange_session::resolve(const std::string& id) {
             }
             if (j == orders_.end() || j->second.timer_gen != gen)
               return update(rep, true);
-            log().info("session {}: order {} found on {}: {}", path(), id, rep.venue,
-                       to_string(rep.state));
+            exchange_log().info("session {}: order {} found on {}: {}", path(), id, rep.venue,
+                                to_string(rep.state));
             j->second.req.venue = rep.venue;
             update(rep, true);
           },
@@ -979,7 +979,7 @@ void exchange_session::give_up(const std::string& id, const caf::error& err) {
     record_status(id, e, runtime::to_text(err));
     orders_.erase(i);
   }
-  log().warn("session {}: {}", path(), runtime::to_text(err));
+  exchange_log().warn("session {}: {}", path(), runtime::to_text(err));
   for (auto& w : waiters)
     w.deliver(err);
 }
@@ -1146,8 +1146,8 @@ void exchange_session::record(const std::string& id, order_entry* e, const order
                        "the store refused what was reported of order " + id + ": " + why, agent);
           },
           [this, id](caf::error& err) {
-            log().error("session {}: recording order {} failed: {}", path(), id,
-                        runtime::to_text(err));
+            exchange_log().error("session {}: recording order {} failed: {}", path(), id,
+                                 runtime::to_text(err));
           });
 }
 
@@ -1189,7 +1189,8 @@ void exchange_session::tell_store(std::string what, Ts&&... xs) {
   request(st, std::chrono::milliseconds{config::store_request_timeout_ms}, std::forward<Ts>(xs)...)
       .then([](Result) {},
             [this, what = std::move(what)](caf::error& err) {
-              log().error("session {}: {} failed: {}", path(), what, runtime::to_text(err));
+              exchange_log().error("session {}: {} failed: {}", path(), what,
+                                   runtime::to_text(err));
             });
 }
 
@@ -1206,7 +1207,7 @@ void exchange_session::record_status(const std::string& id, const order_entry& e
 
 void exchange_session::incident(const std::string& action, const std::string& detail,
                                 const std::string& agent) {
-  log().critical("ALERT {} {}: {}", action, path(), detail);
+  exchange_log().critical("ALERT {} {}: {}", action, path(), detail);
   if (!node())
     return;
   node()->report(runtime::incident{path(), action, detail, "critical"});
@@ -1219,8 +1220,8 @@ void exchange_session::incident(const std::string& action, const std::string& de
           std::chrono::milliseconds{timeout_ms_}, agent_restraint{agent, action + ": " + detail})
       .then([](bool) {},
             [this, agent](caf::error& err) {
-              log().error("session {}: {} could not be set REDUCING: {}", path(), agent,
-                          runtime::to_text(err));
+              exchange_log().error("session {}: {} could not be set REDUCING: {}", path(), agent,
+                                   runtime::to_text(err));
             });
 }
 
@@ -1318,8 +1319,8 @@ void exchange_session::resolve_remote(venue_link& v) {
     auto why = fail(exchange_errc::disconnected,
                     "cannot reach remote venue " + name + ": " + text_of(err));
     if (l->resolve_failures == 0 || l->resolve_failures % 100 == 99)
-      log().warn("session {}: {} (attempt {})", path(), runtime::message_of(why),
-                 l->resolve_failures + 1);
+      exchange_log().warn("session {}: {} (attempt {})", path(), runtime::message_of(why),
+                          l->resolve_failures + 1);
     note_failure(name, why);
     reconnect_later(name);
   };
@@ -1341,7 +1342,7 @@ void exchange_session::resolve_remote(venue_link& v) {
             l->resolve_failures = 0;
             l->handle = h;
             monitor(h);
-            log().info("session {}: connected to remote venue {}", path(), name);
+            exchange_log().info("session {}: connected to remote venue {}", path(), name);
             if (l->credentials) {
               logon(*l);
             } else {
@@ -1418,7 +1419,8 @@ void exchange_session::logon(venue_link& v) {
                       l->logging_on = false;
                       l->ready = true;
                       l->resolve_failures = 0;
-                      log().info("session {}: logged on to {} with key {}", path(), name, key_id);
+                      exchange_log().info("session {}: logged on to {} with key {}", path(), name,
+                                          key_id);
                       if (name == active_) {
                         subscribe_all(name);
                         drain();
@@ -1668,17 +1670,17 @@ void exchange_session::subscribe_all(const std::string& venue) {
                   caf::anon_send(s, top);
           },
           [this, venue](caf::error& err) {
-            log().warn("session {}: market data from {} not subscribed: {}", path(), venue,
-                       text_of(err));
+            exchange_log().warn("session {}: market data from {} not subscribed: {}", path(), venue,
+                                text_of(err));
           });
 }
 
 void exchange_session::alert(const std::string& level, const std::string& action,
                              const std::string& detail) {
   if (level == "error")
-    log().error("ALERT {} {}: {}", action, path(), detail);
+    exchange_log().error("ALERT {} {}: {}", action, path(), detail);
   else
-    log().warn("ALERT {} {}: {}", action, path(), detail);
+    exchange_log().warn("ALERT {} {}: {}", action, path(), detail);
   tell_store<uint64_t>("auditing " + action, persistence::append_audit_atom_v,
                        persistence::make_audit(path(), "system", action, detail));
 }

@@ -8,7 +8,7 @@
 #include <spdlog/logger.h>
 
 #include "actors/exchange/error.hpp"
-#include "actors/logger.hpp"
+#include "actors/exchange/logger.hpp"
 #include "actors/vault/vault_names.hpp"
 #include "config/duration.hpp"
 #include "config/limits.hpp"
@@ -183,7 +183,7 @@ sim_venue::behavior_type sim_venue::make_behavior() {
   auto& replay = params_.replay;
   if (!replay.empty()) {
     if (auto err = load_replay(replay)) {
-      log().error("venue {}: {}", name_, runtime::message_of(err));
+      exchange_log().error("venue {}: {}", name_, runtime::message_of(err));
       quit(err);
     }
   }
@@ -196,8 +196,9 @@ sim_venue::behavior_type sim_venue::make_behavior() {
     delayed_send(this, std::chrono::milliseconds{interval_ms_}, md_tick_atom_v);
   start_windows();
   begin_epoch();
-  log().info("venue {}: simulated, {} symbols{}", name_, symbols_.size(),
-             replay_.empty() ? "" : ", replaying " + std::to_string(replay_.size()) + " trades");
+  exchange_log().info(
+      "venue {}: simulated, {} symbols{}", name_, symbols_.size(),
+      replay_.empty() ? "" : ", replaying " + std::to_string(replay_.size()) + " trades");
   return {
       [this](order_request& r) -> caf::result<order_report> {
         // Before the promise: making it takes the sender out of the message.
@@ -265,7 +266,7 @@ sim_venue::behavior_type sim_venue::make_behavior() {
                                                   account + ": no API key presented")});
         } else {
           logged_on_.insert(account);
-          log().info("venue {}: {} logged on with key {}", name_, account, key_id);
+          exchange_log().info("venue {}: {} logged on with key {}", name_, account, key_id);
           answer(rp, caf::expected<bool>{true});
         }
         return rp;
@@ -296,15 +297,15 @@ sim_venue::behavior_type sim_venue::make_behavior() {
         auto before = faults_;
         faults_ = f;
         start_windows();
-        log().warn("venue {}: faults set: latency {}us +- {}us, errors {}ppm, rate limits {}ppm, "
-                   "lost answers {}ppm, fail next {}, drop next {}{}{}",
-                   name_, f.latency_us, f.latency_jitter_us, f.error_ppm, f.rate_limit_ppm,
-                   f.drop_reply_ppm, f.fail_next, f.drop_next,
-                   f.disconnected ? ", DISCONNECTED" : "",
-                   f.disconnect_every_ms > 0
-                       ? ", disconnected " + std::to_string(f.disconnect_for_ms) + "ms every " +
-                             std::to_string(f.disconnect_every_ms) + "ms"
-                       : std::string{});
+        exchange_log().warn(
+            "venue {}: faults set: latency {}us +- {}us, errors {}ppm, rate limits {}ppm, "
+            "lost answers {}ppm, fail next {}, drop next {}{}{}",
+            name_, f.latency_us, f.latency_jitter_us, f.error_ppm, f.rate_limit_ppm,
+            f.drop_reply_ppm, f.fail_next, f.drop_next, f.disconnected ? ", DISCONNECTED" : "",
+            f.disconnect_every_ms > 0
+                ? ", disconnected " + std::to_string(f.disconnect_for_ms) + "ms every " +
+                      std::to_string(f.disconnect_every_ms) + "ms"
+                : std::string{});
         publish_description();
         return before;
       },
@@ -316,7 +317,7 @@ sim_venue::behavior_type sim_venue::make_behavior() {
         if (gen != window_gen_)
           return; // the faults changed since
         in_window_ = open;
-        log().warn("venue {}: disconnect window {}", name_, open ? "opens" : "closes");
+        exchange_log().warn("venue {}: disconnect window {}", name_, open ? "opens" : "closes");
         auto next = open ? faults_.disconnect_for_ms
                          : faults_.disconnect_every_ms - faults_.disconnect_for_ms;
         delayed_send(this, std::chrono::milliseconds{std::max<int64_t>(next, 1)},
@@ -355,12 +356,12 @@ void sim_venue::begin_epoch() {
     if (!err || err == runtime::runtime_errc::checkpoint_unavailable) {
       // Without a store (a venue alone in a test) the clock is the epoch.
       ready_ = true;
-      log().info("venue {}: epoch {}", name_, epoch_);
+      exchange_log().info("venue {}: epoch {}", name_, epoch_);
       publish_description();
       return;
     }
-    log().error("venue {}: epoch {} not durable ({}); trying again in {} ms", name_, epoch_,
-                runtime::to_text(err), config::venue_epoch_retry_ms);
+    exchange_log().error("venue {}: epoch {} not durable ({}); trying again in {} ms", name_,
+                         epoch_, runtime::to_text(err), config::venue_epoch_retry_ms);
     delayed_send(this, std::chrono::milliseconds{config::venue_epoch_retry_ms}, venue_epoch_atom_v);
   });
 }

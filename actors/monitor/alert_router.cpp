@@ -5,7 +5,7 @@
 #include <nlohmann/json.hpp>
 #include <spdlog/logger.h>
 
-#include "actors/logger.hpp"
+#include "actors/monitor/logger.hpp"
 #include "config/logging.hpp"
 
 namespace tfarm::actors {
@@ -38,7 +38,8 @@ alert_router::alert_router(routing_table routing, std::string file,
     out_.open(file_, std::ios::app);
     if (!out_) {
       file_failed_ = true;
-      log().error("alerts file {}: cannot open for appending; the file channel is off", file_);
+      monitor_log().error("alerts file {}: cannot open for appending; the file channel is off",
+                          file_);
     }
   }
   if (webhook)
@@ -67,7 +68,7 @@ std::vector<std::string> alert_router::route(const alert_notice& x) {
       out_.flush();
       if (!out_) {
         file_failed_ = true;
-        log().error("alerts file {}: write failed; the file channel is off", file_);
+        monitor_log().error("alerts file {}: write failed; the file channel is off", file_);
         continue;
       }
     } else if (channel == "webhook") {

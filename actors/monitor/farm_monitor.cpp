@@ -10,9 +10,9 @@
 #include <nlohmann/json.hpp>
 #include <spdlog/logger.h>
 
-#include "actors/logger.hpp"
 #include "actors/monitor/error.hpp"
-#include "actors/type_ids.hpp"
+#include "actors/monitor/logger.hpp"
+#include "actors/monitor/type_ids.hpp"
 #include "actors/vault/vault_interfaces.hpp"
 #include "actors/vault/vault_names.hpp"
 #include "config/duration.hpp"
@@ -147,7 +147,7 @@ farm_monitor_params farm_monitor::params(const config::monitor_settings& x,
 caf::behavior farm_monitor::make_behavior() {
   register_monitor_error_names();
   if (settings_error_) {
-    log().error("{}", runtime::message_of(settings_error_));
+    monitor_log().error("{}", runtime::message_of(settings_error_));
     quit(settings_error_);
     return {};
   }
@@ -164,8 +164,8 @@ caf::behavior farm_monitor::make_behavior() {
       w.queue_max = static_cast<std::size_t>(settings_.webhook_queue_max);
       hook = w;
     } else {
-      log().error("{}: webhook '{}' {}; the webhook channel is off", path(), settings_.webhook_url,
-                  why);
+      monitor_log().error("{}: webhook '{}' {}; the webhook channel is off", path(),
+                          settings_.webhook_url, why);
     }
   }
   router_ = std::make_unique<alert_router>(settings_.routing, settings_.alerts_file, hook);
@@ -224,12 +224,13 @@ caf::behavior farm_monitor::make_behavior() {
                 open_.emplace(key, std::move(a));
               }
               if (!xs.empty())
-                log().info("{}: took over {} open alerts", path(), xs.size());
+                monitor_log().info("{}: took over {} open alerts", path(), xs.size());
               restored_ = true;
             },
             [this](caf::error& e) {
-              log().error("{}: could not read the open alerts ({}); they stay open in the store",
-                          path(), runtime::to_text(e));
+              monitor_log().error(
+                  "{}: could not read the open alerts ({}); they stay open in the store", path(),
+                  runtime::to_text(e));
               restored_ = true;
             });
   } else {
@@ -327,7 +328,8 @@ void farm_monitor::sample(const std::optional<vault_status>& vault) {
   m.retire_series("session", present);
   for (auto& why : last_.unreadable)
     if (unreadable_.insert(why).second)
-      log().error("monitor: {} (it counts as unhealthy until it publishes a readable status)", why);
+      monitor_log().error(
+          "monitor: {} (it counts as unhealthy until it publishes a readable status)", why);
   if (vault) {
     m.gauge("tfarm_vault_emergency", "1 while the vault is in emergency mode")
         ->set(vault->emergency ? 1 : 0);
@@ -382,12 +384,13 @@ void farm_monitor::sample(const std::optional<vault_status>& vault) {
   if (now - last_log_ms_ >= log_every_.count()) {
     last_log_ms_ = now;
     auto& v = last_.values;
-    log().info("node {}: {} actors, agent health {}%, order success {} bps, vault success {} bps, "
-               "exchange latency {} ms, {} disconnected, store queue {}, cpu {}%, memory {}%, "
-               "{} open alerts",
-               node()->node_name(), actors.size(), v["agent_health_pct"], v["order_success_bps"],
-               v["vault_success_bps"], v["exchange_latency_ms"], v["exchange_disconnected"],
-               v["store_queue_depth"], v["cpu_pct"], v["memory_pct"], open_.size());
+    monitor_log().info(
+        "node {}: {} actors, agent health {}%, order success {} bps, vault success {} bps, "
+        "exchange latency {} ms, {} disconnected, store queue {}, cpu {}%, memory {}%, "
+        "{} open alerts",
+        node()->node_name(), actors.size(), v["agent_health_pct"], v["order_success_bps"],
+        v["vault_success_bps"], v["exchange_latency_ms"], v["exchange_disconnected"],
+        v["store_queue_depth"], v["cpu_pct"], v["memory_pct"], open_.size());
   }
 }
 
@@ -483,8 +486,8 @@ void farm_monitor::pump(const std::shared_ptr<alert_slot>& slot) {
       .then(done, [this, done](caf::error& e) {
         // The row may or may not exist (a timeout): operators still hear
         // of the alert; a later save of it may add a second row.
-        log().error("{}: could not save an alert ({}); notifying anyway", path(),
-                    runtime::to_text(e));
+        monitor_log().error("{}: could not save an alert ({}); notifying anyway", path(),
+                            runtime::to_text(e));
         done(0);
       });
 }

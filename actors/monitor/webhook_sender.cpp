@@ -9,7 +9,7 @@
 #include <boost/beast/http.hpp>
 #include <spdlog/logger.h>
 
-#include "actors/logger.hpp"
+#include "actors/monitor/logger.hpp"
 
 namespace tfarm::actors {
 
@@ -43,8 +43,8 @@ void webhook_sender::post(std::string json) {
     if (queue_.size() >= opts_.queue_max) {
       queue_.pop_front();
       ++counts_.dropped;
-      log().warn("webhook {}:{}{}: queue full ({} alerts); dropped the oldest", opts_.url.host,
-                 opts_.url.port, opts_.url.target, opts_.queue_max);
+      monitor_log().warn("webhook {}:{}{}: queue full ({} alerts); dropped the oldest",
+                         opts_.url.host, opts_.url.port, opts_.url.target, opts_.queue_max);
     }
     queue_.emplace_back(++next_seq_, std::move(json));
   }
@@ -140,14 +140,15 @@ void webhook_sender::run() {
       counts_.last_error = why;
       if (attempt >= opts_.attempts) {
         ++counts_.failed;
-        log().error("webhook {}:{}{}: gave up on an alert after {} attempts: {}", opts_.url.host,
-                    opts_.url.port, opts_.url.target, attempt, why);
+        monitor_log().error("webhook {}:{}{}: gave up on an alert after {} attempts: {}",
+                            opts_.url.host, opts_.url.port, opts_.url.target, attempt, why);
         done = true;
         break;
       }
       ++counts_.retries;
-      log().warn("webhook {}:{}{}: attempt {} of {} failed ({}); retrying in {} ms", opts_.url.host,
-                 opts_.url.port, opts_.url.target, attempt, opts_.attempts, why, backoff.count());
+      monitor_log().warn("webhook {}:{}{}: attempt {} of {} failed ({}); retrying in {} ms",
+                         opts_.url.host, opts_.url.port, opts_.url.target, attempt, opts_.attempts,
+                         why, backoff.count());
       cv_.wait_for(lock, backoff, [this] { return stop_; });
       backoff = std::min(backoff * 2, opts_.backoff_max);
     }

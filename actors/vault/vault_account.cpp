@@ -6,8 +6,8 @@
 #include <nlohmann/json.hpp>
 #include <spdlog/logger.h>
 
-#include "actors/logger.hpp"
 #include "actors/vault/error.hpp"
+#include "actors/vault/logger.hpp"
 #include "actors/vault/vault_names.hpp"
 #include "config/limits.hpp"
 #include "persistence/error.hpp"
@@ -98,7 +98,8 @@ vault_account::behavior_type vault_account::make_behavior() {
               restore(data);
             },
             [this](caf::error& err) {
-              log().error("account {}: cannot load from the store: {}", id_, runtime::to_text(err));
+              vault_log().error("account {}: cannot load from the store: {}", id_,
+                                runtime::to_text(err));
               quit(err);
             });
   }
@@ -142,7 +143,7 @@ vault_account::behavior_type vault_account::make_behavior() {
         return rp;
       },
       [this](vault_fault_atom, std::string& phase) {
-        log().warn("account {}: fault armed at {}", id_, phase);
+        vault_log().warn("account {}: fault armed at {}", id_, phase);
         fault_ = std::move(phase);
       },
       [this](transfer_retry_atom, std::string& key) {
@@ -172,8 +173,9 @@ void vault_account::restore(persistence::vault_account_data& data) {
       remember(std::move(row));
     }
   }
-  log().debug("account {}: restored {} assets, {} reservations, {} keys, {} pending transfers", id_,
-              holdings_.size(), reservations_.size(), results_.size(), pending.size());
+  vault_log().debug(
+      "account {}: restored {} assets, {} reservations, {} keys, {} pending transfers", id_,
+      holdings_.size(), reservations_.size(), results_.size(), pending.size());
   for (auto& key : pending)
     send_credit(key);
   publish_description();
@@ -616,8 +618,8 @@ void vault_account::write_failed(const std::string& key, const caf::error& err) 
   if (failed_)
     return;
   failed_ = true;
-  log().error("account {}: write {} failed ({}); restarting from the ledger", id_, key,
-              runtime::to_text(err));
+  vault_log().error("account {}: write {} failed ({}); restarting from the ledger", id_, key,
+                    runtime::to_text(err));
   // Memory may be ahead of the ledger now: everyone waiting learns that the
   // outcome must be asked again (same key), and the account restarts.
   auto why = refusal(vault_errc::unavailable,
@@ -685,8 +687,8 @@ void vault_account::send_credit(const std::string& key) {
                 void_transfer(key, err);
                 return;
               }
-              log().debug("account {}: credit of {} not answered ({}); retrying", id_, key,
-                          runtime::to_text(err));
+              vault_log().debug("account {}: credit of {} not answered ({}); retrying", id_, key,
+                                runtime::to_text(err));
               retry();
             });
 }
@@ -724,7 +726,8 @@ void vault_account::void_transfer(const std::string& key, const caf::error& why)
   if (add_overflows(h.available, t.row.amount)) {
     // Only deposits since the debit can have filled the balance this far;
     // the transfer stays pending (nothing is lost) and is tried again.
-    log().critical("account {}: cannot void transfer {} yet: the balance would overflow", id_, key);
+    vault_log().critical("account {}: cannot void transfer {} yet: the balance would overflow", id_,
+                         key);
     t.resolving = false;
     delayed_send(this, std::chrono::milliseconds{transfer_retry_ms_max}, transfer_retry_atom_v,
                  key);

@@ -8,10 +8,10 @@
 #include <nlohmann/json.hpp>
 #include <spdlog/logger.h>
 
-#include "actors/logger.hpp"
 #include "actors/vault/error.hpp"
+#include "actors/vault/logger.hpp"
 #include "actors/vault/vault_names.hpp"
-#include "actors/wide_int.hpp"
+#include "actors/vault/wide_int.hpp"
 #include "config/limits.hpp"
 #include "config/path_syntax.hpp"
 #include "config/suggest.hpp"
@@ -84,13 +84,13 @@ vault_gateway::behavior_type vault_gateway::make_behavior() {
             [this](std::vector<persistence::account_record>& accounts) {
               for (auto& a : accounts)
                 directory_.emplace(a.id, a.user);
-              log().info("vault: {} accounts{}{}", directory_.size(),
-                         modes_.emergency ? ", EMERGENCY MODE" : "",
-                         modes_.transfers_frozen ? ", transfers frozen" : "");
+              vault_log().info("vault: {} accounts{}{}", directory_.size(),
+                               modes_.emergency ? ", EMERGENCY MODE" : "",
+                               modes_.transfers_frozen ? ", transfers frozen" : "");
               publish_description();
             },
             [this](caf::error& err) {
-              log().error("vault: cannot load the accounts: {}", runtime::to_text(err));
+              vault_log().error("vault: cannot load the accounts: {}", runtime::to_text(err));
               quit(err);
             });
   }
@@ -119,15 +119,15 @@ vault_gateway::behavior_type vault_gateway::make_behavior() {
             path(), m.user, "vault." + to_string(m.mode) + (m.on ? ".on" : ".off"),
             (before == m.on ? std::string{"unchanged; "} : std::string{}) +
                 (m.reason.empty() ? std::string{"no reason given"} : m.reason));
-        log().warn("vault: {} {} by {} ({})", to_string(m.mode), m.on ? "ON" : "off", m.user,
-                   a.detail);
+        vault_log().warn("vault: {} {} by {} ({})", to_string(m.mode), m.on ? "ON" : "off", m.user,
+                         a.detail);
         publish_description();
         auto rp = make_response_promise<vault_status>();
         auto undo = [this, flag, before, rp](const caf::error& err) mutable {
           *flag = before;
           // The checkpoint may have landed before the audit failed.
           save_checkpoint();
-          log().error("vault: mode change undone: {}", runtime::to_text(err));
+          vault_log().error("vault: mode change undone: {}", runtime::to_text(err));
           publish_description();
           rp.deliver(err);
         };
@@ -271,7 +271,7 @@ void vault_gateway::open(vault_request& r, reply_promise rp, int64_t t0) {
             }
             auto added = directory_.emplace(stored.id, stored.user).second;
             if (added)
-              log().info("vault: opened account {} for {}", stored.id, stored.user);
+              vault_log().info("vault: opened account {} for {}", stored.id, stored.user);
             count(r, false, t0, nullptr, !added);
             rp.deliver(vault_reply{0, {}, !added});
             publish_description();
@@ -557,9 +557,10 @@ void vault_gateway::reconcile(reconcile_request& req,
     }
     auto a = persistence::make_audit(path(), state->user, "vault.reconcile", detail.dump());
     if (report.clean)
-      log().info("vault: reconciliation clean ({} accounts)", report.accounts_checked);
+      vault_log().info("vault: reconciliation clean ({} accounts)", report.accounts_checked);
     else
-      log().error("vault: reconciliation found {} discrepancies", report.discrepancies.size());
+      vault_log().error("vault: reconciliation found {} discrepancies",
+                        report.discrepancies.size());
     request(store(), std::chrono::milliseconds{params_.request_timeout_ms},
             persistence::append_audit_atom_v, std::move(a))
         .then(

@@ -8,7 +8,7 @@
 #include <caf/replies_to.hpp>
 #include <caf/typed_actor.hpp>
 
-#include "actors/type_ids.hpp"
+#include "actors/vault/type_ids.hpp"
 
 namespace tfarm::actors {
 

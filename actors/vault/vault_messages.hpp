@@ -1,4 +1,4 @@
-// The vault's messages (type IDs in actors/type_ids.hpp). Amounts are
+// The vault's messages (type IDs in actors/vault/type_ids.hpp). Amounts are
 // integer minor units of their asset; no floating point anywhere.
 #pragma once
 

@@ -3,7 +3,7 @@
 #include <algorithm>
 
 #include "actors/agent/error.hpp"
-#include "actors/wide_int.hpp"
+#include "actors/vault/wide_int.hpp"
 #include "runtime/state_codec.hpp"
 
 CEREAL_CLASS_VERSION(tfarm::actors::market_maker::state, 1)

@@ -1,7 +1,7 @@
 #include "actors/agent/strategies/sma_crossover.hpp"
 
 #include "actors/agent/error.hpp"
-#include "actors/wide_int.hpp"
+#include "actors/vault/wide_int.hpp"
 #include "runtime/state_codec.hpp"
 
 CEREAL_CLASS_VERSION(tfarm::actors::sma_crossover::state, 1)

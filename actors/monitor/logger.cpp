@@ -1,4 +1,4 @@
-#include "actors/logger.hpp"
+#include "actors/monitor/logger.hpp"
 
 #include <spdlog/logger.h>
 
@@ -6,8 +6,8 @@
 
 namespace tfarm::actors {
 
-spdlog::logger& log() {
-  static auto instance = config::module_logger("actors");
+spdlog::logger& monitor_log() {
+  static auto instance = config::module_logger("monitor");
   return *instance;
 }
 

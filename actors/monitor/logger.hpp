@@ -1,4 +1,4 @@
-// The actors module's logger ("actors").
+// The monitor domain's logger ("monitor").
 #pragma once
 
 namespace spdlog {
@@ -7,6 +7,6 @@ class logger;
 
 namespace tfarm::actors {
 
-spdlog::logger& log();
+spdlog::logger& monitor_log();
 
 } // namespace tfarm::actors
