@@ -16,9 +16,4 @@ bool checkpoint::intact() const noexcept {
   return runtime::crc32(blob) == crc32;
 }
 
-int64_t unix_now_ms() noexcept {
-  using namespace std::chrono;
-  return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
-}
-
 } // namespace tfarm::runtime

@@ -13,6 +13,8 @@
 
 #include <caf/meta/type_name.hpp>
 
+#include "runtime/clock.hpp"
+
 namespace tfarm::runtime {
 
 struct checkpoint {
@@ -41,8 +43,5 @@ typename Inspector::result_type inspect(Inspector& f, checkpoint& x) {
 
 /// CRC-32 (IEEE 802.3; zlib computes it) of `data`.
 uint32_t crc32(std::string_view data) noexcept;
-
-/// Wall-clock milliseconds since the Unix epoch.
-int64_t unix_now_ms() noexcept;
 
 } // namespace tfarm::runtime

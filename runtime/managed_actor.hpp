@@ -140,6 +140,13 @@ public:
   const std::shared_ptr<node_context>& node() const noexcept { return ctx_.node; }
   const std::shared_ptr<registry_entry>& entry() const noexcept { return ctx_.entry; }
 
+  /// The node's clock (the system's for an actor spawned without a node):
+  /// what the actor reads for timestamps, windows and latencies. (CAF's
+  /// own clock() is the actor system's timer service.)
+  const runtime::clock& node_clock() const noexcept {
+    return ctx_.node ? ctx_.node->clock() : runtime::clock::system();
+  }
+
   /// Sequence number of the newest acknowledged checkpoint (0 if none).
   uint64_t checkpoint_seq() const noexcept { return checkpoint_seq_; }
 
@@ -322,7 +329,7 @@ private:
     cp.format_version = this->state_version();
     cp.blob = this->save_state();
     cp.crc32 = crc32(cp.blob);
-    cp.updated_at_ms = unix_now_ms();
+    cp.updated_at_ms = node_clock().unix_ms();
     return cp;
   }
 
@@ -330,7 +337,7 @@ private:
     if (seq > checkpoint_seq_)
       checkpoint_seq_ = seq;
     if (ctx_.entry) {
-      ctx_.entry->set_checkpoint(seq, unix_now_ms());
+      ctx_.entry->set_checkpoint(seq, node_clock().unix_ms());
       cp.seq = seq;
       ctx_.entry->end_save(counters_.get(), std::make_shared<const checkpoint>(std::move(cp)));
     }

@@ -111,7 +111,7 @@ caf::expected<std::unique_ptr<node>> node::start(node_options opts) {
   self->system_ = std::make_unique<caf::actor_system>(cfg);
   self->context_ =
       std::make_shared<node_context>(farm.node.name, std::move(opts.kinds), std::move(policies),
-                                     farm.limits, seed, farm.checkpoints);
+                                     farm.limits, seed, farm.checkpoints, opts.clock);
   self->context_->preload(std::move(opts.preload), opts.preload_complete);
   if (opts.prepare)
     opts.prepare(*self->context_);

@@ -56,6 +56,9 @@ struct node_options {
   child_spec store = memory_store_spec();
   /// Seed for restart jitter; 0 picks one from the clock.
   uint64_t seed = 0;
+  /// The clock the node's actors read; a fresh system clock when null.
+  /// Tests share one across restarts of a node and advance it.
+  std::shared_ptr<runtime::clock> clock;
   /// Checkpoints read from the database before start (every persistent
   /// actor's first start uses them instead of asking the store).
   std::vector<checkpoint> preload;

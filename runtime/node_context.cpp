@@ -12,9 +12,12 @@ namespace tfarm::runtime {
 
 node_context::node_context(std::string node_name, kind_registry kinds, config::policy_set policies,
                            config::runbook_limits limits, uint64_t seed,
-                           config::checkpoint_settings checkpoints)
+                           config::checkpoint_settings checkpoints,
+                           std::shared_ptr<runtime::clock> clock)
     : registry_(std::move(node_name)), kinds_(std::move(kinds)), limits_(limits), seed_(seed),
-      checkpoints_(std::move(checkpoints)), policies_(std::move(policies)),
+      checkpoints_(std::move(checkpoints)),
+      clock_(clock ? std::move(clock) : std::make_shared<runtime::clock>()),
+      policies_(std::move(policies)),
       memory_backend_(std::make_shared<memory_checkpoint_backend>()) {
   // nop
 }

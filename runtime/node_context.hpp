@@ -22,6 +22,7 @@
 #include "config/supervision_policy.hpp"
 #include "runtime/actor_registry.hpp"
 #include "runtime/checkpoint.hpp"
+#include "runtime/clock.hpp"
 #include "runtime/interfaces.hpp"
 #include "runtime/kind_registry.hpp"
 #include "runtime/metric_registry.hpp"
@@ -51,9 +52,14 @@ public:
 
   node_context(std::string node_name, kind_registry kinds, config::policy_set policies,
                config::runbook_limits limits, uint64_t seed,
-               config::checkpoint_settings checkpoints = {});
+               config::checkpoint_settings checkpoints = {},
+               std::shared_ptr<runtime::clock> clock = nullptr);
 
   const std::string& node_name() const noexcept { return registry_.node_name(); }
+
+  /// The clock the node's actors read (the system's unless a test gave
+  /// one to node_options::clock). Thread-safe.
+  const runtime::clock& clock() const noexcept { return *clock_; }
   actor_registry& registry() noexcept { return registry_; }
   const kind_registry& kinds() const noexcept { return kinds_; }
   const config::runbook_limits& limits() const noexcept { return limits_; }
@@ -122,6 +128,7 @@ private:
   const config::runbook_limits limits_;
   const uint64_t seed_;
   const config::checkpoint_settings checkpoints_;
+  const std::shared_ptr<runtime::clock> clock_;
   mutable std::mutex mtx_;
   std::map<std::string, std::vector<checkpoint>> preloaded_;
   bool preload_complete_ = false;

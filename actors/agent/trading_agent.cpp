@@ -334,7 +334,7 @@ void trading_agent::reconcile(persistence::agent_book book) {
     ids.insert(o.client_order_id);
     records[o.client_order_id] = &o;
   }
-  auto now = runtime::unix_now_ms();
+  auto now = node_clock().unix_ms();
   for (auto& id : ids) {
     if (open_.count(id) > 0)
       continue; // a second pass (the first one's checkpoint failed) keeps its own
@@ -429,7 +429,7 @@ void trading_agent::go_live() {
     cancel_tagged(""); // adopted orders: the halt came before they were known
   agent_log().info("agent {}: running {} on {} ({} at {}), position {}", path(), settings_.strategy,
                    settings_.symbol, settings_.account, settings_.venue, book_.position);
-  last_subscribe_ms_ = runtime::unix_now_ms();
+  last_subscribe_ms_ = node_clock().unix_ms();
   last_tick_ms_ = last_subscribe_ms_;
   request(session_, std::chrono::milliseconds{agent_request_timeout_ms}, md_subscribe_atom_v,
           std::vector<std::string>{settings_.symbol}, caf::actor_cast<caf::actor>(this))
@@ -454,7 +454,7 @@ strategy_context trading_agent::make_context() const {
   strategy_context ctx;
   ctx.position = book_.position;
   ctx.average_price = book_.average_price();
-  ctx.now_ms = runtime::unix_now_ms();
+  ctx.now_ms = node_clock().unix_ms();
   for (auto& [id, o] : open_)
     if (!o.is_final && !o.tag.empty())
       ctx.open_tags.push_back(o.tag);
@@ -470,11 +470,11 @@ void trading_agent::run_strategy(strategy_context& ctx) {
   for (auto& tag : ctx.cancels())
     cancel_tagged(tag);
   size_t n = 0;
-  auto tick_ns = runtime::steady_now_ns();
+  auto tick_ns = node_clock().steady_ns();
   for (auto& o : ctx.orders()) {
     // Beyond ORDER_RATE_LIMIT the order is held back, not refused: the
     // strategy asks again with fresh prices when the rate allows.
-    if (gate_.rate_budget(runtime::unix_now_ms()) == 0) {
+    if (gate_.rate_budget(node_clock().unix_ms()) == 0) {
       ++paced_;
       continue;
     }
@@ -538,7 +538,7 @@ void trading_agent::place(const strategy_order& o, int64_t tick_ns) {
   auto notional = static_cast<wide_int>(price) * o.qty;
   if (notional > static_cast<wide_int>(std::numeric_limits<int64_t>::max() / 2))
     return reject("invalid_order", "price x quantity overflows");
-  auto now = runtime::unix_now_ms();
+  auto now = node_clock().unix_ms();
   if (auto err = gate_.check(o.s, price, o.qty, exposure(), states_, now))
     return reject(runtime::code_name(err), runtime::message_of(err));
   // A trailing "m" marks a market order, so that a restarted agent still
@@ -677,7 +677,7 @@ void trading_agent::on_report(const order_report& rep) {
   auto coid = rep.client_order_id;
   {
     auto& o = i->second;
-    o.last_news_ms = runtime::unix_now_ms();
+    o.last_news_ms = node_clock().unix_ms();
     if (!rep.venue.empty())
       o.venue = rep.venue;
   }
@@ -710,7 +710,7 @@ void trading_agent::apply_fill(const std::string& coid, working_order& o, const 
   o.filled += f.qty;
   book_.apply(f.s, f.price, f.qty, f.fee);
   if (live && o.tick_ns != 0) {
-    tick_to_fill_us_.record((runtime::steady_now_ns() - o.tick_ns) / 1000);
+    tick_to_fill_us_.record((node_clock().steady_ns() - o.tick_ns) / 1000);
     o.tick_ns = 0;
   }
   settle(pending_settle{coid, venue.empty() ? o.venue : venue, f});
@@ -887,7 +887,7 @@ void trading_agent::poll(const std::string& coid) {
   auto i = open_.find(coid);
   if (i == open_.end() || !session_)
     return;
-  i->second.last_news_ms = runtime::unix_now_ms();
+  i->second.last_news_ms = node_clock().unix_ms();
   request(session_, std::chrono::milliseconds{agent_request_timeout_ms}, order_status_atom_v, coid)
       .then([this](order_report& rep) { on_report(rep); },
             [this, coid](caf::error& err) {
@@ -907,7 +907,7 @@ void trading_agent::on_top(const book_top& top) {
   if (top.last > 0)
     tick_.last = top.last;
   tick_.ts_ms = top.ts_ms;
-  last_tick_ms_ = runtime::unix_now_ms();
+  last_tick_ms_ = node_clock().unix_ms();
   if (phase_ != phase::running)
     return;
   auto ctx = make_context();
@@ -964,7 +964,7 @@ void trading_agent::wind_down(std::function<void()> done) {
     return;
   }
   wound_down_ = std::move(done);
-  wind_down_deadline_ms_ = runtime::unix_now_ms() + agent_wind_down_ms;
+  wind_down_deadline_ms_ = node_clock().unix_ms() + agent_wind_down_ms;
   size_t working = 0;
   for (auto& [id, o] : open_)
     working += o.is_final ? 0 : 1;
@@ -976,7 +976,7 @@ void trading_agent::wind_down(std::function<void()> done) {
 }
 
 void trading_agent::beat() {
-  auto now = runtime::unix_now_ms();
+  auto now = node_clock().unix_ms();
   heartbeat_ms_ = now;
   if (phase_ == phase::starting) {
     connect();
@@ -1067,7 +1067,7 @@ void trading_agent::reject(const std::string& reason, const std::string& text) {
 }
 
 void trading_agent::note_error(const std::string& what, const caf::error& err) {
-  error_times_ms_.push_back(runtime::unix_now_ms());
+  error_times_ms_.push_back(node_clock().unix_ms());
   agent_log().warn("agent {}: {} failed: {}", path(), what, runtime::to_text(err));
 }
 
@@ -1169,7 +1169,7 @@ trading_agent::behavior_type trading_agent::make_behavior() {
           beat();
           return;
         }
-        heartbeat_ms_ = runtime::unix_now_ms();
+        heartbeat_ms_ = node_clock().unix_ms();
         maybe_retire();
         publish_description();
         schedule_beat();

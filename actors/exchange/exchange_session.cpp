@@ -32,10 +32,6 @@ const std::string sessions_path = "/exchanges/sessions";
 /// Environment variable with the master key (overrides the key file).
 constexpr const char* master_key_env = "TFARM_MASTER_KEY";
 
-int64_t now_us() {
-  return runtime::steady_now_ns() / 1'000;
-}
-
 caf::error fail(exchange_errc code, std::string message) {
   return caf::error{code, std::move(message)};
 }
@@ -121,7 +117,7 @@ exchange_session::exchange_session(caf::actor_config& cfg, runtime::spawn_contex
       failback_probes_(
           static_cast<uint32_t>(std::clamp<int64_t>(params_.failback_probes, 1, UINT32_MAX))),
       bucket_(params_.rate_per_s, params_.burst, now_us()),
-      jitter_(static_cast<uint64_t>(runtime::steady_now_ns())) {
+      jitter_(static_cast<uint64_t>(node_clock().steady_ns())) {
   backoff_.min = config::milliseconds{params_.backoff_min_ms};
   backoff_.max = config::milliseconds{params_.backoff_max_ms};
   backoff_.jitter_ppm = params_.backoff_jitter_ppm;
@@ -546,7 +542,7 @@ void exchange_session::enqueue(const std::string& id) {
     send_order(id);
     return;
   }
-  e.queued_ns = runtime::steady_now_ns();
+  e.queued_ns = node_clock().steady_ns();
   queue_.push_back(id);
   drain();
 }
@@ -595,7 +591,7 @@ void exchange_session::drain() {
 void exchange_session::expire_queue() {
   // Never sent, so refusing is safe; waiting for ever is not an answer.
   auto limit_ms = timeout_ms_ * (static_cast<int64_t>(retry_max_) + 1);
-  auto now = runtime::steady_now_ns();
+  auto now = node_clock().steady_ns();
   while (!queue_.empty()) {
     auto id = queue_.front();
     auto i = orders_.find(id);
@@ -628,7 +624,7 @@ void exchange_session::send_order(const std::string& id) {
     e.req.venue = active_;
   e.candidates = {e.req.venue};
   e.candidate = 0;
-  e.sent_ns = runtime::steady_now_ns();
+  e.sent_ns = node_clock().steady_ns();
   auto gen = e.timer_gen = ++next_gen_;
   auto h = handle(e.req.venue);
   if (!h) {
@@ -663,7 +659,7 @@ void exchange_session::send_order(const std::string& id) {
 
 void exchange_session::acknowledged(const std::string& id, order_report& rep) {
   auto& e = orders_[id];
-  note_success(runtime::steady_now_ns() - e.sent_ns);
+  note_success(node_clock().steady_ns() - e.sent_ns);
   ++acknowledged_;
   if (rep.state == order_state::rejected)
     ++rejected_;
@@ -769,7 +765,7 @@ order_report exchange_session::current_report(const std::string& id, const order
     rep.state = e.progress.state;
     break;
   }
-  rep.ts_ms = runtime::unix_now_ms();
+  rep.ts_ms = node_clock().unix_ms();
   return rep;
 }
 
@@ -810,7 +806,7 @@ void exchange_session::closed_unknown(const std::string& id, uint64_t sends, rep
             rep.s = row.side == "buy" ? side::buy : side::sell;
             rep.qty = row.qty;
             rep.filled = row.filled;
-            rep.ts_ms = runtime::unix_now_ms();
+            rep.ts_ms = node_clock().unix_ms();
             if (persistence::is_final_status(row.status)) {
               rep.state = row.status == "filled"      ? order_state::filled
                           : row.status == "cancelled" ? order_state::cancelled
@@ -1369,7 +1365,7 @@ void exchange_session::logon(venue_link& v) {
     l->logging_on = false;
     l->auth_error = "session " + account_ + "@" + name + ": " + why;
     last_error_ = l->auth_error;
-    last_error_at_ms_ = runtime::unix_now_ms();
+    last_error_at_ms_ = node_clock().unix_ms();
     alert("error", "exchange.auth_failed", l->auth_error);
     if (name == active_)
       drain();
@@ -1445,16 +1441,16 @@ void exchange_session::logon(venue_link& v) {
 void exchange_session::note_success(int64_t latency_ns) {
   consecutive_failures_ = 0;
   active_reachable_ = true;
-  last_contact_ns_ = runtime::steady_now_ns();
+  last_contact_ns_ = node_clock().steady_ns();
   auto us = std::max<int64_t>(latency_ns / 1000, 0);
-  rotate_latency(runtime::steady_now_ns());
+  rotate_latency(node_clock().steady_ns());
   latency_us_.record(us);
   latency_ewma_us_ = latency_ewma_us_ == 0 ? us : latency_ewma_us_ + (us - latency_ewma_us_) / 8;
 }
 
 void exchange_session::note_failure(const std::string& venue, const caf::error& err) {
   last_error_ = text_of(err);
-  last_error_at_ms_ = runtime::unix_now_ms();
+  last_error_at_ms_ = node_clock().unix_ms();
   if (venue != active_)
     return;
   ++consecutive_failures_;
@@ -1607,10 +1603,10 @@ void exchange_session::rotate_latency(int64_t now_ns) {
 }
 
 void exchange_session::heartbeat() {
-  rotate_latency(runtime::steady_now_ns());
+  rotate_latency(node_clock().steady_ns());
   // Only when nothing else showed the active venue alive lately: busy
   // sessions pay nothing for it.
-  if (runtime::steady_now_ns() - last_contact_ns_ >= probe_interval_ms_ * 1'000'000)
+  if (node_clock().steady_ns() - last_contact_ns_ >= probe_interval_ms_ * 1'000'000)
     ping_active();
   delayed_send(this, std::chrono::milliseconds{probe_interval_ms_}, session_timer_atom_v,
                std::string{"heartbeat"}, uint64_t{0});
@@ -1636,11 +1632,11 @@ void exchange_session::ping_active() {
 void exchange_session::ping(const std::string& venue, const venue_actor& h, bool note,
                             std::function<void(int64_t)> answered,
                             std::function<void(caf::error&)> failed) {
-  auto t0 = runtime::steady_now_ns();
+  auto t0 = node_clock().steady_ns();
   request(h, std::chrono::milliseconds{timeout_ms_}, ping_atom_v)
       .then(
           [this, venue, note, t0, answered = std::move(answered)](int64_t) {
-            auto ns = runtime::steady_now_ns() - t0;
+            auto ns = node_clock().steady_ns() - t0;
             if (note && venue == active_)
               note_success(ns);
             answered(ns);

@@ -127,6 +127,9 @@ protected:
   std::string describe() const override;
 
 private:
+  /// The node's monotonic clock in microseconds (the token bucket's unit).
+  int64_t now_us() const noexcept { return node_clock().steady_ns() / 1'000; }
+
   enum class phase : uint8_t { recording, queued, sent, resolving, waiting, done };
 
   struct order_entry {

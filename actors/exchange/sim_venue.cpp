@@ -252,7 +252,7 @@ sim_venue::behavior_type sim_venue::make_behavior() {
         if (auto err = gate(false))
           answer(rp, caf::expected<int64_t>{std::move(err)});
         else
-          answer(rp, caf::expected<int64_t>{runtime::unix_now_ms()});
+          answer(rp, caf::expected<int64_t>{node_clock().unix_ms()});
         return rp;
       },
       [this](logon_atom, std::string& account, std::string& key_id,
@@ -350,7 +350,7 @@ caf::error sim_venue::restore_state(const std::string& blob, uint32_t version) {
 }
 
 void sim_venue::begin_epoch() {
-  epoch_ = std::max(epoch_ + 1, static_cast<uint64_t>(runtime::unix_now_ms()));
+  epoch_ = std::max(epoch_ + 1, static_cast<uint64_t>(node_clock().unix_ms()));
   // Requests wait in the mailbox meanwhile: none is refused for it.
   save_checkpoint_first([this](const caf::error& err) {
     if (!err || err == runtime::runtime_errc::checkpoint_unavailable) {
@@ -547,14 +547,14 @@ order_report sim_venue::report_of(const order_info& o, bool all_fills) const {
   if (all_fills)
     r.fills = o.fills;
   r.reason = o.reason;
-  r.ts_ms = runtime::unix_now_ms();
+  r.ts_ms = node_clock().unix_ms();
   return r;
 }
 
 void sim_venue::apply_fills(const std::string& symbol, const engine_result& res,
                             const order_info* taker, std::vector<venue_fill>* taker_fills) {
   auto& sym = symbols_[symbol];
-  auto now = runtime::unix_now_ms();
+  auto now = node_clock().unix_ms();
   for (auto& f : res.fills) {
     ++fills_;
     auto one = [&](const std::string& order_id, const std::string& account, side s, int64_t fee,
@@ -681,7 +681,7 @@ void sim_venue::publish_trade(const std::string& symbol, symbol_state& s, int64_
   t.qty = qty;
   t.aggressor = aggressor;
   t.seq = ++s.seq;
-  t.ts_ms = runtime::unix_now_ms();
+  t.ts_ms = node_clock().unix_ms();
   if (!offline())
     for (auto& sub : s.subscribers)
       caf::anon_send(sub, t);
@@ -708,7 +708,7 @@ void sim_venue::publish(const std::string& symbol, symbol_state& s) {
       top.ask_qty == s.top.ask_qty && top.last == s.top.last && s.top.seq != 0)
     return;
   top.seq = ++s.seq;
-  top.ts_ms = runtime::unix_now_ms();
+  top.ts_ms = node_clock().unix_ms();
   s.top = top;
   if (!offline())
     for (auto& sub : s.subscribers)

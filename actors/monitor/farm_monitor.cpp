@@ -212,7 +212,7 @@ caf::behavior farm_monitor::make_behavior() {
                 if (why != nullptr) {
                   a.rec.state = "resolved";
                   a.rec.message += std::string{" (resolved: "} + why + ")";
-                  a.rec.updated_at_ms = runtime::unix_now_ms();
+                  a.rec.updated_at_ms = node_clock().unix_ms();
                   save(a);
                   continue;
                 }
@@ -283,8 +283,8 @@ void farm_monitor::sample(const std::optional<vault_status>& vault) {
     api.p99_us = http_latency_->take_window().p99;
   }
   auto proc = runtime::read_process_sample();
-  auto now = runtime::unix_now_ms();
-  auto mono = runtime::steady_now_ns() / 1'000'000;
+  auto now = node_clock().unix_ms();
+  auto mono = node_clock().steady_ns() / 1'000'000;
   auto& m = node()->metrics();
   // Each agent's and session's own figures, from the status the sampler
   // decoded. Series of actors that left are retired below.
@@ -396,7 +396,7 @@ void farm_monitor::sample(const std::optional<vault_status>& vault) {
 
 void farm_monitor::on_event(const alert_event& ev, const alert_rule& rule) {
   auto& key = rule.name;
-  auto now = runtime::unix_now_ms();
+  auto now = node_clock().unix_ms();
   auto i = open_.find(key);
   if (ev.resolved()) {
     if (i == open_.end())
@@ -437,7 +437,7 @@ void farm_monitor::on_event(const alert_event& ev, const alert_rule& rule) {
 void farm_monitor::on_incident(const std::string& p, const std::string& action,
                                const std::string& detail, const std::string& severity) {
   // Unique across restarts (restored incidents keep their keys).
-  auto now = runtime::unix_now_ms();
+  auto now = node_clock().unix_ms();
   auto key = "incident:" + std::to_string(now) + "." + std::to_string(++incidents_) + ":" + action;
   open_alert a;
   a.slot = std::make_shared<alert_slot>();
@@ -536,7 +536,7 @@ caf::result<std::string> farm_monitor::acknowledge(uint64_t id, const std::strin
   auto incident = a.rec.rule.compare(0, 9, "incident:") == 0;
   a.rec.state = incident ? "resolved" : "acknowledged";
   a.rec.message += " (acknowledged by " + user + ")";
-  a.rec.updated_at_ms = runtime::unix_now_ms();
+  a.rec.updated_at_ms = node_clock().unix_ms();
   auto answer = view(a);
   if (auto st = persistence::store_of(node().get())) {
     caf::anon_send(st, persistence::append_audit_atom_v,

@@ -30,10 +30,6 @@ using persistence::vault_write_result;
 constexpr int64_t transfer_retry_ms_min = 10;
 constexpr int64_t transfer_retry_ms_max = 2'000;
 
-int64_t now_ms() {
-  return runtime::unix_now_ms();
-}
-
 caf::error refusal(vault_errc code, std::string message) {
   return caf::error{code, std::move(message)};
 }
@@ -88,7 +84,7 @@ vault_account::behavior_type vault_account::make_behavior() {
   } else {
     // await: nothing is handled before the account is rebuilt from the store.
     request(st, std::chrono::milliseconds{params_.request_timeout_ms},
-            persistence::load_vault_account_atom_v, id_, now_ms() - params_.window_ms)
+            persistence::load_vault_account_atom_v, id_, node_clock().unix_ms() - params_.window_ms)
         .await(
             [this](persistence::vault_account_data& data) {
               if (!data.found) {
@@ -112,7 +108,8 @@ vault_account::behavior_type vault_account::make_behavior() {
       [this](verify_atom) -> caf::result<std::vector<discrepancy>> {
         auto rp = make_response_promise<std::vector<discrepancy>>();
         auto snapshot = holdings_;
-        request(store(), store_timeout(), persistence::load_vault_account_atom_v, id_, now_ms())
+        request(store(), store_timeout(), persistence::load_vault_account_atom_v, id_,
+                node_clock().unix_ms())
             .then(
                 [this, rp, snapshot](persistence::vault_account_data& data) mutable {
                   std::map<std::string, holding> durable;
@@ -369,7 +366,7 @@ caf::result<vault_reply> vault_account::handle(vault_request& r, bool credit) {
                         amount_text(r.amount, r.asset) + " for reservation " + r.reservation);
     h.available -= r.amount;
     h.reserved += r.amount;
-    auto created = now_ms();
+    auto created = node_clock().unix_ms();
     reservations_[r.reservation] = reservation{r.asset, r.amount, r.amount, "open", created};
     ++open_reservations_;
     w.op = make_row(r, key, opname);
@@ -765,14 +762,14 @@ void vault_account::void_transfer(const std::string& key, const caf::error& why)
 // -- helpers ------------------------------------------------------------------------------
 
 void vault_account::remember(vault_op_record row) {
-  auto at = row.created_at_ms != 0 ? row.created_at_ms : now_ms();
+  auto at = row.created_at_ms != 0 ? row.created_at_ms : node_clock().unix_ms();
   result_order_.emplace_back(at, row.key);
   results_[row.key] = std::move(row);
   expire_results();
 }
 
 void vault_account::expire_results() {
-  auto horizon = now_ms() - params_.window_ms;
+  auto horizon = node_clock().unix_ms() - params_.window_ms;
   while (!result_order_.empty() && result_order_.front().first < horizon) {
     auto i = results_.find(result_order_.front().second);
     if (i != results_.end() && i->second.created_at_ms < horizon)

@@ -160,7 +160,7 @@ vault_gateway::behavior_type vault_gateway::make_behavior() {
           return;
         }
         auto since = waiting_since_ms_[account];
-        if (runtime::unix_now_ms() - since > params_.request_timeout_ms) {
+        if (node_clock().unix_ms() - since > params_.request_timeout_ms) {
           fail_waiting(account, refusal(vault_errc::unavailable,
                                         "account " + account + " did not come back within " +
                                             std::to_string(params_.request_timeout_ms) +
@@ -175,7 +175,7 @@ vault_gateway::behavior_type vault_gateway::make_behavior() {
 // -- operations -------------------------------------------------------------------------
 
 void vault_gateway::handle(vault_request& r, bool credit, reply_promise rp) {
-  auto t0 = runtime::steady_now_ns();
+  auto t0 = node_clock().steady_ns();
   auto refuse = [&](caf::error err) {
     count(r, credit, t0, &err);
     rp.deliver(err);
@@ -300,7 +300,7 @@ void vault_gateway::forward(queued q) {
   auto& w = waiting_[account];
   w.push_back(std::move(q));
   if (w.size() == 1) {
-    waiting_since_ms_[account] = runtime::unix_now_ms();
+    waiting_since_ms_[account] = node_clock().unix_ms();
     start_or_wait(account);
   }
 }
@@ -414,7 +414,7 @@ void vault_gateway::finish(const std::string& account, uint64_t id,
     return;
   }
   auto err = std::move(result.error());
-  auto waited_ms = (runtime::steady_now_ns() - q.t0_ns) / 1'000'000;
+  auto waited_ms = (node_clock().steady_ns() - q.t0_ns) / 1'000'000;
   if (err == caf::sec::request_receiver_down && waited_ms < params_.request_timeout_ms) {
     // The account died before it took the request out of its mailbox (CAF
     // bounces those before the down message): nothing happened, so the
@@ -493,7 +493,7 @@ void vault_gateway::count(const vault_request& r, bool credit, int64_t t0_ns, co
     ++succeeded_;
   else
     ++rejections_[to_string(vault_reason(*err))];
-  latency_us_.record((runtime::steady_now_ns() - t0_ns) / 1'000);
+  latency_us_.record((node_clock().steady_ns() - t0_ns) / 1'000);
 }
 
 vault_status vault_gateway::status() const {

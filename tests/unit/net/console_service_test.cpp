@@ -250,9 +250,11 @@ TEST_F(console_service_test, halt_farm_stops_new_orders_until_resume) {
   EXPECT_EQ(r["states"]["farm"], "halted");
   ASSERT_TRUE(eventually([&] { return agent_state()["trading"] == "halted"; }));
   auto halted_at = agent_state().value("orders", 0);
+  auto refused_at = agent_state()["rejections"].value("halted", 0);
   // Market data keeps coming (every 20 ms) and the strategy keeps wanting
-  // to quote: none of it becomes an order.
-  std::this_thread::sleep_for(std::chrono::milliseconds{400});
+  // to quote: each quote is refused as halted, none becomes an order.
+  ASSERT_TRUE(
+      eventually([&] { return agent_state()["rejections"].value("halted", 0) >= refused_at + 3; }));
   EXPECT_EQ(agent_state().value("orders", 0), halted_at);
   ok({"resume", "--farm"});
   EXPECT_TRUE(eventually([&] { return agent_state().value("orders", 0) > halted_at; }));

@@ -2,7 +2,6 @@
 // and the ledger, every refusal with its reason and numbers, idempotent
 // replays, and key reuse.
 #include <chrono>
-#include <thread>
 
 #include <gtest/gtest.h>
 
@@ -259,8 +258,11 @@ TEST_F(vault_account_test, a_key_older_than_the_window_is_still_never_applied_tw
   auto first = ok(op(vault_op::deposit, "alice", "a1", "old", "USD", 5));
   // The window is a time: let it pass, then restart so that the account
   // does not reload the key.
-  std::this_thread::sleep_for(std::chrono::milliseconds{1'100});
+  advance_clock(std::chrono::milliseconds{1'100});
   restart();
+  ok(op(vault_op::balance, "alice", "a1", "", "USD", 0));
+  EXPECT_TRUE(test::eventually([&] { return remembered_keys("a1") == 0; }))
+      << "every key is older than the window";
   auto again = ok(op(vault_op::deposit, "alice", "a1", "old", "USD", 5));
   EXPECT_TRUE(again.replayed);
   EXPECT_EQ(again.txn_id, first.txn_id);
@@ -281,8 +283,10 @@ TEST_F(vault_account_test, a_reservation_id_is_unique_for_ever_not_only_within_t
   restart();
   ok(reserve("alice", "a1", "r1", "order-1", "USD", 10));
   ok(release("alice", "a1", "rel-1", "order-1"));
-  std::this_thread::sleep_for(std::chrono::milliseconds{1'100});
+  advance_clock(std::chrono::milliseconds{1'100});
   restart(); // the account forgets order-1; the store does not
+  ok(op(vault_op::balance, "alice", "a1", "", "USD", 0));
+  ASSERT_TRUE(test::eventually([&] { return remembered_keys("a1") == 0; }));
   auto taken = "invalid_request: reservation order-1 exists already in a1";
   EXPECT_EQ(refused(reserve("alice", "a1", "r2", "order-1", "USD", 10)), taken);
   // Journaled: the retry gets the same answer instead of failing again.

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <chrono>
+#include <limits>
 #include <map>
 #include <memory>
 #include <string>
@@ -24,6 +25,7 @@
 #include "runtime/builtin_kinds.hpp"
 #include "runtime/error_text.hpp"
 #include "runtime/node.hpp"
+#include "runtime/status_json.hpp"
 #include "tests/unit/ask.hpp"
 #include "tests/unit/persistence/temp_dir.hpp"
 #include "tests/unit/wait.hpp"
@@ -77,6 +79,7 @@ protected:
     auto preload = persistence::prepare_database(db_, open);
     ASSERT_TRUE(preload) << runtime::to_text(preload.error());
     auto opts = actors::sqlite_node_options(farm_, std::move(*preload));
+    opts.clock = clock_;
     auto n = runtime::node::start(std::move(opts));
     ASSERT_TRUE(n) << runtime::to_text(n.error());
     node_ = std::move(*n);
@@ -98,6 +101,10 @@ protected:
     start(extra);
   }
 
+  /// Moves the nodes' clock forward (it survives restarts): windows and
+  /// timestamps see the time pass, without sleeping through it.
+  void advance_clock(std::chrono::milliseconds d) { clock_->advance(d); }
+
   actors::vault_actor gateway() { return actors::find_gateway(node_->context()); }
 
   /// The running instance of an account, or an invalid handle.
@@ -105,6 +112,16 @@ protected:
     auto entry = node_->context().registry().find(runtime::child_path(actors::accounts_path, id));
     return entry ? caf::actor_cast<actors::vault_account_actor>(entry->handle())
                  : actors::vault_account_actor{};
+  }
+
+  /// The idempotency keys the running account remembers (its status);
+  /// max() while it has published none.
+  uint64_t remembered_keys(const std::string& id) {
+    auto entry = node_->context().registry().find(runtime::child_path(actors::accounts_path, id));
+    if (!entry)
+      return std::numeric_limits<uint64_t>::max();
+    auto st = runtime::read_status<actors::vault_account_status>(entry->snapshot());
+    return st ? st->remembered_keys : std::numeric_limits<uint64_t>::max();
   }
 
   uint64_t restarts(const std::string& id) {
@@ -259,6 +276,8 @@ protected:
 
   temp_dir dir_;
   /// The vault's idempotency window for the next start().
+  /// The clock of every node the fixture starts.
+  std::shared_ptr<runtime::clock> clock_ = std::make_shared<runtime::clock>();
   std::string window_ = "24h";
   std::string db_ = dir_.file("vault.db");
   config::farm_config farm_;
