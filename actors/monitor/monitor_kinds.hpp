@@ -2,13 +2,9 @@
 // builds a node or an actor system with it.
 #pragma once
 
-namespace caf {
-class actor_system_config;
-} // namespace caf
+#include <caf/fwd.hpp>
 
-namespace tfarm::runtime {
-class kind_registry;
-} // namespace tfarm::runtime
+#include "runtime/fwd.hpp"
 
 namespace tfarm::actors {
 
