@@ -77,6 +77,10 @@ struct agent_status {
   /// Why the agent cannot trade ("" unless state is "failed").
   std::string failure;
   trading_state trading = trading_state::active;
+  /// Orders sent since the agent was first started. While it is
+  /// "starting" after a restart, the counters are its checkpoint's; they
+  /// catch up with the store (orders placed after that checkpoint) before
+  /// it is "running".
   uint64_t orders = 0;
   uint64_t fills = 0;
   uint64_t rejected = 0;

@@ -293,10 +293,15 @@ void farm_monitor::sample(const std::optional<vault_status>& vault) {
   publish.agent = [&](const runtime::actor_info& a, const agent_status& s) {
     present.insert(a.path);
     runtime::metric_labels l{{"agent", a.path}};
-    m.counter("tfarm_agent_orders_total", "Orders an agent placed", l)
-        ->set_total(static_cast<int64_t>(s.orders));
-    m.counter("tfarm_agent_fills_total", "Fills an agent received", l)
-        ->set_total(static_cast<int64_t>(s.fills));
+    // A restarted agent's counters are its checkpoint's until it reconciled
+    // with the store: they may be lower than what the series showed, and a
+    // counter that goes down reads as a reset to Prometheus. Kept until then.
+    if (s.state != "starting") {
+      m.counter("tfarm_agent_orders_total", "Orders an agent placed", l)
+          ->set_total(static_cast<int64_t>(s.orders));
+      m.counter("tfarm_agent_fills_total", "Fills an agent received", l)
+          ->set_total(static_cast<int64_t>(s.fills));
+    }
     m.gauge("tfarm_agent_position", "An agent's position (base asset units)", l)->set(s.position);
     m.gauge("tfarm_agent_realized_pnl", "An agent's realized PnL (quote asset units)", l)
         ->set(s.realized_pnl);

@@ -215,8 +215,13 @@ TEST_F(console_service_test, kill_makes_the_supervisor_restart_the_agent_from_it
   EXPECT_EQ(info["restarts"], 1);
   ASSERT_EQ(info["failures"].size(), 1u);
   EXPECT_NE(info["failures"][0]["reason"].get<std::string>().find("drill 42"), std::string::npos);
-  // The new incarnation restored its state instead of starting over.
-  ASSERT_TRUE(eventually([&] { return agent_state().value("epoch", 0) == 2; }));
+  // The new incarnation restored its state instead of starting over. Its
+  // counters are the checkpoint's while it starts, the store's once it
+  // reconciled (orders placed after the checkpoint count too): running.
+  ASSERT_TRUE(eventually([&] {
+    auto st = agent_state();
+    return st.value("epoch", 0) == 2 && st.value("state", "") == "running";
+  }));
   auto after = agent_state();
   EXPECT_GE(after.value("orders", 0), before.value("orders", 0));
   EXPECT_EQ(after["strategy"], "market_maker");
