@@ -23,7 +23,7 @@ inline int64_t steady_now_ns() noexcept {
 }
 
 /// The clocks a node's actors read (node_context::clock(), through
-/// managed_actor::clock()): the system's, shifted forward by what a test
+/// managed_actor::node_clock()): the system's, shifted forward by what a test
 /// advanced it. Idempotency windows, staleness, pacing and timestamps all
 /// follow it, so a test moves time past a window instead of sleeping
 /// through it. CAF's timers (delayed_send) still run on real time.
