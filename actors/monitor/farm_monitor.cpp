@@ -295,13 +295,15 @@ void farm_monitor::sample(const std::optional<vault_status>& vault) {
     runtime::metric_labels l{{"agent", a.path}};
     // A restarted agent's counters are its checkpoint's until it reconciled
     // with the store: they may be lower than what the series showed, and a
-    // counter that goes down reads as a reset to Prometheus. Kept until then.
-    if (s.state != "starting") {
-      m.counter("tfarm_agent_orders_total", "Orders an agent placed", l)
-          ->set_total(static_cast<int64_t>(s.orders));
-      m.counter("tfarm_agent_fills_total", "Fills an agent received", l)
-          ->set_total(static_cast<int64_t>(s.fills));
-    }
+    // counter that goes down reads as a reset to Prometheus. While it
+    // starts, the series only go up.
+    auto mirror = [&](runtime::counter_metric* c, uint64_t total) {
+      auto x = static_cast<int64_t>(total);
+      if (s.state != "starting" || x > c->value())
+        c->set_total(x);
+    };
+    mirror(m.counter("tfarm_agent_orders_total", "Orders an agent placed", l), s.orders);
+    mirror(m.counter("tfarm_agent_fills_total", "Fills an agent received", l), s.fills);
     m.gauge("tfarm_agent_position", "An agent's position (base asset units)", l)->set(s.position);
     m.gauge("tfarm_agent_realized_pnl", "An agent's realized PnL (quote asset units)", l)
         ->set(s.realized_pnl);
