@@ -172,6 +172,10 @@ constexpr int64_t console_backoff_max_ms = 5'000;
 /// Words and bytes of one console command line at most.
 constexpr std::size_t console_args_max = 64;
 constexpr std::size_t console_line_bytes_max = 4'096;
+/// Bytes of a console request's token and of its operator name at most
+/// (the node refuses larger ones before it compares or logs them).
+constexpr std::size_t console_token_bytes_max = 1'024;
+constexpr std::size_t console_operator_bytes_max = 256;
 
 /// Rows `top`, `audit` and `alerts` show at most.
 constexpr int32_t console_rows_max = 1'000;

@@ -79,9 +79,33 @@ bool console_service::may_audit_refusal() {
   return false;
 }
 
+std::string console_service::oversize(const console_request& req) {
+  // The client keeps to these limits; a peer that does not is refused
+  // before its request is compared, parsed or logged.
+  if (req.args.size() > config::console_args_max)
+    return "more than " + std::to_string(config::console_args_max) + " words";
+  std::size_t bytes = 0;
+  for (auto& w : req.args)
+    bytes += w.size() + 1;
+  if (bytes > config::console_line_bytes_max + 1)
+    return "the line is longer than " + std::to_string(config::console_line_bytes_max) + " bytes";
+  if (req.token.size() > config::console_token_bytes_max)
+    return "the token is longer than " + std::to_string(config::console_token_bytes_max) + " bytes";
+  if (req.operator_name.size() > config::console_operator_bytes_max)
+    return "the operator name is longer than " +
+           std::to_string(config::console_operator_bytes_max) + " bytes";
+  return {};
+}
+
 console_reply console_service::execute(const console_request& req) {
   if (stopping_)
     return failed("node " + node_.context().node_name() + " is stopping");
+  if (auto why = oversize(req); !why.empty()) {
+    log().warn("console: refused a request: {}", why);
+    if (may_audit_refusal())
+      audit("(unknown)", "console.refused", why);
+    return failed_usage("refused: " + why);
+  }
   auto who = operator_of(req.operator_name);
   auto command = req.args.empty() ? std::string{} : operator_of(req.args.front().substr(0, 32));
   std::string refusal;

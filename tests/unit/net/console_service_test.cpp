@@ -11,6 +11,7 @@
 #include <nlohmann/json.hpp>
 
 #include "actors/exchange/error.hpp"
+#include "config/limits.hpp"
 #include "net/console_service.hpp"
 #include "net/error.hpp"
 #include "tests/unit/net/test_node.hpp"
@@ -147,6 +148,33 @@ TEST_F(console_service_test, refuses_a_missing_or_wrong_token_and_audits_the_ref
   ASSERT_EQ(refused.size(), 2u);
   EXPECT_EQ(refused[1]["user"], "mallory@box");
   EXPECT_NE(refused[1]["detail"].get<std::string>().find("kill"), std::string::npos);
+}
+
+TEST_F(console_service_test, the_node_refuses_requests_beyond_the_console_limits_itself) {
+  // What the client keeps to, a peer may not: the node checks before it
+  // compares the token or runs anything.
+  std::vector<std::string> many(config::console_args_max + 1, "x");
+  many.front() = "kill";
+  many[1] = agent_path;
+  auto words = run(many);
+  EXPECT_EQ(words.status, 2);
+  EXPECT_NE(words.text.find("more than 64 words"), std::string::npos) << words.text;
+  auto line = run({"kill", agent_path, std::string(config::console_line_bytes_max, 'r')});
+  EXPECT_EQ(line.status, 2);
+  EXPECT_NE(line.text.find("longer than 4096 bytes"), std::string::npos) << line.text;
+  auto big_token = run({"tree"}, std::string(config::console_token_bytes_max + 1, 't'));
+  EXPECT_NE(big_token.text.find("the token is longer than 1024 bytes"), std::string::npos)
+      << big_token.text;
+  auto big_name = run({"tree"}, token, std::string(config::console_operator_bytes_max + 1, 'n'));
+  EXPECT_NE(big_name.text.find("the operator name is longer"), std::string::npos) << big_name.text;
+  // Nothing ran; each refusal is audited.
+  EXPECT_EQ(ok({"info", agent_path})["restarts"], 0);
+  EXPECT_EQ(audit_rows("console.refused").size(), 4u);
+  // At the limit exactly, the request is parsed (and refused for what it says).
+  std::vector<std::string> most(config::console_args_max, "/");
+  most.front() = "tree";
+  auto at_limit = run(most);
+  EXPECT_EQ(at_limit.text.find("more than"), std::string::npos) << at_limit.text;
 }
 
 TEST_F(console_service_test, a_node_without_a_token_refuses_everything) {
