@@ -1,5 +1,7 @@
 #include "cli/app.hpp"
 
+#include <sys/stat.h>
+
 #include <iostream>
 
 #include <CLI/CLI.hpp>
@@ -27,6 +29,10 @@ bool apply_logging(const global_options& globals) {
 }
 
 int main(int argc, char** argv) {
+  // Everything tfarm writes holds money records, credentials or the audit
+  // trail (databases and their -wal, backups, alert files, the node lock,
+  // summaries): readable by its owner only, whatever the shell's umask.
+  ::umask(077);
   CLI::App app{"Trading Farm: an actor runtime for automated trading", "tfarm"};
   app.set_version_flag("--version", std::string{"tfarm "} + TFARM_VERSION + " (CAF " +
                                         std::to_string(CAF_MAJOR_VERSION) + "." +

@@ -1,8 +1,11 @@
 #include "actors/exchange/secret_box.hpp"
 
+#include <cstdio>
 #include <fstream>
 #include <memory>
 #include <sstream>
+
+#include <sys/stat.h>
 
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
@@ -74,6 +77,16 @@ caf::expected<secret_box> secret_box::from_hex(const std::string& hex) {
 }
 
 caf::expected<secret_box> secret_box::from_file(const std::string& path) {
+  // The key opens every stored secret: a file others may read (or write)
+  // has leaked it, or could swap it; refuse it rather than use it.
+  struct stat st {};
+  if (::stat(path.c_str(), &st) == 0 && (st.st_mode & (S_IRWXG | S_IRWXO)) != 0) {
+    char mode[8];
+    std::snprintf(mode, sizeof mode, "%04o", static_cast<unsigned>(st.st_mode & 07777));
+    return caf::error{exchange_errc::bad_master_key, "the master key file " + path +
+                                                         " is open to other users (mode " + mode +
+                                                         "): chmod 600 " + path};
+  }
   std::ifstream in{path};
   if (!in)
     return caf::error{exchange_errc::bad_master_key, "cannot read the master key file " + path};

@@ -29,7 +29,8 @@ public:
   /// From 64 hex digits (surrounding whitespace ignored).
   static caf::expected<secret_box> from_hex(const std::string& hex);
 
-  /// From a file holding 64 hex digits (errors name the file).
+  /// From a file holding 64 hex digits (errors name the file). A file that
+  /// its group or others may read or write is refused, naming the chmod.
   static caf::expected<secret_box> from_file(const std::string& path);
 
   /// Seals `plaintext` bound to `context` (any later open must name it).

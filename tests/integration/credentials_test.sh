@@ -6,6 +6,13 @@ key_a=00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff
 key_b=ffeeddccbbaa99887766554433221100ffeeddccbbaa99887766554433221100
 db="$tmp/farm.db"
 echo "$key_a" >"$tmp/master.key"
+# A key file others may read is refused, naming the fix.
+chmod 644 "$tmp/master.key"
+expect_exit 0 "$tfarm" run --db "$tmp/probe.db" --config examples/single_node/farm.toml --for 100ms
+expect_exit 1 "$tfarm" credentials set --db "$tmp/probe.db" --venue sim --account alice-main \
+  --key-id k1 --master-key-file "$tmp/master.key" <<<'api-key-1:TOPSECRET-1'
+expect_grep "is open to other users \(mode 0644\): chmod 600 $tmp/master.key" "$tmp/err"
+chmod 600 "$tmp/master.key"
 expect_exit 0 "$tfarm" run --db "$db" --config examples/single_node/farm.toml --for 100ms
 printf 'api-key-1:TOPSECRET-1\n' >"$tmp/secret"
 expect_exit 0 "$tfarm" credentials set --db "$db" --venue sim --account alice-main --key-id k1 \

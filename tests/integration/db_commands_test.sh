@@ -2,6 +2,7 @@
 # tfarm run; refusals while a node runs; a corrupt file at start; scheduled
 # backups.
 source "$(dirname "$0")/lib.sh"
+umask 022
 db="$tmp/farm.db"
 expect_exit 0 "$tfarm" run --db "$db" --for 300ms
 expect_exit 0 "$tfarm" db check --db "$db"
@@ -9,6 +10,11 @@ expect_grep "^$db: clean$" "$tmp/out"
 expect_exit 0 "$tfarm" db backup --db "$db" --out "$tmp/b1.db"
 expect_grep "written to $tmp/b1.db \(integrity check: ok\)" "$tmp/out"
 [[ -f "$tmp/b1.db" && ! -e "$tmp/b1.db-wal" && ! -e "$tmp/b1.db.partial" ]] || fail "backup files"
+# What tfarm writes is its owner's only, whatever the umask (022 above).
+for f in "$db" "$db.lock" "$tmp/b1.db"; do
+  [[ ! -e "$f" || $(stat -c %a "$f") == 600 ]] || fail "$f has mode $(stat -c %a "$f"), not 600"
+done
+[[ -e "$db" && -e "$tmp/b1.db" ]] || fail "no database or backup to check the modes of"
 
 # While a node runs: backups work, a restore is refused.
 "$tfarm" run --db "$db" >"$tmp/node.out" 2>"$tmp/node.err" &

@@ -7,6 +7,8 @@
 #include <fstream>
 
 #include <caf/scoped_actor.hpp>
+#include <sys/stat.h>
+
 #include <gtest/gtest.h>
 
 #include "actors/exchange/secret_box.hpp"
@@ -436,6 +438,7 @@ protected:
   void SetUp() override {
     key_file_ = dir_.file("master.key");
     std::ofstream{key_file_} << key_hex_ << "\n";
+    ::chmod(key_file_.c_str(), 0600);
     ::unsetenv("TFARM_MASTER_KEY");
   }
 
@@ -515,6 +518,7 @@ TEST_F(exchange_credentials_test, a_wrong_master_key_is_a_clear_error) {
   store_credential("s3cr3t-api-secret");
   auto wrong = dir_.file("wrong.key");
   std::ofstream{wrong} << std::string(64, 'b') << "\n";
+  ::chmod(wrong.c_str(), 0600);
   start_with_credentials(wrong);
   ASSERT_TRUE(eventually([&] { return status("acct1").state == "auth_failed"; }));
   EXPECT_NE(status("acct1").last_error.find("wrong master key"), std::string::npos)

@@ -2,6 +2,8 @@
 // its row, says which of the two is wrong, and never shows its plaintext.
 #include <fstream>
 
+#include <sys/stat.h>
+
 #include <gtest/gtest.h>
 
 #include "actors/exchange/secret_box.hpp"
@@ -64,6 +66,14 @@ TEST(secret_box, a_bad_master_key_is_refused_with_what_was_expected) {
   tfarm::test::temp_dir dir;
   auto file = dir.file("master.key");
   std::ofstream{file} << key_a << "\n";
+  // Readable by others: refused, naming the fix.
+  ASSERT_EQ(::chmod(file.c_str(), 0644), 0);
+  EXPECT_EQ(to_text(secret_box::from_file(file).error()),
+            "bad_master_key: the master key file " + file +
+                " is open to other users (mode 0644): chmod 600 " + file);
+  ASSERT_EQ(::chmod(file.c_str(), 0620), 0);
+  EXPECT_FALSE(secret_box::from_file(file));
+  ASSERT_EQ(::chmod(file.c_str(), 0600), 0);
   auto box = secret_box::from_file(file);
   ASSERT_TRUE(box);
   EXPECT_EQ(box->fingerprint(), secret_box::from_hex(key_a)->fingerprint());
