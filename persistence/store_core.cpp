@@ -235,7 +235,10 @@ caf::error store_core::validate(const vault_write& x) {
   for (auto& r : x.reservations)
     if (r.id.empty() || r.account != op.account || r.amount <= 0 || r.remaining < 0 ||
         r.remaining > r.amount ||
-        (r.state != "open" && r.state != "settled" && r.state != "released"))
+        (r.state != "open" && r.state != "settled" && r.state != "released") ||
+        (r.terms.side != "" && r.terms.side != "buy" && r.terms.side != "sell") ||
+        r.terms.limit < 0 || r.terms.qty < 0 || r.filled < 0 ||
+        (!r.terms.side.empty() && r.filled > r.terms.qty))
       return invalid("vault operation " + op.key + ": reservation '" + r.id + "' is malformed");
   return {};
 }
@@ -944,9 +947,11 @@ caf::expected<vault_write_result> store_core::apply_vault_write(const vault_writ
       break;
     auto& s = stmt(put_reservation_,
                    "INSERT INTO vault_reservations (account, id, asset, amount, remaining, state, "
-                   "created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?) "
+                   "created_at, updated_at, side, limit_price, qty, filled, credit_asset) "
+                   "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
                    "ON CONFLICT (account, id) DO UPDATE SET remaining = excluded.remaining, "
-                   "state = excluded.state, updated_at = excluded.updated_at");
+                   "state = excluded.state, updated_at = excluded.updated_at, "
+                   "filled = excluded.filled");
     statement_reset guard{s};
     s.bind(1, r.account);
     s.bind(2, r.id);
@@ -956,6 +961,11 @@ caf::expected<vault_write_result> store_core::apply_vault_write(const vault_writ
     s.bind(6, r.state);
     s.bind(7, r.created_at_ms != 0 ? r.created_at_ms : now);
     s.bind(8, now);
+    s.bind(9, r.terms.side);
+    s.bind(10, r.terms.limit);
+    s.bind(11, r.terms.qty);
+    s.bind(12, r.filled);
+    s.bind(13, r.terms.credit_asset);
     s.exec();
   }
   return result;
@@ -979,7 +989,8 @@ vault_account_data store_core::load_vault_account(const std::string& account, in
     result.balances = read_balances(q);
   }
   {
-    SQLite::Statement q{*db_, "SELECT account, id, asset, amount, remaining, state, created_at "
+    SQLite::Statement q{*db_, "SELECT account, id, asset, amount, remaining, state, created_at, "
+                              "side, limit_price, qty, credit_asset, filled "
                               "FROM vault_reservations WHERE account = ? AND "
                               "(state = 'open' OR updated_at >= ?)"};
     q.bind(1, account);
@@ -988,7 +999,10 @@ vault_account_data store_core::load_vault_account(const std::string& account, in
       result.reservations.push_back(reservation_record{
           q.getColumn(0).getString(), q.getColumn(1).getString(), q.getColumn(2).getString(),
           q.getColumn(3).getInt64(), q.getColumn(4).getInt64(), q.getColumn(5).getString(),
-          q.getColumn(6).getInt64()});
+          q.getColumn(6).getInt64(),
+          reservation_terms{q.getColumn(7).getString(), q.getColumn(8).getInt64(),
+                            q.getColumn(9).getInt64(), q.getColumn(10).getString()},
+          q.getColumn(11).getInt64()});
   }
   {
     SQLite::Statement q{*db_, std::string{"SELECT "} + op_columns +

@@ -173,6 +173,25 @@ std::vector<trading_finding> check_trading(SQLite::Database& db) {
                    " filled at its venue, its recorded fills sum to " + text(q, 4);
       },
       out);
+  // Every fill is one the order could make: at or within its limit (a
+  // market order's collar), and together no more than its quantity. The
+  // store refuses others as they arrive; one on record came around it.
+  collect(
+      db,
+      "SELECT o.account, o.client_order_id, f.venue, f.venue_fill_id, o.side, o.price, o.qty, "
+      "  f.price, (SELECT SUM(g.qty) FROM fills g WHERE g.client_order_id = o.client_order_id) "
+      "FROM fills f JOIN orders o ON o.client_order_id = f.client_order_id "
+      "WHERE (o.type = 'limit' AND CASE o.side WHEN 'buy' THEN f.price > o.price "
+      "  ELSE f.price < o.price END) OR f.price <= 0 OR "
+      "  (SELECT SUM(g.qty) FROM fills g WHERE g.client_order_id = o.client_order_id) > o.qty "
+      "ORDER BY o.account, o.client_order_id, f.venue, f.venue_fill_id",
+      "fill_beyond_order", ids::fill,
+      [](SQLite::Statement& q, trading_finding& x) {
+        x.detail = "fill " + x.fill + " at " + text(q, 7) + " of order " + x.order + " (" +
+                   text(q, 4) + " " + text(q, 6) + " at " + text(q, 5) +
+                   ") is beyond what the order allows; its fills sum to " + text(q, 8);
+      },
+      out);
   // Fees charged by the fills settled under schema 6 keys went to the fee
   // account, per asset (those of schema 5 went to the venues' accounts).
   collect(

@@ -48,6 +48,7 @@ CAF_ADD_TYPE_ID(tfarm_persistence, (std::vector<tfarm::persistence::fill_record>
 CAF_ADD_TYPE_ID(tfarm_persistence, (tfarm::persistence::order_update_result))
 CAF_ADD_TYPE_ID(tfarm_persistence, (tfarm::persistence::trading_finding))
 CAF_ADD_TYPE_ID(tfarm_persistence, (std::vector<tfarm::persistence::trading_finding>))
+CAF_ADD_TYPE_ID(tfarm_persistence, (tfarm::persistence::reservation_terms))
 
 CAF_ADD_ATOM(tfarm_persistence, tfarm::persistence, append_ledger_atom, "ledger")
 CAF_ADD_ATOM(tfarm_persistence, tfarm::persistence, record_order_atom, "order")

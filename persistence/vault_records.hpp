@@ -70,6 +70,29 @@ typename Inspector::result_type inspect(Inspector& f, vault_op_record& x) {
            x.created_at_ms);
 }
 
+/// The order a reservation was made for: only fills it can explain may draw
+/// on it or credit the account. Prices are minor units of the price asset
+/// per unit of quantity; quantities are minor units of the traded asset.
+struct reservation_terms {
+  /// "buy" (the reservation holds the price asset, the fills bring the
+  /// traded asset) or "sell" (the reverse); empty for reservations made
+  /// before schema 7, whose fills the vault cannot check.
+  std::string side;
+  /// The order's limit (a market order's collar): a buy fills at or below
+  /// it, a sell at or above it. Positive.
+  int64_t limit = 0;
+  /// The order's quantity: its fills add up to at most this. Positive.
+  int64_t qty = 0;
+  /// What the fills bring: the traded asset of a buy, the price asset of a
+  /// sell.
+  std::string credit_asset;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, reservation_terms& x) {
+  return f(caf::meta::type_name("tfarm.reservation_terms"), x.side, x.limit, x.qty, x.credit_asset);
+}
+
 /// One row of vault_reservations.
 struct reservation_record {
   std::string account;
@@ -80,12 +103,15 @@ struct reservation_record {
   /// "open", "settled" or "released".
   std::string state;
   int64_t created_at_ms = 0;
+  reservation_terms terms;
+  /// The quantity its settled fills add up to (at most terms.qty).
+  int64_t filled = 0;
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, reservation_record& x) {
   return f(caf::meta::type_name("tfarm.reservation_record"), x.account, x.id, x.asset, x.amount,
-           x.remaining, x.state, x.created_at_ms);
+           x.remaining, x.state, x.created_at_ms, x.terms, x.filled);
 }
 
 /// An account's holding of one asset.

@@ -93,7 +93,8 @@ void risk_control::apply(const trading_state_change& x) {
 
 void risk_control::push() {
   for (auto& s : subscribers_)
-    caf::anon_send(s.handle, saved_.for_agent(s.user, s.path));
+    // As itself: an agent takes its trading state from the risk control only.
+    caf::send_as(caf::actor_cast<caf::actor>(this), s.handle, saved_.for_agent(s.user, s.path));
 }
 
 void risk_control::audit(const trading_state_change& x, const std::string& what) {

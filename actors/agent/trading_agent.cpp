@@ -9,6 +9,7 @@
 #include "actors/agent/logger.hpp"
 #include "actors/exchange/error.hpp"
 #include "actors/exchange/exchange_session.hpp"
+#include "actors/exchange/fill_check.hpp"
 #include "actors/vault/error.hpp"
 #include "actors/vault/vault_setup.hpp"
 #include "actors/vault/wide_int.hpp"
@@ -556,6 +557,8 @@ void trading_agent::place(const strategy_order& o, int64_t tick_ns) {
   w.tick_ns = tick_ns;
   open_[coid] = std::move(w);
   auto r = vault_op_request(vault_op::reserve, "reserve:" + coid, coid);
+  r.terms = persistence::reservation_terms{buy ? "buy" : "sell", price, o.qty,
+                                           buy ? settings_.base : settings_.quote};
   if (buy) {
     r.asset = settings_.quote;
     r.amount = static_cast<int64_t>(notional) + fee_allowance(price, o.qty, settings_.fee_bps);
@@ -667,6 +670,20 @@ void trading_agent::cancel_order(const std::string& coid) {
             });
 }
 
+bool trading_agent::from_session(const caf::strong_actor_ptr& sender) {
+  if (!sender)
+    return false;
+  if (session_ && sender == caf::actor_cast<caf::strong_actor_ptr>(session_))
+    return true;
+  // A restarted session reports before the next beat finds it.
+  auto h = caf::actor_cast<exchange_session_actor>(
+      handle_at(session_path(settings_.venue, settings_.account)));
+  if (!h || sender != caf::actor_cast<caf::strong_actor_ptr>(h))
+    return false;
+  session_ = h;
+  return true;
+}
+
 void trading_agent::on_report(const order_report& rep) {
   auto i = open_.find(rep.client_order_id);
   if (i == open_.end()) {
@@ -707,6 +724,20 @@ void trading_agent::apply_fill(const std::string& coid, working_order& o, const 
                                const std::string& venue, bool live) {
   if (!o.fills_seen.insert(f.fill_id).second)
     return;
+  // The session checked the fill; the agent checks it against the order it
+  // made too, since a fill it books moves its money.
+  order_request mine;
+  mine.symbol = settings_.symbol;
+  mine.s = o.s;
+  mine.type = order_type::limit;
+  mine.price = o.price;
+  mine.qty = o.qty;
+  if (auto why = fill_problem(f, coid, &mine, nullptr, o.filled); !why.empty())
+    return money_incident("agent.fill_refused",
+                          "fill " + f.fill_id + " of " + coid + " (" + std::to_string(f.qty) +
+                              " at " + std::to_string(f.price) + ", fee " + std::to_string(f.fee) +
+                              "): " + why +
+                              "; not booked: the venue and the account must be reconciled");
   o.filled += f.qty;
   book_.apply(f.s, f.price, f.qty, f.fee);
   if (live && o.tick_ns != 0) {
@@ -721,6 +752,17 @@ void trading_agent::apply_fill(const std::string& coid, working_order& o, const 
 }
 
 void trading_agent::settle(pending_settle ps) {
+  // A live fill was checked as it arrived; one read back from the store is
+  // checked here, before anything narrows its value to 64 bits.
+  auto& f = ps.fill;
+  int64_t value64 = 0;
+  if (f.qty <= 0 || f.price <= 0 || f.fee < 0 || __builtin_mul_overflow(f.price, f.qty, &value64) ||
+      f.fee > value64)
+    return money_incident("agent.fill_refused",
+                          "fill " + f.fill_id + " of " + ps.coid + " (" + std::to_string(f.qty) +
+                              " at " + std::to_string(f.price) + ", fee " + std::to_string(f.fee) +
+                              "): not a positive quantity and price with a fee from 0 to its "
+                              "value below 2^63; not booked");
   auto i = open_.find(ps.coid);
   if (i != open_.end())
     ++i->second.pending_settles;
@@ -731,19 +773,18 @@ void trading_agent::settle(pending_settle ps) {
                        ps.legacy_key ? "settle:" + ps.fill.fill_id
                                      : "settle:" + venue + ":" + ps.coid + ":" + ps.fill.fill_id,
                        ps.coid);
-  auto value = static_cast<wide_int>(ps.fill.price) * ps.fill.qty;
   r.fee = ps.fill.fee;
   r.fee_asset = settings_.quote;
   if (ps.fill.s == side::buy) {
     r.asset = settings_.quote;
-    r.amount = static_cast<int64_t>(value);
+    r.amount = value64;
     r.credit_asset = settings_.base;
     r.credit_amount = ps.fill.qty;
   } else {
     r.asset = settings_.base;
     r.amount = ps.fill.qty;
     r.credit_asset = settings_.quote;
-    r.credit_amount = static_cast<int64_t>(value);
+    r.credit_amount = value64;
   }
   r.venue = venue;
   request(vault_, std::chrono::milliseconds{agent_request_timeout_ms}, r)
@@ -1138,8 +1179,26 @@ trading_agent::behavior_type trading_agent::make_behavior() {
         if (t.symbol == settings_.symbol)
           tick_.last = t.price;
       },
-      [this](order_update_atom, order_report& rep) { on_report(rep); },
-      [this](trading_states& x) { on_states(x); },
+      [this](order_update_atom, order_report& rep) {
+        // Reports move money: only its session's count.
+        if (!from_session(current_sender()))
+          return money_incident("agent.report_refused",
+                                "a report of order '" + rep.client_order_id +
+                                    "' came from an actor other than its session; ignored");
+        on_report(rep);
+      },
+      [this](trading_states& x) {
+        // A state may loosen a halt: only the risk control's count.
+        auto from = current_sender();
+        if (!from || !risk_ || from != caf::actor_cast<caf::strong_actor_ptr>(risk_)) {
+          auto r = handle_at(risk_control_path);
+          if (!from || !r || from != caf::actor_cast<caf::strong_actor_ptr>(r))
+            return money_incident("agent.states_refused",
+                                  "trading states came from an actor other than the risk "
+                                  "control; ignored");
+        }
+        on_states(x);
+      },
       [this](agent_status_atom) -> caf::result<agent_status> { return status(); },
       [this](agent_retire_atom) -> caf::result<agent_status> {
         if (!retiring_) {

@@ -154,6 +154,8 @@ private:
   void reconcile(persistence::agent_book book);
   void reconcile_one(const std::string& coid);
   void reconcile_done();
+  /// True if `sender` is this agent's session (adopting a restarted one).
+  bool from_session(const caf::strong_actor_ptr& sender);
   void go_live();
 
   // -- trading ---------------------------------------------------------------

@@ -335,7 +335,7 @@ exchange_session::behavior_type exchange_session::make_behavior() {
         auto owner = i != orders_.end() ? i->second.owner : caf::actor{};
         update(rep, false); // may drop the entry of a final order
         if (owner)
-          caf::anon_send(owner, order_update_atom_v, rep);
+          report_to(owner, rep);
       },
       [this](book_top& top) {
         if (top.venue != active_)
@@ -869,7 +869,7 @@ void exchange_session::send_deferred_cancel(const std::string& id) {
             auto owner = j != orders_.end() ? j->second.owner : caf::actor{};
             update(rep, false);
             if (owner)
-              caf::anon_send(owner, order_update_atom_v, rep);
+              report_to(owner, rep);
           },
           [this, id, venue](caf::error& err) {
             if (exchange_reason(err) == exchange_errc::invalid_order) {
@@ -997,7 +997,7 @@ void exchange_session::finish(const std::string& id, order_report& rep, bool com
   // Nobody waits for this answer (an order settled long after its caller
   // gave up): its owner still hears of its fills.
   if (waiters.empty() && e.owner && !rep.fills.empty())
-    caf::anon_send(e.owner, order_update_atom_v, rep);
+    report_to(e.owner, rep);
   auto final = is_final(e.progress.state);
   auto cancel = !final && e.cancel_requested;
   if (final)
@@ -1049,14 +1049,30 @@ bool exchange_session::accept(order_report& rep, const std::string& from_venue) 
   rep.venue = from_venue; // who answered, whatever the report says
   auto i = orders_.find(rep.client_order_id);
   auto e = i != orders_.end() ? &i->second : nullptr;
+  // Only a venue that may hold the order reports on it: where it was sent,
+  // or one asked whether it has it.
+  if (e != nullptr && from_venue != e->req.venue &&
+      std::find(e->candidates.begin(), e->candidates.end(), from_venue) == e->candidates.end())
+    return bad_report("the order was sent to " + e->req.venue + ", not to " + from_venue);
   std::vector<venue_fill> good;
   good.reserve(rep.fills.size());
+  // Fills accepted so far, this report's included: a fill id repeated
+  // within one report is the same fill.
+  auto filled = e != nullptr ? e->fills_qty : int64_t{0};
+  std::map<std::string, fill_terms> here;
   for (auto& f : rep.fills) {
     const fill_terms* before = nullptr;
     if (e != nullptr)
       if (auto k = e->fills.find(f.fill_id); k != e->fills.end())
         before = &k->second;
-    auto why = fill_problem(f, rep.client_order_id, e != nullptr ? &e->req : nullptr, before);
+    if (auto k = here.find(f.fill_id); before == nullptr && k != here.end())
+      before = &k->second;
+    auto why =
+        fill_problem(f, rep.client_order_id, e != nullptr ? &e->req : nullptr, before, filled);
+    if (why.empty() && before == nullptr) {
+      filled += f.qty;
+      here.emplace(f.fill_id, fill_terms{f.price, f.qty, f.fee});
+    }
     if (!why.empty()) {
       incident("exchange.fill_refused",
                "venue " + from_venue + " reported fill " + f.fill_id + " of order " +
@@ -1169,7 +1185,7 @@ void exchange_session::refresh(const std::string& id, const std::string& venue) 
             // The owner hears of fills it may have missed (it skips those it
             // has).
             if (owner && !rep.fills.empty())
-              caf::anon_send(owner, order_update_atom_v, rep);
+              report_to(owner, rep);
           },
           [this, id](caf::error&) {
             if (auto i = orders_.find(id); i != orders_.end())
@@ -1199,6 +1215,11 @@ void exchange_session::record_status(const std::string& id, const order_entry& e
   u.reason = std::move(reason);
   tell_store<persistence::order_update_result>("recording the status of order " + id,
                                                persistence::update_order_atom_v, std::move(u));
+}
+
+void exchange_session::report_to(const caf::actor& owner, const order_report& rep) {
+  // As itself, not anonymously: an agent books reports of its session only.
+  caf::send_as(caf::actor_cast<caf::actor>(this), owner, order_update_atom_v, rep);
 }
 
 void exchange_session::incident(const std::string& action, const std::string& detail,

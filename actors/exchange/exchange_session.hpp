@@ -244,6 +244,8 @@ private:
   void record_status(const std::string& id, const order_entry& e, std::string reason = {});
   /// A critical incident: logged, audited and raised as an alert; the
   /// agent (path) whose order it concerns, if known, goes REDUCING.
+  /// Sends `rep` to the agent that placed the order, as this session.
+  void report_to(const caf::actor& owner, const order_report& rep);
   void incident(const std::string& action, const std::string& detail,
                 const std::string& agent = {});
 

@@ -7,7 +7,8 @@
 namespace tfarm::actors {
 
 std::string fill_problem(const venue_fill& f, const std::string& client_order_id,
-                         const order_request* req, const fill_terms* before) {
+                         const order_request* req, const fill_terms* before,
+                         int64_t filled_before) {
   auto printable =
       !f.fill_id.empty() && f.fill_id.size() <= config::fill_id_chars_max &&
       std::all_of(f.fill_id.begin(), f.fill_id.end(), [](char c) { return c > 0x20 && c < 0x7f; });
@@ -28,6 +29,9 @@ std::string fill_problem(const venue_fill& f, const std::string& client_order_id
   if (req != nullptr && req->type == order_type::limit &&
       (req->s == side::buy ? f.price > req->price : f.price < req->price))
     return "its price is beyond the order's limit " + std::to_string(req->price);
+  if (req != nullptr && before == nullptr && f.qty > req->qty - filled_before)
+    return "its quantity exceeds what is left of the order (" +
+           std::to_string(req->qty - filled_before) + " of " + std::to_string(req->qty) + ")";
   if (before != nullptr &&
       (before->price != f.price || before->qty != f.qty || before->fee != f.fee))
     return "it was reported before as " + std::to_string(before->qty) + " at " +

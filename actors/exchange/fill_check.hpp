@@ -21,10 +21,13 @@ struct fill_terms {
 /// or an empty string if it can. Checked: its id (1 to fill_id_chars_max
 /// printable characters), the order it names, a positive price and
 /// quantity, a fee from 0 to its value, no overflow; against the order as
-/// sent (`req`, null when unknown): its side, its symbol and its limit;
-/// against an earlier report of the same id (`before`, null if none): the
-/// same price, quantity and fee.
+/// sent (`req`, null when unknown): its side, its symbol, its limit (a
+/// market order's collar is sent as a limit) and, a new fill, a quantity
+/// within what the fills accepted before (`filled_before`) left; against an
+/// earlier report of the same id (`before`, null if none): the same price,
+/// quantity and fee.
 std::string fill_problem(const venue_fill& f, const std::string& client_order_id,
-                         const order_request* req, const fill_terms* before);
+                         const order_request* req, const fill_terms* before,
+                         int64_t filled_before = 0);
 
 } // namespace tfarm::actors

@@ -10,7 +10,7 @@ constexpr const char* names[] = {
     "none",           "invalid_request",     "unknown_account",    "unknown_asset",
     "invalid_amount", "amount_overflow",     "insufficient_funds", "transfers_frozen",
     "emergency_mode", "unknown_reservation", "reservation_closed", "wrong_user",
-    "key_reused",     "account_exists",      "unavailable",
+    "key_reused",     "account_exists",      "unavailable",        "fill_unexplained",
 };
 
 constexpr auto names_count = sizeof(names) / sizeof(names[0]);

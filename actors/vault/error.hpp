@@ -42,6 +42,9 @@ enum class vault_errc : uint8_t {
   account_exists,
   /// The account or the store cannot answer now; retry with the same key.
   unavailable,
+  /// A settlement its reservation's order cannot explain: another asset, a
+  /// price beyond the order's limit, more than the order's quantity.
+  fill_unexplained,
 };
 
 std::string to_string(vault_errc x);

@@ -51,6 +51,37 @@ bool fee_from_credit(const vault_request& r) {
   return r.fee_asset.empty() || r.fee_asset == r.credit_asset;
 }
 
+// Why the order a reservation was made for cannot explain settlement `r`
+// (empty if it can). A buy pays `amount` of the price asset for
+// `credit_amount` of the traded asset; a sell the reverse. Either way the
+// fill's price is the price-asset side divided by the quantity: a whole
+// number from 1 to the limit (a buy) or from the limit up (a sell).
+std::string unexplained(const persistence::reservation_terms& t, int64_t filled,
+                        const vault_request& r) {
+  if (t.side.empty())
+    return {}; // made before the vault recorded terms
+  auto buy = t.side == "buy";
+  if (r.credit_asset != t.credit_asset)
+    return "its order brings " + t.credit_asset + ", the settlement credits " +
+           (r.credit_asset.empty() ? std::string{"nothing"} : r.credit_asset);
+  auto qty = buy ? r.credit_amount : r.amount;
+  auto value = buy ? r.amount : r.credit_amount;
+  if (qty <= 0 || value <= 0)
+    return "a fill moves a positive quantity at a positive price";
+  if (value % qty != 0)
+    return std::to_string(value) + " for " + std::to_string(qty) + " is no whole price";
+  auto price = value / qty;
+  if (buy ? price > t.limit : price < t.limit)
+    return "price " + std::to_string(price) + " is beyond the order's limit (" + t.side + " at " +
+           std::to_string(t.limit) + ")";
+  if (qty > t.qty - filled)
+    return "quantity " + std::to_string(qty) + " exceeds what is left of the order (" +
+           std::to_string(t.qty - filled) + " of " + std::to_string(t.qty) + ")";
+  if (!fee_from_credit(r) && r.fee > value)
+    return "fee " + std::to_string(r.fee) + " exceeds the fill's value " + std::to_string(value);
+  return {};
+}
+
 } // namespace
 
 vault_account::vault_account(caf::actor_config& cfg, runtime::spawn_context ctx)
@@ -158,7 +189,8 @@ void vault_account::restore(persistence::vault_account_data& data) {
   for (auto& b : data.balances)
     holdings_[b.asset] = holding{b.available, b.reserved};
   for (auto& r : data.reservations) {
-    reservations_[r.id] = reservation{r.asset, r.amount, r.remaining, r.state, r.created_at_ms};
+    reservations_[r.id] =
+        reservation{r.asset, r.amount, r.remaining, r.state, r.created_at_ms, r.terms, r.filled};
     open_reservations_ += r.state == "open" ? 1 : 0;
   }
   std::vector<std::string> pending;
@@ -225,6 +257,21 @@ caf::error vault_account::validate(const vault_request& r, bool credit) const {
         return refusal(vault_errc::invalid_request, "transfer needs a receiving account");
       if (r.to_account == id_)
         return refusal(vault_errc::invalid_request, "transfer from " + id_ + " to itself");
+    }
+    if (r.op == vault_op::reserve) {
+      auto& t = r.terms;
+      if ((t.side != "buy" && t.side != "sell") || t.limit <= 0 || t.qty <= 0)
+        return refusal(vault_errc::invalid_request,
+                       "a reservation needs its order's terms: side buy or sell, a positive "
+                       "limit and quantity (got '" +
+                           t.side + "', " + std::to_string(t.limit) + ", " + std::to_string(t.qty) +
+                           ")");
+      if (!known_asset(t.credit_asset))
+        return unknown_asset(t.credit_asset);
+      if (t.credit_asset == r.asset)
+        return refusal(vault_errc::invalid_request,
+                       "a reservation's order brings another asset than it holds (" + r.asset +
+                           ")");
     }
     return {};
   case vault_op::settle:
@@ -367,15 +414,16 @@ caf::result<vault_reply> vault_account::handle(vault_request& r, bool credit) {
     h.available -= r.amount;
     h.reserved += r.amount;
     auto created = node_clock().unix_ms();
-    reservations_[r.reservation] = reservation{r.asset, r.amount, r.amount, "open", created};
+    reservations_[r.reservation] =
+        reservation{r.asset, r.amount, r.amount, "open", created, r.terms, 0};
     ++open_reservations_;
     w.op = make_row(r, key, opname);
     w.op.outcome = "applied";
     w.txn.kind = "reserve";
     w.txn.legs = {leg(id_, r.asset, "available", -r.amount),
                   leg(id_, r.asset, "reserved", r.amount)};
-    w.reservations.push_back(
-        reservation_record{id_, r.reservation, r.asset, r.amount, r.amount, "open", created});
+    w.reservations.push_back(reservation_record{id_, r.reservation, r.asset, r.amount, r.amount,
+                                                "open", created, r.terms, 0});
     break;
   }
   case vault_op::settle:
@@ -417,6 +465,12 @@ caf::result<vault_reply> vault_account::handle(vault_request& r, bool credit) {
         }
       }
     } else {
+      // A settlement no fill of the order could make is refused for good:
+      // crediting it would create money the venue never paid.
+      if (auto why = unexplained(res.terms, res.filled, r); !why.empty())
+        return refuse(r, key, opname, vault_errc::fill_unexplained,
+                      "reservation " + r.reservation + " cannot explain settlement " + r.key +
+                          ": " + why);
       auto fee_debit = r.fee > 0 && !fee_from_credit(r);
       if (fee_debit && r.fee_asset != asset)
         return refuse(r, key, opname, vault_errc::invalid_request,
@@ -453,6 +507,8 @@ caf::result<vault_reply> vault_account::handle(vault_request& r, bool credit) {
       if (net > 0)
         hold(r.credit_asset).available += net;
       res.remaining -= from_reserved;
+      if (!res.terms.side.empty())
+        res.filled += res.terms.side == "buy" ? r.credit_amount : r.amount;
       if (res.state == "open" && res.remaining == 0) {
         res.state = "settled";
         --open_reservations_;
@@ -482,7 +538,8 @@ caf::result<vault_reply> vault_account::handle(vault_request& r, bool credit) {
       }
     }
     w.reservations.push_back(reservation_record{id_, r.reservation, res.asset, res.amount,
-                                                res.remaining, res.state, res.created_at_ms});
+                                                res.remaining, res.state, res.created_at_ms,
+                                                res.terms, res.filled});
     break;
   }
   default:

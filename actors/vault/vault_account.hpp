@@ -66,6 +66,8 @@ private:
     /// "open", "settled" or "released".
     std::string state;
     int64_t created_at_ms = 0;
+    persistence::reservation_terms terms;
+    int64_t filled = 0;
   };
 
   /// A transfer whose debit is durable and whose outcome is not.

@@ -61,6 +61,8 @@ struct vault_request {
   std::string to_account;
   /// reserve, settle, release: the reservation's id (unique per account).
   std::string reservation;
+  /// reserve: the order it is for (required); its settlements must fit it.
+  persistence::reservation_terms terms;
   /// settle: what arrives, and the fee taken from it.
   std::string credit_asset;
   int64_t credit_amount = 0;
@@ -77,7 +79,7 @@ struct vault_request {
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, vault_request& x) {
   return f(caf::meta::type_name("tfarm.vault_request"), x.op, x.key, x.user, x.account, x.asset,
-           x.amount, x.to_account, x.reservation, x.credit_asset, x.credit_amount, x.fee,
+           x.amount, x.to_account, x.reservation, x.terms, x.credit_asset, x.credit_amount, x.fee,
            x.fee_asset, x.venue, x.opening_balance);
 }
 

@@ -1,6 +1,6 @@
 # tfarm db check proves the trading invariants: on a database a real farm
 # wrote, each violation planted in a copy (a settlement deleted, a fill's
-# quantity or fee changed, a fill deleted, a reservation released under a
+# quantity, fee or price changed, a fill deleted, a reservation released under a
 # live order, an order's record never made final, a settlement after its
 # release, a settlement of a fill that does not exist) makes it fail and
 # name the kind and the ids; work the next start finishes is listed as
@@ -64,6 +64,12 @@ plant fee "UPDATE fills SET fee = fee + 7 WHERE venue_fill_id = '$fill_id' AND
   client_order_id = '$fill_order'"
 expect_violation fee fees_mismatch "settled fills charged [0-9]+ USD in fees; the fee account received"
 expect_violation fee settlement_amount "fill $fill_venue/$fill_id"
+
+# A fill beyond its order's limit (a buy above it, a sell below it).
+plant beyond "UPDATE fills SET price = (SELECT CASE o.side WHEN 'buy' THEN o.price + 1
+    ELSE o.price - 1 END FROM orders o WHERE o.client_order_id = '$fill_order')
+  WHERE venue_fill_id = '$fill_id' AND client_order_id = '$fill_order'"
+expect_violation beyond fill_beyond_order "fill $fill_venue/$fill_id at [0-9]+ of order $fill_order \\((buy|sell) [0-9]+ at [0-9]+\\) is beyond what the order allows"
 
 plant no_fill "DELETE FROM fills WHERE venue_fill_id = '$fill_id' AND client_order_id = '$fill_order'"
 expect_violation no_fill settlement_without_fill "settlement $key .* books a fill of order $fill_order that the fills table does not have"

@@ -142,7 +142,8 @@ TEST_F(maintenance_test, check_finds_every_kind_of_ledger_problem) {
     d.exec("INSERT INTO ledger_entries VALUES (3, 2, 'a', 'USD', 'available', -3)");
     d.exec("INSERT INTO ledger_entries VALUES (4, 2, 'a', 'USD', 'reserved', 3)");
     d.exec("INSERT INTO balances VALUES ('a', 'USD', 'reserved', 3)");
-    d.exec("INSERT INTO vault_reservations VALUES ('a', 'r1', 'USD', 5, 2, 'open', 1, 1)");
+    d.exec("INSERT INTO vault_reservations (account, id, asset, amount, remaining, state, "
+           "created_at, updated_at) VALUES ('a', 'r1', 'USD', 5, 2, 'open', 1, 1)");
   }
   auto found = findings(file);
   auto has = [&](const std::string& text) {

@@ -28,10 +28,15 @@ void add_fixture(SQLite::Database& db, int version) {
             "INSERT INTO ledger_entries VALUES (1, 1, 'a', 'USD', 'available', 5);"
             "INSERT INTO ledger_entries VALUES (2, 1, 'external', 'USD', 'available', -5);");
   if (version == 3)
-    db.exec("INSERT INTO orders VALUES ('o1', 'ag', 'a', 'v', 'X', 'buy', 'limit', 1, 1, 'new', 1, "
-            "1)");
+    db.exec("INSERT INTO orders (client_order_id, agent, account, venue, symbol, side, type, "
+            "price, qty, status, created_at, updated_at) VALUES ('o1', 'ag', 'a', 'v', 'X', "
+            "'buy', 'limit', 1, 1, 'new', 1, 1)");
   if (version == 4)
-    db.exec("INSERT INTO audit_logs VALUES (1, 1, 'x', 'u', 'test', '')");
+    db.exec("INSERT INTO audit_logs (id, ts, actor, user, action, detail) "
+            "VALUES (1, 1, 'x', 'u', 'test', '')");
+  if (version == 5)
+    db.exec("INSERT INTO vault_reservations (account, id, asset, amount, remaining, state, "
+            "created_at, updated_at) VALUES ('a', 'o1', 'USD', 5, 5, 'open', 1, 1)");
 }
 
 } // namespace
@@ -77,6 +82,14 @@ TEST(migrations, every_earlier_version_migrates_with_its_data) {
     }
     if (from >= 3) {
       EXPECT_EQ(count(**db, "orders"), 1) << "from " << from;
+    }
+    if (from >= 5) {
+      // A reservation from before schema 7 has no terms: its fills are
+      // settled as they were.
+      SQLite::Statement q{**db, "SELECT side, qty, filled FROM vault_reservations"};
+      ASSERT_TRUE(q.executeStep()) << "from " << from;
+      EXPECT_EQ(q.getColumn(0).getString(), "") << "from " << from;
+      EXPECT_EQ(q.getColumn(1).getInt64(), 0) << "from " << from;
     }
   }
 }

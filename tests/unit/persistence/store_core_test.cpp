@@ -328,7 +328,7 @@ TEST_F(store_core_test, a_vault_write_is_atomic_replays_by_key_and_keeps_reserva
   w.has_txn = true;
   w.txn =
       ledger_txn{"a1:r1", "reserve", {leg("a1", "USD", -5), leg("a1", "USD", 5, "reserved")}, ""};
-  w.reservations.push_back(reservation_record{"a1", "ord-1", "USD", 5, 5, "open", 0});
+  w.reservations.push_back(reservation_record{"a1", "ord-1", "USD", 5, 5, "open", 0, {}, 0});
   // Refused as a whole: the ledger would take a1 below zero.
   EXPECT_EQ(core_->apply_vault_write(w).error().code(),
             static_cast<uint8_t>(store_errc::negative_balance));

@@ -722,3 +722,91 @@ TEST_F(trading_agent_lifecycle_test, a_fill_reported_differently_than_recorded_i
 
 } // namespace
 } // namespace tfarm::test
+
+namespace tfarm::test {
+namespace {
+
+// Every kind of bad fill a venue (or an impostor) can report about a
+// resting buy of 4 at 1,000: each is refused where it arrives, nothing is
+// recorded or credited, the agent goes REDUCING, and `tfarm db check` finds
+// the database clean.
+TEST_F(trading_agent_lifecycle_test, a_bad_fill_is_refused_and_moves_no_money) {
+  queue_order("t1", side::buy, 1'000, 4, "rest");
+  ASSERT_TRUE(eventually([&] { return resting_in_db("/user/alice/t1") == 1; }));
+  auto coid = text_of("SELECT client_order_id FROM orders WHERE agent = '/user/alice/t1'");
+  auto usd = holding("acct1", "USD");
+  auto btc = holding("acct1", "BTC");
+  auto refusals = [&] {
+    return count_rows("SELECT COUNT(*) FROM alerts WHERE rule LIKE "
+                      "'incident:%:exchange.fill_refused' OR rule LIKE "
+                      "'incident:%:exchange.report_refused' OR rule LIKE "
+                      "'incident:%:agent.report_refused'");
+  };
+  auto report = [&](const std::string& order, int64_t price, int64_t qty, int64_t fee,
+                    const std::string& fill_id) {
+    actors::order_report r;
+    r.client_order_id = order;
+    r.state = actors::order_state::open; // what the record keeps: no fill is booked
+    r.qty = 4;
+    actors::venue_fill f;
+    f.fill_id = fill_id;
+    f.client_order_id = order;
+    f.s = side::buy;
+    f.symbol = "BTC-USD";
+    f.price = price;
+    f.qty = qty;
+    f.fee = fee;
+    r.fills.push_back(f);
+    return r;
+  };
+  struct bad {
+    const char* what;
+    actors::order_report rep;
+    caf::actor from;
+    caf::actor to;
+  };
+  auto sim_a = caf::actor_cast<caf::actor>(venue("sim-a"));
+  auto sim_b = caf::actor_cast<caf::actor>(venue("sim-b"));
+  auto to_session = caf::actor_cast<caf::actor>(session("acct1"));
+  caf::scoped_actor intruder{node_->system()};
+  std::vector<bad> bads{
+      {"price zero", report(coid, 0, 1, 0, "b1"), sim_a, to_session},
+      {"negative quantity", report(coid, 1'000, -1, 0, "b2"), sim_a, to_session},
+      {"above the limit", report(coid, 1'001, 1, 0, "b3"), sim_a, to_session},
+      {"over-fill", report(coid, 1'000, 5, 0, "b4"), sim_a, to_session},
+      {"overflow", report(coid, INT64_MAX / 2, 4, 0, "b5"), sim_a, to_session},
+      {"fee above value", report(coid, 1'000, 1, 1'001, "b6"), sim_a, to_session},
+      {"unknown order", report("alice-t1-nope.1", 1'000, 1, 0, "b7"), sim_a, to_session},
+      {"another venue", report(coid, 1'000, 1, 0, "b8"), sim_b, to_session},
+      {"not a venue", report(coid, 1'000, 1, 0, "b9"), intruder, to_session},
+      {"straight to the agent", report(coid, 1'000, 1, 0, "b10"), intruder, agent()},
+  };
+  int64_t expected = 0;
+  for (auto& b : bads) {
+    SCOPED_TRACE(b.what);
+    caf::send_as(b.from, b.to, actors::order_update_atom_v, b.rep);
+    if (std::string{b.what} != "unknown order") {
+      ++expected;
+      EXPECT_TRUE(eventually([&] { return refusals() == expected; })) << refusals();
+    }
+  }
+  // Refused means: nothing recorded, nothing booked, nothing credited.
+  EXPECT_EQ(count_rows("SELECT COUNT(*) FROM fills"), 0);
+  EXPECT_EQ(status().fills, 0u);
+  EXPECT_EQ(status().position, 0);
+  EXPECT_EQ(holding("acct1", "USD"), usd);
+  EXPECT_EQ(holding("acct1", "BTC"), btc);
+  EXPECT_EQ(order_status_in_db(coid), "open");
+  EXPECT_TRUE(eventually([&] { return status().trading == actors::trading_state::reducing; }));
+  auto findings = persistence::check_database(db_);
+  ASSERT_TRUE(findings) << runtime::to_text(findings.error());
+  EXPECT_TRUE(findings->problems.empty()) << findings->problems.front();
+  // The real fill still books.
+  bob_rests("bob-1", side::sell, 1'000, 4);
+  EXPECT_TRUE(eventually([&] { return status().position == 4; }));
+  ASSERT_TRUE(eventually([&] { return open_reservations("acct1") == 0; }));
+  EXPECT_EQ(holding("acct1", "BTC"), held(btc.first + 4, 0));
+}
+
+} // namespace
+} // namespace tfarm::test

@@ -88,6 +88,17 @@ TEST(fill_check, every_bad_fill_is_named) {
             "it was reported before as 1 at 990, fee 2");
 }
 
+TEST(fill_check, a_new_fill_may_not_take_more_than_the_order_has_left) {
+  auto r = order();
+  r.qty = 5;
+  EXPECT_EQ(fill_problem(fill(), r.client_order_id, &r, nullptr, 3), "");
+  EXPECT_EQ(fill_problem(fill(), r.client_order_id, &r, nullptr, 4),
+            "its quantity exceeds what is left of the order (1 of 5)");
+  // A replay of a fill counted before is no new quantity.
+  fill_terms same{990, 2, 2};
+  EXPECT_EQ(fill_problem(fill(), r.client_order_id, &r, &same, 5), "");
+}
+
 TEST(fill_check, a_sell_may_not_fill_below_its_limit_and_a_market_order_has_none) {
   auto r = order();
   r.s = side::sell;

@@ -116,16 +116,16 @@ TEST_F(vault_account_test, reservations_settle_in_parts_and_release_the_rest) {
   EXPECT_EQ(refused(reserve("alice", "a1", "r2", "order-2", "USD", 401)),
             "insufficient_funds: insufficient funds in a1: available 400 USD, needed 401 USD for "
             "reservation order-2");
-  // A fill: 250 USD leave for the venue, 3 BTC arrive, 1 of which is the fee.
-  ok(settle("alice", "a1", "fill-1", "order-1", 250, "BTC", 3, 1));
-  EXPECT_EQ(balance("alice", "a1", "USD"), std::make_pair(int64_t{400}, int64_t{350}));
+  // A fill: 240 USD leave for the venue, 3 BTC arrive, 1 of which is the fee.
+  ok(settle("alice", "a1", "fill-1", "order-1", 240, "BTC", 3, 1));
+  EXPECT_EQ(balance("alice", "a1", "USD"), std::make_pair(int64_t{400}, int64_t{360}));
   EXPECT_EQ(balance("alice", "a1", "BTC"), std::make_pair(int64_t{2}, int64_t{0}));
-  EXPECT_EQ(ledger_sum("@venue:sim", "USD"), 250);
+  EXPECT_EQ(ledger_sum("@venue:sim", "USD"), 240);
   EXPECT_EQ(ledger_sum("@venue:sim", "BTC"), -3);
   EXPECT_EQ(ledger_sum("@fees", "BTC"), 1);
   // Beyond what is left: the rest comes out of available (a fee above its
   // allowance); the reservation is then settled entirely.
-  ok(settle("alice", "a1", "fill-2", "order-1", 351, "BTC", 1, 0));
+  ok(settle("alice", "a1", "fill-2", "order-1", 361, "BTC", 1, 0));
   EXPECT_EQ(balance("alice", "a1", "USD"), std::make_pair(int64_t{399}, int64_t{0}));
   EXPECT_EQ(count_rows("SELECT COUNT(*) FROM vault_reservations WHERE id = 'order-1' AND "
                        "state = 'settled'"),
@@ -156,13 +156,13 @@ TEST_F(vault_account_test, a_fill_is_booked_even_after_its_reservation_went) {
             1);
   // One the account cannot pay is refused, and not for good: the same key
   // books it once the money is there.
-  EXPECT_EQ(refused(settle("alice", "a1", "fill-2", "order-1", 5'000, "BTC", 1, 0)),
+  EXPECT_EQ(refused(settle("alice", "a1", "fill-2", "order-1", 5'000, "BTC", 5, 0)),
             "insufficient_funds: fill settlement fill-2 needs 5000 USD: reservation order-1 is "
             "released, available 940 USD");
   ok(op(vault_op::deposit, "alice", "a1", "d2", "USD", 5'000));
-  ok(settle("alice", "a1", "fill-2", "order-1", 5'000, "BTC", 1, 0));
+  ok(settle("alice", "a1", "fill-2", "order-1", 5'000, "BTC", 5, 0));
   EXPECT_EQ(balance("alice", "a1", "USD"), std::make_pair(int64_t{940}, int64_t{0}));
-  EXPECT_EQ(balance("alice", "a1", "BTC"), std::make_pair(int64_t{2}, int64_t{0}));
+  EXPECT_EQ(balance("alice", "a1", "BTC"), std::make_pair(int64_t{6}, int64_t{0}));
   EXPECT_EQ(unbalanced_transactions(), 0);
 }
 
@@ -180,6 +180,55 @@ TEST_F(vault_account_test, a_buy_pays_its_fee_from_its_reservation_to_the_fee_ac
   s.fee_asset = "EUR";
   EXPECT_EQ(refused(s), "invalid_request: settle fee in EUR: neither USD (what leaves) nor BTC "
                         "(what arrives)");
+}
+
+TEST_F(vault_account_test, a_settlement_its_order_cannot_explain_is_refused_and_moves_nothing) {
+  // A buy of up to 4 BTC at up to 100 USD.
+  ok(reserve("alice", "a1", "r1", "order-1", "USD", 400, {"buy", 100, 4, "BTC"}));
+  auto before_usd = balance("alice", "a1", "USD");
+  auto why = [&](int64_t pays, const std::string& gets, int64_t qty, const std::string& key,
+                 const std::string& order = "order-1") {
+    return refused(settle("alice", "a1", key, order, pays, gets, qty, 0));
+  };
+  EXPECT_EQ(why(101, "BTC", 1, "f1"), "fill_unexplained: reservation order-1 cannot explain "
+                                      "settlement f1: price 101 is beyond the order's limit (buy "
+                                      "at 100)");
+  EXPECT_EQ(why(0, "BTC", 1, "f2"), "fill_unexplained: reservation order-1 cannot explain "
+                                    "settlement f2: a fill moves a positive quantity at a "
+                                    "positive price");
+  EXPECT_EQ(why(500, "BTC", 5, "f3"), "fill_unexplained: reservation order-1 cannot explain "
+                                      "settlement f3: quantity 5 exceeds what is left of the "
+                                      "order (4 of 4)");
+  EXPECT_EQ(why(151, "BTC", 2, "f4"), "fill_unexplained: reservation order-1 cannot explain "
+                                      "settlement f4: 151 for 2 is no whole price");
+  EXPECT_EQ(why(100, "ETH", 1, "f5"), "fill_unexplained: reservation order-1 cannot explain "
+                                      "settlement f5: its order brings BTC, the settlement "
+                                      "credits ETH");
+  EXPECT_EQ(balance("alice", "a1", "USD"), before_usd);
+  EXPECT_EQ(balance("alice", "a1", "BTC"), std::make_pair(int64_t{0}, int64_t{0}));
+  // What the order can do passes, and what it did counts: 3 filled, 1 left.
+  ok(settle("alice", "a1", "f6", "order-1", 270, "BTC", 3, 0));
+  EXPECT_EQ(why(200, "BTC", 2, "f7").substr(0, 91),
+            "fill_unexplained: reservation order-1 cannot explain settlement f7: quantity 2 "
+            "exceeds what");
+  // ... across a restart too: the reservation's terms and fills are durable.
+  restart();
+  EXPECT_EQ(why(200, "BTC", 2, "f8").substr(0, 17), "fill_unexplained:");
+  ok(settle("alice", "a1", "f9", "order-1", 100, "BTC", 1, 0));
+  EXPECT_EQ(balance("alice", "a1", "BTC"), std::make_pair(int64_t{4}, int64_t{0}));
+  // A sell: at 50 or better, for up to 2 BTC; its credit is explained the same way.
+  ok(reserve("alice", "a1", "r2", "order-2", "BTC", 2, {"sell", 50, 2, "USD"}));
+  EXPECT_EQ(why(2, "USD", 98, "s1", "order-2"),
+            "fill_unexplained: reservation order-2 cannot explain "
+            "settlement s1: price 49 is beyond the order's limit (sell "
+            "at 50)");
+  ok(settle("alice", "a1", "s2", "order-2", 2, "USD", 120, 0));
+  // A reservation must say what order it is for.
+  auto bare = reserve("alice", "a1", "r3", "order-3", "USD", 10);
+  bare.terms = {};
+  EXPECT_EQ(refused(bare), "invalid_request: a reservation needs its order's terms: side buy or "
+                           "sell, a positive limit and quantity (got '', 0, 0)");
+  EXPECT_EQ(unbalanced_transactions(), 0);
 }
 
 TEST_F(vault_account_test, a_transfer_moves_money_between_accounts_of_different_users) {

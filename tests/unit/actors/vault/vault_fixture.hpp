@@ -195,11 +195,18 @@ protected:
     return r;
   }
 
+  /// A reservation for an order: by default a buy of up to 1,000 BTC at up
+  /// to 1,000 USD when it holds USD (a sell at 1 or more otherwise).
   static actors::vault_request reserve(const std::string& user, const std::string& account,
                                        const std::string& key, const std::string& id,
-                                       const std::string& asset, int64_t amount) {
+                                       const std::string& asset, int64_t amount,
+                                       persistence::reservation_terms terms = {}) {
     auto r = op(actors::vault_op::reserve, user, account, key, asset, amount);
     r.reservation = id;
+    if (terms.side.empty())
+      terms = asset == "USD" ? persistence::reservation_terms{"buy", 1'000, 1'000, "BTC"}
+                             : persistence::reservation_terms{"sell", 1, amount, "USD"};
+    r.terms = std::move(terms);
     return r;
   }
 

@@ -42,7 +42,21 @@ struct reservation {
   std::string asset;
   int64_t remaining = 0;
   std::string state = "open";
+  persistence::reservation_terms terms;
+  int64_t filled = 0;
 };
+
+// The vault's rule, written again: a settlement draws on a reservation only
+// if its order can explain it (the credit asset, a whole price within the
+// limit, a quantity within what is left).
+bool explained(const reservation& res, const vault_request& r) {
+  auto& t = res.terms;
+  auto buy = t.side == "buy";
+  auto qty = buy ? r.credit_amount : r.amount;
+  auto value = buy ? r.amount : r.credit_amount;
+  return r.credit_asset == t.credit_asset && qty > 0 && value > 0 && value % qty == 0 &&
+         (buy ? value / qty <= t.limit : value / qty >= t.limit) && qty <= t.qty - res.filled;
+}
 
 /// An answer: a reason (none for success) and the balance after.
 struct outcome {
@@ -89,6 +103,15 @@ public:
         return refuse(vault_errc::invalid_amount);
       if (r.op == vault_op::transfer && r.to_account == r.account)
         return refuse(vault_errc::invalid_request);
+      if (r.op == vault_op::reserve) {
+        auto& t = r.terms;
+        if ((t.side != "buy" && t.side != "sell") || t.limit <= 0 || t.qty <= 0)
+          return refuse(vault_errc::invalid_request);
+        if (std::find(assets.begin(), assets.end(), t.credit_asset) == assets.end())
+          return refuse(vault_errc::unknown_asset);
+        if (t.credit_asset == r.asset)
+          return refuse(vault_errc::invalid_request);
+      }
       break;
     case vault_op::settle:
       if (r.amount < 0 || r.credit_amount < 0 || r.fee < 0 ||
@@ -154,7 +177,7 @@ private:
         return refuse(vault_errc::insufficient_funds, r.asset);
       mine[r.asset].available -= r.amount;
       mine[r.asset].reserved += r.amount;
-      rs[r.reservation] = reservation{r.asset, r.amount, "open"};
+      rs[r.reservation] = reservation{r.asset, r.amount, "open", r.terms, 0};
       return done(r.asset);
     }
     case vault_op::settle:
@@ -175,6 +198,8 @@ private:
         res.state = "released";
         return done(res.asset);
       }
+      if (!explained(res, r))
+        return refuse(vault_errc::fill_unexplained, res.asset);
       // A fill is booked from the reservation while it lasts, then from
       // available (also after the reservation was released).
       auto from_reserved = res.state == "open" ? std::min(r.amount, res.remaining) : int64_t{0};
@@ -188,6 +213,7 @@ private:
       mine[r.credit_asset].available += net;
       net_inflow[r.credit_asset] += net;
       res.remaining -= from_reserved;
+      res.filled += res.terms.side == "buy" ? r.credit_amount : r.amount;
       if (res.state == "open" && res.remaining == 0)
         res.state = "settled";
       return done(res.asset);
@@ -229,6 +255,7 @@ TEST_F(vault_model_test, a_hundred_thousand_random_operations_agree_with_the_mod
   }
   std::vector<vault_request> history;
   std::map<std::string, std::vector<std::string>> reservation_ids;
+  std::map<std::string, persistence::reservation_terms> terms_of; // by reservation id
   int64_t key_counter = 0;
   int64_t checked_txn = 0;
   std::map<std::string, int64_t> answers;
@@ -282,6 +309,16 @@ TEST_F(vault_model_test, a_hundred_thousand_random_operations_agree_with_the_mod
           r.reservation = known[pick(known.size())]; // taken already
         else
           known.push_back(r.reservation = "res-" + std::to_string(key_counter));
+        auto& t = r.terms;
+        t.side = chance(50) ? "buy" : "sell";
+        do
+          t.credit_asset = assets[pick(assets.size())];
+        while (t.credit_asset == r.asset && !chance(3));
+        t.limit = 1 + pick(int64_t{50});
+        t.qty = 1 + pick(int64_t{20});
+        if (chance(3))
+          t.side.clear(); // no order named
+        terms_of.emplace(r.reservation, t);
       } else if (kind < 82) {
         r.op = vault_op::settle;
         auto& known = reservation_ids[account];
@@ -290,6 +327,15 @@ TEST_F(vault_model_test, a_hundred_thousand_random_operations_agree_with_the_mod
         r.amount = pick(int64_t{300});
         r.credit_asset = assets[pick(assets.size())];
         r.credit_amount = pick(int64_t{300});
+        if (auto t = terms_of.find(r.reservation); t != terms_of.end() && chance(70)) {
+          // A fill its order can make (unless what it filled before is too much).
+          auto buy = t->second.side == "buy";
+          auto qty = 1 + pick(t->second.qty);
+          auto price = buy ? 1 + pick(t->second.limit) : t->second.limit + pick(int64_t{20});
+          r.amount = buy ? price * qty : qty;
+          r.credit_asset = t->second.credit_asset;
+          r.credit_amount = buy ? qty : price * qty;
+        }
         r.fee = r.credit_amount > 0 ? pick(r.credit_amount / 10 + 1) : 0;
         r.venue = "sim";
       } else if (kind < 94) {
@@ -329,6 +375,7 @@ TEST_F(vault_model_test, a_hundred_thousand_random_operations_agree_with_the_mod
       ASSERT_EQ(actual->balances[0].available, expected.after.available) << where;
       ASSERT_EQ(actual->balances[0].reserved, expected.after.reserved) << where;
       ++answers["ok"];
+      ++answers["ok " + actors::to_string(r.op)];
     } else {
       ASSERT_FALSE(actual) << where << ": expected " << actors::to_string(expected.code);
       ASSERT_EQ(actual.error().category(), caf::atom("tfvault")) << where;
@@ -383,9 +430,10 @@ TEST_F(vault_model_test, a_hundred_thousand_random_operations_agree_with_the_mod
   for (auto& p : findings->problems)
     EXPECT_TRUE(is_trading_finding(p.substr(0, p.find(':')))) << p;
   // Every kind of answer happened, or the test did not test much.
-  for (auto reason : {"ok", "insufficient_funds", "unknown_account", "unknown_asset",
-                      "invalid_amount", "wrong_user", "key_reused", "unknown_reservation",
-                      "reservation_closed", "invalid_request", "transfers_frozen"})
+  for (auto reason :
+       {"ok", "insufficient_funds", "unknown_account", "unknown_asset", "invalid_amount",
+        "wrong_user", "key_reused", "unknown_reservation", "reservation_closed", "invalid_request",
+        "transfers_frozen", "fill_unexplained", "ok settle", "ok reserve", "ok release"})
     EXPECT_GT(answers[reason], 0) << reason;
   EXPECT_GE(steps, steps_default) << "fewer steps than the issue asks for (override in use)";
 }
