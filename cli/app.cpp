@@ -53,6 +53,7 @@ int main(int argc, char** argv) {
   add_audit_command(app, globals, result);
   add_exchange_command(app, globals, result);
   add_credentials_command(app, globals, result);
+  add_certs_command(app, globals, result);
   add_console_command(app, globals, result);
   try {
     app.parse(argc, argv);

@@ -47,6 +47,9 @@ struct run_options {
   /// The console's port (-1: TFARM_CONSOLE_PORT, else the farm file's
   /// [console] port; 0 disables it).
   int32_t console_port = -1;
+  /// Lets CAF ports beyond loopback open without [tls] (with a warning at
+  /// every start).
+  bool insecure = false;
 };
 
 /// Runs one node until a stop signal or the duration; the exit code.
@@ -55,6 +58,9 @@ int run_node(const run_options& opts);
 /// What `config check` and `run` check farm files with: every kind this
 /// program knows, and each agent's parameters against its kind.
 config::check_options farm_check_options();
+
+/// `tfarm certs init|issue`: the cluster's TLS certificate authority.
+void add_certs_command(CLI::App& app, const global_options& globals, int& result);
 
 /// `tfarm config check FILE...`.
 void add_config_command(CLI::App& app, const global_options& globals, int& result);

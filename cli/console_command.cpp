@@ -11,7 +11,9 @@
 #include <cstdlib>
 #include <cstring>
 #include <iostream>
+#include <optional>
 #include <thread>
+#include <vector>
 
 #include <readline/history.h>
 #include <readline/readline.h>
@@ -23,8 +25,11 @@
 #include "cli/commands.hpp"
 #include "config/duration.hpp"
 #include "config/endpoint.hpp"
+#include "net/cert_authority.hpp"
 #include "net/console_client.hpp"
 #include "net/console_commands.hpp"
+#include "net/error.hpp"
+#include "net/tls_identity.hpp"
 #include "persistence/maintenance.hpp"
 #include "runtime/error_text.hpp"
 
@@ -57,7 +62,37 @@ struct console_options {
   std::string timeout = "15s";
   int32_t retries = config::console_connect_attempts_default;
   std::string history;
+  /// The operator's TLS files (else TFARM_TLS_CA, TFARM_TLS_CERT, TFARM_TLS_KEY).
+  std::string ca;
+  std::string cert;
+  std::string key;
 };
+
+// --ca/--cert/--key, each else its TFARM_TLS_* variable; all three or none.
+std::optional<config::tls_settings> tls_of(const console_options& opts, std::string& why) {
+  config::tls_settings x;
+  std::vector<std::string> missing;
+  auto pick = [&](const std::string& given, const char* env, const char* flag, std::string& out) {
+    out = given;
+    if (out.empty())
+      if (auto v = std::getenv(env); v != nullptr)
+        out = v;
+    if (out.empty())
+      missing.push_back(std::string{flag} + " (or " + env + ")");
+  };
+  pick(opts.ca, "TFARM_TLS_CA", "--ca", x.ca);
+  pick(opts.cert, "TFARM_TLS_CERT", "--cert", x.cert);
+  pick(opts.key, "TFARM_TLS_KEY", "--key", x.key);
+  if (missing.size() == 3)
+    return config::tls_settings{};
+  if (!missing.empty()) {
+    why = "TLS needs the CA, an operator certificate and its key; missing";
+    for (auto& m : missing)
+      why += " " + m;
+    return std::nullopt;
+  }
+  return x;
+}
 
 std::atomic<bool> interrupted{false};
 
@@ -424,6 +459,7 @@ int repl(net::console_client& client, const console_options& opts) {
 }
 
 int run_console(const console_options& opts) {
+  net::register_net_error_names();
   std::string why;
   auto ep = config::parse_endpoint(opts.connect, false, why);
   if (!ep) {
@@ -436,7 +472,20 @@ int run_console(const console_options& opts) {
               << "\": " << (why.empty() ? "must be positive" : why) << '\n';
     return exit_usage;
   }
+  auto tls = tls_of(opts, why);
+  if (!tls) {
+    std::cerr << "tfarm console: error: " << why << '\n';
+    return exit_usage;
+  }
+  if (tls->enabled()) {
+    auto id = net::check_tls(*tls, net::operator_role, "--ca/--cert/--key");
+    if (!id) {
+      std::cerr << "tfarm console: error: " << runtime::to_text(id.error()) << '\n';
+      return exit_usage;
+    }
+  }
   net::console_client_options copts;
+  copts.tls = *tls;
   copts.host = ep->host;
   copts.port = ep->port;
   copts.token = opts.token;
@@ -506,6 +555,11 @@ void add_console_command(CLI::App& app, const global_options& globals, int& resu
       ->capture_default_str()
       ->check(CLI::Range(1, 100));
   cmd->add_option("--history", opts->history, "history file (default ~/.tfarm_console_history)");
+  cmd->add_option("--ca", opts->ca, "the cluster CA's certificate (TLS; else TFARM_TLS_CA)");
+  cmd->add_option("--cert", opts->cert,
+                  "your operator certificate, from tfarm certs issue --role operator (else "
+                  "TFARM_TLS_CERT)");
+  cmd->add_option("--key", opts->key, "its private key, mode 0600 (else TFARM_TLS_KEY)");
   cmd->callback([opts, execute, &globals, &result] {
     auto quiet = globals;
     // The console's own log would mix with its output: warnings and up.

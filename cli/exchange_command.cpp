@@ -101,6 +101,9 @@ void add_exchange_command(CLI::App& app, const global_options& globals, int& res
                    "console port (default: TFARM_CONSOLE_PORT, else [console] port; 0 turns it "
                    "off)")
       ->check(CLI::Range(0, 65'535));
+  serve->add_flag("--insecure", serve_opts->insecure,
+                  "allow offering the venues beyond loopback without [tls] (warned at every "
+                  "start; docs/security.md)");
   serve->callback([serve_opts, &globals, &result] {
     if (!apply_logging(globals)) {
       result = exit_usage;

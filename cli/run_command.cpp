@@ -24,9 +24,11 @@
 #include "config/endpoint.hpp"
 #include "config/limits.hpp"
 #include "config/loader.hpp"
+#include "net/error.hpp"
 #include "net/kinds.hpp"
 #include "net/node_console.hpp"
 #include "net/node_http.hpp"
+#include "net/transport_check.hpp"
 #include "net/venue_directory.hpp"
 #include "persistence/database.hpp"
 #include "persistence/error.hpp"
@@ -202,6 +204,14 @@ int run_node(const run_options& opts) {
     }
     farm.exchange.listen = opts.listen;
   }
+  net::register_net_error_names();
+  std::vector<std::string> transport_warnings;
+  if (auto err = net::check_transport(farm, opts.insecure, transport_warnings)) {
+    std::cerr << opts.command << ": error: " << runtime::to_text(err) << "; nothing was started\n";
+    return exit_usage;
+  }
+  for (auto& w : transport_warnings)
+    log().warn("{}", w);
   persistence::register_error_names();
   // One node per database: the lock lives as long as this process.
   auto lock = persistence::node_lock::acquire(farm.store.path);
@@ -420,6 +430,9 @@ void add_run_command(CLI::App& app, const global_options& globals, int& result) 
                   "console port for `tfarm console` (default: TFARM_CONSOLE_PORT, else [console] "
                   "port, else 4242; 0 turns it off)")
       ->check(CLI::Range(0, 65'535));
+  cmd->add_flag("--insecure", opts->insecure,
+                "allow a console or exchange port beyond loopback without [tls] (warned at every "
+                "start; docs/security.md)");
   cmd->callback([opts, &globals, &result] {
     if (!apply_logging(globals)) {
       result = exit_usage;

@@ -258,6 +258,21 @@ struct console_settings {
   std::string bind = "127.0.0.1";
 };
 
+/// Mutual TLS on every CAF port the node opens or connects to (the console,
+/// an exchange node's directory, remote venues): the cluster CA's
+/// certificate and this node's certificate and key, PEM files (relative to
+/// the farm file). All three or none; `tfarm certs` makes them
+/// (docs/security.md).
+struct tls_settings {
+  std::string ca;
+  std::string cert;
+  std::string key;
+  /// Where [tls] was given (file:line:column), for messages about its files.
+  std::string origin;
+
+  bool enabled() const noexcept { return !ca.empty(); }
+};
+
 /// One alert rule of the farm file (actors/monitor/alert_rule.hpp). A rule
 /// named like one of the runbook's replaces it; `enabled = false` drops it.
 struct alert_rule_settings {
@@ -318,6 +333,7 @@ struct farm_config {
   exchange_settings exchange;
   http_settings http;
   console_settings console;
+  tls_settings tls;
   monitor_settings monitor;
   std::vector<user_spec> users;
   /// Inline [[supervisor]] tables plus those of node.policy_files.

@@ -677,6 +677,25 @@ void read_console(load_context& ctx, const toml::table& tbl, console_settings& c
   r.finish();
 }
 
+void read_tls(load_context& ctx, const toml::table& tbl, const std::string& base_dir,
+              tls_settings& tls) {
+  table_reader r{ctx, tbl, "[tls]"};
+  auto ca = r.string("ca", true);
+  auto cert = r.string("cert", true);
+  auto key = r.string("key", true);
+  for (auto& [name, value] : {std::pair{"ca", &ca}, {"cert", &cert}, {"key", &key}})
+    if (*value && (*value)->empty())
+      ctx.error(tbl.get(name)->source(), std::string{"[tls] "} + name + " must name a file");
+  if (ca && cert && key && !ca->empty() && !cert->empty() && !key->empty()) {
+    tls.ca = resolve(base_dir, *ca);
+    tls.cert = resolve(base_dir, *cert);
+    tls.key = resolve(base_dir, *key);
+    tls.origin = ctx.file() + ":" + std::to_string(tbl.source().begin.line) + ":" +
+                 std::to_string(tbl.source().begin.column);
+  }
+  r.finish();
+}
+
 void read_alert_rule(load_context& ctx, const toml::table& tbl, alert_rule_settings& x) {
   table_reader r{ctx, tbl, "[[monitor.rule]]"};
   if (auto n = r.string("name", true)) {
@@ -867,6 +886,8 @@ load_result<farm_config> load_farm(load_context& ctx, std::string_view text,
       read_http(ctx, *http, cfg.http);
     if (auto console = top.table("console"))
       read_console(ctx, *console, cfg.console);
+    if (auto tls = top.table("tls"))
+      read_tls(ctx, *tls, base_dir, cfg.tls);
     if (auto monitor = top.table("monitor"))
       read_monitor(ctx, *monitor,
                    cfg.monitor); // files: relative to the working directory, as [store] path

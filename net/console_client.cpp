@@ -10,6 +10,7 @@
 
 #include "net/console_actor.hpp"
 #include "net/console_commands.hpp"
+#include "net/detail/caf_ports.hpp"
 #include "net/error.hpp"
 #include "net/kinds.hpp"
 #include "runtime/error_text.hpp"
@@ -20,8 +21,8 @@ namespace {
 
 class client_config : public caf::actor_system_config {
 public:
-  client_config() {
-    configure(*this);
+  explicit client_config(const config::tls_settings& tls) {
+    configure(*this, tls);
     // A client needs little: two scheduler threads, no work stealing spin.
     set("scheduler.max-threads", 2);
   }
@@ -30,12 +31,51 @@ public:
 } // namespace
 
 struct console_client::impl {
+  explicit impl(const config::tls_settings& tls) : cfg(tls) {
+    // nop
+  }
+
   client_config cfg;
   caf::actor_system sys{cfg};
   console_actor inspector;
   /// Set when the inspector's proxy ends: the node went away, or its
   /// console did (CAF kills the proxies of a lost connection).
   std::shared_ptr<std::atomic<bool>> lost = std::make_shared<std::atomic<bool>>(false);
+
+  /// One attempt to reach the node's inspector.
+  caf::expected<console_actor> reach(const console_client_options& opts) {
+    // Through the middleman actor with a timeout: CAF's blocking
+    // remote_actor waits for ever on a peer that accepts and never answers.
+    caf::expected<console_actor> result{caf::error{}};
+    caf::scoped_actor self{sys};
+    self->request(detail::connector(sys), opts.timeout, caf::connect_atom_v, opts.host, opts.port)
+        .receive(
+            [&](const caf::node_id&, caf::strong_actor_ptr& ptr, const std::set<std::string>& ifs) {
+              if (!ptr)
+                result = caf::error{net_errc::connect_failed, "nothing is published at that port"};
+              else if (!sys.assignable(ifs, sys.message_types<console_actor>()))
+                result = caf::error{net_errc::connect_failed, "the actor there is not a console"};
+              else
+                result = caf::actor_cast<console_actor>(std::move(ptr));
+            },
+            [&](caf::error& err) {
+              if (err == caf::sec::request_timeout)
+                result =
+                    caf::error{net_errc::connect_failed,
+                               "no answer within " + std::to_string(opts.timeout.count()) + " ms"};
+              else if (err == caf::sec::disconnect_during_handshake ||
+                       err == caf::sec::cannot_connect_to_node)
+                result = caf::error{
+                    net_errc::connect_failed,
+                    runtime::message_of(err) +
+                        (opts.tls.enabled()
+                             ? " (a TLS handshake refused? the node must use [tls] of the same CA)"
+                             : " (if the node uses [tls], give --ca, --cert and --key)")};
+              else
+                result = std::move(err);
+            });
+    return result;
+  }
 
   void watch() {
     lost = std::make_shared<std::atomic<bool>>(false);
@@ -46,7 +86,7 @@ struct console_client::impl {
 };
 
 console_client::console_client(console_client_options opts)
-    : opts_(std::move(opts)), impl_(std::make_unique<impl>()) {
+    : opts_(std::move(opts)), impl_(std::make_unique<impl>(opts_.tls)) {
   // nop
 }
 
@@ -66,7 +106,7 @@ caf::error console_client::connect() {
   caf::error last;
   auto attempts = std::max(1, opts_.attempts);
   for (int i = 1; i <= attempts; ++i) {
-    auto x = impl_->sys.middleman().remote_actor<console_actor>(opts_.host, opts_.port);
+    auto x = impl_->reach(opts_);
     if (x) {
       impl_->inspector = std::move(*x);
       impl_->watch();

@@ -20,6 +20,7 @@
 #include <caf/error.hpp>
 #include <caf/expected.hpp>
 
+#include "config/farm_config.hpp"
 #include "config/limits.hpp"
 #include "net/console_protocol.hpp"
 
@@ -38,6 +39,10 @@ struct console_client_options {
   std::string operator_name;
   std::chrono::milliseconds timeout{config::console_request_timeout_ms_default};
   int32_t attempts = config::console_connect_attempts_default;
+  /// The operator's certificate, its key and the cluster CA (all or none;
+  /// checked by the caller with check_tls): the node's console then needs
+  /// them.
+  config::tls_settings tls;
   /// Progress for people: "connection lost; reconnecting ..." (may be empty).
   std::function<void(const std::string&)> notice;
 };

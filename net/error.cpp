@@ -16,6 +16,12 @@ std::string to_string(net_errc x) {
     return "connect_failed";
   case net_errc::http_bind_failed:
     return "http_bind_failed";
+  case net_errc::tls_invalid:
+    return "tls_invalid";
+  case net_errc::certificate_failed:
+    return "certificate_failed";
+  case net_errc::insecure_bind:
+    return "insecure_bind";
   }
   return "unknown";
 }

@@ -20,6 +20,13 @@ enum class net_errc : uint8_t {
   connect_failed,
   /// The HTTP server could not bind its address.
   http_bind_failed,
+  /// A TLS file (CA, certificate, key) is missing, unreadable, open to
+  /// other users, expired or does not fit the others.
+  tls_invalid,
+  /// Making a CA or a certificate failed (a file exists, no permission).
+  certificate_failed,
+  /// A CAF port would be open beyond loopback without TLS.
+  insecure_bind,
 };
 
 std::string to_string(net_errc x);

@@ -6,6 +6,7 @@
 #include "config/endpoint.hpp"
 #include "config/limits.hpp"
 #include "net/error.hpp"
+#include "net/tls_identity.hpp"
 #include "net/type_ids.hpp"
 #include "net/venue_connector.hpp"
 #include "net/venue_directory.hpp"
@@ -26,10 +27,12 @@ bool needs_middleman(const config::farm_config& farm) {
   return false;
 }
 
-void configure(caf::actor_system_config& cfg) {
+void configure(caf::actor_system_config& cfg, const config::tls_settings& tls) {
   register_net_error_names();
   cfg.add_message_types<caf::id_block::tfarm_net>();
   cfg.load<caf::io::middleman>();
+  if (tls.enabled())
+    use_tls(cfg, tls);
   cfg.set("middleman.heartbeat-interval",
           caf::timespan{std::chrono::milliseconds{config::node_heartbeat_interval_ms}});
   cfg.set("middleman.connection-timeout",
@@ -57,13 +60,14 @@ void extend_tree(const config::farm_config& farm, runtime::child_spec& root) {
 runtime::node_options sqlite_node_options(config::farm_config farm,
                                           std::vector<runtime::checkpoint> preload) {
   auto network = needs_middleman(farm);
+  auto tls = farm.tls;
   auto opts = actors::sqlite_node_options(std::move(farm), std::move(preload));
   add_kinds(opts.kinds);
   if (network) {
     auto inner = opts.configure;
-    opts.configure = [inner](caf::actor_system_config& cfg) {
+    opts.configure = [inner, tls](caf::actor_system_config& cfg) {
       inner(cfg);
-      configure(cfg);
+      configure(cfg, tls);
     };
   }
   auto inner_tree = opts.extend_tree;

@@ -21,8 +21,10 @@ void add_kinds(runtime::kind_registry& x);
 bool needs_middleman(const config::farm_config& farm);
 
 /// Registers the console's messages and loads CAF's middleman with heartbeats and a connection
-/// timeout turned on (both are off by default in CAF 0.17: a lost node would go unnoticed).
-void configure(caf::actor_system_config& cfg);
+/// timeout turned on (both are off by default in CAF 0.17: a lost node would go unnoticed);
+/// with `tls` set, CAF's openssl module too, so that every CAF port is mutual TLS. Check `tls`
+/// first (check_tls): CAF aborts on a bad file.
+void configure(caf::actor_system_config& cfg, const config::tls_settings& tls = {});
 
 /// Adds /exchanges/directory ([exchange] listen) and /exchanges/remote
 /// (remote venues) to the tree.

@@ -5,6 +5,9 @@
 
 #include <caf/actor_registry.hpp>
 #include <caf/io/middleman.hpp>
+
+#include "net/detail/caf_ports.hpp"
+#include "net/tls_identity.hpp"
 #include <caf/scoped_actor.hpp>
 #include <caf/send.hpp>
 #include <caf/typed_event_based_actor.hpp>
@@ -110,8 +113,8 @@ node_console::start(runtime::node& node, const config::console_settings& x, cons
   auto inspector = sys.spawn(console_inspector, workers);
   result->inspector_ = caf::actor_cast<caf::actor>(inspector);
   auto host = x.bind == "0.0.0.0" ? std::string{} : x.bind;
-  auto bound = sys.middleman().publish(inspector, static_cast<uint16_t>(x.port),
-                                       host.empty() ? nullptr : host.c_str(), true);
+  auto bound = detail::publish_on(sys, inspector, static_cast<uint16_t>(x.port),
+                                  host.empty() ? nullptr : host.c_str());
   if (!bound) {
     auto err = caf::error{net_errc::publish_failed, "cannot open the console on " + x.bind + ":" +
                                                         std::to_string(x.port) + ": " +
@@ -121,12 +124,9 @@ node_console::start(runtime::node& node, const config::console_settings& x, cons
   }
   result->port_ = *bound;
   sys.registry().put(console_registry_name, caf::actor_cast<caf::strong_actor_ptr>(inspector));
-  log().info("console on {}:{} ({} workers)", x.bind, result->port_, config::console_workers);
-  if (x.bind != "127.0.0.1" && x.bind != "localhost")
-    log().warn("console on {}: CAF remote messaging is not encrypted, so the admin token and "
-               "the farm's state cross the network in clear; keep it on a trusted network or "
-               "bind 127.0.0.1 and tunnel (ssh -L)",
-               x.bind);
+  auto tls = uses_tls(sys);
+  log().info("console on {}:{} ({} workers, {})", x.bind, result->port_, config::console_workers,
+             tls ? "mutual TLS" : "plain CAF");
   return result;
 }
 

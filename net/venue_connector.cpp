@@ -5,6 +5,8 @@
 
 #include <caf/io/middleman.hpp>
 #include <caf/io/middleman_actor.hpp>
+
+#include "net/detail/caf_ports.hpp"
 #include <nlohmann/json.hpp>
 #include <spdlog/logger.h>
 
@@ -71,7 +73,7 @@ void venue_connector::with_directory(const config::endpoint& ep, directory_callb
     connected(key, caf::error{net_errc::connect_failed,
                               "cannot connect to the exchange node at " + key + ": " + why});
   };
-  request(system().middleman().actor_handle(), std::chrono::milliseconds{connect_timeout_ms_},
+  request(detail::connector(system()), std::chrono::milliseconds{connect_timeout_ms_},
           caf::connect_atom_v, ep.host, ep.port)
       .then(
           [this, key, fail](const caf::node_id&, caf::strong_actor_ptr& ptr,

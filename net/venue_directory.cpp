@@ -4,6 +4,8 @@
 
 #include <caf/actor_registry.hpp>
 #include <caf/io/middleman.hpp>
+
+#include "net/detail/caf_ports.hpp"
 #include <nlohmann/json.hpp>
 #include <spdlog/logger.h>
 
@@ -35,8 +37,7 @@ venue_directory::behavior_type venue_directory::make_behavior() {
   // Binding a listening socket is quick; a port in use is an error the
   // supervisor sees (and the operator reads in the log).
   auto host = host_ == "0.0.0.0" ? std::string{} : host_;
-  auto bound =
-      system().middleman().publish(self, port_, host.empty() ? nullptr : host.c_str(), true);
+  auto bound = detail::publish_on(system(), self, port_, host.empty() ? nullptr : host.c_str());
   if (!bound) {
     auto err = caf::error{net_errc::publish_failed, "cannot offer the venues on " + host_ + ":" +
                                                         std::to_string(port_) + ": " +

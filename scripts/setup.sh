@@ -5,7 +5,8 @@
 # only then runs apt-get (as root, or through sudo when it is available).
 # With --tests it also installs what only the test suite uses: curl,
 # promtool (package prometheus) to check /metrics, Chromium to drive the
-# dashboard headless, and python3 (the soak tests edit farm files with it).
+# dashboard headless, python3 (the soak tests edit farm files with it) and
+# openssl (the TLS test probes the console port with s_client).
 set -euo pipefail
 
 packages=(
@@ -19,7 +20,7 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev
 )
 if [[ "${1:-}" == "--tests" ]]; then
-  packages+=(curl prometheus chromium python3)
+  packages+=(curl prometheus chromium python3 openssl)
 fi
 
 missing=()

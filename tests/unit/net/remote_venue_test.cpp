@@ -22,9 +22,11 @@
 #include "actors/vault/error.hpp"
 #include "config/loader.hpp"
 #include "config/logging.hpp"
+#include "net/cert_authority.hpp"
 #include "net/console_actor.hpp"
 #include "net/error.hpp"
 #include "net/kinds.hpp"
+#include "net/tls_identity.hpp"
 #include "net/type_ids.hpp"
 #include "persistence/error.hpp"
 #include "persistence/maintenance.hpp"
@@ -352,6 +354,76 @@ TEST_F(remote_venue_test, an_exchange_node_that_never_answers_fails_lookups_in_t
   ASSERT_FALSE(other);
   EXPECT_EQ(net::net_errc::bad_endpoint, static_cast<net::net_errc>(other.error().code()));
   ::close(fd);
+}
+
+} // namespace
+} // namespace tfarm::test
+
+namespace tfarm::test {
+namespace {
+
+// Nodes of one CA trade across nodes over mutual TLS; a node without TLS
+// (or with a certificate of another CA) cannot reach the exchange node and
+// its sessions use the local backup.
+class remote_venue_tls_test : public remote_venue_test {
+protected:
+  std::string tls_block(const std::string& pki, const std::string& name) {
+    return "[tls]\nca = \"" + pki + "/ca.crt\"\ncert = \"" + pki + "/" + name + ".crt\"\nkey = \"" +
+           pki + "/" + name + ".key\"\n";
+  }
+
+  std::string pki(const std::string& dir, std::initializer_list<const char*> nodes) {
+    auto path = dir_.file(dir);
+    EXPECT_TRUE(net::cert_authority::init(path, 30));
+    for (auto n : nodes)
+      EXPECT_TRUE(net::cert_authority::issue({path, n, net::node_role, 30, ""}));
+    return path;
+  }
+
+  std::unique_ptr<runtime::node> trader(const std::string& tls, uint16_t port,
+                                        const std::string& db) {
+    std::string text = trading_node_config;
+    text.replace(text.find("PORT"), 4, std::to_string(port));
+    return start(text + tls, dir_.file(db));
+  }
+};
+
+TEST_F(remote_venue_tls_test, nodes_of_one_ca_trade_and_others_are_refused) {
+  auto ours = pki("pki", {"exchange-1", "trader-1"});
+  exchange_ = start(std::string{exchange_node_config} + tls_block(ours, "exchange-1"),
+                    dir_.file("exchange.db"));
+  ASSERT_TRUE(exchange_);
+  ASSERT_TRUE(net::uses_tls(exchange_->system()));
+  auto port = directory_port();
+  ASSERT_NE(port, 0);
+  trader_ = trader(tls_block(ours, "trader-1"), port, "trader.db");
+  ASSERT_TRUE(trader_);
+  ASSERT_TRUE(eventually([&] { return status("acct1").connected; }));
+  auto x = ask<actors::order_report>(*trader_, session("acct1"), limit("t1", side::sell, 700, 2));
+  ASSERT_TRUE(x) << runtime::to_text(x.error());
+  EXPECT_EQ(x->venue, "sim-a") << "the order went to the exchange node, over TLS";
+  trader_->stop();
+  trader_.reset();
+  // A plain node, and a node of another CA: the handshake fails, the
+  // orders go to the local backup.
+  auto theirs = pki("other", {"trader-1"});
+  for (auto tls : {std::string{}, tls_block(theirs, "trader-1")}) {
+    SCOPED_TRACE(tls.empty() ? "plain" : "another CA");
+    trader_ = trader(tls, port, tls.empty() ? "plain.db" : "other.db");
+    ASSERT_TRUE(trader_);
+    auto y = ask<actors::order_report>(*trader_, session("acct1"), limit("u1", side::buy, 500, 1));
+    ASSERT_TRUE(y) << runtime::to_text(y.error());
+    EXPECT_EQ(y->venue, "local-b");
+    EXPECT_NE(status("acct1").last_error.find("cannot reach remote venue sim-a"), std::string::npos)
+        << status("acct1").last_error;
+    trader_->stop();
+    trader_.reset();
+  }
+  // The exchange node's venue never saw them.
+  auto there = ask<actors::order_report>(
+      *exchange_, find<actors::venue_actor>(*exchange_, "/exchanges/venues/sim-a"),
+      actors::order_status_atom_v, std::string{"acct1"}, std::string{"u1"});
+  EXPECT_FALSE(there);
 }
 
 } // namespace
