@@ -8,6 +8,10 @@
 // token check, parsing, the registry snapshot, the JSON and the hop through
 // the inspector to a worker. Three rounds alternating; the median round of
 // each side is reported.
+//
+// console_command_tls: the same command to a node whose console is mutual
+// TLS (CAF's openssl module, an operator certificate), vs the same console
+// on a plain node in the same run: the ratio is what TLS costs.
 #include <algorithm>
 #include <chrono>
 #include <cmath>
@@ -16,6 +20,7 @@
 
 #include "bench/bench_support.hpp"
 #include "bench/sqlite_node.hpp"
+#include "net/cert_authority.hpp"
 #include "net/console_actor.hpp"
 #include "net/console_client.hpp"
 #include "net/node_console.hpp"
@@ -71,6 +76,67 @@ net::console_client_options client_options(uint16_t port) {
 }
 
 } // namespace
+
+nlohmann::json console_command_tls(const scenario_options& opts) {
+  // Two nodes of one process, the same farm: one serves its console over
+  // mutual TLS, the other plain; one client each, rounds alternating.
+  temp_dir dir{opts.dir};
+  auto pki = dir.file("pki");
+  for (auto made : {net::cert_authority::init(pki, 30),
+                    net::cert_authority::issue({pki, "node", net::node_role, 30, ""}),
+                    net::cert_authority::issue({pki, "op", net::operator_role, 30, ""})})
+    if (!made)
+      throw std::runtime_error(runtime::to_text(made.error()));
+  auto start = [&](const std::string& db, const config::tls_settings& tls) {
+    auto farm = sqlite_farm(dir.file(db), opts);
+    farm.console.port = config::console_port_default; // loads the middleman
+    farm.tls = tls;
+    return start_sqlite_node(farm);
+  };
+  auto secured = start("tls.db", {pki + "/ca.crt", pki + "/node.crt", pki + "/node.key", ""});
+  auto plain = start("plain.db", {});
+  config::console_settings x;
+  x.port = 0;
+  net::console_options copts;
+  copts.admin_token = token;
+  auto c1 = net::node_console::start(*secured, x, copts);
+  auto c2 = net::node_console::start(*plain, x, copts);
+  if (!c1 || !c2)
+    throw std::runtime_error(runtime::to_text(c1 ? c2.error() : c1.error()));
+  auto tls_opts = client_options((*c1)->port());
+  tls_opts.tls = {pki + "/ca.crt", pki + "/op.crt", pki + "/op.key", ""};
+  net::console_client ours{tls_opts};
+  net::console_client raw{client_options((*c2)->port())};
+  for (auto* c : {&ours, &raw})
+    if (auto err = c->connect())
+      throw std::runtime_error(runtime::to_text(err));
+  auto per_round = scaled(commands_per_round, opts);
+  run_round(ours, std::max<uint64_t>(1, per_round / 4)); // warm-up
+  run_round(raw, std::max<uint64_t>(1, per_round / 4));
+  std::vector<round_result> a;
+  std::vector<round_result> b;
+  for (int r = 0; r < rounds; ++r) {
+    b.push_back(run_round(raw, per_round));
+    a.push_back(run_round(ours, per_round));
+  }
+  (*c1)->stop();
+  (*c2)->stop();
+  secured->stop();
+  plain->stop();
+  auto ma = median(a);
+  auto mb = median(b);
+  nlohmann::json j;
+  j["scenario"] = "console_command_tls";
+  j["value"] = std::llround(ma.per_s);
+  j["p50_us"] = std::round(ma.p50_us);
+  j["p99_us"] = std::round(ma.p99_us);
+  j["baseline"] = std::llround(mb.per_s);
+  j["baseline_p50_us"] = std::round(mb.p50_us);
+  j["baseline_p99_us"] = std::round(mb.p99_us);
+  j["ratio"] = mb.per_s > 0 ? std::round(ma.per_s / mb.per_s * 1000) / 1000 : 0.0;
+  j["commands"] = per_round;
+  return j;
+}
 
 nlohmann::json console_command(const scenario_options& opts) {
   temp_dir dir{opts.dir};

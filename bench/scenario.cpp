@@ -48,6 +48,10 @@ const std::vector<scenario>& scenarios() {
        "`info /store` from a console client across CAF nodes (loopback), one at a time, vs the "
        "same client asking a published actor that answers the same reply",
        console_command},
+      {"console_command_tls",
+       "`info /store` to a node whose console is mutual TLS (operator certificate), one at a "
+       "time, vs the same to a plain console in the same run",
+       console_command_tls},
   };
   return all;
 }

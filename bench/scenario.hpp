@@ -52,5 +52,6 @@ nlohmann::json matching_engine(const scenario_options& opts);
 nlohmann::json order_pipeline(const scenario_options& opts);
 nlohmann::json http_health(const scenario_options& opts);
 nlohmann::json console_command(const scenario_options& opts);
+nlohmann::json console_command_tls(const scenario_options& opts);
 
 } // namespace tfarm::bench

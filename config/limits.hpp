@@ -176,6 +176,12 @@ constexpr std::size_t console_line_bytes_max = 4'096;
 /// (the node refuses larger ones before it compares or logs them).
 constexpr std::size_t console_token_bytes_max = 1'024;
 constexpr std::size_t console_operator_bytes_max = 256;
+/// An operator's proof on a TLS node (net/operator_proof.hpp): the PEM
+/// certificate and the signature at most, in bytes, and how far its time
+/// may be from the node's, in ms.
+constexpr std::size_t console_certificate_bytes_max = 8'192;
+constexpr std::size_t console_signature_bytes_max = 256;
+constexpr int64_t console_signature_skew_ms = 60'000;
 
 /// Rows `top`, `audit` and `alerts` show at most.
 constexpr int32_t console_rows_max = 1'000;

@@ -1,6 +1,7 @@
 #include "net/console_client.hpp"
 
 #include <atomic>
+#include <optional>
 #include <thread>
 
 #include <caf/actor_system.hpp>
@@ -13,6 +14,8 @@
 #include "net/detail/caf_ports.hpp"
 #include "net/error.hpp"
 #include "net/kinds.hpp"
+#include "net/operator_proof.hpp"
+#include "runtime/clock.hpp"
 #include "runtime/error_text.hpp"
 
 namespace tfarm::net {
@@ -32,8 +35,14 @@ public:
 
 struct console_client::impl {
   explicit impl(const config::tls_settings& tls) : cfg(tls) {
-    // nop
+    if (tls.enabled())
+      if (auto s = operator_signer::load(tls))
+        signer = std::move(*s);
   }
+
+  /// With TLS: signs each request (unsigned if the files went away since
+  /// they were checked: the node then says what is missing).
+  std::optional<operator_signer> signer;
 
   client_config cfg;
   caf::actor_system sys{cfg};
@@ -142,7 +151,9 @@ caf::expected<console_reply> console_client::call(const std::vector<std::string>
     if (!impl_->inspector)
       if (auto err = connect())
         return err;
-    console_request req{opts_.token, opts_.operator_name, args};
+    console_request req{opts_.token, opts_.operator_name, args, {}, 0, {}};
+    if (impl_->signer)
+      impl_->signer->sign(req, runtime::unix_now_ms());
     caf::expected<console_reply> result{caf::error{}};
     {
       caf::scoped_actor self{impl_->sys};

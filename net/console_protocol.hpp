@@ -32,11 +32,19 @@ struct console_request {
   std::string operator_name;
   /// The command line split into words: {"info", "/vault"}.
   std::vector<std::string> args;
+  /// On a node with [tls]: the operator's certificate (PEM), when the
+  /// request was signed (Unix ms), and the signature of its key over the
+  /// token, the time and the words (net/operator_proof.hpp). The node takes
+  /// the operator's name from the certificate, not from operator_name.
+  std::string certificate;
+  int64_t signed_at_ms = 0;
+  std::string signature;
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, console_request& x) {
-  return f(caf::meta::type_name("tfarm.console_request"), x.token, x.operator_name, x.args);
+  return f(caf::meta::type_name("tfarm.console_request"), x.token, x.operator_name, x.args,
+           x.certificate, x.signed_at_ms, x.signature);
 }
 
 struct console_reply {

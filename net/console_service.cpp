@@ -39,7 +39,12 @@ using namespace console_text;
 
 console_service::console_service(runtime::node& node, console_options opts)
     : node_(node), opts_(std::move(opts)), started_ms_(runtime::unix_now_ms()) {
-  // nop
+  if (opts_.farm.tls.enabled()) {
+    if (auto v = operator_verifier::load(opts_.farm.tls.ca))
+      verifier_ = std::move(*v);
+    else
+      verifier_error_ = runtime::message_of(v.error());
+  }
 }
 
 void console_service::audit(const std::string& who, const std::string& action,
@@ -97,6 +102,29 @@ std::string console_service::oversize(const console_request& req) {
   return {};
 }
 
+std::string console_service::prove_operator(const console_request& req, std::string& who) const {
+  if (!verifier_)
+    return "the node cannot check operator certificates: " + verifier_error_;
+  auto name = verifier_->verify(req, runtime::unix_now_ms());
+  if (!name) {
+    who = "(unproven) " + who;
+    return runtime::message_of(name.error());
+  }
+  who = *name;
+  return {};
+}
+
+std::string console_service::token_refusal(const std::string& token) const {
+  if (opts_.admin_token.empty())
+    return "no admin token is configured on node " + node_.context().node_name() +
+           " ([http] admin_token or TFARM_ADMIN_TOKEN): the console refuses every command";
+  if (token.empty())
+    return "no admin token given (--token or TFARM_ADMIN_TOKEN)";
+  if (!constant_time_equal(token, opts_.admin_token))
+    return "the admin token is wrong";
+  return {};
+}
+
 console_reply console_service::execute(const console_request& req) {
   if (stopping_)
     return failed("node " + node_.context().node_name() + " is stopping");
@@ -109,13 +137,12 @@ console_reply console_service::execute(const console_request& req) {
   auto who = operator_of(req.operator_name);
   auto command = req.args.empty() ? std::string{} : operator_of(req.args.front().substr(0, 32));
   std::string refusal;
-  if (opts_.admin_token.empty())
-    refusal = "no admin token is configured on node " + node_.context().node_name() +
-              " ([http] admin_token or TFARM_ADMIN_TOKEN): the console refuses every command";
-  else if (req.token.empty())
-    refusal = "no admin token given (--token or TFARM_ADMIN_TOKEN)";
-  else if (!constant_time_equal(req.token, opts_.admin_token))
-    refusal = "the admin token is wrong";
+  // With [tls], who asks is whom the operator certificate names; `hello`
+  // (a node asking a peer's name) needs only the token.
+  if (opts_.farm.tls.enabled() && command != "hello")
+    refusal = prove_operator(req, who);
+  if (refusal.empty())
+    refusal = token_refusal(req.token);
   if (!refusal.empty()) {
     log().warn("console: refused '{}' from {}: {}", command, who, refusal);
     if (may_audit_refusal())
@@ -142,7 +169,7 @@ console_reply console_service::execute(const console_request& req) {
       }
     }
     if (target && *target != node_.context().node_name())
-      return forward(req.token, who, *target, words);
+      return forward(req, who, *target);
     return dispatch(req.token, who, words);
   } catch (const std::exception& e) {
     // A bug, not the operator's fault: say so instead of dropping the reply.
@@ -266,7 +293,7 @@ std::vector<console_service::peer> console_service::peers(const std::string& tok
       p.inspector = *inspector;
       auto hello =
           runtime::ask<console_reply>(node_.system(), caf::actor_cast<console_actor>(p.inspector),
-                                      timeout, console_request{token, who, {"hello"}});
+                                      timeout, console_request{token, who, {"hello"}, {}, 0, {}});
       if (!hello)
         p.error = actor_error(hello.error(), "the console at " + ep, timeout);
       else if (hello->status != 0)
@@ -279,10 +306,9 @@ std::vector<console_service::peer> console_service::peers(const std::string& tok
   return out;
 }
 
-console_reply console_service::forward(const std::string& token, const std::string& who,
-                                       const std::string& target,
-                                       const std::vector<std::string>& words) {
-  auto ps = peers(token, who);
+console_reply console_service::forward(const console_request& req, const std::string& who,
+                                       const std::string& target) {
+  auto ps = peers(req.token, who);
   std::vector<std::string> known{node_.context().node_name()};
   for (auto& p : ps) {
     if (p.name == target || p.endpoint == target) {
@@ -290,9 +316,8 @@ console_reply console_service::forward(const std::string& token, const std::stri
         return failed("node " + target + ": " + p.error);
       // Within the client's wait: the peer's own waits are bounded as ours.
       auto timeout = opts_.actor_timeout;
-      auto r =
-          runtime::ask<console_reply>(node_.system(), caf::actor_cast<console_actor>(p.inspector),
-                                      timeout, console_request{token, who, words});
+      auto r = runtime::ask<console_reply>(
+          node_.system(), caf::actor_cast<console_actor>(p.inspector), timeout, req);
       if (!r)
         return failed("node " + target + ": " + actor_error(r.error(), "its console", timeout));
       return std::move(*r);

@@ -18,6 +18,7 @@
 #include <chrono>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -27,6 +28,7 @@
 #include "config/limits.hpp"
 #include "net/console_commands.hpp"
 #include "net/console_protocol.hpp"
+#include "net/operator_proof.hpp"
 #include "runtime/node.hpp"
 
 namespace tfarm::net {
@@ -113,9 +115,17 @@ private:
   /// The peers and their consoles (asked with the operator's token).
   std::vector<peer> peers(const std::string& token, const std::string& who);
 
-  /// Runs `words` on the peer named (or listening at) `target`.
-  console_reply forward(const std::string& token, const std::string& who, const std::string& target,
-                        const std::vector<std::string>& words);
+  /// Runs `req` as it came (its proof signs its words, `--node` included)
+  /// on the peer named (or listening at) `target`, which runs it itself.
+  console_reply forward(const console_request& req, const std::string& who,
+                        const std::string& target);
+
+  /// Why `req` proves no operator of the cluster CA (empty if it does; then
+  /// `who` becomes the certificate's name).
+  std::string prove_operator(const console_request& req, std::string& who) const;
+
+  /// Why `token` is not the admin token (empty if it is).
+  std::string token_refusal(const std::string& token) const;
 
   /// True if this refusal may be audited (console_refusals_audited_per_min).
   bool may_audit_refusal();
@@ -126,6 +136,10 @@ private:
 
   runtime::node& node_;
   console_options opts_;
+  /// With [tls]: checks each request's operator proof (else nullopt).
+  std::optional<operator_verifier> verifier_;
+  /// Why the verifier could not be made (every request is refused then).
+  std::string verifier_error_;
   const int64_t started_ms_;
   std::atomic<bool> stopping_{false};
   std::mutex refusal_mtx_;

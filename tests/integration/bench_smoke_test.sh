@@ -12,8 +12,9 @@ expect_grep "^matching_engine " "$tmp/out"
 expect_grep "^session_roundtrip " "$tmp/out"
 expect_grep "^order_pipeline " "$tmp/out"
 expect_grep "^console_command " "$tmp/out"
+expect_grep "^console_command_tls " "$tmp/out"
 expect_exit 0 "$bench" --scale 0.002 --dir "$tmp" all
-[[ $(wc -l <"$tmp/out") -eq 10 ]] || fail "expected 10 JSON lines"
+[[ $(wc -l <"$tmp/out") -eq 11 ]] || fail "expected 11 JSON lines"
 expect_grep '^\{"fills":[0-9]+,"orders":[0-9]+,"rejected":[0-9]+,"scenario":"matching_engine","target":1000000,"value":[0-9]+\}$' "$tmp/out"
 expect_grep '^\{"baseline":[0-9]+,.*"ratio":[0-9.]+,.*"scenario":"message_overhead","value":[0-9]+\}$' "$tmp/out"
 expect_grep '^\{"baseline_p50_us":[0-9.]+,"baseline_p99_us":[0-9.]+,.*"p50_us":[0-9.]+,"p99_us":[0-9.]+,"scenario":"restart_latency".*\}$' "$tmp/out"
@@ -24,6 +25,7 @@ expect_grep '^\{"baseline":[0-9]+,"baseline_p50_us":[0-9.]+,"baseline_p99_us":[0
 expect_grep '^\{"agents":8,.*"baseline":[0-9]+,.*"p50_us":[0-9.]+,"p99_us":[0-9.]+,"ratio":[0-9.]+,.*"scenario":"order_pipeline",.*"value":[0-9]+\}$' "$tmp/out"
 expect_grep '^\{"baseline":[0-9]+,.*"clients":32,"failed":0,.*"p99_us":[0-9]+,"ratio":[0-9.]+,"scenario":"http_health","value":[0-9]+\}$' "$tmp/out"
 expect_grep '^\{"baseline":[0-9]+,"baseline_p50_us":[0-9.]+,"baseline_p99_us":[0-9.]+,"commands":[0-9]+,"p50_us":[0-9.]+,"p99_us":[0-9.]+,"ratio":[0-9.]+,"reply_bytes":[0-9]+,"scenario":"console_command","value":[0-9]+\}$' "$tmp/out"
+expect_grep '^\{"baseline":[0-9]+,"baseline_p50_us":[0-9.]+,"baseline_p99_us":[0-9.]+,"commands":[0-9]+,"p50_us":[0-9.]+,"p99_us":[0-9.]+,"ratio":[0-9.]+,"scenario":"console_command_tls","value":[0-9]+\}$' "$tmp/out"
 [[ -z $(ls "$tmp" | grep tfarm-bench) ]] || fail "the bench left its files behind"
 expect_exit 2 "$bench" no_such_scenario
 expect_grep "unknown scenario 'no_such_scenario'" "$tmp/err"

@@ -1,7 +1,8 @@
 # Mutual TLS on the console: `tfarm certs` makes a CA and certificates
 # (0600 keys, never overwritten); a node with [tls] serves the console only
 # to a certificate of its CA: an operator's works, none or another CA's is
-# refused at the handshake and nothing is executed; an oversize BASP header
+# refused at the handshake and nothing is executed; the audit names the
+# operator of the certificate that signed the command; an oversize BASP header
 # sent to the TLS port moves the node's memory by less than 10 MB. Without
 # [tls] a console beyond loopback refuses to start (exit 2 naming [tls]).
 # Bad TLS files are named at start.
@@ -98,7 +99,12 @@ after=$(probe "$port" 5 $((0x7FFFFFFF)))
 ((after - before < 10240)) || fail "resident memory grew from $before kB to $after kB"
 expect_exit 0 "${console[@]}" "${operator[@]}" -e "audit -n 50"
 grep -q "halt" "$tmp/out" && fail "a refused console executed something: $(cat "$tmp/out")"
-expect_exit 0 "${console[@]}" "${operator[@]}" -e "vault status"
+# The audit names the operator its certificate names, whatever the client
+# says it is (bob's certificate, alice's claim).
+expect_exit 0 "${console[@]}" --ca pki/ca.crt --cert pki/bob.crt --key pki/bob.key \
+  -e "kill /user/alice/mm-1 --reason 'tls drill'"
+expect_exit 0 "${console[@]}" "${operator[@]}" -e "audit -n 50"
+expect_grep "console +bob +console.kill +/user/alice/mm-1: tls drill" "$tmp/out"
 
 # Client-side checks name the file and what is wrong.
 expect_exit 2 "${console[@]}" --ca pki/ca.crt --cert other/mallory.crt --key other/mallory.key \

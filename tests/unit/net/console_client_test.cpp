@@ -340,7 +340,7 @@ name = "trader-1"
   opts.admin_token = token;
   net::console_service service{*trader, opts};
   auto run = [&](std::vector<std::string> args) {
-    return service.execute(net::console_request{token, "erin@ops", std::move(args)});
+    return service.execute(net::console_request{token, "erin@ops", std::move(args), {}, 0, {}});
   };
   auto endpoint = "127.0.0.1:" + std::to_string(port);
   // Consoles are reached over the connection the sessions made.

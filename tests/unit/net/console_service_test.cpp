@@ -106,7 +106,7 @@ protected:
 
   net::console_reply run(const std::vector<std::string>& args, const std::string& t = token,
                          const std::string& who = "carol@desk") {
-    return service_->execute(net::console_request{t, who, args});
+    return service_->execute(net::console_request{t, who, args, {}, 0, {}});
   }
 
   // Runs a command that must succeed; its JSON.
@@ -180,10 +180,10 @@ TEST_F(console_service_test, the_node_refuses_requests_beyond_the_console_limits
 TEST_F(console_service_test, a_node_without_a_token_refuses_everything) {
   net::console_options opts;
   net::console_service open_door{*node_, opts};
-  auto r = open_door.execute({"", "x", {"tree"}});
+  auto r = open_door.execute({"", "x", {"tree"}, {}, 0, {}});
   EXPECT_EQ(r.status, 1);
   EXPECT_NE(r.text.find("no admin token is configured"), std::string::npos) << r.text;
-  r = open_door.execute({"anything-goes-here-0", "x", {"tree"}});
+  r = open_door.execute({"anything-goes-here-0", "x", {"tree"}, {}, 0, {}});
   EXPECT_EQ(r.status, 1);
 }
 
