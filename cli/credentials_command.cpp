@@ -8,6 +8,7 @@
 #include <memory>
 
 #include <CLI/CLI.hpp>
+#include <openssl/crypto.h>
 
 #include "actors/exchange/error.hpp"
 #include "actors/exchange/secret_box.hpp"
@@ -45,11 +46,6 @@ caf::expected<actors::secret_box> master_key(const credential_options& opts) {
                     "(64 hex digits)"};
 }
 
-std::string context_of(const std::string& venue, const std::string& account,
-                       const std::string& key_id) {
-  return venue + "/" + account + "/" + key_id;
-}
-
 int set(const credential_options& opts) {
   auto box = master_key(opts);
   if (!box)
@@ -61,8 +57,9 @@ int set(const credential_options& opts) {
     std::cerr << "tfarm credentials set: error: no secret on standard input\n";
     return exit_usage;
   }
-  auto sealed = box->seal(secret, context_of(opts.venue, opts.account, opts.key_id));
-  std::fill(secret.begin(), secret.end(), '\0');
+  auto sealed = box->seal(
+      secret, actors::secret_box::credential_context(opts.venue, opts.account, opts.key_id));
+  OPENSSL_cleanse(secret.data(), secret.size());
   if (!sealed)
     return fail("set", sealed.error());
   persistence::credential_record x;
@@ -90,9 +87,11 @@ int check(const credential_options& opts) {
   auto x = persistence::active_credential(opts.db, opts.venue, opts.account);
   if (!x)
     return fail("check", x.error());
-  auto opened = box->open(x->sealed, context_of(x->venue, x->account, x->key_id));
+  auto opened =
+      box->open(x->sealed, actors::secret_box::credential_context(x->venue, x->account, x->key_id));
   if (!opened)
     return fail("check", opened.error());
+  OPENSSL_cleanse(opened->data(), opened->size());
   std::cout << x->venue << "/" << x->account << " key " << x->key_id << ": opens with master key "
             << box->fingerprint() << '\n';
   return exit_ok;

@@ -8,6 +8,7 @@
 #include <utility>
 
 #include <nlohmann/json.hpp>
+#include <openssl/crypto.h>
 #include <spdlog/logger.h>
 
 #include "actors/exchange/error.hpp"
@@ -1409,6 +1410,7 @@ void exchange_session::logon(venue_link& v) {
                   " or [exchange] master_key_file)");
   }
   auto box = hex.empty() ? secret_box::from_file(master_key_file_) : secret_box::from_hex(hex);
+  OPENSSL_cleanse(hex.data(), hex.size());
   if (!box)
     return failed(runtime::message_of(box.error()));
   v.logging_on = true;
@@ -1417,11 +1419,13 @@ void exchange_session::logon(venue_link& v) {
           persistence::load_credential_atom_v, name, account_)
       .then(
           [this, name, box = *box, failed, retry_logon](persistence::credential_record& c) {
-            auto secret = box.open(c.sealed, c.venue + "/" + c.account + "/" + c.key_id);
+            auto secret =
+                box.open(c.sealed, secret_box::credential_context(c.venue, c.account, c.key_id));
             if (!secret)
               return failed("cannot open credential " + c.key_id + ": " +
                             runtime::message_of(secret.error()));
             auto proof = secret_box::sign(*secret, account_ + "/" + c.key_id);
+            OPENSSL_cleanse(secret->data(), secret->size());
             auto h = handle(name);
             if (!h)
               return retry_logon();

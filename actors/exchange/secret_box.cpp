@@ -92,7 +92,9 @@ caf::expected<secret_box> secret_box::from_file(const std::string& path) {
     return caf::error{exchange_errc::bad_master_key, "cannot read the master key file " + path};
   std::stringstream text;
   text << in.rdbuf();
-  auto box = from_hex(text.str());
+  auto hex = text.str();
+  auto box = from_hex(hex);
+  OPENSSL_cleanse(hex.data(), hex.size());
   if (!box)
     return caf::error{exchange_errc::bad_master_key,
                       path + ": " + runtime::message_of(box.error())};
@@ -105,6 +107,28 @@ std::string secret_box::sign(const std::string& secret, const std::string& messa
   HMAC(EVP_sha256(), secret.data(), static_cast<int>(secret.size()),
        reinterpret_cast<const unsigned char*>(message.data()), message.size(), out, &len);
   return to_hex(out, len);
+}
+
+secret_box::~secret_box() {
+  OPENSSL_cleanse(key_.data(), key_.size());
+}
+
+std::string secret_box::credential_context(const std::string& venue, const std::string& account,
+                                           const std::string& key_id) {
+  std::string out;
+  for (auto* part : {&venue, &account, &key_id}) {
+    if (!out.empty())
+      out += '/';
+    for (char c : *part) {
+      if (c == '%')
+        out += "%25";
+      else if (c == '/')
+        out += "%2F";
+      else
+        out += c;
+    }
+  }
+  return out;
 }
 
 std::string secret_box::fingerprint() const {

@@ -7,7 +7,9 @@
 // "altered data"; the associated data (e.g. "venue/account/key_id") binds a
 // secret to its row, so a sealed secret copied onto another row does not
 // open. Thread-safe: immutable after construction. Plaintext never goes to
-// logs: errors name rows and fingerprints only.
+// logs: errors name rows and fingerprints only. The key is wiped from
+// memory when a box is destroyed; callers wipe what they opened
+// (OPENSSL_cleanse) once used.
 #pragma once
 
 #include <array>
@@ -38,6 +40,17 @@ public:
 
   /// Opens what seal() made with the same key and context.
   caf::expected<std::string> open(const std::string& sealed, const std::string& context) const;
+
+  /// The context a credential is sealed under: "venue/account/key_id" with
+  /// '%' and '/' in each part escaped (%25, %2F), so that no two rows share
+  /// one (venue "a/b" with account "c" is not venue "a" with account
+  /// "b/c"). Names without those characters read as before.
+  static std::string credential_context(const std::string& venue, const std::string& account,
+                                        const std::string& key_id);
+
+  ~secret_box();
+  secret_box(const secret_box&) = default;
+  secret_box& operator=(const secret_box&) = default;
 
   /// HMAC-SHA256 of `message` under `secret`, in hex: how a session proves
   /// to a venue that it holds an API secret without sending it.

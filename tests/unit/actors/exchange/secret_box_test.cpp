@@ -32,6 +32,24 @@ TEST(secret_box, a_secret_round_trips_and_each_seal_differs) {
   EXPECT_EQ(box->fingerprint().size(), 16u);
 }
 
+TEST(secret_box, a_credential_is_bound_to_its_row_however_its_names_are_cut) {
+  auto box = secret_box::from_hex(key_a);
+  ASSERT_TRUE(box);
+  // venue "a/b" + account "c" and venue "a" + account "b/c" would both read
+  // "a/b/c/k1" unescaped.
+  auto one = secret_box::credential_context("a/b", "c", "k1");
+  auto two = secret_box::credential_context("a", "b/c", "k1");
+  EXPECT_EQ(one, "a%2Fb/c/k1");
+  EXPECT_EQ(two, "a/b%2Fc/k1");
+  EXPECT_EQ(secret_box::credential_context("a%2Fb", "c", "k1"), "a%252Fb/c/k1");
+  auto sealed = box->seal("s3cr3t", one);
+  ASSERT_TRUE(sealed);
+  EXPECT_TRUE(box->open(*sealed, one));
+  EXPECT_FALSE(box->open(*sealed, two));
+  // Plain names read as they always did: secrets sealed before still open.
+  EXPECT_EQ(secret_box::credential_context("sim", "alice-main", "k1"), "sim/alice-main/k1");
+}
+
 TEST(secret_box, the_wrong_master_key_is_named_as_such) {
   auto a = secret_box::from_hex(key_a);
   auto b = secret_box::from_hex(key_b);
