@@ -212,6 +212,11 @@ int run_node(const run_options& opts) {
   }
   for (auto& w : transport_warnings)
     log().warn("{}", w);
+  if (auto err =
+          net::check_admin_token(farm, admin_token.empty() ? farm.http.admin_token : admin_token)) {
+    std::cerr << opts.command << ": error: " << runtime::to_text(err) << "; nothing was started\n";
+    return exit_usage;
+  }
   persistence::register_error_names();
   // One node per database: the lock lives as long as this process.
   auto lock = persistence::node_lock::acquire(farm.store.path);

@@ -248,6 +248,8 @@ struct http_settings {
   int64_t request_bytes_max = http_request_bytes_default;
   milliseconds read_timeout{http_read_timeout_ms_default};
   int64_t connections_max = http_connections_default;
+  /// Of those, at most this many from one client address.
+  int64_t connections_per_client_max = http_connections_per_client_default;
 };
 
 /// The inspection console's endpoint (`tfarm console --connect`). Commands

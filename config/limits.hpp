@@ -125,10 +125,17 @@ constexpr int64_t http_read_timeout_ms_default = 10'000;
 
 /// Characters of the admin bearer token at least.
 constexpr std::size_t http_admin_token_chars_min = 16;
+/// The example farm's admin token: public, so refused on any port beyond
+/// loopback (net/transport_check.hpp).
+inline constexpr const char* demo_admin_token = "demo-admin-token-change-me";
 
 /// Connections served at once; more are closed with 503.
 constexpr int64_t http_connections_default = 256;
 constexpr int64_t http_connections_max = 65'536;
+/// Connections one client address may hold at once by default (503
+/// beyond): 300 slow connections from one address used to starve every
+/// other client.
+constexpr int64_t http_connections_per_client_default = 64;
 
 /// Time an API handler waits for the actors it asks (vault, sessions,
 /// store) before answering 504.

@@ -661,6 +661,8 @@ void read_http(load_context& ctx, const toml::table& tbl, http_settings& http) {
     http.read_timeout = *d;
   if (auto i = r.integer("connections_max", 1, http_connections_max))
     http.connections_max = *i;
+  if (auto i = r.integer("connections_per_client_max", 1, http_connections_max))
+    http.connections_per_client_max = *i;
   r.finish();
 }
 

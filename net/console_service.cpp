@@ -66,22 +66,11 @@ void console_service::stop() {
 }
 
 bool console_service::may_audit_refusal() {
-  std::lock_guard<std::mutex> guard{refusal_mtx_};
-  auto now = runtime::steady_now_ns() / 1'000'000;
-  if (now - refusal_window_ms_ >= 60'000) {
-    if (refusals_skipped_ > 0)
-      log().warn("console: {} more refusals in the last minute were not audited",
-                 refusals_skipped_);
-    refusal_window_ms_ = now;
-    refusals_in_window_ = 0;
-    refusals_skipped_ = 0;
-  }
-  if (refusals_in_window_ < config::console_refusals_audited_per_min) {
-    ++refusals_in_window_;
-    return true;
-  }
-  ++refusals_skipped_;
-  return false;
+  int64_t skipped = 0;
+  auto ok = refusals_.take(runtime::steady_now_ns() / 1'000'000, skipped);
+  if (skipped > 0)
+    log().warn("console: {} more refusals in the last minute were not audited", skipped);
+  return ok;
 }
 
 std::string console_service::oversize(const console_request& req) {

@@ -29,6 +29,7 @@
 #include "net/console_commands.hpp"
 #include "net/console_protocol.hpp"
 #include "net/operator_proof.hpp"
+#include "net/refusal_budget.hpp"
 #include "runtime/node.hpp"
 
 namespace tfarm::net {
@@ -142,10 +143,7 @@ private:
   std::string verifier_error_;
   const int64_t started_ms_;
   std::atomic<bool> stopping_{false};
-  std::mutex refusal_mtx_;
-  int64_t refusal_window_ms_ = 0;
-  int32_t refusals_in_window_ = 0;
-  int64_t refusals_skipped_ = 0;
+  refusal_budget refusals_{config::console_refusals_audited_per_min};
   std::mutex sample_mtx_;
   sample last_sample_;
 };

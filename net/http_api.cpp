@@ -109,7 +109,21 @@ http_api::http_api(runtime::node& node, http_api_options opts)
 
 http_api::~http_api() = default;
 
-std::optional<http_response> http_api::refuse(const http_request& req) const {
+void http_api::audit_refusal(const http_request& req, const std::string& why) {
+  int64_t skipped = 0;
+  auto ok = refusals_.take(runtime::steady_now_ns() / 1'000'000, skipped);
+  if (skipped > 0)
+    log().warn("http: {} more refusals in the last minute were not audited", skipped);
+  if (!ok)
+    return;
+  if (auto st = persistence::store_of(&node_.context()))
+    caf::anon_send(
+        st, persistence::append_audit_atom_v,
+        persistence::make_audit("http", "(unknown) " + req.remote.substr(0, 64), "http.refused",
+                                req.method + " " + req.path.substr(0, 256) + ": " + why));
+}
+
+std::optional<http_response> http_api::refuse(const http_request& req) {
   // The scheme is case-insensitive (RFC 9110 11.1); the token is not.
   static const std::string bearer = "bearer ";
   auto scheme_ok =
@@ -117,6 +131,7 @@ std::optional<http_response> http_api::refuse(const http_request& req) const {
       std::equal(bearer.begin(), bearer.end(), req.authorization.begin(),
                  [](char a, char b) { return a == std::tolower(static_cast<unsigned char>(b)); });
   if (req.authorization.empty()) {
+    audit_refusal(req, "no admin token given");
     auto r = error_response(401, "unauthorized",
                             "this endpoint needs 'Authorization: Bearer <admin token>'");
     r.headers.emplace_back("WWW-Authenticate", "Bearer realm=\"tfarm\"");
@@ -129,6 +144,7 @@ std::optional<http_response> http_api::refuse(const http_request& req) const {
   if (!scheme_ok ||
       !constant_time_equal(req.authorization.substr(bearer.size()), opts_.admin_token)) {
     log().warn("http {} {} from {}: wrong admin token", req.method, req.path, req.remote);
+    audit_refusal(req, "the admin token is wrong");
     return error_response(403, "forbidden", "the admin token is wrong");
   }
   return std::nullopt;

@@ -25,8 +25,10 @@
 #include <vector>
 
 #include "actors/vault/vault_messages.hpp"
+#include "config/limits.hpp"
 #include "net/api_performance.hpp"
 #include "net/http_server.hpp"
+#include "net/refusal_budget.hpp"
 #include "runtime/node.hpp"
 
 namespace tfarm::net {
@@ -86,12 +88,17 @@ private:
   http_response dashboard_data();
   http_response metrics();
   http_response api_performance_page();
-  /// nullopt if allowed; else the 401/403 answer.
-  std::optional<http_response> refuse(const http_request& req) const;
+  /// nullopt if allowed; else the 401/403 answer (audited as
+  /// http.refused, at most console_refusals_audited_per_min a minute).
+  std::optional<http_response> refuse(const http_request& req);
+
+  /// Writes `why` about `req` to the audit log if the budget allows.
+  void audit_refusal(const http_request& req, const std::string& why);
 
   runtime::node& node_;
   http_api_options opts_;
   const int64_t started_ms_;
+  refusal_budget refusals_{config::console_refusals_audited_per_min};
   std::mutex health_mtx_;
   int64_t health_at_ms_ = 0;
   http_response health_cached_;

@@ -2,8 +2,10 @@
 
 #include <array>
 #include <atomic>
+#include <mutex>
 #include <optional>
 #include <thread>
+#include <unordered_map>
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -50,7 +52,30 @@ struct http_server::impl {
   http_observer observer;
   // Before the io_context: sessions it still holds at destruction touch them.
   std::atomic<std::size_t> connections{0};
+  /// Connections per client address (touched on accept and close).
+  std::mutex per_client_mtx;
+  std::unordered_map<std::string, std::size_t> per_client;
   std::atomic<bool> stopped{false};
+
+  /// Counts a connection of `address`; false if it already has its share.
+  bool admit(const std::string& address) {
+    std::lock_guard<std::mutex> guard{per_client_mtx};
+    auto& n = per_client[address];
+    if (n >= opts.connections_per_client_max) {
+      if (n == 0)
+        per_client.erase(address);
+      return false;
+    }
+    ++n;
+    return true;
+  }
+
+  void release(const std::string& address) {
+    std::lock_guard<std::mutex> guard{per_client_mtx};
+    auto i = per_client.find(address);
+    if (i != per_client.end() && --i->second == 0)
+      per_client.erase(i);
+  }
   // Destroyed by stop() (acceptor first): destroying the io_context
   // destroys the sessions waiting in it, which closes their sockets.
   std::unique_ptr<asio::io_context> ioc = std::make_unique<asio::io_context>();
@@ -70,19 +95,33 @@ public:
     ++srv_.connections;
     beast::error_code ec;
     auto ep = stream_.socket().remote_endpoint(ec);
-    if (!ec)
-      remote_ = ep.address().to_string() + ":" + std::to_string(ep.port());
+    if (!ec) {
+      address_ = ep.address().to_string();
+      remote_ = address_ + ":" + std::to_string(ep.port());
+    }
+    if (!reject_) {
+      counted_ = srv_.admit(address_);
+      client_full_ = !counted_;
+    }
   }
 
-  ~session() { --srv_.connections; }
+  ~session() {
+    --srv_.connections;
+    if (counted_)
+      srv_.release(address_);
+  }
 
   void start() {
-    if (reject_) {
+    if (reject_ || client_full_) {
       http_response r;
       r.status = 503;
-      r.body = json_error("busy", "the server already serves " +
-                                      std::to_string(srv_.opts.connections_max) +
-                                      " connections (connections_max); try again");
+      r.body =
+          json_error("busy", reject_ ? "the server already serves " +
+                                           std::to_string(srv_.opts.connections_max) +
+                                           " connections (connections_max); try again"
+                                     : "this client address already holds " +
+                                           std::to_string(srv_.opts.connections_per_client_max) +
+                                           " connections (connections_per_client_max); try again");
       r.headers.emplace_back("Retry-After", "1");
       began_ = std::chrono::steady_clock::now();
       respond(std::move(r), false, 11);
@@ -238,6 +277,10 @@ private:
   beast::tcp_stream stream_;
   http_server::impl& srv_;
   bool reject_;
+  /// The client's address, and whether this connection counts in its share.
+  std::string address_;
+  bool counted_ = false;
+  bool client_full_ = false;
   std::string remote_;
   beast::flat_buffer buf_;
   std::optional<http::request_parser<http::string_body>> parser_;

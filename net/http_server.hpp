@@ -68,6 +68,8 @@ struct http_server_options {
   std::size_t request_bytes_max = 64 * 1024;
   std::chrono::milliseconds read_timeout{10'000};
   std::size_t connections_max = 256;
+  /// Of those, at most this many from one client address (503 beyond).
+  std::size_t connections_per_client_max = 64;
   int threads = 2;
   /// The value of the Server header.
   std::string server_name = "tfarm";

@@ -21,6 +21,7 @@ caf::expected<std::unique_ptr<node_http>> node_http::start(runtime::node& node,
   opts.request_bytes_max = static_cast<std::size_t>(x.request_bytes_max);
   opts.read_timeout = x.read_timeout;
   opts.connections_max = static_cast<std::size_t>(x.connections_max);
+  opts.connections_per_client_max = static_cast<std::size_t>(x.connections_per_client_max);
   // Admin calls may wait on actors: enough threads that /api/health and
   // /metrics are still served meanwhile.
   opts.threads = http_api_threads;

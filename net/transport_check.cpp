@@ -1,6 +1,7 @@
 #include "net/transport_check.hpp"
 
 #include "config/endpoint.hpp"
+#include "config/limits.hpp"
 #include "net/cert_authority.hpp"
 #include "net/error.hpp"
 #include "net/tls_identity.hpp"
@@ -54,6 +55,22 @@ caf::error check_transport(const config::farm_config& farm, bool insecure,
                        " is plain CAF without TLS: anyone who reaches it can send any actor "
                        "of this node a message and exhaust its memory");
   return {};
+}
+
+caf::error check_admin_token(const config::farm_config& farm, const std::string& token) {
+  if (token != config::demo_admin_token)
+    return {};
+  std::string where;
+  if (farm.http.port != 0 && !is_loopback(farm.http.bind))
+    where = "the HTTP API on " + farm.http.bind + ":" + std::to_string(farm.http.port);
+  else if (farm.console.port != 0 && !is_loopback(farm.console.bind))
+    where = "the console on " + farm.console.bind + ":" + std::to_string(farm.console.port);
+  if (where.empty())
+    return {};
+  return caf::error{net_errc::insecure_bind,
+                    "the example farm's admin token guards " + where +
+                        ", beyond loopback: everyone can read it in the sources; set "
+                        "TFARM_ADMIN_TOKEN (or [http] admin_token) to a secret of your own"};
 }
 
 } // namespace tfarm::net

@@ -27,4 +27,9 @@ std::vector<std::string> exposed_caf_endpoints(const config::farm_config& farm);
 caf::error check_transport(const config::farm_config& farm, bool insecure,
                            std::vector<std::string>& warnings);
 
+/// Refuses the example farm's admin token (config::demo_admin_token) as
+/// `token` when the HTTP API or the console listens beyond loopback: it is
+/// published with the sources (net_errc::insecure_bind).
+caf::error check_admin_token(const config::farm_config& farm, const std::string& token);
+
 } // namespace tfarm::net

@@ -164,6 +164,12 @@ TEST_F(http_api_test, admin_endpoints_answer_401_without_a_token_and_403_with_a_
   // Nothing was switched by those attempts.
   EXPECT_FALSE(get("/api/vault/health").json()["emergency"]);
   EXPECT_TRUE(audit("vault.").empty());
+  // They are in the audit log: the first 10 of the minute (26 were made),
+  // so that guessing cannot flood it.
+  EXPECT_TRUE(eventually([&] { return audit("http.refused").size() == 10; }))
+      << audit("http.refused").size();
+  auto first = audit("http.refused").front();
+  EXPECT_EQ(first.second.rfind("(unknown) 127.0.0.1:", 0), 0u) << first.second;
 }
 
 TEST_F(http_api_test, without_a_configured_token_admin_endpoints_are_closed_and_say_why) {

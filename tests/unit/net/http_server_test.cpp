@@ -6,6 +6,7 @@
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/write.hpp>
 #include <gtest/gtest.h>
 
 #include "net/error.hpp"
@@ -128,6 +129,48 @@ TEST_F(http_server_test, refuses_connections_beyond_the_limit_with_503) {
   held.close();
   ASSERT_TRUE(eventually([&] { return server_->connections() == 0; }));
   EXPECT_EQ(http_call(server_->port(), "GET", "/x").status, 200);
+}
+
+// A raw GET from `source` (a loopback address), for the status line.
+std::string status_line_from(const std::string& source, uint16_t port) {
+  boost::asio::io_context ioc;
+  boost::asio::ip::tcp::socket s{ioc};
+  s.open(boost::asio::ip::tcp::v4());
+  s.bind({boost::asio::ip::make_address(source), 0});
+  s.connect({boost::asio::ip::make_address("127.0.0.1"), port});
+  std::string req = "GET /x HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n";
+  boost::asio::write(s, boost::asio::buffer(req));
+  std::string out;
+  boost::system::error_code ec;
+  char buf[512];
+  while (out.find("\r\n") == std::string::npos) {
+    auto n = s.read_some(boost::asio::buffer(buf), ec);
+    if (ec)
+      break;
+    out.append(buf, n);
+  }
+  return out.substr(0, out.find("\r\n"));
+}
+
+TEST_F(http_server_test, one_client_address_cannot_take_every_connection) {
+  net::http_server_options opts;
+  opts.connections_per_client_max = 2;
+  start(opts);
+  boost::asio::io_context ioc;
+  boost::asio::ip::tcp::socket a{ioc};
+  boost::asio::ip::tcp::socket b{ioc};
+  for (auto* held : {&a, &b}) {
+    held->open(boost::asio::ip::tcp::v4());
+    held->bind({boost::asio::ip::make_address("127.0.0.1"), 0});
+    held->connect({boost::asio::ip::make_address("127.0.0.1"), server_->port()});
+  }
+  ASSERT_TRUE(eventually([&] { return server_->connections() == 2; }));
+  // A third from the same address waits its turn; another address is served.
+  EXPECT_EQ(status_line_from("127.0.0.1", server_->port()), "HTTP/1.1 503 Service Unavailable");
+  EXPECT_EQ(status_line_from("127.0.0.2", server_->port()), "HTTP/1.1 200 OK");
+  a.close();
+  ASSERT_TRUE(eventually([&] { return server_->connections() == 1; }));
+  EXPECT_EQ(status_line_from("127.0.0.1", server_->port()), "HTTP/1.1 200 OK");
 }
 
 TEST_F(http_server_test, stop_closes_idle_connections_and_is_idempotent) {

@@ -89,3 +89,28 @@ TEST(transport_check, with_tls_the_files_decide_and_a_near_expiry_is_warned) {
 
 } // namespace
 } // namespace tfarm::test
+
+namespace tfarm::test {
+namespace {
+
+TEST(transport_check, the_example_farms_token_guards_nothing_beyond_loopback) {
+  net::register_net_error_names();
+  config::farm_config farm;
+  farm.http.port = 8080;
+  farm.http.bind = "127.0.0.1";
+  EXPECT_FALSE(net::check_admin_token(farm, config::demo_admin_token));
+  farm.http.bind = "0.0.0.0";
+  EXPECT_EQ(runtime::to_text(net::check_admin_token(farm, config::demo_admin_token)),
+            "insecure_bind: the example farm's admin token guards the HTTP API on 0.0.0.0:8080, "
+            "beyond loopback: everyone can read it in the sources; set TFARM_ADMIN_TOKEN (or "
+            "[http] admin_token) to a secret of your own");
+  EXPECT_FALSE(net::check_admin_token(farm, "a-secret-of-our-own-42"));
+  farm.http.port = 0; // off: nothing to guard there
+  farm.console.bind = "10.0.0.5";
+  EXPECT_NE(runtime::to_text(net::check_admin_token(farm, config::demo_admin_token))
+                .find("guards the console on 10.0.0.5:4242"),
+            std::string::npos);
+}
+
+} // namespace
+} // namespace tfarm::test
