@@ -151,6 +151,12 @@ public:
   uint64_t checkpoint_seq() const noexcept { return checkpoint_seq_; }
 
 protected:
+  /// True if the message being handled is one this actor sent itself (a
+  /// timer: delayed_send from the actor carries it as the sender). Timers
+  /// are in a typed interface only because CAF needs them there: a handler
+  /// ignores one from anyone else.
+  bool from_self() { return this->current_sender() == this->ctrl(); }
+
   // -- for kinds to override ---------------------------------------------------
 
   /// True if this kind keeps state across restarts.

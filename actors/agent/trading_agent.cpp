@@ -1013,7 +1013,7 @@ void trading_agent::wind_down(std::function<void()> done) {
   cancel_tagged("");
   publish_description();
   // The beat (shorter now) retries and tells when everything is done.
-  caf::anon_send(caf::actor_cast<caf::actor>(this), agent_timer_atom_v, beat_gen_);
+  send(this, agent_timer_atom_v, beat_gen_);
 }
 
 void trading_agent::beat() {
@@ -1222,6 +1222,8 @@ trading_agent::behavior_type trading_agent::make_behavior() {
         return rp;
       },
       [this](agent_timer_atom, uint64_t gen) {
+        if (!from_self())
+          return; // a timer only the actor itself sends
         if (gen != beat_gen_)
           return;
         if (failure_.empty()) {

@@ -352,7 +352,11 @@ exchange_session::behavior_type exchange_session::make_behavior() {
           for (auto& s : i->second)
             caf::anon_send(s, t);
       },
-      [this](session_timer_atom, std::string& what, uint64_t gen) { on_timer(what, gen); },
+      [this](session_timer_atom, std::string& what, uint64_t gen) {
+        if (!from_self())
+          return; // a timer only the actor itself sends
+        on_timer(what, gen);
+      },
   };
 }
 

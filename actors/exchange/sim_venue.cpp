@@ -310,10 +310,14 @@ sim_venue::behavior_type sim_venue::make_behavior() {
         return before;
       },
       [this](md_tick_atom) {
+        if (!from_self())
+          return; // a timer only the actor itself sends
         step();
         delayed_send(this, std::chrono::milliseconds{interval_ms_}, md_tick_atom_v);
       },
       [this](venue_window_atom, bool open, uint64_t gen) {
+        if (!from_self())
+          return; // a timer only the actor itself sends
         if (gen != window_gen_)
           return; // the faults changed since
         in_window_ = open;
@@ -324,8 +328,14 @@ sim_venue::behavior_type sim_venue::make_behavior() {
                      venue_window_atom_v, !open, gen);
         publish_description();
       },
-      [this](venue_epoch_atom) { begin_epoch(); },
+      [this](venue_epoch_atom) {
+        if (!from_self())
+          return; // a timer only the actor itself sends
+        begin_epoch();
+      },
       [this](deliver_atom, uint64_t id) {
+        if (!from_self())
+          return; // a timer only the actor itself sends
         auto i = deliveries_.find(id);
         if (i == deliveries_.end())
           return;

@@ -175,6 +175,8 @@ vault_account::behavior_type vault_account::make_behavior() {
         fault_ = std::move(phase);
       },
       [this](transfer_retry_atom, std::string& key) {
+        if (!from_self())
+          return; // a timer only the actor itself sends
         auto i = transfers_.find(key);
         if (i == transfers_.end())
           return;

@@ -150,8 +150,14 @@ vault_gateway::behavior_type vault_gateway::make_behavior() {
         reconcile(req, rp);
         return rp;
       },
-      [this](orphan_check_atom, std::string& account) { check_orphans(account); },
+      [this](orphan_check_atom, std::string& account) {
+        if (!from_self())
+          return; // a timer only the actor itself sends
+        check_orphans(account);
+      },
       [this](resolve_retry_atom, std::string& account) {
+        if (!from_self())
+          return; // a timer only the actor itself sends
         auto i = waiting_.find(account);
         if (i == waiting_.end() || i->second.empty())
           return;

@@ -122,6 +122,37 @@ TEST_F(sim_venue_test, participants_quote_and_trade_and_the_same_seed_gives_the_
   EXPECT_EQ(x->state, actors::order_state::filled);
 }
 
+// Timers are in a typed interface only because CAF needs them there: one
+// sent by anyone but the actor itself is ignored (a forged market-data tick
+// used to move the market and start another tick chain each time).
+TEST_F(sim_venue_test, a_timer_from_outside_is_ignored) {
+  std::string config = busy_market;
+  for (int i = 0; i < 2; ++i)
+    config.replace(config.find("interval = \"5ms\""), 16, "interval = \"1h\"");
+  start(config);
+  auto seq_now = [&] {
+    caf::scoped_actor sub{node_->system()};
+    uint64_t seq = 0;
+    sub->request(venue("sim-a"), std::chrono::seconds{10}, actors::md_subscribe_atom_v,
+                 std::vector<std::string>{"BTC-USD"}, caf::actor_cast<caf::actor>(sub))
+        .receive(
+            [&](std::vector<actors::book_top>& tops) {
+              if (!tops.empty())
+                seq = tops.front().seq;
+            },
+            [](caf::error& err) { FAIL() << to_string(err); });
+    return seq;
+  };
+  auto before = seq_now();
+  caf::scoped_actor intruder{node_->system()};
+  for (int i = 0; i < 20; ++i) {
+    intruder->send(venue("sim-a"), actors::md_tick_atom_v);
+    caf::anon_send(venue("sim-a"), actors::md_tick_atom_v);
+  }
+  // The venue handles messages in order: the answer comes after the ticks.
+  EXPECT_EQ(seq_now(), before) << "a forged tick moved the market";
+}
+
 TEST_F(sim_venue_test, recorded_trades_are_replayed_in_order) {
   auto csv = dir_.file("trades.csv");
   std::ofstream{csv} << "symbol,price,qty,side\nBTC-USD,101,2,buy\nBTC-USD,99,1,sell\n"
