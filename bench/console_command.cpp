@@ -66,6 +66,33 @@ round_result median(std::vector<round_result> xs) {
   return xs[xs.size() / 2];
 }
 
+// A warm-up, then `rounds` rounds alternating (the baseline first); the
+// scenario's line from the median round of each side.
+nlohmann::json compare(const char* scenario, net::console_client& ours, net::console_client& raw,
+                       uint64_t per_round) {
+  run_round(ours, std::max<uint64_t>(1, per_round / 4));
+  run_round(raw, std::max<uint64_t>(1, per_round / 4));
+  std::vector<round_result> a;
+  std::vector<round_result> b;
+  for (int r = 0; r < rounds; ++r) {
+    b.push_back(run_round(raw, per_round));
+    a.push_back(run_round(ours, per_round));
+  }
+  auto ma = median(a);
+  auto mb = median(b);
+  nlohmann::json j;
+  j["scenario"] = scenario;
+  j["value"] = std::llround(ma.per_s);
+  j["p50_us"] = std::round(ma.p50_us);
+  j["p99_us"] = std::round(ma.p99_us);
+  j["baseline"] = std::llround(mb.per_s);
+  j["baseline_p50_us"] = std::round(mb.p50_us);
+  j["baseline_p99_us"] = std::round(mb.p99_us);
+  j["ratio"] = mb.per_s > 0 ? std::round(ma.per_s / mb.per_s * 1000) / 1000 : 0.0;
+  j["commands"] = per_round;
+  return j;
+}
+
 net::console_client_options client_options(uint16_t port) {
   net::console_client_options x;
   x.port = port;
@@ -110,31 +137,11 @@ nlohmann::json console_command_tls(const scenario_options& opts) {
   for (auto* c : {&ours, &raw})
     if (auto err = c->connect())
       throw std::runtime_error(runtime::to_text(err));
-  auto per_round = scaled(commands_per_round, opts);
-  run_round(ours, std::max<uint64_t>(1, per_round / 4)); // warm-up
-  run_round(raw, std::max<uint64_t>(1, per_round / 4));
-  std::vector<round_result> a;
-  std::vector<round_result> b;
-  for (int r = 0; r < rounds; ++r) {
-    b.push_back(run_round(raw, per_round));
-    a.push_back(run_round(ours, per_round));
-  }
+  auto j = compare("console_command_tls", ours, raw, scaled(commands_per_round, opts));
   (*c1)->stop();
   (*c2)->stop();
   secured->stop();
   plain->stop();
-  auto ma = median(a);
-  auto mb = median(b);
-  nlohmann::json j;
-  j["scenario"] = "console_command_tls";
-  j["value"] = std::llround(ma.per_s);
-  j["p50_us"] = std::round(ma.p50_us);
-  j["p99_us"] = std::round(ma.p99_us);
-  j["baseline"] = std::llround(mb.per_s);
-  j["baseline_p50_us"] = std::round(mb.p50_us);
-  j["baseline_p99_us"] = std::round(mb.p99_us);
-  j["ratio"] = mb.per_s > 0 ? std::round(ma.per_s / mb.per_s * 1000) / 1000 : 0.0;
-  j["commands"] = per_round;
   return j;
 }
 
@@ -167,32 +174,12 @@ nlohmann::json console_command(const scenario_options& opts) {
   net::console_client raw{client_options(*echo_port)};
   if (auto err = raw.connect())
     throw std::runtime_error(runtime::to_text(err));
-  auto per_round = scaled(commands_per_round, opts);
-  run_round(ours, std::max<uint64_t>(1, per_round / 4)); // warm-up
-  run_round(raw, std::max<uint64_t>(1, per_round / 4));
-  std::vector<round_result> a;
-  std::vector<round_result> b;
-  for (int r = 0; r < rounds; ++r) {
-    b.push_back(run_round(raw, per_round));
-    a.push_back(run_round(ours, per_round));
-  }
+  auto j = compare("console_command", ours, raw, scaled(commands_per_round, opts));
+  j["reply_bytes"] = reply.text.size() + reply.json.size();
   n->system().middleman().unpublish(echo, *echo_port);
   caf::anon_send_exit(echo, caf::exit_reason::user_shutdown);
   (*console)->stop();
   n->stop();
-  auto ma = median(a);
-  auto mb = median(b);
-  nlohmann::json j;
-  j["scenario"] = "console_command";
-  j["value"] = std::llround(ma.per_s);
-  j["p50_us"] = std::round(ma.p50_us);
-  j["p99_us"] = std::round(ma.p99_us);
-  j["baseline"] = std::llround(mb.per_s);
-  j["baseline_p50_us"] = std::round(mb.p50_us);
-  j["baseline_p99_us"] = std::round(mb.p99_us);
-  j["ratio"] = mb.per_s > 0 ? std::round(ma.per_s / mb.per_s * 1000) / 1000 : 0.0;
-  j["reply_bytes"] = reply.text.size() + reply.json.size();
-  j["commands"] = per_round;
   return j;
 }
 

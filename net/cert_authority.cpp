@@ -119,6 +119,21 @@ caf::expected<x509_ptr> make_cert(EVP_PKEY* key, const std::string& cn, const st
   return x;
 }
 
+// Signs `cert` with `signer` and writes `key` and `cert` to `out`. The key
+// first: a certificate without its key is useless, a key without its
+// certificate is only a file to remove.
+caf::error sign_and_write(X509* cert, EVP_PKEY* signer, EVP_PKEY* key, const issued_files& out) {
+  if (X509_sign(cert, signer, EVP_sha256()) == 0)
+    return failed("cannot sign: " + openssl_error("?"));
+  if (auto err = write_key(out.key, key))
+    return err;
+  if (auto err = write_cert(out.cert, cert)) {
+    ::unlink(out.key.c_str());
+    return err;
+  }
+  return {};
+}
+
 caf::error check_days(int64_t days) {
   if (days < 1 || days > certificate_days_max)
     return failed("--days must be 1 to " + std::to_string(certificate_days_max) + ", got " +
@@ -153,16 +168,8 @@ caf::expected<issued_files> cert_authority::init(const std::string& dir, int64_t
                             {NID_subject_key_identifier, "hash"}})
     if (auto err = add_ext(cert, cert, nid, value))
       return err;
-  if (X509_sign(cert, key.get(), EVP_sha256()) == 0)
-    return failed("cannot sign: " + openssl_error("?"));
-  // The key first: a CA certificate without its key is useless, a key
-  // without its certificate is only a file to remove.
-  if (auto err = write_key(out.key, key.get()))
+  if (auto err = sign_and_write(cert, key.get(), key.get(), out))
     return err;
-  if (auto err = write_cert(out.cert, cert)) {
-    ::unlink(out.key.c_str());
-    return err;
-  }
   return out;
 }
 
@@ -210,14 +217,8 @@ caf::expected<issued_files> cert_authority::issue(const certificate_request& x) 
                             {NID_authority_key_identifier, "keyid:always"}})
     if (auto err = add_ext(ca.get(), cert, nid, value))
       return err;
-  if (X509_sign(cert, ca_key.get(), EVP_sha256()) == 0)
-    return failed("cannot sign: " + openssl_error("?"));
-  if (auto err = write_key(out.key, key.get()))
+  if (auto err = sign_and_write(cert, ca_key.get(), key.get(), out))
     return err;
-  if (auto err = write_cert(out.cert, cert)) {
-    ::unlink(out.key.c_str());
-    return err;
-  }
   return out;
 }
 
