@@ -725,14 +725,17 @@ void trading_agent::apply_fill(const std::string& coid, working_order& o, const 
   if (!o.fills_seen.insert(f.fill_id).second)
     return;
   // The session checked the fill; the agent checks it against the order it
-  // made too, since a fill it books moves its money.
+  // made too, since a fill it books moves its money. (An order adopted
+  // from a reservation alone, its record never written, has no terms here:
+  // the session and the vault check it.)
   order_request mine;
   mine.symbol = settings_.symbol;
   mine.s = o.s;
   mine.type = order_type::limit;
   mine.price = o.price;
   mine.qty = o.qty;
-  if (auto why = fill_problem(f, coid, &mine, nullptr, o.filled); !why.empty())
+  auto known = o.price > 0 && o.qty > 0;
+  if (auto why = fill_problem(f, coid, known ? &mine : nullptr, nullptr, o.filled); !why.empty())
     return money_incident("agent.fill_refused",
                           "fill " + f.fill_id + " of " + coid + " (" + std::to_string(f.qty) +
                               " at " + std::to_string(f.price) + ", fee " + std::to_string(f.fee) +
