@@ -88,6 +88,11 @@ std::string console_service::oversize(const console_request& req) {
   if (req.operator_name.size() > config::console_operator_bytes_max)
     return "the operator name is longer than " +
            std::to_string(config::console_operator_bytes_max) + " bytes";
+  if (req.certificate.size() > config::console_certificate_bytes_max ||
+      req.signature.size() > config::console_signature_bytes_max)
+    return "the certificate or the signature is longer than " +
+           std::to_string(config::console_certificate_bytes_max) + " or " +
+           std::to_string(config::console_signature_bytes_max) + " bytes";
   return {};
 }
 

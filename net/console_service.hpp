@@ -131,8 +131,8 @@ private:
   /// True if this refusal may be audited (console_refusals_audited_per_min).
   bool may_audit_refusal();
 
-  /// Why `req` exceeds the console's limits (words, line, token and
-  /// operator sizes), or an empty string.
+  /// Why `req` exceeds the console's limits (words, line, token, operator,
+  /// certificate and signature sizes), or an empty string.
   static std::string oversize(const console_request& req);
 
   runtime::node& node_;

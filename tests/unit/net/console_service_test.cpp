@@ -167,9 +167,15 @@ TEST_F(console_service_test, the_node_refuses_requests_beyond_the_console_limits
       << big_token.text;
   auto big_name = run({"tree"}, token, std::string(config::console_operator_bytes_max + 1, 'n'));
   EXPECT_NE(big_name.text.find("the operator name is longer"), std::string::npos) << big_name.text;
+  net::console_request big_proof{token, "erin", {"tree"}, {}, 0, {}};
+  big_proof.certificate.assign(config::console_certificate_bytes_max + 1, 'c');
+  auto proof = service_->execute(big_proof);
+  EXPECT_EQ(proof.status, 2);
+  EXPECT_NE(proof.text.find("the certificate or the signature is longer"), std::string::npos)
+      << proof.text;
   // Nothing ran; each refusal is audited.
   EXPECT_EQ(ok({"info", agent_path})["restarts"], 0);
-  EXPECT_EQ(audit_rows("console.refused").size(), 4u);
+  EXPECT_EQ(audit_rows("console.refused").size(), 5u);
   // At the limit exactly, the request is parsed (and refused for what it says).
   std::vector<std::string> most(config::console_args_max, "/");
   most.front() = "tree";
