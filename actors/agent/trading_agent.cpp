@@ -670,17 +670,23 @@ void trading_agent::cancel_order(const std::string& coid) {
             });
 }
 
-bool trading_agent::from_session(const caf::strong_actor_ptr& sender) {
+caf::actor trading_agent::sender_at(const caf::strong_actor_ptr& sender, const caf::actor& known,
+                                    const std::string& actor_path) const {
   if (!sender)
+    return {};
+  if (known && sender == caf::actor_cast<caf::strong_actor_ptr>(known))
+    return known;
+  // Restarted: it may speak before the next beat finds it.
+  auto h = handle_at(actor_path);
+  return h && sender == caf::actor_cast<caf::strong_actor_ptr>(h) ? h : caf::actor{};
+}
+
+bool trading_agent::from_session(const caf::strong_actor_ptr& sender) {
+  auto h = sender_at(sender, caf::actor_cast<caf::actor>(session_),
+                     session_path(settings_.venue, settings_.account));
+  if (!h)
     return false;
-  if (session_ && sender == caf::actor_cast<caf::strong_actor_ptr>(session_))
-    return true;
-  // A restarted session reports before the next beat finds it.
-  auto h = caf::actor_cast<exchange_session_actor>(
-      handle_at(session_path(settings_.venue, settings_.account)));
-  if (!h || sender != caf::actor_cast<caf::strong_actor_ptr>(h))
-    return false;
-  session_ = h;
+  session_ = caf::actor_cast<exchange_session_actor>(h);
   return true;
 }
 
@@ -758,14 +764,12 @@ void trading_agent::settle(pending_settle ps) {
   // A live fill was checked as it arrived; one read back from the store is
   // checked here, before anything narrows its value to 64 bits.
   auto& f = ps.fill;
-  int64_t value64 = 0;
-  if (f.qty <= 0 || f.price <= 0 || f.fee < 0 || __builtin_mul_overflow(f.price, f.qty, &value64) ||
-      f.fee > value64)
+  if (auto why = fill_problem(f, f.client_order_id, nullptr, nullptr); !why.empty())
     return money_incident("agent.fill_refused",
                           "fill " + f.fill_id + " of " + ps.coid + " (" + std::to_string(f.qty) +
                               " at " + std::to_string(f.price) + ", fee " + std::to_string(f.fee) +
-                              "): not a positive quantity and price with a fee from 0 to its "
-                              "value below 2^63; not booked");
+                              "): " + why + "; not booked");
+  auto value64 = f.price * f.qty; // fill_problem: no overflow
   auto i = open_.find(ps.coid);
   if (i != open_.end())
     ++i->second.pending_settles;
@@ -1192,14 +1196,10 @@ trading_agent::behavior_type trading_agent::make_behavior() {
       },
       [this](trading_states& x) {
         // A state may loosen a halt: only the risk control's count.
-        auto from = current_sender();
-        if (!from || !risk_ || from != caf::actor_cast<caf::strong_actor_ptr>(risk_)) {
-          auto r = handle_at(risk_control_path);
-          if (!from || !r || from != caf::actor_cast<caf::strong_actor_ptr>(r))
-            return money_incident("agent.states_refused",
-                                  "trading states came from an actor other than the risk "
-                                  "control; ignored");
-        }
+        if (!sender_at(current_sender(), risk_, risk_control_path))
+          return money_incident("agent.states_refused",
+                                "trading states came from an actor other than the risk "
+                                "control; ignored");
         on_states(x);
       },
       [this](agent_status_atom) -> caf::result<agent_status> { return status(); },

@@ -154,6 +154,10 @@ private:
   void reconcile(persistence::agent_book book);
   void reconcile_one(const std::string& coid);
   void reconcile_done();
+  /// `sender` if it is `known` or the actor registered at `actor_path` now
+  /// (a restarted one), else an invalid handle.
+  caf::actor sender_at(const caf::strong_actor_ptr& sender, const caf::actor& known,
+                       const std::string& actor_path) const;
   /// True if `sender` is this agent's session (adopting a restarted one).
   bool from_session(const caf::strong_actor_ptr& sender);
   void go_live();
