@@ -43,7 +43,8 @@ void extend_exchanges(const config::exchange_settings& ex, runtime::child_spec& 
   for (auto& v : ex.venues) {
     if (v.kind != "simulated")
       continue;
-    venues.children.push_back(runtime::spec_with(v.name, "sim_venue", sim_venue_params_for(v)));
+    venues.children.push_back(
+        runtime::spec_with(v.name, "sim_venue", sim_venue_params_for(v, ex.master_key_file)));
   }
   auto sessions = wide_supervisor("sessions");
   for (auto& s : ex.sessions) {

@@ -33,8 +33,15 @@ using venue_actor = caf::typed_actor<
     caf::replies_to<venue_balances_atom, std::string>::with<std::vector<venue_balance>>,
     // A harmless round trip; the venue's clock (ms since epoch).
     caf::replies_to<ping_atom>::with<int64_t>,
-    // Logs an account on (account, key id, proof).
+    // A fresh logon challenge (a nonce) for an account, bound to the
+    // asking actor and valid for one logon within logon_challenge_ttl_ms.
+    caf::replies_to<logon_challenge_atom, std::string>::with<std::string>,
+    // Logs an account on (account, key id, proof): the proof answers the
+    // asker's outstanding challenge; the logon is bound to the asker, and
+    // only it may trade for the account until it logs off.
     caf::replies_to<logon_atom, std::string, std::string, std::string>::with<bool>,
+    // Logs an account off (only its logon's actor may); true if it was on.
+    caf::replies_to<logoff_atom, std::string>::with<bool>,
     // Subscribes an actor to symbols' market data; answers the current tops.
     caf::replies_to<md_subscribe_atom, std::vector<std::string>,
                     caf::actor>::with<std::vector<book_top>>,
@@ -84,6 +91,11 @@ using exchange_session_actor = caf::typed_actor<
     // Re-establishes the connections: reloads credentials, looks the venues
     // up again, and goes back to the primary if it answers.
     caf::replies_to<session_recover_atom>::with<exchange_status>,
+    // Security lockdown (reason): refuses new orders from now on and logs
+    // off every venue; cancels and status queries still pass, so that no
+    // order is left in doubt. Answers how many venues were logged off;
+    // session_recover_atom lifts it.
+    caf::replies_to<logoff_atom, std::string>::with<uint32_t>,
     // Subscribes an actor to symbols' market data (fanned out by symbol).
     caf::replies_to<md_subscribe_atom, std::vector<std::string>,
                     caf::actor>::with<std::vector<book_top>>,

@@ -30,9 +30,6 @@ namespace {
 const std::string venues_path = "/exchanges/venues";
 const std::string sessions_path = "/exchanges/sessions";
 
-/// Environment variable with the master key (overrides the key file).
-constexpr const char* master_key_env = "TFARM_MASTER_KEY";
-
 caf::error fail(exchange_errc code, std::string message) {
   return caf::error{code, std::move(message)};
 }
@@ -282,9 +279,22 @@ exchange_session::behavior_type exchange_session::make_behavior() {
             });
         return rp;
       },
+      [this](logoff_atom, std::string& reason) -> caf::result<uint32_t> {
+        logged_off_ = "logged off: " + (reason.empty() ? std::string{"security lockdown"} : reason);
+        exchange_log().warn("session {}: {}; new orders are refused until it recovers", path(),
+                            logged_off_);
+        uint32_t n = 0;
+        for (auto& [name, v] : venues_) {
+          n += v.credentials && v.ready ? 1 : 0;
+          log_off(v);
+        }
+        drain();
+        return n;
+      },
       [this](session_recover_atom) -> caf::result<exchange_status> {
         exchange_log().warn("session {}: recovering connections", path());
         consecutive_failures_ = 0;
+        logged_off_.clear();
         for (auto& [name, v] : venues_) {
           if (v.handle)
             demonitor(v.handle.address());
@@ -366,6 +376,10 @@ caf::error exchange_session::validate(const order_request& r) const {
   auto bad = [&](const std::string& why) {
     return fail(exchange_errc::invalid_order, "order " + r.client_order_id + ": " + why);
   };
+  if (!logged_off_.empty())
+    return fail(exchange_errc::authentication_failed, "session " + account_ + ": " + logged_off_ +
+                                                          "; order " + r.client_order_id +
+                                                          " refused");
   if (r.client_order_id.empty() || r.client_order_id.size() > config::client_order_id_chars_max)
     return fail(exchange_errc::invalid_order,
                 "client order id must be 1 to " +
@@ -1380,7 +1394,7 @@ void exchange_session::resolve_remote(venue_link& v) {
 }
 
 void exchange_session::logon(venue_link& v) {
-  if (v.logging_on)
+  if (v.logging_on || !logged_off_.empty())
     return;
   auto st = persistence::store_of(node().get());
   auto name = v.name;
@@ -1405,66 +1419,84 @@ void exchange_session::logon(venue_link& v) {
   };
   if (!st)
     return failed("no store on this node to load the credential from");
-  std::string hex;
-  if (auto env = std::getenv(master_key_env); env != nullptr && *env != '\0') {
-    hex = env;
-  } else if (master_key_file_.empty()) {
-    return failed(std::string{"venue "} + name +
-                  " needs credentials, but no master key is given (" + master_key_env +
-                  " or [exchange] master_key_file)");
-  }
-  auto box = hex.empty() ? secret_box::from_file(master_key_file_) : secret_box::from_hex(hex);
-  OPENSSL_cleanse(hex.data(), hex.size());
+  auto box = secret_box::configured(master_key_file_);
   if (!box)
-    return failed(runtime::message_of(box.error()));
+    return failed("venue " + name + " needs credentials: " + runtime::message_of(box.error()));
+  auto h = handle(name);
+  if (!h)
+    return retry_logon();
   v.logging_on = true;
   v.auth_error.clear();
-  request(st, std::chrono::milliseconds{config::store_request_timeout_ms},
-          persistence::load_credential_atom_v, name, account_)
+  // Challenge first, then the secret: it is opened only to answer a nonce
+  // the venue gave this session, and wiped right after.
+  auto on_error = [failed, retry_logon](caf::error& err) {
+    if (err == caf::sec::request_timeout || is_retryable(err))
+      retry_logon();
+    else
+      failed("logon refused: " + text_of(err));
+  };
+  auto timeout = std::chrono::milliseconds{timeout_ms_};
+  request(h, timeout, logon_challenge_atom_v, account_)
       .then(
-          [this, name, box = *box, failed, retry_logon](persistence::credential_record& c) {
-            auto secret =
-                box.open(c.sealed, secret_box::credential_context(c.venue, c.account, c.key_id));
-            if (!secret)
-              return failed("cannot open credential " + c.key_id + ": " +
-                            runtime::message_of(secret.error()));
-            auto proof = secret_box::sign(*secret, account_ + "/" + c.key_id);
-            OPENSSL_cleanse(secret->data(), secret->size());
-            auto h = handle(name);
-            if (!h)
-              return retry_logon();
-            auto key_id = c.key_id;
-            request(h, std::chrono::milliseconds{timeout_ms_}, logon_atom_v, account_, key_id,
-                    proof)
+          [this, st, h, name, box = *box, failed, retry_logon, on_error,
+           timeout](std::string& nonce) {
+            request(st, std::chrono::milliseconds{config::store_request_timeout_ms},
+                    persistence::load_credential_atom_v, name, account_)
                 .then(
-                    [this, name, key_id](bool) {
-                      auto l = link(name);
-                      if (l == nullptr)
-                        return;
-                      l->logging_on = false;
-                      l->ready = true;
-                      l->resolve_failures = 0;
-                      exchange_log().info("session {}: logged on to {} with key {}", path(), name,
-                                          key_id);
-                      if (name == active_) {
-                        subscribe_all(name);
-                        drain();
-                      }
-                      primary_ready(name);
+                    [this, h, name, box, nonce, failed, on_error,
+                     timeout](persistence::credential_record& c) {
+                      auto secret = box.open(
+                          c.sealed, secret_box::credential_context(c.venue, c.account, c.key_id));
+                      if (!secret)
+                        return failed("cannot open credential " + c.key_id + ": " +
+                                      runtime::message_of(secret.error()));
+                      auto proof = secret_box::logon_proof(*secret, account_, c.key_id, nonce);
+                      OPENSSL_cleanse(secret->data(), secret->size());
+                      auto key_id = c.key_id;
+                      request(h, timeout, logon_atom_v, account_, key_id, proof)
+                          .then([this, name, key_id](bool) { logged_on(name, key_id); }, on_error);
                     },
                     [failed, retry_logon](caf::error& err) {
-                      if (is_retryable(err))
+                      if (err == caf::sec::request_timeout)
                         retry_logon();
                       else
-                        failed("logon refused: " + text_of(err));
+                        failed(runtime::message_of(err));
                     });
           },
-          [failed, retry_logon](caf::error& err) {
-            if (err == caf::sec::request_timeout)
-              retry_logon();
-            else
-              failed(runtime::message_of(err));
-          });
+          on_error);
+}
+
+void exchange_session::logged_on(const std::string& name, const std::string& key_id) {
+  auto l = link(name);
+  if (l == nullptr)
+    return;
+  l->logging_on = false;
+  if (!logged_off_.empty()) {
+    // A lockdown came while this logon was on its way: undo it.
+    log_off(*l);
+    return;
+  }
+  l->ready = true;
+  l->resolve_failures = 0;
+  exchange_log().info("session {}: logged on to {} with key {}", path(), name, key_id);
+  if (name == active_) {
+    subscribe_all(name);
+    drain();
+  }
+  primary_ready(name);
+}
+
+void exchange_session::log_off(venue_link& v) {
+  v.ready = false;
+  v.auth_error = "session " + account_ + "@" + v.name + ": " + logged_off_;
+  if (v.credentials && v.handle)
+    request(v.handle, std::chrono::milliseconds{timeout_ms_}, logoff_atom_v, account_)
+        .then([this, name = v.name](
+                  bool) { exchange_log().info("session {}: logged off {}", path(), name); },
+              [this, name = v.name](caf::error& err) {
+                exchange_log().warn("session {}: the venue {} did not confirm the logoff: {}",
+                                    path(), name, text_of(err));
+              });
 }
 
 void exchange_session::note_success(int64_t latency_ns) {

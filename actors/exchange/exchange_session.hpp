@@ -258,7 +258,11 @@ private:
   void resolve_remote(venue_link& v);
   /// Tries connect() again after a backoff.
   void reconnect_later(const std::string& venue);
+  /// Logs on with a venue challenge and the account's active credential.
   void logon(venue_link& v);
+  void logged_on(const std::string& name, const std::string& key_id);
+  /// Marks the link unusable (logged_off_) and logs its account off.
+  void log_off(venue_link& v);
   void note_success(int64_t latency_ns);
   void note_failure(const std::string& venue, const caf::error& err);
   void failover(const std::string& why);
@@ -294,6 +298,8 @@ private:
   std::string backup_;
   std::string active_;
   std::string master_key_file_;
+  /// Why the session was logged off (a lockdown); empty while it trades.
+  std::string logged_off_;
   int64_t timeout_ms_;
   uint32_t retry_max_;
   config::restart_backoff backoff_;

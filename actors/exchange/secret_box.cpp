@@ -109,6 +109,35 @@ std::string secret_box::sign(const std::string& secret, const std::string& messa
   return to_hex(out, len);
 }
 
+std::string secret_box::logon_proof(const std::string& secret, const std::string& account,
+                                    const std::string& key_id, const std::string& nonce) {
+  return sign(secret, "logon/" + credential_context(account, key_id, nonce));
+}
+
+caf::expected<std::string> secret_box::random_hex(size_t bytes) {
+  std::string raw(bytes, '\0');
+  auto* p = reinterpret_cast<uint8_t*>(raw.data());
+  if (RAND_bytes(p, static_cast<int>(bytes)) != 1)
+    return crypto_failure("draw random bytes");
+  auto hex = to_hex(p, raw.size());
+  OPENSSL_cleanse(raw.data(), raw.size());
+  return hex;
+}
+
+caf::expected<secret_box> secret_box::configured(const std::string& file) {
+  if (auto env = std::getenv(master_key_env); env != nullptr && *env != '\0') {
+    std::string hex = env;
+    auto box = from_hex(hex);
+    OPENSSL_cleanse(hex.data(), hex.size());
+    return box;
+  }
+  if (file.empty())
+    return caf::error{exchange_errc::bad_master_key, std::string{"no master key is given ("} +
+                                                         master_key_env +
+                                                         " or [exchange] master_key_file)"};
+  return from_file(file);
+}
+
 secret_box::~secret_box() {
   OPENSSL_cleanse(key_.data(), key_.size());
 }

@@ -20,6 +20,9 @@
 
 namespace tfarm::actors {
 
+/// The environment variable that holds the master key (64 hex digits).
+inline constexpr const char* master_key_env = "TFARM_MASTER_KEY";
+
 class secret_box {
 public:
   static constexpr size_t key_bytes = 32;
@@ -34,6 +37,10 @@ public:
   /// From a file holding 64 hex digits (errors name the file). A file that
   /// its group or others may read or write is refused, naming the chmod.
   static caf::expected<secret_box> from_file(const std::string& path);
+
+  /// The node's master key: TFARM_MASTER_KEY (64 hex digits) if set, else
+  /// `file` ([exchange] master_key_file); an error naming both if neither.
+  static caf::expected<secret_box> configured(const std::string& file);
 
   /// Seals `plaintext` bound to `context` (any later open must name it).
   caf::expected<std::string> seal(const std::string& plaintext, const std::string& context) const;
@@ -55,6 +62,15 @@ public:
   /// HMAC-SHA256 of `message` under `secret`, in hex: how a session proves
   /// to a venue that it holds an API secret without sending it.
   static std::string sign(const std::string& secret, const std::string& message);
+
+  /// The answer to a venue's logon challenge: sign() over the account, the
+  /// key id and the venue's nonce (credential_context escaping), so that a
+  /// proof is good for one logon only.
+  static std::string logon_proof(const std::string& secret, const std::string& account,
+                                 const std::string& key_id, const std::string& nonce);
+
+  /// `bytes` random bytes (OpenSSL's CSPRNG) in hex: nonces, tokens.
+  static caf::expected<std::string> random_hex(size_t bytes);
 
   /// Hex of the key's fingerprint (safe to log).
   std::string fingerprint() const;

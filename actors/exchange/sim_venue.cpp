@@ -5,13 +5,16 @@
 #include <sstream>
 
 #include <nlohmann/json.hpp>
+#include <openssl/crypto.h>
 #include <spdlog/logger.h>
 
 #include "actors/exchange/error.hpp"
 #include "actors/exchange/logger.hpp"
+#include "actors/exchange/secret_box.hpp"
 #include "actors/vault/vault_names.hpp"
 #include "config/duration.hpp"
 #include "config/limits.hpp"
+#include "persistence/store_actor.hpp"
 #include "runtime/checkpoint.hpp"
 #include "runtime/error_text.hpp"
 #include "runtime/state_codec.hpp"
@@ -70,7 +73,8 @@ venue_faults to_faults(const config::venue_fault_settings& f) {
   return x;
 }
 
-sim_venue_params sim_venue_params_for(const config::venue_settings& v) {
+sim_venue_params sim_venue_params_for(const config::venue_settings& v,
+                                      const std::string& master_key_file) {
   auto f = to_faults(v.faults);
   auto& m = v.market_data;
   sim_venue_params p;
@@ -80,6 +84,7 @@ sim_venue_params sim_venue_params_for(const config::venue_settings& v) {
   p.taker_fee_bps = v.taker_fee_bps;
   p.maker_fee_bps = v.maker_fee_bps;
   p.require_logon = v.credentials;
+  p.master_key_file = master_key_file;
   p.interval_ms = m.interval.count();
   p.start_price = m.start_price;
   p.volatility_bps = m.volatility_bps;
@@ -255,21 +260,70 @@ sim_venue::behavior_type sim_venue::make_behavior() {
           answer(rp, caf::expected<int64_t>{node_clock().unix_ms()});
         return rp;
       },
+      [this](logon_challenge_atom, std::string& account) -> caf::result<std::string> {
+        auto asker = caf::actor_cast<caf::actor_addr>(current_sender());
+        auto rp = make_response_promise<std::string>();
+        auto now = node_clock().steady_ns();
+        if (challenges_.size() >= logon_challenges_max)
+          for (auto i = challenges_.begin(); i != challenges_.end();)
+            i = i->second.expires_ns <= now ? challenges_.erase(i) : std::next(i);
+        auto nonce = secret_box::random_hex(logon_nonce_bytes);
+        if (auto err = gate(false)) {
+          answer(rp, caf::expected<std::string>{std::move(err)});
+        } else if (!nonce) {
+          answer(rp, caf::expected<std::string>{nonce.error()});
+        } else if (account.empty() || account.size() > config::path_segment_chars_max) {
+          answer(rp, caf::expected<std::string>{
+                         fail(exchange_errc::authentication_failed,
+                              "venue " + name_ + ": an account name is 1 to " +
+                                  std::to_string(config::path_segment_chars_max) + " characters")});
+        } else if (challenges_.size() >= logon_challenges_max && !challenges_.count(account)) {
+          answer(rp, caf::expected<std::string>{
+                         fail(exchange_errc::rate_limited,
+                              "venue " + name_ + ": " + std::to_string(logon_challenges_max) +
+                                  " logon challenges are outstanding; try again later")});
+        } else {
+          challenges_[account] = challenge{*nonce, asker, now + logon_challenge_ttl_ms * 1'000'000};
+          answer(rp, caf::expected<std::string>{*nonce});
+        }
+        return rp;
+      },
       [this](logon_atom, std::string& account, std::string& key_id,
              std::string& proof) -> caf::result<bool> {
+        auto asker = caf::actor_cast<caf::actor_addr>(current_sender());
         auto rp = make_response_promise<bool>();
+        auto refuse = [&](const std::string& why) {
+          exchange_log().warn("venue {}: refused the logon of {}: {}", name_, account, why);
+          answer(rp, caf::expected<bool>{
+                         fail(exchange_errc::authentication_failed,
+                              "venue " + name_ + " refused the logon of " + account + ": " + why)});
+        };
+        auto c = challenges_.find(account);
         if (auto err = gate(false)) {
           answer(rp, caf::expected<bool>{std::move(err)});
         } else if (key_id.empty() || proof.empty()) {
-          answer(rp, caf::expected<bool>{fail(exchange_errc::authentication_failed,
-                                              "venue " + name_ + " refused the logon of " +
-                                                  account + ": no API key presented")});
+          refuse("no API key presented");
+        } else if (c == challenges_.end() || c->second.asker != asker ||
+                   c->second.expires_ns <= node_clock().steady_ns()) {
+          refuse("no logon challenge of this connection is outstanding (ask for one first; it "
+                 "lasts " +
+                 std::to_string(logon_challenge_ttl_ms) + " ms)");
         } else {
-          logged_on_.insert(account);
-          exchange_log().info("venue {}: {} logged on with key {}", name_, account, key_id);
-          answer(rp, caf::expected<bool>{true});
+          // One proof, one logon: the nonce is spent whatever the outcome.
+          auto nonce = std::move(c->second.nonce);
+          challenges_.erase(c);
+          verify_logon(account, key_id, proof, nonce, asker, rp);
         }
         return rp;
+      },
+      [this](logoff_atom, std::string& account) -> caf::result<bool> {
+        auto i = logged_on_.find(account);
+        if (i == logged_on_.end() ||
+            i->second != caf::actor_cast<caf::actor_addr>(current_sender()))
+          return false;
+        logged_on_.erase(i);
+        exchange_log().info("venue {}: {} logged off", name_, account);
+        return true;
       },
       [this](md_subscribe_atom, std::vector<std::string>& symbols,
              caf::actor& who) -> caf::result<std::vector<book_top>> {
@@ -440,6 +494,44 @@ void sim_venue::answer(Promise rp, T value) {
   delayed_send(this, std::chrono::microseconds{latency}, deliver_atom_v, id);
 }
 
+void sim_venue::verify_logon(std::string account, std::string key_id, std::string proof,
+                             std::string nonce, caf::actor_addr asker,
+                             caf::typed_response_promise<bool> rp) {
+  auto refuse = [this, account, rp](const std::string& why) {
+    exchange_log().warn("venue {}: refused the logon of {}: {}", name_, account, why);
+    answer(rp, caf::expected<bool>{
+                   fail(exchange_errc::authentication_failed,
+                        "venue " + name_ + " refused the logon of " + account + ": " + why)});
+  };
+  auto st = persistence::store_of(node().get());
+  auto box = secret_box::configured(params_.master_key_file);
+  if (!st)
+    return refuse("the venue has no store to check credentials against");
+  if (!box)
+    return refuse("the venue cannot open credentials: " + runtime::message_of(box.error()));
+  request(st, std::chrono::milliseconds{config::store_request_timeout_ms},
+          persistence::load_credential_atom_v, name_, account)
+      .then(
+          [this, account, key_id, proof, nonce, asker, rp, refuse,
+           box = *box](persistence::credential_record& c) {
+            if (c.key_id != key_id)
+              return refuse("key " + key_id + " is not the account's active key");
+            auto secret =
+                box.open(c.sealed, secret_box::credential_context(c.venue, c.account, c.key_id));
+            if (!secret)
+              return refuse("its credential does not open: " + runtime::message_of(secret.error()));
+            auto expected = secret_box::logon_proof(*secret, account, key_id, nonce);
+            OPENSSL_cleanse(secret->data(), secret->size());
+            if (expected.size() != proof.size() ||
+                CRYPTO_memcmp(expected.data(), proof.data(), proof.size()) != 0)
+              return refuse("the proof does not answer the challenge with key " + key_id);
+            logged_on_[account] = asker;
+            exchange_log().info("venue {}: {} logged on with key {}", name_, account, key_id);
+            answer(rp, caf::expected<bool>{true});
+          },
+          [refuse](caf::error& err) { refuse(runtime::message_of(err)); });
+}
+
 caf::expected<order_report> sim_venue::submit(order_request& r, const caf::actor& owner) {
   auto sym = symbols_.find(r.symbol);
   if (sym == symbols_.end())
@@ -459,9 +551,16 @@ caf::expected<order_report> sim_venue::submit(order_request& r, const caf::actor
     return fail(exchange_errc::invalid_order, "order " + r.client_order_id +
                                                   ": limit price must be positive, got " +
                                                   std::to_string(r.price));
-  if (require_logon_ && logged_on_.count(r.account) == 0)
-    return fail(exchange_errc::authentication_failed,
-                "venue " + name_ + ": account " + r.account + " has not logged on");
+  if (require_logon_) {
+    auto i = logged_on_.find(r.account);
+    if (i == logged_on_.end())
+      return fail(exchange_errc::authentication_failed,
+                  "venue " + name_ + ": account " + r.account + " has not logged on");
+    if (i->second != owner.address())
+      return fail(exchange_errc::authentication_failed,
+                  "venue " + name_ + ": account " + r.account +
+                      " is logged on through another connection");
+  }
   auto id = book_id(r.account, r.client_order_id);
   if (orders_.count(id) > 0)
     return fail(exchange_errc::duplicate_order, "venue " + name_ + ": client order id " +

@@ -46,6 +46,13 @@ namespace tfarm::actors {
 /// account names are path segments, which cannot start with '@').
 inline const std::string participant_prefix = "@sim";
 
+/// Logon challenges a venue keeps outstanding at most (one per account).
+constexpr std::size_t logon_challenges_max = 1024;
+/// How long a logon challenge may be answered.
+constexpr int64_t logon_challenge_ttl_ms = 30'000;
+/// Random bytes in a logon challenge's nonce.
+constexpr std::size_t logon_nonce_bytes = 16;
+
 /// The "sim_venue" kind's parameters. Probabilities are parts per million.
 struct sim_venue_params {
   /// The venue's name ("" : the child's id).
@@ -54,8 +61,11 @@ struct sim_venue_params {
   uint64_t seed = 1;
   int64_t taker_fee_bps = 0;
   int64_t maker_fee_bps = 0;
-  /// Sessions must log on with the account's credentials.
+  /// Sessions must log on with the account's credentials (a challenge the
+  /// venue checks against the credential in its node's store).
   bool require_logon = false;
+  /// Opens the stored credentials when TFARM_MASTER_KEY is not set.
+  std::string master_key_file;
   // The market (config::market_data_settings).
   int64_t interval_ms = config::market_data_interval_ms_default;
   int64_t start_price = config::market_data_start_price_default;
@@ -79,10 +89,11 @@ struct sim_venue_params {
 TFARM_PARAM_FIELDS(sim_venue_params, name, symbols, seed, taker_fee_bps, maker_fee_bps,
                    require_logon, interval_ms, start_price, volatility_bps, depth, level_qty,
                    taker_ppm, replay, latency_us, latency_jitter_us, error_ppm, rate_limit_ppm,
-                   drop_ppm, disconnected, disconnect_every_ms, disconnect_for_ms)
+                   drop_ppm, disconnected, disconnect_every_ms, disconnect_for_ms, master_key_file)
 
 /// A simulated venue's parameters from its settings.
-sim_venue_params sim_venue_params_for(const config::venue_settings& v);
+sim_venue_params sim_venue_params_for(const config::venue_settings& v,
+                                      const std::string& master_key_file);
 
 /// Fault settings in message form (probabilities in parts per million).
 venue_faults to_faults(const config::venue_fault_settings& f);
@@ -139,6 +150,9 @@ private:
 
   /// Refuses a request the faults say to refuse (before processing).
   caf::error gate(bool submission);
+  /// Checks a logon's proof against the account's stored credential.
+  void verify_logon(std::string account, std::string key_id, std::string proof, std::string nonce,
+                    caf::actor_addr asker, caf::typed_response_promise<bool> rp);
   /// Disconnected, or inside a disconnect window.
   bool offline() const noexcept { return faults_.disconnected || in_window_; }
   /// (Re)starts the disconnect windows the faults ask for.
@@ -194,7 +208,15 @@ private:
   matching_engine engine_;
   std::map<std::string, symbol_state> symbols_;
   std::unordered_map<std::string, order_info> orders_;
-  std::set<std::string> logged_on_;
+  /// An account's outstanding logon challenge.
+  struct challenge {
+    std::string nonce;
+    caf::actor_addr asker;
+    int64_t expires_ns = 0;
+  };
+  std::map<std::string, challenge> challenges_;
+  /// Logged-on accounts and the actor (connection) each logon belongs to.
+  std::map<std::string, caf::actor_addr> logged_on_;
   /// account -> asset -> net holdings from fills (minor units).
   std::map<std::string, std::map<std::string, int64_t>> balances_;
   venue_faults faults_;

@@ -40,5 +40,7 @@ CAF_ADD_ATOM(tfarm_exchange, tfarm::actors, session_timer_atom, "xtimer")
 CAF_ADD_ATOM(tfarm_exchange, tfarm::actors, lookup_venue_atom, "lookupvn")
 CAF_ADD_ATOM(tfarm_exchange, tfarm::actors, venue_window_atom, "vwindow")
 CAF_ADD_ATOM(tfarm_exchange, tfarm::actors, venue_epoch_atom, "vepoch")
+CAF_ADD_ATOM(tfarm_exchange, tfarm::actors, logoff_atom, "logoff")
+CAF_ADD_ATOM(tfarm_exchange, tfarm::actors, logon_challenge_atom, "challenge")
 
 CAF_END_TYPE_ID_BLOCK(tfarm_exchange)

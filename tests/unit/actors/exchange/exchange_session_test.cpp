@@ -12,6 +12,7 @@
 #include <gtest/gtest.h>
 
 #include "actors/exchange/secret_box.hpp"
+#include "actors/exchange/sim_venue.hpp"
 #include "persistence/credentials.hpp"
 #include "runtime/crash_request.hpp"
 #include "runtime/status_json.hpp"
@@ -510,6 +511,126 @@ TEST_F(exchange_credentials_test, a_restarted_venue_gets_a_new_logon) {
   auto x = place("acct1", limit("c3", side::buy, 100, 1));
   ASSERT_TRUE(x) << runtime::to_text(x.error());
   EXPECT_EQ(x->venue, "sim-a");
+}
+
+// One actor's requests to a venue: the venue binds challenges and logons to
+// the asking actor, so each "connection" here is one scoped actor.
+class venue_client {
+public:
+  venue_client(caf::actor_system& sys, actors::venue_actor v) : self_(sys), venue_(std::move(v)) {}
+
+  template <class T, class... Ts>
+  caf::expected<T> ask(Ts&&... xs) {
+    caf::expected<T> result{caf::error{}};
+    self_->request(venue_, std::chrono::seconds{10}, std::forward<Ts>(xs)...)
+        .receive([&](T& x) { result = std::move(x); },
+                 [&](caf::error& err) { result = std::move(err); });
+    return result;
+  }
+
+  std::string challenge(const std::string& account) {
+    auto nonce = ask<std::string>(actors::logon_challenge_atom_v, account);
+    EXPECT_TRUE(nonce) << runtime::to_text(nonce.error());
+    return nonce ? *nonce : std::string{};
+  }
+
+  caf::expected<bool> logon(const std::string& account, const std::string& proof) {
+    return ask<bool>(actors::logon_atom_v, account, std::string{"k1"}, proof);
+  }
+
+private:
+  caf::scoped_actor self_;
+  actors::venue_actor venue_;
+};
+
+std::string error_text(const caf::expected<bool>& x) {
+  return x ? std::string{"accepted"} : runtime::to_text(x.error());
+}
+
+TEST_F(exchange_credentials_test, a_logon_answers_a_fresh_challenge_and_binds_the_connection) {
+  start_with_credentials(key_file_);
+  stop();
+  const std::string secret = "s3cr3t-api-secret";
+  store_credential(secret);
+  start_with_credentials(key_file_);
+  ASSERT_TRUE(eventually([&] { return status("acct1").connected; }));
+  using box = actors::secret_box;
+  auto proof = [&](const std::string& with, const std::string& nonce) {
+    return box::logon_proof(with, "acct1", "k1", nonce);
+  };
+  venue_client mallory{node_->system(), venue("sim-a")};
+  venue_client eve{node_->system(), venue("sim-a")};
+  // No challenge asked: even the right secret is refused.
+  auto r = mallory.logon("acct1", proof(secret, "0123456789abcdef0123456789abcdef"));
+  EXPECT_NE(error_text(r).find("no logon challenge of this connection"), std::string::npos)
+      << error_text(r);
+  // A wrong secret is refused, and its nonce is spent: replaying the right
+  // proof for it fails too.
+  auto nonce = mallory.challenge("acct1");
+  EXPECT_EQ(nonce.size(), 2 * actors::logon_nonce_bytes);
+  r = mallory.logon("acct1", proof("guessed", nonce));
+  EXPECT_NE(error_text(r).find("does not answer the challenge"), std::string::npos)
+      << error_text(r);
+  r = mallory.logon("acct1", proof(secret, nonce));
+  EXPECT_NE(error_text(r).find("no logon challenge"), std::string::npos) << error_text(r);
+  // A challenge is the asker's: another actor cannot answer it.
+  nonce = mallory.challenge("acct1");
+  r = eve.logon("acct1", proof(secret, nonce));
+  EXPECT_NE(error_text(r).find("no logon challenge"), std::string::npos) << error_text(r);
+  // The session is still the one logged on: its orders pass.
+  ASSERT_TRUE(place("acct1", limit("b1", side::buy, 100, 1)));
+  // A logon with the secret takes the account over; from then on only that
+  // connection trades for it, and only it may log the account off.
+  nonce = eve.challenge("acct1");
+  r = eve.logon("acct1", proof(secret, nonce));
+  ASSERT_TRUE(r) << error_text(r);
+  auto refused = place("acct1", limit("b2", side::buy, 100, 1));
+  ASSERT_FALSE(refused);
+  EXPECT_NE(runtime::to_text(refused.error()).find("logged on through another connection"),
+            std::string::npos)
+      << runtime::to_text(refused.error());
+  auto off = mallory.ask<bool>(actors::logoff_atom_v, std::string{"acct1"});
+  ASSERT_TRUE(off);
+  EXPECT_FALSE(*off);
+  off = eve.ask<bool>(actors::logoff_atom_v, std::string{"acct1"});
+  ASSERT_TRUE(off);
+  EXPECT_TRUE(*off);
+}
+
+TEST_F(exchange_credentials_test, a_logged_off_session_refuses_orders_until_it_recovers) {
+  start_with_credentials(key_file_);
+  stop();
+  store_credential("s3cr3t-api-secret");
+  start_with_credentials(key_file_);
+  ASSERT_TRUE(eventually([&] { return status("acct1").connected; }));
+  auto resting = place("acct1", limit("r1", side::buy, 100, 1));
+  ASSERT_TRUE(resting);
+  auto n = ask_actor<uint32_t>(session("acct1"), actors::logoff_atom_v, std::string{"drill"});
+  ASSERT_TRUE(n) << runtime::to_text(n.error());
+  EXPECT_EQ(*n, 1u); // sim-a needs credentials; sim-b does not
+  auto refused = place("acct1", limit("r2", side::buy, 100, 1));
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(actors::exchange_reason(refused.error()), exchange_errc::authentication_failed);
+  EXPECT_NE(runtime::to_text(refused.error()).find("logged off: drill"), std::string::npos)
+      << runtime::to_text(refused.error());
+  EXPECT_FALSE(at_venue("sim-a", "acct1", "r2"));
+  // Cancels still pass: a lockdown leaves no order in doubt.
+  auto cancelled = ask_actor<actors::order_report>(session("acct1"), actors::cancel_order_atom_v,
+                                                   std::string{"r1"});
+  ASSERT_TRUE(cancelled) << runtime::to_text(cancelled.error());
+  EXPECT_EQ(cancelled->state, order_state::cancelled);
+  // The venue forgot the logon: another connection's order for the account
+  // is refused as not logged on.
+  venue_client other{node_->system(), venue("sim-a")};
+  auto direct_order = limit("r3", side::buy, 100, 1);
+  direct_order.account = "acct1";
+  auto direct = other.ask<actors::order_report>(direct_order);
+  ASSERT_FALSE(direct);
+  // Recovery logs on again with the stored credential.
+  auto back = ask_actor<actors::exchange_status>(session("acct1"), actors::session_recover_atom_v);
+  ASSERT_TRUE(back) << runtime::to_text(back.error());
+  ASSERT_TRUE(eventually([&] { return status("acct1").connected; }));
+  ASSERT_TRUE(place("acct1", limit("r4", side::buy, 100, 1)));
 }
 
 TEST_F(exchange_credentials_test, a_wrong_master_key_is_a_clear_error) {
