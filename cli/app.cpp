@@ -55,6 +55,7 @@ int main(int argc, char** argv) {
   add_credentials_command(app, globals, result);
   add_certs_command(app, globals, result);
   add_console_command(app, globals, result);
+  add_security_command(app, globals, result);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

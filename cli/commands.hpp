@@ -80,6 +80,9 @@ void add_credentials_command(CLI::App& app, const global_options& globals, int& 
 /// `tfarm console --connect HOST:PORT [-e COMMAND] [--json]`.
 void add_console_command(CLI::App& app, const global_options& globals, int& result);
 
+/// `tfarm security lockdown|unlock|status|reset-token`.
+void add_security_command(CLI::App& app, const global_options& globals, int& result);
+
 /// Applies the global logging options; prints the problem and returns false
 /// on a bad value.
 bool apply_logging(const global_options& globals);

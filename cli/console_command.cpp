@@ -23,6 +23,7 @@
 
 #include "cli/app.hpp"
 #include "cli/commands.hpp"
+#include "cli/console_connection.hpp"
 #include "config/duration.hpp"
 #include "config/endpoint.hpp"
 #include "net/cert_authority.hpp"
@@ -52,20 +53,13 @@ constexpr std::size_t watch_state_chars_max = 120;
 /// How long completion reuses the node's path list.
 constexpr int64_t completion_cache_ms = 2'000;
 
-struct console_options {
-  std::string connect = "127.0.0.1:" + std::to_string(config::console_port_default);
-  std::string token;
+struct console_options : console_connection {
+  /// Names the command in messages.
+  std::string command = "tfarm console";
   std::string execute;
   /// -e was given (an empty command is a usage error, not the prompt).
   bool execute_given = false;
-  bool json = false;
-  std::string timeout = "15s";
-  int32_t retries = config::console_connect_attempts_default;
   std::string history;
-  /// The operator's TLS files (else TFARM_TLS_CA, TFARM_TLS_CERT, TFARM_TLS_KEY).
-  std::string ca;
-  std::string cert;
-  std::string key;
 };
 
 // --ca/--cert/--key, each else its TFARM_TLS_* variable; all three or none.
@@ -463,24 +457,24 @@ int run_console(const console_options& opts) {
   std::string why;
   auto ep = config::parse_endpoint(opts.connect, false, why);
   if (!ep) {
-    std::cerr << "tfarm console: error: --connect \"" << opts.connect << "\": " << why << '\n';
+    std::cerr << opts.command << ": error: --connect \"" << opts.connect << "\": " << why << '\n';
     return exit_usage;
   }
   auto timeout = config::parse_duration(opts.timeout, why);
   if (!timeout || timeout->count() <= 0) {
-    std::cerr << "tfarm console: error: --timeout \"" << opts.timeout
+    std::cerr << opts.command << ": error: --timeout \"" << opts.timeout
               << "\": " << (why.empty() ? "must be positive" : why) << '\n';
     return exit_usage;
   }
   auto tls = tls_of(opts, why);
   if (!tls) {
-    std::cerr << "tfarm console: error: " << why << '\n';
+    std::cerr << opts.command << ": error: " << why << '\n';
     return exit_usage;
   }
   if (tls->enabled()) {
     auto id = net::check_tls(*tls, net::operator_role, "--ca/--cert/--key");
     if (!id) {
-      std::cerr << "tfarm console: error: " << runtime::to_text(id.error()) << '\n';
+      std::cerr << opts.command << ": error: " << runtime::to_text(id.error()) << '\n';
       return exit_usage;
     }
   }
@@ -511,7 +505,7 @@ int run_console(const console_options& opts) {
     if (opts.json)
       std::cout << text_of(json{{"error", what}}) << std::endl;
     else
-      std::cerr << "tfarm console: error: " << what << '\n';
+      std::cerr << opts.command << ": error: " << what << '\n';
     return exit_usage;
   };
   net::console_client client{copts};
@@ -538,28 +532,42 @@ int run_console(const console_options& opts) {
 
 } // namespace
 
+void add_connection_options(CLI::App* cmd, console_connection& x) {
+  cmd->add_option("--connect", x.connect, "the node's console endpoint HOST:PORT")
+      ->capture_default_str();
+  cmd->add_option("--token", x.token,
+                  "the node's admin token (default: TFARM_ADMIN_TOKEN; prefer the variable: "
+                  "arguments show in ps)");
+  cmd->add_flag("--json", x.json, "machine-readable output (one JSON document per command)");
+  cmd->add_option("--timeout", x.timeout, "longest wait for one answer")->capture_default_str();
+  cmd->add_option("--retries", x.retries, "connection attempts (doubling backoff)")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 100));
+  cmd->add_option("--ca", x.ca, "the cluster CA's certificate (TLS; else TFARM_TLS_CA)");
+  cmd->add_option("--cert", x.cert,
+                  "your operator certificate, from tfarm certs issue --role operator (else "
+                  "TFARM_TLS_CERT)");
+  cmd->add_option("--key", x.key, "its private key, mode 0600 (else TFARM_TLS_KEY)");
+}
+
+int run_console_line(const console_connection& x, const std::string& command,
+                     const std::string& line) {
+  console_options opts;
+  opts.command = command;
+  static_cast<console_connection&>(opts) = x;
+  opts.execute = line;
+  opts.execute_given = true;
+  return run_console(opts);
+}
+
 void add_console_command(CLI::App& app, const global_options& globals, int& result) {
   auto opts = std::make_shared<console_options>();
   auto cmd = app.add_subcommand(
       "console", "Inspect and steer a running node: a prompt with history and completion, or one "
                  "command with -e (exit 0 ok, 1 refused or failed, 2 connection or usage error)");
-  cmd->add_option("--connect", opts->connect, "the node's console endpoint HOST:PORT")
-      ->capture_default_str();
-  cmd->add_option("--token", opts->token,
-                  "the node's admin token (default: TFARM_ADMIN_TOKEN; prefer the variable: "
-                  "arguments show in ps)");
+  add_connection_options(cmd, *opts);
   auto execute = cmd->add_option("-e,--execute", opts->execute, "run this command and exit");
-  cmd->add_flag("--json", opts->json, "machine-readable output (one JSON document per command)");
-  cmd->add_option("--timeout", opts->timeout, "longest wait for one answer")->capture_default_str();
-  cmd->add_option("--retries", opts->retries, "connection attempts (doubling backoff)")
-      ->capture_default_str()
-      ->check(CLI::Range(1, 100));
   cmd->add_option("--history", opts->history, "history file (default ~/.tfarm_console_history)");
-  cmd->add_option("--ca", opts->ca, "the cluster CA's certificate (TLS; else TFARM_TLS_CA)");
-  cmd->add_option("--cert", opts->cert,
-                  "your operator certificate, from tfarm certs issue --role operator (else "
-                  "TFARM_TLS_CERT)");
-  cmd->add_option("--key", opts->key, "its private key, mode 0600 (else TFARM_TLS_KEY)");
   cmd->callback([opts, execute, &globals, &result] {
     auto quiet = globals;
     // The console's own log would mix with its output: warnings and up.

@@ -24,10 +24,12 @@
 #include "config/endpoint.hpp"
 #include "config/limits.hpp"
 #include "config/loader.hpp"
+#include "config/suggest.hpp"
 #include "net/error.hpp"
 #include "net/kinds.hpp"
 #include "net/node_console.hpp"
 #include "net/node_http.hpp"
+#include "net/security_control.hpp"
 #include "net/transport_check.hpp"
 #include "net/venue_directory.hpp"
 #include "persistence/database.hpp"
@@ -35,6 +37,7 @@
 #include "persistence/kinds.hpp"
 #include "persistence/maintenance.hpp"
 #include "persistence/node_lock.hpp"
+#include "persistence/security_state.hpp"
 #include "persistence/store_actor.hpp"
 #include "runtime/builtin_kinds.hpp"
 #include "runtime/error_text.hpp"
@@ -236,6 +239,22 @@ int run_node(const run_options& opts) {
     // configuration; anything else (locked, I/O) is a failure to run.
     return preload.error() == persistence::store_errc::corrupt ? exit_usage : exit_failure;
   }
+  // A token a lockdown issued outlives restarts: the configured one is
+  // refused from then on.
+  auto token =
+      std::make_shared<net::admin_token>(admin_token.empty() ? farm.http.admin_token : admin_token);
+  auto security_state = persistence::load_security_state(farm.store.path);
+  if (!security_state) {
+    std::cerr << opts.command << ": error: " << runtime::to_text(security_state.error()) << '\n';
+    return exit_failure;
+  }
+  if (!security_state->admin_token_sha256.empty()) {
+    token->adopt(security_state->admin_token_sha256);
+    log().warn("the admin token in force was issued on {} by {}; TFARM_ADMIN_TOKEN and [http] "
+               "admin_token are refused",
+               persistence::format_utc(security_state->token_rotated_at_ms),
+               security_state->token_rotated_by);
+  }
   block_stop_signals();
   auto node_opts = net::sqlite_node_options(farm, std::move(*preload));
   node_opts.seed = opts.seed;
@@ -254,9 +273,11 @@ int run_node(const run_options& opts) {
     node.stop();
     return exit_failure;
   }
+  auto security = std::make_shared<net::security_control>(
+      node, farm.store.path, token, std::chrono::milliseconds{config::console_actor_timeout_ms});
   std::unique_ptr<net::node_http> http;
   if (farm.http.port != 0) {
-    auto served = net::node_http::start(node, farm.http, admin_token);
+    auto served = net::node_http::start(node, farm.http, security);
     if (!served) {
       std::cerr << opts.command << ": error: " << runtime::to_text(served.error())
                 << " (choose another with --http-port or [http] port; 0 turns the API off)\n";
@@ -268,7 +289,7 @@ int run_node(const run_options& opts) {
   std::unique_ptr<net::node_console> console;
   if (farm.console.port != 0) {
     net::console_options copts;
-    copts.admin_token = admin_token.empty() ? farm.http.admin_token : admin_token;
+    copts.security = security;
     copts.farm_file = farm_file;
     copts.farm = farm;
     auto served = net::node_console::start(node, farm.console, std::move(copts));
@@ -311,18 +332,20 @@ int run_node(const run_options& opts) {
     auto base = "http://" + farm.http.bind + ":" + std::to_string(http->port());
     std::cout << "HTTP API on " << base << " (health " << base << "/api/health, dashboard " << base
               << "/dashboard/monitoring"
-              << (admin_token.empty() && farm.http.admin_token.empty()
-                      ? "; no admin token: admin endpoints answer 403"
-                      : "")
+              << (!token->configured() ? "; no admin token: admin endpoints answer 403" : "")
               << ").\n";
   }
   if (console)
     std::cout << "Console on " << farm.console.bind << ":" << console->port()
               << " (tfarm console --connect " << farm.console.bind << ":" << console->port() << ")"
-              << (admin_token.empty() && farm.http.admin_token.empty()
-                      ? "; no admin token: it refuses every command"
-                      : "")
+              << (!token->configured() ? "; no admin token: it refuses every command" : "")
               << ".\n";
+  if (security_state->locked_down)
+    std::cout << "SECURITY LOCKDOWN in force since "
+              << persistence::format_utc(security_state->lockdown_at_ms) << " by "
+              << security_state->lockdown_by << ": " << security_state->lockdown_reason
+              << " (pending: " << config::join(security_state->pending)
+              << "; tfarm security unlock).\n";
   if (run_for)
     std::cout << "Running for " << config::format_duration(*run_for)
               << " (Ctrl-C stops earlier).\n";

@@ -162,6 +162,9 @@ constexpr int64_t console_stop_wait_ms = 12'000;
 /// cannot flood the audit log or hold up the workers.
 constexpr int32_t console_refusals_audited_per_min = 10;
 
+/// Characters of a lockdown's reason kept (audit log, security state).
+constexpr std::size_t lockdown_reason_chars_max = 512;
+
 /// Time a console command waits for the actors it asks (vault, sessions,
 /// supervisors, store) before it fails with a timeout.
 constexpr int64_t console_actor_timeout_ms = 10'000;

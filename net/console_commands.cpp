@@ -110,6 +110,38 @@ std::vector<console_command> make_commands() {
         {"--reason", "TEXT", "why (for the audit log)"}},
        false,
        false});
+  add({"lockdown",
+       "--reason TEXT",
+       "security incident: halt trading, lock the vault, revoke credentials, new token",
+       "In one audited step: the farm's kill switch goes HALTED, the vault enters\n"
+       "emergency mode and freezes transfers, every exchange credential is revoked and\n"
+       "every session logs off, and a new admin token replaces the old one (shown once,\n"
+       "here; the old one is refused from now on). unlock undoes it step by step.",
+       true,
+       {},
+       {{"--reason", "TEXT", "what happened (required; for the audit log)"}},
+       false,
+       false});
+  add({"unlock",
+       "STEP... | --all [--reason TEXT]",
+       "undoes a lockdown's steps: vault, logon, trading",
+       "vault: emergency mode off, transfers open; logon: sessions log on again with\n"
+       "the credentials stored since (tfarm credentials set); trading: the farm's kill\n"
+       "switch ACTIVE. The lockdown ends with its last pending step; security shows them.",
+       true,
+       {"vault", "logon", "trading"},
+       {{"--all", "", "every pending step"}, {"--reason", "TEXT", "why (for the audit log)"}},
+       false,
+       false});
+  add({"security",
+       "",
+       "the security state: a lockdown, its pending steps, the admin token's origin",
+       "",
+       false,
+       {},
+       {},
+       false,
+       false});
   add({"vault",
        "status | freeze | unfreeze | emergency on|off | reconcile [--reason TEXT]",
        "the vault's state and the runbook's emergency switches",

@@ -39,6 +39,10 @@ using namespace console_text;
 
 console_service::console_service(runtime::node& node, console_options opts)
     : node_(node), opts_(std::move(opts)), started_ms_(runtime::unix_now_ms()) {
+  if (!opts_.security)
+    opts_.security = std::make_shared<security_control>(
+        node_, opts_.farm.store.path, std::make_shared<admin_token>(opts_.admin_token),
+        opts_.actor_timeout);
   if (opts_.farm.tls.enabled()) {
     if (auto v = operator_verifier::load(opts_.farm.tls.ca))
       verifier_ = std::move(*v);
@@ -109,12 +113,12 @@ std::string console_service::prove_operator(const console_request& req, std::str
 }
 
 std::string console_service::token_refusal(const std::string& token) const {
-  if (opts_.admin_token.empty())
+  if (!opts_.security->token().configured())
     return "no admin token is configured on node " + node_.context().node_name() +
            " ([http] admin_token or TFARM_ADMIN_TOKEN): the console refuses every command";
   if (token.empty())
     return "no admin token given (--token or TFARM_ADMIN_TOKEN)";
-  if (!constant_time_equal(token, opts_.admin_token))
+  if (!opts_.security->token().matches(token))
     return "the admin token is wrong";
   return {};
 }
@@ -230,6 +234,12 @@ console_reply console_service::dispatch(const std::string& token, const std::str
     return metrics(*a);
   if (c == "policy")
     return policy(who, *a);
+  if (c == "lockdown")
+    return lockdown(who, *a);
+  if (c == "unlock")
+    return unlock(who, *a);
+  if (c == "security")
+    return security(*a);
   if (c == "audit")
     return audit_log(*a);
   return usage(*cmd, "'" + c + "' is not served by this node");

@@ -17,6 +17,7 @@
 #include <atomic>
 #include <chrono>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -30,13 +31,18 @@
 #include "net/console_protocol.hpp"
 #include "net/operator_proof.hpp"
 #include "net/refusal_budget.hpp"
+#include "net/security_control.hpp"
 #include "runtime/node.hpp"
 
 namespace tfarm::net {
 
 struct console_options {
-  /// Empty: every command is refused (and the refusal says why).
+  /// Empty: every command is refused (and the refusal says why). Ignored
+  /// when `security` is given (its token rules).
   std::string admin_token;
+  /// The node's lockdown control and admin token, shared with its HTTP API
+  /// (nullptr: one of its own from admin_token and farm.store.path).
+  std::shared_ptr<security_control> security;
   std::chrono::milliseconds actor_timeout{config::console_actor_timeout_ms};
   /// The farm file the node runs: `policy reload` reads it again.
   std::string farm_file;
@@ -78,6 +84,9 @@ private:
   console_reply alerts(const std::string& who, const console_args& a);
   console_reply metrics(const console_args& a);
   console_reply policy(const std::string& who, const console_args& a);
+  console_reply lockdown(const std::string& who, const console_args& a);
+  console_reply unlock(const std::string& who, const console_args& a);
+  console_reply security(const console_args& a);
   console_reply audit_log(const console_args& a);
   console_reply complete(const std::vector<std::string>& words);
 

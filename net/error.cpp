@@ -22,6 +22,8 @@ std::string to_string(net_errc x) {
     return "certificate_failed";
   case net_errc::insecure_bind:
     return "insecure_bind";
+  case net_errc::crypto_failed:
+    return "crypto_failed";
   }
   return "unknown";
 }

@@ -27,6 +27,8 @@ enum class net_errc : uint8_t {
   certificate_failed,
   /// A CAF port would be open beyond loopback without TLS.
   insecure_bind,
+  /// OpenSSL could not draw random bytes (an admin token).
+  crypto_failed,
 };
 
 std::string to_string(net_errc x);

@@ -7,6 +7,7 @@ namespace tfarm::net {
 
 enum class net_errc : uint8_t;
 
+struct security_outcome;
 class venue_connector;
 class venue_directory;
 

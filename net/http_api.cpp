@@ -89,20 +89,25 @@ constexpr std::string_view ack_suffix = "/acknowledge";
 /// The longest operator name kept in the audit log.
 constexpr size_t operator_name_max = 64;
 
-// Who asks, for the audit log: the body's "operator" ("admin" if absent;
-// not a string: a 400 in `bad`) and the client's address.
+// Who asks, for the audit log: the admin token's holder ("admin") at the
+// client's address. The body's "operator" is what the client says of
+// itself, recorded as such (not a string: a 400 in `bad`).
 std::optional<std::string> who(const http_request& req, const json& body, http_response& bad) {
   auto name = optional_string(body, "operator", bad);
   if (!name)
     return std::nullopt;
-  return (name->empty() ? std::string{"admin"} : name->substr(0, operator_name_max)) + "@" +
-         req.remote;
+  return "admin@" + req.remote +
+         (name->empty() ? std::string{} : " (says " + name->substr(0, operator_name_max) + ")");
 }
 
 } // namespace
 
 http_api::http_api(runtime::node& node, http_api_options opts)
     : node_(node), opts_(std::move(opts)), started_ms_(runtime::unix_now_ms()) {
+  if (!opts_.security)
+    opts_.security = std::make_shared<security_control>(
+        node_, std::string{}, std::make_shared<admin_token>(opts_.admin_token),
+        opts_.actor_timeout);
   add_routes();
   performance_ = std::make_unique<api_performance>(endpoints(), node_.context().metrics());
 }
@@ -137,12 +142,12 @@ std::optional<http_response> http_api::refuse(const http_request& req) {
     r.headers.emplace_back("WWW-Authenticate", "Bearer realm=\"tfarm\"");
     return r;
   }
-  if (opts_.admin_token.empty())
+  auto& token = opts_.security->token();
+  if (!token.configured())
     return error_response(403, "forbidden",
                           "no admin token is configured on this node ([http] admin_token or "
                           "TFARM_ADMIN_TOKEN)");
-  if (!scheme_ok ||
-      !constant_time_equal(req.authorization.substr(bearer.size()), opts_.admin_token)) {
+  if (!scheme_ok || !token.matches(req.authorization.substr(bearer.size()))) {
     log().warn("http {} {} from {}: wrong admin token", req.method, req.path, req.remote);
     audit_refusal(req, "the admin token is wrong");
     return error_response(403, "forbidden", "the admin token is wrong");
@@ -194,6 +199,9 @@ void http_api::add_routes() {
   post("/api/vault/transfers/freeze", mode(actors::vault_mode::transfers_frozen, true));
   post("/api/vault/transfers/unfreeze", mode(actors::vault_mode::transfers_frozen, false));
   post("/api/vault/reconcile", [this](const http_request& r) { return vault_reconcile(r); });
+  get("/api/security/status", true, &http_api::security_status);
+  post("/api/security/lockdown", [this](const http_request& r) { return security_lockdown(r); });
+  post("/api/security/unlock", [this](const http_request& r) { return security_unlock(r); });
   routes_.push_back(route{"/api/monitoring", v::get, true,
                           [this](const http_request& r) { return monitoring(r); }});
   get("/api/dashboard", true, &http_api::dashboard_data);
@@ -500,6 +508,66 @@ http_response http_api::vault_reconcile(const http_request& req) {
   if (!rep)
     return actor_error(rep.error(), "the vault");
   return json_response(200, to_json(*rep));
+}
+
+http_response http_api::security_status() {
+  auto st = opts_.security->state();
+  if (!st)
+    return error_response(503, "unavailable",
+                          "the security state cannot be read: " + runtime::to_text(st.error()));
+  return json_response(200, to_json(*st));
+}
+
+http_response http_api::security_lockdown(const http_request& req) {
+  http_response bad;
+  auto body = body_object(req, bad);
+  if (!body)
+    return bad;
+  auto reason = optional_string(*body, "reason", bad);
+  auto user = who(req, *body, bad);
+  if (!reason || !user)
+    return bad;
+  if (reason->empty())
+    return error_response(400, "bad_request",
+                          "a lockdown needs a \"reason\": what happened (it is audited)");
+  auto out = opts_.security->lockdown(*user, reason->substr(0, config::lockdown_reason_chars_max));
+  // Partly done is still done: the answer carries the new token either way.
+  auto r = json_response(out.ok ? 200 : 500, to_json(out));
+  r.headers.emplace_back("Cache-Control", "no-store");
+  return r;
+}
+
+http_response http_api::security_unlock(const http_request& req) {
+  http_response bad;
+  auto body = body_object(req, bad);
+  if (!body)
+    return bad;
+  auto reason = optional_string(*body, "reason", bad);
+  auto user = who(req, *body, bad);
+  if (!reason || !user)
+    return bad;
+  std::vector<std::string> steps;
+  auto all = body->find("all");
+  if (all != body->end() && all->is_boolean() && all->get<bool>()) {
+    steps.assign(std::begin(persistence::lockdown_steps), std::end(persistence::lockdown_steps));
+  } else if (auto s = body->find("steps"); s != body->end() && s->is_array() && !s->empty()) {
+    for (auto& x : *s) {
+      auto known =
+          x.is_string() &&
+          std::find(std::begin(persistence::lockdown_steps), std::end(persistence::lockdown_steps),
+                    x.get<std::string>()) != std::end(persistence::lockdown_steps);
+      if (!known)
+        return error_response(400, "bad_request",
+                              "each of \"steps\" is \"trading\", \"vault\" or \"logon\"");
+      steps.push_back(x.get<std::string>());
+    }
+  } else {
+    return error_response(400, "bad_request",
+                          "name the steps to undo: {\"steps\": [\"vault\", \"logon\", "
+                          "\"trading\"]} or {\"all\": true}");
+  }
+  auto out = opts_.security->unlock(*user, steps, *reason);
+  return json_response(out.ok ? 200 : 500, to_json(out));
 }
 
 http_response http_api::monitoring(const http_request& req) {

@@ -29,6 +29,7 @@
 #include "net/api_performance.hpp"
 #include "net/http_server.hpp"
 #include "net/refusal_budget.hpp"
+#include "net/security_control.hpp"
 #include "runtime/node.hpp"
 
 namespace tfarm::net {
@@ -37,8 +38,12 @@ namespace tfarm::net {
 constexpr int64_t health_cache_ms = 100;
 
 struct http_api_options {
-  /// Empty: admin endpoints answer 403 (and say why).
+  /// Empty: admin endpoints answer 403 (and say why). Ignored when
+  /// `security` is given (its token rules).
   std::string admin_token;
+  /// The node's lockdown control and admin token, shared with its console
+  /// (nullptr: one of its own from admin_token, without a database).
+  std::shared_ptr<security_control> security;
   std::chrono::milliseconds actor_timeout{10'000};
 };
 
@@ -83,6 +88,9 @@ private:
   http_response vault_health();
   http_response vault_mode(const http_request& req, actors::vault_mode mode, bool on);
   http_response vault_reconcile(const http_request& req);
+  http_response security_status();
+  http_response security_lockdown(const http_request& req);
+  http_response security_unlock(const http_request& req);
   http_response monitoring(const http_request& req);
   http_response acknowledge(const http_request& req, const std::string& id);
   http_response dashboard_data();

@@ -5,6 +5,8 @@
 #include <nlohmann/json.hpp>
 
 #include "actors/vault/vault_messages.hpp"
+#include "net/security_control.hpp"
+#include "persistence/security_state.hpp"
 #include "runtime/actor_info.hpp"
 
 namespace tfarm::net {
@@ -44,6 +46,32 @@ bool constant_time_equal(const std::string& a, const std::string& b) {
     diff |= static_cast<unsigned char>(x ^ y);
   }
   return diff == 0;
+}
+
+nlohmann::json to_json(const persistence::security_state& x) {
+  nlohmann::json j{{"locked_down", x.locked_down},
+                   {"pending", x.pending},
+                   {"admin_token", x.admin_token_sha256.empty() ? "configured" : "rotated"}};
+  if (x.lockdown_at_ms > 0) {
+    j["reason"] = x.lockdown_reason;
+    j["by"] = x.lockdown_by;
+    j["since_ms"] = x.lockdown_at_ms;
+  }
+  if (!x.admin_token_sha256.empty()) {
+    j["token_rotated_at_ms"] = x.token_rotated_at_ms;
+    j["token_rotated_by"] = x.token_rotated_by;
+  }
+  return j;
+}
+
+nlohmann::json to_json(const security_outcome& x) {
+  auto steps = nlohmann::json::array();
+  for (auto& s : x.steps)
+    steps.push_back({{"name", s.name}, {"ok", s.ok}, {"detail", s.detail}});
+  nlohmann::json j{{"ok", x.ok}, {"steps", steps}, {"state", to_json(x.state)}};
+  if (!x.new_token.empty())
+    j["admin_token"] = x.new_token;
+  return j;
 }
 
 } // namespace tfarm::net

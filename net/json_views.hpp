@@ -9,10 +9,15 @@
 #include <nlohmann/json_fwd.hpp>
 
 #include "actors/vault/fwd.hpp"
+#include "net/fwd.hpp"
 
 namespace tfarm::runtime {
 struct actor_info;
 } // namespace tfarm::runtime
+
+namespace tfarm::persistence {
+struct security_state;
+} // namespace tfarm::persistence
 
 namespace tfarm::net {
 
@@ -22,6 +27,15 @@ namespace tfarm::net {
 nlohmann::json state_of(const runtime::actor_info& a);
 
 nlohmann::json to_json(const actors::reconcile_report& r);
+
+/// The security state: {"locked_down", "reason", "by", "since_ms",
+/// "pending": [...], "admin_token": "configured"|"rotated", "token_rotated_at_ms",
+/// "token_rotated_by"} (never a token or its digest).
+nlohmann::json to_json(const persistence::security_state& x);
+
+/// A lockdown or unlock: {"ok", "steps": [{"name", "ok", "detail"}],
+/// "state"} and "admin_token" when one was issued.
+nlohmann::json to_json(const security_outcome& x);
 
 /// Compares secrets in time independent of where they differ.
 bool constant_time_equal(const std::string& a, const std::string& b);

@@ -11,8 +11,19 @@ node_http::node_http(runtime::node& node, http_api_options opts) : api_(node, st
 caf::expected<std::unique_ptr<node_http>> node_http::start(runtime::node& node,
                                                            const config::http_settings& x,
                                                            const std::string& admin_token) {
+  auto token =
+      std::make_shared<net::admin_token>(admin_token.empty() ? x.admin_token : admin_token);
+  return start(
+      node, x,
+      std::make_shared<security_control>(node, std::string{}, std::move(token),
+                                         std::chrono::milliseconds{config::http_actor_timeout_ms}));
+}
+
+caf::expected<std::unique_ptr<node_http>>
+node_http::start(runtime::node& node, const config::http_settings& x,
+                 std::shared_ptr<security_control> security) {
   http_api_options api;
-  api.admin_token = admin_token.empty() ? x.admin_token : admin_token;
+  api.security = std::move(security);
   api.actor_timeout = std::chrono::milliseconds{config::http_actor_timeout_ms};
   std::unique_ptr<node_http> result{new node_http(node, std::move(api))};
   http_server_options opts;

@@ -26,6 +26,11 @@ public:
   static caf::expected<std::unique_ptr<node_http>>
   start(runtime::node& node, const config::http_settings& x, const std::string& admin_token);
 
+  /// The same with the node's lockdown control (its token rules).
+  static caf::expected<std::unique_ptr<node_http>>
+  start(runtime::node& node, const config::http_settings& x,
+        std::shared_ptr<security_control> security);
+
   ~node_http();
 
   uint16_t port() const noexcept { return server_->port(); }

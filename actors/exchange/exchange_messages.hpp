@@ -219,7 +219,8 @@ struct exchange_status {
   bool on_backup = false;
   bool connected = false;
   /// "connected", "degraded" (failures, no failover yet), "failed_over",
-  /// "disconnected" (no venue reachable), "auth_failed".
+  /// "disconnected" (no venue reachable), "auth_failed", "logged_off" (a
+  /// security lockdown: new orders refused until recovered).
   std::string state;
   /// Round trips to the active venue, microseconds.
   int64_t latency_ewma_us = 0;

@@ -281,6 +281,8 @@ exchange_session::behavior_type exchange_session::make_behavior() {
       },
       [this](logoff_atom, std::string& reason) -> caf::result<uint32_t> {
         logged_off_ = "logged off: " + (reason.empty() ? std::string{"security lockdown"} : reason);
+        last_error_ = "session " + account_ + ": " + logged_off_;
+        last_error_at_ms_ = node_clock().unix_ms();
         exchange_log().warn("session {}: {}; new orders are refused until it recovers", path(),
                             logged_off_);
         uint32_t n = 0;
@@ -1761,7 +1763,9 @@ exchange_status exchange_session::status_now() const {
       v != nullptr && (v->handle || (!v->remote && node() &&
                                      node()->registry().find(venue_path(active_)) != nullptr));
   s.connected = running && v->ready && v->auth_error.empty() && active_reachable_;
-  if (v != nullptr && !v->auth_error.empty())
+  if (!logged_off_.empty())
+    s.state = "logged_off";
+  else if (v != nullptr && !v->auth_error.empty())
     s.state = "auth_failed";
   else if (!s.connected)
     s.state = "disconnected";

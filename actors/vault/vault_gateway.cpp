@@ -226,12 +226,6 @@ void vault_gateway::open(vault_request& r, reply_promise rp, int64_t t0) {
     count(r, false, t0, &err);
     rp.deliver(err);
   };
-  if (modes_.emergency) {
-    refuse(refusal(vault_errc::emergency_mode,
-                   "the vault is in emergency mode: only fill settlements and releases of "
-                   "reservations pass (open refused)"));
-    return;
-  }
   if (!config::valid_path_segment(r.account) || !config::valid_path_segment(r.user)) {
     refuse(refusal(vault_errc::invalid_request,
                    "account id and user must be 1 to 64 characters of A-Z a-z 0-9 _ . - "
@@ -247,6 +241,15 @@ void vault_gateway::open(vault_request& r, reply_promise rp, int64_t t0) {
     }
     count(r, false, t0, nullptr, true);
     rp.deliver(vault_reply{0, {}, true});
+    return;
+  }
+  // Reopening a known account moves nothing (a node restarting in emergency
+  // mode does it for every configured account); a new one would.
+  if (modes_.emergency) {
+    refuse(refusal(vault_errc::emergency_mode,
+                   "the vault is in emergency mode: only fill settlements and releases of "
+                   "reservations pass (opening new account " +
+                       r.account + " refused)"));
     return;
   }
   for (auto& [asset, amount] : r.opening_balance) {

@@ -396,5 +396,49 @@ TEST_F(console_service_test, metrics_top_exchanges_and_alerts_answer) {
   EXPECT_EQ(nodes["nodes"][0]["self"], true);
 }
 
+TEST_F(console_service_test, lockdown_and_unlock_step_by_step_with_the_token_it_issues) {
+  auto bare = run({"lockdown"});
+  EXPECT_EQ(bare.status, 2) << bare.text;
+  EXPECT_NE(bare.text.find("lockdown needs --reason TEXT"), std::string::npos) << bare.text;
+  EXPECT_EQ(ok({"security"})["locked_down"], false);
+  auto r = run({"lockdown", "--reason", "a laptop was stolen"});
+  ASSERT_EQ(r.status, 0) << r.text;
+  auto j = json::parse(r.json);
+  auto fresh = j["admin_token"].get<std::string>();
+  EXPECT_NE(r.text.find("New admin token (shown once"), std::string::npos) << r.text;
+  EXPECT_NE(r.text.find(fresh), std::string::npos);
+  for (auto& s : j["steps"])
+    EXPECT_TRUE(s["ok"]) << s.dump();
+  // The farm is halted: the agent says so.
+  ASSERT_TRUE(eventually([&] {
+    auto x = run({"info", agent_path}, fresh);
+    return x.status == 0 && json::parse(x.json)["state"]["trading"] == "halted";
+  }));
+  // The token the node started with is refused from now on.
+  auto refused = run({"security"});
+  EXPECT_EQ(refused.status, 1);
+  EXPECT_NE(refused.text.find("the admin token is wrong"), std::string::npos);
+  auto st = run({"security"}, fresh);
+  ASSERT_EQ(st.status, 0) << st.text;
+  EXPECT_NE(st.text.find("LOCKDOWN since "), std::string::npos) << st.text;
+  EXPECT_NE(st.text.find("by carol@desk: a laptop was stolen"), std::string::npos) << st.text;
+  EXPECT_EQ(st.text.find(fresh), std::string::npos) << "the status never shows the token";
+  // unlock needs named steps; an unknown one changes nothing.
+  EXPECT_EQ(run({"unlock"}, fresh).status, 2);
+  EXPECT_EQ(run({"unlock", "everything"}, fresh).status, 2);
+  EXPECT_EQ(run({"unlock", "vault", "--all"}, fresh).status, 2);
+  auto u = run({"unlock", "vault", "logon", "--reason", "found it"}, fresh);
+  ASSERT_EQ(u.status, 0) << u.text;
+  EXPECT_NE(u.text.find("The lockdown is still in force; pending: trading"), std::string::npos)
+      << u.text;
+  u = run({"unlock", "trading"}, fresh);
+  ASSERT_EQ(u.status, 0) << u.text;
+  EXPECT_NE(u.text.find("The lockdown is over."), std::string::npos) << u.text;
+  ASSERT_TRUE(eventually([&] {
+    auto x = run({"info", agent_path}, fresh);
+    return x.status == 0 && json::parse(x.json)["state"]["trading"] == "active";
+  }));
+}
+
 } // namespace
 } // namespace tfarm::test

@@ -39,6 +39,10 @@ TEST_F(vault_gateway_test, emergency_mode_lets_only_fill_settlements_and_release
   EXPECT_EQ(refused(reserve("alice", "a1", "r2", "order-2", "USD", 1)).substr(0, 15),
             "emergency_mode:");
   EXPECT_EQ(refused(open("carol", "c1")).substr(0, 15), "emergency_mode:");
+  // Reopening a known account moves nothing: a node restarting in
+  // emergency mode does it for every account of its farm file.
+  ok(open("alice", "a1"));
+  EXPECT_EQ(refused(open("carol", "a1")).substr(0, 15), "account_exists:");
   // A fill that happened at a venue is booked whatever the mode.
   ok(settle("alice", "a1", "fill-1", "order-1", 100, "BTC", 1, 0));
   ok(release("alice", "a1", "rel-1", "order-1"));
@@ -77,6 +81,17 @@ TEST_F(vault_gateway_test, modes_survive_a_gateway_crash_and_a_node_restart) {
   EXPECT_TRUE(s.transfers_frozen);
   EXPECT_FALSE(s.emergency);
   EXPECT_EQ(s.accounts, 2u);
+}
+
+TEST_F(vault_gateway_test, a_node_restarts_in_emergency_mode_and_reopens_its_accounts) {
+  set_mode(actors::vault_mode::emergency, true);
+  restart();
+  ok(open("alice", "a1"));
+  ok(open("bob", "b1"));
+  auto s = call<actors::vault_status>(actors::vault_status_atom_v);
+  EXPECT_TRUE(s.emergency);
+  EXPECT_EQ(s.accounts, 2u);
+  EXPECT_EQ(refused(open("carol", "c1")).substr(0, 15), "emergency_mode:");
 }
 
 TEST_F(vault_gateway_test, an_unknown_mode_is_refused) {

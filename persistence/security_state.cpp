@@ -1,0 +1,187 @@
+#include "persistence/security_state.hpp"
+
+#include <algorithm>
+
+#include <SQLiteCpp/Database.h>
+#include <SQLiteCpp/Statement.h>
+#include <SQLiteCpp/Transaction.h>
+
+#include "persistence/database.hpp"
+#include "persistence/error.hpp"
+#include "runtime/checkpoint.hpp"
+
+namespace tfarm::persistence {
+
+namespace {
+
+void audit(SQLite::Database& d, const std::string& user, const std::string& action,
+           const std::string& detail) {
+  SQLite::Statement s{d, "INSERT INTO audit_logs (ts, actor, user, action, detail) "
+                         "VALUES (?, 'security', ?, ?, ?)"};
+  s.bind(1, runtime::unix_now_ms());
+  s.bind(2, user);
+  s.bind(3, action);
+  s.bind(4, detail);
+  s.exec();
+}
+
+std::vector<std::string> split_steps(const std::string& text) {
+  std::vector<std::string> result;
+  for (auto& step : lockdown_steps)
+    if (("," + text + ",").find(std::string{","} + step + ",") != std::string::npos)
+      result.emplace_back(step);
+  return result;
+}
+
+std::string join(const std::vector<std::string>& xs) {
+  std::string result;
+  for (auto& x : xs)
+    result += (result.empty() ? "" : ",") + x;
+  return result;
+}
+
+bool is_hex_digest(const std::string& x) {
+  return x.size() == 64 && std::all_of(x.begin(), x.end(), [](char c) {
+           return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
+         });
+}
+
+// The database must exist: these act on a farm that has run.
+open_options existing() {
+  open_options o;
+  o.create = false;
+  return o;
+}
+
+security_state read_state(SQLite::Database& d) {
+  SQLite::Statement q{d, "SELECT admin_token_sha256, token_rotated_at, token_rotated_by, "
+                         "locked_down, lockdown_reason, lockdown_by, lockdown_at, "
+                         "lockdown_pending FROM security_state WHERE id = 1"};
+  security_state x;
+  if (!q.executeStep())
+    return x;
+  x.admin_token_sha256 = q.getColumn(0).getString();
+  x.token_rotated_at_ms = q.getColumn(1).getInt64();
+  x.token_rotated_by = q.getColumn(2).getString();
+  x.locked_down = q.getColumn(3).getInt() != 0;
+  x.lockdown_reason = q.getColumn(4).getString();
+  x.lockdown_by = q.getColumn(5).getString();
+  x.lockdown_at_ms = q.getColumn(6).getInt64();
+  x.pending = split_steps(q.getColumn(7).getString());
+  return x;
+}
+
+} // namespace
+
+caf::expected<security_state> load_security_state(const std::string& db) {
+  auto conn = open_database(db, existing());
+  if (!conn)
+    return conn.error();
+  try {
+    return read_state(**conn);
+  } catch (const std::exception& e) {
+    return classify(e, db, "reading the security state");
+  }
+}
+
+caf::expected<uint64_t> record_lockdown(const std::string& db, const lockdown_record& x) {
+  if (!x.admin_token_sha256.empty() && !is_hex_digest(x.admin_token_sha256))
+    return caf::error{store_errc::invalid_record,
+                      "an admin token digest is 64 lowercase hex digits"};
+  auto conn = open_database(db, existing());
+  if (!conn)
+    return conn.error();
+  auto& d = **conn;
+  try {
+    SQLite::Transaction txn{d};
+    auto now = runtime::unix_now_ms();
+    SQLite::Statement revoke{d, "UPDATE credentials SET revoked_at = ? WHERE revoked_at IS NULL"};
+    revoke.bind(1, now);
+    auto revoked = static_cast<uint64_t>(revoke.exec());
+    SQLite::Statement set{d, "UPDATE security_state SET locked_down = 1, lockdown_reason = ?, "
+                             "lockdown_by = ?, lockdown_at = ?, lockdown_pending = ? WHERE id = 1"};
+    set.bind(1, x.reason);
+    set.bind(2, x.by);
+    set.bind(3, now);
+    set.bind(4, join({std::begin(lockdown_steps), std::end(lockdown_steps)}));
+    set.exec();
+    if (!x.admin_token_sha256.empty()) {
+      SQLite::Statement token{d, "UPDATE security_state SET admin_token_sha256 = ?, "
+                                 "token_rotated_at = ?, token_rotated_by = ? WHERE id = 1"};
+      token.bind(1, x.admin_token_sha256);
+      token.bind(2, now);
+      token.bind(3, x.by);
+      token.exec();
+    }
+    audit(d, x.by, "security.lockdown",
+          x.reason + " (" + std::to_string(revoked) + " credentials revoked" +
+              (x.admin_token_sha256.empty() ? "" : ", admin token rotated") + ")");
+    txn.commit();
+    return revoked;
+  } catch (const std::exception& e) {
+    return classify(e, db, "recording the lockdown");
+  }
+}
+
+caf::expected<security_state> record_unlock(const std::string& db, const std::string& by,
+                                            const std::vector<std::string>& steps,
+                                            const std::string& reason) {
+  for (auto& s : steps)
+    if (std::find(std::begin(lockdown_steps), std::end(lockdown_steps), s) ==
+        std::end(lockdown_steps))
+      return caf::error{store_errc::invalid_record,
+                        "unknown unlock step '" + s + "' (steps: trading, vault, logon)"};
+  auto conn = open_database(db, existing());
+  if (!conn)
+    return conn.error();
+  auto& d = **conn;
+  try {
+    SQLite::Transaction txn{d};
+    auto state = read_state(d);
+    std::vector<std::string> left;
+    for (auto& p : state.pending)
+      if (std::find(steps.begin(), steps.end(), p) == steps.end())
+        left.push_back(p);
+    SQLite::Statement set{d, "UPDATE security_state SET lockdown_pending = ?, locked_down = ? "
+                             "WHERE id = 1"};
+    set.bind(1, join(left));
+    set.bind(2, left.empty() ? 0 : 1);
+    set.exec();
+    audit(d, by, left.empty() ? "security.unlocked" : "security.unlock",
+          join(steps) + (reason.empty() ? "" : ": " + reason) +
+              (left.empty() ? "" : " (still pending: " + join(left) + ")"));
+    state.pending = left;
+    state.locked_down = !left.empty();
+    txn.commit();
+    return state;
+  } catch (const std::exception& e) {
+    return classify(e, db, "recording the unlock");
+  }
+}
+
+caf::error record_admin_token(const std::string& db, const std::string& sha256_hex,
+                              const std::string& by) {
+  if (!is_hex_digest(sha256_hex))
+    return caf::error{store_errc::invalid_record,
+                      "an admin token digest is 64 lowercase hex digits"};
+  auto conn = open_database(db, existing());
+  if (!conn)
+    return conn.error();
+  auto& d = **conn;
+  try {
+    SQLite::Transaction txn{d};
+    SQLite::Statement token{d, "UPDATE security_state SET admin_token_sha256 = ?, "
+                               "token_rotated_at = ?, token_rotated_by = ? WHERE id = 1"};
+    token.bind(1, sha256_hex);
+    token.bind(2, runtime::unix_now_ms());
+    token.bind(3, by);
+    token.exec();
+    audit(d, by, "security.token_reset", "a new admin token replaces the one in force");
+    txn.commit();
+    return {};
+  } catch (const std::exception& e) {
+    return classify(e, db, "replacing the admin token");
+  }
+}
+
+} // namespace tfarm::persistence
