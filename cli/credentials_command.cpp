@@ -7,6 +7,8 @@
 #include <iterator>
 #include <memory>
 
+#include <sys/stat.h>
+
 #include <CLI/CLI.hpp>
 #include <openssl/crypto.h>
 
@@ -17,6 +19,7 @@
 #include "persistence/credentials.hpp"
 #include "persistence/error.hpp"
 #include "persistence/maintenance.hpp"
+#include "persistence/node_lock.hpp"
 #include "runtime/error_text.hpp"
 
 namespace tfarm::cli {
@@ -29,6 +32,7 @@ struct credential_options {
   std::string account;
   std::string key_id;
   std::string master_key_file;
+  std::string new_master_key_file;
 };
 
 int fail(const std::string& what, const caf::error& err) {
@@ -120,6 +124,62 @@ int list(const credential_options& opts) {
   return exit_ok;
 }
 
+int rotate_master(const credential_options& opts) {
+  // A running node opens credentials with the key it started with: it
+  // must start again with the new one.
+  auto lock = persistence::node_lock::acquire(opts.db);
+  if (!lock) {
+    std::cerr << "tfarm credentials rotate-master: error: " << runtime::to_text(lock.error())
+              << " (stop the node first; start it with the new key afterwards)\n";
+    return exit_failure;
+  }
+  auto old_box = master_key(opts);
+  if (!old_box)
+    return fail("rotate-master", old_box.error());
+  struct stat st {};
+  auto exists = ::stat(opts.new_master_key_file.c_str(), &st) == 0;
+  auto new_box = exists ? actors::secret_box::from_file(opts.new_master_key_file)
+                        : actors::secret_box::create_file(opts.new_master_key_file);
+  if (!new_box)
+    return fail("rotate-master", new_box.error());
+  if (new_box->fingerprint() == old_box->fingerprint()) {
+    std::cerr << "tfarm credentials rotate-master: error: " << opts.new_master_key_file
+              << " holds the current master key (" << old_box->fingerprint()
+              << "): give a new file (it is created) or another key\n";
+    return exit_usage;
+  }
+  using box = actors::secret_box;
+  auto n = persistence::reseal_credentials(
+      opts.db,
+      [&](const persistence::credential_record& x)
+          -> caf::expected<std::pair<std::string, std::string>> {
+        auto context = box::credential_context(x.venue, x.account, x.key_id);
+        auto secret = old_box->open(x.sealed, context);
+        if (!secret)
+          return caf::error{actors::exchange_errc::wrong_master_key,
+                            x.venue + "/" + x.account + " key " + x.key_id + ": " +
+                                runtime::message_of(secret.error())};
+        auto sealed = new_box->seal(*secret, context);
+        OPENSSL_cleanse(secret->data(), secret->size());
+        if (!sealed)
+          return sealed.error();
+        auto nonce = sealed->substr(1 + box::fingerprint_bytes, box::nonce_bytes);
+        return std::make_pair(std::move(*sealed), std::move(nonce));
+      },
+      persistence::operator_name());
+  if (!n) {
+    std::cerr << "tfarm credentials rotate-master: error: " << runtime::to_text(n.error())
+              << "; nothing was changed\n";
+    return exit_failure;
+  }
+  std::cout << "re-sealed " << *n << " credential" << (*n == 1 ? "" : "s") << " under master key "
+            << new_box->fingerprint() << " (was " << old_box->fingerprint() << ", in "
+            << opts.new_master_key_file
+            << "); start the node with [exchange] master_key_file = " << opts.new_master_key_file
+            << " (or TFARM_MASTER_KEY), then destroy the old key\n";
+  return exit_ok;
+}
+
 } // namespace
 
 void add_credentials_command(CLI::App& app, const global_options& globals, int& result) {
@@ -162,6 +222,14 @@ void add_credentials_command(CLI::App& app, const global_options& globals, int& 
   auto l = cmd->add_subcommand("list", "List credentials (never their secrets)");
   add_common(l, false, false);
   l->callback(run(list));
+  auto m = cmd->add_subcommand("rotate-master",
+                               "Re-seal every stored credential under a new master key, in one "
+                               "transaction (the node must be stopped)");
+  add_common(m, false, true);
+  m->add_option("--new-master-key-file", opts->new_master_key_file,
+                "the new key's file: created with a random key if it does not exist")
+      ->required();
+  m->callback(run(rotate_master));
 }
 
 } // namespace tfarm::cli

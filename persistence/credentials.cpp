@@ -155,4 +155,47 @@ caf::expected<std::vector<credential_record>> list_credentials(const std::string
   }
 }
 
+caf::expected<uint64_t> reseal_credentials(const std::string& db, const reseal_fn& f,
+                                           const std::string& user) {
+  auto conn = open_db(db);
+  if (!conn)
+    return conn.error();
+  auto& d = **conn;
+  try {
+    SQLite::Transaction txn{d};
+    std::vector<credential_record> rows;
+    SQLite::Statement q{d, "SELECT venue, account, key_id, ciphertext FROM credentials"};
+    while (q.executeStep()) {
+      credential_record x;
+      x.venue = q.getColumn(0).getString();
+      x.account = q.getColumn(1).getString();
+      x.key_id = q.getColumn(2).getString();
+      auto blob = q.getColumn(3);
+      x.sealed.assign(static_cast<const char*>(blob.getBlob()),
+                      static_cast<size_t>(blob.getBytes()));
+      rows.push_back(std::move(x));
+    }
+    SQLite::Statement upd{d, "UPDATE credentials SET ciphertext = ?, nonce = ? WHERE venue = ? "
+                             "AND account = ? AND key_id = ?"};
+    for (auto& x : rows) {
+      auto sealed = f(x);
+      if (!sealed)
+        return sealed.error(); // the transaction rolls back
+      upd.reset();
+      upd.bind(1, sealed->first.data(), static_cast<int>(sealed->first.size()));
+      upd.bind(2, sealed->second.data(), static_cast<int>(sealed->second.size()));
+      upd.bind(3, x.venue);
+      upd.bind(4, x.account);
+      upd.bind(5, x.key_id);
+      upd.exec();
+    }
+    audit(d, user, "credentials.reseal",
+          std::to_string(rows.size()) + " credentials re-sealed under a new master key");
+    txn.commit();
+    return static_cast<uint64_t>(rows.size());
+  } catch (const std::exception& e) {
+    return classify(e, db, "re-sealing credentials");
+  }
+}
+
 } // namespace tfarm::persistence

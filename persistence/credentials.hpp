@@ -10,7 +10,9 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <caf/error.hpp>
@@ -59,6 +61,16 @@ caf::expected<credential_record> active_credential(const std::string& db, const 
 /// The same on an open connection (the store's; throws SQLite errors).
 caf::expected<credential_record> active_credential(SQLite::Database& db, const std::string& venue,
                                                    const std::string& account);
+
+/// What re-seals one credential: its new sealed secret and nonce, or an
+/// error (which aborts the whole re-sealing).
+using reseal_fn =
+    std::function<caf::expected<std::pair<std::string, std::string>>(const credential_record&)>;
+
+/// Re-seals every stored credential (active and revoked) with `f` in one
+/// transaction, audited: all or none. Returns how many.
+caf::expected<uint64_t> reseal_credentials(const std::string& db, const reseal_fn& f,
+                                           const std::string& user);
 
 /// Every credential, active and revoked, without the sealed secrets.
 caf::expected<std::vector<credential_record>> list_credentials(const std::string& db);

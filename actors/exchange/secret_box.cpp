@@ -1,11 +1,15 @@
 #include "actors/exchange/secret_box.hpp"
 
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
 #include <cstdio>
+#include <cstring>
 #include <fstream>
 #include <memory>
 #include <sstream>
-
-#include <sys/stat.h>
 
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
@@ -98,6 +102,33 @@ caf::expected<secret_box> secret_box::from_file(const std::string& path) {
   if (!box)
     return caf::error{exchange_errc::bad_master_key,
                       path + ": " + runtime::message_of(box.error())};
+  return box;
+}
+
+caf::expected<secret_box> secret_box::create_file(const std::string& path) {
+  auto hex = random_hex(key_bytes);
+  if (!hex)
+    return hex.error();
+  auto fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+  if (fd < 0) {
+    auto why = errno == EEXIST ? std::string{"it exists (a master key is never overwritten)"}
+                               : std::string{std::strerror(errno)};
+    OPENSSL_cleanse(hex->data(), hex->size());
+    return caf::error{exchange_errc::bad_master_key,
+                      "cannot create the master key file " + path + ": " + why};
+  }
+  auto line = *hex + "\n";
+  auto written = ::write(fd, line.data(), line.size());
+  auto synced = ::fsync(fd) == 0;
+  ::close(fd);
+  auto box = from_hex(*hex);
+  OPENSSL_cleanse(hex->data(), hex->size());
+  OPENSSL_cleanse(line.data(), line.size());
+  if (written != static_cast<ssize_t>(line.size()) || !synced) {
+    ::unlink(path.c_str());
+    return caf::error{exchange_errc::bad_master_key,
+                      "cannot write the master key file " + path + ": " + std::strerror(errno)};
+  }
   return box;
 }
 

@@ -38,6 +38,10 @@ public:
   /// its group or others may read or write is refused, naming the chmod.
   static caf::expected<secret_box> from_file(const std::string& path);
 
+  /// A new random master key, written to `path` (created 0600; an existing
+  /// file is refused, never overwritten).
+  static caf::expected<secret_box> create_file(const std::string& path);
+
   /// The node's master key: TFARM_MASTER_KEY (64 hex digits) if set, else
   /// `file` ([exchange] master_key_file); an error naming both if neither.
   static caf::expected<secret_box> configured(const std::string& file);

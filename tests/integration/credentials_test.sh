@@ -40,6 +40,31 @@ echo x | env -u TFARM_MASTER_KEY "$tfarm" credentials set --db "$db" --venue sim
   >"$tmp/out" 2>"$tmp/err" && fail "set without a master key succeeded"
 expect_grep 'no master key: give --master-key-file FILE or set TFARM_MASTER_KEY' "$tmp/err"
 TFARM_MASTER_KEY=$key_a expect_exit 2 "$tfarm" credentials set --db "$db" --venue sim --account a --key-id k </dev/null
+# rotate-master re-seals every credential under a new key (a file it
+# creates, 0600) in one transaction: all open with the new key, none with
+# the old; the same key again is refused.
+printf 'api-key-3:TOPSECRET-3' | TFARM_MASTER_KEY=$key_a expect_exit 0 "$tfarm" credentials set \
+  --db "$db" --venue sim --account bob-main --key-id k1
+expect_exit 0 "$tfarm" credentials rotate-master --db "$db" --master-key-file "$tmp/master.key" \
+  --new-master-key-file "$tmp/new.key"
+expect_grep '^re-sealed 3 credentials under master key [0-9a-f]{16} \(was [0-9a-f]{16}, in ' "$tmp/out"
+[[ $(stat -c %a "$tmp/new.key") == 600 ]] || fail "the new master key file is not 0600"
+expect_exit 0 "$tfarm" credentials check --db "$db" --venue sim --account bob-main \
+  --master-key-file "$tmp/new.key"
+expect_exit 1 "$tfarm" credentials check --db "$db" --venue sim --account bob-main \
+  --master-key-file "$tmp/master.key"
+expect_grep 'wrong master key' "$tmp/err"
+expect_exit 2 "$tfarm" credentials rotate-master --db "$db" --master-key-file "$tmp/new.key" \
+  --new-master-key-file "$tmp/new.key"
+expect_grep 'holds the current master key' "$tmp/err"
+# One credential the key does not open: nothing is changed.
+printf 'api-key-4:TOPSECRET-4' | TFARM_MASTER_KEY=$key_b expect_exit 0 "$tfarm" credentials set \
+  --db "$db" --venue sim --account carol-main --key-id k1
+expect_exit 1 "$tfarm" credentials rotate-master --db "$db" --master-key-file "$tmp/new.key" \
+  --new-master-key-file "$tmp/newer.key"
+expect_grep 'sim/carol-main key k1: .*; nothing was changed$' "$tmp/err"
+expect_exit 0 "$tfarm" credentials check --db "$db" --venue sim --account bob-main \
+  --master-key-file "$tmp/new.key"
 # The secrets are nowhere in clear: not in the database, not in the audit log.
 ! grep -q TOPSECRET "$db" "$db-wal" 2>/dev/null || fail "a secret is in the database in clear"
 expect_exit 0 "$tfarm" audit --db "$db" --days 1
