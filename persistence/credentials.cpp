@@ -53,7 +53,7 @@ caf::error put_credential(const std::string& db, const credential_record& x,
     return conn.error();
   auto& d = **conn;
   try {
-    SQLite::Transaction txn{d};
+    SQLite::Transaction txn{d, SQLite::TransactionBehavior::IMMEDIATE};
     auto now = runtime::unix_now_ms();
     rotated = revoke_active(d, x.venue, x.account, now);
     SQLite::Statement ins{d, "INSERT INTO credentials (venue, account, key_id, ciphertext, nonce, "
@@ -88,7 +88,7 @@ caf::expected<uint64_t> revoke_credentials(const std::string& db, const std::str
     return conn.error();
   auto& d = **conn;
   try {
-    SQLite::Transaction txn{d};
+    SQLite::Transaction txn{d, SQLite::TransactionBehavior::IMMEDIATE};
     auto n = revoke_active(d, venue, account, runtime::unix_now_ms());
     audit(d, user, "credentials.revoke", venue + "/" + account + ": " + std::to_string(n));
     txn.commit();
@@ -162,7 +162,7 @@ caf::expected<uint64_t> reseal_credentials(const std::string& db, const reseal_f
     return conn.error();
   auto& d = **conn;
   try {
-    SQLite::Transaction txn{d};
+    SQLite::Transaction txn{d, SQLite::TransactionBehavior::IMMEDIATE};
     std::vector<credential_record> rows;
     SQLite::Statement q{d, "SELECT venue, account, key_id, ciphertext FROM credentials"};
     while (q.executeStep()) {

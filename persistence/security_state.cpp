@@ -73,6 +73,10 @@ security_state read_state(SQLite::Database& d) {
 
 } // namespace
 
+// Every write transaction begins IMMEDIATE: one that read first and then
+// wrote could not upgrade once the node's store had committed meanwhile
+// (SQLite answers "database is locked" at once, without waiting).
+
 caf::expected<security_state> load_security_state(const std::string& db) {
   auto conn = open_database(db, existing());
   if (!conn)
@@ -93,7 +97,7 @@ caf::expected<uint64_t> record_lockdown(const std::string& db, const lockdown_re
     return conn.error();
   auto& d = **conn;
   try {
-    SQLite::Transaction txn{d};
+    SQLite::Transaction txn{d, SQLite::TransactionBehavior::IMMEDIATE};
     auto now = runtime::unix_now_ms();
     SQLite::Statement revoke{d, "UPDATE credentials SET revoked_at = ? WHERE revoked_at IS NULL"};
     revoke.bind(1, now);
@@ -136,7 +140,7 @@ caf::expected<security_state> record_unlock(const std::string& db, const std::st
     return conn.error();
   auto& d = **conn;
   try {
-    SQLite::Transaction txn{d};
+    SQLite::Transaction txn{d, SQLite::TransactionBehavior::IMMEDIATE};
     auto state = read_state(d);
     std::vector<std::string> left;
     for (auto& p : state.pending)
@@ -169,7 +173,7 @@ caf::error record_admin_token(const std::string& db, const std::string& sha256_h
     return conn.error();
   auto& d = **conn;
   try {
-    SQLite::Transaction txn{d};
+    SQLite::Transaction txn{d, SQLite::TransactionBehavior::IMMEDIATE};
     SQLite::Statement token{d, "UPDATE security_state SET admin_token_sha256 = ?, "
                                "token_rotated_at = ?, token_rotated_by = ? WHERE id = 1"};
     token.bind(1, sha256_hex);

@@ -193,27 +193,43 @@ std::vector<trading_finding> check_trading(SQLite::Database& db) {
       },
       out);
   // Fees charged by the fills settled under schema 6 keys went to the fee
-  // account, per asset (those of schema 5 went to the venues' accounts).
-  collect(
-      db,
-      with + ", paid AS (SELECT fk.quote AS asset, SUM(fk.fee) AS fees FROM fk WHERE "
-             "  fk.lk IS NULL AND EXISTS (SELECT 1 FROM vault_operations v WHERE "
-             "  v.key = fk.k AND v.outcome = 'applied') GROUP BY fk.quote), "
-             "got AS (SELECT e.asset, SUM(e.amount) AS fees FROM ledger_entries e JOIN "
-             "  ledger_transactions t ON t.id = e.txn_id WHERE e.account = '@fees' AND "
-             "  t.kind = 'settle' GROUP BY e.asset), "
-             "both_ AS (SELECT asset, fees AS p, (SELECT fees FROM got WHERE "
-             "  got.asset = paid.asset) AS g FROM paid UNION SELECT asset, (SELECT fees FROM "
-             "  paid WHERE paid.asset = got.asset), fees FROM got) "
-             "SELECT asset, COALESCE(p, 0), COALESCE(g, 0) FROM both_ WHERE "
-             "  COALESCE(p, 0) != COALESCE(g, 0)",
-      "fees_mismatch", ids::none,
-      [](SQLite::Statement& q, trading_finding& x) {
-        x.account = "@fees";
-        x.detail = "settled fills charged " + text(q, 1) + " " + text(q, 0) +
-                   " in fees; the fee account received " + text(q, 2);
-      },
-      out);
+  // account of their venue ("@fees:<venue>"), per asset; those settled
+  // into the farm-wide "@fees" (before per-venue fee accounts) are summed
+  // there. (Fees of schema 5 keys went to the venues' accounts.)
+  auto settled = std::string{
+      "settled AS (SELECT fk.venue, fk.quote AS asset, fk.fee, "
+      "  EXISTS (SELECT 1 FROM ledger_entries le WHERE le.txn_id = v.txn_id AND "
+      "    le.account = '@fees') AS legacy FROM fk JOIN vault_operations v ON v.key = fk.k AND "
+      "  v.outcome = 'applied' WHERE fk.lk IS NULL), "};
+  auto compare = std::string{
+      "both_ AS (SELECT who, asset, fees AS p, (SELECT fees FROM got WHERE got.who = paid.who "
+      "  AND got.asset = paid.asset) AS g FROM paid UNION SELECT who, asset, (SELECT fees FROM "
+      "  paid WHERE paid.who = got.who AND paid.asset = got.asset), fees FROM got) "
+      "SELECT who, asset, COALESCE(p, 0), COALESCE(g, 0) FROM both_ WHERE "
+      "  COALESCE(p, 0) != COALESCE(g, 0) ORDER BY who, asset"};
+  auto fee_finding = [](SQLite::Statement& q, trading_finding& x) {
+    x.account = text(q, 0);
+    x.detail = "settled fills charged " + text(q, 2) + " " + text(q, 1) + " in fees; " + x.account +
+               " received " + text(q, 3);
+  };
+  collect(db,
+          with + ", " + settled +
+              "paid AS (SELECT '@fees:' || venue AS who, asset, SUM(fee) AS fees FROM settled "
+              "  WHERE NOT legacy GROUP BY venue, asset), "
+              "got AS (SELECT e.account AS who, e.asset, SUM(e.amount) AS fees FROM "
+              "  ledger_entries e JOIN ledger_transactions t ON t.id = e.txn_id WHERE "
+              "  e.account LIKE '@fees:%' AND t.kind = 'settle' GROUP BY e.account, e.asset), " +
+              compare,
+          "fees_mismatch", ids::none, fee_finding, out);
+  collect(db,
+          with + ", " + settled +
+              "paid AS (SELECT '@fees' AS who, asset, SUM(fee) AS fees FROM settled WHERE legacy "
+              "  GROUP BY asset), "
+              "got AS (SELECT e.account AS who, e.asset, SUM(e.amount) AS fees FROM "
+              "  ledger_entries e JOIN ledger_transactions t ON t.id = e.txn_id WHERE "
+              "  e.account = '@fees' AND t.kind = 'settle' GROUP BY e.asset), " +
+              compare,
+          "fees_mismatch", ids::none, fee_finding, out);
   // A reservation is released only once its fills are settled: a
   // settlement written after the release means the order was closed while
   // it could still fill.

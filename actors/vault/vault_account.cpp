@@ -530,13 +530,14 @@ caf::result<vault_reply> vault_account::handle(vault_request& r, bool credit) {
       if (r.amount > 0)
         w.txn.legs.push_back(leg(venue, asset, "available", r.amount));
       if (fee_debit)
-        w.txn.legs.push_back(leg(fees_account, asset, "available", r.fee));
+        w.txn.legs.push_back(leg(venue_fees_account(r.venue), asset, "available", r.fee));
       if (r.credit_amount > 0) {
         w.txn.legs.push_back(leg(venue, r.credit_asset, "available", -r.credit_amount));
         if (net > 0)
           w.txn.legs.push_back(leg(id_, r.credit_asset, "available", net));
         if (r.fee > 0 && !fee_debit)
-          w.txn.legs.push_back(leg(fees_account, r.credit_asset, "available", r.fee));
+          w.txn.legs.push_back(
+              leg(venue_fees_account(r.venue), r.credit_asset, "available", r.fee));
       }
     }
     w.reservations.push_back(reservation_record{id_, r.reservation, res.asset, res.amount,

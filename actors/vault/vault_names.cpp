@@ -13,6 +13,10 @@ std::string venue_account(const std::string& venue) {
   return "@venue:" + (venue.empty() ? std::string{"default"} : venue);
 }
 
+std::string venue_fees_account(const std::string& venue) {
+  return "@fees:" + (venue.empty() ? std::string{"default"} : venue);
+}
+
 bool valid_venue_name(const std::string& venue) {
   return venue.empty() || config::valid_path_segment(venue);
 }

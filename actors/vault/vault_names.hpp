@@ -14,11 +14,12 @@ namespace tfarm::actors {
 inline const std::string external_account = "@external";
 /// Transfers between their debit and their credit.
 inline const std::string transit_account = "@transit";
-/// Fees taken from settlements.
-inline const std::string fees_account = "@fees";
-
 /// The clearing account of a venue ("@venue:<name>"; "default" when empty).
 std::string venue_account(const std::string& venue);
+
+/// The account a venue's fees go to ("@fees:<name>"; "default" when empty),
+/// so that each venue's system accounts add up to what it reports.
+std::string venue_fees_account(const std::string& venue);
 
 /// Empty (the default venue) or a valid path segment.
 bool valid_venue_name(const std::string& venue);

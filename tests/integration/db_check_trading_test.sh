@@ -62,8 +62,22 @@ expect_violation qty settlement_amount "the settlement of fill $fill_venue/$fill
 
 plant fee "UPDATE fills SET fee = fee + 7 WHERE venue_fill_id = '$fill_id' AND
   client_order_id = '$fill_order'"
-expect_violation fee fees_mismatch "settled fills charged [0-9]+ USD in fees; the fee account received"
+expect_violation fee fees_mismatch "settled fills charged [0-9]+ USD in fees; @fees:$fill_venue received"
 expect_violation fee settlement_amount "fill $fill_venue/$fill_id"
+# A fee credited to another venue's fee account is a loss for both.
+plant fee_elsewhere "UPDATE ledger_entries SET account = '@fees:elsewhere' WHERE
+  account = '@fees:$fill_venue' AND txn_id = (SELECT txn_id FROM vault_operations WHERE
+  key = '$key') AND amount > 0"
+expect_violation fee_elsewhere fees_mismatch "@fees:elsewhere received [1-9]"
+# A database from before per-venue fee accounts (every fee in @fees) is
+# clean, and is still checked: a fee taken out of @fees is found.
+plant legacy_fees "UPDATE ledger_entries SET account = '@fees' WHERE account LIKE '@fees:%';
+  UPDATE balances SET account = '@fees' WHERE account LIKE '@fees:%'"
+expect_exit 0 "$tfarm" db check --db "$copy"
+expect_grep "^$copy: clean$" "$tmp/out"
+sqlite3 "$copy" "UPDATE fills SET fee = fee + 7 WHERE venue_fill_id = '$fill_id' AND
+  client_order_id = '$fill_order'" || fail "planting legacy_fees"
+expect_violation legacy_fees fees_mismatch "settled fills charged [0-9]+ USD in fees; @fees received"
 
 # A fill beyond its order's limit (a buy above it, a sell below it).
 plant beyond "UPDATE fills SET price = (SELECT CASE o.side WHEN 'buy' THEN o.price + 1

@@ -75,7 +75,7 @@ wait "$xpid" || true
 money_audit "$db" "$tmp/s.json"
 # Taker fees of 300 bps, above what a buy reserves for a remote venue's
 # unknown fees (50 bps, and the market order's collar): the rest is taken
-# from available funds, and every fee reached @fees (db check).
+# from available funds, and every fee reached its venue's @fees:VENUE (db check).
 (($(sqlite3 "$db" "SELECT COUNT(*) FROM vault_operations WHERE op = 'settle' AND
   detail LIKE '% from available: reservation % did not cover it'") > 0)) ||
   fail "no fee above the allowance was paid from available funds"

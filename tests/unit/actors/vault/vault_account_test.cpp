@@ -122,7 +122,7 @@ TEST_F(vault_account_test, reservations_settle_in_parts_and_release_the_rest) {
   EXPECT_EQ(balance("alice", "a1", "BTC"), std::make_pair(int64_t{2}, int64_t{0}));
   EXPECT_EQ(ledger_sum("@venue:sim", "USD"), 240);
   EXPECT_EQ(ledger_sum("@venue:sim", "BTC"), -3);
-  EXPECT_EQ(ledger_sum("@fees", "BTC"), 1);
+  EXPECT_EQ(ledger_sum("@fees:sim", "BTC"), 1);
   // Beyond what is left: the rest comes out of available (a fee above its
   // allowance); the reservation is then settled entirely.
   ok(settle("alice", "a1", "fill-2", "order-1", 361, "BTC", 1, 0));
@@ -173,7 +173,7 @@ TEST_F(vault_account_test, a_buy_pays_its_fee_from_its_reservation_to_the_fee_ac
   ok(s);
   EXPECT_EQ(balance("alice", "a1", "USD"), std::make_pair(int64_t{890}, int64_t{0}));
   EXPECT_EQ(balance("alice", "a1", "BTC"), std::make_pair(int64_t{1}, int64_t{0}));
-  EXPECT_EQ(ledger_sum("@fees", "USD"), 10);
+  EXPECT_EQ(ledger_sum("@fees:sim", "USD"), 10);
   EXPECT_EQ(ledger_sum("@venue:sim", "USD"), 100);
   EXPECT_EQ(ledger_sum("@venue:sim", "BTC"), -1);
   s.key = "fill-2";
