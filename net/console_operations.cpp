@@ -1,6 +1,8 @@
 // The console commands of the farm's operations: vault, exchanges, alerts.
 #include "net/console_service.hpp"
 
+#include "net/venue_reconciliation.hpp"
+
 #include <algorithm>
 #include <cctype>
 #include <thread>
@@ -83,8 +85,28 @@ console_reply console_service::vault(const std::string& who, const console_args&
         text += "\n  " + d.kind + " " + d.account + " " + d.asset + ": expected " +
                 std::to_string(d.expected) + ", found " + std::to_string(d.actual) +
                 (d.detail.empty() ? "" : " (" + d.detail + ")");
-    auto reply = ok(text, to_json(*rep));
-    if (!rep->clean)
+    // The venues' own statements against the farm's record of their fills.
+    auto venues = reconcile_venues(node_, opts_.security->db(), opts_.actor_timeout);
+    size_t venues_ok = 0;
+    for (auto& c : venues.checks)
+      venues_ok += c.ok ? 1 : 0;
+    text += "\nvenues: " + std::to_string(venues_ok) + " of " +
+            std::to_string(venues.checks.size()) +
+            " account statements agree with the farm's fills";
+    for (auto& c : venues.checks)
+      if (!c.ok)
+        text += "\n  venue_statement " + c.venue + "/" + c.account + ": " + c.detail;
+    for (auto& u : venues.unreachable)
+      text += "\n  venue_unreachable " + u;
+    auto clean = rep->clean && venues.clean();
+    if (rep->clean && !clean)
+      text.replace(0, std::string{"reconciled: clean"}.size(), "reconciled: DISCREPANCIES");
+    audit(who, "vault.reconcile.venues", audit_json(venues).dump());
+    auto j = to_json(*rep);
+    j["venues"] = to_json(venues);
+    j["clean"] = clean;
+    auto reply = ok(text, j);
+    if (!clean)
       reply.status = static_cast<int32_t>(console_status::failed);
     return reply;
   }

@@ -15,6 +15,7 @@
 #include "net/json_views.hpp"
 #include "net/logger.hpp"
 #include "net/session_query.hpp"
+#include "net/venue_reconciliation.hpp"
 #include "persistence/store_actor.hpp"
 #include "runtime/ask.hpp"
 #include "runtime/clock.hpp"
@@ -507,7 +508,15 @@ http_response http_api::vault_reconcile(const http_request& req) {
   auto rep = runtime::ask<actors::reconcile_report>(node_.system(), gw, opts_.actor_timeout, rq);
   if (!rep)
     return actor_error(rep.error(), "the vault");
-  return json_response(200, to_json(*rep));
+  auto venues = reconcile_venues(node_, opts_.security->db(), opts_.actor_timeout);
+  if (auto st = persistence::store_of(&node_.context()))
+    caf::anon_send(st, persistence::append_audit_atom_v,
+                   persistence::make_audit("http", *user, "vault.reconcile.venues",
+                                           audit_json(venues).dump()));
+  auto j = to_json(*rep);
+  j["venues"] = to_json(venues);
+  j["clean"] = rep->clean && venues.clean();
+  return json_response(200, j);
 }
 
 http_response http_api::security_status() {

@@ -56,6 +56,9 @@ public:
 
   admin_token& token() { return *token_; }
 
+  /// The node's database file ("" : none).
+  const std::string& db() const noexcept { return db_; }
+
   security_outcome lockdown(const std::string& who, const std::string& reason);
 
   /// `steps`: each one of persistence::lockdown_steps.

@@ -6,6 +6,8 @@
 #include <SQLiteCpp/Database.h>
 #include <SQLiteCpp/Statement.h>
 
+#include "persistence/database.hpp"
+
 namespace tfarm::persistence {
 
 namespace {
@@ -272,6 +274,43 @@ std::vector<trading_finding> check_trading(SQLite::Database& db) {
       },
       out);
   return out;
+}
+
+caf::expected<venue_fill_totals> fill_totals(const std::string& db, const std::string& venue,
+                                             const std::string& account, uint64_t epoch) {
+  open_options ro;
+  ro.read_only = true;
+  ro.migrate = false;
+  ro.create = false;
+  auto conn = open_database(db, ro);
+  if (!conn)
+    return conn.error();
+  try {
+    SQLite::Statement q{**conn,
+                        "SELECT COUNT(*), o.symbol, "
+                        "  SUM(CASE o.side WHEN 'buy' THEN f.qty ELSE -f.qty END), "
+                        "  SUM(CASE o.side WHEN 'buy' THEN -(f.price * f.qty) ELSE "
+                        "    f.price * f.qty END - f.fee) "
+                        "FROM fills f JOIN orders o ON o.client_order_id = f.client_order_id "
+                        "WHERE f.venue = ? AND o.account = ? AND f.venue_fill_id LIKE ? "
+                        "GROUP BY o.symbol"};
+    q.bind(1, venue);
+    q.bind(2, account);
+    q.bind(3, std::to_string(epoch) + ".%");
+    venue_fill_totals x;
+    while (q.executeStep()) {
+      x.fills += static_cast<uint64_t>(q.getColumn(0).getInt64());
+      auto symbol = q.getColumn(1).getString();
+      auto dash = symbol.find('-');
+      auto base = symbol.substr(0, dash);
+      auto quote = dash == std::string::npos ? std::string{} : symbol.substr(dash + 1);
+      x.holdings[base] += q.getColumn(2).getInt64();
+      x.holdings[quote] += q.getColumn(3).getInt64();
+    }
+    return x;
+  } catch (const std::exception& e) {
+    return classify(e, db, "summing the fills of " + account + " at " + venue);
+  }
 }
 
 } // namespace tfarm::persistence

@@ -13,9 +13,11 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <string>
 #include <vector>
 
+#include <caf/expected.hpp>
 #include <caf/meta/type_name.hpp>
 
 namespace SQLite {
@@ -57,5 +59,19 @@ constexpr size_t trading_findings_per_kind_max = 50;
 
 /// Runs every trading check on `db` (schema version 6 or newer).
 std::vector<trading_finding> check_trading(SQLite::Database& db);
+
+/// What the farm recorded of one account's fills at one venue in one venue
+/// epoch (fill ids "<epoch>.<seq>:t|m"): their number and the holdings they
+/// made per asset, as the venue counts them (a buy: +qty of the base,
+/// -(price x qty + fee) of the quote; a sell the reverse, the fee still
+/// out of the quote). What a venue's statement is compared with.
+struct venue_fill_totals {
+  uint64_t fills = 0;
+  std::map<std::string, int64_t> holdings;
+};
+
+/// The totals from the database file `db` (opened read-only).
+caf::expected<venue_fill_totals> fill_totals(const std::string& db, const std::string& venue,
+                                             const std::string& account, uint64_t epoch);
 
 } // namespace tfarm::persistence

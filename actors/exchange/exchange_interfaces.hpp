@@ -31,6 +31,8 @@ using venue_actor = caf::typed_actor<
     caf::replies_to<order_status_atom, std::string, std::string>::with<order_report>,
     // The account's holdings as the venue's fills made them.
     caf::replies_to<venue_balances_atom, std::string>::with<std::vector<venue_balance>>,
+    // What the account did at the venue since its current epoch began.
+    caf::replies_to<venue_statement_atom, std::string>::with<venue_statement>,
     // A harmless round trip; the venue's clock (ms since epoch).
     caf::replies_to<ping_atom>::with<int64_t>,
     // A fresh logon challenge (a nonce) for an account, bound to the
@@ -91,6 +93,9 @@ using exchange_session_actor = caf::typed_actor<
     // Re-establishes the connections: reloads credentials, looks the venues
     // up again, and goes back to the primary if it answers.
     caf::replies_to<session_recover_atom>::with<exchange_status>,
+    // The venues' statements of the session's account (each venue it can
+    // reach; an error if one it has used cannot answer).
+    caf::replies_to<venue_statement_atom>::with<std::vector<venue_statement>>,
     // Security lockdown (reason): refuses new orders from now on and logs
     // off every venue; cancels and status queries still pass, so that no
     // order is left in doubt. Answers how many venues were logged off;

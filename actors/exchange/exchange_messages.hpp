@@ -210,6 +210,26 @@ TFARM_STATUS_FIELDS(venue_status, "tfarm.venue_status", venue, epoch, ready, ord
 
 /// A session's health: its registry status, `/api/exchanges/status` and the
 /// console.
+/// What a venue says an account did there since its current epoch began
+/// (a restarted simulated venue starts a new epoch, empty; the epoch leads
+/// every fill id, "<epoch>.<seq>:t|m"): how many fills, and the holdings
+/// they made per asset (a buy: +qty of the base, -(price x qty + fee) of
+/// the quote; a sell the reverse, the fee still out of the quote).
+/// Reconciliation compares it with the fills the farm recorded.
+struct venue_statement {
+  std::string venue;
+  std::string account;
+  uint64_t epoch = 0;
+  uint64_t fills = 0;
+  std::map<std::string, int64_t> holdings;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, venue_statement& x) {
+  return f(caf::meta::type_name("tfarm.venue_statement"), x.venue, x.account, x.epoch, x.fills,
+           x.holdings);
+}
+
 struct exchange_status {
   std::string account;
   std::string primary;

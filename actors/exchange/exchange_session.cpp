@@ -279,6 +279,45 @@ exchange_session::behavior_type exchange_session::make_behavior() {
             });
         return rp;
       },
+      [this](venue_statement_atom) -> caf::result<std::vector<venue_statement>> {
+        struct gather {
+          std::vector<venue_statement> got;
+          size_t outstanding = 0;
+          caf::error failed;
+        };
+        auto rp = make_response_promise<std::vector<venue_statement>>();
+        auto g = std::make_shared<gather>();
+        auto done = [g, rp]() mutable {
+          if (--g->outstanding > 0)
+            return;
+          if (g->failed)
+            rp.deliver(g->failed);
+          else
+            rp.deliver(std::move(g->got));
+        };
+        std::vector<std::pair<std::string, venue_actor>> asked;
+        for (auto& [name, v] : venues_)
+          if (auto h = handle(name))
+            asked.emplace_back(name, h);
+        if (asked.empty()) {
+          rp.deliver(std::vector<venue_statement>{});
+          return rp;
+        }
+        g->outstanding = asked.size();
+        for (auto& [name, h] : asked)
+          request(h, std::chrono::milliseconds{timeout_ms_}, venue_statement_atom_v, account_)
+              .then(
+                  [g, done](venue_statement& x) mutable {
+                    g->got.push_back(std::move(x));
+                    done();
+                  },
+                  [g, done, name = name](caf::error& err) mutable {
+                    g->failed = fail(exchange_errc::disconnected,
+                                     "venue " + name + " gave no statement: " + text_of(err));
+                    done();
+                  });
+        return rp;
+      },
       [this](logoff_atom, std::string& reason) -> caf::result<uint32_t> {
         logged_off_ = "logged off: " + (reason.empty() ? std::string{"security lockdown"} : reason);
         last_error_ = "session " + account_ + ": " + logged_off_;

@@ -252,6 +252,23 @@ sim_venue::behavior_type sim_venue::make_behavior() {
         answer(rp, caf::expected<std::vector<venue_balance>>{std::move(out)});
         return rp;
       },
+      [this](venue_statement_atom, std::string& account) -> caf::result<venue_statement> {
+        auto rp = make_response_promise<venue_statement>();
+        if (auto err = gate(false)) {
+          answer(rp, caf::expected<venue_statement>{std::move(err)});
+          return rp;
+        }
+        venue_statement x;
+        x.venue = name_;
+        x.account = account;
+        x.epoch = epoch_;
+        if (auto i = fill_counts_.find(account); i != fill_counts_.end())
+          x.fills = i->second;
+        if (auto i = balances_.find(account); i != balances_.end())
+          x.holdings = i->second;
+        answer(rp, caf::expected<venue_statement>{std::move(x)});
+        return rp;
+      },
       [this](ping_atom) -> caf::result<int64_t> {
         auto rp = make_response_promise<int64_t>();
         if (auto err = gate(false))
@@ -689,6 +706,7 @@ void sim_venue::apply_fills(const std::string& symbol, const engine_result& res,
       o.notional += f.fill.price * f.fill.qty;
       o.fills.push_back(vf);
       auto& held = balances_[account];
+      ++fill_counts_[account];
       auto value = f.fill.price * f.fill.qty;
       held[sym.base] += s == side::buy ? f.fill.qty : -f.fill.qty;
       held[sym.quote] += (s == side::buy ? -value : value) - fee;

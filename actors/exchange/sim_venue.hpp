@@ -219,6 +219,8 @@ private:
   std::map<std::string, caf::actor_addr> logged_on_;
   /// account -> asset -> net holdings from fills (minor units).
   std::map<std::string, std::map<std::string, int64_t>> balances_;
+  /// account -> fills in this epoch (what venue_statement reports).
+  std::map<std::string, uint64_t> fill_counts_;
   venue_faults faults_;
   bool in_window_ = false;
   uint64_t window_gen_ = 0;

@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include <SQLiteCpp/Database.h>
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
@@ -438,6 +439,41 @@ TEST_F(console_service_test, lockdown_and_unlock_step_by_step_with_the_token_it_
     auto x = run({"info", agent_path}, fresh);
     return x.status == 0 && json::parse(x.json)["state"]["trading"] == "active";
   }));
+}
+
+TEST_F(console_service_test, reconcile_holds_each_venue_statement_against_the_recorded_fills) {
+  auto fills = [&] {
+    SQLite::Database db{dir_.file("console.db"), SQLite::OPEN_READONLY};
+    return db.execAndGet("SELECT COUNT(*) FROM fills").getInt64();
+  };
+  ASSERT_TRUE(eventually([&] { return fills() >= 3; }, std::chrono::seconds{30}));
+  // Live, while the agent trades: fills on their way are waited for.
+  auto r = run({"vault", "reconcile"});
+  ASSERT_EQ(r.status, 0) << r.text;
+  auto j = json::parse(r.json);
+  ASSERT_TRUE(j["venues"]["clean"]) << r.json;
+  ASSERT_FALSE(j["venues"]["checks"].empty());
+  auto& c = j["venues"]["checks"][0];
+  EXPECT_EQ(c["venue"], "sim-a");
+  EXPECT_EQ(c["account"], "alice-main");
+  EXPECT_GE(c["venue_fills"].get<int64_t>(), 3);
+  EXPECT_EQ(c["venue_fills"], c["farm_fills"]);
+  EXPECT_NE(r.text.find("venues: 1 of 1 account statements agree"), std::string::npos) << r.text;
+  // A fill the venue made and the farm's record lost: only the venue's
+  // statement can tell.
+  ok({"halt", "--farm", "--reason", "planting a loss"});
+  {
+    SQLite::Database db{dir_.file("console.db"), SQLite::OPEN_READWRITE};
+    db.setBusyTimeout(10'000); // the node writes the halt's cancels meanwhile
+    db.exec("DELETE FROM fills WHERE rowid = (SELECT MAX(rowid) FROM fills)");
+  }
+  r = run({"vault", "reconcile"});
+  EXPECT_EQ(r.status, 1) << r.text;
+  EXPECT_EQ(r.text.rfind("reconciled: DISCREPANCIES", 0), 0u) << r.text;
+  EXPECT_NE(r.text.find("venue_statement sim-a/alice-main: the venue counts "), std::string::npos)
+      << r.text;
+  EXPECT_FALSE(json::parse(r.json)["venues"]["clean"]);
+  EXPECT_EQ(audit_rows("vault.reconcile.venues").size(), 2u);
 }
 
 } // namespace

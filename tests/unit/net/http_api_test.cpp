@@ -205,12 +205,16 @@ TEST_F(http_api_test, the_runbook_s_vault_emergency_procedure_works_and_is_audit
   ASSERT_EQ(rec.status, 200) << rec.body;
   EXPECT_TRUE(rec.json()["clean"]) << rec.body;
   EXPECT_GT(rec.json()["audit_id"].get<int64_t>(), 0);
+  // The venue's statement agrees with the (empty) record of its fills.
+  EXPECT_TRUE(rec.json()["venues"]["clean"]) << rec.body;
+  ASSERT_EQ(rec.json()["venues"]["checks"].size(), 1u) << rec.body;
+  EXPECT_EQ(rec.json()["venues"]["checks"][0]["venue_fills"], 0);
   EXPECT_EQ(post("/api/vault/transfers/unfreeze").status, 200);
   auto off = post("/api/vault/emergency-mode/disable");
   ASSERT_EQ(off.status, 200);
   EXPECT_FALSE(off.json()["emergency"]);
   auto trail = audit("vault.");
-  ASSERT_EQ(trail.size(), 5u);
+  ASSERT_EQ(trail.size(), 6u);
   EXPECT_EQ(trail[0].first, "vault.emergency.on");
   // Who acted is the token's holder at the client's address; the name in
   // the body is only what the client says.
@@ -218,9 +222,10 @@ TEST_F(http_api_test, the_runbook_s_vault_emergency_procedure_works_and_is_audit
   EXPECT_NE(trail[0].second.find("(says carol)"), std::string::npos) << trail[0].second;
   EXPECT_EQ(trail[1].first, "vault.transfers_frozen.on");
   EXPECT_EQ(trail[2].first, "vault.reconcile");
-  EXPECT_EQ(trail[3].first, "vault.transfers_frozen.off");
-  EXPECT_EQ(trail[4].first, "vault.emergency.off");
-  EXPECT_EQ(trail[4].second.rfind("admin@", 0), 0u);
+  EXPECT_EQ(trail[3].first, "vault.reconcile.venues");
+  EXPECT_EQ(trail[4].first, "vault.transfers_frozen.off");
+  EXPECT_EQ(trail[5].first, "vault.emergency.off");
+  EXPECT_EQ(trail[5].second.rfind("admin@", 0), 0u);
 }
 
 TEST_F(http_api_test, mutations_are_post_only_and_bad_bodies_are_400_with_nothing_changed) {
@@ -251,8 +256,11 @@ TEST_F(http_api_test, mutations_are_post_only_and_bad_bodies_are_400_with_nothin
 TEST_F(http_api_test, reconcile_audits_its_reason_and_sessions_are_named_as_on_the_console) {
   auto r = post("/api/vault/reconcile", R"({"operator":"erin","reason":"end of day"})");
   ASSERT_EQ(r.status, 200) << r.body;
-  ASSERT_TRUE(eventually([&] { return audit("vault.reconcile").size() == 1; }));
+  // The vault's record, then the venues' (written after the vault answered).
+  ASSERT_TRUE(eventually([&] { return audit("vault.reconcile").size() == 2; }));
   auto rec = audit("vault.reconcile")[0];
+  EXPECT_EQ(rec.first, "vault.reconcile");
+  EXPECT_EQ(audit("vault.reconcile")[1].first, "vault.reconcile.venues");
   EXPECT_NE(rec.second.find("(says erin)"), std::string::npos) << rec.second;
   SQLite::Database db{dir_.file("api.db"), SQLite::OPEN_READONLY};
   SQLite::Statement q{db, "SELECT detail FROM audit_logs WHERE action = 'vault.reconcile'"};

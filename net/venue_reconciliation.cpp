@@ -1,0 +1,142 @@
+#include "net/venue_reconciliation.hpp"
+
+#include <algorithm>
+#include <set>
+#include <thread>
+
+#include <nlohmann/json.hpp>
+
+#include "net/session_query.hpp"
+#include "persistence/trading_check.hpp"
+#include "runtime/ask.hpp"
+#include "runtime/clock.hpp"
+#include "runtime/error_text.hpp"
+
+namespace tfarm::net {
+
+namespace {
+
+/// Between two reads of the farm's record while it catches up.
+constexpr int64_t catch_up_poll_ms = 20;
+
+venue_account_check compare(const actors::venue_statement& st,
+                            const persistence::venue_fill_totals& farm) {
+  venue_account_check c;
+  c.venue = st.venue;
+  c.account = st.account;
+  c.epoch = st.epoch;
+  c.venue_fills = st.fills;
+  c.farm_fills = farm.fills;
+  std::set<std::string> assets;
+  for (auto& [a, v] : st.holdings)
+    assets.insert(a);
+  for (auto& [a, v] : farm.holdings)
+    assets.insert(a);
+  auto at = [](const std::map<std::string, int64_t>& m, const std::string& a) {
+    auto i = m.find(a);
+    return i == m.end() ? int64_t{0} : i->second;
+  };
+  if (st.fills != farm.fills)
+    c.detail = "the venue counts " + std::to_string(st.fills) + " fills in epoch " +
+               std::to_string(st.epoch) + ", the farm recorded " + std::to_string(farm.fills);
+  for (auto& a : assets) {
+    auto venue = at(st.holdings, a);
+    auto ours = at(farm.holdings, a);
+    if (venue != ours)
+      c.detail += (c.detail.empty() ? "" : "; ") + a + ": the venue says " + std::to_string(venue) +
+                  ", the farm's fills make " + std::to_string(ours);
+  }
+  c.ok = c.detail.empty();
+  return c;
+}
+
+} // namespace
+
+bool venue_reconciliation::clean() const {
+  if (!unreachable.empty())
+    return false;
+  for (auto& c : checks)
+    if (!c.ok)
+      return false;
+  return true;
+}
+
+venue_reconciliation reconcile_venues(runtime::node& node, const std::string& db,
+                                      std::chrono::milliseconds timeout) {
+  venue_reconciliation out;
+  auto sessions = find_sessions(node.context(), [](const runtime::actor_info&) { return true; });
+  // A live farm keeps trading while it is asked: a fill the venue made a
+  // moment ago may still be on its way to the farm's record (the farm counts
+  // fewer), or have arrived after the statement was taken (more). Both sides
+  // are read again until they agree or venue_catch_up_ms passes.
+  auto deadline = runtime::steady_now_ns() + venue_catch_up_ms * 1'000'000;
+  for (auto& session : sessions) {
+    if (!session.handle) {
+      out.unreachable.push_back(session.info.path + ": not running");
+      continue;
+    }
+    std::vector<venue_account_check> checks;
+    std::string problem;
+    for (;;) {
+      checks.clear();
+      problem.clear();
+      auto statements = runtime::ask<std::vector<actors::venue_statement>>(
+          node.system(), session.handle, timeout, actors::venue_statement_atom_v);
+      if (!statements) {
+        problem = runtime::message_of(statements.error());
+      } else {
+        for (auto& st : *statements) {
+          auto farm = persistence::fill_totals(db, st.venue, st.account, st.epoch);
+          if (!farm) {
+            problem = st.venue + ": " + runtime::message_of(farm.error());
+            break;
+          }
+          checks.push_back(compare(st, *farm));
+        }
+      }
+      auto all_ok = problem.empty() &&
+                    std::all_of(checks.begin(), checks.end(), [](auto& c) { return c.ok; });
+      if (all_ok || runtime::steady_now_ns() >= deadline)
+        break;
+      std::this_thread::sleep_for(std::chrono::milliseconds{catch_up_poll_ms});
+    }
+    if (!problem.empty())
+      out.unreachable.push_back(session.info.path + ": " + problem);
+    for (auto& c : checks)
+      out.checks.push_back(std::move(c));
+  }
+  return out;
+}
+
+nlohmann::json to_json(const venue_reconciliation& x) {
+  auto checks = nlohmann::json::array();
+  for (auto& c : x.checks)
+    checks.push_back({{"venue", c.venue},
+                      {"account", c.account},
+                      {"epoch", c.epoch},
+                      {"venue_fills", c.venue_fills},
+                      {"farm_fills", c.farm_fills},
+                      {"ok", c.ok},
+                      {"detail", c.detail}});
+  return {{"clean", x.clean()}, {"checks", checks}, {"unreachable", x.unreachable}};
+}
+
+nlohmann::json audit_json(const venue_reconciliation& x) {
+  auto first = nlohmann::json::array();
+  size_t disagree = 0;
+  for (auto& c : x.checks) {
+    if (c.ok)
+      continue;
+    if (++disagree <= venue_audit_items_max)
+      first.push_back(c.venue + "/" + c.account + ": " + c.detail);
+  }
+  for (size_t i = 0; i < x.unreachable.size() && first.size() < venue_audit_items_max; ++i)
+    first.push_back(x.unreachable[i]);
+  return {{"clean", x.clean()},
+          {"accounts", x.checks.size()},
+          {"disagree", disagree},
+          {"unreachable", x.unreachable.size()},
+          {"first", first}};
+}
+
+} // namespace tfarm::net

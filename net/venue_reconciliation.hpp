@@ -1,0 +1,66 @@
+// Reconciliation with the venues: each venue's statement of each session's
+// account (fills and holdings since the venue's epoch began) against the
+// fills the farm recorded under that epoch. With the trading invariants
+// (every recorded fill settled once, with the right amounts, the fees in
+// @fees:<venue>), this closes the chain from what the venue did to the
+// money in the ledger: a fill the venue made that never reached the
+// farm's record shows here, and nowhere else.
+//
+// Part of `vault reconcile` (console) and POST /api/vault/reconcile.
+// Thread-safe: asks the sessions with a scoped actor of its own and reads
+// the database through its own read-only connection.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json_fwd.hpp>
+
+#include "runtime/node.hpp"
+
+namespace tfarm::net {
+
+/// How long a statement may wait for the farm's record to catch up with
+/// fills still on their way from the venue (a statement counts more fills
+/// than the database holds yet).
+constexpr int64_t venue_catch_up_ms = 2'000;
+
+struct venue_account_check {
+  std::string venue;
+  std::string account;
+  uint64_t epoch = 0;
+  uint64_t venue_fills = 0;
+  uint64_t farm_fills = 0;
+  bool ok = false;
+  /// What differs (per asset: the venue's figure and the farm's).
+  std::string detail;
+};
+
+struct venue_reconciliation {
+  std::vector<venue_account_check> checks;
+  /// Sessions whose venues gave no statement (why), so not compared.
+  std::vector<std::string> unreachable;
+
+  bool clean() const;
+};
+
+/// Asks every session of `node` for its venues' statements and compares
+/// each with the fills in the database file `db`; every wait is bounded by
+/// `timeout` (the catch-up by venue_catch_up_ms).
+venue_reconciliation reconcile_venues(runtime::node& node, const std::string& db,
+                                      std::chrono::milliseconds timeout);
+
+/// {"clean", "checks": [{venue, account, epoch, venue_fills, farm_fills,
+/// ok, detail}], "unreachable": [...]}.
+nlohmann::json to_json(const venue_reconciliation& x);
+
+/// Disagreements listed in an audit record at most (the rest are counted).
+constexpr size_t venue_audit_items_max = 10;
+
+/// For the audit log: {"clean", "accounts", "disagree", "unreachable",
+/// "first": ["venue/account: detail", ...]} (bounded).
+nlohmann::json audit_json(const venue_reconciliation& x);
+
+} // namespace tfarm::net
