@@ -4,16 +4,36 @@
 # sessions fail over, close the orders the venues lost and come back; every
 # fill is recorded and settled once (db check clean, positions equal fills,
 # no critical incident), and a fee above the agents' allowance for a remote
-# venue is still paid.
+# venue is still paid. Before the end, `vault reconcile` through the
+# console holds the exchange node's venue statements against the fills the
+# trading node recorded. With "tls" as $2 every CAF port of both nodes
+# (the exchange node's directory, the console) is mutual TLS of one CA,
+# and the console proves an operator certificate.
 source "$(dirname "$0")/lib.sh"
+mode=${2:-plain}
 root=$(pwd)
 cd "$tmp"
 db=$tmp/farm.db
+console_tls=()
+if [[ $mode == tls ]]; then
+  expect_exit 0 "$tfarm" certs init --dir "$tmp/pki"
+  for n in exchange-1 trader-1; do
+    expect_exit 0 "$tfarm" certs issue --dir "$tmp/pki" --name "$n" --role node
+  done
+  expect_exit 0 "$tfarm" certs issue --dir "$tmp/pki" --name ops --role operator
+  console_tls=(--ca "$tmp/pki/ca.crt" --cert "$tmp/pki/ops.crt" --key "$tmp/pki/ops.key")
+fi
+tls_block() {
+  [[ $mode == tls ]] || return 0
+  printf '\n[tls]\nca = "%s"\ncert = "%s"\nkey = "%s"\n' "$tmp/pki/ca.crt" "$tmp/pki/$1.crt" \
+    "$tmp/pki/$1.key"
+}
 
 # The exchange node, on a port of its own that it takes again after a kill.
 sed -e 's|start_price = 6_000_000|start_price = 6_000|' -e 's|interval = "100ms"|interval = "50ms"|' \
   -e 's|taker_fee_bps = 10|taker_fee_bps = 300|' \
   "$root/examples/exchange_node/farm.toml" >"$tmp/exchange.toml"
+tls_block exchange-1 >>"$tmp/exchange.toml"
 start_exchange() {
   "$tfarm" exchange-sim serve -c "$tmp/exchange.toml" --db "$tmp/exchange.db" \
     --listen "127.0.0.1:$xport" >>"$tmp/ex.out" 2>>"$tmp/ex.err" &
@@ -58,7 +78,11 @@ s = s[:a] + f'''  [[exchange.venue]]
 ''' + s[b:]
 open(dst, 'w').write(s)
 PY
-"$tfarm" run -c "$tmp/farm.toml" --db "$db" --summary "$tmp/s.json" >"$tmp/run.out" 2>"$tmp/run.err" &
+tls_block trader-1 >>"$tmp/farm.toml"
+cport=$((20000 + RANDOM % 40000))
+token=remote-soak-admin-token-1
+TFARM_ADMIN_TOKEN=$token "$tfarm" run -c "$tmp/farm.toml" --db "$db" --summary "$tmp/s.json" \
+  --console-port "$cport" >"$tmp/run.out" 2>"$tmp/run.err" &
 pid=$!
 wait_for_fills "$db" 15 60
 for round in 1 2; do
@@ -68,6 +92,18 @@ for round in 1 2; do
   start_exchange
   wait_for_fills "$db" $(($(fills_in "$db") + 10)) 60
 done
+# The venues' statements (new epochs after each kill) against the record.
+TFARM_ADMIN_TOKEN=$token expect_exit 0 "$tfarm" console --connect "127.0.0.1:$cport" \
+  "${console_tls[@]}" -e "vault reconcile"
+expect_grep '^reconciled: clean' "$tmp/out"
+expect_grep '^venues: ([1-9][0-9]*) of \1 account statements agree' "$tmp/out"
+if [[ $mode == tls ]]; then
+  # Really TLS: the console says so, and a client without a certificate is
+  # refused at the handshake.
+  expect_grep 'console on 127\.0\.0\.1:[0-9]+ \([0-9]+ workers, mutual TLS\)' "$tmp/run.err"
+  TFARM_ADMIN_TOKEN=$token expect_exit 2 "$tfarm" console --connect "127.0.0.1:$cport" \
+    --retries 1 -e "vault status"
+fi
 kill -INT "$pid"
 wait "$pid" || fail "the trading node did not stop cleanly: $(tail -5 "$tmp/run.err")"
 kill -TERM "$xpid"
@@ -81,4 +117,4 @@ money_audit "$db" "$tmp/s.json"
   fail "no fee above the allowance was paid from available funds"
 [[ $(sqlite3 "$db" "SELECT COUNT(*) FROM (SELECT 1 FROM fills GROUP BY venue, venue_fill_id
   HAVING COUNT(*) > 1)") == 0 ]] || fail "a venue's fill id repeats"
-echo "ok: $(fills_in "$db") fills"
+echo "ok: $(fills_in "$db") fills ($mode)"
