@@ -102,7 +102,12 @@ protected:
   }
 
   void TearDown() override {
-    for (auto* n : {&trader_, &exchange_})
+    // The exchange node first: a trading node's connection attempt that the
+    // exchange node never answers (CAF 0.17 waits for the peer's handshake
+    // without a deadline) ends when the exchange node closes its side; the
+    // other way round the trading node's actor system waits for it at
+    // destruction (`tfarm run` has its shutdown watchdog for that).
+    for (auto* n : {&exchange_, &trader_})
       if (*n) {
         (*n)->stop();
         n->reset();
