@@ -101,6 +101,26 @@ std::optional<std::string> who(const http_request& req, const json& body, http_r
          (name->empty() ? std::string{} : " (says " + name->substr(0, operator_name_max) + ")");
 }
 
+// A mutating request's body, its "reason" and who asks; nullopt and the
+// 400 in `bad` for a body that is not a JSON object or a field of the
+// wrong type.
+struct mutation {
+  json body;
+  std::string reason;
+  std::string user;
+};
+
+std::optional<mutation> read_mutation(const http_request& req, http_response& bad) {
+  auto body = body_object(req, bad);
+  if (!body)
+    return std::nullopt;
+  auto reason = optional_string(*body, "reason", bad);
+  auto user = reason ? who(req, *body, bad) : std::nullopt;
+  if (!user)
+    return std::nullopt;
+  return mutation{std::move(*body), std::move(*reason), std::move(*user)};
+}
+
 } // namespace
 
 http_api::http_api(runtime::node& node, http_api_options opts)
@@ -468,12 +488,8 @@ http_response http_api::vault_health() {
 
 http_response http_api::vault_mode(const http_request& req, actors::vault_mode mode, bool on) {
   http_response bad;
-  auto body = body_object(req, bad);
-  if (!body)
-    return bad;
-  auto reason = optional_string(*body, "reason", bad);
-  auto user = who(req, *body, bad);
-  if (!reason || !user)
+  auto m = read_mutation(req, bad);
+  if (!m)
     return bad;
   auto gw = actors::find_gateway(node_.context());
   if (!gw)
@@ -481,8 +497,8 @@ http_response http_api::vault_mode(const http_request& req, actors::vault_mode m
   actors::vault_mode_change change;
   change.mode = mode;
   change.on = on;
-  change.user = *user;
-  change.reason = reason->empty() ? "via the HTTP API" : *reason;
+  change.user = m->user;
+  change.reason = m->reason.empty() ? "via the HTTP API" : m->reason;
   auto s = runtime::ask<actors::vault_status>(node_.system(), gw, opts_.actor_timeout, change);
   if (!s)
     return actor_error(s.error(), "the vault");
@@ -492,26 +508,22 @@ http_response http_api::vault_mode(const http_request& req, actors::vault_mode m
 
 http_response http_api::vault_reconcile(const http_request& req) {
   http_response bad;
-  auto body = body_object(req, bad);
-  if (!body)
-    return bad;
-  auto reason = optional_string(*body, "reason", bad);
-  auto user = who(req, *body, bad);
-  if (!reason || !user)
+  auto m = read_mutation(req, bad);
+  if (!m)
     return bad;
   auto gw = actors::find_gateway(node_.context());
   if (!gw)
     return error_response(503, "unavailable", "the vault gateway is not running");
   actors::reconcile_request rq;
-  rq.user = *user;
-  rq.reason = reason->empty() ? "via the HTTP API" : *reason;
+  rq.user = m->user;
+  rq.reason = m->reason.empty() ? "via the HTTP API" : m->reason;
   auto rep = runtime::ask<actors::reconcile_report>(node_.system(), gw, opts_.actor_timeout, rq);
   if (!rep)
     return actor_error(rep.error(), "the vault");
   auto venues = reconcile_venues(node_, opts_.security->db(), opts_.actor_timeout);
   if (auto st = persistence::store_of(&node_.context()))
     caf::anon_send(st, persistence::append_audit_atom_v,
-                   persistence::make_audit("http", *user, "vault.reconcile.venues",
+                   persistence::make_audit("http", m->user, "vault.reconcile.venues",
                                            audit_json(venues).dump()));
   auto j = to_json(*rep);
   j["venues"] = to_json(venues);
@@ -529,17 +541,14 @@ http_response http_api::security_status() {
 
 http_response http_api::security_lockdown(const http_request& req) {
   http_response bad;
-  auto body = body_object(req, bad);
-  if (!body)
+  auto m = read_mutation(req, bad);
+  if (!m)
     return bad;
-  auto reason = optional_string(*body, "reason", bad);
-  auto user = who(req, *body, bad);
-  if (!reason || !user)
-    return bad;
-  if (reason->empty())
+  if (m->reason.empty())
     return error_response(400, "bad_request",
                           "a lockdown needs a \"reason\": what happened (it is audited)");
-  auto out = opts_.security->lockdown(*user, reason->substr(0, config::lockdown_reason_chars_max));
+  auto out =
+      opts_.security->lockdown(m->user, m->reason.substr(0, config::lockdown_reason_chars_max));
   // Partly done is still done: the answer carries the new token either way.
   auto r = json_response(out.ok ? 200 : 500, to_json(out));
   r.headers.emplace_back("Cache-Control", "no-store");
@@ -548,18 +557,14 @@ http_response http_api::security_lockdown(const http_request& req) {
 
 http_response http_api::security_unlock(const http_request& req) {
   http_response bad;
-  auto body = body_object(req, bad);
-  if (!body)
-    return bad;
-  auto reason = optional_string(*body, "reason", bad);
-  auto user = who(req, *body, bad);
-  if (!reason || !user)
+  auto m = read_mutation(req, bad);
+  if (!m)
     return bad;
   std::vector<std::string> steps;
-  auto all = body->find("all");
-  if (all != body->end() && all->is_boolean() && all->get<bool>()) {
+  auto all = m->body.find("all");
+  if (all != m->body.end() && all->is_boolean() && all->get<bool>()) {
     steps.assign(std::begin(persistence::lockdown_steps), std::end(persistence::lockdown_steps));
-  } else if (auto s = body->find("steps"); s != body->end() && s->is_array() && !s->empty()) {
+  } else if (auto s = m->body.find("steps"); s != m->body.end() && s->is_array() && !s->empty()) {
     for (auto& x : *s) {
       auto known =
           x.is_string() &&
@@ -575,7 +580,7 @@ http_response http_api::security_unlock(const http_request& req) {
                           "name the steps to undo: {\"steps\": [\"vault\", \"logon\", "
                           "\"trading\"]} or {\"all\": true}");
   }
-  auto out = opts_.security->unlock(*user, steps, *reason);
+  auto out = opts_.security->unlock(m->user, steps, m->reason);
   return json_response(out.ok ? 200 : 500, to_json(out));
 }
 

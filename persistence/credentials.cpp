@@ -21,13 +21,7 @@ caf::expected<std::unique_ptr<SQLite::Database>> open_db(const std::string& db) 
 
 void audit(SQLite::Database& d, const std::string& user, const std::string& action,
            const std::string& detail) {
-  SQLite::Statement s{d, "INSERT INTO audit_logs (ts, actor, user, action, detail) "
-                         "VALUES (?, 'credentials', ?, ?, ?)"};
-  s.bind(1, runtime::unix_now_ms());
-  s.bind(2, user);
-  s.bind(3, action);
-  s.bind(4, detail);
-  s.exec();
+  append_audit_row(d, "credentials", user, action, detail);
 }
 
 // Revokes the active credentials of a venue and account; returns how many.

@@ -10,6 +10,7 @@
 #include "config/limits.hpp"
 #include "persistence/error.hpp"
 #include "persistence/migrations.hpp"
+#include "runtime/clock.hpp"
 
 namespace tfarm::persistence {
 
@@ -89,6 +90,18 @@ caf::expected<std::unique_ptr<SQLite::Database>> open_database(const std::string
                       file + " has a schema newer than this tfarm knows; use a newer tfarm"};
   }
   return db;
+}
+
+void append_audit_row(SQLite::Database& db, const std::string& actor, const std::string& user,
+                      const std::string& action, const std::string& detail) {
+  SQLite::Statement s{db, "INSERT INTO audit_logs (ts, actor, user, action, detail) "
+                          "VALUES (?, ?, ?, ?, ?)"};
+  s.bind(1, runtime::unix_now_ms());
+  s.bind(2, actor);
+  s.bind(3, user);
+  s.bind(4, action);
+  s.bind(5, detail);
+  s.exec();
 }
 
 } // namespace tfarm::persistence

@@ -40,6 +40,11 @@ struct open_options {
 caf::expected<std::unique_ptr<SQLite::Database>> open_database(const std::string& file,
                                                                const open_options& opts = {});
 
+/// Appends an audit record on `db` (in the caller's transaction); for the
+/// modules that write the database directly (credentials, security state).
+void append_audit_row(SQLite::Database& db, const std::string& actor, const std::string& user,
+                      const std::string& action, const std::string& detail);
+
 /// Turns an exception from SQLite(Cpp) into an error that names `file`,
 /// says what failed (`what`, e.g. "commit") and the way out.
 caf::error classify(const std::exception& e, const std::string& file, const std::string& what);

@@ -16,13 +16,7 @@ namespace {
 
 void audit(SQLite::Database& d, const std::string& user, const std::string& action,
            const std::string& detail) {
-  SQLite::Statement s{d, "INSERT INTO audit_logs (ts, actor, user, action, detail) "
-                         "VALUES (?, 'security', ?, ?, ?)"};
-  s.bind(1, runtime::unix_now_ms());
-  s.bind(2, user);
-  s.bind(3, action);
-  s.bind(4, detail);
-  s.exec();
+  append_audit_row(d, "security", user, action, detail);
 }
 
 std::vector<std::string> split_steps(const std::string& text) {
@@ -44,6 +38,17 @@ bool is_hex_digest(const std::string& x) {
   return x.size() == 64 && std::all_of(x.begin(), x.end(), [](char c) {
            return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
          });
+}
+
+// Puts the token whose digest is `sha256_hex` in force.
+void set_token(SQLite::Database& d, const std::string& sha256_hex, const std::string& by,
+               int64_t now) {
+  SQLite::Statement token{d, "UPDATE security_state SET admin_token_sha256 = ?, "
+                             "token_rotated_at = ?, token_rotated_by = ? WHERE id = 1"};
+  token.bind(1, sha256_hex);
+  token.bind(2, now);
+  token.bind(3, by);
+  token.exec();
 }
 
 // The database must exist: these act on a farm that has run.
@@ -109,14 +114,8 @@ caf::expected<uint64_t> record_lockdown(const std::string& db, const lockdown_re
     set.bind(3, now);
     set.bind(4, join({std::begin(lockdown_steps), std::end(lockdown_steps)}));
     set.exec();
-    if (!x.admin_token_sha256.empty()) {
-      SQLite::Statement token{d, "UPDATE security_state SET admin_token_sha256 = ?, "
-                                 "token_rotated_at = ?, token_rotated_by = ? WHERE id = 1"};
-      token.bind(1, x.admin_token_sha256);
-      token.bind(2, now);
-      token.bind(3, x.by);
-      token.exec();
-    }
+    if (!x.admin_token_sha256.empty())
+      set_token(d, x.admin_token_sha256, x.by, now);
     audit(d, x.by, "security.lockdown",
           x.reason + " (" + std::to_string(revoked) + " credentials revoked" +
               (x.admin_token_sha256.empty() ? "" : ", admin token rotated") + ")");
@@ -174,12 +173,7 @@ caf::error record_admin_token(const std::string& db, const std::string& sha256_h
   auto& d = **conn;
   try {
     SQLite::Transaction txn{d, SQLite::TransactionBehavior::IMMEDIATE};
-    SQLite::Statement token{d, "UPDATE security_state SET admin_token_sha256 = ?, "
-                               "token_rotated_at = ?, token_rotated_by = ? WHERE id = 1"};
-    token.bind(1, sha256_hex);
-    token.bind(2, runtime::unix_now_ms());
-    token.bind(3, by);
-    token.exec();
+    set_token(d, sha256_hex, by, runtime::unix_now_ms());
     audit(d, by, "security.token_reset", "a new admin token replaces the one in force");
     txn.commit();
     return {};
