@@ -95,7 +95,8 @@ console_reply console_service::vault(const std::string& who, const console_args&
             " account statements agree with the farm's fills";
     for (auto& c : venues.checks)
       if (!c.ok)
-        text += "\n  venue_statement " + c.venue + "/" + c.account + ": " + c.detail;
+        text += "\n  " + std::string{c.pending ? "venue_pending " : "venue_statement "} + c.venue +
+                "/" + c.account + ": " + c.detail;
     for (auto& u : venues.unreachable)
       text += "\n  venue_unreachable " + u;
     auto clean = rep->clean && venues.clean();

@@ -47,6 +47,11 @@ venue_account_check compare(const actors::venue_statement& st,
                   ", the farm's fills make " + std::to_string(ours);
   }
   c.ok = c.detail.empty();
+  c.orders_in_flight = st.orders_in_flight;
+  c.pending = !c.ok && farm.fills < st.fills && st.orders_in_flight > 0;
+  if (c.pending)
+    c.detail += " (pending: the session is still learning the fate of " +
+                std::to_string(st.orders_in_flight) + " orders)";
   return c;
 }
 
@@ -56,7 +61,7 @@ bool venue_reconciliation::clean() const {
   if (!unreachable.empty())
     return false;
   for (auto& c : checks)
-    if (!c.ok)
+    if (!c.ok && !c.pending)
       return false;
   return true;
 }
@@ -67,42 +72,61 @@ venue_reconciliation reconcile_venues(runtime::node& node, const std::string& db
   auto sessions = find_sessions(node.context(), [](const runtime::actor_info&) { return true; });
   // A live farm keeps trading while it is asked: a fill the venue made a
   // moment ago may still be on its way to the farm's record (the farm counts
-  // fewer), or have arrived after the statement was taken (more). Both sides
-  // are read again until they agree or venue_catch_up_ms passes.
-  auto deadline = runtime::steady_now_ns() + venue_catch_up_ms * 1'000'000;
-  for (auto& session : sessions) {
-    if (!session.handle) {
-      out.unreachable.push_back(session.info.path + ": not running");
-      continue;
-    }
+  // fewer), or have arrived after the statement was taken (more), and a
+  // venue may fail a request now and answer the next. Every session is
+  // asked at once, then again those whose statements do not agree yet,
+  // until they do or venue_catch_up_ms passes.
+  struct outcome {
     std::vector<venue_account_check> checks;
     std::string problem;
-    for (;;) {
-      checks.clear();
-      problem.clear();
-      auto statements = runtime::ask<std::vector<actors::venue_statement>>(
-          node.system(), session.handle, timeout, actors::venue_statement_atom_v);
-      if (!statements) {
-        problem = runtime::message_of(statements.error());
+    bool settled = false;
+  };
+  std::vector<outcome> results(sessions.size());
+  std::vector<size_t> asking;
+  for (size_t i = 0; i < sessions.size(); ++i) {
+    if (sessions[i].handle)
+      asking.push_back(i);
+    else
+      results[i].problem = "not running";
+  }
+  auto deadline = runtime::steady_now_ns() + venue_catch_up_ms * 1'000'000;
+  while (!asking.empty()) {
+    std::vector<actors::exchange_session_actor> handles;
+    for (auto i : asking)
+      handles.push_back(sessions[i].handle);
+    auto answers = runtime::ask_all<std::vector<actors::venue_statement>>(
+        node.system(), handles, timeout, actors::venue_statement_atom_v);
+    std::vector<size_t> again;
+    for (size_t k = 0; k < asking.size(); ++k) {
+      auto& r = results[asking[k]];
+      r.checks.clear();
+      r.problem.clear();
+      if (!answers[k]) {
+        r.problem = runtime::message_of(answers[k].error());
       } else {
-        for (auto& st : *statements) {
+        for (auto& st : *answers[k]) {
           auto farm = persistence::fill_totals(db, st.venue, st.account, st.epoch);
           if (!farm) {
-            problem = st.venue + ": " + runtime::message_of(farm.error());
+            r.problem = st.venue + ": " + runtime::message_of(farm.error());
             break;
           }
-          checks.push_back(compare(st, *farm));
+          r.checks.push_back(compare(st, *farm));
         }
       }
-      auto all_ok = problem.empty() &&
-                    std::all_of(checks.begin(), checks.end(), [](auto& c) { return c.ok; });
-      if (all_ok || runtime::steady_now_ns() >= deadline)
-        break;
-      std::this_thread::sleep_for(std::chrono::milliseconds{catch_up_poll_ms});
+      r.settled = r.problem.empty() &&
+                  std::all_of(r.checks.begin(), r.checks.end(), [](auto& c) { return c.ok; });
+      if (!r.settled)
+        again.push_back(asking[k]);
     }
-    if (!problem.empty())
-      out.unreachable.push_back(session.info.path + ": " + problem);
-    for (auto& c : checks)
+    asking = std::move(again);
+    if (asking.empty() || runtime::steady_now_ns() >= deadline)
+      break;
+    std::this_thread::sleep_for(std::chrono::milliseconds{catch_up_poll_ms});
+  }
+  for (size_t i = 0; i < sessions.size(); ++i) {
+    if (!results[i].problem.empty())
+      out.unreachable.push_back(sessions[i].info.path + ": " + results[i].problem);
+    for (auto& c : results[i].checks)
       out.checks.push_back(std::move(c));
   }
   return out;
@@ -117,15 +141,23 @@ nlohmann::json to_json(const venue_reconciliation& x) {
                       {"venue_fills", c.venue_fills},
                       {"farm_fills", c.farm_fills},
                       {"ok", c.ok},
+                      {"pending", c.pending},
+                      {"orders_in_flight", c.orders_in_flight},
                       {"detail", c.detail}});
-  return {{"clean", x.clean()}, {"checks", checks}, {"unreachable", x.unreachable}};
+  size_t pending = 0;
+  for (auto& c : x.checks)
+    pending += c.pending ? 1 : 0;
+  return {{"clean", x.clean()},
+          {"pending", pending},
+          {"checks", checks},
+          {"unreachable", x.unreachable}};
 }
 
 nlohmann::json audit_json(const venue_reconciliation& x) {
   auto first = nlohmann::json::array();
   size_t disagree = 0;
   for (auto& c : x.checks) {
-    if (c.ok)
+    if (c.ok || c.pending)
       continue;
     if (++disagree <= venue_audit_items_max)
       first.push_back(c.venue + "/" + c.account + ": " + c.detail);

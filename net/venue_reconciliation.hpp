@@ -22,10 +22,10 @@
 
 namespace tfarm::net {
 
-/// How long a statement may wait for the farm's record to catch up with
-/// fills still on their way from the venue (a statement counts more fills
-/// than the database holds yet).
-constexpr int64_t venue_catch_up_ms = 2'000;
+/// How long the sessions are asked again while a statement does not agree
+/// yet with the farm's record (fills on their way) or a venue failed to
+/// answer (a transient error), before a difference is reported.
+constexpr int64_t venue_catch_up_ms = 5'000;
 
 struct venue_account_check {
   std::string venue;
@@ -34,6 +34,11 @@ struct venue_account_check {
   uint64_t venue_fills = 0;
   uint64_t farm_fills = 0;
   bool ok = false;
+  /// The farm counts fewer fills while the session still learns the fate
+  /// of some of its orders (`orders_in_flight`): not yet a discrepancy,
+  /// shown as pending (reconcile again once they settle).
+  bool pending = false;
+  uint64_t orders_in_flight = 0;
   /// What differs (per asset: the venue's figure and the farm's).
   std::string detail;
 };
@@ -52,8 +57,8 @@ struct venue_reconciliation {
 venue_reconciliation reconcile_venues(runtime::node& node, const std::string& db,
                                       std::chrono::milliseconds timeout);
 
-/// {"clean", "checks": [{venue, account, epoch, venue_fills, farm_fills,
-/// ok, detail}], "unreachable": [...]}.
+/// {"clean", "pending", "checks": [{venue, account, epoch, venue_fills,
+/// farm_fills, ok, pending, orders_in_flight, detail}], "unreachable": [...]}.
 nlohmann::json to_json(const venue_reconciliation& x);
 
 /// Disagreements listed in an audit record at most (the rest are counted).

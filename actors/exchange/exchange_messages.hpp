@@ -222,12 +222,16 @@ struct venue_statement {
   uint64_t epoch = 0;
   uint64_t fills = 0;
   std::map<std::string, int64_t> holdings;
+  /// Set by the session that gathered it: its orders whose fate it is
+  /// still learning (sent and unanswered, or being resolved). While there
+  /// are any, a fill the venue counts may not have reached the farm yet.
+  uint64_t orders_in_flight = 0;
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, venue_statement& x) {
   return f(caf::meta::type_name("tfarm.venue_statement"), x.venue, x.account, x.epoch, x.fills,
-           x.holdings);
+           x.holdings, x.orders_in_flight);
 }
 
 struct exchange_status {

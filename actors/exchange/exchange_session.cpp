@@ -287,13 +287,19 @@ exchange_session::behavior_type exchange_session::make_behavior() {
         };
         auto rp = make_response_promise<std::vector<venue_statement>>();
         auto g = std::make_shared<gather>();
-        auto done = [g, rp]() mutable {
+        auto done = [this, g, rp]() mutable {
           if (--g->outstanding > 0)
             return;
-          if (g->failed)
+          if (g->failed) {
             rp.deliver(g->failed);
-          else
-            rp.deliver(std::move(g->got));
+            return;
+          }
+          uint64_t in_flight = 0;
+          for (auto& [id, e] : orders_)
+            in_flight += e.at == phase::sent || e.at == phase::resolving ? 1 : 0;
+          for (auto& x : g->got)
+            x.orders_in_flight = in_flight;
+          rp.deliver(std::move(g->got));
         };
         std::vector<std::pair<std::string, venue_actor>> asked;
         for (auto& [name, v] : venues_)
