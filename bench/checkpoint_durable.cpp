@@ -10,6 +10,8 @@
 
 #include <SQLiteCpp/Database.h>
 #include <SQLiteCpp/Statement.h>
+
+#include "persistence/sqlite_connection.hpp"
 #include <nlohmann/json.hpp>
 
 #include "bench/bench_support.hpp"
@@ -97,7 +99,8 @@ double raw_rows_per_s(const std::string& file, uint64_t rows, uint64_t batch) {
   auto db = persistence::open_database(file);
   if (!db)
     throw std::runtime_error(runtime::to_text(db.error()));
-  auto& d = **db;
+  // Raw SQLiteCpp on the connection the store would use (same PRAGMAs).
+  auto& d = static_cast<persistence::sqlite_connection&>(**db).native();
   SQLite::Statement ins{d, "INSERT OR REPLACE INTO checkpoints "
                            "(path, slot, kind, seq, format_version, blob, crc32, updated_at) "
                            "VALUES (?, ?, ?, ?, ?, ?, ?, ?)"};

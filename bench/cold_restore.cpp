@@ -7,6 +7,8 @@
 #include <SQLiteCpp/Database.h>
 #include <SQLiteCpp/Statement.h>
 
+#include "persistence/sqlite_connection.hpp"
+
 #include "bench/bench_support.hpp"
 #include "persistence/database.hpp"
 #include "persistence/kinds.hpp"
@@ -42,7 +44,8 @@ void fill_database(const std::string& file, uint64_t actors) {
   auto db = persistence::open_database(file);
   if (!db)
     throw std::runtime_error(runtime::to_text(db.error()));
-  auto& d = **db;
+  // Raw SQLiteCpp on the connection the store would use (same PRAGMAs).
+  auto& d = static_cast<persistence::sqlite_connection&>(**db).native();
   SQLite::Statement ins{d, "INSERT INTO checkpoints "
                            "(path, slot, kind, seq, format_version, blob, crc32, updated_at) "
                            "VALUES (?, 0, 'heartbeat', ?, 1, ?, ?, 0)"};

@@ -5,6 +5,8 @@
 #include <SQLiteCpp/Database.h>
 #include <SQLiteCpp/Statement.h>
 
+#include "persistence/sqlite_connection.hpp"
+
 #include "persistence/database.hpp"
 #include "persistence/maintenance.hpp"
 #include "runtime/clock.hpp"
@@ -19,7 +21,8 @@ double raw_ledger_rows_per_s(const std::string& file, uint64_t rows, uint64_t ba
   auto db = persistence::open_database(file);
   if (!db)
     throw std::runtime_error(runtime::to_text(db.error()));
-  auto& d = **db;
+  // Raw SQLiteCpp on the connection the store would use (same PRAGMAs).
+  auto& d = static_cast<persistence::sqlite_connection&>(**db).native();
   d.exec("INSERT INTO ledger_transactions (id, idempotency_key, kind, created_at) "
          "VALUES (1, 'bench', 'bench', 0)");
   SQLite::Statement ins{d, "INSERT INTO ledger_entries (txn_id, account, asset, bucket, amount) "

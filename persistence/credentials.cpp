@@ -1,10 +1,5 @@
 #include "persistence/credentials.hpp"
 
-#include <SQLiteCpp/Database.h>
-#include <SQLiteCpp/Statement.h>
-#include <SQLiteCpp/Transaction.h>
-#include <sqlite3.h>
-
 #include "persistence/audit_record.hpp"
 #include "persistence/database.hpp"
 #include "persistence/error.hpp"
@@ -15,20 +10,21 @@ namespace tfarm::persistence {
 
 namespace {
 
-caf::expected<std::unique_ptr<SQLite::Database>> open_db(const std::string& db) {
+caf::expected<std::unique_ptr<sql_connection>> open_db(const std::string& db) {
   return open_database(db, open_options{});
 }
 
-void audit(SQLite::Database& d, const std::string& user, const std::string& action,
+void audit(sql_connection& d, const std::string& user, const std::string& action,
            const std::string& detail) {
   append_audit_row(d, "credentials", user, action, detail);
 }
 
 // Revokes the active credentials of a venue and account; returns how many.
-uint64_t revoke_active(SQLite::Database& d, const std::string& venue, const std::string& account,
+uint64_t revoke_active(sql_connection& d, const std::string& venue, const std::string& account,
                        int64_t now) {
-  SQLite::Statement revoke{d, "UPDATE credentials SET revoked_at = ? WHERE venue = ? AND "
-                              "account = ? AND revoked_at IS NULL"};
+  auto revoke_stmt = d.prepare("UPDATE credentials SET revoked_at = ? WHERE venue = ? AND "
+                               "account = ? AND revoked_at IS NULL");
+  auto& revoke = *revoke_stmt;
   revoke.bind(1, now);
   revoke.bind(2, venue);
   revoke.bind(3, account);
@@ -47,16 +43,17 @@ caf::error put_credential(const std::string& db, const credential_record& x,
     return conn.error();
   auto& d = **conn;
   try {
-    SQLite::Transaction txn{d, SQLite::TransactionBehavior::IMMEDIATE};
+    sql_transaction txn{d};
     auto now = runtime::unix_now_ms();
     rotated = revoke_active(d, x.venue, x.account, now);
-    SQLite::Statement ins{d, "INSERT INTO credentials (venue, account, key_id, ciphertext, nonce, "
-                             "created_at, revoked_at) VALUES (?, ?, ?, ?, ?, ?, NULL)"};
+    auto ins_stmt = d.prepare("INSERT INTO credentials (venue, account, key_id, ciphertext, nonce, "
+                              "created_at, revoked_at) VALUES (?, ?, ?, ?, ?, ?, NULL)");
+    auto& ins = *ins_stmt;
     ins.bind(1, x.venue);
     ins.bind(2, x.account);
     ins.bind(3, x.key_id);
-    ins.bind(4, x.sealed.data(), static_cast<int>(x.sealed.size()));
-    ins.bind(5, x.nonce.data(), static_cast<int>(x.nonce.size()));
+    ins.bind_blob(4, x.sealed.data(), x.sealed.size());
+    ins.bind_blob(5, x.nonce.data(), x.nonce.size());
     ins.bind(6, now);
     ins.exec();
     audit(d, user, rotated > 0 ? "credentials.rotate" : "credentials.set",
@@ -64,8 +61,8 @@ caf::error put_credential(const std::string& db, const credential_record& x,
               (rotated > 0 ? " (" + std::to_string(rotated) + " revoked)" : ""));
     txn.commit();
     return {};
-  } catch (const SQLite::Exception& e) {
-    if (e.getExtendedErrorCode() == SQLITE_CONSTRAINT_PRIMARYKEY)
+  } catch (const sql_error& e) {
+    if (e.kind() == sql_failure::constraint)
       return caf::error{store_errc::invalid_record, "credential " + x.venue + "/" + x.account +
                                                         " key " + x.key_id +
                                                         " exists already; use a new key id"};
@@ -82,7 +79,7 @@ caf::expected<uint64_t> revoke_credentials(const std::string& db, const std::str
     return conn.error();
   auto& d = **conn;
   try {
-    SQLite::Transaction txn{d, SQLite::TransactionBehavior::IMMEDIATE};
+    sql_transaction txn{d};
     auto n = revoke_active(d, venue, account, runtime::unix_now_ms());
     audit(d, user, "credentials.revoke", venue + "/" + account + ": " + std::to_string(n));
     txn.commit();
@@ -92,24 +89,25 @@ caf::expected<uint64_t> revoke_credentials(const std::string& db, const std::str
   }
 }
 
-caf::expected<credential_record> active_credential(SQLite::Database& db, const std::string& venue,
+caf::expected<credential_record> active_credential(sql_connection& db, const std::string& venue,
                                                    const std::string& account) {
-  SQLite::Statement q{db, "SELECT key_id, ciphertext, nonce, created_at FROM credentials "
-                          "WHERE venue = ? AND account = ? AND revoked_at IS NULL"};
+  auto q_stmt = db.prepare("SELECT key_id, ciphertext, nonce, created_at FROM credentials "
+                           "WHERE venue = ? AND account = ? AND revoked_at IS NULL");
+  auto& q = *q_stmt;
   q.bind(1, venue);
   q.bind(2, account);
-  if (!q.executeStep())
+  if (!q.step())
     return caf::error{store_errc::invalid_record,
                       "no active credential for " + venue + "/" + account};
   credential_record x;
   x.venue = venue;
   x.account = account;
-  x.key_id = q.getColumn(0).getString();
-  auto blob = q.getColumn(1);
-  x.sealed.assign(static_cast<const char*>(blob.getBlob()), static_cast<size_t>(blob.getBytes()));
-  auto nonce = q.getColumn(2);
-  x.nonce.assign(static_cast<const char*>(nonce.getBlob()), static_cast<size_t>(nonce.getBytes()));
-  x.created_at_ms = q.getColumn(3).getInt64();
+  x.key_id = q.text(0);
+  auto blob = q.blob(1);
+  x.sealed.assign(blob.begin(), blob.end());
+  auto nonce = q.blob(2);
+  x.nonce.assign(nonce.begin(), nonce.end());
+  x.created_at_ms = q.int64(3);
   return x;
 }
 
@@ -130,17 +128,18 @@ caf::expected<std::vector<credential_record>> list_credentials(const std::string
   if (!conn)
     return conn.error();
   try {
-    SQLite::Statement q{**conn, "SELECT venue, account, key_id, created_at, "
-                                "COALESCE(revoked_at, 0) FROM credentials "
-                                "ORDER BY venue, account, created_at"};
+    auto q_stmt = (*conn)->prepare("SELECT venue, account, key_id, created_at, "
+                                   "COALESCE(revoked_at, 0) FROM credentials "
+                                   "ORDER BY venue, account, created_at");
+    auto& q = *q_stmt;
     std::vector<credential_record> result;
-    while (q.executeStep()) {
+    while (q.step()) {
       credential_record x;
-      x.venue = q.getColumn(0).getString();
-      x.account = q.getColumn(1).getString();
-      x.key_id = q.getColumn(2).getString();
-      x.created_at_ms = q.getColumn(3).getInt64();
-      x.revoked_at_ms = q.getColumn(4).getInt64();
+      x.venue = q.text(0);
+      x.account = q.text(1);
+      x.key_id = q.text(2);
+      x.created_at_ms = q.int64(3);
+      x.revoked_at_ms = q.int64(4);
       result.push_back(std::move(x));
     }
     return result;
@@ -156,28 +155,29 @@ caf::expected<uint64_t> reseal_credentials(const std::string& db, const reseal_f
     return conn.error();
   auto& d = **conn;
   try {
-    SQLite::Transaction txn{d, SQLite::TransactionBehavior::IMMEDIATE};
+    sql_transaction txn{d};
     std::vector<credential_record> rows;
-    SQLite::Statement q{d, "SELECT venue, account, key_id, ciphertext FROM credentials"};
-    while (q.executeStep()) {
+    auto q_stmt = d.prepare("SELECT venue, account, key_id, ciphertext FROM credentials");
+    auto& q = *q_stmt;
+    while (q.step()) {
       credential_record x;
-      x.venue = q.getColumn(0).getString();
-      x.account = q.getColumn(1).getString();
-      x.key_id = q.getColumn(2).getString();
-      auto blob = q.getColumn(3);
-      x.sealed.assign(static_cast<const char*>(blob.getBlob()),
-                      static_cast<size_t>(blob.getBytes()));
+      x.venue = q.text(0);
+      x.account = q.text(1);
+      x.key_id = q.text(2);
+      auto blob = q.blob(3);
+      x.sealed.assign(blob.begin(), blob.end());
       rows.push_back(std::move(x));
     }
-    SQLite::Statement upd{d, "UPDATE credentials SET ciphertext = ?, nonce = ? WHERE venue = ? "
-                             "AND account = ? AND key_id = ?"};
+    auto upd_stmt = d.prepare("UPDATE credentials SET ciphertext = ?, nonce = ? WHERE venue = ? "
+                              "AND account = ? AND key_id = ?");
+    auto& upd = *upd_stmt;
     for (auto& x : rows) {
       auto sealed = f(x);
       if (!sealed)
         return sealed.error(); // the transaction rolls back
       upd.reset();
-      upd.bind(1, sealed->first.data(), static_cast<int>(sealed->first.size()));
-      upd.bind(2, sealed->second.data(), static_cast<int>(sealed->second.size()));
+      upd.bind_blob(1, sealed->first.data(), sealed->first.size());
+      upd.bind_blob(2, sealed->second.data(), sealed->second.size());
       upd.bind(3, x.venue);
       upd.bind(4, x.account);
       upd.bind(5, x.key_id);

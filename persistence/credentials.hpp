@@ -19,11 +19,9 @@
 #include <caf/expected.hpp>
 #include <caf/meta/type_name.hpp>
 
-namespace SQLite {
-class Database;
-} // namespace SQLite
-
 namespace tfarm::persistence {
+
+class sql_connection;
 
 struct credential_record {
   std::string venue;
@@ -58,8 +56,8 @@ caf::expected<uint64_t> revoke_credentials(const std::string& db, const std::str
 caf::expected<credential_record> active_credential(const std::string& db, const std::string& venue,
                                                    const std::string& account);
 
-/// The same on an open connection (the store's; throws SQLite errors).
-caf::expected<credential_record> active_credential(SQLite::Database& db, const std::string& venue,
+/// The same on an open connection (the store's; throws sql_error).
+caf::expected<credential_record> active_credential(sql_connection& db, const std::string& venue,
                                                    const std::string& account);
 
 /// What re-seals one credential: its new sealed secret and nonce, or an

@@ -1,9 +1,12 @@
-// Opening the node's SQLite database: WAL, the configured `synchronous`,
-// foreign keys, a busy timeout, and migrations up to the latest schema.
+// Opening the store's database: an SQLite file (WAL, the configured
+// `synchronous`, foreign keys, a busy timeout) or a PostgreSQL server (a
+// `postgresql://` URL: synchronous_commit on, the statement timeout), and
+// migrations up to the latest schema.
 //
 // Every failure comes back as a caf::error (category "tfstore") whose text
-// names the file and the way out, e.g. a corrupt file points at
-// `tfarm db restore`. Not thread-safe: a connection belongs to one thread.
+// names the file or the server (never a password) and the way out, e.g. a
+// corrupt file points at `tfarm db restore`. Not thread-safe: a connection
+// belongs to one thread.
 #pragma once
 
 #include <chrono>
@@ -15,17 +18,15 @@
 #include <caf/error.hpp>
 #include <caf/expected.hpp>
 
-namespace SQLite {
-class Database;
-} // namespace SQLite
+#include "persistence/sql_connection.hpp"
 
 namespace tfarm::persistence {
 
 struct open_options {
-  /// off, normal, full or extra.
+  /// SQLite: off, normal, full or extra.
   std::string synchronous = "full";
   std::chrono::milliseconds busy_timeout{5'000};
-  /// Create the file when missing.
+  /// SQLite: create the file when missing.
   bool create = true;
   /// Open read-only (backup source, check, audit queries).
   bool read_only = false;
@@ -34,19 +35,25 @@ struct open_options {
   /// Limits the database to this many pages (0: no limit); with it, tests
   /// can make SQLite report a full disk.
   int64_t max_page_count = 0;
+  /// PostgreSQL: how long connecting may take.
+  std::chrono::seconds connect_timeout{5};
+  /// PostgreSQL: the server cancels a statement running longer (0: never).
+  std::chrono::milliseconds statement_timeout{30'000};
 };
 
-/// Opens `file` as a Trading Farm database.
-caf::expected<std::unique_ptr<SQLite::Database>> open_database(const std::string& file,
-                                                               const open_options& opts = {});
+/// Opens `target` (an SQLite file, or a postgresql:// URL) as a Trading
+/// Farm database.
+caf::expected<std::unique_ptr<sql_connection>> open_database(const std::string& target,
+                                                             const open_options& opts = {});
 
 /// Appends an audit record on `db` (in the caller's transaction); for the
 /// modules that write the database directly (credentials, security state).
-void append_audit_row(SQLite::Database& db, const std::string& actor, const std::string& user,
+void append_audit_row(sql_connection& db, const std::string& actor, const std::string& user,
                       const std::string& action, const std::string& detail);
 
-/// Turns an exception from SQLite(Cpp) into an error that names `file`,
-/// says what failed (`what`, e.g. "commit") and the way out.
-caf::error classify(const std::exception& e, const std::string& file, const std::string& what);
+/// Turns an exception from a connection (sql_error) or SQLiteCpp into an
+/// error that names `name` (the file or server), says what failed (`what`,
+/// e.g. "commit") and the way out.
+caf::error classify(const std::exception& e, const std::string& name, const std::string& what);
 
 } // namespace tfarm::persistence

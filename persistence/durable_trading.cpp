@@ -1,49 +1,54 @@
 #include "persistence/durable_trading.hpp"
 
-#include <SQLiteCpp/Database.h>
-#include <SQLiteCpp/Statement.h>
-#include <SQLiteCpp/Transaction.h>
-
+#include "persistence/database.hpp"
 #include "persistence/error.hpp"
 
 namespace tfarm::persistence {
 
 caf::expected<durable_trading> read_durable_trading(const std::string& db_file,
                                                     const std::vector<std::string>& agents) {
+  open_options ro;
+  ro.read_only = true;
+  ro.migrate = false;
+  ro.create = false;
+  auto conn = open_database(db_file, ro);
+  if (!conn)
+    return conn.error();
+  auto& db = **conn;
   try {
-    SQLite::Database db{db_file, SQLite::OPEN_READONLY};
     // One read transaction: positions and balances of the same moment.
-    db.exec("BEGIN");
+    sql_transaction txn{db, sql_transaction::mode::read};
     durable_trading x;
-    SQLite::Statement fills{db, "SELECT o.side, f.price, f.qty, f.fee FROM fills f JOIN orders o "
-                                "ON o.client_order_id = f.client_order_id WHERE o.agent = ? "
-                                "ORDER BY f.rowid"};
-    SQLite::Statement orders{db, "SELECT COUNT(*) FROM orders WHERE agent = ?"};
+    auto fills_stmt = db.prepare("SELECT o.side, f.price, f.qty, f.fee FROM fills f JOIN orders o "
+                                 "ON o.client_order_id = f.client_order_id WHERE o.agent = ? "
+                                 "ORDER BY f.rowid");
+    auto& fills = *fills_stmt;
+    auto orders_stmt = db.prepare("SELECT COUNT(*) FROM orders WHERE agent = ?");
+    auto& orders = *orders_stmt;
     for (auto& agent : agents) {
       auto& rows = x.fills[agent];
       fills.reset();
       fills.bind(1, agent);
-      while (fills.executeStep())
-        rows.push_back(recorded_fill{fills.getColumn(0).getString() == "buy",
-                                     fills.getColumn(1).getInt64(), fills.getColumn(2).getInt64(),
-                                     fills.getColumn(3).getInt64()});
+      while (fills.step())
+        rows.push_back(
+            recorded_fill{fills.text(0) == "buy", fills.int64(1), fills.int64(2), fills.int64(3)});
       orders.reset();
       orders.bind(1, agent);
-      orders.executeStep();
-      x.orders[agent] = static_cast<uint64_t>(orders.getColumn(0).getInt64());
+      orders.step();
+      x.orders[agent] = static_cast<uint64_t>(orders.int64(0));
     }
-    SQLite::Statement vault{db, "SELECT asset, bucket, SUM(amount) FROM balances WHERE account "
-                                "NOT LIKE '@%' GROUP BY asset, bucket"};
-    while (vault.executeStep()) {
-      auto& t = x.vault[vault.getColumn(0).getString()];
-      auto bucket = vault.getColumn(1).getString();
-      (bucket == "reserved" ? t.reserved : t.available) += vault.getColumn(2).getInt64();
+    auto vault_stmt = db.prepare("SELECT asset, bucket, SUM(amount) FROM balances WHERE account "
+                                 "NOT LIKE '@%' GROUP BY asset, bucket");
+    auto& vault = *vault_stmt;
+    while (vault.step()) {
+      auto& t = x.vault[vault.text(0)];
+      auto bucket = vault.text(1);
+      (bucket == "reserved" ? t.reserved : t.available) += vault.int64(2);
     }
-    db.exec("COMMIT");
+    txn.commit();
     return x;
   } catch (const std::exception& e) {
-    return caf::error{store_errc::io_error, db_file + ": cannot read the trading records (" +
-                                                std::string{e.what()} + ")"};
+    return classify(e, db_file, "reading the trading records");
   }
 }
 

@@ -40,6 +40,14 @@ std::string to_string(store_errc x) {
     return "amount_overflow";
   case store_errc::fill_conflict:
     return "fill_conflict";
+  case store_errc::unavailable:
+    return "unavailable";
+  case store_errc::auth_failed:
+    return "auth_failed";
+  case store_errc::timeout:
+    return "timeout";
+  case store_errc::conflict:
+    return "conflict";
   }
   return "unknown";
 }

@@ -25,7 +25,7 @@ enum class store_errc : uint8_t {
   read_only,
   /// No space left (or the database hit its size limit).
   disk_full,
-  /// Any other I/O or SQLite failure.
+  /// Any other I/O or database failure.
   io_error,
   /// The schema is from a newer tfarm, or a migration failed.
   migration_failed,
@@ -48,6 +48,16 @@ enum class store_errc : uint8_t {
   /// A fill recorded before with different content, or one its order
   /// cannot have (beyond its quantity or its limit price).
   fill_conflict,
+  /// The database server cannot be reached, or the connection broke while
+  /// a write was in flight (it may or may not have committed: the store
+  /// finds out before answering).
+  unavailable,
+  /// The database server refused the credentials.
+  auth_failed,
+  /// A statement ran past the statement timeout.
+  timeout,
+  /// Concurrent writers conflicted more often than the store retries.
+  conflict,
 };
 
 std::string to_string(store_errc x);

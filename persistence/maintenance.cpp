@@ -18,6 +18,7 @@
 #include "persistence/error.hpp"
 #include "persistence/migrations.hpp"
 #include "persistence/node_lock.hpp"
+#include "persistence/sqlite_connection.hpp"
 #include "persistence/store_core.hpp"
 #include "persistence/trading_check.hpp"
 #include "runtime/checkpoint.hpp"
@@ -35,12 +36,13 @@ constexpr size_t findings_per_check_max = 50;
 // What `PRAGMA integrity_check` (or `quick_check`) reports wrong, one
 // problem a line: SQLite may put several in one row, under a
 // "*** in database main ***" heading.
-std::vector<std::string> integrity_problems(SQLite::Database& db,
+std::vector<std::string> integrity_problems(sql_connection& db,
                                             const char* pragma = "integrity_check") {
   std::vector<std::string> result;
-  SQLite::Statement q{db, std::string{"PRAGMA "} + pragma};
-  while (q.executeStep()) {
-    std::stringstream lines{q.getColumn(0).getString()};
+  auto q_stmt = db.prepare(std::string{"PRAGMA "} + pragma);
+  auto& q = *q_stmt;
+  while (q.step()) {
+    std::stringstream lines{q.text(0)};
     for (std::string line; std::getline(lines, line);)
       if (line != "ok" && line.rfind("***", 0) != 0)
         result.push_back(line);
@@ -48,19 +50,25 @@ std::vector<std::string> integrity_problems(SQLite::Database& db,
   return result;
 }
 
-std::vector<std::string> integrity_findings(SQLite::Database& db) {
+std::vector<std::string> integrity_findings(sql_connection& db) {
   auto result = integrity_problems(db);
   for (auto& line : result)
     line = "integrity: " + line;
   return result;
 }
 
+// Wraps an SQLite file opened here (backup copies) for the checks above.
+sqlite_connection wrap(std::unique_ptr<SQLite::Database> db, const std::string& file) {
+  return sqlite_connection{std::move(db), file};
+}
+
 // Runs `sql`; each row becomes a finding through `describe`.
 template <class F>
-void collect(SQLite::Database& db, const char* sql, F describe, std::vector<std::string>& out) {
-  SQLite::Statement q{db, sql};
+void collect(sql_connection& db, const char* sql, F describe, std::vector<std::string>& out) {
+  auto q_stmt = db.prepare(sql);
+  auto& q = *q_stmt;
   size_t n = 0;
-  while (q.executeStep()) {
+  while (q.step()) {
     if (++n <= findings_per_check_max)
       out.push_back(describe(q));
   }
@@ -70,7 +78,7 @@ void collect(SQLite::Database& db, const char* sql, F describe, std::vector<std:
 
 // A connection to an existing database, without migrating it (tools read
 // files of any schema version this tfarm knows).
-caf::expected<std::unique_ptr<SQLite::Database>> open_existing(const std::string& db) {
+caf::expected<std::unique_ptr<sql_connection>> open_existing(const std::string& db) {
   open_options opts;
   opts.create = false;
   opts.migrate = false;
@@ -119,7 +127,9 @@ caf::expected<std::vector<runtime::checkpoint>> prepare_database(const std::stri
     if (!conn)
       return conn.error();
     try {
-      auto problems = integrity_problems(**conn, "quick_check");
+      auto problems = (*conn)->dialect() == sql_dialect::sqlite
+                          ? integrity_problems(**conn, "quick_check")
+                          : std::vector<std::string>{};
       if (!problems.empty())
         return caf::error{
             store_errc::corrupt,
@@ -136,7 +146,7 @@ caf::expected<std::vector<runtime::checkpoint>> prepare_database(const std::stri
   if (!conn)
     return conn.error();
   try {
-    store_core core{std::move(*conn), db};
+    store_core core{std::move(*conn)};
     return core.load_all_checkpoints();
   } catch (const std::exception& e) {
     return classify(e, db, "reading checkpoints");
@@ -152,9 +162,11 @@ caf::error backup_database(const std::string& db, const std::string& out) {
   try {
     SQLite::Database src{db, SQLite::OPEN_READWRITE,
                          static_cast<int>(config::store_busy_timeout_ms_default)};
-    SQLite::Database dst{partial, SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE};
+    auto dst = wrap(
+        std::make_unique<SQLite::Database>(partial, SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE),
+        partial);
     {
-      SQLite::Backup backup{dst, src};
+      SQLite::Backup backup{dst.native(), src};
       // One step copies every page under one read transaction: a consistent
       // snapshot, whatever the node commits meanwhile (WAL).
       backup.executeStep(-1);
@@ -186,17 +198,21 @@ caf::expected<database_check> check_database(const std::string& db) {
   database_check report;
   auto& findings = report.problems;
   try {
-    findings = integrity_findings(d);
+    // PostgreSQL enforces foreign keys itself and checks pages on read (with
+    // data checksums on); SQLite's file is checked here.
+    auto sqlite = d.dialect() == sql_dialect::sqlite;
+    if (sqlite)
+      findings = integrity_findings(d);
     if (!findings.empty())
       return report; // the rest would read a damaged file
-    collect(
-        d, "PRAGMA foreign_key_check",
-        [](SQLite::Statement& q) {
-          return "foreign key: a row of " + q.getColumn(0).getString() + " (rowid " +
-                 q.getColumn(1).getString() + ") points at a missing row of " +
-                 q.getColumn(2).getString();
-        },
-        findings);
+    if (sqlite)
+      collect(
+          d, "PRAGMA foreign_key_check",
+          [](sql_statement& q) {
+            return "foreign key: a row of " + q.text(0) + " (rowid " + q.text(1) +
+                   ") points at a missing row of " + q.text(2);
+          },
+          findings);
     auto version = schema_version(d);
     if (version < latest_schema_version())
       findings.push_back("schema version " + std::to_string(version) + " is older than this " +
@@ -209,18 +225,17 @@ caf::expected<database_check> check_database(const std::string& db) {
         "SELECT t.idempotency_key, e.asset, SUM(e.amount) FROM ledger_entries e "
         "JOIN ledger_transactions t ON t.id = e.txn_id "
         "GROUP BY e.txn_id, e.asset HAVING SUM(e.amount) <> 0",
-        [](SQLite::Statement& q) {
-          return "ledger: transaction " + q.getColumn(0).getString() + " sums to " +
-                 q.getColumn(2).getString() + " in " + q.getColumn(1).getString() + ", not 0";
+        [](sql_statement& q) {
+          return "ledger: transaction " + q.text(0) + " sums to " + q.text(2) + " in " + q.text(1) +
+                 ", not 0";
         },
         findings);
     collect(
         d,
         "SELECT t.idempotency_key, COUNT(e.id) FROM ledger_transactions t "
         "LEFT JOIN ledger_entries e ON e.txn_id = t.id GROUP BY t.id HAVING COUNT(e.id) < 2",
-        [](SQLite::Statement& q) {
-          return "ledger: transaction " + q.getColumn(0).getString() + " has " +
-                 q.getColumn(1).getString() + " legs, fewer than 2";
+        [](sql_statement& q) {
+          return "ledger: transaction " + q.text(0) + " has " + q.text(1) + " legs, fewer than 2";
         },
         findings);
     collect(
@@ -234,10 +249,9 @@ caf::expected<database_check> check_database(const std::string& db) {
         "SELECT s.account, s.asset, s.bucket, 0, s.total FROM sums s "
         "  LEFT JOIN balances b USING (account, asset, bucket) "
         "  WHERE b.account IS NULL AND s.total <> 0",
-        [](SQLite::Statement& q) {
-          return "balance: " + q.getColumn(0).getString() + " " + q.getColumn(1).getString() + " " +
-                 q.getColumn(2).getString() + " is " + q.getColumn(3).getString() +
-                 " but its ledger entries sum to " + q.getColumn(4).getString();
+        [](sql_statement& q) {
+          return "balance: " + q.text(0) + " " + q.text(1) + " " + q.text(2) + " is " + q.text(3) +
+                 " but its ledger entries sum to " + q.text(4);
         },
         findings);
     if (version >= 3)
@@ -246,18 +260,17 @@ caf::expected<database_check> check_database(const std::string& db) {
           "SELECT f.venue_fill_id, f.client_order_id FROM fills f "
           "LEFT JOIN orders o ON o.client_order_id = f.client_order_id "
           "WHERE o.client_order_id IS NULL",
-          [](SQLite::Statement& q) {
-            return "fill: " + q.getColumn(0).getString() + " belongs to order " +
-                   q.getColumn(1).getString() + ", which does not exist";
+          [](sql_statement& q) {
+            return "fill: " + q.text(0) + " belongs to order " + q.text(1) +
+                   ", which does not exist";
           },
           findings);
     collect(
         d,
         "SELECT account, asset, bucket, amount FROM balances "
         "WHERE amount < 0 AND account NOT LIKE '@%'",
-        [](SQLite::Statement& q) {
-          return "balance: " + q.getColumn(0).getString() + " " + q.getColumn(1).getString() + " " +
-                 q.getColumn(2).getString() + " is " + q.getColumn(3).getString() +
+        [](sql_statement& q) {
+          return "balance: " + q.text(0) + " " + q.text(1) + " " + q.text(2) + " is " + q.text(3) +
                  ", below zero (only system accounts, @..., may be)";
         },
         findings);
@@ -275,22 +288,20 @@ caf::expected<database_check> check_database(const std::string& db) {
           "  LEFT JOIN balances b ON b.account = o.account AND b.asset = o.asset "
           "    AND b.bucket = 'reserved' "
           "  WHERE b.account IS NULL AND o.total <> 0",
-          [](SQLite::Statement& q) {
-            return "reservations: " + q.getColumn(0).getString() + " " +
-                   q.getColumn(1).getString() + " has " + q.getColumn(2).getString() +
-                   " reserved but its open reservations hold " + q.getColumn(3).getString();
+          [](sql_statement& q) {
+            return "reservations: " + q.text(0) + " " + q.text(1) + " has " + q.text(2) +
+                   " reserved but its open reservations hold " + q.text(3);
           },
           findings);
-    SQLite::Statement cps{d, "SELECT path, seq, blob, crc32 FROM checkpoints"};
+    auto cps_stmt = d.prepare("SELECT path, seq, blob, crc32 FROM checkpoints");
+    auto& cps = *cps_stmt;
     size_t bad = 0;
-    while (cps.executeStep()) {
-      auto blob = cps.getColumn(2);
-      std::string_view bytes{static_cast<const char*>(blob.getBlob()),
-                             static_cast<size_t>(blob.getBytes())};
-      if (runtime::crc32(bytes) != static_cast<uint32_t>(cps.getColumn(3).getInt64()) &&
+    while (cps.step()) {
+      auto bytes = cps.blob(2);
+      if (runtime::crc32(bytes) != static_cast<uint32_t>(cps.int64(3)) &&
           ++bad <= findings_per_check_max)
-        findings.push_back("checkpoint: " + cps.getColumn(0).getString() + " seq " +
-                           cps.getColumn(1).getString() + " fails its CRC-32 check");
+        findings.push_back("checkpoint: " + cps.text(0) + " seq " + cps.text(1) +
+                           " fails its CRC-32 check");
     }
     if (bad > findings_per_check_max)
       findings.push_back("... and " + std::to_string(bad - findings_per_check_max) +
@@ -317,7 +328,7 @@ caf::expected<restore_report> restore_database(const std::string& db, const std:
                       "refusing to restore " + db + ": a tfarm node (pid " +
                           std::to_string(node_lock::holder(db)) + ") is using it; stop it first"};
   try {
-    SQLite::Database check{from, SQLite::OPEN_READONLY};
+    auto check = wrap(std::make_unique<SQLite::Database>(from, SQLite::OPEN_READONLY), from);
     if (auto findings = integrity_findings(check); !findings.empty())
       return caf::error{store_errc::restore_refused,
                         "refusing to restore: the backup " + from +
@@ -380,7 +391,7 @@ caf::expected<std::vector<audit_record>> read_audit(const std::string& db, int64
   try {
     if (schema_version(**conn) < 4)
       return std::vector<audit_record>{};
-    store_core core{std::move(*conn), db};
+    store_core core{std::move(*conn)};
     return core.query_audit(since_ms, limit);
   } catch (const std::exception& e) {
     return classify(e, db, "reading the audit log");
@@ -392,7 +403,7 @@ caf::error write_audit(const std::string& db, audit_record x) {
   if (!conn)
     return conn.error();
   try {
-    store_core core{std::move(*conn), db};
+    store_core core{std::move(*conn)};
     core.begin();
     core.append_audit(std::move(x));
     core.commit();

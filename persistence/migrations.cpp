@@ -1,8 +1,5 @@
 #include "persistence/migrations.hpp"
 
-#include <SQLiteCpp/Database.h>
-#include <SQLiteCpp/Statement.h>
-#include <SQLiteCpp/Transaction.h>
 #include <spdlog/logger.h>
 
 #include "persistence/error.hpp"
@@ -11,47 +8,81 @@
 
 namespace tfarm::persistence {
 
+namespace {
+
+/// pg_advisory_xact_lock key of schema migrations ("tfarm" in ASCII).
+constexpr int64_t migration_lock_key = 0x746661726d;
+
+caf::error too_new(sql_connection& db, int current) {
+  return caf::error{store_errc::migration_failed,
+                    db.name() + " has schema version " + std::to_string(current) +
+                        ", newer than this tfarm knows (" +
+                        std::to_string(latest_schema_version()) + "); use a newer tfarm"};
+}
+
+// Runs one migration and records it (in the caller's transaction).
+void apply(sql_connection& db, const migration& m) {
+  db.exec(m.sql);
+  auto ins = db.prepare("INSERT INTO schema_version (version, name, applied_at) VALUES (?, ?, ?)");
+  ins->bind(1, m.version);
+  ins->bind(2, m.name);
+  ins->bind(3, runtime::unix_now_ms());
+  ins->exec();
+  log().info("{}: applied migration {:03d}_{}", db.name(), m.version, m.name);
+}
+
+} // namespace
+
 int latest_schema_version() {
-  return migrations().empty() ? 0 : migrations().back().version;
+  auto& all = migrations(sql_dialect::sqlite);
+  return all.empty() ? 0 : all.back().version;
 }
 
-int schema_version(SQLite::Database& db) {
-  if (!db.tableExists("schema_version"))
+int schema_version(sql_connection& db) {
+  if (!db.table_exists("schema_version"))
     return 0;
-  SQLite::Statement q{db, "SELECT COALESCE(MAX(version), 0) FROM schema_version"};
-  q.executeStep();
-  return q.getColumn(0).getInt();
+  return static_cast<int>(query_int64(db, "SELECT COALESCE(MAX(version), 0) FROM schema_version"));
 }
 
-caf::error migrate(SQLite::Database& db, const std::string& file, int target) {
+caf::error migrate(sql_connection& db, int target) {
   if (target < 0)
     target = latest_schema_version();
+  auto pg = db.dialect() == sql_dialect::postgresql;
   try {
-    db.exec("CREATE TABLE IF NOT EXISTS schema_version ("
-            "version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)");
+    auto create = std::string{"CREATE TABLE IF NOT EXISTS schema_version (version "} +
+                  (pg ? "BIGINT" : "INTEGER") + " PRIMARY KEY, name TEXT NOT NULL, applied_at " +
+                  (pg ? "BIGINT" : "INTEGER") + " NOT NULL)";
+    if (pg) {
+      // Transactional DDL: every step and the version land together, and
+      // a second node waits on the lock and then finds nothing to do.
+      sql_transaction txn{db};
+      db.exec("SELECT pg_advisory_xact_lock(" + std::to_string(migration_lock_key) + ")");
+      db.exec(create);
+      auto current = schema_version(db);
+      if (current > latest_schema_version())
+        return too_new(db, current);
+      for (auto& m : migrations(db.dialect())) {
+        if (m.version <= current || m.version > target)
+          continue;
+        apply(db, m);
+      }
+      txn.commit();
+      return {};
+    }
+    db.exec(create);
     auto current = schema_version(db);
     if (current > latest_schema_version())
-      return caf::error{store_errc::migration_failed,
-                        file + " has schema version " + std::to_string(current) +
-                            ", newer than this tfarm knows (" +
-                            std::to_string(latest_schema_version()) + "); use a newer tfarm"};
-    for (auto& m : migrations()) {
+      return too_new(db, current);
+    for (auto& m : migrations(db.dialect())) {
       if (m.version <= current || m.version > target)
         continue;
-      SQLite::Transaction txn{db};
-      db.exec(m.sql);
-      SQLite::Statement ins{db, "INSERT INTO schema_version (version, name, applied_at) "
-                                "VALUES (?, ?, ?)"};
-      ins.bind(1, m.version);
-      ins.bind(2, m.name);
-      ins.bind(3, static_cast<int64_t>(runtime::unix_now_ms()));
-      ins.exec();
+      sql_transaction txn{db};
+      apply(db, m);
       txn.commit();
-      log().info("{}: applied migration {:03d}_{}", file, m.version, m.name);
     }
     return {};
   } catch (const std::exception& e) {
-    return caf::error{store_errc::migration_failed, file + ": migration failed: " + e.what()};
+    return caf::error{store_errc::migration_failed, db.name() + ": migration failed: " + e.what()};
   }
 }
 

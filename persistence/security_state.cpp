@@ -2,10 +2,6 @@
 
 #include <algorithm>
 
-#include <SQLiteCpp/Database.h>
-#include <SQLiteCpp/Statement.h>
-#include <SQLiteCpp/Transaction.h>
-
 #include "persistence/database.hpp"
 #include "persistence/error.hpp"
 #include "runtime/checkpoint.hpp"
@@ -14,7 +10,7 @@ namespace tfarm::persistence {
 
 namespace {
 
-void audit(SQLite::Database& d, const std::string& user, const std::string& action,
+void audit(sql_connection& d, const std::string& user, const std::string& action,
            const std::string& detail) {
   append_audit_row(d, "security", user, action, detail);
 }
@@ -41,10 +37,11 @@ bool is_hex_digest(const std::string& x) {
 }
 
 // Puts the token whose digest is `sha256_hex` in force.
-void set_token(SQLite::Database& d, const std::string& sha256_hex, const std::string& by,
+void set_token(sql_connection& d, const std::string& sha256_hex, const std::string& by,
                int64_t now) {
-  SQLite::Statement token{d, "UPDATE security_state SET admin_token_sha256 = ?, "
-                             "token_rotated_at = ?, token_rotated_by = ? WHERE id = 1"};
+  auto token_stmt = d.prepare("UPDATE security_state SET admin_token_sha256 = ?, "
+                              "token_rotated_at = ?, token_rotated_by = ? WHERE id = 1");
+  auto& token = *token_stmt;
   token.bind(1, sha256_hex);
   token.bind(2, now);
   token.bind(3, by);
@@ -58,29 +55,30 @@ open_options existing() {
   return o;
 }
 
-security_state read_state(SQLite::Database& d) {
-  SQLite::Statement q{d, "SELECT admin_token_sha256, token_rotated_at, token_rotated_by, "
-                         "locked_down, lockdown_reason, lockdown_by, lockdown_at, "
-                         "lockdown_pending FROM security_state WHERE id = 1"};
+security_state read_state(sql_connection& d) {
+  auto q_stmt = d.prepare("SELECT admin_token_sha256, token_rotated_at, token_rotated_by, "
+                          "locked_down, lockdown_reason, lockdown_by, lockdown_at, "
+                          "lockdown_pending FROM security_state WHERE id = 1");
+  auto& q = *q_stmt;
   security_state x;
-  if (!q.executeStep())
+  if (!q.step())
     return x;
-  x.admin_token_sha256 = q.getColumn(0).getString();
-  x.token_rotated_at_ms = q.getColumn(1).getInt64();
-  x.token_rotated_by = q.getColumn(2).getString();
-  x.locked_down = q.getColumn(3).getInt() != 0;
-  x.lockdown_reason = q.getColumn(4).getString();
-  x.lockdown_by = q.getColumn(5).getString();
-  x.lockdown_at_ms = q.getColumn(6).getInt64();
-  x.pending = split_steps(q.getColumn(7).getString());
+  x.admin_token_sha256 = q.text(0);
+  x.token_rotated_at_ms = q.int64(1);
+  x.token_rotated_by = q.text(2);
+  x.locked_down = static_cast<int>(q.int64(3)) != 0;
+  x.lockdown_reason = q.text(4);
+  x.lockdown_by = q.text(5);
+  x.lockdown_at_ms = q.int64(6);
+  x.pending = split_steps(q.text(7));
   return x;
 }
 
 } // namespace
 
-// Every write transaction begins IMMEDIATE: one that read first and then
-// wrote could not upgrade once the node's store had committed meanwhile
-// (SQLite answers "database is locked" at once, without waiting).
+// Every write transaction begins as one (sql_transaction): on SQLite one
+// that read first and then wrote could not upgrade once the node's store
+// had committed meanwhile ("database is locked" at once, without waiting).
 
 caf::expected<security_state> load_security_state(const std::string& db) {
   auto conn = open_database(db, existing());
@@ -102,13 +100,16 @@ caf::expected<uint64_t> record_lockdown(const std::string& db, const lockdown_re
     return conn.error();
   auto& d = **conn;
   try {
-    SQLite::Transaction txn{d, SQLite::TransactionBehavior::IMMEDIATE};
+    sql_transaction txn{d};
     auto now = runtime::unix_now_ms();
-    SQLite::Statement revoke{d, "UPDATE credentials SET revoked_at = ? WHERE revoked_at IS NULL"};
+    auto revoke_stmt = d.prepare("UPDATE credentials SET revoked_at = ? WHERE revoked_at IS NULL");
+    auto& revoke = *revoke_stmt;
     revoke.bind(1, now);
     auto revoked = static_cast<uint64_t>(revoke.exec());
-    SQLite::Statement set{d, "UPDATE security_state SET locked_down = 1, lockdown_reason = ?, "
-                             "lockdown_by = ?, lockdown_at = ?, lockdown_pending = ? WHERE id = 1"};
+    auto set_stmt =
+        d.prepare("UPDATE security_state SET locked_down = 1, lockdown_reason = ?, "
+                  "lockdown_by = ?, lockdown_at = ?, lockdown_pending = ? WHERE id = 1");
+    auto& set = *set_stmt;
     set.bind(1, x.reason);
     set.bind(2, x.by);
     set.bind(3, now);
@@ -139,14 +140,15 @@ caf::expected<security_state> record_unlock(const std::string& db, const std::st
     return conn.error();
   auto& d = **conn;
   try {
-    SQLite::Transaction txn{d, SQLite::TransactionBehavior::IMMEDIATE};
+    sql_transaction txn{d};
     auto state = read_state(d);
     std::vector<std::string> left;
     for (auto& p : state.pending)
       if (std::find(steps.begin(), steps.end(), p) == steps.end())
         left.push_back(p);
-    SQLite::Statement set{d, "UPDATE security_state SET lockdown_pending = ?, locked_down = ? "
-                             "WHERE id = 1"};
+    auto set_stmt = d.prepare("UPDATE security_state SET lockdown_pending = ?, locked_down = ? "
+                              "WHERE id = 1");
+    auto& set = *set_stmt;
     set.bind(1, join(left));
     set.bind(2, left.empty() ? 0 : 1);
     set.exec();
@@ -172,7 +174,7 @@ caf::error record_admin_token(const std::string& db, const std::string& sha256_h
     return conn.error();
   auto& d = **conn;
   try {
-    SQLite::Transaction txn{d, SQLite::TransactionBehavior::IMMEDIATE};
+    sql_transaction txn{d};
     set_token(d, sha256_hex, by, runtime::unix_now_ms());
     audit(d, by, "security.token_reset", "a new admin token replaces the one in force");
     txn.commit();

@@ -4,9 +4,6 @@
 #include <optional>
 #include <tuple>
 
-#include <SQLiteCpp/Database.h>
-#include <SQLiteCpp/Statement.h>
-
 #include "config/limits.hpp"
 #include "persistence/error.hpp"
 #include "persistence/trading_check.hpp"
@@ -20,63 +17,56 @@ namespace {
 
 // Keeps a cached statement reusable whatever happens while it is used.
 struct statement_reset {
-  SQLite::Statement& s;
-  ~statement_reset() {
-    try {
-      s.reset();
-      s.clearBindings();
-    } catch (...) {
-      // reset() reports the last step's error again; it was handled already.
-    }
-  }
+  sql_statement& s;
+  ~statement_reset() { s.reset(); }
 };
 
-runtime::checkpoint read_checkpoint(SQLite::Statement& q) {
+runtime::checkpoint read_checkpoint(sql_statement& q) {
   runtime::checkpoint cp;
-  cp.path = q.getColumn(0).getString();
-  cp.kind = q.getColumn(1).getString();
-  cp.seq = static_cast<uint64_t>(q.getColumn(2).getInt64());
-  cp.format_version = static_cast<uint32_t>(q.getColumn(3).getInt64());
-  auto blob = q.getColumn(4);
-  cp.blob.assign(static_cast<const char*>(blob.getBlob()), static_cast<size_t>(blob.getBytes()));
-  cp.crc32 = static_cast<uint32_t>(q.getColumn(5).getInt64());
-  cp.updated_at_ms = q.getColumn(6).getInt64();
+  cp.path = q.text(0);
+  cp.kind = q.text(1);
+  cp.seq = static_cast<uint64_t>(q.int64(2));
+  cp.format_version = static_cast<uint32_t>(q.int64(3));
+  auto blob = q.blob(4);
+  cp.blob.assign(blob.begin(), blob.end());
+  cp.crc32 = static_cast<uint32_t>(q.int64(5));
+  cp.updated_at_ms = q.int64(6);
   return cp;
 }
 
 constexpr const char* op_columns =
-    "key, account, user, op, ref, asset, amount, outcome, detail, available_after, "
+    "key, account, \"user\", op, ref, asset, amount, outcome, detail, available_after, "
     "reserved_after, COALESCE(txn_id, 0), created_at";
 
-vault_op_record read_op(SQLite::Statement& q) {
+vault_op_record read_op(sql_statement& q) {
   vault_op_record x;
-  x.key = q.getColumn(0).getString();
-  x.account = q.getColumn(1).getString();
-  x.user = q.getColumn(2).getString();
-  x.op = q.getColumn(3).getString();
-  x.ref = q.getColumn(4).getString();
-  x.asset = q.getColumn(5).getString();
-  x.amount = q.getColumn(6).getInt64();
-  x.outcome = q.getColumn(7).getString();
-  x.detail = q.getColumn(8).getString();
-  x.available_after = q.getColumn(9).getInt64();
-  x.reserved_after = q.getColumn(10).getInt64();
-  x.txn_id = static_cast<uint64_t>(q.getColumn(11).getInt64());
-  x.created_at_ms = q.getColumn(12).getInt64();
+  x.key = q.text(0);
+  x.account = q.text(1);
+  x.user = q.text(2);
+  x.op = q.text(3);
+  x.ref = q.text(4);
+  x.asset = q.text(5);
+  x.amount = q.int64(6);
+  x.outcome = q.text(7);
+  x.detail = q.text(8);
+  x.available_after = q.int64(9);
+  x.reserved_after = q.int64(10);
+  x.txn_id = static_cast<uint64_t>(q.int64(11));
+  x.created_at_ms = q.int64(12);
   return x;
 }
 
 // Folds (account, asset, bucket, amount) rows into one balance_row per
 // account and asset; rows must come ordered by account and asset.
-std::vector<balance_row> read_balances(SQLite::Statement& q) {
+std::vector<balance_row> read_balances(sql_statement& q) {
   std::vector<balance_row> result;
-  while (q.executeStep()) {
-    auto account = q.getColumn(0).getString();
-    auto asset = q.getColumn(1).getString();
+  while (q.step()) {
+    auto account = q.text(0);
+    auto asset = q.text(1);
     if (result.empty() || result.back().account != account || result.back().asset != asset)
       result.push_back(balance_row{account, asset, 0, 0});
-    auto amount = q.getColumn(3).getInt64();
-    if (q.getColumn(2).getString() == "reserved")
+    auto amount = q.int64(3);
+    if (q.text(2) == "reserved")
       result.back().reserved = amount;
     else
       result.back().available = amount;
@@ -90,29 +80,26 @@ caf::error invalid(const std::string& what) {
 
 } // namespace
 
-store_core::store_core(std::unique_ptr<SQLite::Database> db, std::string file)
-    : db_(std::move(db)), file_(std::move(file)) {
-  SQLite::Statement q{*db_, "SELECT COALESCE(MAX(seq), 0) FROM checkpoints"};
-  q.executeStep();
-  last_seq_ = static_cast<uint64_t>(q.getColumn(0).getInt64());
+store_core::store_core(std::unique_ptr<sql_connection> db)
+    : db_(std::move(db)), file_(db_->name()) {
+  last_seq_ =
+      static_cast<uint64_t>(query_int64(*db_, "SELECT COALESCE(MAX(seq), 0) FROM checkpoints"));
 }
 
 store_core::~store_core() {
   rollback();
 }
 
-SQLite::Statement& store_core::stmt(std::unique_ptr<SQLite::Statement>& slot, const char* sql) {
+sql_statement& store_core::stmt(std::unique_ptr<sql_statement>& slot, const char* sql) {
   if (!slot)
-    slot = std::make_unique<SQLite::Statement>(*db_, sql);
+    slot = db_->prepare(sql);
   return *slot;
 }
 
 // -- transactions ----------------------------------------------------------------
 
 void store_core::begin() {
-  // IMMEDIATE: take the write lock now, so a competing writer shows up here
-  // and not in the middle of a batch.
-  db_->exec("BEGIN IMMEDIATE");
+  db_->begin_write();
   in_txn_ = true;
   seq_at_begin_ = last_seq_;
 }
@@ -128,11 +115,7 @@ void store_core::rollback() noexcept {
   in_txn_ = false;
   last_seq_ = seq_at_begin_;
   next_slot_.clear();
-  try {
-    db_->exec("ROLLBACK");
-  } catch (...) {
-    // SQLite may have rolled back already (e.g. after SQLITE_FULL).
-  }
+  db_->rollback();
 }
 
 // -- validation -----------------------------------------------------------------------
@@ -252,22 +235,36 @@ uint64_t store_core::save_checkpoint(const runtime::checkpoint& cp) {
                                  "ORDER BY seq DESC LIMIT 1");
     statement_reset guard{q};
     q.bind(1, cp.path);
-    auto slot = q.executeStep() ? 1 - q.getColumn(0).getInt() : 0;
+    auto slot = q.step() ? 1 - static_cast<int>(q.int64(0)) : 0;
     i = next_slot_.emplace(cp.path, slot).first;
   }
-  auto seq = last_seq_ + 1;
-  auto& s = stmt(save_cp_, "INSERT OR REPLACE INTO checkpoints "
-                           "(path, slot, kind, seq, format_version, blob, crc32, updated_at) "
-                           "VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
+  // SQLite: one writer per file, so the next number is known here. On
+  // PostgreSQL several nodes save checkpoints: the number comes from the
+  // checkpoint_seq sequence, so a later save always has a larger one, on
+  // whichever node it happened.
+  static const std::string columns =
+      "INSERT INTO checkpoints "
+      "(path, slot, kind, format_version, blob, crc32, updated_at, seq) "
+      "VALUES (?, ?, ?, ?, ?, ?, ?, ";
+  static const std::string upsert =
+      ") ON CONFLICT (path, slot) DO UPDATE SET kind = excluded.kind, seq = excluded.seq, "
+      "format_version = excluded.format_version, blob = excluded.blob, "
+      "crc32 = excluded.crc32, updated_at = excluded.updated_at RETURNING seq";
+  static const auto sqlite_sql = columns + "?" + upsert;
+  static const auto pg_sql = columns + "nextval('checkpoint_seq')" + upsert;
+  auto sqlite = db_->dialect() == sql_dialect::sqlite;
+  auto& s = stmt(save_cp_, (sqlite ? sqlite_sql : pg_sql).c_str());
   statement_reset guard{s};
   s.bind(1, cp.path);
   s.bind(2, i->second);
   s.bind(3, cp.kind);
-  s.bind(4, static_cast<int64_t>(seq));
-  s.bind(5, static_cast<int64_t>(cp.format_version));
-  s.bind(6, cp.blob.data(), static_cast<int>(cp.blob.size()));
-  s.bind(7, static_cast<int64_t>(cp.crc32));
-  s.bind(8, cp.updated_at_ms != 0 ? cp.updated_at_ms : runtime::unix_now_ms());
+  s.bind(4, static_cast<int64_t>(cp.format_version));
+  s.bind_blob(5, cp.blob.data(), cp.blob.size());
+  s.bind(6, static_cast<int64_t>(cp.crc32));
+  s.bind(7, cp.updated_at_ms != 0 ? cp.updated_at_ms : runtime::unix_now_ms());
+  if (sqlite)
+    s.bind(8, static_cast<int64_t>(last_seq_ + 1));
+  auto seq = s.step() ? static_cast<uint64_t>(s.int64(0)) : last_seq_ + 1;
   s.exec();
   last_seq_ = seq;
   i->second = 1 - i->second;
@@ -282,9 +279,8 @@ caf::expected<ledger_receipt> store_core::append_ledger(const ledger_txn& txn) {
                               "WHERE idempotency_key = ?");
     statement_reset guard{q};
     q.bind(1, txn.idempotency_key);
-    if (q.executeStep())
-      return ledger_receipt{static_cast<uint64_t>(q.getColumn(0).getInt64()),
-                            q.getColumn(1).getInt64(), true};
+    if (q.step())
+      return ledger_receipt{static_cast<uint64_t>(q.int64(0)), q.int64(1), true};
   }
   // New balances first, with overflow checks, before anything is written.
   std::map<std::tuple<std::string, std::string, std::string>, int64_t> deltas;
@@ -312,16 +308,19 @@ caf::expected<ledger_receipt> store_core::append_ledger(const ledger_txn& txn) {
   }
   auto now = runtime::unix_now_ms();
   auto& ins = stmt(insert_txn_, "INSERT INTO ledger_transactions "
-                                "(idempotency_key, kind, memo, created_at) VALUES (?, ?, ?, ?)");
+                                "(idempotency_key, kind, memo, created_at) VALUES (?, ?, ?, ?) "
+                                "RETURNING id");
+  int64_t txn_id = 0;
   {
     statement_reset guard{ins};
     ins.bind(1, txn.idempotency_key);
     ins.bind(2, txn.kind);
     ins.bind(3, txn.memo);
     ins.bind(4, now);
+    if (ins.step())
+      txn_id = ins.int64(0);
     ins.exec();
   }
-  auto txn_id = db_->getLastInsertRowid();
   auto& leg_stmt = stmt(insert_leg_, "INSERT INTO ledger_entries "
                                      "(txn_id, account, asset, bucket, amount) "
                                      "VALUES (?, ?, ?, ?, ?)");
@@ -334,8 +333,9 @@ caf::expected<ledger_receipt> store_core::append_ledger(const ledger_txn& txn) {
     leg_stmt.bind(5, leg.amount);
     leg_stmt.exec();
   }
-  auto& put = stmt(put_balance_, "INSERT OR REPLACE INTO balances "
-                                 "(account, asset, bucket, amount) VALUES (?, ?, ?, ?)");
+  auto& put = stmt(put_balance_, "INSERT INTO balances (account, asset, bucket, amount) "
+                                 "VALUES (?, ?, ?, ?) ON CONFLICT (account, asset, bucket) "
+                                 "DO UPDATE SET amount = excluded.amount");
   for (auto& [key, amount] : next) {
     statement_reset guard{put};
     put.bind(1, std::get<0>(key));
@@ -405,7 +405,7 @@ caf::expected<order_update_result> store_core::update_order(const order_update& 
     auto& q = stmt(fills_sum_, "SELECT COALESCE(SUM(qty), 0) FROM fills WHERE client_order_id = ?");
     statement_reset guard{q};
     q.bind(1, x.client_order_id);
-    auto sum = q.executeStep() ? q.getColumn(0).getInt64() : 0;
+    auto sum = q.step() ? q.int64(0) : 0;
     if (x.filled > sum)
       result.refused.push_back("order " + x.client_order_id + ": the venue reports " +
                                std::to_string(x.filled) + " filled, its recorded fills sum to " +
@@ -445,102 +445,108 @@ caf::expected<order_record> store_core::load_order(const std::string& client_ord
                               "WHERE client_order_id = ?");
   statement_reset guard{q};
   q.bind(1, client_order_id);
-  if (!q.executeStep())
+  if (!q.step())
     return caf::error{store_errc::unknown_order,
                       "order " + client_order_id + " was never recorded"};
   order_record x;
   x.client_order_id = client_order_id;
-  x.agent = q.getColumn(0).getString();
-  x.account = q.getColumn(1).getString();
-  x.venue = q.getColumn(2).getString();
-  x.symbol = q.getColumn(3).getString();
-  x.side = q.getColumn(4).getString();
-  x.type = q.getColumn(5).getString();
-  x.price = q.getColumn(6).getInt64();
-  x.qty = q.getColumn(7).getInt64();
-  x.status = q.getColumn(8).getString();
-  x.created_at_ms = q.getColumn(9).getInt64();
-  x.filled = q.getColumn(10).getInt64();
-  x.reason = q.getColumn(11).getString();
+  x.agent = q.text(0);
+  x.account = q.text(1);
+  x.venue = q.text(2);
+  x.symbol = q.text(3);
+  x.side = q.text(4);
+  x.type = q.text(5);
+  x.price = q.int64(6);
+  x.qty = q.int64(7);
+  x.status = q.text(8);
+  x.created_at_ms = q.int64(9);
+  x.filled = q.int64(10);
+  x.reason = q.text(11);
   return x;
 }
 
 caf::expected<agent_book> store_core::load_agent_book(const agent_book_query& q) {
   // Rare (agent starts), so the statements are not cached.
   agent_book result;
-  SQLite::Statement fills{
-      *db_, "SELECT f.venue_fill_id, f.client_order_id, f.price, f.qty, f.fee, f.ts, o.symbol, "
-            "o.side, f.venue, EXISTS (SELECT 1 FROM legacy_fill_keys l WHERE l.venue = f.venue "
-            "AND l.client_order_id = f.client_order_id AND l.venue_fill_id = f.venue_fill_id) "
-            "FROM fills f JOIN orders o ON o.client_order_id = f.client_order_id "
-            "WHERE o.agent = ? ORDER BY f.rowid"};
+  auto fills_stmt = db_->prepare(
+      "SELECT f.venue_fill_id, f.client_order_id, f.price, f.qty, f.fee, f.ts, o.symbol, "
+      "o.side, f.venue, EXISTS (SELECT 1 FROM legacy_fill_keys l WHERE l.venue = f.venue "
+      "AND l.client_order_id = f.client_order_id AND l.venue_fill_id = f.venue_fill_id) "
+      "FROM fills f JOIN orders o ON o.client_order_id = f.client_order_id "
+      "WHERE o.agent = ? ORDER BY f.rowid");
+  auto& fills = *fills_stmt;
   fills.bind(1, q.agent);
-  while (fills.executeStep()) {
+  while (fills.step()) {
     agent_fill x;
-    x.fill.venue_fill_id = fills.getColumn(0).getString();
-    x.fill.client_order_id = fills.getColumn(1).getString();
-    x.fill.price = fills.getColumn(2).getInt64();
-    x.fill.qty = fills.getColumn(3).getInt64();
-    x.fill.fee = fills.getColumn(4).getInt64();
-    x.fill.ts_ms = fills.getColumn(5).getInt64();
-    x.symbol = fills.getColumn(6).getString();
-    x.side = fills.getColumn(7).getString();
-    x.fill.venue = fills.getColumn(8).getString();
-    x.legacy_key = fills.getColumn(9).getInt() != 0;
+    x.fill.venue_fill_id = fills.text(0);
+    x.fill.client_order_id = fills.text(1);
+    x.fill.price = fills.int64(2);
+    x.fill.qty = fills.int64(3);
+    x.fill.fee = fills.int64(4);
+    x.fill.ts_ms = fills.int64(5);
+    x.symbol = fills.text(6);
+    x.side = fills.text(7);
+    x.fill.venue = fills.text(8);
+    x.legacy_key = static_cast<int>(fills.int64(9)) != 0;
     result.fills.push_back(std::move(x));
   }
-  SQLite::Statement orders{
-      *db_, "SELECT client_order_id, agent, account, venue, symbol, side, type, price, qty, "
-            "status, created_at FROM orders WHERE agent = ? AND (status NOT IN "
-            "('filled', 'cancelled', 'rejected') OR client_order_id IN (SELECT id FROM "
-            "vault_reservations WHERE account = ? AND state = 'open' AND ? != '' AND "
-            "substr(id, 1, ?) = ?)) ORDER BY created_at"};
+  auto orders_stmt =
+      db_->prepare("SELECT client_order_id, agent, account, venue, symbol, side, type, price, qty, "
+                   "status, created_at FROM orders WHERE agent = ? AND (status NOT IN "
+                   "('filled', 'cancelled', 'rejected') OR client_order_id IN (SELECT id FROM "
+                   "vault_reservations WHERE account = ? AND state = 'open' AND ? != '' AND "
+                   "substr(id, 1, ?) = ?)) ORDER BY created_at");
+  auto& orders = *orders_stmt;
   orders.bind(1, q.agent);
   orders.bind(2, q.account);
   orders.bind(3, q.reservation_prefix);
   orders.bind(4, static_cast<int64_t>(q.reservation_prefix.size()));
   orders.bind(5, q.reservation_prefix);
-  while (orders.executeStep()) {
+  while (orders.step()) {
     order_record x;
-    x.client_order_id = orders.getColumn(0).getString();
-    x.agent = orders.getColumn(1).getString();
-    x.account = orders.getColumn(2).getString();
-    x.venue = orders.getColumn(3).getString();
-    x.symbol = orders.getColumn(4).getString();
-    x.side = orders.getColumn(5).getString();
-    x.type = orders.getColumn(6).getString();
-    x.price = orders.getColumn(7).getInt64();
-    x.qty = orders.getColumn(8).getInt64();
-    x.status = orders.getColumn(9).getString();
-    x.created_at_ms = orders.getColumn(10).getInt64();
+    x.client_order_id = orders.text(0);
+    x.agent = orders.text(1);
+    x.account = orders.text(2);
+    x.venue = orders.text(3);
+    x.symbol = orders.text(4);
+    x.side = orders.text(5);
+    x.type = orders.text(6);
+    x.price = orders.int64(7);
+    x.qty = orders.int64(8);
+    x.status = orders.text(9);
+    x.created_at_ms = orders.int64(10);
     result.open_orders.push_back(std::move(x));
   }
-  SQLite::Statement count{*db_, "SELECT COUNT(*) FROM orders WHERE agent = ?"};
+  auto count_stmt = db_->prepare("SELECT COUNT(*) FROM orders WHERE agent = ?");
+  auto& count = *count_stmt;
   count.bind(1, q.agent);
-  if (count.executeStep())
-    result.order_count = static_cast<uint64_t>(count.getColumn(0).getInt64());
-  SQLite::Statement newest{*db_, "SELECT client_order_id FROM orders WHERE agent = ? "
-                                 "ORDER BY created_at DESC, rowid DESC LIMIT 1"};
+  if (count.step())
+    result.order_count = static_cast<uint64_t>(count.int64(0));
+  auto newest_stmt = db_->prepare("SELECT client_order_id FROM orders WHERE agent = ? "
+                                  "ORDER BY created_at DESC, rowid DESC LIMIT 1");
+  auto& newest = *newest_stmt;
   newest.bind(1, q.agent);
-  if (newest.executeStep())
-    result.newest_ids.push_back(newest.getColumn(0).getString());
+  if (newest.step())
+    result.newest_ids.push_back(newest.text(0));
   if (!q.reservation_prefix.empty()) {
-    SQLite::Statement res{*db_, "SELECT id FROM vault_reservations WHERE account = ? AND "
-                                "substr(id, 1, ?) = ? ORDER BY created_at DESC LIMIT 1"};
+    auto res_stmt = db_->prepare("SELECT id FROM vault_reservations WHERE account = ? AND "
+                                 "substr(id, 1, ?) = ? ORDER BY created_at DESC LIMIT 1");
+    auto& res = *res_stmt;
     res.bind(1, q.account);
     res.bind(2, static_cast<int64_t>(q.reservation_prefix.size()));
     res.bind(3, q.reservation_prefix);
-    if (res.executeStep())
-      result.newest_ids.push_back(res.getColumn(0).getString());
+    if (res.step())
+      result.newest_ids.push_back(res.text(0));
   }
   if (!q.reservation_prefix.empty()) {
-    SQLite::Statement res{*db_, "SELECT id FROM vault_reservations WHERE account = ? "
-                                "AND state = 'open' AND substr(id, 1, ?) = ? ORDER BY created_at"};
+    auto res_stmt = db_->prepare("SELECT id FROM vault_reservations WHERE account = ? "
+                                 "AND state = 'open' AND substr(id, 1, ?) = ? ORDER BY created_at");
+    auto& res = *res_stmt;
     res.bind(1, q.account);
     res.bind(2, static_cast<int64_t>(q.reservation_prefix.size()));
     res.bind(3, q.reservation_prefix);
-    while (res.executeStep())
-      result.open_reservations.push_back(res.getColumn(0).getString());
+    while (res.step())
+      result.open_reservations.push_back(res.text(0));
   }
   return result;
 }
@@ -568,14 +574,14 @@ caf::expected<bool> store_core::record_fill(const fill_record& x) {
         stmt(order_of_fill_, "SELECT side, type, price, qty FROM orders WHERE client_order_id = ?");
     statement_reset guard{q};
     q.bind(1, x.client_order_id);
-    if (!q.executeStep())
+    if (!q.step())
       return caf::error{store_errc::unknown_order, "fill " + x.venue_fill_id + " is for order " +
                                                        x.client_order_id +
                                                        ", which was never recorded"};
-    side = q.getColumn(0).getString();
-    type = q.getColumn(1).getString();
-    limit = q.getColumn(2).getInt64();
-    qty = q.getColumn(3).getInt64();
+    side = q.text(0);
+    type = q.text(1);
+    limit = q.int64(2);
+    qty = q.int64(3);
   }
   {
     auto& q = stmt(find_fill_, "SELECT price, qty, fee FROM fills WHERE venue = ? AND "
@@ -584,11 +590,11 @@ caf::expected<bool> store_core::record_fill(const fill_record& x) {
     q.bind(1, x.venue);
     q.bind(2, x.client_order_id);
     q.bind(3, x.venue_fill_id);
-    if (q.executeStep()) {
+    if (q.step()) {
       fill_record known = x;
-      known.price = q.getColumn(0).getInt64();
-      known.qty = q.getColumn(1).getInt64();
-      known.fee = q.getColumn(2).getInt64();
+      known.price = q.int64(0);
+      known.qty = q.int64(1);
+      known.fee = q.int64(2);
       if (same_fill(known, x))
         return false;
       return conflict("was recorded before as " + std::to_string(known.qty) + " at " +
@@ -599,7 +605,7 @@ caf::expected<bool> store_core::record_fill(const fill_record& x) {
     auto& q = stmt(fills_sum_, "SELECT COALESCE(SUM(qty), 0) FROM fills WHERE client_order_id = ?");
     statement_reset guard{q};
     q.bind(1, x.client_order_id);
-    auto sum = q.executeStep() ? q.getColumn(0).getInt64() : 0;
+    auto sum = q.step() ? q.int64(0) : 0;
     if (sum + x.qty > qty)
       return conflict("would fill " + std::to_string(sum + x.qty) + " of an order of " +
                       std::to_string(qty));
@@ -622,23 +628,24 @@ caf::expected<bool> store_core::record_fill(const fill_record& x) {
 }
 
 uint64_t store_core::append_audit(audit_record x) {
-  auto& s = stmt(insert_audit_, "INSERT INTO audit_logs (ts, actor, user, action, detail) "
-                                "VALUES (?, ?, ?, ?, ?)");
+  auto& s = stmt(insert_audit_, "INSERT INTO audit_logs (ts, actor, \"user\", action, detail) "
+                                "VALUES (?, ?, ?, ?, ?) RETURNING id");
   statement_reset guard{s};
   s.bind(1, x.ts_ms != 0 ? x.ts_ms : runtime::unix_now_ms());
   s.bind(2, x.actor);
   s.bind(3, x.user);
   s.bind(4, x.action);
   s.bind(5, x.detail);
+  auto id = s.step() ? s.int64(0) : 0;
   s.exec();
-  return static_cast<uint64_t>(db_->getLastInsertRowid());
+  return static_cast<uint64_t>(id);
 }
 
 uint64_t store_core::save_alert(const alert_record& x) {
   auto now = runtime::unix_now_ms();
   if (x.id == 0) {
     auto& s = stmt(insert_alert_, "INSERT INTO alerts (rule, severity, state, message, fired_at, "
-                                  "updated_at) VALUES (?, ?, ?, ?, ?, ?)");
+                                  "updated_at) VALUES (?, ?, ?, ?, ?, ?) RETURNING id");
     statement_reset guard{s};
     s.bind(1, x.rule);
     s.bind(2, x.severity);
@@ -646,8 +653,9 @@ uint64_t store_core::save_alert(const alert_record& x) {
     s.bind(4, x.message);
     s.bind(5, x.fired_at_ms != 0 ? x.fired_at_ms : now);
     s.bind(6, x.updated_at_ms != 0 ? x.updated_at_ms : now);
+    auto id = s.step() ? s.int64(0) : 0;
     s.exec();
-    return static_cast<uint64_t>(db_->getLastInsertRowid());
+    return static_cast<uint64_t>(id);
   }
   auto& s = stmt(update_alert_, "UPDATE alerts SET severity = ?, state = ?, message = ?, "
                                 "updated_at = ? WHERE id = ?");
@@ -664,21 +672,22 @@ uint64_t store_core::save_alert(const alert_record& x) {
 // -- reads ----------------------------------------------------------------------------
 
 std::vector<alert_record> store_core::load_alerts(bool open_only, uint32_t limit) {
-  SQLite::Statement q{*db_, "SELECT id, rule, severity, state, message, fired_at, updated_at "
-                            "FROM alerts WHERE ? = 0 OR state != 'resolved' ORDER BY id DESC "
-                            "LIMIT ?"};
+  auto q_stmt = db_->prepare("SELECT id, rule, severity, state, message, fired_at, updated_at "
+                             "FROM alerts WHERE ? = 0 OR state != 'resolved' ORDER BY id DESC "
+                             "LIMIT ?");
+  auto& q = *q_stmt;
   q.bind(1, open_only ? 1 : 0);
   q.bind(2, static_cast<int64_t>(std::min(limit, config::audit_query_rows_max)));
   std::vector<alert_record> result;
-  while (q.executeStep()) {
+  while (q.step()) {
     alert_record x;
-    x.id = static_cast<uint64_t>(q.getColumn(0).getInt64());
-    x.rule = q.getColumn(1).getString();
-    x.severity = q.getColumn(2).getString();
-    x.state = q.getColumn(3).getString();
-    x.message = q.getColumn(4).getString();
-    x.fired_at_ms = q.getColumn(5).getInt64();
-    x.updated_at_ms = q.getColumn(6).getInt64();
+    x.id = static_cast<uint64_t>(q.int64(0));
+    x.rule = q.text(1);
+    x.severity = q.text(2);
+    x.state = q.text(3);
+    x.message = q.text(4);
+    x.fired_at_ms = q.int64(5);
+    x.updated_at_ms = q.int64(6);
     result.push_back(std::move(x));
   }
   return result;
@@ -690,36 +699,38 @@ std::vector<runtime::checkpoint> store_core::load_checkpoints(const std::string&
   statement_reset guard{q};
   q.bind(1, path);
   std::vector<runtime::checkpoint> result;
-  while (q.executeStep())
+  while (q.step())
     result.push_back(read_checkpoint(q));
   return result;
 }
 
 std::vector<runtime::checkpoint> store_core::load_all_checkpoints() {
-  SQLite::Statement q{*db_, "SELECT path, kind, seq, format_version, blob, crc32, updated_at "
-                            "FROM checkpoints ORDER BY path, seq DESC"};
+  auto q_stmt = db_->prepare("SELECT path, kind, seq, format_version, blob, crc32, updated_at "
+                             "FROM checkpoints ORDER BY path, seq DESC");
+  auto& q = *q_stmt;
   std::vector<runtime::checkpoint> result;
-  while (q.executeStep())
+  while (q.step())
     result.push_back(read_checkpoint(q));
   return result;
 }
 
 std::vector<audit_record> store_core::query_audit(int64_t since_ms, uint32_t limit) {
   // The newest `limit` records of the window, oldest first.
-  SQLite::Statement q{*db_, "SELECT id, ts, actor, user, action, detail FROM ("
-                            "SELECT * FROM audit_logs WHERE ts >= ? ORDER BY ts DESC, id DESC "
-                            "LIMIT ?) ORDER BY ts, id"};
+  auto q_stmt = db_->prepare("SELECT id, ts, actor, \"user\", action, detail FROM ("
+                             "SELECT * FROM audit_logs WHERE ts >= ? ORDER BY ts DESC, id DESC "
+                             "LIMIT ?) AS newest ORDER BY ts, id");
+  auto& q = *q_stmt;
   q.bind(1, since_ms);
   q.bind(2, static_cast<int64_t>(std::min(limit, config::audit_query_rows_max)));
   std::vector<audit_record> result;
-  while (q.executeStep()) {
+  while (q.step()) {
     audit_record x;
-    x.id = static_cast<uint64_t>(q.getColumn(0).getInt64());
-    x.ts_ms = q.getColumn(1).getInt64();
-    x.actor = q.getColumn(2).getString();
-    x.user = q.getColumn(3).getString();
-    x.action = q.getColumn(4).getString();
-    x.detail = q.getColumn(5).getString();
+    x.id = static_cast<uint64_t>(q.int64(0));
+    x.ts_ms = q.int64(1);
+    x.actor = q.text(2);
+    x.user = q.text(3);
+    x.action = q.text(4);
+    x.detail = q.text(5);
     result.push_back(std::move(x));
   }
   return result;
@@ -733,7 +744,7 @@ int64_t store_core::balance(const std::string& account, const std::string& asset
   q.bind(1, account);
   q.bind(2, asset);
   q.bind(3, bucket);
-  return q.executeStep() ? q.getColumn(0).getInt64() : 0;
+  return q.step() ? q.int64(0) : 0;
 }
 
 } // namespace tfarm::persistence
@@ -749,12 +760,11 @@ caf::expected<account_record> store_core::open_account(const account_record& x) 
     if (asset.empty() || amount <= 0)
       return invalid("account " + x.id + ": opening balance of '" + asset + "' must be positive");
   {
-    auto& q = stmt(find_account_, "SELECT id, user, created_at FROM accounts WHERE id = ?");
+    auto& q = stmt(find_account_, "SELECT id, \"user\", created_at FROM accounts WHERE id = ?");
     statement_reset guard{q};
     q.bind(1, x.id);
-    if (q.executeStep()) {
-      account_record known{
-          q.getColumn(0).getString(), q.getColumn(1).getString(), q.getColumn(2).getInt64(), {}};
+    if (q.step()) {
+      account_record known{q.text(0), q.text(1), q.int64(2), {}};
       if (known.user != x.user)
         return caf::error{store_errc::account_conflict,
                           "account " + x.id + " belongs to user " + known.user};
@@ -765,15 +775,15 @@ caf::expected<account_record> store_core::open_account(const account_record& x) 
   if (result.created_at_ms == 0)
     result.created_at_ms = runtime::unix_now_ms();
   // The account and its opening deposits land together or not at all.
-  db_->exec("SAVEPOINT open_account");
+  db_->savepoint("open_account");
   auto undo = [&] {
-    db_->exec("ROLLBACK TO open_account");
-    db_->exec("RELEASE open_account");
+    db_->rollback_to("open_account");
+    db_->release("open_account");
   };
   try {
     {
       auto& s =
-          stmt(insert_account_, "INSERT INTO accounts (id, user, created_at) VALUES (?, ?, ?)");
+          stmt(insert_account_, "INSERT INTO accounts (id, \"user\", created_at) VALUES (?, ?, ?)");
       statement_reset guard{s};
       s.bind(1, result.id);
       s.bind(2, result.user);
@@ -808,7 +818,7 @@ caf::expected<account_record> store_core::open_account(const account_record& x) 
     undo();
     throw;
   }
-  db_->exec("RELEASE open_account");
+  db_->release("open_account");
   return result;
 }
 
@@ -818,7 +828,7 @@ std::optional<vault_op_record> store_core::find_op(const std::string& key) {
   auto& q = stmt(find_op_, sql.c_str());
   statement_reset guard{q};
   q.bind(1, key);
-  if (!q.executeStep())
+  if (!q.step())
     return std::nullopt;
   return read_op(q);
 }
@@ -859,7 +869,7 @@ caf::expected<vault_write_result> store_core::apply_vault_write(const vault_writ
       statement_reset guard{q};
       q.bind(1, r.account);
       q.bind(2, r.id);
-      if (q.executeStep()) {
+      if (q.step()) {
         journal_refusal("invalid_request",
                         "reservation " + r.id + " exists already in " + r.account);
         refused = true;
@@ -907,10 +917,11 @@ caf::expected<vault_write_result> store_core::apply_vault_write(const vault_writ
     result.op.created_at_ms = now;
   auto& op = result.op;
   if (x.update) {
-    auto& s = stmt(update_op_, "UPDATE vault_operations SET outcome = ?, detail = ?, "
-                               "available_after = ?, reserved_after = ?, "
-                               "txn_id = COALESCE(NULLIF(?, 0), txn_id), updated_at = ? "
-                               "WHERE key = ?");
+    auto& s =
+        stmt(update_op_, "UPDATE vault_operations SET outcome = ?, detail = ?, "
+                         "available_after = ?, reserved_after = ?, "
+                         "txn_id = COALESCE(NULLIF(CAST(? AS BIGINT), 0), txn_id), updated_at = ? "
+                         "WHERE key = ?");
     statement_reset guard{s};
     s.bind(1, op.outcome);
     s.bind(2, op.detail);
@@ -921,10 +932,11 @@ caf::expected<vault_write_result> store_core::apply_vault_write(const vault_writ
     s.bind(7, op.key);
     s.exec();
   } else {
-    auto& s = stmt(insert_op_,
-                   "INSERT INTO vault_operations (key, account, user, op, ref, asset, amount, "
-                   "outcome, detail, available_after, reserved_after, txn_id, created_at, "
-                   "updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULLIF(?, 0), ?, ?)");
+    auto& s = stmt(
+        insert_op_,
+        "INSERT INTO vault_operations (key, account, \"user\", op, ref, asset, amount, "
+        "outcome, detail, available_after, reserved_after, txn_id, created_at, "
+        "updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULLIF(CAST(? AS BIGINT), 0), ?, ?)");
     statement_reset guard{s};
     s.bind(1, op.key);
     s.bind(2, op.account);
@@ -974,54 +986,53 @@ caf::expected<vault_write_result> store_core::apply_vault_write(const vault_writ
 vault_account_data store_core::load_vault_account(const std::string& account, int64_t since_ms) {
   vault_account_data result;
   {
-    SQLite::Statement q{*db_, "SELECT id, user, created_at FROM accounts WHERE id = ?"};
+    auto q_stmt = db_->prepare("SELECT id, \"user\", created_at FROM accounts WHERE id = ?");
+    auto& q = *q_stmt;
     q.bind(1, account);
-    if (!q.executeStep())
+    if (!q.step())
       return result;
     result.found = true;
-    result.account = account_record{
-        q.getColumn(0).getString(), q.getColumn(1).getString(), q.getColumn(2).getInt64(), {}};
+    result.account = account_record{q.text(0), q.text(1), q.int64(2), {}};
   }
   {
-    SQLite::Statement q{*db_, "SELECT account, asset, bucket, amount FROM balances "
-                              "WHERE account = ? ORDER BY account, asset"};
+    auto q_stmt = db_->prepare("SELECT account, asset, bucket, amount FROM balances "
+                               "WHERE account = ? ORDER BY account, asset");
+    auto& q = *q_stmt;
     q.bind(1, account);
     result.balances = read_balances(q);
   }
   {
-    SQLite::Statement q{*db_, "SELECT account, id, asset, amount, remaining, state, created_at, "
-                              "side, limit_price, qty, credit_asset, filled "
-                              "FROM vault_reservations WHERE account = ? AND "
-                              "(state = 'open' OR updated_at >= ?)"};
+    auto q_stmt = db_->prepare("SELECT account, id, asset, amount, remaining, state, created_at, "
+                               "side, limit_price, qty, credit_asset, filled "
+                               "FROM vault_reservations WHERE account = ? AND "
+                               "(state = 'open' OR updated_at >= ?)");
+    auto& q = *q_stmt;
     q.bind(1, account);
     q.bind(2, since_ms);
-    while (q.executeStep())
+    while (q.step())
       result.reservations.push_back(reservation_record{
-          q.getColumn(0).getString(), q.getColumn(1).getString(), q.getColumn(2).getString(),
-          q.getColumn(3).getInt64(), q.getColumn(4).getInt64(), q.getColumn(5).getString(),
-          q.getColumn(6).getInt64(),
-          reservation_terms{q.getColumn(7).getString(), q.getColumn(8).getInt64(),
-                            q.getColumn(9).getInt64(), q.getColumn(10).getString()},
-          q.getColumn(11).getInt64()});
+          q.text(0), q.text(1), q.text(2), q.int64(3), q.int64(4), q.text(5), q.int64(6),
+          reservation_terms{q.text(7), q.int64(8), q.int64(9), q.text(10)}, q.int64(11)});
   }
   {
-    SQLite::Statement q{*db_, std::string{"SELECT "} + op_columns +
-                                  " FROM vault_operations WHERE account = ? AND "
-                                  "(created_at >= ? OR outcome = 'pending') ORDER BY created_at"};
+    auto q_stmt = db_->prepare(std::string{"SELECT "} + op_columns +
+                               " FROM vault_operations WHERE account = ? AND "
+                               "(created_at >= ? OR outcome = 'pending') ORDER BY created_at");
+    auto& q = *q_stmt;
     q.bind(1, account);
     q.bind(2, since_ms);
-    while (q.executeStep())
+    while (q.step())
       result.ops.push_back(read_op(q));
   }
   return result;
 }
 
 std::vector<account_record> store_core::load_accounts() {
-  SQLite::Statement q{*db_, "SELECT id, user, created_at FROM accounts ORDER BY id"};
+  auto q_stmt = db_->prepare("SELECT id, \"user\", created_at FROM accounts ORDER BY id");
+  auto& q = *q_stmt;
   std::vector<account_record> result;
-  while (q.executeStep())
-    result.push_back(account_record{
-        q.getColumn(0).getString(), q.getColumn(1).getString(), q.getColumn(2).getInt64(), {}});
+  while (q.step())
+    result.push_back(account_record{q.text(0), q.text(1), q.int64(2), {}});
   return result;
 }
 
@@ -1032,22 +1043,24 @@ std::vector<trading_finding> store_core::check_trading() {
 ledger_totals store_core::load_ledger_totals() {
   ledger_totals result;
   {
-    SQLite::Statement q{*db_, "SELECT account, asset, bucket, SUM(amount) FROM ledger_entries "
-                              "GROUP BY account, asset, bucket ORDER BY account, asset"};
+    auto q_stmt = db_->prepare("SELECT account, asset, bucket, SUM(amount) FROM ledger_entries "
+                               "GROUP BY account, asset, bucket ORDER BY account, asset");
+    auto& q = *q_stmt;
     result.ledger = read_balances(q);
   }
   {
-    SQLite::Statement q{*db_, "SELECT account, asset, bucket, amount FROM balances "
-                              "ORDER BY account, asset"};
+    auto q_stmt = db_->prepare("SELECT account, asset, bucket, amount FROM balances "
+                               "ORDER BY account, asset");
+    auto& q = *q_stmt;
     result.balances = read_balances(q);
   }
   {
-    SQLite::Statement q{*db_, "SELECT txn_id, asset, SUM(amount) FROM ledger_entries "
-                              "GROUP BY txn_id, asset HAVING SUM(amount) <> 0 ORDER BY txn_id"};
-    while (q.executeStep())
-      result.unbalanced.push_back("txn " + std::to_string(q.getColumn(0).getInt64()) + " " +
-                                  q.getColumn(1).getString() + " " +
-                                  std::to_string(q.getColumn(2).getInt64()));
+    auto q_stmt = db_->prepare("SELECT txn_id, asset, SUM(amount) FROM ledger_entries "
+                               "GROUP BY txn_id, asset HAVING SUM(amount) <> 0 ORDER BY txn_id");
+    auto& q = *q_stmt;
+    while (q.step())
+      result.unbalanced.push_back("txn " + std::to_string(q.int64(0)) + " " + q.text(1) + " " +
+                                  std::to_string(q.int64(2)));
   }
   return result;
 }

@@ -1,10 +1,12 @@
 // The store's SQL, synchronous, on one connection: what the store actor runs
 // on its own thread, and what tests and tools call directly.
 //
+// The same code and SQL on SQLite and PostgreSQL (sql_connection.hpp).
 // Writes happen inside a transaction the caller opens and commits (the
 // actor groups many writers into one). Invalid input comes back as an error
-// value before any SQL runs; SQLite failures throw (the caller rolls back,
-// classifies with persistence::classify and fails the whole batch).
+// value before any SQL runs; database failures throw sql_error (the caller
+// rolls back, classifies with persistence::classify and fails or retries
+// the whole batch).
 // Not thread-safe: one thread owns a store_core.
 #pragma once
 
@@ -21,29 +23,25 @@
 #include "persistence/audit_record.hpp"
 #include "persistence/credentials.hpp"
 #include "persistence/ledger_txn.hpp"
+#include "persistence/sql_connection.hpp"
 #include "persistence/trade_records.hpp"
 #include "persistence/trading_check.hpp"
 #include "persistence/vault_records.hpp"
 #include "runtime/checkpoint.hpp"
 
-namespace SQLite {
-class Database;
-class Statement;
-} // namespace SQLite
-
 namespace tfarm::persistence {
 
 class store_core {
 public:
-  /// Takes an open, migrated connection; `file` names it in messages.
-  store_core(std::unique_ptr<SQLite::Database> db, std::string file);
+  /// Takes an open, migrated connection.
+  explicit store_core(std::unique_ptr<sql_connection> db);
   ~store_core();
 
   store_core(const store_core&) = delete;
   store_core& operator=(const store_core&) = delete;
 
   const std::string& file() const noexcept { return file_; }
-  SQLite::Database& db() noexcept { return *db_; }
+  sql_connection& db() noexcept { return *db_; }
 
   // -- transactions ------------------------------------------------------------
 
@@ -151,40 +149,41 @@ private:
   /// The journal row of `key`, if any.
   std::optional<vault_op_record> find_op(const std::string& key);
 
-  SQLite::Statement& stmt(std::unique_ptr<SQLite::Statement>& slot, const char* sql);
+  sql_statement& stmt(std::unique_ptr<sql_statement>& slot, const char* sql);
 
-  std::unique_ptr<SQLite::Database> db_;
+  std::unique_ptr<sql_connection> db_;
   std::string file_;
   bool in_txn_ = false;
   uint64_t last_seq_ = 0;
   uint64_t seq_at_begin_ = 0;
-  /// Slot (0/1) the next save of a path goes to; filled lazily.
+  /// Slot (0/1) the next save of a path goes to; filled lazily (a path is
+  /// saved by the one node that runs its actor).
   std::unordered_map<std::string, int> next_slot_;
-  std::unique_ptr<SQLite::Statement> save_cp_;
-  std::unique_ptr<SQLite::Statement> newest_slot_;
-  std::unique_ptr<SQLite::Statement> load_cp_;
-  std::unique_ptr<SQLite::Statement> find_txn_;
-  std::unique_ptr<SQLite::Statement> insert_txn_;
-  std::unique_ptr<SQLite::Statement> insert_leg_;
-  std::unique_ptr<SQLite::Statement> get_balance_;
-  std::unique_ptr<SQLite::Statement> put_balance_;
-  std::unique_ptr<SQLite::Statement> insert_order_;
-  std::unique_ptr<SQLite::Statement> order_of_fill_;
-  std::unique_ptr<SQLite::Statement> find_fill_;
-  std::unique_ptr<SQLite::Statement> update_order_;
-  std::unique_ptr<SQLite::Statement> load_order_;
-  std::unique_ptr<SQLite::Statement> insert_fill_;
-  std::unique_ptr<SQLite::Statement> fills_sum_;
-  std::unique_ptr<SQLite::Statement> insert_audit_;
-  std::unique_ptr<SQLite::Statement> insert_alert_;
-  std::unique_ptr<SQLite::Statement> update_alert_;
-  std::unique_ptr<SQLite::Statement> find_account_;
-  std::unique_ptr<SQLite::Statement> insert_account_;
-  std::unique_ptr<SQLite::Statement> find_op_;
-  std::unique_ptr<SQLite::Statement> insert_op_;
-  std::unique_ptr<SQLite::Statement> update_op_;
-  std::unique_ptr<SQLite::Statement> put_reservation_;
-  std::unique_ptr<SQLite::Statement> reservation_exists_;
+  std::unique_ptr<sql_statement> save_cp_;
+  std::unique_ptr<sql_statement> newest_slot_;
+  std::unique_ptr<sql_statement> load_cp_;
+  std::unique_ptr<sql_statement> find_txn_;
+  std::unique_ptr<sql_statement> insert_txn_;
+  std::unique_ptr<sql_statement> insert_leg_;
+  std::unique_ptr<sql_statement> get_balance_;
+  std::unique_ptr<sql_statement> put_balance_;
+  std::unique_ptr<sql_statement> insert_order_;
+  std::unique_ptr<sql_statement> order_of_fill_;
+  std::unique_ptr<sql_statement> find_fill_;
+  std::unique_ptr<sql_statement> update_order_;
+  std::unique_ptr<sql_statement> load_order_;
+  std::unique_ptr<sql_statement> insert_fill_;
+  std::unique_ptr<sql_statement> fills_sum_;
+  std::unique_ptr<sql_statement> insert_audit_;
+  std::unique_ptr<sql_statement> insert_alert_;
+  std::unique_ptr<sql_statement> update_alert_;
+  std::unique_ptr<sql_statement> find_account_;
+  std::unique_ptr<sql_statement> insert_account_;
+  std::unique_ptr<sql_statement> find_op_;
+  std::unique_ptr<sql_statement> insert_op_;
+  std::unique_ptr<sql_statement> update_op_;
+  std::unique_ptr<sql_statement> put_reservation_;
+  std::unique_ptr<sql_statement> reservation_exists_;
 };
 
 } // namespace tfarm::persistence

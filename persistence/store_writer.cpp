@@ -2,7 +2,6 @@
 
 #include <chrono>
 
-#include <SQLiteCpp/Database.h>
 #include <caf/send.hpp>
 #include <spdlog/logger.h>
 
@@ -89,7 +88,7 @@ void store_writer::run() {
     std::lock_guard<std::mutex> guard{mtx_};
     owner = owner_;
     if (db) {
-      core_ = std::make_unique<store_core>(std::move(*db), file_);
+      core_ = std::make_unique<store_core>(std::move(*db));
     } else {
       open_error_ = db.error();
       // Tell the owner at once: it cannot work without its database.

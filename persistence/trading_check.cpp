@@ -3,9 +3,6 @@
 #include <functional>
 #include <map>
 
-#include <SQLiteCpp/Database.h>
-#include <SQLiteCpp/Statement.h>
-
 #include "persistence/database.hpp"
 
 namespace tfarm::persistence {
@@ -27,8 +24,8 @@ constexpr const char* fills_with_keys =
     "    THEN o.account || ':settle:' || f.venue_fill_id END AS lk "
     "  FROM fills f JOIN orders o ON o.client_order_id = f.client_order_id)";
 
-std::string text(SQLite::Statement& q, int i) {
-  return q.getColumn(i).getString();
+std::string text(sql_statement& q, int i) {
+  return q.text(i);
 }
 
 /// Which leading columns of a check's rows name what a finding concerns.
@@ -44,13 +41,14 @@ enum class ids {
 // Runs `sql`; each row becomes a finding of `kind` (unless `describe` names
 // another) about the ids its leading columns hold, described by `describe`;
 // at most trading_findings_per_kind_max of them (the rest are counted).
-void collect(SQLite::Database& db, const std::string& sql, const std::string& kind, ids leading,
-             const std::function<void(SQLite::Statement&, trading_finding&)>& describe,
+void collect(sql_connection& db, const std::string& sql, const std::string& kind, ids leading,
+             const std::function<void(sql_statement&, trading_finding&)>& describe,
              std::vector<trading_finding>& out) {
-  SQLite::Statement q{db, sql};
+  auto stmt = db.prepare(sql);
+  auto& q = *stmt;
   size_t n = 0;
   size_t pending = 0;
-  while (q.executeStep()) {
+  while (q.step()) {
     trading_finding x;
     x.kind = kind;
     if (leading != ids::none) {
@@ -83,7 +81,7 @@ std::string to_string(const trading_finding& x) {
          (x.pending ? " (pending: finished when the order's agent next starts)" : "");
 }
 
-std::vector<trading_finding> check_trading(SQLite::Database& db) {
+std::vector<trading_finding> check_trading(sql_connection& db) {
   std::vector<trading_finding> out;
   auto with = std::string{"WITH "} + fills_with_keys + " ";
   // Every fill has an applied settlement, under its key.
@@ -97,7 +95,7 @@ std::vector<trading_finding> check_trading(SQLite::Database& db) {
              "  AND v.op = 'settle' AND v.outcome = 'applied' AND v.ref = fk.client_order_id) "
              "ORDER BY fk.account, fk.client_order_id",
       "fill_unsettled", ids::fill,
-      [](SQLite::Statement& q, trading_finding& x) {
+      [](sql_statement& q, trading_finding& x) {
         auto state = text(q, 6);
         x.pending = state == "open";
         x.detail =
@@ -113,7 +111,7 @@ std::vector<trading_finding> check_trading(SQLite::Database& db) {
              "WHERE fk.lk IS NOT NULL AND (SELECT COUNT(*) FROM vault_operations v WHERE "
              "  v.key IN (fk.k, fk.lk) AND v.op = 'settle' AND v.outcome = 'applied') > 1",
       "settlement_twice", ids::fill,
-      [](SQLite::Statement&, trading_finding& x) {
+      [](sql_statement&, trading_finding& x) {
         x.detail = "fill " + x.fill + " of order " + x.order + " is settled twice in " + x.account +
                    " (under its key and under the key of schema 5)";
       },
@@ -126,7 +124,7 @@ std::vector<trading_finding> check_trading(SQLite::Database& db) {
              "  SELECT 1 FROM fk WHERE fk.client_order_id = v.ref AND fk.account = v.account "
              "  AND v.key IN (fk.k, fk.lk)) ORDER BY v.account, v.key",
       "settlement_without_fill", ids::order,
-      [](SQLite::Statement& q, trading_finding& x) {
+      [](sql_statement& q, trading_finding& x) {
         x.detail = "settlement " + text(q, 2) + " (" + text(q, 3) + " " + text(q, 4) +
                    ") books a fill of order " + x.order + " that the fills table does not have";
       },
@@ -144,14 +142,15 @@ std::vector<trading_finding> check_trading(SQLite::Database& db) {
              "    e.txn_id = s.txn_id AND e.account = s.account AND e.asset = s.base) AS b, "
              "  (SELECT COALESCE(SUM(e.amount), 0) FROM ledger_entries e WHERE "
              "    e.txn_id = s.txn_id AND e.account = s.account AND e.asset = s.quote) AS q "
-             "  FROM s) "
-             "SELECT account, client_order_id, venue, venue_fill_id, side, qty, price, fee, "
+             "  FROM s), "
+             "w AS (SELECT account, client_order_id, venue, venue_fill_id, side, qty, price, fee, "
              "  base, quote, b, q, "
              "  CASE side WHEN 'buy' THEN qty ELSE -qty END AS want_b, "
              "  CASE side WHEN 'buy' THEN -(price * qty + fee) ELSE price * qty - fee END "
-             "    AS want_q FROM m WHERE b != want_b OR q != want_q",
+             "    AS want_q FROM m) "
+             "SELECT * FROM w WHERE b != want_b OR q != want_q",
       "settlement_amount", ids::fill,
-      [](SQLite::Statement& q, trading_finding& x) {
+      [](sql_statement& q, trading_finding& x) {
         x.detail = "the settlement of fill " + x.fill + " (" + text(q, 4) + " " + text(q, 5) +
                    " at " + text(q, 6) + ", fee " + text(q, 7) + ") moved " + text(q, 10) + " " +
                    text(q, 8) + " and " + text(q, 11) + " " + text(q, 9) + " in " + x.account +
@@ -164,13 +163,13 @@ std::vector<trading_finding> check_trading(SQLite::Database& db) {
   // its fills show.
   collect(
       db,
-      "SELECT o.account, o.client_order_id, o.status, o.filled, "
+      "SELECT * FROM (SELECT o.account, o.client_order_id, o.status, o.filled, "
       "  (SELECT COALESCE(SUM(f.qty), 0) FROM fills f WHERE "
-      "    f.client_order_id = o.client_order_id) AS fills "
-      "FROM orders o WHERE o.filled > fills OR (o.filled != fills AND "
-      "  o.status IN ('filled', 'cancelled', 'rejected')) ORDER BY o.account, o.client_order_id",
+      "    f.client_order_id = o.client_order_id) AS fills FROM orders o) AS t "
+      "WHERE filled > fills OR (filled != fills AND "
+      "  status IN ('filled', 'cancelled', 'rejected')) ORDER BY account, client_order_id",
       "filled_mismatch", ids::order,
-      [](SQLite::Statement& q, trading_finding& x) {
+      [](sql_statement& q, trading_finding& x) {
         x.detail = "order " + x.order + " (" + text(q, 2) + ") has " + text(q, 3) +
                    " filled at its venue, its recorded fills sum to " + text(q, 4);
       },
@@ -188,7 +187,7 @@ std::vector<trading_finding> check_trading(SQLite::Database& db) {
       "  (SELECT SUM(g.qty) FROM fills g WHERE g.client_order_id = o.client_order_id) > o.qty "
       "ORDER BY o.account, o.client_order_id, f.venue, f.venue_fill_id",
       "fill_beyond_order", ids::fill,
-      [](SQLite::Statement& q, trading_finding& x) {
+      [](sql_statement& q, trading_finding& x) {
         x.detail = "fill " + x.fill + " at " + text(q, 7) + " of order " + x.order + " (" +
                    text(q, 4) + " " + text(q, 6) + " at " + text(q, 5) +
                    ") is beyond what the order allows; its fills sum to " + text(q, 8);
@@ -209,7 +208,7 @@ std::vector<trading_finding> check_trading(SQLite::Database& db) {
       "  paid WHERE paid.who = got.who AND paid.asset = got.asset), fees FROM got) "
       "SELECT who, asset, COALESCE(p, 0), COALESCE(g, 0) FROM both_ WHERE "
       "  COALESCE(p, 0) != COALESCE(g, 0) ORDER BY who, asset"};
-  auto fee_finding = [](SQLite::Statement& q, trading_finding& x) {
+  auto fee_finding = [](sql_statement& q, trading_finding& x) {
     x.account = text(q, 0);
     x.detail = "settled fills charged " + text(q, 2) + " " + text(q, 1) + " in fees; " + x.account +
                " received " + text(q, 3);
@@ -244,7 +243,7 @@ std::vector<trading_finding> check_trading(SQLite::Database& db) {
       "  v.op = 'settle' AND v.outcome = 'applied' AND v.txn_id > rel.txn_id "
       "WHERE r.state = 'released' ORDER BY r.account, r.id",
       "released_before_fill", ids::order,
-      [](SQLite::Statement& q, trading_finding& x) {
+      [](sql_statement& q, trading_finding& x) {
         x.detail = "reservation " + x.order + " was released (ledger transaction " + text(q, 4) +
                    ") before fill settlement " + text(q, 2) + " (transaction " + text(q, 3) +
                    "): the order was closed while it could "
@@ -260,7 +259,7 @@ std::vector<trading_finding> check_trading(SQLite::Database& db) {
       "(r.state != 'open') = (o.status NOT IN ('filled', 'cancelled', 'rejected')) "
       "ORDER BY o.account, o.client_order_id",
       "reservation_state", ids::order,
-      [](SQLite::Statement& q, trading_finding& x) {
+      [](sql_statement& q, trading_finding& x) {
         auto status = text(q, 2);
         auto state = text(q, 3);
         x.pending = state == "open";
@@ -286,26 +285,27 @@ caf::expected<venue_fill_totals> fill_totals(const std::string& db, const std::s
   if (!conn)
     return conn.error();
   try {
-    SQLite::Statement q{**conn,
-                        "SELECT COUNT(*), o.symbol, "
-                        "  SUM(CASE o.side WHEN 'buy' THEN f.qty ELSE -f.qty END), "
-                        "  SUM(CASE o.side WHEN 'buy' THEN -(f.price * f.qty) ELSE "
-                        "    f.price * f.qty END - f.fee) "
-                        "FROM fills f JOIN orders o ON o.client_order_id = f.client_order_id "
-                        "WHERE f.venue = ? AND o.account = ? AND f.venue_fill_id LIKE ? "
-                        "GROUP BY o.symbol"};
+    auto stmt =
+        (*conn)->prepare("SELECT COUNT(*), o.symbol, "
+                         "  SUM(CASE o.side WHEN 'buy' THEN f.qty ELSE -f.qty END), "
+                         "  SUM(CASE o.side WHEN 'buy' THEN -(f.price * f.qty) ELSE "
+                         "    f.price * f.qty END - f.fee) "
+                         "FROM fills f JOIN orders o ON o.client_order_id = f.client_order_id "
+                         "WHERE f.venue = ? AND o.account = ? AND f.venue_fill_id LIKE ? "
+                         "GROUP BY o.symbol");
+    auto& q = *stmt;
     q.bind(1, venue);
     q.bind(2, account);
     q.bind(3, std::to_string(epoch) + ".%");
     venue_fill_totals x;
-    while (q.executeStep()) {
-      x.fills += static_cast<uint64_t>(q.getColumn(0).getInt64());
-      auto symbol = q.getColumn(1).getString();
+    while (q.step()) {
+      x.fills += static_cast<uint64_t>(q.int64(0));
+      auto symbol = q.text(1);
       auto dash = symbol.find('-');
       auto base = symbol.substr(0, dash);
       auto quote = dash == std::string::npos ? std::string{} : symbol.substr(dash + 1);
-      x.holdings[base] += q.getColumn(2).getInt64();
-      x.holdings[quote] += q.getColumn(3).getInt64();
+      x.holdings[base] += q.int64(2);
+      x.holdings[quote] += q.int64(3);
     }
     return x;
   } catch (const std::exception& e) {

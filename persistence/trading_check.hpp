@@ -20,9 +20,9 @@
 #include <caf/expected.hpp>
 #include <caf/meta/type_name.hpp>
 
-namespace SQLite {
-class Database;
-} // namespace SQLite
+namespace tfarm::persistence {
+class sql_connection;
+} // namespace tfarm::persistence
 
 namespace tfarm::persistence {
 
@@ -58,7 +58,7 @@ std::string to_string(const trading_finding& x);
 constexpr size_t trading_findings_per_kind_max = 50;
 
 /// Runs every trading check on `db` (schema version 6 or newer).
-std::vector<trading_finding> check_trading(SQLite::Database& db);
+std::vector<trading_finding> check_trading(sql_connection& db);
 
 /// What the farm recorded of one account's fills at one venue in one venue
 /// epoch (fill ids "<epoch>.<seq>:t|m"): their number and the holdings they

@@ -6,7 +6,8 @@
 # With --tests it also installs what only the test suite uses: curl,
 # promtool (package prometheus) to check /metrics, Chromium to drive the
 # dashboard headless, python3 (the soak tests edit farm files with it) and
-# openssl (the TLS test probes the console port with s_client).
+# openssl (the TLS test probes the console port with s_client) and
+# postgresql (the tests start private servers for the PostgreSQL store).
 set -euo pipefail
 
 packages=(
@@ -15,12 +16,12 @@ packages=(
   # libraries (see docs/architecture.md for what each one is for)
   libcaf-dev libboost-dev libsqlitecpp-dev libsqlite3-dev sqlite3 libcereal-dev
   libspdlog-dev libfmt-dev libtomlplusplus-dev libcli11-dev nlohmann-json3-dev zlib1g-dev
-  libreadline-dev libssl-dev
+  libreadline-dev libssl-dev libpq-dev
   # tests and benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev
 )
 if [[ "${1:-}" == "--tests" ]]; then
-  packages+=(curl prometheus chromium python3 openssl)
+  packages+=(curl prometheus chromium python3 openssl postgresql)
 fi
 
 missing=()

@@ -25,7 +25,7 @@ class sqlite_store_test : public test::store_fixture {};
 std::unique_ptr<store_core> reopen(const std::string& file) {
   auto db = open_database(file);
   EXPECT_TRUE(db) << runtime::to_text(db.error());
-  return std::make_unique<store_core>(std::move(*db), file);
+  return std::make_unique<store_core>(std::move(*db));
 }
 
 } // namespace

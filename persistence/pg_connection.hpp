@@ -1,0 +1,75 @@
+// sql_connection on a PostgreSQL server through libpq (the shared store of
+// a cluster).
+//
+// Statements are prepared on the server the first time they run (named
+// per connection) and run with text results; integers, NUMERIC sums and
+// booleans read as int64, BYTEA as raw bytes. Every session runs with
+// synchronous_commit = on, so a COMMIT that returned is on the server's
+// disk (and, with synchronous replicas configured, on theirs).
+#pragma once
+
+#include <chrono>
+#include <memory>
+#include <string>
+
+#include "persistence/sql_connection.hpp"
+
+struct pg_conn;
+
+namespace tfarm::persistence {
+
+/// True for a `postgresql://` or `postgres://` URL (a store target that is
+/// not an SQLite file).
+bool is_postgres_url(const std::string& target) noexcept;
+
+/// `url` with any password replaced by `***` (what logs and messages show).
+std::string redact_url(const std::string& url);
+
+struct pg_options {
+  /// How long connecting may take before the server counts as unreachable.
+  std::chrono::seconds connect_timeout{5};
+  /// The server cancels a statement that runs longer (0: no limit).
+  std::chrono::milliseconds statement_timeout{0};
+  /// application_name the server shows in pg_stat_activity.
+  std::string application_name = "tfarm";
+};
+
+class pg_connection final : public sql_connection {
+public:
+  /// Connects; throws sql_error (connection_lost for an unreachable server,
+  /// auth for refused credentials, cant_open for a missing database) with a
+  /// message naming host and port, never the password.
+  pg_connection(const std::string& url, const pg_options& opts = {});
+  ~pg_connection() override;
+
+  sql_dialect dialect() const noexcept override { return sql_dialect::postgresql; }
+  const std::string& name() const noexcept override { return name_; }
+  void exec(const std::string& sql) override;
+  std::unique_ptr<sql_statement> prepare(const std::string& sql) override;
+  bool table_exists(const std::string& table) override;
+  void begin_write() override;
+  void begin_read() override;
+  void rollback() noexcept override;
+
+  /// False once the connection broke (every later statement fails).
+  bool healthy() const noexcept;
+
+  /// The server's "host:port" (or socket folder and port).
+  std::string endpoint() const;
+
+  pg_conn* native() noexcept { return conn_; }
+
+  /// The next statement name of this connection ("tf1", "tf2", ...).
+  std::string next_statement_name();
+
+private:
+  pg_conn* conn_ = nullptr;
+  std::string name_;
+  uint64_t statements_ = 0;
+};
+
+/// Rewrites `?` / `?N` placeholders (outside quotes) to `$N`; `count` gets
+/// the number of parameters.
+std::string pg_placeholders(const std::string& sql, int& count);
+
+} // namespace tfarm::persistence

@@ -1,0 +1,72 @@
+#!/usr/bin/env bash
+# A private PostgreSQL server for tests and benchmarks: started from scratch
+# in a temporary folder, reachable only on its own Unix socket, stopped and
+# removed afterwards. Nothing on the machine's own clusters is touched.
+#
+#   scripts/pg_private.sh start STATE_FILE [--fsync]   start; write its URL to STATE_FILE
+#   scripts/pg_private.sh stop STATE_FILE              stop it and remove its folder
+#
+# STATE_FILE holds two lines: the admin URL (database "postgres") and the
+# data folder. As root the server runs as the `postgres` user (initdb
+# refuses root). Without --fsync the server skips fsync: tests kill tfarm,
+# never the machine, and a server crash (pg_ctl -m immediate) keeps what the
+# OS has. Benchmarks pass --fsync.
+set -euo pipefail
+
+cmd=${1:?usage: pg_private.sh start|stop STATE_FILE [--fsync]}
+state=${2:?usage: pg_private.sh start|stop STATE_FILE [--fsync]}
+fsync=off
+[[ "${3:-}" == "--fsync" ]] && fsync=on
+
+bin=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1 || true)
+if [[ -z "$bin" || ! -x "$bin/initdb" ]]; then
+  echo "pg_private: PostgreSQL server binaries not found under /usr/lib/postgresql;" \
+       "install them with: scripts/setup.sh --tests (package postgresql)" >&2
+  exit 1
+fi
+
+as_owner=()
+if [[ $(id -u) -eq 0 ]]; then
+  as_owner=(runuser -u postgres --)
+fi
+
+stop_server() {
+  local dir=$1
+  [[ -d "$dir" ]] || return 0
+  "${as_owner[@]}" "$bin/pg_ctl" -D "$dir/data" -m fast -w -t 20 stop >/dev/null 2>&1 || true
+  rm -rf "$dir"
+}
+
+case "$cmd" in
+start)
+  if [[ -f "$state" ]]; then
+    stop_server "$(sed -n 2p "$state")"
+    rm -f "$state"
+  fi
+  dir=$(mktemp -d /tmp/tfarm-pg.XXXXXX)
+  chmod 755 "$dir"
+  [[ ${#as_owner[@]} -gt 0 ]] && chown postgres "$dir"
+  "${as_owner[@]}" "$bin/initdb" -D "$dir/data" -A trust -U postgres --no-locale -E UTF8 \
+    >"$dir/initdb.log" 2>&1 || { cat "$dir/initdb.log" >&2; exit 1; }
+  # A free port number (it only names the socket file: no TCP listener).
+  for _ in $(seq 1 50); do
+    port=$((20000 + RANDOM % 20000))
+    [[ -e "$dir/.s.PGSQL.$port" ]] || break
+  done
+  "${as_owner[@]}" "$bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 30 \
+    -o "-k $dir -p $port -c listen_addresses='' -c fsync=$fsync -c max_connections=200" \
+    start >/dev/null || { cat "$dir/server.log" >&2; exit 1; }
+  mkdir -p "$(dirname "$state")"
+  printf 'postgresql://postgres@/postgres?host=%s&port=%s\n%s\n' "$dir" "$port" "$dir" >"$state"
+  echo "pg_private: server on $dir port $port"
+  ;;
+stop)
+  [[ -f "$state" ]] || exit 0
+  stop_server "$(sed -n 2p "$state")"
+  rm -f "$state"
+  ;;
+*)
+  echo "pg_private: unknown command $cmd (start or stop)" >&2
+  exit 2
+  ;;
+esac
