@@ -16,6 +16,7 @@
 #include "actors/exchange/secret_box.hpp"
 #include "cli/app.hpp"
 #include "cli/commands.hpp"
+#include "cli/db_option.hpp"
 #include "persistence/credentials.hpp"
 #include "persistence/error.hpp"
 #include "persistence/maintenance.hpp"
@@ -188,7 +189,7 @@ void add_credentials_command(CLI::App& app, const global_options& globals, int& 
   cmd->require_subcommand(1);
   auto opts = std::make_shared<credential_options>();
   auto add_common = [&](CLI::App* sub, bool row, bool key) {
-    sub->add_option("--db", opts->db, "database file")->capture_default_str();
+    add_db_option(sub, opts->db, "the node's database");
     if (row) {
       sub->add_option("--venue", opts->venue, "venue name")->required();
       sub->add_option("--account", opts->account, "account at the venue")->required();

@@ -5,6 +5,7 @@
 
 #include "cli/app.hpp"
 #include "cli/commands.hpp"
+#include "cli/db_option.hpp"
 #include "config/limits.hpp"
 #include "persistence/error.hpp"
 #include "persistence/maintenance.hpp"
@@ -32,7 +33,7 @@ void add_db_command(CLI::App& app, const global_options& globals, int& result) {
       "backup", "Write a consistent copy (SQLite online backup, safe while a node writes), then "
                 "verify it with PRAGMA integrity_check");
   auto out = std::make_shared<std::string>();
-  backup->add_option("--db", *file, "database file")->capture_default_str();
+  add_db_option(backup, *file, "database to back up");
   backup->add_option("--out", *out, "backup file to write")->required();
   backup->callback([file, out, &globals, &result] {
     if (!apply_logging(globals)) {
@@ -44,7 +45,8 @@ void add_db_command(CLI::App& app, const global_options& globals, int& result) {
       result = fail("db backup", err);
       return;
     }
-    std::cout << "backup of " << *file << " written to " << *out << " (integrity check: ok)\n";
+    std::cout << "backup of " << shown_db(*file) << " written to " << *out
+              << " (integrity check: ok)\n";
     result = exit_ok;
   });
 
@@ -52,7 +54,7 @@ void add_db_command(CLI::App& app, const global_options& globals, int& result) {
       "restore", "Replace the database with a backup: refused while a node uses it or when the "
                  "backup fails its integrity check; the replaced file is kept aside");
   auto from = std::make_shared<std::string>();
-  restore->add_option("--db", *file, "database file to replace")->capture_default_str();
+  add_db_option(restore, *file, "database to replace");
   restore->add_option("--from", *from, "backup file")->required();
   restore->callback([file, from, &globals, &result] {
     if (!apply_logging(globals)) {
@@ -65,7 +67,7 @@ void add_db_command(CLI::App& app, const global_options& globals, int& result) {
       result = fail("db restore", report.error());
       return;
     }
-    std::cout << "restored " << *file << " from " << *from;
+    std::cout << "restored " << shown_db(*file) << " from " << *from;
     if (!report->kept_aside.empty())
       std::cout << "; the replaced database is kept at " << report->kept_aside;
     std::cout << '\n';
@@ -76,7 +78,7 @@ void add_db_command(CLI::App& app, const global_options& globals, int& result) {
       "check", "PRAGMA integrity_check, the ledger and the trading invariants; prints each "
                "finding, exit 0 when clean (work the next start finishes is listed, not a "
                "problem), 1 otherwise");
-  check->add_option("--db", *file, "database file")->capture_default_str();
+  add_db_option(check, *file, "database to check");
   check->callback([file, &globals, &result] {
     if (!apply_logging(globals)) {
       result = exit_usage;
@@ -88,19 +90,20 @@ void add_db_command(CLI::App& app, const global_options& globals, int& result) {
       result = fail("db check", findings.error());
       return;
     }
+    auto name = shown_db(*file);
     for (auto& f : findings->problems)
-      std::cout << *file << ": " << f << '\n';
+      std::cout << name << ": " << f << '\n';
     for (auto& f : findings->pending)
-      std::cout << *file << ": " << f << '\n';
+      std::cout << name << ": " << f << '\n';
     auto& problems = findings->problems;
     if (!findings->pending.empty())
-      std::cout << *file << ": " << findings->pending.size()
+      std::cout << name << ": " << findings->pending.size()
                 << " pending (finished when the node next starts)\n";
     if (problems.empty()) {
-      std::cout << *file << ": clean\n";
+      std::cout << name << ": clean\n";
       result = exit_ok;
     } else {
-      std::cout << *file << ": " << problems.size() << " problem"
+      std::cout << name << ": " << problems.size() << " problem"
                 << (problems.size() == 1 ? "" : "s") << '\n';
       result = exit_failure;
     }
@@ -112,7 +115,7 @@ void add_audit_command(CLI::App& app, const global_options& globals, int& result
   auto file = std::make_shared<std::string>("tfarm.db");
   auto days = std::make_shared<int>(7);
   auto json = std::make_shared<bool>(false);
-  cmd->add_option("--db", *file, "database file")->capture_default_str();
+  add_db_option(cmd, *file, "database whose audit log to show");
   cmd->add_option("--days", *days, "how many days back")
       ->capture_default_str()
       ->check(CLI::Range(1, 36'600));

@@ -9,6 +9,7 @@
 #include "actors/exchange/order_replay.hpp"
 #include "cli/app.hpp"
 #include "cli/commands.hpp"
+#include "cli/db_option.hpp"
 
 namespace tfarm::cli {
 
@@ -90,7 +91,7 @@ void add_exchange_command(CLI::App& app, const global_options& globals, int& res
   serve->add_option("--listen", serve_opts->listen,
                     "HOST:PORT to offer the venues on (default: [exchange] listen; port 0 picks "
                     "a free one)");
-  serve->add_option("--db", serve_opts->db, "the node's SQLite database")->capture_default_str();
+  add_db_option(serve, serve_opts->db, "the node's database");
   serve->add_option("--for", serve_opts->duration, "stop after this long, e.g. 30s, 5m");
   serve
       ->add_option("--http-port", serve_opts->http_port,

@@ -16,6 +16,7 @@
 #include "actors/vault/vault_setup.hpp"
 #include "cli/app.hpp"
 #include "cli/commands.hpp"
+#include "cli/db_option.hpp"
 #include "cli/example_farm.hpp"
 #include "cli/farm_status.hpp"
 #include "cli/logger.hpp"
@@ -185,7 +186,7 @@ int run_node(const run_options& opts) {
   }
   auto farm = std::move(*loaded.value); // with the environment's overrides applied
   if (!opts.db.empty())
-    farm.store.path = opts.db;
+    farm.store.set_target(opts.db);
   if (!choose_port(opts.http_port, "TFARM_HTTP_PORT", opts.command, farm.http.port) ||
       !choose_port(opts.console_port, "TFARM_CONSOLE_PORT", opts.command, farm.console.port))
     return exit_usage;
@@ -222,17 +223,25 @@ int run_node(const run_options& opts) {
   }
   persistence::register_error_names();
   // One node per database: the lock lives as long as this process.
-  auto lock = persistence::node_lock::acquire(farm.store.path);
+  auto lock = persistence::node_lock::acquire(farm.store.target());
   if (!lock) {
-    std::cerr << opts.command << ": error: " << runtime::to_text(lock.error()) << '\n';
-    return exit_failure;
+    std::cerr << opts.command << ": error: " << runtime::to_text(lock.error())
+              << "; nothing was started\n";
+    // A server that is not there or refuses us is the operator's to fix,
+    // like a bad configuration; a node holding the database is a failure.
+    auto& err = lock.error();
+    auto setup = err == persistence::store_errc::unavailable ||
+                 err == persistence::store_errc::auth_failed ||
+                 err == persistence::store_errc::open_failed;
+    return setup ? exit_usage : exit_failure;
   }
   // Open (and migrate) up front for a clear error before anything starts,
   // and read every checkpoint so that the whole tree restores at once.
   persistence::open_options open;
   open.synchronous = farm.store.synchronous;
   open.busy_timeout = farm.store.busy_timeout;
-  auto preload = persistence::prepare_database(farm.store.path, open);
+  open.statement_timeout = farm.store.statement_timeout;
+  auto preload = persistence::prepare_database(farm.store.target(), open);
   if (!preload) {
     std::cerr << opts.command << ": error: " << runtime::to_text(preload.error()) << '\n';
     // A damaged database is the operator's to mend (a restore), like a bad
@@ -243,7 +252,7 @@ int run_node(const run_options& opts) {
   // refused from then on.
   auto token =
       std::make_shared<net::admin_token>(admin_token.empty() ? farm.http.admin_token : admin_token);
-  auto security_state = persistence::load_security_state(farm.store.path);
+  auto security_state = persistence::load_security_state(farm.store.target());
   if (!security_state) {
     std::cerr << opts.command << ": error: " << runtime::to_text(security_state.error()) << '\n';
     return exit_failure;
@@ -266,7 +275,7 @@ int run_node(const run_options& opts) {
     return exit_failure;
   }
   auto& node = **started;
-  audit(node, "node.start", "node " + farm.node.name + " on " + farm.store.path);
+  audit(node, "node.start", "node " + farm.node.name + " on " + shown_db(farm.store.target()));
   if (auto err = actors::open_configured_accounts(
           node.system(), actors::find_gateway(node.context()), farm, farm.vault.request_timeout)) {
     std::cerr << opts.command << ": error: " << runtime::to_text(err) << '\n';
@@ -274,7 +283,8 @@ int run_node(const run_options& opts) {
     return exit_failure;
   }
   auto security = std::make_shared<net::security_control>(
-      node, farm.store.path, token, std::chrono::milliseconds{config::console_actor_timeout_ms});
+      node, farm.store.target(), token,
+      std::chrono::milliseconds{config::console_actor_timeout_ms});
   std::unique_ptr<net::node_http> http;
   if (farm.http.port != 0) {
     auto served = net::node_http::start(node, farm.http, security);
@@ -306,7 +316,8 @@ int run_node(const run_options& opts) {
   }
   std::cout << "Trading Farm node '" << farm.node.name << "' is up with "
             << node.context().registry().size() << " actors (farm file " << farm_file
-            << ", database " << farm.store.path << ", " << restored << " checkpoints loaded):\n"
+            << ", database " << shown_db(farm.store.target()) << ", " << restored
+            << " checkpoints loaded):\n"
             << runtime::render_tree(node.context().registry().query("/"));
   if (auto dir = node.context().registry().find("/exchanges/directory")) {
     // The port actually bound (the file may say 0: any free port). The
@@ -356,7 +367,7 @@ int run_node(const run_options& opts) {
   auto deadline = run_for ? began + *run_for : std::chrono::steady_clock::time_point::max();
   auto every = status_every ? *status_every
                             : (tty ? std::chrono::milliseconds{1'000} : farm.node.monitor_interval);
-  auto title = "Trading Farm node '" + farm.node.name + "' (" + farm.store.path + ")";
+  auto title = "Trading Farm node '" + farm.node.name + "' (" + shown_db(farm.store.target()) + ")";
   auto prev = take_snapshot(node);
   auto next_status = began + every;
   int code = exit_ok;
@@ -417,7 +428,7 @@ int run_node(const run_options& opts) {
   }
   // Fills can arrive after an agent stopped (its orders rest until the
   // venue stops): the database has the final word.
-  if (auto err = apply_durable_record(final_snapshot, farm.store.path))
+  if (auto err = apply_durable_record(final_snapshot, farm.store.target()))
     log().warn("{}; the summary shows the agents' last reports", runtime::to_text(err));
   if (code == exit_ok)
     std::cout << "Stopped cleanly in " << report.took.count() << " ms.\n";
@@ -440,8 +451,9 @@ void add_run_command(CLI::App& app, const global_options& globals, int& result) 
   cmd->add_option("-c,--config", opts->config_file,
                   "farm file (TOML; default: the example single_node/farm.toml, from "
                   "./examples, the install prefix or the source tree)");
-  cmd->add_option("--db", opts->db,
-                  "SQLite database (default: the farm file's [store] path, else ./tfarm.db)");
+  add_db_option(cmd, opts->db,
+                "the node's database (default: the farm file's [store] url or path, else "
+                "./tfarm.db)");
   cmd->add_option("--for", opts->duration, "stop after this long, e.g. 30s, 5m");
   cmd->add_option("--seed", opts->seed, "seed for restart jitter (0: from the clock)");
   cmd->add_option("--summary", opts->summary_file,

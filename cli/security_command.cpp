@@ -10,6 +10,7 @@
 #include "cli/app.hpp"
 #include "cli/commands.hpp"
 #include "cli/console_connection.hpp"
+#include "cli/db_option.hpp"
 #include "net/admin_token.hpp"
 #include "persistence/error.hpp"
 #include "persistence/maintenance.hpp"
@@ -61,7 +62,7 @@ int reset_token(const security_options& opts) {
     std::cerr << "tfarm security reset-token: error: " << runtime::to_text(err) << '\n';
     return exit_failure;
   }
-  std::cout << "New admin token for " << opts.db
+  std::cout << "New admin token for " << shown_db(opts.db)
             << " (shown once; the one before is refused from the next start):\n  " << *token
             << '\n';
   return exit_ok;
@@ -94,7 +95,7 @@ void add_security_command(CLI::App& app, const global_options& globals, int& res
   auto reset = cmd->add_subcommand(
       "reset-token", "Write a new admin token (printed once) to a stopped node's database: "
                      "for a token that was lost");
-  reset->add_option("--db", opts->db, "the node's database")->capture_default_str();
+  add_db_option(reset, opts->db, "the node's database");
   auto run = [opts, &globals, &result](const std::string& line) {
     auto quiet = globals;
     if (quiet.log_level == "info")

@@ -47,9 +47,26 @@ struct runbook_limits {
 
 /// The node's database (tfarm::persistence).
 struct store_settings {
-  /// SQLite file; `tfarm run --db` overrides it. Relative to the working
-  /// directory.
+  /// SQLite file, relative to the working directory (the embedded,
+  /// single-node store).
   std::string path = "tfarm.db";
+  /// A `postgresql://` URL: the shared store of a cluster; when set it is
+  /// used instead of `path`. `tfarm run --db` and TFARM_DB override both.
+  std::string url;
+  /// PostgreSQL: the server cancels a statement running longer (0: never).
+  milliseconds statement_timeout{store_statement_timeout_ms_default};
+
+  /// What the node opens: the URL if set, else the file.
+  const std::string& target() const noexcept { return url.empty() ? path : url; }
+  /// Points the store at `target` (a postgresql:// URL or a file).
+  void set_target(const std::string& target) {
+    if (target.rfind("postgresql://", 0) == 0 || target.rfind("postgres://", 0) == 0) {
+      url = target;
+    } else {
+      path = target;
+      url.clear();
+    }
+  }
   /// SQLite `synchronous`: off, normal, full or extra. full makes every
   /// acknowledged write survive power loss.
   std::string synchronous = "full";

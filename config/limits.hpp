@@ -213,6 +213,10 @@ constexpr int64_t store_commit_wait_ms_max = 1'000;
 /// How long SQLite retries a locked database before reporting it.
 constexpr int64_t store_busy_timeout_ms_default = 5'000;
 constexpr int64_t store_busy_timeout_ms_max = 600'000;
+/// PostgreSQL statement timeout: long enough for `db check` on a big
+/// ledger, short enough that a wedged statement surfaces as an error.
+constexpr int64_t store_statement_timeout_ms_default = 30'000;
+constexpr int64_t store_statement_timeout_ms_max = 3'600'000;
 
 /// Time a store request may take before the requester gives up. Generous:
 /// a commit with synchronous=FULL on a slow disk takes tens of ms.

@@ -287,8 +287,21 @@ void read_store(load_context& ctx, const toml::table& tbl, store_settings& store
     else
       store.path = *x;
   }
+  if (auto x = r.string("url")) {
+    if (x->rfind("postgresql://", 0) != 0 && x->rfind("postgres://", 0) != 0)
+      ctx.error(tbl.get("url")->source(),
+                "'url' must be a postgresql:// URL (for an SQLite file, set 'path')");
+    else if (tbl.contains("path"))
+      ctx.error(tbl.get("url")->source(),
+                "set 'path' (SQLite) or 'url' (PostgreSQL) in [store], not both");
+    else
+      store.url = *x;
+  }
   if (auto x = r.choice("synchronous", {"off", "normal", "full", "extra"}, "synchronous mode"))
     store.synchronous = *x;
+  if (auto d =
+          r.duration("statement_timeout", zero_ms, milliseconds{store_statement_timeout_ms_max}))
+    store.statement_timeout = *d;
   if (auto i = r.integer("batch_rows_max", 1, store_batch_rows_max))
     store.batch_rows_max = static_cast<int32_t>(*i);
   if (auto d = r.duration("commit_wait", zero_ms, milliseconds{store_commit_wait_ms_max}))

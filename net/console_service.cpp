@@ -41,7 +41,7 @@ console_service::console_service(runtime::node& node, console_options opts)
     : node_(node), opts_(std::move(opts)), started_ms_(runtime::unix_now_ms()) {
   if (!opts_.security)
     opts_.security = std::make_shared<security_control>(
-        node_, opts_.farm.store.path, std::make_shared<admin_token>(opts_.admin_token),
+        node_, opts_.farm.store.target(), std::make_shared<admin_token>(opts_.admin_token),
         opts_.actor_timeout);
   if (opts_.farm.tls.enabled()) {
     if (auto v = operator_verifier::load(opts_.farm.tls.ca))

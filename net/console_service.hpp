@@ -41,7 +41,7 @@ struct console_options {
   /// when `security` is given (its token rules).
   std::string admin_token;
   /// The node's lockdown control and admin token, shared with its HTTP API
-  /// (nullptr: one of its own from admin_token and farm.store.path).
+  /// (nullptr: one of its own from admin_token and farm.store.target()).
   std::shared_ptr<security_control> security;
   std::chrono::milliseconds actor_timeout{config::console_actor_timeout_ms};
   /// The farm file the node runs: `policy reload` reads it again.

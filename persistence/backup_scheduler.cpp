@@ -29,7 +29,7 @@ std::string stem_of(const std::string& db) {
 
 runtime::child_spec backup_spec(const config::farm_config& farm) {
   backup_params p;
-  p.db = farm.store.path;
+  p.db = farm.store.target();
   p.dir = farm.backup.dir;
   p.every_ms = farm.backup.every.count();
   p.keep = farm.backup.keep;

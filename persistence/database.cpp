@@ -2,6 +2,8 @@
 
 #include <filesystem>
 
+#include <unistd.h>
+
 #include <SQLiteCpp/Database.h>
 #include <SQLiteCpp/Exception.h>
 #include <SQLiteCpp/Statement.h>
@@ -126,6 +128,8 @@ caf::expected<std::unique_ptr<sql_connection>> open_postgres(const std::string& 
     pg_options pg;
     pg.connect_timeout = opts.connect_timeout;
     pg.statement_timeout = opts.statement_timeout;
+    // What an operator sees in pg_stat_activity (and a lock holder's name).
+    pg.application_name = "tfarm pid " + std::to_string(getpid());
     conn = std::make_unique<pg_connection>(url, pg);
     if (opts.read_only)
       conn->exec("SET default_transaction_read_only = on");

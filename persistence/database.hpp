@@ -41,6 +41,14 @@ struct open_options {
   std::chrono::milliseconds statement_timeout{30'000};
 };
 
+/// True for a `postgresql://` or `postgres://` URL (a store target that is
+/// not an SQLite file).
+bool is_postgres_url(const std::string& target) noexcept;
+
+/// `target` with any password replaced by `***`: what logs, messages and
+/// output show of a database.
+std::string redact_url(const std::string& target);
+
 /// Opens `target` (an SQLite file, or a postgresql:// URL) as a Trading
 /// Farm database.
 caf::expected<std::unique_ptr<sql_connection>> open_database(const std::string& target,

@@ -224,7 +224,7 @@ caf::expected<database_check> check_database(const std::string& db) {
         d,
         "SELECT t.idempotency_key, e.asset, SUM(e.amount) FROM ledger_entries e "
         "JOIN ledger_transactions t ON t.id = e.txn_id "
-        "GROUP BY e.txn_id, e.asset HAVING SUM(e.amount) <> 0",
+        "GROUP BY e.txn_id, t.idempotency_key, e.asset HAVING SUM(e.amount) <> 0",
         [](sql_statement& q) {
           return "ledger: transaction " + q.text(0) + " sums to " + q.text(2) + " in " + q.text(1) +
                  ", not 0";

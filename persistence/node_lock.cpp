@@ -8,11 +8,42 @@
 #include <sys/file.h>
 #include <unistd.h>
 
+#include "persistence/database.hpp"
 #include "persistence/error.hpp"
+#include "persistence/pg_connection.hpp"
 
 namespace tfarm::persistence {
 
 namespace {
+
+/// The advisory lock key of "one node on this database" ("tfnode").
+constexpr int64_t pg_node_lock_key = 0x74666e6f6465;
+
+caf::expected<std::unique_ptr<sql_connection>> pg_lock(const std::string& url) {
+  open_options opts;
+  opts.migrate = false;
+  auto conn = open_database(url, opts);
+  if (!conn)
+    return conn.error();
+  auto& db = **conn;
+  try {
+    auto key = std::to_string(pg_node_lock_key);
+    if (query_int64(db, "SELECT pg_try_advisory_lock(" + key + ")") == 1)
+      return std::move(*conn);
+    // Who holds it: the server's view of the other session.
+    auto q = db.prepare("SELECT a.application_name || ' from ' || "
+                        "COALESCE(host(a.client_addr), 'local socket') || ' (server pid ' || "
+                        "a.pid || ')' FROM pg_locks l JOIN pg_stat_activity a USING (pid) "
+                        "WHERE l.locktype = 'advisory' AND l.granted AND "
+                        "(l.classid::BIGINT << 32 | l.objid::BIGINT) = " +
+                        key + " LIMIT 1");
+    auto who = q->step() ? q->text(0) : std::string{"another session"};
+    return caf::error{store_errc::locked, db.name() + " is in use by another tfarm node: " + who +
+                                              "; stop it first or use --db elsewhere"};
+  } catch (const std::exception& e) {
+    return classify(e, db.name(), "taking the node lock");
+  }
+}
 
 long read_pid(int fd) {
   char buf[32] = {};
@@ -23,6 +54,12 @@ long read_pid(int fd) {
 } // namespace
 
 caf::expected<node_lock> node_lock::acquire(const std::string& db_file) {
+  if (is_postgres_url(db_file)) {
+    auto conn = pg_lock(db_file);
+    if (!conn)
+      return conn.error();
+    return node_lock{std::move(*conn)};
+  }
   auto path = db_file + ".lock";
   auto fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
   if (fd < 0)
@@ -44,6 +81,8 @@ caf::expected<node_lock> node_lock::acquire(const std::string& db_file) {
 }
 
 long node_lock::holder(const std::string& db_file) {
+  if (is_postgres_url(db_file))
+    return 0; // restores on PostgreSQL take their own lock (pg_restore)
   auto path = db_file + ".lock";
   auto fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0)
@@ -57,7 +96,12 @@ long node_lock::holder(const std::string& db_file) {
   return result;
 }
 
-node_lock::node_lock(node_lock&& other) noexcept : fd_(other.fd_), path_(std::move(other.path_)) {
+node_lock::node_lock(int fd, std::string path) : fd_(fd), path_(std::move(path)) {}
+
+node_lock::node_lock(std::unique_ptr<sql_connection> pg) : path_(pg->name()), pg_(std::move(pg)) {}
+
+node_lock::node_lock(node_lock&& other) noexcept
+    : fd_(other.fd_), path_(std::move(other.path_)), pg_(std::move(other.pg_)) {
   other.fd_ = -1;
 }
 
@@ -67,6 +111,7 @@ node_lock& node_lock::operator=(node_lock&& other) noexcept {
       ::close(fd_);
     fd_ = other.fd_;
     path_ = std::move(other.path_);
+    pg_ = std::move(other.pg_);
     other.fd_ = -1;
   }
   return *this;

@@ -60,7 +60,7 @@ using result_ptr = std::unique_ptr<PGresult, result_deleter>;
 
 // Throws unless `r` is a success; a null result or a broken connection is
 // connection_lost (the statement may or may not have run).
-void check(pg_conn* conn, const result_ptr& r, const std::string& name) {
+void check(pg_conn* conn, const result_ptr& r) {
   auto status = r ? PQresultStatus(r.get()) : PGRES_FATAL_ERROR;
   if (status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK)
     return;
@@ -71,7 +71,7 @@ void check(pg_conn* conn, const result_ptr& r, const std::string& name) {
   auto text = flatten(r ? PQresultErrorMessage(r.get()) : PQerrorMessage(conn));
   if (text.empty())
     text = flatten(PQerrorMessage(conn));
-  throw sql_error{sql_dialect::postgresql, kind, state ? state : "", name + ": " + text};
+  throw sql_error{sql_dialect::postgresql, kind, state ? state : "", text};
 }
 
 void log_notice(void*, const char* message) {
@@ -189,7 +189,7 @@ private:
     if (name_.empty()) {
       auto name = conn_.next_statement_name();
       result_ptr r{PQprepare(conn, name.c_str(), sql_.c_str(), params_, nullptr)};
-      check(conn, r, conn_.name());
+      check(conn, r);
       name_ = std::move(name);
     }
     std::vector<const char*> values(static_cast<size_t>(params_));
@@ -200,7 +200,7 @@ private:
     }
     result_ptr r{PQexecPrepared(conn, name_.c_str(), params_, values.data(), lengths.data(),
                                 formats_.data(), 0)};
-    check(conn, r, conn_.name());
+    check(conn, r);
     res_ = std::move(r);
     row_ = -1;
     rows_ = PQntuples(res_.get());
@@ -286,7 +286,7 @@ pg_connection::pg_connection(const std::string& url, const pg_options& opts)
   conn_ = PQconnectdbParams(keys, values, 1);
   if (conn_ == nullptr)
     throw sql_error{sql_dialect::postgresql, sql_failure::other, "",
-                    name_ + ": cannot connect: out of memory"};
+                    "cannot connect: out of memory"};
   if (PQstatus(conn_) != CONNECTION_OK) {
     auto text = flatten(PQerrorMessage(conn_));
     auto kind = sql_failure::connection_lost;
@@ -299,8 +299,7 @@ pg_connection::pg_connection(const std::string& url, const pg_options& opts)
     auto where = endpoint();
     PQfinish(conn_);
     conn_ = nullptr;
-    throw sql_error{sql_dialect::postgresql, kind, "",
-                    name_ + " (server " + where + "): cannot connect: " + text};
+    throw sql_error{sql_dialect::postgresql, kind, "", "server " + where + ": " + text};
   }
   PQsetNoticeProcessor(conn_, log_notice, nullptr);
   // Durable before acknowledged, whatever the server's default; C collation
@@ -334,7 +333,7 @@ std::string pg_connection::next_statement_name() {
 
 void pg_connection::exec(const std::string& sql) {
   result_ptr r{PQexec(conn_, sql.c_str())};
-  check(conn_, r, name_);
+  check(conn_, r);
 }
 
 std::unique_ptr<sql_statement> pg_connection::prepare(const std::string& sql) {

@@ -12,18 +12,12 @@
 #include <memory>
 #include <string>
 
+#include "persistence/database.hpp"
 #include "persistence/sql_connection.hpp"
 
 struct pg_conn;
 
 namespace tfarm::persistence {
-
-/// True for a `postgresql://` or `postgres://` URL (a store target that is
-/// not an SQLite file).
-bool is_postgres_url(const std::string& target) noexcept;
-
-/// `url` with any password replaced by `***` (what logs and messages show).
-std::string redact_url(const std::string& url);
 
 struct pg_options {
   /// How long connecting may take before the server counts as unreachable.

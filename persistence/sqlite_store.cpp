@@ -5,6 +5,7 @@
 
 #include "config/duration.hpp"
 #include "config/limits.hpp"
+#include "persistence/database.hpp"
 #include "persistence/error.hpp"
 #include "persistence/logger.hpp"
 #include "persistence/store_core.hpp"
@@ -34,7 +35,8 @@ std::function<void(store_result&)> answer_with(caf::typed_response_promise<T> rp
 
 runtime::child_spec sqlite_store_spec(const config::farm_config& farm) {
   sqlite_store_params p;
-  p.db = farm.store.path;
+  p.db = farm.store.target();
+  p.statement_timeout_ms = farm.store.statement_timeout.count();
   p.synchronous = farm.store.synchronous;
   p.batch_rows_max = farm.store.batch_rows_max;
   p.commit_wait_ms = farm.store.commit_wait.count();
@@ -51,6 +53,7 @@ sqlite_store::sqlite_store(caf::actor_config& cfg, runtime::spawn_context ctx)
   commit_wait_ = std::chrono::milliseconds{p.commit_wait_ms};
   busy_timeout_ = std::chrono::milliseconds{p.busy_timeout_ms};
   max_page_count_ = p.max_page_count;
+  statement_timeout_ = std::chrono::milliseconds{p.statement_timeout_ms};
   if (batch_rows_max_ < 1)
     batch_rows_max_ = 1;
   if (node()) {
@@ -77,9 +80,10 @@ sqlite_store::behavior_type sqlite_store::make_behavior() {
   opts.synchronous = synchronous_;
   opts.busy_timeout = busy_timeout_;
   opts.max_page_count = max_page_count_;
+  opts.statement_timeout = statement_timeout_;
   writer_ = std::make_unique<store_writer>(file_, opts, caf::actor_cast<caf::actor>(this));
-  log().info("{}: opening (synchronous={}, batch_rows_max={}, commit_wait={})", file_, synchronous_,
-             batch_rows_max_, config::format_duration(commit_wait_));
+  log().info("{}: opening (synchronous={}, batch_rows_max={}, commit_wait={})", redact_url(file_),
+             synchronous_, batch_rows_max_, config::format_duration(commit_wait_));
   return {
       [this](runtime::load_checkpoint_atom,
              std::string& path) -> caf::result<std::vector<runtime::checkpoint>> {
@@ -321,8 +325,8 @@ void sqlite_store::on_exit() {
 
 std::string sqlite_store::describe() const {
   store_status x;
-  x.backend = "sqlite";
-  x.file = file_;
+  x.backend = is_postgres_url(file_) ? "postgresql" : "sqlite";
+  x.file = redact_url(file_);
   x.synchronous = synchronous_;
   x.commits = commits_;
   x.rows = rows_committed_;

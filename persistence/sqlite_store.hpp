@@ -43,7 +43,7 @@ struct store_result;
 
 /// The "sqlite_store" kind's parameters.
 struct sqlite_store_params {
-  /// The database file.
+  /// The database: an SQLite file or a postgresql:// URL.
   std::string db = "tfarm.db";
   /// SQLite's synchronous setting: "full" (durable before acknowledged) or
   /// "normal", "off" (tests and benchmarks).
@@ -54,10 +54,12 @@ struct sqlite_store_params {
   int64_t busy_timeout_ms = config::store_busy_timeout_ms_default;
   /// SQLite's max_page_count (0: SQLite's own limit); tests fill the disk with it.
   int64_t max_page_count = 0;
+  /// PostgreSQL's statement timeout, milliseconds (0: none).
+  int64_t statement_timeout_ms = config::store_statement_timeout_ms_default;
 };
 
 TFARM_PARAM_FIELDS(sqlite_store_params, db, synchronous, batch_rows_max, commit_wait_ms,
-                   busy_timeout_ms, max_page_count)
+                   busy_timeout_ms, max_page_count, statement_timeout_ms)
 
 /// The /store child of a farm on SQLite ([store] settings).
 runtime::child_spec sqlite_store_spec(const config::farm_config& farm);
@@ -101,6 +103,7 @@ private:
   std::chrono::milliseconds commit_wait_{0};
   std::chrono::milliseconds busy_timeout_;
   int64_t max_page_count_ = 0;
+  std::chrono::milliseconds statement_timeout_{0};
   std::unique_ptr<store_writer> writer_;
   /// The open batch: jobs and their answers, in arrival order.
   std::vector<store_job> open_jobs_;

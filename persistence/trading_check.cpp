@@ -228,7 +228,7 @@ std::vector<trading_finding> check_trading(sql_connection& db) {
               "  GROUP BY asset), "
               "got AS (SELECT e.account AS who, e.asset, SUM(e.amount) AS fees FROM "
               "  ledger_entries e JOIN ledger_transactions t ON t.id = e.txn_id WHERE "
-              "  e.account = '@fees' AND t.kind = 'settle' GROUP BY e.asset), " +
+              "  e.account = '@fees' AND t.kind = 'settle' GROUP BY e.account, e.asset), " +
               compare,
           "fees_mismatch", ids::none, fee_finding, out);
   // A reservation is released only once its fills are settled: a

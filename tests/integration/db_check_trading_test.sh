@@ -4,9 +4,10 @@
 # live order, an order's record never made final, a settlement after its
 # release, a settlement of a fill that does not exist) makes it fail and
 # name the kind and the ids; work the next start finishes is listed as
-# pending and does not fail it.
+# pending and does not fail it. Runs on SQLite, and on PostgreSQL with
+# TFARM_TEST_BACKEND=postgresql.
 source "$(dirname "$0")/lib.sh"
-db=$tmp/farm.db
+db=$(db_new farm)
 farm=examples/single_node/farm.toml
 
 # Trade until there are settled fills of both kinds of order: fully settled
@@ -16,40 +17,39 @@ pid=$!
 deadline=$((SECONDS + 40))
 released_with_fills="SELECT COUNT(*) FROM vault_reservations r WHERE r.state = 'released' AND
   EXISTS (SELECT 1 FROM fills f WHERE f.client_order_id = r.id)"
-until (($(sqlite3 "$db" "$released_with_fills" 2>/dev/null || echo 0) >= 2)) &&
-  (($(sqlite3 "$db" "SELECT COUNT(*) FROM fills" 2>/dev/null || echo 0) >= 10)); do
+until (($(db_sql "$db" "$released_with_fills" 2>/dev/null || echo 0) >= 2)) &&
+  (($(fills_in "$db") >= 10)); do
   ((SECONDS < deadline)) || { cat "$tmp/run.err"; fail "not enough fills within 40 s"; }
   sleep 0.2
 done
 kill -INT "$pid"
 wait "$pid" || fail "the node did not stop cleanly"
 expect_exit 0 "$tfarm" db check --db "$db"
-expect_grep "^$db: clean$" "$tmp/out"
+expect_grep "^$(re_escape "$db"): clean$" "$tmp/out"
 
 # plant NAME SQL: a copy of the database with SQL applied, in $copy.
 plant() {
-  copy=$tmp/$1.db
-  cp "$db" "$copy"
-  sqlite3 "$copy" "$2" || fail "planting $1"
+  copy=$(db_copy "$db" "$1")
+  db_sql "$copy" "$2" || fail "planting $1"
 }
 
 # expect_violation NAME KIND PATTERN: db check fails on $copy naming KIND
 # with a line matching PATTERN.
 expect_violation() {
   expect_exit 1 "$tfarm" db check --db "$copy"
-  expect_grep "^$copy: $2: .*$3" "$tmp/out"
-  expect_grep "^$copy: [0-9]+ problems?$" "$tmp/out"
+  expect_grep "^$(re_escape "$copy"): $2: .*$3" "$tmp/out"
+  expect_grep "^$(re_escape "$copy"): [0-9]+ problems?$" "$tmp/out"
 }
 
 # A settled fill of an order whose reservation is closed, and its key.
-read -r fill_order fill_id fill_venue account <<<"$(sqlite3 -separator ' ' "$db" "
+read -r fill_order fill_id fill_venue account <<<"$(db_sql "$db" "
   SELECT f.client_order_id, f.venue_fill_id, f.venue, o.account FROM fills f
   JOIN orders o USING (client_order_id) JOIN vault_reservations r
     ON r.account = o.account AND r.id = o.client_order_id
   WHERE r.state = 'released' ORDER BY f.rowid LIMIT 1")"
 [[ -n "$fill_order" ]] || fail "no settled fill of a released reservation"
 key="$account:settle:$fill_venue:$fill_order:$fill_id"
-[[ $(sqlite3 "$db" "SELECT COUNT(*) FROM vault_operations WHERE key = '$key' AND
+[[ $(db_sql "$db" "SELECT COUNT(*) FROM vault_operations WHERE key = '$key' AND
   outcome = 'applied'") == 1 ]] || fail "fill $fill_id has no settlement under $key"
 
 plant no_settlement "DELETE FROM vault_operations WHERE key = '$key'"
@@ -74,8 +74,8 @@ expect_violation fee_elsewhere fees_mismatch "@fees:elsewhere received [1-9]"
 plant legacy_fees "UPDATE ledger_entries SET account = '@fees' WHERE account LIKE '@fees:%';
   UPDATE balances SET account = '@fees' WHERE account LIKE '@fees:%'"
 expect_exit 0 "$tfarm" db check --db "$copy"
-expect_grep "^$copy: clean$" "$tmp/out"
-sqlite3 "$copy" "UPDATE fills SET fee = fee + 7 WHERE venue_fill_id = '$fill_id' AND
+expect_grep "^$(re_escape "$copy"): clean$" "$tmp/out"
+db_sql "$copy" "UPDATE fills SET fee = fee + 7 WHERE venue_fill_id = '$fill_id' AND
   client_order_id = '$fill_order'" || fail "planting legacy_fees"
 expect_violation legacy_fees fees_mismatch "settled fills charged [0-9]+ USD in fees; @fees received"
 
@@ -100,15 +100,15 @@ expect_violation late released_before_fill "reservation $fill_order was released
 
 # Pending work is listed, not failed: a final order's reservation still
 # open (its agent releases it at its next start).
-read -r open_order open_account <<<"$(sqlite3 -separator ' ' "$db" "
+read -r open_order open_account <<<"$(db_sql "$db" "
   SELECT r.id, r.account FROM vault_reservations r JOIN orders o ON o.client_order_id = r.id
   WHERE r.state = 'released' AND o.filled = 0 LIMIT 1")"
 if [[ -n "$open_order" ]]; then
   plant pending "UPDATE vault_reservations SET state = 'open', remaining = 0
     WHERE id = '$open_order' AND account = '$open_account'"
   expect_exit 0 "$tfarm" db check --db "$copy"
-  expect_grep "^$copy: reservation_open_order_final: order $open_order is .* and its reservation is still open \(pending" "$tmp/out"
-  expect_grep "^$copy: 1 pending" "$tmp/out"
-  expect_grep "^$copy: clean$" "$tmp/out"
+  expect_grep "^$(re_escape "$copy"): reservation_open_order_final: order $open_order is .* and its reservation is still open \(pending" "$tmp/out"
+  expect_grep "^$(re_escape "$copy"): 1 pending" "$tmp/out"
+  expect_grep "^$(re_escape "$copy"): clean$" "$tmp/out"
 fi
 echo ok

@@ -60,17 +60,76 @@ start_on_free_port() {
   fail "no free port found"
 }
 
+# The backend a test runs on: TFARM_TEST_BACKEND=postgresql puts every
+# database it makes on the private server the ctest fixture tfarm_pg started
+# (TFARM_TEST_PG_STATE); else SQLite files under $tmp.
+backend=${TFARM_TEST_BACKEND:-sqlite}
+pg_admin=""
+if [[ $backend == postgresql ]]; then
+  [[ -n "${TFARM_TEST_PG_STATE:-}" && -s "$TFARM_TEST_PG_STATE" ]] ||
+    fail "TFARM_TEST_BACKEND=postgresql needs the private server (TFARM_TEST_PG_STATE)"
+  pg_admin=$(head -1 "$TFARM_TEST_PG_STATE")
+fi
+
+# db_new NAME: a new, empty database for this test (prints its --db target).
+db_new() {
+  if [[ $backend == sqlite ]]; then
+    echo "$tmp/$1.db"
+  else
+    local name="t$$_${RANDOM}_$1"
+    psql -qAt -v ON_ERROR_STOP=1 "$pg_admin" -c "CREATE DATABASE $name" >/dev/null ||
+      fail "cannot create database $name"
+    echo "${pg_admin/\/postgres\?//$name?}"
+  fi
+}
+
+# db_sql DB SQL: runs SQL on DB; rows come out one a line, columns separated
+# by one space.
+db_sql() {
+  if [[ $1 == postgresql://* ]]; then
+    psql -qAt -F ' ' -v ON_ERROR_STOP=1 "$1" -c "$2"
+  else
+    sqlite3 -separator ' ' "$1" "$2"
+  fi
+}
+
+# db_copy DB NAME: a copy of DB (no node may be using it); prints its target.
+db_copy() {
+  if [[ $1 == postgresql://* ]]; then
+    local src=${1#*://*/}
+    src=${src%%\?*}
+    local name="t$$_${RANDOM}_$2"
+    psql -qAt -v ON_ERROR_STOP=1 "$pg_admin" -c "CREATE DATABASE $name TEMPLATE $src" \
+      >/dev/null || fail "cannot copy database $src"
+    echo "${pg_admin/\/postgres\?//$name?}"
+  else
+    cp "$1" "$tmp/$2.db"
+    echo "$tmp/$2.db"
+  fi
+}
+
+# re_escape TEXT: TEXT as an extended regular expression matching itself.
+re_escape() {
+  printf '%s' "$1" | sed 's/[][\.^$*+?(){}|/]/\\&/g'
+}
+
 # positions_off DB SUMMARY: the agents of a `--summary` file whose position
 # differs from the signed sum of their fills in DB (one line each).
 positions_off() {
-  sqlite3 "$1" "SELECT a.path || ': summary ' || a.pos || ', fills ' || (
-      SELECT COALESCE(SUM(CASE o.side WHEN 'buy' THEN f.qty ELSE -f.qty END), 0)
-      FROM fills f JOIN orders o ON o.client_order_id = f.client_order_id WHERE o.agent = a.path)
-    FROM (SELECT json_extract(value, '$.path') AS path, json_extract(value, '$.position') AS pos
-          FROM json_each(readfile('$2'), '$.agents')) a
-    WHERE a.pos != (
-      SELECT COALESCE(SUM(CASE o.side WHEN 'buy' THEN f.qty ELSE -f.qty END), 0)
-      FROM fills f JOIN orders o ON o.client_order_id = f.client_order_id WHERE o.agent = a.path)"
+  db_sql "$1" "SELECT o.agent, SUM(CASE o.side WHEN 'buy' THEN f.qty ELSE -f.qty END)
+    FROM fills f JOIN orders o ON o.client_order_id = f.client_order_id GROUP BY o.agent" |
+    python3 -c '
+import json, sys
+fills = {}
+for line in sys.stdin:
+    agent, pos = line.split()
+    fills[agent] = int(pos)
+for a in json.load(open(sys.argv[1]))["agents"]:
+    path, pos = a["path"], a["position"]
+    want = fills.get(path, 0)
+    if pos != want:
+        print(f"{path}: summary {pos}, fills {want}")
+' "$2"
 }
 
 # money_audit DB [SUMMARY]: `tfarm db check` clean (the ledger and the
@@ -79,11 +138,11 @@ positions_off() {
 # given a run summary, every agent's position equal to its fills.
 money_audit() {
   expect_exit 0 "$tfarm" db check --db "$1"
-  expect_grep "^$1: clean$" "$tmp/out"
+  expect_grep "^$(re_escape "$1"): clean$" "$tmp/out"
   local critical
-  critical=$(sqlite3 "$1" "SELECT COUNT(*) FROM alerts WHERE severity = 'critical' AND
+  critical=$(db_sql "$1" "SELECT COUNT(*) FROM alerts WHERE severity = 'critical' AND
     rule LIKE 'incident:%'")
-  ((critical == 0)) || fail "critical incidents: $(sqlite3 "$1" "SELECT message FROM alerts
+  ((critical == 0)) || fail "critical incidents: $(db_sql "$1" "SELECT message FROM alerts
     WHERE severity = 'critical' AND rule LIKE 'incident:%' LIMIT 5")"
   if [[ -n "${2:-}" ]]; then
     local off
@@ -94,7 +153,7 @@ money_audit() {
 
 # fills_in DB: how many fills DB holds (0 while it cannot be read).
 fills_in() {
-  sqlite3 "$1" "SELECT COUNT(*) FROM fills" 2>/dev/null || echo 0
+  db_sql "$1" "SELECT COUNT(*) FROM fills" 2>/dev/null || echo 0
 }
 
 # wait_for_fills DB N SECONDS: waits until DB holds at least N fills.
