@@ -217,6 +217,13 @@ constexpr int64_t store_busy_timeout_ms_max = 600'000;
 /// ledger, short enough that a wedged statement surfaces as an error.
 constexpr int64_t store_statement_timeout_ms_default = 30'000;
 constexpr int64_t store_statement_timeout_ms_max = 3'600'000;
+/// A store that lost its database server tries again after this long,
+/// doubling up to the max (writes meanwhile are refused at once).
+constexpr int64_t store_reconnect_backoff_ms_min = 100;
+constexpr int64_t store_reconnect_backoff_ms_max = 5'000;
+/// Times a batch runs again after a serialization conflict with another
+/// node's writes before its writers get an error.
+constexpr int32_t store_conflict_retries_max = 5;
 
 /// Time a store request may take before the requester gives up. Generous:
 /// a commit with synchronous=FULL on a slow disk takes tens of ms.

@@ -315,8 +315,8 @@ pg_connection::~pg_connection() {
     PQfinish(conn_);
 }
 
-bool pg_connection::healthy() const noexcept {
-  return conn_ != nullptr && PQstatus(conn_) == CONNECTION_OK;
+bool pg_connection::broken() const noexcept {
+  return conn_ == nullptr || PQstatus(conn_) != CONNECTION_OK;
 }
 
 std::string pg_connection::endpoint() const {

@@ -45,8 +45,7 @@ public:
   void begin_read() override;
   void rollback() noexcept override;
 
-  /// False once the connection broke (every later statement fails).
-  bool healthy() const noexcept;
+  bool broken() const noexcept override;
 
   /// The server's "host:port" (or socket folder and port).
   std::string endpoint() const;

@@ -91,6 +91,10 @@ public:
   /// connection has nothing left to roll back).
   virtual void rollback() noexcept = 0;
 
+  /// True once the connection is gone for good (a server that went away):
+  /// only a new connection can go on.
+  virtual bool broken() const noexcept { return false; }
+
   /// Sets a savepoint / rolls back to it / releases it (inside a transaction).
   void savepoint(const std::string& id) { exec("SAVEPOINT " + id); }
   void rollback_to(const std::string& id) { exec("ROLLBACK TO SAVEPOINT " + id); }

@@ -327,6 +327,8 @@ std::string sqlite_store::describe() const {
   store_status x;
   x.backend = is_postgres_url(file_) ? "postgresql" : "sqlite";
   x.file = redact_url(file_);
+  x.down_since_ms = writer_ ? writer_->down_since_ms() : 0;
+  x.connected = x.down_since_ms == 0;
   x.synchronous = synchronous_;
   x.commits = commits_;
   x.rows = rows_committed_;

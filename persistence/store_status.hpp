@@ -10,10 +10,16 @@
 namespace tfarm::persistence {
 
 struct store_status {
-  /// "sqlite" (or "memory" for the test store).
+  /// "sqlite", "postgresql" (or "memory" for the test store).
   std::string backend;
-  /// The database file.
+  /// The database file, or the server's URL without its password.
   std::string file;
+  /// False while the store cannot reach its database (PostgreSQL server
+  /// down or unreachable): writes are refused with an error until it
+  /// reconnects.
+  bool connected = true;
+  /// Since when it is disconnected (Unix ms; 0 while connected).
+  int64_t down_since_ms = 0;
   /// SQLite's synchronous setting ("full", "normal", ...).
   std::string synchronous;
   /// Transactions committed and the rows they wrote.
@@ -31,8 +37,8 @@ struct store_status {
   std::string last_error;
 };
 
-TFARM_STATUS_FIELDS(store_status, "tfarm.store_status", backend, file, synchronous, commits, rows,
-                    largest_batch, avg_batch, last_commit_us, failed_batches, queued_jobs,
-                    open_writes, last_error)
+TFARM_STATUS_FIELDS(store_status, "tfarm.store_status", backend, file, connected, down_since_ms,
+                    synchronous, commits, rows, largest_batch, avg_batch, last_commit_us,
+                    failed_batches, queued_jobs, open_writes, last_error)
 
 } // namespace tfarm::persistence

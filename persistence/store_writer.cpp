@@ -5,10 +5,12 @@
 #include <caf/send.hpp>
 #include <spdlog/logger.h>
 
+#include "config/limits.hpp"
 #include "persistence/error.hpp"
 #include "persistence/logger.hpp"
 #include "persistence/store_core.hpp"
 #include "persistence/type_ids.hpp"
+#include "runtime/clock.hpp"
 #include "runtime/error_text.hpp"
 
 namespace tfarm::persistence {
@@ -101,7 +103,18 @@ void store_writer::run() {
     submission s;
     {
       std::unique_lock<std::mutex> lock{mtx_};
-      cv_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
+      auto ready = [this] { return stopping_ || !queue_.empty(); };
+      if (down_since_ms_.load() != 0) {
+        // Try the server again when the backoff ends, even with nothing to
+        // write: the status shows when it is back.
+        if (!cv_.wait_until(lock, next_attempt_, ready)) {
+          lock.unlock();
+          ensure_connected();
+          continue;
+        }
+      } else {
+        cv_.wait(lock, ready);
+      }
       if (queue_.empty())
         break; // stopping, and everything submitted is done
       s = std::move(queue_.front());
@@ -119,44 +132,105 @@ void store_writer::run() {
   core_.reset();
 }
 
+bool store_writer::ensure_connected() {
+  if (core_ && !core_->db().broken())
+    return true;
+  if (core_)
+    lost_connection(caf::error{store_errc::unavailable,
+                               redact_url(file_) + ": the connection to the server broke"});
+  if (std::chrono::steady_clock::now() < next_attempt_)
+    return false;
+  auto db = open_database(file_, opts_);
+  if (!db) {
+    down_error_ = db.error();
+    backoff_ = std::min(
+        std::chrono::milliseconds{config::store_reconnect_backoff_ms_max},
+        std::max(std::chrono::milliseconds{config::store_reconnect_backoff_ms_min}, backoff_ * 2));
+    next_attempt_ = std::chrono::steady_clock::now() + backoff_;
+    log().warn("{}; trying again in {} ms", runtime::to_text(down_error_), backoff_.count());
+    return false;
+  }
+  try {
+    core_ = std::make_unique<store_core>(std::move(*db));
+  } catch (const std::exception& e) {
+    down_error_ = classify(e, file_, "reconnecting");
+    return false;
+  }
+  auto since = down_since_ms_.exchange(0);
+  backoff_ = std::chrono::milliseconds{0};
+  log().warn("{}: reconnected after {} ms down", redact_url(file_),
+             since != 0 ? runtime::unix_now_ms() - since : 0);
+  return true;
+}
+
+void store_writer::lost_connection(const caf::error& why) {
+  core_.reset();
+  down_error_ = why;
+  if (down_since_ms_.load() == 0) {
+    down_since_ms_ = runtime::unix_now_ms();
+    log().error("{}: lost the database server; writes are refused until it is back",
+                redact_url(file_));
+  }
+}
+
 store_completion store_writer::execute(submission& s) {
   store_completion done;
   done.id = s.id;
-  if (!core_) {
-    done.failure = open_error_;
-    done.results.resize(s.jobs.size());
-    for (auto& r : done.results)
-      r.error = open_error_;
-    return done;
-  }
-  if (!s.batch) {
-    for (auto& job : s.jobs)
-      done.results.push_back(execute_one(job));
-    return done;
-  }
   auto fail_all = [&](caf::error err) {
-    core_->rollback();
+    if (core_)
+      core_->rollback();
     done.failure = err;
     done.results.assign(s.jobs.size(), store_result{});
     for (auto& r : done.results)
       r.error = err;
   };
-  try {
-    core_->begin();
+  if (!core_ && down_since_ms_.load() == 0) {
+    fail_all(open_error_);
+    return done;
+  }
+  if (!ensure_connected()) {
+    fail_all(down_error_);
+    return done;
+  }
+  if (!s.batch) {
     for (auto& job : s.jobs)
       done.results.push_back(execute_one(job));
-    auto t0 = std::chrono::steady_clock::now();
-    core_->commit();
-    done.commit_us =
-        std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - t0)
-            .count();
-    done.committed = true;
-  } catch (const std::exception& e) {
-    auto err = classify(e, file_, done.results.size() < s.jobs.size() ? "write" : "commit");
-    log().error("{} ({} writes refused)", runtime::to_text(err), s.jobs.size());
-    fail_all(std::move(err));
+    if (core_->db().broken())
+      lost_connection(
+          caf::error{store_errc::unavailable, redact_url(file_) + ": the connection broke"});
+    return done;
   }
-  return done;
+  for (int attempt = 0;; ++attempt) {
+    done.results.clear();
+    try {
+      core_->begin();
+      for (auto& job : s.jobs)
+        done.results.push_back(execute_one(job));
+      auto t0 = std::chrono::steady_clock::now();
+      core_->commit();
+      done.commit_us = std::chrono::duration_cast<std::chrono::microseconds>(
+                           std::chrono::steady_clock::now() - t0)
+                           .count();
+      done.committed = true;
+      return done;
+    } catch (const std::exception& e) {
+      auto err = classify(e, file_, done.results.size() < s.jobs.size() ? "write" : "commit");
+      if (err == store_errc::conflict && attempt < config::store_conflict_retries_max) {
+        // Nothing of it committed: run the whole batch again.
+        core_->rollback();
+        continue;
+      }
+      log().error("{} ({} writes refused)", runtime::to_text(err), s.jobs.size());
+      // A broken connection: what was in flight may or may not have
+      // committed; its writers hear an error and try again under the same
+      // keys (every write is idempotent), never a second acknowledgement.
+      auto broken = core_->db().broken();
+      fail_all(std::move(err));
+      if (broken)
+        lost_connection(done.failure);
+      return done;
+    }
+  }
 }
 
 store_result store_writer::execute_one(store_job& job) {
@@ -217,7 +291,7 @@ store_result store_writer::execute_one(store_job& job) {
           },
           [&](audit_record& x) {
             store_result r;
-            r.value = core_->append_audit(std::move(x));
+            r.value = core_->append_audit(x); // a copy: a conflict runs the batch again
             return r;
           },
           [&](alert_record& x) {

@@ -3,10 +3,19 @@
 // It owns the database connection (a store_core). The actor submits jobs
 // (a batch of writes, run as one transaction, or a read); the thread runs
 // them in submission order, parks the results, and pokes the actor with
-// writer_done_atom. Thread-safety: submit(), take_completed() and stop() may
+// writer_done_atom.
+//
+// A server that goes away (PostgreSQL) fails what was in flight with
+// store_errc::unavailable -- never acknowledged, so its writers try again
+// under the same idempotency keys -- and the writer reconnects with
+// backoff, refusing writes at once meanwhile. A batch that conflicts with
+// another node's writes (serialization failure) runs again, up to
+// store_conflict_retries_max times. Thread-safety: submit(), take_completed() and stop() may
 // be called from any thread; everything else runs on the writer thread.
 #pragma once
 
+#include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
@@ -131,6 +140,9 @@ public:
   /// Set once opening the database failed (the store cannot work).
   caf::error open_error() const;
 
+  /// Since when the database is unreachable (Unix ms; 0 while connected).
+  int64_t down_since_ms() const noexcept { return down_since_ms_.load(); }
+
 private:
   struct submission {
     uint64_t id;
@@ -139,6 +151,10 @@ private:
   };
 
   void run();
+  /// A usable connection, reconnecting (at most once per backoff) if the
+  /// last one broke; false while the database is unreachable.
+  bool ensure_connected();
+  void lost_connection(const caf::error& why);
   store_completion execute(submission& s);
   store_result execute_one(store_job& job);
 
@@ -152,6 +168,11 @@ private:
   std::vector<store_completion> completed_;
   caf::error open_error_;
   bool stopping_ = false;
+  // Writer thread only: the reconnect schedule and the newest reason.
+  std::chrono::steady_clock::time_point next_attempt_{};
+  std::chrono::milliseconds backoff_{0};
+  caf::error down_error_;
+  std::atomic<int64_t> down_since_ms_{0};
   std::thread thread_;
 };
 

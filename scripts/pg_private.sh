@@ -5,9 +5,11 @@
 #
 #   scripts/pg_private.sh start STATE_FILE [--fsync]   start; write its URL to STATE_FILE
 #   scripts/pg_private.sh stop STATE_FILE              stop it and remove its folder
+#   scripts/pg_private.sh crash STATE_FILE             kill it (immediate stop), keep its data
+#   scripts/pg_private.sh resume STATE_FILE            start it again on its data
 #
-# STATE_FILE holds two lines: the admin URL (database "postgres") and the
-# data folder. As root the server runs as the `postgres` user (initdb
+# STATE_FILE holds three lines: the admin URL (database "postgres"), the
+# folder and the fsync setting. As root the server runs as the `postgres` user (initdb
 # refuses root). Without --fsync the server skips fsync: tests kill tfarm,
 # never the machine, and a server crash (pg_ctl -m immediate) keeps what the
 # OS has. Benchmarks pass --fsync.
@@ -57,7 +59,8 @@ start)
     -o "-k $dir -p $port -c listen_addresses='' -c fsync=$fsync -c max_connections=200" \
     start >/dev/null || { cat "$dir/server.log" >&2; exit 1; }
   mkdir -p "$(dirname "$state")"
-  printf 'postgresql://postgres@/postgres?host=%s&port=%s\n%s\n' "$dir" "$port" "$dir" >"$state"
+  printf 'postgresql://postgres@/postgres?host=%s&port=%s\n%s\n%s\n' "$dir" "$port" "$dir" "$fsync" \
+    >"$state"
   echo "pg_private: server on $dir port $port"
   ;;
 stop)
@@ -65,8 +68,20 @@ stop)
   stop_server "$(sed -n 2p "$state")"
   rm -f "$state"
   ;;
+crash)
+  dir=$(sed -n 2p "$state")
+  "${as_owner[@]}" "$bin/pg_ctl" -D "$dir/data" -m immediate -w -t 20 stop >/dev/null
+  ;;
+resume)
+  dir=$(sed -n 2p "$state")
+  port=$(sed -n 's/.*port=\([0-9]*\).*/\1/p' "$state" | head -1)
+  fsync=$(sed -n 3p "$state")
+  "${as_owner[@]}" "$bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 30 \
+    -o "-k $dir -p $port -c listen_addresses='' -c fsync=${fsync:-off} -c max_connections=200" \
+    start >/dev/null || { cat "$dir/server.log" >&2; exit 1; }
+  ;;
 *)
-  echo "pg_private: unknown command $cmd (start or stop)" >&2
+  echo "pg_private: unknown command $cmd (start, stop, crash or resume)" >&2
   exit 2
   ;;
 esac

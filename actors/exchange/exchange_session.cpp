@@ -1211,21 +1211,41 @@ void exchange_session::record(const std::string& id, order_entry* e, const order
   }
   if (u.fills.empty() && u.status.empty())
     return;
+  store_update(std::move(u), e != nullptr ? e->req.agent : std::string{});
+}
+
+void exchange_session::store_update(persistence::order_update u, std::string agent) {
   auto st = persistence::store_of(node().get());
   if (!st)
     return;
-  auto agent = e != nullptr ? e->req.agent : std::string{};
+  auto id = u.client_order_id;
   request(st, std::chrono::milliseconds{config::store_request_timeout_ms},
-          persistence::update_order_atom_v, std::move(u))
+          persistence::update_order_atom_v, u)
       .then(
           [this, id, agent](persistence::order_update_result& r) {
             for (auto& why : r.refused)
               incident("exchange.fill_refused",
                        "the store refused what was reported of order " + id + ": " + why, agent);
           },
-          [this, id](caf::error& err) {
-            exchange_log().error("session {}: recording order {} failed: {}", path(), id,
-                                 runtime::to_text(err));
+          [this, u, agent](caf::error& err) mutable {
+            auto permanent = err == persistence::store_errc::invalid_record ||
+                             err == persistence::store_errc::fill_conflict ||
+                             err == persistence::store_errc::unknown_order;
+            if (permanent || unrecorded_.size() >= session_unrecorded_updates_max) {
+              incident("exchange.record_failed",
+                       "recording order " + u.client_order_id + " (" +
+                           std::to_string(u.fills.size()) +
+                           " fills) failed for good: " + runtime::to_text(err),
+                       agent);
+              return;
+            }
+            // The store is away (its database server down, a timeout): the
+            // fills are asked for again at every heartbeat until recorded
+            // (recording is idempotent), so none is lost while the agent
+            // books them.
+            exchange_log().warn("session {}: recording order {} failed, retrying: {}", path(),
+                                u.client_order_id, runtime::to_text(err));
+            unrecorded_.emplace_back(std::move(u), std::move(agent));
           });
 }
 
@@ -1712,6 +1732,10 @@ void exchange_session::rotate_latency(int64_t now_ns) {
 
 void exchange_session::heartbeat() {
   rotate_latency(node_clock().steady_ns());
+  auto retry = std::move(unrecorded_);
+  unrecorded_.clear();
+  for (auto& [u, agent] : retry)
+    store_update(std::move(u), std::move(agent));
   // Only when nothing else showed the active venue alive lately: busy
   // sessions pay nothing for it.
   if (node_clock().steady_ns() - last_contact_ns_ >= probe_interval_ms_ * 1'000'000)

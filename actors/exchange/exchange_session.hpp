@@ -66,6 +66,10 @@
 
 namespace tfarm::actors {
 
+/// Order writes a session keeps for another try while its store is away;
+/// beyond, a write that fails is a critical incident.
+constexpr size_t session_unrecorded_updates_max = 100'000;
+
 /// Path of a venue's actor and of a session's.
 std::string venue_path(const std::string& venue);
 std::string session_path(const std::string& venue, const std::string& account);
@@ -234,6 +238,9 @@ private:
   /// order the session no longer holds) in one store transaction; asks
   /// the venue for the rest when fills are missing.
   void record(const std::string& id, order_entry* e, const order_report& rep, bool complete);
+  /// Writes an order's fills and status; a write the store could not do
+  /// now (not a refusal) is asked again at every heartbeat.
+  void store_update(persistence::order_update u, std::string agent);
   /// Asks the venue for every fill of an order (after a report implied
   /// fills the session has not seen).
   void refresh(const std::string& id, const std::string& venue);
@@ -324,6 +331,9 @@ private:
   bool ping_in_flight_ = false;
   /// Recover requests waiting for the primary's lookup or logon.
   std::vector<status_promise> recover_waiters_;
+  /// Order writes (fills, statuses) the store could not do yet, with the
+  /// agent they concern: asked again at every heartbeat.
+  std::vector<std::pair<persistence::order_update, std::string>> unrecorded_;
   uint64_t recover_gen_ = 0;
   /// When the active venue last answered (steady clock, ns): the heartbeat
   /// pings it only after probe_interval without an answer.

@@ -99,6 +99,12 @@ std::vector<alert_rule> runbook_alert_rules() {
     return r;
   };
   using c = alert_comparison;
+  // At once: while the store cannot reach its database nothing is durable,
+  // so every order and transfer is refused.
+  auto store_down = rule("store_connection", "store_disconnected", c::above, std::nullopt, 0,
+                         "the store cannot reach its database server (writes are refused "
+                         "until it reconnects)");
+  store_down.for_ms = 0;
   return {
       rule("api_error_rate", "api_error_rate_bps", c::above, 200, 500,
            "HTTP API error rate above 2 % (critical above 5 %)"),
@@ -118,6 +124,7 @@ std::vector<alert_rule> runbook_alert_rules() {
            "fewer than 95 % of orders succeed"),
       rule("vault_success", "vault_success_bps", c::below, 9'500, std::nullopt,
            "fewer than 95 % of vault transactions succeed"),
+      store_down,
   };
 }
 

@@ -67,6 +67,7 @@ farm_sample farm_sampler::take(const std::vector<runtime::actor_info>& actors,
   int64_t disconnected = 0;
   int64_t mailbox = 0;
   int64_t store_queue = 0;
+  int64_t store_disconnected = 0;
   int64_t store_commit_us = 0;
   for (auto& a : actors) {
     if (a.restarts > 0)
@@ -122,6 +123,8 @@ farm_sample farm_sampler::take(const std::vector<runtime::actor_info>& actors,
         continue;
       }
       store_queue += static_cast<int64_t>(st->queued_jobs + st->open_writes);
+      if (!st->connected)
+        ++store_disconnected;
       store_commit_us = std::max(store_commit_us, st->last_commit_us);
     }
   }
@@ -151,6 +154,7 @@ farm_sample farm_sampler::take(const std::vector<runtime::actor_info>& actors,
   v["exchange_disconnected"] = disconnected;
   v["mailbox_max"] = mailbox;
   v["store_queue_depth"] = store_queue;
+  v["store_disconnected"] = store_disconnected;
   v["store_commit_ms"] = store_commit_us / 1'000;
   v["restarts_per_min"] =
       window_.empty()

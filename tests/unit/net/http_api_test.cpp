@@ -363,8 +363,9 @@ TEST_F(http_api_test, monitoring_shows_rules_metrics_and_history_and_acks_check_
     return m.status == 200 && m.json()["history"]["at_ms"].size() >= 2;
   }));
   auto j = get("/api/monitoring").json();
-  EXPECT_EQ(j["rules"].size(), 10u); // the runbook's table
+  EXPECT_EQ(j["rules"].size(), 11u); // the runbook's table and the store's connection
   EXPECT_EQ(j["metrics"]["exchange_disconnected"], 0);
+  EXPECT_EQ(j["metrics"]["store_disconnected"], 0);
   EXPECT_TRUE(j["alerts"].empty());
   EXPECT_FALSE(get("/api/monitoring?history=0").json().contains("history"));
   auto unknown = post("/api/monitoring/alerts/999/acknowledge");

@@ -95,7 +95,7 @@ TEST(alert_rule, the_runbook_table_is_the_default) {
     ADD_FAILURE() << "no rule " << name;
     return rules.front();
   };
-  EXPECT_EQ(rules.size(), 10u);
+  EXPECT_EQ(rules.size(), 11u); // the runbook's ten and the store's connection
   EXPECT_EQ(find("api_error_rate").severity_of(201), alert_severity::warning);
   EXPECT_EQ(find("api_error_rate").severity_of(501), alert_severity::critical);
   EXPECT_EQ(find("api_response_time").severity_of(2'001), alert_severity::critical);
@@ -108,6 +108,8 @@ TEST(alert_rule, the_runbook_table_is_the_default) {
   EXPECT_EQ(find("agent_health").severity_of(79), alert_severity::warning);
   EXPECT_EQ(find("order_success").severity_of(9'499), alert_severity::warning);
   EXPECT_EQ(find("vault_success").severity_of(9'500), alert_severity::none);
+  EXPECT_EQ(find("store_connection").severity_of(1), alert_severity::critical);
+  EXPECT_EQ(find("store_connection").for_ms, 0) << "a store without its database alerts at once";
 }
 
 } // namespace
