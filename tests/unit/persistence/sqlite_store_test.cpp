@@ -12,6 +12,7 @@
 #include "persistence/database.hpp"
 #include "persistence/error.hpp"
 #include "persistence/store_core.hpp"
+#include "test_database.hpp"
 
 using namespace tfarm;
 using namespace tfarm::persistence;
@@ -19,6 +20,13 @@ using namespace tfarm::persistence;
 namespace {
 
 class sqlite_store_test : public test::store_fixture {};
+
+// What the store actor does the same on either backend.
+class store_actor_test : public test::store_fixture,
+                         public testing::WithParamInterface<test::backend> {
+protected:
+  std::string target() { return test::fresh_database(GetParam(), dir_.path().string()); }
+};
 
 // Everything `file` holds, read with a fresh connection after the store is
 // gone: what survived.
@@ -30,8 +38,8 @@ std::unique_ptr<store_core> reopen(const std::string& file) {
 
 } // namespace
 
-TEST_F(sqlite_store_test, many_concurrent_writers_share_commits_and_every_ack_is_durable) {
-  auto file = dir_.file("s.db");
+TEST_P(store_actor_test, many_concurrent_writers_share_commits_and_every_ack_is_durable) {
+  auto file = target();
   start_store(file);
   constexpr int writers = 2000;
   caf::scoped_actor self{sys_};
@@ -57,8 +65,8 @@ TEST_F(sqlite_store_test, many_concurrent_writers_share_commits_and_every_ack_is
   EXPECT_EQ(core->load_all_checkpoints().size(), static_cast<size_t>(writers));
 }
 
-TEST_F(sqlite_store_test, a_refused_write_does_not_disturb_the_others_in_its_batch) {
-  start_store(dir_.file("s.db"));
+TEST_P(store_actor_test, a_refused_write_does_not_disturb_the_others_in_its_batch) {
+  start_store(target());
   caf::scoped_actor self{sys_};
   auto ok1 = ledger_txn{
       "a", "deposit", {{"x", "USD", "available", 5}, {"@ext", "USD", "available", -5}}, ""};
@@ -83,8 +91,8 @@ TEST_F(sqlite_store_test, a_refused_write_does_not_disturb_the_others_in_its_bat
   EXPECT_TRUE(replay->replayed);
 }
 
-TEST_F(sqlite_store_test, loads_see_the_newest_saved_state_and_fall_back_versions) {
-  start_store(dir_.file("s.db"));
+TEST_P(store_actor_test, loads_see_the_newest_saved_state_and_fall_back_versions) {
+  start_store(target());
   ASSERT_TRUE(ask<uint64_t>(runtime::save_checkpoint_atom_v, test::make_checkpoint("/p", "v1")));
   ASSERT_TRUE(ask<uint64_t>(runtime::save_checkpoint_atom_v, test::make_checkpoint("/p", "v2")));
   ASSERT_TRUE(ask<uint64_t>(runtime::save_checkpoint_atom_v, test::make_checkpoint("/p", "v3")));
@@ -176,3 +184,6 @@ TEST(classify, names_the_file_the_problem_and_the_way_out) {
             0u);
   EXPECT_EQ(text(SQLITE_IOERR), "io_error: f.db: commit failed (SQLite: boom)");
 }
+
+INSTANTIATE_TEST_SUITE_P(backends, store_actor_test, testing::ValuesIn(test::backends),
+                         test::backend_name{});

@@ -180,39 +180,43 @@ protected:
   /// Holding of acct1 in the store: (available, reserved).
   std::pair<int64_t, int64_t> holding(const std::string& account, const std::string& asset) {
     auto bucket = [&](const char* name) -> int64_t {
-      SQLite::Statement q{reader(), "SELECT amount FROM balances WHERE account = ? AND asset = ? "
-                                    "AND bucket = ?"};
+      auto q_stmt = reader().prepare("SELECT amount FROM balances WHERE account = ? AND asset = ? "
+                                     "AND bucket = ?");
+      auto& q = *q_stmt;
       q.bind(1, account);
       q.bind(2, asset);
       q.bind(3, name);
-      return q.executeStep() ? q.getColumn(0).getInt64() : 0;
+      return q.step() ? q.int64(0) : 0;
     };
     return {bucket("available"), bucket("reserved")};
   }
 
   /// Signed sum of the agent's fills in the store.
   int64_t position_in_db(const std::string& agent_path = "/user/alice/t1") {
-    SQLite::Statement q{reader(), "SELECT COALESCE(SUM(CASE o.side WHEN 'buy' THEN f.qty ELSE "
-                                  "-f.qty END), 0) FROM fills f JOIN orders o ON "
-                                  "o.client_order_id = f.client_order_id WHERE o.agent = ?"};
+    auto q_stmt = reader().prepare("SELECT COALESCE(SUM(CASE o.side WHEN 'buy' THEN f.qty ELSE "
+                                   "-f.qty END), 0) FROM fills f JOIN orders o ON "
+                                   "o.client_order_id = f.client_order_id WHERE o.agent = ?");
+    auto& q = *q_stmt;
     q.bind(1, agent_path);
-    q.executeStep();
-    return q.getColumn(0).getInt64();
+    q.step();
+    return q.int64(0);
   }
 
   int64_t open_reservations(const std::string& account) {
-    SQLite::Statement q{
-        reader(), "SELECT COUNT(*) FROM vault_reservations WHERE account = ? AND state = 'open'"};
+    auto q_stmt = reader().prepare(
+        "SELECT COUNT(*) FROM vault_reservations WHERE account = ? AND state = 'open'");
+    auto& q = *q_stmt;
     q.bind(1, account);
-    q.executeStep();
-    return q.getColumn(0).getInt64();
+    q.step();
+    return q.int64(0);
   }
 
   int64_t orders_in_db(const std::string& agent_path = "/user/alice/t1") {
-    SQLite::Statement q{reader(), "SELECT COUNT(*) FROM orders WHERE agent = ?"};
+    auto q_stmt = reader().prepare("SELECT COUNT(*) FROM orders WHERE agent = ?");
+    auto& q = *q_stmt;
     q.bind(1, agent_path);
-    q.executeStep();
-    return q.getColumn(0).getInt64();
+    q.step();
+    return q.int64(0);
   }
 
   /// Bob rests an order on sim-a (liquidity for the agent).
@@ -229,7 +233,7 @@ protected:
   }
 };
 
-TEST_F(trading_agent_test, a_filled_order_is_settled_and_the_position_is_the_sum_of_fills) {
+TEST_P(trading_agent_test, a_filled_order_is_settled_and_the_position_is_the_sum_of_fills) {
   bob_rests("bob-1", side::sell, 1'000, 4);
   queue_order("t1", side::buy, 1'000, 4);
   ASSERT_TRUE(eventually([&] {
@@ -262,7 +266,7 @@ TEST_F(trading_agent_test, a_filled_order_is_settled_and_the_position_is_the_sum
   EXPECT_EQ(position_in_db(), 0);
 }
 
-TEST_F(trading_agent_test, each_risk_rule_refuses_with_its_reason) {
+TEST_P(trading_agent_test, each_risk_rule_refuses_with_its_reason) {
   queue_order("t1", side::sell, 100'001, 1, "big"); // notional above 100,000
   queue_order("t1", side::buy, 10, 1, "a");
   queue_order("t1", side::buy, 10, 1, "b");
@@ -294,7 +298,7 @@ TEST_F(trading_agent_test, each_risk_rule_refuses_with_its_reason) {
   EXPECT_EQ(holding("acct1", "USD"), held(1'000'000, 0));
 }
 
-TEST_F(trading_agent_test, once_the_node_is_stopping_no_order_is_reserved_or_placed) {
+TEST_P(trading_agent_test, once_the_node_is_stopping_no_order_is_reserved_or_placed) {
   ASSERT_TRUE(eventually([&] { return status().state == "running"; }));
   node_->context().begin_stop();
   queue_order("t1", side::buy, 10, 1, "late");
@@ -303,7 +307,7 @@ TEST_F(trading_agent_test, once_the_node_is_stopping_no_order_is_reserved_or_pla
   EXPECT_EQ(open_reservations("acct1"), 0);
 }
 
-TEST_F(trading_agent_test, the_vault_refuses_what_the_account_cannot_pay_and_nothing_is_sent) {
+TEST_P(trading_agent_test, the_vault_refuses_what_the_account_cannot_pay_and_nothing_is_sent) {
   // alice holds 30 BTC: selling 40 passes the gate (max position 50) but
   // not the vault.
   queue_order("t1", side::sell, 100, 40, "x");
@@ -316,7 +320,7 @@ TEST_F(trading_agent_test, the_vault_refuses_what_the_account_cannot_pay_and_not
   EXPECT_EQ(holding("acct1", "BTC"), held(30, 0));
 }
 
-TEST_F(trading_agent_test, the_kill_switch_works_at_each_level) {
+TEST_P(trading_agent_test, the_kill_switch_works_at_each_level) {
   queue_order("t1", side::buy, 10, 2, "rest");
   // Working at the venue (not only reserved) when the switch is thrown.
   ASSERT_TRUE(eventually([&] { return status().orders == 1 && orders_in_db() == 1; }));
@@ -351,7 +355,7 @@ TEST_F(trading_agent_test, the_kill_switch_works_at_each_level) {
   EXPECT_FALSE(set_state(static_cast<actors::trading_level>(7), "", actors::trading_state::halted));
 }
 
-TEST_F(trading_agent_test, a_session_s_restraint_makes_an_agent_reducing_and_never_loosens_a_halt) {
+TEST_P(trading_agent_test, a_session_s_restraint_makes_an_agent_reducing_and_never_loosens_a_halt) {
   auto e = node_->context().registry().find(actors::agent_restrainer_path);
   ASSERT_TRUE(e);
   auto restrainer = caf::actor_cast<actors::agent_restrainer_actor>(e->handle());
@@ -375,7 +379,7 @@ TEST_F(trading_agent_test, a_session_s_restraint_makes_an_agent_reducing_and_nev
   EXPECT_FALSE(restrain(""));
 }
 
-TEST_F(trading_agent_test, a_restarted_risk_control_still_reaches_the_agents) {
+TEST_P(trading_agent_test, a_restarted_risk_control_still_reaches_the_agents) {
   auto risk = node_->context().registry().find(actors::risk_control_path);
   ASSERT_TRUE(risk);
   auto before = risk->handle();
@@ -389,19 +393,20 @@ TEST_F(trading_agent_test, a_restarted_risk_control_still_reaches_the_agents) {
   EXPECT_EQ(status().state, "halted");
 }
 
-TEST_F(trading_agent_test, a_halt_survives_a_restart_of_the_node) {
+TEST_P(trading_agent_test, a_halt_survives_a_restart_of_the_node) {
   ASSERT_TRUE(set_state(actors::trading_level::user, "alice", actors::trading_state::halted));
   restart_farm();
   ASSERT_TRUE(eventually([&] { return status().state == "halted"; }));
   queue_order("t1", side::buy, 10, 1, "x");
   ASSERT_TRUE(eventually([&] { return status().rejections["halted"] == 1u; }));
-  SQLite::Statement q{reader(), "SELECT COUNT(*) FROM audit_logs WHERE action LIKE "
-                                "'risk.trading_state.%' AND user = 'tester'"};
-  q.executeStep();
-  EXPECT_EQ(q.getColumn(0).getInt64(), 1);
+  auto q_stmt = reader().prepare("SELECT COUNT(*) FROM audit_logs WHERE action LIKE "
+                                 "'risk.trading_state.%' AND \"user\" = 'tester'");
+  auto& q = *q_stmt;
+  q.step();
+  EXPECT_EQ(q.int64(0), 1);
 }
 
-TEST_F(trading_agent_test,
+TEST_P(trading_agent_test,
        an_agent_crashed_with_an_order_in_flight_adopts_it_and_places_no_duplicate) {
   // The venue takes the order but its answer is lost: the order is in
   // flight (unknown) when the agent crashes.
@@ -436,7 +441,7 @@ TEST_F(trading_agent_test,
   ASSERT_TRUE(eventually([&] { return orders_in_db() == 2; }));
 }
 
-TEST_F(trading_agent_test, a_restarted_node_resumes_position_orders_and_sequence) {
+TEST_P(trading_agent_test, a_restarted_node_resumes_position_orders_and_sequence) {
   bob_rests("bob-1", side::sell, 1'000, 2);
   queue_order("t1", side::buy, 1'000, 2, "in");
   queue_order("t1", side::buy, 10, 1, "rest");
@@ -455,16 +460,13 @@ TEST_F(trading_agent_test, a_restarted_node_resumes_position_orders_and_sequence
   EXPECT_EQ(position_in_db(), 2);
 }
 
-TEST_F(trading_agent_test, a_lost_checkpoint_never_makes_an_order_id_come_back) {
+TEST_P(trading_agent_test, a_lost_checkpoint_never_makes_an_order_id_come_back) {
   queue_order("t1", side::buy, 10, 1, "a");
   ASSERT_TRUE(eventually([&] { return status().open_orders == 1; }));
   queue_cancel("t1", "");
   ASSERT_TRUE(eventually([&] { return status().open_orders == 0; }));
   stop();
-  {
-    SQLite::Database db{db_, SQLite::OPEN_READWRITE};
-    db.exec("DELETE FROM checkpoints WHERE path = '/user/alice/t1'");
-  }
+  { write_directly("DELETE FROM checkpoints WHERE path = '/user/alice/t1'"); }
   start_farm();
   EXPECT_GE(status().epoch, 2u); // from the store's newest id, not from 0
   queue_order("t1", side::buy, 10, 1, "b");
@@ -473,7 +475,7 @@ TEST_F(trading_agent_test, a_lost_checkpoint_never_makes_an_order_id_come_back) 
   EXPECT_EQ(status().rejected, 0u);
 }
 
-TEST_F(trading_agent_test, the_eleventh_agent_of_a_user_is_refused_naming_the_limit) {
+TEST_P(trading_agent_test, the_eleventh_agent_of_a_user_is_refused_naming_the_limit) {
   auto e = node_->context().registry().find("/user/alice");
   ASSERT_TRUE(e);
   auto sup = caf::actor_cast<runtime::supervisor_actor>(e->handle());
@@ -617,7 +619,7 @@ protected:
   }
 };
 
-TEST_F(trading_agent_lifecycle_test, a_clean_stop_cancels_working_orders_and_releases_their_money) {
+TEST_P(trading_agent_lifecycle_test, a_clean_stop_cancels_working_orders_and_releases_their_money) {
   queue_order("t1", side::buy, 10, 1, "rest");
   ASSERT_TRUE(eventually([&] { return resting_in_db("/user/alice/t1") == 1; }));
   ASSERT_EQ(open_reservations("acct1"), 1);
@@ -629,7 +631,7 @@ TEST_F(trading_agent_lifecycle_test, a_clean_stop_cancels_working_orders_and_rel
             1);
 }
 
-TEST_F(trading_agent_lifecycle_test, an_agent_started_at_run_time_comes_back_after_restarts) {
+TEST_P(trading_agent_lifecycle_test, an_agent_started_at_run_time_comes_back_after_restarts) {
   durable_with_resting_order("t3", 1);
   // Its supervisor restarts: it comes back (with its order adopted).
   caf::anon_send(caf::actor_cast<caf::actor>(user_supervisor()),
@@ -645,7 +647,7 @@ TEST_F(trading_agent_lifecycle_test, an_agent_started_at_run_time_comes_back_aft
   EXPECT_EQ(status("/user/alice/t3").epoch, 3u);
 }
 
-TEST_F(trading_agent_lifecycle_test, a_retired_agent_leaves_only_once_its_orders_are_finished) {
+TEST_P(trading_agent_lifecycle_test, a_retired_agent_leaves_only_once_its_orders_are_finished) {
   durable_with_resting_order("t3", 2);
   // The venue is away: the cancel cannot go through, so the agent stays.
   actors::venue_faults down;
@@ -671,7 +673,7 @@ TEST_F(trading_agent_lifecycle_test, a_retired_agent_leaves_only_once_its_orders
                           std::chrono::milliseconds{300}));
 }
 
-TEST_F(trading_agent_lifecycle_test, a_retirement_interrupted_by_a_restart_goes_on) {
+TEST_P(trading_agent_lifecycle_test, a_retirement_interrupted_by_a_restart_goes_on) {
   durable_with_resting_order("t3", 2);
   // The venue stops answering: the cancel cannot finish before the node stops.
   actors::venue_faults down;
@@ -692,7 +694,7 @@ TEST_F(trading_agent_lifecycle_test, a_retirement_interrupted_by_a_restart_goes_
 namespace tfarm::test {
 namespace {
 
-TEST_F(trading_agent_lifecycle_test, a_fill_reported_differently_than_recorded_is_an_incident) {
+TEST_P(trading_agent_lifecycle_test, a_fill_reported_differently_than_recorded_is_an_incident) {
   queue_order("t1", side::buy, 1'000, 2, "rest");
   ASSERT_TRUE(eventually([&] { return resting_in_db("/user/alice/t1") == 1; }));
   auto coid = text_of("SELECT client_order_id FROM orders WHERE agent = '/user/alice/t1'");
@@ -704,10 +706,9 @@ TEST_F(trading_agent_lifecycle_test, a_fill_reported_differently_than_recorded_i
   auto epoch =
       nlohmann::json::parse(venue_entry->snapshot().state_json).at("epoch").get<uint64_t>();
   {
-    SQLite::Database db{db_, SQLite::OPEN_READWRITE};
-    db.exec("INSERT INTO fills (venue, client_order_id, venue_fill_id, price, qty, fee, ts) "
-            "VALUES ('sim-a', '" +
-            coid + "', '" + std::to_string(epoch) + ".1:m', 1000, 2, 999, 1)");
+    write_directly("INSERT INTO fills (venue, client_order_id, venue_fill_id, price, qty, fee, ts) "
+                   "VALUES ('sim-a', '" +
+                   coid + "', '" + std::to_string(epoch) + ".1:m', 1000, 2, 999, 1)");
   }
   bob_rests("bob-1", side::sell, 1'000, 2);
   // Refused by the store, named in a critical alert; the agent goes REDUCING.
@@ -730,7 +731,7 @@ namespace {
 // resting buy of 4 at 1,000: each is refused where it arrives, nothing is
 // recorded or credited, the agent goes REDUCING, and `tfarm db check` finds
 // the database clean.
-TEST_F(trading_agent_lifecycle_test, a_bad_fill_is_refused_and_moves_no_money) {
+TEST_P(trading_agent_lifecycle_test, a_bad_fill_is_refused_and_moves_no_money) {
   queue_order("t1", side::buy, 1'000, 4, "rest");
   ASSERT_TRUE(eventually([&] { return resting_in_db("/user/alice/t1") == 1; }));
   auto coid = text_of("SELECT client_order_id FROM orders WHERE agent = '/user/alice/t1'");
@@ -809,4 +810,11 @@ TEST_F(trading_agent_lifecycle_test, a_bad_fill_is_refused_and_moves_no_money) {
 }
 
 } // namespace
+
+INSTANTIATE_TEST_SUITE_P(backends, trading_agent_lifecycle_test, testing::ValuesIn(test::backends),
+                         test::backend_name{});
+
+INSTANTIATE_TEST_SUITE_P(backends, trading_agent_test, testing::ValuesIn(test::backends),
+                         test::backend_name{});
+
 } // namespace tfarm::test

@@ -115,9 +115,10 @@ protected:
   }
 
   std::string order_status_in_db(const std::string& id) {
-    SQLite::Statement q{reader(), "SELECT status FROM orders WHERE client_order_id = ?"};
+    auto q_stmt = reader().prepare("SELECT status FROM orders WHERE client_order_id = ?");
+    auto& q = *q_stmt;
     q.bind(1, id);
-    return q.executeStep() ? q.getColumn(0).getString() : std::string{"(none)"};
+    return q.step() ? q.text(0) : std::string{"(none)"};
   }
 };
 

@@ -48,7 +48,7 @@ protected:
   }
 };
 
-TEST_F(exchange_session_lifecycle_test, a_status_while_the_order_is_on_its_way_is_never_unknown) {
+TEST_P(exchange_session_lifecycle_test, a_status_while_the_order_is_on_its_way_is_never_unknown) {
   // The first submission is refused before processing, but its answer is
   // slow: a status query sent meanwhile would hear "never saw it" from the
   // venue, and the retry would then place the order after all. The session
@@ -71,7 +71,7 @@ TEST_F(exchange_session_lifecycle_test, a_status_while_the_order_is_on_its_way_i
   EXPECT_EQ(order_status_in_db("w1"), "open");
 }
 
-TEST_F(exchange_session_lifecycle_test, a_cancel_before_the_acknowledgement_follows_it) {
+TEST_P(exchange_session_lifecycle_test, a_cancel_before_the_acknowledgement_follows_it) {
   // The venue takes the order and its answer is lost: the session learns of
   // it only from a status query after its timeout (200 ms). A cancel
   // meanwhile must not be lost: the order is cancelled once acknowledged.
@@ -90,7 +90,7 @@ TEST_F(exchange_session_lifecycle_test, a_cancel_before_the_acknowledgement_foll
   EXPECT_EQ(v->state, order_state::cancelled);
 }
 
-TEST_F(exchange_session_lifecycle_test, a_cancel_of_an_order_still_queued_keeps_it_from_leaving) {
+TEST_P(exchange_session_lifecycle_test, a_cancel_of_an_order_still_queued_keeps_it_from_leaving) {
   // No rate budget: orders wait in the session's queue.
   std::string config = exchange_test_config;
   auto at = config.find("rate_per_s = 100000\n  burst = 100000");
@@ -111,7 +111,7 @@ TEST_F(exchange_session_lifecycle_test, a_cancel_of_an_order_still_queued_keeps_
   EXPECT_FALSE(at_venue("sim-a", "acct1", "q1")) << "it never left";
 }
 
-TEST_F(exchange_session_lifecycle_test, an_order_a_reset_venue_lost_becomes_final_and_recorded) {
+TEST_P(exchange_session_lifecycle_test, an_order_a_reset_venue_lost_becomes_final_and_recorded) {
   auto o = place("acct1", limit("r1", side::buy, 100, 2));
   ASSERT_TRUE(o) << runtime::to_text(o.error());
   ASSERT_EQ(o->state, order_state::open);
@@ -129,7 +129,7 @@ TEST_F(exchange_session_lifecycle_test, an_order_a_reset_venue_lost_becomes_fina
             1);
 }
 
-TEST_F(exchange_session_lifecycle_test,
+TEST_P(exchange_session_lifecycle_test,
        a_restarted_session_closes_what_no_venue_has_by_its_record) {
   auto o = place("acct1", limit("s1", side::buy, 100, 2));
   ASSERT_TRUE(o);
@@ -151,7 +151,7 @@ TEST_F(exchange_session_lifecycle_test,
   EXPECT_EQ(actors::exchange_reason(unknown.error()), exchange_errc::unknown_order);
 }
 
-TEST_F(exchange_session_lifecycle_test, fills_are_recorded_with_the_venue_and_the_filled_quantity) {
+TEST_P(exchange_session_lifecycle_test, fills_are_recorded_with_the_venue_and_the_filled_quantity) {
   ASSERT_TRUE(place("acct1", limit("m1", side::sell, 1'000, 5)));
   ASSERT_TRUE(place("acct2", limit("t1", side::buy, 1'000, 3)));
   EXPECT_TRUE(eventually([&] { return filled_in_db("m1") == 3 && filled_in_db("t1") == 3; }));
@@ -179,7 +179,7 @@ TEST_F(exchange_session_lifecycle_test, fills_are_recorded_with_the_venue_and_th
       << text_of("SELECT group_concat(venue_fill_id) FROM fills");
 }
 
-TEST_F(exchange_session_lifecycle_test, reports_from_anyone_but_its_venues_are_refused) {
+TEST_P(exchange_session_lifecycle_test, reports_from_anyone_but_its_venues_are_refused) {
   ASSERT_TRUE(place("acct1", limit("f1", side::sell, 1'000, 5)));
   // Anyone on the node can send a session a report of a "fill".
   actors::order_report fake;
@@ -203,4 +203,8 @@ TEST_F(exchange_session_lifecycle_test, reports_from_anyone_but_its_venues_are_r
 }
 
 } // namespace
+
+INSTANTIATE_TEST_SUITE_P(backends, exchange_session_lifecycle_test,
+                         testing::ValuesIn(test::backends), test::backend_name{});
+
 } // namespace tfarm::test

@@ -27,7 +27,7 @@ using actors::side;
 
 class exchange_session_test : public exchange_fixture {};
 
-TEST_F(exchange_session_test, orders_rest_cross_and_fill_with_fees_and_durable_records) {
+TEST_P(exchange_session_test, orders_rest_cross_and_fill_with_fees_and_durable_records) {
   auto maker = place("acct1", limit("m1", side::sell, 1'000, 5));
   ASSERT_TRUE(maker) << runtime::to_text(maker.error());
   EXPECT_EQ(maker->state, order_state::open);
@@ -89,7 +89,7 @@ TEST_F(exchange_session_test, orders_rest_cross_and_fill_with_fees_and_durable_r
   EXPECT_EQ(again->fills.size(), 1u);
 }
 
-TEST_F(exchange_session_test, bad_orders_are_refused_with_the_rule_and_never_recorded) {
+TEST_P(exchange_session_test, bad_orders_are_refused_with_the_rule_and_never_recorded) {
   auto bad_qty = place("acct1", limit("b1", side::buy, 100, 0));
   ASSERT_FALSE(bad_qty);
   EXPECT_EQ(actors::exchange_reason(bad_qty.error()), exchange_errc::invalid_order);
@@ -116,7 +116,7 @@ TEST_F(exchange_session_test, bad_orders_are_refused_with_the_rule_and_never_rec
   EXPECT_TRUE(eventually([&] { return order_status_in_db("b3") == "rejected"; }));
 }
 
-TEST_F(exchange_session_test, a_client_order_id_is_never_used_for_two_orders) {
+TEST_P(exchange_session_test, a_client_order_id_is_never_used_for_two_orders) {
   ASSERT_TRUE(place("acct1", limit("d1", side::buy, 100, 1)));
   auto other = place("acct1", limit("d1", side::buy, 101, 1));
   ASSERT_FALSE(other);
@@ -129,7 +129,7 @@ TEST_F(exchange_session_test, a_client_order_id_is_never_used_for_two_orders) {
   EXPECT_EQ(count_rows("SELECT COUNT(*) FROM orders WHERE client_order_id = 'd1'"), 1);
 }
 
-TEST_F(exchange_session_test, retryable_refusals_are_retried_with_backoff_then_succeed) {
+TEST_P(exchange_session_test, retryable_refusals_are_retried_with_backoff_then_succeed) {
   actors::venue_faults f;
   f.fail_next = 2;
   set_faults("sim-a", f);
@@ -143,7 +143,7 @@ TEST_F(exchange_session_test, retryable_refusals_are_retried_with_backoff_then_s
   EXPECT_NE(s.last_error.find("unavailable"), std::string::npos) << s.last_error;
 }
 
-TEST_F(exchange_session_test, a_lost_answer_makes_the_order_unknown_and_its_status_settles_it) {
+TEST_P(exchange_session_test, a_lost_answer_makes_the_order_unknown_and_its_status_settles_it) {
   actors::venue_faults f;
   f.drop_next = 1; // the venue takes the order, its answer is lost
   set_faults("sim-a", f);
@@ -169,7 +169,7 @@ TEST_F(exchange_session_test, a_lost_answer_makes_the_order_unknown_and_its_stat
   EXPECT_EQ(count_rows("SELECT COUNT(*) FROM orders WHERE client_order_id = 'u1'"), 1);
 }
 
-TEST_F(exchange_session_test, an_unanswerable_status_leaves_the_order_unknown_never_resent) {
+TEST_P(exchange_session_test, an_unanswerable_status_leaves_the_order_unknown_never_resent) {
   // Every answer of sim-a now comes after the session's 200 ms timeout:
   // the order is taken, its answer and every status answer are late.
   actors::venue_faults slow;
@@ -199,7 +199,7 @@ TEST_F(exchange_session_test, an_unanswerable_status_leaves_the_order_unknown_ne
   EXPECT_TRUE(eventually([&] { return order_status_in_db("u2") == "open"; }));
 }
 
-TEST_F(exchange_session_test, an_order_of_unknown_fate_stays_on_its_venue_even_after_failover) {
+TEST_P(exchange_session_test, an_order_of_unknown_fate_stays_on_its_venue_even_after_failover) {
   // sim-a takes p1 and its answer is lost; then sim-a restarts (empty, as
   // after a venue reset): the session fails over to sim-b meanwhile. Its
   // status query finds no p1 on sim-a, so p1 is sent again -- to sim-a,
@@ -223,7 +223,7 @@ TEST_F(exchange_session_test, an_order_of_unknown_fate_stays_on_its_venue_even_a
   EXPECT_TRUE(at_venue("sim-a", "acct1", "p1"));
 }
 
-TEST_F(exchange_session_test, failover_on_disconnect_and_automatic_failback) {
+TEST_P(exchange_session_test, failover_on_disconnect_and_automatic_failback) {
   actors::venue_faults down;
   down.disconnected = true;
   set_faults("sim-a", down);
@@ -254,7 +254,7 @@ TEST_F(exchange_session_test, failover_on_disconnect_and_automatic_failback) {
   }));
 }
 
-TEST_F(exchange_session_test, a_quiet_session_notices_its_venues_going_away_and_coming_back) {
+TEST_P(exchange_session_test, a_quiet_session_notices_its_venues_going_away_and_coming_back) {
   // No order flows: only the session's heartbeat can notice. Both venues
   // go away, so failing over does not make it connected either.
   auto entry = node_->context().registry().find(actors::session_path("sim-a", "acct1"));
@@ -290,7 +290,7 @@ TEST_F(exchange_session_test, a_quiet_session_notices_its_venues_going_away_and_
   }));
 }
 
-TEST_F(exchange_session_test, failover_after_consecutive_failures_keeps_the_order) {
+TEST_P(exchange_session_test, failover_after_consecutive_failures_keeps_the_order) {
   actors::venue_faults f;
   f.fail_next = 100;
   set_faults("sim-a", f);
@@ -303,7 +303,7 @@ TEST_F(exchange_session_test, failover_after_consecutive_failures_keeps_the_orde
   EXPECT_FALSE(at_venue("sim-a", "acct1", "g1"));
 }
 
-TEST_F(exchange_session_test, test_and_recover_operations) {
+TEST_P(exchange_session_test, test_and_recover_operations) {
   auto t = ask_actor<actors::exchange_status>(session("acct1"), actors::session_test_atom_v);
   ASSERT_TRUE(t) << runtime::to_text(t.error());
   EXPECT_GT(t->last_test_us, 0);
@@ -322,7 +322,7 @@ TEST_F(exchange_session_test, test_and_recover_operations) {
   EXPECT_EQ(r->consecutive_failures, 0u);
 }
 
-TEST_F(exchange_session_test, a_restarted_session_never_places_a_known_order_twice) {
+TEST_P(exchange_session_test, a_restarted_session_never_places_a_known_order_twice) {
   ASSERT_TRUE(place("acct1", limit("k1", side::buy, 100, 1)));
   auto before = session("acct1");
   caf::anon_send(caf::actor_cast<caf::actor>(before), runtime::crash_request{"test"});
@@ -376,7 +376,7 @@ TEST_F(exchange_session_test, a_restarted_session_never_places_a_known_order_twi
             1);
 }
 
-TEST_F(exchange_session_test, market_data_fans_out_to_subscribers_by_symbol) {
+TEST_P(exchange_session_test, market_data_fans_out_to_subscribers_by_symbol) {
   caf::scoped_actor sub{node_->system()};
   std::vector<actors::book_top> tops;
   sub->request(session("acct1"), std::chrono::seconds{10}, actors::md_subscribe_atom_v,
@@ -408,7 +408,7 @@ TEST_F(exchange_session_test, market_data_fans_out_to_subscribers_by_symbol) {
   EXPECT_NE(runtime::to_text(bad.error()).find("XRP-USD"), std::string::npos);
 }
 
-TEST_F(exchange_session_test, the_token_bucket_holds_orders_back_to_the_venue_rate) {
+TEST_P(exchange_session_test, the_token_bucket_holds_orders_back_to_the_venue_rate) {
   stop();
   std::string config = exchange_test_config;
   // Session on sim-a: 20 orders a second, burst 5.
@@ -473,7 +473,7 @@ protected:
   std::string key_file_;
 };
 
-TEST_F(exchange_credentials_test, a_stored_credential_logs_the_session_on) {
+TEST_P(exchange_credentials_test, a_stored_credential_logs_the_session_on) {
   start_with_credentials(key_file_);
   stop();
   store_credential("s3cr3t-api-secret");
@@ -494,7 +494,7 @@ TEST_F(exchange_credentials_test, a_stored_credential_logs_the_session_on) {
   EXPECT_EQ(count_rows("SELECT COUNT(*) FROM audit_logs WHERE detail LIKE '%s3cr3t%'"), 0);
 }
 
-TEST_F(exchange_credentials_test, a_restarted_venue_gets_a_new_logon) {
+TEST_P(exchange_credentials_test, a_restarted_venue_gets_a_new_logon) {
   start_with_credentials(key_file_);
   stop();
   store_credential("s3cr3t-api-secret");
@@ -547,7 +547,7 @@ std::string error_text(const caf::expected<bool>& x) {
   return x ? std::string{"accepted"} : runtime::to_text(x.error());
 }
 
-TEST_F(exchange_credentials_test, a_logon_answers_a_fresh_challenge_and_binds_the_connection) {
+TEST_P(exchange_credentials_test, a_logon_answers_a_fresh_challenge_and_binds_the_connection) {
   start_with_credentials(key_file_);
   stop();
   const std::string secret = "s3cr3t-api-secret";
@@ -597,7 +597,7 @@ TEST_F(exchange_credentials_test, a_logon_answers_a_fresh_challenge_and_binds_th
   EXPECT_TRUE(*off);
 }
 
-TEST_F(exchange_credentials_test, a_logged_off_session_refuses_orders_until_it_recovers) {
+TEST_P(exchange_credentials_test, a_logged_off_session_refuses_orders_until_it_recovers) {
   start_with_credentials(key_file_);
   stop();
   store_credential("s3cr3t-api-secret");
@@ -633,7 +633,7 @@ TEST_F(exchange_credentials_test, a_logged_off_session_refuses_orders_until_it_r
   ASSERT_TRUE(place("acct1", limit("r4", side::buy, 100, 1)));
 }
 
-TEST_F(exchange_credentials_test, a_wrong_master_key_is_a_clear_error) {
+TEST_P(exchange_credentials_test, a_wrong_master_key_is_a_clear_error) {
   start_with_credentials(key_file_);
   stop();
   store_credential("s3cr3t-api-secret");
@@ -651,4 +651,11 @@ TEST_F(exchange_credentials_test, a_wrong_master_key_is_a_clear_error) {
 }
 
 } // namespace
+
+INSTANTIATE_TEST_SUITE_P(backends, exchange_credentials_test, testing::ValuesIn(test::backends),
+                         test::backend_name{});
+
+INSTANTIATE_TEST_SUITE_P(backends, exchange_session_test, testing::ValuesIn(test::backends),
+                         test::backend_name{});
+
 } // namespace tfarm::test

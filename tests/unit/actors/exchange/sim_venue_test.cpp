@@ -75,7 +75,7 @@ protected:
   }
 };
 
-TEST_F(sim_venue_test, participants_quote_and_trade_and_the_same_seed_gives_the_same_market) {
+TEST_P(sim_venue_test, participants_quote_and_trade_and_the_same_seed_gives_the_same_market) {
   start(busy_market);
   // One subscriber on both venues (started together, both seed 7).
   caf::scoped_actor sub{node_->system()};
@@ -125,7 +125,7 @@ TEST_F(sim_venue_test, participants_quote_and_trade_and_the_same_seed_gives_the_
 // Timers are in a typed interface only because CAF needs them there: one
 // sent by anyone but the actor itself is ignored (a forged market-data tick
 // used to move the market and start another tick chain each time).
-TEST_F(sim_venue_test, a_timer_from_outside_is_ignored) {
+TEST_P(sim_venue_test, a_timer_from_outside_is_ignored) {
   std::string config = busy_market;
   for (int i = 0; i < 2; ++i)
     config.replace(config.find("interval = \"5ms\""), 16, "interval = \"1h\"");
@@ -153,7 +153,7 @@ TEST_F(sim_venue_test, a_timer_from_outside_is_ignored) {
   EXPECT_EQ(seq_now(), before) << "a forged tick moved the market";
 }
 
-TEST_F(sim_venue_test, recorded_trades_are_replayed_in_order) {
+TEST_P(sim_venue_test, recorded_trades_are_replayed_in_order) {
   auto csv = dir_.file("trades.csv");
   std::ofstream{csv} << "symbol,price,qty,side\nBTC-USD,101,2,buy\nBTC-USD,99,1,sell\n"
                         "BTC-USD,100,4,buy\n";
@@ -175,7 +175,7 @@ TEST_F(sim_venue_test, recorded_trades_are_replayed_in_order) {
   EXPECT_EQ(t[2].qty, 4);
 }
 
-TEST_F(sim_venue_test, injected_latency_delays_every_answer) {
+TEST_P(sim_venue_test, injected_latency_delays_every_answer) {
   start(exchange_test_config);
   actors::venue_faults f;
   f.latency_us = 60'000;
@@ -189,7 +189,7 @@ TEST_F(sim_venue_test, injected_latency_delays_every_answer) {
   EXPECT_GE(status("acct1").latency_ewma_us, 60'000);
 }
 
-TEST_F(sim_venue_test, disconnect_windows_come_and_go_and_sessions_follow) {
+TEST_P(sim_venue_test, disconnect_windows_come_and_go_and_sessions_follow) {
   start(exchange_test_config);
   actors::venue_faults f;
   f.disconnect_every_ms = 200;
@@ -215,7 +215,7 @@ TEST_F(sim_venue_test, disconnect_windows_come_and_go_and_sessions_follow) {
     EXPECT_FALSE(refused());
 }
 
-TEST_F(sim_venue_test, rate_limit_replies_are_retried_then_reported_with_the_attempts) {
+TEST_P(sim_venue_test, rate_limit_replies_are_retried_then_reported_with_the_attempts) {
   start(exchange_test_config);
   actors::venue_faults f;
   f.rate_limit_ppm = 1'000'000; // every submission
@@ -235,4 +235,8 @@ TEST_F(sim_venue_test, rate_limit_replies_are_retried_then_reported_with_the_att
 }
 
 } // namespace
+
+INSTANTIATE_TEST_SUITE_P(backends, sim_venue_test, testing::ValuesIn(test::backends),
+                         test::backend_name{});
+
 } // namespace tfarm::test

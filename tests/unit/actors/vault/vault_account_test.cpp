@@ -20,7 +20,7 @@ protected:
   }
 };
 
-TEST_F(vault_account_test, deposit_and_withdraw_are_durable_double_entries) {
+TEST_P(vault_account_test, deposit_and_withdraw_are_durable_double_entries) {
   auto r = ok(op(vault_op::withdraw, "alice", "a1", "w1", "USD", 300));
   ASSERT_EQ(r.balances.size(), 1u);
   EXPECT_EQ(r.balances[0].available, 700);
@@ -32,7 +32,7 @@ TEST_F(vault_account_test, deposit_and_withdraw_are_durable_double_entries) {
   EXPECT_EQ(balance("alice", "a1", "USD"), std::make_pair(int64_t{700}, int64_t{0}));
 }
 
-TEST_F(vault_account_test, a_replayed_key_returns_the_first_result_and_changes_nothing) {
+TEST_P(vault_account_test, a_replayed_key_returns_the_first_result_and_changes_nothing) {
   auto first = ok(op(vault_op::deposit, "alice", "a1", "d2", "USD", 50));
   auto again = ok(op(vault_op::deposit, "alice", "a1", "d2", "USD", 50));
   EXPECT_TRUE(again.replayed);
@@ -50,7 +50,7 @@ TEST_F(vault_account_test, a_replayed_key_returns_the_first_result_and_changes_n
   EXPECT_EQ(ledger_sum("a1", "USD"), 11'050);
 }
 
-TEST_F(vault_account_test, an_opening_balance_lands_with_its_account_once) {
+TEST_P(vault_account_test, an_opening_balance_lands_with_its_account_once) {
   auto r = open("carol", "c1");
   r.opening_balance = {{"USD", 70}, {"BTC", 2}};
   EXPECT_FALSE(ok(r).replayed);
@@ -62,14 +62,14 @@ TEST_F(vault_account_test, an_opening_balance_lands_with_its_account_once) {
   EXPECT_EQ(ledger_sum("c1", "USD"), 70);
 }
 
-TEST_F(vault_account_test, a_key_reused_for_another_operation_is_refused) {
+TEST_P(vault_account_test, a_key_reused_for_another_operation_is_refused) {
   ok(op(vault_op::deposit, "alice", "a1", "k", "USD", 10));
   EXPECT_EQ(refused(op(vault_op::deposit, "alice", "a1", "k", "USD", 11)),
             "key_reused: idempotency key 'k' was used for deposit of 10 USD; use a new key");
   EXPECT_EQ(ledger_sum("a1", "USD"), 1'010);
 }
 
-TEST_F(vault_account_test, every_refusal_names_its_reason_and_numbers) {
+TEST_P(vault_account_test, every_refusal_names_its_reason_and_numbers) {
   EXPECT_EQ(refused(op(vault_op::deposit, "alice", "nope", "x", "USD", 1)),
             "unknown_account: no account 'nope'");
   EXPECT_EQ(refused(op(vault_op::deposit, "alice", "a1", "x", "DOGE", 1)),
@@ -110,7 +110,7 @@ TEST_F(vault_account_test, every_refusal_names_its_reason_and_numbers) {
   EXPECT_EQ(unbalanced_transactions(), 0);
 }
 
-TEST_F(vault_account_test, reservations_settle_in_parts_and_release_the_rest) {
+TEST_P(vault_account_test, reservations_settle_in_parts_and_release_the_rest) {
   ok(reserve("alice", "a1", "r1", "order-1", "USD", 600));
   EXPECT_EQ(balance("alice", "a1", "USD"), std::make_pair(int64_t{400}, int64_t{600}));
   EXPECT_EQ(refused(reserve("alice", "a1", "r2", "order-2", "USD", 401)),
@@ -145,7 +145,7 @@ TEST_F(vault_account_test, reservations_settle_in_parts_and_release_the_rest) {
   EXPECT_EQ(ledger_sum("a1", "USD", "reserved"), 0);
 }
 
-TEST_F(vault_account_test, a_fill_is_booked_even_after_its_reservation_went) {
+TEST_P(vault_account_test, a_fill_is_booked_even_after_its_reservation_went) {
   ok(reserve("alice", "a1", "r1", "order-1", "USD", 100));
   ok(release("alice", "a1", "rel-1", "order-1"));
   // The fill happened at the venue: it is booked from available.
@@ -166,7 +166,7 @@ TEST_F(vault_account_test, a_fill_is_booked_even_after_its_reservation_went) {
   EXPECT_EQ(unbalanced_transactions(), 0);
 }
 
-TEST_F(vault_account_test, a_buy_pays_its_fee_from_its_reservation_to_the_fee_account) {
+TEST_P(vault_account_test, a_buy_pays_its_fee_from_its_reservation_to_the_fee_account) {
   ok(reserve("alice", "a1", "r1", "order-1", "USD", 110));
   auto s = settle("alice", "a1", "fill-1", "order-1", 100, "BTC", 1, 10);
   s.fee_asset = "USD";
@@ -182,7 +182,7 @@ TEST_F(vault_account_test, a_buy_pays_its_fee_from_its_reservation_to_the_fee_ac
                         "(what arrives)");
 }
 
-TEST_F(vault_account_test, a_settlement_its_order_cannot_explain_is_refused_and_moves_nothing) {
+TEST_P(vault_account_test, a_settlement_its_order_cannot_explain_is_refused_and_moves_nothing) {
   // A buy of up to 4 BTC at up to 100 USD.
   ok(reserve("alice", "a1", "r1", "order-1", "USD", 400, {"buy", 100, 4, "BTC"}));
   auto before_usd = balance("alice", "a1", "USD");
@@ -231,7 +231,7 @@ TEST_F(vault_account_test, a_settlement_its_order_cannot_explain_is_refused_and_
   EXPECT_EQ(unbalanced_transactions(), 0);
 }
 
-TEST_F(vault_account_test, a_transfer_moves_money_between_accounts_of_different_users) {
+TEST_P(vault_account_test, a_transfer_moves_money_between_accounts_of_different_users) {
   auto r = ok(transfer("alice", "a1", "b1", "t1", "USD", 400));
   EXPECT_EQ(r.balances[0].available, 600);
   EXPECT_EQ(balance("bob", "b1", "USD"), std::make_pair(int64_t{400}, int64_t{0}));
@@ -257,7 +257,7 @@ TEST_F(vault_account_test, a_transfer_moves_money_between_accounts_of_different_
             "insufficient_funds: insufficient funds in a1: available 600 USD, needed 601 USD");
 }
 
-TEST_F(vault_account_test, a_transfer_the_receiver_refuses_is_voided_and_nothing_is_lost) {
+TEST_P(vault_account_test, a_transfer_the_receiver_refuses_is_voided_and_nothing_is_lost) {
   // A receiver refuses a credit only if it cannot hold it (an asset it
   // does not know after a configuration change, a balance at its limit);
   // the fault makes it refuse the next one.
@@ -276,7 +276,7 @@ TEST_F(vault_account_test, a_transfer_the_receiver_refuses_is_voided_and_nothing
   EXPECT_EQ(balance("bob", "b1", "USD").first, 100);
 }
 
-TEST_F(vault_account_test, a_vault_wide_total_that_would_overflow_is_refused_with_its_reason) {
+TEST_P(vault_account_test, a_vault_wide_total_that_would_overflow_is_refused_with_its_reason) {
   // Each account is within its limits, but the outside world's side of the
   // ledger (@external) would pass 64 bits: the store refuses, the account
   // says why and rebuilds itself from the ledger.
@@ -287,7 +287,7 @@ TEST_F(vault_account_test, a_vault_wide_total_that_would_overflow_is_refused_wit
   EXPECT_EQ(ledger_sum("a1", "USD"), 1'000);
 }
 
-TEST_F(vault_account_test, replays_and_balances_survive_a_node_restart) {
+TEST_P(vault_account_test, replays_and_balances_survive_a_node_restart) {
   auto first = ok(op(vault_op::withdraw, "alice", "a1", "w1", "USD", 100));
   ok(reserve("alice", "a1", "r1", "order-1", "USD", 200));
   auto refusal = refused(op(vault_op::withdraw, "alice", "a1", "w2", "USD", 10'000));
@@ -301,7 +301,7 @@ TEST_F(vault_account_test, replays_and_balances_survive_a_node_restart) {
   EXPECT_EQ(balance("alice", "a1", "USD"), std::make_pair(int64_t{900}, int64_t{0}));
 }
 
-TEST_F(vault_account_test, a_key_older_than_the_window_is_still_never_applied_twice) {
+TEST_P(vault_account_test, a_key_older_than_the_window_is_still_never_applied_twice) {
   window_ = "1s";
   restart();
   auto first = ok(op(vault_op::deposit, "alice", "a1", "old", "USD", 5));
@@ -327,7 +327,7 @@ TEST_F(vault_account_test, a_key_older_than_the_window_is_still_never_applied_tw
   EXPECT_EQ(ledger_sum("a1", "USD"), 1'005);
 }
 
-TEST_F(vault_account_test, a_reservation_id_is_unique_for_ever_not_only_within_the_window) {
+TEST_P(vault_account_test, a_reservation_id_is_unique_for_ever_not_only_within_the_window) {
   window_ = "1s";
   restart();
   ok(reserve("alice", "a1", "r1", "order-1", "USD", 10));
@@ -351,3 +351,6 @@ TEST_F(vault_account_test, a_reservation_id_is_unique_for_ever_not_only_within_t
 }
 
 } // namespace
+
+INSTANTIATE_TEST_SUITE_P(backends, vault_account_test, testing::ValuesIn(test::backends),
+                         test::backend_name{});

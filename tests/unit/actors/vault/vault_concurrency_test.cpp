@@ -16,7 +16,7 @@ namespace {
 
 class vault_concurrency_test : public test::vault_fixture {};
 
-TEST_F(vault_concurrency_test, transfers_in_a_cycle_neither_deadlock_nor_lose_money) {
+TEST_P(vault_concurrency_test, transfers_in_a_cycle_neither_deadlock_nor_lose_money) {
   constexpr int rounds = 300;
   const std::vector<std::string> ring{"A", "B", "C"};
   for (auto& id : ring) {
@@ -67,3 +67,6 @@ TEST_F(vault_concurrency_test, transfers_in_a_cycle_neither_deadlock_nor_lose_mo
 }
 
 } // namespace
+
+INSTANTIATE_TEST_SUITE_P(backends, vault_concurrency_test, testing::ValuesIn(test::backends),
+                         test::backend_name{});

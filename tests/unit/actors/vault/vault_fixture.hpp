@@ -1,6 +1,7 @@
-// A node with a SQLite store and the vault, for the vault's tests: requests
-// go through the gateway like any client's, with finite timeouts; the
-// ledger is read back with a separate SQLite connection.
+// A node with a store and the vault, for the vault's tests, once per
+// backend (SQLite, PostgreSQL): requests go through the gateway like any
+// client's, with finite timeouts; the ledger is read back with a separate
+// connection.
 #pragma once
 
 #include <chrono>
@@ -9,7 +10,6 @@
 #include <memory>
 #include <string>
 
-#include <SQLiteCpp/Database.h>
 #include <caf/event_based_actor.hpp>
 #include <caf/scoped_actor.hpp>
 #include <gtest/gtest.h>
@@ -20,6 +20,7 @@
 #include "actors/vault/vault_names.hpp"
 #include "actors/vault/vault_setup.hpp"
 #include "config/loader.hpp"
+#include "persistence/database.hpp"
 #include "persistence/kinds.hpp"
 #include "persistence/maintenance.hpp"
 #include "runtime/builtin_kinds.hpp"
@@ -28,6 +29,7 @@
 #include "runtime/status_json.hpp"
 #include "tests/unit/ask.hpp"
 #include "tests/unit/persistence/temp_dir.hpp"
+#include "tests/unit/test_database.hpp"
 #include "tests/unit/wait.hpp"
 
 namespace tfarm::test {
@@ -58,7 +60,7 @@ intensity = 100
 period = "1s"
 )";
 
-class vault_fixture : public testing::Test {
+class vault_fixture : public testing::TestWithParam<backend> {
 protected:
   void SetUp() override { start(); }
 
@@ -67,11 +69,13 @@ protected:
   /// Starts a node on the fixture's database (synchronous=off: the same
   /// commits, without waiting for the disk; durability has its own tests).
   void start(const std::string& extra = {}) {
+    if (db_.empty()) // the first start: a new database of the test's backend
+      db_ = fresh_database(GetParam(), dir_.path().string(), "vault.db");
     auto text = std::string{vault_test_policies} + extra;
     text.replace(text.find("WINDOW"), 6, window_);
     auto farm = config::load_farm_text(text, "vault.toml");
     ASSERT_TRUE(farm.ok()) << (farm.diagnostics.empty() ? "" : to_string(farm.diagnostics[0]));
-    farm.value->store.path = db_;
+    farm.value->store.set_target(db_);
     farm.value->store.synchronous = "off";
     farm_ = *farm.value;
     persistence::open_options open;
@@ -240,45 +244,54 @@ protected:
     return {x.balances[0].available, x.balances[0].reserved};
   }
 
-  // -- the ledger as SQLite has it --------------------------------------------------------
+  // -- the ledger as the database has it ----------------------------------------------------
 
-  SQLite::Database& reader() {
-    if (!reader_)
-      reader_ = std::make_unique<SQLite::Database>(db_, SQLite::OPEN_READONLY);
+  persistence::sql_connection& reader() {
+    if (!reader_) {
+      persistence::open_options ro;
+      ro.read_only = true;
+      ro.migrate = false;
+      auto db = persistence::open_database(db_, ro);
+      if (!db)
+        throw std::runtime_error(runtime::to_text(db.error()));
+      reader_ = std::move(*db);
+    }
     return *reader_;
+  }
+
+  /// Runs `sql` on the database directly (the node stopped): planted
+  /// damage.
+  void write_directly(const std::string& sql) {
+    auto db = persistence::open_database(db_);
+    ASSERT_TRUE(db) << runtime::to_text(db.error());
+    (*db)->exec(sql);
   }
 
   /// Sum of ledger entries of an account's asset (both buckets when empty).
   int64_t ledger_sum(const std::string& account, const std::string& asset,
                      const std::string& bucket = {}) {
-    SQLite::Statement q{reader(), "SELECT COALESCE(SUM(amount), 0) FROM ledger_entries WHERE "
-                                  "account = ? AND asset = ? AND (? = '' OR bucket = ?)"};
-    q.bind(1, account);
-    q.bind(2, asset);
-    q.bind(3, bucket);
-    q.bind(4, bucket);
-    q.executeStep();
-    return q.getColumn(0).getInt64();
+    auto q = reader().prepare("SELECT COALESCE(SUM(amount), 0) FROM ledger_entries WHERE "
+                              "account = ? AND asset = ? AND (? = '' OR bucket = ?)");
+    q->bind(1, account);
+    q->bind(2, asset);
+    q->bind(3, bucket);
+    q->bind(4, bucket);
+    return q->step() ? q->int64(0) : 0;
   }
 
   /// Transactions whose legs do not sum to zero per asset.
   int64_t unbalanced_transactions() {
-    SQLite::Statement q{reader(), "SELECT COUNT(*) FROM (SELECT txn_id FROM ledger_entries "
-                                  "GROUP BY txn_id, asset HAVING SUM(amount) <> 0)"};
-    q.executeStep();
-    return q.getColumn(0).getInt64();
+    return persistence::query_int64(reader(),
+                                    "SELECT COUNT(*) FROM (SELECT txn_id FROM ledger_entries "
+                                    "GROUP BY txn_id, asset HAVING SUM(amount) <> 0) AS t");
   }
 
-  int64_t count_rows(const std::string& sql) {
-    SQLite::Statement q{reader(), sql};
-    q.executeStep();
-    return q.getColumn(0).getInt64();
-  }
+  int64_t count_rows(const std::string& sql) { return persistence::query_int64(reader(), sql); }
 
   /// The first column of the first row as text (empty when no row).
   std::string text_of(const std::string& sql) {
-    SQLite::Statement q{reader(), sql};
-    return q.executeStep() ? q.getColumn(0).getString() : std::string{};
+    auto q = reader().prepare(sql);
+    return q->step() ? q->text(0) : std::string{};
   }
 
   temp_dir dir_;
@@ -286,11 +299,11 @@ protected:
   /// The clock of every node the fixture starts.
   std::shared_ptr<runtime::clock> clock_ = std::make_shared<runtime::clock>();
   std::string window_ = "24h";
-  std::string db_ = dir_.file("vault.db");
+  std::string db_;
   config::farm_config farm_;
   std::unique_ptr<runtime::node> node_;
   std::unique_ptr<caf::scoped_actor> self_;
-  std::unique_ptr<SQLite::Database> reader_;
+  std::unique_ptr<persistence::sql_connection> reader_;
 };
 
 } // namespace tfarm::test

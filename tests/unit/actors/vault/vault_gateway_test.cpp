@@ -25,11 +25,11 @@ protected:
 
   int64_t audited(const std::string& action) {
     return count_rows("SELECT COUNT(*) FROM audit_logs WHERE action = '" + action +
-                      "' AND user = 'ops-1'");
+                      "' AND \"user\" = 'ops-1'");
   }
 };
 
-TEST_F(vault_gateway_test, emergency_mode_lets_only_fill_settlements_and_releases_through) {
+TEST_P(vault_gateway_test, emergency_mode_lets_only_fill_settlements_and_releases_through) {
   auto s = set_mode(actors::vault_mode::emergency, true);
   EXPECT_TRUE(s.emergency);
   EXPECT_EQ(audited("vault.emergency.on"), 1);
@@ -52,7 +52,7 @@ TEST_F(vault_gateway_test, emergency_mode_lets_only_fill_settlements_and_release
   ok(op(vault_op::deposit, "alice", "a1", "d2", "USD", 1));
 }
 
-TEST_F(vault_gateway_test, a_transfer_freeze_stops_withdrawals_and_transfers_only) {
+TEST_P(vault_gateway_test, a_transfer_freeze_stops_withdrawals_and_transfers_only) {
   set_mode(actors::vault_mode::transfers_frozen, true);
   EXPECT_EQ(audited("vault.transfers_frozen.on"), 1);
   EXPECT_EQ(refused(op(vault_op::withdraw, "alice", "a1", "w1", "USD", 1)),
@@ -69,7 +69,7 @@ TEST_F(vault_gateway_test, a_transfer_freeze_stops_withdrawals_and_transfers_onl
   ok(op(vault_op::withdraw, "alice", "a1", "w1", "USD", 1));
 }
 
-TEST_F(vault_gateway_test, modes_survive_a_gateway_crash_and_a_node_restart) {
+TEST_P(vault_gateway_test, modes_survive_a_gateway_crash_and_a_node_restart) {
   set_mode(actors::vault_mode::transfers_frozen, true);
   auto before = gateway();
   caf::anon_send(caf::actor_cast<caf::actor>(before), runtime::crash_request{"test"});
@@ -83,7 +83,7 @@ TEST_F(vault_gateway_test, modes_survive_a_gateway_crash_and_a_node_restart) {
   EXPECT_EQ(s.accounts, 2u);
 }
 
-TEST_F(vault_gateway_test, a_node_restarts_in_emergency_mode_and_reopens_its_accounts) {
+TEST_P(vault_gateway_test, a_node_restarts_in_emergency_mode_and_reopens_its_accounts) {
   set_mode(actors::vault_mode::emergency, true);
   restart();
   ok(open("alice", "a1"));
@@ -94,7 +94,7 @@ TEST_F(vault_gateway_test, a_node_restarts_in_emergency_mode_and_reopens_its_acc
   EXPECT_EQ(refused(open("carol", "c1")).substr(0, 15), "emergency_mode:");
 }
 
-TEST_F(vault_gateway_test, an_unknown_mode_is_refused) {
+TEST_P(vault_gateway_test, an_unknown_mode_is_refused) {
   caf::error err;
   (*self_)
       ->request(gateway(), test::vault_test_timeout,
@@ -104,7 +104,7 @@ TEST_F(vault_gateway_test, an_unknown_mode_is_refused) {
             "invalid_request: unknown vault mode 9 (known: emergency, transfers_frozen)");
 }
 
-TEST_F(vault_gateway_test, reconciliation_is_clean_and_audited_then_finds_differences) {
+TEST_P(vault_gateway_test, reconciliation_is_clean_and_audited_then_finds_differences) {
   ok(transfer("alice", "a1", "b1", "t1", "USD", 300));
   actors::reconcile_request req;
   req.user = "ops-1";
@@ -128,13 +128,10 @@ TEST_F(vault_gateway_test, reconciliation_is_clean_and_audited_then_finds_differ
   EXPECT_EQ(report.venue_balances_checked, 2u);
 }
 
-TEST_F(vault_gateway_test, reconciliation_finds_a_balance_that_left_its_ledger) {
+TEST_P(vault_gateway_test, reconciliation_finds_a_balance_that_left_its_ledger) {
   stop();
-  {
-    SQLite::Database db{db_, SQLite::OPEN_READWRITE};
-    db.exec("UPDATE balances SET amount = amount + 7 WHERE account = 'a1' AND asset = 'USD' "
-            "AND bucket = 'available'");
-  }
+  write_directly("UPDATE balances SET amount = amount + 7 WHERE account = 'a1' AND "
+                 "asset = 'USD' AND bucket = 'available'");
   start();
   actors::reconcile_request req;
   req.user = "ops-1";
@@ -148,19 +145,16 @@ TEST_F(vault_gateway_test, reconciliation_finds_a_balance_that_left_its_ledger) 
   EXPECT_EQ(kinds.count("ledger_vs_balances a1 900->907"), 1u);
 }
 
-TEST_F(vault_gateway_test, reconciliation_proves_the_trading_record_too) {
+TEST_P(vault_gateway_test, reconciliation_proves_the_trading_record_too) {
   // An order filled at its venue, its reservation released, its fill never
   // settled: money lost without any ledger invariant broken.
   ok(release("alice", "a1", "rel-1", "order-1"));
   stop();
-  {
-    SQLite::Database db{db_, SQLite::OPEN_READWRITE};
-    db.exec("INSERT INTO orders (client_order_id, agent, account, venue, symbol, side, type, "
-            "price, qty, status, created_at, updated_at, filled) VALUES ('order-1', '/user/a', "
-            "'a1', 'sim', 'BTC-USD', 'buy', 'limit', 50, 2, 'filled', 1, 1, 2)");
-    db.exec("INSERT INTO fills (venue, client_order_id, venue_fill_id, price, qty, fee, ts) "
-            "VALUES ('sim', 'order-1', '7.1:t', 50, 2, 0, 1)");
-  }
+  write_directly("INSERT INTO orders (client_order_id, agent, account, venue, symbol, side, "
+                 "type, price, qty, status, created_at, updated_at, filled) VALUES ('order-1', "
+                 "'/user/a', 'a1', 'sim', 'BTC-USD', 'buy', 'limit', 50, 2, 'filled', 1, 1, 2)");
+  write_directly("INSERT INTO fills (venue, client_order_id, venue_fill_id, price, qty, fee, ts) "
+                 "VALUES ('sim', 'order-1', '7.1:t', 50, 2, 0, 1)");
   start();
   actors::reconcile_request req;
   req.user = "ops-1";
@@ -180,7 +174,7 @@ TEST_F(vault_gateway_test, reconciliation_proves_the_trading_record_too) {
   EXPECT_EQ(report.discrepancies[0].kind, "released_before_fill");
 }
 
-TEST_F(vault_gateway_test, metrics_count_transactions_refusals_and_latency) {
+TEST_P(vault_gateway_test, metrics_count_transactions_refusals_and_latency) {
   refused(op(vault_op::withdraw, "alice", "a1", "w", "USD", 1'000'000));
   refused(op(vault_op::deposit, "alice", "zz", "x", "USD", 1));
   EXPECT_TRUE(ok(op(vault_op::deposit, "alice", "a1", "d1", "USD", 1'000)).replayed);
@@ -196,7 +190,7 @@ TEST_F(vault_gateway_test, metrics_count_transactions_refusals_and_latency) {
   EXPECT_GE(s.max_us, s.p99_us);
 }
 
-TEST_F(vault_gateway_test, accounts_start_on_demand_and_come_back_after_a_crash) {
+TEST_P(vault_gateway_test, accounts_start_on_demand_and_come_back_after_a_crash) {
   ok(open("carol", "c1"));
   EXPECT_FALSE(account_actor("c1")) << "not started before its first operation";
   ok(op(vault_op::deposit, "carol", "c1", "d", "ETH", 9));
@@ -208,3 +202,6 @@ TEST_F(vault_gateway_test, accounts_start_on_demand_and_come_back_after_a_crash)
 }
 
 } // namespace
+
+INSTANTIATE_TEST_SUITE_P(backends, vault_gateway_test, testing::ValuesIn(test::backends),
+                         test::backend_name{});

@@ -47,7 +47,7 @@ protected:
   }
 };
 
-TEST_F(vault_recovery_test, the_sender_fails_after_its_debit_and_completes_the_transfer) {
+TEST_P(vault_recovery_test, the_sender_fails_after_its_debit_and_completes_the_transfer) {
   arm("a1", "after_debit");
   auto first = ask(transfer("alice", "a1", "b1", "t1", "USD", 400));
   ASSERT_FALSE(first);
@@ -56,7 +56,7 @@ TEST_F(vault_recovery_test, the_sender_fails_after_its_debit_and_completes_the_t
   expect_transfer_completed();
 }
 
-TEST_F(vault_recovery_test, the_sender_fails_before_posting_and_posts_after_its_restart) {
+TEST_P(vault_recovery_test, the_sender_fails_before_posting_and_posts_after_its_restart) {
   arm("a1", "before_post");
   auto first = ask(transfer("alice", "a1", "b1", "t1", "USD", 400));
   ASSERT_FALSE(first);
@@ -64,7 +64,7 @@ TEST_F(vault_recovery_test, the_sender_fails_before_posting_and_posts_after_its_
   expect_transfer_completed();
 }
 
-TEST_F(vault_recovery_test, the_receiver_fails_after_its_credit_and_the_sender_waits_it_out) {
+TEST_P(vault_recovery_test, the_receiver_fails_after_its_credit_and_the_sender_waits_it_out) {
   arm("b1", "after_credit");
   // The sender retries the credit until the receiver is back; the client
   // gets the final answer without noticing.
@@ -75,7 +75,7 @@ TEST_F(vault_recovery_test, the_receiver_fails_after_its_credit_and_the_sender_w
   expect_transfer_completed();
 }
 
-TEST_F(vault_recovery_test, a_pending_transfer_is_completed_by_a_node_started_again) {
+TEST_P(vault_recovery_test, a_pending_transfer_is_completed_by_a_node_started_again) {
   arm("a1", "after_debit");
   ASSERT_FALSE(ask(transfer("alice", "a1", "b1", "t1", "USD", 400)));
   // Stop before anyone could finish it (the supervisor may have restarted
@@ -85,7 +85,7 @@ TEST_F(vault_recovery_test, a_pending_transfer_is_completed_by_a_node_started_ag
   expect_transfer_completed();
 }
 
-TEST_F(vault_recovery_test, a_crash_amid_a_burst_loses_nothing_acknowledged_and_adds_nothing) {
+TEST_P(vault_recovery_test, a_crash_amid_a_burst_loses_nothing_acknowledged_and_adds_nothing) {
   constexpr int n = 1'000;
   auto h = account_actor("a1");
   ASSERT_TRUE(h);
@@ -140,3 +140,6 @@ TEST_F(vault_recovery_test, a_crash_amid_a_burst_loses_nothing_acknowledged_and_
 }
 
 } // namespace
+
+INSTANTIATE_TEST_SUITE_P(backends, vault_recovery_test, testing::ValuesIn(test::backends),
+                         test::backend_name{});
