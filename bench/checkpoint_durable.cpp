@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <deque>
 #include <filesystem>
+#include <functional>
 #include <mutex>
 
 #include <SQLiteCpp/Database.h>
@@ -15,6 +16,7 @@
 #include <nlohmann/json.hpp>
 
 #include "bench/bench_support.hpp"
+#include "bench/pg_bench.hpp"
 #include "persistence/database.hpp"
 #include "persistence/kinds.hpp"
 #include "persistence/sqlite_store.hpp"
@@ -132,15 +134,17 @@ struct round_result {
   uint64_t batch = 0;
 };
 
-round_result one_round(caf::actor_system& sys, const temp_dir& dir, int round, uint64_t actors,
+// One round: the store on `target`, then `raw(rows, batch)` in the store's
+// average batch size.
+round_result one_round(caf::actor_system& sys, const std::string& target,
+                       const std::function<double(uint64_t, uint64_t)>& raw, uint64_t actors,
                        ack_log& log) {
   auto kinds = runtime::builtin_kinds();
   persistence::add_kinds(kinds);
   auto ctx = std::make_shared<runtime::node_context>(
       "bench", std::move(kinds), config::policy_set{}, config::runbook_limits{}, 1);
-  auto file = dir.file("store-" + std::to_string(round) + ".db");
   runtime::child_spec store_spec{
-      "store", "sqlite_store", {{"db", file}, {"synchronous", "full"}}, {}};
+      "store", "sqlite_store", {{"db", target}, {"synchronous", "full"}}, {}};
   auto store = ctx->kinds()
                    .find("sqlite_store")
                    ->spawn(sys, nullptr,
@@ -184,14 +188,11 @@ round_result one_round(caf::actor_system& sys, const temp_dir& dir, int round, u
   auto rows = stats["rows"].get<uint64_t>();
   result.batch = std::max<uint64_t>(1, commits > 0 ? rows / commits : 1);
   ctx->set_store({});
-  result.baseline = raw_rows_per_s(dir.file("raw-" + std::to_string(round) + ".db"),
-                                   actors * saves_per_actor, result.batch);
+  result.baseline = raw(actors * saves_per_actor, result.batch);
   return result;
 }
 
-} // namespace
-
-nlohmann::json checkpoint_durable(const scenario_options& opts) {
+nlohmann::json run(const scenario_options& opts, bool pg) {
   temp_dir dir{opts.dir};
   auto cfg = make_config(opts);
   persistence::configure(*cfg);
@@ -202,7 +203,14 @@ nlohmann::json checkpoint_durable(const scenario_options& opts) {
   std::vector<double> baselines;
   std::vector<double> batches;
   for (int r = 0; r < rounds; ++r) {
-    auto x = one_round(sys, dir, r, actors, log);
+    auto round = std::to_string(r);
+    auto target = pg ? pg_bench_database("cp" + round) : dir.file("store-" + round + ".db");
+    auto raw = [&](uint64_t rows, uint64_t batch) {
+      return pg ? raw_pg_checkpoint_rows_per_s(pg_bench_database("cpraw" + round), rows, batch,
+                                               actors, state_bytes)
+                : raw_rows_per_s(dir.file("raw-" + round + ".db"), rows, batch);
+    };
+    auto x = one_round(sys, target, raw, actors, log);
     values.push_back(x.value);
     baselines.push_back(x.baseline);
     batches.push_back(static_cast<double>(x.batch));
@@ -210,7 +218,7 @@ nlohmann::json checkpoint_durable(const scenario_options& opts) {
   auto value = percentile(values, 50);
   auto baseline = percentile(baselines, 50);
   nlohmann::json j;
-  j["scenario"] = "checkpoint_durable";
+  j["scenario"] = pg ? "checkpoint_durable_pg" : "checkpoint_durable";
   j["value"] = std::llround(value);
   j["baseline"] = std::llround(baseline);
   j["ratio"] = std::round(value / baseline * 1000) / 1000;
@@ -218,8 +226,20 @@ nlohmann::json checkpoint_durable(const scenario_options& opts) {
   j["p50_ack_us"] = std::round(percentile(log.latencies_us, 50));
   j["checkpoints"] = actors * saves_per_actor * rounds;
   j["avg_batch"] = std::llround(percentile(batches, 50));
-  j["synchronous"] = "full";
+  j["synchronous"] = pg ? "synchronous_commit=on, fsync=on" : "full";
+  if (pg)
+    j["baseline_kind"] = "raw libpq, pipeline mode, one transaction per batch";
   return j;
+}
+
+} // namespace
+
+nlohmann::json checkpoint_durable(const scenario_options& opts) {
+  return run(opts, false);
+}
+
+nlohmann::json checkpoint_durable_pg(const scenario_options& opts) {
+  return run(opts, true);
 }
 
 } // namespace tfarm::bench

@@ -18,6 +18,7 @@
 #include "actors/agent/strategy.hpp"
 #include "actors/vault/vault_setup.hpp"
 #include "bench/bench_support.hpp"
+#include "bench/pg_bench.hpp"
 #include "bench/raw_sqlite.hpp"
 #include "bench/sqlite_node.hpp"
 #include "runtime/node.hpp"
@@ -140,11 +141,9 @@ uint64_t store_counter(runtime::node& n, const char* key) {
   return j.value(key, uint64_t{0});
 }
 
-} // namespace
-
-nlohmann::json order_pipeline(const scenario_options& opts) {
+nlohmann::json run(const scenario_options& opts, bool pg) {
   temp_dir dir{opts.dir};
-  auto farm = make_farm(dir.file("pipeline.db"), opts);
+  auto farm = make_farm(pg ? pg_bench_database("pipeline") : dir.file("pipeline.db"), opts);
   auto n = start_sqlite_node(farm);
   if (auto err = actors::open_configured_accounts(n->system(), actors::find_gateway(n->context()),
                                                   farm, std::chrono::seconds{60}))
@@ -175,10 +174,14 @@ nlohmann::json order_pipeline(const scenario_options& opts) {
   }
   auto batch = std::max<uint64_t>(1, commits > 0 ? rows / commits : 1);
   auto baseline_rows = std::max<uint64_t>(rows, scaled(100'000, opts));
-  auto baseline = raw_ledger_rows_per_s(dir.file("raw.db"), baseline_rows, batch, 1'000);
+  auto baseline =
+      pg ? raw_pg_ledger_rows_per_s(pg_bench_database("pipelineraw"), baseline_rows, batch, 1'000)
+         : raw_ledger_rows_per_s(dir.file("raw.db"), baseline_rows, batch, 1'000);
   auto value = static_cast<double>(filled) / seconds;
   nlohmann::json j;
-  j["scenario"] = "order_pipeline";
+  j["scenario"] = pg ? "order_pipeline_pg" : "order_pipeline";
+  if (pg)
+    j["baseline_kind"] = "raw libpq, pipeline mode, one transaction per batch";
   j["value"] = std::llround(value);
   j["baseline"] = std::llround(baseline);
   j["ratio"] = std::round(value / baseline * 1000) / 1000;
@@ -198,9 +201,19 @@ nlohmann::json order_pipeline(const scenario_options& opts) {
   j["store_rows_per_s"] = std::llround(static_cast<double>(rows) / seconds);
   j["row_ratio"] = std::round(static_cast<double>(rows) / seconds / baseline * 1000) / 1000;
   j["avg_batch_rows"] = batch;
-  j["synchronous"] = "full";
+  j["synchronous"] = pg ? "synchronous_commit=on, fsync=on" : "full";
   j["target"] = 50'000;
   return j;
+}
+
+} // namespace
+
+nlohmann::json order_pipeline(const scenario_options& opts) {
+  return run(opts, false);
+}
+
+nlohmann::json order_pipeline_pg(const scenario_options& opts) {
+  return run(opts, true);
 }
 
 } // namespace tfarm::bench

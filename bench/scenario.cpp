@@ -19,6 +19,10 @@ const std::vector<scenario>& scenarios() {
        "1,000 actors saving 200-byte states through the store actor (synchronous=FULL) vs raw "
        "SQLiteCpp batched inserts of the same rows",
        checkpoint_durable},
+      {"checkpoint_durable_pg",
+       "the same on PostgreSQL (fsync on; TFARM_PG_URL or a private server) vs raw libpq "
+       "pipelined upserts of the same rows",
+       checkpoint_durable_pg},
       {"cold_restore",
        "a node starting on a database of 100,000 actors' checkpoints until every one is restored",
        cold_restore},
@@ -30,6 +34,8 @@ const std::vector<scenario>& scenarios() {
        "durable two-phase transfers between random pairs of 1,000 vault accounts "
        "(synchronous=FULL) vs raw SQLiteCpp batched inserts of the same number of rows",
        vault_transfers},
+      {"vault_transfers_pg", "the same on PostgreSQL (fsync on) vs raw libpq pipelined ledger rows",
+       vault_transfers_pg},
       {"session_roundtrip",
        "submit -> acknowledgement through an exchange session (client order id durable first, "
        "synchronous=FULL) to the in-process simulated venue, vs the same orders sent straight to "
@@ -40,6 +46,10 @@ const std::vector<scenario>& scenarios() {
        "settle -> agent, 8 agents with 32 orders working each, 10 s sustained "
        "(synchronous=FULL), vs raw SQLiteCpp batched rows/s",
        order_pipeline},
+      {"order_pipeline_pg",
+       "the same on PostgreSQL (fsync on) vs raw libpq pipelined ledger rows (its goal follows the "
+       "order-path issue)",
+       order_pipeline_pg},
       {"http_health",
        "GET /api/health from 32 keep-alive clients against the node's HTTP API, vs a minimal "
        "Beast server answering the same bytes",

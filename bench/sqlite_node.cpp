@@ -14,7 +14,7 @@ config::farm_config sqlite_farm(const std::string& file, const scenario_options&
   farm.node.name = "bench";
   farm.node.scheduler_threads = static_cast<int32_t>(opts.threads);
   farm.node.scheduler = opts.scheduler;
-  farm.store.path = file;
+  farm.store.set_target(file);
   farm.store.synchronous = "full";
   // No console (nor CAF's middleman) unless a scenario asks for it.
   farm.console.port = 0;
@@ -31,7 +31,7 @@ config::venue_settings unlimited_venue() {
 }
 
 std::unique_ptr<runtime::node> start_sqlite_node(const config::farm_config& farm) {
-  auto preload = persistence::prepare_database(farm.store.path, persistence::open_options{});
+  auto preload = persistence::prepare_database(farm.store.target(), persistence::open_options{});
   if (!preload)
     throw std::runtime_error(runtime::to_text(preload.error()));
   auto n = runtime::node::start(net::sqlite_node_options(farm, std::move(*preload)));

@@ -21,6 +21,7 @@
 #include "actors/vault/vault_setup.hpp"
 #include "bench/bench_support.hpp"
 #include "bench/closed_loop.hpp"
+#include "bench/pg_bench.hpp"
 #include "bench/raw_sqlite.hpp"
 #include "bench/sqlite_node.hpp"
 #include "persistence/database.hpp"
@@ -100,11 +101,9 @@ load_result run_load(runtime::node& n, const actors::vault_actor& gw, uint64_t c
                      });
 }
 
-} // namespace
-
-nlohmann::json vault_transfers(const scenario_options& opts) {
+nlohmann::json run(const scenario_options& opts, bool pg) {
   temp_dir dir{opts.dir};
-  auto file = dir.file("vault.db");
+  auto file = pg ? pg_bench_database("vault") : dir.file("vault.db");
   auto count = scaled(transfers_n, opts);
   auto accounts = std::max<uint64_t>(accounts_min, scaled(accounts_n, opts));
   load_result load;
@@ -124,11 +123,15 @@ nlohmann::json vault_transfers(const scenario_options& opts) {
     n->stop();
   }
   auto batch_rows = std::max<uint64_t>(1, batch_jobs * rows_per_transfer / writes_per_transfer);
-  auto baseline =
-      raw_ledger_rows_per_s(dir.file("raw.db"), count * rows_per_transfer, batch_rows, accounts_n);
+  auto baseline = pg ? raw_pg_ledger_rows_per_s(pg_bench_database("vaultraw"),
+                                                count * rows_per_transfer, batch_rows, accounts_n)
+                     : raw_ledger_rows_per_s(dir.file("raw.db"), count * rows_per_transfer,
+                                             batch_rows, accounts_n);
   auto value = static_cast<double>(load.ok) / load.seconds;
   nlohmann::json j;
-  j["scenario"] = "vault_transfers";
+  j["scenario"] = pg ? "vault_transfers_pg" : "vault_transfers";
+  if (pg)
+    j["baseline_kind"] = "raw libpq, pipeline mode, one transaction per batch";
   j["value"] = std::llround(value);
   j["baseline"] = std::llround(baseline);
   j["rows_per_transfer"] = rows_per_transfer;
@@ -140,8 +143,18 @@ nlohmann::json vault_transfers(const scenario_options& opts) {
   j["accounts"] = accounts;
   j["in_flight"] = in_flight_max;
   j["avg_batch_writes"] = batch_jobs;
-  j["synchronous"] = "full";
+  j["synchronous"] = pg ? "synchronous_commit=on, fsync=on" : "full";
   return j;
+}
+
+} // namespace
+
+nlohmann::json vault_transfers(const scenario_options& opts) {
+  return run(opts, false);
+}
+
+nlohmann::json vault_transfers_pg(const scenario_options& opts) {
+  return run(opts, true);
 }
 
 } // namespace tfarm::bench

@@ -17,6 +17,7 @@
 #include "net/session_query.hpp"
 #include "net/venue_reconciliation.hpp"
 #include "persistence/store_actor.hpp"
+#include "persistence/store_status.hpp"
 #include "runtime/ask.hpp"
 #include "runtime/clock.hpp"
 #include "runtime/error_text.hpp"
@@ -317,6 +318,7 @@ http_response http_api::health() {
   size_t agents = 0;
   size_t healthy = 0;
   bool store_up = false;
+  bool store_db = true;
   bool vault_up = false;
   bool emergency = false;
   bool frozen = false;
@@ -326,6 +328,10 @@ http_response http_api::health() {
     down += a.alive ? 0 : 1;
     if (a.kind == "sqlite_store" || a.path == "/store") {
       store_up = a.alive;
+      // Alive is not enough: a store that lost its database server refuses
+      // every write.
+      auto s = runtime::read_status<persistence::store_status>(a);
+      store_db = !s || s->connected;
     } else if (a.kind == "vault_gateway") {
       vault_up = a.alive;
       auto s = runtime::read_status<actors::vault_status>(a);
@@ -348,9 +354,11 @@ http_response http_api::health() {
   auto health_pct = agents > 0 ? static_cast<int64_t>(healthy * 100 / agents) : 100;
   std::string status = "ok";
   std::vector<std::string> why;
-  if (!running || !store_up) {
+  if (!running || !store_up || !store_db) {
     status = "down";
-    why.push_back(!running ? "the root supervisor stopped" : "the store is down");
+    why.push_back(!running    ? "the root supervisor stopped"
+                  : !store_up ? "the store is down"
+                              : "the store cannot reach its database (writes are refused)");
   } else {
     if (down > 0)
       why.push_back(std::to_string(down) + " actors down");
@@ -371,7 +379,7 @@ http_response http_api::health() {
          {"reasons", why},
          {"checks",
           {{"supervision", {{"actors", actors}, {"down", down}, {"running", running}}},
-           {"store", {{"up", store_up}}},
+           {"store", {{"up", store_up}, {"database_connected", store_db}}},
            {"vault", {{"up", vault_up}, {"emergency", emergency}, {"transfers_frozen", frozen}}},
            {"exchanges", {{"sessions", sessions}, {"connected", connected}}},
            {"agents", {{"agents", agents}, {"healthy", healthy}, {"health_pct", health_pct}}}}}};

@@ -21,8 +21,20 @@ namespace fs = std::filesystem;
 
 namespace {
 
+// What backups of `db` are called: "<stem>-<UTC time><suffix>", the stem
+// the file's (SQLite) or the database's name (PostgreSQL, a pg_dump).
 std::string stem_of(const std::string& db) {
-  return fs::path{db}.stem().string();
+  if (!is_postgres_url(db))
+    return fs::path{db}.stem().string();
+  auto name = db.substr(db.find("://") + 3);
+  name = name.substr(0, name.find('?'));
+  auto slash = name.find('/');
+  name = slash == std::string::npos ? std::string{} : name.substr(slash + 1);
+  return name.empty() ? "postgres" : name;
+}
+
+std::string suffix_of(const std::string& db) {
+  return is_postgres_url(db) ? ".dump" : ".db";
 }
 
 } // namespace
@@ -65,7 +77,8 @@ caf::behavior backup_scheduler::make_behavior() {
 void backup_scheduler::run_backup() {
   std::error_code ec;
   fs::create_directories(dir_, ec);
-  auto out = (fs::path{dir_} / (stem_of(db_) + "-" + utc_stamp_compact() + ".db")).string();
+  auto out =
+      (fs::path{dir_} / (stem_of(db_) + "-" + utc_stamp_compact() + suffix_of(db_))).string();
   auto x = make_audit(path(), "system", "", "");
   if (auto err = backup_database(db_, out)) {
     ++failures_;
@@ -77,7 +90,7 @@ void backup_scheduler::run_backup() {
     ++backups_;
     last_backup_ = out;
     last_error_.clear();
-    auto pruned = prune(dir_, stem_of(db_), keep_, max_age_);
+    auto pruned = prune(dir_, stem_of(db_), keep_, max_age_, suffix_of(db_));
     log().info("scheduled backup written to {} ({} old backups removed)", out, pruned.size());
     x.action = "db.backup";
     x.detail =
@@ -90,15 +103,17 @@ void backup_scheduler::run_backup() {
 }
 
 std::vector<std::string> backup_scheduler::prune(const std::string& dir, const std::string& db_stem,
-                                                 int32_t keep, std::chrono::milliseconds max_age) {
+                                                 int32_t keep, std::chrono::milliseconds max_age,
+                                                 const std::string& suffix) {
   std::vector<fs::path> backups;
   std::error_code ec;
   for (auto& entry : fs::directory_iterator{dir, ec}) {
     auto name = entry.path().filename().string();
-    // "<stem>-YYYYmmddTHHMMSSZ.db"
-    if (name.size() == db_stem.size() + 20 &&
+    // "<stem>-YYYYmmddTHHMMSSZ<suffix>"
+    if (name.size() == db_stem.size() + 17 + suffix.size() &&
         name.compare(0, db_stem.size() + 1, db_stem + "-") == 0 &&
-        name.compare(name.size() - 3, 3, ".db") == 0 && name[name.size() - 4] == 'Z')
+        name.compare(name.size() - suffix.size(), suffix.size(), suffix) == 0 &&
+        name[name.size() - suffix.size() - 1] == 'Z')
       backups.push_back(entry.path());
   }
   std::sort(backups.begin(), backups.end()); // the name sorts by time
@@ -117,8 +132,8 @@ std::vector<std::string> backup_scheduler::prune(const std::string& dir, const s
 }
 
 std::string backup_scheduler::describe() const {
-  return runtime::status_json(backup_status{db_, dir_, every_.count(), keep_, backups_, failures_,
-                                            last_backup_, last_error_});
+  return runtime::status_json(backup_status{redact_url(db_), dir_, every_.count(), keep_, backups_,
+                                            failures_, last_backup_, last_error_});
 }
 
 } // namespace tfarm::persistence

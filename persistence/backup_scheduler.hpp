@@ -66,10 +66,12 @@ public:
 
   static runtime::kind_info kind();
 
-  /// Deletes backups of `db_stem` in `dir` beyond `keep` (oldest first) or
-  /// older than `max_age`; returns the deleted paths.
+  /// Deletes backups of `db_stem` in `dir` ("<stem>-<UTC time><suffix>";
+  /// ".db" for SQLite copies, ".dump" for pg_dump files) beyond `keep`
+  /// (oldest first) or older than `max_age`; returns the deleted paths.
   static std::vector<std::string> prune(const std::string& dir, const std::string& db_stem,
-                                        int32_t keep, std::chrono::milliseconds max_age);
+                                        int32_t keep, std::chrono::milliseconds max_age,
+                                        const std::string& suffix = ".db");
 
 protected:
   std::string describe() const override;

@@ -18,6 +18,7 @@
 #include "persistence/error.hpp"
 #include "persistence/migrations.hpp"
 #include "persistence/node_lock.hpp"
+#include "persistence/pg_tools.hpp"
 #include "persistence/sqlite_connection.hpp"
 #include "persistence/store_core.hpp"
 #include "persistence/trading_check.hpp"
@@ -154,6 +155,8 @@ caf::expected<std::vector<runtime::checkpoint>> prepare_database(const std::stri
 }
 
 caf::error backup_database(const std::string& db, const std::string& out) {
+  if (is_postgres_url(db))
+    return pg_backup(db, out);
   std::error_code ec;
   if (!fs::exists(db, ec))
     return caf::error{store_errc::backup_failed, db + ": no such database file"};
@@ -317,6 +320,19 @@ caf::expected<database_check> check_database(const std::string& db) {
 
 caf::expected<restore_report> restore_database(const std::string& db, const std::string& from,
                                                const std::string& who) {
+  if (is_postgres_url(db)) {
+    // No node may start on the database while it fills.
+    auto lock = node_lock::acquire(db);
+    if (!lock)
+      return caf::error{store_errc::restore_refused,
+                        "refusing to restore: " + runtime::to_text(lock.error())};
+    if (auto err = pg_restore_into(db, from))
+      return err;
+    auto x = make_audit("cli", who, "db.restore", "restored from " + from);
+    if (auto err = write_audit(db, x))
+      return err;
+    return restore_report{};
+  }
   std::error_code ec;
   if (!fs::exists(from, ec))
     return caf::error{store_errc::restore_refused, from + ": no such backup file"};

@@ -23,10 +23,11 @@ namespace tfarm::persistence {
 caf::expected<std::vector<runtime::checkpoint>> prepare_database(const std::string& db,
                                                                  const open_options& opts);
 
-/// Copies `db` to `out` with SQLite's online backup API (a consistent
-/// snapshot even while a node writes), then verifies the copy with
-/// `PRAGMA integrity_check`. Writes to `out.partial` and renames at the end,
-/// so `out` is never a half-written file.
+/// Copies `db` to `out`, a consistent snapshot even while a node writes:
+/// SQLite's online backup API, verified with `PRAGMA integrity_check`; on
+/// PostgreSQL pg_dump (custom format), verified with `pg_restore --list`.
+/// Writes to `out.partial` and renames at the end, so `out` is never a
+/// half-written file.
 caf::error backup_database(const std::string& db, const std::string& out);
 
 /// What check_database found.
@@ -58,6 +59,8 @@ struct restore_report {
 /// Replaces `db` with the backup `from`: refuses while a node holds `db` or
 /// when the backup fails its integrity check; keeps the replaced file aside
 /// (`db.replaced-<UTC time>`); audits the restore in the restored database.
+/// On PostgreSQL `db` must be an empty database (pg_restore fills it in
+/// one transaction); nothing is replaced.
 caf::expected<restore_report> restore_database(const std::string& db, const std::string& from,
                                                const std::string& operator_name);
 

@@ -6,6 +6,9 @@ expect_exit 0 "$bench" --list
 expect_grep "^message_overhead " "$tmp/out"
 expect_grep "^restart_latency " "$tmp/out"
 expect_grep "^checkpoint_durable " "$tmp/out"
+expect_grep "^checkpoint_durable_pg " "$tmp/out"
+expect_grep "^vault_transfers_pg " "$tmp/out"
+expect_grep "^order_pipeline_pg " "$tmp/out"
 expect_grep "^cold_restore " "$tmp/out"
 expect_grep "^vault_transfers " "$tmp/out"
 expect_grep "^matching_engine " "$tmp/out"
@@ -14,7 +17,7 @@ expect_grep "^order_pipeline " "$tmp/out"
 expect_grep "^console_command " "$tmp/out"
 expect_grep "^console_command_tls " "$tmp/out"
 expect_exit 0 "$bench" --scale 0.002 --dir "$tmp" all
-[[ $(wc -l <"$tmp/out") -eq 11 ]] || fail "expected 11 JSON lines"
+[[ $(wc -l <"$tmp/out") -eq 14 ]] || fail "expected 14 JSON lines"
 expect_grep '^\{"fills":[0-9]+,"orders":[0-9]+,"rejected":[0-9]+,"scenario":"matching_engine","target":1000000,"value":[0-9]+\}$' "$tmp/out"
 expect_grep '^\{"baseline":[0-9]+,.*"ratio":[0-9.]+,.*"scenario":"message_overhead","value":[0-9]+\}$' "$tmp/out"
 expect_grep '^\{"baseline_p50_us":[0-9.]+,"baseline_p99_us":[0-9.]+,.*"p50_us":[0-9.]+,"p99_us":[0-9.]+,"scenario":"restart_latency".*\}$' "$tmp/out"
@@ -26,6 +29,9 @@ expect_grep '^\{"agents":8,.*"baseline":[0-9]+,.*"p50_us":[0-9.]+,"p99_us":[0-9.
 expect_grep '^\{"baseline":[0-9]+,.*"clients":32,"failed":0,.*"p99_us":[0-9]+,"ratio":[0-9.]+,"scenario":"http_health","value":[0-9]+\}$' "$tmp/out"
 expect_grep '^\{"baseline":[0-9]+,"baseline_p50_us":[0-9.]+,"baseline_p99_us":[0-9.]+,"commands":[0-9]+,"p50_us":[0-9.]+,"p99_us":[0-9.]+,"ratio":[0-9.]+,"reply_bytes":[0-9]+,"scenario":"console_command","value":[0-9]+\}$' "$tmp/out"
 expect_grep '^\{"baseline":[0-9]+,"baseline_p50_us":[0-9.]+,"baseline_p99_us":[0-9.]+,"commands":[0-9]+,"p50_us":[0-9.]+,"p99_us":[0-9.]+,"ratio":[0-9.]+,"scenario":"console_command_tls","value":[0-9]+\}$' "$tmp/out"
+for s in checkpoint_durable_pg vault_transfers_pg order_pipeline_pg; do
+  expect_grep "^\{.*\"baseline\":[0-9]+,.*\"baseline_kind\":\"raw libpq, pipeline mode, one transaction per batch\".*\"ratio\":[0-9.]+,.*\"scenario\":\"$s\"" "$tmp/out"
+done
 [[ -z $(ls "$tmp" | grep tfarm-bench) ]] || fail "the bench left its files behind"
 expect_exit 2 "$bench" no_such_scenario
 expect_grep "unknown scenario 'no_such_scenario'" "$tmp/err"
