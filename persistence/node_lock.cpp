@@ -31,12 +31,14 @@ caf::expected<std::unique_ptr<sql_connection>> pg_lock(const std::string& url) {
     if (query_int64(db, "SELECT pg_try_advisory_lock(" + key + ")") == 1)
       return std::move(*conn);
     // Who holds it: the server's view of the other session.
-    auto q = db.prepare("SELECT a.application_name || ' from ' || "
-                        "COALESCE(host(a.client_addr), 'local socket') || ' (server pid ' || "
-                        "a.pid || ')' FROM pg_locks l JOIN pg_stat_activity a USING (pid) "
-                        "WHERE l.locktype = 'advisory' AND l.granted AND "
-                        "(l.classid::BIGINT << 32 | l.objid::BIGINT) = " +
-                        key + " LIMIT 1");
+    auto q =
+        db.prepare("SELECT a.application_name || ' from ' || "
+                   "COALESCE(host(a.client_addr), 'local socket') || ' (server pid ' || "
+                   "a.pid || ')' FROM pg_locks l JOIN pg_stat_activity a USING (pid) "
+                   "WHERE l.locktype = 'advisory' AND l.granted AND l.database = (SELECT oid FROM "
+                   "pg_database WHERE datname = current_database()) AND "
+                   "(l.classid::BIGINT << 32 | l.objid::BIGINT) = " +
+                   key + " LIMIT 1");
     auto who = q->step() ? q->text(0) : std::string{"another session"};
     return caf::error{store_errc::locked, db.name() + " is in use by another tfarm node: " + who +
                                               "; stop it first or use --db elsewhere"};
