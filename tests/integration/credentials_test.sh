@@ -1,15 +1,17 @@
 # `tfarm credentials`: a secret from stdin is stored sealed (never in the
 # database, output or audit log in clear), checks against the master key,
-# rotates, revokes, and a wrong master key is named as such.
+# rotates, revokes, and a wrong master key is named as such. On SQLite,
+# and on PostgreSQL with TFARM_TEST_BACKEND=postgresql.
 source "$(dirname "$0")/lib.sh"
 key_a=00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff
 key_b=ffeeddccbbaa99887766554433221100ffeeddccbbaa99887766554433221100
-db="$tmp/farm.db"
+db=$(db_new farm)
+probe=$(db_new probe)
 echo "$key_a" >"$tmp/master.key"
 # A key file others may read is refused, naming the fix.
 chmod 644 "$tmp/master.key"
-expect_exit 0 "$tfarm" run --db "$tmp/probe.db" --config examples/single_node/farm.toml --for 100ms
-expect_exit 1 "$tfarm" credentials set --db "$tmp/probe.db" --venue sim --account alice-main \
+expect_exit 0 "$tfarm" run --db "$probe" --config examples/single_node/farm.toml --for 100ms
+expect_exit 1 "$tfarm" credentials set --db "$probe" --venue sim --account alice-main \
   --key-id k1 --master-key-file "$tmp/master.key" <<<'api-key-1:TOPSECRET-1'
 expect_grep "is open to other users \(mode 0644\): chmod 600 $tmp/master.key" "$tmp/err"
 chmod 600 "$tmp/master.key"
@@ -66,7 +68,12 @@ expect_grep 'sim/carol-main key k1: .*; nothing was changed$' "$tmp/err"
 expect_exit 0 "$tfarm" credentials check --db "$db" --venue sim --account bob-main \
   --master-key-file "$tmp/new.key"
 # The secrets are nowhere in clear: not in the database, not in the audit log.
-! grep -q TOPSECRET "$db" "$db-wal" 2>/dev/null || fail "a secret is in the database in clear"
+if [[ $backend == postgresql ]]; then
+  pg_dump "$db" >"$tmp/dump.sql" || fail "pg_dump failed"
+  ! grep -q TOPSECRET "$tmp/dump.sql" || fail "a secret is in the database in clear"
+else
+  ! grep -q TOPSECRET "$db" "$db-wal" 2>/dev/null || fail "a secret is in the database in clear"
+fi
 expect_exit 0 "$tfarm" audit --db "$db" --days 1
 expect_grep 'credentials.rotate' "$tmp/out"
 ! grep -q TOPSECRET "$tmp/out" || fail "a secret is in the audit log"

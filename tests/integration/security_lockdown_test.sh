@@ -9,7 +9,7 @@ root=$(pwd)
 tfarm=$(realpath "$tfarm")
 old=integration-admin-token-42
 key=00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff
-db="$tmp/farm.db"
+db=$(db_new farm)
 command -v curl >/dev/null || fail "curl is missing (scripts/setup.sh --tests installs it)"
 cd "$tmp"
 
