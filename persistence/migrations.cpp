@@ -1,5 +1,7 @@
 #include "persistence/migrations.hpp"
 
+#include <optional>
+
 #include <spdlog/logger.h>
 
 #include "persistence/error.hpp"
@@ -52,22 +54,13 @@ caf::error migrate(sql_connection& db, int target) {
     auto create = std::string{"CREATE TABLE IF NOT EXISTS schema_version (version "} +
                   (pg ? "BIGINT" : "INTEGER") + " PRIMARY KEY, name TEXT NOT NULL, applied_at " +
                   (pg ? "BIGINT" : "INTEGER") + " NOT NULL)";
+    // PostgreSQL: transactional DDL, so every step and the versions land
+    // together, and a second node waits on the lock and then finds
+    // nothing to do. SQLite: a transaction per step.
+    std::optional<sql_transaction> all;
     if (pg) {
-      // Transactional DDL: every step and the version land together, and
-      // a second node waits on the lock and then finds nothing to do.
-      sql_transaction txn{db};
+      all.emplace(db);
       db.exec("SELECT pg_advisory_xact_lock(" + std::to_string(migration_lock_key) + ")");
-      db.exec(create);
-      auto current = schema_version(db);
-      if (current > latest_schema_version())
-        return too_new(db, current);
-      for (auto& m : migrations(db.dialect())) {
-        if (m.version <= current || m.version > target)
-          continue;
-        apply(db, m);
-      }
-      txn.commit();
-      return {};
     }
     db.exec(create);
     auto current = schema_version(db);
@@ -76,10 +69,15 @@ caf::error migrate(sql_connection& db, int target) {
     for (auto& m : migrations(db.dialect())) {
       if (m.version <= current || m.version > target)
         continue;
-      sql_transaction txn{db};
+      std::optional<sql_transaction> one;
+      if (!pg)
+        one.emplace(db);
       apply(db, m);
-      txn.commit();
+      if (one)
+        one->commit();
     }
+    if (all)
+      all->commit();
     return {};
   } catch (const std::exception& e) {
     return caf::error{store_errc::migration_failed, db.name() + ": migration failed: " + e.what()};

@@ -62,17 +62,7 @@ expect_grep "tfarm db restore --db $tmp/damaged.db --from BACKUP" "$tmp/err"
 grep -q "node.start" "$tmp/err" && fail "a node started on a damaged database"
 
 # Scheduled backups, audited.
-cat >"$tmp/farm.toml" <<TOML
-[backup]
-every = "1s"
-dir = "$tmp/backups"
-keep = 2
-[[user]]
-name = "u"
-  [[user.agent]]
-  id = "a"
-  kind = "heartbeat"
-TOML
+backup_farm "$tmp/farm.toml" "$tmp/backups"
 expect_exit 0 "$tfarm" run --config "$tmp/farm.toml" --db "$tmp/sched.db" --for 2500ms
 n=$(ls "$tmp/backups"/sched-*.db | wc -l)
 ((n >= 1 && n <= 2)) || fail "$n scheduled backups, expected 1 or 2"

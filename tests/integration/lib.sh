@@ -164,3 +164,19 @@ wait_for_fills() {
     sleep 0.2
   done
 }
+
+# backup_farm FILE DIR: a farm file with one heartbeat agent and backups
+# every second into DIR, two kept.
+backup_farm() {
+  cat >"$1" <<TOML
+[backup]
+every = "1s"
+dir = "$2"
+keep = 2
+[[user]]
+name = "u"
+  [[user.agent]]
+  id = "a"
+  kind = "heartbeat"
+TOML
+}

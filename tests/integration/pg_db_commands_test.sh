@@ -45,17 +45,7 @@ expect_exit 1 "$tfarm" db restore --db "$(db_new other)" --from "$tmp/nope.dump"
 expect_grep "no such backup file" "$tmp/err"
 
 # Scheduled backups of a PostgreSQL store: pg_dump files, pruned.
-cat >"$tmp/farm.toml" <<TOML
-[backup]
-every = "1s"
-dir = "$tmp/backups"
-keep = 2
-[[user]]
-name = "u"
-  [[user.agent]]
-  id = "a"
-  kind = "heartbeat"
-TOML
+backup_farm "$tmp/farm.toml" "$tmp/backups"
 sched=$(db_new sched)
 name=${sched#*://*/}
 name=${name%%\?*}
