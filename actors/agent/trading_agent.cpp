@@ -610,6 +610,12 @@ void trading_agent::send_order(const std::string& coid) {
     maybe_release(coid);
     return;
   }
+  if (o.cancel_wanted) {
+    o.is_final = true;
+    o.state = order_state::cancelled;
+    maybe_release(coid);
+    return;
+  }
   o.placed = true;
   o.sending = true;
   ++orders_;
@@ -652,8 +658,15 @@ void trading_agent::cancel_tagged(const std::string& tag) {
 
 void trading_agent::cancel_order(const std::string& coid) {
   auto i = open_.find(coid);
-  if (i == open_.end() || i->second.is_final || i->second.cancel_sent || !i->second.placed ||
-      !session_)
+  if (i == open_.end() || i->second.is_final)
+    return;
+  if (!i->second.placed) {
+    // Not handed to the session yet (its reservation is on its way): it
+    // is never sent. Dropping the cancel left it working once sent.
+    i->second.cancel_wanted = true;
+    return;
+  }
+  if (i->second.cancel_sent || !session_)
     return;
   i->second.cancel_sent = true;
   request(session_, std::chrono::milliseconds{agent_request_timeout_ms}, cancel_order_atom_v, coid)

@@ -110,6 +110,8 @@ private:
     bool placed = false;
     bool is_final = false;
     bool cancel_sent = false;
+    /// Cancelled while its reservation was being made: never sent.
+    bool cancel_wanted = false;
     bool releasing = false;
     /// This incarnation's request placing it is still unanswered: no
     /// "unknown order" closes it meanwhile.

@@ -55,6 +55,14 @@ failback_probes = 2
   account = "acct2"
 )";
 
+/// The same without heartbeats during a test (an hour apart): for tests
+/// that count a session's failures, which a heartbeat's ping would join.
+inline std::string exchange_test_config_quiet() {
+  std::string x = exchange_test_config;
+  x.replace(x.find("probe_interval = \"20ms\""), 23, "probe_interval = \"1h\"");
+  return x;
+}
+
 class exchange_fixture : public vault_fixture {
 protected:
   void SetUp() override { start(exchange_test_config); }
@@ -100,6 +108,17 @@ protected:
     auto x = ask_actor<actors::exchange_status>(session(account), actors::session_status_atom_v);
     EXPECT_TRUE(x) << runtime::to_text(x.error());
     return x ? *x : actors::exchange_status{};
+  }
+
+  /// Waits until the session of `account` is logged on and connected: a
+  /// fault injected before would be spent on its logon, not on what the
+  /// test sends (a slower store makes the logon later).
+  void wait_connected(const std::string& account) {
+    ASSERT_TRUE(eventually([&] {
+      auto st = status(account);
+      return st.connected && st.state == "connected";
+    })) << account
+        << " did not connect";
   }
 
   void set_faults(const std::string& name, actors::venue_faults f) {

@@ -291,6 +291,9 @@ TEST_P(exchange_session_test, a_quiet_session_notices_its_venues_going_away_and_
 }
 
 TEST_P(exchange_session_test, failover_after_consecutive_failures_keeps_the_order) {
+  // The three consecutive failures must all be the order's: no heartbeat.
+  restart(exchange_test_config_quiet());
+  wait_connected("acct1");
   actors::venue_faults f;
   f.fail_next = 100;
   set_faults("sim-a", f);

@@ -216,7 +216,10 @@ TEST_P(sim_venue_test, disconnect_windows_come_and_go_and_sessions_follow) {
 }
 
 TEST_P(sim_venue_test, rate_limit_replies_are_retried_then_reported_with_the_attempts) {
-  start(exchange_test_config);
+  // No heartbeat: a ping that passes would end the run of failures that
+  // fails the session over.
+  start(exchange_test_config_quiet());
+  wait_connected("acct2");
   actors::venue_faults f;
   f.rate_limit_ppm = 1'000'000; // every submission
   set_faults("sim-a", f);
