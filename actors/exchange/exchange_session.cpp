@@ -1227,7 +1227,8 @@ void exchange_session::store_update(persistence::order_update u, std::string age
               incident("exchange.fill_refused",
                        "the store refused what was reported of order " + id + ": " + why, agent);
           },
-          [this, u, agent](caf::error& err) mutable {
+          // The request took a copy; this one is kept for another try.
+          [this, u = std::move(u), agent](caf::error& err) mutable {
             auto permanent = err == persistence::store_errc::invalid_record ||
                              err == persistence::store_errc::fill_conflict ||
                              err == persistence::store_errc::unknown_order;
