@@ -50,11 +50,10 @@ start)
   [[ ${#as_owner[@]} -gt 0 ]] && chown postgres "$dir"
   "${as_owner[@]}" "$bin/initdb" -D "$dir/data" -A trust -U postgres --no-locale -E UTF8 \
     >"$dir/initdb.log" 2>&1 || { cat "$dir/initdb.log" >&2; exit 1; }
-  # A free port number (it only names the socket file: no TCP listener).
-  for _ in $(seq 1 50); do
-    port=$((20000 + RANDOM % 20000))
-    [[ -e "$dir/.s.PGSQL.$port" ]] || break
-  done
+  # The port only names the socket file in this server's own folder (no
+  # TCP listener), so any number will do; PostgreSQL steps past shared
+  # memory keys another server holds.
+  port=$((20000 + RANDOM % 20000))
   "${as_owner[@]}" "$bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 30 \
     -o "-k $dir -p $port -c listen_addresses='' -c fsync=$fsync -c max_connections=200" \
     start >/dev/null || { cat "$dir/server.log" >&2; exit 1; }
