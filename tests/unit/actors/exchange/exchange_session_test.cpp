@@ -130,6 +130,9 @@ TEST_P(exchange_session_test, a_client_order_id_is_never_used_for_two_orders) {
 }
 
 TEST_P(exchange_session_test, retryable_refusals_are_retried_with_backoff_then_succeed) {
+  // The two failures must be the order's: no heartbeat, the logon done.
+  restart(exchange_test_config_quiet());
+  wait_connected("acct1");
   actors::venue_faults f;
   f.fail_next = 2;
   set_faults("sim-a", f);
