@@ -37,6 +37,7 @@ runtime::child_spec sqlite_store_spec(const config::farm_config& farm) {
   sqlite_store_params p;
   p.db = farm.store.target();
   p.statement_timeout_ms = farm.store.statement_timeout.count();
+  p.pool_size = farm.limits.connection_pool_size;
   p.synchronous = farm.store.synchronous;
   p.batch_rows_max = farm.store.batch_rows_max;
   p.commit_wait_ms = farm.store.commit_wait.count();
@@ -54,6 +55,7 @@ sqlite_store::sqlite_store(caf::actor_config& cfg, runtime::spawn_context ctx)
   busy_timeout_ = std::chrono::milliseconds{p.busy_timeout_ms};
   max_page_count_ = p.max_page_count;
   statement_timeout_ = std::chrono::milliseconds{p.statement_timeout_ms};
+  pool_size_ = std::max<int64_t>(2, p.pool_size);
   if (batch_rows_max_ < 1)
     batch_rows_max_ = 1;
   if (node()) {
@@ -81,7 +83,9 @@ sqlite_store::behavior_type sqlite_store::make_behavior() {
   opts.busy_timeout = busy_timeout_;
   opts.max_page_count = max_page_count_;
   opts.statement_timeout = statement_timeout_;
-  writer_ = std::make_unique<store_writer>(file_, opts, caf::actor_cast<caf::actor>(this));
+  // One connection writes; the rest of the pool reads.
+  writer_ = std::make_unique<store_writer>(file_, opts, caf::actor_cast<caf::actor>(this),
+                                           static_cast<size_t>(pool_size_ - 1));
   log().info("{}: opening (synchronous={}, batch_rows_max={}, commit_wait={})", redact_url(file_),
              synchronous_, batch_rows_max_, config::format_duration(commit_wait_));
   return {

@@ -56,10 +56,13 @@ struct sqlite_store_params {
   int64_t max_page_count = 0;
   /// PostgreSQL's statement timeout, milliseconds (0: none).
   int64_t statement_timeout_ms = config::store_statement_timeout_ms_default;
+  /// Connections at most: the writer's and readers' (the runbook's
+  /// CONNECTION_POOL_SIZE; at least 2).
+  int64_t pool_size = config::connection_pool_size_default;
 };
 
 TFARM_PARAM_FIELDS(sqlite_store_params, db, synchronous, batch_rows_max, commit_wait_ms,
-                   busy_timeout_ms, max_page_count, statement_timeout_ms)
+                   busy_timeout_ms, max_page_count, statement_timeout_ms, pool_size)
 
 /// The /store child of a farm on SQLite ([store] settings).
 runtime::child_spec sqlite_store_spec(const config::farm_config& farm);
@@ -104,6 +107,7 @@ private:
   std::chrono::milliseconds busy_timeout_;
   int64_t max_page_count_ = 0;
   std::chrono::milliseconds statement_timeout_{0};
+  int64_t pool_size_ = 2;
   std::unique_ptr<store_writer> writer_;
   /// The open batch: jobs and their answers, in arrival order.
   std::vector<store_job> open_jobs_;

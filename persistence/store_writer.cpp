@@ -1,6 +1,8 @@
 #include "persistence/store_writer.hpp"
 
+#include <algorithm>
 #include <chrono>
+#include <limits>
 
 #include <caf/send.hpp>
 #include <spdlog/logger.h>
@@ -43,9 +45,12 @@ store_result from_expected(caf::expected<T> x) {
 
 } // namespace
 
-store_writer::store_writer(std::string file, open_options opts, caf::actor owner)
+store_writer::store_writer(std::string file, open_options opts, caf::actor owner, size_t readers)
     : file_(std::move(file)), opts_(std::move(opts)), owner_(std::move(owner)) {
+  readers_max_ = std::max<size_t>(1, readers);
   thread_ = std::thread{[this] { run(); }};
+  // One reader to begin with; more join while reads wait for one.
+  readers_.emplace_back([this] { run_reader(); });
 }
 
 store_writer::~store_writer() {
@@ -53,11 +58,17 @@ store_writer::~store_writer() {
 }
 
 void store_writer::submit(uint64_t id, std::vector<store_job> jobs, bool batch) {
-  {
-    std::lock_guard<std::mutex> guard{mtx_};
-    queue_.push_back(submission{id, std::move(jobs), batch});
+  std::lock_guard<std::mutex> guard{mtx_};
+  if (batch) {
+    last_write_submitted_ = id;
+    queue_.push_back(submission{id, std::move(jobs), true, 0});
+    cv_.notify_one();
+  } else {
+    reads_.push_back(submission{id, std::move(jobs), false, last_write_submitted_});
+    if (idle_readers_ < reads_.size() && readers_.size() < readers_max_ && !stopping_)
+      readers_.emplace_back([this] { run_reader(); });
+    reads_cv_.notify_one();
   }
-  cv_.notify_one();
 }
 
 std::vector<store_completion> store_writer::take_completed() {
@@ -73,9 +84,93 @@ void store_writer::stop() {
     stopping_ = true;
   }
   cv_.notify_one();
+  reads_cv_.notify_all();
   if (thread_.joinable())
     thread_.join();
+  // No reader joins once stopping_ is set: the list stays as it is.
+  for (auto& r : readers_)
+    if (r.joinable())
+      r.join();
+  readers_.clear();
   owner_ = nullptr;
+}
+
+void store_writer::finish(store_completion done) {
+  caf::actor owner;
+  {
+    std::lock_guard<std::mutex> guard{mtx_};
+    completed_.push_back(std::move(done));
+    owner = owner_;
+  }
+  if (owner)
+    caf::anon_send(owner, writer_done_atom_v);
+}
+
+void store_writer::run_reader() {
+  // A connection of its own, opened at the first read and again after it
+  // broke; read-only, never migrating (the writer did).
+  auto opts = opts_;
+  opts.read_only = true;
+  opts.migrate = false;
+  opts.create = false;
+  std::unique_ptr<store_core> core;
+  {
+    // Connect before the first read it takes, not during it.
+    std::unique_lock<std::mutex> lock{mtx_};
+    reads_cv_.wait(lock, [this] { return writer_ready_ || stopping_; });
+    auto usable = open_error_ == caf::error{};
+    lock.unlock();
+    if (usable) {
+      if (auto db = open_database(file_, opts)) {
+        try {
+          core = std::make_unique<store_core>(std::move(*db));
+        } catch (const std::exception&) {
+          // Tried again, with the error in the answer, at the first read.
+        }
+      }
+    }
+  }
+  for (;;) {
+    submission s;
+    {
+      std::unique_lock<std::mutex> lock{mtx_};
+      // Reads leave in order: a later read never waits on fewer writes.
+      ++idle_readers_;
+      reads_cv_.wait(lock, [this] {
+        return (!reads_.empty() && writer_ready_ && reads_.front().after <= last_write_done_) ||
+               (stopping_ && reads_.empty());
+      });
+      --idle_readers_;
+      if (reads_.empty())
+        break;
+      s = std::move(reads_.front());
+      reads_.pop_front();
+    }
+    store_completion done;
+    done.id = s.id;
+    if (!core || core->db().broken()) {
+      core.reset();
+      auto db = open_database(file_, opts);
+      if (db) {
+        try {
+          core = std::make_unique<store_core>(std::move(*db));
+        } catch (const std::exception& e) {
+          done.failure = classify(e, file_, "opening a reader");
+        }
+      } else {
+        done.failure = db.error();
+      }
+    }
+    if (!core) {
+      done.results.assign(s.jobs.size(), store_result{});
+      for (auto& r : done.results)
+        r.error = done.failure;
+    } else {
+      for (auto& job : s.jobs)
+        done.results.push_back(execute_one(*core, job));
+    }
+    finish(std::move(done));
+  }
 }
 
 caf::error store_writer::open_error() const {
@@ -96,7 +191,9 @@ void store_writer::run() {
       // Tell the owner at once: it cannot work without its database.
       completed_.push_back(store_completion{0, {}, false, 0, open_error_});
     }
+    writer_ready_ = true;
   }
+  reads_cv_.notify_all();
   if (!db && owner)
     caf::anon_send(owner, writer_done_atom_v);
   for (;;) {
@@ -120,16 +217,20 @@ void store_writer::run() {
       s = std::move(queue_.front());
       queue_.pop_front();
     }
-    auto done = execute(s);
+    finish(execute(s));
     {
       std::lock_guard<std::mutex> guard{mtx_};
-      completed_.push_back(std::move(done));
-      owner = owner_;
+      last_write_done_ = s.id;
     }
-    if (owner)
-      caf::anon_send(owner, writer_done_atom_v);
+    reads_cv_.notify_all();
   }
   core_.reset();
+  {
+    // Every write is done: the readers finish what is left.
+    std::lock_guard<std::mutex> guard{mtx_};
+    last_write_done_ = std::numeric_limits<uint64_t>::max();
+  }
+  reads_cv_.notify_all();
 }
 
 bool store_writer::ensure_connected() {
@@ -192,20 +293,12 @@ store_completion store_writer::execute(submission& s) {
     fail_all(down_error_);
     return done;
   }
-  if (!s.batch) {
-    for (auto& job : s.jobs)
-      done.results.push_back(execute_one(job));
-    if (core_->db().broken())
-      lost_connection(
-          caf::error{store_errc::unavailable, redact_url(file_) + ": the connection broke"});
-    return done;
-  }
   for (int attempt = 0;; ++attempt) {
     done.results.clear();
     try {
       core_->begin();
       for (auto& job : s.jobs)
-        done.results.push_back(execute_one(job));
+        done.results.push_back(execute_one(*core_, job));
       auto t0 = std::chrono::steady_clock::now();
       core_->commit();
       done.commit_us = std::chrono::duration_cast<std::chrono::microseconds>(
@@ -233,7 +326,7 @@ store_completion store_writer::execute(submission& s) {
   }
 }
 
-store_result store_writer::execute_one(store_job& job) {
+store_result store_writer::execute_one(store_core& core, store_job& job) {
   // A failed read answers its own request; it never fails a batch.
   auto read = [&](auto f, const std::string& what) -> store_result {
     try {
@@ -255,16 +348,16 @@ store_result store_writer::execute_one(store_job& job) {
               return r;
             }
             store_result r;
-            r.value = core_->save_checkpoint(cp);
+            r.value = core.save_checkpoint(cp);
             return r;
           },
-          [&](ledger_txn& x) { return from_expected(core_->append_ledger(x)); },
-          [&](order_record& x) { return from_expected(core_->record_order(x)); },
-          [&](fill_record& x) { return from_expected(core_->record_fill(x)); },
-          [&](order_update& x) { return from_expected(core_->update_order(x)); },
+          [&](ledger_txn& x) { return from_expected(core.append_ledger(x)); },
+          [&](order_record& x) { return from_expected(core.record_order(x)); },
+          [&](fill_record& x) { return from_expected(core.record_fill(x)); },
+          [&](order_update& x) { return from_expected(core.update_order(x)); },
           [&](load_agent_book_op& x) {
             try {
-              return from_expected(core_->load_agent_book(x.query));
+              return from_expected(core.load_agent_book(x.query));
             } catch (const std::exception& e) {
               store_result r;
               r.error = classify(e, file_, "reading the orders of " + x.query.agent);
@@ -273,7 +366,7 @@ store_result store_writer::execute_one(store_job& job) {
           },
           [&](load_order_op& x) {
             try {
-              return from_expected(core_->load_order(x.client_order_id));
+              return from_expected(core.load_order(x.client_order_id));
             } catch (const std::exception& e) {
               store_result r;
               r.error = classify(e, file_, "reading order " + x.client_order_id);
@@ -282,7 +375,7 @@ store_result store_writer::execute_one(store_job& job) {
           },
           [&](load_credential_op& x) {
             try {
-              return from_expected(core_->load_credential(x.venue, x.account));
+              return from_expected(core.load_credential(x.venue, x.account));
             } catch (const std::exception& e) {
               store_result r;
               r.error = classify(e, file_, "reading a credential");
@@ -291,22 +384,22 @@ store_result store_writer::execute_one(store_job& job) {
           },
           [&](audit_record& x) {
             store_result r;
-            r.value = core_->append_audit(x); // a copy: a conflict runs the batch again
+            r.value = core.append_audit(x); // a copy: a conflict runs the batch again
             return r;
           },
           [&](alert_record& x) {
             store_result r;
-            r.value = core_->save_alert(x);
+            r.value = core.save_alert(x);
             return r;
           },
           [&](load_alerts_op& x) {
-            return read([&] { return core_->load_alerts(x.open_only, x.limit); },
+            return read([&] { return core.load_alerts(x.open_only, x.limit); },
                         "reading the alerts");
           },
           [&](load_checkpoints_op& x) {
             try {
               store_result r;
-              r.value = core_->load_checkpoints(x.path);
+              r.value = core.load_checkpoints(x.path);
               return r;
             } catch (const std::exception& e) {
               store_result r;
@@ -315,23 +408,23 @@ store_result store_writer::execute_one(store_job& job) {
             }
           },
           [&](query_audit_op& x) {
-            return read([&] { return core_->query_audit(x.since_ms, x.limit); },
+            return read([&] { return core.query_audit(x.since_ms, x.limit); },
                         "reading the audit log");
           },
-          [&](account_record& x) { return from_expected(core_->open_account(x)); },
-          [&](vault_write& x) { return from_expected(core_->apply_vault_write(x)); },
+          [&](account_record& x) { return from_expected(core.open_account(x)); },
+          [&](vault_write& x) { return from_expected(core.apply_vault_write(x)); },
           [&](load_vault_account_op& x) {
-            return read([&] { return core_->load_vault_account(x.account, x.since_ms); },
+            return read([&] { return core.load_vault_account(x.account, x.since_ms); },
                         "loading vault account " + x.account);
           },
           [&](load_accounts_op&) {
-            return read([&] { return core_->load_accounts(); }, "loading the vault's accounts");
+            return read([&] { return core.load_accounts(); }, "loading the vault's accounts");
           },
           [&](ledger_totals_op&) {
-            return read([&] { return core_->load_ledger_totals(); }, "summing the ledger");
+            return read([&] { return core.load_ledger_totals(); }, "summing the ledger");
           },
           [&](trading_check_op&) {
-            return read([&] { return core_->check_trading(); }, "checking the trading record");
+            return read([&] { return core.check_trading(); }, "checking the trading record");
           },
           [&](barrier_op&) {
             store_result r;

@@ -1,9 +1,11 @@
-// Private to tfarm::persistence: the thread that runs the store actor's SQL.
+// Private to tfarm::persistence: the threads that run the store actor's SQL.
 //
-// It owns the database connection (a store_core). The actor submits jobs
-// (a batch of writes, run as one transaction, or a read); the thread runs
-// them in submission order, parks the results, and pokes the actor with
-// writer_done_atom.
+// The writer thread owns the write connection (a store_core) and runs the
+// batches of writes, one transaction each, in submission order. Reads run
+// on a pool of reader threads, each with a connection of its own (the
+// writer and the readers never share one), up to `readers` at once; a read
+// waits until every write submitted before it is done, so it sees them.
+// Finished work is parked and the actor poked with writer_done_atom.
 //
 // A server that goes away (PostgreSQL) fails what was in flight with
 // store_errc::unavailable -- never acknowledged, so its writers try again
@@ -118,9 +120,11 @@ struct store_completion {
 
 class store_writer {
 public:
-  /// Starts the thread, which opens `file` with `opts` and then pokes
-  /// `owner` with writer_done_atom whenever it completes work.
-  store_writer(std::string file, open_options opts, caf::actor owner);
+  /// Starts the writer thread, which opens `file` with `opts`, and a
+  /// reader thread; more readers (each with its connection) join while
+  /// reads wait for one, up to `readers`. Pokes `owner` with
+  /// writer_done_atom whenever work completes.
+  store_writer(std::string file, open_options opts, caf::actor owner, size_t readers = 1);
 
   /// Stops after the submitted work is done, then joins the thread.
   ~store_writer();
@@ -128,7 +132,8 @@ public:
   store_writer(const store_writer&) = delete;
   store_writer& operator=(const store_writer&) = delete;
 
-  /// Queues jobs; a batch of writes runs in one transaction.
+  /// Queues jobs; a batch of writes runs in one transaction on the writer;
+  /// anything else is reads, run on a reader after the writes before it.
   void submit(uint64_t id, std::vector<store_job> jobs, bool batch);
 
   /// Finished submissions, oldest first.
@@ -148,15 +153,19 @@ private:
     uint64_t id;
     std::vector<store_job> jobs;
     bool batch;
+    /// Reads: the last write submission before it.
+    uint64_t after = 0;
   };
 
   void run();
+  void run_reader();
+  void finish(store_completion done);
   /// A usable connection, reconnecting (at most once per backoff) if the
   /// last one broke; false while the database is unreachable.
   bool ensure_connected();
   void lost_connection(const caf::error& why);
   store_completion execute(submission& s);
-  store_result execute_one(store_job& job);
+  store_result execute_one(store_core& core, store_job& job);
 
   std::string file_;
   open_options opts_;
@@ -165,6 +174,17 @@ private:
   mutable std::mutex mtx_;
   std::condition_variable cv_;
   std::deque<submission> queue_;
+  std::deque<submission> reads_;
+  std::condition_variable reads_cv_;
+  /// The newest write submission handed to the writer / done by it.
+  uint64_t last_write_submitted_ = 0;
+  uint64_t last_write_done_ = 0;
+  /// The writer opened its database (or failed to): readers may open theirs.
+  bool writer_ready_ = false;
+  /// Reader threads: one at first, up to readers_max_ while reads wait.
+  size_t readers_max_ = 1;
+  size_t idle_readers_ = 0;
+  std::vector<std::thread> readers_;
   std::vector<store_completion> completed_;
   caf::error open_error_;
   bool stopping_ = false;

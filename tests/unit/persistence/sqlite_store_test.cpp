@@ -4,6 +4,8 @@
 #include <fstream>
 #include <set>
 
+#include <unistd.h>
+
 #include <SQLiteCpp/Database.h>
 #include <SQLiteCpp/Exception.h>
 #include <nlohmann/json.hpp>
@@ -183,6 +185,35 @@ TEST(classify, names_the_file_the_problem_and_the_way_out) {
   EXPECT_EQ(text(SQLITE_CANTOPEN).find("open_failed: f.db: commit failed: cannot open the file"),
             0u);
   EXPECT_EQ(text(SQLITE_IOERR), "io_error: f.db: commit failed (SQLite: boom)");
+}
+
+TEST_P(store_actor_test, reads_see_the_writes_before_them_on_connections_of_their_own) {
+  auto file = target();
+  start_store(file, {{"pool_size", "3"}});
+  caf::scoped_actor self{sys_};
+  // Reads sent right behind writes (no waiting in between) see them.
+  for (int i = 0; i < 50; ++i) {
+    self->send(store_, runtime::save_checkpoint_atom_v,
+               test::make_checkpoint("/r/" + std::to_string(i), "v"));
+    auto cps = ask<std::vector<runtime::checkpoint>>(runtime::load_checkpoint_atom_v,
+                                                     "/r/" + std::to_string(i));
+    ASSERT_TRUE(cps);
+    ASSERT_EQ(cps->size(), 1u) << "read " << i << " did not see the write before it";
+  }
+  if (GetParam() == test::backend::postgresql) {
+    // The writer and the readers never share a connection: this process
+    // holds more than one on the database.
+    open_options ro;
+    ro.migrate = false;
+    auto db = open_database(file, ro);
+    ASSERT_TRUE(db);
+    auto mine = "tfarm pid " + std::to_string(getpid());
+    auto q = (*db)->prepare("SELECT COUNT(*) FROM pg_stat_activity WHERE "
+                            "datname = current_database() AND application_name = ?");
+    q->bind(1, mine);
+    ASSERT_TRUE(q->step());
+    EXPECT_GE(q->int64(0), 3) << "the store's writer, a reader, and this check";
+  }
 }
 
 INSTANTIATE_TEST_SUITE_P(backends, store_actor_test, testing::ValuesIn(test::backends),
