@@ -107,28 +107,32 @@ void store_writer::finish(store_completion done) {
 }
 
 void store_writer::run_reader() {
-  // A connection of its own, opened at the first read and again after it
-  // broke; read-only, never migrating (the writer did).
+  // A connection of its own, opened before the first read it takes and
+  // again after it broke; read-only, never migrating (the writer did).
   auto opts = opts_;
   opts.read_only = true;
   opts.migrate = false;
   opts.create = false;
   std::unique_ptr<store_core> core;
+  auto connect = [&]() -> caf::error {
+    core.reset();
+    auto db = open_database(file_, opts);
+    if (!db)
+      return std::move(db.error());
+    try {
+      core = std::make_unique<store_core>(std::move(*db));
+    } catch (const std::exception& e) {
+      return classify(e, file_, "opening a reader");
+    }
+    return {};
+  };
   {
-    // Connect before the first read it takes, not during it.
     std::unique_lock<std::mutex> lock{mtx_};
     reads_cv_.wait(lock, [this] { return writer_ready_ || stopping_; });
     auto usable = open_error_ == caf::error{};
     lock.unlock();
-    if (usable) {
-      if (auto db = open_database(file_, opts)) {
-        try {
-          core = std::make_unique<store_core>(std::move(*db));
-        } catch (const std::exception&) {
-          // Tried again, with the error in the answer, at the first read.
-        }
-      }
-    }
+    if (usable) [[maybe_unused]]
+      auto err = connect(); // tried again, and answered, at the first read
   }
   for (;;) {
     submission s;
@@ -148,19 +152,8 @@ void store_writer::run_reader() {
     }
     store_completion done;
     done.id = s.id;
-    if (!core || core->db().broken()) {
-      core.reset();
-      auto db = open_database(file_, opts);
-      if (db) {
-        try {
-          core = std::make_unique<store_core>(std::move(*db));
-        } catch (const std::exception& e) {
-          done.failure = classify(e, file_, "opening a reader");
-        }
-      } else {
-        done.failure = db.error();
-      }
-    }
+    if (!core || core->db().broken())
+      done.failure = connect();
     if (!core) {
       done.results.assign(s.jobs.size(), store_result{});
       for (auto& r : done.results)
