@@ -41,6 +41,15 @@ struct open_options {
   std::chrono::milliseconds statement_timeout{30'000};
 };
 
+/// `base` for reading an existing database: read-only, never created or
+/// migrated (tools, readers beside a node's writer).
+inline open_options read_only_options(open_options base = {}) {
+  base.read_only = true;
+  base.migrate = false;
+  base.create = false;
+  return base;
+}
+
 /// True for a `postgresql://` or `postgres://` URL (a store target that is
 /// not an SQLite file).
 bool is_postgres_url(const std::string& target) noexcept;

@@ -7,11 +7,7 @@ namespace tfarm::persistence {
 
 caf::expected<durable_trading> read_durable_trading(const std::string& db_file,
                                                     const std::vector<std::string>& agents) {
-  open_options ro;
-  ro.read_only = true;
-  ro.migrate = false;
-  ro.create = false;
-  auto conn = open_database(db_file, ro);
+  auto conn = open_database(db_file, read_only_options());
   if (!conn)
     return conn.error();
   auto& db = **conn;

@@ -109,10 +109,7 @@ void store_writer::finish(store_completion done) {
 void store_writer::run_reader() {
   // A connection of its own, opened before the first read it takes and
   // again after it broke; read-only, never migrating (the writer did).
-  auto opts = opts_;
-  opts.read_only = true;
-  opts.migrate = false;
-  opts.create = false;
+  auto opts = read_only_options(opts_);
   std::unique_ptr<store_core> core;
   auto connect = [&]() -> caf::error {
     core.reset();

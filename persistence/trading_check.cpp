@@ -277,11 +277,7 @@ std::vector<trading_finding> check_trading(sql_connection& db) {
 
 caf::expected<venue_fill_totals> fill_totals(const std::string& db, const std::string& venue,
                                              const std::string& account, uint64_t epoch) {
-  open_options ro;
-  ro.read_only = true;
-  ro.migrate = false;
-  ro.create = false;
-  auto conn = open_database(db, ro);
+  auto conn = open_database(db, read_only_options());
   if (!conn)
     return conn.error();
   try {

@@ -248,10 +248,7 @@ protected:
 
   persistence::sql_connection& reader() {
     if (!reader_) {
-      persistence::open_options ro;
-      ro.read_only = true;
-      ro.migrate = false;
-      auto db = persistence::open_database(db_, ro);
+      auto db = persistence::open_database(db_, persistence::read_only_options());
       if (!db)
         throw std::runtime_error(runtime::to_text(db.error()));
       reader_ = std::move(*db);
