@@ -3,6 +3,7 @@
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
+#include <optional>
 #include <vector>
 
 #include <libpq-fe.h>
@@ -80,8 +81,9 @@ void log_notice(void*, const char* message) {
 
 class pg_statement final : public sql_statement {
 public:
-  pg_statement(pg_connection& conn, const std::string& sql)
-      : conn_(conn), sql_(pg_placeholders(sql, params_)) {
+  pg_statement(pg_connection& conn, const std::string& sql, sql_connection::plan how)
+      : conn_(conn), sql_(pg_placeholders(sql, params_)),
+        per_run_(how == sql_connection::plan::per_run) {
     values_.resize(static_cast<size_t>(params_));
     nulls_.assign(static_cast<size_t>(params_), true);
     formats_.assign(static_cast<size_t>(params_), 0);
@@ -184,31 +186,71 @@ private:
     return row_;
   }
 
+  void send() override {
+    prepare_once();
+    std::vector<const char*> values;
+    std::vector<int> lengths;
+    arguments(values, lengths);
+    queue(values, lengths);
+  }
+
   void run() {
+    prepare_once();
+    std::vector<const char*> values;
+    std::vector<int> lengths;
+    arguments(values, lengths);
     auto conn = conn_.native();
-    if (name_.empty()) {
-      auto name = conn_.next_statement_name();
-      result_ptr r{PQprepare(conn, name.c_str(), sql_.c_str(), params_, nullptr)};
-      check(conn, r);
-      name_ = std::move(name);
+    result_ptr r;
+    if (conn_.pipelined()) {
+      // With what is queued: one round trip for all of it.
+      queue(values, lengths);
+      r.reset(conn_.drain(true));
+    } else if (per_run_) {
+      r.reset(PQexecParams(conn, sql_.c_str(), params_, nullptr, values.data(), lengths.data(),
+                           formats_.data(), 0));
+    } else {
+      r.reset(PQexecPrepared(conn, name_.c_str(), params_, values.data(), lengths.data(),
+                             formats_.data(), 0));
     }
-    std::vector<const char*> values(static_cast<size_t>(params_));
-    std::vector<int> lengths(static_cast<size_t>(params_));
-    for (size_t i = 0; i < values.size(); ++i) {
-      values[i] = nulls_[i] ? nullptr : values_[i].data();
-      lengths[i] = static_cast<int>(values_[i].size());
-    }
-    result_ptr r{PQexecPrepared(conn, name_.c_str(), params_, values.data(), lengths.data(),
-                                formats_.data(), 0)};
     check(conn, r);
     res_ = std::move(r);
     row_ = -1;
     rows_ = PQntuples(res_.get());
   }
 
+  // Prepares on the server the first time (waiting: a statement counts as
+  // prepared only once the server said so).
+  void prepare_once() {
+    if (per_run_ || !name_.empty())
+      return;
+    conn_.drain();
+    auto conn = conn_.native();
+    auto name = conn_.next_statement_name();
+    result_ptr r{PQprepare(conn, name.c_str(), sql_.c_str(), params_, nullptr)};
+    check(conn, r);
+    name_ = std::move(name);
+  }
+
+  void queue(const std::vector<const char*>& values, const std::vector<int>& lengths) {
+    if (per_run_)
+      conn_.queue_params(sql_, params_, values.data(), lengths.data(), formats_.data());
+    else
+      conn_.queue_prepared(name_, params_, values.data(), lengths.data(), formats_.data());
+  }
+
+  void arguments(std::vector<const char*>& values, std::vector<int>& lengths) const {
+    values.resize(static_cast<size_t>(params_));
+    lengths.resize(static_cast<size_t>(params_));
+    for (size_t i = 0; i < values.size(); ++i) {
+      values[i] = nulls_[i] ? nullptr : values_[i].data();
+      lengths[i] = static_cast<int>(values_[i].size());
+    }
+  }
+
   pg_connection& conn_;
   int params_ = 0;
   std::string sql_;
+  bool per_run_ = false;
   std::string name_;
   std::vector<std::string> values_;
   std::vector<bool> nulls_;
@@ -332,12 +374,106 @@ std::string pg_connection::next_statement_name() {
 }
 
 void pg_connection::exec(const std::string& sql) {
+  // Several statements in one string need the simple protocol, which
+  // pipeline mode does not allow: what is queued goes first.
+  drain();
   result_ptr r{PQexec(conn_, sql.c_str())};
   check(conn_, r);
 }
 
-std::unique_ptr<sql_statement> pg_connection::prepare(const std::string& sql) {
-  return std::make_unique<pg_statement>(*this, sql);
+void pg_connection::fail_sending(const char* what) {
+  auto text = flatten(PQerrorMessage(conn_));
+  auto kind = PQstatus(conn_) == CONNECTION_BAD ? sql_failure::connection_lost : sql_failure::other;
+  throw sql_error{sql_dialect::postgresql, kind, "", std::string{what} + ": " + text};
+}
+
+void pg_connection::enter_pipeline() {
+  if (pipelined_)
+    return;
+  if (PQenterPipelineMode(conn_) != 1)
+    fail_sending("cannot enter pipeline mode");
+  pipelined_ = true;
+}
+
+void pg_connection::queue(const char* sql) {
+  enter_pipeline();
+  if (PQsendQueryParams(conn_, sql, 0, nullptr, nullptr, nullptr, nullptr, 0) != 1)
+    fail_sending("cannot send a statement");
+  ++queued_;
+}
+
+void pg_connection::queue_prepared(const std::string& statement, int params,
+                                   const char* const* values, const int* lengths,
+                                   const int* formats) {
+  if (queued_ >= pipeline_queued_max)
+    drain();
+  enter_pipeline();
+  if (PQsendQueryPrepared(conn_, statement.c_str(), params, values, lengths, formats, 0) != 1)
+    fail_sending("cannot send a statement");
+  ++queued_;
+}
+
+void pg_connection::queue_params(const std::string& sql, int params, const char* const* values,
+                                 const int* lengths, const int* formats) {
+  if (queued_ >= pipeline_queued_max)
+    drain();
+  enter_pipeline();
+  if (PQsendQueryParams(conn_, sql.c_str(), params, nullptr, values, lengths, formats, 0) != 1)
+    fail_sending("cannot send a statement");
+  ++queued_;
+}
+
+pg_result* pg_connection::drain(bool keep_last) {
+  if (!pipelined_)
+    return nullptr;
+  auto queued = queued_;
+  queued_ = 0;
+  pipelined_ = false;
+  if (PQpipelineSync(conn_) != 1)
+    fail_sending("cannot send a pipeline sync");
+  std::optional<sql_error> first;
+  result_ptr kept;
+  auto lost = [&] {
+    if (!first || first->kind() != sql_failure::connection_lost)
+      first = sql_error{sql_dialect::postgresql, sql_failure::connection_lost, "",
+                        "the connection broke: " + flatten(PQerrorMessage(conn_))};
+  };
+  // Each queued statement: its result, then a null; after a failure, the
+  // server skips the rest up to the sync (PGRES_PIPELINE_ABORTED each).
+  for (int i = 0; i < queued; ++i) {
+    result_ptr r{PQgetResult(conn_)};
+    if (!r) {
+      lost();
+      break;
+    }
+    if (PQresultStatus(r.get()) != PGRES_PIPELINE_ABORTED && !first) {
+      try {
+        check(conn_, r);
+      } catch (const sql_error& e) {
+        first = e;
+      }
+    }
+    while (auto extra = PQgetResult(conn_))
+      PQclear(extra);
+    if (keep_last && i == queued - 1 && !first)
+      kept = std::move(r);
+  }
+  if (PQstatus(conn_) != CONNECTION_BAD) {
+    result_ptr sync{PQgetResult(conn_)};
+    if (!sync || PQresultStatus(sync.get()) != PGRES_PIPELINE_SYNC)
+      lost();
+    else
+      PQexitPipelineMode(conn_);
+  } else {
+    lost();
+  }
+  if (first)
+    throw *first;
+  return kept.release();
+}
+
+std::unique_ptr<sql_statement> pg_connection::prepare(const std::string& sql, plan how) {
+  return std::make_unique<pg_statement>(*this, sql, how);
 }
 
 bool pg_connection::table_exists(const std::string& table) {
@@ -348,16 +484,32 @@ bool pg_connection::table_exists(const std::string& table) {
 }
 
 void pg_connection::begin_write() {
-  exec("BEGIN ISOLATION LEVEL SERIALIZABLE");
+  // Queued: it travels with the transaction's first statement that waits.
+  queue("BEGIN ISOLATION LEVEL SERIALIZABLE");
 }
 
 void pg_connection::begin_read() {
   exec("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
 }
 
+void pg_connection::commit() {
+  queue("COMMIT");
+  result_ptr r{drain(true)};
+  check(conn_, r);
+  // COMMIT of a transaction that failed answers ROLLBACK, not an error.
+  if (std::strcmp(PQcmdStatus(r.get()), "COMMIT") != 0)
+    throw sql_error{sql_dialect::postgresql, sql_failure::other, "",
+                    "the transaction was rolled back, not committed"};
+}
+
 void pg_connection::rollback() noexcept {
   if (conn_ == nullptr)
     return;
+  try {
+    drain();
+  } catch (const sql_error&) {
+    // The failure was reported where it happened; the transaction goes.
+  }
   auto status = PQtransactionStatus(conn_);
   if (status != PQTRANS_INTRANS && status != PQTRANS_INERROR)
     return;

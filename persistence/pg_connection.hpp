@@ -6,6 +6,12 @@
 // booleans read as int64, BYTEA as raw bytes. Every session runs with
 // synchronous_commit = on, so a COMMIT that returned is on the server's
 // disk (and, with synchronous replicas configured, on theirs).
+//
+// Statements sent without waiting (sql_statement::send, and the BEGIN of a
+// write transaction) go out in libpq's pipeline mode: they queue on the
+// connection and travel with the next statement that waits, so a batch of
+// writes and its COMMIT cost one round trip rather than one per statement.
+// The connection is in pipeline mode only while something is queued.
 #pragma once
 
 #include <chrono>
@@ -16,6 +22,7 @@
 #include "persistence/sql_connection.hpp"
 
 struct pg_conn;
+struct pg_result;
 
 namespace tfarm::persistence {
 
@@ -39,10 +46,12 @@ public:
   sql_dialect dialect() const noexcept override { return sql_dialect::postgresql; }
   const std::string& name() const noexcept override { return name_; }
   void exec(const std::string& sql) override;
-  std::unique_ptr<sql_statement> prepare(const std::string& sql) override;
+  using sql_connection::prepare;
+  std::unique_ptr<sql_statement> prepare(const std::string& sql, plan how) override;
   bool table_exists(const std::string& table) override;
   void begin_write() override;
   void begin_read() override;
+  void commit() override;
   void rollback() noexcept override;
 
   bool broken() const noexcept override;
@@ -55,11 +64,41 @@ public:
   /// The next statement name of this connection ("tf1", "tf2", ...).
   std::string next_statement_name();
 
+  // -- the pipeline (for the driver's statements) --------------------------------
+
+  bool pipelined() const noexcept { return pipelined_; }
+
+  /// Queues a prepared statement, entering pipeline mode if needed; waits
+  /// for the queue once it holds pipeline_queued_max results.
+  void queue_prepared(const std::string& statement, int params, const char* const* values,
+                      const int* lengths, const int* formats);
+
+  /// The same for a statement planned at this run (given by its text).
+  void queue_params(const std::string& sql, int params, const char* const* values,
+                    const int* lengths, const int* formats);
+
+  /// Sends what is queued with a sync point, reads every result and leaves
+  /// pipeline mode; throws the first failure. With `keep_last`, returns the
+  /// last queued statement's result (the caller clears it); else null.
+  pg_result* drain(bool keep_last = false);
+
 private:
+  void queue(const char* sql);
+  void enter_pipeline();
+  [[noreturn]] void fail_sending(const char* what);
+
   pg_conn* conn_ = nullptr;
   std::string name_;
   uint64_t statements_ = 0;
+  bool pipelined_ = false;
+  /// Results the server owes for what is queued.
+  int queued_ = 0;
 };
+
+/// Results queued in pipeline mode before the driver waits for them: the
+/// server's answers must fit the socket's buffer, or it would block writing
+/// them while the driver blocks sending more (a few dozen bytes each).
+constexpr int pipeline_queued_max = 512;
 
 /// Rewrites `?` / `?N` placeholders (outside quotes) to `$N`; `count` gets
 /// the number of parameters.

@@ -49,6 +49,15 @@ public:
   /// Runs the statement to completion; the number of rows it changed.
   virtual int64_t exec() = 0;
 
+  /// Runs a statement whose result is not needed, possibly later: the
+  /// PostgreSQL driver queues it and sends it with the next statement that
+  /// waits (a transaction's writes then cost one round trip together, not
+  /// one each). Its failure is thrown by the next call on the connection
+  /// that waits (step, exec, commit), which then fails too; everything
+  /// queued after a failed statement is skipped. The statement may be
+  /// reset and bound again at once. SQLite runs it now.
+  virtual void send() { exec(); }
+
   /// Forgets results and bindings: ready to bind and run again.
   virtual void reset() noexcept = 0;
 
@@ -72,7 +81,17 @@ public:
   /// Runs one or more statements without parameters.
   virtual void exec(const std::string& sql) = 0;
 
-  virtual std::unique_ptr<sql_statement> prepare(const std::string& sql) = 0;
+  /// How a statement is planned on PostgreSQL: once per connection
+  /// (cached), or at every run with that run's parameters (per_run: for a
+  /// statement whose best plan depends on them, such as a lookup of a list
+  /// of keys in a table that grows; a plan cached while the table was small
+  /// scans it whole). SQLite ignores it.
+  enum class plan { cached, per_run };
+
+  std::unique_ptr<sql_statement> prepare(const std::string& sql) {
+    return prepare(sql, plan::cached);
+  }
+  virtual std::unique_ptr<sql_statement> prepare(const std::string& sql, plan how) = 0;
 
   virtual bool table_exists(const std::string& table) = 0;
 
@@ -85,7 +104,9 @@ public:
   /// Starts a read-only transaction that sees one consistent snapshot.
   virtual void begin_read() = 0;
 
-  void commit() { exec("COMMIT"); }
+  /// Commits the open transaction; a failure of a statement sent before
+  /// (send) is thrown here and nothing is committed.
+  virtual void commit() { exec("COMMIT"); }
 
   /// Rolls back the open transaction, if any; never throws (a broken
   /// connection has nothing left to roll back).

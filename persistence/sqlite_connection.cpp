@@ -124,7 +124,7 @@ void sqlite_connection::exec(const std::string& sql) {
     fail(db_->getHandle(), sqlite3_extended_errcode(db_->getHandle()));
 }
 
-std::unique_ptr<sql_statement> sqlite_connection::prepare(const std::string& sql) {
+std::unique_ptr<sql_statement> sqlite_connection::prepare(const std::string& sql, plan) {
   return std::make_unique<sqlite_statement>(db_->getHandle(), sql);
 }
 

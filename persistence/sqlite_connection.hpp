@@ -22,7 +22,8 @@ public:
   sql_dialect dialect() const noexcept override { return sql_dialect::sqlite; }
   const std::string& name() const noexcept override { return file_; }
   void exec(const std::string& sql) override;
-  std::unique_ptr<sql_statement> prepare(const std::string& sql) override;
+  using sql_connection::prepare;
+  std::unique_ptr<sql_statement> prepare(const std::string& sql, plan how) override;
   bool table_exists(const std::string& table) override;
   void begin_write() override;
   void begin_read() override;

@@ -1,5 +1,6 @@
 #include "persistence/store_core.hpp"
 
+#include <algorithm>
 #include <map>
 #include <optional>
 #include <tuple>
@@ -90,23 +91,35 @@ store_core::~store_core() {
   rollback();
 }
 
-sql_statement& store_core::stmt(std::unique_ptr<sql_statement>& slot, const char* sql) {
+sql_statement& store_core::stmt(std::unique_ptr<sql_statement>& slot, const char* sql,
+                                sql_connection::plan how) {
   if (!slot)
-    slot = db_->prepare(sql);
+    slot = db_->prepare(sql, how);
   return *slot;
 }
 
 // -- transactions ----------------------------------------------------------------
 
+void store_core::txn_rows::clear() {
+  ops.clear();
+  txns.clear();
+  balances.clear();
+  reservations.clear();
+}
+
 void store_core::begin() {
+  rows_.clear();
+  checkpoint_seqs_.clear();
+  txn_ids_.clear();
   db_->begin_write();
   in_txn_ = true;
   seq_at_begin_ = last_seq_;
 }
 
 void store_core::commit() {
-  db_->exec("COMMIT");
+  db_->commit();
   in_txn_ = false;
+  rows_.clear();
 }
 
 void store_core::rollback() noexcept {
@@ -115,7 +128,160 @@ void store_core::rollback() noexcept {
   in_txn_ = false;
   last_seq_ = seq_at_begin_;
   next_slot_.clear();
+  rows_.clear();
   db_->rollback();
+}
+
+void store_core::reserve(std::vector<int64_t>& reserved, std::unique_ptr<sql_statement>& slot,
+                         const char* sql, size_t n) {
+  auto& q = stmt(slot, sql);
+  statement_reset guard{q};
+  q.bind(1, static_cast<int64_t>(n));
+  std::vector<int64_t> got;
+  while (q.step())
+    got.push_back(q.int64(0));
+  if (got.size() != n)
+    throw sql_error{db_->dialect(), sql_failure::other, "",
+                    db_->name() + ": a sequence gave " + std::to_string(got.size()) +
+                        " numbers for " + std::to_string(n)};
+  reserved.insert(reserved.begin(), got.rbegin(), got.rend());
+}
+
+int64_t store_core::next_of(std::vector<int64_t>& reserved, std::unique_ptr<sql_statement>& slot,
+                            const char* sql) {
+  if (reserved.empty())
+    reserve(reserved, slot, sql, 1);
+  auto x = reserved.back();
+  reserved.pop_back();
+  return x;
+}
+
+namespace {
+
+// Sequence numbers for a batch in one statement (PostgreSQL).
+constexpr const char* reserve_checkpoint_seqs_sql =
+    "SELECT nextval('checkpoint_seq') FROM generate_series(1, CAST(? AS BIGINT))";
+constexpr const char* reserve_txn_ids_sql =
+    "SELECT nextval(pg_get_serial_sequence('ledger_transactions', 'id')) "
+    "FROM generate_series(1, CAST(? AS BIGINT))";
+
+// A PostgreSQL text[] literal: every element quoted, '"' and backslash escaped.
+std::string text_array(const std::vector<std::string>& xs) {
+  std::string out = "{";
+  for (size_t i = 0; i < xs.size(); ++i) {
+    if (i > 0)
+      out += ',';
+    out += '"';
+    for (auto c : xs[i]) {
+      if (c == '"' || c == '\\')
+        out += '\\';
+      out += c;
+    }
+    out += '"';
+  }
+  out += '}';
+  return out;
+}
+
+} // namespace
+
+void store_core::prefetch(const write_outline& w) {
+  if (db_->dialect() != sql_dialect::postgresql)
+    return;
+  // Planned with the batch's keys: a plan cached while the tables were
+  // small would scan them whole once they are not.
+  constexpr auto per_run = sql_connection::plan::per_run;
+  if (w.checkpoints > 0)
+    reserve(checkpoint_seqs_, reserve_seqs_, reserve_checkpoint_seqs_sql, w.checkpoints);
+  std::vector<const ledger_txn*> txns = w.ledger_txns;
+  std::vector<std::string> op_keys;
+  std::vector<std::string> res_accounts;
+  std::vector<std::string> res_ids;
+  for (auto* x : w.vault_writes) {
+    if (x->has_txn)
+      txns.push_back(&x->txn);
+    op_keys.push_back(x->op.key);
+    static const std::string suffix = "/credit";
+    auto& key = x->op.key;
+    if (x->op.op == "transfer_in" && key.size() > suffix.size() &&
+        key.compare(key.size() - suffix.size(), suffix.size(), suffix) == 0)
+      op_keys.push_back(key.substr(0, key.size() - suffix.size()));
+    if (x->op.op == "reserve")
+      for (auto& r : x->reservations) {
+        res_accounts.push_back(r.account);
+        res_ids.push_back(r.id);
+      }
+  }
+  if (!txns.empty())
+    reserve(txn_ids_, reserve_txn_ids_, reserve_txn_ids_sql, txns.size());
+  if (!op_keys.empty()) {
+    static const auto sql = std::string{"SELECT "} + op_columns +
+                            " FROM vault_operations WHERE key = ANY(CAST(? AS TEXT[]))";
+    auto& q = stmt(prefetch_ops_, sql.c_str(), per_run);
+    statement_reset guard{q};
+    q.bind(1, text_array(op_keys));
+    for (auto& k : op_keys)
+      rows_.ops.emplace(k, std::nullopt);
+    while (q.step()) {
+      auto op = read_op(q);
+      rows_.ops[op.key] = std::move(op);
+    }
+  }
+  std::vector<std::string> txn_keys;
+  std::vector<std::string> accounts;
+  std::vector<std::string> assets;
+  std::vector<std::string> buckets;
+  for (auto* t : txns) {
+    txn_keys.push_back(t->idempotency_key);
+    for (auto& leg : t->legs) {
+      accounts.push_back(leg.account);
+      assets.push_back(leg.asset);
+      buckets.push_back(leg.bucket);
+    }
+  }
+  if (!txn_keys.empty()) {
+    auto& q = stmt(prefetch_txns_,
+                   "SELECT idempotency_key, id, created_at FROM "
+                   "ledger_transactions WHERE idempotency_key = "
+                   "ANY(CAST(? AS TEXT[]))",
+                   per_run);
+    statement_reset guard{q};
+    q.bind(1, text_array(txn_keys));
+    for (auto& k : txn_keys)
+      rows_.txns.emplace(k, std::nullopt);
+    while (q.step())
+      rows_.txns[q.text(0)] = ledger_receipt{static_cast<uint64_t>(q.int64(1)), q.int64(2), false};
+  }
+  if (!accounts.empty()) {
+    auto& q = stmt(prefetch_balances_,
+                   "SELECT b.account, b.asset, b.bucket, b.amount FROM balances b JOIN "
+                   "unnest(CAST(? AS TEXT[]), CAST(? AS TEXT[]), CAST(? AS TEXT[])) "
+                   "AS k(account, asset, bucket) ON b.account = k.account AND "
+                   "b.asset = k.asset AND b.bucket = k.bucket",
+                   per_run);
+    statement_reset guard{q};
+    q.bind(1, text_array(accounts));
+    q.bind(2, text_array(assets));
+    q.bind(3, text_array(buckets));
+    for (size_t i = 0; i < accounts.size(); ++i)
+      rows_.balances.emplace(balance_key{accounts[i], assets[i], buckets[i]}, 0);
+    while (q.step())
+      rows_.balances[balance_key{q.text(0), q.text(1), q.text(2)}] = q.int64(3);
+  }
+  if (!res_ids.empty()) {
+    auto& q = stmt(prefetch_reservations_,
+                   "SELECT r.account, r.id FROM vault_reservations r JOIN "
+                   "unnest(CAST(? AS TEXT[]), CAST(? AS TEXT[])) AS k(account, id) "
+                   "ON r.account = k.account AND r.id = k.id",
+                   per_run);
+    statement_reset guard{q};
+    q.bind(1, text_array(res_accounts));
+    q.bind(2, text_array(res_ids));
+    for (size_t i = 0; i < res_ids.size(); ++i)
+      rows_.reservations.emplace(std::make_pair(res_accounts[i], res_ids[i]), false);
+    while (q.step())
+      rows_.reservations[{q.text(0), q.text(1)}] = true;
+  }
 }
 
 // -- validation -----------------------------------------------------------------------
@@ -240,20 +406,18 @@ uint64_t store_core::save_checkpoint(const runtime::checkpoint& cp) {
   }
   // SQLite: one writer per file, so the next number is known here. On
   // PostgreSQL several nodes save checkpoints: the number comes from the
-  // checkpoint_seq sequence, so a later save always has a larger one, on
-  // whichever node it happened.
-  static const std::string columns =
-      "INSERT INTO checkpoints "
-      "(path, slot, kind, format_version, blob, crc32, updated_at, seq) "
-      "VALUES (?, ?, ?, ?, ?, ?, ?, ";
-  static const std::string upsert =
-      ") ON CONFLICT (path, slot) DO UPDATE SET kind = excluded.kind, seq = excluded.seq, "
-      "format_version = excluded.format_version, blob = excluded.blob, "
-      "crc32 = excluded.crc32, updated_at = excluded.updated_at RETURNING seq";
-  static const auto sqlite_sql = columns + "?" + upsert;
-  static const auto pg_sql = columns + "nextval('checkpoint_seq')" + upsert;
-  auto sqlite = db_->dialect() == sql_dialect::sqlite;
-  auto& s = stmt(save_cp_, (sqlite ? sqlite_sql : pg_sql).c_str());
+  // checkpoint_seq sequence (reserved for the transaction), so a later save
+  // always has a larger one, on whichever node it happened.
+  auto seq = db_->dialect() == sql_dialect::sqlite
+                 ? last_seq_ + 1
+                 : static_cast<uint64_t>(
+                       next_of(checkpoint_seqs_, reserve_seqs_, reserve_checkpoint_seqs_sql));
+  auto& s = stmt(save_cp_, "INSERT INTO checkpoints "
+                           "(path, slot, kind, format_version, blob, crc32, updated_at, seq) "
+                           "VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (path, slot) DO UPDATE "
+                           "SET kind = excluded.kind, seq = excluded.seq, "
+                           "format_version = excluded.format_version, blob = excluded.blob, "
+                           "crc32 = excluded.crc32, updated_at = excluded.updated_at");
   statement_reset guard{s};
   s.bind(1, cp.path);
   s.bind(2, i->second);
@@ -262,11 +426,9 @@ uint64_t store_core::save_checkpoint(const runtime::checkpoint& cp) {
   s.bind_blob(5, cp.blob.data(), cp.blob.size());
   s.bind(6, static_cast<int64_t>(cp.crc32));
   s.bind(7, cp.updated_at_ms != 0 ? cp.updated_at_ms : runtime::unix_now_ms());
-  if (sqlite)
-    s.bind(8, static_cast<int64_t>(last_seq_ + 1));
-  auto seq = s.step() ? static_cast<uint64_t>(s.int64(0)) : last_seq_ + 1;
-  s.exec();
-  last_seq_ = seq;
+  s.bind(8, static_cast<int64_t>(seq));
+  s.send();
+  last_seq_ = std::max(last_seq_, seq);
   i->second = 1 - i->second;
   return seq;
 }
@@ -274,13 +436,9 @@ uint64_t store_core::save_checkpoint(const runtime::checkpoint& cp) {
 caf::expected<ledger_receipt> store_core::append_ledger(const ledger_txn& txn) {
   if (auto err = validate(txn))
     return err;
-  {
-    auto& q = stmt(find_txn_, "SELECT id, created_at FROM ledger_transactions "
-                              "WHERE idempotency_key = ?");
-    statement_reset guard{q};
-    q.bind(1, txn.idempotency_key);
-    if (q.step())
-      return ledger_receipt{static_cast<uint64_t>(q.int64(0)), q.int64(1), true};
+  if (auto known = find_txn(txn.idempotency_key)) {
+    known->replayed = true;
+    return *known;
   }
   // New balances first, with overflow checks, before anything is written.
   std::map<std::tuple<std::string, std::string, std::string>, int64_t> deltas;
@@ -307,11 +465,11 @@ caf::expected<ledger_receipt> store_core::append_ledger(const ledger_txn& txn) {
     next[key] = result;
   }
   auto now = runtime::unix_now_ms();
-  auto& ins = stmt(insert_txn_, "INSERT INTO ledger_transactions "
-                                "(idempotency_key, kind, memo, created_at) VALUES (?, ?, ?, ?) "
-                                "RETURNING id");
   int64_t txn_id = 0;
-  {
+  if (db_->dialect() == sql_dialect::sqlite) {
+    auto& ins = stmt(insert_txn_, "INSERT INTO ledger_transactions "
+                                  "(idempotency_key, kind, memo, created_at) VALUES (?, ?, ?, ?) "
+                                  "RETURNING id");
     statement_reset guard{ins};
     ins.bind(1, txn.idempotency_key);
     ins.bind(2, txn.kind);
@@ -320,7 +478,22 @@ caf::expected<ledger_receipt> store_core::append_ledger(const ledger_txn& txn) {
     if (ins.step())
       txn_id = ins.int64(0);
     ins.exec();
+  } else {
+    // The id reserved ahead: nothing of this transaction waits for a reply.
+    txn_id = next_of(txn_ids_, reserve_txn_ids_, reserve_txn_ids_sql);
+    auto& ins = stmt(insert_txn_, "INSERT INTO ledger_transactions "
+                                  "(id, idempotency_key, kind, memo, created_at) "
+                                  "VALUES (?, ?, ?, ?, ?)");
+    statement_reset guard{ins};
+    ins.bind(1, txn_id);
+    ins.bind(2, txn.idempotency_key);
+    ins.bind(3, txn.kind);
+    ins.bind(4, txn.memo);
+    ins.bind(5, now);
+    ins.send();
   }
+  if (in_txn_)
+    rows_.txns[txn.idempotency_key] = ledger_receipt{static_cast<uint64_t>(txn_id), now, false};
   auto& leg_stmt = stmt(insert_leg_, "INSERT INTO ledger_entries "
                                      "(txn_id, account, asset, bucket, amount) "
                                      "VALUES (?, ?, ?, ?, ?)");
@@ -331,7 +504,7 @@ caf::expected<ledger_receipt> store_core::append_ledger(const ledger_txn& txn) {
     leg_stmt.bind(3, leg.asset);
     leg_stmt.bind(4, leg.bucket);
     leg_stmt.bind(5, leg.amount);
-    leg_stmt.exec();
+    leg_stmt.send();
   }
   auto& put = stmt(put_balance_, "INSERT INTO balances (account, asset, bucket, amount) "
                                  "VALUES (?, ?, ?, ?) ON CONFLICT (account, asset, bucket) "
@@ -342,7 +515,9 @@ caf::expected<ledger_receipt> store_core::append_ledger(const ledger_txn& txn) {
     put.bind(2, std::get<1>(key));
     put.bind(3, std::get<2>(key));
     put.bind(4, amount);
-    put.exec();
+    put.send();
+    if (in_txn_)
+      rows_.balances[key] = amount;
   }
   return ledger_receipt{static_cast<uint64_t>(txn_id), now, false};
 }
@@ -738,13 +913,52 @@ std::vector<audit_record> store_core::query_audit(int64_t since_ms, uint32_t lim
 
 int64_t store_core::balance(const std::string& account, const std::string& asset,
                             const std::string& bucket) {
+  balance_key key{account, asset, bucket};
+  if (in_txn_)
+    if (auto i = rows_.balances.find(key); i != rows_.balances.end())
+      return i->second;
   auto& q = stmt(get_balance_, "SELECT amount FROM balances "
                                "WHERE account = ? AND asset = ? AND bucket = ?");
   statement_reset guard{q};
   q.bind(1, account);
   q.bind(2, asset);
   q.bind(3, bucket);
-  return q.step() ? q.int64(0) : 0;
+  auto amount = q.step() ? q.int64(0) : 0;
+  if (in_txn_)
+    rows_.balances.emplace(std::move(key), amount);
+  return amount;
+}
+
+std::optional<ledger_receipt> store_core::find_txn(const std::string& key) {
+  if (in_txn_)
+    if (auto i = rows_.txns.find(key); i != rows_.txns.end())
+      return i->second;
+  auto& q = stmt(find_txn_, "SELECT id, created_at FROM ledger_transactions "
+                            "WHERE idempotency_key = ?");
+  statement_reset guard{q};
+  q.bind(1, key);
+  std::optional<ledger_receipt> result;
+  if (q.step())
+    result = ledger_receipt{static_cast<uint64_t>(q.int64(0)), q.int64(1), false};
+  if (in_txn_)
+    rows_.txns.emplace(key, result);
+  return result;
+}
+
+bool store_core::reservation_exists(const std::string& account, const std::string& id) {
+  auto key = std::make_pair(account, id);
+  if (in_txn_)
+    if (auto i = rows_.reservations.find(key); i != rows_.reservations.end())
+      return i->second;
+  auto& q =
+      stmt(reservation_exists_, "SELECT 1 FROM vault_reservations WHERE account = ? AND id = ?");
+  statement_reset guard{q};
+  q.bind(1, account);
+  q.bind(2, id);
+  auto exists = q.step();
+  if (in_txn_)
+    rows_.reservations.emplace(std::move(key), exists);
+  return exists;
 }
 
 } // namespace tfarm::persistence
@@ -779,6 +993,7 @@ caf::expected<account_record> store_core::open_account(const account_record& x) 
   auto undo = [&] {
     db_->rollback_to("open_account");
     db_->release("open_account");
+    rows_.clear();
   };
   try {
     {
@@ -823,14 +1038,20 @@ caf::expected<account_record> store_core::open_account(const account_record& x) 
 }
 
 std::optional<vault_op_record> store_core::find_op(const std::string& key) {
+  if (in_txn_)
+    if (auto i = rows_.ops.find(key); i != rows_.ops.end())
+      return i->second;
   static const auto sql =
       std::string{"SELECT "} + op_columns + " FROM vault_operations WHERE key = ?";
   auto& q = stmt(find_op_, sql.c_str());
   statement_reset guard{q};
   q.bind(1, key);
-  if (!q.step())
-    return std::nullopt;
-  return read_op(q);
+  std::optional<vault_op_record> result;
+  if (q.step())
+    result = read_op(q);
+  if (in_txn_)
+    rows_.ops.emplace(key, result);
+  return result;
 }
 
 caf::expected<vault_write_result> store_core::apply_vault_write(const vault_write& x) {
@@ -863,13 +1084,8 @@ caf::expected<vault_write_result> store_core::apply_vault_write(const vault_writ
   if (x.op.op == "reserve") {
     // Reservation ids are unique per account for ever; the account only
     // remembers those of its idempotency window.
-    auto& q =
-        stmt(reservation_exists_, "SELECT 1 FROM vault_reservations WHERE account = ? AND id = ?");
     for (auto& r : x.reservations) {
-      statement_reset guard{q};
-      q.bind(1, r.account);
-      q.bind(2, r.id);
-      if (q.step()) {
+      if (reservation_exists(r.account, r.id)) {
         journal_refusal("invalid_request",
                         "reservation " + r.id + " exists already in " + r.account);
         refused = true;
@@ -930,7 +1146,17 @@ caf::expected<vault_write_result> store_core::apply_vault_write(const vault_writ
     s.bind(5, static_cast<int64_t>(op.txn_id));
     s.bind(6, now);
     s.bind(7, op.key);
-    s.exec();
+    s.send();
+    if (in_txn_) {
+      auto row = *known; // what the UPDATE leaves of the row
+      row.outcome = op.outcome;
+      row.detail = op.detail;
+      row.available_after = op.available_after;
+      row.reserved_after = op.reserved_after;
+      if (op.txn_id != 0)
+        row.txn_id = op.txn_id;
+      rows_.ops[op.key] = std::move(row);
+    }
   } else {
     auto& s = stmt(
         insert_op_,
@@ -952,7 +1178,9 @@ caf::expected<vault_write_result> store_core::apply_vault_write(const vault_writ
     s.bind(12, static_cast<int64_t>(op.txn_id));
     s.bind(13, op.created_at_ms);
     s.bind(14, now);
-    s.exec();
+    s.send();
+    if (in_txn_)
+      rows_.ops[op.key] = op;
   }
   for (auto& r : x.reservations) {
     if (refused)
@@ -978,7 +1206,9 @@ caf::expected<vault_write_result> store_core::apply_vault_write(const vault_writ
     s.bind(11, r.terms.qty);
     s.bind(12, r.filled);
     s.bind(13, r.terms.credit_asset);
-    s.exec();
+    s.send();
+    if (in_txn_)
+      rows_.reservations[{r.account, r.id}] = true;
   }
   return result;
 }

@@ -11,10 +11,13 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
+#include <tuple>
 #include <unordered_map>
+#include <utility>
 #include <vector>
 
 #include <caf/error.hpp>
@@ -30,6 +33,16 @@
 #include "runtime/checkpoint.hpp"
 
 namespace tfarm::persistence {
+
+/// What a batch of writes will touch, gathered before it runs: on
+/// PostgreSQL the store reads it with a few statements for the whole batch
+/// rather than a round trip per row (on SQLite a read costs no round trip
+/// and nothing is read ahead). A hint: what is missing is read when needed.
+struct write_outline {
+  size_t checkpoints = 0;
+  std::vector<const ledger_txn*> ledger_txns;
+  std::vector<const vault_write*> vault_writes;
+};
 
 class store_core {
 public:
@@ -47,8 +60,11 @@ public:
 
   void begin();
   bool in_transaction() const noexcept { return in_txn_; }
+  /// Reads ahead, inside the transaction, what a batch will need.
+  void prefetch(const write_outline& w);
   void commit();
-  /// Rolls back and forgets what the transaction assigned (sequence numbers).
+  /// Rolls back and forgets what the transaction assigned (sequence numbers)
+  /// and read.
   void rollback() noexcept;
 
   // -- writes (inside a transaction) -----------------------------------------------
@@ -146,10 +162,38 @@ public:
   static caf::error validate(const vault_write& x);
 
 private:
+  using balance_key = std::tuple<std::string, std::string, std::string>;
+
+  /// Rows this transaction read or wrote, so each is read at most once per
+  /// transaction (none outside one); a row not here is read from the
+  /// database. Cleared at begin, commit, rollback and a savepoint's undo.
+  struct txn_rows {
+    std::unordered_map<std::string, std::optional<vault_op_record>> ops;
+    std::unordered_map<std::string, std::optional<ledger_receipt>> txns;
+    std::map<balance_key, int64_t> balances;
+    std::map<std::pair<std::string, std::string>, bool> reservations;
+    void clear();
+  };
+
   /// The journal row of `key`, if any.
   std::optional<vault_op_record> find_op(const std::string& key);
 
-  sql_statement& stmt(std::unique_ptr<sql_statement>& slot, const char* sql);
+  /// The ledger transaction of an idempotency key, if any (replayed false).
+  std::optional<ledger_receipt> find_txn(const std::string& key);
+
+  bool reservation_exists(const std::string& account, const std::string& id);
+
+  /// Reserves `n` more numbers of a PostgreSQL sequence (`sql` takes the
+  /// count) for this transaction, behind those reserved already.
+  void reserve(std::vector<int64_t>& reserved, std::unique_ptr<sql_statement>& slot,
+               const char* sql, size_t n);
+
+  /// The next reserved number (one more reserved when none is left).
+  int64_t next_of(std::vector<int64_t>& reserved, std::unique_ptr<sql_statement>& slot,
+                  const char* sql);
+
+  sql_statement& stmt(std::unique_ptr<sql_statement>& slot, const char* sql,
+                      sql_connection::plan how = sql_connection::plan::cached);
 
   std::unique_ptr<sql_connection> db_;
   std::string file_;
@@ -159,6 +203,17 @@ private:
   /// Slot (0/1) the next save of a path goes to; filled lazily (a path is
   /// saved by the one node that runs its actor).
   std::unordered_map<std::string, int> next_slot_;
+  txn_rows rows_;
+  /// Sequence numbers reserved for this transaction (PostgreSQL), the next
+  /// at the back: checkpoint seq and ledger transaction ids.
+  std::vector<int64_t> checkpoint_seqs_;
+  std::vector<int64_t> txn_ids_;
+  std::unique_ptr<sql_statement> reserve_seqs_;
+  std::unique_ptr<sql_statement> reserve_txn_ids_;
+  std::unique_ptr<sql_statement> prefetch_ops_;
+  std::unique_ptr<sql_statement> prefetch_txns_;
+  std::unique_ptr<sql_statement> prefetch_balances_;
+  std::unique_ptr<sql_statement> prefetch_reservations_;
   std::unique_ptr<sql_statement> save_cp_;
   std::unique_ptr<sql_statement> newest_slot_;
   std::unique_ptr<sql_statement> load_cp_;

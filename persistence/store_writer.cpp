@@ -283,10 +283,18 @@ store_completion store_writer::execute(submission& s) {
     fail_all(down_error_);
     return done;
   }
+  write_outline outline;
+  for (auto& job : s.jobs)
+    std::visit(overloaded{[&](runtime::checkpoint&) { ++outline.checkpoints; },
+                          [&](ledger_txn& x) { outline.ledger_txns.push_back(&x); },
+                          [&](vault_write& x) { outline.vault_writes.push_back(&x); },
+                          [](auto&) {}},
+               job.op);
   for (int attempt = 0;; ++attempt) {
     done.results.clear();
     try {
       core_->begin();
+      core_->prefetch(outline);
       for (auto& job : s.jobs)
         done.results.push_back(execute_one(*core_, job));
       auto t0 = std::chrono::steady_clock::now();

@@ -75,3 +75,35 @@ TEST(pg_connection, a_statement_past_the_timeout_is_a_timeout_error) {
   }
   EXPECT_EQ(query_int64(**db, "SELECT 1"), 1) << "the connection stays usable";
 }
+
+TEST(pg_connection, a_connection_that_breaks_with_statements_queued_fails_them_as_lost) {
+  test::temp_dir dir;
+  auto url = test::fresh_database(test::backend::postgresql, dir.path().string());
+  auto db = open_database(url);
+  ASSERT_TRUE(db) << runtime::to_text(db.error());
+  auto killer = open_database(url);
+  ASSERT_TRUE(killer) << runtime::to_text(killer.error());
+  auto& conn = **db;
+  conn.exec("CREATE TABLE t (n BIGINT)");
+  auto pid = query_int64(conn, "SELECT pg_backend_pid()");
+  auto ins = conn.prepare("INSERT INTO t (n) VALUES (?)");
+  conn.begin_write();
+  for (int i = 0; i < 10; ++i) {
+    ins->reset();
+    ins->bind(1, i);
+    ins->send();
+  }
+  EXPECT_EQ(query_int64(**killer,
+                        "SELECT COUNT(*) FROM pg_terminate_backend(" + std::to_string(pid) + ")"),
+            1);
+  try {
+    conn.commit();
+    FAIL() << "a commit on a dead connection succeeded";
+  } catch (const std::exception& e) {
+    auto err = classify(e, conn.name(), "committing");
+    EXPECT_EQ(err, store_errc::unavailable) << runtime::to_text(err);
+  }
+  EXPECT_TRUE(conn.broken());
+  conn.rollback(); // never throws, even now
+  EXPECT_EQ(query_int64(**killer, "SELECT COUNT(*) FROM t"), 0);
+}

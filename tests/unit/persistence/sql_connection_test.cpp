@@ -137,5 +137,88 @@ TEST_P(sql_connection_test, the_store_schema_reads_user_columns_quoted) {
   EXPECT_EQ(q->text(0), "alice");
 }
 
+TEST_P(sql_connection_test, sent_statements_land_in_order_with_the_commit) {
+  // More than the driver queues before it waits (pipeline_queued_max).
+  constexpr int rows = 1'200;
+  auto ins = db_->prepare("INSERT INTO t (id, n) VALUES (?, ?)");
+  auto count = db_->prepare("SELECT COUNT(*), COALESCE(SUM(n), 0) FROM t");
+  {
+    sql_transaction txn{*db_};
+    for (int i = 0; i < rows; ++i) {
+      ins->reset();
+      ins->bind(1, "r" + std::to_string(i));
+      ins->bind(2, i);
+      ins->send();
+      if (i == 700) {
+        // A read in the middle sees everything sent before it.
+        ASSERT_TRUE(count->step());
+        EXPECT_EQ(count->int64(0), 701);
+        count->reset();
+      }
+    }
+    txn.commit();
+  }
+  ASSERT_TRUE(count->step());
+  EXPECT_EQ(count->int64(0), rows);
+  EXPECT_EQ(count->int64(1), int64_t{rows} * (rows - 1) / 2);
+}
+
+TEST_P(sql_connection_test, a_sent_statement_that_fails_fails_the_transaction) {
+  auto ins = db_->prepare("INSERT INTO t (id, n) VALUES (?, ?)");
+  auto send = [&](const char* id, int n) {
+    ins->reset();
+    ins->bind(1, id);
+    ins->bind(2, n);
+    ins->send();
+  };
+  sql_failure kind = sql_failure::other;
+  try {
+    sql_transaction txn{*db_};
+    send("a", 1);
+    send("refused", -500);
+    send("b", 2);
+    txn.commit();
+    FAIL() << "a refused row committed";
+  } catch (const sql_error& e) {
+    // SQLite refuses it at once, PostgreSQL at the commit.
+    kind = e.kind();
+  }
+  EXPECT_EQ(kind, sql_failure::constraint);
+  EXPECT_EQ(query_int64(*db_, "SELECT COUNT(*) FROM t"), 0) << "nothing of it committed";
+  // The connection goes on.
+  sql_transaction txn{*db_};
+  send("c", 3);
+  txn.commit();
+  EXPECT_EQ(query_int64(*db_, "SELECT COUNT(*) FROM t"), 1);
+}
+
+TEST_P(sql_connection_test, a_savepoint_undoes_a_sent_statement_that_failed) {
+  auto ins = db_->prepare("INSERT INTO t (id, n) VALUES (?, ?)");
+  auto count = db_->prepare("SELECT COUNT(*) FROM t");
+  sql_transaction txn{*db_};
+  ins->bind(1, "kept");
+  ins->bind(2, 1);
+  ins->send();
+  db_->savepoint("part");
+  sql_failure kind = sql_failure::other;
+  try {
+    ins->reset();
+    ins->bind(1, "refused");
+    ins->bind(2, -500);
+    ins->send();
+    count->step();
+    FAIL() << "the refused row went unnoticed";
+  } catch (const sql_error& e) {
+    kind = e.kind();
+  }
+  EXPECT_EQ(kind, sql_failure::constraint);
+  db_->rollback_to("part");
+  db_->release("part");
+  txn.commit();
+  count->reset();
+  ASSERT_TRUE(count->step());
+  EXPECT_EQ(count->int64(0), 1) << "what was sent before the savepoint stays";
+}
+
 INSTANTIATE_TEST_SUITE_P(backends, sql_connection_test, testing::ValuesIn(test::backends),
                          test::backend_name{});

@@ -374,5 +374,124 @@ TEST_P(store_core_test, a_vault_write_is_atomic_replays_by_key_and_keeps_reserva
   EXPECT_FALSE(core_->load_vault_account("nobody", 0).found);
 }
 
+namespace {
+
+// A transfer, its credit, its post, a replay, a refusal and a reused
+// reservation id, in one transaction: what a batch of the vault looks like.
+std::vector<vault_write> vault_batch() {
+  std::vector<vault_write> ws;
+  vault_write debit;
+  debit.op = vault_op_record{"a1:t1",   "a1", "alice", "transfer", "a2", "USD", 4,
+                             "pending", "",   6,       0,          0,    0};
+  debit.has_txn = true;
+  debit.txn =
+      ledger_txn{"a1:t1", "transfer_debit", {leg("a1", "USD", -4), leg("@transit", "USD", 4)}, ""};
+  ws.push_back(debit);
+  vault_write credit;
+  credit.op = vault_op_record{
+      "a1:t1/credit", "a2", "bob", "transfer_in", "a1", "USD", 4, "applied", "", 4, 0, 0, 0};
+  credit.has_txn = true;
+  credit.txn = ledger_txn{
+      "a1:t1/credit", "transfer_credit", {leg("@transit", "USD", -4), leg("a2", "USD", 4)}, ""};
+  ws.push_back(credit);
+  vault_write post = debit;
+  post.update = true;
+  post.has_txn = false;
+  post.op.outcome = "applied";
+  ws.push_back(post);
+  ws.push_back(debit); // a replay: the first row answers
+  vault_write overdraw = debit;
+  overdraw.op.key = overdraw.txn.idempotency_key = "a1:t2";
+  overdraw.op.amount = 7;
+  overdraw.txn.legs = {leg("a1", "USD", -7), leg("@transit", "USD", 7)};
+  ws.push_back(overdraw);
+  vault_write reserve;
+  reserve.op = vault_op_record{"a1:r1",   "a1", "alice", "reserve", "ord-1", "USD", 1,
+                               "applied", "",   5,       1,         0,       0};
+  reserve.has_txn = true;
+  reserve.txn =
+      ledger_txn{"a1:r1", "reserve", {leg("a1", "USD", -1), leg("a1", "USD", 1, "reserved")}, ""};
+  reserve.reservations.push_back(reservation_record{"a1", "ord-1", "USD", 1, 1, "open", 0, {}, 0});
+  ws.push_back(reserve);
+  vault_write again = reserve;
+  again.op.key = again.txn.idempotency_key = "a1:r2";
+  ws.push_back(again);
+  return ws;
+}
+
+// Every answer of the batch as text, then the balances it left.
+std::string run_vault_batch(store_core& core, bool read_ahead) {
+  auto ws = vault_batch();
+  core.begin();
+  if (read_ahead) {
+    write_outline outline;
+    for (auto& w : ws)
+      outline.vault_writes.push_back(&w);
+    core.prefetch(outline);
+  }
+  std::string out;
+  for (auto& w : ws) {
+    auto r = core.apply_vault_write(w);
+    if (!r) {
+      out += runtime::to_text(r.error()) + "\n";
+      continue;
+    }
+    out += r->op.key + " " + r->op.outcome + " " + r->op.detail + (r->replayed ? " replayed" : "") +
+           (r->op.txn_id != 0 ? " with a txn" : "") + "\n";
+  }
+  core.commit();
+  for (auto* account : {"a1", "a2", "@transit"})
+    for (auto* bucket : {"available", "reserved"})
+      out += std::string{account} + " " + bucket + " " +
+             std::to_string(core.balance(account, "USD", bucket)) + "\n";
+  return out;
+}
+
+} // namespace
+
+TEST_P(store_core_test, a_batch_read_ahead_answers_as_row_by_row_reads_do) {
+  std::string results[2];
+  for (int read_ahead = 0; read_ahead < 2; ++read_ahead) {
+    test::temp_dir dir;
+    auto db = open_database(test::fresh_database(GetParam(), dir.path().string()));
+    ASSERT_TRUE(db) << runtime::to_text(db.error());
+    store_core core{std::move(*db)};
+    core.begin();
+    ASSERT_TRUE(core.open_account(account_record{"a1", "alice", 0, {{"USD", 10}}}));
+    ASSERT_TRUE(core.open_account(account_record{"a2", "bob", 0, {}}));
+    core.commit();
+    results[read_ahead] = run_vault_batch(core, read_ahead == 1);
+  }
+  EXPECT_EQ(results[1], results[0]);
+  EXPECT_NE(results[0].find("a1:t1 applied  replayed with a txn"), std::string::npos) << results[0];
+  EXPECT_NE(results[0].find("negative_balance"), std::string::npos) << results[0];
+  EXPECT_NE(results[0].find("a1:r2 invalid_request reservation ord-1 exists already in a1"),
+            std::string::npos)
+      << results[0];
+  EXPECT_NE(results[0].find("a2 available 4"), std::string::npos) << results[0];
+  EXPECT_NE(results[0].find("@transit available 0"), std::string::npos) << results[0];
+}
+
+TEST_P(store_core_test, checkpoint_numbers_reserved_for_a_batch_keep_saves_in_order) {
+  core_->commit();
+  core_->begin();
+  write_outline outline;
+  outline.checkpoints = 3;
+  core_->prefetch(outline);
+  std::vector<uint64_t> seqs;
+  for (int i = 0; i < 5; ++i) // more saves than the outline said
+    seqs.push_back(core_->save_checkpoint(make_checkpoint("/a", "v" + std::to_string(i))));
+  core_->commit();
+  for (size_t i = 1; i < seqs.size(); ++i)
+    EXPECT_LT(seqs[i - 1], seqs[i]);
+  core_->begin();
+  auto later = core_->save_checkpoint(make_checkpoint("/a", "later"));
+  EXPECT_GT(later, seqs.back());
+  auto kept = core_->load_checkpoints("/a");
+  ASSERT_EQ(kept.size(), 2u);
+  EXPECT_EQ(kept[0].blob, "later");
+  EXPECT_EQ(kept[1].blob, "v4");
+}
+
 INSTANTIATE_TEST_SUITE_P(backends, store_core_test, testing::ValuesIn(test::backends),
                          test::backend_name{});
