@@ -7,7 +7,8 @@
 # venue), drops (lost answers and rate-limit replies), disconnects (windows
 # of 2 s every 8 s, with a backup venue), emergency (vault emergency mode and
 # the transfer freeze switched during trading), console_kills (sessions,
-# agents, a venue and a user's supervisor killed from the console).
+# agents, a venue and a user's supervisor killed from the console). Runs on
+# SQLite, and on PostgreSQL with TFARM_TEST_BACKEND=postgresql.
 source "$(dirname "$0")/lib.sh"
 scenario=$2
 seconds=$3
@@ -16,7 +17,7 @@ root=$(pwd)
 tfarm=$(realpath "$tfarm")
 export TFARM_ADMIN_TOKEN=integration-faults-token-7
 cd "$tmp"
-db=$tmp/farm.db
+db=$(db_new farm)
 
 # faults TOML: the [exchange.venue.faults] of sim-a.
 with_faults() {

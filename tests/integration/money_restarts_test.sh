@@ -3,13 +3,14 @@
 # restarts everything after it), an agent started from the console and then
 # its user's supervisor killed, and a node restart after at least 100 fills.
 # After each: `db check` clean (ledger and trading invariants), positions
-# equal fills, no critical incident.
+# equal fills, no critical incident. Runs on SQLite, and on PostgreSQL with
+# TFARM_TEST_BACKEND=postgresql.
 source "$(dirname "$0")/lib.sh"
 root=$(pwd)
 tfarm=$(realpath "$tfarm")
 export TFARM_ADMIN_TOKEN=integration-money-token-7
 cd "$tmp"
-db=$tmp/farm.db
+db=$(db_new farm)
 
 # The demo farm, trading faster (a 20 ms market, a busier market maker).
 sed -e "s|\.\./policies/default.toml|$root/examples/policies/default.toml|" \
@@ -57,6 +58,6 @@ expect_grep '"/user/bob/mm-b"' "$tmp/s2.json"
 (($(fills_in "$db") > fills1)) || fail "no fills after the restart"
 money_audit "$db" "$tmp/s2.json"
 # Fill ids never repeat: every venue epoch numbers its own trades.
-[[ $(sqlite3 "$db" "SELECT COUNT(*) FROM (SELECT 1 FROM fills GROUP BY venue, venue_fill_id
-  HAVING COUNT(*) > 1)") == 0 ]] || fail "a venue's fill id repeats"
+[[ $(db_sql "$db" "SELECT COUNT(*) FROM (SELECT 1 FROM fills GROUP BY venue, venue_fill_id
+  HAVING COUNT(*) > 1) AS repeated") == 0 ]] || fail "a venue's fill id repeats"
 echo ok
