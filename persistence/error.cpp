@@ -48,6 +48,8 @@ std::string to_string(store_errc x) {
     return "timeout";
   case store_errc::conflict:
     return "conflict";
+  case store_errc::fenced:
+    return "fenced";
   }
   return "unknown";
 }

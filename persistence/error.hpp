@@ -58,6 +58,9 @@ enum class store_errc : uint8_t {
   timeout,
   /// Concurrent writers conflicted more often than the store retries.
   conflict,
+  /// A write made under an epoch of its user that is no longer current:
+  /// another member owns the user now (docs/cluster.md). Nothing written.
+  fenced,
 };
 
 std::string to_string(store_errc x);

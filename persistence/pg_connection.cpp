@@ -15,6 +15,10 @@ namespace tfarm::persistence {
 
 namespace {
 
+/// Destroyed statements kept before they are deallocated while the
+/// connection is idle (else at the next transaction's start).
+constexpr size_t closed_statements_max = 64;
+
 sql_failure failure_of(const char* sqlstate) {
   if (sqlstate == nullptr || std::strlen(sqlstate) != 5)
     return sql_failure::other;
@@ -87,6 +91,19 @@ public:
     values_.resize(static_cast<size_t>(params_));
     nulls_.assign(static_cast<size_t>(params_), true);
     formats_.assign(static_cast<size_t>(params_), 0);
+  }
+
+  ~pg_statement() override {
+    if (!name_.empty())
+      conn_.closed_statement(name_);
+  }
+
+  void send() override {
+    prepare_once();
+    std::vector<const char*> values;
+    std::vector<int> lengths;
+    arguments(values, lengths);
+    queue(values, lengths);
   }
 
   void bind_int64(int index, int64_t value) override { set(index, std::to_string(value), 0); }
@@ -186,14 +203,6 @@ private:
     return row_;
   }
 
-  void send() override {
-    prepare_once();
-    std::vector<const char*> values;
-    std::vector<int> lengths;
-    arguments(values, lengths);
-    queue(values, lengths);
-  }
-
   void run() {
     prepare_once();
     std::vector<const char*> values;
@@ -205,7 +214,7 @@ private:
       // With what is queued: one round trip for all of it.
       queue(values, lengths);
       r.reset(conn_.drain(true));
-    } else if (per_run_) {
+    } else if (name_.empty()) {
       r.reset(PQexecParams(conn, sql_.c_str(), params_, nullptr, values.data(), lengths.data(),
                            formats_.data(), 0));
     } else {
@@ -218,10 +227,12 @@ private:
     rows_ = PQntuples(res_.get());
   }
 
-  // Prepares on the server the first time (waiting: a statement counts as
-  // prepared only once the server said so).
+  // Prepares on the server at the second run: a statement run once (most
+  // reads) costs one round trip and leaves nothing on the server; one run
+  // again is worth a plan kept for the connection. Waits: a statement
+  // counts as prepared only once the server said so.
   void prepare_once() {
-    if (per_run_ || !name_.empty())
+    if (per_run_ || !name_.empty() || runs_++ == 0)
       return;
     conn_.drain();
     auto conn = conn_.native();
@@ -232,7 +243,7 @@ private:
   }
 
   void queue(const std::vector<const char*>& values, const std::vector<int>& lengths) {
-    if (per_run_)
+    if (name_.empty())
       conn_.queue_params(sql_, params_, values.data(), lengths.data(), formats_.data());
     else
       conn_.queue_prepared(name_, params_, values.data(), lengths.data(), formats_.data());
@@ -251,6 +262,7 @@ private:
   int params_ = 0;
   std::string sql_;
   bool per_run_ = false;
+  int runs_ = 0;
   std::string name_;
   std::vector<std::string> values_;
   std::vector<bool> nulls_;
@@ -483,12 +495,32 @@ bool pg_connection::table_exists(const std::string& table) {
   return q->step();
 }
 
+void pg_connection::closed_statement(const std::string& name) {
+  closed_.push_back(name);
+  if (closed_.size() >= closed_statements_max)
+    deallocate_closed();
+}
+
+void pg_connection::deallocate_closed() {
+  if (closed_.empty() || pipelined_ || PQtransactionStatus(conn_) != PQTRANS_IDLE)
+    return;
+  std::string sql;
+  for (auto& name : closed_)
+    sql += "DEALLOCATE " + name + ";";
+  closed_.clear();
+  result_ptr r{PQexec(conn_, sql.c_str())};
+  if (PQresultStatus(r.get()) != PGRES_COMMAND_OK)
+    log().debug("{}: {}", name_, flatten(PQresultErrorMessage(r.get())));
+}
+
 void pg_connection::begin_write() {
+  deallocate_closed();
   // Queued: it travels with the transaction's first statement that waits.
   queue("BEGIN ISOLATION LEVEL SERIALIZABLE");
 }
 
 void pg_connection::begin_read() {
+  deallocate_closed();
   exec("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
 }
 

@@ -1,8 +1,9 @@
 // sql_connection on a PostgreSQL server through libpq (the shared store of
 // a cluster).
 //
-// Statements are prepared on the server the first time they run (named
-// per connection) and run with text results; integers, NUMERIC sums and
+// Statements are prepared on the server the second time they run (named
+// per connection; once is one round trip with nothing left behind) and run
+// with text results; integers, NUMERIC sums and
 // booleans read as int64, BYTEA as raw bytes. Every session runs with
 // synchronous_commit = on, so a COMMIT that returned is on the server's
 // disk (and, with synchronous replicas configured, on theirs).
@@ -17,6 +18,7 @@
 #include <chrono>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "persistence/database.hpp"
 #include "persistence/sql_connection.hpp"
@@ -82,9 +84,14 @@ public:
   /// last queued statement's result (the caller clears it); else null.
   pg_result* drain(bool keep_last = false);
 
+  /// A prepared statement was destroyed: its server side goes at the next
+  /// transaction's start.
+  void closed_statement(const std::string& name);
+
 private:
   void queue(const char* sql);
   void enter_pipeline();
+  void deallocate_closed();
   [[noreturn]] void fail_sending(const char* what);
 
   pg_conn* conn_ = nullptr;
@@ -93,6 +100,8 @@ private:
   bool pipelined_ = false;
   /// Results the server owes for what is queued.
   int queued_ = 0;
+  /// Statements destroyed since the last DEALLOCATE.
+  std::vector<std::string> closed_;
 };
 
 /// Results queued in pipeline mode before the driver waits for them: the

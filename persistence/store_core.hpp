@@ -30,6 +30,7 @@
 #include "persistence/trade_records.hpp"
 #include "persistence/trading_check.hpp"
 #include "persistence/vault_records.hpp"
+#include "persistence/write_fence.hpp"
 #include "runtime/checkpoint.hpp"
 
 namespace tfarm::persistence {
@@ -39,6 +40,8 @@ namespace tfarm::persistence {
 /// rather than a round trip per row (on SQLite a read costs no round trip
 /// and nothing is read ahead). A hint: what is missing is read when needed.
 struct write_outline {
+  /// Users whose writes carry a fence.
+  std::vector<std::string> fenced_users;
   size_t checkpoints = 0;
   std::vector<const ledger_txn*> ledger_txns;
   std::vector<const vault_write*> vault_writes;
@@ -68,6 +71,13 @@ public:
   void rollback() noexcept;
 
   // -- writes (inside a transaction) -----------------------------------------------
+
+  /// Refuses (fenced, naming the epochs) unless `f.user`'s lease is held
+  /// under `f.epoch` now. On PostgreSQL the lease row stays share-locked
+  /// until the transaction ends, so no claim moves the epoch on before this
+  /// transaction's writes commit; a claim that committed first makes this
+  /// transaction a serialization conflict (run again, then refused).
+  caf::error check_fence(const write_fence& f);
 
   /// Stores a checkpoint as the newest of its path (the previous newest stays
   /// as the fallback); returns its sequence number.
@@ -172,6 +182,8 @@ private:
     std::unordered_map<std::string, std::optional<ledger_receipt>> txns;
     std::map<balance_key, int64_t> balances;
     std::map<std::pair<std::string, std::string>, bool> reservations;
+    /// Lease epochs (0: the user has no lease row).
+    std::unordered_map<std::string, int64_t> epochs;
     void clear();
   };
 
@@ -214,6 +226,8 @@ private:
   std::unique_ptr<sql_statement> prefetch_txns_;
   std::unique_ptr<sql_statement> prefetch_balances_;
   std::unique_ptr<sql_statement> prefetch_reservations_;
+  std::unique_ptr<sql_statement> lease_epoch_;
+  std::unique_ptr<sql_statement> prefetch_epochs_;
   std::unique_ptr<sql_statement> save_cp_;
   std::unique_ptr<sql_statement> newest_slot_;
   std::unique_ptr<sql_statement> load_cp_;

@@ -285,6 +285,9 @@ store_completion store_writer::execute(submission& s) {
   }
   write_outline outline;
   for (auto& job : s.jobs)
+    if (job.fence)
+      outline.fenced_users.push_back(job.fence->user);
+  for (auto& job : s.jobs)
     std::visit(overloaded{[&](runtime::checkpoint&) { ++outline.checkpoints; },
                           [&](ledger_txn& x) { outline.ledger_txns.push_back(&x); },
                           [&](vault_write& x) { outline.vault_writes.push_back(&x); },
@@ -295,8 +298,16 @@ store_completion store_writer::execute(submission& s) {
     try {
       core_->begin();
       core_->prefetch(outline);
-      for (auto& job : s.jobs)
+      for (auto& job : s.jobs) {
+        if (job.fence)
+          if (auto err = core_->check_fence(*job.fence)) {
+            store_result r;
+            r.error = std::move(err);
+            done.results.push_back(std::move(r));
+            continue;
+          }
         done.results.push_back(execute_one(*core_, job));
+      }
       auto t0 = std::chrono::steady_clock::now();
       core_->commit();
       done.commit_us = std::chrono::duration_cast<std::chrono::microseconds>(

@@ -23,6 +23,7 @@
 #include <deque>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 #include <variant>
@@ -38,6 +39,7 @@
 #include "persistence/trade_records.hpp"
 #include "persistence/trading_check.hpp"
 #include "persistence/vault_records.hpp"
+#include "persistence/write_fence.hpp"
 #include "runtime/checkpoint.hpp"
 
 namespace tfarm::persistence {
@@ -93,6 +95,10 @@ struct store_job {
                ledger_totals_op, load_credential_op, load_order_op, load_agent_book_op,
                load_alerts_op, trading_check_op>
       op;
+
+  /// Set for a write of a user a cluster member owns: refused (fenced)
+  /// unless the user's epoch is still this one.
+  std::optional<write_fence> fence{};
 
   bool is_write() const noexcept { return op.index() <= 8; }
 };
