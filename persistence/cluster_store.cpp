@@ -113,10 +113,12 @@ renewal cluster_store::renew(const member_identity& me) {
   // Only leases that have not run out: an expired one may be claimed by
   // another member at any moment, and is claimed again, not extended.
   auto l = db_.prepare("UPDATE user_leases SET expires_at = " + now + " + " + ttl +
-                       " WHERE owner = ? AND incarnation = ? AND expires_at >= " + now);
+                       " WHERE owner = ? AND incarnation = ? AND expires_at >= " + now +
+                       " RETURNING \"user\"");
   l->bind(1, me.name);
   l->bind(2, me.incarnation);
-  r.leases = l->exec();
+  while (l->step())
+    r.users.push_back(l->text(0));
   return r;
 }
 

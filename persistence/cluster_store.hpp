@@ -72,8 +72,9 @@ struct renewal {
   /// False once this incarnation is no longer the member's (a newer start
   /// of the same name) or was declared down: it must stop its users now.
   bool member = false;
-  /// Leases of this incarnation extended.
-  int64_t leases = 0;
+  /// The users whose leases were extended (a lease that ran out is not:
+  /// it is lost, and claimed again like any other).
+  std::vector<std::string> users;
 };
 
 class cluster_store {
