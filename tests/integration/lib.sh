@@ -46,10 +46,17 @@ start_on_free_port() {
   shift 2
   for attempt in 1 2 3 4 5; do
     port=$((20000 + RANDOM % 40000))
-    "$@" "$option" "$port" >"$tmp/run.out" 2>"$tmp/run.err" &
+    # Emptied here: the background job's own redirection may come after the
+    # check below has read the previous attempt's output.
+    : >"$tmp/run.out"
+    : >"$tmp/run.err"
+    "$@" "$option" "$port" >>"$tmp/run.out" 2>>"$tmp/run.err" &
     pid=$!
     deadline=$((SECONDS + 30))
-    until grep -qE "$announce|error" "$tmp/run.out" "$tmp/run.err" 2>/dev/null; do
+    # Announced, or exited (the port taken): an error a running node logs
+    # is neither.
+    until grep -q "${announce}127.0.0.1:$port" "$tmp/run.out" 2>/dev/null ||
+      ! kill -0 "$pid" 2>/dev/null; do
       ((SECONDS < deadline)) || { cat "$tmp/run.err"; fail "the node did not print '$announce'"; }
       sleep 0.1
     done

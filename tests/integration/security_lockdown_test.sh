@@ -19,11 +19,17 @@ start() {
   for attempt in 1 2 3 4 5; do
     hport=$((20000 + RANDOM % 20000))
     cport=$((40000 + RANDOM % 20000))
+    # Emptied here, not by the background job's redirection, which may run
+    # after the check below has read the previous start's "Running".
+    : >"$tmp/run.out"
+    : >"$tmp/run.err"
     TFARM_ADMIN_TOKEN=$old "$tfarm" run -c "$root/examples/single_node/farm.toml" --db "$db" \
-      --for 120s --http-port "$hport" --console-port "$cport" >"$tmp/run.out" 2>"$tmp/run.err" &
+      --for 120s --http-port "$hport" --console-port "$cport" >>"$tmp/run.out" 2>>"$tmp/run.err" &
     pid=$!
     deadline=$((SECONDS + 30))
-    until grep -qE "^Running|error" "$tmp/run.out" "$tmp/run.err" 2>/dev/null; do
+    # Running, or exited (a port taken): an error logged by a running node
+    # is neither.
+    until grep -q "^Running" "$tmp/run.out" 2>/dev/null || ! kill -0 "$pid" 2>/dev/null; do
       ((SECONDS < deadline)) || { cat "$tmp/run.err"; fail "the node did not start"; }
       sleep 0.1
     done
