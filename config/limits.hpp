@@ -251,6 +251,22 @@ constexpr int32_t backup_keep_max = 10'000;
 constexpr int64_t backup_max_age_ms_default = 7LL * 86'400'000;
 constexpr int64_t backup_interval_ms_min = 1'000;
 
+// -- cluster (docs/cluster.md) ---------------------------------------------------
+
+/// Members of one cluster file at most.
+constexpr std::size_t cluster_members_max = 64;
+/// How often a member renews its membership and leases.
+constexpr int64_t cluster_renew_interval_ms_default = 250;
+constexpr int64_t cluster_renew_interval_ms_min = 10;
+constexpr int64_t cluster_renew_interval_ms_max = 10'000;
+/// How long a renewal keeps a member and its leases alive.
+constexpr int64_t cluster_lease_ttl_ms_default = 1'500;
+constexpr int64_t cluster_lease_ttl_ms_max = 60'000;
+/// A lease outlives this many renew intervals at least (missed renewals).
+constexpr int64_t cluster_lease_renewals_min = 3;
+/// How long before its lease could run out a member stops its users.
+constexpr int64_t cluster_margin_ms_default = 250;
+
 // -- configuration files --------------------------------------------------------
 
 /// Larger files are refused before parsing (a config file is never this big).

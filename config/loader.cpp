@@ -1,15 +1,13 @@
 #include "config/loader.hpp"
 
 #include <algorithm>
-#include <cerrno>
-#include <cstring>
 #include <filesystem>
-#include <fstream>
 #include <limits>
 #include <map>
 #include <set>
 #include <sstream>
 
+#include "config/detail/file_tables.hpp"
 #include "config/detail/table_reader.hpp"
 #include "config/endpoint.hpp"
 #include "config/path_syntax.hpp"
@@ -20,41 +18,14 @@ namespace tfarm::config {
 namespace {
 
 using detail::load_context;
+using detail::parse_toml;
+using detail::read_file;
+using detail::read_tls;
+using detail::resolve;
 using detail::table_reader;
 
 constexpr milliseconds zero_ms{0};
 constexpr milliseconds one_ms{1};
-
-// Reads a whole file, refusing anything larger than config_file_bytes_max.
-std::optional<std::string> read_file(const std::string& path, load_context& ctx) {
-  std::error_code ec;
-  if (std::filesystem::is_directory(path, ec)) {
-    ctx.error("cannot read file: is a directory");
-    return std::nullopt;
-  }
-  std::ifstream in{path, std::ios::binary};
-  if (!in) {
-    ctx.error(std::string{"cannot read file: "} + std::strerror(errno));
-    return std::nullopt;
-  }
-  auto size = std::filesystem::file_size(path, ec);
-  if (!ec && size > config_file_bytes_max) {
-    ctx.error("file is larger than " + std::to_string(config_file_bytes_max) + " bytes");
-    return std::nullopt;
-  }
-  std::ostringstream buf;
-  buf << in.rdbuf();
-  return buf.str();
-}
-
-std::optional<toml::table> parse_toml(std::string_view text, load_context& ctx) {
-  try {
-    return toml::parse(text, std::string_view{ctx.file()});
-  } catch (const toml::parse_error& e) {
-    ctx.error(e.source(), "invalid TOML: " + std::string{e.description()});
-    return std::nullopt;
-  }
-}
 
 // Reads required key `key`, a name that must be a valid path segment and
 // unique among `seen` (name -> line); `what` and `scope` word the messages.
@@ -413,8 +384,6 @@ void read_vault(load_context& ctx, const toml::table& tbl, vault_settings& vault
   r.finish();
 }
 
-std::string resolve(const std::string& base_dir, const std::string& file);
-
 // A symbol is "BASE-QUOTE" of two assets the vault knows.
 void check_symbol(load_context& ctx, const std::string& symbol, const toml::node& where,
                   const vault_settings& vault) {
@@ -692,25 +661,6 @@ void read_console(load_context& ctx, const toml::table& tbl, console_settings& c
   r.finish();
 }
 
-void read_tls(load_context& ctx, const toml::table& tbl, const std::string& base_dir,
-              tls_settings& tls) {
-  table_reader r{ctx, tbl, "[tls]"};
-  auto ca = r.string("ca", true);
-  auto cert = r.string("cert", true);
-  auto key = r.string("key", true);
-  for (auto& [name, value] : {std::pair{"ca", &ca}, {"cert", &cert}, {"key", &key}})
-    if (*value && (*value)->empty())
-      ctx.error(tbl.get(name)->source(), std::string{"[tls] "} + name + " must name a file");
-  if (ca && cert && key && !ca->empty() && !cert->empty() && !key->empty()) {
-    tls.ca = resolve(base_dir, *ca);
-    tls.cert = resolve(base_dir, *cert);
-    tls.key = resolve(base_dir, *key);
-    tls.origin = ctx.file() + ":" + std::to_string(tbl.source().begin.line) + ":" +
-                 std::to_string(tbl.source().begin.column);
-  }
-  r.finish();
-}
-
 void read_alert_rule(load_context& ctx, const toml::table& tbl, alert_rule_settings& x) {
   table_reader r{ctx, tbl, "[[monitor.rule]]"};
   if (auto n = r.string("name", true)) {
@@ -848,13 +798,6 @@ void read_node(load_context& ctx, const toml::table& tbl, node_settings& node) {
   for (auto& [file, where] : r.strings("policies"))
     node.policy_files.push_back(file);
   r.finish();
-}
-
-std::string resolve(const std::string& base_dir, const std::string& file) {
-  std::filesystem::path p{file};
-  if (p.is_absolute() || base_dir.empty() || base_dir == ".")
-    return p.lexically_normal().string();
-  return (std::filesystem::path{base_dir} / p).lexically_normal().string();
 }
 
 // Loads one referenced policy file into `out`; appends its diagnostics.

@@ -13,6 +13,7 @@
 #include <string_view>
 #include <vector>
 
+#include "config/cluster_config.hpp"
 #include "config/diagnostic.hpp"
 #include "config/env_overrides.hpp"
 #include "config/farm_config.hpp"
@@ -48,6 +49,15 @@ struct load_result {
 
   bool ok() const noexcept { return value.has_value() && diagnostics.empty(); }
 };
+
+/// Loads a cluster file (cluster_config.hpp). Its farm file must exist; it
+/// is loaded on its own (load_farm_file).
+load_result<cluster_config> load_cluster_file(const std::string& path);
+
+/// Loads a cluster file from text; `name` stands for the file in messages and
+/// the farm file is resolved relative to `base_dir`.
+load_result<cluster_config> load_cluster_text(std::string_view text, const std::string& name,
+                                              const std::string& base_dir = ".");
 
 /// Loads a farm file and the policy files it references.
 load_result<farm_config> load_farm_file(const std::string& path, const check_options& opts = {});
