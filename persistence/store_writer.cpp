@@ -284,15 +284,15 @@ store_completion store_writer::execute(submission& s) {
     return done;
   }
   write_outline outline;
-  for (auto& job : s.jobs)
+  for (auto& job : s.jobs) {
     if (job.fence)
       outline.fenced_users.push_back(job.fence->user);
-  for (auto& job : s.jobs)
     std::visit(overloaded{[&](runtime::checkpoint&) { ++outline.checkpoints; },
                           [&](ledger_txn& x) { outline.ledger_txns.push_back(&x); },
                           [&](vault_write& x) { outline.vault_writes.push_back(&x); },
                           [](auto&) {}},
                job.op);
+  }
   for (int attempt = 0;; ++attempt) {
     done.results.clear();
     try {
