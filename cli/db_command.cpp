@@ -7,6 +7,7 @@
 #include "cli/commands.hpp"
 #include "cli/db_option.hpp"
 #include "config/limits.hpp"
+#include "persistence/database.hpp"
 #include "persistence/error.hpp"
 #include "persistence/maintenance.hpp"
 #include "runtime/error_text.hpp"
@@ -25,13 +26,15 @@ int fail(const std::string& command, const caf::error& err) {
 } // namespace
 
 void add_db_command(CLI::App& app, const global_options& globals, int& result) {
-  auto db = app.add_subcommand("db", "Back up, restore and check a node's SQLite database");
+  auto db = app.add_subcommand(
+      "db", "Back up, restore and check a node's database (an SQLite file or PostgreSQL)");
   db->require_subcommand(1);
   auto file = std::make_shared<std::string>("tfarm.db");
 
   auto backup = db->add_subcommand(
-      "backup", "Write a consistent copy (SQLite online backup, safe while a node writes), then "
-                "verify it with PRAGMA integrity_check");
+      "backup", "Write a consistent copy, safe while a node writes, and verify it (SQLite: "
+                "online backup, PRAGMA integrity_check; PostgreSQL: pg_dump's custom format, "
+                "pg_restore --list)");
   auto out = std::make_shared<std::string>();
   add_db_option(backup, *file, "database to back up");
   backup->add_option("--out", *out, "backup file to write")->required();
@@ -46,13 +49,15 @@ void add_db_command(CLI::App& app, const global_options& globals, int& result) {
       return;
     }
     std::cout << "backup of " << shown_db(*file) << " written to " << *out
-              << " (integrity check: ok)\n";
+              << (persistence::is_postgres_url(*file) ? " (verified: pg_restore --list)\n"
+                                                      : " (integrity check: ok)\n");
     result = exit_ok;
   });
 
   auto restore = db->add_subcommand(
       "restore", "Replace the database with a backup: refused while a node uses it or when the "
-                 "backup fails its integrity check; the replaced file is kept aside");
+                 "backup fails its check; SQLite keeps the replaced file aside, PostgreSQL "
+                 "restores only into an empty database");
   auto from = std::make_shared<std::string>();
   add_db_option(restore, *file, "database to replace");
   restore->add_option("--from", *from, "backup file")->required();
@@ -75,8 +80,9 @@ void add_db_command(CLI::App& app, const global_options& globals, int& result) {
   });
 
   auto check = db->add_subcommand(
-      "check", "PRAGMA integrity_check, the ledger and the trading invariants; prints each "
-               "finding, exit 0 when clean (work the next start finishes is listed, not a "
+      "check", "The database's integrity (SQLite: PRAGMA integrity_check), the ledger and the "
+               "trading invariants; prints each finding, exit 0 when clean (work the next start "
+               "finishes is listed, not a "
                "problem), 1 otherwise");
   add_db_option(check, *file, "database to check");
   check->callback([file, &globals, &result] {

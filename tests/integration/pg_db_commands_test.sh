@@ -10,6 +10,7 @@ expect_exit 0 "$tfarm" run --db "$db" --for 300ms
 expect_exit 0 "$tfarm" db check --db "$db"
 expect_grep "^$shown: clean$" "$tmp/out"
 expect_exit 0 "$tfarm" db backup --db "$db" --out "$tmp/b1.dump"
+expect_grep "written to $tmp/b1.dump \(verified: pg_restore --list\)$" "$tmp/out"
 [[ -s "$tmp/b1.dump" && ! -e "$tmp/b1.dump.partial" ]] || fail "backup files"
 pg_restore --list "$tmp/b1.dump" >"$tmp/toc" || fail "pg_restore cannot read the backup"
 expect_grep "TABLE DATA public fills " "$tmp/toc"
