@@ -414,12 +414,16 @@ void pg_connection::queue(const char* sql) {
   ++queued_;
 }
 
-void pg_connection::queue_prepared(const std::string& statement, int params,
-                                   const char* const* values, const int* lengths,
-                                   const int* formats) {
+void pg_connection::make_room() {
   if (queued_ >= pipeline_queued_max)
     drain();
   enter_pipeline();
+}
+
+void pg_connection::queue_prepared(const std::string& statement, int params,
+                                   const char* const* values, const int* lengths,
+                                   const int* formats) {
+  make_room();
   if (PQsendQueryPrepared(conn_, statement.c_str(), params, values, lengths, formats, 0) != 1)
     fail_sending("cannot send a statement");
   ++queued_;
@@ -427,9 +431,7 @@ void pg_connection::queue_prepared(const std::string& statement, int params,
 
 void pg_connection::queue_params(const std::string& sql, int params, const char* const* values,
                                  const int* lengths, const int* formats) {
-  if (queued_ >= pipeline_queued_max)
-    drain();
-  enter_pipeline();
+  make_room();
   if (PQsendQueryParams(conn_, sql.c_str(), params, nullptr, values, lengths, formats, 0) != 1)
     fail_sending("cannot send a statement");
   ++queued_;

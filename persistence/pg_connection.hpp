@@ -91,6 +91,8 @@ public:
 private:
   void queue(const char* sql);
   void enter_pipeline();
+  /// Pipeline mode, with fewer than pipeline_queued_max results owed.
+  void make_room();
   void deallocate_closed();
   [[noreturn]] void fail_sending(const char* what);
 
