@@ -27,8 +27,9 @@
 
 namespace tfarm::persistence {
 
+/// The caller steps the membership every renew interval
+/// (config::cluster_timing); what a step itself needs:
 struct membership_options {
-  std::chrono::milliseconds renew_interval{250};
   std::chrono::milliseconds lease_ttl{1'500};
   /// How long before its lease could run out a member stops its users.
   std::chrono::milliseconds margin{250};
