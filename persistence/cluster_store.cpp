@@ -85,9 +85,10 @@ member_identity cluster_store::join(const std::string& name, const std::string& 
   }
   {
     // What an earlier start of this name held: free now, not after its TTL.
-    auto q = db_.prepare("UPDATE user_leases SET owner = '', incarnation = 0, expires_at = 0, "
-                         "updated_at = " +
-                         now + " WHERE owner = ? AND incarnation <> ?");
+    auto q = db_.prepare(
+        "UPDATE user_leases SET owner = '', incarnation = 0, epoch = epoch + 1, expires_at = 0, "
+        "updated_at = " +
+        now + " WHERE owner = ? AND incarnation <> ?");
     q->bind(1, name);
     q->bind(2, me.incarnation);
     q->exec();
@@ -203,10 +204,10 @@ int64_t cluster_store::claim(const std::string& user, const member_identity& me)
 }
 
 bool cluster_store::release(const std::string& user, const member_identity& me) {
-  auto q = db_.prepare("UPDATE user_leases SET owner = '', incarnation = 0, expires_at = 0, "
-                       "updated_at = " +
-                       server_now_ms_sql(db_.dialect()) +
-                       " WHERE \"user\" = ? AND owner = ? AND incarnation = ?");
+  auto q = db_.prepare(
+      "UPDATE user_leases SET owner = '', incarnation = 0, epoch = epoch + 1, expires_at = 0, "
+      "updated_at = " +
+      server_now_ms_sql(db_.dialect()) + " WHERE \"user\" = ? AND owner = ? AND incarnation = ?");
   q->bind(1, user);
   q->bind(2, me.name);
   q->bind(3, me.incarnation);
@@ -214,9 +215,10 @@ bool cluster_store::release(const std::string& user, const member_identity& me) 
 }
 
 int64_t cluster_store::release_all(const member_identity& me) {
-  auto q = db_.prepare("UPDATE user_leases SET owner = '', incarnation = 0, expires_at = 0, "
-                       "updated_at = " +
-                       server_now_ms_sql(db_.dialect()) + " WHERE owner = ? AND incarnation = ?");
+  auto q = db_.prepare(
+      "UPDATE user_leases SET owner = '', incarnation = 0, epoch = epoch + 1, expires_at = 0, "
+      "updated_at = " +
+      server_now_ms_sql(db_.dialect()) + " WHERE owner = ? AND incarnation = ?");
   q->bind(1, me.name);
   q->bind(2, me.incarnation);
   return q->exec();

@@ -5,8 +5,8 @@
 // renews its row and its leases every renew interval; one whose renewal is
 // older than the lease TTL is down, and the users it held are claimable.
 // Every claim is one conditional UPDATE, so of two members claiming one
-// user exactly one wins, and each change of owner moves the user's epoch
-// on. The store refuses a write made under an epoch that is no longer
+// user exactly one wins, and each change of owner (a release too) moves
+// the user's epoch on. The store refuses a write made under an epoch that is no longer
 // current (store_core::check_fence), which is what makes a stale owner
 // harmless: a member that was paused or cut off and has not noticed yet
 // writes nothing for the users it lost.

@@ -56,6 +56,9 @@ sqlite_store::sqlite_store(caf::actor_config& cfg, runtime::spawn_context ctx)
   max_page_count_ = p.max_page_count;
   statement_timeout_ = std::chrono::milliseconds{p.statement_timeout_ms};
   pool_size_ = std::max<int64_t>(2, p.pool_size);
+  fenced_ = p.fenced;
+  if (!p.node_scope.empty())
+    scope_prefix_ = "/node/" + p.node_scope;
   if (batch_rows_max_ < 1)
     batch_rows_max_ = 1;
   if (node()) {
@@ -86,17 +89,34 @@ sqlite_store::behavior_type sqlite_store::make_behavior() {
   // One connection writes; the rest of the pool reads.
   writer_ = std::make_unique<store_writer>(file_, opts, caf::actor_cast<caf::actor>(this),
                                            static_cast<size_t>(pool_size_ - 1));
+  if (fenced_)
+    writer_->enable_fencing();
   log().info("{}: opening (synchronous={}, batch_rows_max={}, commit_wait={})", redact_url(file_),
              synchronous_, batch_rows_max_, config::format_duration(commit_wait_));
   return {
       [this](runtime::load_checkpoint_atom,
              std::string& path) -> caf::result<std::vector<runtime::checkpoint>> {
         auto rp = make_response_promise<std::vector<runtime::checkpoint>>();
-        submit_read(store_job{load_checkpoints_op{std::move(path)}}, answer_with(rp));
+        if (scope_prefix_.empty()) {
+          submit_read(store_job{load_checkpoints_op{std::move(path)}}, answer_with(rp));
+        } else {
+          submit_read(store_job{load_checkpoints_op{stored_path(path)}},
+                      [this, rp](store_result& r) mutable {
+                        if (r.error) {
+                          rp.deliver(r.error);
+                          return;
+                        }
+                        auto xs = std::move(std::get<std::vector<runtime::checkpoint>>(r.value));
+                        for (auto& x : xs)
+                          x.path = actor_path(x.path);
+                        rp.deliver(std::move(xs));
+                      });
+        }
         return rp;
       },
       [this](runtime::save_checkpoint_atom, runtime::checkpoint& cp) -> caf::result<uint64_t> {
         auto rp = make_response_promise<uint64_t>();
+        cp.path = stored_path(cp.path);
         add_write(store_job{std::move(cp)}, answer_with(rp));
         return rp;
       },
@@ -197,8 +217,32 @@ sqlite_store::behavior_type sqlite_store::make_behavior() {
         submit_read(store_job{barrier_op{}}, answer_with(rp));
         return rp;
       },
+      [this](set_fence_atom, write_fence& f) -> caf::result<bool> {
+        if (!fenced_ || !writer_)
+          return caf::error{store_errc::invalid_record,
+                            "this store does not fence writes (not a cluster member's)"};
+        writer_->set_fence(f.user, f.epoch);
+        if (f.epoch > 0)
+          log().info("writes for user {} are fenced with epoch {}", f.user, f.epoch);
+        else
+          log().info("writes for user {} are refused from now on (not held)", f.user);
+        return true;
+      },
       [this](writer_done_atom) { collect(); },
   };
+}
+
+std::string sqlite_store::stored_path(const std::string& path) const {
+  if (scope_prefix_.empty() || owner_of_path(path).kind != path_owner::node)
+    return path;
+  return path == "/" ? scope_prefix_ : scope_prefix_ + path;
+}
+
+std::string sqlite_store::actor_path(const std::string& stored) const {
+  if (scope_prefix_.empty() || stored.compare(0, scope_prefix_.size(), scope_prefix_) != 0)
+    return stored;
+  auto rest = stored.substr(scope_prefix_.size());
+  return rest.empty() ? "/" : rest;
 }
 
 void sqlite_store::add_write(store_job job, reply answer) {
@@ -343,6 +387,8 @@ std::string sqlite_store::describe() const {
   x.queued_jobs = jobs_in_flight_;
   x.open_writes = open_jobs_.size();
   x.last_error = last_error_;
+  x.fenced = fenced_;
+  x.fenced_refusals = writer_ ? writer_->fenced_refusals() : 0;
   return runtime::status_json(x);
 }
 

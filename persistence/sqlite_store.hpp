@@ -59,10 +59,19 @@ struct sqlite_store_params {
   /// Connections at most: the writer's and readers' (the runbook's
   /// CONNECTION_POOL_SIZE; at least 2).
   int64_t pool_size = config::connection_pool_size_default;
+  /// A cluster member's store (docs/cluster.md): every write of a user's
+  /// data is refused unless the node holds the user (set_fence_atom) under
+  /// its current epoch.
+  bool fenced = false;
+  /// A cluster member's name: the checkpoints of the node's own actors
+  /// (any path not of a user, its accounts or their sessions) are kept
+  /// under /node/<name>, apart from the other members' ("": unscoped).
+  std::string node_scope;
 };
 
 TFARM_PARAM_FIELDS(sqlite_store_params, db, synchronous, batch_rows_max, commit_wait_ms,
-                   busy_timeout_ms, max_page_count, statement_timeout_ms, pool_size)
+                   busy_timeout_ms, max_page_count, statement_timeout_ms, pool_size, fenced,
+                   node_scope)
 
 /// The /store child of a farm on SQLite ([store] settings).
 runtime::child_spec sqlite_store_spec(const config::farm_config& farm);
@@ -99,6 +108,9 @@ private:
   void submit_read(store_job job, reply answer);
   /// Answers the writers of finished jobs.
   void collect();
+  /// The path a checkpoint of `path` is stored under (node scope), and back.
+  std::string stored_path(const std::string& path) const;
+  std::string actor_path(const std::string& stored) const;
 
   std::string file_;
   std::string synchronous_ = "full";
@@ -108,6 +120,9 @@ private:
   int64_t max_page_count_ = 0;
   std::chrono::milliseconds statement_timeout_{0};
   int64_t pool_size_ = 2;
+  bool fenced_ = false;
+  /// "/node/<name>" for a cluster member, else "".
+  std::string scope_prefix_;
   std::unique_ptr<store_writer> writer_;
   /// The open batch: jobs and their answers, in arrival order.
   std::vector<store_job> open_jobs_;

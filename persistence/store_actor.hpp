@@ -59,6 +59,9 @@ using store_actor = runtime::checkpoint_store_actor::extend<
     caf::replies_to<trading_check_atom>::with<std::vector<trading_finding>>,
     // Commits whatever is pending now (answers once it is durable).
     caf::replies_to<flush_atom>::with<bool>,
+    // A cluster member's store: holds the user under this epoch from now
+    // on (epoch > 0) or no longer (0); writes after it see it.
+    caf::replies_to<set_fence_atom, write_fence>::with<bool>,
     // Internal: the store's writer thread finished jobs.
     caf::reacts_to<writer_done_atom>>;
 

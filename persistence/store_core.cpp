@@ -915,10 +915,48 @@ caf::error store_core::check_fence(const write_fence& f) {
   }
   if (f.epoch > 0 && epoch == f.epoch)
     return {};
+  if (f.epoch == 0)
+    return caf::error{store_errc::fenced, "write for user " + f.user +
+                                              " refused: this member does not own the user "
+                                              "(its epoch is " +
+                                              std::to_string(epoch) + ")"};
   return caf::error{store_errc::fenced,
                     "write for user " + f.user + " under epoch " + std::to_string(f.epoch) +
                         " refused: the user's epoch is " + std::to_string(epoch) +
                         " (another member owns it now)"};
+}
+
+std::optional<std::string> store_core::account_user(const std::string& account, bool may_query) {
+  if (auto i = account_users_.find(account); i != account_users_.end())
+    return i->second;
+  if (!may_query)
+    return std::nullopt;
+  auto& q = stmt(account_user_, "SELECT \"user\" FROM accounts WHERE id = ?");
+  statement_reset guard{q};
+  q.bind(1, account);
+  if (!q.step())
+    return std::string{};
+  auto user = q.text(0);
+  account_users_.emplace(account, user);
+  return user;
+}
+
+std::optional<std::string> store_core::order_agent(const std::string& client_order_id,
+                                                   bool may_query) {
+  if (auto i = order_agents_.find(client_order_id); i != order_agents_.end())
+    return i->second;
+  if (!may_query)
+    return std::nullopt;
+  auto& q = stmt(order_agent_, "SELECT agent FROM orders WHERE client_order_id = ?");
+  statement_reset guard{q};
+  q.bind(1, client_order_id);
+  if (!q.step())
+    return std::string{};
+  auto agent = q.text(0);
+  if (order_agents_.size() >= order_agents_cached_max)
+    order_agents_.clear();
+  order_agents_.emplace(client_order_id, agent);
+  return agent;
 }
 
 std::vector<trading_finding> store_core::check_trading() {

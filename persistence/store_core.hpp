@@ -35,6 +35,10 @@
 
 namespace tfarm::persistence {
 
+/// Orders whose agent a store connection remembers for fencing (then it
+/// forgets them all and reads again).
+constexpr size_t order_agents_cached_max = 100'000;
+
 /// What a batch of writes will touch, gathered before it runs: on
 /// PostgreSQL the store reads it with a few statements for the whole batch
 /// rather than a round trip per row (on SQLite a read costs no round trip
@@ -78,6 +82,20 @@ public:
   /// transaction's writes commit; a claim that committed first makes this
   /// transaction a serialization conflict (run again, then refused).
   caf::error check_fence(const write_fence& f);
+
+  /// The user an account belongs to ("" if there is no such account);
+  /// nullopt when only a statement could tell and `may_query` is false.
+  /// Remembered (an account never changes user).
+  std::optional<std::string> account_user(const std::string& account, bool may_query);
+
+  /// The agent path that recorded an order ("" if unknown); nullopt when
+  /// only a statement could tell and `may_query` is false. Remembered,
+  /// up to order_agents_cached_max.
+  std::optional<std::string> order_agent(const std::string& client_order_id, bool may_query);
+
+  /// Forgets what this connection remembered of paths' checkpoint slots:
+  /// after a change of ownership another node may have saved them.
+  void forget_path_slots() { next_slot_.clear(); }
 
   /// Stores a checkpoint as the newest of its path (the previous newest stays
   /// as the fallback); returns its sequence number.
@@ -227,6 +245,10 @@ private:
   std::unique_ptr<sql_statement> prefetch_balances_;
   std::unique_ptr<sql_statement> prefetch_reservations_;
   std::unique_ptr<sql_statement> lease_epoch_;
+  std::unique_ptr<sql_statement> account_user_;
+  std::unique_ptr<sql_statement> order_agent_;
+  std::unordered_map<std::string, std::string> account_users_;
+  std::unordered_map<std::string, std::string> order_agents_;
   std::unique_ptr<sql_statement> prefetch_epochs_;
   std::unique_ptr<sql_statement> save_cp_;
   std::unique_ptr<sql_statement> newest_slot_;

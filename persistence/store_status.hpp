@@ -35,10 +35,15 @@ struct store_status {
   uint64_t open_writes = 0;
   /// The newest failure ("" if none).
   std::string last_error;
+  /// A cluster member's store: user writes need the user's current epoch.
+  bool fenced = false;
+  /// Writes refused because this node did not hold their user's current
+  /// epoch (a member that lost a user and had not stopped writing yet).
+  uint64_t fenced_refusals = 0;
 };
 
 TFARM_STATUS_FIELDS(store_status, "tfarm.store_status", backend, file, connected, down_since_ms,
                     synchronous, commits, rows, largest_batch, avg_batch, last_commit_us,
-                    failed_batches, queued_jobs, open_writes, last_error)
+                    failed_batches, queued_jobs, open_writes, last_error, fenced, fenced_refusals)
 
 } // namespace tfarm::persistence

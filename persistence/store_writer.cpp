@@ -264,6 +264,73 @@ void store_writer::lost_connection(const caf::error& why) {
   }
 }
 
+void store_writer::enable_fencing() {
+  fencing_ = true;
+}
+
+void store_writer::set_fence(const std::string& user, int64_t epoch) {
+  std::lock_guard<std::mutex> guard{fence_mtx_};
+  if (epoch > 0)
+    fences_[user] = epoch;
+  else
+    fences_.erase(user);
+  ++fence_changes_;
+}
+
+int64_t store_writer::held_epoch(const std::string& user) const {
+  std::lock_guard<std::mutex> guard{fence_mtx_};
+  auto i = fences_.find(user);
+  return i == fences_.end() ? 0 : i->second;
+}
+
+std::optional<std::vector<std::string>> store_writer::users_of(const store_job& job,
+                                                               bool may_query) {
+  using users = std::vector<std::string>;
+  auto one = [](std::optional<std::string> u) -> std::optional<users> {
+    if (!u)
+      return std::nullopt;
+    return u->empty() ? users{} : users{*u};
+  };
+  auto account_user = [&](const std::string& account) {
+    return core_->account_user(account, may_query);
+  };
+  auto of_path = [&](const std::string& path) -> std::optional<std::string> {
+    auto owner = owner_of_path(path);
+    if (owner.kind == path_owner::account)
+      return account_user(owner.name);
+    return owner.name; // "" for the node's own
+  };
+  auto of_agent = [&](const std::optional<std::string>& agent) -> std::optional<std::string> {
+    if (!agent)
+      return std::nullopt;
+    return agent->empty() ? std::string{} : of_path(*agent);
+  };
+  return std::visit(
+      overloaded{[&](const runtime::checkpoint& x) { return one(of_path(x.path)); },
+                 [&](const ledger_txn& x) -> std::optional<users> {
+                   users result;
+                   for (auto& leg : x.legs) {
+                     auto u = account_user(leg.account);
+                     if (!u)
+                       return std::nullopt;
+                     if (!u->empty() && std::find(result.begin(), result.end(), *u) == result.end())
+                       result.push_back(*u);
+                   }
+                   return result;
+                 },
+                 [&](const order_record& x) { return one(of_agent(x.agent)); },
+                 [&](const fill_record& x) {
+                   return one(of_agent(core_->order_agent(x.client_order_id, may_query)));
+                 },
+                 [&](const order_update& x) {
+                   return one(of_agent(core_->order_agent(x.client_order_id, may_query)));
+                 },
+                 [&](const account_record& x) { return one(x.user); },
+                 [&](const vault_write& x) { return one(account_user(x.op.account)); },
+                 [](const auto&) -> std::optional<users> { return users{}; }},
+      job.op);
+}
+
 store_completion store_writer::execute(submission& s) {
   store_completion done;
   done.id = s.id;
@@ -283,10 +350,20 @@ store_completion store_writer::execute(submission& s) {
     fail_all(down_error_);
     return done;
   }
+  auto fencing = fencing_.load() && s.batch;
+  if (fencing) {
+    if (auto n = fence_changes_.load(); n != fence_changes_seen_) {
+      fence_changes_seen_ = n;
+      core_->forget_path_slots();
+    }
+  }
   write_outline outline;
   for (auto& job : s.jobs) {
     if (job.fence)
       outline.fenced_users.push_back(job.fence->user);
+    else if (fencing && job.is_write())
+      if (auto users = users_of(job, false))
+        outline.fenced_users.insert(outline.fenced_users.end(), users->begin(), users->end());
     std::visit(overloaded{[&](runtime::checkpoint&) { ++outline.checkpoints; },
                           [&](ledger_txn& x) { outline.ledger_txns.push_back(&x); },
                           [&](vault_write& x) { outline.vault_writes.push_back(&x); },
@@ -299,13 +376,13 @@ store_completion store_writer::execute(submission& s) {
       core_->begin();
       core_->prefetch(outline);
       for (auto& job : s.jobs) {
-        if (job.fence)
-          if (auto err = core_->check_fence(*job.fence)) {
-            store_result r;
-            r.error = std::move(err);
-            done.results.push_back(std::move(r));
-            continue;
-          }
+        if (auto err = check_fences(job, fencing)) {
+          ++fenced_refusals_;
+          store_result r;
+          r.error = std::move(err);
+          done.results.push_back(std::move(r));
+          continue;
+        }
         done.results.push_back(execute_one(*core_, job));
       }
       auto t0 = std::chrono::steady_clock::now();
@@ -333,6 +410,20 @@ store_completion store_writer::execute(submission& s) {
       return done;
     }
   }
+}
+
+caf::error store_writer::check_fences(const store_job& job, bool fencing) {
+  if (job.fence)
+    return core_->check_fence(*job.fence);
+  if (!fencing || !job.is_write())
+    return {};
+  // Asked here, in the write's turn: an order recorded earlier in the
+  // same batch is visible to its fills.
+  auto users = users_of(job, true).value_or(std::vector<std::string>{});
+  for (auto& user : users)
+    if (auto err = core_->check_fence(write_fence{user, held_epoch(user)}))
+      return err;
+  return {};
 }
 
 store_result store_writer::execute_one(store_core& core, store_job& job) {

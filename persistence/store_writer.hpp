@@ -26,6 +26,7 @@
 #include <optional>
 #include <string>
 #include <thread>
+#include <unordered_map>
 #include <variant>
 #include <vector>
 
@@ -97,7 +98,9 @@ struct store_job {
       op;
 
   /// Set for a write of a user a cluster member owns: refused (fenced)
-  /// unless the user's epoch is still this one.
+  /// unless the user's epoch is still this one. With fencing on (a
+  /// cluster member's store) the writer fills it in from what the write
+  /// touches and the epochs the node holds (set_fence()).
   std::optional<write_fence> fence{};
 
   bool is_write() const noexcept { return op.index() <= 8; }
@@ -154,6 +157,22 @@ public:
   /// Since when the database is unreachable (Unix ms; 0 while connected).
   int64_t down_since_ms() const noexcept { return down_since_ms_.load(); }
 
+  /// Turns fencing on (a cluster member): from then on every write of a
+  /// user's data -- its agents' checkpoints and orders, its accounts'
+  /// vault writes, its sessions' checkpoints, fills and order updates --
+  /// is refused (store_errc::fenced) unless this node holds the user
+  /// under the epoch that is current in user_leases, checked in the
+  /// write's own transaction. Writes of no user (audit, alerts, the
+  /// node's own actors) pass. Thread-safe.
+  void enable_fencing();
+
+  /// Sets the epoch this node holds `user` under (> 0), or drops it (0):
+  /// writes submitted after the call see it. Thread-safe.
+  void set_fence(const std::string& user, int64_t epoch);
+
+  /// Writes refused because their user's epoch was not current.
+  uint64_t fenced_refusals() const noexcept { return fenced_refusals_.load(); }
+
 private:
   struct submission {
     uint64_t id;
@@ -172,6 +191,14 @@ private:
   void lost_connection(const caf::error& why);
   store_completion execute(submission& s);
   store_result execute_one(store_core& core, store_job& job);
+  /// The users whose data `job` writes (none: not a user's write). With
+  /// `may_query` false, only what needs no statement (the rest: nullopt).
+  std::optional<std::vector<std::string>> users_of(const store_job& job, bool may_query);
+  /// The epoch this node holds `user` under (0: not held).
+  int64_t held_epoch(const std::string& user) const;
+  /// The job's fences, checked inside the transaction (fenced if one is
+  /// not current); none without fencing or for a read.
+  caf::error check_fences(const store_job& job, bool fencing);
 
   std::string file_;
   open_options opts_;
@@ -199,6 +226,13 @@ private:
   std::chrono::milliseconds backoff_{0};
   caf::error down_error_;
   std::atomic<int64_t> down_since_ms_{0};
+  std::atomic<bool> fencing_{false};
+  mutable std::mutex fence_mtx_;
+  std::unordered_map<std::string, int64_t> fences_;
+  std::atomic<uint64_t> fenced_refusals_{0};
+  /// set_fence() calls so far / as the writer last saw them.
+  std::atomic<uint64_t> fence_changes_{0};
+  uint64_t fence_changes_seen_ = 0;
   std::thread thread_;
 };
 

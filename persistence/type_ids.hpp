@@ -12,6 +12,7 @@
 #include "persistence/trade_records.hpp"
 #include "persistence/trading_check.hpp"
 #include "persistence/vault_records.hpp"
+#include "persistence/write_fence.hpp"
 #include "runtime/type_ids.hpp"
 
 CAF_BEGIN_TYPE_ID_BLOCK(tfarm_persistence, caf::id_block::tfarm_runtime::end)
@@ -49,6 +50,7 @@ CAF_ADD_TYPE_ID(tfarm_persistence, (tfarm::persistence::order_update_result))
 CAF_ADD_TYPE_ID(tfarm_persistence, (tfarm::persistence::trading_finding))
 CAF_ADD_TYPE_ID(tfarm_persistence, (std::vector<tfarm::persistence::trading_finding>))
 CAF_ADD_TYPE_ID(tfarm_persistence, (tfarm::persistence::reservation_terms))
+CAF_ADD_TYPE_ID(tfarm_persistence, (tfarm::persistence::write_fence))
 
 CAF_ADD_ATOM(tfarm_persistence, tfarm::persistence, append_ledger_atom, "ledger")
 CAF_ADD_ATOM(tfarm_persistence, tfarm::persistence, record_order_atom, "order")
@@ -69,5 +71,6 @@ CAF_ADD_ATOM(tfarm_persistence, tfarm::persistence, writer_done_atom, "writerdon
 CAF_ADD_ATOM(tfarm_persistence, tfarm::persistence, save_alert_atom, "alertsave")
 CAF_ADD_ATOM(tfarm_persistence, tfarm::persistence, load_alerts_atom, "alertload")
 CAF_ADD_ATOM(tfarm_persistence, tfarm::persistence, trading_check_atom, "tradecheck")
+CAF_ADD_ATOM(tfarm_persistence, tfarm::persistence, set_fence_atom, "setfence")
 
 CAF_END_TYPE_ID_BLOCK(tfarm_persistence)

@@ -22,4 +22,17 @@ typename Inspector::result_type inspect(Inspector& f, write_fence& x) {
   return f(caf::meta::type_name("tfarm.write_fence"), x.user, x.epoch);
 }
 
+/// Whose an actor path is, for placement and fencing: a user's agents
+/// ("/user/NAME/..."), an account's actor ("/vault/accounts/ACCT") or one of
+/// its sessions ("/exchanges/sessions/VENUE/ACCT"), which go with the
+/// account's user; any other path is the node's own.
+struct path_owner {
+  enum kind_type { node, user, account };
+  kind_type kind = node;
+  /// The user's name or the account's id ("" for the node).
+  std::string name;
+};
+
+path_owner owner_of_path(const std::string& path);
+
 } // namespace tfarm::persistence

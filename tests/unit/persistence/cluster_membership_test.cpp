@@ -186,7 +186,7 @@ TEST_P(cluster_membership_test, a_joining_member_gets_its_share_by_handoff) {
   auto c = step("c");
   EXPECT_EQ(c.start.size(), handed.size());
   for (auto& [user, epoch] : c.start)
-    EXPECT_EQ(epoch, 2) << user;
+    EXPECT_EQ(epoch, 3) << user << " (claimed, released, claimed)";
   expect_placement({"a", "b", "c"});
 }
 

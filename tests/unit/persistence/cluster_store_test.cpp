@@ -80,9 +80,9 @@ TEST_P(cluster_store_test, a_user_has_one_owner_and_its_epoch_moves_with_each_ne
   EXPECT_TRUE(cluster_->release("alice", b));
   EXPECT_FALSE(cluster_->release("alice", b));
   EXPECT_EQ(leases()["alice"].owner, "");
-  EXPECT_EQ(leases()["alice"].epoch, 2) << "a release keeps the epoch";
+  EXPECT_EQ(leases()["alice"].epoch, 3) << "a release moves the epoch on: its writes are over";
   auto a2 = cluster_->join("a", "127.0.0.1:4301", "h", 13);
-  EXPECT_EQ(cluster_->claim("alice", a2), 3);
+  EXPECT_EQ(cluster_->claim("alice", a2), 4);
 }
 
 TEST_P(cluster_store_test, a_member_past_its_ttl_is_down_and_cannot_renew) {
@@ -119,7 +119,8 @@ TEST_P(cluster_store_test, a_restarted_member_frees_what_its_earlier_start_held)
   for (auto& [user, lease] : leases())
     EXPECT_EQ(lease.owner, "") << user;
   EXPECT_FALSE(cluster_->renew(a).member) << "the earlier start is not the member any more";
-  EXPECT_EQ(cluster_->claim("u1", again), 2);
+  EXPECT_EQ(leases()["u1"].epoch, 2) << "the earlier start's writes are fenced";
+  EXPECT_EQ(cluster_->claim("u1", again), 3);
   EXPECT_EQ(cluster_->release_all(again), 1);
 }
 
