@@ -48,6 +48,8 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   int result = exit_ok;
   add_run_command(app, globals, result);
+  add_node_command(app, globals, result);
+  add_cluster_command(app, globals, result);
   add_config_command(app, globals, result);
   add_db_command(app, globals, result);
   add_audit_command(app, globals, result);

@@ -23,6 +23,12 @@ struct global_options {
 /// `tfarm run`: one node with its supervision tree until Ctrl-C or --for.
 void add_run_command(CLI::App& app, const global_options& globals, int& result);
 
+/// `tfarm node`: one member of a cluster in the foreground.
+void add_node_command(CLI::App& app, const global_options& globals, int& result);
+
+/// `tfarm cluster up|status|down|units`.
+void add_cluster_command(CLI::App& app, const global_options& globals, int& result);
+
 /// What `tfarm run` (and `tfarm exchange-sim serve`) start.
 struct run_options {
   /// Names the command in messages.
@@ -50,6 +56,10 @@ struct run_options {
   /// Lets CAF ports beyond loopback open without [tls] (with a warning at
   /// every start).
   bool insecure = false;
+  /// `tfarm node`: the cluster file and this member's name; the farm file,
+  /// the store, the ports and the TLS files come from the cluster file.
+  std::string cluster_file;
+  std::string member;
 };
 
 /// Runs one node until a stop signal or the duration; the exit code.

@@ -26,6 +26,7 @@
 #include "config/limits.hpp"
 #include "config/loader.hpp"
 #include "config/suggest.hpp"
+#include "net/cluster_member.hpp"
 #include "net/error.hpp"
 #include "net/kinds.hpp"
 #include "net/node_console.hpp"
@@ -159,7 +160,31 @@ int run_node(const run_options& opts) {
       return exit_usage;
     }
   }
-  auto farm_file = opts.config_file;
+  std::optional<config::cluster_config> cluster;
+  const config::cluster_member_spec* member = nullptr;
+  if (!opts.cluster_file.empty()) {
+    auto loaded_cluster = config::load_cluster_file(opts.cluster_file);
+    if (!loaded_cluster.ok()) {
+      print_problems(loaded_cluster.diagnostics);
+      std::cerr << opts.command << ": error: " << opts.cluster_file
+                << " is not valid (see above); nothing was started\n";
+      return exit_usage;
+    }
+    cluster = std::move(*loaded_cluster.value);
+    member = cluster->member(opts.member);
+    if (member == nullptr) {
+      std::vector<std::string> names;
+      for (auto& m : cluster->members)
+        names.push_back(m.name);
+      std::cerr << opts.command << ": error: --name \"" << opts.member << "\" is no [[member]] of "
+                << opts.cluster_file << " (members: " << config::join(names) << ")";
+      if (auto near = config::nearest(opts.member, names))
+        std::cerr << "; did you mean \"" << *near << "\"?";
+      std::cerr << "; nothing was started\n";
+      return exit_usage;
+    }
+  }
+  auto farm_file = cluster ? cluster->farm : opts.config_file;
   if (farm_file.empty()) {
     auto found = find_example_farm(opts.example, this_executable(),
                                    build_tree{TFARM_SOURCE_DIR, TFARM_BINARY_DIR});
@@ -185,8 +210,26 @@ int run_node(const run_options& opts) {
     return exit_usage;
   }
   auto farm = std::move(*loaded.value); // with the environment's overrides applied
+  if (cluster) {
+    // The member's own settings are the cluster file's: each member runs
+    // the same farm file.
+    farm.node.name = member->name;
+    farm.http.port = member->http_port;
+    farm.console.port = member->console_port;
+    if (cluster->tls.enabled())
+      farm.tls = cluster->tls;
+    if (!cluster->store.empty())
+      farm.store.set_target(cluster->store);
+  }
   if (!opts.db.empty())
     farm.store.set_target(opts.db);
+  if (cluster && !persistence::is_postgres_url(farm.store.target())) {
+    std::cerr << opts.command << ": error: the store " << shown_db(farm.store.target())
+              << " is not a postgresql:// URL: the members of a cluster share one PostgreSQL "
+                 "database (set [cluster] store in "
+              << opts.cluster_file << ", --db or TFARM_DB); nothing was started\n";
+    return exit_usage;
+  }
   if (!choose_port(opts.http_port, "TFARM_HTTP_PORT", opts.command, farm.http.port) ||
       !choose_port(opts.console_port, "TFARM_CONSOLE_PORT", opts.command, farm.console.port))
     return exit_usage;
@@ -222,18 +265,23 @@ int run_node(const run_options& opts) {
     return exit_usage;
   }
   persistence::register_error_names();
-  // One node per database: the lock lives as long as this process.
-  auto lock = persistence::node_lock::acquire(farm.store.target());
-  if (!lock) {
-    std::cerr << opts.command << ": error: " << runtime::to_text(lock.error())
-              << "; nothing was started\n";
-    // A server that is not there or refuses us is the operator's to fix,
-    // like a bad configuration; a node holding the database is a failure.
-    auto& err = lock.error();
-    auto setup = err == persistence::store_errc::unavailable ||
-                 err == persistence::store_errc::auth_failed ||
-                 err == persistence::store_errc::open_failed;
-    return setup ? exit_usage : exit_failure;
+  // One node per database: the lock lives as long as this process. The
+  // members of a cluster share theirs through leases instead.
+  std::optional<persistence::node_lock> lock;
+  if (!cluster) {
+    auto acquired = persistence::node_lock::acquire(farm.store.target());
+    if (!acquired) {
+      std::cerr << opts.command << ": error: " << runtime::to_text(acquired.error())
+                << "; nothing was started\n";
+      // A server that is not there or refuses us is the operator's to fix,
+      // like a bad configuration; a node holding the database is a failure.
+      auto& err = acquired.error();
+      auto setup = err == persistence::store_errc::unavailable ||
+                   err == persistence::store_errc::auth_failed ||
+                   err == persistence::store_errc::open_failed;
+      return setup ? exit_usage : exit_failure;
+    }
+    lock.emplace(std::move(*acquired));
   }
   // Open (and migrate) up front for a clear error before anything starts,
   // and read every checkpoint so that the whole tree restores at once.
@@ -265,9 +313,23 @@ int run_node(const run_options& opts) {
                security_state->token_rotated_by);
   }
   block_stop_signals();
+  if (cluster)
+    preload->clear(); // a member loads the checkpoints of the users it claims, when it does
   auto node_opts = net::sqlite_node_options(farm, std::move(*preload));
   node_opts.seed = opts.seed;
   auto restored = node_opts.preload.size();
+  auto units = std::make_shared<std::map<std::string, net::placement_unit>>();
+  if (cluster) {
+    node_opts.preload_complete = false;
+    node_opts.store.params["fenced"] = "true";
+    node_opts.store.params["node_scope"] = member->name;
+    auto inner = node_opts.extend_tree;
+    node_opts.extend_tree = [inner, units](const config::farm_config& f,
+                                           runtime::child_spec& root) {
+      inner(f, root);
+      *units = net::take_placement_units(f, root);
+    };
+  }
   auto started = runtime::node::start(std::move(node_opts));
   if (!started) {
     std::cerr << opts.command
@@ -276,8 +338,10 @@ int run_node(const run_options& opts) {
   }
   auto& node = **started;
   audit(node, "node.start", "node " + farm.node.name + " on " + shown_db(farm.store.target()));
-  if (auto err = actors::open_configured_accounts(
-          node.system(), actors::find_gateway(node.context()), farm, farm.vault.request_timeout)) {
+  if (auto err = cluster ? caf::error{}
+                         : actors::open_configured_accounts(node.system(),
+                                                            actors::find_gateway(node.context()),
+                                                            farm, farm.vault.request_timeout)) {
     std::cerr << opts.command << ": error: " << runtime::to_text(err) << '\n';
     node.stop();
     return exit_failure;
@@ -313,6 +377,31 @@ int run_node(const run_options& opts) {
       return exit_failure;
     }
     console = std::move(*served);
+  }
+  std::unique_ptr<net::cluster_member> membership;
+  if (cluster) {
+    net::cluster_member_options m;
+    m.db = farm.store.target();
+    m.name = member->name;
+    m.host = member->host;
+    m.address = member->host + ":" + std::to_string(member->port);
+    m.timing = cluster->timing;
+    m.units = std::move(*units);
+    m.request_timeout = farm.vault.request_timeout;
+    auto joined = net::cluster_member::start(node, std::move(m));
+    if (!joined) {
+      std::cerr << opts.command << ": error: " << runtime::to_text(joined.error()) << '\n';
+      if (console)
+        console->stop();
+      if (http)
+        http->stop();
+      node.stop();
+      return exit_failure;
+    }
+    membership = std::move(*joined);
+    std::cout << "Member " << member->name << " of cluster " << cluster->name << " (incarnation "
+              << membership->state().incarnation << "); it runs the users "
+              << "the cluster gives it.\n";
   }
   std::cout << "Trading Farm node '" << farm.node.name << "' is up with "
             << node.context().registry().size() << " actors (farm file " << farm_file
@@ -394,6 +483,19 @@ int run_node(const run_options& opts) {
     }
     if (std::chrono::steady_clock::now() >= deadline)
       break;
+  }
+  if (membership) {
+    // Before anything stops: every user is handed off (stopped with its
+    // checkpoints, then released), so the others claim them at once.
+    auto t0 = std::chrono::steady_clock::now();
+    auto handed = membership->leave(farm.node.shutdown_timeout);
+    log().info(
+        "left the cluster {} in {} ms",
+        handed ? "with every user handed off"
+               : "(handoff unfinished: the leases run out by themselves)",
+        std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t0)
+            .count());
+    membership.reset();
   }
   // No new orders from here on: what follows (the console, the HTTP API,
   // the final snapshot) takes tens of milliseconds.

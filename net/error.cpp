@@ -24,6 +24,8 @@ std::string to_string(net_errc x) {
     return "insecure_bind";
   case net_errc::crypto_failed:
     return "crypto_failed";
+  case net_errc::cluster_failed:
+    return "cluster_failed";
   }
   return "unknown";
 }

@@ -29,6 +29,9 @@ enum class net_errc : uint8_t {
   insecure_bind,
   /// OpenSSL could not draw random bytes (an admin token).
   crypto_failed,
+  /// A cluster member could not join, or a part of the node it needs (the
+  /// store, a supervisor, the vault gateway) is not running.
+  cluster_failed,
 };
 
 std::string to_string(net_errc x);

@@ -1,5 +1,6 @@
 #include "persistence/cluster_store.hpp"
 
+#include <stdexcept>
 #include <tuple>
 
 namespace tfarm::persistence {
@@ -31,6 +32,23 @@ uint64_t fnv1a(const std::string& a, const std::string& b) {
   return mix(h);
 }
 
+/// pg_advisory_lock class of member sessions ("tfmb"); the key within it
+/// is hashtext(member name).
+constexpr int64_t member_lock_class = 0x74666d62;
+
+// SQL true while the session of the member named by `name_expr` is open
+// (PostgreSQL: its advisory lock is granted; a process that died, however
+// it died, has no session). SQLite: always true (the TTL alone decides).
+std::string session_alive_sql(sql_dialect d, const std::string& name_expr) {
+  if (d != sql_dialect::postgresql)
+    return "1 = 1";
+  return "EXISTS (SELECT 1 FROM pg_locks l WHERE l.locktype = 'advisory' AND l.granted AND "
+         "l.objsubid = 2 AND l.classid = " +
+         std::to_string(member_lock_class) + " AND l.objid = CAST(CAST(hashtext(" + name_expr +
+         ") AS BIGINT) & 4294967295 AS OID) AND l.database = (SELECT oid FROM pg_database WHERE "
+         "datname = current_database()))";
+}
+
 } // namespace
 
 std::string server_now_ms_sql(sql_dialect d) {
@@ -53,29 +71,42 @@ std::string rendezvous_owner(const std::string& user, const std::vector<std::str
 }
 
 cluster_store::cluster_store(sql_connection& db, std::chrono::milliseconds lease_ttl)
-    : db_(db), ttl_ms_(lease_ttl.count()) {}
+    : db_(&db), ttl_ms_(lease_ttl.count()) {}
+
+void cluster_store::hold_session(const std::string& name) {
+  if (db_->dialect() != sql_dialect::postgresql)
+    return;
+  auto q = db_->prepare("SELECT pg_try_advisory_lock(" + std::to_string(member_lock_class) +
+                        ", hashtext(?))");
+  q->bind(1, name);
+  if (!q->step() || q->int64(0) == 0)
+    throw std::runtime_error("member " + name +
+                             " is running already: another process holds its session in the "
+                             "database (stop it first, or give this one another name)");
+}
 
 member_identity cluster_store::join(const std::string& name, const std::string& address,
                                     const std::string& host, int64_t pid) {
-  auto now = server_now_ms_sql(db_.dialect());
-  sql_transaction txn{db_};
+  hold_session(name);
+  auto now = server_now_ms_sql(db_->dialect());
+  sql_transaction txn{*db_};
   member_identity me{name, 0};
   {
-    auto q = db_.prepare(db_.dialect() == sql_dialect::postgresql
-                             ? "SELECT nextval('member_incarnation')"
-                             : "UPDATE member_incarnation SET last = last + 1 RETURNING last");
+    auto q = db_->prepare(db_->dialect() == sql_dialect::postgresql
+                              ? "SELECT nextval('member_incarnation')"
+                              : "UPDATE member_incarnation SET last = last + 1 RETURNING last");
     if (q->step())
       me.incarnation = q->int64(0);
     q->exec();
   }
   {
-    auto q = db_.prepare("INSERT INTO cluster_members (name, incarnation, address, host, pid, "
-                         "state, started_at, renewed_at) VALUES (?, ?, ?, ?, ?, 'joining', " +
-                         now + ", " + now +
-                         ") ON CONFLICT (name) DO UPDATE SET incarnation = excluded.incarnation, "
-                         "address = excluded.address, host = excluded.host, pid = excluded.pid, "
-                         "state = excluded.state, started_at = excluded.started_at, "
-                         "renewed_at = excluded.renewed_at");
+    auto q = db_->prepare("INSERT INTO cluster_members (name, incarnation, address, host, pid, "
+                          "state, started_at, renewed_at) VALUES (?, ?, ?, ?, ?, 'joining', " +
+                          now + ", " + now +
+                          ") ON CONFLICT (name) DO UPDATE SET incarnation = excluded.incarnation, "
+                          "address = excluded.address, host = excluded.host, pid = excluded.pid, "
+                          "state = excluded.state, started_at = excluded.started_at, "
+                          "renewed_at = excluded.renewed_at");
     q->bind(1, name);
     q->bind(2, me.incarnation);
     q->bind(3, address);
@@ -85,7 +116,7 @@ member_identity cluster_store::join(const std::string& name, const std::string& 
   }
   {
     // What an earlier start of this name held: free now, not after its TTL.
-    auto q = db_.prepare(
+    auto q = db_->prepare(
         "UPDATE user_leases SET owner = '', incarnation = 0, epoch = epoch + 1, expires_at = 0, "
         "updated_at = " +
         now + " WHERE owner = ? AND incarnation <> ?");
@@ -98,14 +129,14 @@ member_identity cluster_store::join(const std::string& name, const std::string& 
 }
 
 renewal cluster_store::renew(const member_identity& me) {
-  auto now = server_now_ms_sql(db_.dialect());
+  auto now = server_now_ms_sql(db_->dialect());
   auto ttl = std::to_string(ttl_ms_);
   renewal r;
   // A member past its TTL stays down: others may hold its users already.
-  auto m = db_.prepare("UPDATE cluster_members SET renewed_at = " + now +
-                       " WHERE name = ? AND incarnation = ? AND state <> 'down' AND "
-                       "renewed_at >= " +
-                       now + " - " + ttl);
+  auto m = db_->prepare("UPDATE cluster_members SET renewed_at = " + now +
+                        " WHERE name = ? AND incarnation = ? AND state <> 'down' AND "
+                        "renewed_at >= " +
+                        now + " - " + ttl);
   m->bind(1, me.name);
   m->bind(2, me.incarnation);
   r.member = m->exec() == 1;
@@ -113,9 +144,9 @@ renewal cluster_store::renew(const member_identity& me) {
     return r;
   // Only leases that have not run out: an expired one may be claimed by
   // another member at any moment, and is claimed again, not extended.
-  auto l = db_.prepare("UPDATE user_leases SET expires_at = " + now + " + " + ttl +
-                       " WHERE owner = ? AND incarnation = ? AND expires_at >= " + now +
-                       " RETURNING \"user\"");
+  auto l = db_->prepare("UPDATE user_leases SET expires_at = " + now + " + " + ttl +
+                        " WHERE owner = ? AND incarnation = ? AND expires_at >= " + now +
+                        " RETURNING \"user\"");
   l->bind(1, me.name);
   l->bind(2, me.incarnation);
   while (l->step())
@@ -124,7 +155,7 @@ renewal cluster_store::renew(const member_identity& me) {
 }
 
 bool cluster_store::set_state(const member_identity& me, const std::string& state) {
-  auto q = db_.prepare("UPDATE cluster_members SET state = ? WHERE name = ? AND incarnation = ?");
+  auto q = db_->prepare("UPDATE cluster_members SET state = ? WHERE name = ? AND incarnation = ?");
   q->bind(1, state);
   q->bind(2, me.name);
   q->bind(3, me.incarnation);
@@ -132,10 +163,12 @@ bool cluster_store::set_state(const member_identity& me, const std::string& stat
 }
 
 std::vector<member_record> cluster_store::members() {
-  auto now = server_now_ms_sql(db_.dialect());
-  auto q = db_.prepare("SELECT name, incarnation, address, host, pid, state, started_at, "
-                       "renewed_at, " +
-                       now + " - renewed_at FROM cluster_members ORDER BY name");
+  auto now = server_now_ms_sql(db_->dialect());
+  auto q =
+      db_->prepare("SELECT name, incarnation, address, host, pid, state, started_at, "
+                   "renewed_at, " +
+                   now + " - renewed_at, CASE WHEN " + session_alive_sql(db_->dialect(), "name") +
+                   " THEN 1 ELSE 0 END FROM cluster_members ORDER BY name");
   std::vector<member_record> result;
   while (q->step()) {
     member_record m;
@@ -148,7 +181,9 @@ std::vector<member_record> cluster_store::members() {
     m.started_at_ms = q->int64(6);
     m.renewed_at_ms = q->int64(7);
     m.renewal_age_ms = q->int64(8);
-    if (m.renewal_age_ms > ttl_ms_)
+    // Past its TTL, or its process gone (its session closed): down,
+    // whatever its row says.
+    if (m.renewal_age_ms > ttl_ms_ || q->int64(9) == 0)
       m.state = "down";
     result.push_back(std::move(m));
   }
@@ -156,9 +191,9 @@ std::vector<member_record> cluster_store::members() {
 }
 
 std::vector<lease_record> cluster_store::leases() {
-  auto now = server_now_ms_sql(db_.dialect());
-  auto q = db_.prepare("SELECT \"user\", owner, incarnation, epoch, expires_at, expires_at - " +
-                       now + " FROM user_leases ORDER BY \"user\"");
+  auto now = server_now_ms_sql(db_->dialect());
+  auto q = db_->prepare("SELECT \"user\", owner, incarnation, epoch, expires_at, expires_at - " +
+                        now + " FROM user_leases ORDER BY \"user\"");
   std::vector<lease_record> result;
   while (q->step())
     result.push_back(
@@ -167,8 +202,8 @@ std::vector<lease_record> cluster_store::leases() {
 }
 
 void cluster_store::add_users(const std::vector<std::string>& users) {
-  auto q = db_.prepare("INSERT INTO user_leases (\"user\", updated_at) VALUES (?, " +
-                       server_now_ms_sql(db_.dialect()) + ") ON CONFLICT (\"user\") DO NOTHING");
+  auto q = db_->prepare("INSERT INTO user_leases (\"user\", updated_at) VALUES (?, " +
+                        server_now_ms_sql(db_->dialect()) + ") ON CONFLICT (\"user\") DO NOTHING");
   for (auto& u : users) {
     q->reset();
     q->bind(1, u);
@@ -177,7 +212,7 @@ void cluster_store::add_users(const std::vector<std::string>& users) {
 }
 
 int64_t cluster_store::claim(const std::string& user, const member_identity& me) {
-  auto now = server_now_ms_sql(db_.dialect());
+  auto now = server_now_ms_sql(db_->dialect());
   auto ttl = std::to_string(ttl_ms_);
   // One statement, so of two claimants one wins (the second re-reads the
   // row after the first committed and no longer matches). The claimant
@@ -185,9 +220,9 @@ int64_t cluster_store::claim(const std::string& user, const member_identity& me)
   auto live = [&](const std::string& name, const std::string& inc) {
     return "EXISTS (SELECT 1 FROM cluster_members m WHERE m.name = " + name +
            " AND m.incarnation = " + inc + " AND m.state <> 'down' AND m.renewed_at >= " + now +
-           " - " + ttl + ")";
+           " - " + ttl + " AND " + session_alive_sql(db_->dialect(), "m.name") + ")";
   };
-  auto q = db_.prepare(
+  auto q = db_->prepare(
       "UPDATE user_leases SET owner = ?1, incarnation = ?2, epoch = CASE WHEN owner = ?1 AND "
       "incarnation = ?2 THEN epoch ELSE epoch + 1 END, expires_at = " +
       now + " + " + ttl + ", updated_at = " + now + " WHERE \"user\" = ?3 AND " + live("?1", "?2") +
@@ -204,10 +239,10 @@ int64_t cluster_store::claim(const std::string& user, const member_identity& me)
 }
 
 bool cluster_store::release(const std::string& user, const member_identity& me) {
-  auto q = db_.prepare(
+  auto q = db_->prepare(
       "UPDATE user_leases SET owner = '', incarnation = 0, epoch = epoch + 1, expires_at = 0, "
       "updated_at = " +
-      server_now_ms_sql(db_.dialect()) + " WHERE \"user\" = ? AND owner = ? AND incarnation = ?");
+      server_now_ms_sql(db_->dialect()) + " WHERE \"user\" = ? AND owner = ? AND incarnation = ?");
   q->bind(1, user);
   q->bind(2, me.name);
   q->bind(3, me.incarnation);
@@ -215,10 +250,10 @@ bool cluster_store::release(const std::string& user, const member_identity& me) 
 }
 
 int64_t cluster_store::release_all(const member_identity& me) {
-  auto q = db_.prepare(
+  auto q = db_->prepare(
       "UPDATE user_leases SET owner = '', incarnation = 0, epoch = epoch + 1, expires_at = 0, "
       "updated_at = " +
-      server_now_ms_sql(db_.dialect()) + " WHERE owner = ? AND incarnation = ?");
+      server_now_ms_sql(db_->dialect()) + " WHERE owner = ? AND incarnation = ?");
   q->bind(1, me.name);
   q->bind(2, me.incarnation);
   return q->exec();

@@ -4,6 +4,10 @@
 // The database decides; connections between nodes only hint. A member
 // renews its row and its leases every renew interval; one whose renewal is
 // older than the lease TTL is down, and the users it held are claimable.
+// On PostgreSQL a member also holds a session lock: a member whose process
+// died (its connection closed) is down at once, without waiting out its
+// TTL -- safe, since a process that is gone writes nothing, and even a
+// live one whose membership connection broke is fenced (below).
 // Every claim is one conditional UPDATE, so of two members claiming one
 // user exactly one wins, and each change of owner (a release too) moves
 // the user's epoch on. The store refuses a write made under an epoch that is no longer
@@ -82,9 +86,21 @@ public:
   /// `lease_ttl`: how long a renewal keeps a member and its leases alive.
   cluster_store(sql_connection& db, std::chrono::milliseconds lease_ttl);
 
-  /// Starts a new incarnation of `name` (state joining) and releases every
-  /// user an earlier incarnation of the name held, so they are claimable at
-  /// once rather than after their TTL.
+  /// Goes on on `db` (a new connection after the old one broke): the
+  /// member keeps its incarnation and leases if it renews in time (call
+  /// hold_session() on it first).
+  void use(sql_connection& db) noexcept { db_ = &db; }
+
+  /// PostgreSQL: takes the member's session lock on this connection, held
+  /// until the connection closes, so that the others see at once when
+  /// its process is gone (killed, crashed): its users are claimable then,
+  /// not only once its leases ran out. Throws if another session holds it
+  /// (a second process under the same name). join() takes it.
+  void hold_session(const std::string& name);
+
+  /// Starts a new incarnation of `name` (state joining; its session lock
+  /// taken) and releases every user an earlier incarnation of the name
+  /// held, so they are claimable at once rather than after their TTL.
   member_identity join(const std::string& name, const std::string& address, const std::string& host,
                        int64_t pid);
 
@@ -110,15 +126,16 @@ public:
   /// holds it.
   int64_t claim(const std::string& user, const member_identity& me);
 
-  /// Gives `user` up (a handoff, or leaving): unowned, its epoch kept (the
-  /// next claim moves it on). False if `me` did not hold it.
+  /// Gives `user` up (a handoff, or leaving): unowned, its epoch moved on
+  /// (nothing written under the released lease passes any more). False if
+  /// `me` did not hold it.
   bool release(const std::string& user, const member_identity& me);
 
   /// Gives up every user `me` holds; how many.
   int64_t release_all(const member_identity& me);
 
 private:
-  sql_connection& db_;
+  sql_connection* db_;
   int64_t ttl_ms_;
 };
 

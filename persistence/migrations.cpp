@@ -56,11 +56,27 @@ caf::error migrate(sql_connection& db, int target) {
                   (pg ? "BIGINT" : "INTEGER") + " NOT NULL)";
     // PostgreSQL: transactional DDL, so every step and the versions land
     // together, and a second node waits on the lock and then finds
-    // nothing to do. SQLite: a transaction per step.
+    // nothing to do. The lock is the session's, taken before the
+    // transaction begins: a transaction's snapshot (repeatable read)
+    // would predate the other node's commit it waited for. SQLite: a
+    // transaction per step.
+    struct session_lock {
+      sql_connection* db = nullptr;
+      ~session_lock() {
+        if (db == nullptr)
+          return;
+        try {
+          db->exec("SELECT pg_advisory_unlock(" + std::to_string(migration_lock_key) + ")");
+        } catch (const std::exception&) {
+          // The connection broke: the server dropped its locks with it.
+        }
+      }
+    } lock;
     std::optional<sql_transaction> all;
     if (pg) {
+      db.exec("SELECT pg_advisory_lock(" + std::to_string(migration_lock_key) + ")");
+      lock.db = &db;
       all.emplace(db);
-      db.exec("SELECT pg_advisory_xact_lock(" + std::to_string(migration_lock_key) + ")");
     }
     db.exec(create);
     auto current = schema_version(db);

@@ -340,6 +340,13 @@ void vault_gateway::start_or_wait(const std::string& account) {
     retry_later();
     return;
   }
+  if (params_.placed) {
+    fail_waiting(account, refusal(vault_errc::unavailable,
+                                  "account " + account +
+                                      " is not on this member: its user runs on another member "
+                                      "of the cluster (tfarm cluster status)"));
+    return;
+  }
   runtime::supervisor_actor sup;
   if (auto entry = node() ? node()->registry().find(accounts_path) : nullptr)
     sup = caf::actor_cast<runtime::supervisor_actor>(entry->handle());

@@ -200,6 +200,38 @@ TEST_P(cluster_store_test, of_many_members_claiming_at_once_one_wins_each_user) 
 INSTANTIATE_TEST_SUITE_P(backends, cluster_store_test, testing::ValuesIn(test::backends),
                          test::backend_name{});
 
+// Sessions that end are the server's to see: PostgreSQL only.
+class cluster_store_pg_test : public cluster_store_test {};
+
+TEST_P(cluster_store_pg_test, a_member_whose_process_is_gone_is_down_at_once) {
+  auto a = cluster_->join("a", "", "h", 1);
+  cluster_->add_users({"alice"});
+  auto b_db = connect();
+  auto b_store = std::make_unique<cluster_store>(*b_db, ttl);
+  auto b = b_store->join("b", "", "h", 2);
+  ASSERT_EQ(b_store->claim("alice", b), 1);
+  EXPECT_EQ(cluster_->claim("alice", a), 0) << "b lives: its lease holds";
+  EXPECT_THROW(cluster_store(*connect(), ttl).join("b", "", "h", 3), std::runtime_error)
+      << "a second process under b's name is refused while b runs";
+  // b's process dies: its connection closes, with no renewal missed yet.
+  b_store.reset();
+  b_db.reset();
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds{10};
+  std::string state;
+  while (std::chrono::steady_clock::now() < deadline) {
+    auto members = cluster_->members();
+    state = members.size() == 2 ? members[1].state : "";
+    if (state == "down")
+      break;
+    std::this_thread::yield();
+  }
+  ASSERT_EQ(state, "down") << "within its TTL of " << ttl.count() << " ms, but its session ended";
+  EXPECT_EQ(cluster_->claim("alice", a), 2) << "claimable without waiting out the lease";
+}
+
+INSTANTIATE_TEST_SUITE_P(backends, cluster_store_pg_test,
+                         testing::Values(test::backend::postgresql), test::backend_name{});
+
 TEST(rendezvous_owner, spreads_users_and_moves_only_a_leaving_members_share) {
   std::vector<std::string> members{"node-1", "node-2", "node-3"};
   std::map<std::string, int> share;

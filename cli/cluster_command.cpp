@@ -1,0 +1,530 @@
+// `tfarm cluster up|status|down|units` (docs/cluster.md): the members of a
+// cluster file that live on this machine as background processes, and the
+// cluster as its database sees it.
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <climits>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <map>
+#include <memory>
+#include <set>
+#include <sstream>
+#include <thread>
+
+#include <CLI/CLI.hpp>
+#include <nlohmann/json.hpp>
+
+#include "cli/app.hpp"
+#include "cli/commands.hpp"
+#include "cli/db_option.hpp"
+#include "cli/example_farm.hpp"
+#include "cli/logger.hpp"
+#include "config/duration.hpp"
+#include "config/loader.hpp"
+#include "config/suggest.hpp"
+#include "persistence/cluster_store.hpp"
+#include "persistence/database.hpp"
+#include "persistence/error.hpp"
+#include "runtime/error_text.hpp"
+
+namespace tfarm::cli {
+
+namespace {
+
+namespace fs = std::filesystem;
+
+/// How often `up` and `down` look at the members.
+constexpr int64_t cluster_poll_interval_ms = 200;
+
+/// Lines of a member's log shown when it did not come up.
+constexpr size_t failed_log_lines_shown = 15;
+
+struct cluster_options {
+  std::string cluster_file;
+  std::string db;
+  std::string run_dir = "tfarm-cluster";
+  std::string wait = "60s";
+  std::string out_dir;
+  bool json = false;
+};
+
+// The cluster file and its farm file, or a message (and false).
+bool load(const cluster_options& o, const std::string& command, config::cluster_config& cluster,
+          config::farm_config& farm) {
+  auto c = config::load_cluster_file(o.cluster_file);
+  if (!c.ok()) {
+    for (auto& d : c.diagnostics)
+      std::cerr << to_string(d) << '\n';
+    std::cerr << command << ": error: " << o.cluster_file << " is not valid (see above)\n";
+    return false;
+  }
+  cluster = std::move(*c.value);
+  auto f = config::load_farm_file(cluster.farm, farm_check_options());
+  if (!f.ok()) {
+    for (auto& d : f.diagnostics)
+      std::cerr << to_string(d) << '\n';
+    std::cerr << command << ": error: the cluster's farm file " << cluster.farm
+              << " is not valid (see above)\n";
+    return false;
+  }
+  farm = std::move(*f.value);
+  if (!o.db.empty())
+    cluster.store = o.db;
+  if (cluster.store.empty()) {
+    std::cerr << command << ": error: no store: set [cluster] store in " << o.cluster_file
+              << ", --db or TFARM_DB\n";
+    return false;
+  }
+  return true;
+}
+
+bool local_host(const std::string& host) {
+  if (host == "localhost" || host == "::1" || host.rfind("127.", 0) == 0)
+    return true;
+  char name[HOST_NAME_MAX + 1] = {};
+  return gethostname(name, sizeof(name)) == 0 && host == name;
+}
+
+// The pid a member's pid file names, if that process still runs `tfarm
+// node` for the member (a pid file left behind names nobody, or another
+// process by now).
+long running_pid(const fs::path& pid_file, const std::string& member) {
+  std::ifstream in{pid_file};
+  long pid = 0;
+  if (!(in >> pid) || pid <= 0 || kill(static_cast<pid_t>(pid), 0) != 0)
+    return 0;
+  std::ifstream cmdline{"/proc/" + std::to_string(pid) + "/cmdline", std::ios::binary};
+  std::string args{std::istreambuf_iterator<char>{cmdline}, std::istreambuf_iterator<char>{}};
+  std::string probe = std::string{"--name"} + '\0' + member + '\0';
+  return args.find(probe) != std::string::npos ? pid : 0;
+}
+
+std::string tail_of(const fs::path& file, size_t lines) {
+  std::ifstream in{file};
+  std::vector<std::string> xs;
+  for (std::string line; std::getline(in, line);)
+    xs.push_back(std::move(line));
+  std::string out;
+  for (size_t i = xs.size() > lines ? xs.size() - lines : 0; i < xs.size(); ++i)
+    out += "  | " + xs[i] + "\n";
+  return out;
+}
+
+// Starts `tfarm node` for `member` in the background, its output in `log`.
+pid_t spawn_member(const std::string& exe, const std::string& cluster_file,
+                   const std::string& member, const std::string& db, const fs::path& log) {
+  std::vector<std::string> args{exe, "node", "--cluster", cluster_file, "--name", member};
+  if (!db.empty()) {
+    args.push_back("--db");
+    args.push_back(db);
+  }
+  auto pid = fork();
+  if (pid != 0)
+    return pid;
+  setsid();
+  auto fd = open(log.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+  auto null = open("/dev/null", O_RDONLY | O_CLOEXEC);
+  if (fd < 0 || null < 0)
+    _exit(127);
+  dup2(null, STDIN_FILENO);
+  dup2(fd, STDOUT_FILENO);
+  dup2(fd, STDERR_FILENO);
+  sigset_t none;
+  sigemptyset(&none);
+  sigprocmask(SIG_SETMASK, &none, nullptr);
+  std::vector<char*> argv;
+  for (auto& a : args)
+    argv.push_back(a.data());
+  argv.push_back(nullptr);
+  execv(exe.c_str(), argv.data());
+  _exit(127);
+}
+
+struct cluster_view {
+  std::vector<persistence::member_record> members;
+  std::vector<persistence::lease_record> leases;
+};
+
+caf::expected<cluster_view> read_cluster(const config::cluster_config& cluster) {
+  auto db = persistence::open_database(cluster.store);
+  if (!db)
+    return db.error();
+  try {
+    persistence::cluster_store cs{**db, cluster.timing.lease_ttl};
+    return cluster_view{cs.members(), cs.leases()};
+  } catch (const std::exception& e) {
+    return caf::error{persistence::store_errc::io_error,
+                      std::string{"reading the cluster's tables: "} + e.what()};
+  }
+}
+
+bool live(const persistence::member_record& m) {
+  return m.state == "joining" || m.state == "up";
+}
+
+// -- up ----------------------------------------------------------------------
+
+int cluster_up(const cluster_options& o) {
+  const std::string command = "tfarm cluster up";
+  config::cluster_config cluster;
+  config::farm_config farm;
+  if (!load(o, command, cluster, farm))
+    return exit_usage;
+  std::string why;
+  auto wait = config::parse_duration(o.wait, why);
+  if (!wait) {
+    std::cerr << command << ": error: --wait \"" << o.wait << "\": " << why << '\n';
+    return exit_usage;
+  }
+  std::error_code ec;
+  fs::create_directories(o.run_dir, ec);
+  if (ec) {
+    std::cerr << command << ": error: cannot make the run directory " << o.run_dir << ": "
+              << ec.message() << '\n';
+    return exit_failure;
+  }
+  auto cluster_file = fs::absolute(o.cluster_file).string();
+  std::map<std::string, pid_t> started;
+  std::map<std::string, long> pids;
+  for (auto& m : cluster.members) {
+    if (!local_host(m.host))
+      continue;
+    auto pid_file = fs::path{o.run_dir} / (m.name + ".pid");
+    if (auto pid = running_pid(pid_file, m.name)) {
+      std::cout << m.name << ": running already (pid " << pid << ")\n";
+      pids[m.name] = pid;
+      continue;
+    }
+    auto log = fs::path{o.run_dir} / (m.name + ".log");
+    auto pid = spawn_member(this_executable(), cluster_file, m.name, o.db, log);
+    if (pid < 0) {
+      std::cerr << command << ": error: cannot start " << m.name << '\n';
+      return exit_failure;
+    }
+    std::ofstream{pid_file, std::ios::trunc} << pid << '\n';
+    started[m.name] = pid;
+    pids[m.name] = pid;
+    std::cout << m.name << ": started (pid " << pid << ", log " << log.string() << ")\n";
+  }
+  if (pids.empty()) {
+    std::cerr << command << ": error: no member of " << o.cluster_file
+              << " has this machine as its host\n";
+    return exit_usage;
+  }
+  std::cout.flush();
+  auto deadline = std::chrono::steady_clock::now() + *wait;
+  std::map<std::string, std::string> shown;
+  std::string problem;
+  for (;;) {
+    for (auto& [name, pid] : started) {
+      int status = 0;
+      if (pid > 0 && waitpid(pid, &status, WNOHANG) == pid) {
+        auto log = fs::path{o.run_dir} / (name + ".log");
+        std::cerr << command << ": error: " << name << " exited ("
+                  << (WIFEXITED(status) ? "code " + std::to_string(WEXITSTATUS(status))
+                                        : "signal " + std::to_string(WTERMSIG(status)))
+                  << ") before it was up; " << log.string() << " ends:\n"
+                  << tail_of(log, failed_log_lines_shown);
+        return exit_failure;
+      }
+    }
+    auto view = read_cluster(cluster);
+    if (!view) {
+      problem = runtime::to_text(view.error());
+    } else {
+      std::set<std::string> live_members;
+      std::vector<std::string> not_up;
+      for (auto& m : view->members) {
+        if (live(m))
+          live_members.insert(m.name);
+        auto mine = pids.find(m.name);
+        if (mine == pids.end())
+          continue;
+        auto state = m.pid == mine->second ? m.state : "starting";
+        if (shown[m.name] != state) {
+          shown[m.name] = state;
+          std::cout << m.name << ": " << state << '\n' << std::flush;
+        }
+      }
+      for (auto& [name, pid] : pids) {
+        auto m = std::find_if(
+            view->members.begin(), view->members.end(),
+            [&, n = name](const persistence::member_record& r) { return r.name == n; });
+        if (m == view->members.end() || m->pid != pid || m->state != "up")
+          not_up.push_back(name);
+      }
+      // Owned, and by the member the cluster gives it (the handoffs that
+      // follow a join are over).
+      std::vector<std::string> unowned;
+      std::vector<std::string> live_names(live_members.begin(), live_members.end());
+      for (auto& u : farm.users) {
+        auto l = std::find_if(view->leases.begin(), view->leases.end(),
+                              [&](const persistence::lease_record& r) { return r.user == u.name; });
+        if (l == view->leases.end() || l->owner.empty() ||
+            l->owner != persistence::rendezvous_owner(u.name, live_names))
+          unowned.push_back(u.name);
+      }
+      if (not_up.empty() && unowned.empty()) {
+        std::cout << "Cluster " << cluster.name << " is up: " << pids.size() << " local members, "
+                  << farm.users.size()
+                  << " users each owned by one (tfarm cluster status --cluster " << o.cluster_file
+                  << ").\n";
+        return exit_ok;
+      }
+      problem = (not_up.empty() ? "" : "not up: " + config::join(not_up)) +
+                (unowned.empty() ? ""
+                                 : std::string{not_up.empty() ? "" : "; "} +
+                                       "users not placed yet: " + config::join(unowned));
+    }
+    if (std::chrono::steady_clock::now() >= deadline) {
+      std::cerr << command << ": error: the cluster did not come up within "
+                << config::format_duration(*wait) << " (" << problem << "); logs in " << o.run_dir
+                << '\n';
+      return exit_failure;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds{cluster_poll_interval_ms});
+  }
+}
+
+// -- status ------------------------------------------------------------------
+
+int cluster_status(const cluster_options& o) {
+  const std::string command = "tfarm cluster status";
+  config::cluster_config cluster;
+  config::farm_config farm;
+  if (!load(o, command, cluster, farm))
+    return exit_usage;
+  auto view = read_cluster(cluster);
+  if (!view) {
+    std::cerr << command << ": error: " << runtime::to_text(view.error()) << '\n';
+    return exit_failure;
+  }
+  std::map<std::string, size_t> agents_of;
+  for (auto& u : farm.users)
+    agents_of[u.name] = u.agents.size();
+  std::map<std::string, std::vector<std::string>> users_of;
+  for (auto& l : view->leases)
+    if (!l.owner.empty())
+      users_of[l.owner].push_back(l.user);
+  std::map<std::string, const config::cluster_member_spec*> specs;
+  for (auto& m : cluster.members)
+    specs[m.name] = &m;
+  auto members = nlohmann::json::array();
+  for (auto& m : view->members) {
+    auto spec = specs.find(m.name);
+    auto local = spec != specs.end() && local_host(spec->second->host);
+    size_t agents = 0;
+    for (auto& u : users_of[m.name])
+      agents += agents_of[u];
+    nlohmann::json j;
+    j["name"] = m.name;
+    j["state"] = m.state;
+    j["incarnation"] = m.incarnation;
+    j["pid"] = local && live(m) ? nlohmann::json(m.pid) : nlohmann::json(nullptr);
+    j["address"] = m.address;
+    j["renewal_age_ms"] = m.renewal_age_ms;
+    j["users"] = live(m) ? users_of[m.name] : std::vector<std::string>{};
+    j["agents"] = live(m) ? agents : 0;
+    members.push_back(std::move(j));
+  }
+  std::set<std::string> live_members;
+  for (auto& m : view->members)
+    if (live(m))
+      live_members.insert(m.name);
+  auto placement = nlohmann::json::object();
+  for (auto& l : view->leases) {
+    auto owned = !l.owner.empty() && live_members.count(l.owner) > 0;
+    placement[l.user] = {{"node", owned ? nlohmann::json(l.owner) : nlohmann::json(nullptr)},
+                         {"epoch", l.epoch},
+                         {"lease_remaining_ms", l.remaining_ms}};
+  }
+  if (o.json) {
+    std::cout << nlohmann::json{{"cluster", cluster.name},
+                                {"members", members},
+                                {"placement", placement}}
+                     .dump(2)
+              << '\n';
+    return exit_ok;
+  }
+  std::cout << "Cluster " << cluster.name << " (" << shown_db(cluster.store) << ")\n";
+  std::printf("%-12s %-8s %6s %8s %-22s %9s %6s %7s\n", "MEMBER", "STATE", "INC", "PID", "ADDRESS",
+              "RENEWED", "USERS", "AGENTS");
+  for (auto& j : members) {
+    auto pid = j["pid"].is_null() ? std::string{"-"} : std::to_string(j["pid"].get<int64_t>());
+    std::printf("%-12s %-8s %6lld %8s %-22s %7lldms %6zu %7zu\n",
+                j["name"].get<std::string>().c_str(), j["state"].get<std::string>().c_str(),
+                static_cast<long long>(j["incarnation"].get<int64_t>()), pid.c_str(),
+                j["address"].get<std::string>().c_str(),
+                static_cast<long long>(j["renewal_age_ms"].get<int64_t>()), j["users"].size(),
+                j["agents"].get<size_t>());
+  }
+  std::printf("\n%-16s %-12s %6s\n", "USER", "NODE", "EPOCH");
+  for (auto& [user, p] : placement.items())
+    std::printf("%-16s %-12s %6lld\n", user.c_str(),
+                p["node"].is_null() ? "(none)" : p["node"].get<std::string>().c_str(),
+                static_cast<long long>(p["epoch"].get<int64_t>()));
+  std::fflush(stdout);
+  return exit_ok;
+}
+
+// -- down --------------------------------------------------------------------
+
+int cluster_down(const cluster_options& o) {
+  const std::string command = "tfarm cluster down";
+  auto c = config::load_cluster_file(o.cluster_file);
+  if (!c.ok()) {
+    for (auto& d : c.diagnostics)
+      std::cerr << to_string(d) << '\n';
+    std::cerr << command << ": error: " << o.cluster_file << " is not valid (see above)\n";
+    return exit_usage;
+  }
+  std::string why;
+  auto wait = config::parse_duration(o.wait, why);
+  if (!wait) {
+    std::cerr << command << ": error: --wait \"" << o.wait << "\": " << why << '\n';
+    return exit_usage;
+  }
+  std::map<std::string, long> stopping;
+  for (auto& m : c.value->members) {
+    auto pid_file = fs::path{o.run_dir} / (m.name + ".pid");
+    if (auto pid = running_pid(pid_file, m.name)) {
+      kill(static_cast<pid_t>(pid), SIGTERM);
+      stopping[m.name] = pid;
+      std::cout << m.name << ": handing off and stopping (pid " << pid << ")\n" << std::flush;
+    }
+  }
+  auto deadline = std::chrono::steady_clock::now() + *wait;
+  while (!stopping.empty()) {
+    for (auto i = stopping.begin(); i != stopping.end();) {
+      if (kill(static_cast<pid_t>(i->second), 0) != 0) {
+        std::cout << i->first << ": stopped\n" << std::flush;
+        std::error_code ec;
+        fs::remove(fs::path{o.run_dir} / (i->first + ".pid"), ec);
+        i = stopping.erase(i);
+      } else {
+        ++i;
+      }
+    }
+    if (stopping.empty())
+      break;
+    if (std::chrono::steady_clock::now() >= deadline) {
+      std::vector<std::string> names;
+      for (auto& [name, pid] : stopping)
+        names.push_back(name + " (pid " + std::to_string(pid) + ")");
+      std::cerr << command << ": error: still running after " << config::format_duration(*wait)
+                << ": " << config::join(names) << "; see their logs in " << o.run_dir << '\n';
+      return exit_failure;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds{cluster_poll_interval_ms});
+  }
+  std::cout << "Every local member of " << c.value->name << " is stopped.\n";
+  return exit_ok;
+}
+
+// -- units -------------------------------------------------------------------
+
+int cluster_units(const cluster_options& o) {
+  const std::string command = "tfarm cluster units";
+  auto c = config::load_cluster_file(o.cluster_file);
+  if (!c.ok()) {
+    for (auto& d : c.diagnostics)
+      std::cerr << to_string(d) << '\n';
+    std::cerr << command << ": error: " << o.cluster_file << " is not valid (see above)\n";
+    return exit_usage;
+  }
+  auto cluster_file = fs::absolute(o.cluster_file).string();
+  for (auto& m : c.value->members) {
+    auto dir = fs::path{o.out_dir} / m.host;
+    std::error_code ec;
+    fs::create_directories(dir, ec);
+    auto file = dir / ("tfarm-node-" + m.name + ".service");
+    std::ofstream out{file, std::ios::trunc};
+    out << "# Member " << m.name << " of cluster " << c.value->name << " on " << m.host
+        << " (tfarm cluster units; docs/cluster.md).\n"
+        << "[Unit]\n"
+        << "Description=Trading Farm cluster member " << m.name << "\n"
+        << "Wants=network-online.target\n"
+        << "After=network-online.target postgresql.service\n\n"
+        << "[Service]\n"
+        << "Type=simple\n"
+        << "ExecStart=" << this_executable() << " node --cluster " << cluster_file << " --name "
+        << m.name << "\n"
+        << "# SIGTERM hands every user off before the member exits.\n"
+        << "KillSignal=SIGTERM\n"
+        << "TimeoutStopSec=60\n"
+        << "Restart=on-failure\n"
+        << "RestartSec=2s\n"
+        << "NoNewPrivileges=yes\n"
+        << "ProtectSystem=strict\n"
+        << "ProtectHome=read-only\n"
+        << "PrivateTmp=yes\n\n"
+        << "[Install]\n"
+        << "WantedBy=multi-user.target\n";
+    if (!out) {
+      std::cerr << command << ": error: cannot write " << file.string() << '\n';
+      return exit_failure;
+    }
+    std::cout << file.string() << '\n';
+  }
+  return exit_ok;
+}
+
+} // namespace
+
+void add_cluster_command(CLI::App& app, const global_options& globals, int& result) {
+  auto opts = std::make_shared<cluster_options>();
+  auto cmd = app.add_subcommand("cluster", "Start, inspect and stop the members of a cluster "
+                                           "file (docs/cluster.md)");
+  cmd->require_subcommand(1);
+  auto file_option = [&](CLI::App* sub) {
+    sub->add_option("--cluster", opts->cluster_file, "cluster file (TOML)")->required();
+  };
+  auto run = [opts, &globals, &result](int (*f)(const cluster_options&)) {
+    return [opts, &globals, &result, f] {
+      if (!apply_logging(globals)) {
+        result = exit_usage;
+        return;
+      }
+      result = f(*opts);
+    };
+  };
+  auto up = cmd->add_subcommand("up", "Start every member whose host is this machine in the "
+                                      "background; return once all are up and every user is "
+                                      "owned");
+  file_option(up);
+  add_db_option(up, opts->db, "the cluster's database (default: the cluster file's store)");
+  up->add_option("--run-dir", opts->run_dir, "pid and log files of the members")
+      ->capture_default_str();
+  up->add_option("--wait", opts->wait, "how long to wait for the cluster to come up")
+      ->capture_default_str();
+  up->callback(run(cluster_up));
+  auto status = cmd->add_subcommand("status", "Members, their state and users, and the "
+                                              "placement of every user, from the database");
+  file_option(status);
+  add_db_option(status, opts->db, "the cluster's database (default: the cluster file's store)");
+  status->add_flag("--json", opts->json, "one JSON object: members and placement");
+  status->callback(run(cluster_status));
+  auto down = cmd->add_subcommand("down", "Stop every local member (each hands its users off "
+                                          "first)");
+  file_option(down);
+  down->add_option("--run-dir", opts->run_dir, "pid and log files of the members")
+      ->capture_default_str();
+  down->add_option("--wait", opts->wait, "how long to wait for the members to stop")
+      ->capture_default_str();
+  down->callback(run(cluster_down));
+  auto units = cmd->add_subcommand("units", "Write a systemd unit per member, by host, for "
+                                            "running the cluster on real machines");
+  file_option(units);
+  units->add_option("--out", opts->out_dir, "folder for the units (one subfolder per host)")
+      ->required();
+  units->callback(run(cluster_units));
+}
+
+} // namespace tfarm::cli
