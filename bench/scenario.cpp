@@ -62,6 +62,11 @@ const std::vector<scenario>& scenarios() {
        "`info /store` to a node whose console is mutual TLS (operator certificate), one at a "
        "time, vs the same to a plain console in the same run",
        console_command_tls},
+      {"failover_time",
+       "a cluster of 3 `tfarm node` processes on PostgreSQL: SIGKILL (10 trials), then SIGSTOP "
+       "(5), of the member owning the most users -> all its users running on survivors, vs the "
+       "lease TTL",
+       failover_time},
   };
   return all;
 }
