@@ -29,6 +29,7 @@
 #include "config/duration.hpp"
 #include "config/loader.hpp"
 #include "config/suggest.hpp"
+#include "net/cluster_view.hpp"
 #include "persistence/cluster_store.hpp"
 #include "persistence/database.hpp"
 #include "persistence/error.hpp"
@@ -83,13 +84,6 @@ bool load(const cluster_options& o, const std::string& command, config::cluster_
     return false;
   }
   return true;
-}
-
-bool local_host(const std::string& host) {
-  if (host == "localhost" || host == "::1" || host.rfind("127.", 0) == 0)
-    return true;
-  char name[HOST_NAME_MAX + 1] = {};
-  return gethostname(name, sizeof(name)) == 0 && host == name;
 }
 
 // The pid a member's pid file names, if that process still runs `tfarm
@@ -147,18 +141,18 @@ pid_t spawn_member(const std::string& exe, const std::string& cluster_file,
   _exit(127);
 }
 
-struct cluster_view {
+struct cluster_rows {
   std::vector<persistence::member_record> members;
   std::vector<persistence::lease_record> leases;
 };
 
-caf::expected<cluster_view> read_cluster(const config::cluster_config& cluster) {
+caf::expected<cluster_rows> read_cluster(const config::cluster_config& cluster) {
   auto db = persistence::open_database(cluster.store);
   if (!db)
     return db.error();
   try {
     persistence::cluster_store cs{**db, cluster.timing.lease_ttl};
-    return cluster_view{cs.members(), cs.leases()};
+    return cluster_rows{cs.members(), cs.leases()};
   } catch (const std::exception& e) {
     return caf::error{persistence::store_errc::io_error,
                       std::string{"reading the cluster's tables: "} + e.what()};
@@ -194,7 +188,7 @@ int cluster_up(const cluster_options& o) {
   std::map<std::string, pid_t> started;
   std::map<std::string, long> pids;
   for (auto& m : cluster.members) {
-    if (!local_host(m.host))
+    if (!net::is_local_host(m.host))
       continue;
     auto pid_file = fs::path{o.run_dir} / (m.name + ".pid");
     if (auto pid = running_pid(pid_file, m.name)) {
@@ -301,76 +295,16 @@ int cluster_status(const cluster_options& o) {
   config::farm_config farm;
   if (!load(o, command, cluster, farm))
     return exit_usage;
-  auto view = read_cluster(cluster);
+  auto view = net::read_cluster_view(net::cluster_source_of(cluster, farm));
   if (!view) {
     std::cerr << command << ": error: " << runtime::to_text(view.error()) << '\n';
     return exit_failure;
   }
-  std::map<std::string, size_t> agents_of;
-  for (auto& u : farm.users)
-    agents_of[u.name] = u.agents.size();
-  std::map<std::string, std::vector<std::string>> users_of;
-  for (auto& l : view->leases)
-    if (!l.owner.empty())
-      users_of[l.owner].push_back(l.user);
-  std::map<std::string, const config::cluster_member_spec*> specs;
-  for (auto& m : cluster.members)
-    specs[m.name] = &m;
-  auto members = nlohmann::json::array();
-  for (auto& m : view->members) {
-    auto spec = specs.find(m.name);
-    auto local = spec != specs.end() && local_host(spec->second->host);
-    size_t agents = 0;
-    for (auto& u : users_of[m.name])
-      agents += agents_of[u];
-    nlohmann::json j;
-    j["name"] = m.name;
-    j["state"] = m.state;
-    j["incarnation"] = m.incarnation;
-    j["pid"] = local && live(m) ? nlohmann::json(m.pid) : nlohmann::json(nullptr);
-    j["address"] = m.address;
-    j["renewal_age_ms"] = m.renewal_age_ms;
-    j["users"] = live(m) ? users_of[m.name] : std::vector<std::string>{};
-    j["agents"] = live(m) ? agents : 0;
-    members.push_back(std::move(j));
-  }
-  std::set<std::string> live_members;
-  for (auto& m : view->members)
-    if (live(m))
-      live_members.insert(m.name);
-  auto placement = nlohmann::json::object();
-  for (auto& l : view->leases) {
-    auto owned = !l.owner.empty() && live_members.count(l.owner) > 0;
-    placement[l.user] = {{"node", owned ? nlohmann::json(l.owner) : nlohmann::json(nullptr)},
-                         {"epoch", l.epoch},
-                         {"lease_remaining_ms", l.remaining_ms}};
-  }
-  if (o.json) {
-    std::cout << nlohmann::json{{"cluster", cluster.name},
-                                {"members", members},
-                                {"placement", placement}}
-                     .dump(2)
-              << '\n';
-    return exit_ok;
-  }
-  std::cout << "Cluster " << cluster.name << " (" << shown_db(cluster.store) << ")\n";
-  std::printf("%-12s %-8s %6s %8s %-22s %9s %6s %7s\n", "MEMBER", "STATE", "INC", "PID", "ADDRESS",
-              "RENEWED", "USERS", "AGENTS");
-  for (auto& j : members) {
-    auto pid = j["pid"].is_null() ? std::string{"-"} : std::to_string(j["pid"].get<int64_t>());
-    std::printf("%-12s %-8s %6lld %8s %-22s %7lldms %6zu %7zu\n",
-                j["name"].get<std::string>().c_str(), j["state"].get<std::string>().c_str(),
-                static_cast<long long>(j["incarnation"].get<int64_t>()), pid.c_str(),
-                j["address"].get<std::string>().c_str(),
-                static_cast<long long>(j["renewal_age_ms"].get<int64_t>()), j["users"].size(),
-                j["agents"].get<size_t>());
-  }
-  std::printf("\n%-16s %-12s %6s\n", "USER", "NODE", "EPOCH");
-  for (auto& [user, p] : placement.items())
-    std::printf("%-16s %-12s %6lld\n", user.c_str(),
-                p["node"].is_null() ? "(none)" : p["node"].get<std::string>().c_str(),
-                static_cast<long long>(p["epoch"].get<int64_t>()));
-  std::fflush(stdout);
+  if (o.json)
+    std::cout << net::to_json(*view).dump(2) << '\n';
+  else
+    std::cout << "Cluster " << cluster.name << " (" << shown_db(cluster.store) << ")\n"
+              << net::render_cluster(*view) << '\n';
   return exit_ok;
 }
 

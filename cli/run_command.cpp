@@ -27,6 +27,7 @@
 #include "config/loader.hpp"
 #include "config/suggest.hpp"
 #include "net/cluster_member.hpp"
+#include "net/cluster_view.hpp"
 #include "net/error.hpp"
 #include "net/kinds.hpp"
 #include "net/node_console.hpp"
@@ -346,12 +347,18 @@ int run_node(const run_options& opts) {
     node.stop();
     return exit_failure;
   }
+  std::shared_ptr<const net::cluster_source> cluster_source;
+  if (cluster) {
+    auto source = net::cluster_source_of(*cluster, farm);
+    source.db = farm.store.target();
+    cluster_source = std::make_shared<const net::cluster_source>(std::move(source));
+  }
   auto security = std::make_shared<net::security_control>(
       node, farm.store.target(), token,
       std::chrono::milliseconds{config::console_actor_timeout_ms});
   std::unique_ptr<net::node_http> http;
   if (farm.http.port != 0) {
-    auto served = net::node_http::start(node, farm.http, security);
+    auto served = net::node_http::start(node, farm.http, security, cluster_source);
     if (!served) {
       std::cerr << opts.command << ": error: " << runtime::to_text(served.error())
                 << " (choose another with --http-port or [http] port; 0 turns the API off)\n";
@@ -366,6 +373,7 @@ int run_node(const run_options& opts) {
     copts.security = security;
     copts.farm_file = farm_file;
     copts.farm = farm;
+    copts.cluster = cluster_source;
     auto served = net::node_console::start(node, farm.console, std::move(copts));
     if (!served) {
       std::cerr << opts.command << ": error: " << runtime::to_text(served.error())

@@ -397,7 +397,21 @@ console_reply console_service::nodes(const std::string& token, const std::string
                     "venues " + config::join(venues) +
                         (p.error.empty() ? " (--node " + name + ")" : ": " + p.error)});
   }
-  return ok(table({"NODE", "ENDPOINT", "STATE", "ROLES", ""}, rows), json{{"nodes", list}});
+  auto text = table({"NODE", "ENDPOINT", "STATE", "ROLES", ""}, rows);
+  json result{{"nodes", list}};
+  if (opts_.cluster) {
+    // Every member answers for the whole cluster, from the database.
+    auto view = read_cluster_view(*opts_.cluster);
+    if (view) {
+      text += "\n\nCluster " + view->name + ":\n" + render_cluster(*view);
+      result["cluster"] = to_json(*view);
+    } else {
+      text += "\n\nCluster " + opts_.cluster->name +
+              ": cannot be read: " + runtime::to_text(view.error());
+      result["cluster_error"] = runtime::to_text(view.error());
+    }
+  }
+  return ok(text, result);
 }
 
 console_reply console_service::complete(const std::vector<std::string>& words) {

@@ -27,6 +27,7 @@
 
 #include "config/farm_config.hpp"
 #include "config/limits.hpp"
+#include "net/cluster_view.hpp"
 #include "net/console_commands.hpp"
 #include "net/console_protocol.hpp"
 #include "net/operator_proof.hpp"
@@ -50,6 +51,9 @@ struct console_options {
   config::farm_config farm;
   /// Where the console listens ("host:port"), for `nodes`.
   std::string endpoint;
+  /// A cluster member's cluster: `nodes` shows its members and placement
+  /// (nullptr: a single node).
+  std::shared_ptr<const cluster_source> cluster;
 };
 
 class console_service {

@@ -211,6 +211,7 @@ void http_api::add_routes() {
   get("/api/admin/status", true, &http_api::admin_status);
   get("/admin/api-performance", true, &http_api::api_performance_page);
   get("/api/exchanges/status", true, &http_api::exchanges_status);
+  get("/api/cluster/status", false, &http_api::cluster_status);
   post("/api/exchanges/test", [this](const http_request& r) { return exchanges_test(r); });
   get("/api/vault/health", true, &http_api::vault_health);
   auto mode = [this](actors::vault_mode m, bool on) {
@@ -418,6 +419,18 @@ http_response http_api::admin_status() {
            {"CONNECTION_POOL_SIZE", lim.connection_pool_size},
            {"CACHE_DURATION_MS", lim.cache_duration.count()}}},
          {"actors", actors}};
+  return json_response(200, j);
+}
+
+http_response http_api::cluster_status() {
+  if (!opts_.cluster)
+    return error_response(404, "not_found", "this node is not a member of a cluster");
+  auto view = read_cluster_view(*opts_.cluster);
+  if (!view)
+    return error_response(503, "unavailable",
+                          "the cluster's database cannot be read: " + runtime::to_text(view.error()));
+  auto j = to_json(*view);
+  j["node"] = node_.context().node_name();
   return json_response(200, j);
 }
 

@@ -27,6 +27,7 @@
 #include "actors/vault/vault_messages.hpp"
 #include "config/limits.hpp"
 #include "net/api_performance.hpp"
+#include "net/cluster_view.hpp"
 #include "net/http_server.hpp"
 #include "net/refusal_budget.hpp"
 #include "net/security_control.hpp"
@@ -45,6 +46,9 @@ struct http_api_options {
   /// (nullptr: one of its own from admin_token, without a database).
   std::shared_ptr<security_control> security;
   std::chrono::milliseconds actor_timeout{10'000};
+  /// A cluster member's cluster, for GET /api/cluster/status (nullptr: a
+  /// single node, which answers 404).
+  std::shared_ptr<const cluster_source> cluster;
 };
 
 class http_api {
@@ -84,6 +88,7 @@ private:
   http_response health();
   http_response admin_status();
   http_response exchanges_status();
+  http_response cluster_status();
   http_response exchanges_test(const http_request& req);
   http_response vault_health();
   http_response vault_mode(const http_request& req, actors::vault_mode mode, bool on);

@@ -21,9 +21,11 @@ caf::expected<std::unique_ptr<node_http>> node_http::start(runtime::node& node,
 
 caf::expected<std::unique_ptr<node_http>>
 node_http::start(runtime::node& node, const config::http_settings& x,
-                 std::shared_ptr<security_control> security) {
+                 std::shared_ptr<security_control> security,
+                 std::shared_ptr<const cluster_source> cluster) {
   http_api_options api;
   api.security = std::move(security);
+  api.cluster = std::move(cluster);
   api.actor_timeout = std::chrono::milliseconds{config::http_actor_timeout_ms};
   std::unique_ptr<node_http> result{new node_http(node, std::move(api))};
   http_server_options opts;

@@ -26,10 +26,12 @@ public:
   static caf::expected<std::unique_ptr<node_http>>
   start(runtime::node& node, const config::http_settings& x, const std::string& admin_token);
 
-  /// The same with the node's lockdown control (its token rules).
+  /// The same with the node's lockdown control (its token rules) and, on a
+  /// cluster member, its cluster (GET /api/cluster/status).
   static caf::expected<std::unique_ptr<node_http>>
   start(runtime::node& node, const config::http_settings& x,
-        std::shared_ptr<security_control> security);
+        std::shared_ptr<security_control> security,
+        std::shared_ptr<const cluster_source> cluster = nullptr);
 
   ~node_http();
 

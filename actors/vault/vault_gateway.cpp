@@ -218,6 +218,16 @@ void vault_gateway::handle(vault_request& r, bool credit, reply_promise rp) {
         refusal(vault_errc::unknown_account, "no account '" + r.to_account + "' to transfer to"));
     return;
   }
+  // A cluster member credits only accounts it runs: refused before any
+  // debit, so no money waits in transit for a member that never credits it.
+  if (r.op == vault_op::transfer && !credit && params_.placed && node() &&
+      !node()->registry().find(runtime::child_path(accounts_path, r.to_account))) {
+    refuse(refusal(vault_errc::unavailable,
+                   "account " + r.to_account +
+                       " is on another member of the cluster: transfers between members are "
+                       "not supported yet (nothing was debited)"));
+    return;
+  }
   forward(queued{std::move(r), credit, std::move(rp), t0});
 }
 

@@ -16,6 +16,8 @@ db=$(db_new cluster)
 
 expect_exit 0 "$tfarm" certs init --dir "$tmp/pki"
 expect_exit 0 "$tfarm" certs issue --dir "$tmp/pki" --name node --role node
+expect_exit 0 "$tfarm" certs issue --dir "$tmp/pki" --name ops --role operator
+token=cluster-test-admin-token-1
 tls_block() {
   printf '\n[tls]\nca = "%s"\ncert = "%s"\nkey = "%s"\n' "$tmp/pki/ca.crt" "$tmp/pki/node.crt" \
     "$tmp/pki/node.key"
@@ -47,19 +49,24 @@ grep -q "127.0.0.1:$xport" "$tmp/ex.out" || fail "no free port for the exchange 
 sed -e "s|127.0.0.1:7100|127.0.0.1:$xport|" \
   -e "s|\"../policies/default.toml\"|\"$root/examples/policies/default.toml\"|" \
   "$root/examples/cluster/farm.toml" >"$tmp/farm.toml"
+hport=$((20000 + RANDOM % 40000))
+cport=$((20000 + RANDOM % 40000))
 {
   printf '[cluster]\nname = "test"\nfarm = "farm.toml"\nstore = "%s"\n' "$db"
   tls_block
   for n in 1 2 3; do
     printf '\n[[member]]\nname = "node-%s"\nhost = "127.0.0.1"\nport = %s\n' "$n" \
       $((20000 + RANDOM % 40000))
+    # node-1 serves its HTTP API and console (any member answers for all).
+    [[ $n != 1 ]] || printf 'http_port = %s\nconsole_port = %s\n' "$hport" "$cport"
   done
   printf '\n[[exchange]]\nname = "exchange-1"\nhost = "127.0.0.1"\nport = %s\n' "$xport"
 } >"$tmp/cluster.toml"
 cluster=(--cluster "$tmp/cluster.toml")
 run_dir=(--run-dir "$tmp/run")
 
-expect_exit 0 "$tfarm" cluster up "${cluster[@]}" "${run_dir[@]}" --wait 60s
+expect_exit 0 env -u TFARM_HTTP_PORT -u TFARM_CONSOLE_PORT TFARM_ADMIN_TOKEN=$token \
+  "$tfarm" cluster up "${cluster[@]}" "${run_dir[@]}" --wait 60s
 expect_grep '^Cluster test is up: 3 local members, 6 users each owned by one' "$tmp/out"
 
 # status --json: every member up with a pid, every user placed on a live one.
@@ -89,6 +96,23 @@ assert len(ms) == 3 and all(m["state"] == "up" and m["pid"] for m in ms), ms
 assert sorted(u for m in ms for u in m["users"]) == sorted(s["placement"]), s
 PY
 wait_for_fills "$db" 10 90
+
+# Any member answers for the whole cluster: node-1's HTTP API and console.
+curl -sf "http://127.0.0.1:$hport/api/cluster/status" >"$tmp/http.json" ||
+  fail "GET /api/cluster/status on node-1 failed"
+python3 - "$tmp/http.json" "$tmp/status.json" <<'PY' || fail "HTTP: $(cat "$tmp/http.json")"
+import json, sys
+h, c = json.load(open(sys.argv[1])), json.load(open(sys.argv[2]))
+assert h["node"] == "node-1" and len(h["members"]) == 3, h
+assert {u: p["node"] for u, p in h["placement"].items()} == \
+    {u: p["node"] for u, p in c["placement"].items()}, (h, c)
+PY
+TFARM_ADMIN_TOKEN=$token expect_exit 0 "$tfarm" console --connect "127.0.0.1:$cport" \
+  --ca "$tmp/pki/ca.crt" --cert "$tmp/pki/ops.crt" --key "$tmp/pki/ops.key" -e nodes
+expect_grep '^Cluster test:$' "$tmp/out"
+for u in alice bob carol dave erin frank; do
+  expect_grep "^$u +node-[123] +[0-9]+$" "$tmp/out"
+done
 
 # owner_of USER: its node in the latest status; users_of NODE: its users.
 owner_of() {
@@ -129,7 +153,8 @@ wait_for_fills "$db" $((fills_before + 5)) 60
 echo "kill -9 $victim: users $moved moved"
 
 # The killed member comes back (up starts only what is not running).
-expect_exit 0 "$tfarm" cluster up "${cluster[@]}" "${run_dir[@]}" --wait 60s
+expect_exit 0 env -u TFARM_HTTP_PORT -u TFARM_CONSOLE_PORT TFARM_ADMIN_TOKEN=$token \
+  "$tfarm" cluster up "${cluster[@]}" "${run_dir[@]}" --wait 60s
 expect_grep "^$victim: started" "$tmp/out"
 check_placement
 
@@ -158,7 +183,8 @@ done
 # Once resumed it ran nothing of the users it lost: no order of theirs was
 # recorded by it (every order of a user after the freeze came from its new
 # owner, whose agents are the ones in the placement).
-expect_exit 0 "$tfarm" cluster up "${cluster[@]}" "${run_dir[@]}" --wait 60s
+expect_exit 0 env -u TFARM_HTTP_PORT -u TFARM_CONSOLE_PORT TFARM_ADMIN_TOKEN=$token \
+  "$tfarm" cluster up "${cluster[@]}" "${run_dir[@]}" --wait 60s
 check_placement
 echo "SIGSTOP $frozen: users $frozen_users moved; it joined again"
 
