@@ -1,4 +1,4 @@
-// failover_time: a cluster of three `tfarm node` processes (the example
+// failover_time and handoff_pause: a cluster of three `tfarm node` processes (the example
 // cluster's farm, its venues on an exchange node, on the benchmark's
 // PostgreSQL server). Each trial kills the member owning the most users
 // with SIGKILL (then, in the second series, freezes one with SIGSTOP) and
@@ -10,6 +10,9 @@
 //
 // Baseline: the lease TTL, which failure detection by lease expiry alone
 // (the members' renewals) waits at least; ratio = p50 / TTL.
+//
+// handoff_pause: a member leaves (SIGTERM) and joins again; each moved
+// user's pause from its stop on one member to its start on the next.
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/wait.h>
@@ -44,6 +47,8 @@ namespace fs = std::filesystem;
 constexpr int64_t failover_lease_ttl_ms = 1'500;
 /// Longest a trial waits for every moved user to run again.
 constexpr int64_t failover_trial_deadline_ms = 15'000;
+/// The cluster's renew interval (the example's and the default).
+constexpr int64_t config_renew_interval_ms = 250;
 /// How long a frozen member stays stopped (past its lease).
 constexpr int64_t failover_freeze_ms = 4'000;
 
@@ -111,14 +116,9 @@ int free_port() {
   throw std::runtime_error("failover_time: no free port");
 }
 
-// The Unix ms a member's log stamps on its line "started user USER (epoch
-// EPOCH)", or 0 if it has none yet (spdlog's local time, milliseconds).
-int64_t started_at(const fs::path& log, const std::string& user, int64_t epoch) {
-  auto text = read_all(log);
-  auto key = "started user " + user + " (epoch " + std::to_string(epoch) + ")";
-  auto at = text.find(key);
-  if (at == std::string::npos)
-    return 0;
+// The Unix ms spdlog stamps on the line of `text` at `at` (local time,
+// milliseconds), or 0.
+int64_t stamp_of_line(const std::string& text, size_t at) {
   auto line = text.rfind('\n', at);
   line = line == std::string::npos ? 0 : line + 1;
   std::tm tm{};
@@ -130,6 +130,21 @@ int64_t started_at(const fs::path& log, const std::string& user, int64_t epoch) 
   tm.tm_mon -= 1;
   tm.tm_isdst = -1;
   return static_cast<int64_t>(std::mktime(&tm)) * 1000 + ms;
+}
+
+// The stamps of every line of `log` that contains `key`, oldest first.
+std::vector<int64_t> stamps(const fs::path& log, const std::string& key) {
+  auto text = read_all(log);
+  std::vector<int64_t> out;
+  for (auto at = text.find(key); at != std::string::npos; at = text.find(key, at + key.size()))
+    out.push_back(stamp_of_line(text, at));
+  return out;
+}
+
+// When a member's log says it started USER under EPOCH (0: not yet).
+int64_t started_at(const fs::path& log, const std::string& user, int64_t epoch) {
+  auto xs = stamps(log, "started user " + user + " (epoch " + std::to_string(epoch) + ")");
+  return xs.empty() ? 0 : xs.front();
 }
 
 struct cluster_fixture {
@@ -233,6 +248,53 @@ struct cluster_fixture {
     return {static_cast<double>(running - t0), static_cast<double>(claimed - t0)};
   }
 
+  /// SIGTERM to the member with the most users (it leaves: it hands every
+  /// user off), then `cluster up` starts it again (it joins: the others
+  /// hand its share back). The pause of each handoff: from the user's stop
+  /// on the member that let it go to its start on the one that took it.
+  std::vector<double> handoff_trial() {
+    auto db = persistence::open_database(url);
+    if (!db)
+      throw std::runtime_error(runtime::to_text(db.error()));
+    persistence::cluster_store cs{**db, std::chrono::milliseconds{failover_lease_ttl_ms}};
+    std::vector<persistence::lease_record> moved;
+    auto v = victim(cs, moved);
+    if (moved.empty())
+      throw std::runtime_error("handoff_pause: no member owns a user");
+    auto t0 = now_ms();
+    kill(static_cast<pid_t>(v.pid), SIGTERM);
+    while (kill(static_cast<pid_t>(v.pid), 0) == 0) {
+      if (now_ms() - t0 > failover_trial_deadline_ms)
+        throw std::runtime_error("handoff_pause: " + v.name + " did not leave");
+      std::this_thread::sleep_for(std::chrono::milliseconds{10});
+    }
+    up();
+    std::vector<fs::path> logs;
+    for (auto& e : fs::directory_iterator(dir / "run"))
+      if (e.path().extension() == ".log")
+        logs.push_back(e.path());
+    std::vector<double> pauses;
+    for (auto& l : cs.leases()) {
+      std::vector<int64_t> stops;
+      std::vector<int64_t> starts;
+      for (auto& log : logs) {
+        for (auto at : stamps(log, "stopped user " + l.user + " (handoff)"))
+          if (at >= t0)
+            stops.push_back(at);
+        for (auto at : stamps(log, "started user " + l.user + " (epoch"))
+          if (at >= t0)
+            starts.push_back(at);
+      }
+      std::sort(starts.begin(), starts.end());
+      for (auto stop : stops) {
+        auto next = std::lower_bound(starts.begin(), starts.end(), stop);
+        if (next != starts.end())
+          pauses.push_back(static_cast<double>(*next - stop));
+      }
+    }
+    return pauses;
+  }
+
   ~cluster_fixture() {
     if (!dir.empty()) {
       run(cmd({"cluster", "down", "--cluster", (dir / "cluster.toml").string(), "--run-dir",
@@ -249,10 +311,8 @@ struct cluster_fixture {
   }
 };
 
-} // namespace
-
-nlohmann::json failover_time(const scenario_options& opts) {
-  cluster_fixture c;
+// Three members and an exchange node, up and placed.
+void start_cluster(cluster_fixture& c, const scenario_options& opts) {
   c.tfarm = (fs::read_symlink("/proc/self/exe").parent_path() / "tfarm").string();
   if (!fs::exists(c.tfarm))
     throw std::runtime_error("failover_time needs the tfarm executable beside tfarm_bench");
@@ -293,6 +353,13 @@ nlohmann::json failover_time(const scenario_options& opts) {
     std::this_thread::sleep_for(std::chrono::milliseconds{50});
   }
   c.up();
+}
+
+} // namespace
+
+nlohmann::json failover_time(const scenario_options& opts) {
+  cluster_fixture c;
+  start_cluster(c, opts);
   auto trials = scaled(10, opts);
   std::vector<double> kill_ms, claim_ms, stop_ms;
   for (uint64_t i = 0; i < trials; ++i) {
@@ -320,6 +387,35 @@ nlohmann::json failover_time(const scenario_options& opts) {
   j["baseline_kind"] = "lease TTL: the least that detection by lease expiry alone waits";
   j["ratio"] = p50 / static_cast<double>(failover_lease_ttl_ms);
   j["measured_to"] = "the survivor's subtree started (agents subscribed; first tick <= 100 ms on)";
+  return j;
+}
+
+nlohmann::json handoff_pause(const scenario_options& opts) {
+  cluster_fixture c;
+  start_cluster(c, opts);
+  auto trials = scaled(5, opts);
+  std::vector<double> pauses;
+  for (uint64_t i = 0; i < trials; ++i)
+    for (auto p : c.handoff_trial())
+      pauses.push_back(p);
+  if (pauses.empty())
+    throw std::runtime_error("handoff_pause: no handoff was seen");
+  auto p50 = percentile(pauses, 50);
+  auto p99 = percentile(pauses, 99);
+  nlohmann::json j;
+  j["scenario"] = "handoff_pause";
+  j["members"] = 3;
+  j["users"] = 6;
+  j["trials"] = trials;
+  j["handoffs"] = pauses.size();
+  j["value"] = p99;
+  j["p50_ms"] = p50;
+  j["p99_ms"] = p99;
+  j["max_ms"] = pauses.back();
+  j["target_ms"] = 500;
+  j["baseline"] = config_renew_interval_ms;
+  j["baseline_kind"] = "renew interval: a claim waits for the claimant's next step";
+  j["ratio"] = p99 / static_cast<double>(config_renew_interval_ms);
   return j;
 }
 

@@ -67,6 +67,10 @@ const std::vector<scenario>& scenarios() {
        "(5), of the member owning the most users -> all its users running on survivors, vs the "
        "lease TTL",
        failover_time},
+      {"handoff_pause",
+       "the same cluster: a member leaves (SIGTERM) and joins again, 5 times -> each moved "
+       "user's pause from its stop on one member to its start on the next (target p99 <= 500 ms)",
+       handoff_pause},
   };
   return all;
 }

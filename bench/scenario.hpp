@@ -57,5 +57,6 @@ nlohmann::json http_health(const scenario_options& opts);
 nlohmann::json console_command(const scenario_options& opts);
 nlohmann::json console_command_tls(const scenario_options& opts);
 nlohmann::json failover_time(const scenario_options& opts);
+nlohmann::json handoff_pause(const scenario_options& opts);
 
 } // namespace tfarm::bench

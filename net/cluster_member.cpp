@@ -348,12 +348,26 @@ struct cluster_member::impl {
     }
   }
 
-  /// One renewal round; false once the member has left.
-  bool beat() {
+  /// Gives up the leases of the units the worker stopped for a handoff,
+  /// at once: the next owner claims at its next step.
+  void release_stopped() {
     std::vector<std::string> done;
     {
       std::lock_guard<std::mutex> guard{mtx};
       done.swap(released);
+    }
+    for (auto& user : done) {
+      handing_off.erase(user);
+      if (membership)
+        membership->released(user);
+    }
+  }
+
+  /// One renewal round; false once the member has left.
+  bool beat() {
+    release_stopped();
+    {
+      std::lock_guard<std::mutex> guard{mtx};
       if (leave_requested && !left && membership && membership->member()) {
         left = true;
         for (auto& user : membership->leave()) {
@@ -365,11 +379,6 @@ struct cluster_member::impl {
         }
         worker_cv.notify_all();
       }
-    }
-    for (auto& user : done) {
-      handing_off.erase(user);
-      if (membership)
-        membership->released(user);
     }
     if (db && db->broken()) {
       // A new connection under the same incarnation: the leases hold if
@@ -438,8 +447,13 @@ struct cluster_member::impl {
     for (;;) {
       {
         std::unique_lock<std::mutex> guard{mtx};
-        if (heart_cv.wait_until(guard, next, [&] { return quit; }))
+        heart_cv.wait_until(guard, next, [&] { return quit || !released.empty(); });
+        if (quit)
           return;
+      }
+      if (clock::now() < next) {
+        release_stopped(); // woken by the worker, between rounds
+        continue;
       }
       next += opts.timing.renew_interval;
       if (next < clock::now())

@@ -428,7 +428,8 @@ http_response http_api::cluster_status() {
   auto view = read_cluster_view(*opts_.cluster);
   if (!view)
     return error_response(503, "unavailable",
-                          "the cluster's database cannot be read: " + runtime::to_text(view.error()));
+                          "the cluster's database cannot be read: " +
+                              runtime::to_text(view.error()));
   auto j = to_json(*view);
   j["node"] = node_.context().node_name();
   return json_response(200, j);

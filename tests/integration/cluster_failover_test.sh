@@ -9,84 +9,18 @@
 # then the money audit: db check clean (ledger sums, every fill settled
 # once), no fill recorded twice, no critical incident.
 source "$(dirname "$0")/lib.sh"
+source "$(dirname "$0")/cluster_lib.sh"
 root=$(pwd)
 [[ $backend == postgresql ]] || fail "a cluster runs on PostgreSQL (TFARM_TEST_BACKEND)"
 cd "$tmp"
 db=$(db_new cluster)
 
-expect_exit 0 "$tfarm" certs init --dir "$tmp/pki"
-expect_exit 0 "$tfarm" certs issue --dir "$tmp/pki" --name node --role node
-expect_exit 0 "$tfarm" certs issue --dir "$tmp/pki" --name ops --role operator
-token=cluster-test-admin-token-1
-tls_block() {
-  printf '\n[tls]\nca = "%s"\ncert = "%s"\nkey = "%s"\n' "$tmp/pki/ca.crt" "$tmp/pki/node.crt" \
-    "$tmp/pki/node.key"
-}
+cluster_start
 
-# The exchange node (fast market data so that every strategy trades soon).
-sed -e 's|interval = "100ms"|interval = "50ms"|' "$root/examples/exchange_node/farm.toml" \
-  >"$tmp/exchange.toml"
-tls_block >>"$tmp/exchange.toml"
-for attempt in 1 2 3 4 5; do
-  xport=$((20000 + RANDOM % 40000))
-  : >"$tmp/ex.out"
-  "$tfarm" exchange-sim serve -c "$tmp/exchange.toml" --db "$tmp/exchange.db" \
-    --listen "127.0.0.1:$xport" >>"$tmp/ex.out" 2>>"$tmp/ex.err" &
-  xpid=$!
-  deadline=$((SECONDS + 30))
-  until grep -q "Offering venues to other nodes on 127.0.0.1:$xport" "$tmp/ex.out" ||
-    ! kill -0 "$xpid" 2>/dev/null; do
-    ((SECONDS < deadline)) || fail "the exchange node did not start: $(cat "$tmp/ex.err")"
-    sleep 0.1
-  done
-  grep -q "127.0.0.1:$xport" "$tmp/ex.out" && break
-  wait "$xpid" || true
-done
-grep -q "127.0.0.1:$xport" "$tmp/ex.out" || fail "no free port for the exchange node"
-
-# The cluster file: three members on free ports, the example farm with its
-# venues at this exchange node.
-sed -e "s|127.0.0.1:7100|127.0.0.1:$xport|" \
-  -e "s|\"../policies/default.toml\"|\"$root/examples/policies/default.toml\"|" \
-  "$root/examples/cluster/farm.toml" >"$tmp/farm.toml"
-hport=$((20000 + RANDOM % 40000))
-cport=$((20000 + RANDOM % 40000))
-{
-  printf '[cluster]\nname = "test"\nfarm = "farm.toml"\nstore = "%s"\n' "$db"
-  tls_block
-  for n in 1 2 3; do
-    printf '\n[[member]]\nname = "node-%s"\nhost = "127.0.0.1"\nport = %s\n' "$n" \
-      $((20000 + RANDOM % 40000))
-    # node-1 serves its HTTP API and console (any member answers for all).
-    [[ $n != 1 ]] || printf 'http_port = %s\nconsole_port = %s\n' "$hport" "$cport"
-  done
-  printf '\n[[exchange]]\nname = "exchange-1"\nhost = "127.0.0.1"\nport = %s\n' "$xport"
-} >"$tmp/cluster.toml"
-cluster=(--cluster "$tmp/cluster.toml")
-run_dir=(--run-dir "$tmp/run")
-
-expect_exit 0 env -u TFARM_HTTP_PORT -u TFARM_CONSOLE_PORT TFARM_ADMIN_TOKEN=$token \
-  "$tfarm" cluster up "${cluster[@]}" "${run_dir[@]}" --wait 60s
+cluster_up
 expect_grep '^Cluster test is up: 3 local members, 6 users each owned by one' "$tmp/out"
 
 # status --json: every member up with a pid, every user placed on a live one.
-status() {
-  expect_exit 0 "$tfarm" cluster status "${cluster[@]}" --json
-  cp "$tmp/out" "$tmp/status.json"
-}
-# check_placement [DEAD]: every user owned by a member that is up (not DEAD).
-check_placement() {
-  status
-  python3 - "$tmp/status.json" "${1:-}" <<'PY'
-import json, sys
-s = json.load(open(sys.argv[1]))
-dead = sys.argv[2]
-up = {m["name"] for m in s["members"] if m["state"] == "up"}
-bad = [u for u, p in s["placement"].items() if p["node"] not in up or p["node"] == dead]
-if len(s["placement"]) != 6 or bad:
-    sys.exit("not placed: " + (", ".join(bad) or str(len(s["placement"])) + " users"))
-PY
-}
 check_placement
 python3 - "$tmp/status.json" <<'PY' || fail "status --json: $(cat "$tmp/status.json")"
 import json, sys
@@ -153,10 +87,10 @@ wait_for_fills "$db" $((fills_before + 5)) 60
 echo "kill -9 $victim: users $moved moved"
 
 # The killed member comes back (up starts only what is not running).
-expect_exit 0 env -u TFARM_HTTP_PORT -u TFARM_CONSOLE_PORT TFARM_ADMIN_TOKEN=$token \
-  "$tfarm" cluster up "${cluster[@]}" "${run_dir[@]}" --wait 60s
+cluster_up
 expect_grep "^$victim: started" "$tmp/out"
 check_placement
+running_owners || fail "after the kill: a user does not run on exactly its one member"
 
 # -- SIGSTOP past the lease ----------------------------------------------------
 frozen=$(python3 -c 'import json,sys; s=json.load(open(sys.argv[1]));
@@ -180,12 +114,11 @@ until (($(grep -c "cluster member $frozen: joined as incarnation" "$log") >= 2))
   sleep 0.1
 done
 [[ -z $frozen_users ]] || expect_grep "cluster member $frozen: (no renewal|incarnation [0-9]+ of $frozen is no longer a member)" "$log"
-# Once resumed it ran nothing of the users it lost: no order of theirs was
-# recorded by it (every order of a user after the freeze came from its new
-# owner, whose agents are the ones in the placement).
-expect_exit 0 env -u TFARM_HTTP_PORT -u TFARM_CONSOLE_PORT TFARM_ADMIN_TOKEN=$token \
-  "$tfarm" cluster up "${cluster[@]}" "${run_dir[@]}" --wait 60s
+# Once resumed it runs nothing of the users it lost: by the members' logs,
+# each user runs on exactly the member the placement names.
+cluster_up
 check_placement
+running_owners || fail "after the freeze: a user does not run on exactly its one member"
 echo "SIGSTOP $frozen: users $frozen_users moved; it joined again"
 
 # -- down and the audit --------------------------------------------------------

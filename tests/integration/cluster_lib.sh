@@ -1,0 +1,119 @@
+# Helpers for the cluster tests: source it after lib.sh, with $root the
+# project root and $db the cluster's database.
+#
+# cluster_start: a CA and a node certificate (and an operator's), the
+# exchange node on a free port with mutual TLS, and $tmp/cluster.toml:
+# three members on 127.0.0.1 running the example cluster farm, node-1 with
+# its HTTP API on $hport and console on $cport. Sets $xport, $xpid,
+# $cluster and $run_dir (argument arrays) and $token (the admin token).
+
+tls_block() {
+  printf '\n[tls]\nca = "%s"\ncert = "%s"\nkey = "%s"\n' "$tmp/pki/ca.crt" "$tmp/pki/node.crt" \
+    "$tmp/pki/node.key"
+}
+
+cluster_start() {
+  expect_exit 0 "$tfarm" certs init --dir "$tmp/pki"
+  expect_exit 0 "$tfarm" certs issue --dir "$tmp/pki" --name node --role node
+  expect_exit 0 "$tfarm" certs issue --dir "$tmp/pki" --name ops --role operator
+  token=cluster-test-admin-token-1
+  # The exchange node (fast market data so that every strategy trades soon).
+  sed -e 's|interval = "100ms"|interval = "50ms"|' "$root/examples/exchange_node/farm.toml" \
+    >"$tmp/exchange.toml"
+  tls_block >>"$tmp/exchange.toml"
+  local attempt deadline
+  for attempt in 1 2 3 4 5; do
+    xport=$((20000 + RANDOM % 40000))
+    : >"$tmp/ex.out"
+    "$tfarm" exchange-sim serve -c "$tmp/exchange.toml" --db "$tmp/exchange.db" \
+      --listen "127.0.0.1:$xport" >>"$tmp/ex.out" 2>>"$tmp/ex.err" &
+    xpid=$!
+    deadline=$((SECONDS + 30))
+    until grep -q "Offering venues to other nodes on 127.0.0.1:$xport" "$tmp/ex.out" ||
+      ! kill -0 "$xpid" 2>/dev/null; do
+      ((SECONDS < deadline)) || fail "the exchange node did not start: $(cat "$tmp/ex.err")"
+      sleep 0.1
+    done
+    grep -q "127.0.0.1:$xport" "$tmp/ex.out" && break
+    wait "$xpid" || true
+  done
+  grep -q "127.0.0.1:$xport" "$tmp/ex.out" || fail "no free port for the exchange node"
+  # The cluster file: three members on free ports, the example farm with
+  # its venues at this exchange node.
+  sed -e "s|127.0.0.1:7100|127.0.0.1:$xport|" \
+    -e "s|\"../policies/default.toml\"|\"$root/examples/policies/default.toml\"|" \
+    "$root/examples/cluster/farm.toml" >"$tmp/farm.toml"
+  hport=$((20000 + RANDOM % 40000))
+  cport=$((20000 + RANDOM % 40000))
+  local n
+  {
+    printf '[cluster]\nname = "test"\nfarm = "farm.toml"\nstore = "%s"\n' "$db"
+    tls_block
+    for n in 1 2 3; do
+      printf '\n[[member]]\nname = "node-%s"\nhost = "127.0.0.1"\nport = %s\n' "$n" \
+        $((20000 + RANDOM % 40000))
+      # node-1 serves its HTTP API and console (any member answers for all).
+      [[ $n != 1 ]] || printf 'http_port = %s\nconsole_port = %s\n' "$hport" "$cport"
+    done
+    printf '\n[[exchange]]\nname = "exchange-1"\nhost = "127.0.0.1"\nport = %s\n' "$xport"
+  } >"$tmp/cluster.toml"
+  cluster=(--cluster "$tmp/cluster.toml")
+  run_dir=(--run-dir "$tmp/run")
+}
+
+# cluster_up: `tfarm cluster up` (members with their own ports, not the
+# environment's), which must succeed.
+cluster_up() {
+  expect_exit 0 env -u TFARM_HTTP_PORT -u TFARM_CONSOLE_PORT TFARM_ADMIN_TOKEN="$token" \
+    "$tfarm" cluster up "${cluster[@]}" "${run_dir[@]}" --wait 60s
+}
+
+# status: `cluster status --json` into $tmp/status.json.
+status() {
+  expect_exit 0 "$tfarm" cluster status "${cluster[@]}" --json
+  cp "$tmp/out" "$tmp/status.json"
+}
+
+# check_placement [DEAD]: every user owned by a member that is up (not DEAD).
+check_placement() {
+  status
+  python3 - "$tmp/status.json" "${1:-}" <<'PY'
+import json, sys
+s = json.load(open(sys.argv[1]))
+dead = sys.argv[2]
+up = {m["name"] for m in s["members"] if m["state"] == "up"}
+bad = [u for u, p in s["placement"].items() if p["node"] not in up or p["node"] == dead]
+if len(s["placement"]) != 6 or bad:
+    sys.exit("not placed: " + (", ".join(bad) or str(len(s["placement"])) + " users"))
+PY
+}
+
+# running_owners: from the members' logs, which members run each user now
+# (started and not stopped since); fails unless each runs on exactly one,
+# the one the placement names.
+running_owners() {
+  status
+  python3 - "$tmp/status.json" "$tmp"/run/*.log <<'PY'
+import json, re, sys
+s = json.load(open(sys.argv[1]))
+running = {}
+for log in sys.argv[2:]:
+    member = log.rsplit("/", 1)[1][:-4]
+    for line in open(log, errors="replace"):
+        m = re.search(r"cluster member (\S+): (started|stopped) user (\S+)", line)
+        if m and m.group(1) == member:
+            (running.setdefault(m.group(3), set()).add if m.group(2) == "started"
+             else running.setdefault(m.group(3), set()).discard)(member)
+        elif re.search(r"cluster member (\S+): joined as incarnation", line) or \
+             re.search(r"^Trading Farm node '", line):
+            # A new start of the process runs nothing yet.
+            for users in running.values():
+                users.discard(member)
+bad = []
+for user, p in s["placement"].items():
+    if running.get(user, set()) != {p["node"]}:
+        bad.append(f"{user}: placed on {p['node']}, running on {sorted(running.get(user, set()))}")
+if bad:
+    sys.exit("\n".join(bad))
+PY
+}
