@@ -62,6 +62,11 @@ const std::vector<scenario>& scenarios() {
        "`info /store` to a node whose console is mutual TLS (operator certificate), one at a "
        "time, vs the same to a plain console in the same run",
        console_command_tls},
+      {"remote_throughput",
+       "orders through a session on a farm node to its venue on an exchange node, across CAF "
+       "nodes over mutual TLS (client order id durable first, synchronous=FULL), vs the same "
+       "orders straight to the remote venue over the same connection",
+       remote_throughput},
       {"failover_time",
        "a cluster of 3 `tfarm node` processes on PostgreSQL: SIGKILL (10 trials), then SIGSTOP "
        "(5), of the member owning the most users -> all its users running on survivors, vs the "

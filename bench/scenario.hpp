@@ -56,6 +56,7 @@ nlohmann::json order_pipeline_pg(const scenario_options& opts);
 nlohmann::json http_health(const scenario_options& opts);
 nlohmann::json console_command(const scenario_options& opts);
 nlohmann::json console_command_tls(const scenario_options& opts);
+nlohmann::json remote_throughput(const scenario_options& opts);
 nlohmann::json failover_time(const scenario_options& opts);
 nlohmann::json handoff_pause(const scenario_options& opts);
 

@@ -16,10 +16,11 @@ expect_grep "^session_roundtrip " "$tmp/out"
 expect_grep "^order_pipeline " "$tmp/out"
 expect_grep "^console_command " "$tmp/out"
 expect_grep "^console_command_tls " "$tmp/out"
+expect_grep "^remote_throughput " "$tmp/out"
 expect_grep "^failover_time " "$tmp/out"
 expect_grep "^handoff_pause " "$tmp/out"
 expect_exit 0 "$bench" --scale 0.002 --dir "$tmp" all
-[[ $(wc -l <"$tmp/out") -eq 16 ]] || fail "expected 16 JSON lines"
+[[ $(wc -l <"$tmp/out") -eq 17 ]] || fail "expected 17 JSON lines"
 expect_grep '^\{"fills":[0-9]+,"orders":[0-9]+,"rejected":[0-9]+,"scenario":"matching_engine","target":1000000,"value":[0-9]+\}$' "$tmp/out"
 expect_grep '^\{"baseline":[0-9]+,.*"ratio":[0-9.]+,.*"scenario":"message_overhead","value":[0-9]+\}$' "$tmp/out"
 expect_grep '^\{"baseline_p50_us":[0-9.]+,"baseline_p99_us":[0-9.]+,.*"p50_us":[0-9.]+,"p99_us":[0-9.]+,"scenario":"restart_latency".*\}$' "$tmp/out"
@@ -34,6 +35,7 @@ expect_grep '^\{"baseline":[0-9]+,"baseline_p50_us":[0-9.]+,"baseline_p99_us":[0
 for s in checkpoint_durable_pg vault_transfers_pg order_pipeline_pg; do
   expect_grep "^\{.*\"baseline\":[0-9]+,.*\"baseline_kind\":\"raw libpq, pipeline mode, one transaction per batch\".*\"ratio\":[0-9.]+,.*\"scenario\":\"$s\"" "$tmp/out"
 done
+expect_grep '^\{"baseline":[0-9]+,"baseline_kind":"raw CAF remote request/response to the venue, same TLS connection",.*"failed":0,.*"ratio":[0-9.]+,"scenario":"remote_throughput",.*"tls":true,' "$tmp/out"
 expect_grep '^\{"baseline":1500,.*"p50_ms":[0-9.]+,"p99_ms":[0-9.]+,"ratio":[0-9.]+,"scenario":"failover_time","sigstop_p50_ms":[0-9.]+,"sigstop_p99_ms":[0-9.]+,.*"trials":1,' "$tmp/out"
 expect_grep '^\{"baseline":250,.*"handoffs":[1-9][0-9]*,.*"p99_ms":[0-9.]+,"ratio":[0-9.]+,"scenario":"handoff_pause",' "$tmp/out"
 [[ -z $(ls "$tmp" | grep -E 'tfarm-bench|tfarm-failover') ]] || fail "the bench left its files behind"
