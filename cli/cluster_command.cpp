@@ -229,6 +229,22 @@ int cluster_up(const cluster_options& o) {
         return exit_failure;
       }
     }
+    // A member that was running already and has exited since (it was
+    // stopping: SIGTERM, cluster down) is started again.
+    for (auto& [name, pid] : pids) {
+      if (started.count(name) > 0 || kill(static_cast<pid_t>(pid), 0) == 0)
+        continue;
+      auto log = fs::path{o.run_dir} / (name + ".log");
+      auto again = spawn_member(this_executable(), cluster_file, name, o.db, log);
+      if (again < 0) {
+        std::cerr << command << ": error: cannot start " << name << '\n';
+        return exit_failure;
+      }
+      std::ofstream{fs::path{o.run_dir} / (name + ".pid"), std::ios::trunc} << again << '\n';
+      started[name] = again;
+      pid = again;
+      std::cout << name << ": it had stopped; started again (pid " << again << ")\n" << std::flush;
+    }
     auto view = read_cluster(cluster);
     if (!view) {
       problem = runtime::to_text(view.error());

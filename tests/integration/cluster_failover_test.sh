@@ -1,6 +1,8 @@
 # A cluster of three members on the fixture's PostgreSQL server, its venues
 # on an exchange node, every CAF port mutual TLS (docs/cluster.md):
 # - `cluster up` returns once every member is up and every user placed;
+# - a member leaves (SIGTERM) and joins again while the others trade: no
+#   user ever runs on two members (sampled from the members' logs);
 # - a member killed with SIGKILL: its users are owned by the others within
 #   the deadline and their agents work again there;
 # - a member frozen with SIGSTOP past its lease: its users move; resumed,
@@ -47,6 +49,25 @@ expect_grep '^Cluster test:$' "$tmp/out"
 for u in alice bob carol dave erin frank; do
   expect_grep "^$u +node-[123] +[0-9]+$" "$tmp/out"
 done
+
+# -- leave and join under load -------------------------------------------------
+# node-3 leaves (SIGTERM: it hands its users off) while the others trade,
+# then joins again (cluster up): at no sample does a user run on two
+# members, and the placement settles with each on exactly one.
+leaving=node-3
+kill -TERM "$(cat "$tmp/run/$leaving.pid")"
+watch_owners 20
+wait_for_line "left the cluster with every user handed off" "$tmp/run/$leaving.log" 20
+status
+[[ -z $(python3 -c 'import json,sys; s=json.load(open(sys.argv[1]));
+print(" ".join(u for u, p in s["placement"].items() if p["node"] == "node-3"))' "$tmp/status.json") ]] ||
+  fail "node-3 left but still owns users"
+cluster_up
+expect_grep "^$leaving: started" "$tmp/out"
+watch_owners 20
+fills_before=$(fills_in "$db")
+wait_for_fills "$db" $((fills_before + 5)) 60
+echo "leave and join of $leaving under load: one owner per user throughout"
 
 # owner_of USER: its node in the latest status; users_of NODE: its users.
 owner_of() {

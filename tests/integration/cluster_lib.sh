@@ -88,16 +88,18 @@ if len(s["placement"]) != 6 or bad:
 PY
 }
 
-# running_owners: from the members' logs, which members run each user now
-# (started and not stopped since); fails unless each runs on exactly one,
-# the one the placement names.
+# running_owners [--at-most-one]: from the members' logs, which members run
+# each user now (started and not stopped since); fails unless each runs on
+# exactly one, the one the placement names (with --at-most-one: unless
+# none runs on two, as during a handoff).
 running_owners() {
   status
-  python3 - "$tmp/status.json" "$tmp"/run/*.log <<'PY'
+  python3 - "$tmp/status.json" "${1:-}" "$tmp"/run/*.log <<'PY'
 import json, re, sys
 s = json.load(open(sys.argv[1]))
+at_most_one = sys.argv[2] == "--at-most-one"
 running = {}
-for log in sys.argv[2:]:
+for log in sys.argv[3:]:
     member = log.rsplit("/", 1)[1][:-4]
     for line in open(log, errors="replace"):
         m = re.search(r"cluster member (\S+): (started|stopped) user (\S+)", line)
@@ -111,9 +113,26 @@ for log in sys.argv[2:]:
                 users.discard(member)
 bad = []
 for user, p in s["placement"].items():
-    if running.get(user, set()) != {p["node"]}:
+    if at_most_one:
+        if len(running.get(user, set())) > 1:
+            bad.append(f"{user}: running on {sorted(running[user])}")
+    elif running.get(user, set()) != {p["node"]}:
         bad.append(f"{user}: placed on {p['node']}, running on {sorted(running.get(user, set()))}")
 if bad:
     sys.exit("\n".join(bad))
 PY
+}
+
+# watch_owners SECONDS: samples running_owners --at-most-one until the
+# placement is settled (check_placement and running_owners), for at most
+# SECONDS; fails at the first sample that shows a user on two members.
+watch_owners() {
+  local deadline=$((SECONDS + $1)) samples=0
+  until check_placement 2>/dev/null && running_owners 2>/dev/null; do
+    running_owners --at-most-one || fail "a user ran on two members at once"
+    samples=$((samples + 1))
+    ((SECONDS < deadline)) || { running_owners || true; fail "the placement did not settle"; }
+    sleep 0.05
+  done
+  echo "settled after $samples samples"
 }
