@@ -137,6 +137,8 @@ struct cluster_member::impl {
   std::deque<op> ops;
   bool busy = false;
   std::vector<std::string> released;
+  /// Users whose start failed (stopped again): their leases go.
+  std::vector<std::string> failed;
   cluster_member_state st;
   bool leave_requested = false;
   bool leave_done = false;
@@ -248,13 +250,19 @@ struct cluster_member::impl {
       auto t0 = clock::now();
       if (next.start) {
         auto err = start_unit(next.user, next.epoch);
-        std::lock_guard<std::mutex> guard{mtx};
-        st.running[next.user] = next.epoch;
-        ++st.starts;
         if (err) {
+          // Whatever of it started goes again, and so does its lease: the
+          // user is claimed afresh, and its start tried again, later.
+          stop_unit(next.user);
+          std::lock_guard<std::mutex> guard{mtx};
           st.last_error = "starting " + next.user + ": " + runtime::to_text(err);
-          log().error("cluster member {}: {}", opts.name, st.last_error);
+          log().error("cluster member {}: {}; giving the user up to be claimed again", opts.name,
+                      st.last_error);
+          failed.push_back(next.user);
         } else {
+          std::lock_guard<std::mutex> guard{mtx};
+          st.running[next.user] = next.epoch;
+          ++st.starts;
           log().info("cluster member {}: started user {} (epoch {}) in {} ms", opts.name, next.user,
                      next.epoch, ms_since(t0));
         }
@@ -352,15 +360,20 @@ struct cluster_member::impl {
   /// at once: the next owner claims at its next step.
   void release_stopped() {
     std::vector<std::string> done;
+    std::vector<std::string> gave_up;
     {
       std::lock_guard<std::mutex> guard{mtx};
       done.swap(released);
+      gave_up.swap(failed);
     }
     for (auto& user : done) {
       handing_off.erase(user);
       if (membership)
         membership->released(user);
     }
+    for (auto& user : gave_up)
+      if (membership)
+        membership->give_up(user);
   }
 
   /// One renewal round; false once the member has left.
@@ -447,7 +460,8 @@ struct cluster_member::impl {
     for (;;) {
       {
         std::unique_lock<std::mutex> guard{mtx};
-        heart_cv.wait_until(guard, next, [&] { return quit || !released.empty(); });
+        heart_cv.wait_until(guard, next,
+                            [&] { return quit || !released.empty() || !failed.empty(); });
         if (quit)
           return;
       }

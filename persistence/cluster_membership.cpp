@@ -111,6 +111,16 @@ void cluster_membership::released(const std::string& user) {
   }
 }
 
+void cluster_membership::give_up(const std::string& user) {
+  if (owned_.erase(user) == 0)
+    return;
+  try {
+    store_.release(user, me_);
+  } catch (const std::exception& e) {
+    log().warn("cluster member {}: giving up {}: {}", me_.name, user, e.what());
+  }
+}
+
 std::vector<std::string> cluster_membership::leave() {
   leaving_cluster_ = true;
   try {

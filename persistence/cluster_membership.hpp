@@ -68,6 +68,11 @@ public:
   /// A handed-off user's subtree stopped: gives up its lease.
   void released(const std::string& user);
 
+  /// A held user whose subtree could not start (and was stopped again):
+  /// gives up its lease, so that it is claimed afresh -- and its start
+  /// tried again -- at a later step.
+  void give_up(const std::string& user);
+
   /// Leaves: hands every user off (the caller stops them, then calls
   /// released) and marks the member leaving.
   std::vector<std::string> leave();

@@ -142,6 +142,20 @@ TEST_P(cluster_membership_test, a_lapsed_members_users_move_and_it_stops_everyth
   expect_placement({"a", "c"});
 }
 
+TEST_P(cluster_membership_test, a_user_whose_start_failed_is_given_up_and_claimed_afresh) {
+  join("a");
+  auto first = step("a");
+  ASSERT_EQ(first.start.size(), users.size());
+  auto epoch = first.start.at("ann");
+  members_["a"].m->give_up("ann");
+  EXPECT_EQ(members_["a"].m->owned().count("ann"), 0u);
+  members_["a"].m->give_up("ann"); // not held any more: nothing happens
+  auto again = step("a");
+  ASSERT_EQ(again.start.size(), 1u) << "claimed afresh, to be started again";
+  EXPECT_GT(again.start.at("ann"), epoch) << "under a new epoch";
+  expect_placement({"a"});
+}
+
 // Needs a server connection to break: PostgreSQL only.
 class cluster_membership_pg_test : public cluster_membership_test {};
 
