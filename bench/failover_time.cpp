@@ -166,6 +166,13 @@ struct cluster_fixture {
                                read_all(dir / "up.log"));
   }
 
+  std::unique_ptr<persistence::sql_connection> connect() const {
+    auto db = persistence::open_database(url);
+    if (!db)
+      throw std::runtime_error(runtime::to_text(db.error()));
+    return std::move(*db);
+  }
+
   persistence::member_record victim(persistence::cluster_store& cs,
                                     std::vector<persistence::lease_record>& moved) {
     auto members = cs.members();
@@ -191,10 +198,8 @@ struct cluster_fixture {
   /// One trial: `sig` to the member with the most users; the time (ms)
   /// until the last of its users runs on a survivor, and until claimed.
   std::pair<double, double> trial(int sig) {
-    auto db = persistence::open_database(url);
-    if (!db)
-      throw std::runtime_error(runtime::to_text(db.error()));
-    persistence::cluster_store cs{**db, std::chrono::milliseconds{failover_lease_ttl_ms}};
+    auto db = connect();
+    persistence::cluster_store cs{*db, std::chrono::milliseconds{failover_lease_ttl_ms}};
     std::vector<persistence::lease_record> moved;
     auto v = victim(cs, moved);
     if (moved.empty())
@@ -253,10 +258,8 @@ struct cluster_fixture {
   /// hand its share back). The pause of each handoff: from the user's stop
   /// on the member that let it go to its start on the one that took it.
   std::vector<double> handoff_trial() {
-    auto db = persistence::open_database(url);
-    if (!db)
-      throw std::runtime_error(runtime::to_text(db.error()));
-    persistence::cluster_store cs{**db, std::chrono::milliseconds{failover_lease_ttl_ms}};
+    auto db = connect();
+    persistence::cluster_store cs{*db, std::chrono::milliseconds{failover_lease_ttl_ms}};
     std::vector<persistence::lease_record> moved;
     auto v = victim(cs, moved);
     if (moved.empty())

@@ -14,7 +14,7 @@
 #include "actors/exchange/exchange_interfaces.hpp"
 #include "actors/exchange/exchange_session.hpp"
 #include "bench/bench_support.hpp"
-#include "bench/closed_loop.hpp"
+#include "bench/order_load.hpp"
 #include "bench/sqlite_node.hpp"
 #include "net/cert_authority.hpp"
 #include "net/venue_directory.hpp"
@@ -29,35 +29,8 @@ namespace {
 
 constexpr uint64_t remote_orders_n = 40'000;
 constexpr uint64_t remote_in_flight_max = 256;
-constexpr auto remote_request_timeout = std::chrono::seconds{60};
 /// Longest wait for the exchange node's directory to bind its port.
 constexpr int64_t directory_bind_wait_ms = 10'000;
-
-caf::actor find(runtime::node& n, const std::string& path) {
-  auto entry = n.context().registry().find(path);
-  if (!entry || !entry->handle())
-    throw std::runtime_error(path + " is not running");
-  return caf::actor_cast<caf::actor>(entry->handle());
-}
-
-load_result run_load(runtime::node& n, const caf::actor& dest, const std::string& account,
-                     const std::string& prefix, uint64_t count) {
-  return closed_loop(n.system(), count, remote_in_flight_max,
-                     [dest, account, prefix](caf::event_based_actor* self, uint64_t i,
-                                             std::function<void(bool)> done) {
-                       actors::order_request r;
-                       r.client_order_id = prefix + std::to_string(i);
-                       r.agent = "bench";
-                       r.account = account;
-                       r.symbol = "BTC-USD";
-                       r.s = actors::side::buy;
-                       r.price = 1'000 + static_cast<int64_t>(i % 50);
-                       r.qty = 1;
-                       self->request(dest, remote_request_timeout, std::move(r))
-                           .then([done](actors::order_report&) { done(true); },
-                                 [done](caf::error&) { done(false); });
-                     });
-}
 
 } // namespace
 
@@ -106,8 +79,9 @@ nlohmann::json remote_throughput(const scenario_options& opts) {
   farm.exchange.sessions.push_back(config::session_settings{"sim", "bench"});
   farm.tls = tls;
   auto n = start_sqlite_node(farm);
-  auto session = find(*n, actors::session_path("sim", "bench"));
-  auto connector = caf::actor_cast<actors::venue_directory_actor>(find(*n, "/exchanges/remote"));
+  auto session = find_actor(*n, actors::session_path("sim", "bench"));
+  auto connector =
+      caf::actor_cast<actors::venue_directory_actor>(find_actor(*n, "/exchanges/remote"));
   auto venue = runtime::ask<caf::actor>(n->system(), connector, std::chrono::seconds{30},
                                         actors::lookup_venue_atom_v, std::string{"sim"});
   if (!venue)
@@ -115,9 +89,9 @@ nlohmann::json remote_throughput(const scenario_options& opts) {
   auto count = scaled(remote_orders_n, opts);
   // Warm-up (the session connects; the venue proxy is resolved), then the
   // measured runs; the baseline on another account so both books match.
-  run_load(*n, session, "bench", "w", std::min<uint64_t>(count, 1'000));
-  auto raw = run_load(*n, *venue, "raw", "r", count);
-  auto load = run_load(*n, session, "bench", "o", count);
+  order_load(*n, session, "bench", "w", std::min<uint64_t>(count, 1'000), remote_in_flight_max);
+  auto raw = order_load(*n, *venue, "raw", "r", count, remote_in_flight_max);
+  auto load = order_load(*n, session, "bench", "o", count, remote_in_flight_max);
   n->stop();
   x->stop();
   auto value = static_cast<double>(load.ok) / load.seconds;

@@ -12,7 +12,7 @@
 #include "actors/exchange/exchange_interfaces.hpp"
 #include "actors/exchange/exchange_session.hpp"
 #include "bench/bench_support.hpp"
-#include "bench/closed_loop.hpp"
+#include "bench/order_load.hpp"
 #include "bench/sqlite_node.hpp"
 #include "runtime/node.hpp"
 
@@ -22,7 +22,6 @@ namespace {
 
 constexpr uint64_t orders_n = 40'000;
 constexpr uint64_t in_flight_max = 256;
-constexpr auto request_timeout = std::chrono::seconds{60};
 
 std::unique_ptr<runtime::node> start_node(const std::string& file, const scenario_options& opts) {
   auto farm = sqlite_farm(file, opts);
@@ -35,47 +34,19 @@ std::unique_ptr<runtime::node> start_node(const std::string& file, const scenari
   return start_sqlite_node(farm);
 }
 
-caf::actor find(runtime::node& n, const std::string& path) {
-  auto entry = n.context().registry().find(path);
-  if (!entry || !entry->handle())
-    throw std::runtime_error(path + " is not running");
-  return caf::actor_cast<caf::actor>(entry->handle());
-}
-
-// Resting buy orders over 50 price levels: every one is acknowledged as
-// open, none fills (fills are the matching_engine scenario's business).
-load_result run_load(runtime::node& n, const caf::actor& dest, const std::string& account,
-                     const std::string& prefix, uint64_t count) {
-  return closed_loop(n.system(), count, in_flight_max,
-                     [dest, account, prefix](caf::event_based_actor* self, uint64_t i,
-                                             std::function<void(bool)> done) {
-                       actors::order_request r;
-                       r.client_order_id = prefix + std::to_string(i);
-                       r.agent = "bench";
-                       r.account = account;
-                       r.symbol = "BTC-USD";
-                       r.s = actors::side::buy;
-                       r.price = 1'000 + static_cast<int64_t>(i % 50);
-                       r.qty = 1;
-                       self->request(dest, request_timeout, std::move(r))
-                           .then([done](actors::order_report&) { done(true); },
-                                 [done](caf::error&) { done(false); });
-                     });
-}
-
 } // namespace
 
 nlohmann::json session_roundtrip(const scenario_options& opts) {
   temp_dir dir{opts.dir};
   auto count = scaled(orders_n, opts);
   auto n = start_node(dir.file("session.db"), opts);
-  auto session = find(*n, actors::session_path("sim", "bench"));
-  auto venue = find(*n, actors::venue_path("sim"));
+  auto session = find_actor(*n, actors::session_path("sim", "bench"));
+  auto venue = find_actor(*n, actors::venue_path("sim"));
   // Warm-up, then the measured runs; the baseline uses another account so
   // that both books stay the same size.
-  run_load(*n, session, "bench", "w", std::min<uint64_t>(count, 1'000));
-  auto raw = run_load(*n, venue, "raw", "r", count);
-  auto load = run_load(*n, session, "bench", "o", count);
+  order_load(*n, session, "bench", "w", std::min<uint64_t>(count, 1'000), in_flight_max);
+  auto raw = order_load(*n, venue, "raw", "r", count, in_flight_max);
+  auto load = order_load(*n, session, "bench", "o", count, in_flight_max);
   n->stop();
   auto value = static_cast<double>(load.ok) / load.seconds;
   auto baseline = static_cast<double>(raw.ok) / raw.seconds;

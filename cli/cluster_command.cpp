@@ -56,9 +56,9 @@ struct cluster_options {
   bool json = false;
 };
 
-// The cluster file and its farm file, or a message (and false).
-bool load(const cluster_options& o, const std::string& command, config::cluster_config& cluster,
-          config::farm_config& farm) {
+// The cluster file, or its problems (and false).
+bool load_cluster(const cluster_options& o, const std::string& command,
+                  config::cluster_config& cluster) {
   auto c = config::load_cluster_file(o.cluster_file);
   if (!c.ok()) {
     for (auto& d : c.diagnostics)
@@ -67,6 +67,14 @@ bool load(const cluster_options& o, const std::string& command, config::cluster_
     return false;
   }
   cluster = std::move(*c.value);
+  return true;
+}
+
+// The cluster file and its farm file, or a message (and false).
+bool load(const cluster_options& o, const std::string& command, config::cluster_config& cluster,
+          config::farm_config& farm) {
+  if (!load_cluster(o, command, cluster))
+    return false;
   auto f = config::load_farm_file(cluster.farm, farm_check_options());
   if (!f.ok()) {
     for (auto& d : f.diagnostics)
@@ -328,13 +336,9 @@ int cluster_status(const cluster_options& o) {
 
 int cluster_down(const cluster_options& o) {
   const std::string command = "tfarm cluster down";
-  auto c = config::load_cluster_file(o.cluster_file);
-  if (!c.ok()) {
-    for (auto& d : c.diagnostics)
-      std::cerr << to_string(d) << '\n';
-    std::cerr << command << ": error: " << o.cluster_file << " is not valid (see above)\n";
+  config::cluster_config c;
+  if (!load_cluster(o, command, c))
     return exit_usage;
-  }
   std::string why;
   auto wait = config::parse_duration(o.wait, why);
   if (!wait) {
@@ -342,7 +346,7 @@ int cluster_down(const cluster_options& o) {
     return exit_usage;
   }
   std::map<std::string, long> stopping;
-  for (auto& m : c.value->members) {
+  for (auto& m : c.members) {
     auto pid_file = fs::path{o.run_dir} / (m.name + ".pid");
     if (auto pid = running_pid(pid_file, m.name)) {
       kill(static_cast<pid_t>(pid), SIGTERM);
@@ -374,7 +378,7 @@ int cluster_down(const cluster_options& o) {
     }
     std::this_thread::sleep_for(std::chrono::milliseconds{cluster_poll_interval_ms});
   }
-  std::cout << "Every local member of " << c.value->name << " is stopped.\n";
+  std::cout << "Every local member of " << c.name << " is stopped.\n";
   return exit_ok;
 }
 
@@ -382,21 +386,17 @@ int cluster_down(const cluster_options& o) {
 
 int cluster_units(const cluster_options& o) {
   const std::string command = "tfarm cluster units";
-  auto c = config::load_cluster_file(o.cluster_file);
-  if (!c.ok()) {
-    for (auto& d : c.diagnostics)
-      std::cerr << to_string(d) << '\n';
-    std::cerr << command << ": error: " << o.cluster_file << " is not valid (see above)\n";
+  config::cluster_config c;
+  if (!load_cluster(o, command, c))
     return exit_usage;
-  }
   auto cluster_file = fs::absolute(o.cluster_file).string();
-  for (auto& m : c.value->members) {
+  for (auto& m : c.members) {
     auto dir = fs::path{o.out_dir} / m.host;
     std::error_code ec;
     fs::create_directories(dir, ec);
     auto file = dir / ("tfarm-node-" + m.name + ".service");
     std::ofstream out{file, std::ios::trunc};
-    out << "# Member " << m.name << " of cluster " << c.value->name << " on " << m.host
+    out << "# Member " << m.name << " of cluster " << c.name << " on " << m.host
         << " (tfarm cluster units; docs/cluster.md).\n"
         << "[Unit]\n"
         << "Description=Trading Farm cluster member " << m.name << "\n"
