@@ -19,6 +19,22 @@ db=$(db_new cluster)
 
 cluster_start
 
+# Bad input: named, nothing started.
+expect_exit 2 "$tfarm" node "${cluster[@]}" --name node-9
+expect_grep '--name "node-9" is no \[\[member\]\] of .* \(members: node-1, node-2, node-3\); did you mean "node-1"\?; nothing was started' "$tmp/err"
+expect_exit 2 "$tfarm" node "${cluster[@]}" --name node-1 --db "$tmp/cluster.db"
+expect_grep 'is not a postgresql:// URL: the members of a cluster share one PostgreSQL database' "$tmp/err"
+# Units for real machines: one per member, each running this member.
+expect_exit 0 "$tfarm" cluster units "${cluster[@]}" --out "$tmp/units"
+for n in 1 2 3; do
+  expect_grep "^ExecStart=.* node --cluster $tmp/cluster.toml --name node-$n$" \
+    "$tmp/units/127.0.0.1/tfarm-node-node-$n.service"
+done
+if command -v systemd-analyze >/dev/null; then
+  systemd-analyze verify "$tmp"/units/127.0.0.1/*.service >"$tmp/verify" 2>&1 ||
+    fail "systemd-analyze verify: $(cat "$tmp/verify")"
+fi
+
 cluster_up
 expect_grep '^Cluster test is up: 3 local members, 6 users each owned by one' "$tmp/out"
 
