@@ -35,6 +35,7 @@
 #include "net/security_control.hpp"
 #include "net/transport_check.hpp"
 #include "net/venue_directory.hpp"
+#include "persistence/cluster_store.hpp"
 #include "persistence/database.hpp"
 #include "persistence/error.hpp"
 #include "persistence/kinds.hpp"
@@ -136,6 +137,42 @@ bool choose_port(int32_t option, const char* env_name, const std::string& comman
   }
   port = static_cast<int32_t>(value);
   return true;
+}
+
+// On PostgreSQL: refuses a single node on a database whose cluster has
+// live members, and a cluster member on one a single node holds.
+caf::error check_not_shared(const std::string& target, bool member) {
+  if (!persistence::is_postgres_url(target))
+    return {};
+  if (member) {
+    auto who = persistence::node_lock::pg_held_by(target);
+    if (!who)
+      return who.error();
+    if (!who->empty())
+      return caf::error{persistence::store_errc::locked,
+                        "a single node (tfarm run, " + *who + ") runs on " + shown_db(target) +
+                            ": a cluster member cannot share its database"};
+    return {};
+  }
+  auto db = persistence::open_database(target);
+  if (!db)
+    return db.error();
+  try {
+    persistence::cluster_store cs{**db,
+                                  std::chrono::milliseconds{config::cluster_lease_ttl_ms_default}};
+    std::vector<std::string> live;
+    for (auto& m : cs.members())
+      if (m.state == "joining" || m.state == "up" || m.state == "leaving")
+        live.push_back(m.name);
+    if (!live.empty())
+      return caf::error{persistence::store_errc::locked,
+                        shown_db(target) + " is the store of a running cluster (members: " +
+                            config::join(live) + "): run its members with tfarm node --cluster"};
+  } catch (const std::exception& e) {
+    return caf::error{persistence::store_errc::io_error,
+                      std::string{"reading the cluster's members: "} + e.what()};
+  }
+  return {};
 }
 
 } // namespace
@@ -296,6 +333,12 @@ int run_node(const run_options& opts) {
     // A damaged database is the operator's to mend (a restore), like a bad
     // configuration; anything else (locked, I/O) is a failure to run.
     return preload.error() == persistence::store_errc::corrupt ? exit_usage : exit_failure;
+  }
+  // A single node and a cluster never share a database: the node would run
+  // the users the members run, unfenced.
+  if (auto err = check_not_shared(farm.store.target(), cluster.has_value())) {
+    std::cerr << opts.command << ": error: " << runtime::to_text(err) << "; nothing was started\n";
+    return exit_failure;
   }
   // A token a lockdown issued outlives restarts: the configured one is
   // refused from then on.

@@ -19,6 +19,8 @@ namespace {
 /// The advisory lock key of "one node on this database" ("tfnode").
 constexpr int64_t pg_node_lock_key = 0x74666e6f6465;
 
+std::string pg_holder(sql_connection& db);
+
 caf::expected<std::unique_ptr<sql_connection>> pg_lock(const std::string& url) {
   open_options opts;
   opts.migrate = false;
@@ -31,20 +33,26 @@ caf::expected<std::unique_ptr<sql_connection>> pg_lock(const std::string& url) {
     if (query_int64(db, "SELECT pg_try_advisory_lock(" + key + ")") == 1)
       return std::move(*conn);
     // Who holds it: the server's view of the other session.
-    auto q =
-        db.prepare("SELECT a.application_name || ' from ' || "
-                   "COALESCE(host(a.client_addr), 'local socket') || ' (server pid ' || "
-                   "a.pid || ')' FROM pg_locks l JOIN pg_stat_activity a USING (pid) "
-                   "WHERE l.locktype = 'advisory' AND l.granted AND l.database = (SELECT oid FROM "
-                   "pg_database WHERE datname = current_database()) AND "
-                   "(l.classid::BIGINT << 32 | l.objid::BIGINT) = " +
-                   key + " LIMIT 1");
-    auto who = q->step() ? q->text(0) : std::string{"another session"};
+    auto who = pg_holder(db);
+    if (who.empty())
+      who = "another session";
     return caf::error{store_errc::locked, db.name() + " is in use by another tfarm node: " + who +
                                               "; stop it first or use --db elsewhere"};
   } catch (const std::exception& e) {
     return classify(e, db.name(), "taking the node lock");
   }
+}
+
+// The session that holds the node lock of `db`'s database ("" if none).
+std::string pg_holder(sql_connection& db) {
+  auto q = db.prepare("SELECT a.application_name || ' from ' || "
+                      "COALESCE(host(a.client_addr), 'local socket') || ' (server pid ' || "
+                      "a.pid || ')' FROM pg_locks l JOIN pg_stat_activity a USING (pid) "
+                      "WHERE l.locktype = 'advisory' AND l.granted AND l.objsubid = 1 AND "
+                      "l.database = (SELECT oid FROM pg_database WHERE datname = "
+                      "current_database()) AND (l.classid::BIGINT << 32 | l.objid::BIGINT) = " +
+                      std::to_string(pg_node_lock_key) + " LIMIT 1");
+  return q->step() ? q->text(0) : std::string{};
 }
 
 long read_pid(int fd) {
@@ -54,6 +62,19 @@ long read_pid(int fd) {
 }
 
 } // namespace
+
+caf::expected<std::string> node_lock::pg_held_by(const std::string& url) {
+  open_options opts;
+  opts.migrate = false;
+  auto conn = open_database(url, opts);
+  if (!conn)
+    return conn.error();
+  try {
+    return pg_holder(**conn);
+  } catch (const std::exception& e) {
+    return classify(e, (*conn)->name(), "reading the node lock");
+  }
+}
 
 caf::expected<node_lock> node_lock::acquire(const std::string& db_file) {
   if (is_postgres_url(db_file)) {

@@ -25,6 +25,11 @@ public:
   /// The pid holding the lock of `db_file`, or 0 if nobody does.
   static long holder(const std::string& db_file);
 
+  /// PostgreSQL: the session holding the lock of `url`'s database ("" if
+  /// none), without taking it (cluster members check that no single node
+  /// runs on their database).
+  static caf::expected<std::string> pg_held_by(const std::string& url);
+
   node_lock(node_lock&& other) noexcept;
   node_lock& operator=(node_lock&& other) noexcept;
   node_lock(const node_lock&) = delete;

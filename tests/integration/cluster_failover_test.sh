@@ -49,6 +49,11 @@ assert sorted(u for m in ms for u in m["users"]) == sorted(s["placement"]), s
 PY
 wait_for_fills "$db" 10 90
 
+# A single node on the cluster's database would run the members' users
+# unfenced: refused.
+expect_exit 1 "$tfarm" run --db "$db" --for 5s
+expect_grep 'is the store of a running cluster \(members: node-1, node-2, node-3\): run its members with tfarm node --cluster; nothing was started' "$tmp/err"
+
 # Any member answers for the whole cluster: node-1's HTTP API and console.
 curl -sf "http://127.0.0.1:$hport/api/cluster/status" >"$tmp/http.json" ||
   fail "GET /api/cluster/status on node-1 failed"
