@@ -64,6 +64,16 @@ assert h["node"] == "node-1" and len(h["members"]) == 3, h
 assert {u: p["node"] for u, p in h["placement"].items()} == \
     {u: p["node"] for u, p in c["placement"].items()}, (h, c)
 PY
+# The dashboard's cluster panel on node-1 (headless Chromium, as a browser).
+if command -v chromium >/dev/null; then
+  chromium --headless --no-sandbox --disable-gpu --disable-dev-shm-usage \
+    --user-data-dir="$tmp/chrome" --virtual-time-budget=5000 --dump-dom \
+    "http://127.0.0.1:$hport/dashboard/monitoring#token=$token" >"$tmp/dom.html" \
+    2>"$tmp/chrome.err" || { tail -20 "$tmp/chrome.err"; fail "chromium failed"; }
+  for n in 1 2 3; do
+    expect_grep "<tr data-member=\"node-$n\"><td>node-$n</td><td class=\"ok\">up</td>" "$tmp/dom.html"
+  done
+fi
 TFARM_ADMIN_TOKEN=$token expect_exit 0 "$tfarm" console --connect "127.0.0.1:$cport" \
   --ca "$tmp/pki/ca.crt" --cert "$tmp/pki/ops.crt" --key "$tmp/pki/ops.key" -e nodes
 expect_grep '^Cluster test:$' "$tmp/out"

@@ -76,6 +76,8 @@ expect_grep 'id="c-agent_health_pct" data-metric="agent_health_pct" data-points=
   "$tmp/dom.html"
 expect_grep 'data-status="ok"' "$tmp/dom.html"
 expect_grep '<td>alice/mm-1</td>' "$tmp/dom.html"
+# A single node is no cluster member: the cluster panel stays hidden.
+expect_grep 'id="cluster" style="display: ?none;?"' "$tmp/dom.html"
 
 kill -INT $pid
 wait $pid || fail "tfarm run exited with $?"
