@@ -149,28 +149,6 @@ pid_t spawn_member(const std::string& exe, const std::string& cluster_file,
   _exit(127);
 }
 
-struct cluster_rows {
-  std::vector<persistence::member_record> members;
-  std::vector<persistence::lease_record> leases;
-};
-
-caf::expected<cluster_rows> read_cluster(const config::cluster_config& cluster) {
-  auto db = persistence::open_database(cluster.store);
-  if (!db)
-    return db.error();
-  try {
-    persistence::cluster_store cs{**db, cluster.timing.lease_ttl};
-    return cluster_rows{cs.members(), cs.leases()};
-  } catch (const std::exception& e) {
-    return caf::error{persistence::store_errc::io_error,
-                      std::string{"reading the cluster's tables: "} + e.what()};
-  }
-}
-
-bool live(const persistence::member_record& m) {
-  return m.state == "joining" || m.state == "up";
-}
-
 // -- up ----------------------------------------------------------------------
 
 int cluster_up(const cluster_options& o) {
@@ -221,6 +199,7 @@ int cluster_up(const cluster_options& o) {
     return exit_usage;
   }
   std::cout.flush();
+  auto source = net::cluster_source_of(cluster, farm);
   auto deadline = std::chrono::steady_clock::now() + *wait;
   std::map<std::string, std::string> shown;
   std::string problem;
@@ -253,40 +232,37 @@ int cluster_up(const cluster_options& o) {
       pid = again;
       std::cout << name << ": it had stopped; started again (pid " << again << ")\n" << std::flush;
     }
-    auto view = read_cluster(cluster);
+    auto view = net::read_cluster_view(source);
     if (!view) {
       problem = runtime::to_text(view.error());
     } else {
-      std::set<std::string> live_members;
+      std::vector<std::string> live_names;
       std::vector<std::string> not_up;
       for (auto& m : view->members) {
-        if (live(m))
-          live_members.insert(m.name);
+        if (m.state == "joining" || m.state == "up")
+          live_names.push_back(m.name);
         auto mine = pids.find(m.name);
         if (mine == pids.end())
           continue;
+        // The row of an earlier start (another pid) is not this start's.
         auto state = m.pid == mine->second ? m.state : "starting";
         if (shown[m.name] != state) {
           shown[m.name] = state;
           std::cout << m.name << ": " << state << '\n' << std::flush;
         }
+        if (state != "up")
+          not_up.push_back(m.name);
       }
-      for (auto& [name, pid] : pids) {
-        auto m = std::find_if(
-            view->members.begin(), view->members.end(),
-            [&, n = name](const persistence::member_record& r) { return r.name == n; });
-        if (m == view->members.end() || m->pid != pid || m->state != "up")
-          not_up.push_back(name);
-      }
+      for (auto& [name, pid] : pids)
+        if (shown.count(name) == 0)
+          not_up.push_back(name); // no row yet
       // Owned, and by the member the cluster gives it (the handoffs that
       // follow a join are over).
       std::vector<std::string> unowned;
-      std::vector<std::string> live_names(live_members.begin(), live_members.end());
       for (auto& u : farm.users) {
-        auto l = std::find_if(view->leases.begin(), view->leases.end(),
-                              [&](const persistence::lease_record& r) { return r.user == u.name; });
-        if (l == view->leases.end() || l->owner.empty() ||
-            l->owner != persistence::rendezvous_owner(u.name, live_names))
+        auto p = view->placement.find(u.name);
+        if (p == view->placement.end() || p->second.node.empty() ||
+            p->second.node != persistence::rendezvous_owner(u.name, live_names))
           unowned.push_back(u.name);
       }
       if (not_up.empty() && unowned.empty()) {
