@@ -14,6 +14,7 @@
 #include <iostream>
 #include <map>
 #include <memory>
+#include <optional>
 #include <set>
 #include <sstream>
 #include <thread>
@@ -55,6 +56,16 @@ struct cluster_options {
   std::string out_dir;
   bool json = false;
 };
+
+// --wait, or a message (and nullopt).
+std::optional<std::chrono::milliseconds> parse_wait(const cluster_options& o,
+                                                    const std::string& command) {
+  std::string why;
+  auto wait = config::parse_duration(o.wait, why);
+  if (!wait)
+    std::cerr << command << ": error: --wait \"" << o.wait << "\": " << why << '\n';
+  return wait;
+}
 
 // The cluster file, or its problems (and false).
 bool load_cluster(const cluster_options& o, const std::string& command,
@@ -157,12 +168,9 @@ int cluster_up(const cluster_options& o) {
   config::farm_config farm;
   if (!load(o, command, cluster, farm))
     return exit_usage;
-  std::string why;
-  auto wait = config::parse_duration(o.wait, why);
-  if (!wait) {
-    std::cerr << command << ": error: --wait \"" << o.wait << "\": " << why << '\n';
+  auto wait = parse_wait(o, command);
+  if (!wait)
     return exit_usage;
-  }
   std::error_code ec;
   fs::create_directories(o.run_dir, ec);
   if (ec) {
@@ -315,12 +323,9 @@ int cluster_down(const cluster_options& o) {
   config::cluster_config c;
   if (!load_cluster(o, command, c))
     return exit_usage;
-  std::string why;
-  auto wait = config::parse_duration(o.wait, why);
-  if (!wait) {
-    std::cerr << command << ": error: --wait \"" << o.wait << "\": " << why << '\n';
+  auto wait = parse_wait(o, command);
+  if (!wait)
     return exit_usage;
-  }
   std::map<std::string, long> stopping;
   for (auto& m : c.members) {
     auto pid_file = fs::path{o.run_dir} / (m.name + ".pid");
