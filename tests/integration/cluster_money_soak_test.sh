@@ -39,7 +39,12 @@ for ((round = 1; round <= rounds; round++)); do
   # Everything comes back: a killed or departed member is started again,
   # a frozen one joins again by itself (up waits for it).
   cluster_up
-  watch_owners 30 >/dev/null
+  # Settled: every user on exactly the member the placement names.
+  deadline=$((SECONDS + 30))
+  until check_placement 2>/dev/null && running_owners 2>/dev/null; do
+    ((SECONDS < deadline)) || { running_owners || true; fail "round $round: not settled"; }
+    sleep 0.2
+  done
   fills=$(fills_in "$db")
   wait_for_fills "$db" $((fills + 5)) 60
   echo "round $round: $fault $member; $(fills_in "$db") fills"
