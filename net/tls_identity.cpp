@@ -7,10 +7,13 @@
 #include <caf/openssl/manager.hpp>
 #include <openssl/err.h>
 #include <openssl/x509_vfy.h>
+#include <spdlog/logger.h>
 
 #include "net/cert_authority.hpp"
 #include "net/detail/pem_files.hpp"
+#include "net/detail/ssl_error_queue.hpp"
 #include "net/error.hpp"
+#include "net/logger.hpp"
 
 namespace tfarm::net {
 
@@ -72,6 +75,9 @@ caf::expected<tls_identity> check_tls(const config::tls_settings& x, const std::
 }
 
 void use_tls(caf::actor_system_config& cfg, const config::tls_settings& x) {
+  if (!detail::ssl_error_queue_guarded())
+    log().warn("TLS: OpenSSL's error queue is not cleared before CAF's TLS calls: a peer that "
+               "fails or leaves uncleanly may drop other connections");
   cfg.load<caf::openssl::manager>();
   cfg.openssl_cafile = x.ca;
   cfg.openssl_certificate = x.cert;
