@@ -201,6 +201,21 @@ sqlite_store::behavior_type sqlite_store::make_behavior() {
         submit_read(store_job{load_accounts_op{}}, answer_with(rp));
         return rp;
       },
+      [this](load_vault_op_atom, std::string& key) -> caf::result<std::vector<vault_op_record>> {
+        auto rp = make_response_promise<std::vector<vault_op_record>>();
+        submit_read(store_job{load_vault_op_op{std::move(key)}}, answer_with(rp));
+        return rp;
+      },
+      [this](pending_transfers_atom) -> caf::result<std::vector<vault_op_record>> {
+        auto rp = make_response_promise<std::vector<vault_op_record>>();
+        submit_read(store_job{pending_transfers_op{}}, answer_with(rp));
+        return rp;
+      },
+      [this](account_placement_atom, std::string& account) -> caf::result<account_placement> {
+        auto rp = make_response_promise<account_placement>();
+        submit_read(store_job{account_placement_op{std::move(account)}}, answer_with(rp));
+        return rp;
+      },
       [this](ledger_totals_atom) -> caf::result<ledger_totals> {
         auto rp = make_response_promise<ledger_totals>();
         submit_read(store_job{ledger_totals_op{}}, answer_with(rp));

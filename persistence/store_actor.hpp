@@ -62,6 +62,12 @@ using store_actor = runtime::checkpoint_store_actor::extend<
     // A cluster member's store: holds the user under this epoch from now
     // on (epoch > 0) or no longer (0); writes after it see it.
     caf::replies_to<set_fence_atom, write_fence>::with<bool>,
+    // Where an account runs in a cluster (its user's owner and address).
+    caf::replies_to<account_placement_atom, std::string>::with<account_placement>,
+    // One journal row by its key (none or one).
+    caf::replies_to<load_vault_op_atom, std::string>::with<std::vector<vault_op_record>>,
+    // Every transfer whose debit waits for its credit (the vault's outbox).
+    caf::replies_to<pending_transfers_atom>::with<std::vector<vault_op_record>>,
     // Internal: the store's writer thread finished jobs.
     caf::reacts_to<writer_done_atom>>;
 

@@ -23,6 +23,7 @@
 #include <caf/error.hpp>
 #include <caf/expected.hpp>
 
+#include "persistence/account_placement.hpp"
 #include "persistence/audit_record.hpp"
 #include "persistence/credentials.hpp"
 #include "persistence/ledger_txn.hpp"
@@ -172,6 +173,16 @@ public:
 
   /// Every vault account, in id order.
   std::vector<account_record> load_accounts();
+
+  /// Where `account` runs: its user, the user's owner and the owner's
+  /// address (an owner whose lease ran out is none).
+  account_placement load_account_placement(const std::string& account);
+
+  /// Every transfer debit still waiting for its credit, oldest first.
+  std::vector<vault_op_record> pending_transfers();
+
+  /// The journal row of `key`, if any.
+  std::optional<vault_op_record> load_vault_op(const std::string& key) { return find_op(key); }
 
   /// Ledger sums, the balances table and unbalanced transactions.
   ledger_totals load_ledger_totals();

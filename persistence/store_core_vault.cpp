@@ -2,6 +2,7 @@
 // (store_core.hpp).
 #include "persistence/store_core.hpp"
 
+#include "persistence/cluster_store.hpp"
 #include "persistence/detail/store_rows.hpp"
 #include "runtime/clock.hpp"
 #include "runtime/error_text.hpp"
@@ -328,6 +329,42 @@ std::vector<account_record> store_core::load_accounts() {
   std::vector<account_record> result;
   while (q.step())
     result.push_back(account_record{q.text(0), q.text(1), q.int64(2), {}});
+  return result;
+}
+
+std::vector<vault_op_record> store_core::pending_transfers() {
+  auto q_stmt = db_->prepare(std::string{"SELECT "} + op_columns +
+                             " FROM vault_operations WHERE outcome = 'pending' AND op = 'transfer' "
+                             "ORDER BY created_at");
+  auto& q = *q_stmt;
+  std::vector<vault_op_record> result;
+  while (q.step())
+    result.push_back(read_op(q));
+  return result;
+}
+
+account_placement store_core::load_account_placement(const std::string& account) {
+  // An owner counts while its lease runs and its row is the incarnation
+  // that holds it; otherwise the user is between owners.
+  auto q_stmt = db_->prepare(
+      "SELECT a.\"user\", l.owner, m.address, l.epoch FROM accounts a "
+      "LEFT JOIN user_leases l ON l.\"user\" = a.\"user\" AND l.owner <> '' AND l.expires_at > " +
+      server_now_ms_sql(db_->dialect()) +
+      " LEFT JOIN cluster_members m ON m.name = l.owner AND m.incarnation = l.incarnation "
+      "WHERE a.id = ?");
+  auto& q = *q_stmt;
+  q.bind(1, account);
+  account_placement result;
+  result.account = account;
+  if (!q.step())
+    return result;
+  result.found = true;
+  result.user = q.text(0);
+  if (!q.is_null(2)) {
+    result.owner = q.text(1);
+    result.address = q.text(2);
+    result.epoch = q.int64(3);
+  }
   return result;
 }
 

@@ -520,6 +520,23 @@ store_result store_writer::execute_one(store_core& core, store_job& job) {
           [&](load_accounts_op&) {
             return read([&] { return core.load_accounts(); }, "loading the vault's accounts");
           },
+          [&](load_vault_op_op& x) {
+            return read(
+                [&] {
+                  std::vector<vault_op_record> rows;
+                  if (auto row = core.load_vault_op(x.key))
+                    rows.push_back(std::move(*row));
+                  return rows;
+                },
+                "reading vault operation " + x.key);
+          },
+          [&](pending_transfers_op&) {
+            return read([&] { return core.pending_transfers(); }, "reading pending transfers");
+          },
+          [&](account_placement_op& x) {
+            return read([&] { return core.load_account_placement(x.account); },
+                        "finding where account " + x.account + " runs");
+          },
           [&](ledger_totals_op&) {
             return read([&] { return core.load_ledger_totals(); }, "summing the ledger");
           },

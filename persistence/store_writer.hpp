@@ -33,6 +33,7 @@
 #include <caf/actor.hpp>
 #include <caf/error.hpp>
 
+#include "persistence/account_placement.hpp"
 #include "persistence/audit_record.hpp"
 #include "persistence/credentials.hpp"
 #include "persistence/database.hpp"
@@ -66,6 +67,16 @@ struct load_vault_account_op {
 
 struct load_accounts_op {};
 
+struct account_placement_op {
+  std::string account;
+};
+
+struct load_vault_op_op {
+  std::string key;
+};
+
+struct pending_transfers_op {};
+
 struct ledger_totals_op {};
 
 struct trading_check_op {};
@@ -94,7 +105,8 @@ struct store_job {
                account_record, vault_write, order_update, alert_record, load_checkpoints_op,
                query_audit_op, barrier_op, load_vault_account_op, load_accounts_op,
                ledger_totals_op, load_credential_op, load_order_op, load_agent_book_op,
-               load_alerts_op, trading_check_op>
+               load_alerts_op, trading_check_op, account_placement_op, load_vault_op_op,
+               pending_transfers_op>
       op;
 
   /// Set for a write of a user a cluster member owns: refused (fenced)
@@ -112,7 +124,7 @@ struct store_result {
                std::vector<audit_record>, account_record, vault_write_result, vault_account_data,
                std::vector<account_record>, ledger_totals, credential_record, order_record,
                agent_book, std::vector<alert_record>, order_update_result,
-               std::vector<trading_finding>>
+               std::vector<trading_finding>, account_placement, std::vector<vault_op_record>>
       value;
 };
 

@@ -6,6 +6,7 @@
 #include <caf/atom.hpp>
 #include <caf/type_id.hpp>
 
+#include "persistence/account_placement.hpp"
 #include "persistence/audit_record.hpp"
 #include "persistence/credentials.hpp"
 #include "persistence/ledger_txn.hpp"
@@ -51,6 +52,7 @@ CAF_ADD_TYPE_ID(tfarm_persistence, (tfarm::persistence::trading_finding))
 CAF_ADD_TYPE_ID(tfarm_persistence, (std::vector<tfarm::persistence::trading_finding>))
 CAF_ADD_TYPE_ID(tfarm_persistence, (tfarm::persistence::reservation_terms))
 CAF_ADD_TYPE_ID(tfarm_persistence, (tfarm::persistence::write_fence))
+CAF_ADD_TYPE_ID(tfarm_persistence, (tfarm::persistence::account_placement))
 
 CAF_ADD_ATOM(tfarm_persistence, tfarm::persistence, append_ledger_atom, "ledger")
 CAF_ADD_ATOM(tfarm_persistence, tfarm::persistence, record_order_atom, "order")
@@ -72,5 +74,8 @@ CAF_ADD_ATOM(tfarm_persistence, tfarm::persistence, save_alert_atom, "alertsave"
 CAF_ADD_ATOM(tfarm_persistence, tfarm::persistence, load_alerts_atom, "alertload")
 CAF_ADD_ATOM(tfarm_persistence, tfarm::persistence, trading_check_atom, "tradecheck")
 CAF_ADD_ATOM(tfarm_persistence, tfarm::persistence, set_fence_atom, "setfence")
+CAF_ADD_ATOM(tfarm_persistence, tfarm::persistence, account_placement_atom, "acctplace")
+CAF_ADD_ATOM(tfarm_persistence, tfarm::persistence, load_vault_op_atom, "loadvop")
+CAF_ADD_ATOM(tfarm_persistence, tfarm::persistence, pending_transfers_atom, "pendxfers")
 
 CAF_END_TYPE_ID_BLOCK(tfarm_persistence)

@@ -449,6 +449,59 @@ std::string run_vault_batch(store_core& core, bool read_ahead) {
 
 } // namespace
 
+// A cluster member credits what another member debited: it finds the
+// pending debits (the outbox) and where each account runs; the sender reads
+// the credit's outcome by its key.
+TEST_P(store_core_test, pending_transfers_are_an_outbox_until_posted) {
+  ASSERT_TRUE(core_->open_account(account_record{"a1", "alice", 0, {{"USD", 10}}}));
+  ASSERT_TRUE(core_->open_account(account_record{"a2", "bob", 0, {}}));
+  auto ws = vault_batch();
+  EXPECT_TRUE(core_->pending_transfers().empty());
+  ASSERT_TRUE(core_->apply_vault_write(ws[0]));
+  auto pending = core_->pending_transfers();
+  ASSERT_EQ(pending.size(), 1u);
+  EXPECT_EQ(pending[0].key, "a1:t1");
+  EXPECT_EQ(pending[0].account, "a1");
+  EXPECT_EQ(pending[0].ref, "a2");
+  EXPECT_EQ(pending[0].amount, 4);
+  EXPECT_FALSE(core_->load_vault_op("a1:t1/credit")) << "not credited yet";
+  ASSERT_TRUE(core_->apply_vault_write(ws[1]));
+  auto credited = core_->load_vault_op("a1:t1/credit");
+  ASSERT_TRUE(credited);
+  EXPECT_EQ(credited->outcome, "applied");
+  EXPECT_GT(credited->txn_id, 0);
+  EXPECT_EQ(core_->pending_transfers().size(), 1u) << "pending until the sender posts";
+  ASSERT_TRUE(core_->apply_vault_write(ws[2]));
+  EXPECT_TRUE(core_->pending_transfers().empty());
+}
+
+TEST_P(store_core_test, an_account_runs_where_its_users_live_lease_is) {
+  ASSERT_TRUE(core_->open_account(account_record{"a2", "bob", 0, {}}));
+  auto at = core_->load_account_placement("a2");
+  EXPECT_TRUE(at.found);
+  EXPECT_EQ(at.user, "bob");
+  EXPECT_EQ(at.owner, "") << "no lease: a single node, or between owners";
+  EXPECT_FALSE(core_->load_account_placement("nobody").found);
+  auto exec = [&](const std::string& sql) {
+    auto q = core_->db().prepare(sql);
+    q->step();
+  };
+  exec("INSERT INTO cluster_members (name, incarnation, address, host, pid, state, started_at, "
+       "renewed_at) VALUES ('node-2', 7, '127.0.0.1:4302', '127.0.0.1', 1, 'up', 0, 0)");
+  // A lease that runs for years: node-2 runs bob.
+  exec("INSERT INTO user_leases (\"user\", owner, incarnation, epoch, expires_at, updated_at) "
+       "VALUES ('bob', 'node-2', 7, 3, 99999999999999, 0)");
+  at = core_->load_account_placement("a2");
+  EXPECT_EQ(at.owner, "node-2");
+  EXPECT_EQ(at.address, "127.0.0.1:4302");
+  EXPECT_EQ(at.epoch, 3);
+  // Held by an earlier incarnation, or run out: nobody runs it now.
+  exec("UPDATE user_leases SET incarnation = 6 WHERE \"user\" = 'bob'");
+  EXPECT_EQ(core_->load_account_placement("a2").owner, "");
+  exec("UPDATE user_leases SET incarnation = 7, expires_at = 1 WHERE \"user\" = 'bob'");
+  EXPECT_EQ(core_->load_account_placement("a2").owner, "");
+}
+
 TEST_P(store_core_test, a_batch_read_ahead_answers_as_row_by_row_reads_do) {
   std::string results[2];
   for (int read_ahead = 0; read_ahead < 2; ++read_ahead) {
