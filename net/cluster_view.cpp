@@ -29,9 +29,12 @@ cluster_source cluster_source_of(const config::cluster_config& cluster,
   s.timing = cluster.timing;
   for (auto& u : farm.users)
     s.agents_of[u.name] = static_cast<int64_t>(u.agents.size());
-  for (auto& m : cluster.members)
+  for (auto& m : cluster.members) {
     if (is_local_host(m.host))
       s.local_members.push_back(m.name);
+    s.consoles[m.name] =
+        m.console_port == 0 ? std::string{} : m.host + ":" + std::to_string(m.console_port);
+  }
   return s;
 }
 

@@ -29,6 +29,8 @@ struct cluster_source {
   std::map<std::string, int64_t> agents_of;
   /// Members whose host is this machine (their pid is shown).
   std::vector<std::string> local_members;
+  /// Each member's console ("host:port"; "" where its console is off).
+  std::map<std::string, std::string> consoles;
 };
 
 /// The cluster_source of a cluster file and its farm.

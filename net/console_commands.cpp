@@ -143,16 +143,20 @@ std::vector<console_command> make_commands() {
        false,
        false});
   add({"vault",
-       "status | freeze | unfreeze | emergency on|off | reconcile [--reason TEXT]",
-       "the vault's state and the runbook's emergency switches",
+       "status | freeze | unfreeze | emergency on|off | reconcile [--reason TEXT] |\n"
+       "       balance ACCOUNT | transfer FROM TO AMOUNT ASSET --key KEY",
+       "the vault's state, the runbook's emergency switches, balances and transfers",
        "freeze stops transfers; emergency on stops withdrawals and transfers; reconcile\n"
-       "checks every account against the ledger (runbook: emergency procedure).",
+       "checks every account against the ledger (runbook: emergency procedure).\n"
+       "transfer moves AMOUNT minor units of ASSET between two accounts (two-phase; across\n"
+       "the members of a cluster too); the same KEY again answers the first outcome.",
        true,
-       {"status", "freeze", "unfreeze", "emergency", "reconcile"},
-       {{"--reason", "TEXT", "why (for the audit log)"}},
+       {"status", "freeze", "unfreeze", "emergency", "reconcile", "balance", "transfer"},
+       {{"--reason", "TEXT", "why (for the audit log)"},
+        {"--key", "KEY", "a transfer's idempotency key"}},
        false,
        false,
-       {"status"}});
+       {"status", "balance"}});
   add({"exchanges",
        "[status|test|recover] [SESSION]",
        "exchange sessions: status, a test round trip, or reconnect",

@@ -45,6 +45,8 @@ console_reply console_service::vault(const std::string& who, const console_args&
   auto sub = a.positional.empty() ? std::string{"status"} : a.positional.front();
   auto gw = actors::find_gateway(node_.context());
   auto reason = a.value("--reason").value_or("from the console");
+  if (sub == "balance" || sub == "transfer")
+    return vault_money(who, a);
   if (sub == "status") {
     if (a.positional.size() > 1)
       return usage(*cmd, "vault status takes no argument");
@@ -140,6 +142,82 @@ console_reply console_service::vault(const std::string& who, const console_args&
   return ok(text + " (emergency " + (s->emergency ? "on" : "off") + ", transfers " +
                 (s->transfers_frozen ? "frozen" : "open") + ")",
             json(*s));
+}
+
+console_reply console_service::vault_money(const std::string& who, const console_args& a) {
+  auto cmd = find_console_command("vault");
+  auto& sub = a.positional.front();
+  auto transfer = sub == "transfer";
+  if (a.positional.size() != (transfer ? 5u : 2u))
+    return usage(*cmd, transfer ? "vault transfer needs FROM TO AMOUNT ASSET (and --key KEY)"
+                                : "vault balance needs an ACCOUNT");
+  auto key = a.value("--key");
+  if (transfer && (!key || key->empty()))
+    return usage(*cmd, "vault transfer needs --key KEY: the transfer's idempotency key (the "
+                       "same key again answers the first outcome and moves nothing)");
+  auto gw = actors::find_gateway(node_.context());
+  auto store = persistence::store_of(&node_.context());
+  if (!gw || !store)
+    return failed("the vault is not running on node " + node_.context().node_name());
+  auto& account = a.positional[1];
+  // The account's user acts; in a cluster, on the member that runs it.
+  auto at = runtime::ask<persistence::account_placement>(
+      node_.system(), store, opts_.actor_timeout, persistence::account_placement_atom_v, account);
+  if (!at)
+    return failed(actor_error(at.error(), "the store", opts_.actor_timeout));
+  if (!at->found)
+    return failed("no account '" + account + "'");
+  auto self = node_.context().node_name();
+  if (!at->owner.empty() && at->owner != self)
+    return failed("account " + account + " runs on member " + at->owner + " (its user " + at->user +
+                  "): run the command on " + at->owner + "'s console");
+  actors::vault_request r;
+  r.user = at->user;
+  r.account = account;
+  if (!transfer) {
+    r.op = actors::vault_op::balance;
+  } else {
+    r.op = actors::vault_op::transfer;
+    r.to_account = a.positional[2];
+    auto amount = to_int(a.positional[3], 1, INT64_MAX);
+    if (!amount)
+      return usage(*cmd, "AMOUNT must be a whole number of minor units from 1 to " +
+                             std::to_string(INT64_MAX) + ", not '" + a.positional[3] + "'");
+    r.amount = *amount;
+    r.asset = a.positional[4];
+    r.key = *key;
+  }
+  auto rep = runtime::ask<actors::vault_reply>(node_.system(), gw, opts_.actor_timeout, r);
+  if (transfer)
+    audit(who, "vault.transfer",
+          json{{"from", account},
+               {"to", r.to_account},
+               {"amount", r.amount},
+               {"asset", r.asset},
+               {"key", r.key},
+               {"outcome", rep ? std::string{"applied"} : runtime::to_text(rep.error())}}
+              .dump());
+  if (!rep)
+    return failed((transfer ? "transfer " : "balance of ") + account + ": " +
+                  actor_error(rep.error(), "the vault", opts_.actor_timeout));
+  json rows = json::array();
+  std::string text;
+  for (auto& b : rep->balances) {
+    rows.push_back({{"asset", b.asset}, {"available", b.available}, {"reserved", b.reserved}});
+    text += "\n  " + b.asset + ": available " + std::to_string(b.available) + ", reserved " +
+            std::to_string(b.reserved);
+  }
+  json j{{"account", account}, {"user", r.user}, {"balances", rows}};
+  if (!transfer)
+    return ok("account " + account + " of " + r.user + ":" + text, j);
+  j["txn_id"] = rep->txn_id;
+  j["replayed"] = rep->replayed;
+  j["to"] = r.to_account;
+  return ok(std::string{rep->replayed ? "transfer already made" : "transferred"} + ": " +
+                std::to_string(r.amount) + " " + r.asset + " from " + account + " to " +
+                r.to_account + " (ledger transaction " + std::to_string(rep->txn_id) + "); " +
+                account + " now:" + text,
+            j);
 }
 
 console_reply console_service::exchanges(const std::string& who, const console_args& a) {

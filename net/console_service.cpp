@@ -329,6 +329,20 @@ console_reply console_service::forward(const console_request& req, const std::st
     if (!p.name.empty())
       known.push_back(p.name);
   }
+  if (opts_.cluster) {
+    // Members never connect to each other (docs/cluster.md: a cycle of CAF
+    // connections through the exchange nodes drops them): the operator
+    // connects to the member's own console.
+    if (auto i = opts_.cluster->consoles.find(target); i != opts_.cluster->consoles.end())
+      return failed("node " + target + " is another member of cluster " + opts_.cluster->name +
+                        (i->second.empty()
+                             ? ": its console is off (console_port in its [[member]])"
+                             : ": connect to its console: tfarm console --connect " + i->second),
+                    json{{"member", target}, {"console", i->second}});
+    for (auto& [name, console] : opts_.cluster->consoles)
+      if (name != node_.context().node_name())
+        known.push_back(name);
+  }
   auto near = config::nearest(target, known);
   return failed("no node '" + target + "' is connected to node " + node_.context().node_name() +
                 (near ? "; did you mean '" + *near + "'?" : "") +

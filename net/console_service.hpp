@@ -84,6 +84,8 @@ private:
   console_reply agent(const std::string& who, const console_args& a);
   console_reply kill_switch(const std::string& who, bool halt, const console_args& a);
   console_reply vault(const std::string& who, const console_args& a);
+  /// vault balance ACCOUNT | vault transfer FROM TO AMOUNT ASSET --key KEY.
+  console_reply vault_money(const std::string& who, const console_args& a);
   console_reply exchanges(const std::string& who, const console_args& a);
   console_reply alerts(const std::string& who, const console_args& a);
   console_reply metrics(const console_args& a);

@@ -30,5 +30,6 @@ CAF_ADD_ATOM(tfarm_vault, tfarm::actors, vault_fault_atom, "vaultfault")
 CAF_ADD_ATOM(tfarm_vault, tfarm::actors, vault_status_atom, "vaultstat")
 CAF_ADD_ATOM(tfarm_vault, tfarm::actors, resolve_retry_atom, "resolve")
 CAF_ADD_ATOM(tfarm_vault, tfarm::actors, orphan_check_atom, "orphans")
+CAF_ADD_ATOM(tfarm_vault, tfarm::actors, transfer_poll_atom, "xferpoll")
 
 CAF_END_TYPE_ID_BLOCK(tfarm_vault)

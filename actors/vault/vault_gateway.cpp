@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <memory>
 #include <set>
 
 #include <caf/sec.hpp>
@@ -34,6 +35,9 @@ constexpr int64_t resolve_retry_ms = 5;
 /// How long after an account's failure the gateway waits for bounces of
 /// the requests it never took, before calling the rest's outcome unknown.
 constexpr int64_t orphan_grace_ms = 100;
+/// How often a cluster member looks for transfers to the accounts it runs
+/// that other members debited.
+constexpr int64_t transfer_poll_ms = 100;
 
 /// Discrepancies written into the reconciliation's audit record at most
 /// (the reply carries all of them).
@@ -88,6 +92,8 @@ vault_gateway::behavior_type vault_gateway::make_behavior() {
                                modes_.emergency ? ", EMERGENCY MODE" : "",
                                modes_.transfers_frozen ? ", transfers frozen" : "");
               publish_description();
+              if (params_.placed)
+                poll_transfers();
             },
             [this](caf::error& err) {
               vault_log().error("vault: cannot load the accounts: {}", runtime::to_text(err));
@@ -155,6 +161,10 @@ vault_gateway::behavior_type vault_gateway::make_behavior() {
           return; // a timer only the actor itself sends
         check_orphans(account);
       },
+      [this](transfer_poll_atom) {
+        if (from_self())
+          poll_transfers();
+      },
       [this](resolve_retry_atom, std::string& account) {
         if (!from_self())
           return; // a timer only the actor itself sends
@@ -180,7 +190,7 @@ vault_gateway::behavior_type vault_gateway::make_behavior() {
 
 // -- operations -------------------------------------------------------------------------
 
-void vault_gateway::handle(vault_request& r, bool credit, reply_promise rp) {
+void vault_gateway::handle(vault_request& r, bool credit, reply_promise rp, bool reloaded) {
   auto t0 = node_clock().steady_ns();
   auto refuse = [&](caf::error err) {
     count(r, credit, t0, &err);
@@ -209,6 +219,14 @@ void vault_gateway::handle(vault_request& r, bool credit, reply_promise rp) {
       return;
     }
   }
+  auto unknown = directory_.count(r.account) == 0 ||
+                 (r.op == vault_op::transfer && !credit && directory_.count(r.to_account) == 0);
+  if (unknown && params_.placed && !reloaded) {
+    // Other members open the accounts of the users they run: this
+    // member's directory learns them from the store.
+    reload_directory([this, r, credit, rp]() mutable { handle(r, credit, rp, true); });
+    return;
+  }
   if (directory_.count(r.account) == 0) {
     refuse(refusal(vault_errc::unknown_account, "no account '" + r.account + "'"));
     return;
@@ -218,17 +236,128 @@ void vault_gateway::handle(vault_request& r, bool credit, reply_promise rp) {
         refusal(vault_errc::unknown_account, "no account '" + r.to_account + "' to transfer to"));
     return;
   }
-  // A cluster member credits only accounts it runs: refused before any
-  // debit, so no money waits in transit for a member that never credits it.
-  if (r.op == vault_op::transfer && !credit && params_.placed && node() &&
-      !node()->registry().find(runtime::child_path(accounts_path, r.to_account))) {
-    refuse(refusal(vault_errc::unavailable,
-                   "account " + r.to_account +
-                       " is on another member of the cluster: transfers between members are "
-                       "not supported yet (nothing was debited)"));
+  // A cluster member runs only the accounts of its users. The credit of a
+  // transfer to an account on another member is that member's to make: it
+  // takes the pending debit from the store (poll_transfers), and the sender
+  // learns the outcome from the journal.
+  if (credit && params_.placed && !runs_here(r.account)) {
+    credit_outcome(queued{std::move(r), credit, std::move(rp), t0});
     return;
   }
   forward(queued{std::move(r), credit, std::move(rp), t0});
+}
+
+bool vault_gateway::runs_here(const std::string& account) const {
+  return node() && node()->registry().find(runtime::child_path(accounts_path, account));
+}
+
+void vault_gateway::credit_outcome(queued q) {
+  auto shared = std::make_shared<queued>(std::move(q));
+  auto& key = shared->req.key;
+  request(store(), std::chrono::milliseconds{params_.request_timeout_ms},
+          persistence::load_vault_op_atom_v, key)
+      .then(
+          [this, shared](std::vector<persistence::vault_op_record>& rows) {
+            auto& r = shared->req;
+            caf::error err;
+            if (rows.empty() || rows.front().outcome == "pending") {
+              err = refusal(vault_errc::unavailable,
+                            "account " + r.account +
+                                " runs on another member of the cluster (or none now): it credits "
+                                "the transfer from the store; retry");
+            } else if (rows.front().outcome == "applied") {
+              count(r, shared->credit, shared->t0_ns, nullptr, true);
+              shared->rp.deliver(vault_reply{rows.front().txn_id, {}, true});
+              return;
+            } else {
+              auto& row = rows.front();
+              auto code = vault_errc_from_string(row.outcome);
+              err = refusal(code == vault_errc::none ? vault_errc::invalid_request : code,
+                            "account " + r.account + " refused the credit: " + row.detail);
+            }
+            count(r, shared->credit, shared->t0_ns, &err);
+            shared->rp.deliver(err);
+          },
+          [this, shared](caf::error& err) {
+            auto why = refusal(vault_errc::unavailable, "cannot read the outcome of credit " +
+                                                            shared->req.key + ": " +
+                                                            runtime::to_text(err) + "; retry");
+            count(shared->req, shared->credit, shared->t0_ns, &why);
+            shared->rp.deliver(why);
+          });
+}
+
+void vault_gateway::poll_transfers() {
+  auto again = [this] {
+    delayed_send(this, std::chrono::milliseconds{transfer_poll_ms}, transfer_poll_atom_v);
+  };
+  request(store(), std::chrono::milliseconds{params_.request_timeout_ms},
+          persistence::pending_transfers_atom_v)
+      .then(
+          [this, again](std::vector<persistence::vault_op_record>& rows) {
+            for (auto& row : rows) {
+              // Ours to credit: the receiver runs here and the sender does
+              // not (a sender here sends its credit itself).
+              auto key = row.key + "/credit";
+              if (!runs_here(row.ref) || runs_here(row.account) || crediting_.count(key) > 0)
+                continue;
+              crediting_.insert(key);
+              vault_request c;
+              c.op = vault_op::transfer;
+              c.key = key;
+              c.user = row.user;
+              c.account = row.ref;
+              c.asset = row.asset;
+              c.amount = row.amount;
+              c.to_account = row.account;
+              auto self = caf::actor_cast<vault_actor>(this);
+              request(self, std::chrono::milliseconds{params_.request_timeout_ms},
+                      transfer_credit_atom_v, std::move(c))
+                  .then(
+                      [this, key](vault_reply& rep) {
+                        crediting_.erase(key);
+                        if (!rep.replayed) {
+                          ++member_credits_;
+                          vault_log().info("vault: credited {} from another member", key);
+                        }
+                      },
+                      [this, key](caf::error& err) {
+                        crediting_.erase(key);
+                        vault_log().debug("vault: credit {} not made yet: {}", key,
+                                          runtime::to_text(err));
+                      });
+            }
+            again();
+          },
+          [this, again](caf::error& err) {
+            vault_log().debug("vault: cannot read pending transfers: {}", runtime::to_text(err));
+            again();
+          });
+}
+
+void vault_gateway::reload_directory(std::function<void()> then) {
+  reload_waiters_.push_back(std::move(then));
+  if (reload_waiters_.size() > 1)
+    return; // one load answers every waiter
+  auto done = [this] {
+    auto waiters = std::move(reload_waiters_);
+    reload_waiters_.clear();
+    for (auto& f : waiters)
+      f();
+  };
+  request(store(), std::chrono::milliseconds{params_.request_timeout_ms},
+          persistence::load_accounts_atom_v)
+      .then(
+          [this, done](std::vector<persistence::account_record>& accounts) {
+            for (auto& a : accounts)
+              directory_.emplace(a.id, a.user);
+            publish_description();
+            done();
+          },
+          [this, done](caf::error& err) {
+            vault_log().warn("vault: cannot reload the accounts: {}", runtime::to_text(err));
+            done();
+          });
 }
 
 void vault_gateway::open(vault_request& r, reply_promise rp, int64_t t0) {
@@ -531,6 +660,7 @@ vault_status vault_gateway::status() const {
   x.transactions = transactions_;
   x.replays = replays_;
   x.succeeded = succeeded_;
+  x.member_credits = member_credits_;
   x.rejections = rejections_;
   x.success_ppm = transactions_ == 0
                       ? 1'000'000u

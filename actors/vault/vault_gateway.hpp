@@ -21,6 +21,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <set>
 #include <string>
@@ -72,7 +73,18 @@ private:
     int64_t t0_ns = 0;
   };
 
-  void handle(vault_request& r, bool credit, reply_promise rp);
+  /// `reloaded`: the directory was read again from the store for it.
+  void handle(vault_request& r, bool credit, reply_promise rp, bool reloaded = false);
+  /// True if the account's actor is on this node (running or restarting).
+  bool runs_here(const std::string& account) const;
+  /// Answers a credit to an account on another member from the journal:
+  /// made, refused for good, or not yet (`unavailable`: retry).
+  void credit_outcome(queued q);
+  /// A cluster member: credits what other members debited for accounts it
+  /// runs (the pending transfers in the store), then polls again.
+  void poll_transfers();
+  /// Reads the accounts table again, then calls `then`.
+  void reload_directory(std::function<void()> then);
   void open(vault_request& r, reply_promise rp, int64_t t0);
   void forward(queued q);
   vault_account_actor resolve(const std::string& account);
@@ -110,10 +122,16 @@ private:
   /// Requests in flight when their account failed, by account.
   std::unordered_map<std::string, std::vector<uint64_t>> orphans_;
   std::unordered_map<std::string, std::string> orphan_reason_;
+  /// Waiting for a reload of the directory (one load at a time).
+  std::vector<std::function<void()>> reload_waiters_;
   // Metrics.
   uint64_t transactions_ = 0;
   uint64_t replays_ = 0;
   uint64_t succeeded_ = 0;
+  /// Credits of transfers other members debited, made here.
+  uint64_t member_credits_ = 0;
+  /// Credit keys being made by poll_transfers.
+  std::set<std::string> crediting_;
   std::map<std::string, uint64_t> rejections_;
   runtime::latency_histogram latency_us_;
 };

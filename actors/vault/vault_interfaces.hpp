@@ -43,6 +43,8 @@ using vault_actor =
                      // Internal: look for an account that was restarting again.
                      caf::reacts_to<resolve_retry_atom, std::string>,
                      // Internal: give up on requests a failed account had taken.
-                     caf::reacts_to<orphan_check_atom, std::string>>;
+                     caf::reacts_to<orphan_check_atom, std::string>,
+                     // Internal (cluster members): look for transfers to credit.
+                     caf::reacts_to<transfer_poll_atom>>;
 
 } // namespace tfarm::actors

@@ -134,6 +134,8 @@ struct vault_status {
   /// Replayed keys answered with their first result.
   uint64_t replays = 0;
   uint64_t succeeded = 0;
+  /// Credits made here of transfers another member of the cluster debited.
+  uint64_t member_credits = 0;
   /// Refusals by reason name.
   std::map<std::string, uint64_t> rejections;
   /// Success rate in parts per million (1'000'000 when nothing happened).
@@ -146,8 +148,8 @@ struct vault_status {
 };
 
 TFARM_STATUS_FIELDS(vault_status, "tfarm.vault_status", emergency, transfers_frozen, accounts,
-                    running_accounts, transactions, replays, succeeded, rejections, success_ppm,
-                    p50_us, p95_us, p99_us, max_us)
+                    running_accounts, transactions, replays, succeeded, member_credits, rejections,
+                    success_ppm, p50_us, p95_us, p99_us, max_us)
 
 /// One asset of a vault account, minor units.
 struct holding_status {

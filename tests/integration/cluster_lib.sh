@@ -52,8 +52,10 @@ cluster_start() {
     for n in 1 2 3; do
       printf '\n[[member]]\nname = "node-%s"\nhost = "127.0.0.1"\nport = %s\n' "$n" \
         $((20000 + RANDOM % 40000))
-      # node-1 serves its HTTP API and console (any member answers for all).
-      [[ $n != 1 ]] || printf 'http_port = %s\nconsole_port = %s\n' "$hport" "$cport"
+      # node-1 serves its HTTP API (any member answers for all); every
+      # member its console (node-1's on $cport).
+      [[ $n != 1 ]] || printf 'http_port = %s\n' "$hport"
+      printf 'console_port = %s\n' $((n == 1 ? cport : 20000 + RANDOM % 40000))
     done
     printf '\n[[exchange]]\nname = "exchange-1"\nhost = "127.0.0.1"\nport = %s\n' "$xport"
   } >"$tmp/cluster.toml"
@@ -135,4 +137,34 @@ watch_owners() {
     sleep 0.05
   done
   echo "settled after $samples samples"
+}
+
+# owner_of USER: its node in the latest status; users_of NODE: its users.
+owner_of() {
+  python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["placement"][sys.argv[2]]["node"])' \
+    "$tmp/status.json" "$1"
+}
+users_of() {
+  python3 -c 'import json,sys; s=json.load(open(sys.argv[1]));
+print(" ".join(u for u, p in s["placement"].items() if p["node"] == sys.argv[2]))' \
+    "$tmp/status.json" "$1"
+}
+
+# console_endpoint NODE: where NODE's console listens (host:port).
+console_endpoint() {
+  python3 - "$tmp/cluster.toml" "$1" <<'PY'
+import sys, tomllib
+c = tomllib.load(open(sys.argv[1], "rb"))
+print(next(f'{m["host"]}:{m["console_port"]}' for m in c["member"] if m["name"] == sys.argv[2]))
+PY
+}
+
+# console NODE ARGS...: one command on NODE's console as the operator (TLS,
+# the admin token), its output in $tmp/out; the exit code is the command's.
+console() {
+  local at
+  at=$(console_endpoint "$1")
+  shift
+  TFARM_ADMIN_TOKEN=$token "$tfarm" console --connect "$at" --ca "$tmp/pki/ca.crt" \
+    --cert "$tmp/pki/ops.crt" --key "$tmp/pki/ops.key" --timeout 10s -e "$*"
 }
