@@ -2,11 +2,16 @@
 # cluster farm for ROUNDS rounds ($2, default 8); each round does one fault
 # to a random member -- SIGKILL (then started again), SIGSTOP past its lease
 # (then SIGCONT), or SIGTERM (a leave, then a join) -- and waits for the
-# users to be placed and trading again. At the end: every user runs on
-# exactly its one member, `cluster down` hands everything off, and the money
-# audit holds (db check clean: the ledger sums to zero, every fill settled
-# exactly once, no reservation closed before its order; no fill recorded
-# twice; no critical incident). The seed ($3) makes the schedule repeatable.
+# users to be placed and trading again. Just before each fault, the faulted
+# member is asked for a transfer from one of its users to a user on another
+# member (cut off anywhere: before, amid or after its debit); once settled,
+# the operator asks again with the same key on the sender's member now.
+# At the end: every user runs on exactly its one member, `cluster down`
+# hands everything off, and the money audit holds (db check clean: the
+# ledger sums to zero, every fill settled exactly once, no reservation
+# closed before its order; no fill recorded twice; no critical incident;
+# each transfer made once, nothing pending, @transit empty). The seed ($3)
+# makes the schedule repeatable.
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/cluster_lib.sh"
 root=$(pwd)
@@ -20,10 +25,26 @@ cluster_up
 wait_for_fills "$db" 10 90
 
 faults=(kill stop term)
+transfers=()
 for ((round = 1; round <= rounds; round++)); do
   member=node-$((RANDOM % 3 + 1))
   fault=${faults[RANDOM % 3]}
   pid=$(cat "$tmp/run/$member.pid")
+  status
+  read -r from to < <(python3 - "$tmp/status.json" "$member" <<'PY'
+import json, sys
+p = json.load(open(sys.argv[1]))["placement"]
+mine = sorted(u for u in p if p[u]["node"] == sys.argv[2])
+others = sorted(u for u in p if p[u]["node"] != sys.argv[2])
+print(mine[0] if mine else "-", others[0] if others else "-")
+PY
+  )
+  if [[ $from != - && $to != - ]]; then
+    transfers+=("$from-main $to-main $round")
+    console "$member" vault transfer "$from-main" "$to-main" $((100 + round)) USD \
+      --key "soak-$round" >/dev/null 2>&1 &
+    sleep 0.$((RANDOM % 4)) # the fault lands before, amid or after the debit
+  fi
   case $fault in
     kill) kill -9 "$pid" ;;
     stop)
@@ -45,6 +66,13 @@ for ((round = 1; round <= rounds; round++)); do
     ((SECONDS < deadline)) || { running_owners || true; fail "round $round: not settled"; }
     sleep 0.2
   done
+  if [[ $from != - && $to != - ]]; then
+    # The operator asks again, on the member that runs the sender now.
+    status
+    expect_exit 0 console "$(owner_of "$from")" vault transfer "$from-main" "$to-main" \
+      $((100 + round)) USD --key "soak-$round"
+    expect_grep "^(transferred|transfer already made): $((100 + round)) USD" "$tmp/out"
+  fi
   fills=$(fills_in "$db")
   wait_for_fills "$db" $((fills + 5)) 60
   echo "round $round: $fault $member; $(fills_in "$db") fills"
@@ -57,4 +85,15 @@ wait "$xpid" || true
 money_audit "$db"
 [[ $(db_sql "$db" "SELECT COUNT(*) FROM (SELECT 1 FROM fills GROUP BY venue, venue_fill_id
   HAVING COUNT(*) > 1) x") == 0 ]] || fail "a venue's fill id repeats"
-echo "ok: $rounds rounds, $(fills_in "$db") fills, $(db_sql "$db" "SELECT COUNT(*) FROM orders") orders"
+for t in "${transfers[@]}"; do
+  read -r from to round <<<"$t"
+  [[ $(db_sql "$db" "SELECT outcome FROM vault_operations WHERE key = '$from:soak-$round'") == applied ]] ||
+    fail "transfer soak-$round from $from is not applied"
+  [[ $(db_sql "$db" "SELECT COUNT(*) FROM ledger_transactions WHERE
+    idempotency_key = '$from:soak-$round/credit'") == 1 ]] || fail "transfer soak-$round not credited once"
+done
+[[ $(db_sql "$db" "SELECT COALESCE(SUM(amount), 0) FROM ledger_entries WHERE account = '@transit'") == 0 ]] ||
+  fail "money left in @transit"
+[[ $(db_sql "$db" "SELECT COUNT(*) FROM vault_operations WHERE outcome = 'pending'") == 0 ]] ||
+  fail "a transfer is still pending"
+echo "ok: $rounds rounds, ${#transfers[@]} transfers, $(fills_in "$db") fills, $(db_sql "$db" "SELECT COUNT(*) FROM orders") orders"
