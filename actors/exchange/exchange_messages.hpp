@@ -200,13 +200,16 @@ struct venue_status {
   uint64_t orders = 0;
   uint64_t submitted = 0;
   uint64_t fills = 0;
+  /// Orders refused since it started because their client order id had
+  /// reached it before (a farm that sent an order twice).
+  uint64_t duplicates = 0;
   bool disconnected = false;
   std::map<std::string, venue_symbol_status> symbols;
   venue_faults faults;
 };
 
 TFARM_STATUS_FIELDS(venue_status, "tfarm.venue_status", venue, epoch, ready, orders, submitted,
-                    fills, disconnected, symbols, faults)
+                    fills, duplicates, disconnected, symbols, faults)
 
 /// A session's health: its registry status, `/api/exchanges/status` and the
 /// console.

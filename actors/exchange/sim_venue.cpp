@@ -579,10 +579,12 @@ caf::expected<order_report> sim_venue::submit(order_request& r, const caf::actor
                       " is logged on through another connection");
   }
   auto id = book_id(r.account, r.client_order_id);
-  if (orders_.count(id) > 0)
+  if (orders_.count(id) > 0) {
+    ++duplicates_;
     return fail(exchange_errc::duplicate_order, "venue " + name_ + ": client order id " +
                                                     r.client_order_id + " was used before by " +
                                                     r.account);
+  }
   ++submitted_;
   r.venue = name_;
   if (r.type == order_type::market)
@@ -849,6 +851,7 @@ std::string sim_venue::describe() const {
   x.ready = ready_;
   x.orders = orders_.size();
   x.submitted = submitted_;
+  x.duplicates = duplicates_;
   x.fills = fills_;
   x.disconnected = offline();
   for (auto& [symbol, s] : symbols_)

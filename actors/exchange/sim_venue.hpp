@@ -233,6 +233,8 @@ private:
   uint64_t next_delivery_ = 1;
   std::unordered_map<uint64_t, std::function<void()>> deliveries_;
   uint64_t submitted_ = 0;
+  /// Orders refused because their client order id was seen before.
+  uint64_t duplicates_ = 0;
   uint64_t fills_ = 0;
 };
 

@@ -9,7 +9,8 @@
 #   it finds itself out, stops them, and joins again as a new incarnation;
 # - `cluster down` hands everything off and stops every member;
 # then the money audit: db check clean (ledger sums, every fill settled
-# once), no fill recorded twice, no critical incident.
+# once), no fill recorded twice, no order reached a venue twice (the
+# venues refused no client order id as seen before), no critical incident.
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/cluster_lib.sh"
 root=$(pwd)
@@ -176,6 +177,7 @@ s = json.load(open(sys.argv[1]))
 assert all(m["state"] == "down" for m in s["members"]), s["members"]
 assert all(p["node"] is None for p in s["placement"].values()), s["placement"]
 PY
+no_duplicate_orders
 kill -TERM "$xpid"
 wait "$xpid" || true
 money_audit "$db"

@@ -4,7 +4,8 @@
 # cluster_start: a CA and a node certificate (and an operator's), the
 # exchange node on a free port with mutual TLS, and $tmp/cluster.toml:
 # three members on 127.0.0.1 running the example cluster farm, node-1 with
-# its HTTP API on $hport and console on $cport. Sets $xport, $xpid,
+# its HTTP API on $hport and console on $cport. Sets $xport, $xcport (the
+# exchange node's console), $xpid,
 # $cluster and $run_dir (argument arrays) and $token (the admin token).
 
 tls_block() {
@@ -24,9 +25,11 @@ cluster_start() {
   local attempt deadline
   for attempt in 1 2 3 4 5; do
     xport=$((20000 + RANDOM % 40000))
+    xcport=$((20000 + RANDOM % 40000))
     : >"$tmp/ex.out"
-    "$tfarm" exchange-sim serve -c "$tmp/exchange.toml" --db "$tmp/exchange.db" \
-      --listen "127.0.0.1:$xport" >>"$tmp/ex.out" 2>>"$tmp/ex.err" &
+    TFARM_ADMIN_TOKEN=$token "$tfarm" exchange-sim serve -c "$tmp/exchange.toml" \
+      --db "$tmp/exchange.db" --listen "127.0.0.1:$xport" --console-port "$xcport" \
+      >>"$tmp/ex.out" 2>>"$tmp/ex.err" &
     xpid=$!
     deadline=$((SECONDS + 30))
     until grep -q "Offering venues to other nodes on 127.0.0.1:$xport" "$tmp/ex.out" ||
@@ -167,4 +170,17 @@ console() {
   shift
   TFARM_ADMIN_TOKEN=$token "$tfarm" console --connect "$at" --ca "$tmp/pki/ca.crt" \
     --cert "$tmp/pki/ops.crt" --key "$tmp/pki/ops.key" --timeout 10s -e "$*"
+}
+
+# no_duplicate_orders: no venue of the exchange node refused a client order
+# id it had seen before: no order reached a venue twice.
+no_duplicate_orders() {
+  local v
+  for v in sim-a sim-b; do
+    expect_exit 0 env TFARM_ADMIN_TOKEN="$token" "$tfarm" console --connect "127.0.0.1:$xcport" \
+      --ca "$tmp/pki/ca.crt" --cert "$tmp/pki/ops.crt" --key "$tmp/pki/ops.key" --timeout 10s \
+      -e "info /exchanges/venues/$v"
+    [[ $v != sim-a ]] || expect_grep '"submitted": [1-9]' "$tmp/out" # the primary traded
+    expect_grep '"duplicates": 0,' "$tmp/out"
+  done
 }

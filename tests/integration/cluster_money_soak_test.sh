@@ -9,7 +9,8 @@
 # At the end: every user runs on exactly its one member, `cluster down`
 # hands everything off, and the money audit holds (db check clean: the
 # ledger sums to zero, every fill settled exactly once, no reservation
-# closed before its order; no fill recorded twice; no critical incident;
+# closed before its order; no fill recorded twice; no order reached a venue
+# twice; no critical incident;
 # each transfer made once, nothing pending, @transit empty). The seed ($3)
 # makes the schedule repeatable.
 source "$(dirname "$0")/lib.sh"
@@ -80,6 +81,7 @@ done
 
 running_owners || fail "at the end: a user does not run on exactly its one member"
 expect_exit 0 "$tfarm" cluster down "${cluster[@]}" "${run_dir[@]}" --wait 60s
+no_duplicate_orders
 kill -TERM "$xpid"
 wait "$xpid" || true
 money_audit "$db"

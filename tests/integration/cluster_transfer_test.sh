@@ -136,6 +136,7 @@ echo "sender's member $sm killed with t3 pending: credited once, posted by its n
 
 # -- down and the audit ----------------------------------------------------------
 expect_exit 0 "$tfarm" cluster down "${cluster[@]}" "${run_dir[@]}" --wait 60s
+no_duplicate_orders
 kill -TERM "$xpid"
 wait "$xpid" || true
 money_audit "$db"
