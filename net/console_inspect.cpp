@@ -18,7 +18,6 @@
 #include "config/duration.hpp"
 #include "config/loader.hpp"
 #include "config/suggest.hpp"
-#include "net/cluster_view.hpp"
 #include "net/console_actor.hpp"
 #include "net/console_text.hpp"
 #include "net/json_views.hpp"
@@ -68,20 +67,12 @@ console_reply console_service::tree(const console_args& a) {
   if (!text.empty() && text.back() == '\n')
     text.pop_back();
   json result{{"node", node_.context().node_name()}, {"path", root}, {"actors", list}};
-  if (opts_.cluster && a.positional.empty()) {
-    // The whole tree on a member: this member's actors, then where every
-    // user of the cluster runs (each member's own tree is on its console).
-    auto view = read_cluster_view(*opts_.cluster);
-    if (view) {
-      text += "\n\nCluster " + view->name + " (this is " + node_.context().node_name() +
-              "; the others' trees: tree on their consoles):\n" + render_cluster(*view);
-      result["cluster"] = to_json(*view);
-    } else {
-      text += "\n\nCluster " + opts_.cluster->name +
-              ": cannot be read: " + runtime::to_text(view.error());
-      result["cluster_error"] = runtime::to_text(view.error());
-    }
-  }
+  // The whole tree on a member: this member's actors, then where every
+  // user of the cluster runs (each member's own tree is on its console).
+  if (opts_.cluster && a.positional.empty())
+    append_cluster(text, result,
+                   " (this is " + node_.context().node_name() +
+                       "; the others' trees: tree on their consoles)");
   return ok(text, result);
 }
 

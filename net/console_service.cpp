@@ -413,19 +413,22 @@ console_reply console_service::nodes(const std::string& token, const std::string
   }
   auto text = table({"NODE", "ENDPOINT", "STATE", "ROLES", ""}, rows);
   json result{{"nodes", list}};
-  if (opts_.cluster) {
-    // Every member answers for the whole cluster, from the database.
-    auto view = read_cluster_view(*opts_.cluster);
-    if (view) {
-      text += "\n\nCluster " + view->name + ":\n" + render_cluster(*view);
-      result["cluster"] = to_json(*view);
-    } else {
-      text += "\n\nCluster " + opts_.cluster->name +
-              ": cannot be read: " + runtime::to_text(view.error());
-      result["cluster_error"] = runtime::to_text(view.error());
-    }
-  }
+  if (opts_.cluster)
+    append_cluster(text, result, ""); // every member answers for the whole cluster
   return ok(text, result);
+}
+
+void console_service::append_cluster(std::string& text, json& result,
+                                     const std::string& note) const {
+  auto view = read_cluster_view(*opts_.cluster);
+  if (view) {
+    text += "\n\nCluster " + view->name + note + ":\n" + render_cluster(*view);
+    result["cluster"] = to_json(*view);
+  } else {
+    text += "\n\nCluster " + opts_.cluster->name +
+            ": cannot be read: " + runtime::to_text(view.error());
+    result["cluster_error"] = runtime::to_text(view.error());
+  }
 }
 
 console_reply console_service::complete(const std::vector<std::string>& words) {

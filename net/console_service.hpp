@@ -24,6 +24,7 @@
 #include <vector>
 
 #include <caf/actor.hpp>
+#include <nlohmann/json_fwd.hpp>
 
 #include "config/farm_config.hpp"
 #include "config/limits.hpp"
@@ -127,6 +128,10 @@ private:
     /// Why its console cannot be reached (empty if it can).
     std::string error;
   };
+
+  /// Adds the cluster's members and placement (from the store) to a reply;
+  /// `note` follows the cluster's name in the text.
+  void append_cluster(std::string& text, nlohmann::json& result, const std::string& note) const;
 
   /// The peers and their consoles (asked with the operator's token).
   std::vector<peer> peers(const std::string& token, const std::string& who);

@@ -7,6 +7,12 @@
 // /vault/accounts (starting it on first use, waiting while it restarts),
 // reconciles, and keeps the vault's metrics.
 //
+// On a cluster member (`placed`) it runs only the accounts of the member's
+// users; a transfer between members goes through the store: this gateway
+// credits the pending debits addressed to its accounts (polling), and
+// answers its senders' credit requests for accounts elsewhere from the
+// journal (docs/cluster.md, "Transfers between members").
+//
 // Why a gateway beside the supervisor rather than a supervisor that routes:
 // supervision stays generic and policy-driven, and a gateway crash restarts
 // the gateway alone, never the accounts that hold money.

@@ -8,6 +8,20 @@
 # exchange node's console), $xpid,
 # $cluster and $run_dir (argument arrays) and $token (the admin token).
 
+# Members run as processes of their own (cluster up): a test that ends,
+# failed or not, leaves none behind (then lib.sh's cleanup). A pid is
+# killed only while it is still a member of this test's cluster.
+kill_members() {
+  local f pid
+  for f in "$tmp"/run/*.pid; do
+    [[ -e $f ]] || continue
+    pid=$(cat "$f")
+    tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -qF -- "--cluster $tmp/cluster.toml" &&
+      kill -9 "$pid" 2>/dev/null || true
+  done
+}
+trap 'kill_members; kill $(jobs -p) 2>/dev/null || true; wait 2>/dev/null || true; rm -rf "$tmp"' EXIT
+
 tls_block() {
   printf '\n[tls]\nca = "%s"\ncert = "%s"\nkey = "%s"\n' "$tmp/pki/ca.crt" "$tmp/pki/node.crt" \
     "$tmp/pki/node.key"
