@@ -306,6 +306,8 @@ console_reply console_service::kill_switch(const std::string& who, bool halt,
   if (!halt && r->farm == actors::trading_state::halted &&
       change.level != actors::trading_level::farm)
     text += " (the farm is still halted: resume --farm)";
+  if (change.level == actors::trading_level::farm)
+    text += member_only_note();
   return ok(text, json{{"level", to_string(change.level)},
                        {"target", change.target},
                        {"state", actors::to_string(change.state)},

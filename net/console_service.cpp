@@ -418,6 +418,18 @@ console_reply console_service::nodes(const std::string& token, const std::string
   return ok(text, result);
 }
 
+std::string console_service::member_only_note() const {
+  if (!opts_.cluster)
+    return {};
+  std::string others;
+  for (auto& [name, console] : opts_.cluster->consoles)
+    if (name != node_.context().node_name())
+      others += (others.empty() ? "" : ", ") + name +
+                (console.empty() ? " (console off)" : ": tfarm console --connect " + console);
+  return "; on member " + node_.context().node_name() + " only: switch the other members too (" +
+         others + ")";
+}
+
 void console_service::append_cluster(std::string& text, json& result,
                                      const std::string& note) const {
   auto view = read_cluster_view(*opts_.cluster);

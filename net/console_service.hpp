@@ -129,6 +129,11 @@ private:
     std::string error;
   };
 
+  /// On a cluster member, what a node-wide switch (the kill switch, the
+  /// vault's modes) leaves undone: the other members and their consoles;
+  /// "" on a single node.
+  std::string member_only_note() const;
+
   /// Adds the cluster's members and placement (from the store) to a reply;
   /// `note` follows the cluster's name in the text.
   void append_cluster(std::string& text, nlohmann::json& result, const std::string& note) const;

@@ -88,6 +88,10 @@ expect_grep "insufficient funds in $sa" "$tmp/err"
 expect_exit 0 console "$rm" tree
 expect_grep "^Cluster test \(this is $rm; " "$tmp/out"
 expect_grep "^$su +$sm +[0-9]+$" "$tmp/out"
+# A node-wide switch on a member says it is that member's only.
+expect_exit 0 console "$rm" vault freeze
+expect_grep "^vault transfers frozen \(emergency off, transfers frozen\); on member $rm only: switch the other members too \(.*$sm: tfarm console --connect 127\.0\.0\.1:[0-9]+" "$tmp/out"
+expect_exit 0 console "$rm" vault unfreeze
 # Another member's console is named, not relayed.
 expect_exit 1 console "$rm" vault status --node "$sm"
 expect_grep "node $sm is another member of cluster test: connect to its console: tfarm console --connect 127\.0\.0\.1:[0-9]+" "$tmp/err"
