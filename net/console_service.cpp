@@ -330,9 +330,9 @@ console_reply console_service::forward(const console_request& req, const std::st
       known.push_back(p.name);
   }
   if (opts_.cluster) {
-    // Members never connect to each other (docs/cluster.md: a cycle of CAF
-    // connections through the exchange nodes drops them): the operator
-    // connects to the member's own console.
+    // Members never connect to each other (docs/cluster.md, "Members never
+    // connect to each other"): the operator connects to the member's own
+    // console.
     if (auto i = opts_.cluster->consoles.find(target); i != opts_.cluster->consoles.end())
       return failed("node " + target + " is another member of cluster " + opts_.cluster->name +
                         (i->second.empty()
