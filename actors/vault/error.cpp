@@ -33,6 +33,10 @@ bool is_vault_error(const caf::error& err) {
   return err.category() == caf::atom("tfvault");
 }
 
+caf::error refusal(vault_errc code, std::string message) {
+  return caf::error{code, std::move(message)};
+}
+
 vault_errc vault_reason(const caf::error& err) {
   return is_vault_error(err) ? static_cast<vault_errc>(err.code()) : vault_errc::unavailable;
 }

@@ -52,6 +52,9 @@ std::string to_string(vault_errc x);
 /// Parses a name written by to_string (journal rows store reasons by name).
 vault_errc vault_errc_from_string(const std::string& x);
 
+/// A refusal of the vault: `code` and the message that names the limit.
+caf::error refusal(vault_errc code, std::string message);
+
 /// True if `err` is one of the vault's refusals.
 bool is_vault_error(const caf::error& err);
 

@@ -30,10 +30,6 @@ using persistence::vault_write_result;
 constexpr int64_t transfer_retry_ms_min = 10;
 constexpr int64_t transfer_retry_ms_max = 2'000;
 
-caf::error refusal(vault_errc code, std::string message) {
-  return caf::error{code, std::move(message)};
-}
-
 std::string amount_text(int64_t amount, const std::string& asset) {
   return std::to_string(amount) + " " + asset;
 }

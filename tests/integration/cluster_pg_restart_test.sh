@@ -11,7 +11,7 @@ root=$(pwd)
 state=$tmp/pg.state
 trap 'kill $(jobs -p) 2>/dev/null || true;
   [[ -n "${cluster[*]:-}" ]] && "$tfarm" cluster down "${cluster[@]}" "${run_dir[@]}" --wait 20s \
-    >/dev/null 2>&1; wait 2>/dev/null || true;
+    >/dev/null 2>&1; kill_members; wait 2>/dev/null || true;
   bash "$root/scripts/pg_private.sh" stop "$state" >/dev/null 2>&1 || true; rm -rf "$tmp"' EXIT
 bash scripts/pg_private.sh start "$state" >/dev/null
 admin=$(head -1 "$state")
