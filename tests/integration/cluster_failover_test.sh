@@ -177,10 +177,5 @@ s = json.load(open(sys.argv[1]))
 assert all(m["state"] == "down" for m in s["members"]), s["members"]
 assert all(p["node"] is None for p in s["placement"].values()), s["placement"]
 PY
-no_duplicate_orders
-kill -TERM "$xpid"
-wait "$xpid" || true
-money_audit "$db"
-[[ $(db_sql "$db" "SELECT COUNT(*) FROM (SELECT 1 FROM fills GROUP BY venue, venue_fill_id
-  HAVING COUNT(*) > 1) x") == 0 ]] || fail "a venue's fill id repeats"
+cluster_audit
 echo "ok: $(fills_in "$db") fills"

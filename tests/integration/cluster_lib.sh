@@ -110,17 +110,25 @@ PY
 # running_owners [--at-most-one]: from the members' logs, which members run
 # each user now (started and not stopped since); fails unless each runs on
 # exactly one, the one the placement names (with --at-most-one: unless
-# none runs on two, as during a handoff).
+# none runs on two, as during a handoff). The logs are read one after the
+# other, so a handoff that completes meanwhile would show the old owner
+# (read before its stop) and the new one (read after its start): only
+# events up to a cut taken before reading count, a consistent snapshot.
 running_owners() {
   status
   python3 - "$tmp/status.json" "${1:-}" "$tmp"/run/*.log <<'PY'
-import json, re, sys
+import datetime, json, re, sys, time
+cut = time.time() * 1000 - 50  # every line stamped before this is written
 s = json.load(open(sys.argv[1]))
 at_most_one = sys.argv[2] == "--at-most-one"
 running = {}
+stamp = re.compile(r"^(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{3}) ")
 for log in sys.argv[3:]:
     member = log.rsplit("/", 1)[1][:-4]
     for line in open(log, errors="replace"):
+        t = stamp.match(line)
+        if t and datetime.datetime.strptime(t.group(1), "%Y-%m-%d %H:%M:%S.%f").timestamp() * 1000 > cut:
+            break  # this member's later lines are after the cut
         m = re.search(r"cluster member (\S+): (started|stopped) user (\S+)", line)
         if m and m.group(1) == member:
             (running.setdefault(m.group(3), set()).add if m.group(2) == "started"
@@ -197,4 +205,20 @@ no_duplicate_orders() {
     [[ $v != sim-a ]] || expect_grep '"submitted": [1-9]' "$tmp/out" # the primary traded
     expect_grep '"duplicates": 0,' "$tmp/out"
   done
+}
+
+# cluster_audit: after cluster down, the exchange node stopped and the money
+# audited: db check clean, no critical incident, no order sent to a venue
+# twice, no fill id recorded twice, no transfer pending, @transit empty.
+cluster_audit() {
+  no_duplicate_orders
+  kill -TERM "$xpid"
+  wait "$xpid" || true
+  money_audit "$db"
+  [[ $(db_sql "$db" "SELECT COUNT(*) FROM (SELECT 1 FROM fills GROUP BY venue, venue_fill_id
+    HAVING COUNT(*) > 1) x") == 0 ]] || fail "a venue's fill id repeats"
+  [[ $(db_sql "$db" "SELECT COUNT(*) FROM vault_operations WHERE outcome = 'pending'") == 0 ]] ||
+    fail "a transfer is still pending"
+  [[ $(db_sql "$db" "SELECT COALESCE(SUM(amount), 0) FROM ledger_entries
+    WHERE account = '@transit'") == 0 ]] || fail "money left in @transit"
 }

@@ -140,12 +140,5 @@ echo "sender's member $sm killed with t3 pending: credited once, posted by its n
 
 # -- down and the audit ----------------------------------------------------------
 expect_exit 0 "$tfarm" cluster down "${cluster[@]}" "${run_dir[@]}" --wait 60s
-no_duplicate_orders
-kill -TERM "$xpid"
-wait "$xpid" || true
-money_audit "$db"
-[[ $(db_sql "$db" "SELECT COALESCE(SUM(amount), 0) FROM ledger_entries WHERE account = '@transit'") == 0 ]] ||
-  fail "money left in @transit"
-[[ $(db_sql "$db" "SELECT COUNT(*) FROM vault_operations WHERE outcome = 'pending'") == 0 ]] ||
-  fail "a transfer is still pending"
+cluster_audit
 echo "ok: 3 transfers across members, each credited once"
