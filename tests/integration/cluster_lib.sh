@@ -184,14 +184,21 @@ print(next(f'{m["host"]}:{m["console_port"]}' for m in c["member"] if m["name"] 
 PY
 }
 
-# console NODE ARGS...: one command on NODE's console as the operator (TLS,
-# the admin token), its output in $tmp/out; the exit code is the command's.
+# console_at HOST:PORT ARGS...: one command on the console there as the
+# operator (TLS, the admin token); the exit code is the command's.
+console_at() {
+  local at=$1
+  shift
+  TFARM_ADMIN_TOKEN=$token "$tfarm" console --connect "$at" --ca "$tmp/pki/ca.crt" \
+    --cert "$tmp/pki/ops.crt" --key "$tmp/pki/ops.key" --timeout 10s -e "$*"
+}
+
+# console NODE ARGS...: console_at on the member NODE.
 console() {
   local at
   at=$(console_endpoint "$1")
   shift
-  TFARM_ADMIN_TOKEN=$token "$tfarm" console --connect "$at" --ca "$tmp/pki/ca.crt" \
-    --cert "$tmp/pki/ops.crt" --key "$tmp/pki/ops.key" --timeout 10s -e "$*"
+  console_at "$at" "$@"
 }
 
 # no_duplicate_orders: no venue of the exchange node refused a client order
@@ -199,9 +206,7 @@ console() {
 no_duplicate_orders() {
   local v
   for v in sim-a sim-b; do
-    expect_exit 0 env TFARM_ADMIN_TOKEN="$token" "$tfarm" console --connect "127.0.0.1:$xcport" \
-      --ca "$tmp/pki/ca.crt" --cert "$tmp/pki/ops.crt" --key "$tmp/pki/ops.key" --timeout 10s \
-      -e "info /exchanges/venues/$v"
+    expect_exit 0 console_at "127.0.0.1:$xcport" info "/exchanges/venues/$v"
     [[ $v != sim-a ]] || expect_grep '"submitted": [1-9]' "$tmp/out" # the primary traded
     expect_grep '"duplicates": 0,' "$tmp/out"
   done
