@@ -213,6 +213,13 @@ constexpr int64_t store_commit_wait_ms_max = 1'000;
 /// How long SQLite retries a locked database before reporting it.
 constexpr int64_t store_busy_timeout_ms_default = 5'000;
 constexpr int64_t store_busy_timeout_ms_max = 600'000;
+/// PostgreSQL ends a session that sits inside a transaction without a
+/// statement this long. The store never leaves a transaction idle (at most
+/// the commit wait, above); a process frozen mid-transaction (SIGSTOP, a
+/// stall) would otherwise hold its row locks -- a cluster member's lease
+/// rows, read FOR SHARE by fenced writes -- and block the claim of its
+/// users until it resumes.
+constexpr int64_t pg_idle_in_transaction_timeout_ms = store_commit_wait_ms_max + 1'000;
 /// PostgreSQL statement timeout: long enough for `db check` on a big
 /// ledger, short enough that a wedged statement surfaces as an error.
 constexpr int64_t store_statement_timeout_ms_default = 30'000;

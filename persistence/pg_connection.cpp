@@ -9,6 +9,7 @@
 #include <libpq-fe.h>
 #include <spdlog/logger.h>
 
+#include "config/limits.hpp"
 #include "persistence/logger.hpp"
 
 namespace tfarm::persistence {
@@ -361,6 +362,8 @@ pg_connection::pg_connection(const std::string& url, const pg_options& opts)
   // it did not write itself).
   exec("SET synchronous_commit = on");
   exec("SET statement_timeout = " + std::to_string(opts.statement_timeout.count()));
+  exec("SET idle_in_transaction_session_timeout = " +
+       std::to_string(config::pg_idle_in_transaction_timeout_ms));
   exec("SET client_min_messages = warning");
 }
 
