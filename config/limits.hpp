@@ -220,6 +220,11 @@ constexpr int64_t store_busy_timeout_ms_max = 600'000;
 /// rows, read FOR SHARE by fenced writes -- and block the claim of its
 /// users until it resumes.
 constexpr int64_t pg_idle_in_transaction_timeout_ms = store_commit_wait_ms_max + 1'000;
+
+/// How often a cluster member reads the farm-wide switches (the kill
+/// switch's trading states, the vault's modes) from the store: the longest
+/// a change made on one member takes to reach the others.
+constexpr int64_t shared_switch_refresh_ms = 250;
 /// PostgreSQL statement timeout: long enough for `db check` on a big
 /// ledger, short enough that a wedged statement surfaces as an error.
 constexpr int64_t store_statement_timeout_ms_default = 30'000;

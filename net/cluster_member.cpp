@@ -81,6 +81,9 @@ std::map<std::string, placement_unit> take_placement_units(const config::farm_co
         }
     }
   }
+  // The kill switch's states are the cluster's (actors/agent/risk_control.hpp).
+  if (auto* risk = child_of(root, "risk"))
+    risk->params["shared"] = "true";
   auto* exchanges = child_of(root, "exchanges");
   auto* sessions = exchanges ? child_of(*exchanges, "sessions") : nullptr;
   if (sessions) {

@@ -54,7 +54,8 @@ struct placement_unit {
 /// node's extend_tree): /user keeps no children and each
 /// /exchanges/sessions/<venue> none, for a member starts them as it claims
 /// their users; the vault gateway is told that accounts are placed (it
-/// never starts one itself).
+/// never starts one itself) and, like the risk control, that its switches
+/// are the cluster's (kept in the store, read by every member).
 std::map<std::string, placement_unit> take_placement_units(const config::farm_config& farm,
                                                            runtime::child_spec& root);
 

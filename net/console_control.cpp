@@ -279,7 +279,13 @@ console_reply console_service::kill_switch(const std::string& who, bool halt,
       a.value("--reason").value_or(std::string{halt ? "halted" : "resumed"} + " from the console");
   change.by = who;
   auto& reg = node_.context().registry();
-  if (user && !reg.find("/user/" + *user))
+  // On a cluster member the states are the cluster's: a user running on
+  // another member (or between members) is switched all the same.
+  auto cluster_user = [&](const std::string& name) {
+    return opts_.cluster && std::any_of(opts_.farm.users.begin(), opts_.farm.users.end(),
+                                        [&](const config::user_spec& u) { return u.name == name; });
+  };
+  if (user && !reg.find("/user/" + *user) && !cluster_user(*user))
     return no_user(*user);
   auto e = reg.find(actors::risk_control_path);
   auto risk = caf::actor_cast<actors::risk_control_actor>(e ? e->handle() : caf::actor{});
@@ -306,8 +312,7 @@ console_reply console_service::kill_switch(const std::string& who, bool halt,
   if (!halt && r->farm == actors::trading_state::halted &&
       change.level != actors::trading_level::farm)
     text += " (the farm is still halted: resume --farm)";
-  if (change.level == actors::trading_level::farm)
-    text += member_only_note();
+  text += cluster_switch_note();
   return ok(text, json{{"level", to_string(change.level)},
                        {"target", change.target},
                        {"state", actors::to_string(change.state)},

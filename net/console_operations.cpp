@@ -140,7 +140,7 @@ console_reply console_service::vault(const std::string& who, const console_args&
                                       : "vault emergency mode off")
                          : (change.on ? "vault transfers frozen" : "vault transfers unfrozen");
   return ok(text + " (emergency " + (s->emergency ? "on" : "off") + ", transfers " +
-                (s->transfers_frozen ? "frozen" : "open") + ")" + member_only_note(),
+                (s->transfers_frozen ? "frozen" : "open") + ")" + cluster_switch_note(),
             json(*s));
 }
 

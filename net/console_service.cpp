@@ -15,6 +15,7 @@
 #include "actors/type_ids.hpp"
 #include "actors/vault/vault_setup.hpp"
 #include "config/duration.hpp"
+#include "config/limits.hpp"
 #include "config/loader.hpp"
 #include "config/suggest.hpp"
 #include "net/console_actor.hpp"
@@ -418,16 +419,12 @@ console_reply console_service::nodes(const std::string& token, const std::string
   return ok(text, result);
 }
 
-std::string console_service::member_only_note() const {
+std::string console_service::cluster_switch_note() const {
   if (!opts_.cluster)
     return {};
-  std::string others;
-  for (auto& [name, console] : opts_.cluster->consoles)
-    if (name != node_.context().node_name())
-      others += (others.empty() ? "" : ", ") + name +
-                (console.empty() ? " (console off)" : ": tfarm console --connect " + console);
-  return "; on member " + node_.context().node_name() + " only: switch the other members too (" +
-         others + ")";
+  return "; the cluster's: every member of " + opts_.cluster->name + " applies it within " +
+         std::to_string(config::shared_switch_refresh_ms) +
+         " ms, and it holds wherever a user runs next";
 }
 
 void console_service::append_cluster(std::string& text, json& result,

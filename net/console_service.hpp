@@ -129,10 +129,10 @@ private:
     std::string error;
   };
 
-  /// On a cluster member, what a node-wide switch (the kill switch, the
-  /// vault's modes) leaves undone: the other members and their consoles;
-  /// "" on a single node.
-  std::string member_only_note() const;
+  /// On a cluster member, where a switch (the kill switch, the vault's
+  /// modes) holds: the cluster's, on every member within a refresh; "" on
+  /// a single node.
+  std::string cluster_switch_note() const;
 
   /// Adds the cluster's members and placement (from the store) to a reply;
   /// `note` follows the cluster's name in the text.

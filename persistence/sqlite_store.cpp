@@ -211,6 +211,16 @@ sqlite_store::behavior_type sqlite_store::make_behavior() {
         submit_read(store_job{pending_transfers_op{}}, answer_with(rp));
         return rp;
       },
+      [this](put_switch_atom, farm_switch& x) -> caf::result<bool> {
+        auto rp = make_response_promise<bool>();
+        add_write(store_job{std::move(x)}, answer_with(rp));
+        return rp;
+      },
+      [this](load_switches_atom, std::string& prefix) -> caf::result<std::vector<farm_switch>> {
+        auto rp = make_response_promise<std::vector<farm_switch>>();
+        submit_read(store_job{load_switches_op{std::move(prefix)}}, answer_with(rp));
+        return rp;
+      },
       [this](account_placement_atom, std::string& account) -> caf::result<account_placement> {
         auto rp = make_response_promise<account_placement>();
         submit_read(store_job{account_placement_op{std::move(account)}}, answer_with(rp));

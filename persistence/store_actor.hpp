@@ -68,6 +68,11 @@ using store_actor = runtime::checkpoint_store_actor::extend<
     caf::replies_to<load_vault_op_atom, std::string>::with<std::vector<vault_op_record>>,
     // Every transfer whose debit waits for its credit (the vault's outbox).
     caf::replies_to<pending_transfers_atom>::with<std::vector<vault_op_record>>,
+    // Sets a farm-wide switch (an empty state puts it back); true once
+    // durable.
+    caf::replies_to<put_switch_atom, farm_switch>::with<bool>,
+    // The switches whose names start with the prefix.
+    caf::replies_to<load_switches_atom, std::string>::with<std::vector<farm_switch>>,
     // Internal: the store's writer thread finished jobs.
     caf::reacts_to<writer_done_atom>>;
 

@@ -26,6 +26,7 @@
 #include "persistence/account_placement.hpp"
 #include "persistence/audit_record.hpp"
 #include "persistence/credentials.hpp"
+#include "persistence/farm_switch.hpp"
 #include "persistence/ledger_txn.hpp"
 #include "persistence/sql_connection.hpp"
 #include "persistence/trade_records.hpp"
@@ -184,6 +185,13 @@ public:
   /// The journal row of `key`, if any.
   std::optional<vault_op_record> load_vault_op(const std::string& key) { return find_op(key); }
 
+  /// Sets a farm-wide switch, or puts it back to its default (an empty
+  /// state: its row goes).
+  caf::expected<bool> put_switch(const farm_switch& x);
+
+  /// The switches whose names start with `prefix`, by name.
+  std::vector<farm_switch> load_switches(const std::string& prefix);
+
   /// Ledger sums, the balances table and unbalanced transactions.
   ledger_totals load_ledger_totals();
 
@@ -197,6 +205,7 @@ public:
   static caf::error validate(const runtime::checkpoint& x);
   static caf::error validate(const ledger_txn& x);
   static caf::error validate(const order_record& x);
+  static caf::error validate(const farm_switch& x);
   static caf::error validate(const fill_record& x);
   static caf::error validate(const vault_write& x);
 

@@ -533,6 +533,11 @@ store_result store_writer::execute_one(store_core& core, store_job& job) {
           [&](pending_transfers_op&) {
             return read([&] { return core.pending_transfers(); }, "reading pending transfers");
           },
+          [&](farm_switch& x) { return from_expected(core.put_switch(x)); },
+          [&](load_switches_op& x) {
+            return read([&] { return core.load_switches(x.prefix); },
+                        "reading the switches " + x.prefix + "*");
+          },
           [&](account_placement_op& x) {
             return read([&] { return core.load_account_placement(x.account); },
                         "finding where account " + x.account + " runs");

@@ -37,6 +37,7 @@
 #include "persistence/audit_record.hpp"
 #include "persistence/credentials.hpp"
 #include "persistence/database.hpp"
+#include "persistence/farm_switch.hpp"
 #include "persistence/ledger_txn.hpp"
 #include "persistence/trade_records.hpp"
 #include "persistence/trading_check.hpp"
@@ -77,6 +78,10 @@ struct load_vault_op_op {
 
 struct pending_transfers_op {};
 
+struct load_switches_op {
+  std::string prefix;
+};
+
 struct ledger_totals_op {};
 
 struct trading_check_op {};
@@ -102,11 +107,11 @@ struct load_credential_op {
 struct store_job {
   // Writes first: is_write() relies on the order.
   std::variant<runtime::checkpoint, ledger_txn, order_record, fill_record, audit_record,
-               account_record, vault_write, order_update, alert_record, load_checkpoints_op,
-               query_audit_op, barrier_op, load_vault_account_op, load_accounts_op,
-               ledger_totals_op, load_credential_op, load_order_op, load_agent_book_op,
-               load_alerts_op, trading_check_op, account_placement_op, load_vault_op_op,
-               pending_transfers_op>
+               account_record, vault_write, order_update, alert_record, farm_switch,
+               load_checkpoints_op, query_audit_op, barrier_op, load_vault_account_op,
+               load_accounts_op, ledger_totals_op, load_credential_op, load_order_op,
+               load_agent_book_op, load_alerts_op, trading_check_op, account_placement_op,
+               load_vault_op_op, pending_transfers_op, load_switches_op>
       op;
 
   /// Set for a write of a user a cluster member owns: refused (fenced)
@@ -115,7 +120,7 @@ struct store_job {
   /// touches and the epochs the node holds (set_fence()).
   std::optional<write_fence> fence{};
 
-  bool is_write() const noexcept { return op.index() <= 8; }
+  bool is_write() const noexcept { return op.index() <= 9; }
 };
 
 struct store_result {
@@ -124,7 +129,8 @@ struct store_result {
                std::vector<audit_record>, account_record, vault_write_result, vault_account_data,
                std::vector<account_record>, ledger_totals, credential_record, order_record,
                agent_book, std::vector<alert_record>, order_update_result,
-               std::vector<trading_finding>, account_placement, std::vector<vault_op_record>>
+               std::vector<trading_finding>, account_placement, std::vector<vault_op_record>,
+               std::vector<farm_switch>>
       value;
 };
 

@@ -9,6 +9,7 @@
 #include "persistence/account_placement.hpp"
 #include "persistence/audit_record.hpp"
 #include "persistence/credentials.hpp"
+#include "persistence/farm_switch.hpp"
 #include "persistence/ledger_txn.hpp"
 #include "persistence/trade_records.hpp"
 #include "persistence/trading_check.hpp"
@@ -53,6 +54,8 @@ CAF_ADD_TYPE_ID(tfarm_persistence, (std::vector<tfarm::persistence::trading_find
 CAF_ADD_TYPE_ID(tfarm_persistence, (tfarm::persistence::reservation_terms))
 CAF_ADD_TYPE_ID(tfarm_persistence, (tfarm::persistence::write_fence))
 CAF_ADD_TYPE_ID(tfarm_persistence, (tfarm::persistence::account_placement))
+CAF_ADD_TYPE_ID(tfarm_persistence, (tfarm::persistence::farm_switch))
+CAF_ADD_TYPE_ID(tfarm_persistence, (std::vector<tfarm::persistence::farm_switch>))
 
 CAF_ADD_ATOM(tfarm_persistence, tfarm::persistence, append_ledger_atom, "ledger")
 CAF_ADD_ATOM(tfarm_persistence, tfarm::persistence, record_order_atom, "order")
@@ -77,5 +80,7 @@ CAF_ADD_ATOM(tfarm_persistence, tfarm::persistence, set_fence_atom, "setfence")
 CAF_ADD_ATOM(tfarm_persistence, tfarm::persistence, account_placement_atom, "acctplace")
 CAF_ADD_ATOM(tfarm_persistence, tfarm::persistence, load_vault_op_atom, "loadvop")
 CAF_ADD_ATOM(tfarm_persistence, tfarm::persistence, pending_transfers_atom, "pendxfers")
+CAF_ADD_ATOM(tfarm_persistence, tfarm::persistence, put_switch_atom, "putswitch")
+CAF_ADD_ATOM(tfarm_persistence, tfarm::persistence, load_switches_atom, "loadswitch")
 
 CAF_END_TYPE_ID_BLOCK(tfarm_persistence)

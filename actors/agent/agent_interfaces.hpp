@@ -28,7 +28,9 @@ using risk_control_actor = agent_restrainer_actor::extend<
     // later changes arrive as trading_states messages.
     caf::replies_to<risk_subscribe_atom, std::string, std::string,
                     caf::actor>::with<trading_states>,
-    caf::replies_to<risk_states_atom>::with<risk_states>>;
+    caf::replies_to<risk_states_atom>::with<risk_states>,
+    // Internal (shared): read the cluster's states again.
+    caf::reacts_to<risk_refresh_atom>>;
 
 /// A trading agent: market data and order updates from its session,
 /// trading states from the risk control, and its status on request.

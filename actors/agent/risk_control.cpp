@@ -7,6 +7,7 @@
 
 #include "actors/agent/error.hpp"
 #include "actors/agent/logger.hpp"
+#include "actors/agent/risk_gate.hpp"
 #include "config/limits.hpp"
 #include "persistence/store_actor.hpp"
 #include "runtime/error_text.hpp"
@@ -19,8 +20,53 @@ namespace {
 
 /// Longest reason an operator may give for a trading state change.
 constexpr std::size_t trading_state_reason_chars_max = 1'000;
+static_assert(trading_state_reason_chars_max <= persistence::switch_reason_chars_max);
+
+const std::string farm_switch_name = std::string{trading_switch_prefix} + "farm";
+const std::string user_switch_prefix = std::string{trading_switch_prefix} + "user/";
+const std::string agent_switch_prefix = std::string{trading_switch_prefix} + "agent/";
+
+bool starts_with(const std::string& x, const std::string& prefix) {
+  return x.compare(0, prefix.size(), prefix) == 0;
+}
+
+bool same(const risk_states& a, const risk_states& b) {
+  return a.farm == b.farm && a.users == b.users && a.agents == b.agents;
+}
 
 } // namespace
+
+persistence::farm_switch to_switch(const trading_state_change& x) {
+  persistence::farm_switch s;
+  s.name = x.level == trading_level::farm   ? farm_switch_name
+           : x.level == trading_level::user ? user_switch_prefix + x.target
+                                            : agent_switch_prefix + x.target;
+  if (x.state != trading_state::active)
+    s.state = to_string(x.state);
+  s.reason = x.reason;
+  s.by = x.by.substr(0, persistence::switch_by_chars_max);
+  return s;
+}
+
+risk_states from_switches(const std::vector<persistence::farm_switch>& rows,
+                          std::vector<std::string>* unknown) {
+  risk_states x;
+  for (auto& row : rows) {
+    trading_state state;
+    auto known = parse_trading_state(row.state, state);
+    if (known && row.name == farm_switch_name)
+      x.farm = state;
+    else if (known && starts_with(row.name, user_switch_prefix) &&
+             row.name.size() > user_switch_prefix.size())
+      x.users[row.name.substr(user_switch_prefix.size())] = state;
+    else if (known && starts_with(row.name, agent_switch_prefix) &&
+             row.name.size() > agent_switch_prefix.size())
+      x.agents[row.name.substr(agent_switch_prefix.size())] = state;
+    else if (unknown)
+      unknown->push_back(row.name + "=" + row.state);
+  }
+  return x;
+}
 
 trading_states risk_states::for_agent(const std::string& user, const std::string& path) const {
   trading_states x;
@@ -33,7 +79,7 @@ trading_states risk_states::for_agent(const std::string& user, const std::string
 }
 
 risk_control::risk_control(caf::actor_config& cfg, runtime::spawn_context ctx)
-    : super(cfg, std::move(ctx)) {
+    : super(cfg, std::move(ctx)), params_(runtime::params_of<risk_control_params>(spec())) {
   // nop
 }
 
@@ -125,8 +171,41 @@ void risk_control::pending_change::fail(caf::error err) {
     states.deliver(std::move(err));
 }
 
+void risk_control::persist(const trading_state_change& x,
+                           std::function<void(const caf::error&)> then) {
+  if (!params_.shared) {
+    save_checkpoint_then([this, then](const caf::error& err) {
+      if (err) {
+        // A checkpoint taken meanwhile may hold the refused change: write
+        // the durable state again.
+        states_ = saved_;
+        save_checkpoint();
+      }
+      then(err);
+    });
+    return;
+  }
+  auto st = persistence::store_of(node().get());
+  if (!st) {
+    then(caf::error{agent_errc::unavailable, "no store on this node"});
+    return;
+  }
+  request(st, std::chrono::milliseconds{config::store_request_timeout_ms},
+          persistence::put_switch_atom_v, to_switch(x))
+      .then(
+          [this, then](bool) {
+            ++writes_;
+            then(caf::error{});
+          },
+          [this, then](caf::error& err) {
+            // It may have committed all the same: the next read tells.
+            ++writes_;
+            then(err);
+          });
+}
+
 void risk_control::next_change() {
-  while (!saving_ && !queue_.empty()) {
+  while (!saving_ && !queue_.empty() && (loaded_ || !params_.shared)) {
     auto p = std::move(queue_.front());
     queue_.pop_front();
     if (p.restraint) {
@@ -140,14 +219,12 @@ void risk_control::next_change() {
     saving_ = true;
     states_ = saved_;
     apply(p.change);
-    save_checkpoint_then([this, p = std::move(p)](const caf::error& err) mutable {
+    auto change = p.change;
+    persist(change, [this, p = std::move(p)](const caf::error& err) mutable {
       saving_ = false;
       auto& x = p.change;
       if (err) {
         states_ = saved_;
-        // A checkpoint taken meanwhile may hold the refused change: write
-        // the durable state again.
-        save_checkpoint();
         p.fail(caf::error{agent_errc::unavailable,
                           "trading state not changed: it could not be made durable (" +
                               runtime::to_text(err) + ")"});
@@ -155,8 +232,9 @@ void risk_control::next_change() {
         saved_ = states_;
         auto what = to_string(x.level) + (x.level == trading_level::farm ? "" : " " + x.target) +
                     " -> " + to_string(x.state);
-        agent_log().warn("ALERT kill switch: {} by {}{}", what, x.by.empty() ? "?" : x.by,
-                         x.reason.empty() ? "" : " (" + x.reason + ")");
+        agent_log().warn("ALERT kill switch: {} by {}{}{}", what, x.by.empty() ? "?" : x.by,
+                         x.reason.empty() ? "" : " (" + x.reason + ")",
+                         params_.shared ? " (every member of the cluster)" : "");
         audit(x, what);
         publish_description();
         push();
@@ -164,6 +242,93 @@ void risk_control::next_change() {
       }
       next_change();
     });
+  }
+}
+
+void risk_control::refresh() {
+  auto again = [this] {
+    delayed_send(this, std::chrono::milliseconds{config::shared_switch_refresh_ms},
+                 risk_refresh_atom_v);
+  };
+  auto st = persistence::store_of(node().get());
+  if (!st) {
+    again();
+    return;
+  }
+  auto writes = writes_;
+  request(st, std::chrono::milliseconds{config::store_request_timeout_ms},
+          persistence::load_switches_atom_v, std::string{trading_switch_prefix})
+      .then(
+          [this, writes, again](std::vector<persistence::farm_switch>& rows) {
+            if (read_failing_)
+              agent_log().info("risk control: the cluster's trading states are readable again");
+            read_failing_ = false;
+            // A read that overlapped a change of ours may predate it: the
+            // next one tells.
+            if (!saving_ && writes == writes_) {
+              std::vector<std::string> unknown;
+              adopt(from_switches(rows, &unknown));
+              if (!unknown.empty())
+                agent_log().warn("risk control: switches this tfarm does not know, ignored: {}",
+                                 unknown.front());
+              if (!loaded_) {
+                loaded_ = true;
+                for (auto& h : held_) {
+                  h.rp.deliver(saved_.for_agent(h.who.user, h.who.path));
+                  subscribe(std::move(h.who));
+                }
+                held_.clear();
+                next_change();
+              }
+            }
+            again();
+          },
+          [this, again](caf::error& err) {
+            if (!read_failing_)
+              agent_log().error("risk control: cannot read the cluster's trading states ({}); "
+                                "{} until it can",
+                                runtime::to_text(err),
+                                loaded_ ? "keeping the last read"
+                                        : "agents starting here stay halted");
+            read_failing_ = true;
+            again();
+          });
+}
+
+void risk_control::adopt(risk_states x) {
+  if (same(x, saved_))
+    return;
+  // Another member changed them (or they were read for the first time).
+  auto before = std::move(saved_);
+  saved_ = states_ = std::move(x);
+  if (before.farm != saved_.farm)
+    agent_log().warn("ALERT kill switch: farm -> {} (the cluster's)", to_string(saved_.farm));
+  auto log_changes = [](const char* level, const std::map<std::string, trading_state>& was,
+                        const std::map<std::string, trading_state>& now) {
+    auto state_in = [](const std::map<std::string, trading_state>& m, const std::string& k) {
+      auto i = m.find(k);
+      return i == m.end() ? trading_state::active : i->second;
+    };
+    for (auto& [k, v] : now)
+      if (state_in(was, k) != v)
+        agent_log().warn("ALERT kill switch: {} {} -> {} (the cluster's)", level, k, to_string(v));
+    for (auto& [k, v] : was)
+      if (now.count(k) == 0)
+        agent_log().warn("ALERT kill switch: {} {} -> active (the cluster's)", level, k);
+  };
+  log_changes("user", before.users, saved_.users);
+  log_changes("agent", before.agents, saved_.agents);
+  publish_description();
+  push();
+}
+
+void risk_control::subscribe(subscriber who) {
+  auto known = std::find_if(subscribers_.begin(), subscribers_.end(),
+                            [&](const subscriber& s) { return s.handle == who.handle; });
+  if (who.handle && known == subscribers_.end()) {
+    monitor(who.handle);
+    subscribers_.push_back(std::move(who));
+    publish_description();
   }
 }
 
@@ -176,6 +341,8 @@ risk_control::behavior_type risk_control::make_behavior() {
   });
   saved_ = states_; // restored: durable
   publish_description();
+  if (params_.shared)
+    refresh();
   if (states_.farm != trading_state::active || !states_.users.empty() || !states_.agents.empty())
     agent_log().warn("ALERT risk control: restored trading states: {}", describe());
   return {
@@ -210,16 +377,19 @@ risk_control::behavior_type risk_control::make_behavior() {
       },
       [this](risk_subscribe_atom, std::string& agent_path, std::string& user,
              caf::actor& who) -> caf::result<trading_states> {
-        auto known = std::find_if(subscribers_.begin(), subscribers_.end(),
-                                  [&](const subscriber& s) { return s.handle == who; });
-        if (who && known == subscribers_.end()) {
-          monitor(who);
-          subscribers_.push_back(subscriber{agent_path, user, who});
-          publish_description();
+        if (params_.shared && !loaded_) {
+          auto rp = make_response_promise<trading_states>();
+          held_.push_back(held_subscription{subscriber{agent_path, user, who}, rp});
+          return rp;
         }
+        subscribe(subscriber{agent_path, user, who});
         return saved_.for_agent(user, agent_path);
       },
       [this](risk_states_atom) -> caf::result<risk_states> { return saved_; },
+      [this](risk_refresh_atom) {
+        if (from_self())
+          refresh();
+      },
   };
 }
 

@@ -7,15 +7,25 @@
 // and treat themselves as halted until the risk control answered, so that
 // no order leaves before the switch is known.
 //
+// On a cluster member (`shared`) the states are the cluster's: a change is
+// written to the store's switches (farm_switch.hpp) instead of a
+// checkpoint, and every member reads them every shared_switch_refresh_ms
+// and pushes what changed; so a halt set on any member holds on all, and
+// on whichever member a user runs next. Until its first read an agent's
+// subscription waits (the agent stays halted meanwhile).
+//
 // Runs on CAF's scheduler; members are touched only by the actor.
 #pragma once
 
 #include <deque>
+#include <functional>
 #include <map>
 #include <string>
 #include <vector>
 
 #include "actors/agent/agent_interfaces.hpp"
+#include "persistence/farm_switch.hpp"
+#include "runtime/kind_params.hpp"
 #include "runtime/managed_actor.hpp"
 #include "runtime/status_fields.hpp"
 
@@ -34,9 +44,30 @@ struct risk_control_status {
 TFARM_STATUS_FIELDS(risk_control_status, "tfarm.risk_control_status", farm, users, agents,
                     subscribers)
 
+struct risk_control_params {
+  /// A cluster member's: the states live in the store's switches, shared
+  /// by every member.
+  bool shared = false;
+};
+
+TFARM_PARAM_FIELDS(risk_control_params, shared)
+
+/// The store's switch names of trading states: "trading/farm",
+/// "trading/user/NAME", "trading/agent/PATH".
+inline constexpr const char* trading_switch_prefix = "trading/";
+
+/// A change as the store's switch (an active state puts it back).
+persistence::farm_switch to_switch(const trading_state_change& x);
+
+/// The states the store's trading switches hold; switches it cannot read
+/// (a newer tfarm's) are left out and named in `unknown`.
+risk_states from_switches(const std::vector<persistence::farm_switch>& rows,
+                          std::vector<std::string>* unknown = nullptr);
+
 class risk_control : public runtime::basic_managed_actor<risk_control_actor::base> {
 public:
   using super = runtime::basic_managed_actor<risk_control_actor::base>;
+  using params_type = risk_control_params;
 
   risk_control(caf::actor_config& cfg, runtime::spawn_context ctx);
 
@@ -45,7 +76,7 @@ public:
   behavior_type make_behavior() override;
 
 protected:
-  bool has_state() const override { return true; }
+  bool has_state() const override { return !params_.shared; }
   std::string save_state() override;
   caf::error restore_state(const std::string& blob, uint32_t version) override;
   std::string describe() const override;
@@ -55,6 +86,12 @@ private:
     std::string path;
     std::string user;
     caf::actor handle;
+  };
+
+  /// A subscription waiting for the first read of the shared states.
+  struct held_subscription {
+    subscriber who;
+    caf::typed_response_promise<trading_states> rp;
   };
 
   /// A change waiting its turn, and whom to answer: an operator's change
@@ -74,8 +111,16 @@ private:
   /// Applies the next queued change, one at a time, each durable before
   /// the next starts (so a failed save rolls back only its own change).
   void next_change();
+  /// Makes the change being applied durable: a checkpoint, or the
+  /// store's switch when shared.
+  void persist(const trading_state_change& x, std::function<void(const caf::error&)> then);
   void audit(const trading_state_change& x, const std::string& what);
   void push();
+  /// Shared: reads the cluster's states, adopts them if nothing was
+  /// written meanwhile, and reads again later.
+  void refresh();
+  void adopt(risk_states x);
+  void subscribe(subscriber who);
 
   /// What the checkpoint being written holds.
   risk_states states_;
@@ -84,6 +129,15 @@ private:
   std::deque<pending_change> queue_;
   bool saving_ = false;
   std::vector<subscriber> subscribers_;
+  risk_control_params params_;
+  /// Shared: the states were read once (until then changes and
+  /// subscriptions wait).
+  bool loaded_ = false;
+  std::vector<held_subscription> held_;
+  /// Shared: changes written so far (a read that overlapped one is stale).
+  uint64_t writes_ = 0;
+  /// Shared: the last read failed (logged once until one succeeds).
+  bool read_failing_ = false;
 };
 
 } // namespace tfarm::actors

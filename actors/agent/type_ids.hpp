@@ -21,6 +21,7 @@ CAF_ADD_TYPE_ID(tfarm_agent, (std::vector<tfarm::actors::agent_status>))
 
 CAF_ADD_ATOM(tfarm_agent, tfarm::actors, risk_subscribe_atom, "risksub")
 CAF_ADD_ATOM(tfarm_agent, tfarm::actors, risk_states_atom, "riskstate")
+CAF_ADD_ATOM(tfarm_agent, tfarm::actors, risk_refresh_atom, "riskrefr")
 CAF_ADD_ATOM(tfarm_agent, tfarm::actors, agent_status_atom, "agentstat")
 CAF_ADD_ATOM(tfarm_agent, tfarm::actors, agent_timer_atom, "agenttimer")
 CAF_ADD_ATOM(tfarm_agent, tfarm::actors, agent_retire_atom, "agentretir")

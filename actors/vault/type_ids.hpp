@@ -31,5 +31,6 @@ CAF_ADD_ATOM(tfarm_vault, tfarm::actors, vault_status_atom, "vaultstat")
 CAF_ADD_ATOM(tfarm_vault, tfarm::actors, resolve_retry_atom, "resolve")
 CAF_ADD_ATOM(tfarm_vault, tfarm::actors, orphan_check_atom, "orphans")
 CAF_ADD_ATOM(tfarm_vault, tfarm::actors, transfer_poll_atom, "xferpoll")
+CAF_ADD_ATOM(tfarm_vault, tfarm::actors, mode_refresh_atom, "moderefr")
 
 CAF_END_TYPE_ID_BLOCK(tfarm_vault)

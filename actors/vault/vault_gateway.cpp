@@ -81,12 +81,15 @@ vault_gateway::behavior_type vault_gateway::make_behavior() {
             [this](std::vector<persistence::account_record>& accounts) {
               for (auto& a : accounts)
                 directory_.emplace(a.id, a.user);
+              if (params_.placed) {
+                // The cluster's modes, before any operation is let through.
+                load_modes(true);
+                return;
+              }
               vault_log().info("vault: {} accounts{}{}", directory_.size(),
                                modes_.emergency ? ", EMERGENCY MODE" : "",
                                modes_.transfers_frozen ? ", transfers frozen" : "");
               publish_description();
-              if (params_.placed)
-                poll_transfers();
             },
             [this](caf::error& err) {
               vault_log().error("vault: cannot load the accounts: {}", runtime::to_text(err));
@@ -122,16 +125,21 @@ vault_gateway::behavior_type vault_gateway::make_behavior() {
                          a.detail);
         publish_description();
         auto rp = make_response_promise<vault_status>();
-        auto undo = [this, flag, before, rp](const caf::error& err) mutable {
+        auto undo = [this, flag, before, rp, mode = m.mode](const caf::error& err) mutable {
           *flag = before;
-          // The checkpoint may have landed before the audit failed.
-          save_checkpoint();
+          // The checkpoint (or switch) may have landed before the audit failed.
+          if (params_.placed)
+            write_mode(mode, before, "undone: " + runtime::to_text(err), "system",
+                       [](const caf::error&) {});
+          else
+            save_checkpoint();
           vault_log().error("vault: mode change undone: {}", runtime::to_text(err));
           publish_description();
           rp.deliver(err);
         };
-        // Durable (checkpoint) and audited before it is acknowledged.
-        save_checkpoint_then([this, a, rp, undo](const caf::error& err) mutable {
+        // Durable (checkpoint, or the cluster's switch) and audited before
+        // it is acknowledged.
+        auto audited = [this, a, rp, undo](const caf::error& err) mutable {
           if (err) {
             undo(err);
             return;
@@ -140,7 +148,11 @@ vault_gateway::behavior_type vault_gateway::make_behavior() {
                   persistence::append_audit_atom_v, std::move(a))
               .then([this, rp](uint64_t) mutable { rp.deliver(status()); },
                     [undo](caf::error& e) mutable { undo(e); });
-        });
+        };
+        if (params_.placed)
+          write_mode(m.mode, m.on, m.reason, m.user, std::move(audited));
+        else
+          save_checkpoint_then(std::move(audited));
         return rp;
       },
       [this](vault_status_atom) -> vault_status { return status(); },
@@ -157,6 +169,10 @@ vault_gateway::behavior_type vault_gateway::make_behavior() {
       [this](transfer_poll_atom) {
         if (from_self())
           poll_transfers();
+      },
+      [this](mode_refresh_atom) {
+        if (from_self())
+          load_modes(false);
       },
       [this](resolve_retry_atom, std::string& account) {
         if (!from_self())

@@ -18,10 +18,11 @@
 // the gateway alone, never the accounts that hold money.
 //
 // Modes are checkpointed (durable before a change is acknowledged) and
-// audited. A request the account had not started when it failed goes to its
-// next incarnation; one it had started is answered `unavailable` at once
-// (the gateway monitors accounts): the client retries with the same key and
-// learns the outcome.
+// audited; on a cluster member they are the cluster's, kept in the store's
+// switches ("vault/emergency", "vault/transfers_frozen") and read by every
+// member every shared_switch_refresh_ms. A request the account had not started when it failed goes
+// to its next incarnation; one it had started is answered `unavailable` at once (the gateway
+// monitors accounts): the client retries with the same key and learns the outcome.
 //
 // Runs on CAF's scheduler; members are touched only by the actor.
 #pragma once
@@ -66,7 +67,7 @@ public:
   };
 
 protected:
-  bool has_state() const override { return true; }
+  bool has_state() const override { return !params_.placed; }
   std::string save_state() override;
   caf::error restore_state(const std::string& blob, uint32_t version) override;
   std::string describe() const override;
@@ -89,6 +90,14 @@ private:
   /// A cluster member: credits what other members debited for accounts it
   /// runs (the pending transfers in the store), then polls again.
   void poll_transfers();
+  /// A cluster member: reads the cluster's modes (the store's switches),
+  /// adopts them unless a change of ours overlapped the read, and reads
+  /// again in shared_switch_refresh_ms. `first`: the gateway's start --
+  /// nothing is served until it succeeds, and transfers are polled after.
+  void load_modes(bool first);
+  /// A cluster member: writes a mode as the cluster's switch.
+  void write_mode(vault_mode mode, bool on, const std::string& reason, const std::string& by,
+                  std::function<void(const caf::error&)> then);
   /// Reads the accounts table again, then calls `then`.
   void reload_directory(std::function<void()> then);
   void open(vault_request& r, reply_promise rp, int64_t t0);
@@ -136,6 +145,12 @@ private:
   uint64_t succeeded_ = 0;
   /// Credits of transfers other members debited, made here.
   uint64_t member_credits_ = 0;
+  /// Mode changes written to the store so far, and being written (a read
+  /// of the modes that overlapped one is stale).
+  uint64_t mode_writes_ = 0;
+  uint32_t mode_writes_in_flight_ = 0;
+  /// The last read of the cluster's modes failed (logged once).
+  bool modes_unreadable_ = false;
   /// Credit keys being made by poll_transfers.
   std::set<std::string> crediting_;
   std::map<std::string, uint64_t> rejections_;

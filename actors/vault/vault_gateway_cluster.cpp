@@ -12,6 +12,8 @@
 #include "actors/vault/error.hpp"
 #include "actors/vault/logger.hpp"
 #include "actors/vault/vault_names.hpp"
+#include "config/limits.hpp"
+#include "persistence/farm_switch.hpp"
 #include "runtime/actor_registry.hpp"
 #include "runtime/error_text.hpp"
 
@@ -22,6 +24,11 @@ namespace {
 /// How often a cluster member looks for transfers to the accounts it runs
 /// that other members debited.
 constexpr int64_t transfer_poll_ms = 100;
+
+/// The store's switches of the vault's modes: "vault/emergency",
+/// "vault/transfers_frozen", state "on" while on.
+constexpr const char* mode_switch_prefix = "vault/";
+constexpr const char* mode_switch_on = "on";
 
 } // namespace
 
@@ -136,6 +143,85 @@ void vault_gateway::reload_directory(std::function<void()> then) {
             vault_log().warn("vault: cannot reload the accounts: {}", runtime::to_text(err));
             done();
           });
+}
+
+void vault_gateway::write_mode(vault_mode mode, bool on, const std::string& reason,
+                               const std::string& by, std::function<void(const caf::error&)> then) {
+  persistence::farm_switch x;
+  x.name = mode_switch_prefix + to_string(mode);
+  x.state = on ? mode_switch_on : "";
+  x.reason = reason.substr(0, persistence::switch_reason_chars_max);
+  x.by = by.substr(0, persistence::switch_by_chars_max);
+  ++mode_writes_in_flight_;
+  request(store(), std::chrono::milliseconds{params_.request_timeout_ms},
+          persistence::put_switch_atom_v, std::move(x))
+      .then(
+          [this, then](bool) {
+            --mode_writes_in_flight_;
+            ++mode_writes_;
+            then(caf::error{});
+          },
+          [this, then](caf::error& err) {
+            // It may have committed all the same: the next read tells.
+            --mode_writes_in_flight_;
+            ++mode_writes_;
+            then(err);
+          });
+}
+
+void vault_gateway::load_modes(bool first) {
+  auto writes = mode_writes_;
+  auto adopt = [this, first, writes](std::vector<persistence::farm_switch>& rows) {
+    if (first || (mode_writes_in_flight_ == 0 && writes == mode_writes_)) {
+      modes read;
+      for (auto& row : rows) {
+        auto on = row.state == mode_switch_on;
+        if (row.name == mode_switch_prefix + to_string(vault_mode::emergency))
+          read.emergency = on;
+        else if (row.name == mode_switch_prefix + to_string(vault_mode::transfers_frozen))
+          read.transfers_frozen = on;
+      }
+      if (read.emergency != modes_.emergency || read.transfers_frozen != modes_.transfers_frozen) {
+        if (!first)
+          vault_log().warn("vault: the cluster's modes changed: emergency {}, transfers {}",
+                           read.emergency ? "ON" : "off",
+                           read.transfers_frozen ? "frozen" : "open");
+        modes_ = read;
+        publish_description();
+      }
+    }
+    if (modes_unreadable_)
+      vault_log().info("vault: the cluster's modes are readable again");
+    modes_unreadable_ = false;
+    if (first) {
+      vault_log().info("vault: {} accounts{}{} (the cluster's modes)", directory_.size(),
+                       modes_.emergency ? ", EMERGENCY MODE" : "",
+                       modes_.transfers_frozen ? ", transfers frozen" : "");
+      publish_description();
+      poll_transfers();
+    }
+    delayed_send(this, std::chrono::milliseconds{config::shared_switch_refresh_ms},
+                 mode_refresh_atom_v);
+  };
+  auto handle = request(store(), std::chrono::milliseconds{params_.request_timeout_ms},
+                        persistence::load_switches_atom_v, std::string{mode_switch_prefix});
+  if (first) {
+    handle.await(adopt, [this](caf::error& err) {
+      vault_log().error("vault: cannot read the cluster's modes: {}", runtime::to_text(err));
+      quit(err);
+    });
+    return;
+  }
+  handle.then(adopt, [this](caf::error& err) {
+    if (!modes_unreadable_)
+      vault_log().warn("vault: cannot read the cluster's modes ({}); keeping emergency {}, "
+                       "transfers {}",
+                       runtime::to_text(err), modes_.emergency ? "ON" : "off",
+                       modes_.transfers_frozen ? "frozen" : "open");
+    modes_unreadable_ = true;
+    delayed_send(this, std::chrono::milliseconds{config::shared_switch_refresh_ms},
+                 mode_refresh_atom_v);
+  });
 }
 
 } // namespace tfarm::actors

@@ -45,6 +45,6 @@ using vault_actor =
                      // Internal: give up on requests a failed account had taken.
                      caf::reacts_to<orphan_check_atom, std::string>,
                      // Internal (cluster members): look for transfers to credit.
-                     caf::reacts_to<transfer_poll_atom>>;
+                     caf::reacts_to<transfer_poll_atom>, caf::reacts_to<mode_refresh_atom>>;
 
 } // namespace tfarm::actors

@@ -193,6 +193,17 @@ console_at() {
     --cert "$tmp/pki/ops.crt" --key "$tmp/pki/ops.key" --timeout 10s -e "$*"
 }
 
+# console_until NODE PATTERN SECONDS ARGS...: runs the console command on
+# NODE until its output has a line matching PATTERN (a deadline, not a sleep).
+console_until() {
+  local node=$1 pattern=$2 deadline=$((SECONDS + $3))
+  shift 3
+  until console "$node" "$@" >"$tmp/until.out" 2>&1 && grep -qE -- "$pattern" "$tmp/until.out"; do
+    ((SECONDS < deadline)) || fail "console $node $*: no line matching '$pattern' within the deadline: $(cat "$tmp/until.out")"
+    sleep 0.1
+  done
+}
+
 # console NODE ARGS...: console_at on the member NODE.
 console() {
   local at

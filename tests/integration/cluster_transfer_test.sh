@@ -88,10 +88,16 @@ expect_grep "insufficient funds in $sa" "$tmp/err"
 expect_exit 0 console "$rm" tree
 expect_grep "^Cluster test \(this is $rm; " "$tmp/out"
 expect_grep "^$su +$sm +[0-9]+$" "$tmp/out"
-# A node-wide switch on a member says it is that member's only.
+# The vault's switches are the cluster's: frozen on one member, a transfer
+# asked on another is refused; opened there, open everywhere.
 expect_exit 0 console "$rm" vault freeze
-expect_grep "^vault transfers frozen \(emergency off, transfers frozen\); on member $rm only: switch the other members too \(.*$sm: tfarm console --connect 127\.0\.0\.1:[0-9]+" "$tmp/out"
-expect_exit 0 console "$rm" vault unfreeze
+expect_grep "^vault transfers frozen \(emergency off, transfers frozen\); the cluster's: every member of test applies it within 250 ms" "$tmp/out"
+console_until "$sm" "^vault: transfers frozen" 2 vault status
+expect_exit 1 console "$sm" vault transfer "$sa" "$ra" 1000 USD --key t8
+expect_grep "transfers are frozen" "$tmp/err"
+[[ -z $(outcome t8) ]] || fail "a transfer asked while frozen reached the journal: $(outcome t8)"
+expect_exit 0 console "$sm" vault unfreeze
+console_until "$rm" "^vault: normal" 2 vault status
 # Another member's console is named, not relayed.
 expect_exit 1 console "$rm" vault status --node "$sm"
 expect_grep "node $sm is another member of cluster test: connect to its console: tfarm console --connect 127\.0\.0\.1:[0-9]+" "$tmp/err"

@@ -30,7 +30,7 @@ tls_block() {
 }
 
 # The exchange node, on a port of its own that it takes again after a kill.
-sed -e 's|start_price = 6_000_000|start_price = 6_000|' -e 's|interval = "100ms"|interval = "50ms"|' \
+sed -e 's|interval = "100ms"|interval = "50ms"|' \
   -e 's|taker_fee_bps = 10|taker_fee_bps = 300|' \
   "$root/examples/exchange_node/farm.toml" >"$tmp/exchange.toml"
 tls_block exchange-1 >>"$tmp/exchange.toml"

@@ -502,6 +502,43 @@ TEST_P(store_core_test, an_account_runs_where_its_users_live_lease_is) {
   EXPECT_EQ(core_->load_account_placement("a2").owner, "");
 }
 
+// A cluster's switches: set, read by prefix, put back; bad ones refused
+// with nothing written.
+TEST_P(store_core_test, switches_are_kept_while_away_from_their_default) {
+  EXPECT_TRUE(core_->load_switches("trading/").empty());
+  ASSERT_TRUE(core_->put_switch(farm_switch{"trading/farm", "halted", "incident 42", "dave", 0}));
+  ASSERT_TRUE(core_->put_switch(farm_switch{"trading/user/a_%b", "reducing", "", "system", 0}));
+  ASSERT_TRUE(core_->put_switch(farm_switch{"vault/emergency", "on", "", "erin", 0}));
+  auto trading = core_->load_switches("trading/");
+  ASSERT_EQ(trading.size(), 2u);
+  EXPECT_EQ(trading[0].name, "trading/farm");
+  EXPECT_EQ(trading[0].state, "halted");
+  EXPECT_EQ(trading[0].reason, "incident 42");
+  EXPECT_EQ(trading[0].by, "dave");
+  EXPECT_GT(trading[0].at_ms, 0) << "the database's clock";
+  EXPECT_EQ(trading[1].name, "trading/user/a_%b");
+  // LIKE's wildcards in a prefix are plain characters.
+  EXPECT_EQ(core_->load_switches("trading/user/a_%").size(), 1u);
+  EXPECT_TRUE(core_->load_switches("trading/user/a%").empty());
+  // Set again: one row, the newest state.
+  ASSERT_TRUE(core_->put_switch(farm_switch{"trading/farm", "reducing", "calmer", "erin", 0}));
+  trading = core_->load_switches("trading/farm");
+  ASSERT_EQ(trading.size(), 1u);
+  EXPECT_EQ(trading[0].state, "reducing");
+  EXPECT_EQ(trading[0].by, "erin");
+  // Back to the default: the row goes; another prefix is untouched.
+  ASSERT_TRUE(core_->put_switch(farm_switch{"trading/farm", "", "resumed", "erin", 0}));
+  EXPECT_EQ(core_->load_switches("trading/").size(), 1u);
+  EXPECT_EQ(core_->load_switches("vault/").size(), 1u);
+  // Bad input: an error value, nothing written.
+  auto bad = core_->put_switch(farm_switch{"", "on", "", "", 0});
+  ASSERT_FALSE(bad);
+  EXPECT_NE(runtime::to_text(bad.error()).find("name"), std::string::npos);
+  EXPECT_FALSE(core_->put_switch(farm_switch{"vault/x", std::string(40, 's'), "", "", 0}));
+  EXPECT_FALSE(core_->put_switch(farm_switch{"vault/x", "on", std::string(1'001, 'r'), "", 0}));
+  EXPECT_TRUE(core_->load_switches("vault/x").empty());
+}
+
 TEST_P(store_core_test, a_batch_read_ahead_answers_as_row_by_row_reads_do) {
   std::string results[2];
   for (int read_ahead = 0; read_ahead < 2; ++read_ahead) {

@@ -2,6 +2,7 @@
 // audited), reconciliation, accounts started on demand, and the metrics.
 #include <gtest/gtest.h>
 
+#include "actors/vault/vault_params.hpp"
 #include "persistence/store_actor.hpp"
 #include "runtime/crash_request.hpp"
 #include "tests/unit/actors/vault/vault_fixture.hpp"
@@ -202,6 +203,86 @@ TEST_P(vault_gateway_test, accounts_start_on_demand_and_come_back_after_a_crash)
 }
 
 } // namespace
+
+// A cluster's gateways (placed): the modes are the cluster's, kept in the
+// store's switches. Two members' gateways on one store, each started as a
+// member starts it (under /vault, beside this node's own).
+class vault_gateway_shared_test : public vault_gateway_test {
+protected:
+  actors::vault_actor start_placed(const std::string& id) {
+    auto e = node_->context().registry().find("/vault");
+    EXPECT_TRUE(e);
+    if (!e)
+      return {};
+    auto params = actors::vault_params_for(farm_.vault);
+    params.placed = true;
+    auto c = runtime::spec_with(id, "vault_gateway", params);
+    auto x = test::ask<caf::actor>(node_->system(),
+                                   caf::actor_cast<runtime::supervisor_actor>(e->handle()),
+                                   runtime::start_child_atom_v, c);
+    EXPECT_TRUE(x) << (x ? "" : runtime::to_text(x.error()));
+    return x ? caf::actor_cast<actors::vault_actor>(*x) : actors::vault_actor{};
+  }
+
+  actors::vault_status status_of(const actors::vault_actor& gw) {
+    auto x = test::ask<actors::vault_status>(node_->system(), gw, actors::vault_status_atom_v);
+    return x ? *x : actors::vault_status{};
+  }
+
+  caf::expected<actors::vault_status> set_mode_on(const actors::vault_actor& gw,
+                                                  actors::vault_mode mode, bool on) {
+    return test::ask<actors::vault_status>(node_->system(), gw,
+                                           actors::vault_mode_change{mode, on, "ops-1", "drill"});
+  }
+};
+
+TEST_P(vault_gateway_shared_test, a_mode_set_on_one_member_holds_on_every_member) {
+  auto a = start_placed("gw-a");
+  auto b = start_placed("gw-b");
+  ASSERT_TRUE(a && b);
+  auto s = set_mode_on(a, actors::vault_mode::emergency, true);
+  ASSERT_TRUE(s) << runtime::to_text(s.error());
+  EXPECT_TRUE(s->emergency);
+  EXPECT_EQ(audited("vault.emergency.on"), 1);
+  EXPECT_EQ(count_rows("SELECT COUNT(*) FROM farm_switches WHERE name = 'vault/emergency'"), 1);
+  ASSERT_TRUE(test::eventually([&] { return status_of(b).emergency; }));
+  // Member b refuses what emergency mode refuses, before any account.
+  auto w = test::ask<actors::vault_reply>(
+      node_->system(), b, op(vault_op::withdraw, "alice", "a1", "w-shared", "USD", 1));
+  ASSERT_FALSE(w);
+  EXPECT_NE(runtime::to_text(w.error()).find("emergency"), std::string::npos);
+  // The node's own (unplaced) gateway keeps its own modes.
+  EXPECT_FALSE(call<actors::vault_status>(actors::vault_status_atom_v).emergency);
+  // Frozen on b, lifted on a: both see each change; the emergency off
+  // removes its row.
+  ASSERT_TRUE(set_mode_on(b, actors::vault_mode::transfers_frozen, true));
+  ASSERT_TRUE(test::eventually([&] { return status_of(a).transfers_frozen; }));
+  ASSERT_TRUE(set_mode_on(a, actors::vault_mode::emergency, false));
+  ASSERT_TRUE(set_mode_on(a, actors::vault_mode::transfers_frozen, false));
+  ASSERT_TRUE(test::eventually([&] {
+    auto x = status_of(b);
+    return !x.emergency && !x.transfers_frozen;
+  }));
+  EXPECT_EQ(count_rows("SELECT COUNT(*) FROM farm_switches WHERE name LIKE 'vault/%'"), 0);
+}
+
+TEST_P(vault_gateway_shared_test, a_member_starting_in_emergency_serves_nothing_before_it_knows) {
+  auto a = start_placed("gw-a");
+  ASSERT_TRUE(a);
+  ASSERT_TRUE(set_mode_on(a, actors::vault_mode::emergency, true));
+  restart();
+  // Its first answer already refuses.
+  auto c = start_placed("gw-c");
+  ASSERT_TRUE(c);
+  auto w = test::ask<actors::vault_reply>(
+      node_->system(), c, op(vault_op::deposit, "alice", "a1", "d-shared", "USD", 1));
+  ASSERT_FALSE(w);
+  EXPECT_NE(runtime::to_text(w.error()).find("emergency"), std::string::npos);
+  EXPECT_TRUE(status_of(c).emergency);
+}
+
+INSTANTIATE_TEST_SUITE_P(backends, vault_gateway_shared_test, testing::ValuesIn(test::backends),
+                         test::backend_name{});
 
 INSTANTIATE_TEST_SUITE_P(backends, vault_gateway_test, testing::ValuesIn(test::backends),
                          test::backend_name{});
