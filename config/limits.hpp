@@ -221,6 +221,15 @@ constexpr int64_t store_busy_timeout_ms_max = 600'000;
 /// users until it resumes.
 constexpr int64_t pg_idle_in_transaction_timeout_ms = store_commit_wait_ms_max + 1'000;
 
+/// How long a cluster member's membership statements (renewals,
+/// releases) wait for a row lock. A member frozen inside a write holds the
+/// lease rows its fence read FOR SHARE until the server ends its
+/// transaction (pg_idle_in_transaction_timeout_ms); waiting that long would
+/// stall the heart past its own lease (TTL 1.5 s, renewed every 250 ms), so
+/// the statement fails after this and the next step tries again. Claims
+/// skip a locked row at once (cluster_store::claim).
+constexpr int64_t cluster_lock_wait_ms = 500;
+
 /// How often a cluster member reads the farm-wide switches (the kill
 /// switch's trading states, the vault's modes) from the store: the longest
 /// a change made on one member takes to reach the others.

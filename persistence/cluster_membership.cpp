@@ -79,10 +79,16 @@ membership_step cluster_membership::step(clock::time_point now) {
         if (held != owned_.end() || leaving_.count(user) > 0)
           continue;
         // Fails while another member still holds it (its handoff under
-        // way, or its lease not run out yet): tried again next step.
-        if (auto epoch = store_.claim(user, me_); epoch > 0) {
-          owned_[user] = epoch;
-          out.start[user] = epoch;
+        // way, or its lease not run out yet), or its row is locked (a
+        // frozen member's write): tried again next step, after the others.
+        try {
+          if (auto epoch = store_.claim(user, me_); epoch > 0) {
+            owned_[user] = epoch;
+            out.start[user] = epoch;
+          }
+        } catch (const std::exception& e) {
+          if (out.error.empty())
+            out.error = "claiming " + user + ": " + e.what();
         }
       } else if (held != owned_.end() && !owner.empty()) {
         leaving_.insert(*held);

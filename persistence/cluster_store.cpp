@@ -3,6 +3,8 @@
 #include <stdexcept>
 #include <tuple>
 
+#include "config/limits.hpp"
+
 namespace tfarm::persistence {
 
 namespace {
@@ -76,6 +78,8 @@ cluster_store::cluster_store(sql_connection& db, std::chrono::milliseconds lease
 void cluster_store::hold_session(const std::string& name) {
   if (db_->dialect() != sql_dialect::postgresql)
     return;
+  query_int64(*db_, "SELECT COUNT(set_config('lock_timeout', '" +
+                        std::to_string(config::cluster_lock_wait_ms) + "ms', false))");
   auto q = db_->prepare("SELECT pg_try_advisory_lock(" + std::to_string(member_lock_class) +
                         ", hashtext(?))");
   q->bind(1, name);
@@ -222,11 +226,20 @@ int64_t cluster_store::claim(const std::string& user, const member_identity& me)
            " AND m.incarnation = " + inc + " AND m.state <> 'down' AND m.renewed_at >= " + now +
            " - " + ttl + " AND " + session_alive_sql(db_->dialect(), "m.name") + ")";
   };
+  // A row locked by a write in flight (read FOR SHARE by the fence, maybe
+  // of a member frozen mid-transaction) is skipped, not waited for: the
+  // claim fails now and is tried again at the next step, and the heart
+  // that claims never stalls its own renewals.
+  auto unlocked = db_->dialect() == sql_dialect::postgresql
+                      ? std::string{" AND \"user\" IN (SELECT \"user\" FROM user_leases WHERE "
+                                    "\"user\" = ?3 FOR UPDATE SKIP LOCKED)"}
+                      : std::string{};
   auto q = db_->prepare(
       "UPDATE user_leases SET owner = ?1, incarnation = ?2, epoch = CASE WHEN owner = ?1 AND "
       "incarnation = ?2 THEN epoch ELSE epoch + 1 END, expires_at = " +
-      now + " + " + ttl + ", updated_at = " + now + " WHERE \"user\" = ?3 AND " + live("?1", "?2") +
-      " AND (owner = '' OR expires_at < " + now + " OR (owner = ?1 AND incarnation = ?2) OR NOT " +
+      now + " + " + ttl + ", updated_at = " + now + " WHERE \"user\" = ?3" + unlocked + " AND " +
+      live("?1", "?2") + " AND (owner = '' OR expires_at < " + now +
+      " OR (owner = ?1 AND incarnation = ?2) OR NOT " +
       live("user_leases.owner", "user_leases.incarnation") + ") RETURNING epoch");
   q->bind(1, me.name);
   q->bind(2, me.incarnation);

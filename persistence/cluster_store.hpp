@@ -95,7 +95,10 @@ public:
   /// until the connection closes, so that the others see at once when
   /// its process is gone (killed, crashed): its users are claimable then,
   /// not only once its leases ran out. Throws if another session holds it
-  /// (a second process under the same name). join() takes it.
+  /// (a second process under the same name). join() takes it. Its
+  /// statements wait at most config::cluster_lock_wait_ms for a row lock
+  /// from then on (a lock held by a frozen member fails the statement
+  /// rather than stall the renewals).
   void hold_session(const std::string& name);
 
   /// Starts a new incarnation of `name` (state joining; its session lock
@@ -123,7 +126,7 @@ public:
   /// Claims `user` for `me` if it is unowned, its lease ran out or its
   /// owner's incarnation is down or gone. Returns the epoch `me` now holds
   /// it under (unchanged if `me` held it already), or 0 if another member
-  /// holds it.
+  /// holds it or a write in flight has its row locked (a claim never waits).
   int64_t claim(const std::string& user, const member_identity& me);
 
   /// Gives `user` up (a handoff, or leaving): unowned, its epoch moved on

@@ -176,6 +176,44 @@ TEST_P(cluster_membership_pg_test, a_member_that_cannot_renew_stops_before_its_l
   EXPECT_TRUE(members_["a"].m->owned().empty());
 }
 
+// A member frozen inside a write (its fence read the user's lease row FOR
+// SHARE) holds that row until the server ends its transaction. The
+// survivor's claim skips that user rather than wait for it, claims every
+// other user in the same step, and claims the locked one once the write
+// ended; a renewal that meets such a lock gives up within the lock wait
+// instead of stalling the heart past its lease.
+TEST_P(cluster_membership_pg_test, a_row_locked_by_a_frozen_write_never_stalls_the_heart) {
+  join("a");
+  settle(1);
+  join("b");
+  let_lapse("a");
+  auto frozen = connect();
+  frozen->exec("BEGIN");
+  query_int64(*frozen, "SELECT epoch FROM user_leases WHERE \"user\" = 'ann' FOR SHARE");
+  auto t0 = std::chrono::steady_clock::now();
+  auto s = step("b");
+  EXPECT_LT(std::chrono::steady_clock::now() - t0, 400ms) << "the claim waited for the lock";
+  EXPECT_EQ(s.start.count("ann"), 0u);
+  EXPECT_EQ(s.start.size(), users.size() - 1) << s.error;
+  frozen->exec("COMMIT");
+  s = step("b");
+  EXPECT_EQ(s.start.count("ann"), 1u) << s.error;
+  // b's own lease row locked by a write that froze: the renewal fails
+  // after the lock wait, and b keeps its users (their leases hold yet).
+  frozen->exec("BEGIN");
+  query_int64(*frozen, "SELECT epoch FROM user_leases WHERE \"user\" = 'ben' FOR SHARE");
+  t0 = std::chrono::steady_clock::now();
+  s = step("b");
+  auto waited = std::chrono::steady_clock::now() - t0;
+  EXPECT_LT(waited, 1'000ms);
+  EXPECT_FALSE(s.error.empty());
+  EXPECT_TRUE(s.stop.empty());
+  frozen->exec("ROLLBACK");
+  s = step("b");
+  EXPECT_TRUE(s.error.empty()) << s.error;
+  EXPECT_EQ(members_["b"].m->owned().size(), users.size());
+}
+
 TEST_P(cluster_membership_test, a_joining_member_gets_its_share_by_handoff) {
   join("a");
   join("b");
