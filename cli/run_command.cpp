@@ -33,6 +33,7 @@
 #include "net/node_console.hpp"
 #include "net/node_http.hpp"
 #include "net/security_control.hpp"
+#include "net/security_follower.hpp"
 #include "net/transport_check.hpp"
 #include "net/venue_directory.hpp"
 #include "persistence/cluster_store.hpp"
@@ -430,6 +431,7 @@ int run_node(const run_options& opts) {
     console = std::move(*served);
   }
   std::unique_ptr<net::cluster_member> membership;
+  std::unique_ptr<net::security_follower> follower;
   if (cluster) {
     net::cluster_member_options m;
     m.db = farm.store.target();
@@ -450,6 +452,7 @@ int run_node(const run_options& opts) {
       return exit_failure;
     }
     membership = std::move(*joined);
+    follower = std::make_unique<net::security_follower>(security, farm.store.target());
     std::cout << "Member " << member->name << " of cluster " << cluster->name << " (incarnation "
               << membership->state().incarnation << "); it runs the users "
               << "the cluster gives it.\n";
@@ -535,6 +538,7 @@ int run_node(const run_options& opts) {
     if (std::chrono::steady_clock::now() >= deadline)
       break;
   }
+  follower.reset();
   if (membership) {
     // Before anything stops: every user is handed off (stopped with its
     // checkpoints, then released), so the others claim them at once.

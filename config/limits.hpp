@@ -230,6 +230,10 @@ constexpr int64_t pg_idle_in_transaction_timeout_ms = store_commit_wait_ms_max +
 /// skip a locked row at once (cluster_store::claim).
 constexpr int64_t cluster_lock_wait_ms = 500;
 
+/// How often a cluster member reads the store's security state to follow
+/// a lockdown, an unlock or a new admin token made on another member.
+constexpr int64_t security_follow_interval_ms = 1'000;
+
 /// How often a cluster member reads the farm-wide switches (the kill
 /// switch's trading states, the vault's modes) from the store: the longest
 /// a change made on one member takes to reach the others.

@@ -56,6 +56,11 @@ bool admin_token::adopt(const std::string& digest) {
   return true;
 }
 
+bool admin_token::holds(const std::string& digest) const {
+  std::lock_guard<std::mutex> guard{mtx_};
+  return digest_ == digest;
+}
+
 std::string admin_token::digest(const std::string& token) {
   unsigned char out[SHA256_DIGEST_LENGTH];
   SHA256(reinterpret_cast<const unsigned char*>(token.data()), token.size(), out);

@@ -33,6 +33,9 @@ public:
   /// force; false (and nothing changes) for anything else.
   bool adopt(const std::string& digest);
 
+  /// True if the token in force is the one whose SHA-256 is `digest`.
+  bool holds(const std::string& digest) const;
+
   /// The SHA-256 of `token`, in lowercase hex.
   static std::string digest(const std::string& token);
 

@@ -135,6 +135,11 @@ security_outcome security_control::lockdown(const std::string& who, const std::s
   security_outcome out;
   auto why = "security lockdown: " + reason;
   log().error("security lockdown by {}: {}", who, reason);
+  {
+    // Before the store records it: follow() then finds this node in line.
+    std::lock_guard<std::mutex> guard{mtx_};
+    sessions_off_ = true;
+  }
   out.steps.push_back(halt_trading(who, why, true));
   out.steps.push_back(vault_lock(who, why, true));
   auto token = admin_token::generate();
@@ -201,8 +206,13 @@ security_outcome security_control::unlock(const std::string& who,
   // can settle and reach its venues.
   if (wants("vault"))
     out.steps.push_back(vault_lock(who, why, false));
-  if (wants("logon"))
+  if (wants("logon")) {
+    {
+      std::lock_guard<std::mutex> guard{mtx_};
+      sessions_off_ = false;
+    }
     out.steps.push_back(sessions(why, false));
+  }
   if (wants("trading"))
     out.steps.push_back(halt_trading(who, why, false));
   std::vector<std::string> done;
@@ -234,6 +244,34 @@ caf::expected<persistence::security_state> security_control::state() const {
   if (db_.empty())
     return persistence::security_state{};
   return persistence::load_security_state(db_);
+}
+
+std::vector<security_step> security_control::follow(const persistence::security_state& st) {
+  std::vector<security_step> done;
+  auto want_off = st.locked_down && std::find(st.pending.begin(), st.pending.end(),
+                                              std::string{"logon"}) != st.pending.end();
+  std::lock_guard<std::mutex> guard{mtx_};
+  if (want_off != sessions_off_) {
+    sessions_off_ = want_off;
+    auto why = want_off ? "security lockdown by " + st.lockdown_by +
+                              " (on another member): " + st.lockdown_reason
+                        : std::string{"security unlock (on another member)"};
+    done.push_back(sessions(why, want_off));
+  }
+  if (!st.admin_token_sha256.empty() && !token_->holds(st.admin_token_sha256)) {
+    security_step tok{"token", token_->adopt(st.admin_token_sha256), {}};
+    tok.detail = tok.ok ? "the admin token " + st.token_rotated_by +
+                              " put in force on another member is in force here; the old one "
+                              "is refused"
+                        : "the stored admin token digest is malformed: the old token stays";
+    done.push_back(tok);
+  }
+  for (auto& x : done)
+    if (x.ok)
+      log().warn("security (following the cluster): {}: {}", x.name, x.detail);
+    else
+      log().error("security (following the cluster): {} FAILED: {}", x.name, x.detail);
+  return done;
 }
 
 } // namespace tfarm::net

@@ -21,6 +21,7 @@
 
 #include <chrono>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -67,6 +68,14 @@ public:
 
   caf::expected<persistence::security_state> state() const;
 
+  /// A cluster member: brings this node in line with the store's security
+  /// state, which any member may have changed -- a lockdown's logoff of the
+  /// exchange sessions (and their logon once its `logon` step is undone)
+  /// and the admin token in force. The trading and vault steps need
+  /// nothing here: their switches are the cluster's. Returns what it did
+  /// (empty: nothing to do).
+  std::vector<security_step> follow(const persistence::security_state& st);
+
 private:
   security_step halt_trading(const std::string& who, const std::string& reason, bool halt);
   security_step vault_lock(const std::string& who, const std::string& reason, bool lock);
@@ -76,6 +85,10 @@ private:
   std::string db_;
   std::shared_ptr<admin_token> token_;
   std::chrono::milliseconds timeout_;
+  /// This node's sessions are logged off by a lockdown (made here or
+  /// followed); under mtx_.
+  std::mutex mtx_;
+  bool sessions_off_ = false;
 };
 
 } // namespace tfarm::net

@@ -9,6 +9,8 @@
 #   is resumed;
 # - the vault's emergency mode set on one member refuses a transfer on
 #   another, and is lifted from a third;
+# - a lockdown on one member: every member halts, locks its vault, logs its
+#   sessions off and takes the new admin token; unlocked from another;
 # then the money audit.
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/cluster_lib.sh"
@@ -120,8 +122,37 @@ console_until node-2 "^vault: normal" 2 vault status
 expect_exit 0 console node-2 vault transfer "$sa" "$ra" 100 USD --key sw1
 echo "vault emergency on node-1 refused a transfer on node-2; lifted on node-3"
 
+# -- a lockdown on one member is the cluster's ------------------------------------
+# Trading and the vault stop through the switches; every member's sessions
+# log off and the new admin token is in force on every member (each follows
+# the store's security state within a second).
+expect_exit 0 console node-1 lockdown --reason incident-42
+expect_grep '^token +ok +a new admin token is in force' "$tmp/out"
+new=$(grep -oE '^  tfarm_[0-9a-f]{64}$' "$tmp/out" | tr -d ' ')
+[[ -n $new ]] || fail "no new token was shown"
+deadline=$((SECONDS + 5))
+until ! console node-2 security >"$tmp/out" 2>"$tmp/err" && grep -q "the admin token is wrong" "$tmp/err"; do
+  ((SECONDS < deadline)) || fail "node-2 still takes the old admin token after the lockdown on node-1"
+  sleep 0.1
+done
+old=$token token=$new
+status
+u2=$(users_of node-2 | cut -d' ' -f1)
+[[ -n $u2 ]] || fail "node-2 runs no user"
+console_until node-2 '"state": "logged_off"' 5 info "/exchanges/sessions/sim-a/$u2-main"
+console_until node-3 '"farm": "halted"' 2 info /risk
+console_until node-2 "^vault: EMERGENCY" 2 vault status
+before=$(orders_all)
+expect_exit 0 console node-3 unlock --all --reason incident-42-over
+console_until node-2 '"state": "connected"' 10 info "/exchanges/sessions/sim-a/$u2-main"
+wait_orders "" "$before" 30
+token=$old # from here on: the exchange node's, which is no member
+expect_exit 1 console node-3 security
+expect_grep "the admin token is wrong" "$tmp/err"
+echo "lockdown on node-1: node-2 took the new token and logged off; unlocked on node-3"
+
 # Every change is audited once, by the operator, on the member asked.
-[[ $(db_sql "$db" "SELECT COUNT(*) FROM audit_logs WHERE action LIKE 'risk.trading_state.%'") == 4 ]] ||
+[[ $(db_sql "$db" "SELECT COUNT(*) FROM audit_logs WHERE action LIKE 'risk.trading_state.%'") == 6 ]] ||
   fail "trading state changes audited: $(db_sql "$db" "SELECT action, detail FROM audit_logs WHERE action LIKE 'risk.%'")"
 
 expect_exit 0 "$tfarm" cluster down "${cluster[@]}" "${run_dir[@]}" --wait 60s
