@@ -19,21 +19,10 @@ using actors::trading_state;
 
 class risk_control_shared_test : public test::vault_fixture {
 protected:
-  /// A member's risk control: started under /vault (any supervisor will do).
+  /// A member's risk control.
   actors::risk_control_actor start_shared(const std::string& id) {
-    auto e = node_->context().registry().find("/vault");
-    EXPECT_TRUE(e);
-    if (!e)
-      return {};
-    runtime::child_spec c;
-    c.id = id;
-    c.kind = "risk_control";
-    c.params["shared"] = "true";
-    auto x = test::ask<caf::actor>(node_->system(),
-                                   caf::actor_cast<runtime::supervisor_actor>(e->handle()),
-                                   runtime::start_child_atom_v, c);
-    EXPECT_TRUE(x) << (x ? "" : runtime::to_text(x.error()));
-    return x ? caf::actor_cast<actors::risk_control_actor>(*x) : actors::risk_control_actor{};
+    return start_beside<actors::risk_control_actor>(
+        runtime::spec_with(id, "risk_control", actors::risk_control_params{true}));
   }
 
   static actors::trading_state_change change(trading_level level, std::string target,

@@ -25,6 +25,8 @@
 #include "persistence/maintenance.hpp"
 #include "runtime/builtin_kinds.hpp"
 #include "runtime/error_text.hpp"
+#include "runtime/interfaces.hpp"
+#include "runtime/kind_params.hpp"
 #include "runtime/node.hpp"
 #include "runtime/status_json.hpp"
 #include "tests/unit/ask.hpp"
@@ -110,6 +112,22 @@ protected:
   void advance_clock(std::chrono::milliseconds d) { clock_->advance(d); }
 
   actors::vault_actor gateway() { return actors::find_gateway(node_->context()); }
+
+  /// Starts `spec` under /vault (any supervisor will do): a second instance
+  /// of a node's actor, as another cluster member runs it on the same
+  /// store. An invalid handle (and a test failure) if it does not start.
+  template <class Handle>
+  Handle start_beside(const runtime::child_spec& spec) {
+    auto e = node_->context().registry().find("/vault");
+    EXPECT_TRUE(e);
+    if (!e)
+      return {};
+    auto x = test::ask<caf::actor>(node_->system(),
+                                   caf::actor_cast<runtime::supervisor_actor>(e->handle()),
+                                   runtime::start_child_atom_v, spec);
+    EXPECT_TRUE(x) << (x ? "" : runtime::to_text(x.error()));
+    return x ? caf::actor_cast<Handle>(*x) : Handle{};
+  }
 
   /// The running instance of an account, or an invalid handle.
   actors::vault_account_actor account_actor(const std::string& id) {

@@ -210,18 +210,9 @@ TEST_P(vault_gateway_test, accounts_start_on_demand_and_come_back_after_a_crash)
 class vault_gateway_shared_test : public vault_gateway_test {
 protected:
   actors::vault_actor start_placed(const std::string& id) {
-    auto e = node_->context().registry().find("/vault");
-    EXPECT_TRUE(e);
-    if (!e)
-      return {};
     auto params = actors::vault_params_for(farm_.vault);
     params.placed = true;
-    auto c = runtime::spec_with(id, "vault_gateway", params);
-    auto x = test::ask<caf::actor>(node_->system(),
-                                   caf::actor_cast<runtime::supervisor_actor>(e->handle()),
-                                   runtime::start_child_atom_v, c);
-    EXPECT_TRUE(x) << (x ? "" : runtime::to_text(x.error()));
-    return x ? caf::actor_cast<actors::vault_actor>(*x) : actors::vault_actor{};
+    return start_beside<actors::vault_actor>(runtime::spec_with(id, "vault_gateway", params));
   }
 
   actors::vault_status status_of(const actors::vault_actor& gw) {
