@@ -9,6 +9,7 @@
 #include "actors/agent/logger.hpp"
 #include "actors/agent/risk_gate.hpp"
 #include "config/limits.hpp"
+#include "persistence/farm_switch.hpp"
 #include "persistence/store_actor.hpp"
 #include "runtime/error_text.hpp"
 #include "runtime/state_codec.hpp"
@@ -22,6 +23,9 @@ namespace {
 constexpr std::size_t trading_state_reason_chars_max = 1'000;
 static_assert(trading_state_reason_chars_max <= persistence::switch_reason_chars_max);
 
+/// The store's switch names of trading states: "trading/farm",
+/// "trading/user/NAME", "trading/agent/PATH".
+constexpr const char* trading_switch_prefix = "trading/";
 const std::string farm_switch_name = std::string{trading_switch_prefix} + "farm";
 const std::string user_switch_prefix = std::string{trading_switch_prefix} + "user/";
 const std::string agent_switch_prefix = std::string{trading_switch_prefix} + "agent/";
@@ -34,8 +38,7 @@ bool same(const risk_states& a, const risk_states& b) {
   return a.farm == b.farm && a.users == b.users && a.agents == b.agents;
 }
 
-} // namespace
-
+/// A change as the store's switch (an active state puts it back).
 persistence::farm_switch to_switch(const trading_state_change& x) {
   persistence::farm_switch s;
   s.name = x.level == trading_level::farm   ? farm_switch_name
@@ -48,6 +51,8 @@ persistence::farm_switch to_switch(const trading_state_change& x) {
   return s;
 }
 
+/// The states the store's trading switches hold; switches it cannot read
+/// (a newer tfarm's) are left out and named in `unknown`.
 risk_states from_switches(const std::vector<persistence::farm_switch>& rows,
                           std::vector<std::string>* unknown) {
   risk_states x;
@@ -67,6 +72,8 @@ risk_states from_switches(const std::vector<persistence::farm_switch>& rows,
   }
   return x;
 }
+
+} // namespace
 
 trading_states risk_states::for_agent(const std::string& user, const std::string& path) const {
   trading_states x;

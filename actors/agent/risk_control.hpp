@@ -24,7 +24,6 @@
 #include <vector>
 
 #include "actors/agent/agent_interfaces.hpp"
-#include "persistence/farm_switch.hpp"
 #include "runtime/kind_params.hpp"
 #include "runtime/managed_actor.hpp"
 #include "runtime/status_fields.hpp"
@@ -51,18 +50,6 @@ struct risk_control_params {
 };
 
 TFARM_PARAM_FIELDS(risk_control_params, shared)
-
-/// The store's switch names of trading states: "trading/farm",
-/// "trading/user/NAME", "trading/agent/PATH".
-inline constexpr const char* trading_switch_prefix = "trading/";
-
-/// A change as the store's switch (an active state puts it back).
-persistence::farm_switch to_switch(const trading_state_change& x);
-
-/// The states the store's trading switches hold; switches it cannot read
-/// (a newer tfarm's) are left out and named in `unknown`.
-risk_states from_switches(const std::vector<persistence::farm_switch>& rows,
-                          std::vector<std::string>* unknown = nullptr);
 
 class risk_control : public runtime::basic_managed_actor<risk_control_actor::base> {
 public:
