@@ -7,6 +7,7 @@
 #include "config/limits.hpp"
 #include "net/logger.hpp"
 #include "net/security_control.hpp"
+#include "persistence/database.hpp"
 #include "persistence/security_state.hpp"
 #include "runtime/error_text.hpp"
 
@@ -29,8 +30,19 @@ security_follower::~security_follower() {
 
 void security_follower::run() {
   bool failing = false;
+  std::unique_ptr<persistence::sql_connection> conn;
   for (;;) {
-    auto st = persistence::load_security_state(db_);
+    // One connection kept open (a new one only after it broke).
+    caf::expected<persistence::security_state> st{persistence::security_state{}};
+    if (!conn || conn->broken()) {
+      auto opened = persistence::open_database(db_);
+      if (opened)
+        conn = std::move(*opened);
+      else
+        st = opened.error();
+    }
+    if (conn && !conn->broken())
+      st = persistence::load_security_state(*conn);
     if (!st) {
       if (!failing)
         log().error("security: cannot read the cluster's security state ({}); a lockdown on "

@@ -1,5 +1,5 @@
 // A cluster member's watch on the store's security state: every
-// security_follow_interval_ms it reads the state any member may have
+// security_follow_interval_ms it reads (on a connection of its own) the state any member may have
 // changed (a lockdown, an unlock step, a new admin token) and brings this
 // node in line (security_control::follow). So a lockdown asked on one
 // member logs off every member's sessions and puts the new admin token in

@@ -84,10 +84,14 @@ caf::expected<security_state> load_security_state(const std::string& db) {
   auto conn = open_database(db, existing());
   if (!conn)
     return conn.error();
+  return load_security_state(**conn);
+}
+
+caf::expected<security_state> load_security_state(sql_connection& db) {
   try {
-    return read_state(**conn);
+    return read_state(db);
   } catch (const std::exception& e) {
-    return classify(e, db, "reading the security state");
+    return classify(e, db.name(), "reading the security state");
   }
 }
 

@@ -16,6 +16,8 @@
 #include <caf/error.hpp>
 #include <caf/expected.hpp>
 
+#include "persistence/sql_connection.hpp"
+
 namespace tfarm::persistence {
 
 /// What a lockdown stops, each undone by its own unlock step.
@@ -47,6 +49,10 @@ struct lockdown_record {
 /// The state (an error if the database cannot be read or is older than
 /// schema 008).
 caf::expected<security_state> load_security_state(const std::string& db);
+
+/// The same on a connection the caller keeps (a member reads it every
+/// second).
+caf::expected<security_state> load_security_state(sql_connection& db);
 
 /// Records a lockdown in one transaction (see above); returns how many
 /// credentials it revoked. Every step is pending afterwards.
