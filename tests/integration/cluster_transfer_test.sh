@@ -128,23 +128,37 @@ check_placement
 echo "receiver's member $rm frozen: the credit landed once after $ru moved"
 
 # -- the sender's member killed with the transfer pending ----------------------
-pick_pair
-rpid=$(cat "$tmp/run/$rm.pid")
-kill -STOP "$rpid"
-console "$sm" vault transfer "$sa" "$ra" 3000 USD --key t3 >/dev/null 2>&1 &
-deadline=$((SECONDS + 10))
-until [[ $(outcome t3) == pending ]]; do
-  ((SECONDS < deadline)) || { kill -CONT "$rpid"; fail "transfer t3 is '$(outcome t3)', not pending"; }
-  sleep 0.05
+# The debit must still be pending when its sender's member dies: the
+# receiver's member is frozen meanwhile. On a loaded machine the console
+# may take longer than the frozen member's lease, its user moves and the
+# credit lands first: then that transfer is simply made, and the scenario
+# is tried again with another key.
+caught=
+for key in t3 t4 t5; do
+  pick_pair
+  rpid=$(cat "$tmp/run/$rm.pid")
+  kill -STOP "$rpid"
+  console "$sm" vault transfer "$sa" "$ra" 3000 USD --key $key >/dev/null 2>&1 &
+  deadline=$((SECONDS + 10))
+  until [[ $(outcome $key) == pending || $(outcome $key) == applied ]]; do
+    ((SECONDS < deadline)) || { kill -CONT "$rpid"; fail "transfer $key is '$(outcome $key)', not pending"; }
+    sleep 0.05
+  done
+  if [[ $(outcome $key) == pending ]]; then
+    kill -9 "$(cat "$tmp/run/$sm.pid")"
+    caught=$key
+  fi
+  kill -CONT "$rpid"
+  wait_applied $key 30
+  cluster_up
+  check_placement
+  [[ -z $caught ]] || break
+  echo "transfer $key was credited before its sender's member could be killed: again"
 done
-kill -9 "$(cat "$tmp/run/$sm.pid")"
-kill -CONT "$rpid"
-wait_applied t3 30
-cluster_up
-check_placement
-echo "sender's member $sm killed with t3 pending: credited once, posted by its new member"
+[[ -n $caught ]] || fail "no transfer was still pending when its sender's member was killed"
+echo "sender's member $sm killed with $caught pending: credited once, posted by its new member"
 
 # -- down and the audit ----------------------------------------------------------
 expect_exit 0 "$tfarm" cluster down "${cluster[@]}" "${run_dir[@]}" --wait 60s
 cluster_audit
-echo "ok: 3 transfers across members, each credited once"
+echo "ok: every transfer across members credited once"
