@@ -197,16 +197,16 @@ void risk_control::persist(const trading_state_change& x,
     then(caf::error{agent_errc::unavailable, "no store on this node"});
     return;
   }
+  writes_.write_started();
   request(st, std::chrono::milliseconds{config::store_request_timeout_ms},
           persistence::put_switch_atom_v, to_switch(x))
       .then(
           [this, then](bool) {
-            ++writes_;
+            writes_.write_finished();
             then(caf::error{});
           },
           [this, then](caf::error& err) {
-            // It may have committed all the same: the next read tells.
-            ++writes_;
+            writes_.write_finished();
             then(err);
           });
 }
@@ -262,17 +262,17 @@ void risk_control::refresh() {
     again();
     return;
   }
-  auto writes = writes_;
+  auto token = writes_.read_started();
   request(st, std::chrono::milliseconds{config::store_request_timeout_ms},
           persistence::load_switches_atom_v, std::string{trading_switch_prefix})
       .then(
-          [this, writes, again](std::vector<persistence::farm_switch>& rows) {
+          [this, token, again](std::vector<persistence::farm_switch>& rows) {
             if (read_failing_)
               agent_log().info("risk control: the cluster's trading states are readable again");
             read_failing_ = false;
             // A read that overlapped a change of ours may predate it: the
             // next one tells.
-            if (!saving_ && writes == writes_) {
+            if (writes_.fresh(token)) {
               std::vector<std::string> unknown;
               adopt(from_switches(rows, &unknown));
               if (!unknown.empty())

@@ -24,6 +24,7 @@
 #include <vector>
 
 #include "actors/agent/agent_interfaces.hpp"
+#include "persistence/switch_read_guard.hpp"
 #include "runtime/kind_params.hpp"
 #include "runtime/managed_actor.hpp"
 #include "runtime/status_fields.hpp"
@@ -121,8 +122,8 @@ private:
   /// subscriptions wait).
   bool loaded_ = false;
   std::vector<held_subscription> held_;
-  /// Shared: changes written so far (a read that overlapped one is stale).
-  uint64_t writes_ = 0;
+  /// Shared: a read that overlapped a change of ours is stale.
+  persistence::switch_read_guard writes_;
   /// Shared: the last read failed (logged once until one succeeds).
   bool read_failing_ = false;
 };

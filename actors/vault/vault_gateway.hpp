@@ -38,6 +38,7 @@
 #include "actors/vault/vault_interfaces.hpp"
 #include "actors/vault/vault_params.hpp"
 #include "persistence/store_actor.hpp"
+#include "persistence/switch_read_guard.hpp"
 #include "runtime/latency_histogram.hpp"
 #include "runtime/managed_actor.hpp"
 
@@ -145,10 +146,9 @@ private:
   uint64_t succeeded_ = 0;
   /// Credits of transfers other members debited, made here.
   uint64_t member_credits_ = 0;
-  /// Mode changes written to the store so far, and being written (a read
-  /// of the modes that overlapped one is stale).
-  uint64_t mode_writes_ = 0;
-  uint32_t mode_writes_in_flight_ = 0;
+  /// A read of the cluster's modes that overlapped a change of ours is
+  /// stale.
+  persistence::switch_read_guard mode_writes_;
   /// The last read of the cluster's modes failed (logged once).
   bool modes_unreadable_ = false;
   /// Credit keys being made by poll_transfers.

@@ -152,27 +152,24 @@ void vault_gateway::write_mode(vault_mode mode, bool on, const std::string& reas
   x.state = on ? mode_switch_on : "";
   x.reason = reason.substr(0, persistence::switch_reason_chars_max);
   x.by = by.substr(0, persistence::switch_by_chars_max);
-  ++mode_writes_in_flight_;
+  mode_writes_.write_started();
   request(store(), std::chrono::milliseconds{params_.request_timeout_ms},
           persistence::put_switch_atom_v, std::move(x))
       .then(
           [this, then](bool) {
-            --mode_writes_in_flight_;
-            ++mode_writes_;
+            mode_writes_.write_finished();
             then(caf::error{});
           },
           [this, then](caf::error& err) {
-            // It may have committed all the same: the next read tells.
-            --mode_writes_in_flight_;
-            ++mode_writes_;
+            mode_writes_.write_finished();
             then(err);
           });
 }
 
 void vault_gateway::load_modes(bool first) {
-  auto writes = mode_writes_;
-  auto adopt = [this, first, writes](std::vector<persistence::farm_switch>& rows) {
-    if (first || (mode_writes_in_flight_ == 0 && writes == mode_writes_)) {
+  auto token = mode_writes_.read_started();
+  auto adopt = [this, first, token](std::vector<persistence::farm_switch>& rows) {
+    if (first || mode_writes_.fresh(token)) {
       modes read;
       for (auto& row : rows) {
         auto on = row.state == mode_switch_on;
