@@ -42,7 +42,7 @@ void order_book::match(Levels& opposite, const book_order& x, int64_t& left, sub
     auto lvl = opposite.begin();
     if (!crosses(lvl->first))
       break;
-    auto& queue = lvl->second;
+    auto& queue = lvl->second.orders;
     auto& maker = queue.front();
     if (maker.account == x.account) {
       out.rejection = "self_trade";
@@ -54,6 +54,7 @@ void order_book::match(Levels& opposite, const book_order& x, int64_t& left, sub
     out.fills.push_back(book_fill{lvl->first, qty, x.id, maker.id, x.account, maker.account, x.s});
     left -= qty;
     maker.qty -= qty;
+    lvl->second.qty -= qty;
     if (maker.qty == 0) {
       index_.erase(maker.id);
       queue.pop_front();
@@ -92,12 +93,14 @@ submit_result order_book::submit(const book_order& x) {
   out.rested = left;
   if (x.s == side::buy) {
     auto& q = bids_[x.price];
-    q.push_back(resting_order{x.id, x.account, left});
-    index_[x.id] = location{side::buy, x.price, std::prev(q.end())};
+    q.orders.push_back(resting_order{x.id, x.account, left});
+    q.qty += left;
+    index_[x.id] = location{side::buy, x.price, std::prev(q.orders.end())};
   } else {
     auto& q = asks_[x.price];
-    q.push_back(resting_order{x.id, x.account, left});
-    index_[x.id] = location{side::sell, x.price, std::prev(q.end())};
+    q.orders.push_back(resting_order{x.id, x.account, left});
+    q.qty += left;
+    index_[x.id] = location{side::sell, x.price, std::prev(q.orders.end())};
   }
   return out;
 }
@@ -110,8 +113,9 @@ int64_t order_book::cancel(const std::string& order_id) {
   auto qty = loc.it->qty;
   auto drop = [&](auto& levels) {
     auto lvl = levels.find(loc.price);
-    lvl->second.erase(loc.it);
-    if (lvl->second.empty())
+    lvl->second.qty -= qty;
+    lvl->second.orders.erase(loc.it);
+    if (lvl->second.orders.empty())
       levels.erase(lvl);
   };
   if (loc.s == side::buy)
@@ -129,13 +133,10 @@ bool order_book::resting(const std::string& order_id) const {
 template <class Levels>
 std::vector<level_view> order_book::view(const Levels& levels, size_t depth) {
   std::vector<level_view> result;
-  for (auto& [price, queue] : levels) {
+  for (auto& [price, lvl] : levels) {
     if (result.size() >= depth)
       break;
-    level_view v{price, 0, queue.size()};
-    for (auto& o : queue)
-      v.qty += o.qty;
-    result.push_back(v);
+    result.push_back(level_view{price, lvl.qty, lvl.orders.size()});
   }
   return result;
 }

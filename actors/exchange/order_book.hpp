@@ -99,7 +99,13 @@ private:
     std::string account;
     int64_t qty = 0;
   };
-  using level = std::list<resting_order>;
+  /// One price level: its orders in time priority and their summed
+  /// remaining quantity (kept on every change, so the top of book costs
+  /// O(1) however many orders rest there).
+  struct level {
+    std::list<resting_order> orders;
+    int64_t qty = 0;
+  };
   using bid_levels = std::map<int64_t, level, std::greater<int64_t>>;
   using ask_levels = std::map<int64_t, level, std::less<int64_t>>;
 
@@ -112,7 +118,7 @@ private:
   struct location {
     side s;
     int64_t price;
-    level::iterator it;
+    std::list<resting_order>::iterator it;
   };
 
   std::string symbol_;

@@ -55,6 +55,24 @@ TEST(matching_engine, cancels_of_resting_and_partially_filled_orders) {
   EXPECT_EQ(e.book("X")->resting_orders(), 0u);
 }
 
+TEST(matching_engine, a_level_shows_the_sum_of_what_rests_there_after_fills_and_cancels) {
+  matching_engine e;
+  e.submit("X", limit("s1", "a", side::sell, 100, 5));
+  e.submit("X", limit("s2", "b", side::sell, 100, 7));
+  e.submit("X", limit("s3", "c", side::sell, 100, 2));
+  auto top = [&] { return e.book("X")->asks(1).at(0); };
+  EXPECT_EQ(top().qty, 14);
+  EXPECT_EQ(top().orders, 3u);
+  e.submit("X", limit("b1", "d", side::buy, 100, 8)); // fills s1, 3 of s2
+  EXPECT_EQ(top().qty, 6);
+  EXPECT_EQ(top().orders, 2u);
+  EXPECT_EQ(e.cancel("X", "s2").cancelled, 4);
+  EXPECT_EQ(top().qty, 2);
+  EXPECT_EQ(top().orders, 1u);
+  e.cancel("X", "s3");
+  EXPECT_TRUE(e.book("X")->asks(1).empty()) << "an emptied level is gone";
+}
+
 TEST(matching_engine, market_orders_sweep_levels_and_never_rest) {
   matching_engine e;
   e.submit("X", limit("s1", "a", side::sell, 100, 2));
