@@ -50,6 +50,7 @@ int main(int argc, char** argv) {
   add_run_command(app, globals, result);
   add_node_command(app, globals, result);
   add_cluster_command(app, globals, result);
+  add_chaos_command(app, globals, result);
   add_config_command(app, globals, result);
   add_db_command(app, globals, result);
   add_audit_command(app, globals, result);

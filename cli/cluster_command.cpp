@@ -1,9 +1,7 @@
 // `tfarm cluster up|status|down|units` (docs/cluster.md): the members of a
 // cluster file that live on this machine as background processes, and the
 // cluster as its database sees it.
-#include <fcntl.h>
 #include <signal.h>
-#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -22,6 +20,7 @@
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
 
+#include "chaos/child_process.hpp"
 #include "cli/app.hpp"
 #include "cli/commands.hpp"
 #include "cli/db_option.hpp"
@@ -130,34 +129,19 @@ std::string tail_of(const fs::path& file, size_t lines) {
   return out;
 }
 
-// Starts `tfarm node` for `member` in the background, its output in `log`.
+// Starts `tfarm node` for `member` in the background (a session of its
+// own), its output in `log`; its pid, or -1.
 pid_t spawn_member(const std::string& exe, const std::string& cluster_file,
                    const std::string& member, const std::string& db, const fs::path& log) {
-  std::vector<std::string> args{exe, "node", "--cluster", cluster_file, "--name", member};
+  chaos::spawn_options o;
+  o.args = {exe, "node", "--cluster", cluster_file, "--name", member};
   if (!db.empty()) {
-    args.push_back("--db");
-    args.push_back(db);
+    o.args.push_back("--db");
+    o.args.push_back(db);
   }
-  auto pid = fork();
-  if (pid != 0)
-    return pid;
-  setsid();
-  auto fd = open(log.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
-  auto null = open("/dev/null", O_RDONLY | O_CLOEXEC);
-  if (fd < 0 || null < 0)
-    _exit(127);
-  dup2(null, STDIN_FILENO);
-  dup2(fd, STDOUT_FILENO);
-  dup2(fd, STDERR_FILENO);
-  sigset_t none;
-  sigemptyset(&none);
-  sigprocmask(SIG_SETMASK, &none, nullptr);
-  std::vector<char*> argv;
-  for (auto& a : args)
-    argv.push_back(a.data());
-  argv.push_back(nullptr);
-  execv(exe.c_str(), argv.data());
-  _exit(127);
+  o.log = log.string();
+  std::string why;
+  return chaos::spawn(o, why);
 }
 
 // -- up ----------------------------------------------------------------------

@@ -29,6 +29,9 @@ void add_node_command(CLI::App& app, const global_options& globals, int& result)
 /// `tfarm cluster up|status|down|units`.
 void add_cluster_command(CLI::App& app, const global_options& globals, int& result);
 
+/// `tfarm chaos`: the chaos harness (docs/reliability.md).
+void add_chaos_command(CLI::App& app, const global_options& globals, int& result);
+
 /// What `tfarm run` (and `tfarm exchange-sim serve`) start.
 struct run_options {
   /// Names the command in messages.

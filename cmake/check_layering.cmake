@@ -2,7 +2,8 @@
 # from a layer above its own (run by ctest as `layering`):
 #
 #   config <- runtime <- persistence <- actors/vault <- actors/exchange
-#          <- actors/agent <- actors/monitor <- actors (assembly) <- net <- cli
+#          <- actors/agent <- actors/monitor <- actors (assembly) <- net <- chaos
+#          <- cli
 #
 # Linking enforces most of this, but a header-only use (a message type, an
 # inline constant) links fine in the wrong direction; this check does not.
@@ -14,7 +15,7 @@ endif()
 
 # Each layer (a folder) and the folders it may include from, besides itself.
 set(layers config runtime persistence actors/vault actors/exchange actors/agent
-    actors/monitor actors net cli)
+    actors/monitor actors net chaos cli)
 set(below_config "")
 set(below_runtime config)
 set(below_persistence config runtime)
@@ -24,7 +25,8 @@ set(below_actors/agent ${below_actors/exchange} actors/exchange)
 set(below_actors/monitor ${below_actors/agent} actors/agent)
 set(below_actors ${below_actors/monitor} actors/monitor)
 set(below_net ${below_actors} actors)
-set(below_cli ${below_net} net)
+set(below_chaos ${below_net} net)
+set(below_cli ${below_chaos} chaos)
 
 # The layer a project header belongs to: its deepest layer folder.
 function(layer_of path out)

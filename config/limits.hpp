@@ -341,6 +341,9 @@ constexpr int64_t exchange_burst_max = 1'000'000;
 constexpr int64_t exchange_request_timeout_ms_default = 2'000;
 constexpr int64_t exchange_request_timeout_ms_max = 60'000;
 
+/// A simulated venue's injected latency (and its spread) at most.
+constexpr int64_t venue_fault_latency_ms_max = 60'000;
+
 /// Attempts after the first for a retryable error, and their backoff.
 constexpr int64_t exchange_retry_max_default = 5;
 constexpr int64_t exchange_retry_max = 100;

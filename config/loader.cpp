@@ -493,9 +493,9 @@ void read_venue(load_context& ctx, const toml::table& tbl, const std::string& ba
   if (auto faults = r.table("faults")) {
     table_reader fr{ctx, *faults, "[exchange.venue.faults]"};
     auto& f = v.faults;
-    if (auto d = fr.duration("latency", zero_ms, milliseconds{60'000}))
+    if (auto d = fr.duration("latency", zero_ms, milliseconds{venue_fault_latency_ms_max}))
       f.latency = *d;
-    if (auto d = fr.duration("latency_jitter", zero_ms, milliseconds{60'000}))
+    if (auto d = fr.duration("latency_jitter", zero_ms, milliseconds{venue_fault_latency_ms_max}))
       f.latency_jitter = *d;
     f.error_rate = read_rate(fr, "error_rate", f.error_rate);
     f.rate_limit_rate = read_rate(fr, "rate_limit_rate", f.rate_limit_rate);

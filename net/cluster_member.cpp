@@ -6,6 +6,7 @@
 #include <condition_variable>
 #include <deque>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <thread>
 
@@ -146,9 +147,18 @@ struct cluster_member::impl {
   bool leave_requested = false;
   bool leave_done = false;
   bool quit = false;
+  /// The heart is talking to the store (a call that may never return when
+  /// the store is cut off), and until when its leases are its to vouch for.
+  bool in_beat = false;
+  std::optional<clock::time_point> lease_valid_until;
+  /// The watch stopped every user while the heart waited on the store; the
+  /// heart gives their leases up once it hears from the store again.
+  bool watch_stopped = false;
+  std::condition_variable watch_cv;
 
   std::thread heart_thread;
   std::thread worker_thread;
+  std::thread watch_thread;
 
   // -- the node's actors --------------------------------------------------------
 
@@ -379,8 +389,80 @@ struct cluster_member::impl {
         membership->give_up(user);
   }
 
+  /// The heart's safety rule when the store does not answer at all (cut
+  /// off: its calls neither fail nor return): once the leases may run out,
+  /// every user stops, fenced first, as a failed renewal would have done.
+  void run_watch() {
+    std::unique_lock<std::mutex> guard{mtx};
+    while (!quit) {
+      auto now = clock::now();
+      if (in_beat && !watch_stopped && lease_valid_until && now >= *lease_valid_until &&
+          (!st.running.empty() || busy || !ops.empty())) {
+        watch_stopped = true;
+        std::vector<std::string> users;
+        for (auto& [user, epoch] : st.running)
+          users.push_back(user);
+        for (auto& x : ops)
+          if (x.start)
+            users.push_back(x.user);
+        guard.unlock();
+        log().error("cluster member {}: the store has not answered for {} ms: stopped its {} "
+                    "users before any other member may claim them",
+                    opts.name, (opts.timing.lease_ttl - opts.timing.margin).count(), users.size());
+        for (auto& user : users) {
+          if (auto store = caf::actor_cast<persistence::store_actor>(node.context().store()))
+            caf::anon_send(store, persistence::set_fence_atom_v, persistence::write_fence{user, 0});
+          log().warn("cluster member {}: stopping user {} (fenced: its lease may run out)",
+                     opts.name, user);
+          queue_stop(user, false, true);
+        }
+        guard.lock();
+        continue;
+      }
+      // Awake at the moment the leases may run out, whatever the heart is
+      // doing now (it may start a round that never ends in between).
+      auto wake = now + opts.timing.renew_interval / 2;
+      if (lease_valid_until && *lease_valid_until > now && *lease_valid_until < wake)
+        wake = *lease_valid_until;
+      watch_cv.wait_until(guard, wake, [&] { return quit; });
+    }
+  }
+
+  /// Marks the heart as talking to the store for one round.
+  struct beat_scope {
+    impl& self;
+    explicit beat_scope(impl& x) : self(x) {
+      std::lock_guard<std::mutex> guard{self.mtx};
+      self.in_beat = true;
+    }
+    ~beat_scope() {
+      std::lock_guard<std::mutex> guard{self.mtx};
+      self.in_beat = false;
+      self.lease_valid_until = self.membership ? self.membership->valid_until() : std::nullopt;
+    }
+  };
+
+  /// After the watch stopped everything: the leases this member still
+  /// holds go, so that the users are claimed afresh (maybe by it again).
+  void give_up_watched() {
+    {
+      std::lock_guard<std::mutex> guard{mtx};
+      if (!watch_stopped)
+        return;
+      watch_stopped = false;
+    }
+    if (!membership)
+      return;
+    std::vector<std::string> held;
+    for (auto& [user, epoch] : membership->owned())
+      held.push_back(user);
+    for (auto& user : held)
+      membership->give_up(user);
+  }
+
   /// One renewal round; false once the member has left.
   bool beat() {
+    beat_scope scope{*this};
     release_stopped();
     {
       std::lock_guard<std::mutex> guard{mtx};
@@ -427,10 +509,13 @@ struct cluster_member::impl {
       return true;
     }
     auto step = membership->step(clock::now());
+    give_up_watched();
     for (auto& user : step.stop) {
       // Nothing more of it may be written: the fence goes before the stop.
       if (auto store = caf::actor_cast<persistence::store_actor>(node.context().store()))
         caf::anon_send(store, persistence::set_fence_atom_v, persistence::write_fence{user, 0});
+      log().warn("cluster member {}: stopping user {} (fenced: its lease is lost)", opts.name,
+                 user);
       handing_off.erase(user);
       queue_stop(user, false, true);
     }
@@ -494,6 +579,7 @@ caf::expected<std::unique_ptr<cluster_member>> cluster_member::start(runtime::no
   auto* p = x.get();
   p->worker_thread = std::thread{[p] { p->run_worker(); }};
   p->heart_thread = std::thread{[p] { p->run_heart(); }};
+  p->watch_thread = std::thread{[p] { p->run_watch(); }};
   return std::unique_ptr<cluster_member>{new cluster_member(std::move(x))};
 }
 
@@ -504,7 +590,10 @@ cluster_member::~cluster_member() {
     impl_->quit = true;
     impl_->heart_cv.notify_all();
     impl_->worker_cv.notify_all();
+    impl_->watch_cv.notify_all();
   }
+  if (impl_->watch_thread.joinable())
+    impl_->watch_thread.join();
   if (impl_->heart_thread.joinable())
     impl_->heart_thread.join();
   if (impl_->worker_thread.joinable())

@@ -167,6 +167,30 @@ std::vector<console_command> make_commands() {
        false,
        false,
        {"status"}});
+  add({"venue",
+       "[status] [NAME] | faults NAME [--latency D] [--jitter D] [--errors PPM]\n"
+       "       [--rate-limits PPM] [--lost-answers PPM] [--disconnected on|off]\n"
+       "       [--fail-next N] [--drop-next N] | faults NAME --clear",
+       "the simulated venues this node runs: their state, and fault injection for drills",
+       "faults replaces the venue's injected faults with the ones given (the others off):\n"
+       "latency (uniform in D +- jitter) on every answer; errors, rate-limit refusals and\n"
+       "lost answers (processed, never answered) per million requests; disconnected refuses\n"
+       "everything and stops market data; the next N requests refused, the next N answers\n"
+       "lost. --clear turns every fault off. Remote venues are set on their exchange node.",
+       true,
+       {"status", "faults"},
+       {{"--latency", "DURATION", "added to every answer"},
+        {"--jitter", "DURATION", "spread of the latency"},
+        {"--errors", "PPM", "requests refused as unavailable, per million"},
+        {"--rate-limits", "PPM", "requests refused as rate limited, per million"},
+        {"--lost-answers", "PPM", "orders processed whose answer is lost, per million"},
+        {"--disconnected", "on|off", "refuse everything, no market data"},
+        {"--fail-next", "N", "the next N requests refused"},
+        {"--drop-next", "N", "the next N answers lost"},
+        {"--clear", "", "every fault off"}},
+       false,
+       false,
+       {"status"}});
   add({"alerts",
        "[ack ID]",
        "open alerts (and recent ones), or acknowledge one",

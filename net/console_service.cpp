@@ -229,6 +229,8 @@ console_reply console_service::dispatch(const std::string& token, const std::str
     return vault(who, *a);
   if (c == "exchanges")
     return exchanges(who, *a);
+  if (c == "venue")
+    return venue(who, *a);
   if (c == "alerts")
     return alerts(who, *a);
   if (c == "metrics")

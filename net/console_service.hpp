@@ -88,6 +88,8 @@ private:
   /// vault balance ACCOUNT | vault transfer FROM TO AMOUNT ASSET --key KEY.
   console_reply vault_money(const std::string& who, const console_args& a);
   console_reply exchanges(const std::string& who, const console_args& a);
+  /// venue [status] [NAME] | venue faults NAME [options] (console_venue.cpp).
+  console_reply venue(const std::string& who, const console_args& a);
   console_reply alerts(const std::string& who, const console_args& a);
   console_reply metrics(const console_args& a);
   console_reply policy(const std::string& who, const console_args& a);

@@ -11,6 +11,7 @@
 #include "persistence/store_core.hpp"
 #include "persistence/store_status.hpp"
 #include "persistence/store_writer.hpp"
+#include "persistence/write_fence.hpp"
 #include "runtime/status_json.hpp"
 
 namespace tfarm::persistence {
@@ -115,6 +116,15 @@ sqlite_store::behavior_type sqlite_store::make_behavior() {
         return rp;
       },
       [this](runtime::save_checkpoint_atom, runtime::checkpoint& cp) -> caf::result<uint64_t> {
+        if (fenced_ && !dropped_users_.empty()) {
+          auto owner = owner_of_path(cp.path);
+          if (owner.kind == path_owner::user && dropped_users_.count(owner.name) > 0) {
+            ++refused_unheld_;
+            publish_description();
+            return caf::error{store_errc::fenced, "write for user " + owner.name +
+                                                      " refused: this member no longer holds it"};
+          }
+        }
         auto rp = make_response_promise<uint64_t>();
         cp.path = stored_path(cp.path);
         add_write(store_job{std::move(cp)}, answer_with(rp));
@@ -247,6 +257,10 @@ sqlite_store::behavior_type sqlite_store::make_behavior() {
           return caf::error{store_errc::invalid_record,
                             "this store does not fence writes (not a cluster member's)"};
         writer_->set_fence(f.user, f.epoch);
+        if (f.epoch > 0)
+          dropped_users_.erase(f.user);
+        else
+          dropped_users_.insert(f.user);
         if (f.epoch > 0)
           log().info("writes for user {} are fenced with epoch {}", f.user, f.epoch);
         else
@@ -413,7 +427,7 @@ std::string sqlite_store::describe() const {
   x.open_writes = open_jobs_.size();
   x.last_error = last_error_;
   x.fenced = fenced_;
-  x.fenced_refusals = writer_ ? writer_->fenced_refusals() : 0;
+  x.fenced_refusals = (writer_ ? writer_->fenced_refusals() : 0) + refused_unheld_;
   return runtime::status_json(x);
 }
 

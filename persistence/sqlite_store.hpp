@@ -24,6 +24,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -121,6 +122,11 @@ private:
   std::chrono::milliseconds statement_timeout_{0};
   int64_t pool_size_ = 2;
   bool fenced_ = false;
+  /// Users this member stopped holding (fence epoch 0): their checkpoints
+  /// are refused here at once, not queued behind a writer that may be
+  /// waiting on a server that does not answer (a stop must not wait).
+  std::set<std::string> dropped_users_;
+  uint64_t refused_unheld_ = 0;
   /// "/node/<name>" for a cluster member, else "".
   std::string scope_prefix_;
   std::unique_ptr<store_writer> writer_;

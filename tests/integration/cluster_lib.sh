@@ -38,8 +38,8 @@ cluster_start() {
   tls_block >>"$tmp/exchange.toml"
   local attempt deadline
   for attempt in 1 2 3 4 5; do
-    xport=$((20000 + RANDOM % 40000))
-    xcport=$((20000 + RANDOM % 40000))
+    xport=$((20000 + RANDOM % 12000))
+    xcport=$((20000 + RANDOM % 12000))
     : >"$tmp/ex.out"
     TFARM_ADMIN_TOKEN=$token "$tfarm" exchange-sim serve -c "$tmp/exchange.toml" \
       --db "$tmp/exchange.db" --listen "127.0.0.1:$xport" --console-port "$xcport" \
@@ -60,19 +60,19 @@ cluster_start() {
   sed -e "s|127.0.0.1:7100|127.0.0.1:$xport|" \
     -e "s|\"../policies/default.toml\"|\"$root/examples/policies/default.toml\"|" \
     "$root/examples/cluster/farm.toml" >"$tmp/farm.toml"
-  hport=$((20000 + RANDOM % 40000))
-  cport=$((20000 + RANDOM % 40000))
+  hport=$((20000 + RANDOM % 12000))
+  cport=$((20000 + RANDOM % 12000))
   local n
   {
     printf '[cluster]\nname = "test"\nfarm = "farm.toml"\nstore = "%s"\n' "$db"
     tls_block
     for n in 1 2 3; do
       printf '\n[[member]]\nname = "node-%s"\nhost = "127.0.0.1"\nport = %s\n' "$n" \
-        $((20000 + RANDOM % 40000))
+        $((20000 + RANDOM % 12000))
       # node-1 serves its HTTP API (any member answers for all); every
       # member its console (node-1's on $cport).
       [[ $n != 1 ]] || printf 'http_port = %s\n' "$hport"
-      printf 'console_port = %s\n' $((n == 1 ? cport : 20000 + RANDOM % 40000))
+      printf 'console_port = %s\n' $((n == 1 ? cport : 20000 + RANDOM % 12000))
     done
     printf '\n[[exchange]]\nname = "exchange-1"\nhost = "127.0.0.1"\nport = %s\n' "$xport"
   } >"$tmp/cluster.toml"

@@ -37,6 +37,9 @@ wait_for_line() {
   done
 }
 
+# Random ports are drawn from 20000-31999, below Linux's ephemeral range
+# (32768-60999): a port there can be held by any outgoing connection of a
+# test running beside, and a node then cannot listen on it.
 # start_on_free_port OPTION ANNOUNCE CMD...: starts `CMD... OPTION PORT` in
 # the background with a random port, output to $tmp/run.out and run.err, and
 # waits for "ANNOUNCE127.0.0.1:PORT" in its output; tries another port when the
@@ -45,7 +48,7 @@ start_on_free_port() {
   local option=$1 announce=$2 attempt deadline
   shift 2
   for attempt in 1 2 3 4 5; do
-    port=$((20000 + RANDOM % 40000))
+    port=$((20000 + RANDOM % 12000))
     # Emptied here: the background job's own redirection may come after the
     # check below has read the previous attempt's output.
     : >"$tmp/run.out"

@@ -41,7 +41,7 @@ start_exchange() {
   wait_for_line "^Offering venues to other nodes on 127\.0\.0\.1:$xport\.$" "$tmp/ex.out" 20
 }
 for attempt in 1 2 3 4 5; do
-  xport=$((20000 + RANDOM % 40000))
+  xport=$((20000 + RANDOM % 12000))
   : >"$tmp/ex.out"
   "$tfarm" exchange-sim serve -c "$tmp/exchange.toml" --db "$tmp/exchange.db" \
     --listen "127.0.0.1:$xport" >>"$tmp/ex.out" 2>>"$tmp/ex.err" &
@@ -79,7 +79,7 @@ s = s[:a] + f'''  [[exchange.venue]]
 open(dst, 'w').write(s)
 PY
 tls_block trader-1 >>"$tmp/farm.toml"
-cport=$((20000 + RANDOM % 40000))
+cport=$((20000 + RANDOM % 12000))
 token=remote-soak-admin-token-1
 TFARM_ADMIN_TOKEN=$token "$tfarm" run -c "$tmp/farm.toml" --db "$db" --summary "$tmp/s.json" \
   --console-port "$cport" >"$tmp/run.out" 2>"$tmp/run.err" &

@@ -17,8 +17,8 @@ cd "$tmp"
 start() {
   local attempt deadline
   for attempt in 1 2 3 4 5; do
-    hport=$((20000 + RANDOM % 20000))
-    cport=$((40000 + RANDOM % 20000))
+    hport=$((20000 + RANDOM % 6000))
+    cport=$((26000 + RANDOM % 6000))
     # Emptied here, not by the background job's redirection, which may run
     # after the check below has read the previous start's "Running".
     : >"$tmp/run.out"

@@ -397,6 +397,46 @@ TEST_F(console_service_test, metrics_top_exchanges_and_alerts_answer) {
   EXPECT_EQ(nodes["nodes"][0]["self"], true);
 }
 
+TEST_F(console_service_test, venue_faults_are_set_shown_audited_and_cleared) {
+  auto st = ok({"venue"});
+  ASSERT_EQ(st["venues"].size(), 1u);
+  EXPECT_EQ(st["venues"][0]["venue"], "sim-a");
+  EXPECT_FALSE(st["venues"][0]["faults"]["disconnected"].get<bool>());
+  // Bad input: refused with the limit or the way out, nothing set.
+  auto refused = [&](std::vector<std::string> args, const std::string& says) {
+    auto r = run(args);
+    EXPECT_NE(r.status, 0) << r.text;
+    EXPECT_NE(r.text.find(says), std::string::npos) << r.text;
+  };
+  refused({"venue", "faults", "sim-a", "--errors", "2000000"}, "from 0 to 1000000");
+  refused({"venue", "faults", "sim-a", "--errors", "-1"}, "from 0 to 1000000");
+  refused({"venue", "faults", "sim-a", "--latency", "2min"}, "at most 1m");
+  refused({"venue", "faults", "sim-a", "--latency", "soon"}, "--latency \"soon\"");
+  refused({"venue", "faults", "sim-a", "--disconnected", "yes"}, "on or off");
+  refused({"venue", "faults", "sim-a"}, "or --clear");
+  refused({"venue", "faults", "sim-a", "--clear", "--errors", "5"}, "give it alone");
+  refused({"venue", "faults", "sim-b", "--clear"}, "venues: sim-a");
+  EXPECT_TRUE(audit_rows("console.venue.faults").empty());
+  // Disconnected: the venue refuses the session's test round trip.
+  auto set = ok({"venue", "faults", "sim-a", "--disconnected", "on", "--errors", "1000"});
+  EXPECT_TRUE(set["faults"]["disconnected"].get<bool>());
+  EXPECT_EQ(set["faults"]["error_ppm"], 1000);
+  EXPECT_FALSE(set["before"]["disconnected"].get<bool>());
+  auto shown = ok({"venue", "sim-a"})["venues"][0];
+  EXPECT_TRUE(shown["disconnected"].get<bool>());
+  EXPECT_NE(run({"venue", "sim-a"}).text.find("errors 1000 ppm, disconnected"), std::string::npos);
+  EXPECT_EQ(run({"exchanges", "test"}).status, 1) << "a disconnected venue answers no test";
+  auto rows = audit_rows("console.venue.faults");
+  ASSERT_EQ(rows.size(), 1u);
+  EXPECT_EQ(rows[0]["user"], "carol@desk");
+  EXPECT_NE(rows[0]["detail"].get<std::string>().find("disconnected"), std::string::npos);
+  // Cleared: everything off, and the session's round trip answers again.
+  auto cleared = ok({"venue", "faults", "sim-a", "--clear"});
+  EXPECT_TRUE(cleared["before"]["disconnected"].get<bool>());
+  EXPECT_FALSE(ok({"venue", "status", "sim-a"})["venues"][0]["disconnected"].get<bool>());
+  EXPECT_TRUE(eventually([&] { return run({"exchanges", "test"}).status == 0; }));
+}
+
 TEST_F(console_service_test, lockdown_and_unlock_step_by_step_with_the_token_it_issues) {
   auto bare = run({"lockdown"});
   EXPECT_EQ(bare.status, 2) << bare.text;

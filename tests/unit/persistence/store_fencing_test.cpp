@@ -5,6 +5,7 @@
 // checkpoints are kept apart from the other members'. Two members' stores
 // on one database, as in a cluster; leases run out by moving the rows'
 // times back, not by waiting.
+#include <chrono>
 #include <map>
 #include <memory>
 #include <string>
@@ -135,6 +136,32 @@ order_record order_of(const std::string& id, const std::string& agent) {
 }
 
 } // namespace
+
+TEST_P(store_fencing_test,
+       a_dropped_user_is_refused_at_once_while_the_writer_waits_on_the_database) {
+  auto a_id = cluster_->join("a", "", "h", 1);
+  cluster_->add_users({"alice"});
+  auto epoch = cluster_->claim("alice", a_id);
+  member_store a{sys_, "a", target_};
+  a.hold("alice", epoch);
+  ASSERT_TRUE(a.save("/user/alice/mm-1", "a1"));
+  // The database keeps the writer waiting (as a server that does not
+  // answer would): a transaction of the test's holds the lock it needs.
+  db_->begin_write();
+  if (GetParam() == test::backend::postgresql)
+    db_->exec("LOCK TABLE checkpoints IN ACCESS EXCLUSIVE MODE");
+  // The member stops holding alice: her agent's last checkpoint is refused
+  // at once, not queued behind the writer (a stop must not wait on it).
+  a.hold("alice", 0);
+  auto began = std::chrono::steady_clock::now();
+  auto late = a.save("/user/alice/mm-1", "late");
+  auto took = std::chrono::steady_clock::now() - began;
+  EXPECT_EQ(late.error(), store_errc::fenced);
+  EXPECT_LT(took, std::chrono::milliseconds{500});
+  EXPECT_EQ(a.status()["fenced_refusals"].get<uint64_t>(), 1u);
+  db_->rollback();
+  EXPECT_EQ(a.load("/user/alice/mm-1"), "a1") << "nothing of it was written";
+}
 
 TEST_P(store_fencing_test, only_the_holder_of_the_current_epoch_writes_for_a_user) {
   auto a_id = cluster_->join("a", "", "h", 1);

@@ -1,0 +1,1080 @@
+#include "chaos/chaos_run.hpp"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <future>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <set>
+#include <sstream>
+#include <thread>
+
+#include <nlohmann/json.hpp>
+
+#include "chaos/child_process.hpp"
+#include "chaos/db_proxy.hpp"
+#include "chaos/member_log.hpp"
+#include "chaos/private_postgres.hpp"
+#include "chaos/store_invariants.hpp"
+#include "config/loader.hpp"
+#include "net/cert_authority.hpp"
+#include "net/cluster_view.hpp"
+#include "net/console_client.hpp"
+#include "runtime/error_text.hpp"
+
+namespace tfarm::chaos {
+
+namespace {
+
+namespace fs = std::filesystem;
+using clock_type = std::chrono::steady_clock;
+using json = nlohmann::json;
+
+/// The harness's step: faults start and end on it.
+constexpr int64_t step_ms = 50;
+/// How often it reads the cluster's state and the fills while faults run.
+constexpr int64_t sample_every_ms = 250;
+/// Days the harness's certificates are valid.
+constexpr int64_t certificate_days = 2;
+/// The admin token the harness gives its nodes (a private cluster).
+constexpr const char* chaos_admin_token = "chaos-harness-admin-token-0123456789";
+/// Longest the harness waits for an operator's action or its undoing to
+/// be taken by some member.
+constexpr int64_t operator_action_wait_ms = 60'000;
+/// First transfer amount (minor units); each next one is one more.
+constexpr int64_t transfer_amount_base = 100;
+
+int64_t since_ms(clock_type::time_point t0) {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(clock_type::now() - t0).count();
+}
+
+std::string duration_text(int64_t ms) {
+  return std::to_string(ms) + "ms";
+}
+
+// A TOML basic string.
+std::string quoted(const std::string& x) {
+  std::string out = "\"";
+  for (char c : x) {
+    if (c == '"' || c == '\\')
+      out += '\\';
+    out += c;
+  }
+  return out + "\"";
+}
+
+/// A console command's outcome: `code` 0 done, 1 refused or failed, -1
+/// no answer (`text` says why).
+struct console_answer {
+  int code = -1;
+  std::string text;
+  std::string json;
+};
+
+/// A console command on a node, run on a thread of its own.
+struct console_task {
+  std::string label;
+  std::future<console_answer> answer;
+};
+
+// A free TCP port on 127.0.0.1 now (0 if none).
+uint16_t free_port() {
+  auto fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  if (fd < 0)
+    return 0;
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  a.sin_port = 0;
+  socklen_t len = sizeof(a);
+  uint16_t port = 0;
+  if (::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof(a)) == 0 &&
+      ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len) == 0)
+    port = ntohs(a.sin_port);
+  ::close(fd);
+  return port;
+}
+
+class runner {
+public:
+  explicit runner(const chaos_options& o) : o_(o) {
+    report_.seed = o.seed;
+    report_.cluster = o.cluster.name;
+  }
+
+  ~runner() { stop_everything(); }
+
+  chaos_report run() {
+    std::string why;
+    try {
+      // The schedule first: a shape that cannot hold it starts nothing.
+      if (!make_schedule(why) || !prepare(why) || !start_cluster(why)) {
+        report_.aborted = why;
+        return report_;
+      }
+      fault_phase();
+      settle();
+      check_live();
+      stop_cluster();
+      check_the_store();
+    } catch (const interrupted&) {
+      report_.aborted = "interrupted; everything the run started is stopped";
+    }
+    return report_;
+  }
+
+private:
+  /// Thrown by nap() when the caller asked the run to stop; run() catches
+  /// it, and the destructor stops what was started.
+  struct interrupted {};
+
+  // Sleeps on the run's own thread; throws `interrupted` if asked to stop.
+  void nap(int64_t ms) {
+    std::this_thread::sleep_for(std::chrono::milliseconds{ms});
+    if (o_.stop_requested && o_.stop_requested())
+      throw interrupted{};
+  }
+
+  void say(const std::string& line) {
+    if (o_.progress)
+      o_.progress(line);
+  }
+
+  // -- setup ------------------------------------------------------------------
+
+  bool prepare(std::string& why) {
+    std::error_code ec;
+    fs::create_directories(o_.run_dir, ec);
+    if (ec) {
+      why = "cannot make the run folder " + o_.run_dir + ": " + ec.message();
+      return false;
+    }
+    dir_ = fs::absolute(o_.run_dir).string();
+    if (o_.cluster.exchanges.size() != 1) {
+      why = "a chaos run starts one exchange node; the cluster file has " +
+            std::to_string(o_.cluster.exchanges.size()) + " [[exchange]] tables";
+      return false;
+    }
+    for (auto& m : o_.cluster.members) {
+      if (!net::is_local_host(m.host)) {
+        why = "member " + m.name + " is on " + m.host +
+              ": a chaos run starts every member on this machine";
+        return false;
+      }
+      if (m.console_port == 0) {
+        why = "member " + m.name +
+              " has no console_port: the harness acts as the operator through each member's "
+              "console (set console_port in its [[member]])";
+        return false;
+      }
+    }
+    // Certificates of its own: the cluster's CA key is never needed.
+    auto pki = dir_ + "/pki";
+    fs::remove_all(pki, ec);
+    for (auto made :
+         {net::cert_authority::init(pki, certificate_days),
+          net::cert_authority::issue({pki, "node", net::node_role, certificate_days, ""}),
+          net::cert_authority::issue({pki, "chaos", net::operator_role, certificate_days, ""})})
+      if (!made) {
+        why = "certificates: " + runtime::to_text(made.error());
+        return false;
+      }
+    tls_ = config::tls_settings{pki + "/ca.crt", pki + "/node.crt", pki + "/node.key", ""};
+    if (o_.db.empty()) {
+      say("starting a private PostgreSQL server");
+      if (!pg_.start(fs::temp_directory_path().string(), why))
+        return false;
+      db_ = pg_.url();
+      // Each member reaches it through a proxy of its own, which a
+      // partition cuts (socket paths are short: under the temp folder).
+      auto base = (fs::temp_directory_path() / "tfarm-chaos.XXXXXX").string();
+      if (mkdtemp(base.data()) == nullptr) {
+        why = "cannot make a folder for the database proxies under " +
+              fs::temp_directory_path().string();
+        return false;
+      }
+      proxy_dir_ = base;
+      int n = 0;
+      for (auto& m : o_.cluster.members) {
+        auto dir = proxy_dir_ + "/m" + std::to_string(++n);
+        fs::create_directories(dir, ec);
+        auto proxy = std::make_unique<db_proxy>();
+        if (!proxy->start(dir + "/.s.PGSQL." + std::to_string(pg_.port()), pg_.socket_path(), why))
+          return false;
+        proxies_[m.name] = std::move(proxy);
+        member_db_[m.name] =
+            "postgresql://postgres@/postgres?host=" + dir + "&port=" + std::to_string(pg_.port());
+      }
+    } else {
+      db_ = o_.db;
+    }
+    store_ = std::make_unique<store_reader>(db_);
+    // The run's cluster file: the given one with its CA and store.
+    cluster_file_ = dir_ + "/cluster.toml";
+    std::ofstream c{cluster_file_, std::ios::trunc};
+    auto& t = o_.cluster.timing;
+    c << "# Written by tfarm chaos for seed " << o_.seed
+      << ".\n[cluster]\nname = " << quoted(o_.cluster.name)
+      << "\nfarm = " << quoted(fs::absolute(o_.cluster.farm).string())
+      << "\nstore = " << quoted(db_) << "\nrenew_interval = \""
+      << duration_text(t.renew_interval.count()) << "\"\nlease_ttl = \""
+      << duration_text(t.lease_ttl.count()) << "\"\nmargin = \"" << duration_text(t.margin.count())
+      << "\"\n\n[tls]\nca = " << quoted(tls_.ca) << "\ncert = " << quoted(tls_.cert)
+      << "\nkey = " << quoted(tls_.key) << "\n";
+    for (auto& m : o_.cluster.members) {
+      c << "\n[[member]]\nname = " << quoted(m.name) << "\nhost = " << quoted(m.host)
+        << "\nport = " << m.port << "\nconsole_port = " << m.console_port << "\n";
+      if (m.http_port != 0)
+        c << "http_port = " << m.http_port << "\n";
+    }
+    auto& x = o_.cluster.exchanges.front();
+    c << "\n[[exchange]]\nname = " << quoted(x.name) << "\nhost = " << quoted(x.host)
+      << "\nport = " << x.port << "\n";
+    c.close();
+    if (!c) {
+      why = "cannot write " + cluster_file_;
+      return false;
+    }
+    // The exchange node's farm with the run's certificates.
+    std::ifstream in{o_.exchange_farm_file};
+    if (!in) {
+      why = "cannot read the exchange node's farm file " + o_.exchange_farm_file;
+      return false;
+    }
+    std::string text{std::istreambuf_iterator<char>{in}, std::istreambuf_iterator<char>{}};
+    std::istringstream lines{text};
+    for (std::string line; std::getline(lines, line);)
+      if (line.rfind("[tls]", 0) == 0) {
+        why = o_.exchange_farm_file +
+              " has a [tls] table: the harness gives every node a CA of its own; use a copy "
+              "without it";
+        return false;
+      }
+    exchange_file_ = dir_ + "/exchange.toml";
+    std::ofstream e{exchange_file_, std::ios::trunc};
+    e << text << "\n[tls]\nca = " << quoted(tls_.ca) << "\ncert = " << quoted(tls_.cert)
+      << "\nkey = " << quoted(tls_.key) << "\n";
+    if (!e) {
+      why = "cannot write " + exchange_file_;
+      return false;
+    }
+    exchange_console_port_ = free_port();
+    if (exchange_console_port_ == 0) {
+      why = "no free port on 127.0.0.1 for the exchange node's console";
+      return false;
+    }
+    auto loaded = config::load_cluster_file(cluster_file_);
+    if (!loaded.ok()) {
+      why = "the run's cluster file " + cluster_file_ + " is not valid";
+      return false;
+    }
+    source_ = net::cluster_source_of(*loaded.value, o_.farm);
+    return true;
+  }
+
+  spawn_options node_env(std::vector<std::string> args, const std::string& log) const {
+    spawn_options s;
+    s.args = std::move(args);
+    s.log = log;
+    s.set_env["TFARM_ADMIN_TOKEN"] = chaos_admin_token;
+    s.unset_env = {"TFARM_HTTP_PORT", "TFARM_CONSOLE_PORT", "TFARM_DB"};
+    return s;
+  }
+
+  bool start_exchange(std::string& why) {
+    auto& x = o_.cluster.exchanges.front();
+    auto pid = spawn(
+        node_env({o_.tfarm, "exchange-sim", "serve", "-c", exchange_file_, "--db",
+                  dir_ + "/exchange.db", "--listen", x.host + ":" + std::to_string(x.port),
+                  "--console-port", std::to_string(exchange_console_port_), "--http-port", "0"},
+                 dir_ + "/exchange.log"),
+        why);
+    if (pid < 0)
+      return false;
+    exchange_pid_ = pid;
+    // Up once its console answers.
+    auto deadline = clock_type::now() + std::chrono::milliseconds{o_.settle_ms};
+    while (clock_type::now() < deadline) {
+      std::string how;
+      if (!child_running(pid, &how)) {
+        why = "the exchange node exited (" + how + "); see " + dir_ + "/exchange.log";
+        return false;
+      }
+      if (console(x.host, exchange_console_port_, {"venue"}).code == 0)
+        return true;
+      nap(sample_every_ms);
+    }
+    why = "the exchange node's console did not answer; see " + dir_ + "/exchange.log";
+    return false;
+  }
+
+  bool start_member(const std::string& name, std::string& why) {
+    auto db = member_db_.count(name) > 0 ? member_db_.at(name) : db_;
+    auto args = std::vector<std::string>{o_.tfarm, "node", "--cluster", cluster_file_,
+                                         "--name", name,   "--db",      db};
+    auto pid = spawn(node_env(args, dir_ + "/" + name + ".log"), why);
+    if (pid < 0)
+      return false;
+    pids_[name] = pid;
+    return true;
+  }
+
+  const config::cluster_member_spec* member(const std::string& name) const {
+    return o_.cluster.member(name);
+  }
+
+  // Every member up (this start of it) and every user owned by an up one.
+  bool healthy(const net::cluster_view& v, std::string* problem = nullptr) const {
+    std::set<std::string> up;
+    for (auto& m : v.members) {
+      auto mine = pids_.find(m.name);
+      if (m.state == "up" && mine != pids_.end() && m.pid == mine->second &&
+          away_.count(m.name) == 0)
+        up.insert(m.name);
+    }
+    std::vector<std::string> missing;
+    for (auto& u : o_.farm.users) {
+      auto p = v.placement.find(u.name);
+      if (p == v.placement.end() || up.count(p->second.node) == 0)
+        missing.push_back(u.name);
+    }
+    if (problem != nullptr)
+      *problem = missing.empty() ? "" : "users not on a live member: " + config_join(missing);
+    return missing.empty() && up.size() + away_.size() >= o_.cluster.members.size();
+  }
+
+  static std::string config_join(const std::vector<std::string>& xs) {
+    std::string out;
+    for (auto& x : xs)
+      out += (out.empty() ? "" : ", ") + x;
+    return out;
+  }
+
+  bool wait_healthy(int64_t wait_ms, std::string& problem) {
+    auto deadline = clock_type::now() + std::chrono::milliseconds{wait_ms};
+    for (;;) {
+      for (auto& [name, pid] : pids_) {
+        std::string how;
+        if (away_.count(name) == 0 && !child_running(pid, &how)) {
+          problem = "member " + name + " exited (" + how + "); see " + dir_ + "/" + name + ".log";
+          return false;
+        }
+      }
+      auto v = net::read_cluster_view(source_);
+      if (v && healthy(*v, &problem))
+        return true;
+      if (!v)
+        problem = runtime::to_text(v.error());
+      if (clock_type::now() >= deadline)
+        return false;
+      nap(sample_every_ms);
+    }
+  }
+
+  bool start_cluster(std::string& why) {
+    say("starting the exchange node");
+    if (!start_exchange(why))
+      return false;
+    for (auto& m : o_.cluster.members) {
+      say("starting " + m.name);
+      if (!start_member(m.name, why))
+        return false;
+    }
+    std::string problem;
+    if (!wait_healthy(o_.settle_ms, problem)) {
+      why = "the cluster did not come up within " + std::to_string(o_.settle_ms / 1'000) +
+            " s: " + problem;
+      return false;
+    }
+    // Trading before the first fault.
+    auto deadline = clock_type::now() + std::chrono::milliseconds{o_.settle_ms};
+    while (count("SELECT COUNT(*) FROM fills") < 1) {
+      if (clock_type::now() >= deadline) {
+        why = "the cluster is up but nothing traded within " +
+              std::to_string(o_.settle_ms / 1'000) + " s";
+        return false;
+      }
+      nap(sample_every_ms);
+    }
+    say("cluster " + o_.cluster.name + " is up and trading");
+    return true;
+  }
+
+  // -- the store and the consoles ------------------------------------------------
+
+  int64_t count(const std::string& sql) { return store_->count(sql); }
+  std::vector<std::string> rows(const std::string& sql, int columns) {
+    return store_->rows(sql, columns);
+  }
+
+  console_answer console(const std::string& host, uint16_t port,
+                         const std::vector<std::string>& args) const {
+    net::console_client_options c;
+    c.host = host;
+    c.port = port;
+    c.token = chaos_admin_token;
+    c.operator_name = "chaos@seed-" + std::to_string(o_.seed);
+    c.timeout = std::chrono::milliseconds{chaos_console_timeout_ms};
+    c.attempts = 1;
+    c.tls = config::tls_settings{tls_.ca, dir_ + "/pki/chaos.crt", dir_ + "/pki/chaos.key", ""};
+    net::console_client client{c};
+    auto r = client.call(args);
+    if (!r)
+      return {-1, runtime::to_text(r.error()), ""};
+    return {r->status == 0 ? 0 : 1, r->text, r->json};
+  }
+
+  console_answer member_console(const std::string& name,
+                                const std::vector<std::string>& args) const {
+    auto m = member(name);
+    return console(m->host, m->console_port, args);
+  }
+
+  // Runs `args` on the first member that takes it (not away), trying
+  // again until `wait_ms` passes.
+  console_answer on_some_member(const std::vector<std::string>& args, int64_t wait_ms) const {
+    auto deadline = clock_type::now() + std::chrono::milliseconds{wait_ms};
+    console_answer last{-1, "no member tried", ""};
+    for (;;) {
+      for (auto& m : o_.cluster.members) {
+        last = member_console(m.name, args);
+        if (last.code == 0)
+          return last;
+      }
+      if (clock_type::now() >= deadline)
+        return last;
+      std::this_thread::sleep_for(std::chrono::milliseconds{sample_every_ms});
+    }
+  }
+
+  // -- the fault phase ------------------------------------------------------------
+
+  bool make_schedule(std::string& why) {
+    for (auto& v : o_.farm.exchange.venues)
+      if (v.kind == "remote" && std::find(venues_.begin(), venues_.end(), v.name) == venues_.end())
+        venues_.push_back(v.name);
+    plan_shape shape;
+    shape.seed = o_.seed;
+    shape.faults = o_.faults;
+    shape.duration_ms = o_.duration_ms > 0 ? o_.duration_ms : default_duration_ms(o_.faults);
+    for (auto& m : o_.cluster.members)
+      shape.members.push_back(m.name);
+    shape.venues = venues_;
+    shape.lease_ttl_ms = o_.cluster.timing.lease_ttl.count();
+    shape.own_store = o_.db.empty();
+    auto plan = make_plan(shape, why);
+    if (plan.empty() && o_.faults > 0)
+      return false;
+    report_.duration_ms = shape.duration_ms;
+    for (auto& f : plan)
+      report_.faults.push_back(fault_outcome{f, -1, -1, "", -1, ""});
+    // Transfers: one per fault, at times and between users drawn from the
+    // seed too (a stream of its own, so the fault plan is the same with or
+    // without them).
+    seeded_random rnd{o_.seed ^ 0x7472616e73666572ULL};
+    for (uint32_t i = 0; i < o_.faults; ++i) {
+      if (o_.farm.users.size() < 2)
+        break;
+      transfer_record t;
+      t.id = i + 1;
+      t.at_ms = rnd.between(0, shape.duration_ms);
+      auto a = static_cast<size_t>(rnd.between(0, static_cast<int64_t>(o_.farm.users.size()) - 1));
+      auto b = static_cast<size_t>(rnd.between(0, static_cast<int64_t>(o_.farm.users.size()) - 2));
+      if (b >= a)
+        ++b;
+      auto& from = o_.farm.users[a];
+      auto& to = o_.farm.users[b];
+      if (from.accounts.empty() || to.accounts.empty() ||
+          from.accounts.front().opening_balance.empty())
+        continue;
+      t.from_user = from.name;
+      t.from = from.accounts.front().id;
+      t.to = to.accounts.front().id;
+      t.asset = from.accounts.front().opening_balance.begin()->first;
+      t.amount = transfer_amount_base + i;
+      t.key = "chaos-" + std::to_string(o_.seed) + "-" + std::to_string(t.id);
+      transfers_.push_back(t);
+    }
+    std::sort(transfers_.begin(), transfers_.end(),
+              [](const transfer_record& x, const transfer_record& y) { return x.at_ms < y.at_ms; });
+    return true;
+  }
+
+  void fault_phase() {
+    say("fault phase: " + std::to_string(report_.faults.size()) + " faults over " +
+        std::to_string(report_.duration_ms / 1'000) + " s, " + std::to_string(transfers_.size()) +
+        " transfers");
+    t0_ = clock_type::now();
+    t0_unix_ms_ = std::chrono::duration_cast<std::chrono::milliseconds>(
+                      std::chrono::system_clock::now().time_since_epoch())
+                      .count();
+    size_t next_transfer = 0;
+    int64_t last_sample = -sample_every_ms;
+    for (;;) {
+      auto now = since_ms(t0_);
+      for (auto& f : report_.faults) {
+        if (f.injected_ms < 0 && f.error.empty() && now >= f.planned.at_ms)
+          inject(f, now);
+        if (f.injected_ms >= 0 && f.healed_ms < 0 && now >= f.planned.end_ms())
+          heal(f, now);
+      }
+      while (next_transfer < transfers_.size() && transfers_[next_transfer].at_ms <= now)
+        start_transfer(transfers_[next_transfer++]);
+      if (now - last_sample >= sample_every_ms) {
+        last_sample = now;
+        sample(now);
+      }
+      collect(false);
+      bool done = now >= report_.duration_ms &&
+                  std::all_of(report_.faults.begin(), report_.faults.end(),
+                              [](auto& f) { return f.healed_ms >= 0 || !f.error.empty(); });
+      if (done)
+        break;
+      nap(step_ms);
+    }
+    collect(true);
+    say("fault phase over; every fault healed");
+  }
+
+  void inject(fault_outcome& f, int64_t now) {
+    f.injected_ms = now;
+    auto& p = f.planned;
+    say("+" + std::to_string(now / 1'000) + " s: " + to_string(p.kind) + " " + p.target);
+    std::string why;
+    switch (p.kind) {
+    case fault_kind::member_kill:
+    case fault_kind::member_pause:
+    case fault_kind::member_partition: {
+      if (p.kind == fault_kind::member_partition)
+        proxies_.at(p.target)->cut(true);
+      else
+        ::kill(pids_[p.target], p.kind == fault_kind::member_kill ? SIGKILL : SIGSTOP);
+      away_.insert(p.target);
+      // The users it owned, and their epochs: recovered once each is
+      // owned again under a newer epoch by a live member.
+      if (last_view_)
+        for (auto& [user, place] : last_view_->placement)
+          if (place.node == p.target)
+            moved_[p.id][user] = place.epoch;
+      break;
+    }
+    case fault_kind::store_restart:
+      if (!pg_.crash(why))
+        f.error = why;
+      break;
+    case fault_kind::venue_restart:
+      // What this start of the venues saw is gone with them: read first.
+      read_venues(venue_counts_);
+      ::kill(exchange_pid_, SIGKILL);
+      child_running(exchange_pid_);
+      break;
+    case fault_kind::venue_latency:
+      venue_task(p, {"--latency", std::to_string(p.intensity) + "ms", "--jitter",
+                     std::to_string(p.intensity / 2) + "ms"});
+      break;
+    case fault_kind::venue_errors:
+      venue_task(p, {"--errors", std::to_string(p.intensity)});
+      break;
+    case fault_kind::venue_lost_answers:
+      venue_task(p, {"--lost-answers", std::to_string(p.intensity)});
+      break;
+    case fault_kind::venue_disconnect:
+      venue_task(p, {"--disconnected", "on"});
+      break;
+    case fault_kind::operator_halt:
+      operator_task(p, {"halt", "--farm", "--reason", "chaos-" + std::to_string(p.id)});
+      break;
+    case fault_kind::operator_emergency:
+      operator_task(p, {"vault", "emergency", "on", "--reason", "chaos-" + std::to_string(p.id)});
+      break;
+    case fault_kind::operator_freeze:
+      operator_task(p, {"vault", "freeze", "--reason", "chaos-" + std::to_string(p.id)});
+      break;
+    }
+  }
+
+  void heal(fault_outcome& f, int64_t now) {
+    f.healed_ms = now;
+    auto& p = f.planned;
+    std::string why;
+    switch (p.kind) {
+    case fault_kind::member_kill:
+      child_running(pids_[p.target]);
+      if (!start_member(p.target, why))
+        f.error = "restart: " + why;
+      away_.erase(p.target);
+      break;
+    case fault_kind::member_pause:
+      ::kill(pids_[p.target], SIGCONT);
+      away_.erase(p.target);
+      break;
+    case fault_kind::member_partition:
+      proxies_.at(p.target)->cut(false);
+      away_.erase(p.target);
+      break;
+    case fault_kind::store_restart:
+      if (!pg_.resume(why))
+        f.error = "restart: " + why;
+      break;
+    case fault_kind::venue_restart:
+      if (!start_exchange(why))
+        f.error = "restart: " + why;
+      break;
+    case fault_kind::venue_latency:
+    case fault_kind::venue_errors:
+    case fault_kind::venue_lost_answers:
+    case fault_kind::venue_disconnect:
+      venue_task(p, {"--clear"}, true);
+      break;
+    case fault_kind::operator_halt:
+      operator_task(p, {"resume", "--farm", "--reason", "chaos-" + std::to_string(p.id)}, true);
+      break;
+    case fault_kind::operator_emergency:
+      operator_task(p, {"vault", "emergency", "off", "--reason", "chaos-" + std::to_string(p.id)},
+                    true);
+      break;
+    case fault_kind::operator_freeze:
+      operator_task(p, {"vault", "unfreeze", "--reason", "chaos-" + std::to_string(p.id)}, true);
+      break;
+    }
+    fills_at_heal_[p.id] = fills_on(p);
+  }
+
+  void venue_task(const fault& p, std::vector<std::string> options, bool healing = false) {
+    std::vector<std::string> args{"venue", "faults", p.target};
+    args.insert(args.end(), options.begin(), options.end());
+    auto host = o_.cluster.exchanges.front().host;
+    auto port = exchange_console_port_;
+    auto label = std::to_string(p.id) + (healing ? "/heal" : "/inject");
+    tasks_.push_back(console_task{
+        label, std::async(std::launch::async, [this, host, port, args, healing] {
+          // A heal must take: the exchange node may be busy for a moment.
+          auto deadline = clock_type::now() + std::chrono::milliseconds{operator_action_wait_ms};
+          for (;;) {
+            auto r = console(host, port, args);
+            if (r.code == 0 || !healing || clock_type::now() >= deadline)
+              return r;
+            std::this_thread::sleep_for(std::chrono::milliseconds{sample_every_ms});
+          }
+        })});
+  }
+
+  void operator_task(const fault& p, std::vector<std::string> args, bool healing = false) {
+    auto label = std::to_string(p.id) + (healing ? "/heal" : "/inject");
+    auto wait = healing ? operator_action_wait_ms : chaos_console_timeout_ms;
+    tasks_.push_back(console_task{label, std::async(std::launch::async, [this, args, wait] {
+                                    return on_some_member(args, wait);
+                                  })});
+  }
+
+  void start_transfer(transfer_record& t) {
+    auto owner = std::string{};
+    if (last_view_) {
+      auto p = last_view_->placement.find(t.from_user);
+      if (p != last_view_->placement.end())
+        owner = p->second.node;
+    }
+    if (owner.empty())
+      owner = o_.cluster.members.front().name;
+    auto args = std::vector<std::string>{
+        "vault", "transfer", t.from, t.to, std::to_string(t.amount), t.asset, "--key", t.key};
+    tasks_.push_back(console_task{"transfer/" + std::to_string(t.id),
+                                  std::async(std::launch::async, [this, owner, args] {
+                                    return member_console(owner, args);
+                                  })});
+  }
+
+  // Takes the answers of finished tasks (all of them, waiting, if `all`).
+  void collect(bool all) {
+    for (auto i = tasks_.begin(); i != tasks_.end();) {
+      if (!all && i->answer.wait_for(std::chrono::seconds{0}) != std::future_status::ready) {
+        ++i;
+        continue;
+      }
+      auto r = i->answer.get();
+      auto slash = i->label.find('/');
+      auto head = i->label.substr(0, slash);
+      auto tail = i->label.substr(slash + 1);
+      if (head == "transfer") {
+        auto id = static_cast<uint32_t>(std::stoul(tail));
+        for (auto& t : transfers_)
+          if (t.id == id) {
+            t.first = r.code;
+            t.first_text = r.text;
+          }
+      } else if (r.code != 0) {
+        auto id = static_cast<uint32_t>(std::stoul(head));
+        for (auto& f : report_.faults)
+          if (f.planned.id == id) {
+            // An operator's action asked while every member it tried was
+            // away is not the cluster's failure; its undoing must take.
+            if (tail == "heal")
+              f.error = "could not be undone: " + r.text;
+            else
+              f.recovered = "not taken: " + r.text;
+          }
+      }
+      i = tasks_.erase(i);
+    }
+  }
+
+  void sample(int64_t now) {
+    auto fills = count("SELECT COUNT(*) FROM fills");
+    if (fills >= 0)
+      last_fills_ = fills;
+    for (auto& line : rows("SELECT venue, CAST(COUNT(*) AS TEXT) FROM fills GROUP BY venue", 2)) {
+      auto space = line.find(' ');
+      if (space != std::string::npos &&
+          line.find_first_not_of("0123456789", space + 1) == std::string::npos)
+        venue_fills_[line.substr(0, space)] = std::stoll(line.substr(space + 1));
+    }
+    auto read = net::read_cluster_view(source_);
+    if (read)
+      last_view_ = std::move(*read);
+    const net::cluster_view* v = read ? &*last_view_ : nullptr;
+    for (auto& f : report_.faults) {
+      if (f.injected_ms < 0 || f.recovered_after_ms >= 0 || !f.error.empty())
+        continue;
+      auto& p = f.planned;
+      if (takes_member(p.kind)) {
+        if (!v)
+          continue;
+        auto& users = moved_[p.id];
+        bool all = true;
+        for (auto& [user, epoch] : users) {
+          auto q = v->placement.find(user);
+          auto on = q == v->placement.end() ? std::string{} : q->second.node;
+          all = all && !on.empty() && away_.count(on) == 0 && q->second.epoch > epoch;
+        }
+        if (all) {
+          f.recovered = users.empty() ? "it owned no user"
+                                      : std::to_string(users.size()) + " users owned elsewhere";
+          f.recovered_after_ms = now - f.injected_ms;
+        }
+      } else if (p.kind == fault_kind::store_restart) {
+        std::string problem;
+        if (f.healed_ms >= 0 && v && healthy(*v, &problem)) {
+          f.recovered = "members renewing, users owned";
+          f.recovered_after_ms = now - f.injected_ms;
+        }
+      } else if (f.healed_ms >= 0 && fills_on(p) > fills_at_heal_[p.id]) {
+        f.recovered = on_venue(p.kind) && p.kind != fault_kind::venue_restart
+                          ? "trading on " + p.target + " (a fill after the heal)"
+                          : "trading (a fill after the heal)";
+        f.recovered_after_ms = now - f.healed_ms;
+      }
+    }
+  }
+
+  // Fills recorded so far on the fault's venue (a venue fault), or in all.
+  int64_t fills_on(const fault& p) const {
+    if (!on_venue(p.kind) || p.kind == fault_kind::venue_restart)
+      return last_fills_;
+    auto i = venue_fills_.find(p.target);
+    return i == venue_fills_.end() ? 0 : i->second;
+  }
+
+  // -- after the faults -----------------------------------------------------------
+
+  void settle() {
+    if (!report_.aborted.empty())
+      return;
+    say("waiting for the cluster to be quiet");
+    auto healed_unix_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                              std::chrono::system_clock::now().time_since_epoch())
+                              .count();
+    std::string problem;
+    invariant_result up{
+        "cluster_recovered", "every member up again and every user owned by one", 1, 0, {}};
+    if (!wait_healthy(o_.settle_ms, problem)) {
+      up.violations = 1;
+      up.details.push_back(problem);
+    }
+    report_.invariants.push_back(up);
+    // Every agent running again, and beating after the heal.
+    invariant_result agents{
+        "agents_running", "every agent running on its user's member after the faults", 0, 0, {}};
+    auto deadline = clock_type::now() + std::chrono::milliseconds{o_.settle_ms};
+    for (auto& u : o_.farm.users)
+      for (auto& a : u.agents) {
+        ++agents.checked;
+        auto path = "/user/" + u.name + "/" + a.id;
+        std::string last;
+        bool running = false;
+        while (!running) {
+          auto v = net::read_cluster_view(source_);
+          auto owner = v && v->placement.count(u.name) > 0 ? v->placement[u.name].node : "";
+          if (!owner.empty()) {
+            auto r = member_console(owner, {"info", path});
+            last = owner + ": " + r.text;
+            auto j = json::parse(r.json, nullptr, false);
+            if (r.code == 0 && j.is_object() && j.contains("state") && j["state"].is_object()) {
+              auto& s = j["state"];
+              running = s.value("state", "") == "running" &&
+                        s.value("heartbeat_ms", int64_t{0}) > healed_unix_ms;
+              last = owner + ": " + s.value("state", "?");
+            }
+          }
+          if (running || clock_type::now() >= deadline)
+            break;
+          nap(sample_every_ms);
+        }
+        if (!running) {
+          ++agents.violations;
+          if (agents.details.size() < invariant_details_max)
+            agents.details.push_back(path + " not running (" + last + ")");
+        }
+      }
+    report_.invariants.push_back(agents);
+    // Transfers: each asked again with its key on the member that runs the
+    // sender now; the answer must be the first one's, if there was one.
+    for (auto& t : transfers_) {
+      auto wait_until = clock_type::now() + std::chrono::milliseconds{o_.settle_ms};
+      for (;;) {
+        auto v = net::read_cluster_view(source_);
+        auto owner = v && v->placement.count(t.from_user) > 0 ? v->placement[t.from_user].node
+                                                              : std::string{};
+        if (!owner.empty()) {
+          auto r = member_console(owner, {"vault", "transfer", t.from, t.to,
+                                          std::to_string(t.amount), t.asset, "--key", t.key});
+          if (r.code >= 0) {
+            t.final = r.code;
+            t.final_text = r.text;
+            break;
+          }
+        }
+        if (clock_type::now() >= wait_until)
+          break;
+        nap(sample_every_ms);
+      }
+    }
+  }
+
+  void check_live() {
+    if (!report_.aborted.empty())
+      return;
+    // The vault's reconciliation on every member: accounts against the
+    // ledger, the trading invariants, each venue's statement against the
+    // fills recorded.
+    invariant_result rec{"vault_reconcile",
+                         "each member's vault reconcile: accounts, ledger, venue statements",
+                         0,
+                         0,
+                         {}};
+    for (auto& m : o_.cluster.members) {
+      ++rec.checked;
+      auto r = member_console(m.name, {"vault", "reconcile"});
+      if (r.code != 0) {
+        ++rec.violations;
+        rec.details.push_back(m.name + ": " + r.text.substr(0, 2'000));
+      }
+    }
+    report_.invariants.push_back(rec);
+    // Fencing refusals the live members counted.
+    for (auto& m : o_.cluster.members) {
+      auto r = member_console(m.name, {"info", "/store"});
+      auto j = json::parse(r.json, nullptr, false);
+      if (r.code == 0 && j.is_object() && j.contains("state") && j["state"].is_object())
+        report_.fenced_refusals += j["state"].value("fenced_refusals", int64_t{0});
+    }
+  }
+
+  void stop_cluster() {
+    say("stopping the cluster");
+    // Members hand off and leave, one after the other.
+    for (auto& [name, pid] : pids_)
+      stop_child(pid, std::chrono::milliseconds{chaos_member_stop_ms});
+    pids_.clear();
+    check_partitions();
+    // What the venues saw: no client order id twice.
+    invariant_result dup{"no_order_twice",
+                         "no client order id reached a venue twice (each start of the venues)",
+                         0,
+                         0,
+                         {}};
+    auto why = read_venues(venue_counts_);
+    if (!why.empty()) {
+      dup.violations = 1;
+      dup.details.push_back(why);
+    }
+    for (auto& [venue, c] : venue_counts_) {
+      dup.checked += c.first;
+      dup.violations += c.second;
+      if (c.second > 0)
+        dup.details.push_back(venue + ": " + std::to_string(c.second) +
+                              " orders refused as duplicate client order ids");
+    }
+    report_.invariants.push_back(dup);
+    stop_child(exchange_pid_, std::chrono::milliseconds{chaos_member_stop_ms});
+    exchange_pid_ = -1;
+  }
+
+  // A member cut off from the store stops its users before any other
+  // member may claim them: by the members' logs, each user it ran at the
+  // cut stopped there before it started anywhere else.
+  void check_partitions() {
+    invariant_result x{"partition_stops_first",
+                       "a member cut off from the store fenced and began to stop each of its "
+                       "users before another member started it",
+                       0,
+                       0,
+                       {}};
+    std::vector<member_event> events;
+    for (auto& m : o_.cluster.members)
+      for (auto& e : read_member_events(dir_ + "/" + m.name + ".log", m.name))
+        events.push_back(std::move(e));
+    for (auto& f : report_.faults) {
+      if (f.planned.kind != fault_kind::member_partition || f.injected_ms < 0)
+        continue;
+      auto cut_ms = t0_unix_ms_ + f.injected_ms;
+      auto& m = f.planned.target;
+      for (auto& [user, epoch] : moved_[f.planned.id]) {
+        ++x.checked;
+        int64_t claimed = -1;
+        std::string by;
+        for (auto& e : events)
+          if (e.started && e.user == user && e.member != m && e.unix_ms > cut_ms &&
+              (claimed < 0 || e.unix_ms < claimed)) {
+            claimed = e.unix_ms;
+            by = e.member;
+          }
+        if (claimed < 0)
+          continue; // nobody else started it
+        // A stop just before the cut counts too: the view the users were
+        // taken from is up to one sample old (a handoff under way).
+        bool stopped = std::any_of(events.begin(), events.end(), [&](const member_event& e) {
+          return !e.started && e.user == user && e.member == m && e.unix_ms >= cut_ms - 1'000 &&
+                 e.unix_ms <= claimed;
+        });
+        if (!stopped) {
+          ++x.violations;
+          if (x.details.size() < invariant_details_max)
+            x.details.push_back("#" + std::to_string(f.planned.id) + ": " + user + " started on " +
+                                by + " " + std::to_string(claimed - cut_ms) + " ms after " + m +
+                                " was cut off, and " + m + " had not begun to stop it");
+        }
+      }
+    }
+    report_.invariants.push_back(x);
+  }
+
+  // Adds what each venue of the exchange node counted since it started
+  // (orders submitted, duplicate client order ids refused) to `counts`;
+  // why it could not be read, or "".
+  std::string read_venues(std::map<std::string, std::pair<int64_t, int64_t>>& counts) {
+    auto& x = o_.cluster.exchanges.front();
+    auto r = console(x.host, exchange_console_port_, {"venue"});
+    auto j = json::parse(r.json, nullptr, false);
+    if (r.code != 0 || !j.is_object() || !j.contains("venues"))
+      return "the exchange node's venues could not be read: " + r.text;
+    for (auto& v : j["venues"]) {
+      auto& c = counts[v.value("venue", "?")];
+      c.first += v.value("submitted", int64_t{0});
+      c.second += v.value("duplicates", int64_t{0});
+    }
+    return "";
+  }
+
+  void check_the_store() {
+    if (!store_ || (!report_.aborted.empty() && count("SELECT 1") < 0))
+      return;
+    report_.orders = count("SELECT COUNT(*) FROM orders");
+    report_.fills = count("SELECT COUNT(*) FROM fills");
+    report_.transfers = static_cast<int64_t>(transfers_.size());
+    for (auto& x : chaos::check_store(*store_, transfers_))
+      report_.invariants.push_back(std::move(x));
+    invariant_result faults{"faults_injected",
+                            "every fault injected and healed",
+                            static_cast<int64_t>(report_.faults.size()),
+                            0,
+                            {}};
+    for (auto& f : report_.faults)
+      if (!f.error.empty()) {
+        ++faults.violations;
+        if (faults.details.size() < invariant_details_max)
+          faults.details.push_back("#" + std::to_string(f.planned.id) + " " +
+                                   to_string(f.planned.kind) + ": " + f.error);
+      }
+    report_.invariants.push_back(faults);
+  }
+
+  void stop_everything() {
+    for (auto& [name, pid] : pids_) {
+      ::kill(pid, SIGCONT);
+      ::kill(pid, SIGKILL);
+      child_running(pid);
+    }
+    if (exchange_pid_ > 0) {
+      ::kill(exchange_pid_, SIGKILL);
+      child_running(exchange_pid_);
+    }
+    for (auto& t : tasks_)
+      t.answer.wait();
+    store_.reset();
+    proxies_.clear();
+    if (!proxy_dir_.empty()) {
+      std::error_code ec;
+      fs::remove_all(proxy_dir_, ec);
+    }
+    pg_.remove();
+  }
+
+  const chaos_options& o_;
+  chaos_report report_;
+  std::string dir_;
+  std::string db_;
+  std::string cluster_file_;
+  std::string exchange_file_;
+  uint16_t exchange_console_port_ = 0;
+  config::tls_settings tls_;
+  std::vector<std::string> venues_;
+  net::cluster_source source_;
+  private_postgres pg_;
+  /// With the harness's own server: each member's proxy to it, and the URL
+  /// the member is given.
+  std::string proxy_dir_;
+  std::map<std::string, std::unique_ptr<db_proxy>> proxies_;
+  std::map<std::string, std::string> member_db_;
+  std::unique_ptr<store_reader> store_;
+  std::map<std::string, pid_t> pids_;
+  pid_t exchange_pid_ = -1;
+  /// Members killed or paused now.
+  std::set<std::string> away_;
+  std::optional<net::cluster_view> last_view_;
+  int64_t last_fills_ = 0;
+  std::map<std::string, int64_t> venue_fills_;
+  std::map<uint32_t, std::map<std::string, int64_t>> moved_;
+  std::map<uint32_t, int64_t> fills_at_heal_;
+  /// Per venue: orders submitted and duplicates refused, over the exchange
+  /// node's earlier starts.
+  std::map<std::string, std::pair<int64_t, int64_t>> venue_counts_;
+  std::vector<transfer_record> transfers_;
+  std::vector<console_task> tasks_;
+  clock_type::time_point t0_;
+  int64_t t0_unix_ms_ = 0;
+};
+
+} // namespace
+
+int64_t default_duration_ms(uint32_t faults) {
+  // Each fault gets three seconds of the phase on average: with lengths of
+  // 0.5 to 8 s, two or three overlap at a time.
+  return std::max<int64_t>(fault_length_max_ms * 2, static_cast<int64_t>(faults) * 3'000);
+}
+
+chaos_report run_chaos(const chaos_options& opts) {
+  runner r{opts};
+  return r.run();
+}
+
+} // namespace tfarm::chaos
