@@ -5,6 +5,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "net/console_text.hpp"
+
 namespace tfarm::chaos {
 
 namespace {
@@ -19,27 +21,10 @@ std::string ms_text(int64_t ms) {
   return out.str();
 }
 
+// An aligned table ending with a newline.
 std::string table(const std::vector<std::string>& header,
                   const std::vector<std::vector<std::string>>& rows) {
-  std::vector<size_t> width(header.size(), 0);
-  auto measure = [&](const std::vector<std::string>& r) {
-    for (size_t i = 0; i < r.size() && i < width.size(); ++i)
-      width[i] = std::max(width[i], r[i].size());
-  };
-  measure(header);
-  for (auto& r : rows)
-    measure(r);
-  std::string out;
-  auto line = [&](const std::vector<std::string>& r) {
-    std::string l;
-    for (size_t i = 0; i < r.size(); ++i)
-      l += r[i] + (i + 1 < r.size() ? std::string(width[i] - r[i].size() + 2, ' ') : "");
-    out += l + "\n";
-  };
-  line(header);
-  for (auto& r : rows)
-    line(r);
-  return out;
+  return net::console_text::table(header, rows) + "\n";
 }
 
 } // namespace
