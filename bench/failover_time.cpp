@@ -13,17 +13,14 @@
 //
 // handoff_pause: a member leaves (SIGTERM) and joins again; each moved
 // user's pause from its stop on one member to its start on the next.
-#include <fcntl.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <chrono>
-#include <ctime>
 #include <filesystem>
 #include <fstream>
 #include <map>
-#include <random>
 #include <set>
 #include <sstream>
 #include <stdexcept>
@@ -33,6 +30,9 @@
 
 #include "bench/pg_bench.hpp"
 #include "bench/scenario.hpp"
+#include "chaos/child_process.hpp"
+#include "chaos/local_port.hpp"
+#include "chaos/member_log.hpp"
 #include "persistence/cluster_store.hpp"
 #include "persistence/database.hpp"
 #include "runtime/error_text.hpp"
@@ -77,21 +77,14 @@ int64_t now_ms() {
 
 // Starts `args` in a session of its own, output appended to `log`.
 pid_t spawn(const std::vector<std::string>& args, const fs::path& log) {
-  auto pid = fork();
-  if (pid != 0)
-    return pid;
-  setsid();
-  auto fd = open(log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0600);
-  if (fd < 0)
-    _exit(127);
-  dup2(fd, STDOUT_FILENO);
-  dup2(fd, STDERR_FILENO);
-  std::vector<char*> argv;
-  for (auto& a : args)
-    argv.push_back(const_cast<char*>(a.c_str()));
-  argv.push_back(nullptr);
-  execv(args[0].c_str(), argv.data());
-  _exit(127);
+  chaos::spawn_options o;
+  o.args = args;
+  o.log = log.string();
+  std::string why;
+  auto pid = chaos::spawn(o, why);
+  if (pid < 0)
+    throw std::runtime_error("failover_time: " + why);
+  return pid;
 }
 
 // Runs `args` to the end; its exit code (128 if a signal ended it).
@@ -102,34 +95,17 @@ int run(const std::vector<std::string>& args, const fs::path& log) {
   return WIFEXITED(status) ? WEXITSTATUS(status) : 128;
 }
 
-// A port nobody listens on now.
+// A port nobody uses now.
 int free_port() {
-  for (int i = 0; i < 50; ++i) {
-    auto port = 20'000 + static_cast<int>(std::random_device{}() % 40'000);
-    auto probe = "/proc/net/tcp";
-    std::ifstream in{probe};
-    char hex[8];
-    std::snprintf(hex, sizeof(hex), ":%04X ", port);
-    if (read_all(probe).find(hex) == std::string::npos)
-      return port;
-  }
+  if (auto port = chaos::free_local_port())
+    return port;
   throw std::runtime_error("failover_time: no free port");
 }
 
-// The Unix ms spdlog stamps on the line of `text` at `at` (local time,
-// milliseconds), or 0.
-int64_t stamp_of_line(const std::string& text, size_t at) {
-  auto line = text.rfind('\n', at);
-  line = line == std::string::npos ? 0 : line + 1;
-  std::tm tm{};
-  int ms = 0;
-  if (std::sscanf(text.c_str() + line, "%d-%d-%d %d:%d:%d.%d", &tm.tm_year, &tm.tm_mon, &tm.tm_mday,
-                  &tm.tm_hour, &tm.tm_min, &tm.tm_sec, &ms) != 7)
-    return 0;
-  tm.tm_year -= 1900;
-  tm.tm_mon -= 1;
-  tm.tm_isdst = -1;
-  return static_cast<int64_t>(std::mktime(&tm)) * 1000 + ms;
+// Where the line holding `at` begins.
+size_t line_start(const std::string& text, size_t at) {
+  auto nl = text.rfind('\n', at);
+  return nl == std::string::npos ? 0 : nl + 1;
 }
 
 // The stamps of every line of `log` that contains `key`, oldest first.
@@ -137,7 +113,7 @@ std::vector<int64_t> stamps(const fs::path& log, const std::string& key) {
   auto text = read_all(log);
   std::vector<int64_t> out;
   for (auto at = text.find(key); at != std::string::npos; at = text.find(key, at + key.size()))
-    out.push_back(stamp_of_line(text, at));
+    out.push_back(std::max<int64_t>(0, chaos::log_stamp_ms(text.substr(line_start(text, at)))));
   return out;
 }
 

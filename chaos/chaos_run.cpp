@@ -1,42 +1,29 @@
 #include "chaos/chaos_run.hpp"
 
-#include <arpa/inet.h>
-#include <netinet/in.h>
 #include <signal.h>
-#include <sys/socket.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <chrono>
-#include <filesystem>
-#include <fstream>
 #include <future>
 #include <map>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <set>
-#include <sstream>
 #include <thread>
 
 #include <nlohmann/json.hpp>
 
-#include "chaos/child_process.hpp"
-#include "chaos/db_proxy.hpp"
+#include "chaos/cluster_rig.hpp"
 #include "chaos/member_log.hpp"
-#include "chaos/private_postgres.hpp"
 #include "chaos/store_invariants.hpp"
-#include "config/loader.hpp"
-#include "net/cert_authority.hpp"
+#include "config/suggest.hpp"
 #include "net/cluster_view.hpp"
-#include "net/console_client.hpp"
 #include "runtime/error_text.hpp"
 
 namespace tfarm::chaos {
 
 namespace {
 
-namespace fs = std::filesystem;
 using clock_type = std::chrono::steady_clock;
 using json = nlohmann::json;
 
@@ -44,10 +31,6 @@ using json = nlohmann::json;
 constexpr int64_t step_ms = 50;
 /// How often it reads the cluster's state and the fills while faults run.
 constexpr int64_t sample_every_ms = 250;
-/// Days the harness's certificates are valid.
-constexpr int64_t certificate_days = 2;
-/// The admin token the harness gives its nodes (a private cluster).
-constexpr const char* chaos_admin_token = "chaos-harness-admin-token-0123456789";
 /// Longest the harness waits for an operator's action or its undoing to
 /// be taken by some member.
 constexpr int64_t operator_action_wait_ms = 60'000;
@@ -58,67 +41,26 @@ int64_t since_ms(clock_type::time_point t0) {
   return std::chrono::duration_cast<std::chrono::milliseconds>(clock_type::now() - t0).count();
 }
 
-std::string duration_text(int64_t ms) {
-  return std::to_string(ms) + "ms";
-}
-
-// A TOML basic string.
-std::string quoted(const std::string& x) {
-  std::string out = "\"";
-  for (char c : x) {
-    if (c == '"' || c == '\\')
-      out += '\\';
-    out += c;
-  }
-  return out + "\"";
-}
-
-/// A console command's outcome: `code` 0 done, 1 refused or failed, -1
-/// no answer (`text` says why).
-struct console_answer {
-  int code = -1;
-  std::string text;
-  std::string json;
-};
-
 /// A console command on a node, run on a thread of its own.
 struct console_task {
   std::string label;
   std::future<console_answer> answer;
 };
 
-// A free TCP port on 127.0.0.1 now (0 if none).
-uint16_t free_port() {
-  auto fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  if (fd < 0)
-    return 0;
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  a.sin_port = 0;
-  socklen_t len = sizeof(a);
-  uint16_t port = 0;
-  if (::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof(a)) == 0 &&
-      ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len) == 0)
-    port = ntohs(a.sin_port);
-  ::close(fd);
-  return port;
-}
-
 class runner {
 public:
-  explicit runner(const chaos_options& o) : o_(o) {
+  explicit runner(const chaos_options& o) : o_(o), rig_(o) {
     report_.seed = o.seed;
     report_.cluster = o.cluster.name;
   }
 
-  ~runner() { stop_everything(); }
+  ~runner() { wait_for_tasks(); }
 
   chaos_report run() {
     std::string why;
     try {
       // The schedule first: a shape that cannot hold it starts nothing.
-      if (!make_schedule(why) || !prepare(why) || !start_cluster(why)) {
+      if (!make_schedule(why) || !rig_.prepare(why) || !start_cluster(why)) {
         report_.aborted = why;
         return report_;
       }
@@ -150,195 +92,33 @@ private:
       o_.progress(line);
   }
 
-  // -- setup ------------------------------------------------------------------
-
-  bool prepare(std::string& why) {
-    std::error_code ec;
-    fs::create_directories(o_.run_dir, ec);
-    if (ec) {
-      why = "cannot make the run folder " + o_.run_dir + ": " + ec.message();
-      return false;
-    }
-    dir_ = fs::absolute(o_.run_dir).string();
-    if (o_.cluster.exchanges.size() != 1) {
-      why = "a chaos run starts one exchange node; the cluster file has " +
-            std::to_string(o_.cluster.exchanges.size()) + " [[exchange]] tables";
-      return false;
-    }
-    for (auto& m : o_.cluster.members) {
-      if (!net::is_local_host(m.host)) {
-        why = "member " + m.name + " is on " + m.host +
-              ": a chaos run starts every member on this machine";
-        return false;
-      }
-      if (m.console_port == 0) {
-        why = "member " + m.name +
-              " has no console_port: the harness acts as the operator through each member's "
-              "console (set console_port in its [[member]])";
-        return false;
-      }
-    }
-    // Certificates of its own: the cluster's CA key is never needed.
-    auto pki = dir_ + "/pki";
-    fs::remove_all(pki, ec);
-    for (auto made :
-         {net::cert_authority::init(pki, certificate_days),
-          net::cert_authority::issue({pki, "node", net::node_role, certificate_days, ""}),
-          net::cert_authority::issue({pki, "chaos", net::operator_role, certificate_days, ""})})
-      if (!made) {
-        why = "certificates: " + runtime::to_text(made.error());
-        return false;
-      }
-    tls_ = config::tls_settings{pki + "/ca.crt", pki + "/node.crt", pki + "/node.key", ""};
-    if (o_.db.empty()) {
-      say("starting a private PostgreSQL server");
-      if (!pg_.start(fs::temp_directory_path().string(), why))
-        return false;
-      db_ = pg_.url();
-      // Each member reaches it through a proxy of its own, which a
-      // partition cuts (socket paths are short: under the temp folder).
-      auto base = (fs::temp_directory_path() / "tfarm-chaos.XXXXXX").string();
-      if (mkdtemp(base.data()) == nullptr) {
-        why = "cannot make a folder for the database proxies under " +
-              fs::temp_directory_path().string();
-        return false;
-      }
-      proxy_dir_ = base;
-      int n = 0;
-      for (auto& m : o_.cluster.members) {
-        auto dir = proxy_dir_ + "/m" + std::to_string(++n);
-        fs::create_directories(dir, ec);
-        auto proxy = std::make_unique<db_proxy>();
-        if (!proxy->start(dir + "/.s.PGSQL." + std::to_string(pg_.port()), pg_.socket_path(), why))
-          return false;
-        proxies_[m.name] = std::move(proxy);
-        member_db_[m.name] =
-            "postgresql://postgres@/postgres?host=" + dir + "&port=" + std::to_string(pg_.port());
-      }
-    } else {
-      db_ = o_.db;
-    }
-    store_ = std::make_unique<store_reader>(db_);
-    // The run's cluster file: the given one with its CA and store.
-    cluster_file_ = dir_ + "/cluster.toml";
-    std::ofstream c{cluster_file_, std::ios::trunc};
-    auto& t = o_.cluster.timing;
-    c << "# Written by tfarm chaos for seed " << o_.seed
-      << ".\n[cluster]\nname = " << quoted(o_.cluster.name)
-      << "\nfarm = " << quoted(fs::absolute(o_.cluster.farm).string())
-      << "\nstore = " << quoted(db_) << "\nrenew_interval = \""
-      << duration_text(t.renew_interval.count()) << "\"\nlease_ttl = \""
-      << duration_text(t.lease_ttl.count()) << "\"\nmargin = \"" << duration_text(t.margin.count())
-      << "\"\n\n[tls]\nca = " << quoted(tls_.ca) << "\ncert = " << quoted(tls_.cert)
-      << "\nkey = " << quoted(tls_.key) << "\n";
-    for (auto& m : o_.cluster.members) {
-      c << "\n[[member]]\nname = " << quoted(m.name) << "\nhost = " << quoted(m.host)
-        << "\nport = " << m.port << "\nconsole_port = " << m.console_port << "\n";
-      if (m.http_port != 0)
-        c << "http_port = " << m.http_port << "\n";
-    }
-    auto& x = o_.cluster.exchanges.front();
-    c << "\n[[exchange]]\nname = " << quoted(x.name) << "\nhost = " << quoted(x.host)
-      << "\nport = " << x.port << "\n";
-    c.close();
-    if (!c) {
-      why = "cannot write " + cluster_file_;
-      return false;
-    }
-    // The exchange node's farm with the run's certificates.
-    std::ifstream in{o_.exchange_farm_file};
-    if (!in) {
-      why = "cannot read the exchange node's farm file " + o_.exchange_farm_file;
-      return false;
-    }
-    std::string text{std::istreambuf_iterator<char>{in}, std::istreambuf_iterator<char>{}};
-    std::istringstream lines{text};
-    for (std::string line; std::getline(lines, line);)
-      if (line.rfind("[tls]", 0) == 0) {
-        why = o_.exchange_farm_file +
-              " has a [tls] table: the harness gives every node a CA of its own; use a copy "
-              "without it";
-        return false;
-      }
-    exchange_file_ = dir_ + "/exchange.toml";
-    std::ofstream e{exchange_file_, std::ios::trunc};
-    e << text << "\n[tls]\nca = " << quoted(tls_.ca) << "\ncert = " << quoted(tls_.cert)
-      << "\nkey = " << quoted(tls_.key) << "\n";
-    if (!e) {
-      why = "cannot write " + exchange_file_;
-      return false;
-    }
-    exchange_console_port_ = free_port();
-    if (exchange_console_port_ == 0) {
-      why = "no free port on 127.0.0.1 for the exchange node's console";
-      return false;
-    }
-    auto loaded = config::load_cluster_file(cluster_file_);
-    if (!loaded.ok()) {
-      why = "the run's cluster file " + cluster_file_ + " is not valid";
-      return false;
-    }
-    source_ = net::cluster_source_of(*loaded.value, o_.farm);
-    return true;
-  }
-
-  spawn_options node_env(std::vector<std::string> args, const std::string& log) const {
-    spawn_options s;
-    s.args = std::move(args);
-    s.log = log;
-    s.set_env["TFARM_ADMIN_TOKEN"] = chaos_admin_token;
-    s.unset_env = {"TFARM_HTTP_PORT", "TFARM_CONSOLE_PORT", "TFARM_DB"};
-    return s;
-  }
+  // -- setup --------------------------------------------------------------------
 
   bool start_exchange(std::string& why) {
-    auto& x = o_.cluster.exchanges.front();
-    auto pid = spawn(
-        node_env({o_.tfarm, "exchange-sim", "serve", "-c", exchange_file_, "--db",
-                  dir_ + "/exchange.db", "--listen", x.host + ":" + std::to_string(x.port),
-                  "--console-port", std::to_string(exchange_console_port_), "--http-port", "0"},
-                 dir_ + "/exchange.log"),
-        why);
-    if (pid < 0)
+    if (!rig_.spawn_exchange(why))
       return false;
-    exchange_pid_ = pid;
     // Up once its console answers.
     auto deadline = clock_type::now() + std::chrono::milliseconds{o_.settle_ms};
     while (clock_type::now() < deadline) {
       std::string how;
-      if (!child_running(pid, &how)) {
-        why = "the exchange node exited (" + how + "); see " + dir_ + "/exchange.log";
+      if (!rig_.exchange_running(&how)) {
+        why = "the exchange node exited (" + how + "); see " + rig_.dir() + "/exchange.log";
         return false;
       }
-      if (console(x.host, exchange_console_port_, {"venue"}).code == 0)
+      if (rig_.exchange_console({"venue"}).code == 0)
         return true;
       nap(sample_every_ms);
     }
-    why = "the exchange node's console did not answer; see " + dir_ + "/exchange.log";
+    why = "the exchange node's console did not answer; see " + rig_.dir() + "/exchange.log";
     return false;
-  }
-
-  bool start_member(const std::string& name, std::string& why) {
-    auto db = member_db_.count(name) > 0 ? member_db_.at(name) : db_;
-    auto args = std::vector<std::string>{o_.tfarm, "node", "--cluster", cluster_file_,
-                                         "--name", name,   "--db",      db};
-    auto pid = spawn(node_env(args, dir_ + "/" + name + ".log"), why);
-    if (pid < 0)
-      return false;
-    pids_[name] = pid;
-    return true;
-  }
-
-  const config::cluster_member_spec* member(const std::string& name) const {
-    return o_.cluster.member(name);
   }
 
   // Every member up (this start of it) and every user owned by an up one.
   bool healthy(const net::cluster_view& v, std::string* problem = nullptr) const {
     std::set<std::string> up;
     for (auto& m : v.members) {
-      auto mine = pids_.find(m.name);
-      if (m.state == "up" && mine != pids_.end() && m.pid == mine->second &&
+      auto mine = rig_.pids().find(m.name);
+      if (m.state == "up" && mine != rig_.pids().end() && m.pid == mine->second &&
           away_.count(m.name) == 0)
         up.insert(m.name);
     }
@@ -349,28 +129,21 @@ private:
         missing.push_back(u.name);
     }
     if (problem != nullptr)
-      *problem = missing.empty() ? "" : "users not on a live member: " + config_join(missing);
+      *problem = missing.empty() ? "" : "users not on a live member: " + config::join(missing);
     return missing.empty() && up.size() + away_.size() >= o_.cluster.members.size();
-  }
-
-  static std::string config_join(const std::vector<std::string>& xs) {
-    std::string out;
-    for (auto& x : xs)
-      out += (out.empty() ? "" : ", ") + x;
-    return out;
   }
 
   bool wait_healthy(int64_t wait_ms, std::string& problem) {
     auto deadline = clock_type::now() + std::chrono::milliseconds{wait_ms};
     for (;;) {
-      for (auto& [name, pid] : pids_) {
+      for (auto& [name, pid] : rig_.pids()) {
         std::string how;
-        if (away_.count(name) == 0 && !child_running(pid, &how)) {
-          problem = "member " + name + " exited (" + how + "); see " + dir_ + "/" + name + ".log";
+        if (away_.count(name) == 0 && !rig_.member_running(name, &how)) {
+          problem = "member " + name + " exited (" + how + "); see " + rig_.member_log(name);
           return false;
         }
       }
-      auto v = net::read_cluster_view(source_);
+      auto v = net::read_cluster_view(rig_.source());
       if (v && healthy(*v, &problem))
         return true;
       if (!v)
@@ -387,7 +160,7 @@ private:
       return false;
     for (auto& m : o_.cluster.members) {
       say("starting " + m.name);
-      if (!start_member(m.name, why))
+      if (!rig_.start_member(m.name, why))
         return false;
     }
     std::string problem;
@@ -412,49 +185,9 @@ private:
 
   // -- the store and the consoles ------------------------------------------------
 
-  int64_t count(const std::string& sql) { return store_->count(sql); }
+  int64_t count(const std::string& sql) { return rig_.store().count(sql); }
   std::vector<std::string> rows(const std::string& sql, int columns) {
-    return store_->rows(sql, columns);
-  }
-
-  console_answer console(const std::string& host, uint16_t port,
-                         const std::vector<std::string>& args) const {
-    net::console_client_options c;
-    c.host = host;
-    c.port = port;
-    c.token = chaos_admin_token;
-    c.operator_name = "chaos@seed-" + std::to_string(o_.seed);
-    c.timeout = std::chrono::milliseconds{chaos_console_timeout_ms};
-    c.attempts = 1;
-    c.tls = config::tls_settings{tls_.ca, dir_ + "/pki/chaos.crt", dir_ + "/pki/chaos.key", ""};
-    net::console_client client{c};
-    auto r = client.call(args);
-    if (!r)
-      return {-1, runtime::to_text(r.error()), ""};
-    return {r->status == 0 ? 0 : 1, r->text, r->json};
-  }
-
-  console_answer member_console(const std::string& name,
-                                const std::vector<std::string>& args) const {
-    auto m = member(name);
-    return console(m->host, m->console_port, args);
-  }
-
-  // Runs `args` on the first member that takes it (not away), trying
-  // again until `wait_ms` passes.
-  console_answer on_some_member(const std::vector<std::string>& args, int64_t wait_ms) const {
-    auto deadline = clock_type::now() + std::chrono::milliseconds{wait_ms};
-    console_answer last{-1, "no member tried", ""};
-    for (;;) {
-      for (auto& m : o_.cluster.members) {
-        last = member_console(m.name, args);
-        if (last.code == 0)
-          return last;
-      }
-      if (clock_type::now() >= deadline)
-        return last;
-      std::this_thread::sleep_for(std::chrono::milliseconds{sample_every_ms});
-    }
+    return rig_.store().rows(sql, columns);
   }
 
   // -- the fault phase ------------------------------------------------------------
@@ -556,9 +289,9 @@ private:
     case fault_kind::member_pause:
     case fault_kind::member_partition: {
       if (p.kind == fault_kind::member_partition)
-        proxies_.at(p.target)->cut(true);
+        rig_.cut_member(p.target, true);
       else
-        ::kill(pids_[p.target], p.kind == fault_kind::member_kill ? SIGKILL : SIGSTOP);
+        rig_.signal_member(p.target, p.kind == fault_kind::member_kill ? SIGKILL : SIGSTOP);
       away_.insert(p.target);
       // The users it owned, and their epochs: recovered once each is
       // owned again under a newer epoch by a live member.
@@ -569,14 +302,13 @@ private:
       break;
     }
     case fault_kind::store_restart:
-      if (!pg_.crash(why))
+      if (!rig_.crash_store(why))
         f.error = why;
       break;
     case fault_kind::venue_restart:
       // What this start of the venues saw is gone with them: read first.
       read_venues(venue_counts_);
-      ::kill(exchange_pid_, SIGKILL);
-      child_running(exchange_pid_);
+      rig_.kill_exchange();
       break;
     case fault_kind::venue_latency:
       venue_task(p, {"--latency", std::to_string(p.intensity) + "ms", "--jitter",
@@ -609,21 +341,20 @@ private:
     std::string why;
     switch (p.kind) {
     case fault_kind::member_kill:
-      child_running(pids_[p.target]);
-      if (!start_member(p.target, why))
+      if (!rig_.start_member(p.target, why))
         f.error = "restart: " + why;
       away_.erase(p.target);
       break;
     case fault_kind::member_pause:
-      ::kill(pids_[p.target], SIGCONT);
+      rig_.signal_member(p.target, SIGCONT);
       away_.erase(p.target);
       break;
     case fault_kind::member_partition:
-      proxies_.at(p.target)->cut(false);
+      rig_.cut_member(p.target, false);
       away_.erase(p.target);
       break;
     case fault_kind::store_restart:
-      if (!pg_.resume(why))
+      if (!rig_.resume_store(why))
         f.error = "restart: " + why;
       break;
     case fault_kind::venue_restart:
@@ -653,15 +384,13 @@ private:
   void venue_task(const fault& p, std::vector<std::string> options, bool healing = false) {
     std::vector<std::string> args{"venue", "faults", p.target};
     args.insert(args.end(), options.begin(), options.end());
-    auto host = o_.cluster.exchanges.front().host;
-    auto port = exchange_console_port_;
     auto label = std::to_string(p.id) + (healing ? "/heal" : "/inject");
     tasks_.push_back(console_task{
-        label, std::async(std::launch::async, [this, host, port, args, healing] {
+        label, std::async(std::launch::async, [this, args, healing] {
           // A heal must take: the exchange node may be busy for a moment.
           auto deadline = clock_type::now() + std::chrono::milliseconds{operator_action_wait_ms};
           for (;;) {
-            auto r = console(host, port, args);
+            auto r = rig_.exchange_console(args);
             if (r.code == 0 || !healing || clock_type::now() >= deadline)
               return r;
             std::this_thread::sleep_for(std::chrono::milliseconds{sample_every_ms});
@@ -673,7 +402,7 @@ private:
     auto label = std::to_string(p.id) + (healing ? "/heal" : "/inject");
     auto wait = healing ? operator_action_wait_ms : chaos_console_timeout_ms;
     tasks_.push_back(console_task{label, std::async(std::launch::async, [this, args, wait] {
-                                    return on_some_member(args, wait);
+                                    return rig_.on_some_member(args, wait);
                                   })});
   }
 
@@ -690,7 +419,7 @@ private:
         "vault", "transfer", t.from, t.to, std::to_string(t.amount), t.asset, "--key", t.key};
     tasks_.push_back(console_task{"transfer/" + std::to_string(t.id),
                                   std::async(std::launch::async, [this, owner, args] {
-                                    return member_console(owner, args);
+                                    return rig_.member_console(owner, args);
                                   })});
   }
 
@@ -738,7 +467,7 @@ private:
           line.find_first_not_of("0123456789", space + 1) == std::string::npos)
         venue_fills_[line.substr(0, space)] = std::stoll(line.substr(space + 1));
     }
-    auto read = net::read_cluster_view(source_);
+    auto read = net::read_cluster_view(rig_.source());
     if (read)
       last_view_ = std::move(*read);
     const net::cluster_view* v = read ? &*last_view_ : nullptr;
@@ -812,10 +541,10 @@ private:
         std::string last;
         bool running = false;
         while (!running) {
-          auto v = net::read_cluster_view(source_);
+          auto v = net::read_cluster_view(rig_.source());
           auto owner = v && v->placement.count(u.name) > 0 ? v->placement[u.name].node : "";
           if (!owner.empty()) {
-            auto r = member_console(owner, {"info", path});
+            auto r = rig_.member_console(owner, {"info", path});
             last = owner + ": " + r.text;
             auto j = json::parse(r.json, nullptr, false);
             if (r.code == 0 && j.is_object() && j.contains("state") && j["state"].is_object()) {
@@ -841,12 +570,12 @@ private:
     for (auto& t : transfers_) {
       auto wait_until = clock_type::now() + std::chrono::milliseconds{o_.settle_ms};
       for (;;) {
-        auto v = net::read_cluster_view(source_);
+        auto v = net::read_cluster_view(rig_.source());
         auto owner = v && v->placement.count(t.from_user) > 0 ? v->placement[t.from_user].node
                                                               : std::string{};
         if (!owner.empty()) {
-          auto r = member_console(owner, {"vault", "transfer", t.from, t.to,
-                                          std::to_string(t.amount), t.asset, "--key", t.key});
+          auto r = rig_.member_console(owner, {"vault", "transfer", t.from, t.to,
+                                               std::to_string(t.amount), t.asset, "--key", t.key});
           if (r.code >= 0) {
             t.final = r.code;
             t.final_text = r.text;
@@ -873,7 +602,7 @@ private:
                          {}};
     for (auto& m : o_.cluster.members) {
       ++rec.checked;
-      auto r = member_console(m.name, {"vault", "reconcile"});
+      auto r = rig_.member_console(m.name, {"vault", "reconcile"});
       if (r.code != 0) {
         ++rec.violations;
         rec.details.push_back(m.name + ": " + r.text.substr(0, 2'000));
@@ -882,7 +611,7 @@ private:
     report_.invariants.push_back(rec);
     // Fencing refusals the live members counted.
     for (auto& m : o_.cluster.members) {
-      auto r = member_console(m.name, {"info", "/store"});
+      auto r = rig_.member_console(m.name, {"info", "/store"});
       auto j = json::parse(r.json, nullptr, false);
       if (r.code == 0 && j.is_object() && j.contains("state") && j["state"].is_object())
         report_.fenced_refusals += j["state"].value("fenced_refusals", int64_t{0});
@@ -892,9 +621,7 @@ private:
   void stop_cluster() {
     say("stopping the cluster");
     // Members hand off and leave, one after the other.
-    for (auto& [name, pid] : pids_)
-      stop_child(pid, std::chrono::milliseconds{chaos_member_stop_ms});
-    pids_.clear();
+    rig_.stop_members(chaos_member_stop_ms);
     check_partitions();
     // What the venues saw: no client order id twice.
     invariant_result dup{"no_order_twice",
@@ -915,8 +642,7 @@ private:
                               " orders refused as duplicate client order ids");
     }
     report_.invariants.push_back(dup);
-    stop_child(exchange_pid_, std::chrono::milliseconds{chaos_member_stop_ms});
-    exchange_pid_ = -1;
+    rig_.stop_exchange(chaos_member_stop_ms);
   }
 
   // A member cut off from the store stops its users before any other
@@ -931,7 +657,7 @@ private:
                        {}};
     std::vector<member_event> events;
     for (auto& m : o_.cluster.members)
-      for (auto& e : read_member_events(dir_ + "/" + m.name + ".log", m.name))
+      for (auto& e : read_member_events(rig_.member_log(m.name), m.name))
         events.push_back(std::move(e));
     for (auto& f : report_.faults) {
       if (f.planned.kind != fault_kind::member_partition || f.injected_ms < 0)
@@ -972,8 +698,7 @@ private:
   // (orders submitted, duplicate client order ids refused) to `counts`;
   // why it could not be read, or "".
   std::string read_venues(std::map<std::string, std::pair<int64_t, int64_t>>& counts) {
-    auto& x = o_.cluster.exchanges.front();
-    auto r = console(x.host, exchange_console_port_, {"venue"});
+    auto r = rig_.exchange_console({"venue"});
     auto j = json::parse(r.json, nullptr, false);
     if (r.code != 0 || !j.is_object() || !j.contains("venues"))
       return "the exchange node's venues could not be read: " + r.text;
@@ -986,12 +711,12 @@ private:
   }
 
   void check_the_store() {
-    if (!store_ || (!report_.aborted.empty() && count("SELECT 1") < 0))
+    if (!report_.aborted.empty() && count("SELECT 1") < 0)
       return;
     report_.orders = count("SELECT COUNT(*) FROM orders");
     report_.fills = count("SELECT COUNT(*) FROM fills");
     report_.transfers = static_cast<int64_t>(transfers_.size());
-    for (auto& x : chaos::check_store(*store_, transfers_))
+    for (auto& x : chaos::check_store(rig_.store(), transfers_))
       report_.invariants.push_back(std::move(x));
     invariant_result faults{"faults_injected",
                             "every fault injected and healed",
@@ -1008,46 +733,17 @@ private:
     report_.invariants.push_back(faults);
   }
 
-  void stop_everything() {
-    for (auto& [name, pid] : pids_) {
-      ::kill(pid, SIGCONT);
-      ::kill(pid, SIGKILL);
-      child_running(pid);
-    }
-    if (exchange_pid_ > 0) {
-      ::kill(exchange_pid_, SIGKILL);
-      child_running(exchange_pid_);
-    }
+  // The console calls still under way end first (they use the rig); the
+  // rig then kills what still runs.
+  void wait_for_tasks() {
     for (auto& t : tasks_)
       t.answer.wait();
-    store_.reset();
-    proxies_.clear();
-    if (!proxy_dir_.empty()) {
-      std::error_code ec;
-      fs::remove_all(proxy_dir_, ec);
-    }
-    pg_.remove();
   }
 
   const chaos_options& o_;
   chaos_report report_;
-  std::string dir_;
-  std::string db_;
-  std::string cluster_file_;
-  std::string exchange_file_;
-  uint16_t exchange_console_port_ = 0;
-  config::tls_settings tls_;
+  cluster_rig rig_;
   std::vector<std::string> venues_;
-  net::cluster_source source_;
-  private_postgres pg_;
-  /// With the harness's own server: each member's proxy to it, and the URL
-  /// the member is given.
-  std::string proxy_dir_;
-  std::map<std::string, std::unique_ptr<db_proxy>> proxies_;
-  std::map<std::string, std::string> member_db_;
-  std::unique_ptr<store_reader> store_;
-  std::map<std::string, pid_t> pids_;
-  pid_t exchange_pid_ = -1;
   /// Members killed or paused now.
   std::set<std::string> away_;
   std::optional<net::cluster_view> last_view_;
