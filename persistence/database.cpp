@@ -95,8 +95,8 @@ caf::expected<std::unique_ptr<sql_connection>> open_sqlite(const std::string& fi
                              : SQLite::OPEN_READWRITE | (opts.create ? SQLite::OPEN_CREATE : 0);
   std::unique_ptr<sql_connection> conn;
   try {
-    auto db = std::make_unique<SQLite::Database>(file, flags,
-                                                 static_cast<int>(opts.busy_timeout.count()));
+    auto db = std::make_unique<SQLite::Database>(
+        file, flags, static_cast<int>(opts.busy_timeout.count()), opts.vfs);
     // The first statement reads the header: a non-database fails here.
     if (!opts.read_only) {
       SQLite::Statement wal{*db, "PRAGMA journal_mode = WAL"};

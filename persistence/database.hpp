@@ -35,6 +35,9 @@ struct open_options {
   /// Limits the database to this many pages (0: no limit); with it, tests
   /// can make SQLite report a full disk.
   int64_t max_page_count = 0;
+  /// SQLite: the VFS to open the file through (empty: SQLite's default);
+  /// tests open the store through one that injects I/O faults.
+  std::string vfs;
   /// PostgreSQL: how long connecting may take.
   std::chrono::seconds connect_timeout{5};
   /// PostgreSQL: the server cancels a statement running longer (0: never).
