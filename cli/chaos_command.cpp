@@ -18,6 +18,7 @@
 #include "cli/signals.hpp"
 #include "config/duration.hpp"
 #include "config/loader.hpp"
+#include "net/kinds.hpp"
 
 namespace tfarm::cli {
 
@@ -44,7 +45,7 @@ int run(const chaos_cli_options& o) {
     std::cerr << command << ": error: " << o.cluster_file << " is not valid (see above)\n";
     return exit_usage;
   }
-  auto f = config::load_farm_file(c.value->farm, farm_check_options());
+  auto f = config::load_farm_file(c.value->farm, net::farm_check_options());
   if (!f.ok()) {
     for (auto& d : f.diagnostics)
       std::cerr << to_string(d) << '\n';

@@ -30,6 +30,7 @@
 #include "config/loader.hpp"
 #include "config/suggest.hpp"
 #include "net/cluster_view.hpp"
+#include "net/kinds.hpp"
 #include "persistence/cluster_store.hpp"
 #include "persistence/database.hpp"
 #include "persistence/error.hpp"
@@ -85,7 +86,7 @@ bool load(const cluster_options& o, const std::string& command, config::cluster_
           config::farm_config& farm) {
   if (!load_cluster(o, command, cluster))
     return false;
-  auto f = config::load_farm_file(cluster.farm, farm_check_options());
+  auto f = config::load_farm_file(cluster.farm, net::farm_check_options());
   if (!f.ok()) {
     for (auto& d : f.diagnostics)
       std::cerr << to_string(d) << '\n';

@@ -68,10 +68,6 @@ struct run_options {
 /// Runs one node until a stop signal or the duration; the exit code.
 int run_node(const run_options& opts);
 
-/// What `config check` and `run` check farm files with: every kind this
-/// program knows, and each agent's parameters against its kind.
-config::check_options farm_check_options();
-
 /// `tfarm certs init|issue`: the cluster's TLS certificate authority.
 void add_certs_command(CLI::App& app, const global_options& globals, int& result);
 

@@ -237,7 +237,7 @@ int run_node(const run_options& opts) {
     }
     farm_file = found.path;
   }
-  auto loaded = config::load_farm_file(farm_file, farm_check_options());
+  auto loaded = config::load_farm_file(farm_file, net::farm_check_options());
   if (!loaded.ok()) {
     print_problems(loaded.diagnostics);
     auto env_only =

@@ -15,6 +15,7 @@
 #include <nlohmann/json.hpp>
 #include <spdlog/logger.h>
 
+#include "net/detail/http_request_reading.hpp"
 #include "net/error.hpp"
 #include "net/logger.hpp"
 
@@ -26,9 +27,6 @@ namespace http = beast::http;
 using tcp = asio::ip::tcp;
 
 namespace {
-
-/// Bytes of a request's head at most (within request_bytes_max).
-constexpr std::size_t http_header_bytes_max = 16 * 1024;
 
 /// How long a connection refused or cut short is drained before it closes.
 constexpr int64_t http_linger_ms = 1'000;
@@ -133,9 +131,7 @@ public:
 private:
   void read() {
     parser_.emplace();
-    parser_->body_limit(srv_.opts.request_bytes_max);
-    parser_->header_limit(
-        static_cast<uint32_t>(std::min(srv_.opts.request_bytes_max, http_header_bytes_max)));
+    detail::limit_request(*parser_, srv_.opts);
     stream_.expires_after(srv_.opts.read_timeout);
     http::async_read(
         stream_, buf_, *parser_,
@@ -144,46 +140,18 @@ private:
 
   void on_read(beast::error_code ec) {
     began_ = std::chrono::steady_clock::now();
-    if (ec == http::error::end_of_stream || ec == beast::error::timeout ||
-        ec == asio::error::operation_aborted || ec == asio::error::connection_reset ||
-        ec == asio::error::eof) {
-      close();
-      return;
-    }
-    if (ec == http::error::body_limit || ec == http::error::header_limit ||
-        ec == http::error::buffer_overflow) {
-      http_response r;
-      r.status = 413;
-      r.body = json_error("too_large", "the request is larger than " +
-                                           std::to_string(srv_.opts.request_bytes_max) +
-                                           " bytes (request_bytes_max)");
-      respond(std::move(r), false, 11);
-      return;
-    }
     if (ec) {
-      http_response r;
-      r.status = 400;
-      r.body = json_error("bad_request", "malformed HTTP request: " + ec.message());
-      respond(std::move(r), false, 11);
+      if (auto refusal = detail::read_refusal(ec, srv_.opts))
+        respond(std::move(*refusal), false, 11);
+      else
+        close();
       return;
     }
     auto& msg = parser_->get();
-    http_request req;
-    req.method = std::string{msg.method_string()};
-    // HEAD is GET without the body (RFC 9110 9.3.2): served by the same
-    // handler, the body left out when it is written.
-    auto head = req.method == "HEAD";
-    if (head)
-      req.method = "GET";
-    auto target = std::string{msg.target()};
-    auto q = target.find('?');
-    req.path = target.substr(0, q);
-    if (q != std::string::npos)
-      req.query = target.substr(q + 1);
-    req.authorization = std::string{msg[http::field::authorization]};
-    req.content_type = std::string{msg[http::field::content_type]};
-    req.body = std::move(msg.body());
-    req.remote = remote_;
+    auto keep_alive = msg.keep_alive();
+    auto version = msg.version();
+    bool head = false;
+    auto req = detail::to_http_request(std::move(msg), remote_, head);
     http_response r;
     try {
       r = srv_.handler(req);
@@ -193,7 +161,7 @@ private:
       r.status = 500;
       r.body = json_error("internal", "the request could not be served; see the node's log");
     }
-    respond(std::move(r), msg.keep_alive(), msg.version(), head);
+    respond(std::move(r), keep_alive, version, head);
   }
 
   void respond(http_response r, bool keep_alive, unsigned version, bool head = false) {

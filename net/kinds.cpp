@@ -2,6 +2,7 @@
 
 #include <caf/io/middleman.hpp>
 
+#include "actors/agent/agent_settings.hpp"
 #include "actors/kinds.hpp"
 #include "config/endpoint.hpp"
 #include "config/limits.hpp"
@@ -10,12 +11,30 @@
 #include "net/type_ids.hpp"
 #include "net/venue_connector.hpp"
 #include "net/venue_directory.hpp"
+#include "persistence/kinds.hpp"
+#include "runtime/builtin_kinds.hpp"
 
 namespace tfarm::net {
 
 void add_kinds(runtime::kind_registry& x) {
   x.add(venue_directory::kind());
   x.add(venue_connector::kind());
+}
+
+config::check_options farm_check_options() {
+  // Every kind a node of this program can run (the validator keeps it).
+  static const runtime::kind_registry kinds = [] {
+    auto x = runtime::builtin_kinds();
+    persistence::add_kinds(x);
+    actors::add_kinds(x);
+    add_kinds(x);
+    return x;
+  }();
+  config::check_options opts;
+  opts.known_kinds = kinds.agent_names();
+  opts.validate_agent = actors::agent_validator(kinds);
+  opts.env = config::process_environment();
+  return opts;
 }
 
 bool needs_middleman(const config::farm_config& farm) {

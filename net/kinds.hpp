@@ -7,6 +7,7 @@
 #include <caf/actor_system_config.hpp>
 
 #include "config/farm_config.hpp"
+#include "config/loader.hpp"
 #include "runtime/child_spec.hpp"
 #include "runtime/kind_registry.hpp"
 #include "runtime/node.hpp"
@@ -15,6 +16,12 @@ namespace tfarm::net {
 
 /// Adds "venue_directory" and "venue_connector" to `x`.
 void add_kinds(runtime::kind_registry& x);
+
+/// What `config check`, `run` and every cluster command check farm files
+/// with: every kind a node of this program can run (runtime, persistence,
+/// actors, net), each agent's parameters against its kind, and the
+/// process environment's overrides.
+config::check_options farm_check_options();
 
 /// True if `farm` talks to other nodes (offers venues, uses remote ones) or
 /// to console clients.

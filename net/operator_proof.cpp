@@ -1,5 +1,6 @@
 #include "net/operator_proof.hpp"
 
+#include <cmath>
 #include <fstream>
 #include <sstream>
 
@@ -124,12 +125,15 @@ caf::expected<std::string> operator_verifier::verify(const console_request& x,
   if (x.certificate.size() > config::console_certificate_bytes_max ||
       x.signature.size() > config::console_signature_bytes_max)
     return invalid("the certificate or the signature is larger than a console accepts");
-  auto skew = x.signed_at_ms - now_ms;
-  if (skew > config::console_signature_skew_ms || -skew > config::console_signature_skew_ms)
-    return invalid("the request was signed " + std::to_string(skew / 1000) +
-                   " s from this node's time (at most " +
-                   std::to_string(config::console_signature_skew_ms / 1000) +
-                   " s apart: check both clocks)");
+  // Compared without subtracting the peer's value, which may be anything
+  // (INT64_MIN minus a time overflows).
+  if (x.signed_at_ms > now_ms + config::console_signature_skew_ms ||
+      x.signed_at_ms < now_ms - config::console_signature_skew_ms)
+    return invalid(
+        "the request was signed " +
+        std::to_string(std::llround((static_cast<long double>(x.signed_at_ms) - now_ms) / 1000)) +
+        " s from this node's time (at most " +
+        std::to_string(config::console_signature_skew_ms / 1000) + " s apart: check both clocks)");
   auto cert = parse_certificate(x.certificate);
   if (!cert) {
     ERR_clear_error();

@@ -163,6 +163,9 @@ protected:
   virtual bool has_state() const { return false; }
 
   /// Serializes the state (cereal, see state_codec.hpp).
+  // CAF's own save_state(serializer&, unsigned) (actor migration) stays
+  // callable: ours is a different function, not an override of it.
+  using Base::save_state;
   virtual std::string save_state() { return {}; }
 
   /// Version of the format save_state() writes.

@@ -3,7 +3,9 @@
 //
 // Include only where a kind encodes its state (cereal is header-heavy).
 // Decoding never throws: a malformed blob becomes runtime_errc::restore_failed,
-// because exceptions must not cross an actor boundary.
+// because exceptions must not cross an actor boundary; and it never
+// allocates more elements than the blob has bytes
+// (detail/bounded_input_archive.hpp).
 #pragma once
 
 #include <sstream>
@@ -15,6 +17,7 @@
 #include <cereal/types/string.hpp>
 #include <cereal/types/vector.hpp>
 
+#include "runtime/detail/bounded_input_archive.hpp"
 #include "runtime/error.hpp"
 
 namespace tfarm::runtime {
@@ -34,10 +37,9 @@ std::string encode_state(const T& x) {
 template <class T>
 caf::error decode_state(const std::string& blob, T& x) {
   try {
-    std::istringstream in{blob};
     T tmp;
     {
-      cereal::PortableBinaryInputArchive archive{in};
+      detail::bounded_input_archive archive{blob};
       archive(tmp);
     }
     x = std::move(tmp);

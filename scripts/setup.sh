@@ -8,6 +8,7 @@
 # dashboard headless, python3 (the soak tests edit farm files with it) and
 # openssl (the TLS test probes the console port with s_client) and
 # postgresql (the tests start private servers for the PostgreSQL store).
+# With --fuzz: clang-14 and its libFuzzer runtime (scripts/fuzz.sh).
 set -euo pipefail
 
 packages=(
@@ -22,6 +23,9 @@ packages=(
 )
 if [[ "${1:-}" == "--tests" ]]; then
   packages+=(curl prometheus chromium python3 openssl postgresql)
+fi
+if [[ "${1:-}" == "--fuzz" ]]; then
+  packages+=(clang-14 libclang-rt-14-dev)
 fi
 
 missing=()

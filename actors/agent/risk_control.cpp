@@ -159,7 +159,7 @@ void risk_control::audit(const trading_state_change& x, const std::string& what)
           persistence::make_audit(path(), x.by, "risk.trading_state." + to_string(x.state),
                                   what + (x.reason.empty() ? "" : ": " + x.reason)))
       .then([](uint64_t) {},
-            [this](caf::error& e) {
+            [](caf::error& e) {
               agent_log().error("risk control: audit failed: {}", runtime::to_text(e));
             });
 }

@@ -15,51 +15,11 @@
 #include "actors/vault/wide_int.hpp"
 #include "runtime/clock.hpp"
 #include "runtime/error_text.hpp"
-#include "runtime/state_codec.hpp"
 #include "runtime/status_json.hpp"
 
 namespace tfarm::actors {
 
 namespace {
-
-/// What an agent checkpoints (the position is rebuilt from the fills).
-struct agent_checkpoint {
-  uint64_t epoch = 0;
-  uint64_t next_seq = 1;
-  uint64_t orders = 0;
-  uint64_t rejected = 0;
-  std::map<std::string, uint64_t> rejections;
-  /// Tags of the orders working at the time, by client order id.
-  std::map<std::string, std::string> tags;
-  std::string strategy;
-  uint32_t strategy_version = 0;
-  std::string strategy_blob;
-  /// Format 2: an operator stopped it, it is finishing its orders.
-  bool retiring = false;
-
-  /// The fields of format 1.
-  template <class Archive>
-  void fields_v1(Archive& ar) {
-    ar(epoch, next_seq, orders, rejected, rejections, tags, strategy, strategy_version,
-       strategy_blob);
-  }
-
-  template <class Archive>
-  void serialize(Archive& ar, std::uint32_t) {
-    fields_v1(ar);
-    ar(retiring);
-  }
-};
-
-/// A checkpoint of format 1 (before `retiring`).
-struct agent_checkpoint_v1 {
-  agent_checkpoint cp;
-
-  template <class Archive>
-  void serialize(Archive& ar, std::uint32_t) {
-    cp.fields_v1(ar);
-  }
-};
 
 /// Markets with no tick for this long are subscribed to again.
 constexpr int64_t agent_md_stale_ms = 5'000;
@@ -171,23 +131,13 @@ std::string trading_agent::save_state() {
     cp.strategy_version = strategy_version_;
     cp.strategy_blob = strategy_blob_;
   }
-  return runtime::encode_state(cp);
+  return encode_agent_checkpoint(cp);
 }
 
 caf::error trading_agent::restore_state(const std::string& blob, uint32_t version) {
   agent_checkpoint cp;
-  if (version == 1) {
-    agent_checkpoint_v1 old;
-    if (auto err = runtime::decode_state(blob, old))
-      return err;
-    cp = std::move(old.cp);
-  } else if (version == 2) {
-    if (auto err = runtime::decode_state(blob, cp))
-      return err;
-  } else {
-    return caf::error{agent_errc::bad_state,
-                      "agent state version " + std::to_string(version) + " is not known"};
-  }
+  if (auto err = decode_agent_checkpoint(blob, version, cp))
+    return err;
   retiring_ = cp.retiring;
   epoch_ = cp.epoch;
   next_seq_ = cp.next_seq;

@@ -45,6 +45,7 @@
 #include <string>
 #include <vector>
 
+#include "actors/agent/agent_checkpoint.hpp"
 #include "actors/agent/agent_interfaces.hpp"
 #include "actors/agent/agent_settings.hpp"
 #include "actors/agent/position_book.hpp"
@@ -91,7 +92,7 @@ public:
 protected:
   bool has_state() const override { return true; }
   std::string save_state() override;
-  uint32_t state_version() const override { return 2; }
+  uint32_t state_version() const override { return agent_checkpoint::version; }
   caf::error restore_state(const std::string& blob, uint32_t version) override;
   std::string describe() const override;
   void wind_down(std::function<void()> done) override;

@@ -270,13 +270,16 @@ struct exchange_status {
   uint64_t fills = 0;
   uint64_t failovers = 0;
   uint64_t failbacks = 0;
+  /// Tops and trades dropped because they failed the session's checks
+  /// (market_data_check.hpp).
+  uint64_t market_data_refused = 0;
 };
 
 TFARM_STATUS_FIELDS(exchange_status, "tfarm.exchange_status", account, primary, backup, active,
                     on_backup, connected, state, latency_ewma_us, latency_p99_us, last_test_us,
                     last_error, last_error_at_ms, rate_budget, queued, consecutive_failures, orders,
                     acknowledged, rejected, retries, timeouts, unknown_resolved, fills, failovers,
-                    failbacks)
+                    failbacks, market_data_refused)
 
 /// Asks that an agent trade no further than back to flat (REDUCING) until
 /// an operator looks: what a session sends when one of the agent's orders

@@ -11,6 +11,7 @@
 #include "actors/exchange/detail/session_text.hpp"
 #include "actors/exchange/error.hpp"
 #include "actors/exchange/logger.hpp"
+#include "actors/exchange/market_data_check.hpp"
 #include "config/limits.hpp"
 #include "persistence/error.hpp"
 #include "runtime/actor_registry.hpp"
@@ -384,6 +385,8 @@ exchange_session::behavior_type exchange_session::make_behavior() {
       [this](book_top& top) {
         if (top.venue != active_)
           return;
+        if (auto why = top_problem(top); !why.empty())
+          return refuse_market_data(top.venue, why);
         if (auto i = subscribers_.find(top.symbol); i != subscribers_.end())
           for (auto& s : i->second)
             caf::anon_send(s, top);
@@ -391,6 +394,8 @@ exchange_session::behavior_type exchange_session::make_behavior() {
       [this](trade_tick& t) {
         if (t.venue != active_)
           return;
+        if (auto why = trade_problem(t); !why.empty())
+          return refuse_market_data(t.venue, why);
         if (auto i = subscribers_.find(t.symbol); i != subscribers_.end())
           for (auto& s : i->second)
             caf::anon_send(s, t);
@@ -520,7 +525,7 @@ void exchange_session::recorded(const std::string& id, bool fresh) {
   if (i == orders_.end())
     return;
   if (fresh) {
-    enqueue(id);
+    queue_order(id);
     return;
   }
   // The store knew the id: either this order left before (a restart, a
@@ -580,7 +585,7 @@ void exchange_session::recorded(const std::string& id, bool fresh) {
           });
 }
 
-void exchange_session::enqueue(const std::string& id) {
+void exchange_session::queue_order(const std::string& id) {
   auto& e = orders_[id];
   if (e.cancel_requested) {
     // Cancelled while it was recorded, refused before processing, or found
@@ -957,7 +962,7 @@ void exchange_session::resolve(const std::string& id) {
     }
     // Every venue that could hold it says it never saw it: send it now.
     exchange_log().info("session {}: no venue has order {}; sending it", path(), id);
-    enqueue(id);
+    queue_order(id);
     return;
   }
   auto venue = e.candidates[e.candidate];
@@ -1082,6 +1087,15 @@ void exchange_session::update(order_report& rep, bool complete) {
     if (is_final(e.progress.state) && e.waiters.empty())
       orders_.erase(i);
   }
+}
+
+void exchange_session::refuse_market_data(const std::string& venue, const std::string& why) {
+  ++market_data_refused_;
+  // At the 1st, 2nd, 4th, 8th, ... refusal: a venue sending garbage at its
+  // full rate must not fill the log.
+  if ((market_data_refused_ & (market_data_refused_ - 1)) == 0)
+    exchange_log().warn("session {}: venue {} sent market data no agent may see ({} so far): {}",
+                        account_, venue, market_data_refused_, why);
 }
 
 bool exchange_session::accept(order_report& rep, const std::string& from_venue) {
@@ -1359,7 +1373,7 @@ void exchange_session::on_timer(const std::string& what, uint64_t gen) {
   if (i->second.at == phase::resolving)
     resolve(id);
   else if (i->second.at == phase::queued)
-    enqueue(id);
+    queue_order(id);
 }
 
 void exchange_session::alert(const std::string& level, const std::string& action,
@@ -1422,6 +1436,7 @@ exchange_status exchange_session::status_now() const {
   s.fills = fills_;
   s.failovers = failovers_;
   s.failbacks = failbacks_;
+  s.market_data_refused = market_data_refused_;
   return s;
 }
 

@@ -194,7 +194,7 @@ private:
   void submit(order_request& r, caf::actor owner, report_promise rp);
   caf::error validate(const order_request& r) const;
   void recorded(const std::string& id, bool fresh);
-  void enqueue(const std::string& id);
+  void queue_order(const std::string& id);
   void drain();
   /// Refuses queued orders that waited longer than a venue may be unusable.
   void expire_queue();
@@ -233,6 +233,8 @@ private:
   /// fill reported before; false if the report itself cannot be about the
   /// order it names.
   bool accept(order_report& rep, const std::string& from_venue);
+  /// Counts a top or trade that failed its check and logs (sparsely) why.
+  void refuse_market_data(const std::string& venue, const std::string& why);
   /// Records what `rep` adds to order `id` (new fills, and the status and
   /// filled quantity when its fills are all known; `e` may be null for an
   /// order the session no longer holds) in one store transaction; asks
@@ -360,6 +362,8 @@ private:
   uint64_t fills_ = 0;
   uint64_t failovers_ = 0;
   uint64_t failbacks_ = 0;
+  /// Tops and trades the venue sent that failed their checks (dropped).
+  uint64_t market_data_refused_ = 0;
 };
 
 } // namespace tfarm::actors

@@ -10,6 +10,7 @@
 
 #include "actors/exchange/error.hpp"
 #include "actors/exchange/logger.hpp"
+#include "actors/exchange/order_check.hpp"
 #include "actors/exchange/secret_box.hpp"
 #include "actors/vault/vault_names.hpp"
 #include "config/duration.hpp"
@@ -554,20 +555,8 @@ caf::expected<order_report> sim_venue::submit(order_request& r, const caf::actor
   if (sym == symbols_.end())
     return fail(exchange_errc::invalid_order,
                 "venue " + name_ + " does not trade symbol '" + r.symbol + "'");
-  if (r.client_order_id.empty() || r.client_order_id.size() > config::client_order_id_chars_max)
-    return fail(exchange_errc::invalid_order,
-                "client order id must be 1 to " +
-                    std::to_string(config::client_order_id_chars_max) + " characters");
-  if (r.account.empty() || r.account.rfind(participant_prefix, 0) == 0)
-    return fail(exchange_errc::invalid_order, "order " + r.client_order_id + " names no account");
-  if (r.qty <= 0)
-    return fail(exchange_errc::invalid_order, "order " + r.client_order_id +
-                                                  ": quantity must be positive, got " +
-                                                  std::to_string(r.qty));
-  if (r.type == order_type::limit && r.price <= 0)
-    return fail(exchange_errc::invalid_order, "order " + r.client_order_id +
-                                                  ": limit price must be positive, got " +
-                                                  std::to_string(r.price));
+  if (auto why = order_problem(r, participant_prefix); !why.empty())
+    return fail(exchange_errc::invalid_order, why);
   if (require_logon_) {
     auto i = logged_on_.find(r.account);
     if (i == logged_on_.end())

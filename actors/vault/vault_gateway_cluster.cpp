@@ -114,7 +114,7 @@ void vault_gateway::poll_transfers() {
             }
             again();
           },
-          [this, again](caf::error& err) {
+          [again](caf::error& err) {
             vault_log().debug("vault: cannot read pending transfers: {}", runtime::to_text(err));
             again();
           });
@@ -139,7 +139,7 @@ void vault_gateway::reload_directory(std::function<void()> then) {
             publish_description();
             done();
           },
-          [this, done](caf::error& err) {
+          [done](caf::error& err) {
             vault_log().warn("vault: cannot reload the accounts: {}", runtime::to_text(err));
             done();
           });

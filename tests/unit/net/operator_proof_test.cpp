@@ -1,6 +1,7 @@
 // A console request signed with an operator key proves who sent it to a
 // node of the same CA, and nothing else does (net/operator_proof.hpp).
 #include <filesystem>
+#include <limits>
 #include <tuple>
 
 #include <gtest/gtest.h>
@@ -76,6 +77,15 @@ TEST_F(operator_proof_test, anything_changed_or_missing_proves_nobody) {
   EXPECT_EQ(verify(signed_request, now_ms + config::console_signature_skew_ms + 1'000),
             "the request was signed -61 s from this node's time (at most 60 s apart: check both "
             "clocks)");
+  // A time at either end of the range (a peer sends whatever it likes).
+  for (auto at : {std::numeric_limits<int64_t>::min(), std::numeric_limits<int64_t>::max()}) {
+    r = signed_request;
+    r.signed_at_ms = at;
+    auto why = verify(r);
+    EXPECT_EQ(why.rfind(at < 0 ? "the request was signed -9223" : "the request was signed 9223", 0),
+              0u)
+        << why;
+  }
   r = request();
   EXPECT_EQ(verify(r), "this node requires a signed request from an operator certificate of its "
                        "CA (tfarm console --ca --cert --key)");

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include "runtime/error_text.hpp"
 #include "runtime/memory_checkpoint_store.hpp"
 #include "runtime/state_codec.hpp"
 
@@ -51,6 +52,22 @@ struct sample_state {
 };
 
 } // namespace
+
+TEST(state_codec, a_length_beyond_the_blob_is_refused_before_anything_is_allocated) {
+  // Format byte (little-endian), `a`, then a string said to hold 1 TiB.
+  std::string blob{"\x01"};
+  blob += std::string(8, '\0');
+  uint64_t huge = uint64_t{1} << 40;
+  blob.append(reinterpret_cast<const char*>(&huge), sizeof(huge));
+  sample_state out{7, "keep"};
+  auto err = decode_state(blob, out);
+  ASSERT_TRUE(err);
+  EXPECT_EQ(err.code(), static_cast<uint8_t>(runtime_errc::restore_failed));
+  EXPECT_NE(to_text(err).find("a length of 1099511627776 with 0 bytes left"),
+            std::string::npos)
+      << to_text(err);
+  EXPECT_EQ(out.b, "keep");
+}
 
 TEST(state_codec, round_trips_and_refuses_garbage_without_throwing) {
   sample_state in{42, "hello"};

@@ -422,6 +422,36 @@ TEST_P(exchange_session_test, market_data_fans_out_to_subscribers_by_symbol) {
   EXPECT_NE(runtime::to_text(bad.error()).find("XRP-USD"), std::string::npos);
 }
 
+TEST_P(exchange_session_test, market_data_a_venue_garbles_is_dropped_and_counted) {
+  caf::scoped_actor sub{node_->system()};
+  sub->request(session("acct1"), std::chrono::seconds{10}, actors::md_subscribe_atom_v,
+               std::vector<std::string>{"BTC-USD"}, caf::actor_cast<caf::actor>(sub))
+      .receive([](std::vector<actors::book_top>&) {},
+               [](caf::error& err) { FAIL() << to_string(err); });
+  auto active = status("acct1").active;
+  // As the active venue would push them: a crossed top, a trade at price
+  // 0, then a sane top marked by its ask.
+  actors::book_top crossed{active, "BTC-USD", 600, 1, 500, 1, 550, 1'000'000, 0};
+  actors::trade_tick free_trade{active, "BTC-USD", 0, 5, side::buy, 1'000'001, 0};
+  actors::book_top sane{active, "BTC-USD", 400, 1, 777, 1, 550, 1'000'002, 0};
+  caf::anon_send(session("acct1"), crossed);
+  caf::anon_send(session("acct1"), free_trade);
+  caf::anon_send(session("acct1"), sane);
+  bool sane_seen = false;
+  for (int k = 0; k < 50 && !sane_seen; ++k)
+    sub->receive(
+        [&](actors::book_top& t) {
+          EXPECT_LT(t.bid, t.ask) << "a crossed top reached an agent";
+          sane_seen = sane_seen || t.ask == 777;
+        },
+        [&](actors::trade_tick& t) { EXPECT_GT(t.price, 0) << "a trade at 0 reached an agent"; },
+        [](actors::order_update_atom, actors::order_report&) {},
+        caf::after(std::chrono::seconds{5}) >> [] {});
+  EXPECT_TRUE(sane_seen);
+  ASSERT_TRUE(eventually([&] { return status("acct1").market_data_refused == 2; }))
+      << status("acct1").market_data_refused;
+}
+
 TEST_P(exchange_session_test, the_token_bucket_holds_orders_back_to_the_venue_rate) {
   stop();
   std::string config = exchange_test_config;
