@@ -59,11 +59,26 @@ nlohmann::json to_json(const chaos_report& x) {
                           {"violations", i.violations},
                           {"holds", i.holds()},
                           {"details", i.details}});
-  return {
-      {"seed", x.seed},       {"cluster", x.cluster},     {"duration_ms", x.duration_ms},
-      {"faults", faults},     {"invariants", invariants}, {"orders", x.orders},
-      {"fills", x.fills},     {"transfers", x.transfers}, {"fenced_refusals", x.fenced_refusals},
-      {"aborted", x.aborted}, {"passed", x.passed()}};
+  nlohmann::json resources = nlohmann::json::array();
+  for (auto& r : x.resources)
+    resources.push_back({{"process", r.process},
+                         {"pid", r.pid},
+                         {"samples", r.samples},
+                         {"span_ms", r.span_ms},
+                         {"first_rss_kib", r.first_rss_kib},
+                         {"last_rss_kib", r.last_rss_kib},
+                         {"rss_kib_per_hour", r.rss_kib_per_hour},
+                         {"first_fds", r.first_fds},
+                         {"last_fds", r.last_fds},
+                         {"fds_per_hour", r.fds_per_hour},
+                         {"judged", r.judged},
+                         {"growth", r.growth}});
+  return {{"resources", resources},   {"seed", x.seed},
+          {"cluster", x.cluster},     {"duration_ms", x.duration_ms},
+          {"faults", faults},         {"invariants", invariants},
+          {"orders", x.orders},       {"fills", x.fills},
+          {"transfers", x.transfers}, {"fenced_refusals", x.fenced_refusals},
+          {"aborted", x.aborted},     {"passed", x.passed()}};
 }
 
 std::string to_table(const chaos_report& x) {
@@ -90,6 +105,18 @@ std::string to_table(const chaos_report& x) {
   for (auto& i : x.invariants)
     for (auto& d : i.details)
       out += "  " + i.name + ": " + d + "\n";
+  rows.clear();
+  for (auto& r : x.resources)
+    rows.push_back({r.process, ms_text(r.span_ms),
+                    std::to_string(r.first_rss_kib / 1'024) + " -> " +
+                        std::to_string(r.last_rss_kib / 1'024) + " MiB",
+                    std::to_string(r.rss_kib_per_hour) + " KiB/h",
+                    std::to_string(r.first_fds) + " -> " + std::to_string(r.last_fds),
+                    std::to_string(r.fds_per_hour) + "/h",
+                    r.judged ? (r.growth.empty() ? "bounded" : "GROWS") : "too short to judge"});
+  if (!rows.empty())
+    out += "\nResources (each process's longest life, after its first minute):\n" +
+           table({"PROCESS", "SPAN", "RSS", "RSS SLOPE", "FDS", "FD SLOPE", "VERDICT"}, rows);
   out += "\n" + std::to_string(x.orders) + " orders, " + std::to_string(x.fills) + " fills, " +
          std::to_string(x.transfers) + " transfers; " + std::to_string(x.fenced_refusals) +
          " writes refused by fencing\n";

@@ -10,6 +10,7 @@
 #include <nlohmann/json_fwd.hpp>
 
 #include "chaos/fault_plan.hpp"
+#include "chaos/resource_trend.hpp"
 
 namespace tfarm::chaos {
 
@@ -55,6 +56,8 @@ struct chaos_report {
   /// Writes members' stores refused for a stale epoch (live members at the
   /// end; a killed member's count is gone with it).
   int64_t fenced_refusals = 0;
+  /// Each process's memory and open files over the run (its longest life).
+  std::vector<resource_trend> resources;
   /// Why the run could not complete ("" if it did); the verdict is then a
   /// failure.
   std::string aborted;

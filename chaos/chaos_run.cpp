@@ -15,6 +15,7 @@
 
 #include "chaos/cluster_rig.hpp"
 #include "chaos/member_log.hpp"
+#include "chaos/resource_trend.hpp"
 #include "chaos/store_invariants.hpp"
 #include "config/suggest.hpp"
 #include "net/cluster_view.hpp"
@@ -44,7 +45,7 @@ int64_t since_ms(clock_type::time_point t0) {
 /// A console command on a node, run on a thread of its own.
 struct console_task {
   std::string label;
-  std::future<console_answer> answer;
+  std::shared_future<console_answer> answer;
 };
 
 class runner {
@@ -253,6 +254,7 @@ private:
                       .count();
     size_t next_transfer = 0;
     int64_t last_sample = -sample_every_ms;
+    int64_t last_resources = -resource_sample_every_ms;
     for (;;) {
       auto now = since_ms(t0_);
       for (auto& f : report_.faults) {
@@ -266,6 +268,12 @@ private:
       if (now - last_sample >= sample_every_ms) {
         last_sample = now;
         sample(now);
+      }
+      if (now - last_resources >= resource_sample_every_ms) {
+        last_resources = now;
+        for (auto& [name, pid] : rig_.pids())
+          resources_.sample(name, pid, now);
+        resources_.sample("exchange", rig_.exchange_pid(), now);
       }
       collect(false);
       bool done = now >= report_.duration_ms &&
@@ -385,25 +393,45 @@ private:
     std::vector<std::string> args{"venue", "faults", p.target};
     args.insert(args.end(), options.begin(), options.end());
     auto label = std::to_string(p.id) + (healing ? "/heal" : "/inject");
-    tasks_.push_back(console_task{
-        label, std::async(std::launch::async, [this, args, healing] {
-          // A heal must take: the exchange node may be busy for a moment.
-          auto deadline = clock_type::now() + std::chrono::milliseconds{operator_action_wait_ms};
-          for (;;) {
-            auto r = rig_.exchange_console(args);
-            if (r.code == 0 || !healing || clock_type::now() >= deadline)
-              return r;
-            std::this_thread::sleep_for(std::chrono::milliseconds{sample_every_ms});
-          }
-        })});
+    auto before = healing ? injected_before(p) : std::shared_future<console_answer>{};
+    auto answer = std::async(std::launch::async, [this, args, healing, before] {
+                    if (before.valid())
+                      before.wait();
+                    // A heal must take: the exchange node may be busy for a moment.
+                    auto deadline =
+                        clock_type::now() + std::chrono::milliseconds{operator_action_wait_ms};
+                    for (;;) {
+                      auto r = rig_.exchange_console(args);
+                      if (r.code == 0 || !healing || clock_type::now() >= deadline)
+                        return r;
+                      std::this_thread::sleep_for(std::chrono::milliseconds{sample_every_ms});
+                    }
+                  }).share();
+    if (!healing)
+      injects_[p.id] = answer;
+    tasks_.push_back(console_task{label, answer});
+  }
+
+  // A heal goes after its own fault's injection: a switch or a venue fault
+  // still on its way (a member busy, the store down) that lands after its
+  // undoing would outlast the run.
+  std::shared_future<console_answer> injected_before(const fault& p) const {
+    auto i = injects_.find(p.id);
+    return i == injects_.end() ? std::shared_future<console_answer>{} : i->second;
   }
 
   void operator_task(const fault& p, std::vector<std::string> args, bool healing = false) {
     auto label = std::to_string(p.id) + (healing ? "/heal" : "/inject");
     auto wait = healing ? operator_action_wait_ms : chaos_console_timeout_ms;
-    tasks_.push_back(console_task{label, std::async(std::launch::async, [this, args, wait] {
-                                    return rig_.on_some_member(args, wait);
-                                  })});
+    auto before = healing ? injected_before(p) : std::shared_future<console_answer>{};
+    auto answer = std::async(std::launch::async, [this, args, wait, before] {
+                    if (before.valid())
+                      before.wait();
+                    return rig_.on_some_member(args, wait);
+                  }).share();
+    if (!healing)
+      injects_[p.id] = answer;
+    tasks_.push_back(console_task{label, answer});
   }
 
   void start_transfer(transfer_record& t) {
@@ -731,6 +759,21 @@ private:
                                    to_string(f.planned.kind) + ": " + f.error);
       }
     report_.invariants.push_back(faults);
+    report_.resources = resources_.trends();
+    invariant_result growth{"no_unbounded_growth",
+                            "no process's memory or open files grow beyond the soak limits "
+                            "(judged on lives of 20 min or more)",
+                            0,
+                            0,
+                            {}};
+    for (auto& t : report_.resources) {
+      growth.checked += t.judged ? 1 : 0;
+      if (!t.growth.empty()) {
+        ++growth.violations;
+        growth.details.push_back(t.process + ": " + t.growth);
+      }
+    }
+    report_.invariants.push_back(growth);
   }
 
   // The console calls still under way end first (they use the rig); the
@@ -756,6 +799,9 @@ private:
   std::map<std::string, std::pair<int64_t, int64_t>> venue_counts_;
   std::vector<transfer_record> transfers_;
   std::vector<console_task> tasks_;
+  resource_sampler resources_;
+  /// Each venue and operator fault's injection, which its heal waits for.
+  std::map<uint32_t, std::shared_future<console_answer>> injects_;
   clock_type::time_point t0_;
   int64_t t0_unix_ms_ = 0;
 };

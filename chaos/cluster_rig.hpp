@@ -62,6 +62,8 @@ public:
   void kill_exchange();
   /// SIGTERM, then SIGKILL after `grace_ms`.
   void stop_exchange(int64_t grace_ms);
+  /// The exchange node's current process (-1 before it started).
+  pid_t exchange_pid() const noexcept { return exchange_pid_; }
 
   /// Starts (or starts again) a member.
   bool start_member(const std::string& name, std::string& why);

@@ -329,6 +329,21 @@ int run_node(const run_options& opts) {
   open.busy_timeout = farm.store.busy_timeout;
   open.statement_timeout = farm.store.statement_timeout;
   auto preload = persistence::prepare_database(farm.store.target(), open);
+  // A member started while the shared server restarts (its supervisor
+  // restarted it, or the whole site is coming back) waits for the server
+  // rather than exit: the other members go on meanwhile. (Stop signals
+  // are not blocked yet: Ctrl-C ends the wait.)
+  for (auto waited_ms = int64_t{0};
+       cluster && !preload && waited_ms < config::member_store_wait_ms &&
+       (preload.error() == persistence::store_errc::unavailable ||
+        preload.error() == persistence::store_errc::migration_failed);
+       waited_ms += config::member_store_retry_ms) {
+    if (waited_ms == 0)
+      log().warn("waiting up to {} s for the store: {}", config::member_store_wait_ms / 1'000,
+                 runtime::to_text(preload.error()));
+    std::this_thread::sleep_for(std::chrono::milliseconds{config::member_store_retry_ms});
+    preload = persistence::prepare_database(farm.store.target(), open);
+  }
   if (!preload) {
     std::cerr << opts.command << ": error: " << runtime::to_text(preload.error()) << '\n';
     // A damaged database is the operator's to mend (a restore), like a bad

@@ -286,6 +286,12 @@ constexpr int64_t cluster_renew_interval_ms_min = 10;
 constexpr int64_t cluster_renew_interval_ms_max = 10'000;
 /// How long a renewal keeps a member and its leases alive.
 constexpr int64_t cluster_lease_ttl_ms_default = 1'500;
+/// How long a starting member waits for a shared store that does not
+/// answer (a server restarting), trying again every
+/// member_store_retry_ms, before it gives up (a single node does not wait:
+/// its database is a file or a server an operator starts first).
+constexpr int64_t member_store_wait_ms = 60'000;
+constexpr int64_t member_store_retry_ms = 500;
 constexpr int64_t cluster_lease_ttl_ms_max = 60'000;
 /// A lease outlives this many renew intervals at least (missed renewals).
 constexpr int64_t cluster_lease_renewals_min = 3;

@@ -371,16 +371,24 @@ account_placement store_core::load_account_placement(const std::string& account)
 ledger_totals store_core::load_ledger_totals() {
   ledger_totals result;
   {
-    auto q_stmt = db_->prepare("SELECT account, asset, bucket, SUM(amount) FROM ledger_entries "
-                               "GROUP BY account, asset, bucket ORDER BY account, asset");
+    // One statement, so one snapshot: PostgreSQL's READ COMMITTED gives each
+    // statement its own, and another member committing between two reads
+    // would show the ledger and the balances out of step when they are not.
+    auto q_stmt = db_->prepare(
+        "SELECT source, account, asset, bucket, amount FROM ("
+        "SELECT 0 AS source, account, asset, bucket, SUM(amount) AS amount FROM ledger_entries "
+        "GROUP BY account, asset, bucket "
+        "UNION ALL SELECT 1, account, asset, bucket, amount FROM balances) AS totals "
+        "ORDER BY source, account, asset");
     auto& q = *q_stmt;
-    result.ledger = read_balances(q);
-  }
-  {
-    auto q_stmt = db_->prepare("SELECT account, asset, bucket, amount FROM balances "
-                               "ORDER BY account, asset");
-    auto& q = *q_stmt;
-    result.balances = read_balances(q);
+    while (q.step()) {
+      auto& rows = q.int64(0) == 0 ? result.ledger : result.balances;
+      auto account = q.text(1);
+      auto asset = q.text(2);
+      if (rows.empty() || rows.back().account != account || rows.back().asset != asset)
+        rows.push_back(balance_row{account, asset, 0, 0});
+      (q.text(3) == "reserved" ? rows.back().reserved : rows.back().available) = q.int64(4);
+    }
   }
   {
     auto q_stmt = db_->prepare("SELECT txn_id, asset, SUM(amount) FROM ledger_entries "

@@ -92,9 +92,10 @@ std::optional<uint64_t> parse_meminfo_total(const std::string& meminfo) {
   return kb_field(meminfo, "MemTotal");
 }
 
-std::optional<process_sample> read_process_sample() {
-  auto stat = slurp("/proc/self/stat");
-  auto status = slurp("/proc/self/status");
+std::optional<process_sample> read_process_sample(int pid) {
+  auto proc = pid == 0 ? std::string{"/proc/self"} : "/proc/" + std::to_string(pid);
+  auto stat = slurp((proc + "/stat").c_str());
+  auto status = slurp((proc + "/status").c_str());
   auto meminfo = slurp("/proc/meminfo");
   if (!stat || !status || !meminfo)
     return std::nullopt;
@@ -111,7 +112,7 @@ std::optional<process_sample> read_process_sample() {
   if (start && btime && ticks > 0)
     x.start_time_ms = *btime * 1'000 + static_cast<int64_t>(*start * 1'000 / ticks);
   std::error_code ec;
-  for (std::filesystem::directory_iterator i{"/proc/self/fd", ec}, end; !ec && i != end;
+  for (std::filesystem::directory_iterator i{proc + "/fd", ec}, end; !ec && i != end;
        i.increment(ec))
     ++x.open_fds;
   return x;

@@ -46,8 +46,9 @@ std::optional<uint64_t> parse_status_rss(const std::string& status);
 /// MemTotal from the text of /proc/meminfo, bytes.
 std::optional<uint64_t> parse_meminfo_total(const std::string& meminfo);
 
-/// Reads this process's sample (nullopt where /proc is not there).
-std::optional<process_sample> read_process_sample();
+/// Reads the sample of process `pid` (0: this process); nullopt where /proc
+/// is not there or the process is gone (or not ours to read).
+std::optional<process_sample> read_process_sample(int pid = 0);
 
 /// CPU use between two samples, percent of all cores (0 if no time passed).
 int64_t cpu_pct(const process_sample& before, const process_sample& after, int64_t ticks_per_s,

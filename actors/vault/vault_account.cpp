@@ -354,6 +354,14 @@ caf::result<vault_reply> vault_account::handle(vault_request& r, bool credit) {
     i->second.waiters.push_back(rp);
     return rp;
   }
+  if (!r.closed.empty()) {
+    // A mode stops new business (the gateway says which); unrecorded, so
+    // that the same key runs once the mode is off.
+    auto code = static_cast<vault_errc>(r.closed_code);
+    if (code != vault_errc::emergency_mode && code != vault_errc::transfers_frozen)
+      code = vault_errc::invalid_request;
+    return refusal(code, r.closed);
+  }
   vault_write w;
   w.has_txn = true;
   w.txn.idempotency_key = key;

@@ -212,20 +212,21 @@ void vault_gateway::handle(vault_request& r, bool credit, reply_promise rp, bool
   if (!credit) {
     // Emergency mode stops new business (deposits, withdrawals, transfers,
     // reservations for new orders); a fill that happened at a venue is
-    // booked whatever the mode, and money set aside goes back.
+    // booked whatever the mode, and money set aside goes back. The account
+    // refuses: it alone knows whether the key is an operation it already
+    // acknowledged, which must be answered as it was, whatever the mode.
+    r.closed.clear();
     if (modes_.emergency && r.op != vault_op::release && r.op != vault_op::settle &&
         r.op != vault_op::balance) {
-      refuse(refusal(vault_errc::emergency_mode,
-                     "the vault is in emergency mode: only fill settlements and releases of "
-                     "reservations pass (" +
-                         to_string(r.op) + " refused)"));
-      return;
-    }
-    if (modes_.transfers_frozen && (r.op == vault_op::withdraw || r.op == vault_op::transfer)) {
-      refuse(refusal(vault_errc::transfers_frozen,
-                     "transfers are frozen: no withdrawals or transfers (" + to_string(r.op) +
-                         " refused)"));
-      return;
+      r.closed = "the vault is in emergency mode: only fill settlements and releases of "
+                 "reservations pass (" +
+                 to_string(r.op) + " refused)";
+      r.closed_code = static_cast<uint8_t>(vault_errc::emergency_mode);
+    } else if (modes_.transfers_frozen &&
+               (r.op == vault_op::withdraw || r.op == vault_op::transfer)) {
+      r.closed =
+          "transfers are frozen: no withdrawals or transfers (" + to_string(r.op) + " refused)";
+      r.closed_code = static_cast<uint8_t>(vault_errc::transfers_frozen);
     }
   }
   auto unknown = directory_.count(r.account) == 0 ||

@@ -74,13 +74,20 @@ struct vault_request {
   /// open: deposited together with opening the account (asset -> amount);
   /// nothing when the account exists already.
   std::map<std::string, int64_t> opening_balance;
+  /// Set by the gateway while a vault mode (emergency, transfer freeze)
+  /// stops this operation: the account answers a key it knows as it did
+  /// (an acknowledged operation asked again stays acknowledged) and refuses
+  /// a new one with error `closed_code` (a vault_errc) and this text,
+  /// unrecorded: asked again once the mode is off, it runs.
+  std::string closed;
+  uint8_t closed_code = 0;
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, vault_request& x) {
   return f(caf::meta::type_name("tfarm.vault_request"), x.op, x.key, x.user, x.account, x.asset,
            x.amount, x.to_account, x.reservation, x.terms, x.credit_asset, x.credit_amount, x.fee,
-           x.fee_asset, x.venue, x.opening_balance);
+           x.fee_asset, x.venue, x.opening_balance, x.closed, x.closed_code);
 }
 
 /// The answer to an operation that was applied (refusals are caf::error

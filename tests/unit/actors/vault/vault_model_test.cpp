@@ -80,10 +80,6 @@ public:
 
   outcome apply(const vault_request& r) {
     auto refuse = [](vault_errc c) { return outcome{c, {}, {}, {}}; };
-    if (emergency && r.op != vault_op::release && r.op != vault_op::settle)
-      return refuse(vault_errc::emergency_mode);
-    if (frozen && (r.op == vault_op::withdraw || r.op == vault_op::transfer))
-      return refuse(vault_errc::transfers_frozen);
     if (owner.count(r.account) == 0)
       return refuse(vault_errc::unknown_account);
     if (r.op == vault_op::transfer && owner.count(r.to_account) == 0)
@@ -128,6 +124,12 @@ public:
         return refuse(vault_errc::key_reused);
       return i->second;
     }
+    // A mode stops new business only: a key already answered is answered
+    // as it was, whatever the mode now.
+    if (emergency && r.op != vault_op::release && r.op != vault_op::settle)
+      return refuse(vault_errc::emergency_mode);
+    if (frozen && (r.op == vault_op::withdraw || r.op == vault_op::transfer))
+      return refuse(vault_errc::transfers_frozen);
     auto result = decide(r);
     result.fingerprint = fp;
     // A settlement the account cannot pay yet is not final: its key stays
