@@ -63,8 +63,7 @@ TEST(state_codec, a_length_beyond_the_blob_is_refused_before_anything_is_allocat
   auto err = decode_state(blob, out);
   ASSERT_TRUE(err);
   EXPECT_EQ(err.code(), static_cast<uint8_t>(runtime_errc::restore_failed));
-  EXPECT_NE(to_text(err).find("a length of 1099511627776 with 0 bytes left"),
-            std::string::npos)
+  EXPECT_NE(to_text(err).find("a length of 1099511627776 with 0 bytes left"), std::string::npos)
       << to_text(err);
   EXPECT_EQ(out.b, "keep");
 }
