@@ -309,6 +309,9 @@ private:
             moved_[p.id][user] = place.epoch;
       break;
     }
+    case fault_kind::exchange_partition:
+      rig_.cut_member_from_exchange(p.target, true);
+      break;
     case fault_kind::store_restart:
       if (!rig_.crash_store(why))
         f.error = why;
@@ -360,6 +363,9 @@ private:
     case fault_kind::member_partition:
       rig_.cut_member(p.target, false);
       away_.erase(p.target);
+      break;
+    case fault_kind::exchange_partition:
+      rig_.cut_member_from_exchange(p.target, false);
       break;
     case fault_kind::store_restart:
       if (!rig_.resume_store(why))
@@ -434,6 +440,17 @@ private:
     tasks_.push_back(console_task{label, answer});
   }
 
+  // A transfer's answer: 0 acknowledged, 1 refused, -1 nothing decided (no
+  // answer, or the vault's "ask again with the same key").
+  static int decided(const console_answer& r) {
+    if (r.code != 1)
+      return r.code;
+    auto j = nlohmann::json::parse(r.json, nullptr, false);
+    bool retry =
+        j.is_object() && j.contains("retry") && j["retry"].is_boolean() && j["retry"].get<bool>();
+    return retry ? -1 : 1;
+  }
+
   void start_transfer(transfer_record& t) {
     auto owner = std::string{};
     if (last_view_) {
@@ -466,7 +483,7 @@ private:
         auto id = static_cast<uint32_t>(std::stoul(tail));
         for (auto& t : transfers_)
           if (t.id == id) {
-            t.first = r.code;
+            t.first = decided(r);
             t.first_text = r.text;
           }
       } else if (r.code != 0) {
@@ -494,6 +511,14 @@ private:
       if (space != std::string::npos &&
           line.find_first_not_of("0123456789", space + 1) == std::string::npos)
         venue_fills_[line.substr(0, space)] = std::stoll(line.substr(space + 1));
+    }
+    for (auto& line : rows("SELECT o.account, CAST(COUNT(*) AS TEXT) FROM fills f JOIN orders o "
+                           "ON o.client_order_id = f.client_order_id GROUP BY o.account",
+                           2)) {
+      auto space = line.find(' ');
+      if (space != std::string::npos &&
+          line.find_first_not_of("0123456789", space + 1) == std::string::npos)
+        account_fills_[line.substr(0, space)] = std::stoll(line.substr(space + 1));
     }
     auto read = net::read_cluster_view(rig_.source());
     if (read)
@@ -525,7 +550,9 @@ private:
           f.recovered_after_ms = now - f.injected_ms;
         }
       } else if (f.healed_ms >= 0 && fills_on(p) > fills_at_heal_[p.id]) {
-        f.recovered = on_venue(p.kind) && p.kind != fault_kind::venue_restart
+        f.recovered = p.kind == fault_kind::exchange_partition
+                          ? "trading on " + p.target + " (a fill of its users after the heal)"
+                      : on_venue(p.kind) && p.kind != fault_kind::venue_restart
                           ? "trading on " + p.target + " (a fill after the heal)"
                           : "trading (a fill after the heal)";
         f.recovered_after_ms = now - f.healed_ms;
@@ -533,8 +560,22 @@ private:
     }
   }
 
-  // Fills recorded so far on the fault's venue (a venue fault), or in all.
+  // Fills recorded so far on the fault's venue (a venue fault), of the
+  // users the member owns now (a member cut off from the exchange), or in
+  // all.
   int64_t fills_on(const fault& p) const {
+    if (p.kind == fault_kind::exchange_partition) {
+      int64_t n = 0;
+      if (last_view_)
+        for (auto& [user, place] : last_view_->placement)
+          if (place.node == p.target)
+            for (auto& u : o_.farm.users)
+              if (u.name == user)
+                for (auto& a : u.accounts)
+                  if (auto i = account_fills_.find(a.id); i != account_fills_.end())
+                    n += i->second;
+      return n;
+    }
     if (!on_venue(p.kind) || p.kind == fault_kind::venue_restart)
       return last_fills_;
     auto i = venue_fills_.find(p.target);
@@ -604,9 +645,9 @@ private:
         if (!owner.empty()) {
           auto r = rig_.member_console(owner, {"vault", "transfer", t.from, t.to,
                                                std::to_string(t.amount), t.asset, "--key", t.key});
-          if (r.code >= 0) {
+          t.final_text = r.text;
+          if (decided(r) >= 0) {
             t.final = r.code;
-            t.final_text = r.text;
             break;
           }
         }
@@ -792,6 +833,8 @@ private:
   std::optional<net::cluster_view> last_view_;
   int64_t last_fills_ = 0;
   std::map<std::string, int64_t> venue_fills_;
+  /// Fills per vault account (the users' trading, for a member's share).
+  std::map<std::string, int64_t> account_fills_;
   std::map<uint32_t, std::map<std::string, int64_t>> moved_;
   std::map<uint32_t, int64_t> fills_at_heal_;
   /// Per venue: orders submitted and duplicates refused, over the exchange

@@ -11,6 +11,7 @@
 
 #include "chaos/child_process.hpp"
 #include "chaos/local_port.hpp"
+#include "chaos/tcp_peer_process.hpp"
 #include "config/loader.hpp"
 #include "net/cert_authority.hpp"
 #include "net/console_client.hpp"
@@ -68,6 +69,7 @@ cluster_rig::~cluster_rig() {
   }
   kill_exchange();
   store_.reset();
+  exchange_proxy_.reset();
   proxies_.clear();
   if (!proxy_dir_.empty()) {
     std::error_code ec;
@@ -133,8 +135,10 @@ bool cluster_rig::prepare(std::string& why) {
     for (auto& m : o_.cluster.members) {
       auto dir = proxy_dir_ + "/m" + std::to_string(++n);
       fs::create_directories(dir, ec);
-      auto proxy = std::make_unique<db_proxy>();
-      if (!proxy->start(dir + "/.s.PGSQL." + std::to_string(pg_.port()), pg_.socket_path(), why))
+      auto proxy = std::make_unique<link_proxy>();
+      if (!proxy->start(
+              proxy_endpoint::unix_socket(dir + "/.s.PGSQL." + std::to_string(pg_.port())),
+              proxy_endpoint::unix_socket(pg_.socket_path()), why))
         return false;
       proxies_[m.name] = std::move(proxy);
       member_db_[m.name] =
@@ -193,8 +197,32 @@ bool cluster_rig::prepare(std::string& why) {
     return false;
   }
   exchange_console_port_ = free_local_port();
-  if (exchange_console_port_ == 0) {
-    why = "no free port on 127.0.0.1 for the exchange node's console";
+  exchange_inner_port_ = free_local_port();
+  if (exchange_console_port_ == 0 || exchange_inner_port_ == 0 ||
+      exchange_inner_port_ == exchange_console_port_) {
+    why = "no free port on 127.0.0.1 for the exchange node";
+    return false;
+  }
+  // The members connect to the cluster file's address; the proxy there
+  // passes each connection on unless its member is cut off.
+  exchange_proxy_ = std::make_unique<link_proxy>();
+  auto owner_of = [this](int fd) {
+    std::vector<pid_t> among;
+    std::map<pid_t, std::string> names;
+    {
+      std::lock_guard<std::mutex> guard{pids_mtx_};
+      for (auto& [name, pid] : pids_) {
+        among.push_back(pid);
+        names[pid] = name;
+      }
+    }
+    auto i = names.find(tcp_peer_process(fd, among));
+    return i == names.end() ? std::string{} : i->second;
+  };
+  if (!exchange_proxy_->start(proxy_endpoint::tcp(x.host, x.port),
+                              proxy_endpoint::tcp("127.0.0.1", exchange_inner_port_), why,
+                              owner_of)) {
+    why = "the exchange node's address in the cluster file: " + why;
     return false;
   }
   auto loaded = config::load_cluster_file(cluster_file_);
@@ -207,13 +235,12 @@ bool cluster_rig::prepare(std::string& why) {
 }
 
 bool cluster_rig::spawn_exchange(std::string& why) {
-  auto& x = o_.cluster.exchanges.front();
-  auto pid =
-      spawn(node_env({o_.tfarm, "exchange-sim", "serve", "-c", exchange_file_, "--db",
-                      dir_ + "/exchange.db", "--listen", x.host + ":" + std::to_string(x.port),
-                      "--console-port", std::to_string(exchange_console_port_), "--http-port", "0"},
-                     dir_ + "/exchange.log"),
-            why);
+  auto pid = spawn(node_env({o_.tfarm, "exchange-sim", "serve", "-c", exchange_file_, "--db",
+                             dir_ + "/exchange.db", "--listen",
+                             "127.0.0.1:" + std::to_string(exchange_inner_port_), "--console-port",
+                             std::to_string(exchange_console_port_), "--http-port", "0"},
+                            dir_ + "/exchange.log"),
+                   why);
   if (pid < 0)
     return false;
   exchange_pid_ = pid;
@@ -246,6 +273,7 @@ bool cluster_rig::start_member(const std::string& name, std::string& why) {
   auto pid = spawn(node_env(args, member_log(name)), why);
   if (pid < 0)
     return false;
+  std::lock_guard<std::mutex> guard{pids_mtx_};
   pids_[name] = pid;
   return true;
 }
@@ -262,6 +290,7 @@ bool cluster_rig::member_running(const std::string& name, std::string* how) cons
 void cluster_rig::stop_members(int64_t grace_ms) {
   for (auto& [name, pid] : pids_)
     stop_child(pid, std::chrono::milliseconds{grace_ms});
+  std::lock_guard<std::mutex> guard{pids_mtx_};
   pids_.clear();
 }
 

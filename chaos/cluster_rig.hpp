@@ -1,8 +1,9 @@
 // The processes of a chaos run and how the harness reaches them: the run
 // folder with its own certificate authority and cluster file, the database
 // server (its own, with a proxy per member that a partition cuts, or the
-// one given), the exchange node and the members as child processes, and
-// their consoles, where the harness acts as the operator.
+// one given), the exchange node behind a proxy that cuts one member off,
+// the members as child processes, and their consoles, where the harness
+// acts as the operator.
 //
 // Not thread-safe, except the console calls (const; each has a client of
 // its own), which the harness makes from threads of its own.
@@ -13,11 +14,12 @@
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <vector>
 
 #include "chaos/chaos_run.hpp"
-#include "chaos/db_proxy.hpp"
+#include "chaos/link_proxy.hpp"
 #include "chaos/private_postgres.hpp"
 #include "chaos/store_invariants.hpp"
 #include "net/cluster_view.hpp"
@@ -54,6 +56,12 @@ public:
   bool resume_store(std::string& why) { return pg_.resume(why); }
   /// Cuts (true) or heals the member's link to the rig's own server.
   void cut_member(const std::string& name, bool on) { proxies_.at(name)->cut(on); }
+  /// Cuts (true) or heals the member's link to the exchange node (the
+  /// members reach it at its address in the cluster file, where the rig's
+  /// proxy listens and tells them apart by their processes).
+  void cut_member_from_exchange(const std::string& name, bool on) {
+    exchange_proxy_->cut(name, on);
+  }
 
   /// Starts the exchange node (it is up once its console answers).
   bool spawn_exchange(std::string& why);
@@ -104,10 +112,16 @@ private:
   /// With the rig's own server: each member's proxy to it, and the URL
   /// the member is given.
   std::string proxy_dir_;
-  std::map<std::string, std::unique_ptr<db_proxy>> proxies_;
+  std::map<std::string, std::unique_ptr<link_proxy>> proxies_;
   std::map<std::string, std::string> member_db_;
+  /// The exchange node listens here; the proxy at its cluster address.
+  uint16_t exchange_inner_port_ = 0;
+  std::unique_ptr<link_proxy> exchange_proxy_;
   std::unique_ptr<store_reader> store_;
+  /// Written on the rig's thread under pids_mtx_; the exchange proxy's
+  /// thread reads it under the lock.
   std::map<std::string, pid_t> pids_;
+  mutable std::mutex pids_mtx_;
   pid_t exchange_pid_ = -1;
 };
 

@@ -28,6 +28,8 @@ std::string to_string(fault_kind x) {
     return "member_pause";
   case fault_kind::member_partition:
     return "member_partition";
+  case fault_kind::exchange_partition:
+    return "exchange_partition";
   case fault_kind::store_restart:
     return "store_restart";
   case fault_kind::venue_latency:
@@ -52,10 +54,13 @@ std::string to_string(fault_kind x) {
 
 const std::vector<fault_kind>& fault_kinds() {
   static const std::vector<fault_kind> xs{
-      fault_kind::member_kill,        fault_kind::member_pause,       fault_kind::member_partition,
-      fault_kind::store_restart,      fault_kind::venue_latency,      fault_kind::venue_errors,
-      fault_kind::venue_lost_answers, fault_kind::venue_disconnect,   fault_kind::venue_restart,
-      fault_kind::operator_halt,      fault_kind::operator_emergency, fault_kind::operator_freeze};
+      fault_kind::member_kill,      fault_kind::member_pause,
+      fault_kind::member_partition, fault_kind::exchange_partition,
+      fault_kind::store_restart,    fault_kind::venue_latency,
+      fault_kind::venue_errors,     fault_kind::venue_lost_answers,
+      fault_kind::venue_disconnect, fault_kind::venue_restart,
+      fault_kind::operator_halt,    fault_kind::operator_emergency,
+      fault_kind::operator_freeze};
   return xs;
 }
 
@@ -111,6 +116,8 @@ std::vector<fault> make_plan(const plan_shape& shape, std::string& why) {
       if (on_venue(k) && on_venue(f.kind))
         return f.target == target || k == fault_kind::venue_restart ||
                f.kind == fault_kind::venue_restart;
+      if (k == fault_kind::exchange_partition)
+        return f.kind == k && f.target == target;
       return f.kind == k;
     });
   };
@@ -153,6 +160,8 @@ std::vector<fault> make_plan(const plan_shape& shape, std::string& why) {
       if (takes_member(f.kind)) {
         if (members_away(s) + 1 >= static_cast<int64_t>(shape.members.size()))
           continue;
+        candidates = shape.members;
+      } else if (f.kind == fault_kind::exchange_partition) {
         candidates = shape.members;
       } else if (f.kind == fault_kind::venue_restart) {
         candidates = {"exchange"};

@@ -21,6 +21,10 @@ enum class fault_kind {
   /// The member cut off from the database for the fault's length (past its
   /// lease) while it runs on: nothing it sends arrives, nothing comes back.
   member_partition,
+  /// The member cut off from the exchange node for the fault's length
+  /// while it keeps its lease: its sessions hear nothing from the venues,
+  /// its orders' answers arrive (or time out) late.
+  exchange_partition,
   /// The database server stopped at once (immediate) and started again
   /// after the fault's length.
   store_restart,

@@ -61,7 +61,8 @@ struct transfer_record {
   int64_t amount = 0;
   /// The idempotency key (the vault's operation is "FROM:KEY").
   std::string key;
-  /// The first answer: 0 acknowledged, 1 refused, -1 none (lost, timeout).
+  /// The first answer: 0 acknowledged, 1 refused, -1 nothing decided (lost,
+  /// timeout, or the vault's "retry with the same key").
   int first = -1;
   std::string first_text;
   /// The answer when asked again with the same key after the faults.

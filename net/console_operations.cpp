@@ -16,6 +16,7 @@
 #include "actors/exchange/exchange_interfaces.hpp"
 #include "actors/kinds.hpp"
 #include "actors/type_ids.hpp"
+#include "actors/vault/error.hpp"
 #include "actors/vault/vault_setup.hpp"
 #include "config/duration.hpp"
 #include "config/loader.hpp"
@@ -197,9 +198,15 @@ console_reply console_service::vault_money(const std::string& who, const console
                {"key", r.key},
                {"outcome", rep ? std::string{"applied"} : runtime::to_text(rep.error())}}
               .dump());
-  if (!rep)
+  if (!rep) {
+    // `retry`: nothing is decided (the vault or its store could not
+    // answer): ask again with the same key, as opposed to a refusal.
+    auto reason = actors::vault_reason(rep.error());
     return failed((transfer ? "transfer " : "balance of ") + account + ": " +
-                  actor_error(rep.error(), "the vault", opts_.actor_timeout));
+                      actor_error(rep.error(), "the vault", opts_.actor_timeout),
+                  json{{"reason", actors::to_string(reason)},
+                       {"retry", reason == actors::vault_errc::unavailable}});
+  }
   json rows = json::array();
   std::string text;
   for (auto& b : rep->balances) {

@@ -1,6 +1,7 @@
 #include "persistence/error.hpp"
 
 #include "runtime/error_text.hpp"
+#include "runtime/outage.hpp"
 
 namespace tfarm::persistence {
 
@@ -57,6 +58,9 @@ std::string to_string(store_errc x) {
 void register_error_names() {
   runtime::add_error_category_names(
       caf::atom("tfstore"), [](uint8_t code) { return to_string(static_cast<store_errc>(code)); });
+  // The server is down or the connection broke: the node's actors come
+  // back once it answers, so their restarts meanwhile are not a crash loop.
+  runtime::register_outage(caf::atom("tfstore"), static_cast<uint8_t>(store_errc::unavailable));
 }
 
 } // namespace tfarm::persistence

@@ -38,6 +38,8 @@ std::string to_string(runtime_errc x) {
     return "status_pending";
   case runtime_errc::bad_parameter:
     return "bad_parameter";
+  case runtime_errc::store_unreachable:
+    return "store_unreachable";
   }
   return "unknown";
 }

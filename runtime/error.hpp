@@ -46,6 +46,9 @@ enum class runtime_errc : uint8_t {
   status_pending,
   /// A kind's parameter is malformed or unknown (child_spec::params).
   bad_parameter,
+  /// The child's last checkpoint could not be fetched because the store is
+  /// unreachable (an outage: see runtime/outage.hpp).
+  store_unreachable,
 };
 
 /// Returns the enumerator name, e.g. "restart_intensity_exceeded".

@@ -48,6 +48,13 @@ public:
     return times_.size();
   }
 
+  /// How many recorded restarts fall within the last `period` (nothing
+  /// recorded).
+  std::size_t count(TimePoint now, duration period) const {
+    return static_cast<std::size_t>(std::count_if(
+        times_.begin(), times_.end(), [&](const TimePoint& t) { return now - t < period; }));
+  }
+
   std::size_t size() const noexcept { return times_.size(); }
 
 private:

@@ -13,6 +13,7 @@
 #include "config/path_syntax.hpp"
 #include "config/suggest.hpp"
 #include "runtime/logger.hpp"
+#include "runtime/outage.hpp"
 #include "runtime/state_codec.hpp"
 #include "runtime/status_json.hpp"
 
@@ -557,7 +558,8 @@ bool supervisor::run_start(op& x) {
             auto epoch = queue_epoch_;
             if (w)
               start_failed(ops_.front(), *w,
-                           caf::error{runtime_errc::checkpoint_unavailable,
+                           caf::error{is_outage(err) ? runtime_errc::store_unreachable
+                                                     : runtime_errc::checkpoint_unavailable,
                                       "cannot load the checkpoint of " + w->path + ": " +
                                           system().render(err)});
             if (epoch == queue_epoch_)
@@ -868,8 +870,10 @@ void supervisor::on_child_exit(child& c, const caf::error& reason) {
 
 void supervisor::on_child_failure(child& c, const caf::error& reason) {
   auto now = clock().now();
-  auto recent = window_.record(now, policy_.period);
-  if (recent > static_cast<std::size_t>(policy_.intensity)) {
+  // An outage (the store unreachable) is not a crash loop: not counted.
+  auto outage = is_outage(reason);
+  auto recent = outage ? window_.count(now, policy_.period) : window_.record(now, policy_.period);
+  if (!outage && recent > static_cast<std::size_t>(policy_.intensity)) {
     auto text = path() + ": " + std::to_string(recent) + " restarts within " +
                 config::format_duration(policy_.period) + " exceed intensity " +
                 std::to_string(policy_.intensity) + " (last: " + c.path + " " +
@@ -880,6 +884,8 @@ void supervisor::on_child_failure(child& c, const caf::error& reason) {
   }
   auto attempt = static_cast<uint32_t>(c.window.record(now, policy_.period));
   auto delay = restart_delay(policy_.backoff, attempt, jitter_.next_unit());
+  if (outage)
+    delay = std::max(delay, std::chrono::milliseconds{outage_restart_delay_min_ms});
   // Which children go down and come back with it.
   std::vector<child*> affected;
   auto pos = std::find_if(children_.begin(), children_.end(),
@@ -898,10 +904,10 @@ void supervisor::on_child_failure(child& c, const caf::error& reason) {
     break;
   }
   if (log().should_log(spdlog::level::warn))
-    log().warn("{}: failed ({}); {} restart {} of {} within {}, in {}", c.path,
+    log().warn("{}: failed ({}); {} restart {} of {} within {}{}, in {}", c.path,
                system().render(reason), config::to_string(policy_.strategy), recent,
                policy_.intensity, config::format_duration(policy_.period),
-               config::format_duration(delay));
+               outage ? " (an outage: not counted)" : "", config::format_duration(delay));
   for (auto* a : affected)
     a->restart_pending = true;
   for (auto i = affected.rbegin(); i != affected.rend(); ++i) {

@@ -372,6 +372,15 @@ TEST_F(console_service_test, agent_and_vault_commands_are_audited_with_the_opera
 
   ok({"vault", "freeze", "--reason", "drill"});
   EXPECT_EQ(ok({"vault", "status"})["transfers_frozen"], true);
+  // A refusal says so: nothing to ask again (a store that cannot answer
+  // says "retry" instead, with the same key).
+  auto refused = run({"vault", "transfer", "alice-main", "alice-main", "5", "USD", "--key", "k-1"});
+  EXPECT_EQ(refused.status, 1) << refused.text;
+  auto why = json::parse(refused.json, nullptr, false);
+  ASSERT_TRUE(why.is_object()) << refused.json;
+  EXPECT_EQ(why["retry"], false) << refused.json;
+  EXPECT_NE(why["reason"], "unavailable") << refused.json;
+  EXPECT_TRUE(why["reason"].is_string()) << refused.json;
   ok({"vault", "unfreeze"});
   auto frozen = audit_rows("vault.transfers_frozen.on");
   ASSERT_EQ(frozen.size(), 1u);

@@ -1,6 +1,8 @@
 // Supervision semantics, deterministic under CAF's test coordinator.
 #include "runtime_fixture.hpp"
 
+#include "runtime/outage.hpp"
+
 using namespace std::chrono_literals;
 using namespace tfarm;
 using namespace tfarm::runtime;
@@ -184,6 +186,39 @@ TEST_F(supervisor_test, restarts_outside_the_period_do_not_count) {
   crash("/t/a");
   EXPECT_TRUE(info("/t/a").alive);
   EXPECT_EQ(info("/t/a").restarts, 3u);
+}
+
+TEST_F(supervisor_test, restarts_for_an_outage_wait_and_are_not_counted) {
+  abc(restart_strategy::one_for_one, 1);
+  // The store down for a while: the child fails at each start, more often
+  // than the intensity allows, and the supervisor waits it out.
+  for (int i = 0; i < 5; ++i) {
+    auto h = handle_of("/t/a");
+    ASSERT_TRUE(h);
+    self->send_exit(h, caf::error{runtime_errc::store_unreachable, "the store is down"});
+    settle();
+    EXPECT_GE(time_until_alive("/t/a"), caf::timespan{outage_restart_delay_min_ms * 1'000'000})
+        << "an outage restart waits at least outage_restart_delay_min_ms";
+  }
+  EXPECT_TRUE(info("/t").alive);
+  EXPECT_EQ(info("/t/a").restarts, 5u);
+  // A crash is still counted: two within the period exceed intensity 1.
+  crash("/t/b");
+  EXPECT_TRUE(time_until_alive("/t/b") < 10s);
+  crash("/t/b");
+  EXPECT_FALSE(info("/t").alive);
+}
+
+TEST(outage, registered_codes_and_store_unreachable_are_outages) {
+  EXPECT_TRUE(is_outage(caf::error{runtime_errc::store_unreachable, "x"}));
+  EXPECT_FALSE(is_outage(caf::error{runtime_errc::checkpoint_unavailable, "x"}));
+  EXPECT_FALSE(is_outage(caf::error{}));
+  EXPECT_FALSE(is_outage(caf::error{runtime_errc::timeout, "x"}));
+  // A category of this test's own: the registry is process-wide.
+  EXPECT_FALSE(is_outage(caf::error{7, caf::atom("tfoutage")}));
+  register_outage(caf::atom("tfoutage"), 7);
+  EXPECT_TRUE(is_outage(caf::error{7, caf::atom("tfoutage")}));
+  EXPECT_FALSE(is_outage(caf::error{8, caf::atom("tfoutage")}));
 }
 
 TEST_F(supervisor_test, restart_waits_for_its_backoff_and_the_delay_grows) {

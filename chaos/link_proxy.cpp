@@ -1,5 +1,8 @@
-#include "chaos/db_proxy.hpp"
+#include "chaos/link_proxy.hpp"
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <unistd.h>
@@ -25,62 +28,107 @@ bool fill_address(const std::string& path, sockaddr_un& a) {
   return true;
 }
 
-int connect_to(const std::string& path) {
-  sockaddr_un a;
-  if (!fill_address(path, a))
+bool fill_address(const proxy_endpoint& e, sockaddr_in& a) {
+  std::memset(&a, 0, sizeof(a));
+  a.sin_family = AF_INET;
+  a.sin_port = htons(e.port);
+  return ::inet_pton(AF_INET, e.host.c_str(), &a.sin_addr) == 1;
+}
+
+/// A socket bound (listening) or connected to `e`; -1 and `why` if not.
+int open_socket(const proxy_endpoint& e, bool listening, std::string& why) {
+  sockaddr_un u;
+  sockaddr_in in;
+  sockaddr* a = nullptr;
+  socklen_t len = 0;
+  if (!e.unix_path.empty()) {
+    if (!fill_address(e.unix_path, u)) {
+      why = "the socket path " + e.unix_path + " is longer than " +
+            std::to_string(sizeof(u.sun_path) - 1) + " bytes";
+      return -1;
+    }
+    a = reinterpret_cast<sockaddr*>(&u);
+    len = sizeof(u);
+    if (listening)
+      ::unlink(e.unix_path.c_str());
+  } else {
+    if (!fill_address(e, in)) {
+      why = "not an IPv4 address: " + e.host;
+      return -1;
+    }
+    a = reinterpret_cast<sockaddr*>(&in);
+    len = sizeof(in);
+  }
+  auto fd = ::socket(a->sa_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) {
+    why = std::strerror(errno);
     return -1;
-  auto fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  if (fd < 0)
-    return -1;
-  if (::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof(a)) != 0) {
+  }
+  int one = 1;
+  if (listening && e.unix_path.empty())
+    ::setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+  bool ok = listening ? ::bind(fd, a, len) == 0 && ::listen(fd, listen_backlog) == 0
+                      : ::connect(fd, a, len) == 0;
+  if (!ok) {
+    why = (listening ? "cannot listen on " : "cannot connect to ") + e.text() + ": " +
+          std::strerror(errno);
     ::close(fd);
     return -1;
   }
+  if (!e.unix_path.empty() || listening)
+    return fd;
+  ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
   return fd;
 }
 
 } // namespace
 
-db_proxy::~db_proxy() {
+link_proxy::~link_proxy() {
   stop();
 }
 
-bool db_proxy::start(const std::string& listen_path, const std::string& server_path,
-                     std::string& why) {
-  sockaddr_un a;
-  if (!fill_address(listen_path, a)) {
-    why = "the socket path " + listen_path + " is longer than " +
-          std::to_string(sizeof(a.sun_path) - 1) + " bytes";
+std::string proxy_endpoint::text() const {
+  return unix_path.empty() ? host + ":" + std::to_string(port) : "unix:" + unix_path;
+}
+
+bool link_proxy::start(const proxy_endpoint& at, const proxy_endpoint& server, std::string& why,
+                       owner_function owner_of) {
+  listen_fd_ = open_socket(at, true, why);
+  if (listen_fd_ < 0)
     return false;
-  }
-  ::unlink(listen_path.c_str());
-  listen_fd_ = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  if (listen_fd_ < 0 || ::bind(listen_fd_, reinterpret_cast<sockaddr*>(&a), sizeof(a)) != 0 ||
-      ::listen(listen_fd_, listen_backlog) != 0) {
-    why = "cannot listen on " + listen_path + ": " + std::strerror(errno);
-    if (listen_fd_ >= 0)
-      ::close(listen_fd_);
-    listen_fd_ = -1;
-    return false;
-  }
-  listen_path_ = listen_path;
-  server_path_ = server_path;
+  at_ = at;
+  server_ = server;
+  owner_of_ = std::move(owner_of);
   acceptor_ = std::thread{[this] { accept_loop(); }};
   return true;
 }
 
-void db_proxy::cut(bool on) {
-  cut_ = on;
+void link_proxy::cut(bool on) {
+  {
+    std::lock_guard<std::mutex> guard{mtx_};
+    cut_ = on;
+  }
   cv_.notify_all();
 }
 
-bool db_proxy::wait_open() {
+void link_proxy::cut(const std::string& owner, bool on) {
+  {
+    std::lock_guard<std::mutex> guard{mtx_};
+    if (on)
+      cut_owners_.insert(owner);
+    else
+      cut_owners_.erase(owner);
+  }
+  cv_.notify_all();
+}
+
+bool link_proxy::wait_open(const std::string& owner) {
   std::unique_lock<std::mutex> guard{mtx_};
-  cv_.wait(guard, [this] { return quit_ || !cut_; });
+  cv_.wait(guard, [&] { return quit_ || !(cut_ || cut_owners_.count(owner) > 0); });
   return !quit_;
 }
 
-void db_proxy::accept_loop() {
+void link_proxy::accept_loop() {
   for (;;) {
     auto client = ::accept4(listen_fd_, nullptr, nullptr, SOCK_CLOEXEC);
     if (client < 0) {
@@ -88,13 +136,15 @@ void db_proxy::accept_loop() {
         continue;
       return; // the listening socket was shut down
     }
+    auto owner = owner_of_ ? owner_of_(client) : std::string{};
     // Taken, but while cut nothing reaches the server, not even the
     // connection: the member's connect timeout decides.
-    if (!wait_open()) {
+    if (!wait_open(owner)) {
       ::close(client);
       return;
     }
-    auto server = connect_to(server_path_);
+    std::string why;
+    auto server = open_socket(server_, false, why);
     if (server < 0) {
       ::close(client); // the server is down: refused, as it would be
       continue;
@@ -107,6 +157,7 @@ void db_proxy::accept_loop() {
     }
     reap();
     auto& l = links_.emplace_back();
+    l.owner = owner;
     l.client = client;
     l.server = server;
     l.up = std::thread{[this, &l, client, server] { pump(l, client, server); }};
@@ -114,7 +165,7 @@ void db_proxy::accept_loop() {
   }
 }
 
-void db_proxy::reap() {
+void link_proxy::reap() {
   for (auto i = links_.begin(); i != links_.end();) {
     if (i->ended < 2) {
       ++i;
@@ -128,7 +179,7 @@ void db_proxy::reap() {
   }
 }
 
-void db_proxy::pump(link& l, int from, int to) {
+void link_proxy::pump(link& l, int from, int to) {
   std::string buf(pump_chunk_bytes, '\0');
   for (;;) {
     auto n = ::read(from, buf.data(), buf.size());
@@ -137,7 +188,7 @@ void db_proxy::pump(link& l, int from, int to) {
     if (n <= 0)
       break;
     // Read, but held while cut: it arrives once the cut heals.
-    if (!wait_open())
+    if (!wait_open(l.owner))
       break;
     for (ssize_t off = 0; off < n;) {
       auto w = ::write(to, buf.data() + off, static_cast<size_t>(n - off));
@@ -158,7 +209,7 @@ void db_proxy::pump(link& l, int from, int to) {
   ++l.ended;
 }
 
-void db_proxy::stop() {
+void link_proxy::stop() {
   {
     std::lock_guard<std::mutex> guard{mtx_};
     if (quit_ && listen_fd_ < 0)
@@ -185,7 +236,8 @@ void db_proxy::stop() {
   links_.clear();
   if (listen_fd_ >= 0) {
     ::close(listen_fd_);
-    ::unlink(listen_path_.c_str());
+    if (!at_.unix_path.empty())
+      ::unlink(at_.unix_path.c_str());
   }
   listen_fd_ = -1;
 }

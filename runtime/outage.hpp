@@ -1,0 +1,31 @@
+// Errors that mean "a service this actor needs cannot be reached for now"
+// (the store's server is down or restarting), as opposed to a defect of the
+// actor. A supervisor restarts a child that failed with one like any other,
+// after its backoff (at least outage_restart_delay_min_ms), but does not
+// count the restart toward its intensity: restarting cannot end an outage,
+// and giving up would take a healthy node down with its database server,
+// when the node's children come back by themselves once it answers again.
+// The store's own alert (`store_connection`) tells the operator.
+//
+// Modules register their outage codes at start-up (persistence: the
+// store's `unavailable`). Thread-safe.
+#pragma once
+
+#include <cstdint>
+
+#include <caf/atom.hpp>
+#include <caf/error.hpp>
+
+namespace tfarm::runtime {
+
+/// A restart for an outage waits at least this long: a child restarting
+/// every millisecond would only add load to a server coming back.
+constexpr int64_t outage_restart_delay_min_ms = 250;
+
+/// Makes is_outage() true for errors of `category` with `code`.
+void register_outage(caf::atom_value category, uint8_t code);
+
+/// True for a registered outage code and for runtime_errc::store_unreachable.
+bool is_outage(const caf::error& x);
+
+} // namespace tfarm::runtime
