@@ -716,7 +716,8 @@ private:
 
   // A member cut off from the store stops its users before any other
   // member may claim them: by the members' logs, each user it ran at the
-  // cut stopped there before it started anywhere else.
+  // cut stopped there (or its process was killed) before it started
+  // anywhere else.
   void check_partitions() {
     invariant_result x{"partition_stops_first",
                        "a member cut off from the store fenced and began to stop each of its "
@@ -728,13 +729,19 @@ private:
     for (auto& m : o_.cluster.members)
       for (auto& e : read_member_events(rig_.member_log(m.name), m.name))
         events.push_back(std::move(e));
+    // A kill ends whatever the member ran: a stop of every user.
+    for (auto& f : report_.faults)
+      if (f.planned.kind == fault_kind::member_kill && f.injected_ms >= 0)
+        for (auto& u : o_.farm.users)
+          events.push_back(
+              member_event{t0_unix_ms_ + f.injected_ms, f.planned.target, u.name, false});
     for (auto& f : report_.faults) {
       if (f.planned.kind != fault_kind::member_partition || f.injected_ms < 0)
         continue;
       auto cut_ms = t0_unix_ms_ + f.injected_ms;
       auto& m = f.planned.target;
-      for (auto& [user, epoch] : moved_[f.planned.id]) {
-        ++x.checked;
+      for (auto& u : o_.farm.users) {
+        auto& user = u.name;
         int64_t claimed = -1;
         std::string by;
         for (auto& e : events)
@@ -745,18 +752,24 @@ private:
           }
         if (claimed < 0)
           continue; // nobody else started it
-        // A stop just before the cut counts too: the view the users were
-        // taken from is up to one sample old (a handoff under way).
-        bool stopped = std::any_of(events.begin(), events.end(), [&](const member_event& e) {
-          return !e.started && e.user == user && e.member == m && e.unix_ms >= cut_ms - 1'000 &&
-                 e.unix_ms <= claimed;
-        });
-        if (!stopped) {
+        // When the other member started it, the cut one's latest word on
+        // it must be a stop (or a kill): it ran it at the cut, or took it
+        // up after (a claim that went through just before), and stopped.
+        const member_event* last = nullptr;
+        for (auto& e : events)
+          if (e.user == user && e.member == m && e.unix_ms <= claimed &&
+              (!last || e.unix_ms >= last->unix_ms))
+            last = &e;
+        if (!last)
+          continue; // it never ran it
+        ++x.checked;
+        if (last->started) {
           ++x.violations;
           if (x.details.size() < invariant_details_max)
             x.details.push_back("#" + std::to_string(f.planned.id) + ": " + user + " started on " +
                                 by + " " + std::to_string(claimed - cut_ms) + " ms after " + m +
-                                " was cut off, and " + m + " had not begun to stop it");
+                                " was cut off, while " + m + " ran it (started there " +
+                                std::to_string(last->unix_ms - cut_ms) + " ms from the cut)");
         }
       }
     }

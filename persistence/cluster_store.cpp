@@ -38,17 +38,23 @@ uint64_t fnv1a(const std::string& a, const std::string& b) {
 /// is hashtext(member name).
 constexpr int64_t member_lock_class = 0x74666d62;
 
-// SQL true while the session of the member named by `name_expr` is open
-// (PostgreSQL: its advisory lock is granted; a process that died, however
-// it died, has no session). SQLite: always true (the TTL alone decides).
-std::string session_alive_sql(sql_dialect d, const std::string& name_expr) {
+// SQL true while the session of the member named by `name_expr` may be
+// open (PostgreSQL: its advisory lock is granted; a process that died,
+// however it died, has no session). A server that started less than
+// `ttl_ms` ago has no session of anyone who has not reconnected yet, dead
+// or alive: until then the TTL alone decides, or the first member back
+// would claim the users of every live member still on its way back (or cut
+// off), which still runs them. SQLite: always true (the TTL alone decides).
+std::string session_alive_sql(sql_dialect d, const std::string& name_expr, int64_t ttl_ms) {
   if (d != sql_dialect::postgresql)
     return "1 = 1";
-  return "EXISTS (SELECT 1 FROM pg_locks l WHERE l.locktype = 'advisory' AND l.granted AND "
+  return "(CAST(FLOOR(EXTRACT(EPOCH FROM pg_postmaster_start_time()) * 1000) AS BIGINT) > " +
+         server_now_ms_sql(d) + " - " + std::to_string(ttl_ms) +
+         " OR EXISTS (SELECT 1 FROM pg_locks l WHERE l.locktype = 'advisory' AND l.granted AND "
          "l.objsubid = 2 AND l.classid = " +
          std::to_string(member_lock_class) + " AND l.objid = CAST(CAST(hashtext(" + name_expr +
          ") AS BIGINT) & 4294967295 AS OID) AND l.database = (SELECT oid FROM pg_database WHERE "
-         "datname = current_database()))";
+         "datname = current_database())))";
 }
 
 } // namespace
@@ -168,11 +174,11 @@ bool cluster_store::set_state(const member_identity& me, const std::string& stat
 
 std::vector<member_record> cluster_store::members() {
   auto now = server_now_ms_sql(db_->dialect());
-  auto q =
-      db_->prepare("SELECT name, incarnation, address, host, pid, state, started_at, "
-                   "renewed_at, " +
-                   now + " - renewed_at, CASE WHEN " + session_alive_sql(db_->dialect(), "name") +
-                   " THEN 1 ELSE 0 END FROM cluster_members ORDER BY name");
+  auto q = db_->prepare("SELECT name, incarnation, address, host, pid, state, started_at, "
+                        "renewed_at, " +
+                        now + " - renewed_at, CASE WHEN " +
+                        session_alive_sql(db_->dialect(), "name", ttl_ms_) +
+                        " THEN 1 ELSE 0 END FROM cluster_members ORDER BY name");
   std::vector<member_record> result;
   while (q->step()) {
     member_record m;
@@ -224,7 +230,7 @@ int64_t cluster_store::claim(const std::string& user, const member_identity& me)
   auto live = [&](const std::string& name, const std::string& inc) {
     return "EXISTS (SELECT 1 FROM cluster_members m WHERE m.name = " + name +
            " AND m.incarnation = " + inc + " AND m.state <> 'down' AND m.renewed_at >= " + now +
-           " - " + ttl + " AND " + session_alive_sql(db_->dialect(), "m.name") + ")";
+           " - " + ttl + " AND " + session_alive_sql(db_->dialect(), "m.name", ttl_ms_) + ")";
   };
   // A row locked by a write in flight (read FOR SHARE by the fence, maybe
   // of a member frozen mid-transaction) is skipped, not waited for: the

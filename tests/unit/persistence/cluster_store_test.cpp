@@ -201,32 +201,81 @@ INSTANTIATE_TEST_SUITE_P(backends, cluster_store_test, testing::ValuesIn(test::b
                          test::backend_name{});
 
 // Sessions that end are the server's to see: PostgreSQL only.
-class cluster_store_pg_test : public cluster_store_test {};
+class cluster_store_pg_test : public cluster_store_test {
+protected:
+  /// b joins on a connection of its own and claims alice; then its process
+  /// dies (its connection closes, no renewal missed yet), and this waits
+  /// until the server has dropped its session lock.
+  member_identity b_claims_alice_and_dies() {
+    a_ = cluster_->join("a", "", "h", 1);
+    cluster_->add_users({"alice"});
+    auto b_db = connect();
+    auto b_store = std::make_unique<cluster_store>(*b_db, ttl);
+    auto b = b_store->join("b", "", "h", 2);
+    EXPECT_EQ(b_store->claim("alice", b), 1);
+    EXPECT_THROW(cluster_store(*connect(), ttl).join("b", "", "h", 3), std::runtime_error)
+        << "a second process under b's name is refused while b runs";
+    b_store.reset();
+    b_db.reset();
+    EXPECT_TRUE(eventually([&] { return session_locks() == 1; })) << "b's lock never went";
+    return b;
+  }
+
+  /// Member session locks granted now (a's, b's).
+  int64_t session_locks() {
+    auto q = db_->prepare("SELECT COUNT(*) FROM pg_locks WHERE locktype = 'advisory' AND granted "
+                          "AND objsubid = 2 AND classid = 1952869730");
+    return q->step() ? q->int64(0) : -1;
+  }
+
+  /// Milliseconds since the server started.
+  int64_t server_age_ms() {
+    auto q = db_->prepare("SELECT CAST(EXTRACT(EPOCH FROM clock_timestamp() - "
+                          "pg_postmaster_start_time()) * 1000 AS BIGINT)");
+    return q->step() ? q->int64(0) : -1;
+  }
+
+  member_identity a_;
+
+  template <class F>
+  static bool eventually(F f) {
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds{10};
+    while (std::chrono::steady_clock::now() < deadline) {
+      if (f())
+        return true;
+      std::this_thread::sleep_for(std::chrono::milliseconds{5});
+    }
+    return f();
+  }
+};
 
 TEST_P(cluster_store_pg_test, a_member_whose_process_is_gone_is_down_at_once) {
-  auto a = cluster_->join("a", "", "h", 1);
-  cluster_->add_users({"alice"});
-  auto b_db = connect();
-  auto b_store = std::make_unique<cluster_store>(*b_db, ttl);
-  auto b = b_store->join("b", "", "h", 2);
-  ASSERT_EQ(b_store->claim("alice", b), 1);
-  EXPECT_EQ(cluster_->claim("alice", a), 0) << "b lives: its lease holds";
-  EXPECT_THROW(cluster_store(*connect(), ttl).join("b", "", "h", 3), std::runtime_error)
-      << "a second process under b's name is refused while b runs";
-  // b's process dies: its connection closes, with no renewal missed yet.
-  b_store.reset();
-  b_db.reset();
-  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds{10};
-  std::string state;
-  while (std::chrono::steady_clock::now() < deadline) {
-    auto members = cluster_->members();
-    state = members.size() == 2 ? members[1].state : "";
-    if (state == "down")
-      break;
-    std::this_thread::yield();
-  }
-  ASSERT_EQ(state, "down") << "within its TTL of " << ttl.count() << " ms, but its session ended";
-  EXPECT_EQ(cluster_->claim("alice", a), 2) << "claimable without waiting out the lease";
+  // Judged by a TTL the server has outlived: a session missing now ended.
+  constexpr std::chrono::milliseconds short_ttl{1'000};
+  ASSERT_TRUE(eventually([&] { return server_age_ms() > short_ttl.count(); }));
+  b_claims_alice_and_dies();
+  cluster_store judge{*db_, short_ttl};
+  auto members = judge.members();
+  ASSERT_EQ(members.size(), 2u);
+  EXPECT_EQ(members[1].state, "down") << "within its TTL, but its session ended";
+  EXPECT_EQ(judge.claim("alice", a_), 2) << "claimable without waiting out the lease";
+}
+
+TEST_P(cluster_store_pg_test, a_server_younger_than_the_ttl_waits_for_the_lease) {
+  // After a server restart nobody has a session until they reconnect: a
+  // missing one says nothing while the server is younger than the TTL (a
+  // year here: as if it had just started), and b's lease holds until it
+  // runs out, or the first member back would run the users of one still on
+  // its way.
+  ASSERT_LT(server_age_ms(), 1'000LL * 3600 * 24 * 365);
+  cluster_store judge{*db_, std::chrono::hours{24 * 365}};
+  auto b = b_claims_alice_and_dies();
+  auto members = judge.members();
+  ASSERT_EQ(members.size(), 2u);
+  EXPECT_NE(members[1].state, "down");
+  EXPECT_EQ(judge.claim("alice", a_), 0) << "b's lease holds";
+  let_lapse(b);
+  EXPECT_EQ(judge.claim("alice", a_), 2) << "claimable once it ran out";
 }
 
 INSTANTIATE_TEST_SUITE_P(backends, cluster_store_pg_test,
