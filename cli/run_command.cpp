@@ -140,6 +140,39 @@ bool choose_port(int32_t option, const char* env_name, const std::string& comman
   return true;
 }
 
+caf::error error_of(const caf::error& x) {
+  return x;
+}
+
+template <class T>
+caf::error error_of(const caf::expected<T>& x) {
+  return x ? caf::error{} : x.error();
+}
+
+// A member started while the shared server restarts (its supervisor
+// restarted it, or the whole site is coming back) waits for the server
+// rather than exit: the other members go on meanwhile. Runs `f` (a step
+// of the start that reads the store) again while it finds the server
+// unreachable, up to member_store_wait_ms; a single node does not wait.
+// (Stop signals are not blocked yet: Ctrl-C ends the wait.)
+template <class F>
+auto with_store_wait(bool member, F f) {
+  auto r = f();
+  for (auto waited_ms = int64_t{0}; member && waited_ms < config::member_store_wait_ms;
+       waited_ms += config::member_store_retry_ms) {
+    auto err = error_of(r);
+    if (err != persistence::store_errc::unavailable &&
+        err != persistence::store_errc::migration_failed)
+      break;
+    if (waited_ms == 0)
+      log().warn("waiting up to {} s for the store: {}", config::member_store_wait_ms / 1'000,
+                 runtime::to_text(err));
+    std::this_thread::sleep_for(std::chrono::milliseconds{config::member_store_retry_ms});
+    r = f();
+  }
+  return r;
+}
+
 // On PostgreSQL: refuses a single node on a database whose cluster has
 // live members, and a cluster member on one a single node holds.
 caf::error check_not_shared(const std::string& target, bool member) {
@@ -328,22 +361,9 @@ int run_node(const run_options& opts) {
   open.synchronous = farm.store.synchronous;
   open.busy_timeout = farm.store.busy_timeout;
   open.statement_timeout = farm.store.statement_timeout;
-  auto preload = persistence::prepare_database(farm.store.target(), open);
-  // A member started while the shared server restarts (its supervisor
-  // restarted it, or the whole site is coming back) waits for the server
-  // rather than exit: the other members go on meanwhile. (Stop signals
-  // are not blocked yet: Ctrl-C ends the wait.)
-  for (auto waited_ms = int64_t{0};
-       cluster && !preload && waited_ms < config::member_store_wait_ms &&
-       (preload.error() == persistence::store_errc::unavailable ||
-        preload.error() == persistence::store_errc::migration_failed);
-       waited_ms += config::member_store_retry_ms) {
-    if (waited_ms == 0)
-      log().warn("waiting up to {} s for the store: {}", config::member_store_wait_ms / 1'000,
-                 runtime::to_text(preload.error()));
-    std::this_thread::sleep_for(std::chrono::milliseconds{config::member_store_retry_ms});
-    preload = persistence::prepare_database(farm.store.target(), open);
-  }
+  auto preload = with_store_wait(cluster.has_value(), [&] {
+    return persistence::prepare_database(farm.store.target(), open);
+  });
   if (!preload) {
     std::cerr << opts.command << ": error: " << runtime::to_text(preload.error()) << '\n';
     // A damaged database is the operator's to mend (a restore), like a bad
@@ -352,7 +372,9 @@ int run_node(const run_options& opts) {
   }
   // A single node and a cluster never share a database: the node would run
   // the users the members run, unfenced.
-  if (auto err = check_not_shared(farm.store.target(), cluster.has_value())) {
+  if (auto err = with_store_wait(cluster.has_value(), [&] {
+        return check_not_shared(farm.store.target(), cluster.has_value());
+      })) {
     std::cerr << opts.command << ": error: " << runtime::to_text(err) << "; nothing was started\n";
     return exit_failure;
   }
@@ -360,7 +382,8 @@ int run_node(const run_options& opts) {
   // refused from then on.
   auto token =
       std::make_shared<net::admin_token>(admin_token.empty() ? farm.http.admin_token : admin_token);
-  auto security_state = persistence::load_security_state(farm.store.target());
+  auto security_state = with_store_wait(
+      cluster.has_value(), [&] { return persistence::load_security_state(farm.store.target()); });
   if (!security_state) {
     std::cerr << opts.command << ": error: " << runtime::to_text(security_state.error()) << '\n';
     return exit_failure;

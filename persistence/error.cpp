@@ -61,6 +61,9 @@ void register_error_names() {
   // The server is down or the connection broke: the node's actors come
   // back once it answers, so their restarts meanwhile are not a crash loop.
   runtime::register_outage(caf::atom("tfstore"), static_cast<uint8_t>(store_errc::unavailable));
+  // Another member owns the user now: this member stops the user's actors
+  // at its next step; restarting them meanwhile cannot make a write pass.
+  runtime::register_outage(caf::atom("tfstore"), static_cast<uint8_t>(store_errc::fenced));
 }
 
 } // namespace tfarm::persistence

@@ -66,7 +66,7 @@ enum class store_errc : uint8_t {
 std::string to_string(store_errc x);
 
 /// Registers the "tfstore" category with runtime::to_text(), and its
-/// `unavailable` as an outage (runtime/outage.hpp). Idempotent.
+/// `unavailable` and `fenced` as outages (runtime/outage.hpp). Idempotent.
 void register_error_names();
 
 } // namespace tfarm::persistence

@@ -4,6 +4,7 @@
 
 #include <spdlog/logger.h>
 
+#include "persistence/database.hpp"
 #include "persistence/error.hpp"
 #include "persistence/logger.hpp"
 #include "runtime/checkpoint.hpp"
@@ -96,6 +97,10 @@ caf::error migrate(sql_connection& db, int target) {
       all->commit();
     return {};
   } catch (const std::exception& e) {
+    // A server that went away meanwhile is unreachable (try again), not a
+    // migration that failed.
+    if (auto err = classify(e, db.name(), "migrating"); err == store_errc::unavailable)
+      return err;
     return caf::error{store_errc::migration_failed, db.name() + ": migration failed: " + e.what()};
   }
 }

@@ -1,6 +1,7 @@
-// Errors that mean "a service this actor needs cannot be reached for now"
-// (the store's server is down or restarting), as opposed to a defect of the
-// actor. A supervisor restarts a child that failed with one like any other,
+// Errors that mean "a service this actor needs cannot serve it for now"
+// (the store's server is down or restarting; on a cluster, another member
+// owns the actor's user now and this one stops it shortly), as opposed to
+// a defect of the actor. A supervisor restarts a child that failed with one like any other,
 // after its backoff (at least outage_restart_delay_min_ms), but does not
 // count the restart toward its intensity: restarting cannot end an outage,
 // and giving up would take a healthy node down with its database server,
@@ -8,7 +9,7 @@
 // The store's own alert (`store_connection`) tells the operator.
 //
 // Modules register their outage codes at start-up (persistence: the
-// store's `unavailable`). Thread-safe.
+// store's `unavailable` and `fenced`). Thread-safe.
 #pragma once
 
 #include <cstdint>
