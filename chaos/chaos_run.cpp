@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstdint>
 #include <future>
 #include <map>
 #include <memory>
@@ -739,6 +740,9 @@ private:
       if (f.planned.kind != fault_kind::member_partition || f.injected_ms < 0)
         continue;
       auto cut_ms = t0_unix_ms_ + f.injected_ms;
+      // Claims while it was cut off: after the heal, the member is back
+      // under the rules of whatever fault comes next.
+      auto healed_ms = f.healed_ms >= 0 ? t0_unix_ms_ + f.healed_ms : INT64_MAX;
       auto& m = f.planned.target;
       for (auto& u : o_.farm.users) {
         auto& user = u.name;
@@ -746,12 +750,12 @@ private:
         std::string by;
         for (auto& e : events)
           if (e.started && e.user == user && e.member != m && e.unix_ms > cut_ms &&
-              (claimed < 0 || e.unix_ms < claimed)) {
+              e.unix_ms <= healed_ms && (claimed < 0 || e.unix_ms < claimed)) {
             claimed = e.unix_ms;
             by = e.member;
           }
         if (claimed < 0)
-          continue; // nobody else started it
+          continue; // nobody else started it meanwhile
         // When the other member started it, the cut one's latest word on
         // it must be a stop (or a kill): it ran it at the cut, or took it
         // up after (a claim that went through just before), and stopped.
