@@ -1,14 +1,14 @@
 # The chaos harness (docs/reliability.md): `tfarm chaos` on a cluster file of
 # three members and an exchange node on free ports, with a PostgreSQL server
 # of its own, seed $2 with $3 faults over $4 (one at a time or overlapping:
-# kills, pauses, members cut off from the server, server restarts, venue
+# kills, pauses, members cut off from the server or the exchange node, server restarts, venue
 # faults, operator switches, transfers throughout). It must exit 0 with a report in which every fault was
 # injected and healed, every member's users came back, and every invariant
 # holds; and it must leave nothing running. A shape that cannot hold its
 # faults is refused before anything starts.
 source "$(dirname "$0")/lib.sh"
 root=$(pwd)
-seed=${2:-11}
+seed=${2:-12}
 faults=${3:-20}
 duration=${4:-60s}
 cd "$tmp"
