@@ -137,32 +137,48 @@ void link_proxy::accept_loop() {
       return; // the listening socket was shut down
     }
     auto owner = owner_of_ ? owner_of_(client) : std::string{};
-    // Taken, but while cut nothing reaches the server, not even the
-    // connection: the member's connect timeout decides.
-    if (!wait_open(owner)) {
-      ::close(client);
-      return;
-    }
-    std::string why;
-    auto server = open_socket(server_, false, why);
-    if (server < 0) {
-      ::close(client); // the server is down: refused, as it would be
-      continue;
-    }
     std::lock_guard<std::mutex> guard{mtx_};
     if (quit_) {
       ::close(client);
-      ::close(server);
       return;
     }
     reap();
+    // Each connection waits on a thread of its own: one member cut off
+    // never holds up another's connections.
     auto& l = links_.emplace_back();
-    l.owner = owner;
+    l.owner = std::move(owner);
     l.client = client;
-    l.server = server;
-    l.up = std::thread{[this, &l, client, server] { pump(l, client, server); }};
-    l.down = std::thread{[this, &l, client, server] { pump(l, server, client); }};
+    l.up = std::thread{[this, &l] { connect_and_pump(l); }};
   }
+}
+
+void link_proxy::connect_and_pump(link& l) {
+  // Taken, but while cut nothing reaches the server, not even the
+  // connection: the member's connect timeout decides.
+  if (!wait_open(l.owner)) {
+    ::shutdown(l.client, SHUT_RDWR);
+    l.ended = 2;
+    return;
+  }
+  std::string why;
+  auto server = open_socket(server_, false, why);
+  if (server < 0) {
+    ::shutdown(l.client, SHUT_RDWR); // the server is down: refused, as it would be
+    l.ended = 2;
+    return;
+  }
+  {
+    std::lock_guard<std::mutex> guard{mtx_};
+    l.server = server;
+    if (quit_) {
+      ::shutdown(l.client, SHUT_RDWR);
+      ::shutdown(server, SHUT_RDWR);
+      l.ended = 2;
+      return;
+    }
+    l.down = std::thread{[this, &l, server] { pump(l, server, l.client); }};
+  }
+  pump(l, l.client, server);
 }
 
 void link_proxy::reap() {
@@ -171,10 +187,13 @@ void link_proxy::reap() {
       ++i;
       continue;
     }
-    i->up.join();
-    i->down.join();
+    if (i->up.joinable())
+      i->up.join();
+    if (i->down.joinable())
+      i->down.join();
     ::close(i->client);
-    ::close(i->server);
+    if (i->server >= 0)
+      ::close(i->server);
     i = links_.erase(i);
   }
 }
@@ -217,7 +236,8 @@ void link_proxy::stop() {
     quit_ = true;
     for (auto& l : links_) {
       ::shutdown(l.client, SHUT_RDWR);
-      ::shutdown(l.server, SHUT_RDWR);
+      if (l.server >= 0)
+        ::shutdown(l.server, SHUT_RDWR);
     }
   }
   cv_.notify_all();
@@ -231,7 +251,8 @@ void link_proxy::stop() {
     if (l.down.joinable())
       l.down.join();
     ::close(l.client);
-    ::close(l.server);
+    if (l.server >= 0)
+      ::close(l.server);
   }
   links_.clear();
   if (listen_fd_ >= 0) {

@@ -70,6 +70,7 @@ private:
   struct link {
     std::string owner;
     int client = -1;
+    /// -1 until connected (under mtx_).
     int server = -1;
     std::thread up;
     std::thread down;
@@ -78,6 +79,9 @@ private:
   };
 
   void accept_loop();
+  /// Waits while the link's owner is cut, connects to the server, then
+  /// pumps both ways (the link's `up` thread).
+  void connect_and_pump(link& l);
   void pump(link& l, int from, int to);
   /// Joins and closes links whose both directions ended (under mtx_).
   void reap();

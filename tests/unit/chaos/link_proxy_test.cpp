@@ -183,6 +183,33 @@ TEST_F(tcp_proxy, a_cut_of_another_owner_leaves_this_one_alone) {
   ::close(fd);
 }
 
+TEST(tcp_proxy_owners, a_connection_held_for_one_owner_never_holds_up_anothers) {
+  echo_server echo;
+  link_proxy proxy;
+  auto port = chaos::free_local_port();
+  ASSERT_NE(port, 0);
+  // Owners by order of arrival: the first connection is a's, the next b's.
+  std::atomic<int> arrived{0};
+  std::string why;
+  ASSERT_TRUE(proxy.start(proxy_endpoint::tcp("127.0.0.1", port),
+                          proxy_endpoint::tcp("127.0.0.1", echo.port()), why,
+                          [&](int) { return arrived++ == 0 ? "a" : "b"; }))
+      << why;
+  proxy.cut("a", true);
+  auto held = connect_tcp(port);
+  ASSERT_GE(held, 0);
+  send_text(held, "1");
+  EXPECT_EQ(read_within(held, 1, held_watch_ms), "");
+  auto other = connect_tcp(port);
+  ASSERT_GE(other, 0);
+  send_text(other, "2");
+  EXPECT_EQ(read_within(other, 1, arrive_wait_ms), "2");
+  proxy.cut("a", false);
+  EXPECT_EQ(read_within(held, 1, arrive_wait_ms), "1");
+  ::close(held);
+  ::close(other);
+}
+
 TEST(tcp_peer_process, names_the_process_holding_the_other_end) {
   auto listener = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
   sockaddr_in a{};
