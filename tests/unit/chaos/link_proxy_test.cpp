@@ -34,20 +34,26 @@ constexpr int arrive_wait_ms = 5'000;
 /// How long held bytes are watched for: they must not arrive at all.
 constexpr int held_watch_ms = 300;
 
+/// A socket listening on 127.0.0.1 at a port the system chose (`port`).
+int listen_loopback(uint16_t& port) {
+  auto fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t len = sizeof(a);
+  if (::bind(fd, reinterpret_cast<sockaddr*>(&a), len) != 0 || ::listen(fd, 16) != 0 ||
+      ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len) != 0)
+    ADD_FAILURE() << "listening on 127.0.0.1: " << std::strerror(errno);
+  port = ntohs(a.sin_port);
+  return fd;
+}
+
 /// An echo server on 127.0.0.1 (an ephemeral port), one thread per
 /// connection.
 class echo_server {
 public:
   echo_server() {
-    fd_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    sockaddr_in a{};
-    a.sin_family = AF_INET;
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    socklen_t len = sizeof(a);
-    if (::bind(fd_, reinterpret_cast<sockaddr*>(&a), len) != 0 || ::listen(fd_, 16) != 0 ||
-        ::getsockname(fd_, reinterpret_cast<sockaddr*>(&a), &len) != 0)
-      ADD_FAILURE() << "echo server: " << std::strerror(errno);
-    port_ = ntohs(a.sin_port);
+    fd_ = listen_loopback(port_);
     acceptor_ = std::thread{[this] {
       for (;;) {
         auto c = ::accept4(fd_, nullptr, nullptr, SOCK_CLOEXEC);
@@ -121,6 +127,15 @@ void send_text(int fd, const std::string& text) {
   ASSERT_EQ(::write(fd, text.data(), text.size()), static_cast<ssize_t>(text.size()));
 }
 
+/// A new connection to `port` that has sent `text`; -1 if it could not
+/// connect.
+int connect_sending(uint16_t port, const std::string& text) {
+  auto fd = connect_tcp(port);
+  if (fd >= 0)
+    send_text(fd, text);
+  return fd;
+}
+
 /// The owner of a connection from this process: "me".
 std::string owner_here(int fd) {
   return chaos::tcp_peer_process(fd, {::getpid()}) == ::getpid() ? "me" : "";
@@ -158,9 +173,8 @@ TEST_F(tcp_proxy, a_cut_holds_the_bytes_and_the_heal_delivers_them) {
   send_text(fd, "bc");
   EXPECT_EQ(read_within(fd, 2, held_watch_ms), "");
   // A connection made while cut is taken but hears nothing either.
-  auto late = connect_tcp(port);
+  auto late = connect_sending(port, "d");
   ASSERT_GE(late, 0);
-  send_text(late, "d");
   EXPECT_EQ(read_within(late, 1, held_watch_ms), "");
   proxy.cut("me", false);
   EXPECT_EQ(read_within(fd, 2, arrive_wait_ms), "bc");
@@ -196,13 +210,11 @@ TEST(tcp_proxy_owners, a_connection_held_for_one_owner_never_holds_up_anothers) 
                           [&](int) { return arrived++ == 0 ? "a" : "b"; }))
       << why;
   proxy.cut("a", true);
-  auto held = connect_tcp(port);
+  auto held = connect_sending(port, "1");
   ASSERT_GE(held, 0);
-  send_text(held, "1");
   EXPECT_EQ(read_within(held, 1, held_watch_ms), "");
-  auto other = connect_tcp(port);
+  auto other = connect_sending(port, "2");
   ASSERT_GE(other, 0);
-  send_text(other, "2");
   EXPECT_EQ(read_within(other, 1, arrive_wait_ms), "2");
   proxy.cut("a", false);
   EXPECT_EQ(read_within(held, 1, arrive_wait_ms), "1");
@@ -211,15 +223,9 @@ TEST(tcp_proxy_owners, a_connection_held_for_one_owner_never_holds_up_anothers) 
 }
 
 TEST(tcp_peer_process, names_the_process_holding_the_other_end) {
-  auto listener = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t len = sizeof(a);
-  ASSERT_EQ(::bind(listener, reinterpret_cast<sockaddr*>(&a), len), 0);
-  ASSERT_EQ(::listen(listener, 1), 0);
-  ASSERT_EQ(::getsockname(listener, reinterpret_cast<sockaddr*>(&a), &len), 0);
-  auto client = connect_tcp(ntohs(a.sin_port));
+  uint16_t port = 0;
+  auto listener = listen_loopback(port);
+  auto client = connect_tcp(port);
   ASSERT_GE(client, 0);
   auto accepted = ::accept4(listener, nullptr, nullptr, SOCK_CLOEXEC);
   ASSERT_GE(accepted, 0);
