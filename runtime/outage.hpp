@@ -23,6 +23,12 @@ namespace tfarm::runtime {
 /// every millisecond would only add load to a server coming back.
 constexpr int64_t outage_restart_delay_min_ms = 250;
 
+/// How long a supervisor that is starting (its first start, or a restart of
+/// its whole subtree) keeps asking for a child's checkpoint while the store
+/// is unreachable, before the start fails. Shorter than
+/// supervisor_start_timeout_ms so that a parent hears why.
+constexpr int64_t start_outage_wait_ms = 20'000;
+
 /// Makes is_outage() true for errors of `category` with `code`.
 void register_outage(caf::atom_value category, uint8_t code);
 

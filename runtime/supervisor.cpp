@@ -555,11 +555,26 @@ bool supervisor::run_start(op& x) {
             if (!busy_ || wait_.token != token)
               return;
             auto w = find(wait_.id);
+            // A store that does not answer in time is as unreachable as
+            // one that says so: neither is the child's defect.
+            auto outage = is_outage(err) || err == caf::sec::request_timeout;
+            if (w && outage && phase_ == phase::starting &&
+                w->outage_waited_ms < start_outage_wait_ms) {
+              // Failing now would fail the whole tree's start (the node's,
+              // when this is its first): the store may be restarting.
+              if (w->outage_waited_ms == 0)
+                log().warn("{}: cannot load its checkpoint ({}); waiting up to {} s for the store",
+                           w->path, system().render(err), start_outage_wait_ms / 1'000);
+              w->outage_waited_ms += outage_restart_delay_min_ms;
+              arm_timer(std::chrono::milliseconds{outage_restart_delay_min_ms},
+                        begin_wait(wait_kind::outage_retry, w->spec.id));
+              return;
+            }
             auto epoch = queue_epoch_;
             if (w)
               start_failed(ops_.front(), *w,
-                           caf::error{is_outage(err) ? runtime_errc::store_unreachable
-                                                     : runtime_errc::checkpoint_unavailable,
+                           caf::error{outage ? runtime_errc::store_unreachable
+                                             : runtime_errc::checkpoint_unavailable,
                                       "cannot load the checkpoint of " + w->path + ": " +
                                           system().render(err)});
             if (epoch == queue_epoch_)
@@ -583,6 +598,7 @@ bool supervisor::spawn_and_wait(op& x, child& c, std::vector<checkpoint> restore
     return false;
   }
   c.handle = std::move(*spawned);
+  c.outage_waited_ms = 0;
   set_addr(c, c.handle.address());
   c.running = true;
   c.stopping = false;
@@ -820,6 +836,12 @@ void supervisor::on_timer(uint64_t token) {
     return;
   switch (wait_.what) {
 
+  case wait_kind::outage_retry:
+    // The start at the head of the queue asks for its checkpoint again.
+    busy_ = false;
+    wait_ = wait_state{};
+    pump();
+    return;
   case wait_kind::stop_exit: {
     auto c = find(wait_.id);
     if (!c || !c->running) {

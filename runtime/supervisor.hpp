@@ -132,6 +132,8 @@ private:
     bool restart_pending = false;
     uint64_t starts = 0;
     restart_window<time_point> window;
+    /// Starting phase: time spent waiting for the store to load its checkpoint.
+    int64_t outage_waited_ms = 0;
   };
 
   enum class op_type { start, stop, stop_group, remove, reply, finish, save };
@@ -148,7 +150,16 @@ private:
     caf::typed_response_promise<bool> done;
   };
 
-  enum class wait_kind { none, checkpoint, started, stop_exit, stop_kill, stop_group, save };
+  enum class wait_kind {
+    none,
+    checkpoint,
+    outage_retry,
+    started,
+    stop_exit,
+    stop_kill,
+    stop_group,
+    save
+  };
 
   struct wait_state {
     wait_kind what = wait_kind::none;

@@ -209,6 +209,58 @@ TEST_F(supervisor_test, restarts_for_an_outage_wait_and_are_not_counted) {
   EXPECT_FALSE(info("/t").alive);
 }
 
+namespace {
+
+/// A checkpoint store that fails `failures` loads as an outage (forever when
+/// negative), then has no checkpoints.
+checkpoint_store_actor::behavior_type restarting_store(checkpoint_store_actor::pointer,
+                                                       std::shared_ptr<int> failures) {
+  return {
+      [failures](load_checkpoint_atom, std::string&) -> caf::result<std::vector<checkpoint>> {
+        if (*failures == 0)
+          return std::vector<checkpoint>{};
+        if (*failures > 0)
+          --*failures;
+        return caf::error{runtime_errc::store_unreachable, "the server is restarting"};
+      },
+      [](save_checkpoint_atom, checkpoint&) -> uint64_t { return 1; },
+  };
+}
+
+} // namespace
+
+TEST_F(supervisor_test, a_first_start_waits_out_a_store_outage) {
+  make_context();
+  ctx_->set_store(sys.spawn(restarting_store, std::make_shared<int>(3)));
+  auto sup = start_supervisor("/t", {spec("a", "probe"), spec("b", "probe")});
+  EXPECT_TRUE(starts().empty()) << "a child started without its checkpoint";
+  EXPECT_GE(time_until_alive("/t/b"), caf::timespan{3 * outage_restart_delay_min_ms * 1'000'000});
+  EXPECT_EQ(starts(), (paths{"/t/a", "/t/b"}));
+  EXPECT_TRUE(info("/t").alive);
+  EXPECT_EQ(info("/t/a").restarts, 0u);
+  auto started = ask<bool>(sup, wait_started_atom_v);
+  ASSERT_TRUE(started) << render(started.error());
+  EXPECT_TRUE(*started);
+}
+
+TEST_F(supervisor_test, a_first_start_fails_when_the_store_stays_unreachable) {
+  make_context();
+  ctx_->set_store(sys.spawn(restarting_store, std::make_shared<int>(-1)));
+  auto sup = start_supervisor("/t", {spec("a", "probe")});
+  for (auto waited = 0ms; waited < std::chrono::milliseconds{start_outage_wait_ms};
+       waited += 50ms) {
+    EXPECT_TRUE(info("/t").alive) << "gave up after " << waited.count() << " ms";
+    advance_time(50ms);
+    settle();
+  }
+  advance_time(std::chrono::milliseconds{outage_restart_delay_min_ms});
+  settle();
+  auto reason = render(down_reason_of(sup.address()));
+  EXPECT_NE(reason.find("cannot load the checkpoint of /t/a"), std::string::npos) << reason;
+  EXPECT_NE(reason.find("the server is restarting"), std::string::npos) << reason;
+  EXPECT_TRUE(starts().empty());
+}
+
 TEST(outage, registered_codes_and_store_unreachable_are_outages) {
   EXPECT_TRUE(is_outage(caf::error{runtime_errc::store_unreachable, "x"}));
   EXPECT_FALSE(is_outage(caf::error{runtime_errc::checkpoint_unavailable, "x"}));
