@@ -63,7 +63,9 @@ void register_error_names() {
   runtime::register_outage(caf::atom("tfstore"), static_cast<uint8_t>(store_errc::unavailable));
   // Another member owns the user now: this member stops the user's actors
   // at its next step; restarting them meanwhile cannot make a write pass.
-  runtime::register_outage(caf::atom("tfstore"), static_cast<uint8_t>(store_errc::fenced));
+  // A start does not wait for it: it will not pass.
+  runtime::register_outage(caf::atom("tfstore"), static_cast<uint8_t>(store_errc::fenced),
+                           runtime::outage_kind::not_owner);
 }
 
 } // namespace tfarm::persistence

@@ -1,7 +1,7 @@
 #include "runtime/outage.hpp"
 
+#include <map>
 #include <mutex>
-#include <set>
 #include <utility>
 
 #include "runtime/error.hpp"
@@ -12,7 +12,7 @@ namespace {
 
 struct outage_codes {
   std::mutex mtx;
-  std::set<std::pair<caf::atom_value, uint8_t>> codes;
+  std::map<std::pair<caf::atom_value, uint8_t>, outage_kind> codes;
 };
 
 outage_codes& registry() {
@@ -22,10 +22,10 @@ outage_codes& registry() {
 
 } // namespace
 
-void register_outage(caf::atom_value category, uint8_t code) {
+void register_outage(caf::atom_value category, uint8_t code, outage_kind kind) {
   auto& r = registry();
   std::lock_guard<std::mutex> guard{r.mtx};
-  r.codes.emplace(category, code);
+  r.codes[{category, code}] = kind;
 }
 
 bool is_outage(const caf::error& x) {
@@ -36,6 +36,17 @@ bool is_outage(const caf::error& x) {
   auto& r = registry();
   std::lock_guard<std::mutex> guard{r.mtx};
   return r.codes.count({x.category(), x.code()}) > 0;
+}
+
+bool is_unreachable(const caf::error& x) {
+  if (!x)
+    return false;
+  if (x == runtime_errc::store_unreachable)
+    return true;
+  auto& r = registry();
+  std::lock_guard<std::mutex> guard{r.mtx};
+  auto i = r.codes.find({x.category(), x.code()});
+  return i != r.codes.end() && i->second == outage_kind::unreachable;
 }
 
 } // namespace tfarm::runtime

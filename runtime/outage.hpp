@@ -29,10 +29,24 @@ constexpr int64_t outage_restart_delay_min_ms = 250;
 /// supervisor_start_timeout_ms so that a parent hears why.
 constexpr int64_t start_outage_wait_ms = 20'000;
 
+/// What an outage means for an actor that is starting.
+enum class outage_kind : uint8_t {
+  /// The service cannot be reached now: a start waits for it.
+  unreachable,
+  /// This node may not act for the actor's user any more (another member
+  /// owns it): a start fails at once, waiting cannot make it pass.
+  not_owner,
+};
+
 /// Makes is_outage() true for errors of `category` with `code`.
-void register_outage(caf::atom_value category, uint8_t code);
+void register_outage(caf::atom_value category, uint8_t code,
+                     outage_kind kind = outage_kind::unreachable);
 
 /// True for a registered outage code and for runtime_errc::store_unreachable.
 bool is_outage(const caf::error& x);
+
+/// True for an outage of kind `unreachable` and for
+/// runtime_errc::store_unreachable: one a start waits out.
+bool is_unreachable(const caf::error& x);
 
 } // namespace tfarm::runtime

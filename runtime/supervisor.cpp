@@ -557,8 +557,9 @@ bool supervisor::run_start(op& x) {
             auto w = find(wait_.id);
             // A store that does not answer in time is as unreachable as
             // one that says so: neither is the child's defect.
-            auto outage = is_outage(err) || err == caf::sec::request_timeout;
-            if (w && outage && phase_ == phase::starting &&
+            auto timed_out = err == caf::sec::request_timeout;
+            auto outage = is_outage(err) || timed_out;
+            if (w && (is_unreachable(err) || timed_out) && phase_ == phase::starting &&
                 w->outage_waited_ms < start_outage_wait_ms) {
               // Failing now would fail the whole tree's start (the node's,
               // when this is its first): the store may be restarting.

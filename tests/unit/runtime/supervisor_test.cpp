@@ -211,17 +211,22 @@ TEST_F(supervisor_test, restarts_for_an_outage_wait_and_are_not_counted) {
 
 namespace {
 
-/// A checkpoint store that fails `failures` loads as an outage (forever when
+caf::error server_restarting() {
+  return caf::error{runtime_errc::store_unreachable, "the server is restarting"};
+}
+
+/// A checkpoint store that fails `failures` loads with `why` (forever when
 /// negative), then has no checkpoints.
-checkpoint_store_actor::behavior_type restarting_store(checkpoint_store_actor::pointer,
-                                                       std::shared_ptr<int> failures) {
+checkpoint_store_actor::behavior_type restarting_store(
+    checkpoint_store_actor::pointer, std::shared_ptr<int> failures,
+    caf::error why = caf::error{runtime_errc::store_unreachable, "the server is restarting"}) {
   return {
-      [failures](load_checkpoint_atom, std::string&) -> caf::result<std::vector<checkpoint>> {
+      [failures, why](load_checkpoint_atom, std::string&) -> caf::result<std::vector<checkpoint>> {
         if (*failures == 0)
           return std::vector<checkpoint>{};
         if (*failures > 0)
           --*failures;
-        return caf::error{runtime_errc::store_unreachable, "the server is restarting"};
+        return why;
       },
       [](save_checkpoint_atom, checkpoint&) -> uint64_t { return 1; },
   };
@@ -231,7 +236,7 @@ checkpoint_store_actor::behavior_type restarting_store(checkpoint_store_actor::p
 
 TEST_F(supervisor_test, a_first_start_waits_out_a_store_outage) {
   make_context();
-  ctx_->set_store(sys.spawn(restarting_store, std::make_shared<int>(3)));
+  ctx_->set_store(sys.spawn(restarting_store, std::make_shared<int>(3), server_restarting()));
   auto sup = start_supervisor("/t", {spec("a", "probe"), spec("b", "probe")});
   EXPECT_TRUE(starts().empty()) << "a child started without its checkpoint";
   EXPECT_GE(time_until_alive("/t/b"), caf::timespan{3 * outage_restart_delay_min_ms * 1'000'000});
@@ -245,7 +250,7 @@ TEST_F(supervisor_test, a_first_start_waits_out_a_store_outage) {
 
 TEST_F(supervisor_test, a_first_start_fails_when_the_store_stays_unreachable) {
   make_context();
-  ctx_->set_store(sys.spawn(restarting_store, std::make_shared<int>(-1)));
+  ctx_->set_store(sys.spawn(restarting_store, std::make_shared<int>(-1), server_restarting()));
   auto sup = start_supervisor("/t", {spec("a", "probe")});
   for (auto waited = 0ms; waited < std::chrono::milliseconds{start_outage_wait_ms};
        waited += 50ms) {
@@ -261,6 +266,17 @@ TEST_F(supervisor_test, a_first_start_fails_when_the_store_stays_unreachable) {
   EXPECT_TRUE(starts().empty());
 }
 
+TEST_F(supervisor_test, a_first_start_does_not_wait_for_a_user_another_member_owns) {
+  register_outage(caf::atom("tfowner"), 1, outage_kind::not_owner);
+  make_context();
+  ctx_->set_store(
+      sys.spawn(restarting_store, std::make_shared<int>(-1), caf::error{1, caf::atom("tfowner")}));
+  auto sup = start_supervisor("/t", {spec("a", "probe")});
+  EXPECT_FALSE(info("/t").alive) << "waited for a store that will never let it load";
+  auto reason = render(down_reason_of(sup.address()));
+  EXPECT_NE(reason.find("cannot load the checkpoint of /t/a"), std::string::npos) << reason;
+}
+
 TEST(outage, registered_codes_and_store_unreachable_are_outages) {
   EXPECT_TRUE(is_outage(caf::error{runtime_errc::store_unreachable, "x"}));
   EXPECT_FALSE(is_outage(caf::error{runtime_errc::checkpoint_unavailable, "x"}));
@@ -270,7 +286,11 @@ TEST(outage, registered_codes_and_store_unreachable_are_outages) {
   EXPECT_FALSE(is_outage(caf::error{7, caf::atom("tfoutage")}));
   register_outage(caf::atom("tfoutage"), 7);
   EXPECT_TRUE(is_outage(caf::error{7, caf::atom("tfoutage")}));
+  EXPECT_TRUE(is_unreachable(caf::error{7, caf::atom("tfoutage")}));
   EXPECT_FALSE(is_outage(caf::error{8, caf::atom("tfoutage")}));
+  register_outage(caf::atom("tfoutage"), 9, outage_kind::not_owner);
+  EXPECT_TRUE(is_outage(caf::error{9, caf::atom("tfoutage")}));
+  EXPECT_FALSE(is_unreachable(caf::error{9, caf::atom("tfoutage")}));
 }
 
 TEST_F(supervisor_test, restart_waits_for_its_backoff_and_the_delay_grows) {
