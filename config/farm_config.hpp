@@ -124,6 +124,9 @@ struct vault_settings {
   milliseconds idempotency_window{vault_idempotency_window_ms_default};
   /// Longest the vault waits for an account to answer a request.
   milliseconds request_timeout{vault_request_timeout_ms_default};
+  /// A reconciliation's second look at the trading record, this long after
+  /// its first (0: one look).
+  milliseconds reconcile_confirm{vault_reconcile_confirm_ms_default};
 };
 
 /// The simulated venue's market: a seeded random walk with simulated

@@ -324,6 +324,13 @@ constexpr int64_t vault_idempotency_window_ms_max = 90LL * 86'400'000;
 constexpr int64_t vault_request_timeout_ms_default = 10'000;
 constexpr int64_t vault_request_timeout_ms_max = 600'000;
 
+/// A reconciliation of a running farm looks at the trading record twice,
+/// this far apart, and reports what it saw both times: a fill recorded
+/// again after a failed write (a session retries at its next heartbeat,
+/// 1 s) is not a discrepancy; a loss stays and is reported.
+constexpr int64_t vault_reconcile_confirm_ms_default = 3'000;
+constexpr int64_t vault_reconcile_confirm_ms_max = 60'000;
+
 /// Assets the vault knows at most; characters of an asset name at most.
 constexpr std::size_t vault_assets_max = 256;
 constexpr std::size_t asset_chars_max = 16;
@@ -373,6 +380,16 @@ constexpr int64_t exchange_failback_probes_max = 1'000;
 
 /// Orders a session holds waiting for rate budget; more are refused.
 constexpr std::size_t exchange_queue_orders_max = 10'000;
+
+/// An order must reach its venue within this time of being recorded
+/// (order_request::expires_at_ms): a session does not send it later, and a
+/// venue refuses it when it arrives later. The bound that lets a farm tell
+/// "never placed" from "a copy is still on its way".
+constexpr int64_t order_send_window_ms = 10'000;
+/// How far the clocks of farm nodes and venues may disagree (NTP keeps them
+/// well within it): an order no venue has is known never to be placed once
+/// its expiry is this far in the past.
+constexpr int64_t order_clock_skew_ms = 2'000;
 
 /// Venues, sessions and symbols a farm file may list.
 constexpr std::size_t exchange_venues_max = 64;

@@ -381,6 +381,9 @@ void read_vault(load_context& ctx, const toml::table& tbl, vault_settings& vault
   if (auto d = r.duration("request_timeout", milliseconds{100},
                           milliseconds{vault_request_timeout_ms_max}))
     vault.request_timeout = *d;
+  if (auto d = r.duration("reconcile_confirm", milliseconds{0},
+                          milliseconds{vault_reconcile_confirm_ms_max}))
+    vault.reconcile_confirm = *d;
   r.finish();
 }
 

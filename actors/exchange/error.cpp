@@ -40,6 +40,8 @@ std::string to_string(exchange_errc x) {
     return "unknown_venue";
   case exchange_errc::order_unknown:
     return "order_unknown";
+  case exchange_errc::order_expired:
+    return "order_expired";
   }
   return "unknown";
 }

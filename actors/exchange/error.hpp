@@ -45,6 +45,9 @@ enum class exchange_errc : uint8_t {
   unknown_venue,
   /// The order's fate stays unknown after every status query: not resubmitted.
   order_unknown,
+  /// The order could not be sent within its send window
+  /// (config::order_send_window_ms): never placed.
+  order_expired,
 };
 
 /// Retryable errors (network, timeout, rate limit, venue unavailable) are

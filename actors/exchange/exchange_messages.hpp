@@ -56,12 +56,19 @@ struct order_request {
   /// Limit price in ticks (0 for market orders).
   int64_t price = 0;
   int64_t qty = 0;
+  /// Unix ms (the venue's clock): a venue refuses the order when it arrives
+  /// later (and remembers the id as rejected); 0: it never expires. The
+  /// session sets it to the order record's creation + order_send_window_ms,
+  /// which bounds how long a copy held up in the network (or sent by a
+  /// member that died since) can still be placed: an order no venue has is
+  /// known never to be placed only once that time has passed.
+  int64_t expires_at_ms = 0;
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, order_request& x) {
   return f(caf::meta::type_name("tfarm.order_request"), x.client_order_id, x.agent, x.account,
-           x.venue, x.symbol, x.s, x.type, x.price, x.qty);
+           x.venue, x.symbol, x.s, x.type, x.price, x.qty, x.expires_at_ms);
 }
 
 struct venue_fill {
@@ -203,13 +210,15 @@ struct venue_status {
   /// Orders refused since it started because their client order id had
   /// reached it before (a farm that sent an order twice).
   uint64_t duplicates = 0;
+  /// Orders refused because they arrived after their expiry (expires_at_ms).
+  uint64_t expired = 0;
   bool disconnected = false;
   std::map<std::string, venue_symbol_status> symbols;
   venue_faults faults;
 };
 
 TFARM_STATUS_FIELDS(venue_status, "tfarm.venue_status", venue, epoch, ready, orders, submitted,
-                    fills, duplicates, disconnected, symbols, faults)
+                    fills, duplicates, expired, disconnected, symbols, faults)
 
 /// A session's health: its registry status, `/api/exchanges/status` and the
 /// console.

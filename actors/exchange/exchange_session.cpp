@@ -37,6 +37,18 @@ std::pair<order_state, std::string> lost_order(bool acknowledged, const std::str
   return {order_state::rejected, "never placed: no venue has it, and no attempt is on its way"};
 }
 
+// True while a copy of an order expiring at `expires_at_ms` may still be
+// placed by a venue whose clock is behind ours (`now_ms`).
+bool in_send_window(int64_t expires_at_ms, int64_t now_ms) {
+  return expires_at_ms > 0 && now_ms <= expires_at_ms + config::order_clock_skew_ms;
+}
+
+std::string may_still_arrive(const std::string& venue, int64_t expires_at_ms, int64_t now_ms) {
+  return "no venue has it yet; a copy sent before may still reach venue " + venue + " for " +
+         std::to_string(expires_at_ms + config::order_clock_skew_ms - now_ms) +
+         " ms (its expiry and the clock skew allowed): ask again later";
+}
+
 } // namespace
 
 using detail::fail;
@@ -485,8 +497,10 @@ void exchange_session::submit(order_request& r, caf::actor owner, report_promise
   }
   auto id = r.client_order_id;
   auto& e = orders_[id];
+  auto now_ms = node_clock().unix_ms();
   e.req = r;
   e.req.venue = active_;
+  e.req.expires_at_ms = now_ms + config::order_send_window_ms;
   e.owner = std::move(owner);
   e.waiters.push_back(std::move(rp));
   ++orders_sent_;
@@ -501,6 +515,9 @@ void exchange_session::submit(order_request& r, caf::actor owner, report_promise
   rec.price = r.price;
   rec.qty = r.qty;
   rec.status = to_string(order_state::pending);
+  // The record's time is the base of the order's expiry: another member
+  // that takes the account over judges copies in flight by it.
+  rec.created_at_ms = now_ms;
   request(st, std::chrono::milliseconds{config::store_request_timeout_ms},
           persistence::record_order_atom_v, std::move(rec))
       .then([this, id](bool fresh) { recorded(id, fresh); },
@@ -560,6 +577,9 @@ void exchange_session::recorded(const std::string& id, bool fresh) {
             // Sent nowhere else than where it was recorded to go, unless a
             // venue has it: then that venue's answer stands.
             e.req.venue = row.venue.empty() ? active_ : row.venue;
+            // Every copy expires when the first one does.
+            if (row.created_at_ms > 0)
+              e.req.expires_at_ms = row.created_at_ms + config::order_send_window_ms;
             e.pinned = true;
             e.candidates = {e.req.venue};
             for (auto& name : {primary_, backup_})
@@ -674,6 +694,15 @@ void exchange_session::reconnect_later(const std::string& venue) {
 
 void exchange_session::send_order(const std::string& id) {
   auto& e = orders_[id];
+  if (!e.pinned && e.req.expires_at_ms > 0 && node_clock().unix_ms() >= e.req.expires_at_ms) {
+    // No copy of it can be at a venue (every attempt before was refused),
+    // and this one would arrive too late: never placed.
+    give_up(id, fail(exchange_errc::order_expired,
+                     "order " + id + " not sent: it waited more than " +
+                         std::to_string(config::order_send_window_ms) +
+                         " ms (order_send_window_ms) to leave; a stale order is not placed"));
+    return;
+  }
   e.at = phase::sent;
   // An order that may have reached a venue goes nowhere else: a second
   // venue cannot refuse it as a duplicate.
@@ -836,6 +865,12 @@ void exchange_session::closed_unknown(const std::string& id, uint64_t sends, rep
       return;
     }
     auto rep = current_report(id, e);
+    auto now_ms = node_clock().unix_ms();
+    if (e.at == phase::waiting && in_send_window(e.req.expires_at_ms, now_ms)) {
+      rep.reason = may_still_arrive(e.req.venue, e.req.expires_at_ms, now_ms);
+      rp.deliver(rep);
+      return;
+    }
     std::tie(rep.state, rep.reason) = lost_order(e.at == phase::done, e.req.venue);
     exchange_log().warn("session {}: order {}: {}", path(), id, rep.reason);
     finish(id, rep, false);
@@ -872,8 +907,19 @@ void exchange_session::closed_unknown(const std::string& id, uint64_t sends, rep
               rp.deliver(rep);
               return;
             }
-            std::tie(rep.state, rep.reason) =
-                lost_order(row.status == "open" || row.status == "partially_filled", row.venue);
+            auto acknowledged = row.status == "open" || row.status == "partially_filled";
+            auto expires = row.created_at_ms > 0 ? row.created_at_ms + config::order_send_window_ms
+                                                 : int64_t{0};
+            auto now_ms = node_clock().unix_ms();
+            if (!acknowledged && in_send_window(expires, now_ms)) {
+              // A member that ran the account before may have sent it just
+              // before it stopped: that copy can still arrive.
+              rep.state = order_state::unknown;
+              rep.reason = may_still_arrive(row.venue, expires, now_ms);
+              rp.deliver(rep);
+              return;
+            }
+            std::tie(rep.state, rep.reason) = lost_order(acknowledged, row.venue);
             exchange_log().warn("session {}: order {}: {}", path(), id, rep.reason);
             ++unknown_resolved_;
             persistence::order_update u;

@@ -19,6 +19,8 @@ std::string order_problem(const order_request& r, const std::string& reserved_pr
     return order + ": quantity must be positive, got " + std::to_string(r.qty);
   if (r.type == order_type::limit && r.price <= 0)
     return order + ": limit price must be positive, got " + std::to_string(r.price);
+  if (r.expires_at_ms < 0)
+    return order + ": expiry must be a time (unix ms) or 0, got " + std::to_string(r.expires_at_ms);
   return {};
 }
 

@@ -581,6 +581,15 @@ caf::expected<order_report> sim_venue::submit(order_request& r, const caf::actor
   auto& o = orders_[id];
   o.req = r;
   o.owner = owner;
+  if (auto now = node_clock().unix_ms(); r.expires_at_ms > 0 && now > r.expires_at_ms) {
+    // Too late (held up in the network, or sent by a member that died
+    // since): its sender may have been told it was never placed. The id is
+    // kept, so that a later copy is refused as a duplicate.
+    ++expired_;
+    o.state = order_state::rejected;
+    o.reason = "expired: arrived " + std::to_string(now - r.expires_at_ms) + " ms after its expiry";
+    return report_of(o, false);
+  }
   book_order b;
   b.id = id;
   b.account = r.account;
@@ -841,6 +850,7 @@ std::string sim_venue::describe() const {
   x.orders = orders_.size();
   x.submitted = submitted_;
   x.duplicates = duplicates_;
+  x.expired = expired_;
   x.fills = fills_;
   x.disconnected = offline();
   for (auto& [symbol, s] : symbols_)

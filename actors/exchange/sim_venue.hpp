@@ -235,6 +235,8 @@ private:
   uint64_t submitted_ = 0;
   /// Orders refused because their client order id was seen before.
   uint64_t duplicates_ = 0;
+  /// Orders refused because they arrived after their expiry.
+  uint64_t expired_ = 0;
   uint64_t fills_ = 0;
 };
 

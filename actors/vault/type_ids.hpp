@@ -32,5 +32,6 @@ CAF_ADD_ATOM(tfarm_vault, tfarm::actors, resolve_retry_atom, "resolve")
 CAF_ADD_ATOM(tfarm_vault, tfarm::actors, orphan_check_atom, "orphans")
 CAF_ADD_ATOM(tfarm_vault, tfarm::actors, transfer_poll_atom, "xferpoll")
 CAF_ADD_ATOM(tfarm_vault, tfarm::actors, mode_refresh_atom, "moderefr")
+CAF_ADD_ATOM(tfarm_vault, tfarm::actors, reconcile_confirm_atom, "reconconf")
 
 CAF_END_TYPE_ID_BLOCK(tfarm_vault)

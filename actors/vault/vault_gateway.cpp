@@ -174,6 +174,16 @@ vault_gateway::behavior_type vault_gateway::make_behavior() {
         if (from_self())
           load_modes(false);
       },
+      [this](reconcile_confirm_atom, uint64_t id) {
+        if (!from_self())
+          return; // a timer only the actor itself sends
+        auto i = confirms_.find(id);
+        if (i == confirms_.end())
+          return;
+        auto k = std::move(i->second);
+        confirms_.erase(i);
+        k();
+      },
       [this](resolve_retry_atom, std::string& account) {
         if (!from_self())
           return; // a timer only the actor itself sends
@@ -559,6 +569,7 @@ vault_status vault_gateway::status() const {
   x.succeeded = succeeded_;
   x.member_credits = member_credits_;
   x.rejections = rejections_;
+  x.reconciling = confirms_.size();
   x.success_ppm = transactions_ == 0
                       ? 1'000'000u
                       : static_cast<uint32_t>(succeeded_ * 1'000'000 / transactions_);
@@ -574,6 +585,54 @@ std::string vault_gateway::describe() const {
 }
 
 // -- reconciliation --------------------------------------------------------------------------
+
+void vault_gateway::confirmed_trading_findings(
+    std::function<void(caf::expected<std::vector<persistence::trading_finding>>)> k) {
+  using findings = std::vector<persistence::trading_finding>;
+  auto timeout = std::chrono::milliseconds{params_.request_timeout_ms};
+  auto key = [](const persistence::trading_finding& x) {
+    return x.kind + '\n' + x.account + '\n' + x.order + '\n' + x.fill;
+  };
+  request(store(), timeout, persistence::trading_check_atom_v)
+      .then(
+          [this, k, key, timeout](findings& first) {
+            std::set<std::string> seen;
+            for (auto& x : first)
+              if (!x.pending)
+                seen.insert(key(x));
+            if (seen.empty() || params_.reconcile_confirm_ms == 0) {
+              k(std::move(first));
+              return;
+            }
+            // Writes in flight (a fill recorded again after a failed write,
+            // its settlement retried) finish within the wait; a loss stays.
+            auto id = ++next_confirm_;
+            confirms_.emplace(id, [this, k, key, timeout, seen] {
+              request(store(), timeout, persistence::trading_check_atom_v)
+                  .then(
+                      [k, key, seen](findings& second) {
+                        findings out;
+                        size_t gone = seen.size();
+                        for (auto& x : second) {
+                          if (!x.pending && seen.count(key(x)) == 0)
+                            continue; // new since the first look: the next one judges it
+                          if (!x.pending)
+                            --gone;
+                          out.push_back(std::move(x));
+                        }
+                        if (gone > 0)
+                          vault_log().info("vault: {} trading findings of the first look were "
+                                           "gone at the second (writes in flight)",
+                                           gone);
+                        k(std::move(out));
+                      },
+                      [k](caf::error& err) { k(std::move(err)); });
+            });
+            delayed_send(this, std::chrono::milliseconds{params_.reconcile_confirm_ms},
+                         reconcile_confirm_atom_v, id);
+          },
+          [k](caf::error& err) { k(std::move(err)); });
+}
 
 void vault_gateway::reconcile(reconcile_request& req,
                               caf::typed_response_promise<reconcile_report> rp) {
@@ -625,26 +684,26 @@ void vault_gateway::reconcile(reconcile_request& req,
   };
   // Last, the trading record: every fill settled once with the right
   // amounts, reservations closed only with their orders.
-  auto done = [this, state, finish, timeout]() mutable {
-    request(store(), timeout, persistence::trading_check_atom_v)
-        .then(
-            [state, finish](std::vector<persistence::trading_finding>& xs) mutable {
-              for (auto& x : xs) {
-                if (x.pending) {
-                  ++state->report.trading_pending;
-                  continue;
-                }
-                state->report.discrepancies.push_back(
-                    discrepancy{x.kind, x.account, "", 0, 0, x.detail});
-              }
-              finish();
-            },
-            [state, finish](caf::error& err) mutable {
-              state->report.discrepancies.push_back(
-                  discrepancy{"trading_check_failed", "", "", 0, 0,
-                              "the trading record could not be checked: " + runtime::to_text(err)});
-              finish();
-            });
+  auto done = [this, state, finish]() mutable {
+    confirmed_trading_findings([state,
+                                finish](caf::expected<std::vector<persistence::trading_finding>>
+                                            xs) mutable {
+      if (!xs) {
+        state->report.discrepancies.push_back(discrepancy{
+            "trading_check_failed", "", "", 0, 0,
+            "the trading record could not be checked: " + runtime::to_text(xs.error())});
+        finish();
+        return;
+      }
+      for (auto& x : *xs) {
+        if (x.pending) {
+          ++state->report.trading_pending;
+          continue;
+        }
+        state->report.discrepancies.push_back(discrepancy{x.kind, x.account, "", 0, 0, x.detail});
+      }
+      finish();
+    });
   };
   request(store(), timeout, persistence::ledger_totals_atom_v)
       .then(

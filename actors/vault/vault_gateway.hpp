@@ -118,6 +118,10 @@ private:
              bool replayed = false);
   vault_status status() const;
   void reconcile(reconcile_request& req, caf::typed_response_promise<reconcile_report> rp);
+  /// The trading check of a reconciliation: `k` gets the findings that
+  /// are still there params_.reconcile_confirm_ms after the first look.
+  void confirmed_trading_findings(
+      std::function<void(caf::expected<std::vector<persistence::trading_finding>>)> k);
   std::map<std::string, std::string> account_params() const;
 
   persistence::store_actor store() const;
@@ -155,6 +159,9 @@ private:
   std::set<std::string> crediting_;
   std::map<std::string, uint64_t> rejections_;
   runtime::latency_histogram latency_us_;
+  /// Second looks of trading checks, by timer id.
+  std::map<uint64_t, std::function<void()>> confirms_;
+  uint64_t next_confirm_ = 0;
 };
 
 } // namespace tfarm::actors

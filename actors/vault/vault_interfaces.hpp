@@ -45,6 +45,8 @@ using vault_actor =
                      // Internal: give up on requests a failed account had taken.
                      caf::reacts_to<orphan_check_atom, std::string>,
                      // Internal (cluster members): look for transfers to credit.
-                     caf::reacts_to<transfer_poll_atom>, caf::reacts_to<mode_refresh_atom>>;
+                     caf::reacts_to<transfer_poll_atom>, caf::reacts_to<mode_refresh_atom>,
+                     // Internal: the second look of a reconciliation's trading check.
+                     caf::reacts_to<reconcile_confirm_atom, uint64_t>>;
 
 } // namespace tfarm::actors

@@ -145,6 +145,8 @@ struct vault_status {
   uint64_t member_credits = 0;
   /// Refusals by reason name.
   std::map<std::string, uint64_t> rejections;
+  /// Reconciliations waiting for their second look at the trading record.
+  uint64_t reconciling = 0;
   /// Success rate in parts per million (1'000'000 when nothing happened).
   uint32_t success_ppm = 1'000'000;
   /// Latency from request to answer, microseconds.
@@ -156,7 +158,7 @@ struct vault_status {
 
 TFARM_STATUS_FIELDS(vault_status, "tfarm.vault_status", emergency, transfers_frozen, accounts,
                     running_accounts, transactions, replays, succeeded, member_credits, rejections,
-                    success_ppm, p50_us, p95_us, p99_us, max_us)
+                    reconciling, success_ppm, p50_us, p95_us, p99_us, max_us)
 
 /// One asset of a vault account, minor units.
 struct holding_status {

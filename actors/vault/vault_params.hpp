@@ -19,13 +19,17 @@ struct vault_params {
   int64_t window_ms = config::vault_idempotency_window_ms_default;
   /// Longest wait for the store or an account, milliseconds.
   int64_t request_timeout_ms = config::vault_request_timeout_ms_default;
+  /// A reconciliation's second look at the trading record, this long after
+  /// its first, milliseconds (0: one look).
+  int64_t reconcile_confirm_ms = config::vault_reconcile_confirm_ms_default;
   /// A cluster member's vault: the member starts the accounts of the users
   /// it holds; the gateway never starts one by itself (an account of a
   /// user on another member is refused, not run twice).
   bool placed = false;
 };
 
-TFARM_PARAM_FIELDS(vault_params, assets, window_ms, request_timeout_ms, placed)
+TFARM_PARAM_FIELDS(vault_params, assets, window_ms, request_timeout_ms, reconcile_confirm_ms,
+                   placed)
 
 /// The farm's [vault] settings as parameters.
 vault_params vault_params_for(const config::vault_settings& x);

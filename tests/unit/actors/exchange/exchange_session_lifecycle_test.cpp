@@ -8,6 +8,8 @@
 #include <caf/scoped_actor.hpp>
 #include <gtest/gtest.h>
 
+#include "config/limits.hpp"
+#include "persistence/store_actor.hpp"
 #include "runtime/crash_request.hpp"
 #include "tests/unit/actors/exchange/exchange_fixture.hpp"
 
@@ -149,6 +151,95 @@ TEST_P(exchange_session_lifecycle_test,
   auto unknown = status_of("acct1", "never-recorded");
   ASSERT_FALSE(unknown);
   EXPECT_EQ(actors::exchange_reason(unknown.error()), exchange_errc::unknown_order);
+}
+
+TEST_P(exchange_session_lifecycle_test, an_order_no_venue_has_is_in_doubt_until_its_expiry_passed) {
+  // A member recorded d1 and d2, sent them, and died: its copies may still
+  // be on their way to sim-a. A session that never held them has only the
+  // records: "never placed" now would release money the copies can spend.
+  auto record = [&](const std::string& id) {
+    persistence::order_record rec;
+    rec.client_order_id = id;
+    rec.agent = "test";
+    rec.account = "acct1";
+    rec.venue = "sim-a";
+    rec.symbol = "BTC-USD";
+    rec.side = "buy";
+    rec.type = "limit";
+    rec.price = 100;
+    rec.qty = 1;
+    rec.status = "pending";
+    rec.created_at_ms = node_->context().clock().unix_ms();
+    auto stored =
+        ask_actor<bool>(caf::actor_cast<persistence::store_actor>(node_->context().store()),
+                        persistence::record_order_atom_v, rec);
+    EXPECT_TRUE(stored && *stored) << id << " not recorded";
+    return rec.created_at_ms;
+  };
+  auto created = record("d1");
+  record("d2");
+  auto copy = [&](const std::string& id) {
+    auto r = limit(id, side::buy, 100, 1);
+    r.account = "acct1";
+    r.expires_at_ms = created + config::order_send_window_ms;
+    return ask_actor<actors::order_report>(venue("sim-a"), r);
+  };
+  for (auto id : {"d1", "d2"}) {
+    auto s = status_of("acct1", id);
+    ASSERT_TRUE(s) << runtime::to_text(s.error());
+    EXPECT_EQ(s->state, order_state::unknown) << s->reason;
+    EXPECT_NE(s->reason.find("may still reach venue sim-a"), std::string::npos) << s->reason;
+  }
+  EXPECT_EQ(order_status_in_db("d1"), "pending") << "nothing decided yet";
+  // d1's copy arrives in time: it is placed, and its status says so.
+  auto placed = copy("d1");
+  ASSERT_TRUE(placed) << runtime::to_text(placed.error());
+  EXPECT_EQ(placed->state, order_state::open);
+  auto s1 = status_of("acct1", "d1");
+  ASSERT_TRUE(s1);
+  EXPECT_EQ(s1->state, order_state::open);
+  // Past d2's expiry and the skew allowed, no copy can be placed any more.
+  advance_clock(
+      std::chrono::milliseconds{config::order_send_window_ms + config::order_clock_skew_ms + 1});
+  auto s2 = status_of("acct1", "d2");
+  ASSERT_TRUE(s2) << runtime::to_text(s2.error());
+  EXPECT_EQ(s2->state, order_state::rejected);
+  EXPECT_NE(s2->reason.find("never placed"), std::string::npos) << s2->reason;
+  EXPECT_TRUE(eventually([&] { return order_status_in_db("d2") == "rejected"; }));
+  // A copy that arrives now is refused and remembered: never in the book.
+  auto late = copy("d2");
+  ASSERT_TRUE(late) << runtime::to_text(late.error());
+  EXPECT_EQ(late->state, order_state::rejected);
+  EXPECT_NE(late->reason.find("expired: arrived"), std::string::npos) << late->reason;
+  auto again = copy("d2");
+  ASSERT_FALSE(again);
+  EXPECT_EQ(actors::exchange_reason(again.error()), exchange_errc::duplicate_order);
+  auto v = at_venue("sim-a", "acct1", "d2");
+  ASSERT_TRUE(v);
+  EXPECT_EQ(v->state, order_state::rejected);
+  EXPECT_EQ(v->filled, 0);
+}
+
+TEST_P(exchange_session_lifecycle_test, an_order_that_cannot_leave_within_its_window_is_not_sent) {
+  // One token a minute: q1 waits in the queue past its send window.
+  std::string config = exchange_test_config;
+  auto at = config.find("rate_per_s = 100000\n  burst = 100000");
+  config.replace(at, std::string{"rate_per_s = 100000\n  burst = 100000"}.size(),
+                 "rate_per_s = 1\n  burst = 1");
+  restart(config);
+  ASSERT_TRUE(place("acct1", limit("q0", side::buy, 100, 1))) << "takes the only token";
+  caf::scoped_actor self{node_->system()};
+  self->send(session("acct1"), limit("q1", side::buy, 100, 1));
+  ASSERT_TRUE(eventually([&] { return status("acct1").queued == 1; }));
+  advance_clock(std::chrono::milliseconds{config::order_send_window_ms});
+  caf::expected<actors::order_report> x{caf::error{}};
+  self->receive([&](actors::order_report& r) { x = r; }, [&](caf::error& err) { x = err; },
+                caf::after(std::chrono::seconds{10}) >> [&] { x = caf::error{}; });
+  ASSERT_FALSE(x) << "q1 left after its window";
+  EXPECT_EQ(actors::exchange_reason(x.error()), exchange_errc::order_expired)
+      << runtime::to_text(x.error());
+  EXPECT_TRUE(eventually([&] { return order_status_in_db("q1") == "rejected"; }));
+  EXPECT_FALSE(at_venue("sim-a", "acct1", "q1")) << "it never left";
 }
 
 TEST_P(exchange_session_lifecycle_test, fills_are_recorded_with_the_venue_and_the_filled_quantity) {

@@ -45,6 +45,7 @@ inline const char* vault_test_policies = R"(
 assets = ["USD", "BTC", "ETH"]
 request_timeout = "5s"
 idempotency_window = "WINDOW"
+reconcile_confirm = "CONFIRM"
 [[supervisor]]
 path = "/vault/accounts"
 strategy = "one_for_one"
@@ -75,6 +76,7 @@ protected:
       db_ = fresh_database(GetParam(), dir_.path().string(), "vault.db");
     auto text = std::string{vault_test_policies} + extra;
     text.replace(text.find("WINDOW"), 6, window_);
+    text.replace(text.find("CONFIRM"), 7, confirm_);
     auto farm = config::load_farm_text(text, "vault.toml");
     ASSERT_TRUE(farm.ok()) << (farm.diagnostics.empty() ? "" : to_string(farm.diagnostics[0]));
     farm.value->store.set_target(db_);
@@ -310,10 +312,13 @@ protected:
   }
 
   temp_dir dir_;
-  /// The vault's idempotency window for the next start().
   /// The clock of every node the fixture starts.
   std::shared_ptr<runtime::clock> clock_ = std::make_shared<runtime::clock>();
+  /// The vault's idempotency window for the next start().
   std::string window_ = "24h";
+  /// The reconciliation's second look for the next start() (none: the
+  /// tests that need it set it).
+  std::string confirm_ = "0s";
   std::string db_;
   config::farm_config farm_;
   std::unique_ptr<runtime::node> node_;

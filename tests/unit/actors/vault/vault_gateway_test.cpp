@@ -1,5 +1,7 @@
 // Vault-wide behaviour: emergency mode and transfer freeze (durable and
 // audited), reconciliation, accounts started on demand, and the metrics.
+#include <future>
+
 #include <gtest/gtest.h>
 
 #include "actors/vault/vault_params.hpp"
@@ -200,6 +202,55 @@ TEST_P(vault_gateway_test, reconciliation_proves_the_trading_record_too) {
   report = call<actors::reconcile_report>(req);
   ASSERT_EQ(report.discrepancies.size(), 1u);
   EXPECT_EQ(report.discrepancies[0].kind, "released_before_fill");
+}
+
+TEST_P(vault_gateway_test, reconciliation_reports_only_what_it_finds_at_both_looks) {
+  confirm_ = "3s";
+  restart();
+  // A settlement whose fill is not on record yet: the session that reported
+  // the fill retries its write, which lands while the reconciliation waits.
+  ok(reserve("alice", "a1", "res-2", "order-2", "USD", 100));
+  ok(settle("alice", "a1", "settle:sim:order-2:7.2:t", "order-2", 100, "BTC", 2, 0));
+  actors::reconcile_request req;
+  req.user = "ops-1";
+  auto& sys = node_->system();
+  auto gw = gateway();
+  auto first = std::async(std::launch::async, [&sys, gw, req] {
+    return runtime::ask<actors::reconcile_report>(sys, gw, std::chrono::seconds{30}, req);
+  });
+  ASSERT_TRUE(test::eventually([&] {
+    return call<actors::vault_status>(actors::vault_status_atom_v).reconciling == 1;
+  })) << "the first look found nothing to confirm";
+  auto st = caf::actor_cast<persistence::store_actor>(node_->context().store());
+  persistence::order_record rec;
+  rec.client_order_id = "order-2";
+  rec.agent = "/user/a";
+  rec.account = "a1";
+  rec.venue = "sim";
+  rec.symbol = "BTC-USD";
+  rec.side = "buy";
+  rec.type = "limit";
+  rec.price = 50;
+  rec.qty = 2;
+  rec.status = "pending";
+  ASSERT_TRUE(test::ask<bool>(sys, st, persistence::record_order_atom_v, rec));
+  persistence::order_update u;
+  u.client_order_id = "order-2";
+  u.status = "filled";
+  u.filled = 2;
+  u.fills.push_back(persistence::fill_record{"sim", "7.2:t", "order-2", 50, 2, 0, 1});
+  ASSERT_TRUE(
+      test::ask<persistence::order_update_result>(sys, st, persistence::update_order_atom_v, u));
+  auto report = first.get();
+  ASSERT_TRUE(report) << runtime::to_text(report.error());
+  EXPECT_TRUE(report->clean) << report->discrepancies[0].detail;
+  // A settlement that stays without its fill is reported after both looks.
+  ok(reserve("alice", "a1", "res-3", "order-3", "USD", 100));
+  ok(settle("alice", "a1", "settle:sim:order-3:7.3:t", "order-3", 100, "BTC", 2, 0));
+  auto second = call<actors::reconcile_report>(req);
+  ASSERT_EQ(second.discrepancies.size(), 1u);
+  EXPECT_EQ(second.discrepancies[0].kind, "settlement_without_fill");
+  EXPECT_EQ(call<actors::vault_status>(actors::vault_status_atom_v).reconciling, 0u);
 }
 
 TEST_P(vault_gateway_test, metrics_count_transactions_refusals_and_latency) {
