@@ -2,6 +2,7 @@
 
 #include <map>
 #include <mutex>
+#include <optional>
 #include <utility>
 
 #include "runtime/error.hpp"
@@ -20,6 +21,20 @@ outage_codes& registry() {
   return x;
 }
 
+// The kind of an outage; none for an error that is not one.
+std::optional<outage_kind> kind_of(const caf::error& x) {
+  if (!x)
+    return std::nullopt;
+  if (x == runtime_errc::store_unreachable)
+    return outage_kind::unreachable;
+  auto& r = registry();
+  std::lock_guard<std::mutex> guard{r.mtx};
+  auto i = r.codes.find({x.category(), x.code()});
+  if (i == r.codes.end())
+    return std::nullopt;
+  return i->second;
+}
+
 } // namespace
 
 void register_outage(caf::atom_value category, uint8_t code, outage_kind kind) {
@@ -29,24 +44,11 @@ void register_outage(caf::atom_value category, uint8_t code, outage_kind kind) {
 }
 
 bool is_outage(const caf::error& x) {
-  if (!x)
-    return false;
-  if (x == runtime_errc::store_unreachable)
-    return true;
-  auto& r = registry();
-  std::lock_guard<std::mutex> guard{r.mtx};
-  return r.codes.count({x.category(), x.code()}) > 0;
+  return kind_of(x).has_value();
 }
 
 bool is_unreachable(const caf::error& x) {
-  if (!x)
-    return false;
-  if (x == runtime_errc::store_unreachable)
-    return true;
-  auto& r = registry();
-  std::lock_guard<std::mutex> guard{r.mtx};
-  auto i = r.codes.find({x.category(), x.code()});
-  return i != r.codes.end() && i->second == outage_kind::unreachable;
+  return kind_of(x) == outage_kind::unreachable;
 }
 
 } // namespace tfarm::runtime

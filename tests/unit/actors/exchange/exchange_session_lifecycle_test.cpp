@@ -45,6 +45,15 @@ protected:
     return !x && actors::exchange_reason(x.error()) == exchange_errc::unknown_order;
   }
 
+  /// sim-a with one token a second and a burst of one: a second order
+  /// waits in the session's queue.
+  static std::string one_token_config() {
+    std::string config = exchange_test_config;
+    std::string fast = "rate_per_s = 100000\n  burst = 100000";
+    config.replace(config.find(fast), fast.size(), "rate_per_s = 1\n  burst = 1");
+    return config;
+  }
+
   int64_t alerts(const std::string& action) {
     return count_rows("SELECT COUNT(*) FROM audit_logs WHERE action = '" + action + "'");
   }
@@ -94,11 +103,7 @@ TEST_P(exchange_session_lifecycle_test, a_cancel_before_the_acknowledgement_foll
 
 TEST_P(exchange_session_lifecycle_test, a_cancel_of_an_order_still_queued_keeps_it_from_leaving) {
   // No rate budget: orders wait in the session's queue.
-  std::string config = exchange_test_config;
-  auto at = config.find("rate_per_s = 100000\n  burst = 100000");
-  config.replace(at, std::string{"rate_per_s = 100000\n  burst = 100000"}.size(),
-                 "rate_per_s = 1\n  burst = 1");
-  restart(config);
+  restart(one_token_config());
   ASSERT_TRUE(place("acct1", limit("q0", side::buy, 100, 1))) << "takes the only token";
   caf::anon_send(session("acct1"), limit("q1", side::buy, 100, 1));
   EXPECT_TRUE(eventually([&] { return order_status_in_db("q1") == "pending"; }));
@@ -157,27 +162,9 @@ TEST_P(exchange_session_lifecycle_test, an_order_no_venue_has_is_in_doubt_until_
   // A member recorded d1 and d2, sent them, and died: its copies may still
   // be on their way to sim-a. A session that never held them has only the
   // records: "never placed" now would release money the copies can spend.
-  auto record = [&](const std::string& id) {
-    persistence::order_record rec;
-    rec.client_order_id = id;
-    rec.agent = "test";
-    rec.account = "acct1";
-    rec.venue = "sim-a";
-    rec.symbol = "BTC-USD";
-    rec.side = "buy";
-    rec.type = "limit";
-    rec.price = 100;
-    rec.qty = 1;
-    rec.status = "pending";
-    rec.created_at_ms = node_->context().clock().unix_ms();
-    auto stored =
-        ask_actor<bool>(caf::actor_cast<persistence::store_actor>(node_->context().store()),
-                        persistence::record_order_atom_v, rec);
-    EXPECT_TRUE(stored && *stored) << id << " not recorded";
-    return rec.created_at_ms;
-  };
-  auto created = record("d1");
-  record("d2");
+  auto created = node_->context().clock().unix_ms();
+  ASSERT_TRUE(record_pending_order("d1", "acct1", "sim-a", 100, 1, created));
+  ASSERT_TRUE(record_pending_order("d2", "acct1", "sim-a", 100, 1, created));
   auto copy = [&](const std::string& id) {
     auto r = limit(id, side::buy, 100, 1);
     r.account = "acct1";
@@ -221,12 +208,8 @@ TEST_P(exchange_session_lifecycle_test, an_order_no_venue_has_is_in_doubt_until_
 }
 
 TEST_P(exchange_session_lifecycle_test, an_order_that_cannot_leave_within_its_window_is_not_sent) {
-  // One token a minute: q1 waits in the queue past its send window.
-  std::string config = exchange_test_config;
-  auto at = config.find("rate_per_s = 100000\n  burst = 100000");
-  config.replace(at, std::string{"rate_per_s = 100000\n  burst = 100000"}.size(),
-                 "rate_per_s = 1\n  burst = 1");
-  restart(config);
+  // One token: q1 waits in the queue past its send window.
+  restart(one_token_config());
   ASSERT_TRUE(place("acct1", limit("q0", side::buy, 100, 1))) << "takes the only token";
   caf::scoped_actor self{node_->system()};
   self->send(session("acct1"), limit("q1", side::buy, 100, 1));

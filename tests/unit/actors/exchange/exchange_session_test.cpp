@@ -351,20 +351,7 @@ TEST_P(exchange_session_test, a_restarted_session_never_places_a_known_order_twi
   EXPECT_EQ(again->state, order_state::open);
   EXPECT_EQ(status("acct1").unknown_resolved, 1u);
   // An id recorded but never sent (lost before it left) is sent.
-  persistence::order_record rec;
-  rec.client_order_id = "k2";
-  rec.agent = "test";
-  rec.account = "acct1";
-  rec.venue = "sim-a";
-  rec.symbol = "BTC-USD";
-  rec.side = "buy";
-  rec.type = "limit";
-  rec.price = 100;
-  rec.qty = 1;
-  rec.status = "pending";
-  auto stored = ask_actor<bool>(caf::actor_cast<persistence::store_actor>(node_->context().store()),
-                                persistence::record_order_atom_v, rec);
-  ASSERT_TRUE(stored && *stored);
+  ASSERT_TRUE(record_pending_order("k2", "acct1", "sim-a", 100, 1));
   auto k2 = place("acct1", limit("k2", side::buy, 100, 1));
   ASSERT_TRUE(k2) << runtime::to_text(k2.error());
   EXPECT_EQ(k2->state, order_state::open);

@@ -23,6 +23,7 @@
 #include "persistence/database.hpp"
 #include "persistence/kinds.hpp"
 #include "persistence/maintenance.hpp"
+#include "persistence/store_actor.hpp"
 #include "runtime/builtin_kinds.hpp"
 #include "runtime/error_text.hpp"
 #include "runtime/interfaces.hpp"
@@ -252,6 +253,30 @@ protected:
     auto r = op(actors::vault_op::release, user, account, key, "", 0);
     r.reservation = id;
     return r;
+  }
+
+  /// Writes the record of a limit buy of `qty` BTC-USD at `price`, as a
+  /// session does before the order leaves (status pending, not sent yet);
+  /// true once the store has it.
+  bool record_pending_order(const std::string& id, const std::string& account,
+                            const std::string& venue, int64_t price, int64_t qty,
+                            int64_t created_at_ms = 0) {
+    persistence::order_record rec;
+    rec.client_order_id = id;
+    rec.agent = "test";
+    rec.account = account;
+    rec.venue = venue;
+    rec.symbol = "BTC-USD";
+    rec.side = "buy";
+    rec.type = "limit";
+    rec.price = price;
+    rec.qty = qty;
+    rec.status = "pending";
+    rec.created_at_ms = created_at_ms;
+    auto stored = test::ask<bool>(
+        node_->system(), caf::actor_cast<persistence::store_actor>(node_->context().store()),
+        persistence::record_order_atom_v, rec);
+    return stored && *stored;
   }
 
   /// Available and reserved of an account's asset, as its actor holds them.

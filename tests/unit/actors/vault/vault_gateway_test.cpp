@@ -221,19 +221,8 @@ TEST_P(vault_gateway_test, reconciliation_reports_only_what_it_finds_at_both_loo
   ASSERT_TRUE(test::eventually([&] {
     return call<actors::vault_status>(actors::vault_status_atom_v).reconciling == 1;
   })) << "the first look found nothing to confirm";
+  ASSERT_TRUE(record_pending_order("order-2", "a1", "sim", 50, 2));
   auto st = caf::actor_cast<persistence::store_actor>(node_->context().store());
-  persistence::order_record rec;
-  rec.client_order_id = "order-2";
-  rec.agent = "/user/a";
-  rec.account = "a1";
-  rec.venue = "sim";
-  rec.symbol = "BTC-USD";
-  rec.side = "buy";
-  rec.type = "limit";
-  rec.price = 50;
-  rec.qty = 2;
-  rec.status = "pending";
-  ASSERT_TRUE(test::ask<bool>(sys, st, persistence::record_order_atom_v, rec));
   persistence::order_update u;
   u.client_order_id = "order-2";
   u.status = "filled";
