@@ -1,5 +1,6 @@
 // tfarm_bench: `--list`, `NAME...`, or `all`. Each scenario prints one JSON
 // line on stdout; logs go to stderr.
+#include <exception>
 #include <iostream>
 
 #include <CLI/CLI.hpp>
@@ -55,7 +56,16 @@ int main(int argc, char** argv) {
     }
     chosen.push_back(&*i);
   }
-  for (auto s : chosen)
-    std::cout << s->run(opts).dump() << std::endl;
-  return 0;
+  // A scenario that fails is reported and the others still run; catching
+  // here unwinds its fixtures, which stop the servers and clusters it began.
+  int failed = 0;
+  for (auto s : chosen) {
+    try {
+      std::cout << s->run(opts).dump() << std::endl;
+    } catch (const std::exception& e) {
+      std::cerr << "tfarm_bench: " << s->name << " failed: " << e.what() << '\n';
+      ++failed;
+    }
+  }
+  return failed == 0 ? 0 : 1;
 }

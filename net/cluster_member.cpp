@@ -28,6 +28,7 @@
 #include "runtime/interfaces.hpp"
 #include "runtime/node.hpp"
 #include "runtime/node_context.hpp"
+#include "runtime/outage.hpp"
 
 namespace tfarm::net {
 
@@ -574,8 +575,22 @@ cluster_member::cluster_member(std::unique_ptr<impl> x) : impl_(std::move(x)) {}
 caf::expected<std::unique_ptr<cluster_member>> cluster_member::start(runtime::node& node,
                                                                      cluster_member_options opts) {
   auto x = std::make_unique<impl>(node, std::move(opts));
-  if (auto err = x->join())
-    return err;
+  // The node's own store is open by now, so an unreachable server here is
+  // a restart or a moment of overload: wait for it as for the node's store
+  // (docs/cluster.md), rather than exit and leave the cluster a member short.
+  auto deadline = std::chrono::steady_clock::now() + x->opts.start_wait;
+  for (bool told = false;; told = true) {
+    auto err = x->join();
+    if (!err)
+      break;
+    bool transient = runtime::is_unreachable(err) || (x->db && x->db->broken());
+    if (!transient || std::chrono::steady_clock::now() >= deadline)
+      return err;
+    if (!told)
+      log().warn("cluster member {}: cannot join yet ({}); trying again for up to {} ms",
+                 x->opts.name, runtime::to_text(err), x->opts.start_wait.count());
+    std::this_thread::sleep_for(std::chrono::milliseconds{config::member_store_retry_ms});
+  }
   auto* p = x.get();
   p->worker_thread = std::thread{[p] { p->run_worker(); }};
   p->heart_thread = std::thread{[p] { p->run_heart(); }};

@@ -28,6 +28,7 @@
 
 #include "config/cluster_config.hpp"
 #include "config/farm_config.hpp"
+#include "config/limits.hpp"
 #include "runtime/child_spec.hpp"
 
 namespace tfarm::runtime {
@@ -71,6 +72,10 @@ struct cluster_member_options {
   std::map<std::string, placement_unit> units;
   /// Time one start or stop of a unit's part may take.
   std::chrono::milliseconds request_timeout{10'000};
+  /// How long start() keeps trying to join while the store is unreachable
+  /// (a server restart, a machine too loaded to accept in time), as the
+  /// node's own store is waited for when a member starts.
+  std::chrono::milliseconds start_wait{config::member_store_wait_ms};
 };
 
 /// What the member reports (the node's status line, tests).

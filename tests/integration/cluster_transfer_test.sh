@@ -129,16 +129,30 @@ echo "receiver's member $rm frozen: the credit landed once after $ru moved"
 
 # -- the sender's member killed with the transfer pending ----------------------
 # The debit must still be pending when its sender's member dies: the
-# receiver's member is frozen meanwhile. On a loaded machine the console
-# may take longer than the frozen member's lease, its user moves and the
-# credit lands first: then that transfer is simply made, and the scenario
-# is tried again with another key.
+# receiver's member is frozen meanwhile. The transfer goes through a console
+# already connected to the sender's member, so that it leaves as soon as the
+# receiver's member is frozen (a console's own start can take longer than a
+# lease TTL on a loaded machine). If the receiver's user moves and the credit
+# lands first all the same, that transfer is simply made, and the scenario is
+# tried again with another key.
+mkfifo "$tmp/commands"
 caught=
 for key in t3 t4 t5; do
   pick_pair
   rpid=$(cat "$tmp/run/$rm.pid")
+  TFARM_ADMIN_TOKEN=$token "$tfarm" console --connect "$(console_endpoint "$sm")" \
+    --ca "$tmp/pki/ca.crt" --cert "$tmp/pki/ops.crt" --key "$tmp/pki/ops.key" --timeout 10s \
+    <"$tmp/commands" >"$tmp/session.out" 2>&1 &
+  session=$!
+  exec 7>"$tmp/commands"
+  echo "vault status" >&7
+  deadline=$((SECONDS + 20))
+  until grep -q "^vault: " "$tmp/session.out"; do
+    ((SECONDS < deadline)) || fail "the console on $sm did not answer: $(cat "$tmp/session.out")"
+    sleep 0.05
+  done
   kill -STOP "$rpid"
-  console "$sm" vault transfer "$sa" "$ra" 3000 USD --key $key >/dev/null 2>&1 &
+  echo "vault transfer $sa $ra 3000 USD --key $key" >&7
   deadline=$((SECONDS + 10))
   until [[ $(outcome $key) == pending || $(outcome $key) == applied ]]; do
     ((SECONDS < deadline)) || { kill -CONT "$rpid"; fail "transfer $key is '$(outcome $key)', not pending"; }
@@ -149,6 +163,8 @@ for key in t3 t4 t5; do
     caught=$key
   fi
   kill -CONT "$rpid"
+  exec 7>&-
+  wait "$session" || true
   wait_applied $key 30
   cluster_up
   check_placement

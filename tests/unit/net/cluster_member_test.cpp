@@ -4,6 +4,7 @@
 // static tree, and a vault gateway that never starts an account itself.
 #include "net/cluster_member.hpp"
 
+#include <chrono>
 #include <functional>
 #include <set>
 #include <string>
@@ -14,6 +15,9 @@
 #include "net/kinds.hpp"
 #include "runtime/error_text.hpp"
 #include "runtime/node.hpp"
+#include "runtime/outage.hpp"
+#include "tests/unit/net/test_node.hpp"
+#include "tests/unit/persistence/temp_dir.hpp"
 
 namespace tfarm::test {
 namespace {
@@ -69,6 +73,33 @@ TEST(placement_units, every_users_agents_accounts_and_sessions_move_together) {
   auto* gateway = child(*child(tree, "vault"), "gateway");
   ASSERT_NE(gateway, nullptr);
   EXPECT_EQ(gateway->params.at("placed"), "true");
+}
+
+// A member whose store cannot be reached when it starts (a server
+// restarting, a machine too loaded to accept in time) keeps trying for its
+// start wait, then fails with the store's reason: it neither exits at the
+// first refusal nor waits forever.
+TEST(cluster_member, a_start_waits_out_an_unreachable_store_for_a_bounded_time) {
+  temp_dir dir;
+  auto node = start_test_node("[node]\nname = \"node-1\"\n", dir.file("node.db"));
+  ASSERT_TRUE(node);
+  net::cluster_member_options m;
+  // No server listens on a socket in an empty folder.
+  m.db = "postgresql://postgres@/cluster?host=" + dir.path().string() + "&port=1";
+  m.name = "node-1";
+  m.host = "127.0.0.1";
+  m.address = "127.0.0.1:1";
+  m.start_wait = std::chrono::milliseconds{600};
+  auto began = std::chrono::steady_clock::now();
+  auto joined = net::cluster_member::start(*node, m);
+  auto waited = std::chrono::steady_clock::now() - began;
+  ASSERT_FALSE(joined);
+  EXPECT_TRUE(runtime::is_unreachable(joined.error())) << runtime::to_text(joined.error());
+  EXPECT_NE(runtime::to_text(joined.error()).find("unreachable"), std::string::npos)
+      << runtime::to_text(joined.error());
+  EXPECT_GE(waited, m.start_wait);
+  EXPECT_LT(waited, std::chrono::seconds{10});
+  node->stop();
 }
 
 } // namespace
