@@ -116,6 +116,10 @@ struct cluster_member::impl {
     int64_t epoch = 0;
     /// stop: release the lease once stopped (a handoff).
     bool release = false;
+    /// stop: the member may no longer act for the user (fenced): its
+    /// agents are killed, not given their shutdown (cancelling orders
+    /// takes up to their shutdown timeout, beside the next owner).
+    bool now = false;
   };
 
   impl(runtime::node& n, cluster_member_options o) : node(n), opts(std::move(o)) {
@@ -190,12 +194,14 @@ struct cluster_member::impl {
     return r ? caf::error{} : r.error();
   }
 
-  void stop_child(const std::string& parent, const std::string& id) {
+  void stop_child(const std::string& parent, const std::string& id, bool now = false) {
     auto sup = find<runtime::supervisor_actor>(parent);
     if (!sup || !node.context().registry().find(runtime::child_path(parent, id)))
       return;
-    auto r = runtime::ask<bool>(node.system(), sup, opts.request_timeout,
-                                runtime::stop_child_atom_v, id);
+    auto r = now ? runtime::ask<bool>(node.system(), sup, opts.request_timeout,
+                                      runtime::stop_child_now_atom_v, id)
+                 : runtime::ask<bool>(node.system(), sup, opts.request_timeout,
+                                      runtime::stop_child_atom_v, id);
     if (!r)
       log().warn("cluster member {}: stopping {}/{}: {}", opts.name, parent, id,
                  runtime::to_text(r.error()));
@@ -236,10 +242,10 @@ struct cluster_member::impl {
     return start_child(users_path, unit.tree);
   }
 
-  void stop_unit(const std::string& user) {
+  void stop_unit(const std::string& user, bool now = false) {
     auto& unit = opts.units.at(user);
     // Agents first (no new orders), then their sessions, then accounts.
-    stop_child(users_path, user);
+    stop_child(users_path, user, now);
     for (auto& [venue, spec] : unit.sessions)
       stop_child(sessions_path + "/" + venue, spec.id);
     for (auto& a : unit.accounts)
@@ -281,7 +287,7 @@ struct cluster_member::impl {
                      next.epoch, ms_since(t0));
         }
       } else {
-        stop_unit(next.user);
+        stop_unit(next.user, next.now);
         std::lock_guard<std::mutex> guard{mtx};
         st.running.erase(next.user);
         ++st.stops;
@@ -299,6 +305,7 @@ struct cluster_member::impl {
   // -- heart ----------------------------------------------------------------------
 
   /// Queues a stop; a start of the user still queued is dropped instead.
+  /// An urgent stop (fenced) goes first and kills the user's agents.
   void queue_stop(const std::string& user, bool release, bool urgent) {
     std::lock_guard<std::mutex> guard{mtx};
     auto queued_start = std::find_if(ops.begin(), ops.end(),
@@ -315,6 +322,7 @@ struct cluster_member::impl {
     op x;
     x.user = user;
     x.release = release;
+    x.now = urgent;
     if (urgent)
       ops.push_front(std::move(x));
     else

@@ -22,6 +22,10 @@ using supervisor_actor = caf::typed_actor<
     caf::replies_to<start_child_atom, child_spec>::with<caf::actor>,
     // Stops a child (shutdown timeout, then kill) and removes it.
     caf::replies_to<stop_child_atom, std::string>::with<bool>,
+    // Kills a child (its subtree with it: no shutdown phase) and removes
+    // it: for one whose node may no longer act for it (a cluster member
+    // that lost its lease), where a graceful stop only delays its next owner.
+    caf::replies_to<stop_child_now_atom, std::string>::with<bool>,
     // Stops and starts a child again (from its last checkpoint).
     caf::replies_to<restart_child_atom, std::string>::with<caf::actor>,
     // Lists the children in start order.

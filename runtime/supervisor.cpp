@@ -80,17 +80,10 @@ supervisor::behavior_type supervisor::make_behavior() {
         return promise;
       },
       [this](stop_child_atom, const std::string& id) -> caf::result<bool> {
-        if (auto err = check_existing_child(id))
-          return err;
-        auto durable = find(id)->durable;
-        enqueue_op(make_op(op_type::stop, id));
-        enqueue_op(make_op(op_type::remove, id));
-        // Gone from the checkpoint before the stop is acknowledged.
-        auto reply = make_op(durable ? op_type::save : op_type::reply, {});
-        auto promise = make_response_promise<bool>();
-        reply.done = promise;
-        enqueue_op(std::move(reply));
-        return promise;
+        return stop_and_remove(id, false);
+      },
+      [this](stop_child_now_atom, const std::string& id) -> caf::result<bool> {
+        return stop_and_remove(id, true);
       },
       [this](restart_child_atom, const std::string& id) -> caf::result<caf::actor> {
         if (auto err = check_existing_child(id))
@@ -710,12 +703,28 @@ bool supervisor::run_save(op& x) {
   return true;
 }
 
+caf::result<bool> supervisor::stop_and_remove(const std::string& id, bool kill) {
+  if (auto err = check_existing_child(id))
+    return err;
+  auto durable = find(id)->durable;
+  auto stop = make_op(op_type::stop, id);
+  stop.kill = kill;
+  enqueue_op(std::move(stop));
+  enqueue_op(make_op(op_type::remove, id));
+  // Gone from the checkpoint before the stop is acknowledged.
+  auto reply = make_op(durable ? op_type::save : op_type::reply, {});
+  auto promise = make_response_promise<bool>();
+  reply.done = promise;
+  enqueue_op(std::move(reply));
+  return promise;
+}
+
 bool supervisor::run_stop(op& x) {
   auto c = find(x.id);
   if (!c || !c->running)
     return false;
   c->stopping = true;
-  if (c->shutdown_timeout.count() == 0) {
+  if (x.kill || c->shutdown_timeout.count() == 0) {
     send_exit(c->handle, caf::exit_reason::kill);
     arm_timer(std::chrono::milliseconds{config::kill_grace_ms},
               begin_wait(wait_kind::stop_kill, c->spec.id));

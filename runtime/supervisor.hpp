@@ -143,6 +143,8 @@ private:
     std::string id;
     /// stop_group: the children to stop at once.
     std::vector<std::string> ids;
+    /// stop: kill at once, whatever the child's shutdown timeout.
+    bool kill = false;
     /// start: answered with the child's handle (dynamic start, restart_child);
     /// save: the start of a durable child that waits for its save.
     caf::typed_response_promise<caf::actor> started;
@@ -209,6 +211,9 @@ private:
   /// Makes the durable children durable (a checkpoint), then goes on with
   /// what waited for it.
   bool run_save(op& x);
+  /// stop_child and stop_child_now: queues the stop and the removal,
+  /// answered once the child is gone (from the checkpoint too if durable).
+  caf::result<bool> stop_and_remove(const std::string& id, bool kill);
   bool run_stop(op& x);
   bool run_stop_group(op& x);
   void on_group_timer(uint64_t token);

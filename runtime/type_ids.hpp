@@ -40,5 +40,6 @@ CAF_ADD_ATOM(tfarm_runtime, tfarm::runtime, save_checkpoint_atom, "savecp")
 CAF_ADD_ATOM(tfarm_runtime, tfarm::runtime, checkpoint_tick_atom, "cptick")
 CAF_ADD_ATOM(tfarm_runtime, tfarm::runtime, status_tick_atom, "sttick")
 CAF_ADD_ATOM(tfarm_runtime, tfarm::runtime, reload_policy_atom, "rldpolicy")
+CAF_ADD_ATOM(tfarm_runtime, tfarm::runtime, stop_child_now_atom, "stopnow")
 
 CAF_END_TYPE_ID_BLOCK(tfarm_runtime)

@@ -221,10 +221,12 @@ protected:
     return b;
   }
 
-  /// Member session locks granted now (a's, b's).
+  /// Member session locks granted now in this test's database (a's, b's;
+  /// tests beside it run members on other databases of the same server).
   int64_t session_locks() {
     auto q = db_->prepare("SELECT COUNT(*) FROM pg_locks WHERE locktype = 'advisory' AND granted "
-                          "AND objsubid = 2 AND classid = 1952869730");
+                          "AND objsubid = 2 AND classid = 1952869730 AND database = "
+                          "(SELECT oid FROM pg_database WHERE datname = current_database())");
     return q->step() ? q->int64(0) : -1;
   }
 

@@ -371,6 +371,36 @@ TEST_F(supervisor_test, a_zero_shutdown_timeout_kills_at_once) {
   EXPECT_FALSE(info("/t/s").alive);
 }
 
+TEST_F(supervisor_test, stop_child_now_kills_a_subtree_without_its_shutdown_phase) {
+  // A cluster member that lost its lease stops a user's subtree at once:
+  // the agents' shutdown (cancelling their orders) would only run beside
+  // the user's next owner. stop_child would wait 3s for s here.
+  auto mid_policy = policy("/top/mid", restart_strategy::one_for_one);
+  mid_policy.child_shutdown_timeout = 3s;
+  config::policy_set ps;
+  ps.add(policy("/top", restart_strategy::one_for_one));
+  ps.add(mid_policy);
+  make_context(ps);
+  auto stubborn = spec("s", "probe");
+  stubborn.params["stubborn"] = "true";
+  auto top = start_supervisor(
+      "/top", {spec("mid", "supervisor", {spec("a", "probe"), stubborn}), spec("b", "probe")});
+  auto before = sched.clock().now();
+  auto stopped = self->request(top, caf::infinite, stop_child_now_atom_v, std::string{"mid"});
+  settle();
+  EXPECT_EQ(sched.clock().now(), before) << "no shutdown timeout was waited for";
+  bool stop_ok = false;
+  stopped.receive([&](bool x) { stop_ok = x; }, [](caf::error&) {});
+  EXPECT_TRUE(stop_ok);
+  EXPECT_FALSE(info("/top/mid/s").alive);
+  EXPECT_FALSE(info("/top/mid/a").alive);
+  EXPECT_EQ(ctx_->registry().find("/top/mid"), nullptr) << "removed like stop_child";
+  EXPECT_TRUE(info("/top/b").alive) << "its siblings are not touched";
+  auto again = ask<bool>(top, stop_child_now_atom_v, std::string{"mid"});
+  ASSERT_FALSE(again);
+  EXPECT_EQ(render(again.error()), "unknown_child: /top has no child 'mid'");
+}
+
 TEST_F(supervisor_test, a_crashed_supervisor_takes_its_children_down) {
   abc(restart_strategy::one_for_one);
   crash("/t");
