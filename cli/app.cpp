@@ -9,6 +9,7 @@
 
 #include "cli/commands.hpp"
 #include "config/logging.hpp"
+#include "runtime/allocator.hpp"
 
 namespace tfarm::cli {
 
@@ -33,6 +34,9 @@ int main(int argc, char** argv) {
   // trail (databases and their -wal, backups, alert files, the node lock,
   // summaries): readable by its owner only, whatever the shell's umask.
   ::umask(077);
+  // Before any thread starts: glibc keeps freed memory per arena
+  // (runtime/allocator.hpp).
+  runtime::bound_allocator_arenas();
   CLI::App app{"Trading Farm: an actor runtime for automated trading", "tfarm"};
   app.set_version_flag("--version", std::string{"tfarm "} + TFARM_VERSION + " (CAF " +
                                         std::to_string(CAF_MAJOR_VERSION) + "." +

@@ -44,6 +44,7 @@
 #include "persistence/node_lock.hpp"
 #include "persistence/security_state.hpp"
 #include "persistence/store_actor.hpp"
+#include "runtime/allocator.hpp"
 #include "runtime/builtin_kinds.hpp"
 #include "runtime/error_text.hpp"
 #include "runtime/node.hpp"
@@ -551,8 +552,15 @@ int run_node(const run_options& opts) {
   auto title = "Trading Farm node '" + farm.node.name + "' (" + shown_db(farm.store.target()) + ")";
   auto prev = take_snapshot(node);
   auto next_status = began + every;
+  // The allocator's free memory goes back from this thread, not an actor's.
+  auto trim_every = std::chrono::milliseconds{runtime::allocator_trim_interval_ms};
+  auto next_trim = began + trim_every;
   int code = exit_ok;
   for (;;) {
+    if (std::chrono::steady_clock::now() >= next_trim) {
+      next_trim += trim_every;
+      runtime::trim_allocator();
+    }
     if (std::chrono::steady_clock::now() >= next_status) {
       next_status += every;
       auto snap = take_snapshot(node);

@@ -706,7 +706,12 @@ bool supervisor::run_save(op& x) {
 caf::result<bool> supervisor::stop_and_remove(const std::string& id, bool kill) {
   if (auto err = check_existing_child(id))
     return err;
-  auto durable = find(id)->durable;
+  auto* c = find(id);
+  auto durable = c->durable;
+  // Already being given its shutdown (a graceful stop ahead in the queue):
+  // cut it short; the stop in progress ends with the child's down.
+  if (kill && c->running && c->stopping)
+    send_exit(c->handle, caf::exit_reason::kill);
   auto stop = make_op(op_type::stop, id);
   stop.kill = kill;
   enqueue_op(std::move(stop));

@@ -401,6 +401,34 @@ TEST_F(supervisor_test, stop_child_now_kills_a_subtree_without_its_shutdown_phas
   EXPECT_EQ(render(again.error()), "unknown_child: /top has no child 'mid'");
 }
 
+TEST_F(supervisor_test, stop_child_now_cuts_a_graceful_stop_in_progress_short) {
+  // A handoff is stopping the user gracefully when the member's lease may
+  // run out: the stop becomes a kill at once.
+  auto p = policy("/t", restart_strategy::one_for_one);
+  p.child_shutdown_timeout = 3s;
+  config::policy_set ps;
+  ps.add(p);
+  make_context(ps);
+  auto stubborn = spec("s", "probe");
+  stubborn.params["stubborn"] = "true";
+  auto sup = start_supervisor("/t", {stubborn, spec("b", "probe")});
+  auto before = sched.clock().now();
+  auto graceful = self->request(sup, caf::infinite, stop_child_atom_v, std::string{"s"});
+  settle();
+  EXPECT_TRUE(info("/t/s").alive) << "it ignores the exit request";
+  auto now = self->request(sup, caf::infinite, stop_child_now_atom_v, std::string{"s"});
+  settle();
+  EXPECT_EQ(sched.clock().now(), before);
+  EXPECT_FALSE(info("/t/s").alive);
+  bool graceful_ok = false;
+  bool now_ok = false;
+  graceful.receive([&](bool x) { graceful_ok = x; }, [](caf::error&) {});
+  now.receive([&](bool x) { now_ok = x; }, [](caf::error&) {});
+  EXPECT_TRUE(graceful_ok);
+  EXPECT_TRUE(now_ok);
+  EXPECT_TRUE(info("/t/b").alive);
+}
+
 TEST_F(supervisor_test, a_crashed_supervisor_takes_its_children_down) {
   abc(restart_strategy::one_for_one);
   crash("/t");
