@@ -81,12 +81,14 @@ std::vector<resource_trend> resource_sampler::trends() const {
     if (best.judged) {
       auto rss_max = std::max(resource_rss_growth_kib_per_hour_max,
                               best.first_rss_kib * resource_rss_growth_pct_per_hour_max / 100);
+      // Both are named when both grow: one must not hide the other.
       if (best.rss_kib_per_hour > rss_max)
         best.growth = "resident memory grows " + std::to_string(best.rss_kib_per_hour) +
                       " KiB/h (at most " + std::to_string(rss_max) + ")";
-      else if (best.fds_per_hour > resource_fd_growth_per_hour_max)
-        best.growth = "open files grow " + std::to_string(best.fds_per_hour) + "/h (at most " +
-                      std::to_string(resource_fd_growth_per_hour_max) + ")";
+      if (best.fds_per_hour > resource_fd_growth_per_hour_max)
+        best.growth += (best.growth.empty() ? "" : "; ") + std::string{"open files grow "} +
+                       std::to_string(best.fds_per_hour) + "/h (at most " +
+                       std::to_string(resource_fd_growth_per_hour_max) + ")";
     }
     if (best.pid > 0)
       out.push_back(std::move(best));

@@ -28,6 +28,8 @@ using exchange_directory_actor =
 /// A trading node's venue connector: also the way to its peers' consoles,
 /// by the peer's endpoint ("host:port" of its directory).
 using venue_connector_actor = actors::venue_directory_actor::extend<
-    caf::replies_to<console_lookup_atom, std::string>::with<caf::actor>>;
+    caf::replies_to<console_lookup_atom, std::string>::with<caf::actor>,
+    // Internal: the lookups waiting for an endpoint ran out of time.
+    caf::reacts_to<connect_wait_atom, std::string, uint64_t>>;
 
 } // namespace tfarm::net

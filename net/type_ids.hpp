@@ -13,5 +13,6 @@ CAF_ADD_TYPE_ID(tfarm_net, (tfarm::net::console_request))
 CAF_ADD_TYPE_ID(tfarm_net, (tfarm::net::console_reply))
 
 CAF_ADD_ATOM(tfarm_net, tfarm::net, console_lookup_atom, "consolelk")
+CAF_ADD_ATOM(tfarm_net, tfarm::net, connect_wait_atom, "connwait")
 
 CAF_END_TYPE_ID_BLOCK(tfarm_net)

@@ -19,6 +19,15 @@
 
 namespace tfarm::net {
 
+namespace {
+
+/// An attempt the middleman has not answered after this long is given up
+/// and another one asked: longer than a connect to a peer whose SYNs are
+/// dropped blocks the middleman on Linux (127 s with tcp_syn_retries = 6).
+constexpr int64_t connect_abandon_ms = 150'000;
+
+} // namespace
+
 venue_connector_params venue_connector_params_for(const config::exchange_settings& ex) {
   venue_connector_params p;
   for (auto& v : ex.venues)
@@ -66,42 +75,60 @@ void venue_connector::with_directory(const config::endpoint& ep, directory_callb
   auto& waiting = connecting_[key];
   waiting.push_back(std::move(f));
   if (waiting.size() > 1)
-    return; // one attempt serves every lookup of this endpoint
+    return; // one deadline and one attempt serve every lookup of this endpoint
+  auto token = ++next_token_;
+  deadlines_[key] = token;
+  delayed_send(this, std::chrono::milliseconds{connect_timeout_ms_}, connect_wait_atom_v, key,
+               token);
+  auto now = std::chrono::steady_clock::now();
+  if (auto a = in_flight_.find(key);
+      a != in_flight_.end() &&
+      now - a->second.since < std::chrono::milliseconds{connect_abandon_ms})
+    return; // the middleman still works on the last attempt: its answer serves these lookups
+  start_attempt(key, ep);
+}
+
+void venue_connector::start_attempt(const std::string& key, const config::endpoint& ep) {
+  auto id = ++next_token_;
+  in_flight_[key] = attempt{id, std::chrono::steady_clock::now()};
   ++connects_;
   publish_description();
-  auto fail = [this, key](const std::string& why) {
-    connected(key, caf::error{net_errc::connect_failed,
-                              "cannot connect to the exchange node at " + key + ": " + why});
+  auto done = [this, key, id](caf::expected<exchange_directory_actor> dir) {
+    if (auto a = in_flight_.find(key); a != in_flight_.end() && a->second.id == id)
+      in_flight_.erase(a);
+    connected(key, std::move(dir));
   };
-  request(detail::connector(system()), std::chrono::milliseconds{connect_timeout_ms_},
-          caf::connect_atom_v, ep.host, ep.port)
+  auto fail = [key](const std::string& why) {
+    return caf::error{net_errc::connect_failed,
+                      "cannot connect to the exchange node at " + key + ": " + why};
+  };
+  // No timeout here: the lookups' deadline is connect_wait_atom's.
+  request(detail::connector(system()), caf::infinite, caf::connect_atom_v, ep.host, ep.port)
       .then(
-          [this, key, fail](const caf::node_id&, caf::strong_actor_ptr& ptr,
-                            const std::set<std::string>& ifs) {
+          [this, done, fail](const caf::node_id&, caf::strong_actor_ptr& ptr,
+                             const std::set<std::string>& ifs) {
             // Asked for the venues' interface only: an exchange node from
             // before the console answers console lookups with an error,
             // and still serves venues.
             if (!ptr)
-              return fail("nothing is published at that port");
+              return done(fail("nothing is published at that port"));
             if (!system().assignable(ifs, system().message_types<actors::venue_directory_actor>()))
-              return fail("the actor there is not a venue directory");
-            connected(key, caf::actor_cast<exchange_directory_actor>(std::move(ptr)));
+              return done(fail("the actor there is not a venue directory"));
+            done(caf::actor_cast<exchange_directory_actor>(std::move(ptr)));
           },
-          [fail, this](caf::error& err) {
-            fail(err == caf::sec::request_timeout
-                     ? "no answer within " + std::to_string(connect_timeout_ms_) + " ms"
-                     : runtime::to_text(err));
-          });
+          [done, fail](caf::error& err) { done(fail(runtime::to_text(err))); });
 }
 
 void venue_connector::connected(const std::string& key,
                                 caf::expected<exchange_directory_actor> dir) {
   auto waiting = std::move(connecting_[key]);
   connecting_.erase(key);
+  deadlines_.erase(key);
   if (dir) {
-    monitor(*dir);
-    directories_.emplace(key, *dir);
-    log().info("connected to the exchange node at {}", key);
+    if (directories_.emplace(key, *dir).second) {
+      monitor(*dir);
+      log().info("connected to the exchange node at {}", key);
+    }
   } else {
     log().debug("{}", runtime::to_text(dir.error())); // each waiting lookup reports it
   }
@@ -112,6 +139,21 @@ void venue_connector::connected(const std::string& key,
 
 venue_connector::behavior_type venue_connector::make_behavior() {
   return {
+      [this](connect_wait_atom, const std::string& key, uint64_t token) {
+        auto d = deadlines_.find(key);
+        if (d == deadlines_.end() || d->second != token)
+          return; // answered in time
+        deadlines_.erase(d);
+        auto waiting = std::move(connecting_[key]);
+        connecting_.erase(key);
+        publish_description();
+        caf::error why{net_errc::connect_failed, "cannot connect to the exchange node at " + key +
+                                                     ": no answer within " +
+                                                     std::to_string(connect_timeout_ms_) + " ms"};
+        log().debug("{}", runtime::to_text(why));
+        for (auto& f : waiting)
+          f(why);
+      },
       [this](actors::lookup_venue_atom, std::string& name) -> caf::result<caf::actor> {
         auto i = venues_.find(name);
         if (i == venues_.end())
@@ -150,7 +192,7 @@ std::string venue_connector::describe() const {
     x.venues[name] = config::to_string(ep);
   for (auto& [key, dir] : directories_)
     x.connected.push_back(key);
-  for (auto& [key, waiting] : connecting_)
+  for (auto& [key, a] : in_flight_)
     x.connecting.push_back(key);
   x.connects = connects_;
   return runtime::status_json(x);

@@ -5,13 +5,17 @@
 // Connections are made lazily (by a session's lookup or the console's) and
 // cached per endpoint; a directory that goes down (node lost: heartbeats and
 // the connection timeout are on) is dropped and reconnected on the next
-// lookup. Connecting goes through the middleman actor asynchronously with
-// `connect_timeout_ms`: a peer that accepts and never answers fails the
-// lookups waiting for it, and never blocks the lookups of other endpoints.
-// Lookups of one endpoint share one connection attempt. Members are touched
-// only by the actor.
+// lookup. Connecting goes through the middleman actor asynchronously: a peer
+// that accepts and never answers fails the lookups waiting for it after
+// `connect_timeout_ms`, and never blocks the lookups of other endpoints.
+// One attempt per endpoint is under way at a time, until the middleman
+// answers it (not until its lookups stopped waiting): CAF 0.17's middleman
+// cancels nothing when an asker gives up, so attempts asked again while a
+// peer is cut off would queue there and each hold a connection at the heal.
+// Members are touched only by the actor.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -47,7 +51,8 @@ struct venue_connector_status {
   std::map<std::string, std::string> venues;
   /// Endpoints it holds a connection to now.
   std::vector<std::string> connected;
-  /// Endpoints a connection attempt is under way to.
+  /// Endpoints a connection attempt is under way to (asked of the
+  /// middleman and not answered yet).
   std::vector<std::string> connecting;
   uint64_t connects = 0;
 };
@@ -75,16 +80,29 @@ private:
   /// Calls `f` with the directory at `ep`, connecting first if needed.
   void with_directory(const config::endpoint& ep, directory_callback f);
 
+  /// Asks the middleman to connect to `ep` (no attempt for it under way).
+  void start_attempt(const std::string& key, const config::endpoint& ep);
+
   void connected(const std::string& key, caf::expected<exchange_directory_actor> dir);
 
   /// venue -> where its exchange node listens.
   std::map<std::string, config::endpoint> venues_;
   /// "host:port" -> the directory there.
   std::map<std::string, exchange_directory_actor> directories_;
-  /// "host:port" -> the lookups waiting for its connection attempt.
+  /// "host:port" -> the lookups waiting for its connection attempt, and
+  /// the token of their deadline.
   std::map<std::string, std::vector<directory_callback>> connecting_;
+  std::map<std::string, uint64_t> deadlines_;
+  /// "host:port" -> the attempt the middleman has not answered yet: its
+  /// number and when it was asked.
+  struct attempt {
+    uint64_t id = 0;
+    std::chrono::steady_clock::time_point since;
+  };
+  std::map<std::string, attempt> in_flight_;
   int64_t connect_timeout_ms_;
   uint64_t connects_ = 0;
+  uint64_t next_token_ = 0;
 };
 
 } // namespace tfarm::net

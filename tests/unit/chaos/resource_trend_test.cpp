@@ -60,6 +60,16 @@ TEST(resource_trend, growing_file_descriptors_are_named) {
   EXPECT_NE(trends[0].growth.find("/h (at most 8)"), std::string::npos) << trends[0].growth;
 }
 
+TEST(resource_trend, memory_growth_does_not_hide_growing_file_descriptors) {
+  resource_sampler s;
+  for (int64_t t = 0; t <= 30 * minute_ms; t += chaos::resource_sample_every_ms)
+    s.record("node-1", 7, t, 50'000 + t / 100, 20 + t / (3 * minute_ms));
+  auto trends = s.trends();
+  ASSERT_EQ(trends.size(), 1u);
+  EXPECT_EQ(trends[0].growth.rfind("resident memory grows ", 0), 0u) << trends[0].growth;
+  EXPECT_NE(trends[0].growth.find("; open files grow "), std::string::npos) << trends[0].growth;
+}
+
 TEST(resource_trend, the_longest_life_is_judged_and_a_short_run_is_not) {
   resource_sampler s;
   // Killed after 10 minutes (leaking), restarted and steady for 25.

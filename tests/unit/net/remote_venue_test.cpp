@@ -6,8 +6,10 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include <arpa/inet.h>
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -304,6 +306,15 @@ net::venue_connector_actor connector(runtime::node& n) {
   return {};
 }
 
+// The connector's status as it published it last.
+nlohmann::json connector_status(runtime::node& n) {
+  for (auto& a : n.context().registry().query("/"))
+    if (a.kind == "venue_connector")
+      if (auto e = n.context().registry().find(a.path))
+        return nlohmann::json::parse(e->snapshot().state_json, nullptr, false);
+  return {};
+}
+
 TEST_F(remote_venue_test, the_console_reaches_an_exchange_node_no_session_has_used) {
   exchange_ = start(exchange_node_config, dir_.file("exchange.db"));
   ASSERT_TRUE(exchange_);
@@ -355,6 +366,19 @@ TEST_F(remote_venue_test, an_exchange_node_that_never_answers_fails_lookups_in_t
   // While one connection attempt hangs, the connector answers others.
   auto again = ask<caf::actor>(*trader_, c, net::console_lookup_atom_v, endpoint);
   ASSERT_FALSE(again);
+  // ... and asks the middleman nothing more while it has not answered the
+  // first attempt: the peer holds one connection, not one per lookup. (The
+  // second lookup hears the first attempt's end: CAF's heartbeat closes
+  // the silent connection at its first tick, connection_timeout.)
+  auto st = connector_status(*trader_);
+  EXPECT_EQ(st.value("connects", 0), 1) << st.dump();
+  ASSERT_EQ(::fcntl(fd, F_SETFL, O_NONBLOCK), 0);
+  std::vector<int> held;
+  for (int x; (x = ::accept(fd, nullptr, nullptr)) >= 0;)
+    held.push_back(x);
+  EXPECT_EQ(held.size(), 1u) << "connections the lookups opened at the peer";
+  for (auto x : held)
+    ::close(x);
   auto other = ask<caf::actor>(*trader_, c, net::console_lookup_atom_v, "127.0.0.1:1");
   ASSERT_FALSE(other);
   EXPECT_EQ(net::net_errc::bad_endpoint, static_cast<net::net_errc>(other.error().code()));
