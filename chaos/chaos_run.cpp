@@ -672,7 +672,7 @@ private:
                          {}};
     for (auto& m : o_.cluster.members) {
       ++rec.checked;
-      auto r = rig_.member_console(m.name, {"vault", "reconcile"});
+      auto r = rig_.member_console(m.name, {"vault", "reconcile"}, chaos_reconcile_timeout_ms);
       if (r.code != 0) {
         ++rec.violations;
         rec.details.push_back(m.name + ": " + r.text.substr(0, 2'000));

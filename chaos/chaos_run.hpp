@@ -17,6 +17,7 @@
 #include "chaos/chaos_report.hpp"
 #include "config/cluster_config.hpp"
 #include "config/farm_config.hpp"
+#include "config/limits.hpp"
 
 namespace tfarm::chaos {
 
@@ -25,6 +26,10 @@ namespace tfarm::chaos {
 constexpr int64_t chaos_settle_ms_default = 90'000;
 /// Longest wait for one console command of the harness.
 constexpr int64_t chaos_console_timeout_ms = 10'000;
+/// Longest wait for `vault reconcile`: the node may take its actor
+/// timeout (console_actor_timeout_ms) for the vault and again for the
+/// venues' statements before it answers.
+constexpr int64_t chaos_reconcile_timeout_ms = 2 * config::console_actor_timeout_ms + 5'000;
 /// Longest a member gets to hand off and exit at the end.
 constexpr int64_t chaos_member_stop_ms = 30'000;
 

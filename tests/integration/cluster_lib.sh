@@ -27,6 +27,18 @@ tls_block() {
     "$tmp/pki/node.key"
 }
 
+# fresh_port VAR: sets VAR to a random port in 20000..31999 that no other
+# fresh_port call of this cluster file drew (ports of one file must differ).
+fresh_port() {
+  local p
+  while :; do
+    p=$((20000 + RANDOM % 12000))
+    [[ " ${used_ports[*]} " == *" $p "* ]] || break
+  done
+  used_ports+=("$p")
+  printf -v "$1" '%s' "$p"
+}
+
 cluster_start() {
   expect_exit 0 "$tfarm" certs init --dir "$tmp/pki"
   expect_exit 0 "$tfarm" certs issue --dir "$tmp/pki" --name node --role node
@@ -38,8 +50,9 @@ cluster_start() {
   tls_block >>"$tmp/exchange.toml"
   local attempt deadline
   for attempt in 1 2 3 4 5; do
-    xport=$((20000 + RANDOM % 12000))
-    xcport=$((20000 + RANDOM % 12000))
+    used_ports=()
+    fresh_port xport
+    fresh_port xcport
     : >"$tmp/ex.out"
     TFARM_ADMIN_TOKEN=$token "$tfarm" exchange-sim serve -c "$tmp/exchange.toml" \
       --db "$tmp/exchange.db" --listen "127.0.0.1:$xport" --console-port "$xcport" \
@@ -60,19 +73,21 @@ cluster_start() {
   sed -e "s|127.0.0.1:7100|127.0.0.1:$xport|" \
     -e "s|\"../policies/default.toml\"|\"$root/examples/policies/default.toml\"|" \
     "$root/examples/cluster/farm.toml" >"$tmp/farm.toml"
-  hport=$((20000 + RANDOM % 12000))
-  cport=$((20000 + RANDOM % 12000))
-  local n
+  fresh_port hport
+  fresh_port cport
+  local n member_port console_port
   {
     printf '[cluster]\nname = "test"\nfarm = "farm.toml"\nstore = "%s"\n' "$db"
     tls_block
     for n in 1 2 3; do
+      fresh_port member_port
       printf '\n[[member]]\nname = "node-%s"\nhost = "127.0.0.1"\nport = %s\n' "$n" \
-        $((20000 + RANDOM % 12000))
+        "$member_port"
       # node-1 serves its HTTP API (any member answers for all); every
       # member its console (node-1's on $cport).
       [[ $n != 1 ]] || printf 'http_port = %s\n' "$hport"
-      printf 'console_port = %s\n' $((n == 1 ? cport : 20000 + RANDOM % 12000))
+      if ((n == 1)); then console_port=$cport; else fresh_port console_port; fi
+      printf 'console_port = %s\n' "$console_port"
     done
     printf '\n[[exchange]]\nname = "exchange-1"\nhost = "127.0.0.1"\nport = %s\n' "$xport"
   } >"$tmp/cluster.toml"
