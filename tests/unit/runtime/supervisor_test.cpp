@@ -37,6 +37,22 @@ protected:
     return waited;
   }
   std::vector<std::string> stops() { return probe_paths("stop"); }
+
+  /// A probe that ignores exit requests: only a kill stops it.
+  static child_spec stubborn_probe(std::string id) {
+    auto x = spec(std::move(id), "probe");
+    x.params["stubborn"] = "true";
+    return x;
+  }
+
+  /// The context, with /t one_for_one giving its children `timeout` to stop.
+  void with_shutdown_timeout(std::chrono::milliseconds timeout) {
+    auto p = policy("/t", restart_strategy::one_for_one);
+    p.child_shutdown_timeout = timeout;
+    config::policy_set ps;
+    ps.add(p);
+    make_context(ps);
+  }
 };
 
 using paths = std::vector<std::string>;
@@ -334,13 +350,8 @@ TEST_F(supervisor_test, jittered_backoff_stays_within_its_bounds) {
 }
 
 TEST_F(supervisor_test, a_child_that_ignores_exit_is_killed_after_its_shutdown_timeout) {
-  auto p = policy("/t", restart_strategy::one_for_one);
-  p.child_shutdown_timeout = 2s;
-  config::policy_set ps;
-  ps.add(p);
-  make_context(ps);
-  auto stubborn = spec("s", "probe");
-  stubborn.params["stubborn"] = "true";
+  with_shutdown_timeout(2s);
+  auto stubborn = stubborn_probe("s");
   auto sup = start_supervisor("/t", {spec("a", "probe"), stubborn});
   auto before = sched.clock().now();
   self->send_exit(sup, caf::exit_reason::user_shutdown);
@@ -358,13 +369,8 @@ TEST_F(supervisor_test, a_child_that_ignores_exit_is_killed_after_its_shutdown_t
 }
 
 TEST_F(supervisor_test, a_zero_shutdown_timeout_kills_at_once) {
-  auto p = policy("/t", restart_strategy::one_for_one);
-  p.child_shutdown_timeout = 0ms;
-  config::policy_set ps;
-  ps.add(p);
-  make_context(ps);
-  auto stubborn = spec("s", "probe");
-  stubborn.params["stubborn"] = "true";
+  with_shutdown_timeout(0ms);
+  auto stubborn = stubborn_probe("s");
   auto sup = start_supervisor("/t", {stubborn});
   self->send_exit(sup, caf::exit_reason::user_shutdown);
   settle();
@@ -381,8 +387,7 @@ TEST_F(supervisor_test, stop_child_now_kills_a_subtree_without_its_shutdown_phas
   ps.add(policy("/top", restart_strategy::one_for_one));
   ps.add(mid_policy);
   make_context(ps);
-  auto stubborn = spec("s", "probe");
-  stubborn.params["stubborn"] = "true";
+  auto stubborn = stubborn_probe("s");
   auto top = start_supervisor(
       "/top", {spec("mid", "supervisor", {spec("a", "probe"), stubborn}), spec("b", "probe")});
   auto before = sched.clock().now();
@@ -404,13 +409,8 @@ TEST_F(supervisor_test, stop_child_now_kills_a_subtree_without_its_shutdown_phas
 TEST_F(supervisor_test, stop_child_now_cuts_a_graceful_stop_in_progress_short) {
   // A handoff is stopping the user gracefully when the member's lease may
   // run out: the stop becomes a kill at once.
-  auto p = policy("/t", restart_strategy::one_for_one);
-  p.child_shutdown_timeout = 3s;
-  config::policy_set ps;
-  ps.add(p);
-  make_context(ps);
-  auto stubborn = spec("s", "probe");
-  stubborn.params["stubborn"] = "true";
+  with_shutdown_timeout(3s);
+  auto stubborn = stubborn_probe("s");
   auto sup = start_supervisor("/t", {stubborn, spec("b", "probe")});
   auto before = sched.clock().now();
   auto graceful = self->request(sup, caf::infinite, stop_child_atom_v, std::string{"s"});
@@ -675,8 +675,7 @@ TEST_F(supervisor_test, a_nested_supervisor_gets_the_time_its_children_need_to_s
   ps.add(policy("/top", restart_strategy::one_for_one)); // workers: 1s
   ps.add(mid_policy);
   make_context(ps);
-  auto stubborn = spec("s", "probe");
-  stubborn.params["stubborn"] = "true";
+  auto stubborn = stubborn_probe("s");
   auto top = start_supervisor("/top", {spec("mid", "supervisor", {spec("a", "probe"), stubborn})});
   ASSERT_EQ(ask<int32_t>(handle_of("/top/mid/a"), caf::add_atom_v, int32_t{5}), 5);
   auto seq = info("/top/mid/a").checkpoint_seq;
@@ -751,8 +750,7 @@ TEST_F(supervisor_test, a_child_that_leaves_for_good_is_never_left_running_unsup
   config::policy_set ps;
   ps.add(p);
   make_context(ps);
-  auto slow = spec("slow", "probe");
-  slow.params["stubborn"] = "true";
+  auto slow = stubborn_probe("slow");
   auto sup = start_supervisor("/t", {slow, spec("tmp", "probe")});
   self->send(sup, restart_child_atom_v, std::string{"slow"}); // waits 2s for slow
   self->send(sup, restart_child_atom_v, std::string{"tmp"});  // queued behind it
@@ -830,8 +828,7 @@ TEST_F(supervisor_test, parallel_shutdown_stops_every_child_at_once) {
   config::policy_set ps;
   ps.add(p);
   make_context(ps);
-  auto stubborn = spec("s", "probe");
-  stubborn.params["stubborn"] = "true";
+  auto stubborn = stubborn_probe("s");
   auto sup = start_supervisor("/t", {spec("a", "probe"), stubborn, spec("c", "probe")});
   ASSERT_EQ(ask<int32_t>(handle_of("/t/a"), caf::add_atom_v, int32_t{1}), 1);
   ASSERT_EQ(ask<int32_t>(handle_of("/t/c"), caf::add_atom_v, int32_t{1}), 1);
