@@ -20,6 +20,12 @@ expect_grep "TABLE DATA public fills " "$tmp/toc"
 "$tfarm" run --db "$db" >"$tmp/node.out" 2>"$tmp/node.err" &
 pid=$!
 wait_for_line "^Running until Ctrl-C" "$tmp/node.out" 20
+# Trading, so that the backup below holds fills to compare.
+deadline=$((SECONDS + 30))
+until (($(db_sql "$db" "SELECT COUNT(*) FROM fills") > 0)); do
+  ((SECONDS < deadline)) || fail "the node recorded no fill within 30 s"
+  sleep 0.2
+done
 expect_exit 0 "$tfarm" db backup --db "$db" --out "$tmp/b2.dump"
 expect_exit 1 "$tfarm" run --db "$db" --for 1s
 expect_grep "in use by another tfarm node: tfarm pid $pid " "$tmp/err"
