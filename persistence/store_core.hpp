@@ -294,6 +294,8 @@ private:
   std::unique_ptr<sql_statement> insert_op_;
   std::unique_ptr<sql_statement> update_op_;
   std::unique_ptr<sql_statement> put_reservation_;
+  std::unique_ptr<sql_statement> account_write_seq_;
+  std::unique_ptr<sql_statement> put_account_write_seq_;
   std::unique_ptr<sql_statement> reservation_exists_;
 };
 

@@ -123,6 +123,24 @@ std::optional<vault_op_record> store_core::find_op(const std::string& key) {
 caf::expected<vault_write_result> store_core::apply_vault_write(const vault_write& x) {
   if (auto err = validate(x))
     return err;
+  if (x.seq != 0) {
+    // Chained: stored only right after the account's previous write
+    // (vault_write::seq); checked first, so that a refusal writes nothing.
+    auto& q = stmt(account_write_seq_, "SELECT write_seq FROM accounts WHERE id = ?");
+    statement_reset guard{q};
+    q.bind(1, x.op.account);
+    if (!q.step())
+      return invalid("vault operation " + x.op.key + ": no account " + x.op.account);
+    auto stored = static_cast<uint64_t>(q.int64(0));
+    if (stored + 1 != x.seq)
+      return caf::error{
+          store_errc::conflict,
+          "account " + x.op.account + ": write " + x.op.key + " is the account's number " +
+              std::to_string(x.seq) + ", but the last one stored is number " +
+              std::to_string(stored) +
+              " (a write before it failed, or another instance of the account wrote): it was "
+              "decided on memory the ledger does not hold; the account must reload"};
+  }
   vault_write_result result;
   result.op = x.op;
   auto known = find_op(x.op.key);
@@ -276,19 +294,29 @@ caf::expected<vault_write_result> store_core::apply_vault_write(const vault_writ
     if (in_txn_)
       rows_.reservations[{r.account, r.id}] = true;
   }
+  if (x.seq != 0 && !refused) {
+    // Stored as the account decided it: its next write may follow.
+    auto& s = stmt(put_account_write_seq_, "UPDATE accounts SET write_seq = ? WHERE id = ?");
+    statement_reset guard{s};
+    s.bind(1, static_cast<int64_t>(x.seq));
+    s.bind(2, x.op.account);
+    s.send();
+  }
   return result;
 }
 
 vault_account_data store_core::load_vault_account(const std::string& account, int64_t since_ms) {
   vault_account_data result;
   {
-    auto q_stmt = db_->prepare("SELECT id, \"user\", created_at FROM accounts WHERE id = ?");
+    auto q_stmt =
+        db_->prepare("SELECT id, \"user\", created_at, write_seq FROM accounts WHERE id = ?");
     auto& q = *q_stmt;
     q.bind(1, account);
     if (!q.step())
       return result;
     result.found = true;
     result.account = account_record{q.text(0), q.text(1), q.int64(2), {}};
+    result.write_seq = static_cast<uint64_t>(q.int64(3));
   }
   {
     auto q_stmt = db_->prepare("SELECT account, asset, bucket, amount FROM balances "

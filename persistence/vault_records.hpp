@@ -130,18 +130,30 @@ typename Inspector::result_type inspect(Inspector& f, balance_row& x) {
 /// What one vault operation writes, atomically: its journal row (inserted,
 /// or updated from 'pending' when `update` is set), its ledger transaction
 /// if it moves money, and the reservations it changes.
+///
+/// `seq` chains an account actor's writes: the account decides each one on
+/// its memory, which already holds the effects of its writes still in
+/// flight, so a write is only right if every write before it was stored as
+/// decided. The store applies a write with seq N only while the account's
+/// stored sequence is N - 1, and advances it only when it stored what the
+/// account decided (not for a replay or a refusal only the store could
+/// see). After a write fails or is decided otherwise, every later write of
+/// that account instance is refused (store_errc::conflict) and nothing
+/// decided on memory ahead of the ledger is stored; the instance restarts
+/// from the store. 0: not chained (the store's own writes).
 struct vault_write {
   vault_op_record op;
   bool update = false;
   bool has_txn = false;
   ledger_txn txn;
   std::vector<reservation_record> reservations;
+  uint64_t seq = 0;
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, vault_write& x) {
   return f(caf::meta::type_name("tfarm.vault_write"), x.op, x.update, x.has_txn, x.txn,
-           x.reservations);
+           x.reservations, x.seq);
 }
 
 /// The store's answer to a vault_write, once durable.
@@ -166,12 +178,14 @@ struct vault_account_data {
   std::vector<reservation_record> reservations;
   /// Journal rows created since the requested time, plus every pending one.
   std::vector<vault_op_record> ops;
+  /// The sequence number of the account's last chained write (vault_write).
+  uint64_t write_seq = 0;
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, vault_account_data& x) {
   return f(caf::meta::type_name("tfarm.vault_account_data"), x.found, x.account, x.balances,
-           x.reservations, x.ops);
+           x.reservations, x.ops, x.write_seq);
 }
 
 /// The ledger seen two ways, for reconciliation.

@@ -184,6 +184,7 @@ vault_account::behavior_type vault_account::make_behavior() {
 
 void vault_account::restore(persistence::vault_account_data& data) {
   user_ = data.account.user;
+  write_seq_ = data.write_seq;
   for (auto& b : data.balances)
     holdings_[b.asset] = holding{b.available, b.reserved};
   for (auto& r : data.reservations) {
@@ -628,6 +629,7 @@ void vault_account::write(vault_write w, reply_promise rp) {
   auto& entry = in_flight_[sent.key];
   entry.row = sent;
   entry.waiters.push_back(std::move(rp));
+  w.seq = ++write_seq_;
   request(store(), store_timeout(), persistence::vault_write_atom_v, std::move(w))
       .then(
           [this, sent](vault_write_result& res) {
@@ -773,6 +775,7 @@ void vault_account::post(const std::string& key, uint64_t credit_txn) {
   w.op = t.row;
   w.update = true;
   auto k = key;
+  w.seq = ++write_seq_;
   request(store(), store_timeout(), persistence::vault_write_atom_v, std::move(w))
       .then([](vault_write_result&) {}, [this, k](caf::error& err) { write_failed(k, err); });
   publish_description();
@@ -807,6 +810,7 @@ void vault_account::void_transfer(const std::string& key, const caf::error& why)
   w.txn.legs = {ledger_leg{transit_account, t.row.asset, "available", -t.row.amount},
                 ledger_leg{id_, t.row.asset, "available", t.row.amount}};
   auto row = w.op;
+  w.seq = ++write_seq_;
   request(store(), store_timeout(), persistence::vault_write_atom_v, std::move(w))
       .then(
           [this, key, row](vault_write_result&) {

@@ -150,6 +150,9 @@ private:
   std::unordered_map<std::string, pending_transfer> transfers_;
   std::string fault_;
   bool failed_ = false;
+  /// The sequence number of the last write sent (vault_write::seq): the
+  /// store takes each write only right after the one before it.
+  uint64_t write_seq_ = 0;
 };
 
 } // namespace tfarm::actors

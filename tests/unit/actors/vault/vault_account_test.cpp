@@ -5,6 +5,7 @@
 
 #include <gtest/gtest.h>
 
+#include "actors/vault/vault_params.hpp"
 #include "tests/unit/actors/vault/vault_fixture.hpp"
 
 using namespace tfarm;
@@ -348,6 +349,58 @@ TEST_P(vault_account_test, a_reservation_id_is_unique_for_ever_not_only_within_t
     auto b = ask(op(vault_op::balance, "alice", "a1", "", "USD", 0));
     return b && b->balances[0].available == 1'000 && b->balances[0].reserved == 0;
   }));
+}
+
+// An account decides each operation on its memory. A second instance of
+// the same account (as a stale owner in a cluster, or one whose earlier
+// write failed while later ones were in flight) holds memory the ledger has
+// moved past: what it decides must never be stored, or a fill would be
+// refused for good, or a reservation closed that is still open.
+TEST_P(vault_account_test, an_instance_whose_memory_is_behind_the_ledger_stores_nothing) {
+  auto spec = runtime::spec_with("a1", "vault_account", actors::vault_params_for(farm_.vault));
+  auto beside = start_beside<actors::vault_account_actor>(spec);
+  ASSERT_TRUE(beside);
+  ASSERT_TRUE(test::eventually([&] {
+    auto b = test::ask<actors::vault_reply>(node_->system(), beside,
+                                            op(vault_op::balance, "alice", "a1", "", "USD", 0));
+    return b && b->balances.size() == 1 && b->balances[0].available == 1'000;
+  })) << "the second instance loaded the deposit";
+  ok(reserve("alice", "a1", "r1", "order-1", "USD", 600));
+  // The second instance never saw the reservation: its refusal of the fill
+  // ("no reservation") must not be journaled as the fill's final answer.
+  auto stale = test::ask<actors::vault_reply>(
+      node_->system(), beside, settle("alice", "a1", "fill-1", "order-1", 240, "BTC", 3, 0));
+  ASSERT_FALSE(stale);
+  auto why = std::string{"unavailable: account a1: conflict: account a1: write a1:fill-1 is the "
+                         "account's number 2, but the last one stored is number 2"};
+  EXPECT_EQ(runtime::to_text(stale.error()).substr(0, why.size()), why);
+  EXPECT_EQ(count_rows("SELECT COUNT(*) FROM vault_operations WHERE key = 'a1:fill-1'"), 0);
+  // Restarted from the store, it books the fill under the same key.
+  auto beside_now = [&] {
+    auto e = node_->context().registry().find("/vault/a1");
+    return e ? caf::actor_cast<actors::vault_account_actor>(e->handle())
+             : actors::vault_account_actor{};
+  };
+  EXPECT_TRUE(test::eventually([&] {
+    auto x = test::ask<actors::vault_reply>(
+        node_->system(), beside_now(),
+        settle("alice", "a1", "fill-1", "order-1", 240, "BTC", 3, 0));
+    return static_cast<bool>(x);
+  }));
+  EXPECT_EQ(ledger_sum("a1", "USD", "reserved"), 360);
+  EXPECT_EQ(ledger_sum("a1", "BTC"), 3);
+  // Now the first instance is behind: its release (of all 600, by its
+  // memory) is refused, and once restarted it releases what is left.
+  EXPECT_EQ(refused(release("alice", "a1", "rel-1", "order-1")).substr(0, 34),
+            "unavailable: account a1: conflict:");
+  EXPECT_EQ(ledger_sum("a1", "USD", "reserved"), 360);
+  EXPECT_TRUE(test::eventually(
+      [&] { return static_cast<bool>(ask(release("alice", "a1", "rel-1", "order-1"))); }));
+  EXPECT_EQ(ledger_sum("a1", "USD", "reserved"), 0);
+  EXPECT_EQ(ledger_sum("a1", "USD"), 760);
+  EXPECT_EQ(balance("alice", "a1", "USD"), std::make_pair(int64_t{760}, int64_t{0}));
+  EXPECT_EQ(balance("alice", "a1", "BTC"), std::make_pair(int64_t{3}, int64_t{0}));
+  EXPECT_EQ(unbalanced_transactions(), 0);
 }
 
 } // namespace
