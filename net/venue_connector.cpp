@@ -6,12 +6,13 @@
 #include <caf/io/middleman.hpp>
 #include <caf/io/middleman_actor.hpp>
 
-#include "net/detail/caf_ports.hpp"
 #include <nlohmann/json.hpp>
 #include <spdlog/logger.h>
 
 #include "actors/exchange/error.hpp"
 #include "actors/vault/vault_names.hpp"
+#include "net/detail/caf_ports.hpp"
+#include "net/detail/peer_probe.hpp"
 #include "net/error.hpp"
 #include "net/logger.hpp"
 #include "runtime/error_text.hpp"
@@ -93,15 +94,40 @@ void venue_connector::start_attempt(const std::string& key, const config::endpoi
   in_flight_[key] = attempt{id, std::chrono::steady_clock::now()};
   ++connects_;
   publish_description();
-  auto done = [this, key, id](caf::expected<exchange_directory_actor> dir) {
+  attempt_done done = [this, key, id](caf::expected<exchange_directory_actor> dir) {
     if (auto a = in_flight_.find(key); a != in_flight_.end() && a->second.id == id)
       in_flight_.erase(a);
     connected(key, std::move(dir));
   };
-  auto fail = [key](const std::string& why) {
+  attempt_failure fail = [key](const std::string& why) {
     return caf::error{net_errc::connect_failed,
                       "cannot connect to the exchange node at " + key + ": " + why};
   };
+  if (!system().has_openssl_manager()) {
+    connect_through_caf(ep, done, fail);
+    return;
+  }
+  // TLS: a peer that drops connections at once is seen by a probe first
+  // (net/detail/peer_probe.hpp: CAF's TLS connect would leak a socket per
+  // attempt). The probe blocks, so it runs in a thread of its own.
+  auto probe = system().spawn<caf::detached>([](caf::event_based_actor* self) -> caf::behavior {
+    return {[self](const std::string& host, uint16_t port, int64_t timeout_ms) {
+      self->quit();
+      return detail::probe_peer(host, port, std::chrono::milliseconds{timeout_ms});
+    }};
+  });
+  request(probe, caf::infinite, ep.host, ep.port, connect_timeout_ms_)
+      .then(
+          [this, ep, done, fail](std::string& why) {
+            if (!why.empty())
+              return done(fail(why));
+            connect_through_caf(ep, done, fail);
+          },
+          [done, fail](caf::error& err) { done(fail(runtime::to_text(err))); });
+}
+
+void venue_connector::connect_through_caf(const config::endpoint& ep, attempt_done done,
+                                          attempt_failure fail) {
   // No timeout here: the lookups' deadline is connect_wait_atom's.
   request(detail::connector(system()), caf::infinite, caf::connect_atom_v, ep.host, ep.port)
       .then(

@@ -12,6 +12,9 @@
 // answers it (not until its lookups stopped waiting): CAF 0.17's middleman
 // cancels nothing when an asker gives up, so attempts asked again while a
 // peer is cut off would queue there and each hold a connection at the heal.
+// Under TLS an attempt first probes the peer with a plain connection of its
+// own (net/detail/peer_probe.hpp): CAF 0.17.6's TLS connect leaks a socket
+// when the peer drops the connection at once.
 // Members are touched only by the actor.
 #pragma once
 
@@ -76,12 +79,17 @@ protected:
 
 private:
   using directory_callback = std::function<void(caf::expected<exchange_directory_actor>)>;
+  /// An attempt's end, and the error naming why it failed.
+  using attempt_done = directory_callback;
+  using attempt_failure = std::function<caf::error(const std::string&)>;
 
   /// Calls `f` with the directory at `ep`, connecting first if needed.
   void with_directory(const config::endpoint& ep, directory_callback f);
 
   /// Asks the middleman to connect to `ep` (no attempt for it under way).
   void start_attempt(const std::string& key, const config::endpoint& ep);
+  /// Asks the middleman to connect (the attempt's second step under TLS).
+  void connect_through_caf(const config::endpoint& ep, attempt_done done, attempt_failure fail);
 
   void connected(const std::string& key, caf::expected<exchange_directory_actor> dir);
 

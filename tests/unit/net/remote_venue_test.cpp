@@ -2,15 +2,20 @@
 // on an exchange node by CAF remote messaging, receive fills and market
 // data from there, and fail over to a local backup when the exchange node
 // goes away.
+#include <atomic>
 #include <chrono>
+#include <filesystem>
+#include <iostream>
 #include <memory>
 #include <optional>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -454,6 +459,76 @@ TEST_F(remote_venue_tls_test, nodes_of_one_ca_trade_across_nodes) {
   auto x = ask<actors::order_report>(*trader_, session("acct1"), limit("t1", side::sell, 700, 2));
   ASSERT_TRUE(x) << runtime::to_text(x.error());
   EXPECT_EQ(x->venue, "sim-a") << "the order went to the exchange node, over TLS";
+}
+
+// Open descriptors of this process.
+size_t open_descriptors() {
+  size_t n = 0;
+  for ([[maybe_unused]] auto& e : std::filesystem::directory_iterator{"/proc/self/fd"})
+    ++n;
+  return n;
+}
+
+// A peer that takes every connection and resets it at once (a proxy whose
+// backend is down): CAF 0.17.6's TLS connect leaks the socket of each such
+// attempt, so a node that kept trying would run out of descriptors.
+TEST_F(remote_venue_tls_test, a_peer_that_drops_every_connection_costs_no_descriptors) {
+  auto fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  ASSERT_GE(fd, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ASSERT_EQ(::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)), 0);
+  ASSERT_EQ(::listen(fd, 64), 0);
+  socklen_t len = sizeof(addr);
+  ASSERT_EQ(::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len), 0);
+  auto endpoint = "127.0.0.1:" + std::to_string(ntohs(addr.sin_port));
+  std::atomic<bool> stop{false};
+  std::atomic<int> dropped{0};
+  std::thread resetter{[&] {
+    while (!stop) {
+      pollfd p{fd, POLLIN, 0};
+      if (::poll(&p, 1, 20) <= 0)
+        continue;
+      auto c = ::accept(fd, nullptr, nullptr);
+      if (c < 0)
+        continue;
+      linger hard{1, 0}; // close with a reset
+      ::setsockopt(c, SOL_SOCKET, SO_LINGER, &hard, sizeof(hard));
+      ::close(c);
+      ++dropped;
+    }
+  }};
+  auto ours = pki("pki", {"trader-1"});
+  trader_ =
+      start(console_only_config(endpoint) + tls_block(ours, "trader-1"), dir_.file("trader.db"));
+  ASSERT_TRUE(trader_);
+  auto c = connector(*trader_);
+  ASSERT_TRUE(c);
+  auto first = ask<caf::actor>(*trader_, c, net::console_lookup_atom_v, endpoint);
+  ASSERT_FALSE(first);
+  EXPECT_NE(runtime::to_text(first.error())
+                .find("cannot connect to the exchange node at " + endpoint +
+                      ": the peer accepted the connection and"),
+            std::string::npos)
+      << runtime::to_text(first.error());
+  // The node opens a few files of its own in its first moments.
+  constexpr int warm_up = 5;
+  constexpr int attempts = 40;
+  size_t before = 0;
+  for (int i = 0; i < warm_up + attempts; ++i) {
+    if (i == warm_up)
+      before = open_descriptors();
+    EXPECT_FALSE(ask<caf::actor>(*trader_, c, net::console_lookup_atom_v, endpoint));
+  }
+  auto after = open_descriptors();
+  stop = true;
+  resetter.join();
+  ::close(fd);
+  EXPECT_GE(dropped.load(), attempts);
+  EXPECT_GE(connector_status(*trader_).value("connects", 0), attempts);
+  // A few descriptors may come and go with the node's own work.
+  EXPECT_LE(after, before + 2) << "descriptors leaked by " << attempts << " attempts";
 }
 
 TEST_F(remote_venue_tls_test, a_plain_node_cannot_reach_a_tls_exchange_node) {
