@@ -24,8 +24,9 @@ public:
   private_server() {
     dir_ = "/tmp/tfarm-bench-pg." + std::to_string(getpid());
     state_ = dir_ + ".state";
+    // --owner: the server goes with this process even when it is killed.
     auto cmd = "bash " + std::string{TFARM_SOURCE_DIR} + "/scripts/pg_private.sh start " + state_ +
-               " --fsync >/dev/null";
+               " --fsync --owner " + std::to_string(getpid()) + " >/dev/null";
     if (std::system(cmd.c_str()) != 0)
       throw std::runtime_error("cannot start a private PostgreSQL server (" + cmd +
                                "); set TFARM_PG_URL to an admin URL instead");

@@ -1,12 +1,14 @@
 #include "chaos/cluster_rig.hpp"
 
 #include <signal.h>
+#include <unistd.h>
 
 #include <chrono>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
+#include <string_view>
 #include <thread>
 
 #include "chaos/child_process.hpp"
@@ -78,6 +80,40 @@ cluster_rig::~cluster_rig() {
   pg_.remove();
 }
 
+namespace {
+
+// `text` as a literal in an extended regular expression (pkill -f).
+std::string regex_literal(const std::string& text) {
+  std::string out;
+  for (auto c : text) {
+    if (std::string_view{".[]()*+?^$\\|{}"}.find(c) != std::string_view::npos)
+      out += '\\';
+    out += c;
+  }
+  return out;
+}
+
+} // namespace
+
+void cluster_rig::watch_harness() {
+  // Members and the exchange node run in sessions of their own (a signal
+  // to the harness's group spares them), so a harness killed before its
+  // cleanup (a test's timeout) would leave them trading. A watcher, in a
+  // session of its own too, kills what this run started once the harness
+  // is gone: processes of this tfarm binary whose arguments name the run
+  // folder. The pattern travels in the environment, so that it is not in
+  // the watcher's own arguments.
+  spawn_options o;
+  o.args = {"/bin/bash", "-c",
+            "while kill -0 \"$1\" 2>/dev/null; do sleep 1; done; "
+            "pkill -9 -f -- \"$TFARM_CHAOS_REAP\"",
+            "tfarm-chaos-watch", std::to_string(getpid())};
+  o.set_env["TFARM_CHAOS_REAP"] = "^" + regex_literal(o_.tfarm) + " .*" + regex_literal(dir_ + "/");
+  std::string why;
+  if (spawn(o, why) < 0)
+    return; // the harness still stops everything itself at its end
+}
+
 bool cluster_rig::prepare(std::string& why) {
   std::error_code ec;
   fs::create_directories(o_.run_dir, ec);
@@ -86,6 +122,7 @@ bool cluster_rig::prepare(std::string& why) {
     return false;
   }
   dir_ = fs::absolute(o_.run_dir).string();
+  watch_harness();
   if (o_.cluster.exchanges.size() != 1) {
     why = "a chaos run starts one exchange node; the cluster file has " +
           std::to_string(o_.cluster.exchanges.size()) + " [[exchange]] tables";

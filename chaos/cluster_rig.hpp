@@ -101,6 +101,10 @@ public:
   store_reader& store() { return *store_; }
 
 private:
+  /// Starts the watcher that kills what the run started should the
+  /// harness die before its cleanup.
+  void watch_harness();
+
   const chaos_options& o_;
   std::string dir_;
   std::string db_;

@@ -121,7 +121,33 @@ bool private_postgres::start(const std::string& parent, std::string& why) {
   std::random_device rd;
   port_ = postgres_port_min + static_cast<int32_t>(rd() % postgres_port_span);
   url_ = "postgresql://postgres@/postgres?host=" + dir_ + "&port=" + std::to_string(port_);
-  return pg_ctl_start(why);
+  if (!pg_ctl_start(why))
+    return false;
+  watch_owner();
+  return true;
+}
+
+void private_postgres::watch_owner() {
+  // pg_ctl detaches the server from this process: should the harness be
+  // killed (a test's timeout) before remove(), a watcher in a session of
+  // its own stops the server and removes its folder once the harness is
+  // gone. After a normal remove() it finds nothing left to do.
+  auto stop =
+      as_owner({bin_ + "/pg_ctl", "-D", dir_ + "/data", "-m", "immediate", "-w", "stop"}, "");
+  std::vector<std::string> args{
+      "/bin/bash",
+      "-c",
+      "while kill -0 \"$1\" 2>/dev/null; do sleep 1; done; dir=$2; shift 2; "
+      "[[ -d \"$dir\" ]] && \"$@\" >/dev/null 2>&1; rm -rf \"$dir\"",
+      "tfarm-chaos-pg-watch",
+      std::to_string(getpid()),
+      dir_};
+  args.insert(args.end(), stop.args.begin(), stop.args.end());
+  spawn_options o;
+  o.args = std::move(args);
+  std::string why;
+  if (spawn(o, why) < 0)
+    return; // the harness still stops the server itself at its end
 }
 
 bool private_postgres::pg_ctl_start(std::string& why) {

@@ -50,6 +50,9 @@ public:
 
 private:
   bool pg_ctl_start(std::string& why);
+  /// Starts the watcher that stops the server should this process die
+  /// without remove().
+  void watch_owner();
 
   std::string bin_;
   std::string dir_;

@@ -3,7 +3,8 @@
 # in a temporary folder, reachable only on its own Unix socket, stopped and
 # removed afterwards. Nothing on the machine's own clusters is touched.
 #
-#   scripts/pg_private.sh start STATE_FILE [--fsync]   start; write its URL to STATE_FILE
+#   scripts/pg_private.sh start STATE_FILE [--fsync] [--owner PID]
+#                                                      start; write its URL to STATE_FILE
 #   scripts/pg_private.sh stop STATE_FILE              stop it and remove its folder
 #   scripts/pg_private.sh crash STATE_FILE             kill it (immediate stop), keep its data
 #   scripts/pg_private.sh resume STATE_FILE            start it again on its data
@@ -12,13 +13,28 @@
 # folder and the fsync setting. As root the server runs as the `postgres` user (initdb
 # refuses root). Without --fsync the server skips fsync: tests kill tfarm,
 # never the machine, and a server crash (pg_ctl -m immediate) keeps what the
-# OS has. Benchmarks pass --fsync.
+# OS has. Benchmarks pass --fsync. With --owner PID a watcher in a session
+# of its own stops and removes the server once that process is gone, even
+# if it was killed before it could (a benchmark killed by a test timeout).
 set -euo pipefail
 
-cmd=${1:?usage: pg_private.sh start|stop STATE_FILE [--fsync]}
-state=${2:?usage: pg_private.sh start|stop STATE_FILE [--fsync]}
+usage="usage: pg_private.sh start|stop|crash|resume STATE_FILE [--fsync] [--owner PID]"
+cmd=${1:?$usage}
+state=${2:?$usage}
 fsync=off
-[[ "${3:-}" == "--fsync" ]] && fsync=on
+owner=""
+shift 2
+while (($#)); do
+  case "$1" in
+  --fsync) fsync=on ;;
+  --owner)
+    owner=${2:?$usage}
+    [[ "$owner" =~ ^[0-9]+$ ]] || { echo "pg_private: --owner needs a process id, not '$owner'" >&2; exit 2; }
+    shift ;;
+  *) echo "pg_private: unknown option $1; $usage" >&2; exit 2 ;;
+  esac
+  shift
+done
 
 bin=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1 || true)
 if [[ -z "$bin" || ! -x "$bin/initdb" ]]; then
@@ -63,6 +79,13 @@ start)
   mkdir -p "$(dirname "$state")"
   printf 'postgresql://postgres@/postgres?host=%s&port=%s\n%s\n%s\n' "$dir" "$port" "$dir" "$fsync" \
     >"$state"
+  if [[ -n "$owner" ]]; then
+    # Stops this server only: the state file may name another one by then.
+    setsid bash -c 'while kill -0 "$1" 2>/dev/null; do sleep 1; done
+      [[ "$(sed -n 2p "$3" 2>/dev/null)" == "$4" ]] && exec bash "$2" stop "$3"' \
+      pg-private-watch "$owner" "$(realpath "$0")" "$(realpath "$state")" "$dir" \
+      </dev/null >/dev/null 2>&1 &
+  fi
   echo "pg_private: server on $dir port $port"
   ;;
 stop)

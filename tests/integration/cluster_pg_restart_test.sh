@@ -13,7 +13,7 @@ trap 'kill $(jobs -p) 2>/dev/null || true;
   [[ -n "${cluster[*]:-}" ]] && "$tfarm" cluster down "${cluster[@]}" "${run_dir[@]}" --wait 20s \
     >/dev/null 2>&1; kill_members; wait 2>/dev/null || true;
   bash "$root/scripts/pg_private.sh" stop "$state" >/dev/null 2>&1 || true; rm -rf "$tmp"' EXIT
-bash scripts/pg_private.sh start "$state" >/dev/null
+bash scripts/pg_private.sh start "$state" --owner $$ >/dev/null
 admin=$(head -1 "$state")
 psql -qAt -v ON_ERROR_STOP=1 "$admin" -c "CREATE DATABASE cluster" >/dev/null
 db=${admin/\/postgres\?//cluster?}

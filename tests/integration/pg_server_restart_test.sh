@@ -8,7 +8,7 @@ root=$(pwd)
 state=$tmp/pg.state
 trap 'kill $(jobs -p) 2>/dev/null || true; wait 2>/dev/null || true;
   bash "$root/scripts/pg_private.sh" stop "$state" >/dev/null 2>&1 || true; rm -rf "$tmp"' EXIT
-bash scripts/pg_private.sh start "$state" >/dev/null
+bash scripts/pg_private.sh start "$state" --owner $$ >/dev/null
 admin=$(head -1 "$state")
 psql -qAt -v ON_ERROR_STOP=1 "$admin" -c "CREATE DATABASE farm" >/dev/null
 db=${admin/\/postgres\?//farm?}
