@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <chrono>
 #include <limits>
+#include <set>
 #include <tuple>
 #include <utility>
 
@@ -1219,6 +1220,8 @@ void exchange_session::record(const std::string& id, order_entry* e, const order
     x.qty = f.qty;
     x.fee = f.fee;
     x.ts_ms = f.ts_ms;
+    if (e != nullptr)
+      e->unconfirmed_fills[f.fill_id] = x;
     u.fills.push_back(std::move(x));
   }
   if (e != nullptr) {
@@ -1244,6 +1247,15 @@ void exchange_session::record(const std::string& id, order_entry* e, const order
         e->recorded_filled = u.filled;
       u.venue = e->req.venue;
     }
+    if (u.filled > 0) {
+      // The fills this quantity counts, the store may not have yet.
+      std::set<std::string> carried;
+      for (auto& f : u.fills)
+        carried.insert(f.venue_fill_id);
+      for (auto& [fill_id, f] : e->unconfirmed_fills)
+        if (carried.count(fill_id) == 0)
+          u.fills.push_back(f);
+    }
   } else if (complete) {
     u.status = to_string(rep.state);
     u.filled = rep.filled;
@@ -1265,10 +1277,16 @@ void exchange_session::store_update(persistence::order_update u, std::string age
   if (!st)
     return;
   auto id = u.client_order_id;
+  std::vector<std::string> fill_ids;
+  for (auto& f : u.fills)
+    fill_ids.push_back(f.venue_fill_id);
   request(st, std::chrono::milliseconds{config::store_request_timeout_ms},
           persistence::update_order_atom_v, u)
       .then(
-          [this, id, agent](persistence::order_update_result& r) {
+          [this, id, agent, fill_ids](persistence::order_update_result& r) {
+            if (auto i = orders_.find(id); i != orders_.end())
+              for (auto& fill_id : fill_ids)
+                i->second.unconfirmed_fills.erase(fill_id);
             for (auto& why : r.refused)
               incident("exchange.fill_refused",
                        "the store refused what was reported of order " + id + ": " + why, agent);

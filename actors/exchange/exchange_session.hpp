@@ -154,6 +154,12 @@ private:
     /// The status and filled quantity last written to the store.
     std::string recorded_status = "pending";
     int64_t recorded_filled = 0;
+    /// Fills sent to the store and not yet confirmed by it (in flight, or
+    /// waiting for a retry after a failed write): every later update that
+    /// carries a filled quantity carries them again (recording a fill is
+    /// idempotent), so the quantity never reaches the store ahead of its
+    /// fills when an earlier write failed and a later one did not.
+    std::map<std::string, persistence::fill_record> unconfirmed_fills;
     /// Gets (order_update_atom, order_report) for every later fill.
     caf::actor owner;
     std::vector<report_promise> waiters;

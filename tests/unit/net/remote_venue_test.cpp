@@ -303,6 +303,26 @@ std::string console_only_config(const std::string& endpoint) {
   return text;
 }
 
+// A TCP socket listening on a free loopback port ("127.0.0.1:PORT" in
+// `endpoint`), or -1.
+int loopback_listener(int backlog, std::string& endpoint) {
+  auto fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  if (fd < 0)
+    return -1;
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t len = sizeof(addr);
+  if (::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0 ||
+      ::listen(fd, backlog) != 0 ||
+      ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) != 0) {
+    ::close(fd);
+    return -1;
+  }
+  endpoint = "127.0.0.1:" + std::to_string(ntohs(addr.sin_port));
+  return fd;
+}
+
 net::venue_connector_actor connector(runtime::node& n) {
   for (auto& a : n.context().registry().query("/"))
     if (a.kind == "venue_connector")
@@ -342,16 +362,9 @@ TEST_F(remote_venue_test, the_console_reaches_an_exchange_node_no_session_has_us
 
 TEST_F(remote_venue_test, an_exchange_node_that_never_answers_fails_lookups_in_time) {
   // Accepts connections (the kernel's backlog) and never says a word.
-  auto fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  std::string endpoint;
+  auto fd = loopback_listener(8, endpoint);
   ASSERT_GE(fd, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ASSERT_EQ(::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)), 0);
-  ASSERT_EQ(::listen(fd, 8), 0);
-  socklen_t len = sizeof(addr);
-  ASSERT_EQ(::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len), 0);
-  auto endpoint = "127.0.0.1:" + std::to_string(ntohs(addr.sin_port));
   trader_ = start(console_only_config(endpoint), dir_.file("trader.db"));
   ASSERT_TRUE(trader_);
   auto c = connector(*trader_);
@@ -473,16 +486,9 @@ size_t open_descriptors() {
 // backend is down): CAF 0.17.6's TLS connect leaks the socket of each such
 // attempt, so a node that kept trying would run out of descriptors.
 TEST_F(remote_venue_tls_test, a_peer_that_drops_every_connection_costs_no_descriptors) {
-  auto fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  std::string endpoint;
+  auto fd = loopback_listener(64, endpoint);
   ASSERT_GE(fd, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ASSERT_EQ(::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)), 0);
-  ASSERT_EQ(::listen(fd, 64), 0);
-  socklen_t len = sizeof(addr);
-  ASSERT_EQ(::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len), 0);
-  auto endpoint = "127.0.0.1:" + std::to_string(ntohs(addr.sin_port));
   std::atomic<bool> stop{false};
   std::atomic<int> dropped{0};
   std::thread resetter{[&] {

@@ -22,6 +22,20 @@ ledger_leg leg(std::string account, std::string asset, int64_t amount,
   return ledger_leg{std::move(account), std::move(asset), std::move(bucket), amount};
 }
 
+// A reserve of `amount` USD for reservation ord-1 in alice's a1 (key
+// a1:r1), leaving `available` USD available, as an account decides it.
+vault_write reservation_write(int64_t amount, int64_t available, reservation_terms terms = {}) {
+  vault_write w;
+  w.op = vault_op_record{"a1:r1",   "a1", "alice",   "reserve", "ord-1", "USD", amount,
+                         "applied", "",   available, amount,    0,       0};
+  w.has_txn = true;
+  w.txn = ledger_txn{
+      "a1:r1", "reserve", {leg("a1", "USD", -amount), leg("a1", "USD", amount, "reserved")}, ""};
+  w.reservations.push_back(
+      reservation_record{"a1", "ord-1", "USD", amount, amount, "open", 0, std::move(terms), 0});
+  return w;
+}
+
 ledger_txn deposit(std::string key, std::string account, int64_t amount) {
   return ledger_txn{std::move(key),
                     "deposit",
@@ -325,13 +339,7 @@ TEST_P(store_core_test, a_vault_write_is_atomic_replays_by_key_and_keeps_reserva
   ASSERT_TRUE(core_->open_account(account_record{"a1", "alice", 0, {}}));
   EXPECT_EQ(runtime::to_text(core_->open_account(account_record{"a1", "bob", 0, {}}).error()),
             "account_conflict: account a1 belongs to user alice");
-  vault_write w;
-  w.op = vault_op_record{"a1:r1",   "a1", "alice", "reserve", "ord-1", "USD", 5,
-                         "applied", "",   5,       5,         0,       0};
-  w.has_txn = true;
-  w.txn =
-      ledger_txn{"a1:r1", "reserve", {leg("a1", "USD", -5), leg("a1", "USD", 5, "reserved")}, ""};
-  w.reservations.push_back(reservation_record{"a1", "ord-1", "USD", 5, 5, "open", 0, {}, 0});
+  auto w = reservation_write(5, 5);
   // Refused as a whole: the ledger would take a1 below zero.
   EXPECT_EQ(core_->apply_vault_write(w).error().code(),
             static_cast<uint8_t>(store_errc::negative_balance));
@@ -407,14 +415,7 @@ vault_write settlement(const std::string& fill, int64_t qty, int64_t filled, int
 TEST_P(store_core_test, an_account_write_is_stored_only_right_after_the_one_before_it) {
   ASSERT_TRUE(core_->open_account(account_record{"a1", "alice", 0, {{"USD", 100}}}));
   EXPECT_EQ(core_->load_vault_account("a1", 0).write_seq, 0u);
-  vault_write reserve;
-  reserve.op = vault_op_record{"a1:r1",   "a1", "alice", "reserve", "ord-1", "USD", 60,
-                               "applied", "",   40,      60,        0,       0};
-  reserve.has_txn = true;
-  reserve.txn =
-      ledger_txn{"a1:r1", "reserve", {leg("a1", "USD", -60), leg("a1", "USD", 60, "reserved")}, ""};
-  reserve.reservations.push_back(reservation_record{"a1", "ord-1", "USD", 60, 60, "open", 0,
-                                                    reservation_terms{"buy", 10, 6, "BTC"}, 0});
+  auto reserve = reservation_write(60, 40, reservation_terms{"buy", 10, 6, "BTC"});
   reserve.seq = 1;
   ASSERT_TRUE(core_->apply_vault_write(reserve));
   // Write 2 (2 of the 6) fails on its way; write 3 (the other 4) was
