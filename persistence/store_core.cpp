@@ -47,6 +47,7 @@ void store_core::txn_rows::clear() {
   balances.clear();
   reservations.clear();
   epochs.clear();
+  write_seqs.clear();
 }
 
 void store_core::begin() {
@@ -151,7 +152,10 @@ void store_core::prefetch(const write_outline& w) {
   std::vector<std::string> op_keys;
   std::vector<std::string> res_accounts;
   std::vector<std::string> res_ids;
+  std::vector<std::string> chained;
   for (auto* x : w.vault_writes) {
+    if (x->seq != 0)
+      chained.push_back(x->op.account);
     if (x->has_txn)
       txns.push_back(&x->txn);
     op_keys.push_back(x->op.key);
@@ -235,6 +239,16 @@ void store_core::prefetch(const write_outline& w) {
       rows_.reservations.emplace(std::make_pair(res_accounts[i], res_ids[i]), false);
     while (q.step())
       rows_.reservations[{q.text(0), q.text(1)}] = true;
+  }
+  if (!chained.empty()) {
+    auto& q = stmt(prefetch_write_seqs_,
+                   "SELECT id, write_seq FROM accounts WHERE id = ANY(CAST(? AS TEXT[]))", per_run);
+    statement_reset guard{q};
+    q.bind(1, text_array(chained));
+    for (auto& a : chained)
+      rows_.write_seqs.emplace(a, std::nullopt);
+    while (q.step())
+      rows_.write_seqs[q.text(0)] = static_cast<uint64_t>(q.int64(1));
   }
 }
 

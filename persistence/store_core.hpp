@@ -222,6 +222,8 @@ private:
     std::map<std::pair<std::string, std::string>, bool> reservations;
     /// Lease epochs (0: the user has no lease row).
     std::unordered_map<std::string, int64_t> epochs;
+    /// Accounts' chained write numbers (nullopt: no such account).
+    std::unordered_map<std::string, std::optional<uint64_t>> write_seqs;
     void clear();
   };
 
@@ -232,6 +234,10 @@ private:
   std::optional<ledger_receipt> find_txn(const std::string& key);
 
   bool reservation_exists(const std::string& account, const std::string& id);
+
+  /// The account's last chained write number (vault_write::seq); nullopt
+  /// if there is no such account.
+  std::optional<uint64_t> account_write_seq(const std::string& account);
 
   /// Reserves `n` more numbers of a PostgreSQL sequence (`sql` takes the
   /// count) for this transaction, behind those reserved already.
@@ -264,6 +270,7 @@ private:
   std::unique_ptr<sql_statement> prefetch_txns_;
   std::unique_ptr<sql_statement> prefetch_balances_;
   std::unique_ptr<sql_statement> prefetch_reservations_;
+  std::unique_ptr<sql_statement> prefetch_write_seqs_;
   std::unique_ptr<sql_statement> lease_epoch_;
   std::unique_ptr<sql_statement> account_user_;
   std::unique_ptr<sql_statement> order_agent_;

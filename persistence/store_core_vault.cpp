@@ -54,6 +54,8 @@ caf::expected<account_record> store_core::open_account(const account_record& x) 
       s.bind(2, result.user);
       s.bind(3, result.created_at_ms);
       s.exec();
+      if (in_txn_)
+        rows_.write_seqs[result.id] = 0; // a read ahead of the batch found none
     }
     for (auto& [asset, amount] : x.opening_balance) {
       vault_write w;
@@ -103,6 +105,21 @@ bool store_core::reservation_exists(const std::string& account, const std::strin
   return exists;
 }
 
+std::optional<uint64_t> store_core::account_write_seq(const std::string& account) {
+  if (in_txn_)
+    if (auto i = rows_.write_seqs.find(account); i != rows_.write_seqs.end())
+      return i->second;
+  auto& q = stmt(account_write_seq_, "SELECT write_seq FROM accounts WHERE id = ?");
+  statement_reset guard{q};
+  q.bind(1, account);
+  std::optional<uint64_t> result;
+  if (q.step())
+    result = static_cast<uint64_t>(q.int64(0));
+  if (in_txn_)
+    rows_.write_seqs.emplace(account, result);
+  return result;
+}
+
 std::optional<vault_op_record> store_core::find_op(const std::string& key) {
   if (in_txn_)
     if (auto i = rows_.ops.find(key); i != rows_.ops.end())
@@ -126,12 +143,10 @@ caf::expected<vault_write_result> store_core::apply_vault_write(const vault_writ
   if (x.seq != 0) {
     // Chained: stored only right after the account's previous write
     // (vault_write::seq); checked first, so that a refusal writes nothing.
-    auto& q = stmt(account_write_seq_, "SELECT write_seq FROM accounts WHERE id = ?");
-    statement_reset guard{q};
-    q.bind(1, x.op.account);
-    if (!q.step())
+    auto known = account_write_seq(x.op.account);
+    if (!known)
       return invalid("vault operation " + x.op.key + ": no account " + x.op.account);
-    auto stored = static_cast<uint64_t>(q.int64(0));
+    auto stored = *known;
     if (stored + 1 != x.seq)
       return caf::error{
           store_errc::conflict,
@@ -301,6 +316,8 @@ caf::expected<vault_write_result> store_core::apply_vault_write(const vault_writ
     s.bind(1, static_cast<int64_t>(x.seq));
     s.bind(2, x.op.account);
     s.send();
+    if (in_txn_)
+      rows_.write_seqs[x.op.account] = x.seq;
   }
   return result;
 }
