@@ -94,7 +94,7 @@ void venue_connector::start_attempt(const std::string& key, const config::endpoi
   in_flight_[key] = attempt{id, std::chrono::steady_clock::now()};
   ++connects_;
   publish_description();
-  attempt_done done = [this, key, id](caf::expected<exchange_directory_actor> dir) {
+  directory_callback done = [this, key, id](caf::expected<exchange_directory_actor> dir) {
     if (auto a = in_flight_.find(key); a != in_flight_.end() && a->second.id == id)
       in_flight_.erase(a);
     connected(key, std::move(dir));
@@ -126,7 +126,7 @@ void venue_connector::start_attempt(const std::string& key, const config::endpoi
           [done, fail](caf::error& err) { done(fail(runtime::to_text(err))); });
 }
 
-void venue_connector::connect_through_caf(const config::endpoint& ep, attempt_done done,
+void venue_connector::connect_through_caf(const config::endpoint& ep, directory_callback done,
                                           attempt_failure fail) {
   // No timeout here: the lookups' deadline is connect_wait_atom's.
   request(detail::connector(system()), caf::infinite, caf::connect_atom_v, ep.host, ep.port)

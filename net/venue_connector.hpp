@@ -79,8 +79,7 @@ protected:
 
 private:
   using directory_callback = std::function<void(caf::expected<exchange_directory_actor>)>;
-  /// An attempt's end, and the error naming why it failed.
-  using attempt_done = directory_callback;
+  /// The error naming why an attempt failed.
   using attempt_failure = std::function<caf::error(const std::string&)>;
 
   /// Calls `f` with the directory at `ep`, connecting first if needed.
@@ -89,7 +88,8 @@ private:
   /// Asks the middleman to connect to `ep` (no attempt for it under way).
   void start_attempt(const std::string& key, const config::endpoint& ep);
   /// Asks the middleman to connect (the attempt's second step under TLS).
-  void connect_through_caf(const config::endpoint& ep, attempt_done done, attempt_failure fail);
+  void connect_through_caf(const config::endpoint& ep, directory_callback done,
+                           attempt_failure fail);
 
   void connected(const std::string& key, caf::expected<exchange_directory_actor> dir);
 

@@ -1247,7 +1247,9 @@ void exchange_session::record(const std::string& id, order_entry* e, const order
         e->recorded_filled = u.filled;
       u.venue = e->req.venue;
     }
-    if (u.filled > 0) {
+    // Every fill in u is unconfirmed too: only more unconfirmed ones than
+    // u carries leave any to add.
+    if (u.filled > 0 && e->unconfirmed_fills.size() > u.fills.size()) {
       // The fills this quantity counts, the store may not have yet.
       std::set<std::string> carried;
       for (auto& f : u.fills)
