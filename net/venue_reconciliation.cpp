@@ -25,6 +25,7 @@ venue_account_check compare(const actors::venue_statement& st,
   c.venue = st.venue;
   c.account = st.account;
   c.epoch = st.epoch;
+  c.through_trade = st.through_trade;
   c.venue_fills = st.fills;
   c.farm_fills = farm.fills;
   std::set<std::string> assets;
@@ -38,7 +39,8 @@ venue_account_check compare(const actors::venue_statement& st,
   };
   if (st.fills != farm.fills)
     c.detail = "the venue counts " + std::to_string(st.fills) + " fills in epoch " +
-               std::to_string(st.epoch) + ", the farm recorded " + std::to_string(farm.fills);
+               std::to_string(st.epoch) + " through trade " + std::to_string(st.through_trade) +
+               ", the farm recorded " + std::to_string(farm.fills);
   for (auto& a : assets) {
     auto venue = at(st.holdings, a);
     auto ours = at(farm.holdings, a);
@@ -72,8 +74,9 @@ venue_reconciliation reconcile_venues(runtime::node& node, const std::string& db
   auto sessions = find_sessions(node.context(), [](const runtime::actor_info&) { return true; });
   // A live farm keeps trading while it is asked: a fill the venue made a
   // moment ago may still be on its way to the farm's record (the farm counts
-  // fewer), or have arrived after the statement was taken (more), and a
-  // venue may fail a request now and answer the next. Every session is
+  // fewer), and a venue may fail a request now and answer the next. The
+  // farm's record is read after the statement and a busy venue fills on
+  // meanwhile: its fills after the statement's trade number are left out. Every session is
   // asked at once, then again those whose statements do not agree yet,
   // until they do or venue_catch_up_ms passes.
   struct outcome {
@@ -105,7 +108,8 @@ venue_reconciliation reconcile_venues(runtime::node& node, const std::string& db
         r.problem = runtime::message_of(answers[k].error());
       } else {
         for (auto& st : *answers[k]) {
-          auto farm = persistence::fill_totals(db, st.venue, st.account, st.epoch);
+          auto farm =
+              persistence::fill_totals(db, st.venue, st.account, st.epoch, st.through_trade);
           if (!farm) {
             r.problem = st.venue + ": " + runtime::message_of(farm.error());
             break;
@@ -138,6 +142,7 @@ nlohmann::json to_json(const venue_reconciliation& x) {
     checks.push_back({{"venue", c.venue},
                       {"account", c.account},
                       {"epoch", c.epoch},
+                      {"through_trade", c.through_trade},
                       {"venue_fills", c.venue_fills},
                       {"farm_fills", c.farm_fills},
                       {"ok", c.ok},

@@ -31,6 +31,9 @@ struct venue_account_check {
   std::string venue;
   std::string account;
   uint64_t epoch = 0;
+  /// The statement's cut: the fills of the epoch up to this trade number
+  /// are compared.
+  uint64_t through_trade = 0;
   uint64_t venue_fills = 0;
   uint64_t farm_fills = 0;
   bool ok = false;
@@ -57,7 +60,7 @@ struct venue_reconciliation {
 venue_reconciliation reconcile_venues(runtime::node& node, const std::string& db,
                                       std::chrono::milliseconds timeout);
 
-/// {"clean", "pending", "checks": [{venue, account, epoch, venue_fills,
+/// {"clean", "pending", "checks": [{venue, account, epoch, through_trade, venue_fills,
 /// farm_fills, ok, pending, orders_in_flight, detail}], "unreachable": [...]}.
 nlohmann::json to_json(const venue_reconciliation& x);
 

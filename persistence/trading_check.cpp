@@ -2,6 +2,7 @@
 
 #include <functional>
 #include <map>
+#include <optional>
 
 #include "persistence/database.hpp"
 
@@ -275,33 +276,60 @@ std::vector<trading_finding> check_trading(sql_connection& db) {
   return out;
 }
 
+std::optional<uint64_t> trade_number_of(const std::string& fill_id, uint64_t epoch) {
+  auto prefix = std::to_string(epoch) + ".";
+  if (fill_id.compare(0, prefix.size(), prefix) != 0)
+    return std::nullopt;
+  uint64_t n = 0;
+  size_t i = prefix.size();
+  size_t digits = 0;
+  for (; i < fill_id.size() && fill_id[i] >= '0' && fill_id[i] <= '9'; ++i, ++digits) {
+    auto d = static_cast<uint64_t>(fill_id[i] - '0');
+    if (n > (UINT64_MAX - d) / 10)
+      return std::nullopt;
+    n = n * 10 + d;
+  }
+  if (digits == 0 || (i < fill_id.size() && fill_id[i] != ':'))
+    return std::nullopt;
+  return n;
+}
+
 caf::expected<venue_fill_totals> fill_totals(const std::string& db, const std::string& venue,
-                                             const std::string& account, uint64_t epoch) {
+                                             const std::string& account, uint64_t epoch,
+                                             uint64_t through_trade) {
   auto conn = open_database(db, read_only_options());
   if (!conn)
     return conn.error();
   try {
-    auto stmt =
-        (*conn)->prepare("SELECT COUNT(*), o.symbol, "
-                         "  SUM(CASE o.side WHEN 'buy' THEN f.qty ELSE -f.qty END), "
-                         "  SUM(CASE o.side WHEN 'buy' THEN -(f.price * f.qty) ELSE "
-                         "    f.price * f.qty END - f.fee) "
-                         "FROM fills f JOIN orders o ON o.client_order_id = f.client_order_id "
-                         "WHERE f.venue = ? AND o.account = ? AND f.venue_fill_id LIKE ? "
-                         "GROUP BY o.symbol");
+    // Summed here rather than in SQL: the cut needs the trade number inside
+    // the fill id, which the two backends' SQL would parse differently.
+    auto stmt = (*conn)->prepare("SELECT f.venue_fill_id, o.symbol, o.side, f.qty, f.price, f.fee "
+                                 "FROM fills f JOIN orders o ON o.client_order_id = "
+                                 "f.client_order_id "
+                                 "WHERE f.venue = ? AND o.account = ? AND f.venue_fill_id LIKE ?");
     auto& q = *stmt;
     q.bind(1, venue);
     q.bind(2, account);
     q.bind(3, std::to_string(epoch) + ".%");
     venue_fill_totals x;
     while (q.step()) {
-      x.fills += static_cast<uint64_t>(q.int64(0));
+      // An id of this epoch that names no trade number is counted: left
+      // out, a malformed record would hide from the comparison.
+      auto n = trade_number_of(q.text(0), epoch);
+      if (n && *n > through_trade) {
+        ++x.later;
+        continue;
+      }
+      ++x.fills;
       auto symbol = q.text(1);
       auto dash = symbol.find('-');
       auto base = symbol.substr(0, dash);
       auto quote = dash == std::string::npos ? std::string{} : symbol.substr(dash + 1);
-      x.holdings[base] += q.int64(2);
-      x.holdings[quote] += q.int64(3);
+      auto buy = q.text(2) == "buy";
+      auto qty = q.int64(3);
+      auto value = q.int64(4) * qty;
+      x.holdings[base] += buy ? qty : -qty;
+      x.holdings[quote] += (buy ? -value : value) - q.int64(5);
     }
     return x;
   } catch (const std::exception& e) {

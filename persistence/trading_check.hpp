@@ -14,6 +14,7 @@
 
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -61,17 +62,28 @@ constexpr size_t trading_findings_per_kind_max = 50;
 std::vector<trading_finding> check_trading(sql_connection& db);
 
 /// What the farm recorded of one account's fills at one venue in one venue
-/// epoch (fill ids "<epoch>.<seq>:t|m"): their number and the holdings they
-/// made per asset, as the venue counts them (a buy: +qty of the base,
-/// -(price x qty + fee) of the quote; a sell the reverse, the fee still
-/// out of the quote). What a venue's statement is compared with.
+/// epoch (fill ids "<epoch>.<trade number>:t|m") up to a trade number:
+/// their number and the holdings they made per asset, as the venue counts
+/// them (a buy: +qty of the base, -(price x qty + fee) of the quote; a sell
+/// the reverse, the fee still out of the quote). What a venue's statement
+/// is compared with.
 struct venue_fill_totals {
   uint64_t fills = 0;
   std::map<std::string, int64_t> holdings;
+  /// Fills of the epoch after the cut (made after the statement), not in
+  /// `fills` nor `holdings`.
+  uint64_t later = 0;
 };
 
-/// The totals from the database file `db` (opened read-only).
+/// The trade number in a fill id "<epoch>.<n>" or "<epoch>.<n>:<side>", or
+/// nothing when the id is not of that epoch or names no number.
+std::optional<uint64_t> trade_number_of(const std::string& fill_id, uint64_t epoch);
+
+/// The totals from the database file `db` (opened read-only) of the fills
+/// of `epoch` numbered up to `through_trade`; an id of the epoch without a
+/// number counts whatever the cut.
 caf::expected<venue_fill_totals> fill_totals(const std::string& db, const std::string& venue,
-                                             const std::string& account, uint64_t epoch);
+                                             const std::string& account, uint64_t epoch,
+                                             uint64_t through_trade);
 
 } // namespace tfarm::persistence

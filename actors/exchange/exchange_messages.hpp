@@ -232,6 +232,11 @@ struct venue_statement {
   std::string venue;
   std::string account;
   uint64_t epoch = 0;
+  /// The venue's last trade number in the epoch when it wrote the
+  /// statement (fill ids "<epoch>.<trade number>:t|m"): the statement
+  /// counts the fills up to it, so the farm compares the fills it recorded
+  /// up to it, and fills made while the two sides are read do not differ.
+  uint64_t through_trade = 0;
   uint64_t fills = 0;
   std::map<std::string, int64_t> holdings;
   /// Set by the session that gathered it: its orders whose fate it is
@@ -242,8 +247,8 @@ struct venue_statement {
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, venue_statement& x) {
-  return f(caf::meta::type_name("tfarm.venue_statement"), x.venue, x.account, x.epoch, x.fills,
-           x.holdings, x.orders_in_flight);
+  return f(caf::meta::type_name("tfarm.venue_statement"), x.venue, x.account, x.epoch,
+           x.through_trade, x.fills, x.holdings, x.orders_in_flight);
 }
 
 struct exchange_status {

@@ -263,6 +263,7 @@ sim_venue::behavior_type sim_venue::make_behavior() {
         x.venue = name_;
         x.account = account;
         x.epoch = epoch_;
+        x.through_trade = engine_.fills();
         if (auto i = fill_counts_.find(account); i != fill_counts_.end())
           x.fills = i->second;
         if (auto i = balances_.find(account); i != balances_.end())
