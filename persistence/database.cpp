@@ -73,7 +73,7 @@ caf::error classify(const std::exception& e, const std::string& target, const st
                       name + ": " + what +
                           " failed: a statement ran past the statement "
                           "timeout" +
-                          detail + "; raise [store] statement_timeout_ms or find what blocks it"};
+                          detail + "; raise [store] statement_timeout or find what blocks it"};
   case sql_failure::serialization:
     return caf::error{store_errc::conflict,
                       name + ": " + what + " failed: concurrent writers conflicted" + detail};

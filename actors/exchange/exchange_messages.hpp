@@ -287,13 +287,17 @@ struct exchange_status {
   /// Tops and trades dropped because they failed the session's checks
   /// (market_data_check.hpp).
   uint64_t market_data_refused = 0;
+  /// Order updates (fills, statuses) the store failed to take, sent again
+  /// at each heartbeat: while above 0, fills the venue reported are not
+  /// durable yet.
+  uint64_t unrecorded = 0;
 };
 
 TFARM_STATUS_FIELDS(exchange_status, "tfarm.exchange_status", account, primary, backup, active,
                     on_backup, connected, state, latency_ewma_us, latency_p99_us, last_test_us,
                     last_error, last_error_at_ms, rate_budget, queued, consecutive_failures, orders,
                     acknowledged, rejected, retries, timeouts, unknown_resolved, fills, failovers,
-                    failbacks, market_data_refused)
+                    failbacks, market_data_refused, unrecorded)
 
 /// Asks that an agent trade no further than back to flat (REDUCING) until
 /// an operator looks: what a session sends when one of the agent's orders

@@ -326,6 +326,9 @@ void farm_monitor::sample(const std::optional<vault_status>& vault) {
         ->set_total(static_cast<int64_t>(s.rejected));
     m.counter("tfarm_exchange_failovers_total", "Failovers to the backup venue", l)
         ->set_total(static_cast<int64_t>(s.failovers));
+    m.gauge("tfarm_exchange_unrecorded_updates",
+            "Order updates the store has not taken yet (sent again at each heartbeat)", l)
+        ->set(static_cast<int64_t>(s.unrecorded));
   };
   std::optional<vault_counts> counts;
   if (vault)

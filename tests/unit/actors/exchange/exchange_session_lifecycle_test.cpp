@@ -9,6 +9,7 @@
 #include <gtest/gtest.h>
 
 #include "config/limits.hpp"
+#include "persistence/database.hpp"
 #include "persistence/store_actor.hpp"
 #include "runtime/crash_request.hpp"
 #include "tests/unit/actors/exchange/exchange_fixture.hpp"
@@ -251,6 +252,66 @@ TEST_P(exchange_session_lifecycle_test, fills_are_recorded_with_the_venue_and_th
   EXPECT_EQ(count_rows("SELECT COUNT(DISTINCT venue_fill_id) FROM fills WHERE venue = 'sim-a'"), 4)
       << "the second incarnation numbers its trades from 1 again, under a new epoch: "
       << text_of("SELECT group_concat(venue_fill_id) FROM fills");
+}
+
+// Holds the store's tables locked from another connection of the test, so
+// that the store's writes fail (SQLite: busy past its busy timeout;
+// PostgreSQL: past its statement timeout) until it goes.
+class store_lock {
+public:
+  store_lock(backend b, const std::string& db) {
+    auto conn = persistence::open_database(db);
+    if (!conn)
+      throw std::runtime_error(runtime::to_text(conn.error()));
+    conn_ = std::move(*conn);
+    if (b == backend::sqlite) {
+      conn_->exec("BEGIN EXCLUSIVE");
+    } else {
+      conn_->exec("BEGIN");
+      conn_->exec("LOCK TABLE orders, fills IN EXCLUSIVE MODE");
+    }
+  }
+  ~store_lock() { conn_->exec("ROLLBACK"); }
+
+private:
+  std::unique_ptr<persistence::sql_connection> conn_;
+};
+
+// A session records a fill together with its order's status. When the
+// store fails that write it is sent again at the next heartbeat, but the
+// order's next update may reach the store first: with a filled quantity
+// the store cannot match with fills, it would be refused (a critical
+// incident, the agent restrained, for a fill that was fine). The next
+// update carries the fills the store has not confirmed.
+TEST_P(exchange_session_lifecycle_test, a_fill_whose_recording_failed_goes_with_the_next_update) {
+  // No heartbeat during the test: the update that follows comes first.
+  restart(exchange_test_config_quiet() +
+          "[store]\nbusy_timeout = \"100ms\"\nstatement_timeout = \"300ms\"\n");
+  wait_connected("acct1");
+  ASSERT_TRUE(place("acct1", limit("r1", side::sell, 1'000, 2)));
+  ASSERT_TRUE(eventually([&] { return order_status_in_db("r1") == "open"; }));
+  // acct2's orders go to the venue past its session: only r1's session
+  // records what they do.
+  auto cross = [&](const std::string& id) {
+    auto r = limit(id, side::buy, 1'000, 1);
+    r.account = "acct2";
+    auto x = ask_actor<actors::order_report>(venue("sim-a"), r);
+    ASSERT_TRUE(x) << runtime::to_text(x.error());
+    EXPECT_EQ(x->filled, 1);
+  };
+  {
+    store_lock lock{GetParam(), db_};
+    cross("x1");
+    ASSERT_TRUE(eventually([&] { return status("acct1").unrecorded == 1; }))
+        << "the first fill's write did not fail";
+  }
+  cross("x2");
+  EXPECT_TRUE(eventually([&] { return order_status_in_db("r1") == "filled"; }))
+      << order_status_in_db("r1");
+  EXPECT_EQ(count_rows("SELECT COUNT(*) FROM fills WHERE client_order_id = 'r1'"), 2);
+  EXPECT_EQ(filled_in_db("r1"), 2);
+  EXPECT_EQ(alerts("exchange.fill_refused"), 0);
+  EXPECT_EQ(alerts("exchange.record_failed"), 0);
 }
 
 TEST_P(exchange_session_lifecycle_test, reports_from_anyone_but_its_venues_are_refused) {
