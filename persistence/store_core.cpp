@@ -940,31 +940,6 @@ caf::error store_core::check_fence(const write_fence& f) {
                         " (another member owns it now)"};
 }
 
-void store_core::note_fenced_write(const write_fence& f, const std::string& node) {
-  // The store's order of the writes: a sequence on PostgreSQL; SQLite has
-  // one writer, so the largest number so far plus one. The SELECT's WHERE
-  // keeps SQLite's parser from reading ON CONFLICT as a join constraint.
-  static constexpr const char* pg =
-      "INSERT INTO user_writes (\"user\", epoch, node, writes, first_seq, last_seq) "
-      "SELECT CAST(? AS TEXT), CAST(? AS BIGINT), CAST(? AS TEXT), 1, s.v, s.v FROM (SELECT "
-      "nextval('user_write_seq') AS v) s WHERE 1 = 1 "
-      "ON CONFLICT (\"user\", epoch, node) DO UPDATE SET writes = user_writes.writes + 1, "
-      "last_seq = excluded.last_seq";
-  static constexpr const char* lite =
-      "INSERT INTO user_writes (\"user\", epoch, node, writes, first_seq, last_seq) "
-      "SELECT CAST(? AS TEXT), CAST(? AS BIGINT), CAST(? AS TEXT), 1, s.v, s.v FROM (SELECT "
-      "COALESCE((SELECT MAX(last_seq) FROM "
-      "user_writes), 0) + 1 AS v) s WHERE 1 = 1 "
-      "ON CONFLICT (\"user\", epoch, node) DO UPDATE SET writes = user_writes.writes + 1, "
-      "last_seq = excluded.last_seq";
-  auto& q = stmt(note_user_write_, db_->dialect() == sql_dialect::postgresql ? pg : lite);
-  statement_reset guard{q};
-  q.bind(1, f.user);
-  q.bind(2, f.epoch);
-  q.bind(3, node);
-  q.exec();
-}
-
 std::optional<std::string> store_core::account_user(const std::string& account, bool may_query) {
   if (auto i = account_users_.find(account); i != account_users_.end())
     return i->second;
