@@ -28,6 +28,7 @@ venue_account_check compare(const actors::venue_statement& st,
   c.through_trade = st.through_trade;
   c.venue_fills = st.fills;
   c.farm_fills = farm.fills;
+  c.farm_fills_after_cut = farm.later;
   std::set<std::string> assets;
   for (auto& [a, v] : st.holdings)
     assets.insert(a);
@@ -145,6 +146,7 @@ nlohmann::json to_json(const venue_reconciliation& x) {
                       {"through_trade", c.through_trade},
                       {"venue_fills", c.venue_fills},
                       {"farm_fills", c.farm_fills},
+                      {"farm_fills_after_cut", c.farm_fills_after_cut},
                       {"ok", c.ok},
                       {"pending", c.pending},
                       {"orders_in_flight", c.orders_in_flight},

@@ -36,6 +36,10 @@ struct venue_account_check {
   uint64_t through_trade = 0;
   uint64_t venue_fills = 0;
   uint64_t farm_fills = 0;
+  /// Fills of the epoch the farm recorded after the cut (the venue filled
+  /// on while it was asked): left out of the comparison, shown so that an
+  /// operator sees the farm's whole record.
+  uint64_t farm_fills_after_cut = 0;
   bool ok = false;
   /// The farm counts fewer fills while the session still learns the fate
   /// of some of its orders (`orders_in_flight`): not yet a discrepancy,
@@ -61,7 +65,8 @@ venue_reconciliation reconcile_venues(runtime::node& node, const std::string& db
                                       std::chrono::milliseconds timeout);
 
 /// {"clean", "pending", "checks": [{venue, account, epoch, through_trade, venue_fills,
-/// farm_fills, ok, pending, orders_in_flight, detail}], "unreachable": [...]}.
+/// farm_fills, farm_fills_after_cut, ok, pending, orders_in_flight, detail}],
+/// "unreachable": [...]}.
 nlohmann::json to_json(const venue_reconciliation& x);
 
 /// Disagreements listed in an audit record at most (the rest are counted).
