@@ -113,7 +113,7 @@ void venue_connector::start_attempt(const std::string& key, const config::endpoi
   auto probe = system().spawn<caf::detached>([](caf::event_based_actor* self) -> caf::behavior {
     return {[self](const std::string& host, uint16_t port, int64_t timeout_ms) {
       self->quit();
-      return detail::probe_peer(host, port, std::chrono::milliseconds{timeout_ms});
+      return detail::probe_peer(host, port, std::chrono::milliseconds{timeout_ms}, true);
     }};
   });
   request(probe, caf::infinite, ep.host, ep.port, connect_timeout_ms_)

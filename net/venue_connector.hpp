@@ -12,9 +12,11 @@
 // answers it (not until its lookups stopped waiting): CAF 0.17's middleman
 // cancels nothing when an asker gives up, so attempts asked again while a
 // peer is cut off would queue there and each hold a connection at the heal.
-// Under TLS an attempt first probes the peer with a plain connection of its
-// own (net/detail/peer_probe.hpp): CAF 0.17.6's TLS connect leaks a socket
-// when the peer drops the connection at once.
+// Under TLS an attempt first probes the peer with a connection of its own
+// (net/detail/peer_probe.hpp) that must stay open and answer a TLS hello:
+// CAF 0.17.6's TLS connect leaks a socket when the peer drops the
+// connection at once, and never frees one to a peer that accepts and does
+// not answer (a stopped or hung exchange node).
 // Members are touched only by the actor.
 #pragma once
 

@@ -3,12 +3,15 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <memory>
 
 #include <fcntl.h>
 #include <netdb.h>
 #include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
+
+#include <openssl/ssl.h>
 
 namespace tfarm::net::detail {
 
@@ -47,10 +50,39 @@ int wait_for(int fd, short events, std::chrono::milliseconds timeout) {
   }
 }
 
+/// Sends a TLS ClientHello on the connected, non-blocking `fd` and waits
+/// up to `timeout` for the peer's first bytes: empty if it answered
+/// (whatever it said: CAF decides), otherwise why not.
+std::string tls_hello_answered(int fd, std::chrono::milliseconds timeout) {
+  std::unique_ptr<SSL_CTX, decltype(&SSL_CTX_free)> ctx{SSL_CTX_new(TLS_client_method()),
+                                                        &SSL_CTX_free};
+  if (!ctx)
+    return "cannot make a TLS context for the probe";
+  std::unique_ptr<SSL, decltype(&SSL_free)> ssl{SSL_new(ctx.get()), &SSL_free};
+  if (!ssl || SSL_set_fd(ssl.get(), fd) != 1)
+    return "cannot make a TLS session for the probe";
+  auto rc = SSL_connect(ssl.get());
+  if (rc == 1)
+    return {};
+  auto why = SSL_get_error(ssl.get(), rc);
+  if (why == SSL_ERROR_WANT_WRITE && wait_for(fd, POLLOUT, timeout) > 0) {
+    rc = SSL_connect(ssl.get());
+    why = rc == 1 ? SSL_ERROR_NONE : SSL_get_error(ssl.get(), rc);
+  }
+  if (why != SSL_ERROR_WANT_READ)
+    return {}; // it answered already (or failed it at once): CAF decides
+  auto seen = wait_for(fd, POLLIN | POLLRDHUP, timeout);
+  if (seen == 0)
+    return "the peer took the connection and did not answer a TLS hello within " +
+           std::to_string(timeout.count()) + " ms (a stopped or overloaded process)";
+  return {};
+}
+
 } // namespace
 
 std::string probe_peer(const std::string& host, uint16_t port,
-                       std::chrono::milliseconds connect_timeout, std::chrono::milliseconds hold) {
+                       std::chrono::milliseconds connect_timeout, bool tls_hello,
+                       std::chrono::milliseconds hold) {
   addrinfo hints{};
   hints.ai_family = AF_UNSPEC;
   hints.ai_socktype = SOCK_STREAM;
@@ -87,7 +119,7 @@ std::string probe_peer(const std::string& host, uint16_t port,
   // Connected: does the peer drop it at once?
   auto seen = wait_for(fd, POLLIN | POLLRDHUP, hold);
   if (seen == 0)
-    return {};
+    return tls_hello ? tls_hello_answered(fd, connect_timeout) : std::string{};
   if (seen < 0)
     return std::string{"the connection failed: "} + std::strerror(errno);
   char byte = 0;

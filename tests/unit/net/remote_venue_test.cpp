@@ -2,11 +2,14 @@
 // on an exchange node by CAF remote messaging, receive fills and market
 // data from there, and fail over to a local backup when the exchange node
 // goes away.
+#include <algorithm>
 #include <atomic>
+#include <cerrno>
 #include <chrono>
 #include <filesystem>
 #include <iostream>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <thread>
@@ -535,6 +538,72 @@ TEST_F(remote_venue_tls_test, a_peer_that_drops_every_connection_costs_no_descri
   EXPECT_GE(connector_status(*trader_).value("connects", 0), attempts);
   // A few descriptors may come and go with the node's own work.
   EXPECT_LE(after, before + 2) << "descriptors leaked by " << attempts << " attempts";
+}
+
+// A peer whose socket takes connections and whose process never answers
+// (stopped, hung: the kernel's backlog accepts for it). CAF 0.17.6 never
+// frees a TLS connection its heartbeat closed with the handshake unfinished:
+// each attempt would hold a descriptor and a session for ever, and its
+// multiplexer would poll them all (a chaos run whose exchange node was
+// slowed by a profiler: 300 such connections a member, a core each).
+TEST_F(remote_venue_tls_test, a_peer_that_never_answers_holds_no_connection) {
+  std::string endpoint;
+  auto fd = loopback_listener(64, endpoint);
+  ASSERT_GE(fd, 0);
+  std::atomic<bool> stop{false};
+  std::mutex mtx;
+  std::vector<int> held; // accepted, never read: a process that does not run
+  std::thread taker{[&] {
+    while (!stop) {
+      pollfd p{fd, POLLIN, 0};
+      if (::poll(&p, 1, 20) <= 0)
+        continue;
+      if (auto c = ::accept(fd, nullptr, nullptr); c >= 0) {
+        std::lock_guard<std::mutex> guard{mtx};
+        held.push_back(c);
+      }
+    }
+  }};
+  auto ours = pki("pki", {"trader-1"});
+  trader_ =
+      start(console_only_config(endpoint) + tls_block(ours, "trader-1"), dir_.file("trader.db"));
+  ASSERT_TRUE(trader_);
+  auto c = connector(*trader_);
+  ASSERT_TRUE(c);
+  auto first = ask<caf::actor>(*trader_, c, net::console_lookup_atom_v, endpoint);
+  ASSERT_FALSE(first);
+  constexpr int attempts = 4;
+  for (int i = 1; i < attempts; ++i) {
+    ASSERT_TRUE(eventually([&] { return connector_status(*trader_)["connecting"].empty(); }))
+        << "the attempt before ended";
+    EXPECT_FALSE(ask<caf::actor>(*trader_, c, net::console_lookup_atom_v, endpoint));
+  }
+  ASSERT_TRUE(eventually([&] { return connector_status(*trader_)["connecting"].empty(); }));
+  EXPECT_GE(connector_status(*trader_).value("connects", 0), attempts);
+  // Every connection the node opened at the peer is closed by the node,
+  // within the heartbeat's connection timeout (5 s) and a margin.
+  auto closed_by_node = [](int x) {
+    char buf[4096];
+    for (;;) {
+      auto n = ::recv(x, buf, sizeof(buf), MSG_DONTWAIT);
+      if (n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR))
+        return true;
+      if (n < 0)
+        return false;
+    }
+  };
+  auto open_at_peer = [&] {
+    std::lock_guard<std::mutex> guard{mtx};
+    return std::count_if(held.begin(), held.end(), [&](int x) { return !closed_by_node(x); });
+  };
+  EXPECT_TRUE(eventually([&] { return open_at_peer() == 0; }, std::chrono::seconds{8}))
+      << open_at_peer() << " connections left open by the node";
+  stop = true;
+  taker.join();
+  EXPECT_GE(held.size(), static_cast<size_t>(attempts));
+  for (auto x : held)
+    ::close(x);
+  ::close(fd);
 }
 
 TEST_F(remote_venue_tls_test, a_plain_node_cannot_reach_a_tls_exchange_node) {
