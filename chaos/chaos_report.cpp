@@ -73,12 +73,19 @@ nlohmann::json to_json(const chaos_report& x) {
                          {"fds_per_hour", r.fds_per_hour},
                          {"judged", r.judged},
                          {"growth", r.growth}});
-  return {{"resources", resources},   {"seed", x.seed},
-          {"cluster", x.cluster},     {"duration_ms", x.duration_ms},
-          {"faults", faults},         {"invariants", invariants},
-          {"orders", x.orders},       {"fills", x.fills},
-          {"transfers", x.transfers}, {"fenced_refusals", x.fenced_refusals},
-          {"aborted", x.aborted},     {"passed", x.passed()}};
+  return {{"resources", resources},
+          {"seed", x.seed},
+          {"cluster", x.cluster},
+          {"duration_ms", x.duration_ms},
+          {"faults", faults},
+          {"invariants", invariants},
+          {"orders", x.orders},
+          {"fills", x.fills},
+          {"transfers", x.transfers},
+          {"fenced_refusals", x.fenced_refusals},
+          {"conflict_retries", x.conflict_retries},
+          {"aborted", x.aborted},
+          {"passed", x.passed()}};
 }
 
 std::string to_table(const chaos_report& x) {
@@ -119,7 +126,8 @@ std::string to_table(const chaos_report& x) {
            table({"PROCESS", "SPAN", "RSS", "RSS SLOPE", "FDS", "FD SLOPE", "VERDICT"}, rows);
   out += "\n" + std::to_string(x.orders) + " orders, " + std::to_string(x.fills) + " fills, " +
          std::to_string(x.transfers) + " transfers; " + std::to_string(x.fenced_refusals) +
-         " writes refused by fencing\n";
+         " writes refused by fencing; " + std::to_string(x.conflict_retries) +
+         " batches run again after a serialization conflict\n";
   if (!x.aborted.empty())
     out += "ABORTED: " + x.aborted + "\n";
   out += x.passed() ? "PASSED\n" : "FAILED\n";

@@ -56,6 +56,9 @@ struct chaos_report {
   /// Writes members' stores refused for a stale epoch (live members at the
   /// end; a killed member's count is gone with it).
   int64_t fenced_refusals = 0;
+  /// Batches members' stores ran again after a serialization conflict
+  /// (live members at the end).
+  int64_t conflict_retries = 0;
   /// Each process's memory and open files over the run (its longest life).
   std::vector<resource_trend> resources;
   /// Why the run could not complete ("" if it did); the verdict is then a

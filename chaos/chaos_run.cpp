@@ -679,12 +679,14 @@ private:
       }
     }
     report_.invariants.push_back(rec);
-    // Fencing refusals the live members counted.
+    // Fencing refusals and conflict retries the live members counted.
     for (auto& m : o_.cluster.members) {
       auto r = rig_.member_console(m.name, {"info", "/store"});
       auto j = json::parse(r.json, nullptr, false);
-      if (r.code == 0 && j.is_object() && j.contains("state") && j["state"].is_object())
+      if (r.code == 0 && j.is_object() && j.contains("state") && j["state"].is_object()) {
         report_.fenced_refusals += j["state"].value("fenced_refusals", int64_t{0});
+        report_.conflict_retries += j["state"].value("conflict_retries", int64_t{0});
+      }
     }
   }
 

@@ -117,11 +117,16 @@ struct backup_settings {
 struct vault_settings {
   /// Assets accounts may hold; anything else is refused as unknown.
   std::vector<std::string> assets{"USD", "EUR", "BTC", "ETH"};
-  /// How long an idempotency key's result is kept in an account's memory
-  /// (and reloaded after a restart). Replays within it answer from memory;
-  /// an older key is still never applied twice (the journal's key is
-  /// unique), it only costs the account a rebuild from the ledger.
+  /// How long an account knows an idempotency key without asking the
+  /// store (and reloads it after a restart): a replay within it is
+  /// answered as the first time, from memory or, for a key older than the
+  /// cached operations, from the journal. An older key is still never
+  /// applied twice (the journal's key is unique), it only costs the
+  /// account a rebuild from the ledger.
   milliseconds idempotency_window{vault_idempotency_window_ms_default};
+  /// Recent operations whose whole results (and closed reservations) an
+  /// account keeps in memory; the rest of its window costs 16 bytes a key.
+  int64_t cached_operations = vault_cached_operations_default;
   /// Longest the vault waits for an account to answer a request.
   milliseconds request_timeout{vault_request_timeout_ms_default};
   /// A reconciliation's second look at the trading record, this long after

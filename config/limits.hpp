@@ -247,8 +247,13 @@ constexpr int64_t store_statement_timeout_ms_max = 3'600'000;
 constexpr int64_t store_reconnect_backoff_ms_min = 100;
 constexpr int64_t store_reconnect_backoff_ms_max = 5'000;
 /// Times a batch runs again after a serialization conflict with another
-/// node's writes before its writers get an error.
-constexpr int32_t store_conflict_retries_max = 5;
+/// node's writes before its writers get an error, and the pause before
+/// each run: doubling from the minimum to the maximum, each drawn between
+/// half and all of it (members that conflicted must not meet again at
+/// once; run back to back, all retries of a busy member could conflict).
+constexpr int32_t store_conflict_retries_max = 8;
+constexpr int64_t store_conflict_backoff_us_min = 500;
+constexpr int64_t store_conflict_backoff_us_max = 32'000;
 
 /// Time a store request may take before the requester gives up. Generous:
 /// a commit with synchronous=FULL on a slow disk takes tens of ms.
@@ -319,6 +324,14 @@ constexpr std::size_t path_segment_chars_max = 64;
 /// How long an account remembers an idempotency key's result.
 constexpr int64_t vault_idempotency_window_ms_default = 86'400'000;
 constexpr int64_t vault_idempotency_window_ms_max = 90LL * 86'400'000;
+
+/// Operations whose whole results (and closed reservations whose state) an
+/// account keeps in memory; older keys of the idempotency window are kept
+/// as 16-byte digests and their results read from the store when asked
+/// again.
+constexpr int64_t vault_cached_operations_default = 1'000;
+constexpr int64_t vault_cached_operations_min = 16;
+constexpr int64_t vault_cached_operations_max = 1'000'000;
 
 /// Longest the vault waits for an account's answer.
 constexpr int64_t vault_request_timeout_ms_default = 10'000;

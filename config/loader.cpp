@@ -378,6 +378,9 @@ void read_vault(load_context& ctx, const toml::table& tbl, vault_settings& vault
   if (auto d = r.duration("idempotency_window", milliseconds{1'000},
                           milliseconds{vault_idempotency_window_ms_max}))
     vault.idempotency_window = *d;
+  if (auto i =
+          r.integer("cached_operations", vault_cached_operations_min, vault_cached_operations_max))
+    vault.cached_operations = *i;
   if (auto d = r.duration("request_timeout", milliseconds{100},
                           milliseconds{vault_request_timeout_ms_max}))
     vault.request_timeout = *d;

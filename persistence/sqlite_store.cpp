@@ -199,10 +199,17 @@ sqlite_store::behavior_type sqlite_store::make_behavior() {
         add_write(store_job{std::move(x)}, answer_with(rp));
         return rp;
       },
-      [this](load_vault_account_atom, std::string& account,
-             int64_t since_ms) -> caf::result<vault_account_data> {
+      [this](load_vault_account_atom, std::string& account, int64_t since_ms,
+             uint32_t keep) -> caf::result<vault_account_data> {
         auto rp = make_response_promise<vault_account_data>();
-        submit_read(store_job{load_vault_account_op{std::move(account), since_ms}},
+        submit_read(store_job{load_vault_account_op{std::move(account), since_ms, keep}},
+                    answer_with(rp));
+        return rp;
+      },
+      [this](load_reservation_atom, std::string& account,
+             std::string& id) -> caf::result<std::vector<reservation_record>> {
+        auto rp = make_response_promise<std::vector<reservation_record>>();
+        submit_read(store_job{load_reservation_op{std::move(account), std::move(id)}},
                     answer_with(rp));
         return rp;
       },
@@ -428,6 +435,7 @@ std::string sqlite_store::describe() const {
   x.last_error = last_error_;
   x.fenced = fenced_;
   x.fenced_refusals = (writer_ ? writer_->fenced_refusals() : 0) + refused_unheld_;
+  x.conflict_retries = writer_ ? writer_->conflict_retries() : 0;
   return runtime::status_json(x);
 }
 

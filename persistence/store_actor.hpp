@@ -49,8 +49,13 @@ using store_actor = runtime::checkpoint_store_actor::extend<
     caf::replies_to<open_account_atom, account_record>::with<account_record>,
     // Writes one vault operation atomically; a known key replays.
     caf::replies_to<vault_write_atom, vault_write>::with<vault_write_result>,
-    // An account's balances, open reservations and journal since (ms).
-    caf::replies_to<load_vault_account_atom, std::string, int64_t>::with<vault_account_data>,
+    // An account's balances, open reservations and journal since (ms),
+    // at most the given number of whole rows (store_core::load_vault_account).
+    caf::replies_to<load_vault_account_atom, std::string, int64_t,
+                    uint32_t>::with<vault_account_data>,
+    // One reservation of an account by its id (none or one).
+    caf::replies_to<load_reservation_atom, std::string,
+                    std::string>::with<std::vector<reservation_record>>,
     // Every vault account.
     caf::replies_to<load_accounts_atom>::with<std::vector<account_record>>,
     // Ledger sums, balances table and unbalanced transactions.

@@ -168,9 +168,15 @@ public:
   int64_t balance(const std::string& account, const std::string& asset, const std::string& bucket);
 
   /// What an account actor restores itself from: balances, open
-  /// reservations and those closed at or after `since_ms`, journal rows
-  /// created at or after `since_ms` and every pending one.
-  vault_account_data load_vault_account(const std::string& account, int64_t since_ms);
+  /// reservations and the `keep` most recently closed at or after
+  /// `since_ms`, every pending journal row and the `keep` newest created
+  /// at or after `since_ms`, and the digests of that window's other keys.
+  vault_account_data load_vault_account(const std::string& account, int64_t since_ms,
+                                        uint32_t keep);
+
+  /// Reservation `id` of `account`, if it was ever made.
+  std::optional<reservation_record> load_reservation(const std::string& account,
+                                                     const std::string& id);
 
   /// Every vault account, in id order.
   std::vector<account_record> load_accounts();

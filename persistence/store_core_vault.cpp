@@ -2,6 +2,8 @@
 // (store_core.hpp).
 #include "persistence/store_core.hpp"
 
+#include <deque>
+
 #include "persistence/cluster_store.hpp"
 #include "persistence/detail/store_rows.hpp"
 #include "runtime/clock.hpp"
@@ -322,7 +324,25 @@ caf::expected<vault_write_result> store_core::apply_vault_write(const vault_writ
   return result;
 }
 
-vault_account_data store_core::load_vault_account(const std::string& account, int64_t since_ms) {
+namespace {
+
+constexpr const char* reservation_columns =
+    "account, id, asset, amount, remaining, state, created_at, side, limit_price, qty, "
+    "credit_asset, filled";
+
+reservation_record read_reservation(sql_statement& q) {
+  return reservation_record{
+      q.text(0),  q.text(1),
+      q.text(2),  q.int64(3),
+      q.int64(4), q.text(5),
+      q.int64(6), reservation_terms{q.text(7), q.int64(8), q.int64(9), q.text(10)},
+      q.int64(11)};
+}
+
+} // namespace
+
+vault_account_data store_core::load_vault_account(const std::string& account, int64_t since_ms,
+                                                  uint32_t keep) {
   vault_account_data result;
   {
     auto q_stmt =
@@ -343,29 +363,63 @@ vault_account_data store_core::load_vault_account(const std::string& account, in
     result.balances = read_balances(q);
   }
   {
-    auto q_stmt = db_->prepare("SELECT account, id, asset, amount, remaining, state, created_at, "
-                               "side, limit_price, qty, credit_asset, filled "
-                               "FROM vault_reservations WHERE account = ? AND "
-                               "(state = 'open' OR updated_at >= ?)");
+    auto q_stmt = db_->prepare(std::string{"SELECT "} + reservation_columns +
+                               " FROM vault_reservations WHERE account = ? AND state = 'open'");
+    auto& q = *q_stmt;
+    q.bind(1, account);
+    while (q.step())
+      result.reservations.push_back(read_reservation(q));
+  }
+  if (keep > 0) {
+    auto q_stmt = db_->prepare(std::string{"SELECT "} + reservation_columns +
+                               " FROM vault_reservations WHERE account = ? AND state <> 'open' "
+                               "AND updated_at >= ? ORDER BY updated_at DESC LIMIT ?");
     auto& q = *q_stmt;
     q.bind(1, account);
     q.bind(2, since_ms);
+    q.bind(3, static_cast<int64_t>(keep));
     while (q.step())
-      result.reservations.push_back(reservation_record{
-          q.text(0), q.text(1), q.text(2), q.int64(3), q.int64(4), q.text(5), q.int64(6),
-          reservation_terms{q.text(7), q.int64(8), q.int64(9), q.text(10)}, q.int64(11)});
+      result.reservations.push_back(read_reservation(q));
   }
   {
+    // Rows come oldest first: the newest `keep` stay whole, the ones they
+    // push out leave only their digest.
     auto q_stmt = db_->prepare(std::string{"SELECT "} + op_columns +
                                " FROM vault_operations WHERE account = ? AND "
                                "(created_at >= ? OR outcome = 'pending') ORDER BY created_at");
     auto& q = *q_stmt;
     q.bind(1, account);
     q.bind(2, since_ms);
-    while (q.step())
-      result.ops.push_back(read_op(q));
+    std::deque<vault_op_record> recent;
+    while (q.step()) {
+      auto row = read_op(q);
+      if (row.outcome == "pending") {
+        result.ops.push_back(std::move(row));
+        continue;
+      }
+      recent.push_back(std::move(row));
+      if (recent.size() > keep) {
+        auto& old = recent.front();
+        result.older_keys.push_back(key_digest{key_digest_of(old.key), old.created_at_ms});
+        recent.pop_front();
+      }
+    }
+    for (auto& row : recent)
+      result.ops.push_back(std::move(row));
   }
   return result;
+}
+
+std::optional<reservation_record> store_core::load_reservation(const std::string& account,
+                                                               const std::string& id) {
+  auto q_stmt = db_->prepare(std::string{"SELECT "} + reservation_columns +
+                             " FROM vault_reservations WHERE account = ? AND id = ?");
+  auto& q = *q_stmt;
+  q.bind(1, account);
+  q.bind(2, id);
+  if (!q.step())
+    return std::nullopt;
+  return read_reservation(q);
 }
 
 std::vector<account_record> store_core::load_accounts() {

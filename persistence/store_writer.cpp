@@ -397,6 +397,8 @@ store_completion store_writer::execute(submission& s) {
       if (err == store_errc::conflict && attempt < config::store_conflict_retries_max) {
         // Nothing of it committed: run the whole batch again.
         core_->rollback();
+        ++conflict_retries_;
+        std::this_thread::sleep_for(conflict_pause(attempt));
         continue;
       }
       log().error("{} ({} writes refused)", runtime::to_text(err), s.jobs.size());
@@ -410,6 +412,13 @@ store_completion store_writer::execute(submission& s) {
       return done;
     }
   }
+}
+
+std::chrono::microseconds store_writer::conflict_pause(int attempt) {
+  auto full = std::min(config::store_conflict_backoff_us_max,
+                       config::store_conflict_backoff_us_min << std::min(attempt, 16));
+  std::uniform_int_distribution<int64_t> pick{full / 2, full};
+  return std::chrono::microseconds{pick(rng_)};
 }
 
 caf::error store_writer::check_fences(const store_job& job, bool fencing) {
@@ -514,8 +523,18 @@ store_result store_writer::execute_one(store_core& core, store_job& job) {
           [&](account_record& x) { return from_expected(core.open_account(x)); },
           [&](vault_write& x) { return from_expected(core.apply_vault_write(x)); },
           [&](load_vault_account_op& x) {
-            return read([&] { return core.load_vault_account(x.account, x.since_ms); },
+            return read([&] { return core.load_vault_account(x.account, x.since_ms, x.keep); },
                         "loading vault account " + x.account);
+          },
+          [&](load_reservation_op& x) {
+            return read(
+                [&] {
+                  std::vector<reservation_record> rows;
+                  if (auto row = core.load_reservation(x.account, x.id))
+                    rows.push_back(std::move(*row));
+                  return rows;
+                },
+                "reading reservation " + x.id + " of " + x.account);
           },
           [&](load_accounts_op&) {
             return read([&] { return core.load_accounts(); }, "loading the vault's accounts");

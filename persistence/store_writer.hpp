@@ -11,9 +11,10 @@
 // store_errc::unavailable -- never acknowledged, so its writers try again
 // under the same idempotency keys -- and the writer reconnects with
 // backoff, refusing writes at once meanwhile. A batch that conflicts with
-// another node's writes (serialization failure) runs again, up to
-// store_conflict_retries_max times. Thread-safety: submit(), take_completed() and stop() may
-// be called from any thread; everything else runs on the writer thread.
+// another node's writes (serialization failure) runs again after a short
+// randomized pause, up to store_conflict_retries_max times. Thread-safety: submit(),
+// take_completed() and stop() may be called from any thread; everything else runs on the writer
+// thread.
 #pragma once
 
 #include <atomic>
@@ -24,6 +25,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <random>
 #include <string>
 #include <thread>
 #include <unordered_map>
@@ -64,6 +66,12 @@ struct barrier_op {};
 struct load_vault_account_op {
   std::string account;
   int64_t since_ms = 0;
+  uint32_t keep = 0;
+};
+
+struct load_reservation_op {
+  std::string account;
+  std::string id;
 };
 
 struct load_accounts_op {};
@@ -111,7 +119,7 @@ struct store_job {
                load_checkpoints_op, query_audit_op, barrier_op, load_vault_account_op,
                load_accounts_op, ledger_totals_op, load_credential_op, load_order_op,
                load_agent_book_op, load_alerts_op, trading_check_op, account_placement_op,
-               load_vault_op_op, pending_transfers_op, load_switches_op>
+               load_vault_op_op, pending_transfers_op, load_switches_op, load_reservation_op>
       op;
 
   /// Set for a write of a user a cluster member owns: refused (fenced)
@@ -130,7 +138,7 @@ struct store_result {
                std::vector<account_record>, ledger_totals, credential_record, order_record,
                agent_book, std::vector<alert_record>, order_update_result,
                std::vector<trading_finding>, account_placement, std::vector<vault_op_record>,
-               std::vector<farm_switch>>
+               std::vector<farm_switch>, std::vector<reservation_record>>
       value;
 };
 
@@ -191,6 +199,9 @@ public:
   /// Writes refused because their user's epoch was not current.
   uint64_t fenced_refusals() const noexcept { return fenced_refusals_.load(); }
 
+  /// Batches run again after a serialization conflict.
+  uint64_t conflict_retries() const noexcept { return conflict_retries_.load(); }
+
 private:
   struct submission {
     uint64_t id;
@@ -217,6 +228,9 @@ private:
   /// The job's fences, checked inside the transaction (fenced if one is
   /// not current); none without fencing or for a read.
   caf::error check_fences(const store_job& job, bool fencing);
+  /// The pause before the batch runs again after conflict number
+  /// `attempt` (0-based).
+  std::chrono::microseconds conflict_pause(int attempt);
 
   std::string file_;
   open_options opts_;
@@ -242,12 +256,14 @@ private:
   // Writer thread only: the reconnect schedule and the newest reason.
   std::chrono::steady_clock::time_point next_attempt_{};
   std::chrono::milliseconds backoff_{0};
+  std::minstd_rand rng_{std::random_device{}()};
   caf::error down_error_;
   std::atomic<int64_t> down_since_ms_{0};
   std::atomic<bool> fencing_{false};
   mutable std::mutex fence_mtx_;
   std::unordered_map<std::string, int64_t> fences_;
   std::atomic<uint64_t> fenced_refusals_{0};
+  std::atomic<uint64_t> conflict_retries_{0};
   /// set_fence() calls so far / as the writer last saw them.
   std::atomic<uint64_t> fence_changes_{0};
   uint64_t fence_changes_seen_ = 0;

@@ -82,5 +82,6 @@ CAF_ADD_ATOM(tfarm_persistence, tfarm::persistence, load_vault_op_atom, "loadvop
 CAF_ADD_ATOM(tfarm_persistence, tfarm::persistence, pending_transfers_atom, "pendxfers")
 CAF_ADD_ATOM(tfarm_persistence, tfarm::persistence, put_switch_atom, "putswitch")
 CAF_ADD_ATOM(tfarm_persistence, tfarm::persistence, load_switches_atom, "loadswitch")
+CAF_ADD_ATOM(tfarm_persistence, tfarm::persistence, load_reservation_atom, "loadresv")
 
 CAF_END_TYPE_ID_BLOCK(tfarm_persistence)

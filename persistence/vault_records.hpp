@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <map>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <caf/meta/type_name.hpp>
@@ -169,15 +170,45 @@ typename Inspector::result_type inspect(Inspector& f, vault_write_result& x) {
   return f(caf::meta::type_name("tfarm.vault_write_result"), x.op, x.replayed);
 }
 
+/// A journal key known only by its digest (key_digest_of) and the time its
+/// row was created: what an account keeps of a key whose result it no
+/// longer holds, so that a request under that key is looked up in the
+/// store before it is decided (16 bytes instead of the whole row).
+struct key_digest {
+  uint64_t digest = 0;
+  int64_t at_ms = 0;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, key_digest& x) {
+  return f(caf::meta::type_name("tfarm.key_digest"), x.digest, x.at_ms);
+}
+
+/// FNV-1a (64 bits) of a journal key: the same on every node and build,
+/// since the store computes it for the account that compares.
+inline uint64_t key_digest_of(std::string_view key) noexcept {
+  uint64_t h = 14'695'981'039'346'656'037ULL;
+  for (unsigned char c : key) {
+    h ^= c;
+    h *= 1'099'511'628'211ULL;
+  }
+  return h;
+}
+
 /// Everything an account actor rebuilds itself from.
 struct vault_account_data {
   bool found = false;
   account_record account;
   std::vector<balance_row> balances;
-  /// Open reservations, and those closed since the requested time.
+  /// Open reservations, and the most recently closed ones since the
+  /// requested time (at most the requested number).
   std::vector<reservation_record> reservations;
-  /// Journal rows created since the requested time, plus every pending one.
+  /// Every pending journal row, and the most recent rows created since the
+  /// requested time (at most the requested number), oldest first.
   std::vector<vault_op_record> ops;
+  /// The keys of the other rows created since the requested time, oldest
+  /// first.
+  std::vector<key_digest> older_keys;
   /// The sequence number of the account's last chained write (vault_write).
   uint64_t write_seq = 0;
 };
@@ -185,7 +216,7 @@ struct vault_account_data {
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, vault_account_data& x) {
   return f(caf::meta::type_name("tfarm.vault_account_data"), x.found, x.account, x.balances,
-           x.reservations, x.ops, x.write_seq);
+           x.reservations, x.ops, x.older_keys, x.write_seq);
 }
 
 /// The ledger seen two ways, for reconciliation.

@@ -111,7 +111,8 @@ vault_account::behavior_type vault_account::make_behavior() {
   } else {
     // await: nothing is handled before the account is rebuilt from the store.
     request(st, std::chrono::milliseconds{params_.request_timeout_ms},
-            persistence::load_vault_account_atom_v, id_, node_clock().unix_ms() - params_.window_ms)
+            persistence::load_vault_account_atom_v, id_, node_clock().unix_ms() - params_.window_ms,
+            cache_limit())
         .await(
             [this](persistence::vault_account_data& data) {
               if (!data.found) {
@@ -136,7 +137,7 @@ vault_account::behavior_type vault_account::make_behavior() {
         auto rp = make_response_promise<std::vector<discrepancy>>();
         auto snapshot = holdings_;
         request(store(), store_timeout(), persistence::load_vault_account_atom_v, id_,
-                node_clock().unix_ms())
+                node_clock().unix_ms(), uint32_t{0})
             .then(
                 [this, rp, snapshot](persistence::vault_account_data& data) mutable {
                   std::map<std::string, holding> durable;
@@ -187,10 +188,17 @@ void vault_account::restore(persistence::vault_account_data& data) {
   write_seq_ = data.write_seq;
   for (auto& b : data.balances)
     holdings_[b.asset] = holding{b.available, b.reserved};
+  // Closed reservations come newest first: queued oldest first.
   for (auto& r : data.reservations) {
-    reservations_[r.id] =
-        reservation{r.asset, r.amount, r.remaining, r.state, r.created_at_ms, r.terms, r.filled};
-    open_reservations_ += r.state == "open" ? 1 : 0;
+    put_reservation(r);
+    if (r.state != "open") {
+      reservations_[r.id].queued = true;
+      closed_order_.push_front(r.id);
+    }
+  }
+  for (auto& k : data.older_keys) {
+    older_keys_.insert(k.digest);
+    older_order_.push_back(k);
   }
   std::vector<std::string> pending;
   for (auto& row : data.ops) {
@@ -201,9 +209,10 @@ void vault_account::restore(persistence::vault_account_data& data) {
       remember(std::move(row));
     }
   }
-  vault_log().debug(
-      "account {}: restored {} assets, {} reservations, {} keys, {} pending transfers", id_,
-      holdings_.size(), reservations_.size(), results_.size(), pending.size());
+  vault_log().debug("account {}: restored {} assets, {} reservations, {} keys whole and {} as "
+                    "digests, {} pending transfers",
+                    id_, holdings_.size(), reservations_.size(), results_.size(),
+                    older_keys_.size(), pending.size());
   for (auto& key : pending)
     send_credit(key);
   publish_description();
@@ -355,13 +364,65 @@ caf::result<vault_reply> vault_account::handle(vault_request& r, bool credit) {
     i->second.waiters.push_back(rp);
     return rp;
   }
+  auto rp = make_response_promise<vault_reply>();
+  if (older_keys_.count(persistence::key_digest_of(key)) > 0)
+    look_up_key(r, credit, key, rp);
+  else
+    decide(r, credit, key, rp, false);
+  return rp;
+}
+
+void vault_account::look_up_key(const vault_request& r, bool credit, const std::string& key,
+                                reply_promise rp) {
+  // A key of the window whose result is no longer in memory: its row
+  // answers (await: nothing else is decided meanwhile, so nothing can take
+  // the key between the look and the decision).
+  request(store(), store_timeout(), persistence::load_vault_op_atom_v, key)
+      .await(
+          [this, r, credit, key, rp](std::vector<vault_op_record>& rows) mutable {
+            if (rows.empty()) // another key with the same digest
+              decide(r, credit, key, rp, false);
+            else
+              deliver(rp, answer_known(rows.front(), r, credit));
+          },
+          [this, key, rp](caf::error& err) mutable {
+            rp.deliver(refusal(vault_errc::unavailable,
+                               "account " + id_ + " cannot read " + key + " from the journal: " +
+                                   runtime::to_text(err) + "; retry with the same key"));
+          });
+}
+
+void vault_account::look_up_reservation(const vault_request& r, bool credit, const std::string& key,
+                                        reply_promise rp) {
+  // A reservation closed long enough ago that memory let it go: a late
+  // fill still settles against it, so it is read back before deciding.
+  request(store(), store_timeout(), persistence::load_reservation_atom_v, id_, r.reservation)
+      .await(
+          [this, r, credit, key, rp](std::vector<reservation_record>& rows) mutable {
+            for (auto& row : rows) {
+              put_reservation(row);
+              queue_closed(row.id);
+            }
+            decide(r, credit, key, rp, true);
+          },
+          [this, r, rp](caf::error& err) mutable {
+            rp.deliver(refusal(vault_errc::unavailable,
+                               "account " + id_ + " cannot read reservation " + r.reservation +
+                                   " from the store: " + runtime::to_text(err) +
+                                   "; retry with the same key"));
+          });
+}
+
+void vault_account::decide(const vault_request& r, bool credit, const std::string& key,
+                           reply_promise rp, bool reservation_read) {
   if (!r.closed.empty()) {
     // A mode stops new business (the gateway says which); unrecorded, so
     // that the same key runs once the mode is off.
     auto code = static_cast<vault_errc>(r.closed_code);
     if (code != vault_errc::emergency_mode && code != vault_errc::transfers_frozen)
       code = vault_errc::invalid_request;
-    return refusal(code, r.closed);
+    rp.deliver(refusal(code, r.closed));
+    return;
   }
   vault_write w;
   w.has_txn = true;
@@ -379,7 +440,7 @@ caf::result<vault_reply> vault_account::handle(vault_request& r, bool credit) {
       // Money leaves: to the outside world, or into @transit until the
       // receiver has credited it.
       if (h.available < r.amount)
-        return refuse(r, key, opname, vault_errc::insufficient_funds,
+        return refuse(rp, r, key, opname, vault_errc::insufficient_funds,
                       "insufficient funds in " + id_ + ": available " +
                           amount_text(h.available, r.asset) + ", needed " +
                           amount_text(r.amount, r.asset));
@@ -395,7 +456,7 @@ caf::result<vault_reply> vault_account::handle(vault_request& r, bool credit) {
     }
     // Money arrives: from the outside world, or from @transit.
     if (add_overflows(h.available, r.amount) || add_overflows(h.available + r.amount, h.reserved))
-      return refuse(r, key, opname, vault_errc::amount_overflow,
+      return refuse(rp, r, key, opname, vault_errc::amount_overflow,
                     "crediting " + amount_text(r.amount, r.asset) + " to " + id_ +
                         " would overflow its balance of " + amount_text(h.available, r.asset));
     h.available += r.amount;
@@ -410,11 +471,11 @@ caf::result<vault_reply> vault_account::handle(vault_request& r, bool credit) {
   }
   case vault_op::reserve: {
     if (reservations_.count(r.reservation) > 0)
-      return refuse(r, key, opname, vault_errc::invalid_request,
+      return refuse(rp, r, key, opname, vault_errc::invalid_request,
                     "reservation " + r.reservation + " exists already in " + id_);
     auto& h = hold(r.asset);
     if (h.available < r.amount)
-      return refuse(r, key, opname, vault_errc::insufficient_funds,
+      return refuse(rp, r, key, opname, vault_errc::insufficient_funds,
                     "insufficient funds in " + id_ + ": available " +
                         amount_text(h.available, r.asset) + ", needed " +
                         amount_text(r.amount, r.asset) + " for reservation " + r.reservation);
@@ -436,17 +497,19 @@ caf::result<vault_reply> vault_account::handle(vault_request& r, bool credit) {
   case vault_op::settle:
   case vault_op::release: {
     auto i = reservations_.find(r.reservation);
+    if (i == reservations_.end() && !reservation_read)
+      return look_up_reservation(r, credit, key, rp);
     if (i == reservations_.end())
-      return refuse(r, key, opname, vault_errc::unknown_reservation,
+      return refuse(rp, r, key, opname, vault_errc::unknown_reservation,
                     "no reservation " + r.reservation + " in " + id_);
     auto& res = i->second;
     if (!r.asset.empty() && r.asset != res.asset)
-      return refuse(r, key, opname, vault_errc::invalid_request,
+      return refuse(rp, r, key, opname, vault_errc::invalid_request,
                     "reservation " + r.reservation + " holds " + res.asset + ", not " + r.asset);
     auto asset = res.asset;
     if (r.op == vault_op::release) {
       if (res.state == "released")
-        return refuse(r, key, opname, vault_errc::reservation_closed,
+        return refuse(rp, r, key, opname, vault_errc::reservation_closed,
                       "reservation " + r.reservation + " was released already");
       auto rest = res.remaining;
       w.op = make_row(r, key, opname);
@@ -475,12 +538,12 @@ caf::result<vault_reply> vault_account::handle(vault_request& r, bool credit) {
       // A settlement no fill of the order could make is refused for good:
       // crediting it would create money the venue never paid.
       if (auto why = unexplained(res.terms, res.filled, r); !why.empty())
-        return refuse(r, key, opname, vault_errc::fill_unexplained,
+        return refuse(rp, r, key, opname, vault_errc::fill_unexplained,
                       "reservation " + r.reservation + " cannot explain settlement " + r.key +
                           ": " + why);
       auto fee_debit = r.fee > 0 && !fee_from_credit(r);
       if (fee_debit && r.fee_asset != asset)
-        return refuse(r, key, opname, vault_errc::invalid_request,
+        return refuse(rp, r, key, opname, vault_errc::invalid_request,
                       "settle fee in " + r.fee_asset + ": neither " + asset +
                           " (what leaves) nor " + r.credit_asset + " (what arrives)");
       // What leaves: from the reservation while it lasts, then from
@@ -492,19 +555,19 @@ caf::result<vault_reply> vault_account::handle(vault_request& r, bool credit) {
       if (from_available > h.available)
         // Not journaled: the fill happened, and it is booked once the
         // account can pay (the key stays unused).
-        return refusal(vault_errc::insufficient_funds,
-                       "fill settlement " + r.key + " needs " + amount_text(need, asset) + ": " +
-                           (res.state == "open"
-                                ? "reservation " + r.reservation + " has " +
-                                      amount_text(res.remaining, asset) + " left"
-                                : "reservation " + r.reservation + " is " + res.state) +
-                           ", available " + amount_text(h.available, asset));
+        return void(rp.deliver(refusal(
+            vault_errc::insufficient_funds,
+            "fill settlement " + r.key + " needs " + amount_text(need, asset) + ": " +
+                (res.state == "open" ? "reservation " + r.reservation + " has " +
+                                           amount_text(res.remaining, asset) + " left"
+                                     : "reservation " + r.reservation + " is " + res.state) +
+                ", available " + amount_text(h.available, asset))));
       auto net = r.credit_amount - (fee_debit ? 0 : r.fee);
       if (r.credit_amount > 0) {
         auto& c = hold(r.credit_asset);
         auto c_available = r.credit_asset == asset ? c.available - from_available : c.available;
         if (add_overflows(c_available, net) || add_overflows(c_available + net, c.reserved))
-          return refuse(r, key, opname, vault_errc::amount_overflow,
+          return refuse(rp, r, key, opname, vault_errc::amount_overflow,
                         "crediting " + amount_text(net, r.credit_asset) + " to " + id_ +
                             " would overflow its balance");
       }
@@ -551,17 +614,16 @@ caf::result<vault_reply> vault_account::handle(vault_request& r, bool credit) {
     break;
   }
   default:
-    return refusal(vault_errc::invalid_request, to_string(r.op) + " is not an account operation");
+    rp.deliver(
+        refusal(vault_errc::invalid_request, to_string(r.op) + " is not an account operation"));
+    return;
   }
   stamp_after(w.op);
-  auto rp = make_response_promise<vault_reply>();
   write(std::move(w), rp);
-  return rp;
 }
 
-caf::result<vault_reply> vault_account::refuse(const vault_request& r, const std::string& key,
-                                               const std::string& op, vault_errc code,
-                                               std::string message) {
+void vault_account::refuse(reply_promise rp, const vault_request& r, const std::string& key,
+                           const std::string& op, vault_errc code, std::string message) {
   // The refusal is final for its key: recorded first, so that a replay, even
   // after a restart, gets the same answer.
   vault_write w;
@@ -569,9 +631,14 @@ caf::result<vault_reply> vault_account::refuse(const vault_request& r, const std
   w.op.outcome = to_string(code);
   w.op.detail = std::move(message);
   stamp_after(w.op);
-  auto rp = make_response_promise<vault_reply>();
   write(std::move(w), rp);
-  return rp;
+}
+
+void vault_account::deliver(reply_promise& rp, caf::expected<vault_reply> x) {
+  if (x)
+    rp.deliver(std::move(*x));
+  else
+    rp.deliver(std::move(x.error()));
 }
 
 bool vault_account::same_operation(const vault_op_record& row, const vault_request& r,
@@ -594,8 +661,8 @@ caf::error vault_account::key_reused(const vault_op_record& row, const std::stri
                                              "; use a new key");
 }
 
-caf::result<vault_reply> vault_account::answer_known(const vault_op_record& row,
-                                                     const vault_request& r, bool credit) {
+caf::expected<vault_reply> vault_account::answer_known(const vault_op_record& row,
+                                                       const vault_request& r, bool credit) {
   if (!same_operation(row, r, credit))
     return key_reused(row, r.key);
   if (row.outcome == "applied")
@@ -829,20 +896,71 @@ void vault_account::void_transfer(const std::string& key, const caf::error& why)
 
 // -- helpers ------------------------------------------------------------------------------
 
-void vault_account::remember(vault_op_record row) {
-  auto at = row.created_at_ms != 0 ? row.created_at_ms : node_clock().unix_ms();
-  result_order_.emplace_back(at, row.key);
-  results_[row.key] = std::move(row);
-  expire_results();
+uint32_t vault_account::cache_limit() const {
+  return static_cast<uint32_t>(std::clamp<int64_t>(params_.cached_operations,
+                                                   config::vault_cached_operations_min,
+                                                   config::vault_cached_operations_max));
 }
 
-void vault_account::expire_results() {
+void vault_account::remember(vault_op_record row) {
+  if (row.created_at_ms == 0)
+    row.created_at_ms = node_clock().unix_ms();
+  auto key = row.key;
+  auto closes = row.op == "settle" || row.op == "release" ? row.ref : std::string{};
+  if (results_.insert_or_assign(key, std::move(row)).second)
+    result_order_.push_back(key);
   auto horizon = node_clock().unix_ms() - params_.window_ms;
-  while (!result_order_.empty() && result_order_.front().first < horizon) {
-    auto i = results_.find(result_order_.front().second);
-    if (i != results_.end() && i->second.created_at_ms < horizon)
+  while (!result_order_.empty()) {
+    auto i = results_.find(result_order_.front());
+    if (i != results_.end()) {
+      auto at = i->second.created_at_ms;
+      if (result_order_.size() <= cache_limit() && at >= horizon)
+        break;
+      if (at >= horizon) {
+        // Out of the cache, still in the window: a replay reads its row.
+        auto digest = persistence::key_digest_of(i->first);
+        older_keys_.insert(digest);
+        older_order_.push_back(persistence::key_digest{digest, at});
+      }
       results_.erase(i);
+    }
     result_order_.pop_front();
+  }
+  while (!older_order_.empty() && older_order_.front().at_ms < horizon) {
+    older_keys_.erase(older_order_.front().digest);
+    older_order_.pop_front();
+  }
+  if (!closes.empty())
+    queue_closed(closes);
+}
+
+void vault_account::put_reservation(const reservation_record& r) {
+  auto [i, added] =
+      reservations_.try_emplace(r.id, reservation{r.asset, r.amount, r.remaining, r.state,
+                                                  r.created_at_ms, r.terms, r.filled});
+  if (added && r.state == "open")
+    ++open_reservations_;
+}
+
+void vault_account::queue_closed(const std::string& id) {
+  auto i = reservations_.find(id);
+  if (i == reservations_.end() || i->second.state == "open" || i->second.queued)
+    return;
+  i->second.queued = true;
+  closed_order_.push_back(id);
+  while (closed_order_.size() > cache_limit()) {
+    auto& oldest = closed_order_.front();
+    auto j = reservations_.find(oldest);
+    if (j != reservations_.end()) {
+      // Kept while a write about it is in flight: a decision after it
+      // must see it, and the store may not hold it yet.
+      auto busy = std::any_of(in_flight_.begin(), in_flight_.end(),
+                              [&](auto& w) { return w.second.row.ref == oldest; });
+      if (busy)
+        break;
+      reservations_.erase(j);
+    }
+    closed_order_.pop_front();
   }
 }
 
@@ -868,6 +986,8 @@ std::string vault_account::describe() const {
   x.pending_transfers = transfers_.size();
   x.writes_in_flight = in_flight_.size();
   x.remembered_keys = results_.size();
+  x.older_keys = older_keys_.size();
+  x.cached_reservations = reservations_.size();
   return runtime::status_json(x);
 }
 

@@ -176,12 +176,19 @@ struct vault_account_status {
   uint64_t open_reservations = 0;
   uint64_t pending_transfers = 0;
   uint64_t writes_in_flight = 0;
-  /// Idempotency keys whose results it remembers.
+  /// Idempotency keys whose results it holds (at most [vault]
+  /// cached_operations).
   uint64_t remembered_keys = 0;
+  /// Keys of the idempotency window it knows only by digest: a replay of
+  /// one reads its result from the journal.
+  uint64_t older_keys = 0;
+  /// Reservations in memory: every open one and recently closed ones.
+  uint64_t cached_reservations = 0;
 };
 
 TFARM_STATUS_FIELDS(vault_account_status, "tfarm.vault_account_status", user, holdings,
-                    open_reservations, pending_transfers, writes_in_flight, remembered_keys)
+                    open_reservations, pending_transfers, writes_in_flight, remembered_keys,
+                    older_keys, cached_reservations)
 
 /// What a venue says an account holds (for reconciliation).
 struct venue_balance {

@@ -17,6 +17,8 @@ struct vault_params {
   std::vector<std::string> assets;
   /// How long an idempotency key's result is kept in memory, milliseconds.
   int64_t window_ms = config::vault_idempotency_window_ms_default;
+  /// Recent operations kept whole in memory (and closed reservations).
+  int64_t cached_operations = config::vault_cached_operations_default;
   /// Longest wait for the store or an account, milliseconds.
   int64_t request_timeout_ms = config::vault_request_timeout_ms_default;
   /// A reconciliation's second look at the trading record, this long after
@@ -28,8 +30,8 @@ struct vault_params {
   bool placed = false;
 };
 
-TFARM_PARAM_FIELDS(vault_params, assets, window_ms, request_timeout_ms, reconcile_confirm_ms,
-                   placed)
+TFARM_PARAM_FIELDS(vault_params, assets, window_ms, cached_operations, request_timeout_ms,
+                   reconcile_confirm_ms, placed)
 
 /// The farm's [vault] settings as parameters.
 vault_params vault_params_for(const config::vault_settings& x);

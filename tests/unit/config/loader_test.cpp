@@ -119,6 +119,7 @@ TEST(loader, reads_every_key_of_a_farm_file) {
   EXPECT_EQ(typed.params.at("weight"), "0.5");
   EXPECT_EQ(cfg.vault.assets, (std::vector<std::string>{"USD", "SAT"}));
   EXPECT_EQ(cfg.vault.idempotency_window, 2h);
+  EXPECT_EQ(cfg.vault.cached_operations, 64);
   EXPECT_EQ(cfg.vault.request_timeout, 3s);
   ASSERT_EQ(cfg.users[0].accounts.size(), 1u);
   EXPECT_EQ(cfg.users[0].accounts[0].id, "zoe-main");

@@ -343,7 +343,7 @@ TEST_P(store_core_test, a_vault_write_is_atomic_replays_by_key_and_keeps_reserva
   // Refused as a whole: the ledger would take a1 below zero.
   EXPECT_EQ(core_->apply_vault_write(w).error().code(),
             static_cast<uint8_t>(store_errc::negative_balance));
-  EXPECT_EQ(core_->load_vault_account("a1", 0).ops.size(), 0u) << "no journal row either";
+  EXPECT_EQ(core_->load_vault_account("a1", 0, 1'000).ops.size(), 0u) << "no journal row either";
   ASSERT_TRUE(core_->append_ledger(deposit("dep", "a1", 10)));
   auto first = core_->apply_vault_write(w);
   ASSERT_TRUE(first);
@@ -371,7 +371,7 @@ TEST_P(store_core_test, a_vault_write_is_atomic_replays_by_key_and_keeps_reserva
   EXPECT_EQ(runtime::to_text(core_->apply_vault_write(credit).error()),
             "invalid_record: vault operation a9:t1/credit: no pending transfer of 5 USD from a9 "
             "to a1 to credit");
-  auto data = core_->load_vault_account("a1", 0);
+  auto data = core_->load_vault_account("a1", 0, 1'000);
   ASSERT_TRUE(data.found);
   EXPECT_EQ(data.account.user, "alice");
   ASSERT_EQ(data.reservations.size(), 1u);
@@ -379,7 +379,56 @@ TEST_P(store_core_test, a_vault_write_is_atomic_replays_by_key_and_keeps_reserva
   ASSERT_EQ(data.balances.size(), 1u);
   EXPECT_EQ(data.balances[0].available, 5);
   EXPECT_EQ(data.balances[0].reserved, 5);
-  EXPECT_FALSE(core_->load_vault_account("nobody", 0).found);
+  EXPECT_FALSE(core_->load_vault_account("nobody", 0, 1'000).found);
+}
+
+// An account keeps whole only its newest results (and reloads only those):
+// the rest of its idempotency window comes back as digests, so that a
+// request under an older key is looked up, and a closed reservation it no
+// longer holds is read by its id.
+TEST_P(store_core_test, an_account_reloads_its_newest_rows_whole_and_older_keys_as_digests) {
+  ASSERT_TRUE(core_->open_account(account_record{"a1", "alice", 0, {}}));
+  for (int i = 1; i <= 5; ++i) {
+    auto key = "a1:d" + std::to_string(i);
+    vault_write w;
+    w.op = vault_op_record{key,       "a1", "alice", "deposit", "", "USD",    10,
+                           "applied", "",   10 * i,  0,         0,  1'000 + i};
+    w.has_txn = true;
+    w.txn = deposit(key, "a1", 10);
+    ASSERT_TRUE(core_->apply_vault_write(w));
+  }
+  auto reserve = reservation_write(5, 45);
+  reserve.op.created_at_ms = 2'000;
+  ASSERT_TRUE(core_->apply_vault_write(reserve));
+  auto data = core_->load_vault_account("a1", 1'002, 2);
+  ASSERT_EQ(data.ops.size(), 2u);
+  EXPECT_EQ(data.ops[0].key, "a1:d5");
+  EXPECT_EQ(data.ops[1].key, "a1:r1");
+  ASSERT_EQ(data.older_keys.size(), 3u) << "d1 is before the window";
+  EXPECT_EQ(data.older_keys[0].digest, key_digest_of("a1:d2"));
+  EXPECT_EQ(data.older_keys[0].at_ms, 1'002);
+  EXPECT_EQ(data.older_keys[2].digest, key_digest_of("a1:d4"));
+  EXPECT_NE(key_digest_of("a1:d2"), key_digest_of("a1:d3"));
+  EXPECT_EQ(key_digest_of(""), 14'695'981'039'346'656'037ULL) << "FNV-1a's basis";
+  EXPECT_EQ(data.reservations.size(), 1u) << "an open reservation always comes";
+  // Closed, it comes only among the newest kept.
+  auto release = reservation_write(5, 50);
+  release.op = vault_op_record{"a1:x1",   "a1", "alice", "release", "ord-1", "USD", 5,
+                               "applied", "",   50,      0,         0,       2'001};
+  release.txn =
+      ledger_txn{"a1:x1", "release", {leg("a1", "USD", -5, "reserved"), leg("a1", "USD", 5)}, ""};
+  release.reservations[0].remaining = 0;
+  release.reservations[0].state = "released";
+  ASSERT_TRUE(core_->apply_vault_write(release));
+  EXPECT_EQ(core_->load_vault_account("a1", 0, 2).reservations.size(), 1u);
+  EXPECT_EQ(core_->load_vault_account("a1", 0, 0).reservations.size(), 0u);
+  EXPECT_EQ(core_->load_vault_account("a1", 0, 0).older_keys.size(), 7u);
+  auto one = core_->load_reservation("a1", "ord-1");
+  ASSERT_TRUE(one);
+  EXPECT_EQ(one->state, "released");
+  EXPECT_EQ(one->amount, 5);
+  EXPECT_FALSE(core_->load_reservation("a1", "ord-2"));
+  EXPECT_FALSE(core_->load_reservation("b1", "ord-1"));
 }
 
 namespace {
@@ -414,7 +463,7 @@ vault_write settlement(const std::string& fill, int64_t qty, int64_t filled, int
 // refused for good when it came again).
 TEST_P(store_core_test, an_account_write_is_stored_only_right_after_the_one_before_it) {
   ASSERT_TRUE(core_->open_account(account_record{"a1", "alice", 0, {{"USD", 100}}}));
-  EXPECT_EQ(core_->load_vault_account("a1", 0).write_seq, 0u);
+  EXPECT_EQ(core_->load_vault_account("a1", 0, 1'000).write_seq, 0u);
   auto reserve = reservation_write(60, 40, reservation_terms{"buy", 10, 6, "BTC"});
   reserve.seq = 1;
   ASSERT_TRUE(core_->apply_vault_write(reserve));
@@ -426,7 +475,7 @@ TEST_P(store_core_test, an_account_write_is_stored_only_right_after_the_one_befo
             "conflict: account a1: write a1:f2 is the account's number 3, but the last one "
             "stored is number 1 (a write before it failed, or another instance of the account "
             "wrote): it was decided on memory the ledger does not hold; the account must reload");
-  auto data = core_->load_vault_account("a1", 0);
+  auto data = core_->load_vault_account("a1", 0, 1'000);
   EXPECT_EQ(data.write_seq, 1u);
   ASSERT_EQ(data.reservations.size(), 1u);
   EXPECT_EQ(data.reservations[0].filled, 0) << "nothing of write 3 was stored";
@@ -436,7 +485,7 @@ TEST_P(store_core_test, an_account_write_is_stored_only_right_after_the_one_befo
   // The account reloads and decides both again, in any order: both book.
   ASSERT_TRUE(core_->apply_vault_write(settlement("f2", 4, 4, 20, 2)));
   ASSERT_TRUE(core_->apply_vault_write(settlement("f1", 2, 6, 0, 3)));
-  data = core_->load_vault_account("a1", 0);
+  data = core_->load_vault_account("a1", 0, 1'000);
   EXPECT_EQ(data.write_seq, 3u);
   EXPECT_EQ(data.reservations[0].filled, 6);
   EXPECT_EQ(data.reservations[0].state, "settled");
@@ -447,7 +496,7 @@ TEST_P(store_core_test, an_account_write_is_stored_only_right_after_the_one_befo
   auto replay = core_->apply_vault_write(settlement("f1", 2, 6, 0, 4));
   ASSERT_TRUE(replay);
   EXPECT_TRUE(replay->replayed);
-  EXPECT_EQ(core_->load_vault_account("a1", 0).write_seq, 3u);
+  EXPECT_EQ(core_->load_vault_account("a1", 0, 1'000).write_seq, 3u);
   // So does a refusal only the store could see (a reservation id used
   // before): the row is journaled, memory had applied it.
   reserve.op.key = reserve.txn.idempotency_key = "a1:r2";
@@ -455,14 +504,14 @@ TEST_P(store_core_test, an_account_write_is_stored_only_right_after_the_one_befo
   auto taken = core_->apply_vault_write(reserve);
   ASSERT_TRUE(taken);
   EXPECT_EQ(taken->op.outcome, "invalid_request");
-  EXPECT_EQ(core_->load_vault_account("a1", 0).write_seq, 3u);
+  EXPECT_EQ(core_->load_vault_account("a1", 0, 1'000).write_seq, 3u);
   EXPECT_EQ(core_->apply_vault_write(settlement("f3", 1, 6, 0, 5)).error().code(),
             static_cast<uint8_t>(store_errc::conflict));
   // Unchained writes (the store's own) neither check nor advance it.
   auto unchained = settlement("f4", 0, 6, 0, 0);
   unchained.has_txn = false;
   ASSERT_TRUE(core_->apply_vault_write(unchained));
-  EXPECT_EQ(core_->load_vault_account("a1", 0).write_seq, 3u);
+  EXPECT_EQ(core_->load_vault_account("a1", 0, 1'000).write_seq, 3u);
 }
 
 namespace {

@@ -351,6 +351,76 @@ TEST_P(vault_account_test, a_reservation_id_is_unique_for_ever_not_only_within_t
   }));
 }
 
+// Memory is bounded by [vault] cached_operations, not by the traffic of the
+// idempotency window: older keys are digests, and a replay of one is
+// answered from its journal row, without applying it to memory first (which
+// costs the account a rebuild and fails everything in flight with it).
+TEST_P(vault_account_test, memory_keeps_the_newest_results_and_an_older_replay_reads_the_journal) {
+  cached_ = 16;
+  restart();
+  std::vector<actors::vault_reply> firsts;
+  for (int i = 1; i <= 40; ++i)
+    firsts.push_back(ok(op(vault_op::deposit, "alice", "a1", "k" + std::to_string(i), "USD", 1)));
+  EXPECT_TRUE(test::eventually([&] { return remembered_keys("a1") == 16; }));
+  auto restarts_before = restarts("a1");
+  for (auto i : {1, 2, 20}) {
+    auto again = ok(op(vault_op::deposit, "alice", "a1", "k" + std::to_string(i), "USD", 1));
+    EXPECT_TRUE(again.replayed) << i;
+    EXPECT_EQ(again.txn_id, firsts[i - 1].txn_id) << i;
+    EXPECT_EQ(again.balances[0].available, 1'000 + i) << "as answered the first time";
+  }
+  EXPECT_EQ(refused(op(vault_op::deposit, "alice", "a1", "k1", "USD", 2)),
+            "key_reused: idempotency key 'k1' was used for deposit of 1 USD; use a new key");
+  EXPECT_EQ(restarts("a1"), restarts_before) << "answered from the journal, no rebuild";
+  EXPECT_EQ(balance("alice", "a1", "USD"), std::make_pair(int64_t{1'040}, int64_t{0}));
+  EXPECT_EQ(ledger_sum("a1", "USD"), 1'040);
+  // A restart reloads the newest whole and the rest as digests.
+  restart();
+  auto again = ok(op(vault_op::deposit, "alice", "a1", "k3", "USD", 1));
+  EXPECT_TRUE(again.replayed);
+  EXPECT_EQ(again.txn_id, firsts[2].txn_id);
+  EXPECT_EQ(restarts("a1"), 0u) << "the new node's account did not rebuild";
+  EXPECT_EQ(remembered_keys("a1"), 16u);
+  // A new key is still new.
+  auto fresh = ok(op(vault_op::deposit, "alice", "a1", "k41", "USD", 1));
+  EXPECT_FALSE(fresh.replayed);
+  EXPECT_EQ(ledger_sum("a1", "USD"), 1'041);
+}
+
+// A fill can reach the vault after its order's reservation was released
+// and left memory: the account reads the reservation back and books the
+// fill from available, as it would have had it kept it.
+TEST_P(vault_account_test, a_late_fill_settles_against_a_reservation_memory_let_go) {
+  cached_ = 16;
+  restart();
+  ok(reserve("alice", "a1", "r1", "order-1", "USD", 100));
+  ok(release("alice", "a1", "rel-1", "order-1"));
+  for (int i = 2; i <= 30; ++i) {
+    auto n = std::to_string(i);
+    ok(reserve("alice", "a1", "r" + n, "order-" + n, "USD", 10));
+    ok(release("alice", "a1", "rel-" + n, "order-" + n));
+  }
+  auto entry = node_->context().registry().find(runtime::child_path(actors::accounts_path, "a1"));
+  ASSERT_TRUE(entry);
+  auto st = runtime::read_status<actors::vault_account_status>(entry->snapshot());
+  ASSERT_TRUE(st);
+  EXPECT_LE(st->cached_reservations, 16u) << "closed reservations leave memory";
+  auto restarts_before = restarts("a1");
+  ok(settle("alice", "a1", "fill-1", "order-1", 60, "BTC", 1, 0));
+  EXPECT_EQ(balance("alice", "a1", "USD"), std::make_pair(int64_t{940}, int64_t{0}));
+  EXPECT_EQ(count_rows("SELECT COUNT(*) FROM vault_operations WHERE key = 'a1:fill-1' AND "
+                       "detail LIKE '60 USD from available%released before this fill'"),
+            1);
+  // Its terms still hold: a fill beyond the order's limit is refused.
+  EXPECT_EQ(refused(settle("alice", "a1", "fill-2", "order-1", 2'000, "BTC", 1, 0)),
+            "fill_unexplained: reservation order-1 cannot explain settlement fill-2: price 2000 "
+            "is beyond the order's limit (buy at 1000)");
+  EXPECT_EQ(refused(settle("alice", "a1", "fill-3", "order-99", 1, "BTC", 1, 0)),
+            "unknown_reservation: no reservation order-99 in a1");
+  EXPECT_EQ(restarts("a1"), restarts_before);
+  EXPECT_EQ(unbalanced_transactions(), 0);
+}
+
 // An account decides each operation on its memory. A second instance of
 // the same account (as a stale owner in a cluster, or one whose earlier
 // write failed while later ones were in flight) holds memory the ledger has

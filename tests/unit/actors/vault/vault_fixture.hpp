@@ -46,6 +46,7 @@ inline const char* vault_test_policies = R"(
 assets = ["USD", "BTC", "ETH"]
 request_timeout = "5s"
 idempotency_window = "WINDOW"
+cached_operations = CACHED
 reconcile_confirm = "CONFIRM"
 [[supervisor]]
 path = "/vault/accounts"
@@ -77,6 +78,7 @@ protected:
       db_ = fresh_database(GetParam(), dir_.path().string(), "vault.db");
     auto text = std::string{vault_test_policies} + extra;
     text.replace(text.find("WINDOW"), 6, window_);
+    text.replace(text.find("CACHED"), 6, std::to_string(cached_));
     text.replace(text.find("CONFIRM"), 7, confirm_);
     auto farm = config::load_farm_text(text, "vault.toml");
     ASSERT_TRUE(farm.ok()) << (farm.diagnostics.empty() ? "" : to_string(farm.diagnostics[0]));
@@ -341,6 +343,8 @@ protected:
   std::shared_ptr<runtime::clock> clock_ = std::make_shared<runtime::clock>();
   /// The vault's idempotency window for the next start().
   std::string window_ = "24h";
+  /// [vault] cached_operations.
+  int64_t cached_ = 1'000;
   /// The reconciliation's second look for the next start() (none: the
   /// tests that need it set it).
   std::string confirm_ = "0s";
