@@ -69,13 +69,18 @@ std::string tls_hello_answered(int fd, std::chrono::milliseconds timeout) {
     rc = SSL_connect(ssl.get());
     why = rc == 1 ? SSL_ERROR_NONE : SSL_get_error(ssl.get(), rc);
   }
+  if (why == SSL_ERROR_SYSCALL || why == SSL_ERROR_ZERO_RETURN)
+    return "the peer accepted the connection and closed it at the TLS hello";
   if (why != SSL_ERROR_WANT_READ)
-    return {}; // it answered already (or failed it at once): CAF decides
+    return {}; // it answered, with something else than TLS: CAF decides
   auto seen = wait_for(fd, POLLIN | POLLRDHUP, timeout);
   if (seen == 0)
     return "the peer took the connection and did not answer a TLS hello within " +
            std::to_string(timeout.count()) + " ms (a stopped or overloaded process)";
-  return {};
+  char byte = 0;
+  if (seen > 0 && ::recv(fd, &byte, 1, MSG_PEEK | MSG_DONTWAIT) > 0)
+    return {}; // it answered
+  return "the peer accepted the connection and closed it at the TLS hello";
 }
 
 } // namespace

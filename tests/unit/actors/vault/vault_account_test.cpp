@@ -19,6 +19,16 @@ protected:
     vault_fixture::SetUp();
     open_alice_and_bob();
   }
+
+  /// Settles fill-1 of order-1 (1 BTC for 60 USD) after its reservation
+  /// was released: booked from alice's available USD, and journaled so.
+  void expect_booked_after_release() {
+    ok(settle("alice", "a1", "fill-1", "order-1", 60, "BTC", 1, 0));
+    EXPECT_EQ(balance("alice", "a1", "USD"), std::make_pair(int64_t{940}, int64_t{0}));
+    EXPECT_EQ(count_rows("SELECT COUNT(*) FROM vault_operations WHERE key = 'a1:fill-1' AND "
+                         "detail LIKE '60 USD from available%released before this fill'"),
+              1);
+  }
 };
 
 TEST_P(vault_account_test, deposit_and_withdraw_are_durable_double_entries) {
@@ -150,11 +160,7 @@ TEST_P(vault_account_test, a_fill_is_booked_even_after_its_reservation_went) {
   ok(reserve("alice", "a1", "r1", "order-1", "USD", 100));
   ok(release("alice", "a1", "rel-1", "order-1"));
   // The fill happened at the venue: it is booked from available.
-  ok(settle("alice", "a1", "fill-1", "order-1", 60, "BTC", 1, 0));
-  EXPECT_EQ(balance("alice", "a1", "USD"), std::make_pair(int64_t{940}, int64_t{0}));
-  EXPECT_EQ(count_rows("SELECT COUNT(*) FROM vault_operations WHERE key = 'a1:fill-1' AND "
-                       "detail LIKE '60 USD from available%released before this fill'"),
-            1);
+  expect_booked_after_release();
   // One the account cannot pay is refused, and not for good: the same key
   // books it once the money is there.
   EXPECT_EQ(refused(settle("alice", "a1", "fill-2", "order-1", 5'000, "BTC", 5, 0)),
@@ -406,11 +412,7 @@ TEST_P(vault_account_test, a_late_fill_settles_against_a_reservation_memory_let_
   ASSERT_TRUE(st);
   EXPECT_LE(st->cached_reservations, 16u) << "closed reservations leave memory";
   auto restarts_before = restarts("a1");
-  ok(settle("alice", "a1", "fill-1", "order-1", 60, "BTC", 1, 0));
-  EXPECT_EQ(balance("alice", "a1", "USD"), std::make_pair(int64_t{940}, int64_t{0}));
-  EXPECT_EQ(count_rows("SELECT COUNT(*) FROM vault_operations WHERE key = 'a1:fill-1' AND "
-                       "detail LIKE '60 USD from available%released before this fill'"),
-            1);
+  expect_booked_after_release();
   // Its terms still hold: a fill beyond the order's limit is refused.
   EXPECT_EQ(refused(settle("alice", "a1", "fill-2", "order-1", 2'000, "BTC", 1, 0)),
             "fill_unexplained: reservation order-1 cannot explain settlement fill-2: price 2000 "
