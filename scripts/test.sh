@@ -6,4 +6,6 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 "$root/scripts/setup.sh" --tests
 "$root/scripts/build.sh"
 build_dir=${TFARM_BUILD_DIR:-$root/build}
-ctest --test-dir "$build_dir" --output-on-failure --parallel "${TFARM_JOBS:-$(nproc)}" "$@"
+# Two tests a core: busy tests at most one a core, money soaks (which mostly
+# wait) beside them (ctest resources: cmake/TfarmOptions.cmake).
+ctest --test-dir "$build_dir" --output-on-failure --parallel "$((2 * ${TFARM_JOBS:-$(nproc)}))" "$@"

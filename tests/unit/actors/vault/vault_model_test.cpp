@@ -30,6 +30,9 @@ constexpr int accounts_n = 100;
 constexpr int users_n = 20;
 constexpr int64_t steps_default = 100'000;
 constexpr int64_t full_check_every = 5'000;
+// Every transaction written since the last check is checked, in batches: a
+// query per step was a third of the PostgreSQL run's time.
+constexpr int64_t ledger_check_every = 100;
 
 const std::vector<std::string> assets{"USD", "BTC", "ETH"};
 
@@ -396,14 +399,14 @@ TEST_P(vault_model_test, a_hundred_thousand_random_operations_agree_with_the_mod
       ASSERT_EQ(held, m.net_inflow[asset]) << where << " (" << asset << ")";
     }
     // Invariant: every new ledger transaction sums to zero per asset.
-    {
+    if ((step + 1) % ledger_check_every == 0 || step + 1 == steps) {
       auto q = reader().prepare(
           "SELECT COALESCE(MAX(txn_id), 0), COALESCE(SUM(unbalanced), 0) FROM (SELECT txn_id, "
           "CASE WHEN SUM(amount) <> 0 THEN 1 ELSE 0 END AS unbalanced FROM ledger_entries "
           "WHERE txn_id > ? GROUP BY txn_id, asset) AS t");
       q->bind(1, checked_txn);
       ASSERT_TRUE(q->step());
-      ASSERT_EQ(q->int64(1), 0) << where;
+      ASSERT_EQ(q->int64(1), 0) << "in the " << ledger_check_every << " steps up to " << where;
       checked_txn = std::max<int64_t>(checked_txn, q->int64(0));
     }
     if ((step + 1) % full_check_every == 0 || step + 1 == steps) {
