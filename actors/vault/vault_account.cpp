@@ -9,6 +9,7 @@
 #include "actors/vault/error.hpp"
 #include "actors/vault/logger.hpp"
 #include "actors/vault/vault_names.hpp"
+#include "actors/vault/wide_int.hpp"
 #include "config/limits.hpp"
 #include "persistence/error.hpp"
 #include "runtime/error.hpp"
@@ -26,20 +27,11 @@ using persistence::vault_op_record;
 using persistence::vault_write;
 using persistence::vault_write_result;
 
-/// Backoff of the credit phase of a transfer while the receiver cannot answer.
-constexpr int64_t transfer_retry_ms_min = 10;
-constexpr int64_t transfer_retry_ms_max = 2'000;
-
 std::string amount_text(int64_t amount, const std::string& asset) {
   return std::to_string(amount) + " " + asset;
 }
 
 using runtime::message_of;
-
-bool add_overflows(int64_t a, int64_t b) {
-  int64_t ignored = 0;
-  return __builtin_add_overflow(a, b, &ignored);
-}
 
 // A settlement's fee comes out of what arrives unless it is in the asset
 // that leaves.
@@ -777,192 +769,7 @@ bool vault_account::fault(const char* phase) {
   return true;
 }
 
-// -- transfers ----------------------------------------------------------------------------
-
-void vault_account::send_credit(const std::string& key) {
-  auto i = transfers_.find(key);
-  if (i == transfers_.end() || i->second.resolving)
-    return;
-  auto& t = i->second;
-  t.resolving = true;
-  vault_actor gateway;
-  if (auto entry = node() ? node()->registry().find(gateway_path) : nullptr)
-    gateway = caf::actor_cast<vault_actor>(entry->handle());
-  auto retry = [this, key] {
-    auto j = transfers_.find(key);
-    if (j == transfers_.end())
-      return;
-    auto attempts = j->second.attempts++;
-    auto delay = transfer_retry_ms_min << std::min<uint32_t>(attempts, 16);
-    delayed_send(this, std::chrono::milliseconds{std::min(delay, transfer_retry_ms_max)},
-                 transfer_retry_atom_v, key);
-  };
-  if (!gateway) {
-    retry();
-    return;
-  }
-  vault_request c;
-  c.op = vault_op::transfer;
-  c.key = key + "/credit";
-  c.user = user_;
-  c.account = t.row.ref;
-  c.asset = t.row.asset;
-  c.amount = t.row.amount;
-  c.to_account = id_; // the sender, recorded as the credit's ref
-  request(gateway, std::chrono::milliseconds{params_.request_timeout_ms}, transfer_credit_atom_v,
-          std::move(c))
-      .then([this, key](vault_reply& rep) { post(key, rep.txn_id); },
-            [this, key, retry](caf::error& err) {
-              if (vault_reason(err) != vault_errc::unavailable) {
-                void_transfer(key, err);
-                return;
-              }
-              vault_log().debug("account {}: credit of {} not answered ({}); retrying", id_, key,
-                                runtime::to_text(err));
-              retry();
-            });
-}
-
-void vault_account::post(const std::string& key, uint64_t credit_txn) {
-  auto i = transfers_.find(key);
-  if (i == transfers_.end() || fault("before_post"))
-    return;
-  auto t = std::move(i->second);
-  transfers_.erase(i);
-  t.row.outcome = "applied";
-  t.row.detail =
-      "credited to " + t.row.ref + " in ledger transaction " + std::to_string(credit_txn);
-  remember(t.row);
-  for (auto& rp : t.waiters)
-    rp.deliver(reply_of(t.row, false));
-  // The outcome is decided (the credit is durable); the post only finalizes
-  // the journal row. Should it be lost, recovery finds the transfer pending,
-  // the credit answers as a replay, and the post is written again.
-  vault_write w;
-  w.op = t.row;
-  w.update = true;
-  auto k = key;
-  w.seq = ++write_seq_;
-  request(store(), store_timeout(), persistence::vault_write_atom_v, std::move(w))
-      .then([](vault_write_result&) {}, [this, k](caf::error& err) { write_failed(k, err); });
-  publish_description();
-}
-
-void vault_account::void_transfer(const std::string& key, const caf::error& why) {
-  auto i = transfers_.find(key);
-  if (i == transfers_.end())
-    return;
-  auto& t = i->second;
-  auto& h = hold(t.row.asset);
-  if (add_overflows(h.available, t.row.amount)) {
-    // Only deposits since the debit can have filled the balance this far;
-    // the transfer stays pending (nothing is lost) and is tried again.
-    vault_log().critical("account {}: cannot void transfer {} yet: the balance would overflow", id_,
-                         key);
-    t.resolving = false;
-    delayed_send(this, std::chrono::milliseconds{transfer_retry_ms_max}, transfer_retry_atom_v,
-                 key);
-    return;
-  }
-  h.available += t.row.amount;
-  vault_write w;
-  w.op = t.row;
-  w.update = true;
-  w.op.outcome = to_string(static_cast<vault_errc>(why.code()));
-  w.op.detail = "transfer voided: " + message_of(why);
-  stamp_after(w.op);
-  w.has_txn = true;
-  w.txn.idempotency_key = key + "/void";
-  w.txn.kind = "transfer_void";
-  w.txn.legs = {ledger_leg{transit_account, t.row.asset, "available", -t.row.amount},
-                ledger_leg{id_, t.row.asset, "available", t.row.amount}};
-  auto row = w.op;
-  w.seq = ++write_seq_;
-  request(store(), store_timeout(), persistence::vault_write_atom_v, std::move(w))
-      .then(
-          [this, key, row](vault_write_result&) {
-            auto j = transfers_.find(key);
-            if (j == transfers_.end() || failed_)
-              return;
-            auto waiters = std::move(j->second.waiters);
-            transfers_.erase(j);
-            remember(row);
-            for (auto& rp : waiters)
-              rp.deliver(error_of(row));
-            publish_description();
-          },
-          [this, key](caf::error& err) { write_failed(key, err); });
-}
-
 // -- helpers ------------------------------------------------------------------------------
-
-uint32_t vault_account::cache_limit() const {
-  return static_cast<uint32_t>(std::clamp<int64_t>(params_.cached_operations,
-                                                   config::vault_cached_operations_min,
-                                                   config::vault_cached_operations_max));
-}
-
-void vault_account::remember(vault_op_record row) {
-  if (row.created_at_ms == 0)
-    row.created_at_ms = node_clock().unix_ms();
-  auto key = row.key;
-  auto closes = row.op == "settle" || row.op == "release" ? row.ref : std::string{};
-  if (results_.insert_or_assign(key, std::move(row)).second)
-    result_order_.push_back(key);
-  auto horizon = node_clock().unix_ms() - params_.window_ms;
-  while (!result_order_.empty()) {
-    auto i = results_.find(result_order_.front());
-    if (i != results_.end()) {
-      auto at = i->second.created_at_ms;
-      if (result_order_.size() <= cache_limit() && at >= horizon)
-        break;
-      if (at >= horizon) {
-        // Out of the cache, still in the window: a replay reads its row.
-        auto digest = persistence::key_digest_of(i->first);
-        older_keys_.insert(digest);
-        older_order_.push_back(persistence::key_digest{digest, at});
-      }
-      results_.erase(i);
-    }
-    result_order_.pop_front();
-  }
-  while (!older_order_.empty() && older_order_.front().at_ms < horizon) {
-    older_keys_.erase(older_order_.front().digest);
-    older_order_.pop_front();
-  }
-  if (!closes.empty())
-    queue_closed(closes);
-}
-
-void vault_account::put_reservation(const reservation_record& r) {
-  auto [i, added] =
-      reservations_.try_emplace(r.id, reservation{r.asset, r.amount, r.remaining, r.state,
-                                                  r.created_at_ms, r.terms, r.filled});
-  if (added && r.state == "open")
-    ++open_reservations_;
-}
-
-void vault_account::queue_closed(const std::string& id) {
-  auto i = reservations_.find(id);
-  if (i == reservations_.end() || i->second.state == "open" || i->second.queued)
-    return;
-  i->second.queued = true;
-  closed_order_.push_back(id);
-  while (closed_order_.size() > cache_limit()) {
-    auto& oldest = closed_order_.front();
-    auto j = reservations_.find(oldest);
-    if (j != reservations_.end()) {
-      // Kept while a write about it is in flight: a decision after it
-      // must see it, and the store may not hold it yet.
-      auto busy = std::any_of(in_flight_.begin(), in_flight_.end(),
-                              [&](auto& w) { return w.second.row.ref == oldest; });
-      if (busy)
-        break;
-      reservations_.erase(j);
-    }
-    closed_order_.pop_front();
-  }
-}
 
 std::vector<balance_row> vault_account::balances(const std::string& asset) const {
   std::vector<balance_row> result;
