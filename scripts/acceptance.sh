@@ -1,0 +1,376 @@
+#!/usr/bin/env bash
+# The operator runs of the acceptance procedure that a script can drive
+# (docs/reliability.md, "Operator runs"), each for minutes on a fresh SQLite
+# database, each audited without trusting the farm:
+#   kills   kill -9 of the farm at random moments, many times, on one database
+#   scale   a farm of a few hundred agents at the runbook's default limits
+#   remote  venues on an exchange node, killed with -9 and started again, twice
+# The audit after each run: `tfarm db check` clean, scripts/acceptance_audit.sql
+# all zero, every agent's position equal to its fills and running, no
+# critical incident (and, on the healthy scale run, no alert at all); then
+# violations planted in copies of the database, each of which both
+# `db check` and the audit must report. Exit 0 only if every run passes.
+#
+# usage: scripts/acceptance.sh [--tfarm PATH] [--minutes M] [--seed S]
+#          [--agents N] [--kills K] [--work DIR] RUN...   (RUN: kills scale remote all)
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+tfarm=$root/build/bin/tfarm
+minutes=5
+seed=$((RANDOM * 32768 + RANDOM))
+agents=300
+kills=12
+work=""
+runs=()
+usage="usage: $0 [--tfarm PATH] [--minutes M] [--seed S] [--agents N] [--kills K] [--work DIR] kills|scale|remote|all..."
+while (($#)); do
+  case $1 in
+    --tfarm) tfarm=$(realpath "$2"); shift 2 ;;
+    --minutes) minutes=$2; shift 2 ;;
+    --seed) seed=$2; shift 2 ;;
+    --agents) agents=$2; shift 2 ;;
+    --kills) kills=$2; shift 2 ;;
+    --work) work=$2; shift 2 ;;
+    kills | scale | remote) runs+=("$1"); shift ;;
+    all) runs+=(kills scale remote); shift ;;
+    *) echo "$usage" >&2; exit 2 ;;
+  esac
+done
+((${#runs[@]})) || { echo "$usage" >&2; exit 2; }
+[[ -x $tfarm ]] || { echo "no tfarm at $tfarm (build first, or pass --tfarm)" >&2; exit 2; }
+[[ $minutes =~ ^[1-9][0-9]*$ && $agents =~ ^[1-9][0-9]*$ && $kills =~ ^[1-9][0-9]*$ &&
+  $seed =~ ^[0-9]+$ ]] || { echo "$usage (whole numbers)" >&2; exit 2; }
+own_work=0
+if [[ -z $work ]]; then
+  work=$(mktemp -d /tmp/tfarm-acceptance.XXXXXX)
+  own_work=1
+else
+  mkdir -p "$work"
+fi
+RANDOM=$seed
+echo "acceptance: seed $seed, $minutes min a run, work in $work"
+export TFARM_HTTP_PORT=0 TFARM_CONSOLE_PORT=0
+pids=()
+cleanup() {
+  local p
+  for p in "${pids[@]}"; do kill -9 "$p" 2>/dev/null || true; done
+}
+trap cleanup EXIT
+failed=0
+say() { printf '  %s\n' "$*"; }
+problem() {
+  printf '  FAIL: %s\n' "$*"
+  failed=1
+}
+sql() { sqlite3 -separator ' ' "$@"; }
+
+# wait_fills DB N SECONDS: true once DB holds N fills, false after SECONDS.
+wait_fills() {
+  local deadline=$((SECONDS + $3))
+  until (($(sql "$1" "SELECT COUNT(*) FROM fills" 2>/dev/null || echo 0) >= $2)); do
+    ((SECONDS < deadline)) || return 1
+    sleep 0.5
+  done
+}
+
+# demo_farm FILE: the demo farm with its policies found from anywhere and a
+# faster market (20 ms ticks, a busier market maker), so that minutes trade a lot.
+demo_farm() {
+  sed -e "s|\.\./policies/default.toml|$root/examples/policies/default.toml|" \
+    -e 's|interval = "100ms"|interval = "20ms"|' \
+    -e 's|requote_bps = 10, order_rate = "300/min"|requote_bps = 4, order_rate = "1200/min"|' \
+    "$root/examples/single_node/farm.toml" >"$1"
+}
+
+# Reads "agent position" lines and a --summary file; prints "agents traded |
+# positions off | agents not running".
+positions_py='
+import json, sys
+fills = dict((a, int(p)) for a, p in (line.split() for line in sys.stdin))
+agents = [a for a in json.load(open(sys.argv[1]))["agents"] if "position" in a]
+off, idle = [], []
+for a in agents:
+    path, pos, want = a["path"], a["position"], fills.get(a["path"], 0)
+    if pos != want:
+        off.append(f"{path}: {pos} vs fills {want}")
+    if a.get("state") != "running":
+        idle.append(path)
+traded = sum(1 for a in agents if a.get("fills", 0) > 0)
+print(len(agents), traded, "|", "; ".join(off), "|", "; ".join(idle))
+'
+
+# audit DB SUMMARY [healthy]: the checks above; "healthy" also fails on any alert.
+audit() {
+  local db=$1 summary=$2 out orders fills settles
+  if out=$("$tfarm" db check --db "$db" 2>&1) && grep -q ": clean$" <<<"$out"; then
+    say "db check: clean"
+  else
+    problem "db check: $(tail -5 <<<"$out")"
+  fi
+  local counts bad checks
+  checks=$(grep -c "^SELECT '" "$root/scripts/acceptance_audit.sql")
+  if ! counts=$(sql "$db" <"$root/scripts/acceptance_audit.sql"); then
+    problem "SQL audit: sqlite3 failed"
+  elif (($(wc -l <<<"$counts") != checks)); then
+    problem "SQL audit: $(wc -l <<<"$counts") counts, not $checks"
+  else
+    bad=$(awk '$2 != 0' <<<"$counts")
+    if [[ -z $bad ]]; then
+      say "SQL audit: every count 0 ($checks checks)"
+    else
+      problem "SQL audit: $(tr '\n' ';' <<<"$bad")"
+    fi
+  fi
+  read -r orders fills settles <<<"$(sql "$db" "SELECT (SELECT COUNT(*) FROM orders),
+    (SELECT COUNT(*) FROM fills), (SELECT COUNT(*) FROM vault_operations
+    WHERE op = 'settle' AND outcome = 'applied')")"
+  say "orders $orders, fills $fills, applied settlements $settles"
+  ((fills > 0)) || problem "no fill: the run audited nothing"
+  local report
+  report=$(sql "$db" "SELECT o.agent, SUM(CASE o.side WHEN 'buy' THEN f.qty ELSE -f.qty END)
+      FROM fills f JOIN orders o ON o.client_order_id = f.client_order_id GROUP BY o.agent" |
+    python3 -c "$positions_py" "$summary")
+  local n traded off idle
+  IFS='|' read -r n off idle <<<"$report"
+  read -r n traded <<<"$n"
+  say "$n trading agents, $traded with fills this run"
+  [[ -z ${off// /} ]] || problem "positions differ from fills: $off"
+  [[ -z ${idle// /} ]] || problem "agents not running at the end: $idle"
+  local critical alerts
+  critical=$(sql "$db" "SELECT COUNT(*) FROM alerts WHERE severity = 'critical' AND
+    rule LIKE 'incident:%'")
+  ((critical == 0)) || problem "critical incidents: $(sql "$db" "SELECT message FROM alerts
+    WHERE rule LIKE 'incident:%' LIMIT 3")"
+  alerts=$(sql "$db" "SELECT rule || ' (' || severity || ')' FROM alerts" | sort | uniq -c |
+    tr -s ' \n' ' ')
+  if [[ ${3:-} == healthy && -n $alerts ]]; then
+    problem "alerts on a healthy farm: $alerts"
+  else
+    say "alerts: ${alerts:-none}"
+  fi
+  plants "$db"
+}
+
+# plants DB: each violation in a copy of DB; `db check` must fail and the
+# SQL audit must count it.
+plants() {
+  local db=$1 fill order venue account key entry reservation
+  read -r order fill venue account <<<"$(sql "$db" "SELECT f.client_order_id, f.venue_fill_id,
+    f.venue, o.account FROM fills f JOIN orders o USING (client_order_id) LIMIT 1")"
+  [[ -n $order ]] || return 0
+  key="$account:settle:$venue:$order:$fill"
+  entry=$(sql "$db" "SELECT MIN(id) FROM ledger_entries WHERE account NOT LIKE '@%'")
+  reservation=$(sql "$db" "SELECT id FROM vault_reservations WHERE state = 'released' LIMIT 1")
+  local planted=0 seen=0 name plant_sql check
+  while IFS='|' read -r name check plant_sql; do
+    [[ -n $name ]] || continue
+    cp "$db" "$work/plant.db"
+    sql "$work/plant.db" "$plant_sql"
+    planted=$((planted + 1))
+    local by_check=0 by_audit=0
+    if ! "$tfarm" db check --db "$work/plant.db" >/dev/null 2>&1; then by_check=1; fi
+    if sql "$work/plant.db" <"$root/scripts/acceptance_audit.sql" |
+      awk -v c="$check" '$1 == c && $2 > 0 {found = 1} END {exit !found}'; then
+      by_audit=1
+    fi
+    if ((by_check && by_audit)); then
+      seen=$((seen + 1))
+    else
+      problem "planted $name: db check $( ((by_check)) && echo failed || echo "passed (!)"), audit $check $( ((by_audit)) && echo counted || echo "missed (!)")"
+    fi
+  done <<EOF
+settlement deleted|fill_not_settled_once|DELETE FROM vault_operations WHERE key = '$key'
+fill deleted|settlement_without_fill|DELETE FROM fills WHERE venue_fill_id = '$fill' AND client_order_id = '$order'
+fill quantity changed|settlement_amount|UPDATE fills SET qty = qty + 1 WHERE venue_fill_id = '$fill' AND client_order_id = '$order'
+fill fee changed|settlement_amount|UPDATE fills SET fee = fee + 7 WHERE venue_fill_id = '$fill' AND client_order_id = '$order'
+order reopened|reservation_closed_order_live|UPDATE orders SET status = 'open' WHERE client_order_id = '$order'
+ledger entry changed|transaction_unbalanced|UPDATE ledger_entries SET amount = amount + 1 WHERE id = $entry
+balance changed|balance_not_entries|UPDATE balances SET amount = amount + 1 WHERE account = '$account' AND bucket = 'available' AND asset = 'USD'
+reservation reopened with funds|reserved_not_open_remaining|UPDATE vault_reservations SET state = 'open', remaining = 5 WHERE id = '$reservation'
+EOF
+  rm -f "$work/plant.db"
+  say "planted violations: $seen of $planted seen by both db check and the audit"
+}
+
+# run_kills: the demo farm killed with -9 at random moments, $kills times
+# over $minutes, each time started again on the same database; then it runs
+# until it trades again and stops cleanly.
+run_kills() {
+  local dir=$work/kills db=$work/kills/farm.db pid i pause mean before
+  mkdir -p "$dir"
+  demo_farm "$dir/farm.toml"
+  mean=$((minutes * 60 / kills))
+  ((mean >= 2)) || mean=2
+  for ((i = 1; i <= kills; i++)); do
+    "$tfarm" run -c "$dir/farm.toml" --db "$db" >>"$dir/run.log" 2>&1 &
+    pid=$!
+    pids+=("$pid")
+    pause=$((1 + RANDOM % (2 * mean)))
+    sleep "$pause"
+    if ! kill -0 "$pid" 2>/dev/null; then
+      problem "the farm was not running when kill $i came: $(tail -3 "$dir/run.log")"
+      return
+    fi
+    kill -9 "$pid"
+    wait "$pid" 2>/dev/null || true
+    echo "kill -9 after $pause s" >>"$dir/kills.txt"
+  done
+  say "$kills kills -9 ($(tr '\n' ',' <"$dir/kills.txt" | sed 's/kill -9 after //g; s/,$//'))"
+  before=$(sql "$db" "SELECT COUNT(*) FROM fills")
+  "$tfarm" run -c "$dir/farm.toml" --db "$db" --summary "$dir/summary.json" >>"$dir/run.log" 2>&1 &
+  pid=$!
+  pids+=("$pid")
+  wait_fills "$db" $((before + 20)) 120 || problem "no 20 new fills within 120 s of the last start"
+  sleep 10
+  kill -INT "$pid"
+  wait "$pid" || problem "the last start did not stop cleanly: $(tail -3 "$dir/run.log")"
+  audit "$db" "$dir/summary.json"
+}
+
+# scale_farm FILE N: N trading agents, five to a vault account and its
+# venue session, two accounts to a user (the runbook's default of ten agents
+# a user), on the demo's two venues, at the demo's [limits].
+scale_farm() {
+  python3 - "$root/examples/single_node/farm.toml" "$1" "$2" "$root/examples/policies/default.toml" <<'PY'
+import sys
+src, dst, n, policies = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4]
+s = open(src).read().replace('"../policies/default.toml"', '"' + policies + '"')
+head = s[:s.index('  [[exchange.session]]')]
+strategies = [
+    'strategy = "market_maker", spread_bps = 20, qty = 1, max_inventory = 10, skew_bps = 5, '
+    'requote_bps = 10, order_rate = "20/min", max_position = 20, max_open_orders = 4, '
+    'max_order_notional = 200_000',
+    'strategy = "sma_crossover", fast = 5, slow = 20, qty = 1, max_position = 5',
+    'strategy = "mean_reversion", window = 20, threshold_bps = 8, qty = 1, max_position = 5',
+]
+sessions, users = [], []
+accounts = (n + 4) // 5
+for a in range(accounts):
+    user, account = f"u{a // 2:03d}", f"u{a // 2:03d}-{'ab'[a % 2]}"
+    sessions.append(f'  [[exchange.session]]\n  venue = "sim-a"\n  account = "{account}"\n')
+    if a % 2 == 0:
+        users.append(f'[[user]]\nname = "{user}"\n')
+    users.append(f'  [[user.account]]\n  id = "{account}"\n'
+                 '  opening_balance = { USD = 10_000_000, BTC = 20_000, ETH = 20_000 }\n')
+    for k in range(min(5, n - 5 * a)):
+        symbol = "BTC-USD" if (a + k) % 2 == 0 else "ETH-USD"
+        users.append(f'  [[user.agent]]\n  id = "{"ab"[a % 2]}{k}"\n  kind = "trading_agent"\n'
+                     f'  params = {{ venue = "sim-a", account = "{account}", symbol = "{symbol}", '
+                     f'{strategies[(a + k) % 3]} }}\n')
+open(dst, 'w').write(head + "".join(sessions) + "\n" + "".join(users))
+PY
+}
+
+# run_scale: $agents agents for $minutes, the node's peak memory noted.
+run_scale() {
+  local dir=$work/scale db=$work/scale/farm.db pid
+  mkdir -p "$dir"
+  scale_farm "$dir/farm.toml" "$agents"
+  "$tfarm" run -c "$dir/farm.toml" --db "$db" --summary "$dir/summary.json" \
+    --for "$((minutes * 60))s" >"$dir/run.log" 2>&1 &
+  pid=$!
+  pids+=("$pid")
+  local peak=0 cpu_start cpu_end=0 cpu_now rss
+  cpu_start=$(awk '{print $14 + $15}' "/proc/$pid/stat" 2>/dev/null || echo 0)
+  while kill -0 "$pid" 2>/dev/null; do
+    rss=$(awk '/VmHWM/ {print $2}' "/proc/$pid/status" 2>/dev/null || echo 0)
+    ((rss > peak)) && peak=$rss
+    cpu_now=$(awk '{print $14 + $15}' "/proc/$pid/stat" 2>/dev/null || echo "")
+    [[ -n $cpu_now ]] && cpu_end=$cpu_now
+    sleep 2
+  done
+  wait "$pid" || problem "the farm did not stop cleanly: $(tail -3 "$dir/run.log")"
+  say "$agents agents: peak resident memory $((peak / 1024)) MiB ($((peak / agents)) KiB an agent), CPU $(((cpu_end - cpu_start) / $(getconf CLK_TCK))) s in $((minutes * 60)) s"
+  audit "$db" "$dir/summary.json" healthy
+}
+
+# run_remote: the demo farm's venues on an exchange node, killed with -9 at
+# two random moments and started again; the farm stops cleanly at the end.
+run_remote() {
+  local dir=$work/remote db=$work/remote/farm.db xpid pid port="" _
+  mkdir -p "$dir"
+  sed -e 's|interval = "100ms"|interval = "50ms"|' "$root/examples/exchange_node/farm.toml" \
+    >"$dir/exchange.toml"
+  start_exchange() { # on $port, or on a free one found first
+    for _ in 1 2 3 4 5; do
+      local p=${port:-$((20000 + RANDOM % 12000))}
+      : >"$dir/ex.out"
+      "$tfarm" exchange-sim serve -c "$dir/exchange.toml" --db "$dir/exchange.db" \
+        --listen "127.0.0.1:$p" >>"$dir/ex.out" 2>>"$dir/ex.log" &
+      xpid=$!
+      pids+=("$xpid")
+      local deadline=$((SECONDS + 20))
+      until grep -q "Offering venues" "$dir/ex.out" || ! kill -0 "$xpid" 2>/dev/null; do
+        ((SECONDS < deadline)) || break
+        sleep 0.2
+      done
+      if grep -q "127.0.0.1:$p\\." "$dir/ex.out"; then
+        port=$p
+        return 0
+      fi
+      kill -9 "$xpid" 2>/dev/null || true
+      wait "$xpid" 2>/dev/null || true
+      sleep 1
+    done
+    return 1
+  }
+  start_exchange || { problem "the exchange node did not start: $(tail -3 "$dir/ex.log")"; return; }
+  python3 - "$root/examples/single_node/farm.toml" "$dir/farm.toml" "$port" \
+    "$root/examples/policies/default.toml" <<'PY'
+import sys
+src, dst, port, policies = sys.argv[1:5]
+s = open(src).read().replace('"../policies/default.toml"', '"' + policies + '"')
+a = s.index('  [[exchange.venue]]\n  name = "sim-a"')
+b = s.index('  [[exchange.session]]')
+s = s[:a] + f'''  [[exchange.venue]]
+  name = "sim-a"
+  kind = "remote"
+  endpoint = "127.0.0.1:{port}"
+  backup = "sim-b"
+  [[exchange.venue]]
+  name = "sim-b"
+  kind = "remote"
+  endpoint = "127.0.0.1:{port}"
+
+''' + s[b:]
+open(dst, 'w').write(s)
+PY
+  "$tfarm" run -c "$dir/farm.toml" --db "$db" --summary "$dir/summary.json" >"$dir/run.log" 2>&1 &
+  pid=$!
+  pids+=("$pid")
+  local third=$((minutes * 20)) pause
+  for _ in 1 2; do
+    pause=$((third / 2 + RANDOM % third))
+    sleep "$pause"
+    kill -9 "$xpid"
+    wait "$xpid" 2>/dev/null || true
+    sleep 1
+    start_exchange || { problem "the exchange node did not start again: $(tail -3 "$dir/ex.log")"; return; }
+    say "exchange node killed -9 after $pause s and started again"
+  done
+  local before
+  before=$(sql "$db" "SELECT COUNT(*) FROM fills")
+  wait_fills "$db" $((before + 20)) 120 || problem "no 20 new fills within 120 s of the last restart"
+  kill -INT "$pid"
+  wait "$pid" || problem "the farm did not stop cleanly: $(tail -3 "$dir/run.log")"
+  kill -TERM "$xpid"
+  wait "$xpid" 2>/dev/null || true
+  local repeated
+  repeated=$(sql "$db" "SELECT COUNT(*) FROM (SELECT 1 FROM fills GROUP BY venue, venue_fill_id
+    HAVING COUNT(*) > 1)")
+  ((repeated == 0)) || problem "$repeated venue fill ids repeat"
+  audit "$db" "$dir/summary.json"
+}
+
+for run in "${runs[@]}"; do
+  echo "run $run:"
+  start=$SECONDS
+  "run_$run"
+  say "took $((SECONDS - start)) s"
+done
+if ((failed)); then
+  echo "acceptance: FAILED (seed $seed; runs kept in $work)"
+  exit 1
+fi
+echo "acceptance: passed (seed $seed)"
+if ((own_work)); then rm -rf "$work"; fi
