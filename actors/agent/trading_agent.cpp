@@ -25,6 +25,11 @@ namespace {
 constexpr int64_t agent_md_stale_ms = 5'000;
 /// The window of errors_per_min.
 constexpr int64_t agent_error_window_ms = 60'000;
+/// How long a final order whose status counts fills the agent has not seen
+/// keeps its reservation while its fills are asked for; then the money goes
+/// back (a fill that still comes is booked from available, and reconciling
+/// the venue shows the rest).
+constexpr int64_t agent_missing_fills_wait_ms = 30'000;
 /// Longest order id prefix made of the user's and agent's names; longer
 /// names get a hash (client order ids have at most 64 characters).
 constexpr size_t order_id_prefix_chars_max = 40;
@@ -672,6 +677,7 @@ void trading_agent::on_report(const order_report& rep) {
     apply_fill(coid, j->second, f, rep.venue, true);
   }
   auto& o = open_.find(coid)->second;
+  o.reported_filled = std::max(o.reported_filled, rep.filled);
   if (!o.is_final) {
     if (is_final(rep.state)) {
       o.is_final = true;
@@ -861,6 +867,23 @@ void trading_agent::maybe_release(const std::string& coid) {
   for (auto& ps : settle_retry_)
     if (ps.coid == coid)
       return;
+  if (o.filled < o.reported_filled) {
+    // Final, but its status counts fills not reported yet (a venue's
+    // answer to a cancel can overtake its report of the fill): they can
+    // still come, and must find their money reserved. Each beat asks for
+    // them (poll) and tries again.
+    auto now = node_clock().unix_ms();
+    if (o.missing_fills_since_ms == 0)
+      o.missing_fills_since_ms = now;
+    if (now - o.missing_fills_since_ms < agent_missing_fills_wait_ms) {
+      release_retry_.insert(coid);
+      return;
+    }
+    agent_log().warn("agent {}: order {} is {} with {} filled, but only {} was reported in "
+                     "{} ms; releasing its reservation",
+                     path(), coid, to_string(o.state), o.reported_filled, o.filled,
+                     agent_missing_fills_wait_ms);
+  }
   o.releasing = true;
   release_retry_.erase(coid);
   request(vault_, std::chrono::milliseconds{agent_request_timeout_ms},
@@ -1012,12 +1035,14 @@ void trading_agent::beat() {
     std::vector<std::string> ask;
     auto halted = states_.effective() == trading_state::halted || winding();
     for (auto& [id, o] : open_) {
-      if (o.is_final || !o.placed)
+      // A final order is still asked about while fills its status counts
+      // have not come (maybe_release).
+      if (!o.placed || (o.is_final && o.filled >= o.reported_filled))
         continue;
       // While halted, every beat cancels again what is still working (a
       // cancel can miss an order the session had not sent yet).
-      if (halted ||
-          (o.ioc && (o.state == order_state::open || o.state == order_state::partially_filled)))
+      if (!o.is_final && (halted || (o.ioc && (o.state == order_state::open ||
+                                               o.state == order_state::partially_filled))))
         cancel_order(id);
       if (now - o.last_news_ms >= settings_.poll_ms)
         ask.push_back(id);

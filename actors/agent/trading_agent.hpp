@@ -118,6 +118,12 @@ private:
     /// "unknown order" closes it meanwhile.
     bool sending = false;
     int pending_settles = 0;
+    /// The most the session reported filled. A final status can overtake
+    /// the reports of the fills it counts: the money stays reserved until
+    /// they are settled (or agent_missing_fills_wait_ms passed).
+    int64_t reported_filled = 0;
+    /// When a final status first counted fills not seen yet (0: never).
+    int64_t missing_fills_since_ms = 0;
     std::string venue;
     std::set<std::string> fills_seen;
     int64_t last_news_ms = 0;

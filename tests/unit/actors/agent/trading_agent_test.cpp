@@ -813,6 +813,37 @@ TEST_P(trading_agent_lifecycle_test, a_bad_fill_is_refused_and_moves_no_money) {
   EXPECT_EQ(holding("acct1", "BTC"), held(btc.first + 4, 0));
 }
 
+// A venue's answer to a cancel can overtake its report of the fill that
+// came first (latency with jitter): the agent hears "done, 4 filled" with no
+// fill yet. The fill must still find its money reserved: the reservation
+// goes only once the fills the status counts are settled.
+TEST_P(trading_agent_lifecycle_test, a_final_status_ahead_of_its_fill_keeps_the_money_for_it) {
+  auto usd = holding("acct1", "USD").first;
+  queue_order("t1", side::buy, 1'000, 4, "rest");
+  ASSERT_TRUE(eventually([&] { return resting_in_db("/user/alice/t1") == 1; }));
+  auto coid = text_of("SELECT client_order_id FROM orders WHERE agent = '/user/alice/t1'");
+  actors::order_report done;
+  done.client_order_id = coid;
+  done.venue = "sim-a";
+  done.state = actors::order_state::filled;
+  done.qty = 4;
+  done.filled = 4;
+  caf::send_as(caf::actor_cast<caf::actor>(session("acct1")), agent(), actors::order_update_atom_v,
+               done);
+  // The fill the status counted, reported after it.
+  bob_rests("bob-1", side::sell, 1'000, 4);
+  ASSERT_TRUE(eventually([&] { return status().position == 4 && status().open_orders == 0; }));
+  ASSERT_TRUE(eventually([&] { return open_reservations("acct1") == 0; }));
+  // Paid from the reservation (4,000 and the maker's fee), and no release
+  // before the settlement. (bob's side has no agent to settle it.)
+  auto fee = count_rows("SELECT fee FROM fills WHERE client_order_id = '" + coid + "'");
+  EXPECT_EQ(holding("acct1", "USD"), held(usd - 4'000 - fee, 0));
+  auto findings = persistence::check_database(db_);
+  ASSERT_TRUE(findings) << runtime::to_text(findings.error());
+  for (auto& p : findings->problems)
+    EXPECT_EQ(p.find(coid), std::string::npos) << p;
+}
+
 } // namespace
 
 INSTANTIATE_TEST_SUITE_P(backends, trading_agent_lifecycle_test, testing::ValuesIn(test::backends),
