@@ -165,8 +165,13 @@ plants() {
   while IFS='|' read -r name check plant_sql; do
     [[ -n $name ]] || continue
     cp "$db" "$work/plant.db"
-    sql "$work/plant.db" "$plant_sql"
     planted=$((planted + 1))
+    local changed
+    changed=$(sql "$work/plant.db" "$plant_sql; SELECT changes();" 2>&1) || changed=0
+    if [[ $changed != [1-9]* ]]; then
+      problem "planting $name changed nothing ($changed)"
+      continue
+    fi
     local by_check=0 by_audit=0
     if ! "$tfarm" db check --db "$work/plant.db" >/dev/null 2>&1; then by_check=1; fi
     if sql "$work/plant.db" <"$root/scripts/acceptance_audit.sql" |
