@@ -19,29 +19,6 @@ if(TFARM_FUZZ)
   add_link_options(-fsanitize=address,undefined)
 endif()
 
-# ctest resources (a spec the build writes; ctest reads it without a flag):
-# the machine's `cores` and as many `soaks`. A test that keeps a core busy
-# takes one core (TFARM_TEST_BUSY, every test unless it says otherwise); a
-# test that runs a cluster (several nodes and a database server) takes them
-# all (TFARM_TEST_MACHINE); a money soak, which mostly waits on its farm's
-# clock (15-25 % of a core each, measured with six at once), takes a soak
-# slot and no core. scripts/test.sh's `--parallel 2 x cores` so runs soaks
-# beside the busy tests instead of taking turns with them, and never more
-# busy work than before (two busy tests, or a cluster, plus two soaks at
-# most on two cores). Long tests also get a COST (their bound in seconds),
-# so that a run without an earlier one's costs (a fresh clone) starts the
-# longest first.
-cmake_host_system_information(RESULT tfarm_cores QUERY NUMBER_OF_LOGICAL_CORES)
-set(TFARM_TEST_RESOURCES "${PROJECT_BINARY_DIR}/ctest_resources.json")
-file(WRITE "${TFARM_TEST_RESOURCES}"
-     "{\"version\": {\"major\": 1, \"minor\": 0}, \"local\": [{"
-     "\"cores\": [{\"id\": \"0\", \"slots\": ${tfarm_cores}}], "
-     "\"soaks\": [{\"id\": \"0\", \"slots\": ${tfarm_cores}}]}]}\n")
-set(CTEST_RESOURCE_SPEC_FILE "${TFARM_TEST_RESOURCES}")
-set(TFARM_TEST_BUSY "cores:1")
-set(TFARM_TEST_MACHINE "cores:${tfarm_cores}")
-set(TFARM_TEST_SOAK "soaks:1")
-
 find_program(TFARM_CCACHE ccache)
 if(TFARM_CCACHE AND NOT CMAKE_CXX_COMPILER_LAUNCHER)
   set(CMAKE_CXX_COMPILER_LAUNCHER "${TFARM_CCACHE}")

@@ -19,4 +19,4 @@ command -v ninja >/dev/null && generator=(-G Ninja)
 cmake -S "$root" -B "$build_dir" "${generator[@]}" -DCMAKE_CXX_COMPILER=clang++-14 \
   -DTFARM_FUZZ=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo -DTFARM_FUZZ_SECONDS="$seconds" >/dev/null
 cmake --build "$build_dir" --parallel "${TFARM_JOBS:-$(nproc)}"
-ctest --test-dir "$build_dir" --output-on-failure -L fuzz --parallel "$((2 * ${TFARM_JOBS:-$(nproc)}))" "$@"
+ctest --test-dir "$build_dir" --output-on-failure -L fuzz --parallel "${TFARM_JOBS:-$(nproc)}" "$@"

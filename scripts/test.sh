@@ -6,6 +6,4 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 "$root/scripts/setup.sh" --tests
 "$root/scripts/build.sh"
 build_dir=${TFARM_BUILD_DIR:-$root/build}
-# Two tests a core: busy tests at most one a core, money soaks (which mostly
-# wait) beside them (ctest resources: cmake/TfarmOptions.cmake).
-ctest --test-dir "$build_dir" --output-on-failure --parallel "$((2 * ${TFARM_JOBS:-$(nproc)}))" "$@"
+ctest --test-dir "$build_dir" --output-on-failure --parallel "${TFARM_JOBS:-$(nproc)}" "$@"
