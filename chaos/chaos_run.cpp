@@ -672,7 +672,8 @@ private:
                          {}};
     for (auto& m : o_.cluster.members) {
       ++rec.checked;
-      auto r = rig_.member_console(m.name, {"vault", "reconcile"}, chaos_reconcile_timeout_ms);
+      auto r = rig_.member_console(m.name, {"vault", "reconcile"}, chaos_reconcile_timeout_ms,
+                                   chaos_check_connect_attempts);
       if (r.code != 0) {
         ++rec.violations;
         rec.details.push_back(m.name + ": " + r.text.substr(0, 2'000));
@@ -681,7 +682,7 @@ private:
     report_.invariants.push_back(rec);
     // Fencing refusals and conflict retries the live members counted.
     for (auto& m : o_.cluster.members) {
-      auto r = rig_.member_console(m.name, {"info", "/store"});
+      auto r = rig_.member_console(m.name, {"info", "/store"}, 0, chaos_check_connect_attempts);
       auto j = json::parse(r.json, nullptr, false);
       if (r.code == 0 && j.is_object() && j.contains("state") && j["state"].is_object()) {
         report_.fenced_refusals += j["state"].value("fenced_refusals", int64_t{0});

@@ -30,6 +30,10 @@ constexpr int64_t chaos_console_timeout_ms = 10'000;
 /// timeout (console_actor_timeout_ms) for the vault and again for the
 /// venues' statements before it answers.
 constexpr int64_t chaos_reconcile_timeout_ms = 2 * config::console_actor_timeout_ms + 5'000;
+/// Connection attempts (doubling backoff) of the checks after the faults:
+/// every member is up then, and one slow accept on a loaded machine once
+/// failed a clean run's reconciliation.
+constexpr int32_t chaos_check_connect_attempts = 4;
 /// Longest a member gets to hand off and exit at the end.
 constexpr int64_t chaos_member_stop_ms = 30'000;
 

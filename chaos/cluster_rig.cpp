@@ -332,15 +332,15 @@ void cluster_rig::stop_members(int64_t grace_ms) {
 }
 
 console_answer cluster_rig::console(const std::string& host, uint16_t port,
-                                    const std::vector<std::string>& args,
-                                    int64_t timeout_ms) const {
+                                    const std::vector<std::string>& args, int64_t timeout_ms,
+                                    int32_t attempts) const {
   net::console_client_options c;
   c.host = host;
   c.port = port;
   c.token = chaos_admin_token;
   c.operator_name = "chaos@seed-" + std::to_string(o_.seed);
   c.timeout = std::chrono::milliseconds{timeout_ms > 0 ? timeout_ms : chaos_console_timeout_ms};
-  c.attempts = 1;
+  c.attempts = attempts;
   c.tls = config::tls_settings{tls_.ca, dir_ + "/pki/chaos.crt", dir_ + "/pki/chaos.key", ""};
   net::console_client client{c};
   auto r = client.call(args);
@@ -350,10 +350,10 @@ console_answer cluster_rig::console(const std::string& host, uint16_t port,
 }
 
 console_answer cluster_rig::member_console(const std::string& name,
-                                           const std::vector<std::string>& args,
-                                           int64_t timeout_ms) const {
+                                           const std::vector<std::string>& args, int64_t timeout_ms,
+                                           int32_t attempts) const {
   auto m = o_.cluster.member(name);
-  return console(m->host, m->console_port, args, timeout_ms);
+  return console(m->host, m->console_port, args, timeout_ms, attempts);
 }
 
 console_answer cluster_rig::exchange_console(const std::vector<std::string>& args) const {
