@@ -320,26 +320,8 @@ run_remote() {
     return 1
   }
   start_exchange || { problem "the exchange node did not start: $(tail -3 "$dir/ex.log")"; return; }
-  python3 - "$root/examples/single_node/farm.toml" "$dir/farm.toml" "$port" \
-    "$root/examples/policies/default.toml" <<'PY'
-import sys
-src, dst, port, policies = sys.argv[1:5]
-s = open(src).read().replace('"../policies/default.toml"', '"' + policies + '"')
-a = s.index('  [[exchange.venue]]\n  name = "sim-a"')
-b = s.index('  [[exchange.session]]')
-s = s[:a] + f'''  [[exchange.venue]]
-  name = "sim-a"
-  kind = "remote"
-  endpoint = "127.0.0.1:{port}"
-  backup = "sim-b"
-  [[exchange.venue]]
-  name = "sim-b"
-  kind = "remote"
-  endpoint = "127.0.0.1:{port}"
-
-''' + s[b:]
-open(dst, 'w').write(s)
-PY
+  python3 "$root/scripts/remote_demo_farm.py" "$root/examples/single_node/farm.toml" \
+    "$dir/farm.toml" "$port" "$root/examples/policies/default.toml"
   "$tfarm" run -c "$dir/farm.toml" --db "$db" --summary "$dir/summary.json" >"$dir/run.log" 2>&1 &
   pid=$!
   pids+=("$pid")

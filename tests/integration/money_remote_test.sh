@@ -58,26 +58,8 @@ done
 grep -q "127.0.0.1:$xport" "$tmp/ex.out" || fail "no free port for the exchange node"
 
 # The demo farm with its venues on the exchange node (sim-b the backup).
-python3 - "$root/examples/single_node/farm.toml" "$tmp/farm.toml" "$xport" \
-  "$root/examples/policies/default.toml" <<'PY'
-import sys
-src, dst, port, policies = sys.argv[1:5]
-s = open(src).read().replace('"../policies/default.toml"', '"' + policies + '"')
-a = s.index('  [[exchange.venue]]\n  name = "sim-a"')
-b = s.index('  [[exchange.session]]')
-s = s[:a] + f'''  [[exchange.venue]]
-  name = "sim-a"
-  kind = "remote"
-  endpoint = "127.0.0.1:{port}"
-  backup = "sim-b"
-  [[exchange.venue]]
-  name = "sim-b"
-  kind = "remote"
-  endpoint = "127.0.0.1:{port}"
-
-''' + s[b:]
-open(dst, 'w').write(s)
-PY
+python3 "$root/scripts/remote_demo_farm.py" "$root/examples/single_node/farm.toml" \
+  "$tmp/farm.toml" "$xport" "$root/examples/policies/default.toml"
 tls_block trader-1 >>"$tmp/farm.toml"
 cport=$((20000 + RANDOM % 12000))
 token=remote-soak-admin-token-1
