@@ -1,5 +1,5 @@
 # Money soak of a cluster (docs/cluster.md): three members trade the example
-# cluster farm for ROUNDS rounds ($2, default 8); each round does one fault
+# cluster farm for ROUNDS rounds ($2, default 6); each round does one fault
 # to a random member -- SIGKILL (then started again), SIGSTOP past its lease
 # (then SIGCONT), or SIGTERM (a leave, then a join) -- and waits for the
 # users to be placed and trading again. Just before each fault, the faulted
@@ -16,7 +16,7 @@
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/cluster_lib.sh"
 root=$(pwd)
-rounds=${2:-8}
+rounds=${2:-6}
 RANDOM=${3:-7}
 [[ $backend == postgresql ]] || fail "a cluster runs on PostgreSQL (TFARM_TEST_BACKEND)"
 cd "$tmp"
