@@ -1,6 +1,7 @@
 #include "chaos/store_invariants.hpp"
 
 #include "persistence/database.hpp"
+#include "persistence/fence_proof.hpp"
 #include "persistence/maintenance.hpp"
 #include "persistence/sql_connection.hpp"
 #include "runtime/error_text.hpp"
@@ -121,6 +122,11 @@ std::vector<invariant_result> check_store(store_reader& store,
       "UNION ALL SELECT '@transit', CAST(SUM(amount) AS TEXT) FROM ledger_entries "
       "WHERE account = '@transit' HAVING COALESCE(SUM(amount), 0) <> 0",
       2));
+  out.push_back(sql_invariant(
+      store, "fence_per_write",
+      "no two members wrote for a user under one epoch, none under an older epoch after a "
+      "newer one (user_writes)",
+      store.count("SELECT COUNT(*) FROM user_writes"), persistence::fence_violations_sql, 3));
   out.push_back(sql_invariant(store, "no_critical_incident", "no critical incident alert",
                               store.count("SELECT COUNT(*) FROM alerts"),
                               "SELECT rule, message FROM alerts WHERE severity = 'critical' AND "

@@ -16,6 +16,7 @@
 #include "config/limits.hpp"
 #include "persistence/database.hpp"
 #include "persistence/error.hpp"
+#include "persistence/fence_proof.hpp"
 #include "persistence/migrations.hpp"
 #include "persistence/node_lock.hpp"
 #include "persistence/pg_tools.hpp"
@@ -294,6 +295,13 @@ caf::expected<database_check> check_database(const std::string& db) {
           [](sql_statement& q) {
             return "reservations: " + q.text(0) + " " + q.text(1) + " has " + q.text(2) +
                    " reserved but its open reservations hold " + q.text(3);
+          },
+          findings);
+    if (version >= 12)
+      collect(
+          d, fence_violations_sql,
+          [](sql_statement& q) {
+            return "fence: user " + q.text(1) + ": " + q.text(0) + " (" + q.text(2) + ")";
           },
           findings);
     auto cps_stmt = d.prepare("SELECT path, seq, blob, crc32 FROM checkpoints");

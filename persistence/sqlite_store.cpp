@@ -58,6 +58,7 @@ sqlite_store::sqlite_store(caf::actor_config& cfg, runtime::spawn_context ctx)
   statement_timeout_ = std::chrono::milliseconds{p.statement_timeout_ms};
   pool_size_ = std::max<int64_t>(2, p.pool_size);
   fenced_ = p.fenced;
+  member_ = p.node_scope;
   if (!p.node_scope.empty())
     scope_prefix_ = "/node/" + p.node_scope;
   if (batch_rows_max_ < 1)
@@ -91,7 +92,7 @@ sqlite_store::behavior_type sqlite_store::make_behavior() {
   writer_ = std::make_unique<store_writer>(file_, opts, caf::actor_cast<caf::actor>(this),
                                            static_cast<size_t>(pool_size_ - 1));
   if (fenced_)
-    writer_->enable_fencing();
+    writer_->enable_fencing(member_.empty() ? std::string{"(unnamed)"} : member_);
   log().info("{}: opening (synchronous={}, batch_rows_max={}, commit_wait={})", redact_url(file_),
              synchronous_, batch_rows_max_, config::format_duration(commit_wait_));
   return {

@@ -129,6 +129,8 @@ private:
   uint64_t refused_unheld_ = 0;
   /// "/node/<name>" for a cluster member, else "".
   std::string scope_prefix_;
+  /// The cluster member's name ("" outside a cluster).
+  std::string member_;
   std::unique_ptr<store_writer> writer_;
   /// The open batch: jobs and their answers, in arrival order.
   std::vector<store_job> open_jobs_;

@@ -940,6 +940,19 @@ caf::error store_core::check_fence(const write_fence& f) {
                         " (another member owns it now)"};
 }
 
+void store_core::note_fenced_write(const write_fence& f, const std::string& node) {
+  // Insert only: its number (the store's order) comes from an identity
+  // column on PostgreSQL, SQLite's rowid on its single writer. Queued with
+  // the transaction's other writes (no round trip of its own).
+  auto& q =
+      stmt(note_user_write_, "INSERT INTO user_writes (\"user\", epoch, node) VALUES (?, ?, ?)");
+  statement_reset guard{q};
+  q.bind(1, f.user);
+  q.bind(2, f.epoch);
+  q.bind(3, node);
+  q.send();
+}
+
 std::optional<std::string> store_core::account_user(const std::string& account, bool may_query) {
   if (auto i = account_users_.find(account); i != account_users_.end())
     return i->second;

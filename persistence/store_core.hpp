@@ -85,6 +85,13 @@ public:
   /// transaction a serialization conflict (run again, then refused).
   caf::error check_fence(const write_fence& f);
 
+  /// Notes in user_writes that `node` wrote for `f.user` under `f.epoch`
+  /// in this transaction, after check_fence passed it (queued, like the
+  /// writes). The row's number is the store's order of the write, and the
+  /// lease's share lock keeps an older epoch's writes before a newer
+  /// one's: the fence proved per write (docs/cluster.md).
+  void note_fenced_write(const write_fence& f, const std::string& node);
+
   /// The user an account belongs to ("" if there is no such account);
   /// nullopt when only a statement could tell and `may_query` is false.
   /// Remembered (an account never changes user).
@@ -278,6 +285,7 @@ private:
   std::unique_ptr<sql_statement> prefetch_reservations_;
   std::unique_ptr<sql_statement> prefetch_write_seqs_;
   std::unique_ptr<sql_statement> lease_epoch_;
+  std::unique_ptr<sql_statement> note_user_write_;
   std::unique_ptr<sql_statement> account_user_;
   std::unique_ptr<sql_statement> order_agent_;
   std::unordered_map<std::string, std::string> account_users_;

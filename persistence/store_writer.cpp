@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <chrono>
 #include <limits>
+#include <tuple>
 
 #include <caf/send.hpp>
 #include <spdlog/logger.h>
@@ -264,7 +265,8 @@ void store_writer::lost_connection(const caf::error& why) {
   }
 }
 
-void store_writer::enable_fencing() {
+void store_writer::enable_fencing(std::string node) {
+  node_ = std::move(node);
   fencing_ = true;
 }
 
@@ -375,16 +377,25 @@ store_completion store_writer::execute(submission& s) {
     try {
       core_->begin();
       core_->prefetch(outline);
+      // The users this batch wrote for, under which epochs: noted in
+      // user_writes before the commit, in the same transaction.
+      std::vector<write_fence> wrote;
       for (auto& job : s.jobs) {
-        if (auto err = check_fences(job, fencing)) {
+        auto passed = wrote.size();
+        if (auto err = check_fences(job, fencing, wrote)) {
           ++fenced_refusals_;
           store_result r;
           r.error = std::move(err);
           done.results.push_back(std::move(r));
+          wrote.resize(passed);
           continue;
         }
         done.results.push_back(execute_one(*core_, job));
+        if (done.results.back().error)
+          wrote.resize(passed);
       }
+      if (fencing)
+        note_writes(wrote);
       auto t0 = std::chrono::steady_clock::now();
       core_->commit();
       done.commit_us = std::chrono::duration_cast<std::chrono::microseconds>(
@@ -421,18 +432,35 @@ std::chrono::microseconds store_writer::conflict_pause(int attempt) {
   return std::chrono::microseconds{pick(rng_)};
 }
 
-caf::error store_writer::check_fences(const store_job& job, bool fencing) {
-  if (job.fence)
-    return core_->check_fence(*job.fence);
+caf::error store_writer::check_fences(const store_job& job, bool fencing,
+                                      std::vector<write_fence>& passed) {
+  if (job.fence) {
+    if (auto err = core_->check_fence(*job.fence))
+      return err;
+    passed.push_back(*job.fence);
+    return {};
+  }
   if (!fencing || !job.is_write())
     return {};
   // Asked here, in the write's turn: an order recorded earlier in the
   // same batch is visible to its fills.
   auto users = users_of(job, true).value_or(std::vector<std::string>{});
-  for (auto& user : users)
-    if (auto err = core_->check_fence(write_fence{user, held_epoch(user)}))
+  for (auto& user : users) {
+    write_fence f{user, held_epoch(user)};
+    if (auto err = core_->check_fence(f))
       return err;
+    passed.push_back(std::move(f));
+  }
   return {};
+}
+
+void store_writer::note_writes(std::vector<write_fence>& wrote) {
+  std::sort(wrote.begin(), wrote.end(), [](const write_fence& a, const write_fence& b) {
+    return std::tie(a.user, a.epoch) < std::tie(b.user, b.epoch);
+  });
+  for (size_t i = 0; i < wrote.size(); ++i)
+    if (i == 0 || wrote[i].user != wrote[i - 1].user || wrote[i].epoch != wrote[i - 1].epoch)
+      core_->note_fenced_write(wrote[i], node_);
 }
 
 store_result store_writer::execute_one(store_core& core, store_job& job) {

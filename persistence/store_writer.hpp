@@ -189,8 +189,10 @@ public:
   /// is refused (store_errc::fenced) unless this node holds the user
   /// under the epoch that is current in user_leases, checked in the
   /// write's own transaction. Writes of no user (audit, alerts, the
-  /// node's own actors) pass. Thread-safe.
-  void enable_fencing();
+  /// node's own actors) pass. Each transaction notes the users it wrote
+  /// for in user_writes, under `node` (the member's name) and the epoch.
+  /// Call before the first write.
+  void enable_fencing(std::string node);
 
   /// Sets the epoch this node holds `user` under (> 0), or drops it (0):
   /// writes submitted after the call see it. Thread-safe.
@@ -226,8 +228,12 @@ private:
   /// The epoch this node holds `user` under (0: not held).
   int64_t held_epoch(const std::string& user) const;
   /// The job's fences, checked inside the transaction (fenced if one is
-  /// not current); none without fencing or for a read.
-  caf::error check_fences(const store_job& job, bool fencing);
+  /// not current); none without fencing or for a read. Those that pass
+  /// are appended to `passed`.
+  caf::error check_fences(const store_job& job, bool fencing, std::vector<write_fence>& passed);
+
+  /// Notes each (user, epoch) of `wrote` once in user_writes.
+  void note_writes(std::vector<write_fence>& wrote);
   /// The pause before the batch runs again after conflict number
   /// `attempt` (0-based).
   std::chrono::microseconds conflict_pause(int attempt);
@@ -260,6 +266,8 @@ private:
   caf::error down_error_;
   std::atomic<int64_t> down_since_ms_{0};
   std::atomic<bool> fencing_{false};
+  /// The member's name in user_writes (set before fencing_).
+  std::string node_;
   mutable std::mutex fence_mtx_;
   std::unordered_map<std::string, int64_t> fences_;
   std::atomic<uint64_t> fenced_refusals_{0};

@@ -55,13 +55,15 @@ names = {i["name"]: i for i in r["invariants"]}
 for n in ("cluster_recovered", "agents_running", "vault_reconcile", "partition_stops_first",
           "no_order_twice",
           "ledger_and_trading", "fill_once", "no_negative_balance", "nothing_in_flight",
-          "no_critical_incident", "transfer_once", "faults_injected"):
+          "no_critical_incident", "transfer_once", "fence_per_write", "faults_injected"):
     if n not in names:
         problems.append("no invariant " + n)
     elif not names[n]["holds"]:
         problems.append(f'{n}: {names[n]["details"]}')
 if names.get("fill_once", {}).get("checked", 0) < 1:
     problems.append("nothing traded")
+if names.get("fence_per_write", {}).get("checked", 0) < 1:
+    problems.append("no fenced write noted in user_writes")
 if r["transfers"] < 1:
     problems.append("no transfer")
 if problems:

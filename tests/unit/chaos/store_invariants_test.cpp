@@ -43,7 +43,7 @@ protected:
 TEST_P(store_invariants_test, a_clean_store_holds_every_invariant) {
   chaos::store_reader reader{db_};
   auto all = chaos::check_store(reader, {});
-  ASSERT_EQ(all.size(), 6u);
+  ASSERT_EQ(all.size(), 7u);
   for (auto& x : all)
     EXPECT_TRUE(x.holds()) << x.name << ": " << (x.details.empty() ? "" : x.details.front());
 }
@@ -84,6 +84,46 @@ TEST_P(store_invariants_test, money_left_in_flight_shows) {
   ASSERT_EQ(x.details.size(), 2u);
   EXPECT_EQ(x.details[0], "pending a-main:k1");
   EXPECT_EQ(x.details[1], "@transit 40");
+}
+
+// user_writes as the store keeps it: a handoff from node-1 to node-2 is
+// clean; each way a stale owner could have slipped past the fence shows.
+TEST_P(store_invariants_test, a_write_past_the_fence_shows) {
+  exec("INSERT INTO user_leases (\"user\", owner, incarnation, epoch) VALUES ('alice', "
+       "'node-2', 1, 4)");
+  auto write = [&](int seq, int epoch, const std::string& node) {
+    exec("INSERT INTO user_writes (seq, \"user\", epoch, node) VALUES (" + std::to_string(seq) +
+         ", 'alice', " + std::to_string(epoch) + ", '" + node + "')");
+  };
+  for (int seq = 1; seq <= 9; ++seq)
+    write(seq, 3, "node-1");
+  for (int seq = 10; seq <= 12; ++seq)
+    write(seq, 4, "node-2");
+  auto x = check("fence_per_write");
+  EXPECT_TRUE(x.holds()) << (x.details.empty() ? "" : x.details.front());
+  EXPECT_EQ(x.checked, 12);
+  // A write of node-1 under epoch 3 stored after node-2's first under 4.
+  write(13, 3, "node-1");
+  x = check("fence_per_write");
+  ASSERT_EQ(x.violations, 1);
+  EXPECT_EQ(x.details.front(), "a write under an older epoch after a newer one alice write #13 "
+                               "under an epoch before 4, whose first write is #10 (node-2)");
+  EXPECT_FALSE(check("ledger_and_trading").holds()) << "db check reports it too";
+  exec("DELETE FROM user_writes WHERE seq = 13");
+  // Two members under one epoch.
+  write(14, 4, "node-3");
+  x = check("fence_per_write");
+  ASSERT_EQ(x.violations, 1);
+  EXPECT_EQ(x.details.front(),
+            "two members under one epoch alice epoch 4: 2 members (node-2, node-3)");
+  exec("DELETE FROM user_writes WHERE node = 'node-3'");
+  // An epoch the lease never reached.
+  write(15, 5, "node-1");
+  x = check("fence_per_write");
+  ASSERT_EQ(x.violations, 1);
+  EXPECT_EQ(x.details.front(),
+            "a write under an epoch the lease never had alice node-1 under epoch 5, the lease "
+            "is at 4");
 }
 
 TEST_P(store_invariants_test, a_critical_incident_shows) {

@@ -18,6 +18,7 @@
 #include "persistence/cluster_store.hpp"
 #include "persistence/database.hpp"
 #include "persistence/error.hpp"
+#include "persistence/fence_proof.hpp"
 #include "persistence/kinds.hpp"
 #include "persistence/store_actor.hpp"
 #include "runtime/builtin_kinds.hpp"
@@ -229,6 +230,21 @@ TEST_P(store_fencing_test, only_the_holder_of_the_current_epoch_writes_for_a_use
   EXPECT_EQ(b.save("/user/alice/mm-1", "after release").error(), store_errc::fenced);
   EXPECT_TRUE(b.ask<uint64_t>(append_audit_atom_v, make_audit("/", "alice", "test.note", "")))
       << "a write of no user's data passes";
+
+  // Every write that passed is noted under its member and epoch, in the
+  // store's order: the fence proved per write (what db check reads).
+  auto number = [&](const std::string& sql) { return query_int64(*db_, sql); };
+  EXPECT_EQ(number("SELECT COUNT(*) FROM user_writes WHERE NOT (\"user\" = 'alice' AND "
+                   "((epoch = 1 AND node = 'a') OR (epoch = 2 AND node = 'b')))"),
+            0)
+      << "a under 1, b under 2, no other";
+  EXPECT_GE(number("SELECT COUNT(*) FROM user_writes WHERE epoch = 1 AND node = 'a'"), 1);
+  EXPECT_GE(number("SELECT COUNT(*) FROM user_writes WHERE epoch = 2 AND node = 'b'"), 2)
+      << "b's checkpoint and its fill";
+  EXPECT_LT(number("SELECT MAX(seq) FROM user_writes WHERE node = 'a'"),
+            number("SELECT MIN(seq) FROM user_writes WHERE node = 'b'"));
+  auto violations = db_->prepare(fence_violations_sql);
+  EXPECT_FALSE(violations->step()) << violations->text(0) << " " << violations->text(2);
 }
 
 INSTANTIATE_TEST_SUITE_P(backends, store_fencing_test, testing::Values(test::backend::postgresql),
