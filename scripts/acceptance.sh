@@ -5,6 +5,8 @@
 #   kills   kill -9 of the farm at random moments, many times, on one database
 #   scale   a farm of a few hundred agents at the runbook's default limits
 #   remote  venues on an exchange node, killed with -9 and started again, twice
+#   views   every view of a halted farm tells the same numbers; an alert that
+#           should fire does, on every view, and resolves
 # The audit after each run: `tfarm db check` clean, scripts/acceptance_audit.sql
 # all zero, every agent's position equal to its fills and running, no
 # critical incident (and, on the healthy scale run, no alert at all); then
@@ -12,7 +14,7 @@
 # `db check` and the audit must report. Exit 0 only if every run passes.
 #
 # usage: scripts/acceptance.sh [--tfarm PATH] [--minutes M] [--seed S]
-#          [--agents N] [--kills K] [--work DIR] RUN...   (RUN: kills scale remote all)
+#          [--agents N] [--kills K] [--work DIR] RUN...   (RUN: kills scale remote views all)
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 tfarm=$root/build/bin/tfarm
@@ -22,7 +24,7 @@ agents=300
 kills=12
 work=""
 runs=()
-usage="usage: $0 [--tfarm PATH] [--minutes M] [--seed S] [--agents N] [--kills K] [--work DIR] kills|scale|remote|all..."
+usage="usage: $0 [--tfarm PATH] [--minutes M] [--seed S] [--agents N] [--kills K] [--work DIR] kills|scale|remote|views|all..."
 while (($#)); do
   case $1 in
     --tfarm) tfarm=$(realpath "$2"); shift 2 ;;
@@ -31,8 +33,8 @@ while (($#)); do
     --agents) agents=$2; shift 2 ;;
     --kills) kills=$2; shift 2 ;;
     --work) work=$2; shift 2 ;;
-    kills | scale | remote) runs+=("$1"); shift ;;
-    all) runs+=(kills scale remote); shift ;;
+    kills | scale | remote | views) runs+=("$1"); shift ;;
+    all) runs+=(kills scale remote views); shift ;;
     *) echo "$usage" >&2; exit 2 ;;
   esac
 done
@@ -346,6 +348,114 @@ run_remote() {
   repeated=$(sql "$db" "SELECT COUNT(*) FROM (SELECT 1 FROM fills GROUP BY venue, venue_fill_id
     HAVING COUNT(*) > 1)")
   ((repeated == 0)) || problem "$repeated venue fill ids repeat"
+  audit "$db" "$dir/summary.json"
+}
+
+# alert_views: the exchange_connection alert as each view shows it, one
+# line: "api SEVERITY console SEVERITY metrics N status N" (none: not open;
+# metrics: open critical alerts; status: the node's last status line's
+# alert count).
+alert_views() {
+  local api con met st
+  api=$(curl -sf -H "Authorization: Bearer $TFARM_ADMIN_TOKEN" "http://127.0.0.1:$hport/api/monitoring" |
+    python3 -c "$alert_py") || api=unreadable
+  con=$("$tfarm" console --connect "127.0.0.1:$cport" --json -e alerts | python3 -c "$alert_py") ||
+    con=unreadable
+  met=$(curl -sf "http://127.0.0.1:$hport/metrics" |
+    awk '/^tfarm_alerts_open\{severity="critical"\}/ {print $2}') || met=unreadable
+  st=$(grep -o "status: .*alerts [0-9a-z]*" "$dir/run.log" | tail -1 | awk '{print $NF}')
+  echo "api ${api:-?} console ${con:-?} metrics ${met:-?} status ${st:-?}"
+}
+alert_py='
+import json, sys
+open_ = [a for a in json.load(sys.stdin)["alerts"] if a["rule"] == "exchange_connection"]
+print(open_[0]["severity"] if open_ else "none")'
+
+# wait_alert WANT SECONDS: true once alert_views prints WANT.
+wait_alert() {
+  local deadline=$((SECONDS + $2))
+  until [[ $(alert_views) == "$1" ]]; do
+    ((SECONDS < deadline)) || return 1
+    sleep 0.5
+  done
+}
+
+# run_views: the demo farm with its HTTP API and console for $minutes; then
+# trading halted, and every view must tell the same numbers within 10 s
+# (scripts/acceptance_views.py); then both venues cut off from the farm's
+# sessions: the exchange_connection alert (held 5 s here, not the runbook's
+# minute) must fire critical on every view and resolve on every view once
+# the venues are back; trading resumes and the farm stops cleanly.
+run_views() {
+  local db attempt pid
+  dir=$work/views
+  db=$dir/farm.db
+  mkdir -p "$dir"
+  demo_farm "$dir/farm.toml"
+  cat >>"$dir/farm.toml" <<'EOF'
+
+  [[monitor.rule]]
+  name = "exchange_connection"
+  metric = "exchange_disconnected"
+  critical = 0
+  for = "5s"
+EOF
+  export TFARM_ADMIN_TOKEN=acceptance-views-admin-token-1
+  for attempt in 1 2 3 4 5; do
+    hport=$((20000 + RANDOM % 12000))
+    cport=$((20000 + RANDOM % 12000))
+    : >"$dir/run.out"
+    "$tfarm" run -c "$dir/farm.toml" --db "$db" --http-port "$hport" --console-port "$cport" \
+      --status-every 1s --summary "$dir/summary.json" >"$dir/run.out" 2>>"$dir/run.log" &
+    pid=$!
+    pids+=("$pid")
+    local deadline=$((SECONDS + 30))
+    until grep -q "^Console on 127.0.0.1:$cport" "$dir/run.out" || ! kill -0 "$pid" 2>/dev/null; do
+      ((SECONDS < deadline)) || break
+      sleep 0.2
+    done
+    grep -q "^Console on 127.0.0.1:$cport" "$dir/run.out" && break
+    kill -9 "$pid" 2>/dev/null || true
+    wait "$pid" 2>/dev/null || true
+  done
+  grep -q "^Console on 127.0.0.1:$cport" "$dir/run.out" ||
+    { problem "the farm did not start: $(tail -3 "$dir/run.log")"; return; }
+  wait_fills "$db" 20 60 || problem "no 20 fills within 60 s"
+  sleep $((minutes * 60))
+  local c=("$tfarm" console --connect "127.0.0.1:$cport")
+  "${c[@]}" -e "halt --farm --reason 'acceptance: views'" >/dev/null ||
+    problem "the console could not halt the farm"
+  local agree
+  agree=$(python3 "$root/scripts/acceptance_views.py" "$tfarm" "$hport" "$cport" "$db" \
+    "$dir/run.log" 10) || problem "$agree"
+  say "$agree"
+  [[ $(alert_views) == "api none console none metrics 0 status 0" ]] ||
+    problem "an exchange alert before the venues were cut off: $(alert_views)"
+  "${c[@]}" -e "venue faults sim-a --disconnected on" >/dev/null &&
+    "${c[@]}" -e "venue faults sim-b --disconnected on" >/dev/null ||
+    problem "the console could not cut the venues off"
+  local t0=$SECONDS
+  if wait_alert "api critical console critical metrics 1 status 1" 30; then
+    say "venues cut off: exchange_connection critical on every view after $((SECONDS - t0)) s"
+  else
+    problem "the alert did not fire on every view within 30 s: $(alert_views)"
+  fi
+  "${c[@]}" -e "venue faults sim-a --clear" >/dev/null &&
+    "${c[@]}" -e "venue faults sim-b --clear" >/dev/null ||
+    problem "the console could not bring the venues back"
+  t0=$SECONDS
+  if wait_alert "api none console none metrics 0 status 0" 60; then
+    say "venues back: the alert resolved on every view after $((SECONDS - t0)) s"
+  else
+    problem "the alert did not resolve on every view within 60 s: $(alert_views)"
+  fi
+  "${c[@]}" -e "resume --farm --reason 'acceptance: views done'" >/dev/null ||
+    problem "the console could not resume trading"
+  local before
+  before=$(sql "$db" "SELECT COUNT(*) FROM fills")
+  wait_fills "$db" $((before + 10)) 60 || problem "no 10 new fills within 60 s of resuming"
+  kill -INT "$pid"
+  wait "$pid" || problem "the farm did not stop cleanly: $(tail -3 "$dir/run.log")"
   audit "$db" "$dir/summary.json"
 }
 
