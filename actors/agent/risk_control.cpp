@@ -9,6 +9,7 @@
 #include "actors/agent/logger.hpp"
 #include "actors/agent/risk_gate.hpp"
 #include "config/limits.hpp"
+#include "persistence/error.hpp"
 #include "persistence/farm_switch.hpp"
 #include "persistence/store_actor.hpp"
 #include "runtime/error_text.hpp"
@@ -18,6 +19,14 @@
 namespace tfarm::actors {
 
 namespace {
+
+/// Times an operator's switch is written to a cluster's store before the
+/// operator hears it failed: every member reads the switches every 250 ms
+/// within its serializable write batches, so on a busy cluster the batch
+/// holding a switch write can lose every one of the store's retries (seen
+/// once in a full suite run: a halt refused as a conflict). The write is
+/// idempotent (the switch's row by name), so it is asked again.
+constexpr int switch_write_attempts = 4;
 
 /// Longest reason an operator may give for a trading state change.
 constexpr std::size_t trading_state_reason_chars_max = 1'000;
@@ -179,7 +188,7 @@ void risk_control::pending_change::fail(caf::error err) {
 }
 
 void risk_control::persist(const trading_state_change& x,
-                           std::function<void(const caf::error&)> then) {
+                           std::function<void(const caf::error&)> then, int attempt) {
   if (!params_.shared) {
     save_checkpoint_then([this, then](const caf::error& err) {
       if (err) {
@@ -205,8 +214,14 @@ void risk_control::persist(const trading_state_change& x,
             writes_.write_finished();
             then(caf::error{});
           },
-          [this, then](caf::error& err) {
+          [this, x, then, attempt](caf::error& err) {
             writes_.write_finished();
+            if (err == persistence::store_errc::conflict && attempt + 1 < switch_write_attempts) {
+              agent_log().info("risk control: the switch write conflicted ({}); writing it again",
+                               runtime::to_text(err));
+              persist(x, then, attempt + 1);
+              return;
+            }
             then(err);
           });
 }

@@ -100,8 +100,10 @@ private:
   /// the next starts (so a failed save rolls back only its own change).
   void next_change();
   /// Makes the change being applied durable: a checkpoint, or the
-  /// store's switch when shared.
-  void persist(const trading_state_change& x, std::function<void(const caf::error&)> then);
+  /// store's switch when shared (asked again after a conflict, up to
+  /// switch_write_attempts; `attempt` counts from 0).
+  void persist(const trading_state_change& x, std::function<void(const caf::error&)> then,
+               int attempt = 0);
   void audit(const trading_state_change& x, const std::string& what);
   void push();
   /// Shared: reads the cluster's states, adopts them if nothing was

@@ -96,9 +96,11 @@ private:
   /// again in shared_switch_refresh_ms. `first`: the gateway's start --
   /// nothing is served until it succeeds, and transfers are polled after.
   void load_modes(bool first);
-  /// A cluster member: writes a mode as the cluster's switch.
+  /// A cluster member: writes a mode as the cluster's switch (asked again
+  /// after a conflict, up to switch_write_attempts; `attempt`
+  /// counts from 0).
   void write_mode(vault_mode mode, bool on, const std::string& reason, const std::string& by,
-                  std::function<void(const caf::error&)> then);
+                  std::function<void(const caf::error&)> then, int attempt = 0);
   /// Reads the accounts table again, then calls `then`.
   void reload_directory(std::function<void()> then);
   void open(vault_request& r, reply_promise rp, int64_t t0);

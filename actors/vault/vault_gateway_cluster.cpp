@@ -13,6 +13,7 @@
 #include "actors/vault/logger.hpp"
 #include "actors/vault/vault_names.hpp"
 #include "config/limits.hpp"
+#include "persistence/error.hpp"
 #include "persistence/farm_switch.hpp"
 #include "runtime/actor_registry.hpp"
 #include "runtime/error_text.hpp"
@@ -20,6 +21,14 @@
 namespace tfarm::actors {
 
 namespace {
+
+/// Times an operator's switch is written to a cluster's store before the
+/// operator hears it failed: every member reads the switches every 250 ms
+/// within its serializable write batches, so on a busy cluster the batch
+/// holding a switch write can lose every one of the store's retries (seen
+/// once in a full suite run: a halt refused as a conflict). The write is
+/// idempotent (the switch's row by name), so it is asked again.
+constexpr int switch_write_attempts = 4;
 
 /// How often a cluster member looks for transfers to the accounts it runs
 /// that other members debited.
@@ -146,7 +155,8 @@ void vault_gateway::reload_directory(std::function<void()> then) {
 }
 
 void vault_gateway::write_mode(vault_mode mode, bool on, const std::string& reason,
-                               const std::string& by, std::function<void(const caf::error&)> then) {
+                               const std::string& by, std::function<void(const caf::error&)> then,
+                               int attempt) {
   persistence::farm_switch x;
   x.name = mode_switch_prefix + to_string(mode);
   x.state = on ? mode_switch_on : "";
@@ -160,8 +170,14 @@ void vault_gateway::write_mode(vault_mode mode, bool on, const std::string& reas
             mode_writes_.write_finished();
             then(caf::error{});
           },
-          [this, then](caf::error& err) {
+          [this, mode, on, reason, by, then, attempt](caf::error& err) {
             mode_writes_.write_finished();
+            if (err == persistence::store_errc::conflict && attempt + 1 < switch_write_attempts) {
+              vault_log().info("vault: the mode write conflicted ({}); writing it again",
+                               runtime::to_text(err));
+              write_mode(mode, on, reason, by, then, attempt + 1);
+              return;
+            }
             then(err);
           });
 }
