@@ -156,9 +156,12 @@ struct cluster_member::impl {
   /// the store is cut off), and until when its leases are its to vouch for.
   bool in_beat = false;
   std::optional<clock::time_point> lease_valid_until;
-  /// The watch stopped every user while the heart waited on the store; the
-  /// heart gives their leases up once it hears from the store again.
+  /// The watch stopped these users while the heart waited on the store;
+  /// the heart gives their leases up once it hears from the store again.
+  /// Only these: the round the heart was waiting on may have claimed
+  /// others, whose starts are queued under the epochs it claimed.
   bool watch_stopped = false;
+  std::set<std::string> watched;
   std::condition_variable watch_cv;
 
   std::thread heart_thread;
@@ -371,6 +374,9 @@ struct cluster_member::impl {
       std::lock_guard<std::mutex> guard{mtx};
       st.name = opts.name;
       st.incarnation = me.incarnation;
+      // The join freed whatever an earlier incarnation held.
+      watch_stopped = false;
+      watched.clear();
       log().info("cluster member {}: joined as incarnation {}", opts.name, me.incarnation);
       return {};
     } catch (const std::exception& e) {
@@ -414,6 +420,7 @@ struct cluster_member::impl {
         for (auto& x : ops)
           if (x.start)
             users.push_back(x.user);
+        watched.insert(users.begin(), users.end());
         guard.unlock();
         log().error("cluster member {}: the store has not answered for {} ms: stopped its {} "
                     "users before any other member may claim them",
@@ -451,20 +458,24 @@ struct cluster_member::impl {
     }
   };
 
-  /// After the watch stopped everything: the leases this member still
-  /// holds go, so that the users are claimed afresh (maybe by it again).
+  /// After the watch stopped its users: the leases of those this member
+  /// still holds go, so that they are claimed afresh (maybe by it again).
+  /// A user the same round claimed runs under its new epoch: kept.
   void give_up_watched() {
+    std::set<std::string> stopped;
     {
       std::lock_guard<std::mutex> guard{mtx};
       if (!watch_stopped)
         return;
       watch_stopped = false;
+      stopped.swap(watched);
     }
     if (!membership)
       return;
     std::vector<std::string> held;
     for (auto& [user, epoch] : membership->owned())
-      held.push_back(user);
+      if (stopped.count(user) > 0)
+        held.push_back(user);
     for (auto& user : held)
       membership->give_up(user);
   }
