@@ -20,7 +20,18 @@ kill_members() {
       kill -9 "$pid" 2>/dev/null || true
   done
 }
-trap 'kill_members; kill $(jobs -p) 2>/dev/null || true; wait 2>/dev/null || true; rm -rf "$tmp"' EXIT
+# members_said: the last warnings and errors of every member and of the
+# exchange node, so that a failure in CI shows what the cluster saw.
+members_said() {
+  local f
+  for f in "$tmp"/run/*.log "$tmp/ex.err"; do
+    [[ -s $f ]] || continue
+    echo "--- ${f#"$tmp"/}: its last warnings and errors" >&2
+    grep -E '^[0-9-]+ [0-9:.]+ (warning|error|critical) ' "$f" | tail -n 12 >&2 || true
+  done
+}
+trap 'rc=$?; ((rc == 0)) || members_said; kept_on_failure $rc; kill_members
+  kill $(jobs -p) 2>/dev/null || true; wait 2>/dev/null || true; rm -rf "$tmp"' EXIT
 
 tls_block() {
   printf '\n[tls]\nca = "%s"\ncert = "%s"\nkey = "%s"\n' "$tmp/pki/ca.crt" "$tmp/pki/node.crt" \

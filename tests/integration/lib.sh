@@ -3,8 +3,18 @@
 set -euo pipefail
 tfarm=$1
 tmp=$(mktemp -d)
+# kept_on_failure: a failed test's files (logs, databases) are copied to
+# $TFARM_TEST_KEEP/TEST-PID when that is set, to be read after it ended.
+kept_on_failure() {
+  local rc=$1
+  ((rc != 0)) && [[ -n ${TFARM_TEST_KEEP:-} ]] || return 0
+  local to=$TFARM_TEST_KEEP/$(basename "$0" .sh)-$$
+  mkdir -p "$to" && cp -r "$tmp/." "$to/" 2>/dev/null || true
+  echo "the test's files: $to" >&2
+}
 # Background processes of a failed test must not outlive it.
-trap 'kill $(jobs -p) 2>/dev/null || true; wait 2>/dev/null || true; rm -rf "$tmp"' EXIT
+trap 'kept_on_failure $?; kill $(jobs -p) 2>/dev/null || true; wait 2>/dev/null || true
+  rm -rf "$tmp"' EXIT
 # Nor those that left the test's process tree, when ctest kills the test at
 # its timeout and no trap runs (reaper.sh): they carry this mark.
 export TFARM_TEST_RUN=$tmp
