@@ -254,6 +254,12 @@ constexpr int64_t store_reconnect_backoff_ms_max = 5'000;
 constexpr int32_t store_conflict_retries_max = 8;
 constexpr int64_t store_conflict_backoff_us_min = 500;
 constexpr int64_t store_conflict_backoff_us_max = 32'000;
+/// Times an operator's switch (kill switch, vault mode) is written before
+/// the operator hears it failed: the batch that holds it carries the
+/// member's other writes too, and on a busy cluster it can lose every one
+/// of the retries above. The write is idempotent (the switch's row by
+/// name), so it is asked again whole.
+constexpr int32_t switch_write_attempts = 4;
 
 /// Time a store request may take before the requester gives up. Generous:
 /// a commit with synchronous=FULL on a slow disk takes tens of ms.

@@ -75,6 +75,26 @@ wait_fills() {
   done
 }
 
+# start_serving OUT LOG READY SECONDS CMD...: starts CMD in the background
+# (stdout to OUT, stderr appended to LOG) and waits up to SECONDS for a line
+# of OUT matching READY; $served is its pid. False, with the process gone,
+# when it exited first or the time ran out (its port was taken, say).
+start_serving() {
+  local out=$1 log=$2 ready=$3 deadline=$((SECONDS + $4))
+  shift 4
+  "$@" >"$out" 2>>"$log" &
+  served=$!
+  pids+=("$served")
+  until grep -q -- "$ready" "$out"; do
+    if ! kill -0 "$served" 2>/dev/null || ((SECONDS >= deadline)); then
+      kill -9 "$served" 2>/dev/null || true
+      wait "$served" 2>/dev/null || true
+      return 1
+    fi
+    sleep 0.2
+  done
+}
+
 # demo_farm FILE: the demo farm with its policies found from anywhere and a
 # faster market (20 ms ticks, a busier market maker), so that minutes trade a lot.
 demo_farm() {
@@ -299,24 +319,16 @@ run_remote() {
   sed -e 's|interval = "100ms"|interval = "50ms"|' "$root/examples/exchange_node/farm.toml" \
     >"$dir/exchange.toml"
   start_exchange() { # on $port, or on a free one found first
+    local _ p
     for _ in 1 2 3 4 5; do
-      local p=${port:-$((20000 + RANDOM % 12000))}
-      : >"$dir/ex.out"
-      "$tfarm" exchange-sim serve -c "$dir/exchange.toml" --db "$dir/exchange.db" \
-        --listen "127.0.0.1:$p" >>"$dir/ex.out" 2>>"$dir/ex.log" &
-      xpid=$!
-      pids+=("$xpid")
-      local deadline=$((SECONDS + 20))
-      until grep -q "Offering venues" "$dir/ex.out" || ! kill -0 "$xpid" 2>/dev/null; do
-        ((SECONDS < deadline)) || break
-        sleep 0.2
-      done
-      if grep -q "127.0.0.1:$p\\." "$dir/ex.out"; then
-        port=$p
+      p=${port:-$((20000 + RANDOM % 12000))}
+      if start_serving "$dir/ex.out" "$dir/ex.log" \
+        "^Offering venues to other nodes on 127\.0\.0\.1:$p\." 20 \
+        "$tfarm" exchange-sim serve -c "$dir/exchange.toml" --db "$dir/exchange.db" \
+        --listen "127.0.0.1:$p"; then
+        xpid=$served port=$p
         return 0
       fi
-      kill -9 "$xpid" 2>/dev/null || true
-      wait "$xpid" 2>/dev/null || true
       sleep 1
     done
     return 1
@@ -401,25 +413,18 @@ run_views() {
   for = "5s"
 EOF
   export TFARM_ADMIN_TOKEN=acceptance-views-admin-token-1
+  local started=""
   for attempt in 1 2 3 4 5; do
     hport=$((20000 + RANDOM % 12000))
     cport=$((20000 + RANDOM % 12000))
-    : >"$dir/run.out"
-    "$tfarm" run -c "$dir/farm.toml" --db "$db" --http-port "$hport" --console-port "$cport" \
-      --status-every 1s --summary "$dir/summary.json" >"$dir/run.out" 2>>"$dir/run.log" &
-    pid=$!
-    pids+=("$pid")
-    local deadline=$((SECONDS + 30))
-    until grep -q "^Console on 127.0.0.1:$cport" "$dir/run.out" || ! kill -0 "$pid" 2>/dev/null; do
-      ((SECONDS < deadline)) || break
-      sleep 0.2
-    done
-    grep -q "^Console on 127.0.0.1:$cport" "$dir/run.out" && break
-    kill -9 "$pid" 2>/dev/null || true
-    wait "$pid" 2>/dev/null || true
+    if start_serving "$dir/run.out" "$dir/run.log" "^Console on 127\.0\.0\.1:$cport" 30 \
+      "$tfarm" run -c "$dir/farm.toml" --db "$db" --http-port "$hport" --console-port "$cport" \
+      --status-every 1s --summary "$dir/summary.json"; then
+      pid=$served started=yes
+      break
+    fi
   done
-  grep -q "^Console on 127.0.0.1:$cport" "$dir/run.out" ||
-    { problem "the farm did not start: $(tail -3 "$dir/run.log")"; return; }
+  [[ -n $started ]] || { problem "the farm did not start: $(tail -3 "$dir/run.log")"; return; }
   wait_fills "$db" 20 60 || problem "no 20 fills within 60 s"
   sleep $((minutes * 60))
   local c=("$tfarm" console --connect "127.0.0.1:$cport")

@@ -20,14 +20,6 @@ namespace tfarm::actors {
 
 namespace {
 
-/// Times an operator's switch is written to a cluster's store before the
-/// operator hears it failed: every member reads the switches every 250 ms
-/// within its serializable write batches, so on a busy cluster the batch
-/// holding a switch write can lose every one of the store's retries (seen
-/// once in a full suite run: a halt refused as a conflict). The write is
-/// idempotent (the switch's row by name), so it is asked again.
-constexpr int switch_write_attempts = 4;
-
 /// Longest reason an operator may give for a trading state change.
 constexpr std::size_t trading_state_reason_chars_max = 1'000;
 static_assert(trading_state_reason_chars_max <= persistence::switch_reason_chars_max);
@@ -216,7 +208,8 @@ void risk_control::persist(const trading_state_change& x,
           },
           [this, x, then, attempt](caf::error& err) {
             writes_.write_finished();
-            if (err == persistence::store_errc::conflict && attempt + 1 < switch_write_attempts) {
+            if (err == persistence::store_errc::conflict &&
+                attempt + 1 < config::switch_write_attempts) {
               agent_log().info("risk control: the switch write conflicted ({}); writing it again",
                                runtime::to_text(err));
               persist(x, then, attempt + 1);

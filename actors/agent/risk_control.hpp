@@ -101,7 +101,7 @@ private:
   void next_change();
   /// Makes the change being applied durable: a checkpoint, or the
   /// store's switch when shared (asked again after a conflict, up to
-  /// switch_write_attempts; `attempt` counts from 0).
+  /// config::switch_write_attempts; `attempt` counts from 0).
   void persist(const trading_state_change& x, std::function<void(const caf::error&)> then,
                int attempt = 0);
   void audit(const trading_state_change& x, const std::string& what);

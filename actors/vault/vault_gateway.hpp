@@ -97,7 +97,7 @@ private:
   /// nothing is served until it succeeds, and transfers are polled after.
   void load_modes(bool first);
   /// A cluster member: writes a mode as the cluster's switch (asked again
-  /// after a conflict, up to switch_write_attempts; `attempt`
+  /// after a conflict, up to config::switch_write_attempts; `attempt`
   /// counts from 0).
   void write_mode(vault_mode mode, bool on, const std::string& reason, const std::string& by,
                   std::function<void(const caf::error&)> then, int attempt = 0);

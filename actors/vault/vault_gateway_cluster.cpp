@@ -22,14 +22,6 @@ namespace tfarm::actors {
 
 namespace {
 
-/// Times an operator's switch is written to a cluster's store before the
-/// operator hears it failed: every member reads the switches every 250 ms
-/// within its serializable write batches, so on a busy cluster the batch
-/// holding a switch write can lose every one of the store's retries (seen
-/// once in a full suite run: a halt refused as a conflict). The write is
-/// idempotent (the switch's row by name), so it is asked again.
-constexpr int switch_write_attempts = 4;
-
 /// How often a cluster member looks for transfers to the accounts it runs
 /// that other members debited.
 constexpr int64_t transfer_poll_ms = 100;
@@ -172,7 +164,8 @@ void vault_gateway::write_mode(vault_mode mode, bool on, const std::string& reas
           },
           [this, mode, on, reason, by, then, attempt](caf::error& err) {
             mode_writes_.write_finished();
-            if (err == persistence::store_errc::conflict && attempt + 1 < switch_write_attempts) {
+            if (err == persistence::store_errc::conflict &&
+                attempt + 1 < config::switch_write_attempts) {
               vault_log().info("vault: the mode write conflicted ({}); writing it again",
                                runtime::to_text(err));
               write_mode(mode, on, reason, by, then, attempt + 1);
