@@ -57,7 +57,7 @@ struct order_request {
   int64_t price = 0;
   int64_t qty = 0;
   /// Unix ms (the venue's clock): a venue refuses the order when it arrives
-  /// later (and remembers the id as rejected); 0: it never expires. The
+  /// later (and remembers the id as rejected for a while); 0: it never expires. The
   /// session sets it to the order record's creation + order_send_window_ms,
   /// which bounds how long a copy held up in the network (or sent by a
   /// member that died since) can still be placed: an order no venue has is
@@ -203,7 +203,9 @@ struct venue_status {
   uint64_t epoch = 0;
   /// False until the epoch is durable (requests wait meanwhile).
   bool ready = false;
-  /// Orders resting now; orders submitted and fills made since it started.
+  /// Orders it answers for now: open, and closed within its retention
+  /// (sim_closed_order_retention_ms_default); orders submitted and fills
+  /// made since it started.
   uint64_t orders = 0;
   uint64_t submitted = 0;
   uint64_t fills = 0;

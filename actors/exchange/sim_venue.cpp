@@ -234,6 +234,7 @@ sim_venue::behavior_type sim_venue::make_behavior() {
       [this](order_status_atom, std::string& account,
              std::string& id) -> caf::result<order_report> {
         auto rp = make_response_promise<order_report>();
+        forget_closed(node_clock().unix_ms());
         if (auto err = gate(false))
           answer(rp, caf::expected<order_report>{std::move(err)});
         else
@@ -568,6 +569,8 @@ caf::expected<order_report> sim_venue::submit(order_request& r, const caf::actor
                   "venue " + name_ + ": account " + r.account +
                       " is logged on through another connection");
   }
+  auto now_ms = node_clock().unix_ms();
+  forget_closed(now_ms);
   auto id = book_id(r.account, r.client_order_id);
   if (orders_.count(id) > 0) {
     ++duplicates_;
@@ -582,13 +585,16 @@ caf::expected<order_report> sim_venue::submit(order_request& r, const caf::actor
   auto& o = orders_[id];
   o.req = r;
   o.owner = owner;
-  if (auto now = node_clock().unix_ms(); r.expires_at_ms > 0 && now > r.expires_at_ms) {
+  if (r.expires_at_ms > 0 && now_ms > r.expires_at_ms) {
     // Too late (held up in the network, or sent by a member that died
     // since): its sender may have been told it was never placed. The id is
-    // kept, so that a later copy is refused as a duplicate.
+    // kept while the venue remembers closed orders; a later copy is
+    // refused as a duplicate then, as expired after.
     ++expired_;
     o.state = order_state::rejected;
-    o.reason = "expired: arrived " + std::to_string(now - r.expires_at_ms) + " ms after its expiry";
+    o.reason =
+        "expired: arrived " + std::to_string(now_ms - r.expires_at_ms) + " ms after its expiry";
+    note_if_closed(id, o, now_ms);
     return report_of(o, false);
   }
   book_order b;
@@ -615,6 +621,7 @@ caf::expected<order_report> sim_venue::submit(order_request& r, const caf::actor
       settle_state(o);
     }
   }
+  note_if_closed(id, o, now_ms);
   auto rep = report_of(o, false);
   rep.fills = std::move(fills);
   publish_trades(r.symbol, sym->second, res);
@@ -636,6 +643,7 @@ caf::expected<order_report> sim_venue::cancel(const std::string& account, const 
     return fail(exchange_errc::invalid_order, "order " + id + ": " + res.detail);
   o.state = order_state::cancelled;
   o.reason = "cancelled";
+  note_if_closed(i->first, o, node_clock().unix_ms());
   publish(o.req.symbol, symbols_[o.req.symbol]);
   return report_of(o, false);
 }
@@ -650,6 +658,24 @@ caf::expected<order_report> sim_venue::status(const std::string& account,
 }
 
 // -- matching -------------------------------------------------------------------------
+
+void sim_venue::note_if_closed(const std::string& id, order_info& o, int64_t now_ms) {
+  if (!is_final(o.state) || o.closed_at_ms != 0)
+    return;
+  o.closed_at_ms = now_ms;
+  if (o.req.expires_at_ms <= 0)
+    return; // no expiry: a copy could arrive any time, so its id is kept
+  auto at = std::max(now_ms + params_.closed_order_retention_ms,
+                     o.req.expires_at_ms + config::order_clock_skew_ms);
+  forgettable_.emplace(at, id);
+}
+
+void sim_venue::forget_closed(int64_t now_ms) {
+  while (!forgettable_.empty() && forgettable_.begin()->first <= now_ms) {
+    orders_.erase(forgettable_.begin()->second);
+    forgettable_.erase(forgettable_.begin());
+  }
+}
 
 void sim_venue::settle_state(order_info& o) {
   if (o.filled >= o.req.qty)
@@ -717,6 +743,7 @@ void sim_venue::apply_fills(const std::string& symbol, const engine_result& res,
         return;
       }
       settle_state(o);
+      note_if_closed(order_id, o, now);
       if (o.owner) {
         auto rep = report_of(o, false);
         rep.fills.push_back(std::move(vf));
@@ -758,6 +785,7 @@ void sim_venue::requote(const std::string& symbol, symbol_state& s) {
 }
 
 void sim_venue::step() {
+  forget_closed(node_clock().unix_ms());
   for (auto& [symbol, s] : symbols_) {
     if (!replay_.empty()) {
       // Replay: the next recorded trade per step, the quotes follow it.

@@ -54,6 +54,16 @@ constexpr int64_t logon_challenge_ttl_ms = 30'000;
 constexpr std::size_t logon_nonce_bytes = 16;
 
 /// The "sim_venue" kind's parameters. Probabilities are parts per million.
+/// How long a simulated venue answers for an order after it closed (its
+/// status and fills; a copy of it refused as a duplicate). Past that, and
+/// past the order's expiry, the venue forgets it, as a real venue archives
+/// its history: its memory holds the orders of the last few minutes, not
+/// of its whole life. A copy arriving later is refused as expired all the
+/// same. An order without an expiry (`expires_at_ms` 0) is kept for good.
+/// A farm away longer than this with an order open there finds it unknown;
+/// `vault reconcile` shows any fill of it the farm missed.
+constexpr int64_t sim_closed_order_retention_ms_default = 600'000;
+
 struct sim_venue_params {
   /// The venue's name ("" : the child's id).
   std::string name;
@@ -84,12 +94,14 @@ struct sim_venue_params {
   bool disconnected = false;
   int64_t disconnect_every_ms = 0;
   int64_t disconnect_for_ms = 0;
+  int64_t closed_order_retention_ms = sim_closed_order_retention_ms_default;
 };
 
 TFARM_PARAM_FIELDS(sim_venue_params, name, symbols, seed, taker_fee_bps, maker_fee_bps,
                    require_logon, interval_ms, start_price, volatility_bps, depth, level_qty,
                    taker_ppm, replay, latency_us, latency_jitter_us, error_ppm, rate_limit_ppm,
-                   drop_ppm, disconnected, disconnect_every_ms, disconnect_for_ms, master_key_file)
+                   drop_ppm, disconnected, disconnect_every_ms, disconnect_for_ms, master_key_file,
+                   closed_order_retention_ms)
 
 /// A simulated venue's parameters from its settings.
 sim_venue_params sim_venue_params_for(const config::venue_settings& v,
@@ -125,6 +137,8 @@ private:
     std::string reason;
     /// Gets (order_update_atom, order_report) when a resting order fills.
     caf::actor owner;
+    /// When it reached a final state (unix ms; 0 while open).
+    int64_t closed_at_ms = 0;
   };
 
   struct symbol_state {
@@ -175,6 +189,10 @@ private:
                    std::vector<venue_fill>* taker_fills);
   static void settle_state(order_info& o);
   order_report report_of(const order_info& o, bool all_fills) const;
+  /// Once `o` (book id `id`) is final: when the venue may forget it.
+  void note_if_closed(const std::string& id, order_info& o, int64_t now_ms);
+  /// Forgets the orders whose time has come (forgettable_).
+  void forget_closed(int64_t now_ms);
 
   // -- market data -------------------------------------------------------------------
 
@@ -208,6 +226,9 @@ private:
   matching_engine engine_;
   std::map<std::string, symbol_state> symbols_;
   std::unordered_map<std::string, order_info> orders_;
+  /// Closed orders by when they may be forgotten (unix ms): the later of
+  /// closed_at_ms + retention and the expiry + order_clock_skew_ms.
+  std::multimap<int64_t, std::string> forgettable_;
   /// An account's outstanding logon challenge.
   struct challenge {
     std::string nonce;

@@ -8,6 +8,7 @@
 #include <caf/scoped_actor.hpp>
 #include <gtest/gtest.h>
 
+#include "actors/exchange/sim_venue.hpp"
 #include "tests/unit/actors/exchange/exchange_fixture.hpp"
 
 namespace tfarm::test {
@@ -151,6 +152,57 @@ TEST_P(sim_venue_test, a_timer_from_outside_is_ignored) {
   }
   // The venue handles messages in order: the answer comes after the ticks.
   EXPECT_EQ(seq_now(), before) << "a forged tick moved the market";
+}
+
+// A venue's memory holds recent orders, not its whole life: a closed order
+// is answered for during the retention (status, and a copy refused as a
+// duplicate), then forgotten once its expiry is past too, and a copy that
+// comes later is refused as expired, never placed. An order without an
+// expiry is kept.
+TEST_P(sim_venue_test, a_closed_order_is_forgotten_after_the_retention_and_never_placed_again) {
+  start(exchange_test_config);
+  auto v = venue("sim-a");
+  ASSERT_TRUE(v);
+  auto now = node_->context().clock().unix_ms();
+  auto order = [&](const std::string& id, int64_t expires_at_ms) {
+    actors::order_request r;
+    r.client_order_id = id;
+    r.account = "acct1";
+    r.venue = "sim-a";
+    r.symbol = "BTC-USD";
+    r.s = side::buy;
+    r.type = actors::order_type::limit;
+    r.price = 1; // far below the market: it rests
+    r.qty = 1;
+    r.expires_at_ms = expires_at_ms;
+    return r;
+  };
+  for (auto [id, expiry] : {std::pair{"brief", now + 10'000}, std::pair{"lasting", int64_t{0}}}) {
+    auto placed = ask_actor<actors::order_report>(v, order(id, expiry));
+    ASSERT_TRUE(placed) << to_string(placed.error());
+    ASSERT_EQ(placed->state, actors::order_state::open);
+    auto cancelled = ask_actor<actors::order_report>(v, actors::cancel_order_atom_v,
+                                                     std::string{"acct1"}, std::string{id});
+    ASSERT_TRUE(cancelled) << to_string(cancelled.error());
+  }
+  // Within the retention: answered for, and a copy is a duplicate.
+  advance_clock(std::chrono::milliseconds{actors::sim_closed_order_retention_ms_default / 2});
+  ASSERT_TRUE(at_venue("sim-a", "acct1", "brief"));
+  auto copy = ask_actor<actors::order_report>(v, order("brief", now + 10'000));
+  ASSERT_FALSE(copy);
+  EXPECT_EQ(actors::exchange_reason(copy.error()), exchange_errc::duplicate_order);
+  // Past it: forgotten (at the venue's next request or market step).
+  advance_clock(std::chrono::milliseconds{actors::sim_closed_order_retention_ms_default});
+  auto forgotten = at_venue("sim-a", "acct1", "brief");
+  ASSERT_FALSE(forgotten);
+  EXPECT_EQ(actors::exchange_reason(forgotten.error()), exchange_errc::unknown_order);
+  auto late = ask_actor<actors::order_report>(v, order("brief", now + 10'000));
+  ASSERT_TRUE(late) << to_string(late.error());
+  EXPECT_EQ(late->state, actors::order_state::rejected);
+  EXPECT_NE(late->reason.find("expired"), std::string::npos) << late->reason;
+  auto gone = at_venue("sim-a", "acct1", "lasting");
+  ASSERT_TRUE(gone) << "an order without an expiry was forgotten";
+  EXPECT_EQ(gone->state, actors::order_state::cancelled);
 }
 
 TEST_P(sim_venue_test, recorded_trades_are_replayed_in_order) {
