@@ -176,6 +176,17 @@ if bad:
 PY
 }
 
+# settled SECONDS WHAT: waits until every user is placed on a member that
+# is up and runs on exactly that one (check_placement and running_owners);
+# fails naming WHAT after SECONDS.
+settled() {
+  local deadline=$((SECONDS + $1))
+  until check_placement 2>/dev/null && running_owners 2>/dev/null; do
+    ((SECONDS < deadline)) || { running_owners || true; fail "$2: not settled within $1 s"; }
+    sleep 0.2
+  done
+}
+
 # watch_owners SECONDS: samples running_owners --at-most-one until the
 # placement is settled (check_placement and running_owners), for at most
 # SECONDS; fails at the first sample that shows a user on two members.

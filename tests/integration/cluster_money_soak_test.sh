@@ -62,11 +62,7 @@ PY
   # a frozen one joins again by itself (up waits for it).
   cluster_up
   # Settled: every user on exactly the member the placement names.
-  deadline=$((SECONDS + 30))
-  until check_placement 2>/dev/null && running_owners 2>/dev/null; do
-    ((SECONDS < deadline)) || { running_owners || true; fail "round $round: not settled"; }
-    sleep 0.2
-  done
+  settled 30 "round $round"
   if [[ $from != - && $to != - ]]; then
     # The operator asks again, on the member that runs the sender now. On a
     # loaded machine a member can lose its leases to a store that did not
