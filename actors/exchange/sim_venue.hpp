@@ -53,7 +53,6 @@ constexpr int64_t logon_challenge_ttl_ms = 30'000;
 /// Random bytes in a logon challenge's nonce.
 constexpr std::size_t logon_nonce_bytes = 16;
 
-/// The "sim_venue" kind's parameters. Probabilities are parts per million.
 /// How long a simulated venue answers for an order after it closed (its
 /// status and fills; a copy of it refused as a duplicate). Past that, and
 /// past the order's expiry, the venue forgets it, as a real venue archives
@@ -64,6 +63,7 @@ constexpr std::size_t logon_nonce_bytes = 16;
 /// `vault reconcile` shows any fill of it the farm missed.
 constexpr int64_t sim_closed_order_retention_ms_default = 600'000;
 
+/// The "sim_venue" kind's parameters. Probabilities are parts per million.
 struct sim_venue_params {
   /// The venue's name ("" : the child's id).
   std::string name;
