@@ -66,6 +66,8 @@ pid_t spawn(const spawn_options& opts, std::string& why) {
   dup2(null, STDIN_FILENO);
   dup2(fd, STDOUT_FILENO);
   dup2(fd, STDERR_FILENO);
+  // Nothing else of the harness's: a member must not hold its sockets.
+  close_range(3, ~0U, 0);
   sigset_t none;
   sigemptyset(&none);
   sigprocmask(SIG_SETMASK, &none, nullptr);

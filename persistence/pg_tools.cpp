@@ -65,10 +65,22 @@ caf::expected<tool_run> run_tool(const std::vector<std::string>& args,
   int fds[2];
   if (pipe2(fds, O_CLOEXEC) != 0)
     return caf::error{store_errc::io_error, std::string{"pipe: "} + std::strerror(errno)};
+  // Everything the child needs is prepared before fork: after it, only
+  // async-signal-safe calls (this process has many threads).
   std::vector<char*> argv;
   for (auto& a : args)
     argv.push_back(const_cast<char*>(a.c_str()));
   argv.push_back(nullptr);
+  std::vector<std::string> env_lines;
+  for (char** e = environ; *e != nullptr; ++e)
+    if (password.empty() || std::strncmp(*e, "PGPASSWORD=", 11) != 0)
+      env_lines.emplace_back(*e);
+  if (!password.empty())
+    env_lines.push_back("PGPASSWORD=" + password);
+  std::vector<char*> envp;
+  for (auto& e : env_lines)
+    envp.push_back(e.data());
+  envp.push_back(nullptr);
   auto pid = fork();
   if (pid < 0) {
     close(fds[0]);
@@ -78,11 +90,12 @@ caf::expected<tool_run> run_tool(const std::vector<std::string>& args,
   if (pid == 0) {
     dup2(fds[1], STDOUT_FILENO);
     dup2(fds[1], STDERR_FILENO);
-    if (!password.empty())
-      setenv("PGPASSWORD", password.c_str(), 1);
-    execvp(argv[0], argv.data());
-    auto msg = std::string{"cannot run "} + args[0] + ": " + std::strerror(errno) + "\n";
-    [[maybe_unused]] auto n = write(STDERR_FILENO, msg.data(), msg.size());
+    // Not one of the node's sockets or files with it: a tool outliving a
+    // killed node would hold its ports, and its successor could not listen.
+    close_range(3, ~0U, 0);
+    execvpe(argv[0], argv.data(), envp.data());
+    static constexpr char cannot_run[] = "cannot run the PostgreSQL client tool\n";
+    [[maybe_unused]] auto n = write(STDERR_FILENO, cannot_run, sizeof(cannot_run) - 1);
     _exit(127);
   }
   close(fds[1]);
