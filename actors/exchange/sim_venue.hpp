@@ -46,6 +46,9 @@ namespace tfarm::actors {
 /// account names are path segments, which cannot start with '@').
 inline const std::string participant_prefix = "@sim";
 
+/// One in parts per million: the unit of the venue's drawn rates.
+constexpr uint32_t sim_ppm_one = 1'000'000;
+
 /// Logon challenges a venue keeps outstanding at most (one per account).
 constexpr std::size_t logon_challenges_max = 1024;
 /// How long a logon challenge may be answered.
