@@ -1,12 +1,18 @@
 #!/usr/bin/env bash
 # The operator runs of the acceptance procedure that a script can drive
-# (docs/reliability.md, "Operator runs"), each for minutes on a fresh SQLite
-# database, each audited without trusting the farm:
-#   kills   kill -9 of the farm at random moments, many times, on one database
-#   scale   a farm of a few hundred agents at the runbook's default limits
-#   remote  venues on an exchange node, killed with -9 and started again, twice
-#   views   every view of a halted farm tells the same numbers; an alert that
-#           should fire does, on every view, and resolves
+# (docs/reliability.md, "Operator runs"), each for minutes on a fresh
+# database (SQLite, or a private PostgreSQL server with --backend
+# postgresql), each audited without trusting the farm:
+#   kills     kill -9 of the farm at random moments, many times, on one database
+#   scale     a farm of a few hundred agents at the runbook's default limits
+#   remote    venues on an exchange node, killed with -9 and started again, twice
+#   views     every view of a halted farm tells the same numbers; an alert that
+#             should fire does, on every view, and resolves
+#   operator  the console, every 10-20 s, kills an agent, a session, a venue or
+#             a user's supervisor, halts and resumes the farm or a user,
+#             switches emergency mode and the transfer freeze, reloads the
+#             policies, sets and clears venue faults; the farm is stopped and
+#             started again half way
 # The audit after each run: `tfarm db check` clean, scripts/acceptance_audit.sql
 # all zero, every agent's position equal to its fills and running, no
 # critical incident (and, on the healthy scale run, no alert at all); then
@@ -14,7 +20,8 @@
 # `db check` and the audit must report. Exit 0 only if every run passes.
 #
 # usage: scripts/acceptance.sh [--tfarm PATH] [--minutes M] [--seed S]
-#          [--agents N] [--kills K] [--work DIR] RUN...   (RUN: kills scale remote views all)
+#          [--agents N] [--kills K] [--backend sqlite|postgresql] [--work DIR]
+#          RUN...   (RUN: kills scale remote views operator all)
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 tfarm=$root/build/bin/tfarm
@@ -23,8 +30,9 @@ seed=$((RANDOM * 32768 + RANDOM))
 agents=300
 kills=12
 work=""
+backend=sqlite
 runs=()
-usage="usage: $0 [--tfarm PATH] [--minutes M] [--seed S] [--agents N] [--kills K] [--work DIR] kills|scale|remote|views|all..."
+usage="usage: $0 [--tfarm PATH] [--minutes M] [--seed S] [--agents N] [--kills K] [--backend sqlite|postgresql] [--work DIR] kills|scale|remote|views|operator|all..."
 while (($#)); do
   case $1 in
     --tfarm) tfarm=$(realpath "$2"); shift 2 ;;
@@ -33,8 +41,9 @@ while (($#)); do
     --agents) agents=$2; shift 2 ;;
     --kills) kills=$2; shift 2 ;;
     --work) work=$2; shift 2 ;;
-    kills | scale | remote | views) runs+=("$1"); shift ;;
-    all) runs+=(kills scale remote views); shift ;;
+    --backend) backend=$2; shift 2 ;;
+    kills | scale | remote | views | operator) runs+=("$1"); shift ;;
+    all) runs+=(kills scale remote views operator); shift ;;
     *) echo "$usage" >&2; exit 2 ;;
   esac
 done
@@ -42,6 +51,8 @@ done
 [[ -x $tfarm ]] || { echo "no tfarm at $tfarm (build first, or pass --tfarm)" >&2; exit 2; }
 [[ $minutes =~ ^[1-9][0-9]*$ && $agents =~ ^[1-9][0-9]*$ && $kills =~ ^[1-9][0-9]*$ &&
   $seed =~ ^[0-9]+$ ]] || { echo "$usage (whole numbers)" >&2; exit 2; }
+[[ $backend == sqlite || $backend == postgresql ]] ||
+  { echo "$usage (--backend is sqlite or postgresql, not '$backend')" >&2; exit 2; }
 own_work=0
 if [[ -z $work ]]; then
   work=$(mktemp -d /tmp/tfarm-acceptance.XXXXXX)
@@ -50,12 +61,14 @@ else
   mkdir -p "$work"
 fi
 RANDOM=$seed
-echo "acceptance: seed $seed, $minutes min a run, work in $work"
+echo "acceptance: seed $seed, $minutes min a run, $backend, work in $work"
 export TFARM_HTTP_PORT=0 TFARM_CONSOLE_PORT=0
 pids=()
+pg_state=$work/pg.state
 cleanup() {
   local p
   for p in "${pids[@]}"; do kill -9 "$p" 2>/dev/null || true; done
+  if [[ -f $pg_state ]]; then bash "$root/scripts/pg_private.sh" stop "$pg_state" || true; fi
 }
 trap cleanup EXIT
 failed=0
@@ -64,7 +77,65 @@ problem() {
   printf '  FAIL: %s\n' "$*"
   failed=1
 }
-sql() { sqlite3 -separator ' ' "$@"; }
+
+# The store: an SQLite file, or a database of a private PostgreSQL server
+# started for this script (its admin URL names the database "postgres").
+pg_admin=""
+if [[ $backend == postgresql ]]; then
+  bash "$root/scripts/pg_private.sh" start "$pg_state" --owner $$ >/dev/null
+  pg_admin=$(head -1 "$pg_state")
+fi
+# db_url NAME: a new, empty database named NAME (and the folder $work/NAME
+# for the run's files); prints its --db argument.
+db_url() {
+  mkdir -p "$work/$1"
+  if [[ $backend == sqlite ]]; then
+    echo "$work/$1/farm.db"
+  else
+    psql -X -q -d "$pg_admin" -c "SET client_min_messages = warning" -c "DROP DATABASE IF EXISTS \"$1\"" -c "CREATE DATABASE \"$1\"" >/dev/null
+    echo "${pg_admin/\/postgres\?//$1?}"
+  fi
+}
+# sql DB [QUERY]: QUERY (or standard input) on DB, one line a row, columns
+# separated by a space.
+sql() {
+  if [[ $backend == sqlite ]]; then
+    sqlite3 -separator ' ' "$@"
+  elif (($# > 1)); then
+    psql -X -q -At -F ' ' -v ON_ERROR_STOP=1 -d "$1" -c "$2"
+  else
+    psql -X -q -At -F ' ' -v ON_ERROR_STOP=1 -d "$1"
+  fi
+}
+# db_copy DB NAME: a copy of the stopped farm's DB named NAME; prints its URL.
+db_copy() {
+  if [[ $backend == sqlite ]]; then
+    cp "$1" "$work/$2.db"
+    echo "$work/$2.db"
+  else
+    local from=${1#*@/}
+    psql -X -q -d "$pg_admin" -c "SET client_min_messages = warning" -c "DROP DATABASE IF EXISTS \"$2\"" \
+      -c "CREATE DATABASE \"$2\" TEMPLATE \"${from%%\?*}\"" >/dev/null
+    echo "${pg_admin/\/postgres\?//$2?}"
+  fi
+}
+# db_drop DB: removes a copy made by db_copy.
+db_drop() {
+  if [[ $backend == sqlite ]]; then
+    rm -f "$1"
+  else
+    local name=${1#*@/}
+    psql -X -q -d "$pg_admin" -c "SET client_min_messages = warning" -c "DROP DATABASE IF EXISTS \"${name%%\?*}\"" >/dev/null
+  fi
+}
+# changed_rows DB STATEMENT: runs the UPDATE or DELETE; prints how many rows it changed.
+changed_rows() {
+  if [[ $backend == sqlite ]]; then
+    sql "$1" "$2; SELECT changes();"
+  else
+    sql "$1" "WITH changed AS ($2 RETURNING 1) SELECT COUNT(*) FROM changed"
+  fi
+}
 
 # wait_fills DB N SECONDS: true once DB holds N fills, false after SECONDS.
 wait_fills() {
@@ -93,6 +164,25 @@ start_serving() {
     fi
     sleep 0.2
   done
+}
+
+# serve_farm DIR DB: the farm DIR/farm.toml on DB with its HTTP API and
+# console on free ports ($hport, $cport), a status line a second to
+# DIR/run.log and its summary to DIR/summary.json; $pid is the node. False
+# when it did not start on any of five pairs of ports.
+serve_farm() {
+  local dir=$1 db=$2 _
+  for _ in 1 2 3 4 5; do
+    hport=$((20000 + RANDOM % 12000))
+    cport=$((20000 + RANDOM % 12000))
+    if start_serving "$dir/run.out" "$dir/run.log" "^Console on 127\.0\.0\.1:$cport" 30 \
+      "$tfarm" run -c "$dir/farm.toml" --db "$db" --http-port "$hport" --console-port "$cport" \
+      --status-every 1s --summary "$dir/summary.json"; then
+      pid=$served
+      return 0
+    fi
+  done
+  return 1
 }
 
 # demo_farm FILE: the demo farm with its policies found from anywhere and a
@@ -132,7 +222,7 @@ audit() {
   local counts bad checks
   checks=$(grep -c "^SELECT '" "$root/scripts/acceptance_audit.sql")
   if ! counts=$(sql "$db" <"$root/scripts/acceptance_audit.sql"); then
-    problem "SQL audit: sqlite3 failed"
+    problem "SQL audit: the query failed"
   elif (($(wc -l <<<"$counts") != checks)); then
     problem "SQL audit: $(wc -l <<<"$counts") counts, not $checks"
   else
@@ -184,19 +274,20 @@ plants() {
   entry=$(sql "$db" "SELECT MIN(id) FROM ledger_entries WHERE account NOT LIKE '@%'")
   reservation=$(sql "$db" "SELECT id FROM vault_reservations WHERE state = 'released' LIMIT 1")
   local planted=0 seen=0 name plant_sql check
+  local copy
   while IFS='|' read -r name check plant_sql; do
     [[ -n $name ]] || continue
-    cp "$db" "$work/plant.db"
+    copy=$(db_copy "$db" plant)
     planted=$((planted + 1))
     local changed
-    changed=$(sql "$work/plant.db" "$plant_sql; SELECT changes();" 2>&1) || changed=0
+    changed=$(changed_rows "$copy" "$plant_sql" 2>&1) || changed=0
     if [[ $changed != [1-9]* ]]; then
       problem "planting $name changed nothing ($changed)"
       continue
     fi
     local by_check=0 by_audit=0
-    if ! "$tfarm" db check --db "$work/plant.db" >/dev/null 2>&1; then by_check=1; fi
-    if sql "$work/plant.db" <"$root/scripts/acceptance_audit.sql" |
+    if ! "$tfarm" db check --db "$copy" >/dev/null 2>&1; then by_check=1; fi
+    if sql "$copy" <"$root/scripts/acceptance_audit.sql" |
       awk -v c="$check" '$1 == c && $2 > 0 {found = 1} END {exit !found}'; then
       by_audit=1
     fi
@@ -215,7 +306,7 @@ ledger entry changed|transaction_unbalanced|UPDATE ledger_entries SET amount = a
 balance changed|balance_not_entries|UPDATE balances SET amount = amount + 1 WHERE account = '$account' AND bucket = 'available' AND asset = 'USD'
 reservation reopened with funds|reserved_not_open_remaining|UPDATE vault_reservations SET state = 'open', remaining = 5 WHERE id = '$reservation'
 EOF
-  rm -f "$work/plant.db"
+  [[ -z $copy ]] || db_drop "$copy"
   say "planted violations: $seen of $planted seen by both db check and the audit"
 }
 
@@ -223,8 +314,8 @@ EOF
 # over $minutes, each time started again on the same database; then it runs
 # until it trades again and stops cleanly.
 run_kills() {
-  local dir=$work/kills db=$work/kills/farm.db pid i pause mean before
-  mkdir -p "$dir"
+  local dir=$work/kills db pid i pause mean before
+  db=$(db_url kills)
   demo_farm "$dir/farm.toml"
   mean=$((minutes * 60 / kills))
   ((mean >= 2)) || mean=2
@@ -290,8 +381,8 @@ PY
 
 # run_scale: $agents agents for $minutes, the node's peak memory noted.
 run_scale() {
-  local dir=$work/scale db=$work/scale/farm.db pid
-  mkdir -p "$dir"
+  local dir=$work/scale db pid
+  db=$(db_url scale)
   scale_farm "$dir/farm.toml" "$agents"
   "$tfarm" run -c "$dir/farm.toml" --db "$db" --summary "$dir/summary.json" \
     --for "$((minutes * 60))s" >"$dir/run.log" 2>&1 &
@@ -314,8 +405,8 @@ run_scale() {
 # run_remote: the demo farm's venues on an exchange node, killed with -9 at
 # two random moments and started again; the farm stops cleanly at the end.
 run_remote() {
-  local dir=$work/remote db=$work/remote/farm.db xpid pid port="" _
-  mkdir -p "$dir"
+  local dir=$work/remote db xpid pid port="" _
+  db=$(db_url remote)
   sed -e 's|interval = "100ms"|interval = "50ms"|' "$root/examples/exchange_node/farm.toml" \
     >"$dir/exchange.toml"
   start_exchange() { # on $port, or on a free one found first
@@ -358,7 +449,7 @@ run_remote() {
   wait "$xpid" 2>/dev/null || true
   local repeated
   repeated=$(sql "$db" "SELECT COUNT(*) FROM (SELECT 1 FROM fills GROUP BY venue, venue_fill_id
-    HAVING COUNT(*) > 1)")
+    HAVING COUNT(*) > 1) AS repeats")
   ((repeated == 0)) || problem "$repeated venue fill ids repeat"
   audit "$db" "$dir/summary.json"
 }
@@ -399,10 +490,9 @@ wait_alert() {
 # minute) must fire critical on every view and resolve on every view once
 # the venues are back; trading resumes and the farm stops cleanly.
 run_views() {
-  local db attempt pid
+  local db pid
   dir=$work/views
-  db=$dir/farm.db
-  mkdir -p "$dir"
+  db=$(db_url views)
   demo_farm "$dir/farm.toml"
   cat >>"$dir/farm.toml" <<'EOF'
 
@@ -413,18 +503,7 @@ run_views() {
   for = "5s"
 EOF
   export TFARM_ADMIN_TOKEN=acceptance-views-admin-token-1
-  local started=""
-  for attempt in 1 2 3 4 5; do
-    hport=$((20000 + RANDOM % 12000))
-    cport=$((20000 + RANDOM % 12000))
-    if start_serving "$dir/run.out" "$dir/run.log" "^Console on 127\.0\.0\.1:$cport" 30 \
-      "$tfarm" run -c "$dir/farm.toml" --db "$db" --http-port "$hport" --console-port "$cport" \
-      --status-every 1s --summary "$dir/summary.json"; then
-      pid=$served started=yes
-      break
-    fi
-  done
-  [[ -n $started ]] || { problem "the farm did not start: $(tail -3 "$dir/run.log")"; return; }
+  serve_farm "$dir" "$db" || { problem "the farm did not start: $(tail -3 "$dir/run.log")"; return; }
   wait_fills "$db" 20 60 || problem "no 20 fills within 60 s"
   sleep $((minutes * 60))
   local c=("$tfarm" console --connect "127.0.0.1:$cport")
@@ -464,6 +543,113 @@ EOF
   audit "$db" "$dir/summary.json"
 }
 
+# operate COMMAND: one console command on the farm at $cport, which must
+# succeed; logged to $dir/actions.txt.
+operate() {
+  if "$tfarm" console --connect "127.0.0.1:$cport" --retries 3 -e "$1" >"$dir/console.out" 2>&1; then
+    echo "$(date +%T) $1" >>"$dir/actions.txt"
+  else
+    problem "console '$1': $(tail -2 "$dir/console.out" | tr '\n' ' ')"
+  fi
+}
+
+# toggle NAME ON OFF: runs ON when the switch NAME (an entry of $switched)
+# is off, else OFF, and flips it.
+toggle() {
+  if [[ -n ${switched[$1]:-} ]]; then
+    operate "$3"
+    unset "switched[$1]"
+  else
+    operate "$2"
+    switched[$1]=$3
+  fi
+}
+
+# operator_action: one action drawn from RANDOM; the switches it turns on
+# are remembered in $switched with the command that turns them off.
+operator_action() {
+  local agents=(/user/alice/mm-1 /user/alice/sma-1 /user/bob/mr-1)
+  local sessions=(alice-main alice-trend bob-main) users=(alice bob) venues=(sim-a sim-b)
+  local user=${users[RANDOM % 2]} venue=${venues[RANDOM % 2]} faults
+  case $((RANDOM % 11)) in
+  0) operate "kill ${agents[RANDOM % 3]} --reason acceptance" ;;
+  1) operate "kill /exchanges/sessions/sim-a/${sessions[RANDOM % 3]} --reason acceptance" ;;
+  2) operate "kill /exchanges/venues/$venue --reason acceptance" ;;
+  3) operate "kill /user/$user --reason acceptance" ;;
+  4) toggle farm "halt --farm --reason acceptance" "resume --farm --reason acceptance" ;;
+  5) toggle "user-$user" "halt --user $user --reason acceptance" "resume --user $user --reason acceptance" ;;
+  6) toggle emergency "vault emergency on --reason acceptance" "vault emergency off --reason acceptance" ;;
+  7) toggle freeze "vault freeze --reason acceptance" "vault unfreeze --reason acceptance" ;;
+  8) operate "policy reload" ;;
+  9)
+    # Latency with a jitter larger than itself, refusals, rate limits and
+    # lost answers; a third of the time the venue is cut off as well.
+    faults="--latency 150ms --jitter 300ms --errors 100000 --rate-limits 100000 --lost-answers 50000"
+    ((RANDOM % 3)) || faults+=" --disconnected on"
+    toggle "faults-$venue" "venue faults $venue $faults" "venue faults $venue --clear" ;;
+  10) toggle "agent-${agents[0]}" "agent halt ${agents[0]} --reason acceptance" \
+    "agent resume ${agents[0]} --reason acceptance" ;;
+  esac
+}
+
+# vault_modes: the vault's mode line (emergency mode and the transfer freeze).
+vault_modes() {
+  "$tfarm" console --connect "127.0.0.1:$cport" --retries 3 --json -e "vault status" |
+    python3 -c 'import json, sys; d = json.load(sys.stdin); print(d["emergency"], d["transfers_frozen"])'
+}
+
+# run_operator: the demo farm while the console, every 10-20 s, acts as an
+# operator would in an incident (operator_action); half way the farm is
+# stopped cleanly and started again on the same database, and the vault's
+# switches must have kept their state. At the end every switch and fault
+# is lifted, the vault's reconciliation must be clean, the farm must trade
+# again, and it stops cleanly.
+run_operator() {
+  local db pid half end before modes
+  declare -gA switched=()
+  dir=$work/operator
+  db=$(db_url operator)
+  demo_farm "$dir/farm.toml"
+  export TFARM_ADMIN_TOKEN=acceptance-operator-admin-token-1
+  serve_farm "$dir" "$db" || { problem "the farm did not start: $(tail -3 "$dir/run.log")"; return; }
+  wait_fills "$db" 20 60 || problem "no 20 fills within 60 s"
+  for half in 1 2; do
+    end=$((SECONDS + minutes * 30))
+    while ((SECONDS < end)); do
+      sleep $((10 + RANDOM % 11))
+      operator_action
+    done
+    ((half == 1)) || break
+    # A switch on across the restart, so that keeping it is tried.
+    [[ -n ${switched[emergency]:-}${switched[freeze]:-} ]] ||
+      toggle freeze "vault freeze --reason acceptance" "vault unfreeze --reason acceptance"
+    modes=$(vault_modes) || problem "vault status unreadable before the stop"
+    kill -INT "$pid"
+    wait "$pid" || problem "the farm did not stop cleanly: $(tail -3 "$dir/run.log")"
+    serve_farm "$dir" "$db" || { problem "the farm did not start again: $(tail -3 "$dir/run.log")"; return; }
+    [[ $(vault_modes) == "$modes" ]] ||
+      problem "the vault's emergency mode and freeze were '$modes' before the stop, '$(vault_modes)' after"
+    say "stopped and started again half way (vault emergency, frozen: $modes)"
+  done
+  local name
+  for name in "${!switched[@]}"; do operate "${switched[$name]}"; done
+  say "$(wc -l <"$dir/actions.txt") console actions ($(awk '{print $2}' "$dir/actions.txt" | sort | uniq -c | tr -s ' \n' ' '))"
+  local deadline=$((SECONDS + 30))
+  until "$tfarm" console --connect "127.0.0.1:$cport" --retries 3 -e "vault reconcile" \
+    >"$dir/reconcile.out" 2>&1 && grep -q "^reconciled: clean" "$dir/reconcile.out"; do
+    if ((SECONDS >= deadline)); then
+      problem "vault reconcile: $(tail -3 "$dir/reconcile.out" | tr '\n' ' ')"
+      break
+    fi
+    sleep 2
+  done
+  before=$(sql "$db" "SELECT COUNT(*) FROM fills")
+  wait_fills "$db" $((before + 20)) 120 || problem "no 20 new fills within 120 s of lifting everything"
+  kill -INT "$pid"
+  wait "$pid" || problem "the farm did not stop cleanly: $(tail -3 "$dir/run.log")"
+  audit "$db" "$dir/summary.json"
+}
+
 for run in "${runs[@]}"; do
   echo "run $run:"
   start=$SECONDS
@@ -475,4 +661,6 @@ if ((failed)); then
   exit 1
 fi
 echo "acceptance: passed (seed $seed)"
+# The server first: its state file is in $work.
+cleanup
 if ((own_work)); then rm -rf "$work"; fi

@@ -2,7 +2,8 @@
 -- runs"; scripts/acceptance.sh), written from the schema
 -- (docs/schema.md) without the farm's code: a second opinion beside
 -- `tfarm db check`. One line per check, `name count`; every count must be 0
--- on a farm that stopped cleanly. SQLite (sqlite3 -separator ' ' DB < this).
+-- on a farm that stopped cleanly. Runs unchanged on SQLite
+-- (sqlite3 -separator ' ' DB < this) and PostgreSQL (psql -At -F ' ').
 
 -- A filled order's fills make up its quantity; no order's fills exceed it.
 SELECT 'filled_order_short', COUNT(*) FROM orders o
@@ -29,10 +30,9 @@ SELECT 'settlement_without_fill', COUNT(*) FROM vault_operations v
 -- A settlement moves for the order's account exactly what its fill says:
 -- a buy pays price x qty + fee of the quote and gets qty of the base; a
 -- sell gives qty of the base and gets price x qty - fee of the quote.
+-- A symbol is BASE-QUOTE; matched with LIKE, which both stores have.
 WITH s AS (
-  SELECT v.txn_id, o.account, o.side, f.price * f.qty AS notional, f.qty, f.fee,
-         substr(o.symbol, 1, instr(o.symbol, '-') - 1) AS base,
-         substr(o.symbol, instr(o.symbol, '-') + 1) AS quote
+  SELECT v.txn_id, o.account, o.side, o.symbol, f.price * f.qty AS notional, f.qty, f.fee
     FROM fills f JOIN orders o ON o.client_order_id = f.client_order_id
     JOIN vault_operations v
       ON v.key = o.account || ':settle:' || f.venue || ':' || f.client_order_id || ':' ||
@@ -40,9 +40,11 @@ WITH s AS (
 moved AS (
   SELECT s.*,
          (SELECT COALESCE(SUM(e.amount), 0) FROM ledger_entries e
-           WHERE e.txn_id = s.txn_id AND e.account = s.account AND e.asset = s.base) AS base_moved,
+           WHERE e.txn_id = s.txn_id AND e.account = s.account
+             AND s.symbol LIKE e.asset || '-%') AS base_moved,
          (SELECT COALESCE(SUM(e.amount), 0) FROM ledger_entries e
-           WHERE e.txn_id = s.txn_id AND e.account = s.account AND e.asset = s.quote) AS quote_moved
+           WHERE e.txn_id = s.txn_id AND e.account = s.account
+             AND s.symbol LIKE '%-' || e.asset) AS quote_moved
     FROM s)
 SELECT 'settlement_amount', COUNT(*) FROM moved
  WHERE (side = 'buy' AND (base_moved <> qty OR quote_moved <> -(notional + fee)))
@@ -66,9 +68,9 @@ SELECT 'reserved_not_open_remaining', COUNT(*) FROM balances b
 -- The ledger: every transaction and every asset sums to zero, the balances
 -- are the sums of their entries, no user's bucket is below zero.
 SELECT 'transaction_unbalanced', COUNT(*) FROM (
-  SELECT txn_id FROM ledger_entries GROUP BY txn_id, asset HAVING SUM(amount) <> 0);
+  SELECT txn_id FROM ledger_entries GROUP BY txn_id, asset HAVING SUM(amount) <> 0) AS t;
 SELECT 'asset_unbalanced', COUNT(*) FROM (
-  SELECT asset FROM ledger_entries GROUP BY asset HAVING SUM(amount) <> 0);
+  SELECT asset FROM ledger_entries GROUP BY asset HAVING SUM(amount) <> 0) AS t;
 SELECT 'balance_not_entries', COUNT(*) FROM (
   SELECT b.account, b.asset, b.bucket FROM balances b
     LEFT JOIN (SELECT account, asset, bucket, SUM(amount) AS total FROM ledger_entries
@@ -81,6 +83,6 @@ SELECT 'balance_not_entries', COUNT(*) FROM (
      GROUP BY account, asset, bucket) t
    WHERE t.total <> 0 AND NOT EXISTS (
      SELECT 1 FROM balances b
-      WHERE b.account = t.account AND b.asset = t.asset AND b.bucket = t.bucket));
+      WHERE b.account = t.account AND b.asset = t.asset AND b.bucket = t.bucket)) AS u;
 SELECT 'user_balance_negative', COUNT(*) FROM balances
  WHERE account NOT LIKE '@%' AND amount < 0;

@@ -9,7 +9,7 @@ reading agrees everywhere; else every difference of the last reading is
 printed and the exit status is 1.
 
 usage: acceptance_views.py TFARM HTTP_PORT CONSOLE_PORT DB RUN_LOG [SECONDS]
-(the admin token in TFARM_ADMIN_TOKEN)
+(DB: an SQLite file or a postgresql:// URL; the admin token in TFARM_ADMIN_TOKEN)
 """
 import calendar
 import json
@@ -64,17 +64,30 @@ def by_console(agents):
     return out
 
 
-def by_database():
+def query(sql):
+    """Rows of SQL on the node's database (an SQLite file or a PostgreSQL URL)."""
+    if db.startswith("postgresql://"):
+        r = subprocess.run(["psql", "-X", "-q", "-At", "-F", " ", "-v", "ON_ERROR_STOP=1",
+                            "-d", db, "-c", sql], capture_output=True, text=True, timeout=30)
+        if r.returncode != 0:
+            raise RuntimeError(f"psql: {r.stderr}")
+        return [line.split(" ") for line in r.stdout.splitlines()]
     con = sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=10)
+    try:
+        return [[str(v) for v in row] for row in con.execute(sql)]
+    finally:
+        con.close()
+
+
+def by_database():
     out = {}
-    for agent, n in con.execute("SELECT agent, COUNT(*) FROM orders GROUP BY agent"):
-        out.setdefault(agent, {"orders": 0, "fills": 0, "position": 0})["orders"] = n
-    for agent, n, pos in con.execute(
+    for agent, n in query("SELECT agent, COUNT(*) FROM orders GROUP BY agent"):
+        out.setdefault(agent, {"orders": 0, "fills": 0, "position": 0})["orders"] = int(n)
+    for agent, n, pos in query(
             "SELECT o.agent, COUNT(*), SUM(CASE o.side WHEN 'buy' THEN f.qty ELSE -f.qty END) "
             "FROM fills f JOIN orders o USING (client_order_id) GROUP BY o.agent"):
         row = out.setdefault(agent, {"orders": 0, "fills": 0, "position": 0})
-        row["fills"], row["position"] = n, pos
-    con.close()
+        row["fills"], row["position"] = int(n), int(pos)
     return out
 
 
