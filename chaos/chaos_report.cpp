@@ -68,9 +68,11 @@ nlohmann::json to_json(const chaos_report& x) {
                          {"first_rss_kib", r.first_rss_kib},
                          {"last_rss_kib", r.last_rss_kib},
                          {"rss_kib_per_hour", r.rss_kib_per_hour},
+                         {"rss_kib_per_hour_all", r.rss_kib_per_hour_all},
                          {"first_fds", r.first_fds},
                          {"last_fds", r.last_fds},
                          {"fds_per_hour", r.fds_per_hour},
+                         {"fds_per_hour_all", r.fds_per_hour_all},
                          {"judged", r.judged},
                          {"growth", r.growth}});
   return {{"resources", resources},
@@ -114,15 +116,18 @@ std::string to_table(const chaos_report& x) {
       out += "  " + i.name + ": " + d + "\n";
   rows.clear();
   for (auto& r : x.resources)
-    rows.push_back({r.process, ms_text(r.span_ms),
-                    std::to_string(r.first_rss_kib / 1'024) + " -> " +
-                        std::to_string(r.last_rss_kib / 1'024) + " MiB",
-                    std::to_string(r.rss_kib_per_hour) + " KiB/h",
-                    std::to_string(r.first_fds) + " -> " + std::to_string(r.last_fds),
-                    std::to_string(r.fds_per_hour) + "/h",
-                    r.judged ? (r.growth.empty() ? "bounded" : "GROWS") : "too short to judge"});
+    rows.push_back(
+        {r.process, ms_text(r.span_ms),
+         std::to_string(r.first_rss_kib / 1'024) + " -> " + std::to_string(r.last_rss_kib / 1'024) +
+             " MiB",
+         std::to_string(r.rss_kib_per_hour) + " KiB/h (all " +
+             std::to_string(r.rss_kib_per_hour_all) + ")",
+         std::to_string(r.first_fds) + " -> " + std::to_string(r.last_fds),
+         std::to_string(r.fds_per_hour) + "/h (all " + std::to_string(r.fds_per_hour_all) + ")",
+         r.judged ? (r.growth.empty() ? "bounded" : "GROWS") : "too short to judge"});
   if (!rows.empty())
-    out += "\nResources (each process's longest life, after its first minute):\n" +
+    out += "\nResources (each process's longest life after its first minute; slopes over its "
+           "second half, judged, and over all of it):\n" +
            table({"PROCESS", "SPAN", "RSS", "RSS SLOPE", "FDS", "FD SLOPE", "VERDICT"}, rows);
   out += "\n" + std::to_string(x.orders) + " orders, " + std::to_string(x.fills) + " fills, " +
          std::to_string(x.transfers) + " transfers; " + std::to_string(x.fenced_refusals) +

@@ -10,6 +10,17 @@ namespace {
 
 constexpr double ms_per_hour = 3'600'000.0;
 
+/// The samples of the second half of the time `xy` spans (x ascending).
+std::vector<std::pair<int64_t, int64_t>>
+second_half(const std::vector<std::pair<int64_t, int64_t>>& xy) {
+  if (xy.empty())
+    return {};
+  auto middle = xy.front().first + (xy.back().first - xy.front().first) / 2;
+  auto from = std::lower_bound(xy.begin(), xy.end(), middle,
+                               [](const auto& p, int64_t x) { return p.first < x; });
+  return {from, xy.end()};
+}
+
 } // namespace
 
 int64_t slope_per_hour(const std::vector<std::pair<int64_t, int64_t>>& xy) {
@@ -72,10 +83,12 @@ std::vector<resource_trend> resource_sampler::trends() const {
       best.span_ms = span;
       best.first_rss_kib = rss.front().second;
       best.last_rss_kib = rss.back().second;
-      best.rss_kib_per_hour = slope_per_hour(rss);
+      best.rss_kib_per_hour = slope_per_hour(second_half(rss));
+      best.rss_kib_per_hour_all = slope_per_hour(rss);
       best.first_fds = fds.front().second;
       best.last_fds = fds.back().second;
-      best.fds_per_hour = slope_per_hour(fds);
+      best.fds_per_hour = slope_per_hour(second_half(fds));
+      best.fds_per_hour_all = slope_per_hour(fds);
     }
     best.judged = best.span_ms >= resource_judged_span_ms;
     if (best.judged) {

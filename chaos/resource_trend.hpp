@@ -3,7 +3,11 @@
 // sampled through a run, and their least-squares slopes per hour. A member
 // restarted by a fault starts a new series (its pid changes); the longest
 // series of each process is what is judged, after its first minute (start
-// up and warm caches are not growth). Not thread-safe: the run's thread.
+// up is not growth), by its slope over the second half of that: a leak
+// grows as fast then as before, while caches filling to their bounds
+// (minutes of orders, the vault's newest operations) slow down and stop.
+// The whole series' slope is reported beside it. Not thread-safe: the
+// run's thread.
 #pragma once
 
 #include <cstdint>
@@ -38,10 +42,13 @@ struct resource_trend {
   int64_t span_ms = 0;
   int64_t first_rss_kib = 0;
   int64_t last_rss_kib = 0;
+  /// Slopes over the second half of the span (judged) and over all of it.
   int64_t rss_kib_per_hour = 0;
+  int64_t rss_kib_per_hour_all = 0;
   int64_t first_fds = 0;
   int64_t last_fds = 0;
   int64_t fds_per_hour = 0;
+  int64_t fds_per_hour_all = 0;
   /// False when the series is too short to judge (span_ms under
   /// resource_judged_span_ms).
   bool judged = false;

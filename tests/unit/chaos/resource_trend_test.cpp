@@ -1,9 +1,11 @@
 // The soak's growth check: slopes per hour from samples, the longest life
-// of a process judged after its warm-up, growth beyond the limits named,
-// and a run too short to tell never judged.
+// of a process judged after its warm-up by the slope of its second half,
+// growth beyond the limits named, and a run too short to tell never judged.
 #include "chaos/resource_trend.hpp"
 
 #include <unistd.h>
+
+#include <algorithm>
 
 #include <gtest/gtest.h>
 
@@ -47,6 +49,28 @@ TEST(resource_trend, a_steady_process_is_bounded_and_a_leaking_one_is_named) {
   // that is the limit.
   EXPECT_EQ(trends[1].growth.rfind("resident memory grows 6553", 0), 0u) << trends[1].growth;
   EXPECT_NE(trends[1].growth.find("KiB/h (at most 2010"), std::string::npos) << trends[1].growth;
+}
+
+TEST(resource_trend, a_cache_filling_to_its_bound_is_not_growth_and_a_late_leak_is) {
+  // 30 MiB in the first 20 minutes (its caches filling), then flat for 40:
+  // over the whole hour the slope is above the limit, over the last half 0.
+  resource_sampler s;
+  for (int64_t t = 0; t <= 60 * minute_ms; t += chaos::resource_sample_every_ms)
+    s.record("node-3", 7, t,
+             30'000 + std::min<int64_t>(t, 20 * minute_ms) * 30 * 1'024 / (20 * minute_ms), 20);
+  // Flat for 30 minutes, then leaking 40 MiB an hour.
+  for (int64_t t = 0; t <= 60 * minute_ms; t += chaos::resource_sample_every_ms)
+    s.record("node-1", 8, t,
+             30'000 + std::max<int64_t>(t - 30 * minute_ms, 0) * 40 * 1'024 / (60 * minute_ms), 20);
+  auto trends = s.trends();
+  ASSERT_EQ(trends.size(), 2u);
+  EXPECT_EQ(trends[1].process, "node-3");
+  EXPECT_GT(trends[1].rss_kib_per_hour_all, chaos::resource_rss_growth_kib_per_hour_max);
+  EXPECT_NEAR(trends[1].rss_kib_per_hour, 0, 10);
+  EXPECT_EQ(trends[1].growth, "");
+  EXPECT_EQ(trends[0].process, "node-1");
+  EXPECT_NEAR(trends[0].rss_kib_per_hour, 40 * 1'024, 400);
+  EXPECT_EQ(trends[0].growth.rfind("resident memory grows ", 0), 0u) << trends[0].growth;
 }
 
 TEST(resource_trend, growing_file_descriptors_are_named) {
