@@ -61,7 +61,13 @@ int main(int argc, char** argv) {
   int failed = 0;
   for (auto s : chosen) {
     try {
-      std::cout << s->run(opts).dump() << std::endl;
+      // A scenario measuring at several sizes or loads gives one line each.
+      auto result = s->run(opts);
+      if (result.is_array())
+        for (auto& line : result)
+          std::cout << line.dump() << std::endl;
+      else
+        std::cout << result.dump() << std::endl;
     } catch (const std::exception& e) {
       std::cerr << "tfarm_bench: " << s->name << " failed: " << e.what() << '\n';
       ++failed;

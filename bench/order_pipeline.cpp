@@ -19,6 +19,7 @@
 #include "actors/vault/vault_setup.hpp"
 #include "bench/bench_support.hpp"
 #include "bench/pg_bench.hpp"
+#include "bench/pipeline_farm.hpp"
 #include "bench/raw_sqlite.hpp"
 #include "bench/sqlite_node.hpp"
 #include "runtime/node.hpp"
@@ -27,14 +28,12 @@ namespace tfarm::bench {
 
 namespace {
 
-constexpr int64_t agents_n = 8;
 /// Orders each agent keeps working.
 constexpr int64_t window_per_agent = 32;
 constexpr auto warmup = std::chrono::seconds{2};
 /// The measured span: at least 10 s sustained (scaled down for smoke runs).
 constexpr int64_t measure_ms = 10'000;
 constexpr int64_t measure_ms_min = 1'000;
-constexpr auto status_timeout = std::chrono::seconds{10};
 
 /// Keeps `window` market orders of one unit working, alternating sides so
 /// that the position stays near zero.
@@ -78,64 +77,6 @@ private:
 
 actors::register_strategy<pipeline_strategy> registration{"pipeline_bench"};
 
-config::farm_config make_farm(const std::string& file, const scenario_options& opts) {
-  auto farm = sqlite_farm(file, opts);
-  farm.vault.assets = {"USD", "BTC"};
-  farm.vault.request_timeout = std::chrono::milliseconds{60'000};
-  auto v = unlimited_venue();
-  v.market_data.interval = std::chrono::milliseconds{1};
-  v.market_data.start_price = 6'000;
-  v.market_data.volatility_bps = 5;
-  v.market_data.depth = 3;
-  v.market_data.level_qty = 1'000'000;
-  v.market_data.taker_rate = 0.0;
-  farm.exchange.venues.push_back(v);
-  farm.exchange.request_timeout = std::chrono::milliseconds{30'000};
-  farm.limits.order_rate_limit = config::rate{1'000'000, std::chrono::milliseconds{1'000}};
-  for (int64_t i = 0; i < agents_n; ++i) {
-    auto id = "u" + std::to_string(i);
-    config::user_spec u;
-    u.name = id;
-    u.accounts.push_back(config::account_spec{
-        "a" + std::to_string(i), {{"USD", int64_t{1} << 50}, {"BTC", int64_t{1} << 40}}});
-    config::agent_spec a;
-    a.id = "p";
-    a.kind = "trading_agent";
-    a.params = {{"strategy", "pipeline_bench"},
-                {"window", std::to_string(window_per_agent)},
-                {"venue", "sim"},
-                {"account", "a" + std::to_string(i)},
-                {"symbol", "BTC-USD"},
-                {"poll", "5s"}};
-    u.agents.push_back(std::move(a));
-    farm.users.push_back(std::move(u));
-    farm.exchange.sessions.push_back(config::session_settings{"sim", "a" + std::to_string(i)});
-  }
-  return farm;
-}
-
-std::vector<actors::agent_status> statuses(runtime::node& n) {
-  std::vector<actors::agent_status> result;
-  caf::scoped_actor self{n.system()};
-  for (int64_t i = 0; i < agents_n; ++i) {
-    auto e = n.context().registry().find("/user/u" + std::to_string(i) + "/p");
-    if (!e || !e->handle())
-      throw std::runtime_error("agent " + std::to_string(i) + " is not running");
-    self->request(caf::actor_cast<actors::trading_agent_actor>(e->handle()), status_timeout,
-                  actors::agent_status_atom_v)
-        .receive([&](actors::agent_status& x) { result.push_back(std::move(x)); },
-                 [&](caf::error& err) { throw std::runtime_error(runtime::to_text(err)); });
-  }
-  return result;
-}
-
-uint64_t total_fills(const std::vector<actors::agent_status>& xs) {
-  uint64_t n = 0;
-  for (auto& x : xs)
-    n += x.fills;
-  return n;
-}
-
 uint64_t store_counter(runtime::node& n, const char* key) {
   auto j = nlohmann::json::parse(n.context().registry().find("/store")->snapshot().state_json);
   return j.value(key, uint64_t{0});
@@ -143,7 +84,8 @@ uint64_t store_counter(runtime::node& n, const char* key) {
 
 nlohmann::json run(const scenario_options& opts, bool pg) {
   temp_dir dir{opts.dir};
-  auto farm = make_farm(pg ? pg_bench_database("pipeline") : dir.file("pipeline.db"), opts);
+  auto farm = pipeline_farm(pg ? pg_bench_database("pipeline") : dir.file("pipeline.db"), opts,
+                            "pipeline_bench", {{"window", std::to_string(window_per_agent)}});
   auto n = start_sqlite_node(farm);
   if (auto err = actors::open_configured_accounts(n->system(), actors::find_gateway(n->context()),
                                                   farm, std::chrono::seconds{60}))
@@ -151,12 +93,12 @@ nlohmann::json run(const scenario_options& opts, bool pg) {
   std::this_thread::sleep_for(warmup); // a fixed span to measure over, not synchronization
   auto span = std::chrono::milliseconds{std::max<int64_t>(
       measure_ms_min, static_cast<int64_t>(static_cast<double>(measure_ms) * opts.scale))};
-  auto before = statuses(*n);
+  auto before = pipeline_statuses(*n);
   auto commits0 = store_counter(*n, "commits");
   auto rows0 = store_counter(*n, "rows");
   auto t0 = runtime::steady_now_ns();
   std::this_thread::sleep_for(span);
-  auto after = statuses(*n);
+  auto after = pipeline_statuses(*n);
   auto seconds = static_cast<double>(runtime::steady_now_ns() - t0) / 1e9;
   auto commits = store_counter(*n, "commits") - commits0;
   auto rows = store_counter(*n, "rows") - rows0;
@@ -190,8 +132,8 @@ nlohmann::json run(const scenario_options& opts, bool pg) {
   j["seconds"] = std::round(seconds * 10) / 10;
   j["orders_sent"] = sent;
   j["rejected"] = rejected;
-  j["agents"] = agents_n;
-  j["in_flight"] = agents_n * window_per_agent;
+  j["agents"] = pipeline_agents_n;
+  j["in_flight"] = pipeline_agents_n * window_per_agent;
   j["store_rows_per_order"] =
       filled > 0 ? std::round(static_cast<double>(rows) / static_cast<double>(filled) * 10) / 10
                  : 0.0;
