@@ -2,7 +2,17 @@
 // checkpoints (10,000 users with 10 heartbeat agents each) and restores every
 // one of them. `seconds` runs from opening the database to the last actor
 // holding its restored state; `rss_mb` is the process's resident memory then.
+// The baseline, in the same run on the same file: raw SQLiteCpp reading
+// every checkpoint row and raw CAF spawning one actor per row, each given
+// its blob, which it decodes (no supervision, registry or store); `ratio`
+// is the baseline's seconds over the node's.
+#include <atomic>
 #include <fstream>
+#include <thread>
+
+#include <caf/actor_system.hpp>
+#include <caf/event_based_actor.hpp>
+#include <caf/send.hpp>
 
 #include <SQLiteCpp/Database.h>
 #include <SQLiteCpp/Statement.h>
@@ -64,6 +74,44 @@ void fill_database(const std::string& file, uint64_t actors) {
   d.exec("COMMIT");
 }
 
+/// Seconds until `actors` raw CAF actors, one per checkpoint row read with
+/// SQLiteCpp from `file`, have each decoded the blob it was spawned with.
+double raw_restore_seconds(const std::string& file, uint64_t actors, const scenario_options& opts) {
+  auto cfg = make_config(opts);
+  caf::actor_system sys{*cfg};
+  std::atomic<uint64_t> decoded{0};
+  std::atomic<uint64_t> failed{0};
+  std::vector<caf::actor> spawned;
+  spawned.reserve(actors);
+  auto start = now_ns();
+  {
+    SQLite::Database db{file, SQLite::OPEN_READONLY};
+    SQLite::Statement rows{db, "SELECT path, blob FROM checkpoints WHERE kind = 'heartbeat'"};
+    while (rows.executeStep()) {
+      auto blob = rows.getColumn(1).getString();
+      spawned.push_back(
+          sys.spawn([&decoded, &failed, blob = std::move(blob)](caf::event_based_actor*) {
+            runtime::heartbeat::state st;
+            if (runtime::decode_state(blob, st))
+              ++failed;
+            ++decoded;
+            return caf::behavior{[](caf::get_atom) {}};
+          }));
+    }
+  }
+  auto deadline = std::chrono::steady_clock::now() + restore_deadline;
+  while (decoded < spawned.size() && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(std::chrono::milliseconds{5});
+  auto seconds = static_cast<double>(now_ns() - start) / 1e9;
+  for (auto& a : spawned)
+    caf::anon_send_exit(a, caf::exit_reason::user_shutdown);
+  if (spawned.size() != actors || decoded != actors || failed > 0)
+    throw std::runtime_error("raw baseline: " + std::to_string(decoded.load()) + " of " +
+                             std::to_string(actors) + " blobs decoded, " +
+                             std::to_string(failed.load()) + " failed");
+  return seconds;
+}
+
 config::farm_config make_farm(const std::string& file, uint64_t actors) {
   config::farm_config farm;
   farm.node.name = "cold";
@@ -93,6 +141,9 @@ nlohmann::json cold_restore(const scenario_options& opts) {
   auto actors = scaled(actor_count, opts);
   auto file = dir.file("cold.db");
   fill_database(file, actors);
+  // The baseline reads a copy as it is now: the node writes checkpoints.
+  auto raw_copy = dir.file("raw.db");
+  SQLite::Database{file, SQLite::OPEN_READWRITE}.exec("VACUUM INTO '" + raw_copy + "'");
   auto start = now_ns();
   auto preload = persistence::prepare_database(file, persistence::open_options{});
   if (!preload)
@@ -131,10 +182,16 @@ nlohmann::json cold_restore(const scenario_options& opts) {
   auto stop_start = now_ns();
   auto report = (*node)->stop();
   auto stop_seconds = static_cast<double>(now_ns() - stop_start) / 1e9;
+  // After the node (its resident memory is measured above without it).
+  auto baseline = raw_restore_seconds(raw_copy, actors, opts);
   nlohmann::json j;
   j["scenario"] = "cold_restore";
   j["actors"] = actors;
   j["seconds"] = std::round(seconds * 100) / 100;
+  j["baseline"] = std::round(baseline * 100) / 100;
+  j["baseline_kind"] =
+      "raw SQLiteCpp read of the rows, one raw CAF actor per row decoding its blob";
+  j["ratio"] = std::round(baseline / seconds * 1000) / 1000;
   j["rss_mb"] = std::round(rss);
   j["stop_seconds"] = std::round(stop_seconds * 100) / 100;
   j["stopped_cleanly"] = report.clean;

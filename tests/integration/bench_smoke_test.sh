@@ -26,7 +26,7 @@ expect_grep '^\{"fills":[0-9]+,"orders":[0-9]+,"rejected":[0-9]+,"scenario":"mat
 expect_grep '^\{"baseline":[0-9]+,.*"ratio":[0-9.]+,.*"scenario":"message_overhead","value":[0-9]+\}$' "$tmp/out"
 expect_grep '^\{"baseline_p50_us":[0-9.]+,"baseline_p99_us":[0-9.]+,.*"p50_us":[0-9.]+,"p99_us":[0-9.]+,"scenario":"restart_latency".*\}$' "$tmp/out"
 expect_grep '^\{"avg_batch":[0-9]+,"baseline":[0-9]+,.*"p99_ack_us":[0-9.]+,"ratio":[0-9.]+,"scenario":"checkpoint_durable".*\}$' "$tmp/out"
-expect_grep '^\{"actors":[0-9]+,"rss_mb":[0-9.]+,"scenario":"cold_restore","seconds":[0-9.]+,.*"stopped_cleanly":true\}$' "$tmp/out"
+expect_grep '^\{"actors":[0-9]+,"baseline":[0-9.]+,"baseline_kind":"raw SQLiteCpp read of the rows, one raw CAF actor per row decoding its blob","ratio":[0-9.]+,"rss_mb":[0-9.]+,"scenario":"cold_restore","seconds":[0-9.]+,.*"stopped_cleanly":true\}$' "$tmp/out"
 expect_grep '^\{"accounts":[0-9]+,.*"failed":0,.*"p99_us":[0-9.]+,"ratio":[0-9.]+,"rows_per_transfer":13,"scenario":"vault_transfers",.*"value":[0-9]+\}$' "$tmp/out"
 expect_grep '^\{"baseline":[0-9]+,"baseline_p50_us":[0-9.]+,"baseline_p99_us":[0-9.]+,"failed":0,.*"p50_us":[0-9.]+,"p99_us":[0-9.]+,"ratio":[0-9.]+,"scenario":"session_roundtrip",.*"value":[0-9]+\}$' "$tmp/out"
 expect_grep '^\{"agents":8,.*"baseline":[0-9]+,.*"p50_us":[0-9.]+,"p99_us":[0-9.]+,"ratio":[0-9.]+,.*"scenario":"order_pipeline",.*"value":[0-9]+\}$' "$tmp/out"
