@@ -357,6 +357,20 @@ caf::error store_core::validate(const vault_write& x) {
         r.terms.limit < 0 || r.terms.qty < 0 || r.filled < 0 ||
         (!r.terms.side.empty() && r.filled > r.terms.qty))
       return invalid("vault operation " + op.key + ": reservation '" + r.id + "' is malformed");
+  for (auto& o : x.orders) {
+    if (op.op != "reserve" || x.update || op.outcome != "applied")
+      return invalid("vault operation " + op.key +
+                     ": only a reservation made records an order (not a refusal)");
+    if (o.account != op.account)
+      return invalid("vault operation " + op.key + ": order " + o.client_order_id +
+                     " is of account " + o.account + ", not " + op.account);
+    if (std::none_of(x.reservations.begin(), x.reservations.end(),
+                     [&](auto& r) { return r.id == o.client_order_id; }))
+      return invalid("vault operation " + op.key + ": order " + o.client_order_id +
+                     " has no reservation in it");
+    if (auto err = validate(o))
+      return err;
+  }
   return {};
 }
 

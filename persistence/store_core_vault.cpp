@@ -164,6 +164,8 @@ caf::expected<vault_write_result> store_core::apply_vault_write(const vault_writ
   if (known && !x.update) {
     result.op = std::move(*known);
     result.replayed = true;
+    for (auto& o : x.orders)
+      result.orders_known.push_back(o.client_order_id);
     return result;
   }
   if (!known && x.update)
@@ -310,6 +312,15 @@ caf::expected<vault_write_result> store_core::apply_vault_write(const vault_writ
     s.send();
     if (in_txn_)
       rows_.reservations[{r.account, r.id}] = true;
+  }
+  if (!refused && result.op.outcome == "applied") {
+    for (auto& o : x.orders) {
+      auto fresh = record_order(o);
+      if (!fresh)
+        return std::move(fresh.error());
+      if (!*fresh)
+        result.orders_known.push_back(o.client_order_id);
+    }
   }
   if (x.seq != 0 && !refused) {
     // Stored as the account decided it: its next write may follow.

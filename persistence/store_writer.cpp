@@ -328,7 +328,20 @@ std::optional<std::vector<std::string>> store_writer::users_of(const store_job& 
                    return one(of_agent(core_->order_agent(x.client_order_id, may_query)));
                  },
                  [&](const account_record& x) { return one(x.user); },
-                 [&](const vault_write& x) { return one(account_user(x.op.account)); },
+                 [&](const vault_write& x) -> std::optional<users> {
+                   // The account's user and its orders' agents' (the same
+                   // one when the agent trades its own user's account).
+                   auto result = one(account_user(x.op.account));
+                   for (auto& o : x.orders) {
+                     auto u = of_agent(o.agent);
+                     if (!result || !u)
+                       return std::nullopt;
+                     if (!u->empty() &&
+                         std::find(result->begin(), result->end(), *u) == result->end())
+                       result->push_back(*u);
+                   }
+                   return result;
+                 },
                  [](const auto&) -> std::optional<users> { return users{}; }},
       job.op);
 }

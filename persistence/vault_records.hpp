@@ -16,6 +16,7 @@
 #include <caf/meta/type_name.hpp>
 
 #include "persistence/ledger_txn.hpp"
+#include "persistence/trade_records.hpp"
 
 namespace tfarm::persistence {
 
@@ -130,7 +131,12 @@ typename Inspector::result_type inspect(Inspector& f, balance_row& x) {
 
 /// What one vault operation writes, atomically: its journal row (inserted,
 /// or updated from 'pending' when `update` is set), its ledger transaction
-/// if it moves money, and the reservations it changes.
+/// if it moves money, the reservations it changes, and, for a reservation
+/// made for an order, that order's record (`orders`): the money and the
+/// order's id durable in one transaction before the order leaves. The
+/// orders are recorded only if the operation is applied (a refusal records
+/// none), each like store_core::record_order (a known id is kept as it is
+/// and reported in vault_write_result::orders_known).
 ///
 /// `seq` chains an account actor's writes: the account decides each one on
 /// its memory, which already holds the effects of its writes still in
@@ -148,13 +154,14 @@ struct vault_write {
   bool has_txn = false;
   ledger_txn txn;
   std::vector<reservation_record> reservations;
+  std::vector<order_record> orders;
   uint64_t seq = 0;
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, vault_write& x) {
   return f(caf::meta::type_name("tfarm.vault_write"), x.op, x.update, x.has_txn, x.txn,
-           x.reservations, x.seq);
+           x.reservations, x.orders, x.seq);
 }
 
 /// The store's answer to a vault_write, once durable.
@@ -163,11 +170,15 @@ struct vault_write_result {
   vault_op_record op;
   /// True if the key was known (nothing was written).
   bool replayed = false;
+  /// Ids of the write's orders that were recorded before (by an earlier
+  /// write under the same key, or another order's): not recorded now, so
+  /// not to be sent as new. Every one of them when the key was replayed.
+  std::vector<std::string> orders_known;
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, vault_write_result& x) {
-  return f(caf::meta::type_name("tfarm.vault_write_result"), x.op, x.replayed);
+  return f(caf::meta::type_name("tfarm.vault_write_result"), x.op, x.replayed, x.orders_known);
 }
 
 /// A journal key known only by its digest (key_digest_of) and the time its

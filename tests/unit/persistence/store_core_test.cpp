@@ -382,6 +382,100 @@ TEST_P(store_core_test, a_vault_write_is_atomic_replays_by_key_and_keeps_reserva
   EXPECT_FALSE(core_->load_vault_account("nobody", 0, 1'000).found);
 }
 
+TEST_P(store_core_test, a_reservation_records_its_order_in_the_same_transaction_or_not_at_all) {
+  ASSERT_TRUE(core_->open_account(account_record{"a1", "alice", 0, {}}));
+  ASSERT_TRUE(core_->append_ledger(deposit("dep", "a1", 100)));
+  auto order = [](std::string id, std::string account = "a1") {
+    return order_record{std::move(id),
+                        "/user/alice/mm",
+                        std::move(account),
+                        "sim",
+                        "BTC-USD",
+                        "buy",
+                        "limit",
+                        100,
+                        3,
+                        "pending",
+                        0,
+                        0,
+                        ""};
+  };
+  auto orders_named = [&](const std::string& id) {
+    return count("SELECT COUNT(*) FROM orders WHERE client_order_id = '" + id + "'");
+  };
+  auto w = reservation_write(5, 95);
+  w.orders.push_back(order("ord-1"));
+  auto first = core_->apply_vault_write(w);
+  ASSERT_TRUE(first) << runtime::to_text(first.error());
+  EXPECT_TRUE(first->orders_known.empty());
+  EXPECT_EQ(orders_named("ord-1"), 1);
+  EXPECT_EQ(count("SELECT COUNT(*) FROM orders WHERE client_order_id = 'ord-1' AND "
+                  "status = 'pending' AND qty = 3 AND venue = 'sim'"),
+            1);
+  // The same key again: nothing written, the order known (not to be sent
+  // as new).
+  auto again = core_->apply_vault_write(w);
+  ASSERT_TRUE(again);
+  EXPECT_TRUE(again->replayed);
+  EXPECT_EQ(again->orders_known, std::vector<std::string>{"ord-1"});
+  // A refusal carries no order (the caller's mistake, refused whole); one
+  // only the store sees (the reservation id is taken) records none.
+  vault_write refusal;
+  refusal.op = vault_op_record{
+      "a1:r3",        "a1", "alice", "reserve", "ord-3", "USD", 500, "insufficient_funds",
+      "95 available", 95,   5,       0,         0};
+  refusal.orders.push_back(order("ord-3"));
+  EXPECT_EQ(runtime::to_text(core_->apply_vault_write(refusal).error()),
+            "invalid_record: vault operation a1:r3: only a reservation made records an order "
+            "(not a refusal)");
+  EXPECT_EQ(orders_named("ord-3"), 0);
+  auto taken = reservation_write(5, 90);
+  taken.op.key = taken.txn.idempotency_key = "a1:r4";
+  taken.orders.push_back(order("ord-1"));
+  auto refused = core_->apply_vault_write(taken);
+  ASSERT_TRUE(refused);
+  EXPECT_EQ(refused->op.outcome, "invalid_request");
+  EXPECT_EQ(count("SELECT COUNT(*) FROM vault_operations WHERE key = 'a1:r4'"), 1);
+  // Another account's order, or an order without its reservation: the
+  // whole write is refused, nothing written.
+  auto foreign = reservation_write(5, 90);
+  foreign.op.key = foreign.txn.idempotency_key = "a1:r5";
+  foreign.op.ref = foreign.reservations[0].id = "ord-5";
+  foreign.orders.push_back(order("ord-5", "a2"));
+  EXPECT_EQ(runtime::to_text(core_->apply_vault_write(foreign).error()),
+            "invalid_record: vault operation a1:r5: order ord-5 is of account a2, not a1");
+  foreign.orders.back() = order("ord-9");
+  EXPECT_EQ(runtime::to_text(core_->apply_vault_write(foreign).error()),
+            "invalid_record: vault operation a1:r5: order ord-9 has no reservation in it");
+  EXPECT_EQ(count("SELECT COUNT(*) FROM vault_operations WHERE key = 'a1:r5'"), 0);
+  // An order recorded before (by its session, the way orders were
+  // recorded apart): that row stays as it was, reported known.
+  auto earlier = order("ord-6");
+  earlier.qty = 7;
+  ASSERT_EQ(core_->record_order(earlier), true);
+  auto reused = reservation_write(5, 90);
+  reused.op.key = reused.txn.idempotency_key = "a1:r6";
+  reused.op.ref = reused.reservations[0].id = "ord-6";
+  reused.orders.push_back(order("ord-6"));
+  auto kept = core_->apply_vault_write(reused);
+  ASSERT_TRUE(kept);
+  EXPECT_EQ(kept->op.outcome, "applied");
+  EXPECT_EQ(kept->orders_known, std::vector<std::string>{"ord-6"});
+  EXPECT_EQ(count("SELECT qty FROM orders WHERE client_order_id = 'ord-6'"), 7);
+  // One transaction: rolled back, neither the money nor the order stays.
+  core_->commit();
+  core_->begin();
+  auto lost = reservation_write(5, 85);
+  lost.op.key = lost.txn.idempotency_key = "a1:r7";
+  lost.op.ref = lost.reservations[0].id = "ord-7";
+  lost.orders.push_back(order("ord-7"));
+  ASSERT_TRUE(core_->apply_vault_write(lost));
+  core_->rollback();
+  core_->begin();
+  EXPECT_EQ(orders_named("ord-7"), 0);
+  EXPECT_EQ(count("SELECT COUNT(*) FROM vault_operations WHERE key = 'a1:r7'"), 0);
+}
+
 // An account keeps whole only its newest results (and reloads only those):
 // the rest of its idempotency window comes back as digests, so that a
 // request under an older key is looked up, and a closed reservation it no

@@ -247,5 +247,46 @@ TEST_P(store_fencing_test, only_the_holder_of_the_current_epoch_writes_for_a_use
   EXPECT_FALSE(violations->step()) << violations->text(0) << " " << violations->text(2);
 }
 
+TEST_P(store_fencing_test, a_reservation_with_its_order_passes_only_for_a_user_held) {
+  auto a_id = cluster_->join("a", "", "h", 1);
+  cluster_->add_users({"alice", "bob"});
+  member_store a{sys_, "a", target_};
+  a.hold("alice", cluster_->claim("alice", a_id));
+  ASSERT_TRUE(
+      a.ask<account_record>(open_account_atom_v, account_record{"alice-main", "alice", 0, {}}));
+  // A reservation (no money moved: the fence is what is tried) carrying
+  // its order's record; the order's agent is a user's too.
+  auto reserve = [](const std::string& id, const std::string& agent) {
+    vault_write w;
+    w.op = vault_op_record{"alice-main:reserve:" + id,
+                           "alice-main",
+                           "alice",
+                           "reserve",
+                           id,
+                           "USD",
+                           5,
+                           "applied",
+                           "",
+                           0,
+                           5,
+                           0,
+                           0};
+    w.reservations.push_back(reservation_record{"alice-main", id, "USD", 5, 5, "open", 0, {}, 0});
+    w.orders.push_back(order_of(id, agent));
+    return w;
+  };
+  auto written = a.ask<vault_write_result>(vault_write_atom_v, reserve("c-1", "/user/alice/mm-1"));
+  ASSERT_TRUE(written) << runtime::to_text(written.error());
+  EXPECT_TRUE(written->orders_known.empty());
+  // An order of bob's agent, whom a does not hold, in alice's reservation:
+  // refused whole.
+  EXPECT_EQ(a.ask<vault_write_result>(vault_write_atom_v, reserve("c-2", "/user/bob/mm-1")).error(),
+            store_errc::fenced);
+  auto number = [&](const std::string& sql) { return query_int64(*db_, sql); };
+  EXPECT_EQ(number("SELECT COUNT(*) FROM orders WHERE client_order_id = 'c-1'"), 1);
+  EXPECT_EQ(number("SELECT COUNT(*) FROM orders WHERE client_order_id = 'c-2'"), 0);
+  EXPECT_EQ(number("SELECT COUNT(*) FROM vault_reservations WHERE id = 'c-2'"), 0);
+}
+
 INSTANTIATE_TEST_SUITE_P(backends, store_fencing_test, testing::Values(test::backend::postgresql),
                          test::backend_name{});
