@@ -315,6 +315,8 @@ caf::expected<vault_write_result> store_core::apply_vault_write(const vault_writ
   }
   if (!refused && result.op.outcome == "applied") {
     for (auto& o : x.orders) {
+      // Validated with the write above: what can still fail here is the
+      // database, which throws and fails the whole batch.
       auto fresh = record_order(o);
       if (!fresh)
         return std::move(fresh.error());
