@@ -371,6 +371,16 @@ caf::error store_core::validate(const vault_write& x) {
     if (auto err = validate(o))
       return err;
   }
+  // A fill's terms are checked where it is recorded (one that cannot be
+  // leaves the settlement standing); here only whose fill it is.
+  for (auto& f : x.fills) {
+    if (op.op != "settle" || x.update || op.outcome != "applied")
+      return invalid("vault operation " + op.key +
+                     ": only a settlement applied records a fill (not a refusal)");
+    if (f.client_order_id != op.ref)
+      return invalid("vault operation " + op.key + ": fill " + f.venue_fill_id + " is of order " +
+                     f.client_order_id + ", the settlement of reservation " + op.ref);
+  }
   return {};
 }
 

@@ -323,6 +323,11 @@ caf::expected<vault_write_result> store_core::apply_vault_write(const vault_writ
       if (!*fresh)
         result.orders_known.push_back(o.client_order_id);
     }
+    for (auto& f : x.fills) {
+      auto fresh = record_fill(f);
+      if (!fresh)
+        result.fills_unrecorded.push_back(runtime::message_of(fresh.error()));
+    }
   }
   if (x.seq != 0 && !refused) {
     // Stored as the account decided it: its next write may follow.

@@ -329,17 +329,21 @@ std::optional<std::vector<std::string>> store_writer::users_of(const store_job& 
                  },
                  [&](const account_record& x) { return one(x.user); },
                  [&](const vault_write& x) -> std::optional<users> {
-                   // The account's user and its orders' agents' (the same
-                   // one when the agent trades its own user's account).
+                   // The account's user and its orders' and fills' agents'
+                   // (the same one when the agent trades its own user's
+                   // account).
                    auto result = one(account_user(x.op.account));
-                   for (auto& o : x.orders) {
-                     auto u = of_agent(o.agent);
+                   auto add = [&](const std::optional<std::string>& u) {
                      if (!result || !u)
-                       return std::nullopt;
-                     if (!u->empty() &&
-                         std::find(result->begin(), result->end(), *u) == result->end())
+                       result = std::nullopt;
+                     else if (!u->empty() &&
+                              std::find(result->begin(), result->end(), *u) == result->end())
                        result->push_back(*u);
-                   }
+                   };
+                   for (auto& o : x.orders)
+                     add(of_agent(o.agent));
+                   for (auto& f : x.fills)
+                     add(of_agent(core_->order_agent(f.client_order_id, may_query)));
                    return result;
                  },
                  [](const auto&) -> std::optional<users> { return users{}; }},

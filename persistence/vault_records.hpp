@@ -136,7 +136,13 @@ typename Inspector::result_type inspect(Inspector& f, balance_row& x) {
 /// order's id durable in one transaction before the order leaves. The
 /// orders are recorded only if the operation is applied (a refusal records
 /// none), each like store_core::record_order (a known id is kept as it is
-/// and reported in vault_write_result::orders_known).
+/// and reported in vault_write_result::orders_known). Likewise a settlement
+/// carries the venue fill it books (`fills`): the fill's row and its money
+/// durable together, so no fill is ever settled that the fills table lacks,
+/// whoever else was to record it and whenever that failed. A fill recorded
+/// before with the same terms is kept; one that cannot be recorded (its
+/// order never was, or it was recorded with other terms) leaves the
+/// settlement standing and is reported in vault_write_result::fills_unrecorded.
 ///
 /// `seq` chains an account actor's writes: the account decides each one on
 /// its memory, which already holds the effects of its writes still in
@@ -155,13 +161,15 @@ struct vault_write {
   ledger_txn txn;
   std::vector<reservation_record> reservations;
   std::vector<order_record> orders;
+  /// settle only: the fill it books, of the reservation's order.
+  std::vector<fill_record> fills;
   uint64_t seq = 0;
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, vault_write& x) {
   return f(caf::meta::type_name("tfarm.vault_write"), x.op, x.update, x.has_txn, x.txn,
-           x.reservations, x.orders, x.seq);
+           x.reservations, x.orders, x.fills, x.seq);
 }
 
 /// The store's answer to a vault_write, once durable.
@@ -174,11 +182,15 @@ struct vault_write_result {
   /// write under the same key, or another order's): not recorded now, so
   /// not to be sent as new. Every one of them when the key was replayed.
   std::vector<std::string> orders_known;
+  /// Why each of the write's fills that could not be recorded was not (the
+  /// settlement itself stands: the venue's report moved the money).
+  std::vector<std::string> fills_unrecorded;
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, vault_write_result& x) {
-  return f(caf::meta::type_name("tfarm.vault_write_result"), x.op, x.replayed, x.orders_known);
+  return f(caf::meta::type_name("tfarm.vault_write_result"), x.op, x.replayed, x.orders_known,
+           x.fills_unrecorded);
 }
 
 /// A journal key known only by its digest (key_digest_of) and the time its

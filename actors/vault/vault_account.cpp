@@ -70,6 +70,35 @@ std::string unexplained(const persistence::reservation_terms& t, int64_t filled,
   return {};
 }
 
+// Why the fill settlement `r` carries is not the one it books (empty if
+// it is): the reservation's order, and the settlement's figures (a buy
+// pays price x quantity for the quantity, a sell the reverse; the same
+// fee).
+std::string fill_mismatch(const persistence::fill_record& f, const vault_request& r) {
+  auto fill = "fill '" + f.venue_fill_id.substr(0, config::fill_id_chars_max) + "'";
+  if (f.venue_fill_id.empty() || f.venue_fill_id.size() > config::fill_id_chars_max)
+    return fill + ": a fill id is 1 to " + std::to_string(config::fill_id_chars_max) +
+           " characters";
+  if (f.client_order_id != r.reservation)
+    return fill + " is of order '" + f.client_order_id.substr(0, config::vault_key_chars_max) +
+           "', the settlement of reservation " + r.reservation;
+  if (f.venue != r.venue)
+    return fill + " is from venue '" + f.venue.substr(0, config::vault_key_chars_max) +
+           "', the settlement with " + r.venue;
+  int64_t value = 0;
+  if (f.qty <= 0 || f.price <= 0 || __builtin_mul_overflow(f.price, f.qty, &value))
+    return fill + ": quantity " + std::to_string(f.qty) + " at " + std::to_string(f.price) +
+           " is no fill";
+  auto buy = r.amount == value && r.credit_amount == f.qty;
+  auto sell = r.amount == f.qty && r.credit_amount == value;
+  if ((!buy && !sell) || f.fee != r.fee)
+    return fill + " (" + std::to_string(f.qty) + " at " + std::to_string(f.price) + ", fee " +
+           std::to_string(f.fee) + ") is not what the settlement moves (" +
+           std::to_string(r.amount) + " for " + std::to_string(r.credit_amount) + ", fee " +
+           std::to_string(r.fee) + ")";
+  return {};
+}
+
 } // namespace
 
 vault_account::vault_account(caf::actor_config& cfg, runtime::spawn_context ctx)
@@ -234,6 +263,9 @@ caf::error vault_account::validate(const vault_request& r, bool credit) const {
     return refusal(vault_errc::unknown_asset,
                    "unknown asset '" + asset + "' (the vault holds: " + join_list(assets_) + ")");
   };
+  if (!r.fills.empty() && r.op != vault_op::settle)
+    return refusal(vault_errc::invalid_request,
+                   to_string(r.op) + " carries a fill: only a settlement books one");
   auto needs_reservation =
       r.op == vault_op::reserve || r.op == vault_op::settle || r.op == vault_op::release;
   if (needs_reservation) {
@@ -293,6 +325,12 @@ caf::error vault_account::validate(const vault_request& r, bool credit) const {
     if (!valid_venue_name(r.venue))
       return refusal(vault_errc::invalid_request,
                      "venue '" + r.venue + "' must be 1 to 64 characters of A-Z a-z 0-9 _ . -");
+    if (r.fills.size() > 1)
+      return refusal(vault_errc::invalid_request,
+                     "a settlement books one fill, not " + std::to_string(r.fills.size()));
+    for (auto& f : r.fills)
+      if (auto why = fill_mismatch(f, r); !why.empty())
+        return refusal(vault_errc::invalid_request, "settlement " + r.key + ": " + why);
     return {};
   case vault_op::release:
     return {};
@@ -583,6 +621,7 @@ void vault_account::decide(const vault_request& r, bool credit, const std::strin
             amount_text(from_available, asset) + " from available: reservation " + r.reservation +
             (res.state == "released" ? " was released before this fill" : " did not cover it");
       w.txn.kind = "settle";
+      w.fills = r.fills;
       if (from_reserved > 0)
         w.txn.legs.push_back(leg(id_, asset, "reserved", -from_reserved));
       if (from_available > 0)
@@ -731,6 +770,14 @@ void vault_account::written(const vault_op_record& sent, vault_write_result& res
   }
   if (res.op.op == "transfer_in" && fault("after_credit"))
     return;
+  for (auto& why : res.fills_unrecorded) {
+    // Money moved as the venue reported; the trading record lacks the fill.
+    auto detail = "settlement " + key + " is booked, but its fill could not be recorded: " + why +
+                  "; the venue and the account must be reconciled";
+    vault_log().critical("ALERT vault.fill_unrecorded {}: {}", path(), detail);
+    if (node())
+      node()->report(runtime::incident{path(), "vault.fill_unrecorded", detail, "critical"});
+  }
   remember(res.op);
   answer(waiters, res.op, false);
   publish_description();

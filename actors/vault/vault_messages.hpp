@@ -71,6 +71,10 @@ struct vault_request {
   std::string fee_asset;
   /// settle: the venue on the other side ("@venue:<name>" in the ledger).
   std::string venue;
+  /// settle: the venue's fill it books (at most one, of the reservation's
+  /// order, its figures those of the settlement), recorded in the
+  /// settlement's transaction (persistence::vault_write::fills).
+  std::vector<persistence::fill_record> fills;
   /// open: deposited together with opening the account (asset -> amount);
   /// nothing when the account exists already.
   std::map<std::string, int64_t> opening_balance;
@@ -87,7 +91,7 @@ template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, vault_request& x) {
   return f(caf::meta::type_name("tfarm.vault_request"), x.op, x.key, x.user, x.account, x.asset,
            x.amount, x.to_account, x.reservation, x.terms, x.credit_asset, x.credit_amount, x.fee,
-           x.fee_asset, x.venue, x.opening_balance, x.closed, x.closed_code);
+           x.fee_asset, x.venue, x.fills, x.opening_balance, x.closed, x.closed_code);
 }
 
 /// The answer to an operation that was applied (refusals are caf::error

@@ -608,6 +608,80 @@ TEST_P(store_core_test, an_account_write_is_stored_only_right_after_the_one_befo
   EXPECT_EQ(core_->load_vault_account("a1", 0, 1'000).write_seq, 3u);
 }
 
+// A fill settled but never recorded (its session's record lost with the
+// member that ran it, the venue restarted and forgot the order) was money
+// the trading record could not explain (chaos seed 12): the settlement
+// carries its fill and both are durable together.
+TEST_P(store_core_test, a_settlement_records_its_fill_in_the_same_transaction) {
+  ASSERT_TRUE(core_->open_account(account_record{"a1", "alice", 0, {{"USD", 100}}}));
+  ASSERT_EQ(core_->record_order(order_record{"ord-1", "/user/alice/mm", "a1", "sim", "BTC-USD",
+                                             "buy", "limit", 10, 6, "open", 0, 0, ""}),
+            true);
+  auto reserve = reservation_write(60, 40, reservation_terms{"buy", 10, 6, "BTC"});
+  reserve.seq = 1;
+  ASSERT_TRUE(core_->apply_vault_write(reserve));
+  auto fill = [](const std::string& id, int64_t qty, int64_t price = 10) {
+    return fill_record{"sim", id, "ord-1", price, qty, 0, 0};
+  };
+  auto fills_named = [&](const std::string& id) {
+    return count("SELECT COUNT(*) FROM fills WHERE venue_fill_id = '" + id + "'");
+  };
+  auto w = settlement("f1", 2, 2, 40, 2);
+  w.fills.push_back(fill("f1", 2));
+  auto first = core_->apply_vault_write(w);
+  ASSERT_TRUE(first) << runtime::to_text(first.error());
+  EXPECT_TRUE(first->fills_unrecorded.empty());
+  EXPECT_EQ(fills_named("f1"), 1);
+  EXPECT_EQ(count("SELECT qty FROM fills WHERE venue_fill_id = 'f1' AND client_order_id = "
+                  "'ord-1' AND venue = 'sim' AND price = 10"),
+            2);
+  // Recorded before by its session, with the same terms: kept, once.
+  ASSERT_EQ(core_->record_fill(fill("f2", 1)), true);
+  w = settlement("f2", 1, 3, 30, 3);
+  w.fills.push_back(fill("f2", 1));
+  auto second = core_->apply_vault_write(w);
+  ASSERT_TRUE(second);
+  EXPECT_TRUE(second->fills_unrecorded.empty());
+  EXPECT_EQ(fills_named("f2"), 1);
+  // Recorded before with other terms: the settlement stands (the money
+  // moved as reported), the conflict is reported for the operators.
+  ASSERT_EQ(core_->record_fill(fill("f3", 1, 9)), true);
+  w = settlement("f3", 1, 4, 20, 4);
+  w.fills.push_back(fill("f3", 1));
+  auto conflict = core_->apply_vault_write(w);
+  ASSERT_TRUE(conflict);
+  EXPECT_EQ(conflict->op.outcome, "applied");
+  ASSERT_EQ(conflict->fills_unrecorded.size(), 1u);
+  EXPECT_EQ(conflict->fills_unrecorded[0],
+            "fill sim/f3 of order ord-1 (1 at 10, fee 0) was recorded before as 1 at 9, fee 0");
+  EXPECT_EQ(count("SELECT price FROM fills WHERE venue_fill_id = 'f3'"), 9);
+  // A fill of another order than the reservation's, or on a reservation:
+  // the account's mistake, refused whole.
+  w = settlement("f4", 1, 5, 10, 5);
+  w.fills.push_back(fill("f4", 1));
+  w.fills.back().client_order_id = "ord-2";
+  EXPECT_EQ(runtime::to_text(core_->apply_vault_write(w).error()),
+            "invalid_record: vault operation a1:f4: fill f4 is of order ord-2, the settlement of "
+            "reservation ord-1");
+  auto wrong = reservation_write(5, 35);
+  wrong.op.key = wrong.txn.idempotency_key = "a1:r9";
+  wrong.fills.push_back(fill("f9", 1));
+  EXPECT_EQ(runtime::to_text(core_->apply_vault_write(wrong).error()),
+            "invalid_record: vault operation a1:r9: only a settlement applied records a fill (not "
+            "a refusal)");
+  EXPECT_EQ(fills_named("f4") + fills_named("f9"), 0);
+  // One transaction: rolled back, neither the money nor the fill stays.
+  core_->commit();
+  core_->begin();
+  w = settlement("f5", 1, 5, 10, 5);
+  w.fills.push_back(fill("f5", 1));
+  ASSERT_TRUE(core_->apply_vault_write(w));
+  core_->rollback();
+  core_->begin();
+  EXPECT_EQ(fills_named("f5"), 0);
+  EXPECT_FALSE(core_->load_vault_op("a1:f5"));
+}
+
 namespace {
 
 // A transfer, its credit, its post, a replay, a refusal and a reused

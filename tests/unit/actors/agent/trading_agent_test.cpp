@@ -844,6 +844,46 @@ TEST_P(trading_agent_lifecycle_test, a_final_status_ahead_of_its_fill_keeps_the_
     EXPECT_EQ(p.find(coid), std::string::npos) << p;
 }
 
+// A session's record of a fill can be lost while the agent books it (the
+// store away, then the member that ran the session stopped, and a restarted
+// venue forgot the order: chaos seed 12 found a settlement whose fill the
+// record never got). The agent's settlement records the fill with its money.
+TEST_P(trading_agent_lifecycle_test, a_fill_its_session_never_recorded_is_recorded_with_its_money) {
+  queue_order("t1", side::buy, 1'000, 4, "rest");
+  ASSERT_TRUE(eventually([&] { return resting_in_db("/user/alice/t1") == 1; }));
+  auto coid = text_of("SELECT client_order_id FROM orders WHERE agent = '/user/alice/t1'");
+  actors::order_report rep;
+  rep.client_order_id = coid;
+  rep.venue = "sim-a";
+  rep.state = actors::order_state::partially_filled;
+  rep.qty = 4;
+  rep.filled = 1;
+  actors::venue_fill f;
+  f.fill_id = "lost-1";
+  f.client_order_id = coid;
+  f.s = side::buy;
+  f.symbol = "BTC-USD";
+  f.price = 1'000;
+  f.qty = 1;
+  f.ts_ms = 1;
+  rep.fills.push_back(f);
+  // As the session reports it; the session itself records nothing of it.
+  caf::send_as(caf::actor_cast<caf::actor>(session("acct1")), agent(), actors::order_update_atom_v,
+               rep);
+  ASSERT_TRUE(eventually([&] {
+    return count_rows("SELECT COUNT(*) FROM vault_operations WHERE op = 'settle' AND outcome = "
+                      "'applied' AND key LIKE '%lost-1'") == 1;
+  }));
+  EXPECT_EQ(count_rows("SELECT COUNT(*) FROM fills WHERE venue_fill_id = 'lost-1' AND venue = "
+                       "'sim-a' AND client_order_id = '" +
+                       coid + "' AND qty = 1 AND price = 1000"),
+            1);
+  auto findings = persistence::check_database(db_);
+  ASSERT_TRUE(findings) << runtime::to_text(findings.error());
+  for (auto& p : findings->problems)
+    EXPECT_EQ(p.find("settlement_without_fill"), std::string::npos) << p;
+}
+
 } // namespace
 
 INSTANTIATE_TEST_SUITE_P(backends, trading_agent_lifecycle_test, testing::ValuesIn(test::backends),

@@ -238,6 +238,45 @@ TEST_P(vault_account_test, a_settlement_its_order_cannot_explain_is_refused_and_
   EXPECT_EQ(unbalanced_transactions(), 0);
 }
 
+// The fill a settlement books is recorded in its transaction (no money
+// moves for a fill the trading record lacks), and only a fill that is the
+// settlement's: its order, its venue and its figures.
+TEST_P(vault_account_test, a_settlement_records_its_own_fill_and_no_other) {
+  ASSERT_TRUE(record_pending_order("order-1", "a1", "sim", 80, 3));
+  ok(reserve("alice", "a1", "r1", "order-1", "USD", 240, {"buy", 80, 3, "BTC"}));
+  auto fill = [](std::string id, int64_t price, int64_t qty, std::string order = "order-1") {
+    return persistence::fill_record{"sim", std::move(id), std::move(order), price, qty, 0, 0};
+  };
+  auto s = settle("alice", "a1", "fill-1", "order-1", 160, "BTC", 2, 0);
+  s.fills.push_back(fill("v-1", 80, 2));
+  ok(s);
+  EXPECT_EQ(count_rows("SELECT COUNT(*) FROM fills WHERE venue_fill_id = 'v-1' AND venue = 'sim' "
+                       "AND client_order_id = 'order-1' AND qty = 2 AND price = 80"),
+            1);
+  auto before = balance("alice", "a1", "USD");
+  auto bad = [&](persistence::fill_record f, const std::string& key) {
+    auto r = settle("alice", "a1", key, "order-1", 80, "BTC", 1, 0);
+    r.fills.push_back(std::move(f));
+    return refused(r);
+  };
+  EXPECT_EQ(bad(fill("v-2", 90, 1), "fill-2"),
+            "invalid_request: settlement fill-2: fill 'v-2' (1 at 90, fee 0) is not what the "
+            "settlement moves (80 for 1, fee 0)");
+  EXPECT_EQ(bad(fill("v-3", 80, 1, "order-9"), "fill-3"),
+            "invalid_request: settlement fill-3: fill 'v-3' is of order 'order-9', the settlement "
+            "of reservation order-1");
+  auto elsewhere = fill("v-4", 80, 1);
+  elsewhere.venue = "other";
+  EXPECT_EQ(bad(elsewhere, "fill-4"), "invalid_request: settlement fill-4: fill 'v-4' is from "
+                                      "venue 'other', the settlement with sim");
+  auto r = reserve("alice", "a1", "r2", "order-2", "USD", 10);
+  r.fills.push_back(fill("v-5", 80, 1, "order-2"));
+  EXPECT_EQ(refused(r), "invalid_request: reserve carries a fill: only a settlement books one");
+  EXPECT_EQ(balance("alice", "a1", "USD"), before);
+  EXPECT_EQ(count_rows("SELECT COUNT(*) FROM fills"), 1);
+  EXPECT_EQ(unbalanced_transactions(), 0);
+}
+
 TEST_P(vault_account_test, a_transfer_moves_money_between_accounts_of_different_users) {
   auto r = ok(transfer("alice", "a1", "b1", "t1", "USD", 400));
   EXPECT_EQ(r.balances[0].available, 600);
