@@ -1,6 +1,6 @@
 // order_latency: the order path of order_pipeline (tick -> strategy -> risk
-// gate -> durable reserve -> session recording the order -> match -> fill
-// -> durable settle -> durable release) held at a fixed offered load
+// gate -> durable reserve with the order's record -> session -> match ->
+// fill -> durable settle with the fill -> durable release) held at a fixed offered load
 // instead of a fixed window: the agents place market orders at a steady
 // rate (500, 1,000, 2,000 and 4,000 orders/s in all, each load on a fresh
 // node and database), and the figure is the latency from the tick whose

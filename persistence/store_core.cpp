@@ -381,6 +381,17 @@ caf::error store_core::validate(const vault_write& x) {
       return invalid("vault operation " + op.key + ": fill " + f.venue_fill_id + " is of order " +
                      f.client_order_id + ", the settlement of reservation " + op.ref);
   }
+  for (auto& u : x.order_updates) {
+    if (op.op != "release" || x.update || op.outcome != "applied")
+      return invalid("vault operation " + op.key +
+                     ": only a release applied closes an order (not a refusal)");
+    if (u.client_order_id != op.ref)
+      return invalid("vault operation " + op.key + ": order " + u.client_order_id +
+                     " is not that of reservation " + op.ref);
+    if ((u.status != "rejected" && u.status != "cancelled") || !u.fills.empty() || u.filled > 0)
+      return invalid("vault operation " + op.key + ": order " + u.client_order_id +
+                     " closes as rejected or cancelled, without fills (got '" + u.status + "')");
+  }
   return {};
 }
 

@@ -328,6 +328,13 @@ caf::expected<vault_write_result> store_core::apply_vault_write(const vault_writ
       if (!fresh)
         result.fills_unrecorded.push_back(runtime::message_of(fresh.error()));
     }
+    for (auto& u : x.order_updates) {
+      // Never recorded (its reservation was made the way orders were
+      // recorded apart, and the session never got it): nothing to close.
+      auto closed = update_order(u);
+      if (!closed && !(closed.error() == store_errc::unknown_order))
+        return std::move(closed.error());
+    }
   }
   if (x.seq != 0 && !refused) {
     // Stored as the account decided it: its next write may follow.

@@ -329,9 +329,9 @@ std::optional<std::vector<std::string>> store_writer::users_of(const store_job& 
                  },
                  [&](const account_record& x) { return one(x.user); },
                  [&](const vault_write& x) -> std::optional<users> {
-                   // The account's user and its orders' and fills' agents'
-                   // (the same one when the agent trades its own user's
-                   // account).
+                   // The account's user and the users of the agents whose
+                   // orders and fills it writes (the same one when the agent
+                   // trades its own user's account).
                    auto result = one(account_user(x.op.account));
                    auto add = [&](const std::optional<std::string>& u) {
                      if (!result || !u)
@@ -344,6 +344,8 @@ std::optional<std::vector<std::string>> store_writer::users_of(const store_job& 
                      add(of_agent(o.agent));
                    for (auto& f : x.fills)
                      add(of_agent(core_->order_agent(f.client_order_id, may_query)));
+                   for (auto& u : x.order_updates)
+                     add(of_agent(core_->order_agent(u.client_order_id, may_query)));
                    return result;
                  },
                  [](const auto&) -> std::optional<users> { return users{}; }},

@@ -143,6 +143,9 @@ typename Inspector::result_type inspect(Inspector& f, balance_row& x) {
 /// before with the same terms is kept; one that cannot be recorded (its
 /// order never was, or it was recorded with other terms) leaves the
 /// settlement standing and is reported in vault_write_result::fills_unrecorded.
+/// A release of an order that never reached a venue carries that order's
+/// final status (`order_updates`), so that money and record close together
+/// (an order never recorded has nothing to close).
 ///
 /// `seq` chains an account actor's writes: the account decides each one on
 /// its memory, which already holds the effects of its writes still in
@@ -163,13 +166,15 @@ struct vault_write {
   std::vector<order_record> orders;
   /// settle only: the fill it books, of the reservation's order.
   std::vector<fill_record> fills;
+  /// release only: the final status of the reservation's order.
+  std::vector<order_update> order_updates;
   uint64_t seq = 0;
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, vault_write& x) {
   return f(caf::meta::type_name("tfarm.vault_write"), x.op, x.update, x.has_txn, x.txn,
-           x.reservations, x.orders, x.fills, x.seq);
+           x.reservations, x.orders, x.fills, x.order_updates, x.seq);
 }
 
 /// The store's answer to a vault_write, once durable.

@@ -501,23 +501,49 @@ void trading_agent::place(const strategy_order& o, int64_t tick_ns) {
     r.asset = settings_.base;
     r.amount = o.qty;
   }
+  // The order's record goes with its money: one commit before it leaves.
+  persistence::order_record rec;
+  rec.client_order_id = coid;
+  rec.agent = path();
+  rec.account = settings_.account;
+  rec.venue = settings_.venue;
+  rec.symbol = settings_.symbol;
+  rec.side = r.terms.side;
+  rec.type = "limit";
+  rec.price = price;
+  rec.qty = o.qty;
+  rec.status = to_string(order_state::pending);
+  // The record's time is the base of the order's expiry (the session's
+  // send window): another member that takes the account over judges
+  // copies in flight by it.
+  rec.created_at_ms = now;
+  r.orders.push_back(std::move(rec));
   request(vault_, std::chrono::milliseconds{agent_request_timeout_ms}, r)
-      .then([this, coid](vault_reply&) { send_order(coid); },
-            [this, coid](caf::error& err) {
-              auto i = open_.find(coid);
-              if (i == open_.end())
-                return;
-              if (is_vault_refusal(err)) {
-                open_.erase(i);
-                reject(runtime::code_name(err), runtime::message_of(err));
-                return;
-              }
-              // The reservation may have been made: take it back.
-              note_error("reserving for " + coid, err);
-              i->second.placed = false;
-              i->second.is_final = true;
-              maybe_release(coid);
-            });
+      .then(
+          [this, coid, now](vault_reply& rep) {
+            if (auto i = open_.find(coid); i != open_.end() && rep.order_recorded)
+              i->second.recorded_at_ms = now;
+            send_order(coid);
+          },
+          [this, coid](caf::error& err) {
+            auto i = open_.find(coid);
+            if (i == open_.end())
+              return;
+            if (is_vault_refusal(err)) {
+              open_.erase(i);
+              reject(runtime::code_name(err), runtime::message_of(err));
+              return;
+            }
+            // The reservation may have been made, and the record with it:
+            // both are taken back together.
+            note_error("reserving for " + coid, err);
+            i->second.placed = false;
+            i->second.is_final = true;
+            i->second.unsent_status = to_string(order_state::rejected);
+            i->second.unsent_reason =
+                "not sent: reserving its money failed: " + runtime::to_text(err);
+            maybe_release(coid);
+          });
 }
 
 void trading_agent::send_order(const std::string& coid) {
@@ -533,21 +559,25 @@ void trading_agent::send_order(const std::string& coid) {
   r.type = order_type::limit;
   r.price = o.price;
   r.qty = o.qty;
+  r.recorded_at_ms = o.recorded_at_ms;
   if (states_.effective() == trading_state::halted || winding()) {
     // Halted (or stopping) while its reservation was being made: never sent.
-    if (winding())
-      reject("stopping", "the agent stopped before " + coid + " was sent");
-    else
-      reject("halted",
-             "trading was halted (" + states_.source() + ") before " + coid + " was sent");
+    auto why = winding()
+                   ? "the agent stopped before " + coid + " was sent"
+                   : "trading was halted (" + states_.source() + ") before " + coid + " was sent";
+    reject(winding() ? "stopping" : "halted", why);
     o.is_final = true;
     o.state = order_state::rejected;
+    o.unsent_status = to_string(o.state);
+    o.unsent_reason = why;
     maybe_release(coid);
     return;
   }
   if (o.cancel_wanted) {
     o.is_final = true;
     o.state = order_state::cancelled;
+    o.unsent_status = to_string(o.state);
+    o.unsent_reason = "cancelled before it was sent";
     maybe_release(coid);
     return;
   }

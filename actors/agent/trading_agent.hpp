@@ -129,6 +129,13 @@ private:
     int64_t last_news_ms = 0;
     /// Steady ns of the tick that made the order (0: none).
     int64_t tick_ns = 0;
+    /// When its record was written with its reservation (unix ms, the
+    /// record's time; 0: the session records it).
+    int64_t recorded_at_ms = 0;
+    /// It never reached a session, so no venue has it: its release closes
+    /// its record with this status (empty: the session's word stands).
+    std::string unsent_status;
+    std::string unsent_reason;
   };
 
   struct pending_settle {

@@ -270,8 +270,16 @@ void trading_agent::maybe_release(const std::string& coid) {
   }
   o.releasing = true;
   release_retry_.erase(coid);
-  request(vault_, std::chrono::milliseconds{agent_request_timeout_ms},
-          vault_op_request(vault_op::release, "release:" + coid, coid))
+  auto r = vault_op_request(vault_op::release, "release:" + coid, coid);
+  if (!o.unsent_status.empty()) {
+    // Never sent: its record closes with its money.
+    persistence::order_update u;
+    u.client_order_id = coid;
+    u.status = o.unsent_status;
+    u.reason = o.unsent_reason;
+    r.order_updates.push_back(std::move(u));
+  }
+  request(vault_, std::chrono::milliseconds{agent_request_timeout_ms}, r)
       .then([this, coid](vault_reply&) { close(coid); },
             [this, coid](caf::error& err) {
               auto k = open_.find(coid);

@@ -63,12 +63,18 @@ struct order_request {
   /// member that died since) can still be placed: an order no venue has is
   /// known never to be placed only once that time has passed.
   int64_t expires_at_ms = 0;
+  /// Set by a caller that wrote the order's record together with its
+  /// reservation (vault_reply::order_recorded), to the record's time (unix
+  /// ms): the session sends it without recording it again, its expiry that
+  /// time + order_send_window_ms. 0: the session records it first. Never
+  /// sent to a venue.
+  int64_t recorded_at_ms = 0;
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, order_request& x) {
   return f(caf::meta::type_name("tfarm.order_request"), x.client_order_id, x.agent, x.account,
-           x.venue, x.symbol, x.s, x.type, x.price, x.qty, x.expires_at_ms);
+           x.venue, x.symbol, x.s, x.type, x.price, x.qty, x.expires_at_ms, x.recorded_at_ms);
 }
 
 struct venue_fill {

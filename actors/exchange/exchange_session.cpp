@@ -452,8 +452,10 @@ caf::error exchange_session::validate(const order_request& r) const {
 }
 
 void exchange_session::submit(order_request& r, caf::actor owner, report_promise rp) {
+  auto recorded_at = std::exchange(r.recorded_at_ms, 0);
   if (auto err = validate(r)) {
     ++rejected_;
+    close_unsent(r.client_order_id, recorded_at, err);
     rp.deliver(err);
     return;
   }
@@ -482,11 +484,13 @@ void exchange_session::submit(order_request& r, caf::actor owner, report_promise
     return;
   }
   if (queue_.size() >= config::exchange_queue_orders_max) {
-    rp.deliver(fail(exchange_errc::rate_limited,
-                    "session " + account_ + "@" + active_ + ": " + std::to_string(queue_.size()) +
-                        " orders wait for rate budget already (" +
-                        std::to_string(bucket_.rate_per_s()) + "/s, queue limit " +
-                        std::to_string(config::exchange_queue_orders_max) + ")"));
+    auto err =
+        fail(exchange_errc::rate_limited,
+             "session " + account_ + "@" + active_ + ": " + std::to_string(queue_.size()) +
+                 " orders wait for rate budget already (" + std::to_string(bucket_.rate_per_s()) +
+                 "/s, queue limit " + std::to_string(config::exchange_queue_orders_max) + ")");
+    close_unsent(r.client_order_id, recorded_at, err);
+    rp.deliver(err);
     return;
   }
   auto st = persistence::store_of(node().get());
@@ -504,6 +508,14 @@ void exchange_session::submit(order_request& r, caf::actor owner, report_promise
   e.owner = std::move(owner);
   e.waiters.push_back(std::move(rp));
   ++orders_sent_;
+  if (recorded_at > 0 && recorded_at <= now_ms &&
+      now_ms - recorded_at < config::order_send_window_ms / 2) {
+    // Recorded with its reservation a moment ago, by the caller that made
+    // it: it leaves now, its copies expiring when the record says.
+    e.req.expires_at_ms = recorded_at + config::order_send_window_ms;
+    queue_order(id);
+    return;
+  }
   persistence::order_record rec;
   rec.client_order_id = id;
   rec.agent = r.agent.empty() ? account_ : r.agent;
@@ -535,6 +547,18 @@ void exchange_session::submit(order_request& r, caf::actor owner, report_promise
               for (auto& w : waiters)
                 w.deliver(why);
             });
+}
+
+void exchange_session::close_unsent(const std::string& id, int64_t recorded_at,
+                                    const caf::error& why) {
+  if (recorded_at == 0)
+    return; // not recorded by the caller: nothing recorded to close
+  persistence::order_update u;
+  u.client_order_id = id;
+  u.status = to_string(order_state::rejected);
+  u.reason = "refused by session " + account_ + " before it left: " + runtime::to_text(why);
+  tell_store<persistence::order_update_result>("recording the status of order " + id,
+                                               persistence::update_order_atom_v, std::move(u));
 }
 
 void exchange_session::recorded(const std::string& id, bool fresh) {

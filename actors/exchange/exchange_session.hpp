@@ -200,6 +200,9 @@ private:
   void submit(order_request& r, caf::actor owner, report_promise rp);
   caf::error validate(const order_request& r) const;
   void recorded(const std::string& id, bool fresh);
+  /// Closes the record of an order refused before it left, if its caller
+  /// wrote that record (recorded_at: order_request::recorded_at_ms).
+  void close_unsent(const std::string& id, int64_t recorded_at, const caf::error& why);
   void queue_order(const std::string& id);
   void drain();
   /// Refuses queued orders that waited longer than a venue may be unusable.

@@ -27,6 +27,10 @@ using persistence::vault_op_record;
 using persistence::vault_write;
 using persistence::vault_write_result;
 
+/// The longest reason a release writes for the order it closes (longer
+/// ones are cut): an agent's words, kept with the order's record.
+constexpr size_t vault_order_reason_chars_max = 512;
+
 std::string amount_text(int64_t amount, const std::string& asset) {
   return std::to_string(amount) + " " + asset;
 }
@@ -96,6 +100,31 @@ std::string fill_mismatch(const persistence::fill_record& f, const vault_request
            std::to_string(f.fee) + ") is not what the settlement moves (" +
            std::to_string(r.amount) + " for " + std::to_string(r.credit_amount) + ", fee " +
            std::to_string(r.fee) + ")";
+  return {};
+}
+
+// Why the order record reservation `r` carries is not the record of the
+// order it is for (empty if it is): the reservation's id and account, its
+// terms, and what the store needs of a record.
+std::string order_mismatch(const persistence::order_record& o, const vault_request& r) {
+  auto order = "order '" + o.client_order_id.substr(0, config::vault_key_chars_max) + "'";
+  if (o.client_order_id != r.reservation)
+    return order + " is not that of reservation " + r.reservation;
+  if (o.account != r.account)
+    return order + " is of account '" + o.account.substr(0, config::vault_key_chars_max) +
+           "', not " + r.account;
+  if (o.agent.empty() || o.agent.size() > config::actor_path_chars_max || o.symbol.empty() ||
+      o.symbol.size() > config::vault_key_chars_max || o.venue.empty() ||
+      o.venue.size() > config::vault_key_chars_max)
+    return order + " needs its agent, symbol and venue (at most " +
+           std::to_string(config::vault_key_chars_max) + " characters each, an agent's path " +
+           std::to_string(config::actor_path_chars_max) + ")";
+  auto& t = r.terms;
+  if (o.type != "limit" || o.side != t.side || o.price != t.limit || o.qty != t.qty)
+    return order + " (" + o.side.substr(0, 8) + " " + std::to_string(o.qty) + " at " +
+           std::to_string(o.price) + ", " + o.type.substr(0, 8) +
+           ") is not the limit order the reservation's terms name (" + t.side + " " +
+           std::to_string(t.qty) + " at " + std::to_string(t.limit) + ")";
   return {};
 }
 
@@ -266,6 +295,12 @@ caf::error vault_account::validate(const vault_request& r, bool credit) const {
   if (!r.fills.empty() && r.op != vault_op::settle)
     return refusal(vault_errc::invalid_request,
                    to_string(r.op) + " carries a fill: only a settlement books one");
+  if (!r.orders.empty() && r.op != vault_op::reserve)
+    return refusal(vault_errc::invalid_request,
+                   to_string(r.op) + " carries an order: only a reservation records one");
+  if (!r.order_updates.empty() && r.op != vault_op::release)
+    return refusal(vault_errc::invalid_request,
+                   to_string(r.op) + " closes an order: only a release does");
   auto needs_reservation =
       r.op == vault_op::reserve || r.op == vault_op::settle || r.op == vault_op::release;
   if (needs_reservation) {
@@ -304,6 +339,12 @@ caf::error vault_account::validate(const vault_request& r, bool credit) const {
         return refusal(vault_errc::invalid_request,
                        "a reservation's order brings another asset than it holds (" + r.asset +
                            ")");
+      if (r.orders.size() > 1)
+        return refusal(vault_errc::invalid_request,
+                       "a reservation is for one order, not " + std::to_string(r.orders.size()));
+      for (auto& o : r.orders)
+        if (auto why = order_mismatch(o, r); !why.empty())
+          return refusal(vault_errc::invalid_request, "reservation " + r.reservation + ": " + why);
     }
     return {};
   case vault_op::settle:
@@ -333,6 +374,16 @@ caf::error vault_account::validate(const vault_request& r, bool credit) const {
         return refusal(vault_errc::invalid_request, "settlement " + r.key + ": " + why);
     return {};
   case vault_op::release:
+    if (r.order_updates.size() > 1)
+      return refusal(vault_errc::invalid_request,
+                     "a release closes one order, not " + std::to_string(r.order_updates.size()));
+    for (auto& u : r.order_updates)
+      if (u.client_order_id != r.reservation ||
+          (u.status != "rejected" && u.status != "cancelled") || !u.fills.empty() || u.filled > 0 ||
+          u.venue.size() > config::vault_key_chars_max)
+        return refusal(vault_errc::invalid_request,
+                       "release " + r.key + ": a release closes the order of reservation " +
+                           r.reservation + ", as rejected or cancelled, without fills");
     return {};
   default:
     return refusal(vault_errc::invalid_request,
@@ -522,6 +573,7 @@ void vault_account::decide(const vault_request& r, bool credit, const std::strin
                   leg(id_, r.asset, "reserved", r.amount)};
     w.reservations.push_back(reservation_record{id_, r.reservation, r.asset, r.amount, r.amount,
                                                 "open", created, r.terms, 0});
+    w.orders = r.orders;
     break;
   }
   case vault_op::settle:
@@ -546,6 +598,10 @@ void vault_account::decide(const vault_request& r, bool credit, const std::strin
       w.op.asset = asset;
       w.op.amount = rest;
       w.op.outcome = "applied";
+      w.order_updates = r.order_updates;
+      for (auto& u : w.order_updates)
+        if (u.reason.size() > vault_order_reason_chars_max)
+          u.reason.resize(vault_order_reason_chars_max);
       if (res.state == "settled") {
         // Its fills took all of it: nothing to give back, and nothing wrong.
         w.has_txn = false;
@@ -727,6 +783,7 @@ void vault_account::write(vault_write w, reply_promise rp) {
   auto& entry = in_flight_[sent.key];
   entry.row = sent;
   entry.waiters.push_back(std::move(rp));
+  entry.records_order = !w.orders.empty();
   w.seq = ++write_seq_;
   request(store(), store_timeout(), persistence::vault_write_atom_v, std::move(w))
       .then(
@@ -740,6 +797,7 @@ void vault_account::write(vault_write w, reply_promise rp) {
 void vault_account::written(const vault_op_record& sent, vault_write_result& res) {
   auto& key = sent.key;
   auto waiters = std::move(in_flight_[key].waiters);
+  auto records_order = in_flight_[key].records_order;
   in_flight_.erase(key);
   if (res.replayed || res.op.outcome != sent.outcome) {
     // The store knew better than memory: the key was decided before the
@@ -779,6 +837,15 @@ void vault_account::written(const vault_op_record& sent, vault_write_result& res
       node()->report(runtime::incident{path(), "vault.fill_unrecorded", detail, "critical"});
   }
   remember(res.op);
+  if (records_order && res.orders_known.empty() && !waiters.empty() &&
+      res.op.outcome == "applied") {
+    // Only the caller that asked first may send the order: a second caller
+    // of the same key is a retry that cannot know whether the first sent it.
+    auto first = reply_of(res.op, false);
+    first.order_recorded = true;
+    waiters.front().deliver(std::move(first));
+    waiters.erase(waiters.begin());
+  }
   answer(waiters, res.op, false);
   publish_description();
 }

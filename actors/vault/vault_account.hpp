@@ -185,6 +185,8 @@ private:
   struct in_flight_write {
     persistence::vault_op_record row;
     std::vector<reply_promise> waiters;
+    /// It carries the record of the order its reservation is for.
+    bool records_order = false;
   };
   std::unordered_map<std::string, in_flight_write> in_flight_;
   std::unordered_map<std::string, pending_transfer> transfers_;

@@ -71,6 +71,16 @@ struct vault_request {
   std::string fee_asset;
   /// settle: the venue on the other side ("@venue:<name>" in the ledger).
   std::string venue;
+  /// reserve: the record of the order it is for (at most one; its id the
+  /// reservation's, its terms the reservation's), written in the
+  /// reservation's transaction (persistence::vault_write::orders), so that
+  /// the order may leave on the reply alone (vault_reply::order_recorded).
+  std::vector<persistence::order_record> orders;
+  /// release: the final status of the reservation's order when it never
+  /// reached a venue (refused before it left, halted, cancelled unsent),
+  /// written in the release's transaction (at most one; status rejected or
+  /// cancelled).
+  std::vector<persistence::order_update> order_updates;
   /// settle: the venue's fill it books (at most one, of the reservation's
   /// order, its figures those of the settlement), recorded in the
   /// settlement's transaction (persistence::vault_write::fills).
@@ -91,7 +101,8 @@ template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, vault_request& x) {
   return f(caf::meta::type_name("tfarm.vault_request"), x.op, x.key, x.user, x.account, x.asset,
            x.amount, x.to_account, x.reservation, x.terms, x.credit_asset, x.credit_amount, x.fee,
-           x.fee_asset, x.venue, x.fills, x.opening_balance, x.closed, x.closed_code);
+           x.fee_asset, x.venue, x.orders, x.order_updates, x.fills, x.opening_balance, x.closed,
+           x.closed_code);
 }
 
 /// The answer to an operation that was applied (refusals are caf::error
@@ -104,11 +115,17 @@ struct vault_reply {
   std::vector<balance_row> balances;
   /// True if this answers a replayed key.
   bool replayed = false;
+  /// reserve: true if the write this answers recorded the order the
+  /// request carried, now: the order may leave without being recorded
+  /// again. False for a replay, for a later caller of the same key, and for
+  /// an id recorded before (that order's venues must be asked first).
+  bool order_recorded = false;
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, vault_reply& x) {
-  return f(caf::meta::type_name("tfarm.vault_reply"), x.txn_id, x.balances, x.replayed);
+  return f(caf::meta::type_name("tfarm.vault_reply"), x.txn_id, x.balances, x.replayed,
+           x.order_recorded);
 }
 
 /// A vault-wide mode switch (runbook "Vault Banking Emergency Procedures").

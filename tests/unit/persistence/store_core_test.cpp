@@ -682,6 +682,65 @@ TEST_P(store_core_test, a_settlement_records_its_fill_in_the_same_transaction) {
   EXPECT_FALSE(core_->load_vault_op("a1:f5"));
 }
 
+// An order refused or halted before it left: its release closes its record
+// in the same transaction (rejections fold their release into the status
+// write); a record never written has nothing to close.
+TEST_P(store_core_test, a_release_closes_the_record_of_an_order_that_never_left) {
+  ASSERT_TRUE(core_->open_account(account_record{"a1", "alice", 0, {{"USD", 100}}}));
+  auto reserve = reservation_write(60, 40, reservation_terms{"buy", 10, 6, "BTC"});
+  reserve.orders.push_back(order_record{"ord-1", "/user/alice/mm", "a1", "sim", "BTC-USD", "buy",
+                                        "limit", 10, 6, "pending", 0, 0, ""});
+  ASSERT_TRUE(core_->apply_vault_write(reserve));
+  auto release = [](std::string key, std::string status) {
+    vault_write w;
+    w.op = vault_op_record{"a1:" + key, "a1", "alice", "release", "ord-1", "USD", 60,
+                           "applied",   "",   100,     0,         0,       0};
+    w.has_txn = true;
+    w.txn = ledger_txn{
+        "a1:" + key, "release", {leg("a1", "USD", -60, "reserved"), leg("a1", "USD", 60)}, ""};
+    w.reservations.push_back(reservation_record{"a1", "ord-1", "USD", 60, 0, "released", 0,
+                                                reservation_terms{"buy", 10, 6, "BTC"}, 0});
+    order_update u;
+    u.client_order_id = "ord-1";
+    u.status = std::move(status);
+    u.reason = "trading was halted before ord-1 was sent";
+    w.order_updates.push_back(std::move(u));
+    return w;
+  };
+  auto filled = release("x0", "filled");
+  EXPECT_EQ(runtime::to_text(core_->apply_vault_write(filled).error()),
+            "invalid_record: vault operation a1:x0: order ord-1 closes as rejected or cancelled, "
+            "without fills (got 'filled')");
+  // One transaction: rolled back, the record stays as it was.
+  core_->commit();
+  core_->begin();
+  ASSERT_TRUE(core_->apply_vault_write(release("x1", "rejected")));
+  core_->rollback();
+  core_->begin();
+  EXPECT_EQ(count("SELECT COUNT(*) FROM orders WHERE client_order_id = 'ord-1' AND status = "
+                  "'pending'"),
+            1);
+  ASSERT_TRUE(core_->apply_vault_write(release("x1", "rejected")));
+  EXPECT_EQ(count("SELECT COUNT(*) FROM orders WHERE client_order_id = 'ord-1' AND status = "
+                  "'rejected' AND reason = 'trading was halted before ord-1 was sent'"),
+            1);
+  EXPECT_EQ(core_->balance("a1", "USD", "reserved"), 0);
+  // Of a reservation whose order was never recorded: the money goes back.
+  auto other = reservation_write(10, 90);
+  other.op.key = other.txn.idempotency_key = "a1:r2";
+  other.op.ref = other.reservations[0].id = "ord-2";
+  ASSERT_TRUE(core_->apply_vault_write(other));
+  auto w = release("x2", "cancelled");
+  w.op.ref = w.reservations[0].id = w.order_updates[0].client_order_id = "ord-2";
+  w.op.amount = w.reservations[0].amount = 10;
+  w.reservations[0].terms = {};
+  w.txn.legs = {leg("a1", "USD", -10, "reserved"), leg("a1", "USD", 10)};
+  auto closed = core_->apply_vault_write(w);
+  ASSERT_TRUE(closed) << runtime::to_text(closed.error());
+  EXPECT_EQ(core_->balance("a1", "USD", "reserved"), 0);
+  EXPECT_EQ(count("SELECT COUNT(*) FROM orders WHERE client_order_id = 'ord-2'"), 0);
+}
+
 namespace {
 
 // A transfer, its credit, its post, a replay, a refusal and a reused

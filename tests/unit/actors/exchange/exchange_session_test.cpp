@@ -13,7 +13,9 @@
 
 #include "actors/exchange/secret_box.hpp"
 #include "actors/exchange/sim_venue.hpp"
+#include "config/limits.hpp"
 #include "persistence/credentials.hpp"
+#include "runtime/clock.hpp"
 #include "runtime/crash_request.hpp"
 #include "runtime/status_json.hpp"
 #include "tests/unit/actors/exchange/exchange_fixture.hpp"
@@ -407,6 +409,41 @@ TEST_P(exchange_session_test, a_restarted_session_never_places_a_known_order_twi
   EXPECT_EQ(count_rows("SELECT COUNT(*) FROM orders WHERE client_order_id = 'k1' AND price = 100 "
                        "AND status = 'open'"),
             1);
+}
+
+// An order whose record was written with its reservation a moment ago
+// leaves without a second record (one commit before it leaves, not two);
+// one whose record is past its send window never works at a venue, and one
+// refused before it leaves has its record closed.
+TEST_P(exchange_session_test, an_order_recorded_with_its_money_leaves_on_that_record) {
+  auto now = runtime::unix_now_ms();
+  ASSERT_TRUE(record_pending_order("w1", "acct1", "sim-a", 100, 1, now));
+  auto r = limit("w1", side::buy, 100, 1);
+  r.recorded_at_ms = now;
+  auto placed = place("acct1", r);
+  ASSERT_TRUE(placed) << runtime::to_text(placed.error());
+  EXPECT_EQ(placed->state, order_state::open);
+  EXPECT_TRUE(at_venue("sim-a", "acct1", "w1"));
+  EXPECT_EQ(status("acct1").unknown_resolved, 0u) << "no venue was asked first";
+  EXPECT_TRUE(eventually([&] { return order_status_in_db("w1") == "open"; }));
+  // Recorded long ago: past its send window, it never leaves.
+  auto old = now - 10 * config::order_send_window_ms;
+  ASSERT_TRUE(record_pending_order("w2", "acct1", "sim-a", 100, 1, old));
+  r = limit("w2", side::buy, 100, 1);
+  r.recorded_at_ms = old;
+  auto stale = place("acct1", r);
+  ASSERT_TRUE(stale) << runtime::to_text(stale.error());
+  EXPECT_EQ(stale->state, order_state::rejected) << actors::to_string(stale->state);
+  auto there = at_venue("sim-a", "acct1", "w2");
+  EXPECT_TRUE(!there || there->state == order_state::rejected) << "never working at a venue";
+  EXPECT_TRUE(eventually([&] { return order_status_in_db("w2") == "rejected"; }));
+  // Refused by the session: its record closes as rejected.
+  ASSERT_TRUE(record_pending_order("w3", "acct1", "sim-a", 100, 1, now));
+  r = limit("w3", side::buy, 100, 1);
+  r.symbol.clear();
+  r.recorded_at_ms = now;
+  ASSERT_FALSE(place("acct1", r));
+  EXPECT_TRUE(eventually([&] { return order_status_in_db("w3") == "rejected"; }));
 }
 
 TEST_P(exchange_session_test, market_data_fans_out_to_subscribers_by_symbol) {

@@ -277,6 +277,79 @@ TEST_P(vault_account_test, a_settlement_records_its_own_fill_and_no_other) {
   EXPECT_EQ(unbalanced_transactions(), 0);
 }
 
+// An order's record and its money are one commit before it leaves: the
+// reservation writes the record it carries, and says so to its first
+// caller only (a retry cannot know whether the first one sent it). A
+// release of an order that never left closes its record with it.
+TEST_P(vault_account_test, a_reservation_records_its_order_and_a_release_closes_it) {
+  auto order = [](std::string id, int64_t price, int64_t qty) {
+    persistence::order_record o;
+    o.client_order_id = std::move(id);
+    o.agent = "/user/alice/mm";
+    o.account = "a1";
+    o.venue = "sim";
+    o.symbol = "BTC-USD";
+    o.side = "buy";
+    o.type = "limit";
+    o.price = price;
+    o.qty = qty;
+    o.status = "pending";
+    o.created_at_ms = 1;
+    return o;
+  };
+  auto r = reserve("alice", "a1", "r1", "order-1", "USD", 240, {"buy", 80, 3, "BTC"});
+  r.orders.push_back(order("order-1", 80, 3));
+  EXPECT_TRUE(ok(r).order_recorded);
+  EXPECT_EQ(count_rows("SELECT COUNT(*) FROM orders WHERE client_order_id = 'order-1' AND "
+                       "status = 'pending' AND agent = '/user/alice/mm' AND qty = 3"),
+            1);
+  auto again = ok(r);
+  EXPECT_TRUE(again.replayed);
+  EXPECT_FALSE(again.order_recorded) << "a retry never sends it as new";
+  // An id recorded before (another order's, or an earlier attempt's): the
+  // money is reserved, the order must not leave as new.
+  ASSERT_TRUE(record_pending_order("order-2", "a1", "sim", 80, 1));
+  r = reserve("alice", "a1", "r2", "order-2", "USD", 80, {"buy", 80, 1, "BTC"});
+  r.orders.push_back(order("order-2", 80, 1));
+  EXPECT_FALSE(ok(r).order_recorded);
+  // A record that is not the reservation's order: refused, nothing moved.
+  auto before = balance("alice", "a1", "USD");
+  r = reserve("alice", "a1", "r3", "order-3", "USD", 80, {"buy", 80, 1, "BTC"});
+  r.orders.push_back(order("order-3", 81, 1));
+  EXPECT_EQ(refused(r), "invalid_request: reservation order-3: order 'order-3' (buy 1 at 81, "
+                        "limit) is not the limit order the reservation's terms name (buy 1 at 80)");
+  r.orders.back() = order("order-4", 80, 1);
+  EXPECT_EQ(refused(r),
+            "invalid_request: reservation order-3: order 'order-4' is not that of reservation "
+            "order-3");
+  r.orders.back() = order("order-3", 80, 1);
+  r.orders.back().account = "b1";
+  EXPECT_EQ(refused(r), "invalid_request: reservation order-3: order 'order-3' is of account "
+                        "'b1', not a1");
+  EXPECT_EQ(balance("alice", "a1", "USD"), before);
+  EXPECT_EQ(count_rows("SELECT COUNT(*) FROM orders WHERE client_order_id IN ('order-3', "
+                       "'order-4')"),
+            0);
+  // Never sent: its release closes the record with the money.
+  auto rel = release("alice", "a1", "rel-1", "order-1");
+  persistence::order_update u;
+  u.client_order_id = "order-1";
+  u.status = "rejected";
+  u.reason = "trading was halted before order-1 was sent";
+  rel.order_updates.push_back(u);
+  auto bad = rel;
+  bad.order_updates.back().status = "filled";
+  EXPECT_EQ(refused(bad), "invalid_request: release rel-1: a release closes the order of "
+                          "reservation order-1, as rejected or cancelled, without fills");
+  ok(rel);
+  EXPECT_EQ(count_rows("SELECT COUNT(*) FROM orders WHERE client_order_id = 'order-1' AND "
+                       "status = 'rejected' AND reason = 'trading was halted before order-1 was "
+                       "sent'"),
+            1);
+  EXPECT_EQ(balance("alice", "a1", "USD").second, 80) << "only order-2's money stays reserved";
+  EXPECT_EQ(unbalanced_transactions(), 0);
+}
+
 TEST_P(vault_account_test, a_transfer_moves_money_between_accounts_of_different_users) {
   auto r = ok(transfer("alice", "a1", "b1", "t1", "USD", 400));
   EXPECT_EQ(r.balances[0].available, 600);
