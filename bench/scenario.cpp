@@ -54,6 +54,11 @@ const std::vector<scenario>& scenarios() {
        "the order_pipeline path held at 500, 1,000, 2,000 and 4,000 orders/s offered (open load): "
        "tick-to-fill p50 and p99 at each, one line per load, vs two raw SQLiteCpp commits",
        order_latency},
+      {"farm_scale",
+       "one node running 1,000, 3,000 and 10,000 trading agents (a session and an account per 5, "
+       "10 a user) on market data for 30 s: resident memory and CPU per agent, tick-to-decision "
+       "p99, one line per size, vs a raw CAF actor's resident memory",
+       farm_scale},
       {"http_health",
        "GET /api/health from 32 keep-alive clients against the node's HTTP API, vs a minimal "
        "Beast server answering the same bytes",

@@ -54,6 +54,7 @@ nlohmann::json matching_engine(const scenario_options& opts);
 nlohmann::json order_pipeline(const scenario_options& opts);
 nlohmann::json order_pipeline_pg(const scenario_options& opts);
 nlohmann::json order_latency(const scenario_options& opts);
+nlohmann::json farm_scale(const scenario_options& opts);
 nlohmann::json http_health(const scenario_options& opts);
 nlohmann::json console_command(const scenario_options& opts);
 nlohmann::json console_command_tls(const scenario_options& opts);

@@ -15,6 +15,14 @@ inline int64_t unix_now_ms() noexcept {
       .count();
 }
 
+/// Wall-clock microseconds since the Unix epoch: a stamp that latency
+/// across actors (and processes on one machine) is measured from.
+inline int64_t unix_now_us() noexcept {
+  return std::chrono::duration_cast<std::chrono::microseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
 /// Nanoseconds of std::chrono::steady_clock: latencies and rate limits.
 inline int64_t steady_now_ns() noexcept {
   return std::chrono::duration_cast<std::chrono::nanoseconds>(
@@ -31,6 +39,7 @@ inline int64_t steady_now_ns() noexcept {
 class clock {
 public:
   int64_t unix_ms() const noexcept { return unix_now_ms() + shift_ns() / 1'000'000; }
+  int64_t unix_us() const noexcept { return unix_now_us() + shift_ns() / 1'000; }
   int64_t steady_ns() const noexcept { return steady_now_ns() + shift_ns(); }
 
   /// Moves both clocks forward by `d` (a negative `d` is ignored: time

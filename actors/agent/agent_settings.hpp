@@ -28,6 +28,12 @@ constexpr int64_t agent_collar_bps_max = 5'000;
 constexpr int64_t agent_timer_ms_default = 1'000;
 /// Orders with no news for this long are asked about.
 constexpr int64_t agent_poll_ms_default = 2'000;
+/// When only the strategy's own state changed (a tick moved its averages),
+/// the agent checkpoints it at most this often; orders, fills, refusals
+/// and its start are checkpointed at the next beat. A crash loses at most
+/// this much of a strategy's learning, never money or an order (positions
+/// come from the fills, order ids from the store); a clean stop saves all.
+constexpr int64_t agent_strategy_checkpoint_ms = 10'000;
 
 struct agent_settings {
   std::string strategy;

@@ -32,6 +32,8 @@ struct market_tick {
   int64_t ask = 0;
   int64_t last = 0;
   int64_t ts_ms = 0;
+  /// The venue's stamp in microseconds (0: not given): latency only.
+  int64_t ts_us = 0;
 
   /// Mid of bid and ask, or the one there is, or the last trade (0: none).
   int64_t mid() const;

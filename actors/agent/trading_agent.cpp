@@ -422,7 +422,11 @@ void trading_agent::run_strategy(strategy_context& ctx) {
     }
     place(o, tick_ns);
   }
-  dirty_ = true;
+  // Orders placed mark the agent dirty themselves; a cancel changes what
+  // its checkpoint says of its orders.
+  if (!ctx.cancels().empty())
+    dirty_ = true;
+  strategy_dirty_ = true;
 }
 
 risk_exposure trading_agent::exposure() const {
@@ -676,6 +680,7 @@ void trading_agent::on_top(const book_top& top) {
   if (top.last > 0)
     tick_.last = top.last;
   tick_.ts_ms = top.ts_ms;
+  tick_.ts_us = top.ts_us;
   last_tick_ms_ = node_clock().unix_ms();
   if (phase_ != phase::running)
     return;
@@ -802,8 +807,11 @@ void trading_agent::beat() {
     for (auto& id : releases)
       maybe_release(id);
   }
-  if (dirty_ && phase_ == phase::running) {
+  if (phase_ == phase::running &&
+      (dirty_ || (strategy_dirty_ && now - saved_at_ms_ >= agent_strategy_checkpoint_ms))) {
     dirty_ = false;
+    strategy_dirty_ = false;
+    saved_at_ms_ = now;
     save_checkpoint();
   }
   if (wound_down_ && ((open_.empty() && settle_retry_.empty()) || now >= wind_down_deadline_ms_)) {

@@ -271,7 +271,13 @@ private:
   int64_t last_subscribe_ms_ = 0;
   int64_t heartbeat_ms_ = 0;
   std::vector<int64_t> error_times_ms_;
+  /// Something beyond the strategy's own state changed: checkpointed at
+  /// the next beat.
   bool dirty_ = false;
+  /// Only the strategy's state changed: checkpointed once
+  /// agent_strategy_checkpoint_ms passed since the last save.
+  bool strategy_dirty_ = false;
+  int64_t saved_at_ms_ = 0;
   uint64_t beat_gen_ = 0;
   /// Winding down for a clean stop: called once its orders are done (or at
   /// the deadline, unix ms).

@@ -139,12 +139,15 @@ struct book_top {
   /// Per symbol and venue, 1, 2, 3, ... (tops and trades share it).
   uint64_t seq = 0;
   int64_t ts_ms = 0;
+  /// The same instant in microseconds (0: not given): what tick-to-decision
+  /// latency is measured from. Informational; nothing decides on it.
+  int64_t ts_us = 0;
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, book_top& x) {
   return f(caf::meta::type_name("tfarm.book_top"), x.venue, x.symbol, x.bid, x.bid_qty, x.ask,
-           x.ask_qty, x.last, x.seq, x.ts_ms);
+           x.ask_qty, x.last, x.seq, x.ts_ms, x.ts_us);
 }
 
 struct trade_tick {

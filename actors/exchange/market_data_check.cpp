@@ -28,6 +28,8 @@ std::string top_problem(const book_top& x) {
            std::to_string(x.ask);
   if (x.last < 0)
     return x.symbol + ": last price " + std::to_string(x.last) + " is negative";
+  if (x.ts_us < 0)
+    return x.symbol + ": time stamp " + std::to_string(x.ts_us) + " us is negative";
   return {};
 }
 

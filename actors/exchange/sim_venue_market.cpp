@@ -160,7 +160,8 @@ void sim_venue::publish(const std::string& symbol, symbol_state& s) {
       top.ask_qty == s.top.ask_qty && top.last == s.top.last && s.top.seq != 0)
     return;
   top.seq = ++s.seq;
-  top.ts_ms = node_clock().unix_ms();
+  top.ts_us = node_clock().unix_us();
+  top.ts_ms = top.ts_us / 1'000;
   s.top = top;
   if (!offline())
     for (auto& sub : s.subscribers)

@@ -307,6 +307,34 @@ TEST_P(trading_agent_test, once_the_node_is_stopping_no_order_is_reserved_or_pla
   EXPECT_EQ(open_reservations("acct1"), 0);
 }
 
+// A strategy's own state (every tick moves its averages) is checkpointed at
+// most every agent_strategy_checkpoint_ms, not at every beat: a checkpoint
+// a second for each of 10,000 agents kept such a node from starting
+// (tfarm_bench farm_scale). Orders still are at the next beat.
+TEST_P(trading_agent_test, a_strategy_alone_is_checkpointed_at_most_every_ten_seconds) {
+  auto entry = node_->context().registry().find("/user/alice/t1");
+  ASSERT_TRUE(entry);
+  ASSERT_TRUE(eventually([&] { return entry->checkpoint_seq() >= 1; })) << "its start's";
+  // Ten beats of 20 ms, each running the strategy, without a checkpoint
+  // (the start's may still land in the first window: three windows tried).
+  auto quiet = false;
+  for (int window = 0; window < 3 && !quiet; ++window) {
+    auto seq = entry->checkpoint_seq();
+    auto from = status().heartbeat_ms;
+    ASSERT_TRUE(eventually([&] { return status().heartbeat_ms >= from + 200; }));
+    quiet = entry->checkpoint_seq() == seq;
+  }
+  EXPECT_TRUE(quiet) << "checkpointed at every beat";
+  // The node's clock 10 s on: the next beat saves the strategy.
+  auto seq = entry->checkpoint_seq();
+  advance_clock(std::chrono::milliseconds{actors::agent_strategy_checkpoint_ms});
+  EXPECT_TRUE(eventually([&] { return entry->checkpoint_seq() > seq; }));
+  // An order is saved at the next beat, whenever the last save was.
+  seq = entry->checkpoint_seq();
+  queue_order("t1", side::buy, 10, 1, "rest");
+  EXPECT_TRUE(eventually([&] { return entry->checkpoint_seq() > seq; }));
+}
+
 TEST_P(trading_agent_test, the_vault_refuses_what_the_account_cannot_pay_and_nothing_is_sent) {
   // alice holds 30 BTC: selling 40 passes the gate (max position 50) but
   // not the vault.
