@@ -34,7 +34,7 @@ expect_grep '^\{"agents":8,.*"baseline":[0-9]+,.*"p50_us":[0-9.]+,"p99_us":[0-9.
 for load in 500 1000 2000 4000; do
   expect_grep '^\{"agents":8,"baseline":[0-9]+,"baseline_kind":"two raw SQLiteCpp commits \(p50\), synchronous=FULL",.*"offered_per_s":'$load',"p50_us":[0-9]+,"p99_us":[0-9]+,.*"ratio":[0-9.]+,.*"scenario":"order_latency",.*"shed":[0-9]+,.*"value":[0-9]+\}$' "$tmp/out"
 done
-[[ $(grep -cE '^\{"agents":[0-9]+,"baseline":[0-9]+,"baseline_kind":"resident bytes of one raw CAF actor with a small state",.*"ratio":[0-9.]+,.*"running":[0-9]+,.*"scenario":"farm_scale",.*"stopped_cleanly":true,.*"tick_to_decision_p99_us":[0-9]+,.*"value":[0-9]+\}$' "$tmp/out") -eq 3 ]] ||
+[[ $(grep -cE '^\{"agents":[0-9]+,"baseline":-?[0-9]+,"baseline_kind":"resident bytes of one raw CAF actor with a small state",.*"ratio":[0-9.]+,.*"running":[0-9]+,.*"scenario":"farm_scale",.*"stopped_cleanly":true,.*"tick_to_decision_p99_us":[0-9]+,.*"value":-?[0-9]+\}$' "$tmp/out") -eq 3 ]] ||
   fail "expected three farm_scale lines"
 [[ $(grep -cE '^\{"agents":([0-9]+),.*"running":\1,.*"scenario":"farm_scale"' "$tmp/out") -eq 3 ]] ||
   fail "farm_scale: every agent must be running"
