@@ -138,15 +138,7 @@ void trading_agent::settle(pending_settle ps) {
   // The fill is recorded with its money: whatever became of the session's
   // own record of it (a store away, a member stopped), no settlement is
   // without its fill.
-  persistence::fill_record rec;
-  rec.venue = venue;
-  rec.venue_fill_id = f.fill_id;
-  rec.client_order_id = ps.coid;
-  rec.price = f.price;
-  rec.qty = f.qty;
-  rec.fee = f.fee;
-  rec.ts_ms = f.ts_ms;
-  r.fills.push_back(std::move(rec));
+  r.fills.push_back(record_of(f, venue, ps.coid));
   request(vault_, std::chrono::milliseconds{agent_request_timeout_ms}, r)
       .then(
           [this, ps](vault_reply& rep) {

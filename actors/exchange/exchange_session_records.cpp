@@ -87,14 +87,7 @@ void exchange_session::record(const std::string& id, order_entry* e, const order
       e->fills_qty += f.qty;
     }
     ++fills_;
-    persistence::fill_record x;
-    x.venue = rep.venue;
-    x.venue_fill_id = f.fill_id;
-    x.client_order_id = id;
-    x.price = f.price;
-    x.qty = f.qty;
-    x.fee = f.fee;
-    x.ts_ms = f.ts_ms;
+    auto x = record_of(f, rep.venue, id);
     if (e != nullptr)
       e->unconfirmed_fills[f.fill_id] = x;
     u.fills.push_back(std::move(x));

@@ -39,4 +39,17 @@ std::string fill_problem(const venue_fill& f, const std::string& client_order_id
   return {};
 }
 
+persistence::fill_record record_of(const venue_fill& f, const std::string& venue,
+                                   const std::string& client_order_id) {
+  persistence::fill_record x;
+  x.venue = venue;
+  x.venue_fill_id = f.fill_id;
+  x.client_order_id = client_order_id;
+  x.price = f.price;
+  x.qty = f.qty;
+  x.fee = f.fee;
+  x.ts_ms = f.ts_ms;
+  return x;
+}
+
 } // namespace tfarm::actors

@@ -7,6 +7,7 @@
 #include <string>
 
 #include "actors/exchange/exchange_messages.hpp"
+#include "persistence/trade_records.hpp"
 
 namespace tfarm::actors {
 
@@ -29,5 +30,11 @@ struct fill_terms {
 std::string fill_problem(const venue_fill& f, const std::string& client_order_id,
                          const order_request* req, const fill_terms* before,
                          int64_t filled_before = 0);
+
+/// The store's record of fill `f` of order `client_order_id`, as venue
+/// `venue` reported it: what a session records and a settlement carries,
+/// so that both name the same row.
+persistence::fill_record record_of(const venue_fill& f, const std::string& venue,
+                                   const std::string& client_order_id);
 
 } // namespace tfarm::actors
