@@ -5,6 +5,7 @@
 #include <chrono>
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
 #include <memory>
 #include <stdexcept>
 #include <string>
@@ -61,6 +62,15 @@ public:
 private:
   std::filesystem::path path_;
 };
+
+/// The process's resident memory (VmRSS), bytes; 0 if unknown.
+inline double rss_bytes() {
+  std::ifstream in{"/proc/self/status"};
+  for (std::string line; std::getline(in, line);)
+    if (line.compare(0, 6, "VmRSS:") == 0)
+      return std::stod(line.substr(6)) * 1024.0; // kB
+  return 0;
+}
 
 inline int64_t now_ns() {
   return runtime::steady_now_ns();

@@ -7,7 +7,6 @@
 // its blob, which it decodes (no supervision, registry or store); `ratio`
 // is the baseline's seconds over the node's.
 #include <atomic>
-#include <fstream>
 #include <thread>
 
 #include <caf/actor_system.hpp>
@@ -38,11 +37,7 @@ constexpr uint64_t agents_per_user = 10;
 constexpr auto restore_deadline = std::chrono::seconds{120};
 
 double rss_mb() {
-  std::ifstream in{"/proc/self/status"};
-  for (std::string line; std::getline(in, line);)
-    if (line.compare(0, 6, "VmRSS:") == 0)
-      return std::stod(line.substr(6)) / 1024.0; // kB
-  return 0;
+  return rss_bytes() / 1024.0 / 1024.0;
 }
 
 std::string agent_path(uint64_t i) {

@@ -19,7 +19,6 @@
 #include <atomic>
 #include <chrono>
 #include <cmath>
-#include <fstream>
 #include <mutex>
 #include <random>
 #include <thread>
@@ -54,14 +53,6 @@ constexpr size_t reservoir_samples = 200'000;
 /// Goals of the order-path issue at 10,000 agents.
 constexpr double goal_bytes_per_agent = 2.0 * 1024 * 1024 * 1024 / 10'000;
 constexpr double goal_cores = 1.0;
-
-double rss_bytes() {
-  std::ifstream in{"/proc/self/status"};
-  for (std::string line; std::getline(in, line);)
-    if (line.compare(0, 6, "VmRSS:") == 0)
-      return std::stod(line.substr(6)) * 1024.0; // kB
-  return 0;
-}
 
 double cpu_seconds() {
   rusage u{};
